@@ -1,0 +1,61 @@
+// `npm test`: type-check, lint, then every test file; ends with one "N passed, N failed" line.
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function runCheck(name: string, command: string, args: string[], counts: Counts): void {
+  process.stdout.write(`\n== ${name}: ${command} ${args.join(" ")}\n`);
+  const result = spawnSync(command, args, { stdio: "inherit" });
+  if (result.status === 0) counts.passed++;
+  else {
+    counts.failed++;
+    process.stdout.write(`== ${name} FAILED (exit ${result.status})\n`);
+  }
+}
+
+function runTests(files: string[], counts: Counts): void {
+  const summaryFile = join(tmpdir(), `cloudburst-test-summary-${process.pid}.json`);
+  process.stdout.write(`\n== tests: node --test ${files.length ? files.join(" ") : "test/**/*.test.ts"}\n`);
+  const result = spawnSync(
+    process.execPath,
+    [
+      "--test",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=./scripts/summary-reporter.ts",
+      `--test-reporter-destination=${summaryFile}`,
+      ...(files.length ? files : ["test/**/*.test.ts"]),
+    ],
+    { stdio: "inherit", env: { ...process.env, CLOUDBURST_TEST: "1" } },
+  );
+  try {
+    const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as Counts;
+    counts.passed += summary.passed;
+    counts.failed += summary.failed;
+    counts.skipped += summary.skipped;
+    rmSync(summaryFile, { force: true });
+  } catch {
+    counts.failed++;
+    process.stdout.write(`== tests: the runner exited ${result.status} without a summary\n`);
+  }
+  if (result.status !== 0 && counts.failed === 0) counts.failed++;
+}
+
+const files = process.argv.slice(2);
+const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+if (files.length === 0) {
+  runCheck("typecheck", process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."], counts);
+  runCheck("lint", process.execPath, ["node_modules/@biomejs/biome/bin/biome", "check", "."], counts);
+}
+runTests(files, counts);
+process.stdout.write(
+  `\n${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ""}\n`,
+);
+process.exitCode = counts.failed === 0 ? 0 : 1;
