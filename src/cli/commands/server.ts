@@ -1,0 +1,24 @@
+// `cloudburst server`: the control server.
+import { type Command, InvalidArgumentError } from "commander";
+import { startServer, stopOnSignals } from "../../server/run.ts";
+import { commandConfig } from "../context.ts";
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError("expected a port 0-65535");
+  return port;
+}
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command("server")
+    .description("run the control server (HTTP API, web UI, metrics) until SIGTERM/SIGINT")
+    .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
+    .option("--port <port>", "port to listen on (default: server.port, 8080; 0 picks one)", parsePort)
+    .action(async (options: { host?: string; port?: number }, command: Command) => {
+      const server = await startServer(commandConfig(command), options);
+      server.app.log.info({ url: server.url, embeddedDatabase: server.db.embedded }, "control server ready");
+      await stopOnSignals(server);
+    });
+}

@@ -1,0 +1,54 @@
+// The `cloudburst` command: one sub-command module per subsystem, registered in commands/index.ts.
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/load.ts";
+import { commandModules } from "./commands/index.ts";
+import { UsageError, UserError } from "./errors.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("cloudburst")
+    .description("On-demand, cloud-portable post-processing for numerical weather prediction")
+    .option("-c, --config <file>", "configuration file (default: $CLOUDBURST_CONFIG or ./cloudburst.yaml)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  for (const register of commandModules) register(program);
+  // Sub-commands inherit the override so that their usage errors are caught here too.
+  for (const command of allCommands(program)) command.exitOverride();
+  return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((child) => [child, ...allCommands(child)]);
+}
+
+/** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+    if (error.code === "commander.help") return 0;
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`cloudburst: ${error.message}\n(run with --help for usage)\n`);
+    return 2;
+  }
+  if (error instanceof ConfigError || error instanceof UserError) {
+    process.stderr.write(`cloudburst: ${error.message}\n`);
+    if (error instanceof UserError && error.hint) process.stderr.write(`  what to do: ${error.hint}\n`);
+    return 1;
+  }
+  process.stderr.write(
+    `cloudburst: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return 1;
+}
