@@ -1,0 +1,90 @@
+// Opens the one source of truth: PostgreSQL at DATABASE_URL, or the embedded cluster in the data directory.
+import pg from "pg";
+import type { Config } from "../config/load.ts";
+import { type EmbeddedCluster, startEmbeddedCluster, stopEmbeddedCluster } from "./embedded.ts";
+import { migrate } from "./migrate.ts";
+
+export interface Database {
+  pool: pg.Pool;
+  /** The connection URL (contains the password: never log it). */
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export const embeddedDatabaseName = "cloudburst";
+
+export interface OpenOptions {
+  /** Run the migrations (default true). */
+  migrate?: boolean;
+  applicationName?: string;
+}
+
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
+  const cluster = config.databaseUrl
+    ? null
+    : await startEmbeddedCluster(config.dataDir, config.database.embedded.port);
+  const url = config.databaseUrl ?? (await ensureEmbeddedDatabase(cluster!));
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.database.poolSize,
+    application_name: options.applicationName ?? "cloudburst",
+  });
+  // An idle client's error (e.g. the server restarting) must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  try {
+    if (options.migrate !== false) await migrate(pool);
+  } catch (error) {
+    await pool.end();
+    if (cluster) await stopIfLastClient(cluster);
+    throw error;
+  }
+  let closed = false;
+  return {
+    pool,
+    url,
+    embedded: cluster !== null,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+      if (cluster) await stopIfLastClient(cluster);
+    },
+  };
+}
+
+async function ensureEmbeddedDatabase(cluster: EmbeddedCluster): Promise<string> {
+  const client = new pg.Client({ connectionString: cluster.url });
+  await client.connect();
+  try {
+    const exists = await client.query("select 1 from pg_database where datname = $1", [embeddedDatabaseName]);
+    if (exists.rowCount === 0) {
+      await client.query(`create database ${embeddedDatabaseName}`).catch((error: { code?: string }) => {
+        if (error.code !== "42P04") throw error; // created by a process starting at the same time
+      });
+    }
+  } finally {
+    await client.end();
+  }
+  const url = new URL(cluster.url);
+  url.pathname = `/${embeddedDatabaseName}`;
+  return url.toString();
+}
+
+/** Stops the embedded cluster unless another process is still connected to it. */
+async function stopIfLastClient(cluster: EmbeddedCluster): Promise<void> {
+  const client = new pg.Client({ connectionString: cluster.url });
+  let others = 0;
+  try {
+    await client.connect();
+    const result = await client.query<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+    );
+    others = Number(result.rows[0]?.n ?? 0);
+  } catch {
+    others = 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  if (others === 0) await stopEmbeddedCluster(cluster);
+}

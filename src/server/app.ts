@@ -1,0 +1,87 @@
+// The control server's HTTP application: health, readiness, metrics, and the authenticated /api/.
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type pg from "pg";
+import { migrationsComplete } from "../db/migrate.ts";
+import { requireBearerToken } from "./auth.ts";
+import { errorBody, HttpError } from "./errors.ts";
+import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
+import { apiPlugins } from "./routes/index.ts";
+
+export interface AppOptions {
+  pool: pg.Pool;
+  logger?: FastifyServerOptions["logger"];
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    pool: pg.Pool;
+    metrics: ServerMetrics;
+  }
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    disableRequestLogging: false,
+  });
+  const metrics = createServerMetrics();
+  app.decorate("pool", options.pool);
+  app.decorate("metrics", metrics);
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply
+        .status(error.statusCode)
+        .send(errorBody(error.statusCode, error.message, error.details, error.code));
+    }
+    const failure = error as { statusCode?: number; message?: string; validation?: unknown; code?: string };
+    const status = failure.statusCode && failure.statusCode >= 400 ? failure.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    const message =
+      status >= 500
+        ? "internal error; the server log has the details (request id in x-request-id)"
+        : (failure.message ?? "bad request");
+    return reply.status(status).send(errorBody(status, message, failure.validation ?? null));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody(404, `no route for ${request.method} ${request.url.split("?")[0]}`));
+  });
+
+  requireBearerToken(app, options.pool, (url) => url === "/api" || url.startsWith("/api/"));
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    try {
+      await options.pool.query("select 1");
+      if (!(await migrationsComplete(options.pool))) {
+        return reply.status(503).send(errorBody(503, "database migrations are not complete"));
+      }
+      return { status: "ready" };
+    } catch (error) {
+      return reply.status(503).send(errorBody(503, `database unreachable: ${(error as Error).message}`));
+    }
+  });
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  await app.register(
+    async (api) => {
+      for (const plugin of apiPlugins) await api.register(plugin);
+    },
+    { prefix: "/api" },
+  );
+  return app;
+}

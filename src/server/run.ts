@@ -1,0 +1,67 @@
+// Runs the control server process: database (embedded or external), HTTP, and a graceful shutdown.
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/load.ts";
+import { type Database, openDatabase } from "../db/database.ts";
+import { buildApp } from "./app.ts";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Database;
+  /** The base URL the server answers on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  host?: string | undefined;
+  port?: number | undefined;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  const db = await openDatabase(config, { applicationName: "cloudburst-server" });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ pool: db.pool, logger: { level: config.log.level } });
+    await app.listen({ host, port });
+  } catch (error) {
+    await db.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Error(
+        `port ${port} on ${host} is in use: stop what uses it, or pass --port (or set server.port)`,
+      );
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  let stopping: Promise<void> | null = null;
+  return {
+    app,
+    db,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Resolves when SIGTERM or SIGINT arrives, after `server.stop()` has finished. */
+export function stopOnSignals(server: RunningServer): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      server.app.log.info({ signal }, "shutting down");
+      void server.stop().then(() => resolve(signal));
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
