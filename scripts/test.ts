@@ -1,8 +1,9 @@
 // `npm test`: type-check, lint, then every test file; ends with one "N passed, N failed" line.
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startEmbeddedCluster, stopEmbeddedCluster } from "../src/db/embedded.ts";
 
 interface Counts {
   passed: number;
@@ -20,7 +21,7 @@ function runCheck(name: string, command: string, args: string[], counts: Counts)
   }
 }
 
-function runTests(files: string[], counts: Counts): void {
+function runTests(files: string[], counts: Counts, databaseUrl: string): void {
   const summaryFile = join(tmpdir(), `cloudburst-test-summary-${process.pid}.json`);
   process.stdout.write(`\n== tests: node --test ${files.length ? files.join(" ") : "test/**/*.test.ts"}\n`);
   const result = spawnSync(
@@ -33,7 +34,7 @@ function runTests(files: string[], counts: Counts): void {
       `--test-reporter-destination=${summaryFile}`,
       ...(files.length ? files : ["test/**/*.test.ts"]),
     ],
-    { stdio: "inherit", env: { ...process.env, CLOUDBURST_TEST: "1" } },
+    { stdio: "inherit", env: { ...process.env, CLOUDBURST_TEST: "1", CLOUDBURST_TEST_PG_URL: databaseUrl } },
   );
   try {
     const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as Counts;
@@ -54,7 +55,13 @@ if (files.length === 0) {
   runCheck("typecheck", process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."], counts);
   runCheck("lint", process.execPath, ["node_modules/@biomejs/biome/bin/biome", "check", "."], counts);
 }
-runTests(files, counts);
+// One embedded PostgreSQL for the whole run; each test file creates its own database in it.
+const cluster = await startEmbeddedCluster(mkdtempSync(join(tmpdir(), "cb-testpg-")), 0);
+try {
+  runTests(files, counts, cluster.url);
+} finally {
+  await stopEmbeddedCluster(cluster);
+}
 process.stdout.write(
   `\n${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ""}\n`,
 );

@@ -1,0 +1,91 @@
+// Runs the real `cloudburst` command in a child process, as a user would.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const projectRoot = resolve(import.meta.dirname, "../..");
+export const cliPath = join(projectRoot, "bin/cloudburst.js");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+}
+
+export function tempDir(prefix = "cb-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts `cloudburst ...args` and returns the child (for servers and workers). */
+export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
+  return spawn(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd ?? tempDir(),
+    env: { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
+/** Runs `cloudburst ...args` to completion. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const child = spawnCli(args, options);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdin!.end(options.input ?? "");
+  return new Promise((resolveResult) => {
+    child.on("close", (code) => resolveResult({ code, stdout, stderr }));
+  });
+}
+
+/** Waits until the child prints a line matching `pattern` on stdout or stderr. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen.slice(-2000)}`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        cleanup();
+        resolveLine(match[0]);
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`exited ${code} before printing ${pattern}; output:\n${seen.slice(-2000)}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      child.stderr!.off("data", onData);
+      child.off("exit", onExit);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", onExit);
+  });
+}
+
+/** Sends `signal` and resolves with the exit code. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolveCode) => {
+    child.once("exit", (code) => resolveCode(code));
+    child.kill(signal);
+  });
+}
