@@ -1,0 +1,110 @@
+// Building and walking the node tree: constructors that set parent links and paths, lookup by
+// absolute path, depth-first walks.
+import type { Defs, Family, Node, NodeBase, NodeContainer, SourcePos, Suite, Task } from "./types.ts";
+
+function base(name: string, path: string, pos?: SourcePos): Omit<NodeBase, "kind" | "parent"> {
+  return {
+    name,
+    path,
+    ...(pos ? { pos } : {}),
+    variables: [],
+    times: [],
+    todays: [],
+    dates: [],
+    days: [],
+    crons: [],
+    events: [],
+    meters: [],
+    labels: [],
+    limits: [],
+    inlimits: [],
+    zombies: [],
+  };
+}
+
+export function createDefs(): Defs {
+  return { externs: [], variables: [], suites: [] };
+}
+
+export function createSuite(name: string, pos?: SourcePos): Suite {
+  return { kind: "suite", ...base(name, `/${name}`, pos), children: [] };
+}
+
+export function createFamily(parent: NodeContainer, name: string, pos?: SourcePos): Family {
+  const family: Family = {
+    kind: "family",
+    parent,
+    ...base(name, `${parent.path}/${name}`, pos),
+    children: [],
+  };
+  parent.children.push(family);
+  return family;
+}
+
+export function createTask(parent: NodeContainer, name: string, pos?: SourcePos): Task {
+  const task: Task = { kind: "task", parent, ...base(name, `${parent.path}/${name}`, pos) };
+  parent.children.push(task);
+  return task;
+}
+
+export function addSuite(defs: Defs, suite: Suite): Suite {
+  defs.suites.push(suite);
+  return suite;
+}
+
+/** The children of a node (none for tasks). */
+export function childrenOf(node: Node): (Family | Task)[] {
+  return node.kind === "task" ? [] : node.children;
+}
+
+/** Every node in depth-first, definition order. */
+export function* walk(defs: Defs): Generator<Node> {
+  for (const suite of defs.suites) yield* walkNode(suite);
+}
+
+export function* walkNode(node: Node): Generator<Node> {
+  const stack: Node[] = [node];
+  while (stack.length) {
+    const n = stack.pop() as Node;
+    yield n;
+    if (n.kind !== "task") for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as Node);
+  }
+}
+
+export function allTasks(defs: Defs): Task[] {
+  const out: Task[] = [];
+  for (const n of walk(defs)) if (n.kind === "task") out.push(n);
+  return out;
+}
+
+/** Ancestors from the parent up to the suite. */
+export function ancestors(node: Node): NodeContainer[] {
+  const out: NodeContainer[] = [];
+  for (let p = node.parent; p; p = p.parent) out.push(p);
+  return out;
+}
+
+export function suiteOf(node: Node): Suite {
+  let n: Node = node;
+  while (n.parent) n = n.parent;
+  return n as Suite;
+}
+
+/** Finds a node by absolute path (`/suite/family/task`); undefined if none. */
+export function findNode(defs: Defs, path: string): Node | undefined {
+  const parts = path.split("/").filter((p) => p !== "");
+  if (parts.length === 0) return undefined;
+  let node: Node | undefined = defs.suites.find((s) => s.name === parts[0]);
+  for (let i = 1; node && i < parts.length; i++) {
+    if (node.kind === "task") return undefined;
+    node = node.children.find((c: Family | Task) => c.name === parts[i]);
+  }
+  return node;
+}
+
+/** A map from absolute path to node, for repeated lookups. */
+export function indexNodes(defs: Defs): Map<string, Node> {
+  const map = new Map<string, Node>();
+  for (const n of walk(defs)) map.set(n.path, n);
+  return map;
+}
