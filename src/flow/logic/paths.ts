@@ -1,0 +1,45 @@
+// Resolving node paths written in triggers, complete expressions and inlimits, as ecFlow does:
+// `/s/f/t` absolute; `t` the node itself or a sibling; `f/t` and `./f/t` below the parent (or
+// below the node itself); `../x` goes one level above the parent per `..`.
+import { findNode } from "../model/tree.ts";
+import type { Defs, Node } from "../model/types.ts";
+
+function descend(from: Node | undefined, names: string[]): Node | undefined {
+  let n: Node | undefined = from;
+  for (const name of names) {
+    if (!n || n.kind === "task") return undefined;
+    n = n.children.find((c) => c.name === name);
+  }
+  return n;
+}
+
+/** The node `path` names when written on `from`; undefined if there is none. */
+export function resolveNodePath(defs: Defs, from: Node, path: string): Node | undefined {
+  if (path.startsWith("/")) return findNode(defs, path);
+  let parts = path.split("/").filter((p) => p !== "");
+  if (parts.length === 0) return undefined;
+  if (parts[0] === "..") {
+    let base: Node | undefined = from.parent;
+    while (parts[0] === ".." && base) {
+      parts = parts.slice(1);
+      base = base.parent;
+    }
+    if (parts[0] === "..") return undefined;
+    if (!base) return findNode(defs, `/${parts.join("/")}`);
+    return descend(base, parts);
+  }
+  if (parts[0] === ".") parts = parts.slice(1);
+  if (parts.length === 1 && parts[0] === from.name) return from;
+  if (!from.parent) return parts.length > 1 ? descend(from, parts) : undefined;
+  return descend(from.parent, parts) ?? (parts.length > 1 ? descend(from, parts) : undefined);
+}
+
+/** Whether `path` (as written on `from`, optionally with `:name`) is declared by an `extern`. */
+export function isExtern(defs: Defs, path: string, name?: string): boolean {
+  if (!defs.externs.length) return false;
+  for (const e of defs.externs) {
+    if (e === path) return true;
+    if (name !== undefined && e === `${path}:${name}`) return true;
+  }
+  return false;
+}
