@@ -1,0 +1,110 @@
+// The `fleet:` section of the configuration file. Credentials never come from the file: they come
+// from CLOUDSIGMA_USERNAME/CLOUDSIGMA_PASSWORD or CLOUDSIGMA_TOKEN.
+import { z } from "zod";
+
+const retry = z
+  .strictObject({
+    attempts: z.number().int().min(1).max(50).default(6),
+    baseMs: z.number().int().min(1).default(500),
+    maxMs: z.number().int().min(1).default(30_000),
+  })
+  .prefault({});
+
+const cloudsigma = z
+  .strictObject({
+    /** e.g. https://zrh.cloudsigma.com/api/2.0/ */
+    apiUrl: z.url().optional(),
+    /** The golden server (uuid or name) cloned per compute node. */
+    goldenServer: z.string().min(1).optional(),
+    /** The data server (uuid or name): started before a cycle, stopped after delivery; never destroyed. */
+    dataServer: z.string().min(1).optional(),
+    /** Clones and starts in flight at once (the thesis saw provisioning slow down past 4). */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    pageSize: z.number().int().min(1).max(1000).default(20),
+    pollIntervalMs: z.number().int().min(10).default(2000),
+    requestTimeoutMs: z.number().int().min(100).default(30_000),
+    cloneTimeoutSeconds: z.number().positive().default(900),
+    startTimeoutSeconds: z.number().positive().default(300),
+    /** How long an ACPI shutdown may take before the hard stop. */
+    gracefulStopSeconds: z.number().positive().default(60),
+    deleteTimeoutSeconds: z.number().positive().default(300),
+    retry,
+    /** Keypair uuids attached to every node (its SSH keys; nodes get no passwords). */
+    pubkeys: z.array(z.string().min(1)).default([]),
+    /** A private VLAN uuid: every node gets a second NIC on it for data traffic. */
+    privateVlan: z.string().min(1).optional(),
+    /** A firewall policy uuid applied to the nodes' public NIC. */
+    firewallPolicy: z.string().min(1).optional(),
+    /** The currency of the account, for picking prices. */
+    currency: z.string().min(3).max(3).default("EUR"),
+  })
+  .prefault({});
+
+const local = z
+  .strictObject({
+    /** The command a local node runs; the worker's arguments are appended. */
+    command: z.array(z.string().min(1)).min(1).default(["node", "bin/cloudburst.js", "worker"]),
+    /** Where nodes' state and logs live, relative to dataDir. */
+    stateDir: z.string().min(1).default("fleet/local"),
+    maxNodes: z.number().int().min(1).max(256).default(16),
+  })
+  .prefault({});
+
+export const fleetConfigSchema = z
+  .strictObject({
+    /** The environment name every resource is tagged with (e.g. prod, test). */
+    environment: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,30}$/, "lower-case letters, digits, - and _; at most 31 characters")
+      .default("dev"),
+    provider: z.enum(["local", "cloudsigma"]).default("local"),
+    /** Compute nodes per cycle unless the operator says otherwise. */
+    computeNodes: z.number().int().min(0).max(256).default(2),
+    /** The data server is up this long before data is due (the thesis: T−5 min). */
+    dataServerLeadSeconds: z.number().int().min(0).default(300),
+    /** Compute nodes go down this long after processing is done (grace for the last uploads). */
+    drainSeconds: z.number().int().min(0).default(0),
+    leadTime: z
+      .strictObject({
+        /** Used until enough provisioning times are measured (the thesis's fixed 3–4 min margin). */
+        defaultSeconds: z.number().positive().default(210),
+        marginSeconds: z.number().min(0).default(20),
+        /** Measurements needed before the learned lead time is used. */
+        minSamples: z.number().int().min(1).default(5),
+        /** How many recent measurements count. */
+        window: z.number().int().min(1).default(200),
+        percentile: z.number().min(50).max(100).default(95),
+      })
+      .prefault({}),
+    reconcileIntervalSeconds: z.number().positive().default(15),
+    /** A balance must cover this many days of the planned burst before a cycle starts (CloudSigma wants 5). */
+    fundedDays: z.number().min(0).default(5),
+    /** Used when the provider publishes no usable price. */
+    nodePricePerHour: z.number().min(0).default(0),
+    currency: z.string().min(3).max(3).default("EUR"),
+    /** The URL workers use to reach the control/data server (goes into nodes' user data). */
+    workerServerUrl: z.url().optional(),
+    /** Ansible host groups for the inventory. */
+    inventory: z
+      .strictObject({
+        dataGroup: z.string().min(1).default("dataserver"),
+        computeGroup: z.string().min(1).default("compute"),
+        ansibleUser: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    local,
+    cloudsigma,
+  })
+  .prefault({});
+
+export type FleetConfig = z.infer<typeof fleetConfigSchema>;
+export type CloudSigmaConfig = FleetConfig["cloudsigma"];
+export type LocalConfig = FleetConfig["local"];
+
+/** Environment variables the fleet reads. */
+export const fleetEnvironmentKeys = {
+  username: "CLOUDSIGMA_USERNAME",
+  password: "CLOUDSIGMA_PASSWORD",
+  token: "CLOUDSIGMA_TOKEN",
+  apiUrl: "CLOUDSIGMA_API_URL",
+} as const;

@@ -1,0 +1,55 @@
+// What a new node is told at boot: cloud-init user data that starts `cloudburst worker` pointed at
+// the data server, and the same arguments for a local worker process.
+
+export interface WorkerLaunch {
+  /** The control/data server the worker pulls jobs from. */
+  serverUrl: string;
+  nodeName: string;
+  environment: string;
+  cycle: string;
+}
+
+/** The worker's command-line arguments (after `cloudburst worker`). */
+export function workerArguments(launch: WorkerLaunch): string[] {
+  return ["--server", launch.serverUrl, "--name", launch.nodeName];
+}
+
+/**
+ * Cloud-init user data: a systemd unit that runs the worker and restarts it if it dies. The API token
+ * is not in here: the node fetches it from the data server over the private network at start.
+ */
+export function cloudInitUserData(launch: WorkerLaunch, sshKeys: readonly string[] = []): string {
+  const args = workerArguments(launch)
+    .map((a) => shellQuote(a))
+    .join(" ");
+  const lines = [
+    "#cloud-config",
+    "ssh_pwauth: false",
+    "disable_root: true",
+    ...(sshKeys.length ? ["ssh_authorized_keys:", ...sshKeys.map((k) => `  - ${JSON.stringify(k)}`)] : []),
+    "write_files:",
+    "  - path: /etc/systemd/system/cloudburst-worker.service",
+    "    permissions: '0644'",
+    "    content: |",
+    "      [Unit]",
+    "      Description=cloudburst worker",
+    "      After=network-online.target",
+    "      Wants=network-online.target",
+    "      [Service]",
+    `      Environment=CLOUDBURST_ENVIRONMENT=${launch.environment} CLOUDBURST_CYCLE=${launch.cycle}`,
+    `      ExecStart=/usr/bin/env cloudburst worker ${args}`,
+    "      Restart=always",
+    "      RestartSec=2",
+    "      [Install]",
+    "      WantedBy=multi-user.target",
+    // Where systemd is absent (a container, the simulator's guests), run the worker in the foreground.
+    "runcmd:",
+    `  - ${JSON.stringify(`systemctl daemon-reload && systemctl enable --now cloudburst-worker.service || exec cloudburst worker ${args}`)}`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
