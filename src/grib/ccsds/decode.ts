@@ -1,0 +1,281 @@
+// CCSDS 121.0-B adaptive entropy decoder, bit-compatible with libaec (as ecCodes uses it for GRIB2
+// template 5.42). Two passes: entropy-decode the mapped residuals of every block into a Uint32Array, then
+// undo the unit-delay predictor per reference sample interval while scaling into the Float64Array.
+import {
+  AEC_DATA_PREPROCESS,
+  AEC_DATA_SIGNED,
+  AEC_PAD_RSI,
+  CcsdsError,
+  type CcsdsOptions,
+  idLength,
+  validateOptions,
+} from "./options.ts";
+
+/** Zero-block fundamental sequence meaning "the rest of the segment" (remainder of segment). */
+const ROS = 5;
+/** Largest second-extension code libaec accepts. */
+const SE_TABLE_SIZE = 90;
+// Bytes of zero padding after the stream: the most one block can read past the end between checks.
+const PAD = 1024;
+
+// second-extension table: code m -> pair (first, second); m = (a+b)(a+b+1)/2 + b
+const SE_FIRST = new Int32Array(SE_TABLE_SIZE + 1);
+const SE_SECOND = new Int32Array(SE_TABLE_SIZE + 1);
+for (let sum = 0, m = 0; sum < 13; sum++) {
+  for (let b = 0; b <= sum && m <= SE_TABLE_SIZE; b++, m++) {
+    SE_FIRST[m] = sum - b;
+    SE_SECOND[m] = b;
+  }
+}
+
+/**
+ * Decode `count` samples from a CCSDS stream, writing `ref + scale * sample` into `out` (the raw samples
+ * with the defaults). Throws CcsdsError on a malformed or truncated stream.
+ */
+export function ccsdsDecode(
+  data: Uint8Array,
+  count: number,
+  options: CcsdsOptions,
+  out: Float64Array = new Float64Array(count),
+  ref = 0,
+  scale = 1,
+): Float64Array {
+  validateOptions(options);
+  if (out.length < count) throw new RangeError("ccsdsDecode: output array too small");
+  if (count === 0) return out;
+  const mapped = decodeResiduals(data, count, options);
+  postprocess(mapped, count, options, out, ref, scale);
+  return out;
+}
+
+/** Entropy decoding: the (mapped) samples of every block, whole blocks (so possibly beyond `count`). */
+export function decodeResiduals(data: Uint8Array, count: number, options: CcsdsOptions): Uint32Array {
+  const n = options.bitsPerSample;
+  const J = options.blockSize;
+  const flags = options.flags;
+  const pp = (flags & AEC_DATA_PREPROCESS) !== 0;
+  const padRsi = (flags & AEC_PAD_RSI) !== 0;
+  const idLen = idLength(n, flags);
+  const idUncompressed = (1 << idLen) - 1;
+  const rsiSamples = options.rsi * J;
+  const total = Math.ceil(count / J) * J;
+  const mapped = new Uint32Array(total);
+
+  const buf = new Uint8Array(data.length + PAD);
+  buf.set(data);
+  const endBit = data.length * 8;
+  if (endBit >= 2 ** 32 - PAD * 8) throw new CcsdsError("stream too large", 0);
+
+  let pos = 0;
+  let o = 0;
+  const nShift = 32 - n;
+
+  while (o < total) {
+    const rsiStart = o;
+    const rsiEnd = Math.min(rsiStart + rsiSamples, total);
+    while (o < rsiEnd) {
+      const blockStart = o;
+      const hasRef = pp && o === rsiStart ? 1 : 0;
+      // --- peek helper inlined: 32 bits at pos
+      let p = pos >>> 3;
+      let s = pos & 7;
+      let w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+      if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+      const id = w >>> (32 - idLen);
+      pos += idLen;
+
+      if (id === 0) {
+        // low entropy: one selector bit, then the reference sample, then a zero run or second extension
+        p = pos >>> 3;
+        s = pos & 7;
+        const sel = (buf[p] >>> (7 - s)) & 1;
+        pos += 1;
+        if (hasRef) {
+          mapped[o++] = readBits(buf, pos, n);
+          pos += n;
+        }
+        if (sel === 0) {
+          const fs = readFs(buf, pos, endBit);
+          pos += fs + 1;
+          let zeroBlocks = fs + 1;
+          if (zeroBlocks === ROS) {
+            const b = (blockStart - rsiStart) / J;
+            zeroBlocks = Math.min(options.rsi - b, 64 - (b % 64));
+          } else if (zeroBlocks > ROS) {
+            zeroBlocks--;
+          }
+          const end = blockStart + zeroBlocks * J;
+          if (end > rsiEnd && end > total) {
+            // libaec would write past the end of the output: only legal at the very end of the data
+            o = total;
+          } else {
+            if (end > rsiEnd)
+              throw new CcsdsError(`zero-block run of ${zeroBlocks} blocks crosses the RSI end`, pos >>> 3);
+            o = end; // mapped is zero-initialised
+          }
+        } else {
+          // second extension: pairs coded by one fundamental sequence each
+          let i = hasRef;
+          while (i < J) {
+            const m = readFs(buf, pos, endBit);
+            pos += m + 1;
+            if (m > SE_TABLE_SIZE)
+              throw new CcsdsError(`second-extension code ${m} exceeds ${SE_TABLE_SIZE}`, pos >>> 3);
+            if ((i & 1) === 0) {
+              mapped[o++] = SE_FIRST[m];
+              i++;
+            }
+            mapped[o++] = SE_SECOND[m];
+            i++;
+          }
+        }
+      } else if (id === idUncompressed) {
+        for (let i = 0; i < J; i++) {
+          p = pos >>> 3;
+          s = pos & 7;
+          w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+          if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+          mapped[o++] = w >>> nShift;
+          pos += n;
+        }
+      } else {
+        // split sample option k: J fundamental sequences (high parts), then J k-bit low parts
+        const k = id - 1;
+        if (hasRef) {
+          mapped[o++] = readBits(buf, pos, n);
+          pos += n;
+        }
+        const first = o;
+        const last = blockStart + J;
+        for (; o < last; o++) {
+          p = pos >>> 3;
+          s = pos & 7;
+          w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+          if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+          if (w !== 0) {
+            const z = Math.clz32(w);
+            mapped[o] = z;
+            pos += z + 1;
+          } else {
+            const fs = readFs(buf, pos, endBit);
+            mapped[o] = fs;
+            pos += fs + 1;
+          }
+        }
+        if (k > 0) {
+          const kShift = 32 - k;
+          for (let i = first; i < last; i++) {
+            p = pos >>> 3;
+            s = pos & 7;
+            w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+            if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+            mapped[i] = (mapped[i] << k) | (w >>> kShift);
+            pos += k;
+          }
+        }
+      }
+      if (pos > endBit) {
+        throw new CcsdsError(
+          `stream ends inside block ${blockStart / J} (needs bit ${pos}, has ${endBit})`,
+          data.length,
+        );
+      }
+    }
+    if (padRsi) pos = Math.ceil(pos / 8) * 8;
+  }
+  return mapped;
+}
+
+function readBits(buf: Uint8Array, pos: number, n: number): number {
+  const p = pos >>> 3;
+  const s = pos & 7;
+  let w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+  if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+  return w >>> (32 - n);
+}
+
+/** Length of the fundamental sequence (zeros before the next one bit) at `pos`. */
+function readFs(buf: Uint8Array, start: number, endBit: number): number {
+  let pos = start;
+  for (;;) {
+    const p = pos >>> 3;
+    const s = pos & 7;
+    let w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+    if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+    if (w !== 0) return pos - start + Math.clz32(w);
+    pos += 32;
+    if (pos > endBit) throw new CcsdsError("stream ends inside a fundamental sequence", endBit >>> 3);
+  }
+}
+
+/** Undo the predictor (when preprocessed) and sign (when signed), scaling into `out`. */
+function postprocess(
+  mapped: Uint32Array,
+  count: number,
+  options: CcsdsOptions,
+  out: Float64Array,
+  ref: number,
+  scale: number,
+): void {
+  const n = options.bitsPerSample;
+  const signed = (options.flags & AEC_DATA_SIGNED) !== 0;
+  const pp = (options.flags & AEC_DATA_PREPROCESS) !== 0;
+  const signBit = 2 ** (n - 1);
+  const range = 2 ** n;
+  if (!pp) {
+    if (signed) {
+      for (let i = 0; i < count; i++) {
+        const v = mapped[i];
+        out[i] = ref + scale * (v >= signBit ? v - range : v);
+      }
+    } else {
+      for (let i = 0; i < count; i++) out[i] = ref + scale * mapped[i];
+    }
+    return;
+  }
+  const rsiSamples = options.rsi * options.blockSize;
+  if (!signed && n <= 30) {
+    // integer fast path: x in [0, xmax], theta = min(x, xmax - x)
+    const xmax = (1 << n) - 1;
+    const med = 1 << (n - 1);
+    for (let start = 0; start < count; start += rsiSamples) {
+      const end = Math.min(start + rsiSamples, count);
+      let x = mapped[start];
+      out[start] = ref + scale * x;
+      for (let i = start + 1; i < end; i++) {
+        const d = mapped[i];
+        const mask = x >= med ? xmax : 0;
+        const theta = mask ^ x;
+        if ((d + 1) >>> 1 <= theta) {
+          x = d & 1 ? x - ((d + 1) >>> 1) : x + (d >>> 1);
+        } else {
+          x = mask ^ d;
+        }
+        out[i] = ref + scale * x;
+      }
+    }
+    return;
+  }
+  const xmin = signed ? -signBit : 0;
+  const xmax = signed ? signBit - 1 : range - 1;
+  for (let start = 0; start < count; start += rsiSamples) {
+    const end = Math.min(start + rsiSamples, count);
+    let x = mapped[start];
+    if (signed && x >= signBit) x -= range;
+    out[start] = ref + scale * x;
+    for (let i = start + 1; i < end; i++) {
+      const d = mapped[i];
+      const lower = x - xmin;
+      const upper = xmax - x;
+      const theta = lower < upper ? lower : upper;
+      if (d <= 2 * theta) {
+        x = d % 2 === 1 ? x - (d + 1) / 2 : x + d / 2;
+      } else if (lower <= upper) {
+        x = xmin + d;
+      } else {
+        x = xmax - d;
+      }
+      out[i] = ref + scale * x;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// GRIB2 template 5.40: the packed integers are a JPEG 2000 code stream (section 7 after its header),
+// decoded with OpenJPEG compiled to WebAssembly (@cornerstonejs/codec-openjpeg).
+import { createRequire } from "node:module";
+import { PackingError } from "./errors.ts";
+import { linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+
+interface FrameInfo {
+  width: number;
+  height: number;
+  bitsPerSample: number;
+  componentCount: number;
+  isSigned: boolean;
+}
+interface J2KDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  getDecodedBuffer(): Uint8Array;
+  decode(): void;
+  getFrameInfo(): FrameInfo;
+  delete(): void;
+}
+interface OpenJpegModule {
+  J2KDecoder: new () => J2KDecoder;
+}
+
+const require = createRequire(import.meta.url);
+const factory = require("@cornerstonejs/codec-openjpeg/decodewasmjs") as (options: {
+  print: (s: string) => void;
+  printErr: (s: string) => void;
+}) => Promise<OpenJpegModule>;
+// Instantiated once at import (a few milliseconds) so that decoding stays synchronous.
+// OpenJPEG's [INFO] chatter goes nowhere.
+const openjpeg: OpenJpegModule = await factory({ print: () => {}, printErr: () => {} });
+
+export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
+  const scaling = readGrib2Scaling(section5);
+  const { ref, scale } = linearCoefficients(scaling);
+  const out = new Float64Array(count);
+  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(ref);
+  const stream = section7.subarray(5);
+  const decoder = new openjpeg.J2KDecoder();
+  try {
+    decoder.getEncodedBuffer(stream.length).set(stream);
+    try {
+      decoder.decode();
+    } catch (e) {
+      throw new PackingError("corrupt", `JPEG 2000 code stream does not decode: ${String(e)}`, 7, 5);
+    }
+    const info = decoder.getFrameInfo();
+    const pixels = info.width * info.height;
+    if (pixels < count || info.componentCount !== 1) {
+      throw new PackingError(
+        "corrupt",
+        `JPEG 2000 image is ${info.width}x${info.height}x${info.componentCount}, expected ${count} values`,
+        7,
+        5,
+      );
+    }
+    const decoded = decoder.getDecodedBuffer();
+    const bytesPerSample = decoded.byteLength / pixels;
+    const view = new DataView(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+    if (bytesPerSample === 1) {
+      for (let i = 0; i < count; i++) out[i] = ref + scale * decoded[i];
+    } else if (bytesPerSample === 2) {
+      for (let i = 0; i < count; i++) out[i] = ref + scale * view.getUint16(2 * i, true);
+    } else if (bytesPerSample === 4) {
+      for (let i = 0; i < count; i++) out[i] = ref + scale * view.getUint32(4 * i, true);
+    } else {
+      throw new PackingError("unsupported", `JPEG 2000 sample of ${bytesPerSample} bytes`, 7, 5);
+    }
+    return out;
+  } finally {
+    decoder.delete();
+  }
+}

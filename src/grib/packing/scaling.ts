@@ -1,0 +1,26 @@
+// GRIB's linear packing: Y = (R + X * 2^E) * 10^-D, with R the reference value, E the binary and D the
+// decimal scale factor and X the packed unsigned integer.
+import { readIeeeFloat32, readSignMagnitude } from "../bits.ts";
+
+export interface LinearScaling {
+  referenceValue: number;
+  binaryScaleFactor: number;
+  decimalScaleFactor: number;
+  bitsPerValue: number;
+}
+
+/** ref and scale such that Y = ref + scale * X. */
+export function linearCoefficients(s: LinearScaling): { ref: number; scale: number } {
+  const d = 10 ** -s.decimalScaleFactor;
+  return { ref: s.referenceValue * d, scale: 2 ** s.binaryScaleFactor * d };
+}
+
+/** Octets 12-20 of GRIB2 templates 5.0, 5.2, 5.3, 5.40, 5.41 and 5.42 (R, E, D, bits per value). */
+export function readGrib2Scaling(section5: Uint8Array): LinearScaling {
+  return {
+    referenceValue: readIeeeFloat32(section5, 11),
+    binaryScaleFactor: readSignMagnitude(section5, 15, 2),
+    decimalScaleFactor: readSignMagnitude(section5, 17, 2),
+    bitsPerValue: section5[19],
+  };
+}
