@@ -1,0 +1,60 @@
+// `cloudburst deliver FILE... --to DESTINATION`: deliver products with resume, checksum and retries.
+import { basename, posix } from "node:path";
+import type { Command } from "commander";
+import { type DeliveryReceipt, deliver, deliveryItem } from "../../delivery/deliver.ts";
+import { DestinationUrlError, deliveryPasswordVariable, destinationFromUrl } from "../../delivery/url.ts";
+import { UserError } from "../errors.ts";
+import { printJson, printTable, progress } from "../output.ts";
+
+export function registerDeliverCommand(program: Command): void {
+  program
+    .command("deliver <files...>")
+    .description("deliver files to a directory or FTP(S) server: temporary name, resume, checksum, rename")
+    .requiredOption(
+      "--to <destination>",
+      `directory, file:///dir, ftp://user@host:port/dir or ftps://... (password in ${deliveryPasswordVariable})`,
+    )
+    .option("--dir <path>", "sub-directory under the destination", "")
+    .option("--json", "print the receipts as JSON")
+    .action(async (files: string[], options: { to: string; dir: string; json?: boolean }) => {
+      let destination: ReturnType<typeof destinationFromUrl>;
+      try {
+        destination = destinationFromUrl(options.to);
+      } catch (error) {
+        if (error instanceof DestinationUrlError) throw new UserError(error.message);
+        throw error;
+      }
+      const status = progress();
+      const receipts: DeliveryReceipt[] = [];
+      try {
+        for (const [index, file] of files.entries()) {
+          status.update(`delivering ${index + 1}/${files.length}: ${file}`);
+          const item = await deliveryItem(file, posix.join(options.dir, basename(file))).catch(() => {
+            throw new UserError(`cannot read ${file}`, "check the path and its permissions");
+          });
+          receipts.push(
+            await deliver(destination, item, undefined, (error, attempt, delayMs) =>
+              process.stderr.write(
+                `${file}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms\n`,
+              ),
+            ),
+          );
+        }
+      } finally {
+        status.done();
+        await destination.close();
+      }
+      if (options.json) printJson({ destination: destination.label, receipts });
+      else
+        printTable(
+          ["NAME", "BYTES", "SHA256", "ATTEMPTS", "RESUMED FROM"],
+          receipts.map((r) => [
+            r.name,
+            r.bytes,
+            r.sha256.slice(0, 16),
+            r.attempts,
+            r.alreadyPresent ? "present" : r.resumedFrom,
+          ]),
+        );
+    });
+}

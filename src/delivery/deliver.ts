@@ -1,0 +1,90 @@
+// The delivery protocol, the same on every transport: write under a temporary name (resuming a
+// partial one), verify the checksum as the destination holds it, then rename, so a consumer never
+// sees a partial or corrupt product. Transient failures are retried with capped backoff and jitter.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { posix } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay, type RetryPolicy } from "../fleet/retry.ts";
+import { type DeliveryItem, type Destination, TransientDeliveryError } from "./destination.ts";
+
+export interface DeliveryReceipt {
+  name: string;
+  bytes: number;
+  sha256: string;
+  attempts: number;
+  /** Bytes found already delivered under the temporary name and not sent again (0 when none). */
+  resumedFrom: number;
+  /** True when the destination already held the same bytes under the final name. */
+  alreadyPresent: boolean;
+}
+
+export const defaultDeliveryRetry: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 30_000 };
+
+/** The temporary name a file is written under: hidden, in the same directory, so the rename is atomic. */
+export function temporaryName(name: string): string {
+  return posix.join(posix.dirname(name), `.${posix.basename(name)}.part`);
+}
+
+/** Describes a local file for delivery (size and SHA-256). */
+export async function deliveryItem(localPath: string, name: string): Promise<DeliveryItem> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(localPath), hash);
+  return { localPath, name, size: (await stat(localPath)).size, sha256: hash.digest("hex") };
+}
+
+export async function deliver(
+  destination: Destination,
+  item: DeliveryItem,
+  policy: RetryPolicy = defaultDeliveryRetry,
+  onRetry?: (error: Error, attempt: number, delayMs: number) => void,
+): Promise<DeliveryReceipt> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { ...(await deliverOnce(destination, item)), attempts: attempt };
+    } catch (error) {
+      if (!(error instanceof TransientDeliveryError) || attempt >= policy.attempts) throw error;
+      const delay = backoffDelay(attempt, policy);
+      onRetry?.(error, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}
+
+async function deliverOnce(
+  destination: Destination,
+  item: DeliveryItem,
+): Promise<Omit<DeliveryReceipt, "attempts">> {
+  const receipt = { name: item.name, bytes: item.size, sha256: item.sha256 };
+  if (
+    (await destination.size(item.name)) === item.size &&
+    (await destination.checksum(item.name)) === item.sha256
+  ) {
+    return { ...receipt, resumedFrom: 0, alreadyPresent: true };
+  }
+  const part = temporaryName(item.name);
+  let start = (await destination.size(part)) ?? 0;
+  if (start > item.size) {
+    await destination.remove(part);
+    start = 0;
+  }
+  if (start < item.size || item.size === 0) await destination.write(item, start, part);
+  const written = await destination.size(part);
+  if (written !== item.size) {
+    throw new TransientDeliveryError(
+      `${destination.label}/${part} holds ${written} bytes, expected ${item.size}`,
+    );
+  }
+  const checksum = await destination.checksum(part);
+  if (checksum !== item.sha256) {
+    // A corrupt partial (e.g. from an earlier, different file) is discarded and sent again whole.
+    await destination.remove(part);
+    throw new TransientDeliveryError(
+      `${destination.label}/${part}: checksum ${checksum} differs from the product's ${item.sha256}`,
+    );
+  }
+  await destination.rename(part, item.name);
+  return { ...receipt, resumedFrom: start, alreadyPresent: false };
+}
