@@ -74,3 +74,14 @@ export function unpackGrib1(
 ): Float64Array {
   return unpackGrib1Simple(section4, numberOfPackedValues, decimalScaleFactor);
 }
+
+export {
+  CCSDS_DEFAULTS,
+  type CcsdsParameters,
+  type PackedValues,
+  type PrecisionChoice,
+  packCcsdsData,
+  packSimpleData,
+  quantise,
+} from "./pack.ts";
+export { type LinearScaling, linearCoefficients } from "./scaling.ts";
