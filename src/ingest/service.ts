@@ -1,0 +1,176 @@
+// Ingest as the control server runs it: the store, the pipeline, the receivers (FTP, watched
+// directories; HTTP PUT is a route that uses this service), start-up recovery and periodic retention.
+import { readdir } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import type { Registry } from "prom-client";
+import { runRetention } from "../catalogue/retention.ts";
+import type { Config } from "../config/load.ts";
+import type { Database } from "../db/database.ts";
+import { LocalStore } from "../store/store.ts";
+import { temporaryNameTest } from "./config.ts";
+import { describeMessage } from "./describe.ts";
+import { createIngestMetrics } from "./metrics.ts";
+import { type IngestLogger, IngestPipeline, type IngestRequest } from "./pipeline.ts";
+import { type FtpReceiver, startFtpReceiver } from "./receivers/ftp.ts";
+import { type DirectoryWatcher, watchDirectory } from "./receivers/watch.ts";
+
+export interface IngestService {
+  pipeline: IngestPipeline;
+  store: LocalStore;
+  isTemporary(name: string): boolean;
+  /** The FTP receiver, when enabled. */
+  ftp: FtpReceiver | null;
+  stop(): Promise<void>;
+}
+
+export interface IngestServiceOptions {
+  /** The control server's metrics registry. */
+  registry?: Registry;
+  /** Start the receivers and background loops (default true); false gives just store and pipeline. */
+  receivers?: boolean;
+}
+
+let current: IngestService | null = null;
+
+/** The service this process started (the HTTP routes use it), or null. */
+export function currentIngest(): IngestService | null {
+  return current;
+}
+
+export function storeOf(config: Config): LocalStore {
+  return new LocalStore(resolve(config.dataDir, config.store.dir));
+}
+
+/** Store and pipeline only, for the CLI and tests. */
+export function createPipeline(
+  config: Config,
+  db: Database,
+  logger?: IngestLogger,
+  registry?: Registry,
+): IngestPipeline {
+  return new IngestPipeline({
+    pool: db.pool,
+    store: storeOf(config),
+    describe: describeMessage,
+    split: config.store.split,
+    concurrency: config.ingest.concurrency,
+    ...(logger ? { logger } : {}),
+    metrics: createIngestMetrics(registry),
+  });
+}
+
+/** Writes the configured producers (expected field counts) into the catalogue. */
+export async function syncProducers(config: Config, db: Database): Promise<void> {
+  for (const p of config.catalogue.producers) {
+    await db.pool.query(
+      `insert into producer (name, description, expected_fields) values ($1, $2, $3)
+       on conflict (name) do update set description = excluded.description, expected_fields = excluded.expected_fields`,
+      [p.name, p.description ?? null, p.expectedFields ?? null],
+    );
+  }
+}
+
+export async function startIngest(
+  config: Config,
+  db: Database,
+  logger: IngestLogger,
+  options: IngestServiceOptions = {},
+): Promise<IngestService> {
+  const pipeline = createPipeline(config, db, logger, options.registry);
+  const store = pipeline.store;
+  const isTemporary = temporaryNameTest(config.ingest.temporaryNames);
+  await syncProducers(config, db);
+  const submit = (request: IngestRequest) => {
+    pipeline.submit(request).catch(() => undefined); // logged by the pipeline; the file stays for a retry
+  };
+  const stops: Array<() => Promise<void>> = [];
+
+  let ftp: FtpReceiver | null = null;
+  const ftpRoot = resolve(store.root, config.ingest.ftp.root);
+  if (options.receivers !== false && config.ingest.ftp.enabled) {
+    ftp = await startFtpReceiver({
+      config: config.ingest.ftp,
+      rootDir: ftpRoot,
+      isTemporary,
+      logger,
+      onComplete: (upload) =>
+        submit({
+          path: upload.path,
+          name: upload.name,
+          source: `ftp:${upload.user}`,
+          producer: upload.producer,
+          mode: "move",
+        }),
+    });
+    logger.info({ url: ftp.url, users: config.ingest.ftp.users.length }, "FTP receiver listening");
+    const receiver = ftp;
+    stops.push(() => receiver.stop());
+  }
+
+  const watchers: DirectoryWatcher[] = [];
+  if (options.receivers !== false) {
+    for (const w of config.ingest.watch) {
+      const dir = isAbsolute(w.dir) ? w.dir : resolve(config.dataDir, w.dir);
+      const watcher = watchDirectory({ ...w, dir }, isTemporary, (file) =>
+        pipeline.submit({
+          path: file.path,
+          name: file.name,
+          source: `watch:${dir}`,
+          producer: w.producer,
+          mode: "move",
+        }),
+      );
+      watchers.push(watcher);
+      stops.push(() => watcher.stop());
+    }
+    // Files that were complete when the process stopped: in the store without rows, or still in a
+    // receiver's directory under their final name.
+    void (async () => {
+      await pipeline.recoverStore();
+      for (const user of config.ingest.ftp.enabled ? config.ingest.ftp.users : []) {
+        for (const path of await completedFiles(join(ftpRoot, user.name), isTemporary))
+          submit({ path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
+      }
+      for (const watcher of watchers) await watcher.poll();
+    })().catch((error: unknown) => logger.error({ err: error }, "ingest recovery failed"));
+
+    const minutes = config.catalogue.retention.intervalMinutes;
+    if (minutes > 0) {
+      const timer = setInterval(() => {
+        runRetention(db.pool, store, config.catalogue.retention.days)
+          .then((report) => {
+            if (report.partitionsDropped.length || report.filesDeleted || report.cyclesDeleted)
+              logger.info({ ...report }, "retention removed old cycles");
+          })
+          .catch((error: unknown) => logger.error({ err: error }, "retention failed"));
+      }, minutes * 60_000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
+  }
+
+  const service: IngestService = {
+    pipeline,
+    store,
+    isTemporary,
+    ftp,
+    async stop() {
+      for (const stop of stops.reverse()) await stop();
+      await pipeline.idle();
+      if (current === service) current = null;
+    },
+  };
+  current = service;
+  return service;
+}
+
+/** Regular files with final names directly in `dir`, recursively. */
+async function completedFiles(dir: string, isTemporary: (name: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await completedFiles(path, isTemporary)));
+    else if (entry.isFile() && !isTemporary(entry.name)) out.push(path);
+  }
+  return out;
+}
