@@ -46,13 +46,35 @@ export function lexLine(raw: string, lineNo: number): DefLine {
   return problem ? { line: lineNo, tokens, raw, problem } : { line: lineNo, tokens, raw };
 }
 
-/** The non-blank, non-comment lines of a file. */
+/**
+ * ecFlow accepts several statements on one line separated by a lone `;` (`time 10:00 ; time
+ * 20:00`). Each becomes its own line; `raw` keeps the other statements blanked so columns stay.
+ */
+function splitStatements(l: DefLine): DefLine[] {
+  const cuts = l.tokens.map((t, i) => (t.text === ";" && !t.quoted ? i : -1)).filter((i) => i >= 0);
+  if (!cuts.length) return [l];
+  const out: DefLine[] = [];
+  let from = 0;
+  for (const cut of [...cuts, l.tokens.length]) {
+    const tokens = l.tokens.slice(from, cut);
+    if (tokens.length) {
+      const start = (tokens[0] as DefToken).col - 1;
+      const end = cut < l.tokens.length ? (l.tokens[cut] as DefToken).col - 1 : l.raw.length;
+      const raw = " ".repeat(start) + l.raw.slice(start, end);
+      out.push(l.problem ? { line: l.line, tokens, raw, problem: l.problem } : { line: l.line, tokens, raw });
+    }
+    from = cut + 1;
+  }
+  return out;
+}
+
+/** The non-blank, non-comment statements of a file, one per line (or per `;`). */
 export function lex(text: string): DefLine[] {
   const lines = text.split("\n");
   const out: DefLine[] = [];
   for (let n = 0; n < lines.length; n++) {
     const l = lexLine(lines[n] as string, n + 1);
-    if (l.tokens.length) out.push(l);
+    if (l.tokens.length) out.push(...splitStatements(l));
   }
   return out;
 }

@@ -203,13 +203,13 @@ function identifier(t: DefToken, what: string): string {
 
 /** `hh:mm` with an optional leading `+`. */
 function hhmm(t: DefToken, allowPlus: boolean): { time: TimeOfDay; relative: boolean } {
-  const m = /^(\+?)([0-9]{1,2}):([0-9]{2})$/.exec(t.text);
-  if (!m) err(t, `expected a time hh:mm, found '${t.text}'`);
+  const m = /^(\+?)([0-9]{2}):([0-9]{2})$/.exec(t.text);
+  if (!m) err(t, `expected a time hh:mm (two-digit hour), found '${t.text}'`);
   const relative = m[1] === "+";
   if (relative && !allowPlus) err(t, "a '+' (relative time) is not allowed here");
   const hour = Number(m[2]);
   const minute = Number(m[3]);
-  if (hour > 23 && !relative) err(t, `hour ${hour} is out of range 0-23`);
+  if (hour > 23) err(t, `hour ${hour} is out of range 0-23`);
   if (minute > 59) err(t, `minute ${minute} is out of range 0-59`);
   return { time: { hour, minute }, relative };
 }
@@ -421,13 +421,14 @@ function attribute(
         }
         i += 2;
       }
+      if (node.repeat) err(kw, `${node.path} has a repeat: a node cannot have both a repeat and a cron`);
       cron.series = timeSeries(l, i);
-      if (cron.series.relative) err(t[i] as DefToken, "a cron time cannot be relative ('+')");
       node.crons.push(cron);
       return undefined;
     }
     case "repeat": {
       if (node.repeat) err(kw, `${node.path} already has a repeat (one per node)`);
+      if (node.crons.length) err(kw, `${node.path} has a cron: a node cannot have both a repeat and a cron`);
       node.repeat = repeat(l, pos);
       return undefined;
     }
@@ -648,7 +649,12 @@ function repeat(l: DefLine, pos: SourcePos): Repeat {
     case "string": {
       const name = identifier(need(l, 2, "the repeat variable name"), "variable name");
       need(l, 3, "at least one value");
-      const values = t.slice(3).map((v) => v.text);
+      const values = t.slice(3).map((v) => {
+        if (/\s/.test(v.text))
+          err(v, `repeat ${kind.text} values cannot contain blanks (ecFlow splits them)`);
+        if (v.text.includes('"')) err(v, `repeat ${kind.text} values cannot contain '"'`);
+        return v.text;
+      });
       return { kind: kind.text, name, values, pos };
     }
     case "datetime":
