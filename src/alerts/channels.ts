@@ -1,6 +1,7 @@
 // The alert channels: SMTP email through nodemailer, and a JSON webhook.
 import nodemailer, { type Transporter } from "nodemailer";
-import { type Alert, type AlertChannel, renderAlert } from "./alerts.ts";
+import type pg from "pg";
+import { type Alert, type AlertChannel, Alerter, renderAlert } from "./alerts.ts";
 import { type AlertsConfig, alertsEnvironmentKeys } from "./config.ts";
 
 export class SmtpChannel implements AlertChannel {
@@ -59,4 +60,13 @@ export function configuredChannels(
     ...(config.smtp ? [new SmtpChannel(config.smtp, env)] : []),
     ...(config.webhook ? [new WebhookChannel(config.webhook)] : []),
   ];
+}
+
+/** The alerter the configuration describes, recording in `pool` when there is one. */
+export function alerterFromConfig(
+  config: AlertsConfig,
+  pool: pg.Pool | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Alerter {
+  return new Alerter(config, configuredChannels(config, env), pool);
 }

@@ -1,12 +1,18 @@
 // `cloudburst fleet ls|up|down|reconcile|costs|inventory`: the compute nodes on the configured provider.
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../../config/load.ts";
+import type { ReconcileReport } from "../../fleet/controller.ts";
 import { ProviderError } from "../../fleet/errors.ts";
+import { buildInventory, hostInventory } from "../../fleet/inventory.ts";
+import { collectOrphans, leakCheck } from "../../fleet/leaks.ts";
+import { cycleCosts } from "../../fleet/money.ts";
 import type { FleetNode, Provider } from "../../fleet/provider.ts";
 import { tagKeys } from "../../fleet/provider.ts";
 import { createProvider, fleetConfig, ProviderSetupError } from "../../fleet/registry.ts";
-import { commandConfig } from "../context.ts";
-import { UserError } from "../errors.ts";
+import { createController } from "../../fleet/service.ts";
+import { FleetStore } from "../../fleet/store.ts";
+import { commandConfig, withDatabase } from "../context.ts";
+import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
 
 interface ProviderOptions {
@@ -88,5 +94,204 @@ export function registerFleetCommands(program: Command): void {
       .catch(providerFailure);
     if (options.json) printJson(nodes);
     else printTable(["ID", "NAME", "STATE", "TAGS", "PROVIDER"], nodes.map(nodeRow));
+  });
+  registerFleetOperations(fleet);
+}
+
+/** The default cycle of `fleet up` without --cycle: an ad-hoc burst. */
+const manualCycle = "manual";
+
+function parseTime(value: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime()))
+    throw new InvalidArgumentError("expected an ISO 8601 time, e.g. 2026-11-24T05:45:00Z");
+  return at;
+}
+
+function printReport(report: ReconcileReport, json: boolean | undefined): void {
+  if (json) {
+    printJson(report);
+    return;
+  }
+  if (report.skipped) {
+    process.stdout.write("another process is reconciling this environment; nothing done\n");
+    return;
+  }
+  for (const want of report.wants) {
+    process.stdout.write(
+      `cycle ${want.cycle}: ${want.compute} compute node(s) wanted${want.dataServer ? ", data server up" : ""}\n`,
+    );
+  }
+  process.stdout.write(
+    `created ${report.created.length}, destroyed ${report.destroyed.length}, failed ${report.failed.length}` +
+      `${report.refused.length ? `, refused ${report.refused.join(" ")}` : ""}\n`,
+  );
+  for (const error of report.errors) process.stderr.write(`  error: ${error}\n`);
+  if (report.failed.length || report.errors.length || report.refused.length) process.exitCode = 1;
+}
+
+export function registerFleetOperations(fleet: Command): void {
+  withProviderOptions(
+    fleet
+      .command("up <n>")
+      .description(
+        "want N compute nodes for a cycle (default: an ad-hoc cycle starting now) and reconcile once",
+      )
+      .option("--cycle <name>", "the cycle (default: manual)")
+      .option("--data-at <time>", "when the cycle's data is due (ISO 8601; default: now)", parseTime)
+      .option("--json", "print JSON"),
+  ).action(
+    async (
+      n: string,
+      options: ProviderOptions & { cycle?: string; dataAt?: Date; json?: boolean },
+      command: Command,
+    ) => {
+      const count = parseCount(n);
+      const config = commandConfig(command);
+      const provider = openProvider(config, options);
+      const environment = fleetConfig(config).environment;
+      const report = await withDatabase(config, async (db) => {
+        const store = new FleetStore(db.pool);
+        const cycle = options.cycle ?? manualCycle;
+        const existing = await store.cycle(environment, cycle);
+        await store.planCycle(environment, cycle, options.dataAt ?? existing?.dataAt ?? new Date(), count);
+        if (existing && existing.state !== "planned" && existing.state !== "processing") {
+          await store.setCycleState(environment, cycle, "planned");
+        }
+        return createController(config, provider, db.pool).reconcile();
+      });
+      printReport(report, options.json);
+    },
+  );
+
+  withProviderOptions(
+    fleet
+      .command("down")
+      .description("end a cycle (default: every open cycle) and destroy its compute nodes")
+      .option("--cycle <name>", "only this cycle")
+      .option("--json", "print JSON"),
+  ).action(async (options: ProviderOptions & { cycle?: string; json?: boolean }, command: Command) => {
+    const config = commandConfig(command);
+    const provider = openProvider(config, options);
+    const environment = fleetConfig(config).environment;
+    const report = await withDatabase(config, async (db) => {
+      const store = new FleetStore(db.pool);
+      const cycles = options.cycle ? [options.cycle] : (await store.cycles(environment)).map((c) => c.cycle);
+      for (const cycle of cycles) await store.setCycleState(environment, cycle, "cancelled");
+      return createController(config, provider, db.pool).reconcile();
+    });
+    printReport(report, options.json);
+  });
+
+  withProviderOptions(
+    fleet
+      .command("reconcile")
+      .description("bring the provider in line with what the cycles want (once, or --watch until SIGINT)")
+      .option("--watch", "keep reconciling every fleet.reconcileIntervalSeconds")
+      .option("--json", "print JSON"),
+  ).action(async (options: ProviderOptions & { watch?: boolean; json?: boolean }, command: Command) => {
+    const config = commandConfig(command);
+    const provider = openProvider(config, options);
+    await withDatabase(config, async (db) => {
+      const controller = createController(config, provider, db.pool, (message, fields) =>
+        process.stderr.write(`${message} ${fields ? JSON.stringify(fields) : ""}\n`),
+      );
+      if (!options.watch) {
+        printReport(await controller.reconcile(), options.json);
+        return;
+      }
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        await controller.run(stop.signal);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+  });
+
+  withProviderOptions(
+    fleet
+      .command("costs")
+      .description("node-seconds and cost per cycle, and the account balance")
+      .option("--json", "print JSON"),
+  ).action(async (options: ProviderOptions & { json?: boolean }, command: Command) => {
+    const config = commandConfig(command);
+    const provider = openProvider(config, options);
+    const fleetSection = fleetConfig(config);
+    const costs = await withDatabase(config, (db) =>
+      cycleCosts(new FleetStore(db.pool), fleetSection.environment, fleetSection),
+    );
+    const balance = provider.capabilities.balance ? await provider.balance().catch(providerFailure) : null;
+    if (options.json) {
+      printJson({ environment: fleetSection.environment, cycles: costs, balance });
+      return;
+    }
+    printTable(
+      ["CYCLE", "NODES", "LIVE", "NODE-HOURS", "COST"],
+      costs.map((c) => [
+        c.cycle,
+        c.nodes,
+        c.live,
+        (c.nodeSeconds / 3600).toFixed(3),
+        `${c.cost.toFixed(4)} ${c.currency}`,
+      ]),
+    );
+    if (balance) process.stdout.write(`balance: ${balance.amount.toFixed(2)} ${balance.currency}\n`);
+  });
+
+  withProviderOptions(
+    fleet
+      .command("leaks")
+      .description("compare what we own with what the provider bills; --collect destroys the orphans")
+      .option("--collect", "destroy orphaned servers and drives")
+      .option("--json", "print JSON"),
+  ).action(async (options: ProviderOptions & { collect?: boolean; json?: boolean }, command: Command) => {
+    const config = commandConfig(command);
+    const provider = openProvider(config, options);
+    const fleetSection = fleetConfig(config);
+    await withDatabase(config, async (db) => {
+      const store = new FleetStore(db.pool);
+      const report = await leakCheck(provider, store, fleetSection).catch(providerFailure);
+      const collected = options.collect ? await collectOrphans(provider, store, report) : null;
+      if (options.json) {
+        printJson({ ...report, collected });
+        return;
+      }
+      printTable(
+        ["KIND", "ID", "NAME", "VERDICT", "WHY"],
+        report.items
+          .filter((i) => i.verdict !== "foreign")
+          .map((i) => [i.resource.kind, i.resource.id, i.resource.name, i.verdict, i.why]),
+      );
+      process.stdout.write(`${report.orphans} orphan(s), ${report.leaks} leak(s)\n`);
+      if (collected)
+        process.stdout.write(
+          `destroyed ${collected.destroyed.length}; ${collected.errors.length} error(s)\n`,
+        );
+      if (report.leaks > 0 || (collected?.errors.length ?? 0) > 0) process.exitCode = 1;
+    });
+  });
+
+  withProviderOptions(
+    fleet
+      .command("inventory")
+      .description("Ansible dynamic inventory: --list, or --host NAME")
+      .option("--list", "every group and host")
+      .option("--host <name>", "one host's variables"),
+  ).action(async (options: ProviderOptions & { list?: boolean; host?: string }, command: Command) => {
+    if (!options.list && options.host === undefined) throw new UsageError("give --list or --host NAME");
+    const config = commandConfig(command);
+    const provider = openProvider(config, options);
+    const fleetSection = fleetConfig(config);
+    const all = await provider.listNodes().catch(providerFailure);
+    const dataName = fleetSection.cloudsigma.dataServer;
+    const dataServer = dataName ? (all.find((n) => n.id === dataName || n.name === dataName) ?? null) : null;
+    const ours = all.filter((n) => n.tags[tagKeys.environment] === fleetSection.environment);
+    const inventory = buildInventory(ours, fleetSection, dataServer);
+    printJson(options.list ? inventory : hostInventory(inventory, options.host!));
   });
 }

@@ -1,0 +1,284 @@
+// The fleet controller: reconciles what each cycle wants (data server, N compute nodes) with what the
+// provider reports, continuously. It creates what is missing, destroys what no cycle wants (the
+// orphan collector is the same rule), learns the lead time from every provisioning it measures, and
+// alerts the operator on failures the operator must fix.
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Alert, Alerter } from "../alerts/alerts.ts";
+import type { FleetConfig } from "./config.ts";
+import { ProviderError } from "./errors.ts";
+import { leadTimeFor } from "./leadtime.ts";
+import { checkFunds, nodePrice } from "./money.ts";
+import { type CycleWant, desiredState } from "./plan.ts";
+import { type FleetNode, type Provider, tagKeys } from "./provider.ts";
+import { userDataFor } from "./registry.ts";
+import { mapLimit } from "./retry.ts";
+import type { FleetStore } from "./store.ts";
+
+export interface ReconcileReport {
+  at: Date;
+  skipped: boolean;
+  wants: CycleWant[];
+  created: string[];
+  destroyed: string[];
+  failed: string[];
+  refused: string[];
+  errors: string[];
+}
+
+export interface ControllerOptions {
+  provider: Provider;
+  store: FleetStore;
+  config: FleetConfig;
+  alerter?: Alerter | null;
+  /** The control/data server URL the workers are pointed at. */
+  workerServerUrl: string;
+  now?: () => Date;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A cycle name as it may appear in a node name (CloudSigma names and tags: no spaces or colons). */
+export function cycleSlug(cycle: string): string {
+  return cycle.toLowerCase().replace(/[^a-z0-9]+/g, "");
+}
+
+export class FleetController {
+  readonly #o: ControllerOptions;
+  readonly #env: string;
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+    this.#env = options.config.environment;
+  }
+
+  #now(): Date {
+    return this.#o.now?.() ?? new Date();
+  }
+
+  /** Servers the fleet must never destroy: the golden image and the data server. */
+  #protected(node: FleetNode): boolean {
+    const { goldenServer, dataServer } = this.#o.config.cloudsigma;
+    return [goldenServer, dataServer].some((p) => p !== undefined && (node.id === p || node.name === p));
+  }
+
+  /** Every node of this environment: tagged with it, or named like ours (a clone not yet tagged). */
+  ourNodes(all: readonly FleetNode[]): FleetNode[] {
+    const prefix = `cb-${this.#env}-`;
+    return all.filter(
+      (n) => !this.#protected(n) && (n.tags[tagKeys.environment] === this.#env || n.name.startsWith(prefix)),
+    );
+  }
+
+  /** One reconcile pass; another process's pass in progress makes this one a no-op. */
+  async reconcile(): Promise<ReconcileReport> {
+    const report: ReconcileReport = {
+      at: this.#now(),
+      skipped: false,
+      wants: [],
+      created: [],
+      destroyed: [],
+      failed: [],
+      refused: [],
+      errors: [],
+    };
+    const lock = await this.#o.store.pool.connect();
+    try {
+      const got = await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [
+        `cloudburst-fleet:${this.#env}`,
+      ]);
+      if (!got.rows[0]?.ok) return { ...report, skipped: true };
+      try {
+        await this.#pass(report);
+      } finally {
+        await lock.query("select pg_advisory_unlock(hashtext($1))", [`cloudburst-fleet:${this.#env}`]);
+      }
+    } catch (error) {
+      report.errors.push((error as Error).message);
+      await this.#alertFailure(error, "reconcile");
+    } finally {
+      lock.release();
+    }
+    return report;
+  }
+
+  async #pass(report: ReconcileReport): Promise<void> {
+    const { store, provider, config } = this.#o;
+    const now = this.#now();
+    const cycles = await store.cycles(this.#env);
+    const samples = await store.samples(provider.name, config.leadTime.window);
+    report.wants = desiredState(cycles, now, (n) => leadTimeFor(n, samples, config.leadTime).seconds, config);
+    const all = await provider.listNodes();
+    const nodes = this.ourNodes(all);
+    await this.#syncRows(nodes);
+    await this.#dataServer(
+      all,
+      report.wants.some((w) => w.dataServer),
+      report,
+    );
+
+    const wanted = new Map(report.wants.filter((w) => w.compute > 0).map((w) => [w.cycle, w.compute]));
+    const computeOf = (cycle: string) =>
+      nodes.filter((n) => n.tags[tagKeys.cycle] === cycle && n.tags[tagKeys.role] !== "data");
+    // Whatever no cycle wants goes: extra nodes, finished cycles' nodes, orphans of crashed runs.
+    const doomed: FleetNode[] = [];
+    for (const node of nodes) {
+      if (node.tags[tagKeys.role] === "data") continue;
+      const cycle = node.tags[tagKeys.cycle];
+      if (!cycle || !wanted.has(cycle)) doomed.push(node);
+    }
+    for (const [cycle, n] of wanted) {
+      const have = computeOf(cycle);
+      if (have.length > n) {
+        // Keep the running ones; let the newest and the not-yet-running go first.
+        const order = [...have].sort((a, b) => Number(a.state === "running") - Number(b.state === "running"));
+        doomed.push(...order.slice(0, have.length - n));
+      }
+    }
+    const destroyed = await mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
+      await provider.destroyNode(node.id);
+      await store.nodeGone(provider.name, node.id);
+      return node.name;
+    });
+    for (const [i, r] of destroyed.entries()) {
+      if (r.status === "fulfilled") report.destroyed.push(r.value);
+      else {
+        report.errors.push(`destroy ${doomed[i]!.name}: ${(r.reason as Error).message}`);
+        await this.#alertFailure(r.reason, `destroy ${doomed[i]!.name}`);
+      }
+    }
+
+    for (const [cycle, n] of wanted) {
+      const missing = n - computeOf(cycle).length;
+      if (missing > 0) await this.#grow(cycle, missing, nodes.length - doomed.length, report);
+    }
+  }
+
+  /** Creates `count` compute nodes for a cycle, after checking the account can fund them. */
+  async #grow(cycle: string, count: number, liveNodes: number, report: ReconcileReport): Promise<void> {
+    const { store, provider, config } = this.#o;
+    const price = await nodePrice(provider, config);
+    const funds = await checkFunds(provider, count, liveNodes, price, config);
+    if (!funds.ok) {
+      await store.setCycleState(this.#env, cycle, "refused", funds.reason ?? "insufficient funds");
+      report.refused.push(cycle);
+      await this.#alert({
+        key: `fleet:${this.#env}:funds:${cycle}`,
+        severity: "critical",
+        title: `Cycle ${cycle} refused: the account cannot fund it`,
+        text: `${funds.reason}. No nodes were started for this cycle. Top up the account, or lower N with \`cloudburst fleet up N --cycle ${cycle}\`.`,
+        httpCode: 402,
+        details: {
+          environment: this.#env,
+          cycle,
+          balance: funds.balance,
+          required: funds.required,
+          currency: funds.currency,
+        },
+      });
+      return;
+    }
+    const prefix = `cb-${this.#env}-${cycleSlug(cycle)}`;
+    const rows: number[] = [];
+    for (let i = 0; i < count; i++) {
+      rows.push(
+        await store.addNode(store.pool, {
+          environment: this.#env,
+          cycle,
+          role: "compute",
+          provider: provider.name,
+          name: `${prefix}-pending-${randomBytes(4).toString("hex")}`,
+          price: { perHour: price.perHour, currency: price.currency },
+        }),
+      );
+    }
+    const userData = userDataFor(provider, {
+      serverUrl: this.#o.workerServerUrl,
+      nodeName: prefix,
+      environment: this.#env,
+      cycle,
+    });
+    const outcomes = await provider.createNodes({
+      count,
+      namePrefix: prefix,
+      tags: { [tagKeys.environment]: this.#env, [tagKeys.cycle]: cycle, [tagKeys.role]: "compute" },
+      userData,
+    });
+    for (const [i, outcome] of outcomes.entries()) {
+      const row = rows[i]!;
+      if (outcome.ok) {
+        await store.nodeCreated(row, outcome.node.id, outcome.node.name, outcome.node.state === "running");
+        await store.addSample(provider.name, count, outcome.seconds);
+        report.created.push(outcome.node.name);
+      } else {
+        await store.nodeFailed(row, outcome.error.message);
+        report.failed.push(outcome.error.message);
+        await this.#alertFailure(outcome.error, `create a node for ${cycle}`);
+      }
+    }
+    this.#o.log?.("fleet grew", { cycle, created: report.created.length, failed: report.failed.length });
+  }
+
+  /** Starts the configured data server when a cycle needs it, and stops it (gracefully) after delivery. */
+  async #dataServer(all: readonly FleetNode[], wanted: boolean, report: ReconcileReport): Promise<void> {
+    const name = this.#o.config.cloudsigma.dataServer;
+    if (!name || this.#o.provider.name !== "cloudsigma") return;
+    const node = all.find((n) => n.id === name || n.name === name);
+    if (!node) {
+      report.errors.push(`data server ${name} not found`);
+      return;
+    }
+    try {
+      if (wanted && node.state === "stopped") await this.#o.provider.startNode(node.id);
+      if (!wanted && node.state === "running") await this.#o.provider.stopNode(node.id);
+    } catch (error) {
+      report.errors.push(`data server: ${(error as Error).message}`);
+      await this.#alertFailure(error, wanted ? "start the data server" : "stop the data server");
+    }
+  }
+
+  /** Brings the database in line with the provider: nodes it no longer has are gone; running ones are ready. */
+  async #syncRows(nodes: FleetNode[]): Promise<void> {
+    const { store, provider } = this.#o;
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    for (const row of await store.liveNodes(this.#env)) {
+      if (row.provider !== provider.name || row.providerId === null) continue;
+      const node = byId.get(row.providerId);
+      if (!node) await store.nodeGone(provider.name, row.providerId);
+      else if (node.state === "running" && row.state !== "ready")
+        await store.nodeState(provider.name, node.id, "ready");
+    }
+  }
+
+  /** Runs reconcile passes every reconcileIntervalSeconds until the signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const report = await this.reconcile();
+      this.#o.log?.("fleet reconciled", {
+        created: report.created.length,
+        destroyed: report.destroyed.length,
+        errors: report.errors.length,
+      });
+      await sleep(this.#o.config.reconcileIntervalSeconds * 1000, undefined, { signal }).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  async #alertFailure(error: unknown, what: string): Promise<void> {
+    const status = error instanceof ProviderError ? error.status : undefined;
+    const operatorMust = error instanceof ProviderError && error.needsOperator;
+    await this.#alert({
+      key: `fleet:${this.#env}:${status ?? "error"}:${what.replace(/ cb-\S+/, "")}`,
+      severity: operatorMust ? "critical" : "warning",
+      title: `Fleet ${this.#env}: ${what} failed${status ? ` (HTTP ${status})` : ""}`,
+      text: (error as Error).message,
+      ...(status !== undefined ? { httpCode: status } : {}),
+      ...(error instanceof ProviderError && error.body ? { providerBody: error.body } : {}),
+    });
+  }
+
+  async #alert(alert: Alert): Promise<void> {
+    this.#o.log?.(alert.title, { key: alert.key });
+    await this.#o.alerter?.send(alert).catch(() => undefined);
+  }
+}

@@ -1,0 +1,217 @@
+// The fleet's rows in PostgreSQL: cycles (desired state), nodes (what we asked for and what it cost),
+// provisioning samples (for the lead time).
+import type pg from "pg";
+import type { ProvisionSample } from "./leadtime.ts";
+import type { Cycle, CycleState } from "./plan.ts";
+import type { NodeRole } from "./provider.ts";
+
+export interface NodeRow {
+  id: number;
+  environment: string;
+  cycle: string;
+  role: NodeRole;
+  provider: string;
+  providerId: string | null;
+  name: string;
+  state: "creating" | "ready" | "stopped" | "destroying" | "destroyed" | "failed";
+  requestedAt: Date;
+  readyAt: Date | null;
+  goneAt: Date | null;
+  pricePerHour: number | null;
+  currency: string | null;
+  error: string | null;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+function toCycle(r: Record<string, unknown>): Cycle {
+  return {
+    environment: r["environment"] as string,
+    cycle: r["cycle"] as string,
+    dataAt: r["data_at"] as Date,
+    computeNodes: r["compute_nodes"] as number,
+    state: r["state"] as CycleState,
+    processedAt: (r["processed_at"] as Date | null) ?? null,
+    deliveredAt: (r["delivered_at"] as Date | null) ?? null,
+    refusedReason: (r["refused_reason"] as string | null) ?? null,
+  };
+}
+
+function toNode(r: Record<string, unknown>): NodeRow {
+  return {
+    id: Number(r["id"]),
+    environment: r["environment"] as string,
+    cycle: r["cycle"] as string,
+    role: r["role"] as NodeRole,
+    provider: r["provider"] as string,
+    providerId: (r["provider_id"] as string | null) ?? null,
+    name: r["name"] as string,
+    state: r["state"] as NodeRow["state"],
+    requestedAt: r["requested_at"] as Date,
+    readyAt: (r["ready_at"] as Date | null) ?? null,
+    goneAt: (r["gone_at"] as Date | null) ?? null,
+    pricePerHour: r["price_per_hour"] === null ? null : Number(r["price_per_hour"]),
+    currency: (r["currency"] as string | null) ?? null,
+    error: (r["error"] as string | null) ?? null,
+  };
+}
+
+export class FleetStore {
+  readonly pool: pg.Pool;
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  /** Creates or updates a cycle's plan (data time and N); a finished cycle keeps its state. */
+  async planCycle(environment: string, cycle: string, dataAt: Date, computeNodes: number): Promise<Cycle> {
+    const r = await this.pool.query(
+      `insert into fleet_cycle (environment, cycle, data_at, compute_nodes) values ($1, $2, $3, $4)
+       on conflict (environment, cycle) do update
+         set data_at = excluded.data_at, compute_nodes = excluded.compute_nodes, updated_at = now()
+       returning *`,
+      [environment, cycle, dataAt, computeNodes],
+    );
+    return toCycle(r.rows[0]);
+  }
+
+  /** The operator's N for a cycle (or every open cycle of the environment when cycle is null). */
+  async setComputeNodes(environment: string, cycle: string | null, n: number): Promise<number> {
+    const r = await this.pool.query(
+      `update fleet_cycle set compute_nodes = $3, updated_at = now()
+       where environment = $1 and ($2::text is null or cycle = $2) and state in ('planned', 'processing', 'refused')
+       returning cycle`,
+      [environment, cycle, n],
+    );
+    // A refused cycle whose N changed gets another balance check.
+    await this.pool.query(
+      `update fleet_cycle set state = 'planned', refused_reason = null
+       where environment = $1 and ($2::text is null or cycle = $2) and state = 'refused'`,
+      [environment, cycle],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async setCycleState(environment: string, cycle: string, state: CycleState, reason?: string): Promise<void> {
+    await this.pool.query(
+      `update fleet_cycle set state = $3, updated_at = now(),
+         processed_at = case when $3 = 'processed' then coalesce(processed_at, now()) else processed_at end,
+         delivered_at = case when $3 = 'delivered' then coalesce(delivered_at, now()) else delivered_at end,
+         refused_reason = case when $3 = 'refused' then $4 else refused_reason end
+       where environment = $1 and cycle = $2`,
+      [environment, cycle, state, reason ?? null],
+    );
+  }
+
+  async cycles(environment: string, openOnly = true): Promise<Cycle[]> {
+    const r = await this.pool.query(
+      `select * from fleet_cycle where environment = $1
+         and (not $2 or state not in ('delivered', 'cancelled')
+              or exists (select 1 from fleet_node n where n.environment = fleet_cycle.environment
+                         and n.cycle = fleet_cycle.cycle and n.gone_at is null))
+       order by data_at`,
+      [environment, openOnly],
+    );
+    return r.rows.map(toCycle);
+  }
+
+  async cycle(environment: string, cycle: string): Promise<Cycle | null> {
+    const r = await this.pool.query("select * from fleet_cycle where environment = $1 and cycle = $2", [
+      environment,
+      cycle,
+    ]);
+    return r.rows[0] ? toCycle(r.rows[0]) : null;
+  }
+
+  async addNode(
+    db: Queryable,
+    node: {
+      environment: string;
+      cycle: string;
+      role: NodeRole;
+      provider: string;
+      name: string;
+      price: { perHour: number; currency: string } | null;
+    },
+  ): Promise<number> {
+    const r = await db.query<{ id: string }>(
+      `insert into fleet_node (environment, cycle, role, provider, name, price_per_hour, currency)
+       values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+      [
+        node.environment,
+        node.cycle,
+        node.role,
+        node.provider,
+        node.name,
+        node.price?.perHour ?? null,
+        node.price?.currency ?? null,
+      ],
+    );
+    return Number(r.rows[0]!.id);
+  }
+
+  async nodeCreated(id: number, providerId: string, name: string, ready: boolean): Promise<void> {
+    await this.pool.query(
+      `update fleet_node set provider_id = $2, name = $3, state = $4, ready_at = case when $5 then now() else ready_at end
+       where id = $1`,
+      [id, providerId, name, ready ? "ready" : "creating", ready],
+    );
+  }
+
+  async nodeFailed(id: number, error: string): Promise<void> {
+    await this.pool.query(
+      "update fleet_node set state = 'failed', error = $2, gone_at = coalesce(gone_at, now()) where id = $1 and provider_id is null",
+      [id, error.slice(0, 2000)],
+    );
+    await this.pool.query("update fleet_node set error = $2 where id = $1", [id, error.slice(0, 2000)]);
+  }
+
+  /** Marks the node gone (the provider confirmed it no longer exists). */
+  async nodeGone(provider: string, providerId: string): Promise<void> {
+    await this.pool.query(
+      `update fleet_node set state = 'destroyed', gone_at = coalesce(gone_at, now())
+       where provider = $1 and provider_id = $2`,
+      [provider, providerId],
+    );
+  }
+
+  async nodeState(provider: string, providerId: string, state: NodeRow["state"]): Promise<void> {
+    await this.pool.query(
+      `update fleet_node set state = $3, ready_at = case when $3 = 'ready' then coalesce(ready_at, now()) else ready_at end
+       where provider = $1 and provider_id = $2 and gone_at is null`,
+      [provider, providerId, state],
+    );
+  }
+
+  /** Nodes not yet confirmed gone. */
+  async liveNodes(environment: string): Promise<NodeRow[]> {
+    const r = await this.pool.query(
+      "select * from fleet_node where environment = $1 and gone_at is null order by id",
+      [environment],
+    );
+    return r.rows.map(toNode);
+  }
+
+  async nodes(environment: string, cycle?: string): Promise<NodeRow[]> {
+    const r = await this.pool.query(
+      "select * from fleet_node where environment = $1 and ($2::text is null or cycle = $2) order by id",
+      [environment, cycle ?? null],
+    );
+    return r.rows.map(toNode);
+  }
+
+  async addSample(provider: string, batchSize: number, seconds: number): Promise<void> {
+    await this.pool.query(
+      "insert into fleet_provision_sample (provider, batch_size, seconds) values ($1, $2, $3)",
+      [provider, batchSize, seconds],
+    );
+  }
+
+  /** Recent samples, newest first. */
+  async samples(provider: string, limit: number): Promise<ProvisionSample[]> {
+    const r = await this.pool.query<{ batch_size: number; seconds: number }>(
+      "select batch_size, seconds from fleet_provision_sample where provider = $1 order by at desc, id desc limit $2",
+      [provider, limit],
+    );
+    return r.rows.map((row) => ({ batchSize: row.batch_size, seconds: row.seconds }));
+  }
+}
