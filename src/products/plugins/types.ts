@@ -1,0 +1,94 @@
+// The one interface every plugin has: from its options, which outputs it makes for a target (level,
+// step, member), which inputs each needs (alternatives, best first), and the computation on typed arrays.
+import type { GridDefinition } from "../../grib/types.ts";
+import type { FieldKey, ForecastType, LevelType } from "../fields.ts";
+import type { ParamInfo } from "../params.ts";
+
+/** Where and when a plugin computes: one level of one step of one forecast. */
+export interface Target {
+  levelType: LevelType;
+  level: number;
+  /** Position of `level` in its processqueue item's levels (a transformer's source_levels line up). */
+  levelIndex: number;
+  /** Lead time in hours. */
+  step: number;
+  forecastType: ForecastType;
+  /** The configuration's step between outputs, in hours (split_sum's rates use it). */
+  configStep: number;
+  /** himan's target producer id (split_sum's Harmonie rule: producers 210 and 270 use one hour). */
+  targetProducer: number;
+}
+
+/** One complete set of inputs; a plugin may accept several (e.g. RH from T, Q and P or from T and TD). */
+export type InputSet = FieldKey[];
+
+/** An input field's values on the computation grid, NaN where missing. */
+export interface InputField {
+  key: FieldKey;
+  values: Float64Array;
+  grid: GridDefinition;
+  bitsPerValue?: number;
+}
+
+export interface ComputeContext {
+  target: Target;
+  /** The field for a key of the chosen input set. */
+  input(param: string, step?: number, levelType?: LevelType, level?: number): InputField;
+  /** Which of the plugin's input sets is present (index into inputs()). */
+  inputSet: number;
+}
+
+export interface OutputField {
+  param: ParamInfo;
+  values: Float64Array;
+  /** The accumulation or rate interval [start, end] in hours, for statistically processed outputs. */
+  interval?: [number, number];
+  /** Keep the source field's precision (bits per value) when packing, as himan's transformer does. */
+  keepSourcePrecision?: boolean;
+}
+
+export interface PluginInstance {
+  /** Output parameter names made at this target (none: nothing to do, e.g. sums at step 0). */
+  outputs(target: Target): ParamInfo[];
+  /** Input alternatives for this target, best first; empty when outputs(target) is empty. */
+  inputs(target: Target): InputSet[];
+  compute(context: ComputeContext): OutputField[];
+}
+
+export interface Plugin {
+  name: string;
+  /** Validates this plugin's options (himan writes booleans and numbers as strings, too). */
+  configure(options: Record<string, unknown>): PluginInstance;
+}
+
+/** A configuration value that means true: true, "true", "1", "yes" (as himan's GetValue == "true"). */
+export function isTrue(value: unknown): boolean {
+  return value === true || value === "true" || value === "1" || value === "yes" || value === 1;
+}
+
+/** Field key of an input at the target's level and member. */
+export function inputAt(target: Target, param: string, step = target.step): FieldKey {
+  const key: FieldKey = { param, levelType: target.levelType, level: target.level, step };
+  if (target.forecastType.member !== undefined) key.member = target.forecastType.member;
+  return key;
+}
+
+/** Element-wise map over equally long arrays; NaN in any input gives NaN. */
+export function mapValues(
+  inputs: Float64Array[],
+  f: (...values: number[]) => number,
+  length = inputs[0].length,
+): Float64Array {
+  const out = new Float64Array(length);
+  const args = new Array<number>(inputs.length);
+  for (let i = 0; i < length; i++) {
+    let missing = false;
+    for (let a = 0; a < inputs.length; a++) {
+      const v = inputs[a][i];
+      if (Number.isNaN(v)) missing = true;
+      args[a] = v;
+    }
+    out[i] = missing ? Number.NaN : f(...args);
+  }
+  return out;
+}
