@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { directoryDestination } from "../../src/delivery/directory.ts";
 import { parseDisseminationName } from "../../src/ingest/names.ts";
 import {
   defaultContent,
@@ -10,6 +14,8 @@ import {
 } from "../../src/sim/ecmwf/fields.ts";
 import { legacyDisseminationName } from "../../src/sim/ecmwf/names.ts";
 import { selectSteps, stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
+import { playStream, streamPlan } from "../../src/sim/ecmwf/stream.ts";
+import { runCli, tempDir } from "../helpers/cli.ts";
 
 describe("simulated ECMWF stream", () => {
   it("has ECMWF's steps: hourly to 90, 3-hourly to 144, 6-hourly to 240, on the dissemination schedule", () => {
@@ -72,5 +78,82 @@ describe("simulated ECMWF stream", () => {
       "it rains somewhere within 12 hours",
     );
     assert.ok(fieldsOfStep(defaultContent).length >= 6 + 4 * 4);
+  });
+});
+
+describe("playing the simulated cycle", () => {
+  it("pushes one file per step under its LEGACY name, readable by ecCodes, with precipitation accumulating", async () => {
+    const root = tempDir();
+    const base = new Date("2026-11-24T12:00:00Z");
+    const pushed = await playStream({
+      destination: directoryDestination(root),
+      baseTime: base,
+      increment: 10,
+      steps: "0-2,6",
+      timeFactor: Number.POSITIVE_INFINITY,
+    });
+    assert.deepEqual(
+      pushed.map((p) => p.step),
+      [0, 1, 2, 6],
+    );
+    assert.deepEqual(
+      readdirSync(root).sort(),
+      streamPlan({ baseTime: base, steps: "0-2,6" })
+        .map((f) => f.name)
+        .sort(),
+    );
+    let previousMax = -1;
+    for (const file of pushed) {
+      const path = join(root, file.name);
+      const listing = execFileSync(
+        "grib_get",
+        ["-p", "edition,shortName,typeOfLevel,level,stepRange,packingType", path],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.match(listing, /^1 2t surface 0 \d+ grid_simple$/m);
+      assert.match(listing, /^2 t hybrid 137 \d+ grid_ccsds$/m);
+      assert.match(
+        listing,
+        new RegExp(`^1 tp surface 0 ${file.step === 0 ? "0" : `0-${file.step}`} grid_simple$`, "m"),
+      );
+      const tpMax = Number(
+        execFileSync("grib_get", ["-w", "shortName=tp", "-p", "max", path], { encoding: "utf8" }),
+      );
+      assert.ok(tpMax >= previousMax);
+      previousMax = tpMax;
+    }
+    assert.ok(previousMax > 0);
+  });
+
+  it("`cloudburst sim ecmwf` pushes to a directory and prints JSON lines", async () => {
+    const root = tempDir();
+    const result = await runCli([
+      "sim",
+      "ecmwf",
+      "--to",
+      root,
+      "--base-time",
+      "2026-11-24T00:00Z",
+      "--grid",
+      "30",
+      "--steps",
+      "0-1",
+      "--time-factor",
+      "inf",
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { name: string; step: number });
+    assert.deepEqual(
+      lines.map((l) => l.name),
+      ["A1D11240000112400011", "A1D11240000112401001"],
+    );
+    const bad = await runCli(["sim", "ecmwf", "--to", root, "--base-time", "2026-11-24T03:00Z"]);
+    assert.equal(bad.code, 2);
   });
 });

@@ -51,7 +51,12 @@ function writableGrid(grid: LatLonGrid, edition: 1 | 2): RegularLatLonGrid {
     iDirectionIncrementInDegrees: grid.increment,
     jDirectionIncrementInDegrees: grid.increment,
     numberOfDataPoints: grid.ni * grid.nj,
-    scanning: { iScansNegatively: 0, jScansPositively: 0, jPointsAreConsecutive: 0, alternativeRowScanning: 0 },
+    scanning: {
+      iScansNegatively: 0,
+      jScansPositively: 0,
+      jPointsAreConsecutive: 0,
+      alternativeRowScanning: 0,
+    },
     shapeOfTheEarth: edition === 1 ? 0 : 6,
     earth: { shape: "sphere", radius },
     uvRelativeToGrid: 0,
@@ -76,7 +81,8 @@ export function describeField(
   };
   if (field.levelKind === "hybrid") {
     const [category, number] = grib2Parameters[field.shortName] ?? [];
-    if (category === undefined || number === undefined) throw new Error(`no GRIB2 entry for ${field.shortName}`);
+    if (category === undefined || number === undefined)
+      throw new Error(`no GRIB2 entry for ${field.shortName}`);
     return {
       ...common,
       edition: 2,
@@ -105,7 +111,9 @@ export function encodeStep(
   accumulation: AccumulationState,
 ): Uint8Array {
   const messages = fieldsOfStep(content).map((field) =>
-    encodeField(describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation))),
+    encodeField(
+      describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
+    ),
   );
   const file = new Uint8Array(messages.reduce((n, m) => n + m.length, 0));
   let offset = 0;

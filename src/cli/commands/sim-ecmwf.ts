@@ -1,0 +1,94 @@
+// `cloudburst sim ecmwf`: an IFS-like forecast cycle pushed on ECMWF's dissemination schedule.
+import { type Command, InvalidArgumentError } from "commander";
+import { DestinationUrlError, deliveryPasswordVariable, destinationFromUrl } from "../../delivery/url.ts";
+import { latestBaseTime, playStream } from "../../sim/ecmwf/stream.ts";
+import { UserError } from "../errors.ts";
+
+function parsePositive(value: string): number {
+  const number = value === "inf" ? Number.POSITIVE_INFINITY : Number(value);
+  if (!(number > 0)) throw new InvalidArgumentError("expected a positive number (or inf)");
+  return number;
+}
+
+function parseBaseTime(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || date.getUTCHours() % 6 !== 0 || date.getUTCMinutes() !== 0) {
+    throw new InvalidArgumentError("expected a cycle time such as 2026-11-24T00:00Z (00, 06, 12 or 18 UTC)");
+  }
+  return date;
+}
+
+export function registerSimEcmwfCommand(sim: Command): void {
+  sim
+    .command("ecmwf")
+    .description("push an IFS-like forecast cycle (GRIB1 + GRIB2/CCSDS) on ECMWF's dissemination schedule")
+    .requiredOption(
+      "--to <destination>",
+      `directory or ftp://user@host:port/dir (password in ${deliveryPasswordVariable})`,
+    )
+    .option(
+      "--base-time <time>",
+      "the cycle's base time (default: the latest 00/06/12/18 UTC)",
+      parseBaseTime,
+    )
+    .option("--grid <degrees>", "global grid increment in degrees", parsePositive, 0.25)
+    .option("--steps <spec>", "steps to push, e.g. 0-24 or 0-90/3,96 (default: all to 240)")
+    .option(
+      "--time-factor <x>",
+      "schedule compression: 60 plays an hour per minute; inf pushes at once",
+      parsePositive,
+      60,
+    )
+    .option("--feed <xx>", "dissemination feed in the file names", "A1")
+    .option("--json", "print one JSON line per file pushed")
+    .action(
+      async (options: {
+        to: string;
+        baseTime?: Date;
+        grid: number;
+        steps?: string;
+        timeFactor: number;
+        feed: string;
+        json?: boolean;
+      }) => {
+        let destination: ReturnType<typeof destinationFromUrl>;
+        try {
+          destination = destinationFromUrl(options.to);
+        } catch (error) {
+          if (error instanceof DestinationUrlError) throw new UserError(error.message);
+          throw error;
+        }
+        const controller = new AbortController();
+        const abort = () => controller.abort();
+        process.once("SIGINT", abort).once("SIGTERM", abort);
+        try {
+          await playStream({
+            destination,
+            baseTime: options.baseTime ?? latestBaseTime(),
+            increment: options.grid,
+            steps: options.steps,
+            timeFactor: options.timeFactor,
+            feed: options.feed,
+            signal: controller.signal,
+            onFile: (file) => {
+              if (options.json)
+                process.stdout.write(
+                  `${JSON.stringify({ name: file.name, step: file.step, bytes: file.bytes, at: file.at })}\n`,
+                );
+              else
+                process.stdout.write(
+                  `${file.at.toFixed(1)}s  step ${file.step}  ${file.name}  ${file.bytes} bytes\n`,
+                );
+            },
+          }).catch((error: Error) => {
+            if (error.name === "AbortError") return [];
+            if (/steps?|range|increment/.test(error.message)) throw new UserError(error.message);
+            throw error;
+          });
+        } finally {
+          process.off("SIGINT", abort).off("SIGTERM", abort);
+          await destination.close();
+        }
+      },
+    );
+}
