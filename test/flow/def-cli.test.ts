@@ -1,0 +1,46 @@
+// `cloudburst suite check FILE.def [--print]` as a user runs it.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { runCli, tempDir } from "../helpers/cli.ts";
+import { sampleDef } from "./fixtures/reference.ts";
+
+describe("cloudburst suite check", () => {
+  it("accepts the sample and prints it back as .def text", async () => {
+    const ok = await runCli(["suite", "check", sampleDef]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /ok: .*ecflow-sample\.def: 1 suite\(s\), 10 nodes, 6 tasks/);
+    const printed = await runCli(["suite", "check", "--print", sampleDef]);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /^extern \/other\/suite\/task\nsuite cycle_00\n/);
+    // Printing what we printed gives the same text.
+    const dir = tempDir();
+    writeFileSync(join(dir, "out.def"), printed.stdout);
+    const again = await runCli(["suite", "check", "--print", join(dir, "out.def")]);
+    assert.equal(again.stdout, printed.stdout);
+  });
+
+  it("exits 1 with file:line:col errors on stderr", async () => {
+    const dir = tempDir();
+    const file = join(dir, "bad.def");
+    writeFileSync(
+      file,
+      "suite x\n  task t\n    trigger nosuch == complete and (\n    time 10:00 20:00\nendsuite\n",
+    );
+    const r = await runCli(["suite", "check", file]);
+    assert.equal(r.code, 1);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[0] as string, new RegExp(`^${file}:3:\\d+: expected a node path`));
+    assert.match(lines[1] as string, new RegExp(`^${file}:4:21: missing the increment`));
+    assert.equal(r.stdout, "");
+  });
+
+  it("exits 1 when the file cannot be read", async () => {
+    const r = await runCli(["suite", "check", "/nonexistent/x.def"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot read \/nonexistent\/x\.def/);
+    assert.ok(readFileSync(sampleDef));
+  });
+});
