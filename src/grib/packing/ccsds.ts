@@ -1,14 +1,14 @@
 // GRIB2 template 5.42: CCSDS (libaec) compressed integers, then the usual linear scaling.
 import { CcsdsError, ccsdsDecode } from "../ccsds/index.ts";
 import { PackingError, requireLength } from "./errors.ts";
-import { linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 export function unpackCcsds(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
   requireLength(section5, 25, 5, "template 5.42");
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
   const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(ref);
+  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(constantValue(scaling));
   const options = {
     bitsPerSample: scaling.bitsPerValue,
     flags: section5[21],

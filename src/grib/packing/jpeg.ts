@@ -2,7 +2,7 @@
 // decoded with OpenJPEG compiled to WebAssembly (@cornerstonejs/codec-openjpeg).
 import { createRequire } from "node:module";
 import { PackingError } from "./errors.ts";
-import { linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 interface FrameInfo {
   width: number;
@@ -35,7 +35,7 @@ export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
   const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(ref);
+  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(constantValue(scaling));
   const stream = section7.subarray(5);
   const decoder = new openjpeg.J2KDecoder();
   try {

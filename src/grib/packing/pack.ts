@@ -73,7 +73,15 @@ export function quantise(
   const ref = referenceNotGreater(min * dec, kind);
   const range = max * dec - ref;
   if (range === 0 || bitsGiven === 0) {
-    return { referenceValue: ref, binaryScaleFactor: 0, decimalScaleFactor: D, bitsPerValue: 0, integers };
+    // constant: readers (ecCodes) take the reference value unscaled, so store it with D = 0
+    const constant = referenceNotGreater(min, kind);
+    return {
+      referenceValue: constant,
+      binaryScaleFactor: 0,
+      decimalScaleFactor: 0,
+      bitsPerValue: 0,
+      integers,
+    };
   }
   let nbits: number;
   let E: number;

@@ -2,13 +2,13 @@
 // bits, RGBA for 32), decoded with fast-png.
 import { decode } from "fast-png";
 import { PackingError } from "./errors.ts";
-import { linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 export function unpackPng(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
   const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(ref);
+  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(constantValue(scaling));
   let image: ReturnType<typeof decode>;
   try {
     image = decode(section7.subarray(5));

@@ -24,3 +24,11 @@ export function readGrib2Scaling(section5: Uint8Array): LinearScaling {
     bitsPerValue: section5[19],
   };
 }
+
+/**
+ * The value of every point of a constant field (0 bits per value). ecCodes returns the reference value
+ * as it stands, without the decimal scale factor, and so does this codec (its writer sets D = 0 there).
+ */
+export function constantValue(s: LinearScaling): number {
+  return s.referenceValue;
+}

@@ -1,7 +1,7 @@
 // Simple packing: GRIB2 template 5.0 and GRIB1's simple grid-point packing, plus the 5.4 IEEE floats.
 import { GribBitsError, readIbmFloat, readSignMagnitude, unpackBits } from "../bits.ts";
 import { PackingError, requireLength } from "./errors.ts";
-import { linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 /** GRIB2 template 5.0 (also the layout of 5.42's first octets). */
 export function unpackSimple(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
@@ -9,7 +9,7 @@ export function unpackSimple(section5: Uint8Array, section7: Uint8Array, count: 
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
   const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0) return out.fill(ref);
+  if (scaling.bitsPerValue === 0) return out.fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53) {
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 5, 19);
   }
@@ -75,7 +75,7 @@ export function unpackGrib1Simple(
   };
   const { ref, scale } = linearCoefficients(scaling);
   const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0) return out.fill(ref);
+  if (scaling.bitsPerValue === 0) return out.fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53)
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 4, 10);
   return unpackOrThrow(section4, 11, scaling.bitsPerValue, count, out, ref, scale, 4);
