@@ -84,6 +84,8 @@ export const fleetConfigSchema = z
     currency: z.string().min(3).max(3).default("EUR"),
     /** The URL workers use to reach the control/data server (goes into nodes' user data). */
     workerServerUrl: z.url().optional(),
+    /** The worker's arguments after `cloudburst worker`; {serverUrl}, {nodeName}, {environment}, {cycle} are filled in. */
+    workerArgs: z.array(z.string()).default(["--server", "{serverUrl}", "--name", "{nodeName}"]),
     /** Ansible host groups for the inventory. */
     inventory: z
       .strictObject({

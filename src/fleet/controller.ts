@@ -106,9 +106,16 @@ export class FleetController {
     const now = this.#now();
     const cycles = await store.cycles(this.#env);
     const samples = await store.samples(provider.name, config.leadTime.window);
-    report.wants = desiredState(cycles, now, (n) => leadTimeFor(n, samples, config.leadTime).seconds, config);
     const all = await provider.listNodes();
     const nodes = this.ourNodes(all);
+    const started = new Set(nodes.flatMap((n) => (n.tags[tagKeys.cycle] ? [n.tags[tagKeys.cycle]!] : [])));
+    report.wants = desiredState(
+      cycles,
+      now,
+      (n) => leadTimeFor(n, samples, config.leadTime).seconds,
+      config,
+      started,
+    );
     await this.#syncRows(nodes);
     await this.#dataServer(
       all,
@@ -191,12 +198,11 @@ export class FleetController {
         }),
       );
     }
-    const userData = userDataFor(provider, {
-      serverUrl: this.#o.workerServerUrl,
-      nodeName: prefix,
-      environment: this.#env,
-      cycle,
-    });
+    const userData = userDataFor(
+      provider,
+      { serverUrl: this.#o.workerServerUrl, nodeName: prefix, environment: this.#env, cycle },
+      config.workerArgs,
+    );
     const outcomes = await provider.createNodes({
       count,
       namePrefix: prefix,

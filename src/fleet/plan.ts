@@ -29,16 +29,19 @@ export function desiredState(
   now: Date,
   leadSeconds: (n: number) => number,
   config: Pick<FleetConfig, "dataServerLeadSeconds" | "drainSeconds">,
+  /** Cycles that already have compute nodes: kept even if the (learned) lead time moved later. */
+  started: ReadonlySet<string> = new Set(),
 ): CycleWant[] {
   return cycles.map((c) => {
     const computeFrom = new Date(c.dataAt.getTime() - leadSeconds(c.computeNodes) * 1000);
     const dataFrom = new Date(c.dataAt.getTime() - config.dataServerLeadSeconds * 1000);
     const live = c.state === "planned" || c.state === "processing";
     const draining =
+      config.drainSeconds > 0 &&
       c.state === "processed" &&
       c.processedAt !== null &&
       now.getTime() < c.processedAt.getTime() + config.drainSeconds * 1000;
-    const compute = (live && now >= computeFrom) || draining ? c.computeNodes : 0;
+    const compute = (live && (now >= computeFrom || started.has(c.cycle))) || draining ? c.computeNodes : 0;
     const dataServer =
       c.state !== "delivered" && c.state !== "cancelled" && c.state !== "refused" && now >= dataFrom;
     return { cycle: c.cycle, dataServer, compute, computeFrom };

@@ -85,8 +85,10 @@ export function createProvider(
 }
 
 /** The user data a new node of `provider` gets: cloud-init for VMs, worker arguments for processes. */
-export function userDataFor(provider: Provider, launch: WorkerLaunch): string {
-  return provider.name === "local" ? workerArguments(launch).join("\n") : cloudInitUserData(launch);
+export function userDataFor(provider: Provider, launch: WorkerLaunch, template?: readonly string[]): string {
+  return provider.name === "local"
+    ? workerArguments(launch, template).join("\n")
+    : cloudInitUserData(launch, [], template);
 }
 
 export function localStateDir(config: Config): string {

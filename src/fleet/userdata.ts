@@ -9,17 +9,34 @@ export interface WorkerLaunch {
   cycle: string;
 }
 
-/** The worker's command-line arguments (after `cloudburst worker`). */
-export function workerArguments(launch: WorkerLaunch): string[] {
-  return ["--server", launch.serverUrl, "--name", launch.nodeName];
+export const defaultWorkerArgs = ["--server", "{serverUrl}", "--name", "{nodeName}"];
+
+/** The worker's command-line arguments (after `cloudburst worker`), from the fleet.workerArgs template. */
+export function workerArguments(
+  launch: WorkerLaunch,
+  template: readonly string[] = defaultWorkerArgs,
+): string[] {
+  const values: Record<string, string> = {
+    serverUrl: launch.serverUrl,
+    nodeName: launch.nodeName,
+    environment: launch.environment,
+    cycle: launch.cycle,
+  };
+  return template.map((arg) =>
+    arg.replace(/\{(serverUrl|nodeName|environment|cycle)\}/g, (_, key: string) => values[key]!),
+  );
 }
 
 /**
  * Cloud-init user data: a systemd unit that runs the worker and restarts it if it dies. The API token
  * is not in here: the node fetches it from the data server over the private network at start.
  */
-export function cloudInitUserData(launch: WorkerLaunch, sshKeys: readonly string[] = []): string {
-  const args = workerArguments(launch)
+export function cloudInitUserData(
+  launch: WorkerLaunch,
+  sshKeys: readonly string[] = [],
+  template: readonly string[] = defaultWorkerArgs,
+): string {
+  const args = workerArguments(launch, template)
     .map((a) => shellQuote(a))
     .join(" ");
   const lines = [

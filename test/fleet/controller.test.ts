@@ -1,0 +1,208 @@
+// The fleet controller with the local provider (real processes) and a real PostgreSQL: desired state
+// per cycle, the operator's N, orphans, costs, the funds check, and the learned lead time.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
+import { alertsConfigSchema } from "../../src/alerts/config.ts";
+import { fleetConfigSchema } from "../../src/fleet/config.ts";
+import { FleetController } from "../../src/fleet/controller.ts";
+import { leadTimeFor, percentile } from "../../src/fleet/leadtime.ts";
+import { LocalProvider } from "../../src/fleet/local/provider.ts";
+import { cycleCosts } from "../../src/fleet/money.ts";
+import { desiredState } from "../../src/fleet/plan.ts";
+import { tagKeys } from "../../src/fleet/provider.ts";
+import { FleetStore } from "../../src/fleet/store.ts";
+import { tempDir } from "../helpers/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+const idle = ["node", "-e", "setInterval(() => {}, 1000)", "--"];
+
+class MemoryChannel implements AlertChannel {
+  readonly name = "memory";
+  readonly alerts: Alert[] = [];
+  async send(alert: Alert) {
+    this.alerts.push(alert);
+  }
+}
+
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase();
+});
+after(async () => {
+  await db.drop();
+});
+
+function setup(options: { environment: string; now: () => Date; balance?: number; price?: number }) {
+  const config = fleetConfigSchema.parse({
+    environment: options.environment,
+    nodePricePerHour: options.price ?? 0.36,
+    leadTime: { defaultSeconds: 120, marginSeconds: 5, minSamples: 3 },
+    local: { command: idle },
+  });
+  const provider = new LocalProvider({
+    config: config.local,
+    stateDir: tempDir("cb-fleet-local-"),
+    stopGraceMs: 2000,
+  });
+  if (options.balance !== undefined) {
+    const amount = options.balance;
+    provider.capabilities.balance = true;
+    provider.balance = async () => ({ amount, currency: "EUR" });
+  }
+  const channel = new MemoryChannel();
+  const alerter = new Alerter(
+    alertsConfigSchema.parse({ runbooks: { "402": "https://wiki.example/402" } }),
+    [channel],
+    db.pool,
+  );
+  const store = new FleetStore(db.pool);
+  const controller = new FleetController({
+    provider,
+    store,
+    config,
+    alerter,
+    workerServerUrl: "http://127.0.0.1:9",
+    now: options.now,
+  });
+  return { config, provider, store, controller, channel };
+}
+
+describe("pure parts", () => {
+  test("desired state: data server from T-5 min, N compute nodes from T-lead until processed", () => {
+    const dataAt = new Date("2026-11-24T05:45:00Z");
+    const cycle = {
+      environment: "e",
+      cycle: "2026-11-24T00Z",
+      dataAt,
+      computeNodes: 4,
+      state: "planned" as const,
+      processedAt: null,
+      deliveredAt: null,
+      refusedReason: null,
+    };
+    const config = { dataServerLeadSeconds: 300, drainSeconds: 0 };
+    const at = (iso: string, state = cycle.state as string) =>
+      desiredState([{ ...cycle, state: state as typeof cycle.state }], new Date(iso), () => 60, config)[0]!;
+    assert.deepEqual([at("2026-11-24T05:39:00Z").dataServer, at("2026-11-24T05:39:00Z").compute], [false, 0]);
+    assert.deepEqual([at("2026-11-24T05:41:00Z").dataServer, at("2026-11-24T05:41:00Z").compute], [true, 0]);
+    assert.deepEqual([at("2026-11-24T05:44:00Z").dataServer, at("2026-11-24T05:44:00Z").compute], [true, 4]);
+    assert.deepEqual(
+      [at("2026-11-24T06:30:00Z", "processed").dataServer, at("2026-11-24T06:30:00Z", "processed").compute],
+      [true, 0],
+    );
+    assert.equal(at("2026-11-24T07:30:00Z", "delivered").dataServer, false);
+  });
+
+  test("lead time: default until enough samples, then p95 of the same batch size plus the margin", () => {
+    const config = fleetConfigSchema.parse({}).leadTime;
+    assert.deepEqual(leadTimeFor(4, [], config), { seconds: 210, source: "default", samples: 0 });
+    const small = Array.from({ length: 20 }, (_, i) => ({ batchSize: 4, seconds: 15 + i * 0.75 })); // 15–29.25 s
+    const big = Array.from({ length: 20 }, (_, i) => ({ batchSize: 8, seconds: 60 + i })); // 60–79 s
+    const four = leadTimeFor(4, [...small, ...big], config);
+    assert.equal(four.source, "learned");
+    assert.equal(
+      four.seconds,
+      percentile(
+        small.map((s) => s.seconds),
+        95,
+      ) + 20,
+    );
+    assert.equal(four.seconds, 28.5 + 20);
+    assert.equal(leadTimeFor(8, [...small, ...big], config).seconds, 78 + 20);
+    // No measurements of 16 at once: the larger buckets are missing too, so the default holds.
+    assert.equal(leadTimeFor(16, [...small, ...big], config).source, "default");
+  });
+});
+
+describe("reconcile with local worker processes", () => {
+  test("brings up N just before data, follows the operator's N, and ends with nothing left", async () => {
+    let now = new Date("2026-11-24T05:00:00Z");
+    const dataAt = new Date("2026-11-24T05:45:00Z");
+    const { provider, store, controller, config } = setup({ environment: "loc1", now: () => now });
+    await store.planCycle("loc1", "c00", dataAt, 2);
+
+    let report = await controller.reconcile();
+    assert.equal(report.created.length, 0, "too early: the lead time is 120 s");
+    now = new Date(dataAt.getTime() - 100_000);
+    report = await controller.reconcile();
+    assert.equal(report.created.length, 2);
+    let nodes = await provider.listNodes({ [tagKeys.environment]: "loc1" });
+    assert.equal(nodes.length, 2);
+    assert.ok(nodes.every((n) => n.state === "running" && n.tags[tagKeys.cycle] === "c00"));
+
+    await store.setComputeNodes("loc1", "c00", 3);
+    assert.equal((await controller.reconcile()).created.length, 1);
+    await store.setComputeNodes("loc1", "c00", 1);
+    const shrink = await controller.reconcile();
+    assert.equal(shrink.destroyed.length, 2, JSON.stringify({ shrink, nodes: await provider.listNodes() }));
+    assert.equal((await provider.listNodes({ [tagKeys.environment]: "loc1" })).length, 1);
+
+    // An orphan of a crashed run (tagged with a cycle nobody wants) and an untagged clone named like ours.
+    await provider.createNodes({
+      count: 1,
+      namePrefix: "x",
+      tags: { [tagKeys.environment]: "loc1", [tagKeys.cycle]: "ghost" },
+      userData: "",
+    });
+    await provider.createNodes({ count: 1, namePrefix: "cb-loc1-crashed", tags: {}, userData: "" });
+    report = await controller.reconcile();
+    assert.deepEqual(
+      report.destroyed.map((n) => n.split("-")[0]).sort(),
+      ["cb", "x"],
+      JSON.stringify(report),
+    );
+    nodes = await provider.listNodes();
+    assert.equal(nodes.length, 1);
+
+    await store.setCycleState("loc1", "c00", "processed");
+    report = await controller.reconcile();
+    assert.equal(report.destroyed.length, 1);
+    assert.equal((await provider.listNodes()).length, 0);
+
+    const rows = await store.nodes("loc1", "c00");
+    assert.equal(rows.length, 3, "2 at first, 1 more when N went to 3");
+    assert.ok(rows.every((r) => r.goneAt !== null && r.state === "destroyed"));
+    const [cost] = await cycleCosts(store, "loc1", config, now);
+    assert.equal(cost?.nodes, 3);
+    assert.equal(cost?.live, 0);
+    assert.ok(cost!.nodeSeconds > 0);
+    assert.ok(Math.abs(cost!.cost - (cost!.nodeSeconds / 3600) * 0.36) < 1e-9);
+    // Every provisioning was measured for the lead time.
+    assert.equal((await store.samples("local", 100)).length, 3);
+  });
+
+  test("refuses, with a 402 alert, a cycle the balance cannot fund", async () => {
+    // One second before data: wanted whatever lead time the earlier test's measurements teach.
+    const now = new Date("2026-11-24T11:44:59Z");
+    // 4 nodes × 0.5 EUR/h × 24 h × 5 days = 240 EUR needed; 100 EUR there.
+    const { provider, store, controller, channel } = setup({
+      environment: "loc2",
+      now: () => now,
+      balance: 100,
+      price: 0.5,
+    });
+    await store.planCycle("loc2", "c06", new Date("2026-11-24T11:45:00Z"), 4);
+    const report = await controller.reconcile();
+    assert.deepEqual(report.refused, ["c06"]);
+    assert.equal((await provider.listNodes()).length, 0);
+    assert.equal((await store.cycle("loc2", "c06"))?.state, "refused");
+    assert.equal(channel.alerts.length, 1);
+    const alert = channel.alerts[0]!;
+    assert.equal(alert.httpCode, 402);
+    assert.match(alert.meaning ?? "", /not enough funds/);
+    assert.equal(alert.runbook, "https://wiki.example/402");
+    assert.match(alert.text, /240\.00 EUR needed/);
+    // The same problem next pass is not a second email.
+    await store.setComputeNodes("loc2", "c06", 4);
+    await controller.reconcile();
+    assert.equal(channel.alerts.length, 1);
+    // A smaller N the account can fund goes ahead.
+    await store.setComputeNodes("loc2", "c06", 1);
+    const smaller = await controller.reconcile();
+    assert.equal(smaller.created.length, 1);
+    await store.setCycleState("loc2", "c06", "cancelled");
+    await controller.reconcile();
+    assert.equal((await provider.listNodes()).length, 0);
+  });
+});
