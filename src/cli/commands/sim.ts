@@ -8,6 +8,7 @@ import { commandConfig } from "../context.ts";
 import { UserError } from "../errors.ts";
 import { printJson } from "../output.ts";
 import { parsePort } from "./server.ts";
+import { registerSimEcmwfCommand } from "./sim-ecmwf.ts";
 
 export type SimSubcommand = (sim: Command) => void;
 
@@ -152,7 +153,7 @@ export function registerCloudSigmaSim(sim: Command): void {
 }
 
 /** Simulators, in the order `cloudburst sim --help` lists them. */
-export const simSubcommands: SimSubcommand[] = [registerCloudSigmaSim];
+export const simSubcommands: SimSubcommand[] = [registerCloudSigmaSim, registerSimEcmwfCommand];
 
 export function registerSimCommands(program: Command, subcommands: SimSubcommand[] = simSubcommands): void {
   const sim = program

@@ -7,6 +7,7 @@ export class SimClock {
   readonly timeScale: number;
   private readonly simOrigin: number;
   private readonly realOrigin: number;
+  private skipped = 0;
 
   constructor(timeScale: number, simOrigin: number = Date.now()) {
     if (!(timeScale > 0) || !Number.isFinite(timeScale))
@@ -18,7 +19,12 @@ export class SimClock {
 
   /** Simulated milliseconds since the epoch. */
   now(): number {
-    return this.simOrigin + (performance.now() - this.realOrigin) / this.timeScale;
+    return this.simOrigin + this.skipped + (performance.now() - this.realOrigin) / this.timeScale;
+  }
+
+  /** Jumps simulated time forward (tests, and POST /_sim/advance). */
+  advance(simMs: number): void {
+    if (simMs > 0) this.skipped += simMs;
   }
 
   /** Real milliseconds that `simSeconds` of simulated time take. */

@@ -122,6 +122,18 @@ export class CloudSigmaEngine {
     return this.clock.now();
   }
 
+  /** Moves simulated time forward by `seconds` in small steps (1 s, or 1/2000 of a long jump), doing all that falls due. */
+  advance(seconds: number): void {
+    const stride = Math.max(1, seconds / 2000);
+    let left = seconds;
+    while (left > 0) {
+      const step = Math.min(stride, left);
+      this.clock.advance(step * 1000);
+      this.tick();
+      left -= step;
+    }
+  }
+
   private note(event: string): void {
     this.events.push({ time: new Date(this.now()).toISOString(), event });
     if (this.events.length > 500) this.events.shift();

@@ -555,6 +555,13 @@ export class CloudSigmaHttp {
           e.setBalance(balance);
           return reply(this.render.balance());
         }
+        case "POST /_sim/advance": {
+          const seconds = Number(data["seconds"]);
+          if (!(seconds >= 0) || seconds > 366 * 86400)
+            throw invalid("seconds", "seconds: simulated seconds to skip");
+          e.advance(seconds);
+          return reply({ time: new Date(e.now()).toISOString() });
+        }
         case "POST /_sim/billing":
           e.bill();
           return reply(this.render.balance());
@@ -562,7 +569,7 @@ export class CloudSigmaHttp {
           throw new ApiError(
             404,
             "notexist",
-            `No such control URL ${path}/ (state, events, faults, outage, 503, balance, billing)`,
+            `No such control URL ${path}/ (state, events, faults, outage, 503, balance, billing, advance)`,
           );
       }
     } catch (error) {

@@ -1,0 +1,153 @@
+// Started servers run real processes with their cloud-init user data; stopping, deleting, an ACPI
+// shutdown or stopping the simulator ends the whole process group and leaves nothing behind.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import type { RunningSimulator } from "../../src/sim/cloudsigma/index.ts";
+import { type Api, startSim, waitFor } from "./helpers.ts";
+
+type Obj = Record<string, unknown>;
+
+const stops: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const stop of stops) await stop();
+});
+
+async function sim(options: Parameters<typeof startSim>[0] = {}) {
+  const started = await startSim({ launchGuests: true, ...options });
+  stops.push(() => started.sim.stop());
+  return started;
+}
+
+const advance = (api: Api, seconds: number) => api.post("/_sim/advance", { seconds });
+
+/** PIDs whose process group is `pgid` (from /proc). */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // After the command: state, ppid, pgrp.
+      if (Number(fields[2]) === pgid && fields[0] !== "Z") members.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return members;
+}
+
+/** Clones the golden server with `meta`, starts it and waits until its guest process runs; returns uuid and pid. */
+async function bootGuest(api: Api, s: RunningSimulator, meta: Record<string, string> = {}) {
+  const clone = (await api.post(`servers/${s.state.data.seeded!.server}/action/?do=clone`)).body as Obj;
+  const uuid = clone["uuid"] as string;
+  await advance(api, 60);
+  const server = await api.ok(`servers/${uuid}/`);
+  assert.equal((await api.put(`servers/${uuid}/`, { ...server, meta })).status, 200);
+  assert.equal((await api.post(`servers/${uuid}/action/?do=start`)).status, 202);
+  await advance(api, 60);
+  const pid = await waitFor("the guest process", async () => s.state.guest(uuid)?.pid);
+  return { uuid, pid };
+}
+
+const gone = (pgid: number) =>
+  waitFor(`process group ${pgid} to end`, async () => (groupMembers(pgid).length === 0 ? true : undefined));
+
+describe("guest processes", () => {
+  test("--node-command runs per guest in its own process group; stop kills the whole group", async () => {
+    const { api, sim: s } = await sim({ nodeCommand: "sleep 300 & sleep 300; wait" });
+    const { uuid, pid } = await bootGuest(api, s);
+    await waitFor("both sleeps", async () => (groupMembers(pid).length >= 3 ? true : undefined));
+    const state = (await api.ok("/_sim/state")) as { servers: Array<{ uuid: string; guest: Obj | null }> };
+    assert.equal(state.servers.find((x) => x.uuid === uuid)!.guest!["pid"], pid);
+    assert.equal((await api.post(`servers/${uuid}/action/?do=stop`)).status, 202);
+    await gone(pid);
+    await advance(api, 10);
+    assert.equal((await api.ok(`servers/${uuid}/`))["status"], "stopped");
+  });
+
+  test("user data: a base64 script from meta cloudinit-user-data, with `cloudburst` on PATH", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-sim-guest-"));
+    const script = [
+      "#!/bin/sh",
+      `echo "$CLOUDSIGMA_SERVER_UUID" > ${dir}/uuid`,
+      `command -v cloudburst > ${dir}/cli`,
+      "exec sleep 300",
+      "",
+    ].join("\n");
+    const { api, sim: s } = await sim();
+    const { uuid, pid } = await bootGuest(api, s, {
+      "cloudinit-user-data": Buffer.from(script).toString("base64"),
+      base64_fields: "cloudinit-user-data",
+    });
+    await waitFor("the script's marker", async () => (existsSync(join(dir, "cli")) ? true : undefined));
+    assert.equal(readFileSync(join(dir, "uuid"), "utf8").trim(), uuid);
+    assert.match(readFileSync(join(dir, "cli"), "utf8"), /\/bin\/cloudburst$/m);
+    // Deleting needs a stop first; the stop ends the guest.
+    assert.equal((await api.del(`servers/${uuid}/`)).status, 403);
+    await api.post(`servers/${uuid}/action/?do=stop`);
+    await gone(pid);
+  });
+
+  test("user data: #cloud-config runcmd runs in order", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-sim-guest-"));
+    const config = [
+      "#cloud-config",
+      "runcmd:",
+      `  - [sh, -c, "echo one > ${dir}/a"]`,
+      `  - cp ${dir}/a ${dir}/b`,
+      "  - sleep 300",
+      "",
+    ].join("\n");
+    const { api, sim: s } = await sim();
+    const { uuid, pid } = await bootGuest(api, s, { "cloudinit-user-data": config });
+    await waitFor("runcmd's files", async () => (existsSync(join(dir, "b")) ? true : undefined));
+    assert.equal(readFileSync(join(dir, "b"), "utf8"), "one\n");
+    assert.match(s.state.guest(uuid)!.command, /runcmd/);
+    await api.post(`servers/${uuid}/action/?do=stop`);
+    await gone(pid);
+  });
+
+  test("ACPI shutdown: a guest that exits on SIGTERM stops the server; one that ignores it stays running", async () => {
+    const { api, sim: s } = await sim({ nodeCommand: 'trap "exit 0" TERM; while :; do sleep 0.05; done' });
+    const polite = await bootGuest(api, s);
+    assert.equal((await api.post(`servers/${polite.uuid}/action/?do=shutdown`)).status, 202);
+    assert.equal((await api.ok(`servers/${polite.uuid}/`))["status"], "stopping");
+    await gone(polite.pid);
+    await waitFor("stopped", async () => {
+      await advance(api, 1);
+      return (await api.ok(`servers/${polite.uuid}/`))["status"] === "stopped" ? true : undefined;
+    });
+
+    const stubborn = await sim({ nodeCommand: 'trap "" TERM; while :; do sleep 0.05; done' });
+    const guest = await bootGuest(stubborn.api, stubborn.sim);
+    await stubborn.api.post(`servers/${guest.uuid}/action/?do=shutdown`);
+    await advance(stubborn.api, 61);
+    assert.equal((await stubborn.api.ok(`servers/${guest.uuid}/`))["status"], "running");
+    assert.ok(groupMembers(guest.pid).length > 0, "still running");
+    await stubborn.api.post(`servers/${guest.uuid}/action/?do=stop`);
+    await gone(guest.pid);
+  });
+
+  test("stopping the simulator kills every guest; a restart runs the running servers' guests again", async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), "cb-sim-state-")), "state.json");
+    const first = await startSim({
+      launchGuests: true,
+      stateFile,
+      nodeCommand: "sleep 300 & sleep 300; wait",
+    });
+    const a = await bootGuest(first.api, first.sim);
+    const b = await bootGuest(first.api, first.sim);
+    await first.sim.stop();
+    assert.deepEqual(groupMembers(a.pid), []);
+    assert.deepEqual(groupMembers(b.pid), []);
+    const second = await sim({ stateFile, nodeCommand: "sleep 300" });
+    const pid = await waitFor("the relaunched guest", async () => second.sim.state.guest(a.uuid)?.pid);
+    assert.notEqual(pid, a.pid);
+    await second.sim.stop();
+    await gone(pid);
+  });
+});
