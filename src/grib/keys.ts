@@ -1,0 +1,150 @@
+// Reading keys by their ecCodes names, aliases included (step, date, time, ...), and printing values
+// the way ecCodes prints them (%g for doubles, MISSING, not_found).
+
+import type { GribMetadata } from "./types.ts";
+
+export type KeyValue = number | string | number[] | null | undefined;
+
+/** ecCodes' aliases for keys we hold under another name. */
+const ALIASES: Record<string, keyof GribMetadata> = {
+  date: "dataDate",
+  time: "dataTime",
+  step: "endStep",
+  param: "paramId",
+  levtype: "typeOfLevel",
+  levelist: "level",
+  type: "dataType",
+  marsType: "dataType",
+  numberOfPoints: "numberOfDataPoints",
+  numberOfCodedValues: "numberOfValues",
+  identificationOfOriginatingGeneratingCentre: "centre",
+  originatingCentre: "centre",
+};
+
+/** The value of key `name` (undefined: ecCodes would say not_found; null: MISSING). */
+export function getKey(metadata: GribMetadata, name: string): KeyValue {
+  if (name.endsWith(":l") || name.endsWith(":i")) {
+    const base = name.slice(0, -2);
+    if (base === "centre") return metadata.centreCode;
+    const v = getKey(metadata, base);
+    return typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
+  }
+  if (name.endsWith(":s")) {
+    const v = getKey(metadata, name.slice(0, -2));
+    return v === undefined || v === null ? v : String(v);
+  }
+  const key = (ALIASES[name] ?? name) as keyof GribMetadata;
+  if (name === "centreCode") return undefined;
+  return metadata[key] as KeyValue;
+}
+
+/** C's printf("%g"): six significant digits, trailing zeros removed. */
+export function formatG(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  let s = x.toPrecision(6);
+  // toPrecision may round up into the next decade; recompute the exponent from its result
+  const e = s.includes("e") ? Number(s.split("e")[1]) : Math.floor(Math.log10(Math.abs(Number(s))));
+  if (e < -4 || e >= 6) {
+    const [mant, ex] = x.toExponential(5).split("e");
+    const m = mant.includes(".") ? mant.replace(/0+$/, "").replace(/\.$/, "") : mant;
+    const n = Number(ex);
+    return `${m}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  }
+  if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+  return s;
+}
+
+/** A key's value as `grib_ls`/`grib_get` print it. */
+export function formatKey(value: KeyValue): string {
+  if (value === undefined) return "not_found";
+  if (value === null) return "MISSING";
+  if (Array.isArray(value)) return value.join(" ");
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : formatG(value);
+  return value;
+}
+
+/** A key's value as `grib_ls -j` writes it: numbers as numbers, numeric strings as numbers too. */
+export function jsonKey(value: KeyValue): number | string | number[] {
+  if (value === undefined) return "not_found";
+  if (value === null) return "MISSING";
+  if (typeof value === "string" && /^-?\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Every key of the metadata in ecCodes' order for `grib ls --json` without -p. */
+export const ALL_KEYS: string[] = [
+  "edition",
+  "centre",
+  "subCentre",
+  "dataDate",
+  "dataTime",
+  "dataType",
+  "stepRange",
+  "startStep",
+  "endStep",
+  "stepUnits",
+  "stepType",
+  "paramId",
+  "shortName",
+  "name",
+  "units",
+  "typeOfLevel",
+  "level",
+  "number",
+  "gridType",
+  "Ni",
+  "Nj",
+  "Nx",
+  "Ny",
+  "N",
+  "latitudeOfFirstGridPointInDegrees",
+  "longitudeOfFirstGridPointInDegrees",
+  "latitudeOfLastGridPointInDegrees",
+  "longitudeOfLastGridPointInDegrees",
+  "iDirectionIncrementInDegrees",
+  "jDirectionIncrementInDegrees",
+  "latitudeOfSouthernPoleInDegrees",
+  "longitudeOfSouthernPoleInDegrees",
+  "angleOfRotationInDegrees",
+  "LaDInDegrees",
+  "LoVInDegrees",
+  "Latin1InDegrees",
+  "Latin2InDegrees",
+  "DxInMetres",
+  "DyInMetres",
+  "DiInMetres",
+  "DjInMetres",
+  "orientationOfTheGridInDegrees",
+  "projectionCentreFlag",
+  "iScansNegatively",
+  "jScansPositively",
+  "jPointsAreConsecutive",
+  "alternativeRowScanning",
+  "bitmapPresent",
+  "numberOfValues",
+  "numberOfDataPoints",
+  "numberOfMissing",
+  "packingType",
+  "bitsPerValue",
+  "referenceValue",
+  "binaryScaleFactor",
+  "decimalScaleFactor",
+  "totalLength",
+  "offset",
+  "pl",
+];
+
+/** grib_ls' default columns. */
+export const LS_KEYS = [
+  "edition",
+  "centre",
+  "date",
+  "dataType",
+  "gridType",
+  "stepRange",
+  "typeOfLevel",
+  "level",
+  "shortName",
+  "packingType",
+];

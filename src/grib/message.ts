@@ -1,0 +1,158 @@
+// A message decoded: metadata at once, geometry and values on demand. A GRIB2 message with several
+// fields gives one DecodedMessage per field (as ecCodes counts them).
+
+import { gridGeometry, normalisationOrder, reorder } from "./geometry.ts";
+import { type FieldDescription, grib1Metadata, grib2Metadata } from "./metadata.ts";
+import { PackingError, unpackGrib1, unpackGrib2 } from "./packing/index.ts";
+import { type Layout, layout, type Section } from "./sections.ts";
+import { type DecodedMessage, GribError } from "./types.ts";
+
+export interface DecodeOptions {
+  /** Offset of the message in its file (reported as `offset` and in errors). */
+  offset?: number;
+}
+
+/** Expands packed values to every grid point: NaN where the bitmap has a 0 bit. */
+export function applyBitmap(
+  packed: Float64Array,
+  bitmap: Uint8Array,
+  bitmapStart: number,
+  numberOfDataPoints: number,
+  errorOffset: number,
+): Float64Array {
+  const out = new Float64Array(numberOfDataPoints);
+  let v = 0;
+  const bytes = Math.ceil(numberOfDataPoints / 8);
+  if (bitmapStart + bytes > bitmap.length) {
+    throw new GribError(
+      "corrupt",
+      `bitmap of ${bitmap.length - bitmapStart} bytes for ${numberOfDataPoints} points`,
+      errorOffset,
+    );
+  }
+  for (let byte = 0, k = 0; byte < bytes; byte++) {
+    const b = bitmap[bitmapStart + byte];
+    if (b === 0xff && k + 8 <= numberOfDataPoints && v + 8 <= packed.length) {
+      for (let bit = 0; bit < 8; bit++) out[k++] = packed[v++];
+      continue;
+    }
+    for (let bit = 7; bit >= 0 && k < numberOfDataPoints; bit--) {
+      if ((b >> bit) & 1) {
+        out[k++] = v < packed.length ? packed[v++] : Number.NaN;
+      } else out[k++] = Number.NaN;
+    }
+  }
+  if (v !== packed.length) {
+    throw new GribError(
+      "corrupt",
+      `bitmap marks ${v} points present but ${packed.length} values are packed`,
+      errorOffset,
+    );
+  }
+  return out;
+}
+
+/** Re-raises packing errors with the absolute offset of the section they are in. */
+function atSection<T>(section: Section, base: number, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof PackingError) {
+      throw new GribError(e.code, e.message, base + section.offset + e.sectionOffset);
+    }
+    if (e instanceof GribError) throw e;
+    throw new GribError("corrupt", `cannot decode values: ${(e as Error).message}`, base + section.offset);
+  }
+}
+
+function decoded(
+  desc: FieldDescription,
+  values: (base: number) => Float64Array,
+  base: number,
+): DecodedMessage {
+  const { metadata, grid } = desc;
+  let cache: Float64Array | undefined;
+  const raw = () => {
+    if (!cache) {
+      cache = values(base);
+      let missing = 0;
+      for (let i = 0; i < cache.length; i++) if (Number.isNaN(cache[i])) missing++;
+      metadata.numberOfMissing = missing;
+    }
+    return cache;
+  };
+  return {
+    metadata,
+    grid,
+    geometry: (options = {}) => gridGeometry(grid, options),
+    values: (options = {}) => (options.normalise ? reorder(raw(), normalisationOrder(grid)) : raw()),
+  };
+}
+
+function grib1Values(
+  l: Extract<Layout, { edition: 1 }>,
+  desc: FieldDescription,
+): (base: number) => Float64Array {
+  return (base) => {
+    const m = desc.metadata;
+    const packed = atSection(l.s4, base, () =>
+      unpackGrib1(l.s4.bytes, m.numberOfValues, m.decimalScaleFactor),
+    );
+    if (!l.s3) return packed;
+    const s3 = l.s3;
+    return applyBitmap(packed, s3.bytes, 6, m.numberOfDataPoints, base + s3.offset);
+  };
+}
+
+/** Every field of a message (one for GRIB1; one per section 7 for GRIB2). */
+export function decodeFields(bytes: Uint8Array, options: DecodeOptions = {}): DecodedMessage[] {
+  const base = options.offset ?? 0;
+  const l = layout(bytes, base);
+  const total = bytes.length;
+  const wrap = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof GribError) throw e;
+      throw new GribError("corrupt", `cannot read the message's metadata: ${(e as Error).message}`, base);
+    }
+  };
+  if (l.edition === 1) {
+    const desc = wrap(() => grib1Metadata(l, total, base));
+    return [decoded(desc, grib1Values(l, desc), base)];
+  }
+  return l.fields.map((f) => {
+    const desc = wrap(() => grib2Metadata(f, l.discipline, total, base));
+    return decoded(
+      desc,
+      (b) => {
+        const m = desc.metadata;
+        const template = m.dataRepresentationTemplateNumber ?? 0;
+        const packed = atSection(f.s7, b, () =>
+          unpackGrib2(template, f.s5.bytes, f.s7.bytes, m.numberOfValues),
+        );
+        if (!f.bitmap) return packed;
+        return applyBitmap(packed, f.bitmap.bytes, 6, m.numberOfDataPoints, b + f.bitmap.offset);
+      },
+      base,
+    );
+  });
+}
+
+/** The first field of a message (or field `field`, 0-based, of a multi-field GRIB2 message). */
+export function decodeMessage(
+  bytes: Uint8Array,
+  options: DecodeOptions & { field?: number } = {},
+): DecodedMessage {
+  const fields = decodeFields(bytes, options);
+  const index = options.field ?? 0;
+  const f = fields[index];
+  if (!f) {
+    throw new GribError(
+      "bad-section",
+      `message has ${fields.length} fields, no field ${index}`,
+      options.offset ?? 0,
+    );
+  }
+  return f;
+}

@@ -1,0 +1,344 @@
+// Finds GRIB1 and GRIB2 messages in bytes or a file: "GRIB", the edition and the total length in
+// section 0, and "7777" where that length says the message ends. Garbage between messages is skipped; a
+// truncated or corrupt message yields a GribError naming its offset and the scan goes on after its
+// "GRIB". Files are read by position through a file handle: never more than one message in memory.
+
+import { open } from "node:fs/promises";
+import { type GribEdition, GribError, type ScannedMessage } from "./types.ts";
+
+const G = 0x47;
+const R = 0x52;
+const I = 0x49;
+const B = 0x42;
+const SEVEN = 0x37;
+
+/** Largest message we accept (ecCodes' own limit is memory; 2^53 is JavaScript's). */
+const MAX_LENGTH = 2 ** 40;
+
+function isGribAt(buf: Uint8Array, p: number): boolean {
+  return buf[p] === G && buf[p + 1] === R && buf[p + 2] === I && buf[p + 3] === B;
+}
+
+/** Index of the next "GRIB" in buf at or after `from` whose 4 bytes all lie before `end`, or -1. */
+export function findGrib(buf: Uint8Array, from: number, end = buf.length): number {
+  let p = buf.indexOf(G, from);
+  while (p !== -1 && p + 4 <= end) {
+    if (buf[p + 1] === R && buf[p + 2] === I && buf[p + 3] === B) return p;
+    p = buf.indexOf(G, p + 1);
+  }
+  return -1;
+}
+
+function uint(buf: Uint8Array, p: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + buf[p + i];
+  return v;
+}
+
+function endsWith7777(buf: Uint8Array, end: number): boolean {
+  return buf[end - 4] === SEVEN && buf[end - 3] === SEVEN && buf[end - 2] === SEVEN && buf[end - 1] === SEVEN;
+}
+
+/** What section 0 says: edition and declared length (GRIB1's 24-bit length, large flag still set). */
+export interface Indicator {
+  edition: number;
+  length: number;
+  /** GRIB1 with bit 0x800000 in the length: the real length needs section 4's length (ecCodes' rule). */
+  large: boolean;
+}
+
+/** Parses section 0 from its first 16 bytes (GRIB1 needs only 8). */
+export function parseIndicator(head: Uint8Array, p = 0): Indicator {
+  const edition = head[p + 7];
+  if (edition === 1) {
+    const length = uint(head, p + 4, 3);
+    return { edition, length, large: (length & 0x800000) !== 0 };
+  }
+  if (edition === 2) return { edition, length: uint(head, p + 8, 8), large: false };
+  return { edition, length: 0, large: false };
+}
+
+/**
+ * GRIB1 messages over 8 MB: the 24-bit length counts 120-byte blocks and section 4's length field holds
+ * a small remainder; the real length is blocks*120 - remainder + 4 (as ecCodes reads them).
+ */
+export function grib1LargeLength(declared: number, section4Length: number): number {
+  if (section4Length >= 120) return declared;
+  return (declared & 0x7fffff) * 120 - section4Length + 4;
+}
+
+/** Offsets (from "GRIB") of the GRIB1 section 4 header, walking sections 1-3. */
+function grib1Section4Offset(read: (pos: number, n: number) => Uint8Array | null): number | null {
+  const s1 = read(8, 8);
+  if (!s1) return null;
+  const s1len = uint(s1, 0, 3);
+  const flags = s1[7];
+  let pos = 8 + s1len;
+  if (flags & 0x80) {
+    const s2 = read(pos, 3);
+    if (!s2) return null;
+    pos += uint(s2, 0, 3);
+  }
+  if (flags & 0x40) {
+    const s3 = read(pos, 3);
+    if (!s3) return null;
+    pos += uint(s3, 0, 3);
+  }
+  return pos;
+}
+
+/** Real total length of a GRIB1 message whose length has the large flag, or null if the bytes end first. */
+function grib1RealLength(
+  declared: number,
+  read: (pos: number, n: number) => Uint8Array | null,
+): number | null {
+  const s4 = grib1Section4Offset(read);
+  if (s4 === null) return null;
+  const s4head = read(s4, 3);
+  if (!s4head) return null;
+  return grib1LargeLength(declared, uint(s4head, 0, 3));
+}
+
+function badEdition(p: number, edition: number): GribError {
+  return new GribError("bad-header", `"GRIB" followed by edition ${edition}, not 1 or 2`, p, 4);
+}
+
+/** Scans bytes held in memory. `baseOffset` is added to every offset reported. */
+export function* scanBuffer(buf: Uint8Array, baseOffset = 0): Generator<ScannedMessage | GribError> {
+  let pos = 0;
+  while (pos < buf.length) {
+    const p = findGrib(buf, pos);
+    if (p === -1) return;
+    const at = baseOffset + p;
+    if (p + 16 > buf.length) {
+      yield new GribError("truncated", "message header cut short by the end of the data", at, buf.length - p);
+      return;
+    }
+    const ind = parseIndicator(buf, p);
+    if (ind.edition !== 1 && ind.edition !== 2) {
+      yield badEdition(at, ind.edition);
+      pos = p + 4;
+      continue;
+    }
+    let length: number | null = ind.length;
+    if (ind.large) {
+      length = grib1RealLength(ind.length, (off, n) =>
+        p + off + n <= buf.length ? buf.subarray(p + off, p + off + n) : null,
+      );
+    }
+    if (length === null || p + length > buf.length) {
+      yield new GribError(
+        "truncated",
+        `message of ${length ?? "unknown"} bytes cut short: only ${buf.length - p} bytes remain`,
+        at,
+        buf.length - p,
+      );
+      pos = p + 4;
+      continue;
+    }
+    if (length < 24 || length > MAX_LENGTH || !endsWith7777(buf, p + length)) {
+      yield new GribError("bad-end", `no "7777" at the end of a message of ${length} declared bytes`, at, 4);
+      pos = p + 4;
+      continue;
+    }
+    yield {
+      offset: at,
+      length,
+      edition: ind.edition as GribEdition,
+      bytes: buf.subarray(p, p + length),
+    };
+    pos = p + length;
+  }
+}
+
+export interface ScanFileOptions {
+  /** Size of the window read while looking for "GRIB" (default 64 KiB). */
+  chunkSize?: number;
+  /** Start scanning at this byte offset. */
+  start?: number;
+}
+
+/**
+ * Scans a file of any size, yielding each message (its own buffer) or a GribError. Reads a window
+ * at a time while searching, and each message with one positioned read.
+ */
+export async function* scanFile(
+  path: string,
+  options: ScanFileOptions = {},
+): AsyncGenerator<ScannedMessage | GribError> {
+  const chunkSize = Math.max(64, options.chunkSize ?? 65536);
+  const fh = await open(path, "r");
+  try {
+    const size = (await fh.stat()).size;
+    const window = new Uint8Array(chunkSize);
+    let pos = options.start ?? 0;
+    const readAt = async (target: Uint8Array, filePos: number, n: number): Promise<number> => {
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await fh.read(target, got, n - got, filePos + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got;
+    };
+    while (pos < size) {
+      // Find the next "GRIB" from pos, reading overlapping windows.
+      const n = await readAt(window, pos, Math.min(chunkSize, size - pos));
+      const hit = findGrib(window, 0, n);
+      if (hit === -1) {
+        if (pos + n >= size) break;
+        pos += n - 3; // "GRIB" may straddle two windows
+        continue;
+      }
+      const p = pos + hit;
+      const head = new Uint8Array(16);
+      const headGot = await readAt(head, p, 16);
+      if (headGot < 16) {
+        yield new GribError("truncated", "message header cut short by the end of the file", p, size - p);
+        break;
+      }
+      const ind = parseIndicator(head);
+      if (ind.edition !== 1 && ind.edition !== 2) {
+        yield badEdition(p, ind.edition);
+        pos = p + 4;
+        continue;
+      }
+      let length: number | null = ind.length;
+      if (ind.large) {
+        // Walk sections 1-3 by small positioned reads to reach section 4's length.
+        const pieces = new Map<number, Uint8Array>();
+        for (let round = 0; round < 4; round++) {
+          const missing: Array<[number, number]> = [];
+          length = grib1RealLength(ind.length, (off, len) => {
+            const piece = pieces.get(off);
+            if (piece && piece.length >= len) return piece;
+            missing.push([off, len]);
+            return null;
+          });
+          if (!missing.length) break;
+          for (const [off, len] of missing) {
+            const piece = new Uint8Array(len);
+            if ((await readAt(piece, p + off, len)) === len) pieces.set(off, piece);
+          }
+        }
+      }
+      if (length === null || p + length > size) {
+        yield new GribError(
+          "truncated",
+          `message of ${length ?? "unknown"} bytes cut short: only ${size - p} bytes remain in the file`,
+          p,
+          size - p,
+        );
+        pos = p + 4;
+        continue;
+      }
+      if (length < 24 || length > MAX_LENGTH) {
+        yield new GribError("bad-end", `impossible message length ${length}`, p, 4);
+        pos = p + 4;
+        continue;
+      }
+      const bytes = new Uint8Array(length);
+      const got = await readAt(bytes, p, length);
+      if (got < length || !endsWith7777(bytes, length)) {
+        yield new GribError("bad-end", `no "7777" at the end of a message of ${length} declared bytes`, p, 4);
+        pos = p + 4;
+        continue;
+      }
+      yield { offset: p, length, edition: ind.edition as GribEdition, bytes };
+      pos = p + length;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Scans a stream of chunks (e.g. an upload), holding only the bytes of the message being assembled. */
+export async function* scanStream(
+  chunks: AsyncIterable<Uint8Array>,
+): AsyncGenerator<ScannedMessage | GribError> {
+  let buf = new Uint8Array(0);
+  let bufStart = 0; // stream offset of buf[0]
+  let ended = false;
+  const it = chunks[Symbol.asyncIterator]();
+  const more = async (): Promise<boolean> => {
+    if (ended) return false;
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      return false;
+    }
+    const joined = new Uint8Array(buf.length + next.value.length);
+    joined.set(buf);
+    joined.set(next.value, buf.length);
+    buf = joined;
+    return true;
+  };
+  const drop = (n: number) => {
+    buf = buf.subarray(n);
+    bufStart += n;
+  };
+  for (;;) {
+    let p = findGrib(buf, 0);
+    while (p === -1) {
+      drop(Math.max(0, buf.length - 3));
+      if (!(await more())) return;
+      p = findGrib(buf, 0);
+    }
+    drop(p);
+    while (buf.length < 16 && (await more()));
+    if (buf.length < 16) {
+      yield new GribError(
+        "truncated",
+        "message header cut short by the end of the stream",
+        bufStart,
+        buf.length,
+      );
+      return;
+    }
+    const ind = parseIndicator(buf);
+    if (ind.edition !== 1 && ind.edition !== 2) {
+      yield badEdition(bufStart, ind.edition);
+      drop(4);
+      continue;
+    }
+    let length: number | null = ind.length;
+    if (ind.large) {
+      for (;;) {
+        length = grib1RealLength(ind.length, (off, n) =>
+          off + n <= buf.length ? buf.subarray(off, off + n) : null,
+        );
+        if (length !== null || !(await more())) break;
+      }
+    }
+    if (length !== null && (length < 24 || length > MAX_LENGTH)) {
+      yield new GribError("bad-end", `impossible message length ${length}`, bufStart, 4);
+      drop(4);
+      continue;
+    }
+    while (length !== null && buf.length < length && (await more()));
+    if (length === null || buf.length < length) {
+      yield new GribError(
+        "truncated",
+        `message of ${length ?? "unknown"} bytes cut short: the stream ended after ${buf.length}`,
+        bufStart,
+        buf.length,
+      );
+      drop(4);
+      continue;
+    }
+    if (!endsWith7777(buf, length)) {
+      yield new GribError(
+        "bad-end",
+        `no "7777" at the end of a message of ${length} declared bytes`,
+        bufStart,
+        4,
+      );
+      drop(4);
+      continue;
+    }
+    yield { offset: bufStart, length, edition: ind.edition as GribEdition, bytes: buf.slice(0, length) };
+    drop(length);
+  }
+}
+
+export { isGribAt };
