@@ -334,7 +334,7 @@ describe("a node's life", () => {
   });
 
   test("404 on DELETE counts as done", async () => {
-    const stopped = { ...recordedServers[0], status: "stopped" };
+    const stopped: Obj = { ...recordedServers[0], status: "stopped" };
     let deleted = false;
     const { provider } = await providerFor((r) => {
       if (r.method === "DELETE") {

@@ -19,12 +19,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { LocalConfig } from "../config.ts";
 import { ProviderError } from "../errors.ts";
 import {
+  type Balance,
   type BilledResource,
   type Capabilities,
   type CreateNodesRequest,
   type CreateOutcome,
   type FleetNode,
   hasTags,
+  type NodePrice,
   type Provider,
   type Tags,
 } from "../provider.ts";
@@ -169,11 +171,11 @@ export class LocalProvider implements Provider {
     rmSync(join(this.#dir, `${id}.log`), { force: true });
   }
 
-  async balance() {
+  async balance(): Promise<Balance | null> {
     return null;
   }
 
-  async nodePrice() {
+  async nodePrice(): Promise<NodePrice | null> {
     return null;
   }
 
