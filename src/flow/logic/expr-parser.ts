@@ -167,7 +167,13 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
         "a node path must be compared with a state",
       );
     if (right.kind === "node")
-      fail(origin, r.col, "a node path on the right of a comparison must be a state");
+      fail(
+        origin,
+        r.col,
+        /^[0-9]/.test(right.path.text)
+          ? `'${right.path.text}' is not a number`
+          : `'${right.path.text}': a node path can only be compared with a state (complete, aborted, ...)`,
+      );
     const cmp: Expr = { kind: "compare", op, left, right, pos: posAt(origin, t.col) };
     const after = peek();
     if ((after.kind === "op" || after.kind === "name") && COMPARE_WORDS[after.text])

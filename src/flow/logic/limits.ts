@@ -50,7 +50,6 @@ export function limitUsage(
   runtime: RuntimeState,
 ): Map<string, { used: number; max: number; users: string[] }> {
   const usage = new Map<string, { used: number; max: number; users: string[] }>();
-  const familyCounted = new Set<string>();
   for (const node of walk(defs)) {
     if (node.kind !== "task") continue;
     const state = runtime.nodes.get(node.path)?.state;
@@ -61,12 +60,10 @@ export function limitUsage(
       if (!ref) continue;
       const k = key(ref);
       const u = usage.get(k) ?? { used: 0, max: ref.max, users: [] };
-      if (il.limitThisNodeOnly && on.kind !== "task") {
-        const fk = `${k}|${on.path}`;
-        if (familyCounted.has(fk)) continue;
-        familyCounted.add(fk);
-        u.users.push(on.path);
-      } else u.users.push(node.path);
+      // As ecFlow's Limit, each consumer (task, or `-n` family) counts once per limit.
+      const user = il.limitThisNodeOnly && on.kind !== "task" ? on.path : node.path;
+      if (u.users.includes(user)) continue;
+      u.users.push(user);
       u.used += il.tokens;
       usage.set(k, u);
     }
@@ -84,16 +81,20 @@ export function limitBlocking(
   defs: Defs,
   task: Task,
   usage: Map<string, { used: number; max: number; users: string[] }>,
-  runtime: RuntimeState,
+  _runtime?: RuntimeState,
 ): { ref: LimitRef; used: number; need: number; users: string[] } | undefined {
+  const counted = new Set<string>();
   for (const { on, il } of inlimitsOf(task)) {
     const ref = resolveInLimit(defs, on, il);
     if (!ref) continue;
-    const u = usage.get(key(ref));
+    const k = key(ref);
+    const user = il.limitThisNodeOnly && on.kind !== "task" ? on.path : task.path;
+    if (counted.has(`${k}|${user}`)) continue;
+    counted.add(`${k}|${user}`);
+    const u = usage.get(k);
+    // A consumer that already holds its tokens (a `-n` family with a running task) passes.
+    if (u?.users.includes(user)) continue;
     const used = u?.used ?? 0;
-    // A family with -n that already holds its token lets its other tasks through.
-    if (il.limitThisNodeOnly && on.kind !== "task" && u?.users.includes(on.path)) continue;
-    void runtime;
     if (used + il.tokens > ref.max) return { ref, used, need: il.tokens, users: u?.users ?? [] };
   }
   return undefined;
