@@ -1,11 +1,278 @@
-// `cloudburst suite ...`: ecFlow-style suite commands. Minimal group created by the flow-def
-// helper; the flow engine owns this file and adds load, show, begin, requeue, ... here.
+// `cloudburst suite ...`: ecFlow-style suite commands. `check` is the flow model's; the others operate
+// loaded suites. They talk to the database directly (like `token`), not to the control server's API:
+// PostgreSQL is the one source of truth, the commands work whether or not the server runs (load and
+// begin before starting it, `why` and `show` while it is down), and the running server's scheduler
+// learns of every change at once through LISTEN/NOTIFY. The HTTP API calls the same functions.
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import type { Command } from "commander";
+import type { Database } from "../../db/database.ts";
+import {
+  beginSuite,
+  deleteSuite,
+  FlowCommandError,
+  forceState,
+  isForceState,
+  killNode,
+  loadSuites,
+  requeueNode,
+  rerunTask,
+  setSuspended,
+  setVariable,
+} from "../../flow/engine/commands.ts";
+import { listSuites, nodeHistory, showTree, taskOutput, whyNode } from "../../flow/engine/queries.ts";
+import { FlowDefinitionError } from "../../flow/logic/diagnostics.ts";
+import { commandConfig, withDatabase } from "../context.ts";
+import { UsageError, UserError } from "../errors.ts";
+import { printJson, printTable } from "../output.ts";
 import { registerSuiteCheckCommand } from "./suite-check.ts";
+
+function actor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli";
+  }
+}
+
+/** Runs `work` on the database, turning flow errors into operator messages. */
+async function run<T>(command: Command, work: (db: Database) => Promise<T>): Promise<T> {
+  try {
+    return await withDatabase(commandConfig(command), work);
+  } catch (error) {
+    if (error instanceof FlowCommandError) throw new UserError(error.message, error.hint);
+    throw error;
+  }
+}
 
 export function registerSuiteCommands(program: Command): void {
   const suite = program
     .command("suite")
     .description("ecFlow-style suites: check, load and operate definitions");
   registerSuiteCheckCommand(suite);
+
+  suite
+    .command("load")
+    .description("load the suites of an ecFlow .def file (their nodes stay unknown until `suite begin`)")
+    .argument("<file>", "the definition file (.def)")
+    .option("--replace", "replace a suite of the same name (its state is reset)")
+    .option("--json", "print JSON")
+    .action(async (file: string, options: { replace?: boolean; json?: boolean }, command: Command) => {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (error) {
+        throw new UserError(
+          `cannot read ${file}: ${(error as Error).message}`,
+          "give the path of an ecFlow .def file",
+        );
+      }
+      try {
+        const result = await run(command, (db) =>
+          loadSuites(db.pool, text, file, { replace: options.replace === true, actor: actor() }),
+        );
+        if (options.json) printJson(result);
+        else
+          for (const s of result.suites)
+            process.stdout.write(
+              `${s.replaced ? "replaced" : "loaded"} suite ${s.name} (${s.nodes} nodes)\n`,
+            );
+      } catch (error) {
+        if (!(error instanceof FlowDefinitionError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  suite
+    .command("show")
+    .description("list the loaded suites, or show a node's tree with states (--history, --output for tasks)")
+    .argument("[path]", "a suite or node path, e.g. /cycle_00/start")
+    .option("--history", "what happened at and under the node (state changes with reasons, child events)")
+    .option("--output", "a task's output log")
+    .option("--try <n>", "with --output: which try (default: the latest)", (v) => Number(v))
+    .option("--limit <n>", "with --history: how many entries", (v) => Number(v), 200)
+    .option("--json", "print JSON")
+    .action(
+      async (
+        path: string | undefined,
+        options: { history?: boolean; output?: boolean; try?: number; limit: number; json?: boolean },
+        command: Command,
+      ) => {
+        if ((options.history || options.output) && !path)
+          throw new UsageError("--history and --output need a node path");
+        await run(command, async (db) => {
+          if (!path) {
+            const suites = await listSuites(db.pool);
+            if (options.json) printJson(suites);
+            else
+              printTable(
+                ["SUITE", "STATE", "TASKS", "LOADED", "BEGUN"],
+                suites.map((s) => [s.name, s.state, s.tasks, s.loadedAt, s.begunAt]),
+              );
+            return;
+          }
+          if (options.history) {
+            const entries = await nodeHistory(db.pool, path, options.limit);
+            if (options.json) printJson(entries);
+            else
+              printTable(
+                ["AT", "PATH", "TRY", "CHANGE", "DETAIL", "BY"],
+                entries.map((e) => [
+                  e.at,
+                  e.path,
+                  e.tryNo,
+                  e.toState ? `${e.fromState ?? "?"} -> ${e.toState}` : e.kind,
+                  e.detail,
+                  e.actor,
+                ]),
+              );
+            return;
+          }
+          if (options.output) {
+            const output = await taskOutput(db.pool, path, options.try);
+            if (options.json) printJson(output);
+            else
+              for (const l of output.lines)
+                process.stdout.write(`${l.stream === "stdout" ? "" : `[${l.stream}] `}${l.line}\n`);
+            return;
+          }
+          const views = await showTree(db.pool, path);
+          if (options.json) printJson(views);
+          else
+            printTable(
+              ["NODE", "STATE", "TRY", "DETAIL"],
+              views.map((v) => [
+                `${"  ".repeat(v.depth)}${v.path.split("/").pop()}`,
+                `${v.state}${v.suspended ? " (suspended)" : ""}`,
+                v.tryNo ?? "",
+                [
+                  v.repeat,
+                  ...Object.entries(v.events)
+                    .filter(([, set]) => set)
+                    .map(([n]) => `event ${n}`),
+                  ...Object.entries(v.meters).map(([n, value]) => `meter ${n}=${value}`),
+                  ...Object.entries(v.labels)
+                    .filter(([, value]) => value)
+                    .map(([n, value]) => `label ${n}=${JSON.stringify(value)}`),
+                  v.worker && (v.state === "active" || v.state === "submitted") ? `on ${v.worker}` : null,
+                  v.abortedReason && v.state === "aborted" ? v.abortedReason : null,
+                ]
+                  .filter(Boolean)
+                  .join("; "),
+              ]),
+            );
+        });
+      },
+    );
+
+  suite
+    .command("begin")
+    .description(
+      "begin a loaded suite: its nodes become queued (or their defstatus) and the scheduler runs them",
+    )
+    .argument("<suite>", "suite name")
+    .option("--force", "begin again even if tasks are running")
+    .action(async (name: string, options: { force?: boolean }, command: Command) => {
+      await run(command, (db) =>
+        beginSuite(db.pool, name.replace(/^\//, ""), actor(), options.force === true),
+      );
+      process.stdout.write(`begun ${name}\n`);
+    });
+
+  suite
+    .command("requeue")
+    .description("set a node and all below it back to queued (tries, events, meters and repeats reset)")
+    .argument("<path>", "node path")
+    .option("--force", "requeue even if tasks below are running")
+    .action(async (path: string, options: { force?: boolean }, command: Command) => {
+      await run(command, (db) => requeueNode(db.pool, path, actor(), options.force === true));
+      process.stdout.write(`requeued ${path}\n`);
+    });
+
+  suite
+    .command("rerun")
+    .description("run a task again now, ignoring its triggers, times and limits (ecflow_client --run)")
+    .argument("<path>", "task path")
+    .action(async (path: string, _options, command: Command) => {
+      await run(command, (db) => rerunTask(db.pool, path, actor()));
+      process.stdout.write(`rerun of ${path} requested\n`);
+    });
+
+  suite
+    .command("suspend")
+    .description("hold a node: nothing at or below it is submitted until it is resumed")
+    .argument("<path>", "node path")
+    .action(async (path: string, _options, command: Command) => {
+      await run(command, (db) => setSuspended(db.pool, path, true, actor()));
+      process.stdout.write(`suspended ${path}\n`);
+    });
+
+  suite
+    .command("resume")
+    .description("release a suspended node")
+    .argument("<path>", "node path")
+    .action(async (path: string, _options, command: Command) => {
+      await run(command, (db) => setSuspended(db.pool, path, false, actor()));
+      process.stdout.write(`resumed ${path}\n`);
+    });
+
+  suite
+    .command("force")
+    .description(
+      "set a task's state (complete, queued, aborted, unknown); on a family or suite, every task below",
+    )
+    .argument("<state>", "complete | queued | aborted | unknown")
+    .argument("<path>", "node path")
+    .action(async (state: string, path: string, _options, command: Command) => {
+      if (!isForceState(state))
+        throw new UsageError(`cannot force "${state}": use complete, queued, aborted or unknown`);
+      const changed = await run(command, (db) => forceState(db.pool, path, state, actor()));
+      process.stdout.write(`forced ${changed} task(s) to ${state}\n`);
+    });
+
+  suite
+    .command("kill")
+    .description("stop the running tasks at or below a node; they end aborted and are not retried")
+    .argument("<path>", "node path")
+    .action(async (path: string, _options, command: Command) => {
+      const killed = await run(command, (db) => killNode(db.pool, path, actor()));
+      process.stdout.write(
+        killed.length ? `killed ${killed.join(", ")}\n` : `nothing was running at or below ${path}\n`,
+      );
+    });
+
+  suite
+    .command("why")
+    .description("say why a node is not running: which trigger, limit, time, parent or data holds it")
+    .argument("<path>", "node path")
+    .option("--json", "print JSON")
+    .action(async (path: string, options: { json?: boolean }, command: Command) => {
+      const reasons = await run(command, (db) => whyNode(db.pool, path));
+      if (options.json) printJson({ path, reasons });
+      else for (const r of reasons) process.stdout.write(`${r}\n`);
+    });
+
+  suite
+    .command("set")
+    .description("set a variable on a node at run time (overrides the definition's `edit`)")
+    .argument("<path>", "node path")
+    .argument("<name>", "variable name")
+    .argument("<value>", "value")
+    .action(async (path: string, name: string, value: string, _options, command: Command) => {
+      await run(command, (db) => setVariable(db.pool, path, name, value, actor()));
+      process.stdout.write(`${path}: ${name} = ${value}\n`);
+    });
+
+  suite
+    .command("delete")
+    .description("remove a loaded suite and all its state")
+    .argument("<suite>", "suite name")
+    .option("--force", "delete even if tasks are running")
+    .action(async (name: string, options: { force?: boolean }, command: Command) => {
+      await run(command, (db) =>
+        deleteSuite(db.pool, name.replace(/^\//, ""), actor(), options.force === true),
+      );
+      process.stdout.write(`deleted ${name}\n`);
+    });
 }

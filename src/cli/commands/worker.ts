@@ -1,0 +1,67 @@
+// `cloudburst worker`: the compute-node agent. Connects to PostgreSQL (DATABASE_URL, or the embedded
+// cluster of the data directory), takes task jobs from the `compute` queue and runs them.
+import { type Command, InvalidArgumentError } from "commander";
+import { isQueueName, type QueueName } from "../../queue/boss.ts";
+import { listActions } from "../../worker/actions.ts";
+import { startWorker } from "../../worker/agent.ts";
+import { commandConfig, withDatabase } from "../context.ts";
+
+function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError("expected an integer 1-256");
+  return n;
+}
+
+function parseQueue(value: string, previous: QueueName[] = []): QueueName[] {
+  if (!isQueueName(value)) throw new InvalidArgumentError("expected compute or control");
+  return [...previous, value];
+}
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command("worker")
+    .description(
+      "run the compute-node agent: take task jobs from the queue and run them until SIGTERM/SIGINT",
+    )
+    .option("--queue <name>", "queue to take jobs from (repeatable; default: compute)", parseQueue)
+    .option("--concurrency <n>", "jobs run at once", parseConcurrency, 1)
+    .option("--name <name>", "name in the task history (default: host:pid)")
+    .option("--actions", "list the built-in actions and exit")
+    .action(
+      async (
+        options: { queue?: QueueName[]; concurrency: number; name?: string; actions?: boolean },
+        command: Command,
+      ) => {
+        if (options.actions) {
+          for (const a of listActions()) process.stdout.write(`${a.name}\t${a.description}\n`);
+          return;
+        }
+        const config = commandConfig(command);
+        await withDatabase(config, async (db) => {
+          const worker = await startWorker({
+            url: db.url,
+            queues: options.queue ?? ["compute"],
+            concurrency: options.concurrency,
+            ...(options.name ? { name: options.name } : {}),
+            log: (message) => {
+              if (
+                config.log.level !== "silent" &&
+                config.log.level !== "warn" &&
+                config.log.level !== "error"
+              )
+                process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+            },
+          });
+          process.stdout.write(
+            `worker ${worker.name} ready: queue ${(options.queue ?? ["compute"]).join(", ")}, concurrency ${options.concurrency}\n`,
+          );
+          const signal = await new Promise<NodeJS.Signals>((resolve) => {
+            process.once("SIGTERM", () => resolve("SIGTERM"));
+            process.once("SIGINT", () => resolve("SIGINT"));
+          });
+          process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
+          await worker.stop();
+        });
+      },
+    );
+}

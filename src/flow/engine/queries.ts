@@ -1,0 +1,200 @@
+// Read-only views of the flow state for operators: suites, node trees with states, history, output
+// and `why`. Shared by the CLI and the HTTP API.
+import type pg from "pg";
+import { allVariables } from "../logic/variables.ts";
+import type { Node } from "../model/index.ts";
+import { FlowCommandError, parseNodePath } from "./commands.ts";
+import { checkDataCondition, parseWaitFor, WAIT_FOR_VARIABLE } from "./data-trigger.ts";
+import { defaultLogic } from "./logic.ts";
+import type { SchedulingLogic } from "./logic-port.ts";
+import { findSuiteRow, listSuiteRows, loadSnapshot, type SuiteSnapshot, suiteNodes } from "./store.ts";
+
+export interface SuiteSummary {
+  id: string;
+  name: string;
+  state: string;
+  loadedAt: string;
+  begunAt: string | null;
+  tasks: number;
+  sourceFile: string | null;
+}
+
+export interface NodeView {
+  path: string;
+  kind: string;
+  depth: number;
+  state: string;
+  suspended: boolean;
+  tryNo: number | null;
+  worker: string | null;
+  since: string | null;
+  abortedReason: string | null;
+  events: Record<string, boolean>;
+  meters: Record<string, number>;
+  labels: Record<string, string>;
+  repeat: string | null;
+}
+
+export async function listSuites(
+  pool: pg.Pool,
+  logic: SchedulingLogic = defaultLogic,
+): Promise<SuiteSummary[]> {
+  const out: SuiteSummary[] = [];
+  for (const row of await listSuiteRows(pool)) {
+    const snapshot = await loadSnapshot(pool, row);
+    out.push({
+      id: row.id,
+      name: row.name,
+      state: logic.displayState(snapshot.defs, snapshot.runtime, snapshot.suite.path),
+      loadedAt: row.loaded_at.toISOString(),
+      begunAt: row.begun_at?.toISOString() ?? null,
+      tasks: suiteNodes(snapshot.suite).filter((n) => n.kind === "task").length,
+      sourceFile: row.source_file,
+    });
+  }
+  return out;
+}
+
+async function snapshotFor(pool: pg.Pool, path: string): Promise<{ snapshot: SuiteSnapshot; node: Node }> {
+  const parsed = parseNodePath(path);
+  const row = await findSuiteRow(pool, parsed.suiteName);
+  if (!row)
+    throw new FlowCommandError(
+      "not_found",
+      `no suite named ${parsed.suiteName} is loaded`,
+      "see `cloudburst suite show`",
+    );
+  const snapshot = await loadSnapshot(pool, row);
+  const node = snapshot.index.get(parsed.path);
+  if (!node) throw new FlowCommandError("not_found", `suite ${row.name} has no node ${parsed.path}`);
+  return { snapshot, node };
+}
+
+/** The node and everything below it, in definition order, with states as ecFlow shows them. */
+export async function showTree(
+  pool: pg.Pool,
+  path: string,
+  logic: SchedulingLogic = defaultLogic,
+): Promise<NodeView[]> {
+  const { snapshot, node } = await snapshotFor(pool, path);
+  const baseDepth = node.path.split("/").length;
+  const views: NodeView[] = [];
+  for (const n of suiteNodes(snapshot.suite)) {
+    if (n.path !== node.path && !n.path.startsWith(`${node.path}/`)) continue;
+    const rt = snapshot.runtime.nodes.get(n.path);
+    const extra = snapshot.tasks.get(n.path);
+    const repeat =
+      n.repeat && n.repeat.kind !== "day"
+        ? `${n.repeat.name} position ${rt?.repeatIndex ?? 0}`
+        : n.repeat
+          ? "day"
+          : null;
+    views.push({
+      path: n.path,
+      kind: n.kind,
+      depth: n.path.split("/").length - baseDepth,
+      state: logic.displayState(snapshot.defs, snapshot.runtime, n.path),
+      suspended: rt?.suspended === true,
+      tryNo: n.kind === "task" ? (rt?.tryNo ?? 0) : null,
+      worker: extra?.worker ?? null,
+      since: rt?.stateSince ?? null,
+      abortedReason: rt?.abortedReason ?? null,
+      events: rt?.events ?? {},
+      meters: rt?.meters ?? {},
+      labels: rt?.labels ?? {},
+      repeat,
+    });
+  }
+  return views;
+}
+
+export interface HistoryEntry {
+  at: string;
+  path: string;
+  kind: string;
+  fromState: string | null;
+  toState: string | null;
+  tryNo: number | null;
+  detail: string | null;
+  actor: string;
+}
+
+/** What happened at or under `path`, oldest first (the last `limit` entries). */
+export async function nodeHistory(pool: pg.Pool, path: string, limit = 200): Promise<HistoryEntry[]> {
+  const { snapshot, node } = await snapshotFor(pool, path);
+  const result = await pool.query<{
+    at: Date;
+    path: string;
+    kind: string;
+    from_state: string | null;
+    to_state: string | null;
+    try_no: number | null;
+    detail: string | null;
+    actor: string;
+  }>(
+    `select * from (
+       select id, at, path, kind, from_state, to_state, try_no, detail, actor from flow_history
+        where suite_id = $1 and (path = $2 or path like $3) order by id desc limit $4
+     ) h order by id`,
+    [snapshot.id, node.path, `${node.path}/%`, limit],
+  );
+  return result.rows.map((r) => ({
+    at: r.at.toISOString(),
+    path: r.path,
+    kind: r.kind,
+    fromState: r.from_state,
+    toState: r.to_state,
+    tryNo: r.try_no,
+    detail: r.detail,
+    actor: r.actor,
+  }));
+}
+
+/** A task's output log for one try (default: the latest). */
+export async function taskOutput(
+  pool: pg.Pool,
+  path: string,
+  tryNo?: number,
+): Promise<{ tryNo: number; lines: Array<{ at: string; stream: string; line: string }> }> {
+  const { snapshot, node } = await snapshotFor(pool, path);
+  if (node.kind !== "task")
+    throw new FlowCommandError("bad_request", `${node.path} is a ${node.kind}; output belongs to tasks`);
+  const chosen = tryNo ?? snapshot.runtime.nodes.get(node.path)?.tryNo ?? 0;
+  const result = await pool.query<{ at: Date; stream: string; line: string }>(
+    "select at, stream, line from flow_output where suite_id = $1 and path = $2 and try_no = $3 order by id",
+    [snapshot.id, node.path, chosen],
+  );
+  return {
+    tryNo: chosen,
+    lines: result.rows.map((r) => ({ at: r.at.toISOString(), stream: r.stream, line: r.line })),
+  };
+}
+
+/** In words, why the node is not running: triggers, limits, times, parents, suspension, data. */
+export async function whyNode(
+  pool: pg.Pool,
+  path: string,
+  logic: SchedulingLogic = defaultLogic,
+  now = new Date(),
+): Promise<string[]> {
+  const { snapshot, node } = await snapshotFor(pool, path);
+  const reasons = logic.why(snapshot.defs, snapshot.runtime, node.path, now);
+  if (node.kind === "task" && snapshot.runtime.nodes.get(node.path)?.state === "queued") {
+    const variables = allVariables(node, snapshot.runtime, now, snapshot.defs);
+    const condition = parseWaitFor(variables[WAIT_FOR_VARIABLE], variables, node.path);
+    if (condition && !snapshot.tasks.get(node.path)?.dataReadyAt) {
+      const status = await checkDataCondition(condition, pool);
+      if (!status.satisfied)
+        reasons.push(`it waits for data (${condition.source}: ${condition.query}): ${status.detail}`);
+    }
+  }
+  if (reasons.length === 0) {
+    const state = logic.displayState(snapshot.defs, snapshot.runtime, node.path);
+    reasons.push(
+      state === "queued"
+        ? `${node.path} is free to run: the scheduler submits it on its next pass (is the control server running?)`
+        : `${node.path} is ${state}`,
+    );
+  }
+  return reasons;
+}

@@ -1,0 +1,227 @@
+// /api/suites: the flow engine's operator commands over HTTP (bearer token required, as for all /api).
+// The same functions as `cloudburst suite ...`; node paths travel in the body or the `path` query
+// parameter because they contain slashes.
+import type { FastifyPluginAsync } from "fastify";
+import {
+  beginSuite,
+  deleteSuite,
+  FlowCommandError,
+  forceState,
+  isForceState,
+  killNode,
+  loadSuites,
+  requeueNode,
+  rerunTask,
+  setSuspended,
+  setVariable,
+} from "../../flow/engine/commands.ts";
+import { listSuites, nodeHistory, showTree, taskOutput, whyNode } from "../../flow/engine/queries.ts";
+import { FlowDefinitionError } from "../../flow/logic/diagnostics.ts";
+import { HttpError } from "../errors.ts";
+
+const statusByCode = { not_found: 404, conflict: 409, bad_request: 400 } as const;
+
+function toHttpError(error: unknown): unknown {
+  if (error instanceof FlowCommandError)
+    return new HttpError(
+      statusByCode[error.code],
+      error.code,
+      error.message,
+      error.hint ? { hint: error.hint } : null,
+    );
+  if (error instanceof FlowDefinitionError)
+    return new HttpError(400, "invalid_definition", "the definition has errors", {
+      errors: error.diagnostics.map((d) => ({ ...d.pos, message: d.message })),
+    });
+  return error;
+}
+
+const pathBody = {
+  type: "object",
+  required: ["path"],
+  additionalProperties: false,
+  properties: { path: { type: "string", minLength: 2, maxLength: 4000 }, force: { type: "boolean" } },
+} as const;
+const pathQuery = {
+  type: "object",
+  required: ["path"],
+  properties: {
+    path: { type: "string", minLength: 2, maxLength: 4000 },
+    try: { type: "integer", minimum: 0 },
+    limit: { type: "integer", minimum: 1, maximum: 10000 },
+  },
+} as const;
+
+export const suiteRoutes: FastifyPluginAsync = async (app) => {
+  const actor = (request: { tokenName?: string }) => `api:${request.tokenName ?? "unknown"}`;
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  };
+
+  app.get("/suites", async () => guard(() => listSuites(app.pool)));
+
+  app.post<{ Body: { definition: string; file?: string; replace?: boolean } }>(
+    "/suites",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["definition"],
+          additionalProperties: false,
+          properties: {
+            definition: { type: "string", minLength: 1, maxLength: 64 * 1024 * 1024 },
+            file: { type: "string", maxLength: 1000 },
+            replace: { type: "boolean" },
+          },
+        },
+      },
+      bodyLimit: 64 * 1024 * 1024,
+    },
+    async (request, reply) => {
+      const result = await guard(() =>
+        loadSuites(app.pool, request.body.definition, request.body.file ?? "<api>", {
+          replace: request.body.replace === true,
+          actor: actor(request),
+        }),
+      );
+      return reply.status(201).send(result);
+    },
+  );
+
+  app.delete<{ Params: { name: string }; Querystring: { force?: boolean } }>(
+    "/suites/:name",
+    { schema: { querystring: { type: "object", properties: { force: { type: "boolean" } } } } },
+    async (request) => {
+      await guard(() =>
+        deleteSuite(app.pool, request.params.name, actor(request), request.query.force === true),
+      );
+      return { deleted: request.params.name };
+    },
+  );
+
+  app.get<{ Querystring: { path: string } }>(
+    "/suites/node",
+    { schema: { querystring: pathQuery } },
+    async (request) => guard(() => showTree(app.pool, request.query.path)),
+  );
+  app.get<{ Querystring: { path: string; limit?: number } }>(
+    "/suites/history",
+    { schema: { querystring: pathQuery } },
+    async (request) => guard(() => nodeHistory(app.pool, request.query.path, request.query.limit ?? 200)),
+  );
+  app.get<{ Querystring: { path: string; try?: number } }>(
+    "/suites/output",
+    { schema: { querystring: pathQuery } },
+    async (request) => guard(() => taskOutput(app.pool, request.query.path, request.query.try)),
+  );
+  app.get<{ Querystring: { path: string } }>(
+    "/suites/why",
+    { schema: { querystring: pathQuery } },
+    async (request) => ({
+      path: request.query.path,
+      reasons: await guard(() => whyNode(app.pool, request.query.path)),
+    }),
+  );
+
+  app.post<{ Body: { suite: string; force?: boolean } }>(
+    "/suites/begin",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["suite"],
+          additionalProperties: false,
+          properties: { suite: { type: "string", minLength: 1 }, force: { type: "boolean" } },
+        },
+      },
+    },
+    async (request) => {
+      await guard(() =>
+        beginSuite(
+          app.pool,
+          request.body.suite.replace(/^\//, ""),
+          actor(request),
+          request.body.force === true,
+        ),
+      );
+      return { begun: request.body.suite };
+    },
+  );
+
+  app.post<{ Body: { path: string; force?: boolean } }>(
+    "/suites/requeue",
+    { schema: { body: pathBody } },
+    async (request) => {
+      await guard(() =>
+        requeueNode(app.pool, request.body.path, actor(request), request.body.force === true),
+      );
+      return { requeued: request.body.path };
+    },
+  );
+  app.post<{ Body: { path: string } }>("/suites/rerun", { schema: { body: pathBody } }, async (request) => {
+    await guard(() => rerunTask(app.pool, request.body.path, actor(request)));
+    return { rerun: request.body.path };
+  });
+  app.post<{ Body: { path: string } }>("/suites/suspend", { schema: { body: pathBody } }, async (request) => {
+    await guard(() => setSuspended(app.pool, request.body.path, true, actor(request)));
+    return { suspended: request.body.path };
+  });
+  app.post<{ Body: { path: string } }>("/suites/resume", { schema: { body: pathBody } }, async (request) => {
+    await guard(() => setSuspended(app.pool, request.body.path, false, actor(request)));
+    return { resumed: request.body.path };
+  });
+  app.post<{ Body: { path: string } }>("/suites/kill", { schema: { body: pathBody } }, async (request) => ({
+    killed: await guard(() => killNode(app.pool, request.body.path, actor(request))),
+  }));
+  app.post<{ Body: { path: string; state: string } }>(
+    "/suites/force",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["path", "state"],
+          additionalProperties: false,
+          properties: {
+            path: { type: "string", minLength: 2 },
+            state: { type: "string", enum: ["complete", "queued", "aborted", "unknown"] },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const state = request.body.state;
+      if (!isForceState(state)) throw new HttpError(400, "bad_request", `cannot force ${state}`);
+      return {
+        forced: await guard(() => forceState(app.pool, request.body.path, state, actor(request))),
+        state,
+      };
+    },
+  );
+  app.post<{ Body: { path: string; name: string; value: string } }>(
+    "/suites/variable",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["path", "name", "value"],
+          additionalProperties: false,
+          properties: {
+            path: { type: "string", minLength: 2 },
+            name: { type: "string", minLength: 1 },
+            value: { type: "string" },
+          },
+        },
+      },
+    },
+    async (request) => {
+      await guard(() =>
+        setVariable(app.pool, request.body.path, request.body.name, request.body.value, actor(request)),
+      );
+      return { path: request.body.path, name: request.body.name, value: request.body.value };
+    },
+  );
+};

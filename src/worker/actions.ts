@@ -1,0 +1,74 @@
+// Built-in actions: named pieces of TypeScript a task can run instead of a shell script
+// (`edit CB_ACTION "name arg..."`). Post-processing jobs register theirs here.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ChildEvent } from "../flow/engine/job.ts";
+
+export interface ActionContext {
+  args: string[];
+  /** Every variable visible to the task. */
+  variables: Record<string, string>;
+  /** Aborted when the task is killed or the worker stops. */
+  signal: AbortSignal;
+  /** A line for the task's output log. */
+  log(line: string): void;
+  /** Reports an event, meter or label (checked against the task's attributes). */
+  report(event: Extract<ChildEvent, { type: "event" | "meter" | "label" }>): Promise<void>;
+}
+
+export interface Action {
+  name: string;
+  description: string;
+  /** Resolves when the task is complete; throws (with a message for the history) when it aborts. */
+  run(context: ActionContext): Promise<void>;
+}
+
+const registry = new Map<string, Action>();
+
+export function registerAction(action: Action): void {
+  if (!/^[a-z][a-z0-9_.-]*$/.test(action.name)) throw new Error(`invalid action name "${action.name}"`);
+  registry.set(action.name, action);
+}
+
+export function findAction(name: string): Action | undefined {
+  return registry.get(name);
+}
+
+export function listActions(): Action[] {
+  return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Splits `CB_ACTION`'s value ("name arg1 arg2") into the action and its arguments. */
+export function parseActionSpec(spec: string): { name: string; args: string[] } | null {
+  const words = spec.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return null;
+  return { name: words[0]!, args: words.slice(1) };
+}
+
+registerAction({
+  name: "noop",
+  description: "does nothing and completes",
+  async run() {},
+});
+
+registerAction({
+  name: "sleep",
+  description: "sleeps SECONDS (first argument, or the variable SLEEP), then completes",
+  async run({ args, variables, signal, log }) {
+    const seconds = Number(args[0] ?? variables["SLEEP"] ?? "1");
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new Error(`sleep: "${args[0]}" is not a number of seconds`);
+    log(`sleeping ${seconds} s`);
+    await sleep(seconds * 1000, undefined, { signal });
+  },
+});
+
+registerAction({
+  name: "fail",
+  description:
+    "aborts with its arguments as the reason, while ECF_TRYNO is below the variable FAIL_UNTIL_TRY (default: always)",
+  async run({ args, variables }) {
+    const until = Number(variables["FAIL_UNTIL_TRY"] ?? Number.POSITIVE_INFINITY);
+    if (Number(variables["ECF_TRYNO"] ?? 1) >= until) return;
+    throw new Error(args.join(" ") || "failed on purpose");
+  },
+});

@@ -1,0 +1,185 @@
+// Runs one try of one task: marks it active, runs its built-in action or its pre-processed shell
+// script, streams the output to the task's log and reports how it ended. Used by worker agents and by
+// the control server for the `control` queue.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import type pg from "pg";
+import {
+  appendOutput,
+  applyChildEvent,
+  type ChildEventResult,
+  type OutputLine,
+} from "../flow/engine/child-events.ts";
+import { type ChildEvent, checkChildEvent, type TaskJobData } from "../flow/engine/job.ts";
+import { findAction, listActions } from "./actions.ts";
+import { scriptCandidates } from "./locate-script.ts";
+import { PreprocessError, preprocess } from "./preprocess.ts";
+
+export interface RunTaskDeps {
+  pool: pg.Pool;
+  /** host:pid of this worker, recorded in the history. */
+  workerName: string;
+  /** Aborted when the task must stop (killed by an operator, zombie, worker stopping). */
+  signal: AbortSignal;
+  /** Environment additions for scripts: where `cloudburst child` reaches this worker. */
+  scriptEnv?: Record<string, string>;
+}
+
+export type TaskOutcome = "complete" | "aborted" | "refused";
+
+export interface TaskRunResult {
+  outcome: TaskOutcome;
+  message: string;
+}
+
+/** Buffers output lines and writes them in batches. */
+class OutputLog {
+  private buffer: OutputLine[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly job: TaskJobData;
+  private readonly pool: pg.Pool;
+  constructor(pool: pg.Pool, job: TaskJobData) {
+    this.pool = pool;
+    this.job = job;
+  }
+  add(stream: OutputLine["stream"], line: string): void {
+    this.buffer.push({ stream, line });
+    if (this.buffer.length >= 500) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), 200);
+  }
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const lines = this.buffer;
+    this.buffer = [];
+    this.writing = this.writing
+      .then(() => appendOutput(this.pool, this.job.suiteId, this.job.path, this.job.tryNo, lines))
+      .catch(() => undefined);
+    return this.writing;
+  }
+}
+
+export async function runTask(job: TaskJobData, deps: RunTaskDeps): Promise<TaskRunResult> {
+  const identity = { suiteId: job.suiteId, path: job.path, tryNo: job.tryNo, password: job.password };
+  const report = (event: ChildEvent, actor = deps.workerName): Promise<ChildEventResult> =>
+    applyChildEvent(deps.pool, identity, event, actor);
+  const started = await report({ type: "init", worker: deps.workerName });
+  if (!started.accepted) return { outcome: "refused", message: started.message };
+  const log = new OutputLog(deps.pool, job);
+  let failure: string | null = null;
+  try {
+    failure = job.action ? await runAction(job, deps, log, report) : await runScript(job, deps, log);
+  } catch (error) {
+    failure = (error as Error).message;
+  }
+  if (deps.signal.aborted && !failure) failure = String(deps.signal.reason ?? "killed");
+  if (failure) log.add("system", `aborted: ${failure}`);
+  await log.flush();
+  const ended = await report(failure ? { type: "abort", reason: failure } : { type: "complete" });
+  if (!ended.accepted) return { outcome: "refused", message: ended.message };
+  return failure ? { outcome: "aborted", message: failure } : { outcome: "complete", message: ended.message };
+}
+
+async function runAction(
+  job: TaskJobData,
+  deps: RunTaskDeps,
+  log: OutputLog,
+  report: (event: ChildEvent) => Promise<ChildEventResult>,
+): Promise<string | null> {
+  const spec = job.action!;
+  const action = findAction(spec.name);
+  if (!action) {
+    return `unknown action "${spec.name}" (this worker knows: ${listActions()
+      .map((a) => a.name)
+      .join(", ")})`;
+  }
+  await action.run({
+    args: spec.args,
+    variables: job.variables,
+    signal: deps.signal,
+    log: (line) => log.add("stdout", line),
+    async report(event) {
+      const problem = checkChildEvent(job, event);
+      if (problem) throw new Error(problem);
+      const result = await report(event);
+      if (!result.accepted) throw new Error(result.message);
+    },
+  });
+  return null;
+}
+
+/** Runs the task's script; returns null when it ended well, else why it did not. */
+async function runScript(job: TaskJobData, deps: RunTaskDeps, log: OutputLog): Promise<string | null> {
+  const candidates = scriptCandidates(job.path, job.variables);
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) {
+    return `no script for ${job.path}: looked for ${candidates.join(", ") || "nothing (set ECF_HOME, ECF_FILES or ECF_SCRIPT, or CB_ACTION)"}`;
+  }
+  let text: string;
+  try {
+    text = preprocess(readFileSync(file, "utf8"), {
+      variables: job.variables,
+      fileName: file,
+      readFile: (path) => {
+        try {
+          return readFileSync(path, "utf8");
+        } catch {
+          return null;
+        }
+      },
+    });
+  } catch (error) {
+    if (error instanceof PreprocessError) return `pre-processing failed: ${error.message}`;
+    throw error;
+  }
+  const jobFile =
+    job.variables["ECF_JOB"] ||
+    join(tmpdir(), `cloudburst-job-${job.suiteId}-${process.pid}-${Date.now()}.job${job.tryNo}`);
+  mkdirSync(dirname(jobFile), { recursive: true });
+  writeFileSync(jobFile, text, { mode: 0o700 });
+  log.add("system", `running ${jobFile} (from ${file}) on ${deps.workerName}`);
+
+  const child = spawn("/bin/bash", [jobFile], {
+    cwd: dirname(jobFile),
+    detached: true, // its own process group, so that a kill reaches everything it started
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      ...deps.scriptEnv,
+      ECF_NAME: job.path,
+      ECF_PASS: job.password,
+      ECF_TRYNO: String(job.tryNo),
+      CLOUDBURST_SUITE_ID: job.suiteId,
+    },
+  });
+  createInterface({ input: child.stdout! }).on("line", (line) => log.add("stdout", line));
+  createInterface({ input: child.stderr! }).on("line", (line) => log.add("stderr", line));
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  let hardKill: NodeJS.Timeout | null = null;
+  const onAbort = () => {
+    killGroup("SIGTERM");
+    hardKill = setTimeout(() => killGroup("SIGKILL"), 5000);
+  };
+  deps.signal.addEventListener("abort", onAbort, { once: true });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (c, s) => resolve([c, s]));
+  }).finally(() => {
+    deps.signal.removeEventListener("abort", onAbort);
+    if (hardKill) clearTimeout(hardKill);
+  });
+  if (deps.signal.aborted) return String(deps.signal.reason ?? "killed");
+  if (signal) return `the script was killed by ${signal}`;
+  if (code !== 0) return `the script exited with code ${code}`;
+  return null;
+}
