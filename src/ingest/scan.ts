@@ -5,8 +5,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { QuarantineRecord } from "../catalogue/types.ts";
-import { scanFile } from "../grib/scan.ts";
-import { type GribMetadata, isGribError, type ScannedMessage } from "../grib/types.ts";
+import { type GribMetadata, isGribError, type ScannedMessage, scanFile } from "../grib/index.ts";
 
 /** The codec's metadata reader; throws (preferably a GribError) for a message it cannot describe. */
 export type DescribeMessage = (message: ScannedMessage) => GribMetadata;

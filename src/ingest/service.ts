@@ -18,6 +18,8 @@ export interface IngestService {
   pipeline: IngestPipeline;
   store: LocalStore;
   isTemporary(name: string): boolean;
+  /** Largest file PUT /api/ingest accepts. */
+  maxUploadBytes: number;
   /** The FTP receiver, when enabled. */
   ftp: FtpReceiver | null;
   stop(): Promise<void>;
@@ -131,6 +133,8 @@ export async function startIngest(
         for (const path of await completedFiles(join(ftpRoot, user.name), isTemporary))
           submit({ path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
       }
+      for (const path of await completedFiles(store.incomingDir("http"), isTemporary))
+        submit({ path, source: "http:recovered", mode: "move" });
       for (const watcher of watchers) await watcher.poll();
     })().catch((error: unknown) => logger.error({ err: error }, "ingest recovery failed"));
 
@@ -153,6 +157,7 @@ export async function startIngest(
     pipeline,
     store,
     isTemporary,
+    maxUploadBytes: config.ingest.http.maxBytes,
     ftp,
     async stop() {
       for (const stop of stops.reverse()) await stop();

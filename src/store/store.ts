@@ -2,7 +2,7 @@
 // shared with the compute nodes). Locations are recorded as store URIs, "store:<relative path>", so a
 // worker that mounts the store elsewhere, or reads it over HTTP, resolves them against its own root.
 import { createReadStream, type ReadStream } from "node:fs";
-import { copyFile, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 const scheme = "store:";
@@ -92,6 +92,23 @@ export class LocalStore {
   readRange(uri: string, offset: number, length: number): ReadStream {
     if (length <= 0) throw new StoreError("a range read needs a positive length");
     return createReadStream(this.path(uri), { start: offset, end: offset + length - 1 });
+  }
+
+  /** `length` bytes at `offset` of the file at `uri`, in memory (one field, for decoding). */
+  async readBytes(uri: string, offset: number, length: number): Promise<Uint8Array> {
+    const handle = await open(this.path(uri), "r");
+    try {
+      const bytes = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(bytes, got, length - got, offset + got);
+        if (bytesRead === 0) throw new StoreError(`${uri} ends before byte ${offset + length}`);
+        got += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await handle.close();
+    }
   }
 
   async remove(uri: string): Promise<void> {

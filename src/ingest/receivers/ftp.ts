@@ -143,7 +143,16 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     })().catch((error: Error) => reject(error));
   });
 
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new Error(
+        `FTP port ${config.port} on ${config.host} is in use: stop what uses it, or set ingest.ftp.port`,
+      );
+    throw error;
+  }
   const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
   return {
     url: `ftp://${host}:${address.port}`,
