@@ -169,16 +169,18 @@ describe("expression evaluation", () => {
     assert.equal(on("/s/t", "f/a:prog == 40"), 1);
     assert.equal(on("/s/t", "f/a:NUM + f/a:prog == 52"), 1, "user variable as a number");
     assert.equal(on("/s/t", "f:STEP == 0"), 1);
-    const f = runtime.nodes.get("/s/f");
-    runtime.nodes.set("/s/f", { ...(f as never), repeatIndex: 2 });
+    const patch = (path: string, repeatIndex: number): void => {
+      const rt = runtime.nodes.get(path);
+      assert.ok(rt);
+      runtime.nodes.set(path, { ...rt, repeatIndex });
+    };
+    patch("/s/f", 2);
     assert.equal(on("/s/t", "f:STEP == 12"), 1, "integer repeat by value");
-    const days = runtime.nodes.get("/s/days");
-    runtime.nodes.set("/s/days", { ...(days as never), repeatIndex: 1 });
+    patch("/s/days", 1);
     assert.equal(on("/s/t", "days:YMD == 20240201"), 1, "date repeat by value, across the month end");
     assert.equal(on("/s/t", "days:YMD_MM == 2 and days:YMD_DD == 1"), 1, "date parts");
     assert.equal(on("/s/t", "kinds:E == 10"), 1, "enumerated numeric value");
-    const kinds = runtime.nodes.get("/s/kinds");
-    runtime.nodes.set("/s/kinds", { ...(kinds as never), repeatIndex: 1 });
+    patch("/s/kinds", 1);
     assert.equal(on("/s/t", "kinds:E == 1"), 1, "a non-numeric enumerated value counts as its index");
     assert.equal(on("/s/t", "/s/f/a:ECF_TRYNO == 0"), 1, "generated variable");
   });

@@ -75,7 +75,7 @@ describe("state propagation", () => {
       [["complete", "complete", "complete", "complete"], "complete"],
     ];
     for (const [tasks, want] of columns) {
-      tasks.forEach((s, i) => set(runtime, `/s/family/task${i + 1}`, { state: s }));
+      for (const [i, s] of tasks.entries()) set(runtime, `/s/family/task${i + 1}`, { state: s });
       assert.equal(nodeState(fam, runtime), want, tasks.join(","));
       const changed = propagateState(findNode(defs, "/s/family/task1") as Task, runtime);
       assert.equal(runtime.nodes.get("/s/family")?.state, want);
