@@ -1,0 +1,169 @@
+// Alerts through a real SMTP server (npm smtp-server) and a webhook receiver on loopback:
+// HTTP code, meaning, provider body and runbook in every alert; deduplicated; rate-limited.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { SMTPServer } from "smtp-server";
+import { Alerter } from "../../src/alerts/alerts.ts";
+import { configuredChannels } from "../../src/alerts/channels.ts";
+import { httpCodeMeaning, httpCodeMeanings } from "../../src/alerts/codes.ts";
+import { alertsConfigSchema } from "../../src/alerts/config.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+interface Mail {
+  from: string;
+  to: string[];
+  data: string;
+}
+
+/** The mail as a person reads it: quoted-printable soft breaks and escapes undone. */
+function decodeQuotedPrintable(text: string): string {
+  return text
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+const mails: Mail[] = [];
+const hooks: Array<Record<string, unknown>> = [];
+let smtp: SMTPServer;
+let smtpPort = 0;
+let hookUrl = "";
+let hookServer: ReturnType<typeof createServer>;
+let db: TestDatabase;
+
+before(async () => {
+  db = await createTestDatabase();
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data: decodeQuotedPrintable(Buffer.concat(chunks).toString()),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((ok) => smtp.listen(0, "127.0.0.1", ok));
+  smtpPort = (smtp.server.address() as AddressInfo).port;
+  hookServer = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", () => {
+      hooks.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((ok) => hookServer.listen(0, "127.0.0.1", ok));
+  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
+});
+
+after(async () => {
+  await new Promise<void>((ok) => smtp.close(() => ok()));
+  hookServer.closeAllConnections();
+  await new Promise<void>((ok) => hookServer.close(() => ok()));
+  await db.drop();
+});
+
+function alerter(overrides: Record<string, unknown> = {}) {
+  const config = alertsConfigSchema.parse({
+    smtp: { host: "127.0.0.1", port: smtpPort, from: "cloudburst@example.org", to: ["ops@example.org"] },
+    webhook: { url: hookUrl },
+    runbooks: { "402": "https://wiki.example.org/cloud/402" },
+    defaultRunbook: "https://wiki.example.org/cloud/other",
+    ...overrides,
+  });
+  return new Alerter(config, configuredChannels(config, {}), db.pool);
+}
+
+describe("the HTTP code table", () => {
+  test("has the thesis's codes with their meanings", () => {
+    assert.deepEqual(
+      Object.keys(httpCodeMeanings).map(Number),
+      [400, 401, 402, 403, 404, 405, 406, 500, 503],
+    );
+    assert.match(httpCodeMeaning(402), /not enough funds.*5 days/);
+    assert.match(httpCodeMeaning(503), /concurrent update.*out of capacity/);
+    assert.match(httpCodeMeaning(0), /could not be reached/);
+  });
+});
+
+describe("sending", () => {
+  test("an email and a webhook carry the code, meaning, provider body and runbook", async () => {
+    const result = await alerter().send({
+      key: "t1:402",
+      severity: "critical",
+      title: "CloudSigma refused to start a node",
+      text: "POST /servers/…/action/?do=start failed",
+      httpCode: 402,
+      providerBody: '[{"error_point": null, "error_type": "billing", "error_message": "Not enough funds"}]',
+    });
+    assert.deepEqual(result.sent.sort(), ["email", "webhook"]);
+    assert.equal(mails.length, 1);
+    const mail = mails[0]!;
+    assert.deepEqual(mail.to, ["ops@example.org"]);
+    assert.match(mail.data, /Subject: \[cloudburst critical\] CloudSigma refused to start a node/);
+    assert.match(mail.data, /HTTP 402: Payment Required/);
+    assert.match(mail.data, /Not enough funds/);
+    assert.match(mail.data, /Runbook: https:\/\/wiki\.example\.org\/cloud\/402/);
+    const hook = hooks.at(-1)!;
+    assert.equal(hook["httpCode"], 402);
+    assert.equal(hook["runbook"], "https://wiki.example.org/cloud/402");
+    assert.match(String(hook["meaning"]), /Payment Required/);
+  });
+
+  test("a code without its own runbook gets the default one", async () => {
+    await alerter().send({ key: "t1:503", severity: "warning", title: "outage", text: "x", httpCode: 503 });
+    assert.equal(hooks.at(-1)!["runbook"], "https://wiki.example.org/cloud/other");
+  });
+
+  test("the same key within the dedup window is held back, in a new process too", async () => {
+    const before = mails.length;
+    const alert = { key: "t2:dup", severity: "warning" as const, title: "dup", text: "x" };
+    assert.deepEqual((await alerter().send(alert)).sent.sort(), ["email", "webhook"]);
+    const second = await alerter().send(alert); // a new Alerter: the record is in PostgreSQL
+    assert.deepEqual(second.sent, []);
+    assert.deepEqual(
+      second.held.map((h) => h.reason),
+      ["duplicate", "duplicate"],
+    );
+    assert.equal(mails.length, before + 1);
+  });
+
+  test("past maxPerWindow a channel is rate-limited", async () => {
+    const limited = alerter({ maxPerWindow: 1, windowSeconds: 3600, smtp: undefined });
+    const hooksBefore = hooks.length;
+    // The webhook channel has sent alerts in this window already (the tests above).
+    const result = await limited.send({ key: "t3:rate", severity: "info", title: "r", text: "x" });
+    assert.deepEqual(result.held, [{ channel: "webhook", reason: "rate_limited" }]);
+    assert.equal(hooks.length, hooksBefore);
+  });
+
+  test("a failing channel does not stop the others and is recorded", async () => {
+    const config = alertsConfigSchema.parse({
+      smtp: { host: "127.0.0.1", port: smtpPort, from: "cloudburst@example.org", to: ["ops@example.org"] },
+      webhook: { url: "http://127.0.0.1:9/nothing-listens", timeoutMs: 2000 },
+    });
+    const result = await new Alerter(config, configuredChannels(config, {}), db.pool).send({
+      key: "t4:fail",
+      severity: "warning",
+      title: "f",
+      text: "x",
+    });
+    assert.deepEqual(result.sent, ["email"]);
+    assert.match(result.held[0]!.reason, /^failed: /);
+    const rows = await db.pool.query(
+      "select channel, held from alert where key = 't4:fail' order by channel",
+    );
+    assert.equal(rows.rows.length, 2);
+  });
+});
