@@ -24,11 +24,14 @@ export function seriesSlots(s: TimeSeries): number[] {
   return out;
 }
 
-/** When the node (or the nearest ancestor that knows it) was begun or last requeued. */
+/**
+ * When the node (or the nearest ancestor that knows it) was begun or last requeued, on the suite's
+ * clock (ms), or undefined.
+ */
 export function begunAt(node: Node, runtime: RuntimeState): number | undefined {
   for (let n: Node | undefined = node; n; n = n.parent) {
     const at = runtime.nodes.get(n.path)?.begunAt;
-    if (at) return Date.parse(at);
+    if (at) return suiteTime(node, runtime, new Date(at)).getTime();
   }
   return undefined;
 }
@@ -89,14 +92,12 @@ export function latestSlot(
     for (const m of slots) if (begun + m * MINUTE <= t) best = begun + m * MINUTE;
     return best;
   }
+  // ecFlow looks at the current day only: a slot of an earlier day does not carry over midnight.
   const today = startOfDay(t);
-  const lastDay = kind === "today" ? today : startOfDay(begun);
-  for (let day = today, i = 0; day >= lastDay && i < 400; day -= DAY, i++) {
-    if (cron && !cronDayMatches(cron, day)) continue;
-    for (let k = slots.length - 1; k >= 0; k--) {
-      const at = day + (slots[k] as number) * MINUTE;
-      if (at <= t) return at;
-    }
+  if (cron && !cronDayMatches(cron, today)) return undefined;
+  for (let k = slots.length - 1; k >= 0; k--) {
+    const at = today + (slots[k] as number) * MINUTE;
+    if (at <= t) return at;
   }
   return undefined;
 }
