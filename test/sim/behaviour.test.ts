@@ -247,3 +247,38 @@ test("the account survives a restart (state file)", async () => {
   assert.equal(again["name"], "keep");
   assert.equal(again["status"], "running");
 });
+
+describe("latency model (thesis, 6.3)", () => {
+  /** Clones `n` servers at once, starts each when its copy is done; simulated seconds until each has booted. */
+  async function provision(n: number): Promise<number[]> {
+    const { sim: s } = await sim({ hosts: 32 });
+    const engine = s.state;
+    const t0 = engine.now();
+    const uuids = Array.from(
+      { length: n },
+      (_, i) => engine.cloneServer(engine.data.seeded!.server, { name: `n${i}` }).uuid,
+    );
+    const ready = new Map<string, number>();
+    while (ready.size < n && engine.now() - t0 < 600_000) {
+      engine.advance(1);
+      for (const uuid of uuids) {
+        const server = engine.server(uuid);
+        if (server.status === "stopped" && server.cloneJob === null) engine.startServer(uuid, []);
+        if (server.status === "running" && server.pending === null && !ready.has(uuid))
+          ready.set(uuid, (engine.now() - t0) / 1000);
+      }
+    }
+    return uuids.map((u) => ready.get(u)!);
+  }
+
+  test("up to four concurrent provisions are ready in 15–30 s", async () => {
+    for (const seconds of await provision(4))
+      assert.ok(seconds >= 15 && seconds <= 31, `ready after ${seconds} s`);
+  });
+
+  test("more than four: the fifth and later take over a minute", async () => {
+    const times = await provision(8);
+    for (const seconds of times.slice(0, 4)) assert.ok(seconds <= 31, `first four: ${times}`);
+    for (const seconds of times.slice(4)) assert.ok(seconds > 60, `the rest: ${times}`);
+  });
+});

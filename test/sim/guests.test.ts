@@ -1,11 +1,12 @@
 // Started servers run real processes with their cloud-init user data; stopping, deleting, an ACPI
 // shutdown or stopping the simulator ends the whole process group and leaves nothing behind.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { RunningSimulator } from "../../src/sim/cloudsigma/index.ts";
+import { groupMembers } from "../../src/sim/cloudsigma/nodes.ts";
 import { type Api, startSim, waitFor } from "./helpers.ts";
 
 type Obj = Record<string, unknown>;
@@ -22,23 +23,6 @@ async function sim(options: Parameters<typeof startSim>[0] = {}) {
 }
 
 const advance = (api: Api, seconds: number) => api.post("/_sim/advance", { seconds });
-
-/** PIDs whose process group is `pgid` (from /proc). */
-function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // After the command: state, ppid, pgrp.
-      if (Number(fields[2]) === pgid && fields[0] !== "Z") members.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return members;
-}
 
 /** Clones the golden server with `meta`, starts it and waits until its guest process runs; returns uuid and pid. */
 async function bootGuest(api: Api, s: RunningSimulator, meta: Record<string, string> = {}) {

@@ -7,7 +7,7 @@ import { capabilities } from "./capabilities.ts";
 import { SimClock, seededRandom } from "./clock.ts";
 import { ApiError, forbidden, invalid, notFound } from "./errors.ts";
 import { type FaultSpec, Faults } from "./faults.ts";
-import { between, type LatencyModel, phaseSeconds, thesisLatency } from "./latency.ts";
+import { between, type LatencyModel, provisionSeconds, thesisLatency } from "./latency.ts";
 import type { Drive, Job, Nic, Server, ServerDrive, SimData, Subscription, Tag } from "./model.ts";
 import { emptyData } from "./model.ts";
 import { GuestLauncher, type GuestProcess } from "./nodes.ts";
@@ -391,7 +391,7 @@ export class CloudSigmaEngine {
     return updated;
   }
 
-  /** Number of provisioning phases in flight (drive clones, starts and boots). */
+  /** Provisions under way: drive copies, and servers starting or booting. */
   private inFlight(): number {
     const clones = this.drives().filter((d) => d.status === "cloning_dst").length;
     const starts = this.servers().filter((s) => s.pending?.provisioning).length;
@@ -420,13 +420,15 @@ export class CloudSigmaEngine {
       // "IPs of the cloned server are set to DHCP."
       ip_v4_conf: n.ip_v4_conf ? { conf: "dhcp", ip: null } : null,
     }));
+    const total = provisionSeconds(this.latency, this.inFlight() + 1, this.random);
+    clone.provision = total;
     const job = this.newJob("server_clone", [`servers/${source.uuid}`, `servers/${clone.uuid}`], now);
     clone.jobs = [job.uuid];
     clone.cloneJob = job.uuid;
     clone.drives = source.drives.map((attachment) => {
       const drive = this.drive(attachment.drive);
       if (drive.media === "cdrom") return { ...attachment };
-      const copy = this.startDriveClone(drive, { name: drive.name }, now);
+      const copy = this.startDriveClone(drive, { name: drive.name }, now, total);
       const child = this.data.jobs[copy.jobs[0]!]!;
       job.children.push(child.uuid);
       job.end = Math.max(job.end, child.end);
@@ -479,7 +481,8 @@ export class CloudSigmaEngine {
     const now = this.now();
     server.status = "starting";
     server.host = this.pickHost(avoid);
-    const seconds = phaseSeconds(this.latency, "start", this.inFlight() + 1, this.random);
+    server.provision ??= provisionSeconds(this.latency, this.inFlight() + 1, this.random);
+    const seconds = server.provision * this.latency.shares.start;
     server.pending = { kind: "start", due: now + seconds * 1000, provisioning: true };
     this.note(`start ${server.name} (${uuid}) on ${server.host}, running in ${seconds.toFixed(1)} s`);
     this.markDirty();
@@ -648,14 +651,16 @@ export class CloudSigmaEngine {
     return copy;
   }
 
-  private startDriveClone(source: Drive, body: Record<string, unknown>, now: number): Drive {
+  /** Starts copying `source`; `total` is the provision the copy belongs to (drawn now when not given). */
+  private startDriveClone(source: Drive, body: Record<string, unknown>, now: number, total?: number): Drive {
     if (!["mounted", "unmounted", "cloning_src"].includes(source.status))
       throw forbidden(`Cannot clone drive ${source.uuid}: it is ${source.status}`);
     const size = typeof body["size"] === "string" ? Number(body["size"]) : body["size"];
     if (size !== undefined && (typeof size !== "number" || size < source.size))
       throw invalid("size", "The size of a clone can only be bigger than or the same as its source");
     const slow = this.faults.cloneSlowFactor();
-    const seconds = phaseSeconds(this.latency, "clone", this.inFlight() + 1, this.random) * slow;
+    const provision = total ?? provisionSeconds(this.latency, this.inFlight() + 1, this.random);
+    const seconds = provision * this.latency.shares.clone * slow;
     const copy: Drive = {
       ...structuredClone(source),
       uuid: randomUUID(),
@@ -1079,14 +1084,17 @@ export class CloudSigmaEngine {
             if (nic.ip_v4_conf?.conf === "dhcp")
               server.dynamicIps[nic.mac] = `203.0.113.${((hash(server.uuid) + i) % 250) + 2}`;
           });
-          const boot = phaseSeconds(this.latency, "boot", this.inFlight() + 1, this.random);
+          const total = server.provision ?? provisionSeconds(this.latency, this.inFlight() + 1, this.random);
+          const boot = total * this.latency.shares.boot;
           server.pending = { kind: "boot", due: now + boot * 1000, provisioning: true };
           break;
         }
         case "boot":
+          server.provision = null;
           this.launchGuest(server);
           break;
         case "stop":
+          server.provision = null;
           void this.launcher?.kill(server.uuid, 0);
           server.status = "stopped";
           server.host = null;

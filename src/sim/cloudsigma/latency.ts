@@ -1,7 +1,7 @@
 // How long provisioning takes, after the thesis (section 6.3): with up to four virtual machines
 // provisioned at once, clone + start + boot took 15–30 s until one could log in; with more, over a
-// minute. A provision is split into phases (drive clone, start, boot); each phase draws its share of a
-// total that depends on how many provisioning phases are in flight when it begins.
+// minute. A provision's total is drawn when it begins (a clone, or a start without one), from how many
+// provisions are under way then; its phases (drive clone, start, boot) each take their share.
 
 export interface LatencyModel {
   /** Concurrent provisions that stay fast. */
@@ -40,16 +40,12 @@ export function between(random: () => number, [low, high]: [number, number]): nu
   return low + (high - low) * random();
 }
 
-/** Simulated seconds for one provisioning phase begun while `inFlight` phases (this one included) run. */
-export function phaseSeconds(
-  model: LatencyModel,
-  phase: keyof LatencyModel["shares"],
-  inFlight: number,
-  random: () => number,
-): number {
-  const total =
-    inFlight <= model.fastSlots
-      ? between(random, model.fast)
-      : between(random, model.slow) + Math.max(0, inFlight - model.fastSlots - 1) * model.slowPerExtra;
-  return total * model.shares[phase];
+/**
+ * Total simulated seconds of a provision (clone + start + boot) that begins while `inFlight`
+ * provisions (this one included) are under way; each phase takes its share of it.
+ */
+export function provisionSeconds(model: LatencyModel, inFlight: number, random: () => number): number {
+  return inFlight <= model.fastSlots
+    ? between(random, model.fast)
+    : between(random, model.slow) + Math.max(0, inFlight - model.fastSlots - 1) * model.slowPerExtra;
 }

@@ -61,6 +61,8 @@ export interface Server {
   deleteAt: number | null;
   /** Drives to delete with the server (recurse). */
   deleteDrives: string[];
+  /** Total simulated seconds of the provision under way (drawn at clone or start, cleared when booted). */
+  provision?: number | null;
   /** Set while a clone creates this server: the server's drives are still being copied. */
   cloneJob: string | null;
 }
@@ -69,7 +71,7 @@ export type PendingKind = "start" | "boot" | "stop" | "shutdown";
 export interface Pending {
   kind: PendingKind;
   due: number;
-  /** For a provision (start/boot), the concurrency slot it holds. */
+  /** A provision's start or boot (counted as a provision under way). */
   provisioning?: boolean;
 }
 

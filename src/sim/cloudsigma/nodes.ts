@@ -9,7 +9,7 @@
 //   else: `cloudburst worker`.
 // `cloudburst` is on the guest's PATH (a shim for this checkout's CLI), as it is on the golden image.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 
@@ -191,6 +191,7 @@ export class GuestLauncher {
       clearTimeout(timer);
     }
     killGroup(entry.info.pid, "SIGKILL");
+    await groupGone(entry.info.pid, 5000);
     this.children.delete(uuid);
   }
 
@@ -201,6 +202,38 @@ export class GuestLauncher {
   /** Last resort on process exit: SIGKILL every group, synchronously. */
   killAllNow(): void {
     for (const { info } of this.children.values()) killGroup(info.pid, "SIGKILL");
+  }
+}
+
+/** Live (not zombie) processes of a process group, from /proc. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // After "pid (command) ": state, ppid, pgrp, ...
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid && fields[0] !== "Z") members.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return members;
+}
+
+/** Resolves once no live process of the group is left (or after `timeoutMs`). */
+async function groupGone(pgid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (groupMembers(pgid).length > 0 && Date.now() < deadline) {
+    killGroup(pgid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
