@@ -80,7 +80,7 @@ export type TimeKind = "time" | "today" | "cron";
 
 /** The latest slot at or before `t` of one attribute (ms), or undefined. */
 export function latestSlot(
-  kind: TimeKind,
+  _kind: TimeKind,
   s: TimeSeries,
   t: number,
   begun: number,
