@@ -7,8 +7,18 @@ export function unpackCcsds(section5: Uint8Array, section7: Uint8Array, count: n
   requireLength(section5, 25, 5, "template 5.42");
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
+  if (scaling.bitsPerValue === 0 || count === 0) return new Float64Array(count).fill(constantValue(scaling));
+  // a zero-block run codes at most 64 blocks of 64 samples in a few bits: more values than that cannot be there
+  const streamBits = (section7.length - 5) * 8;
+  if (count > streamBits * 64 * 64 + 64) {
+    throw new PackingError(
+      "corrupt",
+      `${count} values cannot come from ${section7.length - 5} bytes of CCSDS`,
+      7,
+      5,
+    );
+  }
   const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(constantValue(scaling));
   const options = {
     bitsPerSample: scaling.bitsPerValue,
     flags: section5[21],

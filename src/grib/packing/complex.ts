@@ -33,8 +33,8 @@ export function unpackComplex(
   if (nbits > 32 || widthBits > 32 || lengthBits > 32) {
     throw new PackingError("corrupt", "bit widths above 32", 5, 19);
   }
-  const out = new Float64Array(count);
-  if (count === 0) return out;
+  if (count === 0) return new Float64Array(0);
+  let out = new Float64Array(0);
   const data = section7;
   let bytePos = 5;
   const first: number[] = [];
@@ -72,6 +72,7 @@ export function unpackComplex(
         reader.bytePos,
       );
     }
+    out = new Float64Array(count);
     let pos = reader.pos;
     const needBits = (() => {
       let bits = 0;

@@ -34,8 +34,7 @@ const openjpeg: OpenJpegModule = await factory({ print: () => {}, printErr: () =
 export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
-  const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0 || count === 0) return new Float64Array(count).fill(constantValue(scaling));
   const stream = section7.subarray(5);
   const decoder = new openjpeg.J2KDecoder();
   try {
@@ -55,6 +54,7 @@ export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count
         5,
       );
     }
+    const out = new Float64Array(count);
     const decoded = decoder.getDecodedBuffer();
     const bytesPerSample = decoded.byteLength / pixels;
     const view = new DataView(decoded.buffer, decoded.byteOffset, decoded.byteLength);

@@ -7,8 +7,7 @@ import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.t
 export function unpackPng(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
-  const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0 || count === 0) return out.fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0 || count === 0) return new Float64Array(count).fill(constantValue(scaling));
   let image: ReturnType<typeof decode>;
   try {
     image = decode(section7.subarray(5));
@@ -19,6 +18,7 @@ export function unpackPng(section5: Uint8Array, section7: Uint8Array, count: num
   if (width * height < count) {
     throw new PackingError("corrupt", `PNG image is ${width}x${height}, expected ${count} values`, 7, 5);
   }
+  const out = new Float64Array(count);
   if (channels === 1) {
     for (let i = 0; i < count; i++) out[i] = ref + scale * data[i];
   } else if (channels === 3 && image.depth === 8) {

@@ -8,12 +8,31 @@ export function unpackSimple(section5: Uint8Array, section7: Uint8Array, count: 
   requireLength(section5, 21, 5, "template 5.0");
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
-  const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0) return out.fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0) return new Float64Array(count).fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53) {
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 5, 19);
   }
-  return unpackOrThrow(section7, 5, scaling.bitsPerValue, count, out, ref, scale, 7);
+  requireBits(section7, 5, scaling.bitsPerValue, count, 7);
+  return unpackOrThrow(section7, 5, scaling.bitsPerValue, count, new Float64Array(count), ref, scale, 7);
+}
+
+/** Check, before allocating anything, that the section holds `count` values of `nbits` bits. */
+function requireBits(
+  section: Uint8Array,
+  dataStart: number,
+  nbits: number,
+  count: number,
+  sectionNumber: number,
+): void {
+  const need = dataStart + Math.ceil((nbits * count) / 8);
+  if (section.length < need) {
+    throw new PackingError(
+      "corrupt",
+      `${count} values of ${nbits} bits need ${need} bytes, the section has ${section.length}`,
+      sectionNumber,
+      section.length,
+    );
+  }
 }
 
 function unpackOrThrow(
@@ -74,9 +93,9 @@ export function unpackGrib1Simple(
     decimalScaleFactor,
   };
   const { ref, scale } = linearCoefficients(scaling);
-  const out = new Float64Array(count);
-  if (scaling.bitsPerValue === 0) return out.fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0) return new Float64Array(count).fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53)
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 4, 10);
-  return unpackOrThrow(section4, 11, scaling.bitsPerValue, count, out, ref, scale, 4);
+  requireBits(section4, 11, scaling.bitsPerValue, count, 4);
+  return unpackOrThrow(section4, 11, scaling.bitsPerValue, count, new Float64Array(count), ref, scale, 4);
 }
