@@ -189,12 +189,20 @@ export class CloudSigmaProvider implements Provider {
       query: { recurse: "all_drives" },
       accept: [404],
     });
-    // 204 means "deletion started"; the node is gone only when GET answers 404.
+    // 204 means "deletion started"; the node is gone only when GET answers 404 — its drives too.
+    const timeoutMs = this.#config.deleteTimeoutSeconds * 1000;
     await pollUntil(
       `server ${id} to be deleted`,
       async () => ((await this.#getServer(id)) === null ? true : undefined),
-      { ...this.#poll, timeoutMs: this.#config.deleteTimeoutSeconds * 1000 },
+      { ...this.#poll, timeoutMs },
     );
+    for (const drive of driveIdsOf(server)) {
+      await pollUntil(
+        `drive ${drive} of server ${id} to be deleted`,
+        async () => ((await this.#getDrive(drive)) === null ? true : undefined),
+        { ...this.#poll, timeoutMs },
+      );
+    }
   }
 
   // ---- money ---------------------------------------------------------------------------------
@@ -220,7 +228,7 @@ export class CloudSigmaProvider implements Provider {
       const chosen = candidates.find((p) => p.level === level) ?? candidates.find((p) => p.level === 0);
       return chosen ? { price: chosen.price, unit: chosen.unit ?? "" } : null;
     };
-    const driveIds = (golden.drives ?? []).flatMap((d) => (d.drive ? [referenceId(d.drive)] : []));
+    const driveIds = driveIdsOf(golden);
     const drives = await Promise.all(driveIds.map((d) => this.#getDrive(d)));
     const diskGb = drives.reduce((sum, d) => sum + (d?.size ?? 0), 0) / 2 ** 30;
     const parts: Array<[string, number]> = [
@@ -277,7 +285,7 @@ export class CloudSigmaProvider implements Provider {
           tags: this.#tagsOf(d.tags, d.meta),
           billing: true,
           deletable: true,
-          detail: `${d.status}${d.mounted_on?.length ? ", mounted" : ""}`,
+          detail: d.status,
         }),
       ),
       ...vlans.map(
@@ -477,7 +485,7 @@ export class CloudSigmaProvider implements Provider {
       `drives of ${server.name} to finish cloning`,
       async () => {
         const current = await this.#requireServer(server.uuid);
-        const driveIds = (current.drives ?? []).flatMap((d) => (d.drive ? [referenceId(d.drive)] : []));
+        const driveIds = driveIdsOf(current);
         const drives = await Promise.all(driveIds.map((d) => this.#getDrive(d)));
         return drives.every((d) => d && !d.status.startsWith("cloning")) ? true : undefined;
       },
@@ -514,7 +522,7 @@ export class CloudSigmaProvider implements Provider {
   }
 
   async #tagDrives(server: Server, tagIds: string[]): Promise<void> {
-    const driveIds = (server.drives ?? []).flatMap((d) => (d.drive ? [referenceId(d.drive)] : []));
+    const driveIds = driveIdsOf(server);
     if (driveIds.length === 0) return;
     for (const tagId of tagIds) await this.#addToTag(tagId, driveIds);
   }
@@ -596,6 +604,10 @@ export class CloudSigmaProvider implements Provider {
       addresses,
     };
   }
+}
+
+function driveIdsOf(server: Server): string[] {
+  return (server.drives ?? []).flatMap((d) => (d.drive ? [referenceId(d.drive)] : []));
 }
 
 /** POST /tags/ answers {objects: [...]} without list meta. */

@@ -1,0 +1,124 @@
+// A whole cycle against the CloudSigma simulator: N=6 nodes through 503 bursts, an API outage and a
+// restart of the controller, ending with zero servers, drives or tagged resources left, and the
+// operator alerted about the outage.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
+import { alertsConfigSchema } from "../../src/alerts/config.ts";
+import { CloudSigmaProvider } from "../../src/fleet/cloudsigma/provider.ts";
+import { fleetConfigSchema } from "../../src/fleet/config.ts";
+import { FleetController } from "../../src/fleet/controller.ts";
+import { leakCheck } from "../../src/fleet/leaks.ts";
+import { tagKeys } from "../../src/fleet/provider.ts";
+import { FleetStore } from "../../src/fleet/store.ts";
+import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+class MemoryChannel implements AlertChannel {
+  readonly name = "memory";
+  readonly alerts: Alert[] = [];
+  async send(alert: Alert) {
+    this.alerts.push(alert);
+  }
+}
+
+let db: TestDatabase;
+let sim: RunningSimulator;
+before(async () => {
+  db = await createTestDatabase();
+  // 1 simulated second = 10 ms; a 503 burst of 3 starts on 15 % of requests.
+  sim = await startCloudSigmaSimulator({
+    timeScale: 0.01,
+    launchGuests: false,
+    stateFile: null,
+    faults: "503=0.15x3,seed=11",
+  });
+});
+after(async () => {
+  await sim.stop();
+  await db.drop();
+});
+
+const config = fleetConfigSchema.parse({
+  environment: "simcycle",
+  provider: "cloudsigma",
+  cloudsigma: {
+    goldenServer: "cloudburst-golden",
+    pollIntervalMs: 20,
+    retry: { attempts: 12, baseMs: 10, maxMs: 80 },
+    concurrency: 4,
+  },
+});
+
+function controller(channel: MemoryChannel) {
+  const provider = new CloudSigmaProvider({
+    apiUrl: sim.url,
+    credentials: { username: sim.credentials.username, password: sim.credentials.password },
+    config: config.cloudsigma,
+  });
+  const alerter = new Alerter(alertsConfigSchema.parse({}), [channel], db.pool);
+  const store = new FleetStore(db.pool);
+  return {
+    provider,
+    store,
+    controller: new FleetController({
+      provider,
+      store,
+      config,
+      alerter,
+      workerServerUrl: "http://10.0.0.1:8080",
+    }),
+  };
+}
+
+test("N=6 through 503 bursts, an outage and a restart ends with nothing left", async () => {
+  const channel = new MemoryChannel();
+  let { provider, store, controller: fleet } = controller(channel);
+  await store.planCycle("simcycle", "2026-11-24T12Z", new Date(Date.now() + 60_000), 6);
+
+  let running = 0;
+  for (let pass = 0; pass < 6 && running < 6; pass++) {
+    await fleet.reconcile();
+    running = (await provider.listNodes({ [tagKeys.environment]: "simcycle" })).filter(
+      (n) => n.state === "running",
+    ).length;
+  }
+  assert.equal(running, 6);
+  assert.ok((await store.samples("cloudsigma", 100)).length >= 6, "every provisioning measured");
+
+  // An outage: every request answers 503 for 300 simulated seconds (3 s here). The pass fails, alerts.
+  sim.state.setFaults({ outage: { at: 0, duration: 300, mode: "503" } }, sim.state.now(), true);
+  const during = await fleet.reconcile();
+  assert.ok(during.errors.length > 0);
+  const outageAlert = channel.alerts.find((a) => a.httpCode === 503);
+  assert.ok(outageAlert, "the operator hears about the outage");
+  assert.match(outageAlert.meaning ?? "", /temporarily cannot fulfil/);
+
+  // The control server restarts: a new controller, same database, same provider account.
+  ({ provider, store, controller: fleet } = controller(channel));
+  await new Promise((r) => setTimeout(r, 3200));
+  await store.setCycleState("simcycle", "2026-11-24T12Z", "processed");
+  for (let pass = 0; pass < 5; pass++) {
+    const report = await fleet.reconcile();
+    if (
+      report.errors.length === 0 &&
+      (await provider.listNodes({ [tagKeys.environment]: "simcycle" })).length === 0
+    )
+      break;
+  }
+
+  const left = await provider.billedResources();
+  const ours = left.filter(
+    (r) => r.tags[tagKeys.environment] === "simcycle" || r.name.startsWith("cb-simcycle-"),
+  );
+  assert.deepEqual(ours, [], "no server, drive or other tagged resource left");
+  assert.deepEqual(
+    left.filter((r) => r.kind === "server").map((r) => r.name),
+    ["cloudburst-golden"],
+  );
+  assert.equal(left.filter((r) => r.kind === "drive").length, 1, "only the golden drive");
+  const rows = await store.nodes("simcycle");
+  assert.equal(rows.filter((r) => r.goneAt === null).length, 0);
+  const report = await leakCheck(provider, store, config);
+  assert.equal(report.orphans + report.leaks, 0);
+});
