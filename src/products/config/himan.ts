@@ -16,18 +16,26 @@ export class ProductConfigError extends Error {
 }
 
 const numberText = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
-const num = z.union([
-  z.number(),
-  z
-    .string()
-    .regex(numberText, "expected a number (or a number in a string)")
-    .transform((s) => Number(s)),
-]);
+const num = z.union(
+  [
+    z.number(),
+    z
+      .string()
+      .regex(numberText)
+      .transform((s) => Number(s)),
+  ],
+  { error: "expected a number (or a number in a string)" },
+);
 const int = num.refine((n) => Number.isInteger(n), "expected a whole number");
-const bool = z.union([
-  z.boolean(),
-  z.enum(["true", "false", "1", "0", "yes", "no"]).transform((s) => s === "true" || s === "1" || s === "yes"),
-]);
+const bool = z.union(
+  [
+    z.boolean(),
+    z
+      .enum(["true", "false", "1", "0", "yes", "no"])
+      .transform((s) => s === "true" || s === "1" || s === "yes"),
+  ],
+  { error: 'expected true or false (or "true"/"false")' },
+);
 
 /** "2", 2, "700,850", "1-5" -> [2], [700, 850], [1, 2, 3, 4, 5]. */
 const numberList = z

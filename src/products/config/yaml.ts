@@ -4,6 +4,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { GridDefinition } from "../../grib/types.ts";
 import { type LevelType, levelTypes } from "../fields.ts";
+import { fileNamePlaceholders } from "../naming.ts";
 import { buildQueue, forecastTypeList, ProductConfigError, zodProblems } from "./himan.ts";
 import type { ProductConfig } from "./model.ts";
 
@@ -190,6 +191,15 @@ export const yamlConfigSchema = z
       .min(1),
   })
   .superRefine((c, ctx) => {
+    for (const [, name] of (c.output.fileName ?? "").matchAll(/\{([^}]*)\}/g)) {
+      if (!fileNamePlaceholders.includes(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["output", "fileName"],
+          message: `unknown placeholder {${name}} (known: ${fileNamePlaceholders.join(", ")})`,
+        });
+      }
+    }
     if (c.targetArea !== undefined && !(c.targetArea in c.areas)) {
       ctx.addIssue({
         code: "custom",

@@ -9,19 +9,22 @@ import { defineParam, type ParamInfo, paramInfo } from "../params.ts";
 import type { RegridMethod } from "../regrid.ts";
 import { inputAt, type Plugin, type PluginInstance, type Target } from "./types.ts";
 
-const numberLike = z.union([
-  z.number(),
-  z
-    .string()
-    .trim()
-    .regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/)
-    .transform(Number),
-]);
+const numberLike = z.union(
+  [
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/)
+      .transform(Number),
+  ],
+  { error: "expected a number (or a number in a string)" },
+);
 const intLike = numberLike.refine(Number.isInteger, "expected a whole number");
 
 export const transformerOptions = z.looseObject({
   name: z.literal("transformer"),
-  source_param: z.string().min(1),
+  source_param: z.string({ error: "expected the parameter to read, e.g. T-K" }).min(1),
   target_param: z.string().min(1).optional(),
   scale: numberLike.default(1),
   base: numberLike.default(0),
