@@ -282,3 +282,37 @@ describe("latency model (thesis, 6.3)", () => {
     for (const seconds of times.slice(4)) assert.ok(seconds > 60, `the rest: ${times}`);
   });
 });
+
+test("start with avoid: the guest goes to a host that none of the avoided guests is on", async () => {
+  const { api, sim: s } = await sim({ hosts: 2, seed: false });
+  const objects = ["a", "b", "c"].map((name) => ({
+    name,
+    cpu: 1000,
+    mem: 512 * 1024 ** 2,
+    vnc_password: "x",
+  }));
+  const [a, b, c] = ((await api.post("servers/", objects)).body as List).objects.map(
+    (o) => o["uuid"] as string,
+  );
+  assert.equal((await api.post(`servers/${a}/action/?do=start`)).status, 202);
+  assert.equal((await api.post(`servers/${b}/action/?do=start&avoid=${a}`)).status, 202);
+  assert.equal((await api.post(`servers/${c}/action/?do=start&avoid=${b}`)).status, 202);
+  const host = (uuid: string) => s.state.server(uuid).host;
+  assert.notEqual(host(b!), host(a!));
+  assert.notEqual(host(c!), host(b!));
+  assert.deepEqual(await api.ok("servers/availability_groups/"), [[a, c]]);
+});
+
+test("jobs: listed, with progress, and forgotten three days after they end", async () => {
+  const { api, sim: s } = await sim();
+  const clone = (await api.post(`servers/${s.state.data.seeded!.server}/action/?do=clone`)).body as Obj;
+  const job = (clone["jobs"] as Obj[])[0]!["uuid"] as string;
+  const jobs = await api.ok<List>("jobs/");
+  assert.ok(jobs.objects.some((j) => j["uuid"] === job && j["state"] === "started"));
+  await advance(api, 5);
+  const progress = ((await api.ok(`jobs/${job}/`))["data"] as Obj)["progress"] as number;
+  assert.ok(progress > 0 && progress < 100, `progress ${progress}`);
+  await advance(api, 3 * 86400 + 7200);
+  assert.equal((await api.get(`jobs/${job}/`)).status, 404);
+  assert.deepEqual((await api.ok(`servers/${clone["uuid"]}/`))["jobs"], []);
+});

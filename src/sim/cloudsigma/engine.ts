@@ -58,6 +58,7 @@ export class CloudSigmaEngine {
   private dirty = false;
   private lastSave = 0;
   private lastBilling: number;
+  private lastJobPrune = 0;
   private readonly tickListeners: Array<(now: number) => void> = [];
   private readonly log: (message: string) => void;
   readonly events: Array<{ time: string; event: string }> = [];
@@ -93,8 +94,8 @@ export class CloudSigmaEngine {
 
   start(): void {
     if (this.timer) return;
+    // Not unref'd: during a "refuse" outage the port is closed and this timer is what keeps the process up.
     this.timer = setInterval(() => this.tick(), 10);
-    this.timer.unref();
   }
 
   async stop(): Promise<void> {
@@ -1022,9 +1023,26 @@ export class CloudSigmaEngine {
     for (const drive of Object.values(this.data.drives)) this.advanceDrive(drive, now);
     for (const server of Object.values(this.data.servers)) this.advanceServer(server, now);
     for (const sub of Object.values(this.data.subscriptions)) this.advanceSubscription(sub, now);
+    if (now - this.lastJobPrune > 3600_000) this.pruneJobs(now);
     if (now - this.lastBilling >= (this.options.billingInterval ?? 300) * 1000) this.bill(now);
     for (const listener of this.tickListeners) listener(now);
     if (this.dirty && Date.now() - this.lastSave > 200) this.save();
+  }
+
+  /** "History of completed jobs is kept for 3 days." */
+  private pruneJobs(now: number): void {
+    this.lastJobPrune = now;
+    const old = new Set(
+      Object.values(this.data.jobs)
+        .filter((j) => j.state !== "started" && j.last_modified < now - 3 * 86400_000)
+        .map((j) => j.uuid),
+    );
+    if (old.size === 0) return;
+    for (const uuid of old) delete this.data.jobs[uuid];
+    for (const item of [...Object.values(this.data.drives), ...Object.values(this.data.servers)])
+      item.jobs = item.jobs.filter((j) => !old.has(j));
+    for (const job of Object.values(this.data.jobs)) job.children = job.children.filter((c) => !old.has(c));
+    this.markDirty();
   }
 
   private advanceDrive(drive: Drive, now: number): void {

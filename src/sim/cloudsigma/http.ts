@@ -50,6 +50,7 @@ export class CloudSigmaHttp {
   private port = 0;
   /** True while a "refuse" outage keeps the port closed. */
   private refusing = false;
+  private reopening = false;
   private stopped = false;
 
   constructor(engine: CloudSigmaEngine, credentials: Credentials) {
@@ -94,9 +95,18 @@ export class CloudSigmaHttp {
       this.refusing = true;
       this.server.close();
       for (const socket of this.sockets) socket.destroy();
-    } else if (!(outage?.mode === "refuse") && this.refusing && !this.server.listening) {
-      this.refusing = false;
-      this.server.listen(this.port, this.host);
+    } else if (!(outage?.mode === "refuse") && this.refusing && !this.server.listening && !this.reopening) {
+      // Same port again; if something took it meanwhile, the next tick tries again.
+      this.reopening = true;
+      const retry = () => {
+        this.reopening = false;
+      };
+      this.server.once("error", retry);
+      this.server.listen(this.port, this.host, () => {
+        this.server.off("error", retry);
+        this.reopening = false;
+        this.refusing = false;
+      });
     }
   }
 
