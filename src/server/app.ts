@@ -5,12 +5,16 @@ import type pg from "pg";
 import { migrationsComplete } from "../db/migrate.ts";
 import { requireBearerToken } from "./auth.ts";
 import { errorBody, HttpError } from "./errors.ts";
+import { type EventRelay, eventRoutes } from "./events.ts";
 import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
 import { apiPlugins } from "./routes/index.ts";
+import { uiRoutes } from "./ui.ts";
 
 export interface AppOptions {
   pool: pg.Pool;
   logger?: FastifyServerOptions["logger"];
+  /** Relays database notifications to GET /api/events (the UI's live updates). */
+  events?: EventRelay;
 }
 
 declare module "fastify" {
@@ -79,8 +83,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       for (const plugin of apiPlugins) await api.register(plugin);
+      if (options.events) await api.register(eventRoutes(options.events));
     },
     { prefix: "/api" },
   );
+  await app.register(uiRoutes);
   return app;
 }

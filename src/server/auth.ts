@@ -1,4 +1,5 @@
-// Bearer-token authentication for everything under /api/.
+// Token authentication for everything under /api/ and the web UI: an `Authorization: Bearer` header
+// (scripts, workers) or the UI's session cookie, which holds the same token (HttpOnly, SameSite=Strict).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type pg from "pg";
 import { verifyToken } from "../auth/tokens.ts";
@@ -11,6 +12,21 @@ declare module "fastify" {
   }
 }
 
+export const sessionCookie = "cb_session";
+/** Header the UI sends with every state-changing request: a cross-site form cannot set it. */
+export const uiRequestHeader = "x-cloudburst-ui";
+
+/** The session cookie's token, if the request carries one. */
+export function sessionToken(request: FastifyRequest): string | null {
+  for (const part of (request.headers.cookie ?? "").split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === sessionCookie) return decodeURIComponent(value.join("="));
+  }
+  return null;
+}
+
+const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
+
 export function requireBearerToken(
   app: FastifyInstance,
   pool: pg.Pool,
@@ -19,8 +35,18 @@ export function requireBearerToken(
   app.addHook("onRequest", async (request: FastifyRequest) => {
     if (!isProtected(request.url)) return;
     const header = request.headers.authorization ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const cookie = bearer ? null : sessionToken(request);
+    if (cookie && !safeMethods.has(request.method) && request.headers[uiRequestHeader] !== "1") {
+      throw new HttpError(
+        403,
+        "forbidden",
+        `state-changing requests from the UI must carry ${uiRequestHeader}: 1`,
+        null,
+      );
+    }
+    const token = bearer ?? cookie;
+    if (!token) {
       throw new HttpError(
         401,
         "unauthorized",
@@ -30,7 +56,7 @@ export function requireBearerToken(
         },
       );
     }
-    const name = await verifyToken(pool, match[1]!);
+    const name = await verifyToken(pool, token);
     if (!name) throw new HttpError(401, "unauthorized", "the API token is unknown or revoked", null);
     request.tokenName = name;
   });

@@ -2,7 +2,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/load.ts";
 import { type Database, openDatabase } from "../db/database.ts";
+import { startFleet } from "../fleet/service.ts";
+import { startFlowEngine } from "../flow/engine/scheduler.ts";
+import { startIngest } from "../ingest/service.ts";
 import { buildApp } from "./app.ts";
+import { type EventRelay, startEventRelay } from "./events.ts";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -22,10 +26,22 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const port = options.port ?? config.server.port;
   const db = await openDatabase(config, { applicationName: "cloudburst-server" });
   let app: FastifyInstance;
+  let events: EventRelay | undefined;
+  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
+  let flow: Awaited<ReturnType<typeof startFlowEngine>> | undefined;
+  let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
   try {
-    app = await buildApp({ pool: db.pool, logger: { level: config.log.level } });
+    events = await startEventRelay(db.url);
+    app = await buildApp({ pool: db.pool, logger: { level: config.log.level }, events });
+    ingest = await startIngest(config, db, app.log, { registry: app.metrics.registry });
+    flow = await startFlowEngine(db, app.log);
+    fleet = await startFleet(config, db, app.log);
     await app.listen({ host, port });
   } catch (error) {
+    await fleet?.stop();
+    await flow?.stop();
+    await ingest?.stop();
+    await events?.close();
     await db.close();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new Error(
@@ -45,6 +61,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stop() {
       stopping ??= (async () => {
         await app.close();
+        await fleet?.stop();
+        await flow?.stop();
+        await ingest?.stop();
+        await events?.close();
         await db.close();
       })();
       return stopping;

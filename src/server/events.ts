@@ -1,0 +1,77 @@
+// Live updates for the web UI: PostgreSQL notifications relayed as Server-Sent Events on
+// GET /api/events. One LISTEN connection per server fans out to every open event stream.
+import { EventEmitter } from "node:events";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import pg from "pg";
+
+/** Channels the UI follows: catalogue arrivals, flow state changes, fleet and alert activity. */
+export const uiEventChannels = [
+  "fields_registered",
+  "flow_changed",
+  "fleet_changed",
+  "alert_raised",
+] as const;
+
+export interface EventRelay {
+  subscribe(listener: (channel: string, payload: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+export async function startEventRelay(connectionString: string): Promise<EventRelay> {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  let client: pg.Client | null = null;
+  let closed = false;
+  const connect = async (): Promise<void> => {
+    const fresh = new pg.Client({ connectionString, application_name: "cloudburst-events" });
+    fresh.on("notification", (n) => emitter.emit("event", n.channel, n.payload ?? ""));
+    // A lost connection is re-opened: the UI must not go silent after a database restart.
+    fresh.on("error", () => {
+      if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000);
+    });
+    await fresh.connect();
+    for (const channel of uiEventChannels) await fresh.query(`listen ${channel}`);
+    client = fresh;
+  };
+  await connect();
+  return {
+    subscribe(listener) {
+      emitter.on("event", listener);
+      return () => emitter.off("event", listener);
+    },
+    async close() {
+      closed = true;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
+export function eventRoutes(relay: EventRelay): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    const open = new Set<{ end(): void }>();
+    // Event streams never end by themselves: close them so that the server can shut down.
+    app.addHook("preClose", async () => {
+      for (const stream of open) stream.end();
+    });
+    app.get("/events", async (request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+        "x-request-id": request.id,
+      });
+      reply.raw.write("retry: 2000\n\n");
+      const unsubscribe = relay.subscribe((channel, payload) => {
+        reply.raw.write(`event: ${channel}\ndata: ${payload.replace(/\n/g, " ")}\n\n`);
+      });
+      const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
+      open.add(reply.raw);
+      request.raw.on("close", () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+        open.delete(reply.raw);
+      });
+    });
+  };
+}

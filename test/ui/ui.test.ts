@@ -1,0 +1,148 @@
+// The web UI in a real browser (Debian's chromium through playwright-core) against a real server.
+/// <reference lib="dom" />
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { createToken } from "../../src/auth/tokens.ts";
+import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+const suiteDef = `suite ui
+  family f
+    task a
+    task b
+      trigger a == complete
+  endfamily
+endsuite
+`;
+
+describe("web UI", () => {
+  let db: TestDatabase;
+  let server: ReturnType<typeof spawnCli>;
+  let url: string;
+  let token: string;
+  let browser: Browser;
+  let page: Page;
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+    });
+
+  before(async () => {
+    db = await createTestDatabase();
+    token = await createToken(db.pool, "ui-test");
+    server = spawnCli(["server", "--port", "0"], { cwd: tempDir(), env: { DATABASE_URL: db.url } });
+    url = JSON.parse(`{${await waitForOutput(server, /"url":"http:\/\/127\.0\.0\.1:\d+"/)}}`).url;
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    if (server) await stopChild(server);
+    await db.drop();
+  });
+
+  it("sends a signed-out browser to the sign-in page and refuses a wrong token", async () => {
+    await page.goto(`${url}/ui/`);
+    assert.match(page.url(), /\/ui\/login\.html$/);
+    await page.fill("#token", "cb_wrong");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#error:not(:empty)");
+    assert.match((await page.textContent("#error")) ?? "", /unknown or revoked/);
+  });
+
+  it("signs in with a token kept in an HttpOnly cookie", async () => {
+    await page.fill("#token", token);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${url}/ui/`);
+    await page.waitForSelector("text=No suite is loaded");
+    const [cookie] = await page.context().cookies();
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(cookie?.sameSite, "Strict");
+    assert.equal(await page.evaluate(() => document.cookie), "", "scripts cannot read the session");
+  });
+
+  it("shows the suite tree in ecFlow's colours and follows state changes live", async () => {
+    assert.equal(
+      (await call("/api/suites", { method: "POST", body: JSON.stringify({ definition: suiteDef }) })).status,
+      201,
+    );
+    await page.reload();
+    const taskB = page.locator('li[data-path="/ui/f/b"] .state');
+    await taskB.waitFor();
+    assert.equal(await taskB.textContent(), "unknown");
+    assert.equal(await taskB.evaluate((e) => getComputedStyle(e).backgroundColor), "rgb(190, 190, 190)");
+    await page.waitForSelector("#live.on");
+    // Changes made elsewhere (here: the API) reach the open page without a reload.
+    assert.equal(
+      (await call("/api/suites/begin", { method: "POST", body: JSON.stringify({ suite: "ui" }) })).status,
+      200,
+    );
+    await page.waitForFunction(
+      () => document.querySelector('li[data-path="/ui/f/b"] .state')?.textContent === "queued",
+    );
+    assert.equal(await taskB.evaluate((e) => getComputedStyle(e).backgroundColor), "rgb(173, 217, 231)");
+  });
+
+  it("explains why a task waits and lets the operator suspend it", async () => {
+    await page.click('li[data-path="/ui/f/b"] .name');
+    await page.waitForSelector("h2:text('/ui/f/b')");
+    assert.match((await page.textContent("ul.why")) ?? "", /trigger|a == complete/i);
+    await page.click("button:text('Suspend')");
+    await page.waitForFunction(
+      () => document.querySelector('li[data-path="/ui/f/b"] .state')?.textContent === "suspended",
+    );
+    const node = (await (
+      await call(`/api/suites/node?path=${encodeURIComponent("/ui/f/b")}`)
+    ).json()) as Array<{ suspended: boolean }>;
+    assert.equal(node[0]?.suspended, true);
+  });
+
+  it("refuses a state change that carries the cookie but not the UI header", async () => {
+    const [cookie] = await page.context().cookies();
+    const response = await fetch(`${url}/api/suites/resume`, {
+      method: "POST",
+      headers: { cookie: `${cookie!.name}=${cookie!.value}`, "content-type": "application/json" },
+      body: JSON.stringify({ path: "/ui/f/b" }),
+    });
+    assert.equal(response.status, 403);
+  });
+
+  it("browses the catalogue and previews a field on a map", async () => {
+    const grib = readFileSync("../shared/data/himan-dev/transformer/gfs_source.grib2");
+    const put = await fetch(`${url}/api/ingest/gfs_source.grib2`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      body: grib,
+    });
+    assert.ok(put.status === 201 || put.status === 200, `ingest answered ${put.status}`);
+    await page.goto(`${url}/ui/#/catalogue`);
+    await page.waitForSelector("tr[data-cycle]", { timeout: 5000 }).catch(async (error) => {
+      throw new Error(`${error.message}\n${await page.textContent("main")}`);
+    });
+    await page.click("button:text('Map')");
+    const canvas = page.locator("canvas.map");
+    await canvas.waitFor({ timeout: 10_000 }).catch(async (error) => {
+      throw new Error(`${error.message}\n${await page.textContent("#toast")}`);
+    });
+    const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      for (let i = 0; i < data.length; i += 4)
+        colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+      return { width: c.width, height: c.height, colours: colours.size };
+    });
+    assert.ok(painted.width > 10 && painted.height > 10);
+    assert.ok(painted.colours > 10, "the field's values vary across the map");
+  });
+
+  it("signs out", async () => {
+    await page.click("#logout");
+    await page.waitForURL(/login\.html$/);
+    await page.goto(`${url}/ui/`);
+    assert.match(page.url(), /login\.html$/);
+  });
+});
