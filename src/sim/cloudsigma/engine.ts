@@ -359,23 +359,25 @@ export class CloudSigmaEngine {
   }
 
   createServers(defs: Array<Record<string, unknown>>): Server[] {
-    const created = defs.map((def) => this.newServer(def));
-    for (const server of created) {
+    const created = defs.map((def) => ({ server: this.newServer(def), tags: this.tagList(def["tags"]) }));
+    for (const { server, tags } of created) {
       this.data.servers[server.uuid] = server;
-      this.setTagsOf(server.uuid, defsTags(defs[created.indexOf(server)]!["tags"]));
+      this.setTagsOf(server.uuid, tags);
       for (const d of server.drives) this.refreshDriveStatus(d.drive);
     }
     this.markDirty();
-    return created;
+    return created.map((c) => c.server);
   }
 
   updateServer(uuid: string, def: Record<string, unknown>): Server {
     const server = this.server(uuid);
-    if (def["tags"] !== undefined) this.setTagsOf(uuid, defsTags(def["tags"]));
+    const tags = def["tags"] === undefined ? null : this.tagList(def["tags"]);
     if (server.status !== "stopped" && server.status !== "unavailable") {
       // A running server takes only name, meta and tags; the rest of the definition is ignored.
+      const meta = def["meta"] === undefined ? server.meta : checkMeta(def["meta"]);
       if (typeof def["name"] === "string" && def["name"] !== "") server.name = def["name"];
-      if (def["meta"] !== undefined) server.meta = checkMeta(def["meta"]);
+      server.meta = meta;
+      if (tags) this.setTagsOf(uuid, tags);
       this.markDirty();
       return server;
     }
@@ -387,6 +389,7 @@ export class CloudSigmaEngine {
     );
     const updated = this.newServer(merged, server);
     this.data.servers[uuid] = updated;
+    if (tags) this.setTagsOf(uuid, tags);
     for (const d of new Set([...before, ...updated.drives.map((x) => x.drive)])) this.refreshDriveStatus(d);
     this.markDirty();
     return updated;
@@ -614,26 +617,26 @@ export class CloudSigmaEngine {
 
   createDrives(defs: Array<Record<string, unknown>>): Drive[] {
     const now = this.now();
+    const tags = defs.map((def) => this.tagList(def["tags"]));
     const created: Drive[] = [];
     try {
-      for (const def of defs) {
-        const drive = this.newDrive(def, now);
-        created.push(drive);
-        this.setTagsOf(drive.uuid, defsTags(def["tags"]));
-      }
+      for (const def of defs) created.push(this.newDrive(def, now));
     } catch (error) {
       for (const d of created) delete this.data.drives[d.uuid];
       throw error;
     }
+    for (const [i, drive] of created.entries()) this.setTagsOf(drive.uuid, tags[i]!);
     this.markDirty();
     return created;
   }
 
   updateDrive(uuid: string, def: Record<string, unknown>): Drive {
     const drive = this.drive(uuid);
-    if (def["tags"] !== undefined) this.setTagsOf(uuid, defsTags(def["tags"]));
+    const tags = def["tags"] === undefined ? null : this.tagList(def["tags"]);
+    const meta = def["meta"] === undefined ? drive.meta : checkMeta(def["meta"]);
+    if (tags) this.setTagsOf(uuid, tags);
     if (typeof def["name"] === "string" && def["name"] !== "") drive.name = def["name"];
-    if (def["meta"] !== undefined) drive.meta = checkMeta(def["meta"]);
+    drive.meta = meta;
     if (def["allow_multimount"] !== undefined) drive.allow_multimount = bool(def["allow_multimount"], false);
     const onRunning = this.mountedOn(uuid).some((s) => s.status !== "stopped");
     if (!onRunning) {
@@ -737,13 +740,24 @@ export class CloudSigmaEngine {
 
   /** Makes `uuid` carry exactly the given tags. */
   setTagsOf(uuid: string, tagUuids: string[]): void {
-    for (const t of tagUuids) if (!this.data.tags[t]) throw invalid("tags", `Tag ${t} does not exist`);
     for (const tag of Object.values(this.data.tags)) {
       const has = tag.resources.includes(uuid);
       const wants = tagUuids.includes(tag.uuid);
       if (has && !wants) tag.resources = tag.resources.filter((r) => r !== uuid);
       if (!has && wants) tag.resources.push(uuid);
     }
+  }
+
+  /** A definition's `tags` (UUIDs or {uuid} references), each an existing tag. */
+  private tagList(value: unknown): string[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw invalid("tags", "Expected a list of tag UUIDs");
+    return value.map((t, i) => {
+      const uuid = typeof t === "string" ? t : (t as { uuid?: string } | null)?.uuid;
+      if (typeof uuid !== "string" || !this.data.tags[uuid])
+        throw invalid(`tags.${i}`, `Tag ${String(uuid)} does not exist`);
+      return uuid;
+    });
   }
 
   private checkResources(value: unknown): string[] {
@@ -793,8 +807,9 @@ export class CloudSigmaEngine {
   updateMeta(kind: "vlans" | "ips", uuid: string, def: Record<string, unknown>): void {
     const item = this.data[kind][uuid];
     if (!item) throw notFound(kind === "vlans" ? "VLAN" : "IP", uuid);
+    const tags = def["tags"] === undefined ? null : this.tagList(def["tags"]);
     if (def["meta"] !== undefined) item.meta = checkMeta(def["meta"]);
-    if (def["tags"] !== undefined) this.setTagsOf(uuid, defsTags(def["tags"]));
+    if (tags) this.setTagsOf(uuid, tags);
     this.markDirty();
   }
 
@@ -1207,13 +1222,6 @@ function checkMeta(value: unknown): Record<string, string> {
     meta[key] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return meta;
-}
-
-function defsTags(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value
-    .map((t) => (typeof t === "string" ? t : (t as { uuid?: string } | null)?.uuid))
-    .filter((t): t is string => typeof t === "string");
 }
 
 function subscriptionSeconds(def: Record<string, unknown>, now: number): number {
