@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { cycleSuiteDefinition, cycleSuiteName } from "../../src/cycle/suite.ts";
+import { parseDefs } from "../../src/flow/def/parser.ts";
+import { printDefs } from "../../src/flow/def/printer.ts";
+import { tempDir } from "../helpers/cli.ts";
+
+const options = {
+  baseTime: new Date("2026-11-24T12:00:00Z"),
+  computeNodes: 3,
+  products: [
+    { name: "windvector", steps: [0, 1, 2, 3] },
+    { name: "rr1h", steps: [1, 2, 3] },
+  ],
+};
+
+describe("the default cycle suite", () => {
+  it("expresses the thesis's timeline as a valid ecFlow definition", () => {
+    const text = cycleSuiteDefinition(options);
+    const defs = parseDefs(text, "cycle.def");
+    const suite = defs.suites[0]!;
+    assert.equal(suite.name, cycleSuiteName(options.baseTime));
+    assert.equal(suite.name, "cycle_20261124_12");
+    const paths = [...text.matchAll(/^\s*(task|family) (\S+)/gm)].map((m) => m[2]);
+    assert.deepEqual(paths.slice(0, 4), ["data_server", "start", "fleet", "provision"]);
+    assert.equal(paths.filter((p) => p === "windvector").length, 4);
+    assert.equal(paths.filter((p) => p === "rr1h").length, 3);
+    assert.ok(paths.indexOf("deliver") < paths.indexOf("stop_data_server"));
+    assert.match(text, /limit compute 6/);
+    assert.match(text, /task stop_data_server\n\s+trigger deliver == complete/);
+    // text -> model -> text is stable
+    assert.equal(printDefs(parseDefs(printDefs(defs))), printDefs(defs));
+  });
+
+  it("loads into a real ecFlow", () => {
+    const file = join(tempDir(), "cycle.def");
+    writeFileSync(file, cycleSuiteDefinition(options));
+    execFileSync("ecflow_client", [`--load=${file}`, "check_only"], { stdio: "pipe" });
+  });
+});
