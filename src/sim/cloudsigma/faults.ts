@@ -152,6 +152,11 @@ export class Faults {
   /** Replaces the spec (merge=false) or merges into it; an outage's `at` counts from `anchor`. */
   apply(spec: FaultSpec, anchor: number, merge: boolean): void {
     this.spec = merge ? { ...this.spec, ...spec } : { ...spec };
+    if (!merge) {
+      this.outage = null;
+      this.burstLeft = 0;
+      this.cloneFailsLeft = 0;
+    }
     if (spec.seed !== undefined) this.random = this.makeRandom(spec.seed);
     if (spec.next503 !== undefined) this.burstLeft = spec.next503;
     if (spec.clone?.failNext !== undefined) this.cloneFailsLeft = spec.clone.failNext;

@@ -14,7 +14,7 @@ import { capabilities } from "./capabilities.ts";
 import type { CloudSigmaEngine } from "./engine.ts";
 import { ApiError, forbidden, invalid, notFound } from "./errors.ts";
 import { FaultSpecError, validateFaultSpec } from "./faults.ts";
-import { burstLevels, pricingObjects } from "./pricing.ts";
+import { burstLevels, decimal, pricingObjects } from "./pricing.ts";
 import { Renderer } from "./render.ts";
 
 export interface Credentials {
@@ -183,7 +183,7 @@ export class CloudSigmaHttp {
   // ---------------------------------------------------------------- the API
 
   private route(method: string, s: string[], q: Query, body: Body): { status: number; body?: unknown } {
-    const [resource, id, sub, extra] = s;
+    const [resource, id, sub] = s;
     const e = this.engine;
     const r = this.render;
     const allow = (...methods: string[]) => {
@@ -289,12 +289,12 @@ export class CloudSigmaHttp {
         break;
       }
       case "tags": {
-        const tags = () => Object.values(e.data.tags).map((t) => ({ ...t, status: undefined }));
+        const tags = () => Object.values(e.data.tags);
         if (id === undefined || id === "detail") {
           if (id === undefined && method === "POST")
             return ok({ objects: e.createTags(objectsOf(body)).map((t) => r.tag(t)) }, 201);
           allow("GET");
-          return ok(this.list(tags(), q, (t) => r.tag(e.tag(t.uuid))));
+          return ok(this.list(tags(), q, (t) => r.tag(t)));
         }
         if (sub !== undefined) {
           allow("GET");
@@ -383,7 +383,7 @@ export class CloudSigmaHttp {
             return ok(
               {
                 objects: subs.map((x) => r.subscription(x)),
-                price: subs.reduce((n, x) => n + x.price, 0).toFixed(20),
+                price: decimal(subs.reduce((n, x) => n + x.price, 0)),
               },
               201,
             );
@@ -397,19 +397,9 @@ export class CloudSigmaHttp {
                 status === "all" || (status === "notexpired" ? x.status !== "expired" : x.status === status),
             )
             .filter((x) => resources.length === 0 || resources.includes(x.resource))
-            .sort((a, b) => b.id - a.id)
-            .map((x) => ({ ...x, uuid: String(x.id), name: undefined, status: x.status }));
-          const page = this.list(
-            subs,
-            q,
-            (x) => r.subscription(e.subscription(x.uuid)),
-            20,
-            new Set(["status", "resource"]),
-          );
-          return ok({
-            ...page,
-            price: subs.reduce((n, x) => n + e.subscription(x.uuid).price, 0).toFixed(20),
-          });
+            .sort((a, b) => b.id - a.id);
+          const page = this.list(subs, q, (x) => r.subscription(x), 20, new Set(["status", "resource"]));
+          return ok({ ...page, price: decimal(subs.reduce((n, x) => n + x.price, 0)) });
         }
         if (sub === "action") {
           allow("POST");
@@ -466,7 +456,6 @@ export class CloudSigmaHttp {
         allow("GET");
         return ok(capabilities);
     }
-    void extra;
     throw new ApiError(404, "notexist", `No such URL /api/2.0/${s.join("/")}/`);
   }
 
