@@ -1,14 +1,16 @@
 // Each plugin's computation against himan's own results (the oracles in shared/data/himan-dev).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { decodeMessage, scanBuffer } from "../../src/grib/index.ts";
 import type { GridDefinition } from "../../src/grib/types.ts";
 import type { FieldKey, LevelType } from "../../src/products/fields.ts";
 import { plugins } from "../../src/products/plugins/index.ts";
 import type { InputField, OutputField, Target } from "../../src/products/plugins/types.ts";
-import { gribValues, himanDev, maxDiff } from "./oracle.ts";
+import { gribValues, himanDev, maxDiff, run } from "./oracle.ts";
 
-const anyGrid = { gridType: "other" } as unknown as GridDefinition;
+const anyGrid = { gridType: "other", uvRelativeToGrid: 0 } as unknown as GridDefinition;
 
 function target(levelType: LevelType, level: number, step: number, extra: Partial<Target> = {}): Target {
   return {
@@ -228,5 +230,54 @@ describe("tpot", () => {
     assert.ok(tpe[0] > tpw[0] && tpe[1] > tp[1]);
     const [aloft] = compute("tpot", {}, target("pressure", 500, 0), { "T-K": Float64Array.of(253.15) });
     assert.ok(Math.abs(aloft.values[0] - 253.15 * 2 ** 0.28586) < 1e-9);
+  });
+});
+
+describe("windvector on the MEPS Lambert grid (grid-relative winds)", () => {
+  const src = join(himanDev, "windvector/meps_source.grib2");
+  const messages = [...scanBuffer(new Uint8Array(readFileSync(src)))].map((m) => {
+    assert.ok(!(m instanceof Error));
+    return decodeMessage(m.bytes);
+  });
+  const [u, v] = messages.map((m) => m.values());
+  const grid = messages[0].grid;
+  const [ff, dd] = compute("windvector", {}, target("height", 10, 6), { "U-MS": u, "V-MS": v }, grid);
+
+  it("speed equals cdo expr sqrt(u*u+v*v) (turning does not change it)", () => {
+    const cdo = run("cdo", ["-s", "outputtab,value", "-expr,ff=sqrt(code33*code33+code34*code34)", src])
+      .split("\n")
+      .filter((l) => l.trim() && !l.startsWith("#"))
+      .map(Number);
+    const { max } = maxDiff(ff.values, Float64Array.from(cdo));
+    assert.ok(max < 1e-4 * 30, `max difference ${max} m/s (CDO prints 7 significant digits)`);
+  });
+  it("direction, turned earth-relative, equals himan's within its 1 degree tolerance", () => {
+    assert.equal(grid.uvRelativeToGrid, 1);
+    const { max } = maxDiff(dd.values, gribValues(join(himanDev, "windvector/meps_result_dd.grib2")));
+    assert.ok(max <= 1, `max difference ${max}°`);
+  });
+  it("without turning, directions would be off by up to the cone angle", () => {
+    const flat = { ...grid, uvRelativeToGrid: 0 as const };
+    const [, raw] = compute("windvector", {}, target("height", 10, 6), { "U-MS": u, "V-MS": v }, flat);
+    const { max } = maxDiff(raw.values, gribValues(join(himanDev, "windvector/meps_result_dd.grib2")));
+    assert.ok(max > 5, `max difference ${max}°`);
+  });
+  it("gusts: FFG-MS from WGU-MS and WGV-MS, no direction", () => {
+    const out = compute("windvector", { for_gust: "true" }, target("height", 10, 6), {
+      "WGU-MS": Float64Array.of(3),
+      "WGV-MS": Float64Array.of(4),
+    });
+    assert.deepEqual(
+      out.map((o) => [o.param.name, [...o.values]]),
+      [["FFG-MS", [5]]],
+    );
+  });
+  it("direction is where the wind blows from, in whole degrees", () => {
+    const [, d] = compute("windvector", {}, target("height", 10, 0), {
+      "U-MS": Float64Array.of(0, 1, 0, -1, Number.NaN),
+      "V-MS": Float64Array.of(1, 0, -1, 0, 1),
+    });
+    assert.deepEqual([...d.values].slice(0, 4), [180, 270, 0, 90]);
+    assert.ok(Number.isNaN(d.values[4]));
   });
 });

@@ -1,7 +1,7 @@
 // `cloudburst process -f CONFIG [-t grib|grib2] [--output DIR] FILE...`: himan's offline mode. Reads the
 // GRIB files, runs every job of the configuration (each step and member), writes himan-named files.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { scanFile } from "../../grib/index.ts";
 import { isGribError } from "../../grib/types.ts";
@@ -94,7 +94,14 @@ export function registerProcessCommand(program: Command): void {
       }
       for (const [name, { parts }] of written) {
         // Atomic replace: a re-run never leaves a half-written product behind.
-        const path = join(outDir, name);
+        const path = resolve(outDir, name);
+        if (relative(outDir, path).startsWith("..")) {
+          throw new UserError(
+            `output name ${name} leads outside ${outDir}`,
+            "fix output.fileName in the configuration",
+          );
+        }
+        mkdirSync(dirname(path), { recursive: true });
         const temporary = `${path}.tmp-${process.pid}`;
         writeFileSync(temporary, Buffer.concat(parts));
         renameSync(temporary, path);
