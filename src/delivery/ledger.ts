@@ -1,0 +1,129 @@
+// The delivery ledger in PostgreSQL: every product queued for a destination, and whether it arrived
+// intact. A cycle is delivered when none of its rows is pending or failed.
+import type pg from "pg";
+import type { DeliveryReceipt } from "./deliver.ts";
+import type { DeliveryItem } from "./destination.ts";
+
+export interface QueuedDelivery extends DeliveryItem {
+  id: number;
+  destination: string;
+  attempts: number;
+}
+
+export interface CycleDeliveryStatus {
+  cycleKey: string;
+  pending: number;
+  delivered: number;
+  failed: number;
+  bytes: number;
+  lastDeliveredAt: string | null;
+}
+
+/** Queues items for a destination; an item already queued with the same bytes is not queued twice. */
+export async function queueDeliveries(
+  pool: pg.Pool,
+  cycleKey: string,
+  destination: string,
+  items: DeliveryItem[],
+): Promise<number> {
+  let queued = 0;
+  for (const item of items) {
+    const result = await pool.query(
+      `insert into delivery (cycle_key, destination, name, local_path, bytes, sha256)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (destination, name, sha256) do nothing`,
+      [cycleKey, destination, item.name, item.localPath, item.size, item.sha256],
+    );
+    queued += result.rowCount ?? 0;
+  }
+  return queued;
+}
+
+/** Deliveries of the cycle still to do (pending, or failed earlier and worth another go). */
+export async function openDeliveries(
+  pool: pg.Pool,
+  cycleKey: string,
+  destination: string,
+): Promise<QueuedDelivery[]> {
+  const result = await pool.query<{
+    id: string;
+    destination: string;
+    name: string;
+    local_path: string;
+    bytes: string;
+    sha256: string;
+    attempts: number;
+  }>(
+    `select id, destination, name, local_path, bytes, sha256, attempts from delivery
+      where cycle_key = $1 and destination = $2 and state <> 'delivered' order by id`,
+    [cycleKey, destination],
+  );
+  return result.rows.map((r) => ({
+    id: Number(r.id),
+    destination: r.destination,
+    name: r.name,
+    localPath: r.local_path,
+    size: Number(r.bytes),
+    sha256: r.sha256,
+    attempts: r.attempts,
+  }));
+}
+
+export async function recordDelivered(pool: pg.Pool, id: number, receipt: DeliveryReceipt): Promise<void> {
+  await pool.query(
+    `update delivery set state = 'delivered', attempts = attempts + $2, resumed_from = $3, error = null,
+            delivered_at = now() where id = $1`,
+    [id, receipt.attempts, receipt.resumedFrom],
+  );
+}
+
+export async function recordFailed(pool: pg.Pool, id: number, error: Error): Promise<void> {
+  await pool.query(
+    "update delivery set state = 'failed', attempts = attempts + 1, error = $2 where id = $1",
+    [id, error.message],
+  );
+}
+
+export async function cycleDeliveryStatus(pool: pg.Pool, cycleKey: string): Promise<CycleDeliveryStatus> {
+  const result = await pool.query<{
+    pending: string;
+    delivered: string;
+    failed: string;
+    bytes: string;
+    last: Date | null;
+  }>(
+    `select count(*) filter (where state = 'pending') as pending,
+            count(*) filter (where state = 'delivered') as delivered,
+            count(*) filter (where state = 'failed') as failed,
+            coalesce(sum(bytes) filter (where state = 'delivered'), 0) as bytes,
+            max(delivered_at) as last
+       from delivery where cycle_key = $1`,
+    [cycleKey],
+  );
+  const row = result.rows[0]!;
+  return {
+    cycleKey,
+    pending: Number(row.pending),
+    delivered: Number(row.delivered),
+    failed: Number(row.failed),
+    bytes: Number(row.bytes),
+    lastDeliveredAt: row.last?.toISOString() ?? null,
+  };
+}
+
+/** Delivers every open item of the cycle, recording each outcome; returns the cycle's status after. */
+export async function deliverCycle(
+  pool: pg.Pool,
+  cycleKey: string,
+  destinationLabel: string,
+  send: (item: QueuedDelivery) => Promise<DeliveryReceipt>,
+): Promise<CycleDeliveryStatus> {
+  for (const item of await openDeliveries(pool, cycleKey, destinationLabel)) {
+    try {
+      await recordDelivered(pool, item.id, await send(item));
+    } catch (error) {
+      await recordFailed(pool, item.id, error as Error);
+    }
+  }
+  return cycleDeliveryStatus(pool, cycleKey);
+}
