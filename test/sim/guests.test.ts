@@ -95,6 +95,23 @@ describe("guest processes", () => {
     await gone(pid);
   });
 
+  test("user data that tries systemd falls back, as in a container: systemctl fails inside guests", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-sim-guest-"));
+    const config = [
+      "#cloud-config",
+      "runcmd:",
+      `  - "systemctl daemon-reload && systemctl enable --now w.service || echo fallback > ${dir}/f"`,
+      "  - exec sleep 300",
+      "",
+    ].join("\n");
+    const { api, sim: s } = await sim();
+    const { uuid, pid } = await bootGuest(api, s, { "cloudinit-user-data": config });
+    await waitFor("the fallback", async () => (existsSync(join(dir, "f")) ? true : undefined));
+    assert.equal(readFileSync(join(dir, "f"), "utf8"), "fallback\n");
+    await api.post(`servers/${uuid}/action/?do=stop`);
+    await gone(pid);
+  });
+
   test("ACPI shutdown: a guest that exits on SIGTERM stops the server; one that ignores it stays running", async () => {
     const { api, sim: s } = await sim({ nodeCommand: 'trap "exit 0" TERM; while :; do sleep 0.05; done' });
     const polite = await bootGuest(api, s);

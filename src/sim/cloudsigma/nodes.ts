@@ -7,7 +7,8 @@
 //   else user data "#!..." (a script): the script itself, as cloud-init runs user scripts;
 //   else user data "#cloud-config" with runcmd: those commands, in order, under sh -e;
 //   else: `cloudburst worker`.
-// `cloudburst` is on the guest's PATH (a shim for this checkout's CLI), as it is on the golden image.
+// `cloudburst` is on the guest's PATH (a shim for this checkout's CLI), as it is on the golden image;
+// `systemctl` fails, as in a container, so that user data falls back to running the worker itself.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -86,6 +87,13 @@ export class GuestLauncher {
     const shim = join(this.shimDir, "cloudburst");
     writeFileSync(shim, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(cliPath)} "$@"\n`);
     chmodSync(shim, 0o755);
+    // A guest is a container without systemd: user data that tries systemctl must not reach the host's.
+    const systemctl = join(this.shimDir, "systemctl");
+    writeFileSync(
+      systemctl,
+      '#!/bin/sh\necho "systemctl: systemd is not running in this simulated guest" >&2\nexit 1\n',
+    );
+    chmodSync(systemctl, 0o755);
   }
 
   /** Starts the guest's process (a no-op if one is already running for it). */
