@@ -4,9 +4,10 @@ import { alerterFromConfig } from "../alerts/channels.ts";
 import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Config } from "../config/load.ts";
+import type { Database } from "../db/database.ts";
 import { FleetController } from "./controller.ts";
 import type { Provider } from "./provider.ts";
-import { fleetConfig } from "./registry.ts";
+import { createProvider, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
 
 export function alertsConfig(config: Config): AlertsConfig {
@@ -36,4 +37,57 @@ export function createController(
     workerServerUrl: workerServerUrl(config),
     ...(log ? { log } : {}),
   });
+}
+
+export interface FleetService {
+  config: Config;
+  provider: Provider;
+  store: FleetStore;
+  controller: FleetController;
+  stop(): Promise<void>;
+}
+
+let current: FleetService | null = null;
+
+/** The fleet service of this process (the control server's), for the HTTP routes. */
+export function currentFleet(): FleetService | null {
+  return current;
+}
+
+interface Logger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Starts the fleet in the control server: the provider, and the reconcile loop every
+ * fleet.reconcileIntervalSeconds. A provider that cannot be set up (no credentials) is logged and the
+ * server runs without a fleet.
+ */
+export async function startFleet(config: Config, db: Database, log: Logger): Promise<FleetService | null> {
+  let provider: Provider;
+  try {
+    provider = createProvider(config);
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
+    return null;
+  }
+  const controller = createController(config, provider, db.pool, (message, fields) =>
+    log.info(fields ?? {}, message),
+  );
+  const stopper = new AbortController();
+  const loop = controller.run(stopper.signal);
+  const service: FleetService = {
+    config,
+    provider,
+    store: new FleetStore(db.pool),
+    controller,
+    async stop() {
+      stopper.abort();
+      await loop.catch(() => undefined);
+      if (current === service) current = null;
+    },
+  };
+  current = service;
+  return service;
 }
