@@ -77,7 +77,7 @@ describe("HTTP API", () => {
     r = await call("GET", "/api/fleet/cycles");
     assert.equal((r.body[0] as { computeNodes: number }).computeNodes, 2);
     r = await call("POST", "/api/fleet/cycles/2026-11-24T18Z/state", { state: "processed" });
-    assert.equal((r.body as { state: string }).state, "processed");
+    assert.equal(r.body["state"], "processed");
     r = await call("POST", "/api/fleet/reconcile");
     assert.equal((r.body["destroyed"] as string[]).length, 2);
     r = await call("GET", "/api/fleet/costs");
