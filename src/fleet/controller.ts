@@ -259,11 +259,13 @@ export class FleetController {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const report = await this.reconcile();
-      this.#o.log?.("fleet reconciled", {
-        created: report.created.length,
-        destroyed: report.destroyed.length,
-        errors: report.errors.length,
-      });
+      if (report.created.length || report.destroyed.length || report.errors.length) {
+        this.#o.log?.("fleet reconciled", {
+          created: report.created.length,
+          destroyed: report.destroyed.length,
+          errors: report.errors,
+        });
+      }
       await sleep(this.#o.config.reconcileIntervalSeconds * 1000, undefined, { signal }).catch(
         () => undefined,
       );
