@@ -90,7 +90,7 @@ describe("flow engine: dead and frozen workers", () => {
   });
 
   it("refuses the late report of a frozen worker whose task was retried elsewhere", async () => {
-    for (const w of workers) await stopChild(w, "SIGKILL");
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) await stopChild(w, "SIGKILL");
     workers.length = 0;
     const frozen = await startWorker("worker-frozen");
     await beginSuite(db.pool, "frozen", "test");
@@ -106,6 +106,7 @@ describe("flow engine: dead and frozen workers", () => {
       60_000,
     );
     frozen.kill("SIGCONT");
+    await waitForOutput(frozen, /refused|no longer the task's current try/, 30_000);
     // The thawed worker's sleep ends and it reports; its try is no longer current, so nothing changes.
     await new Promise((r) => setTimeout(r, 5000));
     const history = await transitions(db.pool, "/frozen/long");

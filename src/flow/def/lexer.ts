@@ -39,7 +39,11 @@ export function lexLine(raw: string, lineNo: number): DefLine {
       continue;
     }
     let j = i;
-    while (j < raw.length && !" \t\r".includes(raw[j] as string)) j++;
+    while (j < raw.length) {
+      const code = raw.charCodeAt(j);
+      if (code === 32 || code === 9 || code === 13) break;
+      j++;
+    }
     tokens.push({ text: raw.slice(i, j), col: i + 1 });
     i = j;
   }
@@ -68,15 +72,25 @@ function splitStatements(l: DefLine): DefLine[] {
   return out;
 }
 
-/** The non-blank, non-comment statements of a file, one per line (or per `;`). */
-export function lex(text: string): DefLine[] {
-  const lines = text.split("\n");
-  const out: DefLine[] = [];
-  for (let n = 0; n < lines.length; n++) {
-    const l = lexLine(lines[n] as string, n + 1);
-    if (l.tokens.length) out.push(...splitStatements(l));
+/** The non-blank, non-comment statements of a file, one per line (or per `;`), lazily. */
+export function* lexStatements(text: string): Generator<DefLine> {
+  let start = 0;
+  let lineNo = 0;
+  while (start <= text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    lineNo++;
+    const l = lexLine(text.slice(start, end), lineNo);
+    start = end + 1;
+    if (!l.tokens.length) continue;
+    if (l.raw.includes(";")) yield* splitStatements(l);
+    else yield l;
   }
-  return out;
+}
+
+/** All statements of a file (see lexStatements). */
+export function lex(text: string): DefLine[] {
+  return [...lexStatements(text)];
 }
 
 /**

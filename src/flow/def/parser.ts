@@ -4,7 +4,7 @@
 
 import { type Diagnostic, FlowDefinitionError } from "../logic/diagnostics.ts";
 import { parseExpression } from "../logic/expr-parser.ts";
-import { createDefs, createFamily, createSuite, createTask } from "../model/tree.ts";
+import { append, createDefs, createFamily, createSuite, createTask } from "../model/tree.ts";
 import type {
   AutoCancelAttr,
   ClockAttr,
@@ -12,6 +12,7 @@ import type {
   DayName,
   DefStatus,
   Defs,
+  Expr,
   Expression,
   ExpressionPart,
   Family,
@@ -27,7 +28,7 @@ import type {
   ZombieAttr,
 } from "../model/types.ts";
 import { DAY_NAMES } from "../model/types.ts";
-import { type DefLine, type DefToken, lex, quotedValue } from "./lexer.ts";
+import { type DefLine, type DefToken, lexStatements, quotedValue } from "./lexer.ts";
 
 const NODE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.]*$/;
 const IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_.]*$/;
@@ -70,14 +71,24 @@ export function parseDefs(text: string, file = "<input>"): Defs {
   const defs = createDefs();
   defs.file = file;
   const diagnostics: Diagnostic[] = [];
-  const lines = lex(text);
+  const names = new WeakMap<NodeContainer, Set<string>>();
+  const childNames = (c: NodeContainer): Set<string> => {
+    let set = names.get(c);
+    if (!set) {
+      set = new Set(c.children.map((x) => x.name));
+      names.set(c, set);
+    }
+    return set;
+  };
+  let lastLine = 1;
   let suite: Suite | undefined;
   let container: NodeContainer | undefined; // where new families/tasks go
   let current: Node | undefined; // where attributes go
   let lastExprKind: "trigger" | "complete" | undefined;
   const pos = (l: DefLine, col: number): SourcePos => ({ file, line: l.line, col });
 
-  for (const l of lines) {
+  for (const l of lexStatements(text)) {
+    lastLine = l.line;
     const kw = l.tokens[0] as DefToken;
     try {
       if (kw.quoted) err(kw, `expected a keyword, found a quoted string`);
@@ -111,8 +122,9 @@ export function parseDefs(text: string, file = "<input>"): Defs {
         case "task": {
           if (!container) err(kw, `'${word}' outside a suite`);
           const name = nodeName(l, word);
-          if (container.children.some((c) => c.name === name))
-            err(l.tokens[1] as DefToken, `duplicate node '${name}' in ${container.path}`);
+          const taken = childNames(container);
+          if (taken.has(name)) err(l.tokens[1] as DefToken, `duplicate node '${name}' in ${container.path}`);
+          taken.add(name);
           if (word === "family") {
             const f: Family = createFamily(container, name, pos(l, kw.col));
             container = f;
@@ -156,9 +168,8 @@ export function parseDefs(text: string, file = "<input>"): Defs {
     }
   }
   if (suite && diagnostics.length === 0) {
-    const last = lines[lines.length - 1];
     diagnostics.push({
-      pos: { file, line: last ? last.line : 1, col: 1 },
+      pos: { file, line: lastLine, col: 1 },
       message: `suite '${suite.name}' is not closed: add 'endsuite'`,
     });
   }
@@ -196,9 +207,21 @@ function int(t: DefToken, what: string, min = Number.MIN_SAFE_INTEGER): number {
   return v;
 }
 
+// Names repeat across a large suite (every task's `event done`): keep one copy of each.
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  let v = interned.get(s);
+  if (v === undefined) {
+    if (interned.size > 100_000) interned.clear();
+    v = s;
+    interned.set(s, v);
+  }
+  return v;
+}
+
 function identifier(t: DefToken, what: string): string {
   if (t.quoted || !IDENTIFIER.test(t.text)) err(t, `'${t.text}' is not a valid ${what}`);
-  return t.text;
+  return intern(t.text);
 }
 
 /** `hh:mm` with an optional leading `+`. */
@@ -264,7 +287,7 @@ function expressionPart(
   node: Node,
   file: string,
   prev: string | undefined,
-): { part: ExpressionPart; join: "first" | "and" | "or" } {
+): { part: ExpressionPart; join: "first" | "and" | "or"; ast: Expr } {
   const kw = l.tokens[0] as DefToken;
   // Text after the keyword (and after -a/-o), up to a comment.
   let start = kw.col - 1 + word.length;
@@ -282,22 +305,10 @@ function expressionPart(
   if (!text) err(start + 1, `'${word}' needs an expression`);
   const col = start + lead + 1;
   const pos: SourcePos = { file, line: l.line, col };
-  // Validate the part alone so errors point into this line.
-  parseExpression(text, pos);
+  // Each part is parsed alone so that errors point into its line.
+  const ast = parseExpression(text, pos);
   void node;
-  return { part: { text, join, pos }, join };
-}
-
-function combineExpression(parts: ExpressionPart[]): Expression {
-  let ast = parseExpression(parts[0]?.text as string, parts[0]?.pos as SourcePos);
-  for (const p of parts.slice(1)) {
-    const right = parseExpression(p.text, p.pos as SourcePos);
-    ast =
-      p.join === "and"
-        ? { kind: "and", left: ast, right, pos: p.pos }
-        : { kind: "or", left: ast, right, pos: p.pos };
-  }
-  return { parts, ast };
+  return { part: { text, join, pos }, join, ast };
 }
 
 function attribute(
@@ -328,7 +339,7 @@ function attribute(
       const existing = node.variables.find((x) => x.name === name);
       if (existing)
         existing.value = value; // ecFlow: a later edit of the same name wins
-      else node.variables.push({ name, value, pos });
+      else node.variables = append(node.variables, { name, value });
       return undefined;
     }
     case "label": {
@@ -344,12 +355,12 @@ function attribute(
         value = v.text;
       }
       if (node.labels.some((x) => x.name === name)) err(t[1] as DefToken, `duplicate label '${name}'`);
-      node.labels.push({ name, value, pos });
+      node.labels = append(node.labels, { name, value });
       return undefined;
     }
     case "trigger":
     case "complete": {
-      const { part, join } = expressionPart(l, word, node, file, lastExpr);
+      const { part, join, ast } = expressionPart(l, word, node, file, lastExpr);
       const existing = word === "trigger" ? node.trigger : node.complete;
       if (join === "first") {
         if (existing)
@@ -357,11 +368,18 @@ function attribute(
             kw,
             `a second '${word}' on ${node.path}: combine them with 'and', or continue with '${word} -a'/'${word} -o'`,
           );
-        const e = combineExpression([part]);
+        const e: Expression = { parts: [part], ast };
         if (word === "trigger") node.trigger = e;
         else node.complete = e;
       } else {
-        const e = combineExpression([...(existing?.parts ?? []), part]);
+        const prev = existing as Expression;
+        const e: Expression = {
+          parts: [...prev.parts, part],
+          ast:
+            join === "and"
+              ? { kind: "and", left: prev.ast, right: ast }
+              : { kind: "or", left: prev.ast, right: ast },
+        };
         if (word === "trigger") node.trigger = e;
         else node.complete = e;
       }
@@ -370,13 +388,14 @@ function attribute(
     case "time":
     case "today": {
       const series = timeSeries(l, 1);
-      (word === "time" ? node.times : node.todays).push({ series, pos });
+      if (word === "time") node.times = append(node.times, { series });
+      else node.todays = append(node.todays, { series });
       return undefined;
     }
     case "date": {
       const d = dayMonthYear(need(l, 1, "the date dd.mm.yyyy"));
       noMore(l, 2);
-      node.dates.push({ ...d, pos });
+      node.dates = append(node.dates, d);
       return undefined;
     }
     case "day": {
@@ -384,7 +403,7 @@ function attribute(
       if (!DAY_NAMES.includes(d.text as DayName))
         err(d, `'${d.text}' is not a day (sunday, monday, ... saturday)`);
       noMore(l, 2);
-      node.days.push({ day: d.text as DayName, pos });
+      node.days = append(node.days, { day: d.text as DayName });
       return undefined;
     }
     case "cron": {
@@ -423,7 +442,7 @@ function attribute(
       }
       if (node.repeat) err(kw, `${node.path} has a repeat: a node cannot have both a repeat and a cron`);
       cron.series = timeSeries(l, i);
-      node.crons.push(cron);
+      node.crons = append(node.crons, cron);
       return undefined;
     }
     case "repeat": {
@@ -435,7 +454,7 @@ function attribute(
     case "event": {
       let i = 1;
       const first = need(l, 1, "the event number or name");
-      const ev: { number?: number; name?: string; initiallySet?: boolean; pos?: SourcePos } = { pos };
+      const ev: { number?: number; name?: string; initiallySet?: boolean } = {};
       if (/^[0-9]+$/.test(first.text)) {
         ev.number = Number(first.text);
         i = 2;
@@ -459,7 +478,7 @@ function attribute(
         )
       )
         err(first, `duplicate event '${key}'`);
-      node.events.push(ev);
+      node.events = append(node.events, ev);
       return undefined;
     }
     case "meter": {
@@ -470,7 +489,7 @@ function attribute(
       noMore(l, t[4] ? 5 : 4);
       if (max <= min) err(t[3] as DefToken, "the meter maximum must be greater than its minimum");
       if (node.meters.some((m) => m.name === name)) err(t[1] as DefToken, `duplicate meter '${name}'`);
-      node.meters.push({ name, min, max, threshold, pos });
+      node.meters = append(node.meters, { name, min, max, threshold });
       return undefined;
     }
     case "limit": {
@@ -478,7 +497,7 @@ function attribute(
       const value = int(need(l, 2, "the limit value"), "the limit value", 0);
       noMore(l, 3);
       if (node.limits.some((x) => x.name === name)) err(t[1] as DefToken, `duplicate limit '${name}'`);
-      node.limits.push({ name, value, pos });
+      node.limits = append(node.limits, { name, value, pos });
       return undefined;
     }
     case "inlimit": {
@@ -515,7 +534,7 @@ function attribute(
       noMore(l, t[i + 1] ? i + 2 : i + 1);
       if (node.inlimits.some((x) => x.name === il.name && (x.path ?? "") === (il.path ?? "")))
         err(ref, `duplicate inlimit '${ref.text}'`);
-      node.inlimits.push(il);
+      node.inlimits = append(node.inlimits, il);
       return undefined;
     }
     case "defstatus": {
@@ -602,7 +621,7 @@ function attribute(
     case "zombie": {
       const z = need(l, 1, "the zombie specification type:action:children:lifetime");
       noMore(l, 2);
-      node.zombies.push(zombie(z, pos));
+      node.zombies = append(node.zombies, zombie(z, pos));
       return undefined;
     }
     default:

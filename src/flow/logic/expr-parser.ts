@@ -21,6 +21,12 @@ const STATE_WORDS: Record<string, NodeState> = {
   complete: "complete",
   aborted: "aborted",
 };
+// Literal leaves are immutable: one shared object each keeps large definitions small.
+const STATE_LITERALS: Record<string, Expr> = Object.fromEntries(
+  Object.entries(STATE_WORDS).map(([w, state]) => [w, Object.freeze({ kind: "state", state }) as Expr]),
+);
+const SET: Expr = Object.freeze({ kind: "flag", value: true });
+const CLEAR: Expr = Object.freeze({ kind: "flag", value: false });
 const COMPARE_WORDS: Record<string, CompareOp> = {
   "==": "==",
   eq: "==",
@@ -55,7 +61,15 @@ function fail(origin: ExprOrigin, offset: number, message: string): never {
   throw new FlowDefinitionError([d]);
 }
 
-const NAME_CHAR = /[A-Za-z0-9_.]/;
+function isNameChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 46
+  );
+}
 
 function tokenize(text: string, origin: ExprOrigin): Tok[] {
   const toks: Tok[] = [];
@@ -84,9 +98,9 @@ function tokenize(text: string, origin: ExprOrigin): Tok[] {
     }
     if (c === "=") fail(origin, i, "'=' is not an operator: use '==' or 'eq'");
     // Paths and names: a run of name characters and '/', e.g. /s/f/t, ../f, ./t, f/t, 42.
-    if (c === "/" || NAME_CHAR.test(c)) {
+    if (c === "/" || isNameChar(text.charCodeAt(i))) {
       let j = i;
-      while (j < text.length && (NAME_CHAR.test(text[j] as string) || text[j] === "/")) j++;
+      while (j < text.length && (isNameChar(text.charCodeAt(j)) || text.charCodeAt(j) === 47)) j++;
       const word = text.slice(i, j);
       if (/^[0-9]+$/.test(word)) toks.push({ kind: "int", text: word, col: i });
       else if (word === "/") toks.push({ kind: "op", text: "/", col: i });
@@ -119,23 +133,23 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
   function parseOr(): Expr {
     let left = parseAnd();
     while (isWord(peek(), OR_WORDS)) {
-      const t = next();
-      left = { kind: "or", left, right: parseAnd(), pos: posAt(origin, t.col) };
+      next();
+      left = { kind: "or", left, right: parseAnd() };
     }
     return left;
   }
   function parseAnd(): Expr {
     let left = parseNot();
     while (isWord(peek(), AND_WORDS)) {
-      const t = next();
-      left = { kind: "and", left, right: parseNot(), pos: posAt(origin, t.col) };
+      next();
+      left = { kind: "and", left, right: parseNot() };
     }
     return left;
   }
   function parseNot(): Expr {
     if (isWord(peek(), NOT_WORDS)) {
-      const t = next();
-      return { kind: "not", operand: parseNot(), pos: posAt(origin, t.col) };
+      next();
+      return { kind: "not", operand: parseNot() };
     }
     return parseCompare();
   }
@@ -149,21 +163,21 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
     const r = peek();
     if (r.kind === "name" && r.text in STATE_WORDS) {
       next();
-      right = { kind: "state", state: STATE_WORDS[r.text] as NodeState, pos: posAt(origin, r.col) };
+      right = STATE_LITERALS[r.text] as Expr;
       if (left.kind !== "node")
         fail(origin, r.col, `a state ('${r.text}') can only be compared with a node path`);
       if (op !== "==" && op !== "!=") fail(origin, t.col, `a node state can only be compared with == or !=`);
     } else if (r.kind === "name" && (r.text === "set" || r.text === "clear")) {
       next();
-      right = { kind: "flag", value: r.text === "set", pos: posAt(origin, r.col) };
+      right = r.text === "set" ? SET : CLEAR;
     } else if (isWord(r, NOT_WORDS)) {
-      const n = next();
-      right = { kind: "not", operand: parseSum(), pos: posAt(origin, n.col) };
+      next();
+      right = { kind: "not", operand: parseSum() };
     } else right = parseSum();
     if (left.kind === "node" && right.kind !== "state")
       fail(
         origin,
-        left.pos?.col ? left.pos.col - origin.col : 0,
+        left.path.pos ? left.path.pos.col - origin.col : 0,
         "a node path must be compared with a state",
       );
     if (right.kind === "node")
@@ -174,7 +188,7 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
           ? `'${right.path.text}' is not a number`
           : `'${right.path.text}': a node path can only be compared with a state (complete, aborted, ...)`,
       );
-    const cmp: Expr = { kind: "compare", op, left, right, pos: posAt(origin, t.col) };
+    const cmp: Expr = { kind: "compare", op, left, right };
     const after = peek();
     if ((after.kind === "op" || after.kind === "name") && COMPARE_WORDS[after.text])
       fail(
@@ -190,7 +204,7 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
       const t = peek();
       if (t.kind === "op" && (t.text === "+" || t.text === "-")) {
         next();
-        left = { kind: "arith", op: t.text, left, right: parseProduct(), pos: posAt(origin, t.col) };
+        left = { kind: "arith", op: t.text, left, right: parseProduct() };
       } else return left;
     }
   }
@@ -200,14 +214,14 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
       const t = peek();
       if (t.kind === "op" && (t.text === "*" || t.text === "/" || t.text === "%")) {
         next();
-        left = { kind: "arith", op: t.text, left, right: parseFactor(), pos: posAt(origin, t.col) };
+        left = { kind: "arith", op: t.text, left, right: parseFactor() };
       } else return left;
     }
   }
   function parseFactor(): Expr {
     const t = next();
     const pos = posAt(origin, t.col);
-    if (t.kind === "int") return { kind: "int", value: Number(t.text), pos };
+    if (t.kind === "int") return { kind: "int", value: Number(t.text) };
     if (t.kind === "(") {
       const inner = parseOr();
       const close = next();
@@ -220,7 +234,7 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
       return inner;
     }
     if (t.kind === "op" && t.text === "-") {
-      return { kind: "arith", op: "-", left: { kind: "int", value: 0, pos }, right: parseFactor(), pos };
+      return { kind: "arith", op: "-", left: { kind: "int", value: 0 }, right: parseFactor() };
     }
     if (t.kind === "name" || t.kind === "path") {
       if (t.kind === "name" && (t.text in STATE_WORDS || AND_WORDS.has(t.text) || OR_WORDS.has(t.text)))
@@ -233,11 +247,11 @@ export function parseExpression(text: string, origin: ExprOrigin): Expr {
         const n = next();
         if (n.kind !== "name" && n.kind !== "int")
           fail(origin, n.col, `expected an event, meter, repeat or variable name after ':'`);
-        return { kind: "attr", path: { text: t.text, pos }, name: n.text, pos };
+        return { kind: "attr", path: { text: t.text, pos }, name: n.text };
       }
       if (peek().kind === "op" && peek().text === "<")
         if (toks[k + 1]?.text === "flag") fail(origin, peek().col, "<flag> expressions are not supported");
-      return { kind: "node", path: { text: t.text, pos }, pos };
+      return { kind: "node", path: { text: t.text, pos } };
     }
     if (t.kind === ":") fail(origin, t.col, "parent variables (':NAME') in expressions are not supported");
     fail(origin, t.col, `expected a node path, a number or '(', found ${describe(t)}`);
@@ -256,7 +270,7 @@ function checkBoolean(expr: Expr, origin: ExprOrigin): void {
   if (expr.kind === "node")
     throw new FlowDefinitionError([
       {
-        pos: expr.pos ?? posAt(origin, 0),
+        pos: expr.path.pos ?? posAt(origin, 0),
         message: `'${expr.path.text}' alone is not a condition: write '${expr.path.text} == complete'`,
       },
     ]);

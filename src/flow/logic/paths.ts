@@ -4,11 +4,25 @@
 import { findNode } from "../model/tree.ts";
 import type { Defs, Node } from "../model/types.ts";
 
+// Child lookup by name for wide containers (rebuilt if the children change in number).
+const childIndex = new WeakMap<Node, Map<string, Node>>();
+
+function child(n: Node, name: string): Node | undefined {
+  if (n.kind === "task") return undefined;
+  if (n.children.length < 16) return n.children.find((c) => c.name === name);
+  let index = childIndex.get(n);
+  if (!index || index.size !== n.children.length) {
+    index = new Map(n.children.map((c) => [c.name, c]));
+    childIndex.set(n, index);
+  }
+  return index.get(name);
+}
+
 function descend(from: Node | undefined, names: string[]): Node | undefined {
   let n: Node | undefined = from;
   for (const name of names) {
-    if (!n || n.kind === "task") return undefined;
-    n = n.children.find((c) => c.name === name);
+    if (!n) return undefined;
+    n = child(n, name);
   }
   return n;
 }
@@ -16,7 +30,7 @@ function descend(from: Node | undefined, names: string[]): Node | undefined {
 /** The node `path` names when written on `from`; undefined if there is none. */
 export function resolveNodePath(defs: Defs, from: Node, path: string): Node | undefined {
   if (path.startsWith("/")) return findNode(defs, path);
-  let parts = path.split("/").filter((p) => p !== "");
+  let parts = path.includes("/") ? path.split("/").filter((p) => p !== "") : [path];
   if (parts.length === 0) return undefined;
   if (parts[0] === "..") {
     let base: Node | undefined = from.parent;

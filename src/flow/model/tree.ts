@@ -2,23 +2,40 @@
 // absolute path, depth-first walks.
 import type { Defs, Family, Node, NodeBase, NodeContainer, SourcePos, Suite, Task } from "./types.ts";
 
+// Attribute lists start as one shared, frozen empty array (a large suite has hundreds of thousands
+// of nodes with mostly empty lists): add to them with `append`, which replaces the list.
+const NONE: readonly never[] = Object.freeze([]);
+const none = <T>(): T[] => NONE as unknown as T[];
+
+/** A copy of `list` with `item` added, allocated at its exact size (most lists hold one item). */
+export function append<T>(list: T[], item: T): T[] {
+  return list.length === 0 ? [item] : [...list, item];
+}
+
 function base(name: string, path: string, pos?: SourcePos): Omit<NodeBase, "kind" | "parent"> {
+  // Optional attributes are declared up front so every node has the same shape.
   return {
     name,
     path,
-    ...(pos ? { pos } : {}),
-    variables: [],
-    times: [],
-    todays: [],
-    dates: [],
-    days: [],
-    crons: [],
-    events: [],
-    meters: [],
-    labels: [],
-    limits: [],
-    inlimits: [],
-    zombies: [],
+    pos,
+    variables: none(),
+    trigger: undefined,
+    complete: undefined,
+    times: none(),
+    todays: none(),
+    dates: none(),
+    days: none(),
+    crons: none(),
+    repeat: undefined,
+    events: none(),
+    meters: none(),
+    labels: none(),
+    limits: none(),
+    inlimits: none(),
+    defstatus: undefined,
+    late: undefined,
+    autocancel: undefined,
+    zombies: none(),
   };
 }
 
@@ -97,7 +114,8 @@ export function findNode(defs: Defs, path: string): Node | undefined {
   let node: Node | undefined = defs.suites.find((s) => s.name === parts[0]);
   for (let i = 1; node && i < parts.length; i++) {
     if (node.kind === "task") return undefined;
-    node = node.children.find((c: Family | Task) => c.name === parts[i]);
+    const name = parts[i];
+    node = node.children.find((c: Family | Task) => c.name === name);
   }
   return node;
 }

@@ -1,0 +1,142 @@
+// `npm run bench flow-load [TASKS]`: load time and memory of a 100,000-task suite definition, ours
+// (parse + build + validate, in a fresh Node process) against `ecflow_client --load` of the same
+// .def into a real ecflow_server on loopback (time, and the server's resident memory).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEcflowServer } from "../test/flow/fixtures/ecflow-server.ts";
+
+/** A suite of `tasks` tasks in families of 100, with the attributes operational suites use. */
+export function generateSuite(tasks: number): string {
+  const out: string[] = [
+    "suite big",
+    "  edit ECF_HOME '/tmp/big'",
+    "  limit work 50",
+    "  repeat date YMD 20240101 20241231 1",
+  ];
+  const perFamily = 100;
+  const families = Math.ceil(tasks / perFamily);
+  for (let f = 0; f < families; f++) {
+    out.push(`  family f${f}`, `    edit GROUP ${f}`, "    inlimit work");
+    if (f > 0) out.push(`    trigger f${f - 1}/t0 == complete`);
+    if (f % 10 === 0) out.push("    time 06:00");
+    for (let t = 0; t < perFamily && f * perFamily + t < tasks; t++) {
+      out.push(
+        `    task t${t}`,
+        `      edit STEP ${t * 3}`,
+        "      event done",
+        "      meter progress 0 100 100",
+        `      label info "task ${t}"`,
+      );
+      if (t > 0) out.push(`      trigger t${t - 1} == complete or t${t - 1}:done`);
+      if (t % 25 === 0) out.push("      late -s +00:15 -c +01:00");
+    }
+    out.push("  endfamily");
+  }
+  out.push("endsuite", "");
+  return out.join("\n");
+}
+
+interface OurLoad {
+  ms: number;
+  rssKiB: number;
+  baseRssKiB: number;
+  heapKiB: number;
+  tasks: number;
+}
+
+const rssNow = (): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0);
+
+/** In the child process: parse, build and validate, then report time and memory. */
+async function child(file: string): Promise<void> {
+  const { checkDefs } = await import("../src/flow/def/check.ts");
+  const { allTasks } = await import("../src/flow/model/tree.ts");
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const baseRssKiB = rssNow();
+  const start = performance.now();
+  const defs = checkDefs(readFileSync(file, "utf8"), file);
+  const ms = performance.now() - start;
+  gc?.();
+  const result: OurLoad = {
+    ms,
+    rssKiB: rssNow(),
+    baseRssKiB,
+    heapKiB: Math.round(process.memoryUsage().heapUsed / 1024),
+    tasks: allTasks(defs).length,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+export async function run(args: string[]): Promise<void> {
+  const tasks = Number(args[0] ?? 100_000);
+  const dir = mkdtempSync(join(tmpdir(), "cb-flow-load-"));
+  const file = join(dir, "big.def");
+  writeFileSync(file, generateSuite(tasks));
+  const sizeMiB = statSync(file).size / 2 ** 20;
+  process.stdout.write(`flow-load: ${tasks} tasks, ${sizeMiB.toFixed(1)} MiB of .def\n`);
+  try {
+    // Ours, three fresh processes.
+    const ours: OurLoad[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(process.execPath, ["--expose-gc", import.meta.filename, "--child", file], {
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+      });
+      if (r.status !== 0) throw new Error(`our load failed: ${r.stderr}`);
+      ours.push(JSON.parse(r.stdout.trim().split("\n").pop() as string) as OurLoad);
+    }
+    if (ours[0]?.tasks !== tasks) throw new Error(`parsed ${ours[0]?.tasks} tasks, expected ${tasks}`);
+    // The CLI end to end (process start included), as ecflow_client is measured.
+    const cliMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(
+        process.execPath,
+        [join(import.meta.dirname, "../bin/cloudburst.js"), "suite", "check", file],
+        { encoding: "utf8" },
+      );
+      cliMs.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`cloudburst suite check failed: ${r.stderr}`);
+    }
+    // ecFlow: a fresh server per run; time of `ecflow_client --load`, the server's RSS before and after.
+    const ecf: { ms: number; rssKiB: number; baseRssKiB: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const server = await startEcflowServer();
+      try {
+        const baseRssKiB = server.rssKiB();
+        const t0 = performance.now();
+        const r = await server.client([`--load=${file}`], 600_000);
+        const ms = performance.now() - t0;
+        if (r.code !== 0) throw new Error(`ecflow_client --load failed: ${r.stderr.slice(0, 500)}`);
+        ecf.push({ ms, rssKiB: server.rssKiB(), baseRssKiB });
+      } finally {
+        await server.stop();
+      }
+    }
+    const ourMs = median(ours.map((o) => o.ms));
+    const ourCli = median(cliMs);
+    const ecfMs = median(ecf.map((e) => e.ms));
+    const ourRss = median(ours.map((o) => o.rssKiB - o.baseRssKiB)) / 1024;
+    const ourTotal = median(ours.map((o) => o.rssKiB)) / 1024;
+    const ourHeap = median(ours.map((o) => o.heapKiB)) / 1024;
+    const ecfRss = median(ecf.map((e) => e.rssKiB - e.baseRssKiB)) / 1024;
+    const ecfTotal = median(ecf.map((e) => e.rssKiB)) / 1024;
+    const lines = [
+      `ours: parse+build+validate ${ourMs.toFixed(0)} ms (median of 3); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms`,
+      `ours: memory +${ourRss.toFixed(0)} MiB RSS for the definition (process ${ourTotal.toFixed(0)} MiB RSS, heap ${ourHeap.toFixed(0)} MiB)`,
+      `ecflow: \`ecflow_client --load\` ${ecfMs.toFixed(0)} ms; ecflow_server +${ecfRss.toFixed(0)} MiB RSS (server ${ecfTotal.toFixed(0)} MiB RSS)`,
+      `ratios (ours / ecFlow, lower is better): load time ${(ourMs / ecfMs).toFixed(2)} (end to end ${(ourCli / ecfMs).toFixed(2)}); memory for the definition ${(ourRss / ecfRss).toFixed(2)} (whole process ${(ourTotal / ecfTotal).toFixed(2)})`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === import.meta.filename && process.argv[2] === "--child")
+  await child(process.argv[3] as string);
