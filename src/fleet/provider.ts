@@ -32,7 +32,10 @@ export interface CreateNodesRequest {
   start?: boolean;
 }
 
-/** One node's outcome: created nodes, or the error that stopped it. */
+/**
+ * One node's outcome: the node, and seconds from the batch's request until it was running (its wait
+ * behind the concurrency limit included); or the error that stopped it.
+ */
 export type CreateOutcome = { ok: true; node: FleetNode; seconds: number } | { ok: false; error: Error };
 
 export interface Balance {

@@ -115,8 +115,10 @@ export class CloudSigmaProvider implements Provider {
     const tagIds = await this.#ensureTags(request.tags);
     const started: string[] = [];
     const indexes = Array.from({ length: request.count }, (_, i) => i);
+    // A node's provisioning time runs from the request for the batch (queueing behind the
+    // concurrency limit included) until it runs: that is the lead time the controller needs.
+    const t0 = Date.now();
     const results = await mapLimit(indexes, this.#config.concurrency, async (index) => {
-      const t0 = Date.now();
       const name = `${request.namePrefix}-${index}-${randomBytes(3).toString("hex")}`;
       const server = await this.#cloneServer(golden, name);
       await this.#waitCloned(server);
