@@ -36,20 +36,36 @@ export function ccsdsDecode(
   data: Uint8Array,
   count: number,
   options: CcsdsOptions,
-  out: Float64Array = new Float64Array(count),
+  out?: Float64Array,
   ref = 0,
   scale = 1,
 ): Float64Array {
   validateOptions(options);
-  if (out.length < count) throw new RangeError("ccsdsDecode: output array too small");
-  if (count === 0) return out;
-  const mapped = decodeResiduals(data, count, options);
-  postprocess(mapped, count, options, out, ref, scale);
-  return out;
+  if (out && out.length < count) throw new RangeError("ccsdsDecode: output array too small");
+  if (count === 0) return out ?? new Float64Array(0);
+  // The residuals (whole blocks) live as 32-bit integers in the upper half of the result's own buffer;
+  // writing value i (bytes 8i..8i+7) never reaches residual j > i (bytes 4(total+j)...), so the field
+  // needs no second array of its size.
+  const total = Math.ceil(count / options.blockSize) * options.blockSize;
+  const buffer = new ArrayBuffer(total * 8);
+  const mapped = new Uint32Array(buffer, total * 4, total);
+  decodeResiduals(data, count, options, mapped);
+  const values = new Float64Array(buffer, 0, count);
+  postprocess(mapped, count, options, values, ref, scale);
+  if (out) {
+    out.set(values);
+    return out;
+  }
+  return values;
 }
 
 /** Entropy decoding: the (mapped) samples of every block, whole blocks (so possibly beyond `count`). */
-export function decodeResiduals(data: Uint8Array, count: number, options: CcsdsOptions): Uint32Array {
+export function decodeResiduals(
+  data: Uint8Array,
+  count: number,
+  options: CcsdsOptions,
+  mapped: Uint32Array = new Uint32Array(Math.ceil(count / options.blockSize) * options.blockSize),
+): Uint32Array {
   const n = options.bitsPerSample;
   const J = options.blockSize;
   const flags = options.flags;
@@ -59,7 +75,7 @@ export function decodeResiduals(data: Uint8Array, count: number, options: CcsdsO
   const idUncompressed = (1 << idLen) - 1;
   const rsiSamples = options.rsi * J;
   const total = Math.ceil(count / J) * J;
-  const mapped = new Uint32Array(total);
+  if (mapped.length < total) throw new RangeError("decodeResiduals: residual array too small");
 
   const buf = new Uint8Array(data.length + PAD);
   buf.set(data);

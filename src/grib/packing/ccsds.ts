@@ -18,7 +18,6 @@ export function unpackCcsds(section5: Uint8Array, section7: Uint8Array, count: n
       5,
     );
   }
-  const out = new Float64Array(count);
   const options = {
     bitsPerSample: scaling.bitsPerValue,
     flags: section5[21],
@@ -26,7 +25,7 @@ export function unpackCcsds(section5: Uint8Array, section7: Uint8Array, count: n
     rsi: section5[23] * 256 + section5[24],
   };
   try {
-    return ccsdsDecode(section7.subarray(5), count, options, out, ref, scale);
+    return ccsdsDecode(section7.subarray(5), count, options, undefined, ref, scale);
   } catch (e) {
     if (e instanceof CcsdsError) throw new PackingError("corrupt", e.message, 7, 5 + e.offset);
     throw e;

@@ -1,0 +1,206 @@
+// `npm run bench grib-codec [--runs N]`: decode a 0.1-degree global field (6,483,600 points) in every
+// packing vs ecCodes (`grib_get -p max`), and encode it with simple and CCSDS packing vs `grib_set -r`.
+// The fields are made once with CDO and grib_set (as make-grib-testdata.sh --big does) and cached under
+// bench/out/grib-codec/. Ours: in-process (read file, find sections, unpack, take the max), median of N
+// runs after one warm-up. ecCodes: wall time of the command, median of N runs; "decode only" subtracts
+// the same command's time for a key that needs no decoding (`grib_get -p edition`).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { unpackGrib2 } from "../src/grib/packing/index.ts";
+import type { RegularLatLonGrid } from "../src/grib/types.ts";
+import { encodeGrib2 } from "../src/grib/write/index.ts";
+
+const outDir = join(import.meta.dirname, "out", "grib-codec");
+const PACKINGS = [
+  "grid_simple",
+  "grid_ieee",
+  "grid_complex",
+  "grid_complex_spatial_differencing",
+  "grid_ccsds",
+  "grid_png",
+  "grid_jpeg",
+] as const;
+
+function sh(cmd: string, args: string[]): void {
+  execFileSync(cmd, args, { cwd: outDir, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+function makeData(): void {
+  mkdirSync(outDir, { recursive: true });
+  if (PACKINGS.every((p) => existsSync(join(outDir, `t2m_0p1_${p}.grb2`)))) return;
+  process.stdout.write("making the 0.1-degree test fields (once, cached in bench/out/grib-codec)...\n");
+  writeFileSync(
+    join(outDir, "grid_0p1.txt"),
+    "gridtype=lonlat\nxsize=3600\nysize=1801\nxfirst=0\nxinc=0.1\nyfirst=90\nyinc=-0.1\n",
+  );
+  sh("cdo", [
+    "-s",
+    "-f",
+    "grb2",
+    "-b",
+    "P16",
+    "-add",
+    "-expr,t=273.15+30*cos(rad(clat(topo)))-0.0065*((topo>0)?topo:0)",
+    "-topo,grid_0p1.txt",
+    "-mulc,1.5",
+    "-random,grid_0p1.txt,42",
+    "tmp_field.grb2",
+  ]);
+  sh("grib_set", ["-s", "paramId=167,centre=98", "tmp_field.grb2", "t2m_0p1_grid_simple.grb2"]);
+  rmSync(join(outDir, "tmp_field.grb2"));
+  for (const p of PACKINGS.slice(1)) {
+    sh("grib_set", ["-r", "-s", `packingType=${p}`, "t2m_0p1_grid_simple.grb2", `t2m_0p1_${p}.grb2`]);
+  }
+}
+
+/** Sections 5 and 7 of the first GRIB2 message (a minimal walk; the reader proper lives elsewhere). */
+function sections(bytes: Uint8Array): { template: number; s5: Uint8Array; s7: Uint8Array; count: number } {
+  const u = (o: number, n: number) => {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + bytes[o + i];
+    return v;
+  };
+  let p = 16;
+  let s5: Uint8Array | undefined;
+  for (;;) {
+    const len = u(p, 4);
+    const num = bytes[p + 4];
+    if (num === 5) s5 = bytes.subarray(p, p + len);
+    if (num === 7) {
+      const s = s5!;
+      return { template: s[9] * 256 + s[10], s5: s, s7: bytes.subarray(p, p + len), count: readCount(s) };
+    }
+    p += len;
+  }
+}
+function readCount(s5: Uint8Array): number {
+  return ((s5[5] << 24) >>> 0) + (s5[6] << 16) + (s5[7] << 8) + s5[8];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeCommand(cmd: string, args: string[], runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { cwd: outDir, stdio: ["ignore", "ignore", "ignore"] });
+    times.push(performance.now() - t0);
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  }
+  return median(times);
+}
+
+function timeOurs(fn: () => void, runs: number): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+function decodeMax(file: string): { max: number; bytes: number } {
+  const bytes = new Uint8Array(readFileSync(file));
+  const { template, s5, s7, count } = sections(bytes);
+  const values = unpackGrib2(template, s5, s7, count);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  return { max, bytes: values.byteLength };
+}
+
+const grid: RegularLatLonGrid = {
+  gridType: "regular_ll",
+  Ni: 3600,
+  Nj: 1801,
+  numberOfDataPoints: 3600 * 1801,
+  latitudeOfFirstGridPointInDegrees: 90,
+  longitudeOfFirstGridPointInDegrees: 0,
+  latitudeOfLastGridPointInDegrees: -90,
+  longitudeOfLastGridPointInDegrees: 359.9,
+  iDirectionIncrementInDegrees: 0.1,
+  jDirectionIncrementInDegrees: 0.1,
+  scanning: { iScansNegatively: 0, jScansPositively: 0, jPointsAreConsecutive: 0, alternativeRowScanning: 0 },
+  shapeOfTheEarth: 6,
+  earth: { shape: "sphere", radius: 6371229 },
+  uvRelativeToGrid: 0,
+};
+
+export async function run(args: string[]): Promise<void> {
+  const runsArg = args.indexOf("--runs");
+  const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 5;
+  makeData();
+  const rows: string[] = [];
+  const line = (s: string) => {
+    process.stdout.write(`${s}\n`);
+    rows.push(s);
+  };
+  line(
+    `| operation | ours ms | ecCodes ms (command) | ecCodes decode-only ms | ratio | ratio vs decode-only |`,
+  );
+  line(`| --- | ---: | ---: | ---: | ---: | ---: |`);
+  for (const p of PACKINGS) {
+    const file = join(outDir, `t2m_0p1_${p}.grb2`);
+    let peak = 0;
+    const ours = timeOurs(() => {
+      const before = process.memoryUsage().arrayBuffers;
+      const r = decodeMax(file);
+      peak = Math.max(peak, (process.memoryUsage().arrayBuffers - before) / r.bytes);
+    }, runs);
+    const theirs = timeCommand("grib_get", ["-p", "max", file], runs);
+    const baseline = timeCommand("grib_get", ["-p", "edition", file], runs);
+    const decodeOnly = Math.max(1, theirs - baseline);
+    line(
+      `| decode ${p} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${decodeOnly.toFixed(0)} | ${(ours / theirs).toFixed(2)} | ${(ours / decodeOnly).toFixed(2)} |`,
+    );
+    if (p === "grid_ccsds" || p === "grid_simple") {
+      process.stdout.write(
+        `  (${p}: array buffers retained after decode ≈ ${peak.toFixed(2)}× the decoded array)\n`,
+      );
+    }
+  }
+  // encode: decode the simple field, pack it again (ours) vs grib_set -r (ecCodes decodes and repacks)
+  const simpleFile = join(outDir, "t2m_0p1_grid_simple.grb2");
+  for (const packing of ["grid_simple", "grid_ccsds"] as const) {
+    const ours = timeOurs(() => {
+      const bytes = new Uint8Array(readFileSync(simpleFile));
+      const { template, s5, s7, count } = sections(bytes);
+      const values = unpackGrib2(template, s5, s7, count);
+      const out = encodeGrib2({
+        edition: 2,
+        centre: 98,
+        referenceTime: new Date("2026-11-24T00:00:00Z"),
+        step: { start: 0, end: 0, units: "h", type: "instant" },
+        parameter: { discipline: 0, parameterCategory: 0, parameterNumber: 0 },
+        level: { type: 103, value: 2 },
+        grid,
+        values,
+        packing:
+          packing === "grid_ccsds"
+            ? { type: "ccsds", bitsPerValue: 16 }
+            : { type: "simple", bitsPerValue: 16 },
+      });
+      writeFileSync(join(outDir, `ours_${packing}.grb2`), out);
+    }, runs);
+    const theirs = timeCommand(
+      "grib_set",
+      ["-r", "-s", `packingType=${packing}`, simpleFile, join(outDir, `eccodes_${packing}.grb2`)],
+      runs,
+    );
+    line(
+      `| encode ${packing} (decode simple + pack + write) | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | | ${(ours / theirs).toFixed(2)} | |`,
+    );
+  }
+  const size = (f: string) => readFileSync(join(outDir, f)).length;
+  process.stdout.write(
+    `\nCCSDS output size: ours ${size("ours_grid_ccsds.grb2")} bytes, ecCodes ${size("eccodes_grid_ccsds.grb2")} bytes\n`,
+  );
+  process.stdout.write(
+    `\ncommand: npm run bench grib-codec -- --runs ${runs}; ${new Date().toISOString()}\n`,
+  );
+}
