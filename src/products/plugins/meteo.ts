@@ -17,7 +17,10 @@ export function dewPointFromRH(t: number, rh: number): number {
 /** Saturation water vapour pressure (Pa) over water, or over ice below -5 °C (himan's Es_). */
 export function saturationVapourPressure(t: number): number {
   const c = t - kelvin;
-  const es = c > -5 ? 6.107 * 10 ** ((7.5 * c) / (237.0 + c)) : 6.107 * 10 ** ((9.5 * c) / (265.5 + c));
+  const es =
+    c > -5
+      ? 6.107 * Math.exp(((7.5 * c) / (237.0 + c)) * Math.LN10)
+      : 6.107 * Math.exp(((9.5 * c) / (265.5 + c)) * Math.LN10);
   return 100 * es;
 }
 

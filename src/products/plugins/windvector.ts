@@ -10,9 +10,13 @@ const FFG = paramInfo("FFG-MS")!;
 
 /** Direction the wind comes from, 0 <= dd < 360 before rounding, rounded to whole degrees (360 possible). */
 export function windDirection(u: number, v: number): number {
-  const dir = ((Math.atan2(u, v) * 180) / Math.PI + 180) % 360;
-  return Math.round((dir + 360) % 360);
+  // atan2 is within [-180, 180] degrees, so dir is within [0, 360]; himan's fmod makes 360 into 0.
+  let dir = Math.atan2(u, v) * degrees + 180;
+  if (dir >= 360) dir -= 360;
+  return Math.round(dir);
 }
+
+const degrees = 180 / Math.PI;
 
 export const windvector: Plugin = {
   name: "windvector",
