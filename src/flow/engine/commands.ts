@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { checkDefs } from "../def/index.ts";
-import type { Defs, Node, NodeRuntime, NodeState, Suite } from "../model/index.ts";
+import { beginRuntime } from "../logic/state.ts";
+import { type Defs, type Node, type NodeRuntime, type Suite, walkNode } from "../model/index.ts";
 import { FLOW_CHANGED_CHANNEL } from "./child-events.ts";
 import { FLOW_KILL_CHANNEL } from "./job.ts";
 import {
@@ -12,6 +13,7 @@ import {
   findSuiteRow,
   insertHistory,
   loadSnapshot,
+  runtimeExtra,
   type SuiteRow,
   type SuiteSnapshot,
   suiteNodes,
@@ -81,7 +83,7 @@ async function writeNodes(
         part.map((n) => JSON.stringify(n.runtime.labels ?? {})),
         part.map((n) => JSON.stringify(n.runtime.variables ?? {})),
         part.map((n) => n.runtime.repeatIndex ?? null),
-        part.map((n) => JSON.stringify(n.runtime.begunAt ? { begunAt: n.runtime.begunAt } : {})),
+        part.map((n) => JSON.stringify(runtimeExtra(n.runtime))),
       ],
     );
   }
@@ -215,27 +217,10 @@ async function assertNothingRunning(client: pg.PoolClient, suiteId: string, path
   }
 }
 
-/** The state a node takes at begin/requeue: its own or an ancestor's defstatus, else queued. */
-function startState(node: Node): { state: NodeState; suspended: boolean } {
-  const suspended = node.defstatus === "suspended";
-  for (let n: Node | undefined = node; n; n = n.parent) {
-    if (n.defstatus && n.defstatus !== "suspended") return { state: n.defstatus, suspended };
-  }
-  return { state: "queued", suspended };
-}
-
-function resetSubtree(root: Node, now: string): Array<{ node: Node; runtime: NodeRuntime }> {
-  const out: Array<{ node: Node; runtime: NodeRuntime }> = [];
-  const visit = (node: Node) => {
-    const start = startState(node);
-    const runtime = definedRuntime(node, start.state);
-    runtime.suspended = start.suspended;
-    runtime.begunAt = now;
-    out.push({ node, runtime });
-    if (node.kind !== "task") for (const child of node.children) visit(child);
-  };
-  visit(root);
-  return out;
+/** The runtime of a begun (or requeued) subtree, as the flow logic defines it (defstatus, initial values). */
+function resetSubtree(root: Node, now: Date): Array<{ node: Node; runtime: NodeRuntime }> {
+  const runtime = beginRuntime(root, now);
+  return [...walkNode(root)].map((node) => ({ node, runtime: runtime.nodes.get(node.path)! }));
 }
 
 /** `suite begin`: every node starts queued (or its defstatus); the scheduler takes it from there. */
@@ -244,8 +229,7 @@ export async function beginSuite(pool: Db, name: string, actor: string, force = 
     const row = await lockSuite(client, name);
     if (!force) await assertNothingRunning(client, row.id, `/${row.name}`, "begin");
     const { suite } = (await loadSnapshot(client, row)) as { suite: Suite };
-    const now = new Date().toISOString();
-    await writeNodes(client, row.id, resetSubtree(suite, now));
+    await writeNodes(client, row.id, resetSubtree(suite, new Date()));
     await client.query("update flow_suite set begun_at = now(), generation = generation + 1 where id = $1", [
       row.id,
     ]);
@@ -261,7 +245,7 @@ export async function requeueNode(pool: Db, path: string, actor: string, force =
   await inTransaction(pool, async (client) => {
     const { snapshot, node } = await lockNode(client, path);
     if (!force) await assertNothingRunning(client, snapshot.id, node.path, "requeue");
-    await writeNodes(client, snapshot.id, resetSubtree(node, new Date().toISOString()));
+    await writeNodes(client, snapshot.id, resetSubtree(node, new Date()));
     // A new generation: the job ids of the coming tries cannot collide with the earlier ones.
     await client.query("update flow_suite set generation = generation + 1 where id = $1", [snapshot.id]);
     await insertHistory(client, [

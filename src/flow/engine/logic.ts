@@ -1,6 +1,5 @@
-// The SchedulingLogic the engine, `show` and `why` use. One line to swap when src/flow/logic/ exports
-// its own (flowLogic).
-import { interimLogic } from "./interim-logic.ts";
+// The SchedulingLogic the engine, `show` and `why` use: the pure flow logic of src/flow/logic/.
+import { flowLogic } from "../logic/index.ts";
 import type { SchedulingLogic } from "./logic-port.ts";
 
-export const defaultLogic: SchedulingLogic = interimLogic;
+export const defaultLogic: SchedulingLogic = flowLogic;

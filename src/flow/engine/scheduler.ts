@@ -9,6 +9,7 @@ import pg from "pg";
 import { isQueueName, type QueueName, startBoss, taskJobId, transactionDb } from "../../queue/boss.ts";
 import { parseActionSpec } from "../../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../../worker/agent.ts";
+import { maxTries } from "../logic/schedule.ts";
 import { allVariables } from "../logic/variables.ts";
 import type { NodeRuntime, Task } from "../model/index.ts";
 import { FLOW_CHANGED_CHANNEL } from "./child-events.ts";
@@ -221,8 +222,7 @@ export async function startFlowEngine(
         !rt.suspended &&
         !(rt.flags ?? []).some((f) => f === "killed" || f === "forced")
       ) {
-        const tries =
-          Number(allVariables(node, snapshot.runtime, at, snapshot.defs)["ECF_TRIES"] ?? "2") || 1;
+        const tries = maxTries(snapshot.defs, node, snapshot.runtime, at);
         if ((rt.tryNo ?? 0) < tries) {
           add(
             node,
