@@ -163,29 +163,47 @@ export function decodeResiduals(
         }
         const first = o;
         const last = blockStart + J;
+        // a 32-bit window (left-aligned, `avail` valid bits) decodes several codes per reload
+        p = pos >>> 3;
+        s = pos & 7;
+        w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+        if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+        let avail = 32;
         for (; o < last; o++) {
-          p = pos >>> 3;
-          s = pos & 7;
-          w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-          if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-          if (w !== 0) {
-            const z = Math.clz32(w);
+          const z = Math.clz32(w);
+          if (z < avail) {
             mapped[o] = z;
             pos += z + 1;
+            avail -= z + 1;
+            w = avail > 0 ? w << (z + 1) : 0;
           } else {
             const fs = readFs(buf, pos, endBit);
             mapped[o] = fs;
             pos += fs + 1;
+            avail = 0;
           }
-        }
-        if (k > 0) {
-          const kShift = 32 - k;
-          for (let i = first; i < last; i++) {
+          if (avail < 16) {
             p = pos >>> 3;
             s = pos & 7;
             w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
             if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+            avail = 32;
+          }
+        }
+        if (k > 0) {
+          const kShift = 32 - k;
+          avail = 0;
+          for (let i = first; i < last; i++) {
+            if (avail < k) {
+              p = pos >>> 3;
+              s = pos & 7;
+              w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+              if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
+              avail = 32;
+            }
             mapped[i] = (mapped[i] << k) | (w >>> kShift);
+            w <<= k;
+            avail -= k;
             pos += k;
           }
         }
