@@ -1,6 +1,6 @@
 // Building and walking the node tree: constructors that set parent links and paths, lookup by
 // absolute path, depth-first walks.
-import type { Defs, Family, Node, NodeBase, NodeContainer, SourcePos, Suite, Task } from "./types.ts";
+import type { Defs, Family, Node, NodeContainer, SourcePos, Suite, Task } from "./types.ts";
 
 // Attribute lists start as one shared, frozen empty array (a large suite has hundreds of thousands
 // of nodes with mostly empty lists): add to them with `append`, which replaces the list.
@@ -12,11 +12,80 @@ export function append<T>(list: T[], item: T): T[] {
   return list.length === 0 ? [item] : [...list, item];
 }
 
-function base(name: string, path: string, pos?: SourcePos): Omit<NodeBase, "kind" | "parent"> {
-  // Optional attributes are declared up front so every node has the same shape.
+// Each constructor writes every field in one object literal, so that V8 keeps them all inside the
+// object (a spread would move most of them to a separate property array).
+export function createDefs(): Defs {
+  return { externs: [], variables: [], suites: [] };
+}
+
+export function createSuite(name: string, pos?: SourcePos): Suite {
   return {
+    kind: "suite",
+    parent: undefined,
     name,
-    path,
+    path: `/${name}`,
+    pos,
+    variables: none(),
+    trigger: undefined,
+    complete: undefined,
+    times: none(),
+    todays: none(),
+    dates: none(),
+    days: none(),
+    crons: none(),
+    repeat: undefined,
+    events: none(),
+    meters: none(),
+    labels: none(),
+    limits: none(),
+    inlimits: none(),
+    defstatus: undefined,
+    late: undefined,
+    autocancel: undefined,
+    zombies: none(),
+    clock: undefined,
+    endclock: undefined,
+    children: [],
+  };
+}
+
+export function createFamily(parent: NodeContainer, name: string, pos?: SourcePos): Family {
+  const family: Family = {
+    kind: "family",
+    parent,
+    name,
+    path: `${parent.path}/${name}`,
+    pos,
+    variables: none(),
+    trigger: undefined,
+    complete: undefined,
+    times: none(),
+    todays: none(),
+    dates: none(),
+    days: none(),
+    crons: none(),
+    repeat: undefined,
+    events: none(),
+    meters: none(),
+    labels: none(),
+    limits: none(),
+    inlimits: none(),
+    defstatus: undefined,
+    late: undefined,
+    autocancel: undefined,
+    zombies: none(),
+    children: [],
+  };
+  parent.children.push(family);
+  return family;
+}
+
+export function createTask(parent: NodeContainer, name: string, pos?: SourcePos): Task {
+  const task: Task = {
+    kind: "task",
+    parent,
+    name,
+    path: `${parent.path}/${name}`,
     pos,
     variables: none(),
     trigger: undefined,
@@ -37,29 +106,6 @@ function base(name: string, path: string, pos?: SourcePos): Omit<NodeBase, "kind
     autocancel: undefined,
     zombies: none(),
   };
-}
-
-export function createDefs(): Defs {
-  return { externs: [], variables: [], suites: [] };
-}
-
-export function createSuite(name: string, pos?: SourcePos): Suite {
-  return { kind: "suite", ...base(name, `/${name}`, pos), children: [] };
-}
-
-export function createFamily(parent: NodeContainer, name: string, pos?: SourcePos): Family {
-  const family: Family = {
-    kind: "family",
-    parent,
-    ...base(name, `${parent.path}/${name}`, pos),
-    children: [],
-  };
-  parent.children.push(family);
-  return family;
-}
-
-export function createTask(parent: NodeContainer, name: string, pos?: SourcePos): Task {
-  const task: Task = { kind: "task", parent, ...base(name, `${parent.path}/${name}`, pos) };
   parent.children.push(task);
   return task;
 }
