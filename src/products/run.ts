@@ -4,7 +4,7 @@
 import type { GridDefinition } from "../grib/types.ts";
 import type { Packing, ProductConfig } from "./config/model.ts";
 import { type Field, type FieldKey, type ForecastType, fieldKeyText, type LevelType } from "./fields.ts";
-import { chooseInputSets, forecastTypeFor, type JobTask, jobTasks } from "./jobs.ts";
+import { chooseInputSets, forecastTypeFor, type JobTask, jobTasks, missingInputs } from "./jobs.ts";
 import { fileName } from "./naming.ts";
 import type { ParamInfo } from "./params.ts";
 import type { InputField, OutputField } from "./plugins/types.ts";
@@ -16,6 +16,8 @@ import { toEarthRelative, vectorPairs } from "./wind.ts";
 export interface InputsProvider {
   /** The field, or undefined when it does not exist (yet). */
   get(key: FieldKey): Promise<Field | undefined>;
+  /** Whether the field exists, without reading it; when absent, get() answers. */
+  has?(key: FieldKey): boolean | Promise<boolean>;
 }
 
 /** One product field ready to encode. */
@@ -43,6 +45,8 @@ export interface OutputFile {
   bytes: Uint8Array;
   /** The fields in the file (one in "multiple" mode). */
   fields: FieldKey[];
+  /** Lineage: the input fields the file's products were computed from. */
+  inputs: FieldKey[];
 }
 
 export interface RunOptions {
@@ -106,15 +110,18 @@ export async function runJob(
   };
   // Which set each task can use: ask for every candidate field once.
   const present = new Set<string>();
-  for (const k of tasks.flatMap((t) => t.alternatives.flat())) if (await fetch(k)) present.add(keyId(k));
+  for (const k of tasks.flatMap((t) => t.alternatives.flat())) {
+    if (present.has(keyId(k))) continue;
+    if (await (inputs.has ? inputs.has(k) : fetch(k))) present.add(keyId(k));
+  }
   const chosen = chooseInputSets(tasks, (k) => present.has(keyId(k)));
 
-  const messages: Array<{ message: ProductMessage; key: FieldKey }> = [];
+  const messages: Array<{ message: ProductMessage; key: FieldKey; inputs: FieldKey[] }> = [];
   const skipped: JobResult["skipped"] = [];
   for (let t = 0; t < tasks.length; t++) {
     const task = tasks[t];
     if (chosen[t] < 0) {
-      const missing = (task.alternatives[0] ?? []).filter((k) => !present.has(keyId(k))).map(fieldKeyText);
+      const missing = missingInputs(task, (k) => present.has(keyId(k)));
       skipped.push({
         plugin: task.plugin.name,
         levelType: task.target.levelType,
@@ -124,9 +131,19 @@ export async function runJob(
       continue;
     }
     const set = task.alternatives[chosen[t]];
-    const fields = (await Promise.all(set.map(fetch))) as Field[];
+    const fields = await Promise.all(
+      set.map(async (k) => {
+        const f = await fetch(k);
+        if (!f) throw new Error(`${fieldKeyText(k)} was listed as present but could not be read`);
+        return f;
+      }),
+    );
     const grid = config.target?.grid ?? fields[0].grid;
-    const onGrid = bringOntoGrid(fields, grid, config.interpolation);
+    const onGrid = bringOntoGrid(
+      fields,
+      grid,
+      config.interpolation ?? task.plugin.instance.interpolation ?? null,
+    );
     const outputs = task.plugin.instance.compute({
       target: task.target,
       inputSet: chosen[t],
@@ -155,6 +172,7 @@ export async function runJob(
       if (forecastType.member !== undefined) key.member = forecastType.member;
       messages.push({
         key,
+        inputs: set,
         message: {
           edition,
           centre: centreFor(out.param, edition, fields[0].centre),
@@ -178,10 +196,15 @@ export async function runJob(
     if (messages.length > 0) {
       const parts = messages.map((m) => encode(m.message));
       const ext = messages[0].message.edition === 2 ? "grib2" : "grib";
-      files.push({ name: `${config.name}.${ext}`, bytes: concat(parts), fields: messages.map((m) => m.key) });
+      files.push({
+        name: `${config.name}.${ext}`,
+        bytes: concat(parts),
+        fields: messages.map((m) => m.key),
+        inputs: messages.flatMap((m) => m.inputs),
+      });
     }
   } else {
-    for (const { message, key } of messages) {
+    for (const { message, key, inputs: used } of messages) {
       const name = fileName(config.fileNameTemplate, {
         key,
         grid: message.grid,
@@ -190,7 +213,7 @@ export async function runJob(
         analysisTime: cycle,
         geometryName: config.target?.name ?? "source",
       });
-      files.push({ name, bytes: encode(message), fields: [key] });
+      files.push({ name, bytes: encode(message), fields: [key], inputs: used });
     }
   }
   return { files, skipped };

@@ -67,6 +67,10 @@ export class MessageIndex implements InputsProvider {
     );
   }
 
+  has(key: FieldKey): boolean {
+    return this.find(key) !== undefined;
+  }
+
   async get(key: FieldKey): Promise<Field | undefined> {
     const entry = this.find(key);
     if (!entry) return undefined;

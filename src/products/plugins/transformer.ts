@@ -6,7 +6,6 @@
 import { z } from "zod";
 import { type LevelType, levelTypes } from "../fields.ts";
 import { defineParam, type ParamInfo, paramInfo } from "../params.ts";
-import type { RegridMethod } from "../regrid.ts";
 import { inputAt, type Plugin, type PluginInstance, type Target } from "./types.ts";
 
 const numberLike = z.union(
@@ -38,10 +37,6 @@ export const transformerOptions = z.looseObject({
   interpolation: z.enum(["bilinear", "nearest"]).optional(),
 });
 
-export interface TransformerInstance extends PluginInstance {
-  interpolation: RegridMethod | undefined;
-}
-
 function targetParam(o: z.infer<typeof transformerOptions>): ParamInfo {
   const name = o.target_param ?? o.source_param;
   const known = paramInfo(name);
@@ -62,7 +57,7 @@ function targetParam(o: z.infer<typeof transformerOptions>): ParamInfo {
 
 export const transformer: Plugin = {
   name: "transformer",
-  configure(options): TransformerInstance {
+  configure(options): PluginInstance {
     const o = transformerOptions.parse(options);
     const output = { ...targetParam(o) };
     const sourceLevels =
@@ -77,7 +72,7 @@ export const transformer: Plugin = {
       level: sourceLevels?.[target.levelIndex] ?? sourceLevels?.[0] ?? target.level,
     });
     return {
-      interpolation: o.interpolation,
+      ...(o.interpolation ? { interpolation: o.interpolation } : {}),
       outputs: () => [output],
       inputs: (target) => [[source(target)]],
       compute(context) {

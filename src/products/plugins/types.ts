@@ -48,6 +48,8 @@ export interface OutputField {
 }
 
 export interface PluginInstance {
+  /** Regridding method for this plugin's inputs when the configuration names none (transformer's option). */
+  interpolation?: "bilinear" | "nearest";
   /** Output parameter names made at this target (none: nothing to do, e.g. sums at step 0). */
   outputs(target: Target): ParamInfo[];
   /** Input alternatives for this target, best first; empty when outputs(target) is empty. */
