@@ -77,6 +77,8 @@ export const fleetConfigSchema = z
       })
       .prefault({}),
     reconcileIntervalSeconds: z.number().positive().default(15),
+    /** How often the reconcile loop also compares what we own with what the provider bills. */
+    leakCheckIntervalSeconds: z.number().positive().default(600),
     /** A balance must cover this many days of the planned burst before a cycle starts (CloudSigma wants 5). */
     fundedDays: z.number().min(0).default(5),
     /** Used when the provider publishes no usable price. */

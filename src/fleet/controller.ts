@@ -8,6 +8,7 @@ import type { Alert, Alerter } from "../alerts/alerts.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
 import { leadTimeFor } from "./leadtime.ts";
+import { collectOrphans, leakCheck } from "./leaks.ts";
 import { checkFunds, nodePrice } from "./money.ts";
 import { type CycleWant, desiredState } from "./plan.ts";
 import { type FleetNode, type Provider, tagKeys } from "./provider.ts";
@@ -24,6 +25,8 @@ export interface ReconcileReport {
   failed: string[];
   refused: string[];
   errors: string[];
+  /** Set when this pass ran the leak check. */
+  leaks?: { orphans: number; leaks: number; collected: string[] };
 }
 
 export interface ControllerOptions {
@@ -45,6 +48,7 @@ export function cycleSlug(cycle: string): string {
 export class FleetController {
   readonly #o: ControllerOptions;
   readonly #env: string;
+  #lastLeakCheck = 0;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -158,6 +162,35 @@ export class FleetController {
       const missing = n - computeOf(cycle).length;
       if (missing > 0) await this.#grow(cycle, missing, nodes.length - doomed.length, report);
     }
+    if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000)
+      await this.checkLeaks(report);
+  }
+
+  /** Compares what we own with what the provider bills: collects orphans, alerts on what it cannot delete. */
+  async checkLeaks(report?: ReconcileReport): Promise<NonNullable<ReconcileReport["leaks"]>> {
+    const { provider, store, config } = this.#o;
+    this.#lastLeakCheck = Date.now();
+    const leaks = await leakCheck(provider, store, config);
+    const collected = leaks.orphans
+      ? await collectOrphans(provider, store, leaks)
+      : { destroyed: [], errors: [] };
+    for (const item of leaks.items.filter((i) => i.verdict === "leak")) {
+      await this.#alert({
+        key: `fleet:${this.#env}:leak:${item.resource.kind}:${item.resource.id}`,
+        severity: "critical",
+        title: `${provider.name} bills a leaked ${item.resource.kind}: ${item.resource.name}`,
+        text:
+          `${item.why}. The API cannot delete it: ask the provider's support to stop the charge, and cancel ` +
+          `its subscription's auto-renewal in the provider's console. (${item.resource.detail ?? ""})`,
+        details: { environment: this.#env, kind: item.resource.kind, id: item.resource.id },
+      });
+    }
+    const result = { orphans: leaks.orphans, leaks: leaks.leaks, collected: collected.destroyed };
+    if (report) {
+      report.leaks = result;
+      report.errors.push(...collected.errors);
+    }
+    return result;
   }
 
   /** Creates `count` compute nodes for a cycle, after checking the account can fund them. */

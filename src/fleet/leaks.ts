@@ -45,6 +45,7 @@ export async function leakCheck(
   const prefix = `cb-${environment}-`;
   const protectedIds = [config.cloudsigma.goldenServer, config.cloudsigma.dataServer].filter(Boolean);
   const items = billed.map((resource): LeakItem => {
+    if (resource.anomaly) return { resource, verdict: "leak", why: resource.anomaly };
     const ours = resource.tags[tagKeys.environment] === environment || resource.name.startsWith(prefix);
     if (!ours || protectedIds.includes(resource.id) || protectedIds.includes(resource.name)) {
       return { resource, verdict: "foreign", why: "not tagged with this environment" };

@@ -64,6 +64,8 @@ export interface BilledResource {
   /** Whether the API can delete it (VLAN and IP subscriptions cannot be deleted on CloudSigma). */
   deletable: boolean;
   detail?: string;
+  /** Something the provider bills that looks wrong whoever owns it (e.g. a VLAN billed for deleted servers). */
+  anomaly?: string;
 }
 
 export interface Capabilities {

@@ -176,8 +176,8 @@ describe("errors", () => {
 });
 
 /** A small stateful account built from the recorded objects: clone, job, PUT, start, stop, delete. */
-function statefulAccount() {
-  const golden = dumpJson("response_server_get_clone_source");
+function statefulAccount(goldenNics: Obj[] = []) {
+  const golden = { ...dumpJson("response_server_get_clone_source"), nics: goldenNics };
   const goldenDrive = "39e4c24b-980a-49ce-968c-1f32b124b23f";
   const store = new Map<string, Obj>([
     [String(golden["uuid"]), { ...golden, drives: [{ drive: { uuid: goldenDrive } }] }],
@@ -349,6 +349,28 @@ describe("a node's life", () => {
     });
     await provider.destroyNode(String(stopped["uuid"]));
     assert.equal(deleted, true);
+  });
+});
+
+describe("node security", () => {
+  test("nodes get the operators' keys, a NIC on the private VLAN and the firewall policy", async () => {
+    const account = statefulAccount([
+      { ip_v4_conf: { conf: "dhcp", ip: null }, model: "virtio", vlan: null },
+    ]);
+    const { provider } = await providerFor(account.route, {
+      pubkeys: ["b1c2d3e4-0000-4000-8000-00000000aaaa"],
+      privateVlan: "96537817-f4b6-496b-a861-e74192d3ccb0",
+      firewallPolicy: "f0e1d2c3-0000-4000-8000-00000000bbbb",
+    });
+    const [outcome] = await provider.createNodes({ count: 1, namePrefix: "cb-sec", tags: {}, userData: "" });
+    assert.ok(outcome?.ok);
+    const server = account.store.get(outcome.node.id)!;
+    assert.deepEqual(server["pubkeys"], ["b1c2d3e4-0000-4000-8000-00000000aaaa"]);
+    const nics = server["nics"] as Obj[];
+    assert.equal(nics.length, 2);
+    assert.equal(nics[0]!["firewall_policy"], "f0e1d2c3-0000-4000-8000-00000000bbbb");
+    assert.equal(nics[1]!["vlan"], "96537817-f4b6-496b-a861-e74192d3ccb0");
+    assert.equal(nics[1]!["firewall_policy"], undefined, "the private NIC is not filtered");
   });
 });
 

@@ -122,3 +122,59 @@ test("N=6 through 503 bursts, an outage and a restart ends with nothing left", a
   const report = await leakCheck(provider, store, config);
   assert.equal(report.orphans + report.leaks, 0);
 });
+
+test("nodes get a NIC on the private VLAN; the VLAN billing leak is found and alerted", async () => {
+  const leaky = await startCloudSigmaSimulator({
+    timeScale: 0.01,
+    launchGuests: false,
+    stateFile: null,
+    faults: "vlan-leak",
+  });
+  try {
+    const credentials = { username: leaky.credentials.username, password: leaky.credentials.password };
+    const probe = new CloudSigmaProvider({ apiUrl: leaky.url, credentials, config: config.cloudsigma });
+    const vlan = (await probe.billedResources()).find((r) => r.kind === "vlan")!;
+    const vlanConfig = fleetConfigSchema.parse({
+      ...config,
+      environment: "vlantest",
+      cloudsigma: {
+        ...config.cloudsigma,
+        privateVlan: vlan.id,
+        retry: { attempts: 3, baseMs: 10, maxMs: 50 },
+      },
+    });
+    const provider = new CloudSigmaProvider({
+      apiUrl: leaky.url,
+      credentials,
+      config: vlanConfig.cloudsigma,
+    });
+    const channel = new MemoryChannel();
+    const store = new FleetStore(db.pool);
+    const fleet = new FleetController({
+      provider,
+      store,
+      config: vlanConfig,
+      alerter: new Alerter(alertsConfigSchema.parse({}), [channel], db.pool),
+      workerServerUrl: "http://10.0.0.1:8080",
+    });
+    await store.planCycle("vlantest", "c1", new Date(Date.now() + 5_000), 2); // within any lead time
+    const up = await fleet.reconcile();
+    assert.equal(up.created.length, 2, JSON.stringify(up));
+    assert.equal(up.leaks?.leaks, 0);
+    for (const server of leaky.state.servers().filter((s) => s.name.startsWith("cb-vlantest-"))) {
+      assert.ok(
+        server.nics.some((n) => n.vlan === vlan.id),
+        "a NIC on the private VLAN",
+      );
+    }
+    await store.setCycleState("vlantest", "c1", "delivered");
+    await fleet.reconcile();
+    const leaks = await fleet.checkLeaks();
+    assert.equal(leaks.leaks, 1);
+    const alert = channel.alerts.find((a) => a.key.includes(":leak:vlan:"));
+    assert.ok(alert);
+    assert.match(alert.text, /billed for 2 deleted server/);
+  } finally {
+    await leaky.stop();
+  }
+});

@@ -262,6 +262,7 @@ export class CloudSigmaProvider implements Provider {
       ...vlans.flatMap((v) => v.tags ?? []),
       ...ips.flatMap((i) => i.tags ?? []),
     ]);
+    const serverIds = new Set(servers.map((s) => s.uuid));
     const autoRenew = new Map(subscriptions.map((s) => [s.id, s]));
     const subscriptionBills = (sub: { id: string | number } | null | undefined) => {
       const s = sub ? autoRenew.get(String(sub.id)) : undefined;
@@ -299,6 +300,7 @@ export class CloudSigmaProvider implements Provider {
           billing: subscriptionBills(v.subscription),
           deletable: false,
           detail: `${v.servers?.length ?? 0} servers attached`,
+          ...vlanAnomaly(v.servers ?? [], serverIds),
         }),
       ),
       ...ips.map(
@@ -606,6 +608,19 @@ export class CloudSigmaProvider implements Provider {
       addresses,
     };
   }
+}
+
+/**
+ * The thesis's billing fault: a VLAN still counting servers that were deleted, and billed for them
+ * after every run until the credit ran out.
+ */
+function vlanAnomaly(attached: Reference[], serverIds: ReadonlySet<string>): { anomaly?: string } {
+  const dead = attached.map(referenceId).filter((id) => !serverIds.has(id));
+  return dead.length
+    ? {
+        anomaly: `billed for ${dead.length} deleted server(s) (${dead.slice(0, 3).join(", ")}${dead.length > 3 ? ", …" : ""})`,
+      }
+    : {};
 }
 
 function driveIdsOf(server: Server): string[] {
