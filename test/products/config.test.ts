@@ -172,3 +172,13 @@ processqueue:
     assert.match(text, /\$\.areas\.scandinavia: the span/);
   });
 });
+
+describe("documented examples", () => {
+  it("every configuration under docs/examples is valid", () => {
+    const dir = join(import.meta.dirname, "../../docs/examples");
+    const files = readdirSync(dir).filter((f) => /\.(json|ya?ml)$/.test(f));
+    assert.ok(files.length >= 3);
+    for (const f of files)
+      assert.ok(parseProductConfig(readFileSync(join(dir, f), "utf8"), f).processqueue.length > 0, f);
+  });
+});
