@@ -189,7 +189,7 @@ export function generatedVariables(
     out.TASK = node.name;
     out.ECF_NAME = node.path;
     out.ECF_TRYNO = String(tryNo);
-    out.ECF_PASS = "FREE";
+    out.ECF_PASS = "";
     out.ECF_JOB = `${jobBase}.job${tryNo}`;
     out.ECF_JOBOUT = `${lookupUser(node, "ECF_OUT") ?? home}${node.path}.${tryNo}`;
     out.ECF_SCRIPT = `${lookupUser(node, "ECF_FILES") ?? home}${node.path}${lookupUser(node, "ECF_EXTN") ?? ".ecf"}`;
