@@ -177,7 +177,7 @@ describe("errors", () => {
 
 /** A small stateful account built from the recorded objects: clone, job, PUT, start, stop, delete. */
 function statefulAccount(goldenNics: Obj[] = []) {
-  const golden = { ...dumpJson("response_server_get_clone_source"), nics: goldenNics };
+  const golden: Obj = { ...dumpJson("response_server_get_clone_source"), nics: goldenNics };
   const goldenDrive = "39e4c24b-980a-49ce-968c-1f32b124b23f";
   const store = new Map<string, Obj>([
     [String(golden["uuid"]), { ...golden, drives: [{ drive: { uuid: goldenDrive } }] }],
@@ -231,6 +231,7 @@ function statefulAccount(goldenNics: Obj[] = []) {
         name: (r.body as Obj)["name"],
         jobs: [{ uuid: jobId, resource_uri: `/api/2.0/jobs/${jobId}/` }],
         drives: [{ drive: { uuid: driveId } }],
+        nics: structuredClone(golden["nics"]),
       };
       store.set(uuid, clone);
       return { status: 202, body: clone };
