@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseDefs } from "../../src/flow/def/parser.ts";
 import { advance } from "../../src/flow/logic/advance.ts";
+import { autocancelDue, lateReason } from "../../src/flow/logic/late.ts";
 import { readyTasks } from "../../src/flow/logic/schedule.ts";
 import { beginRuntime } from "../../src/flow/logic/state.ts";
 import {
@@ -174,5 +175,50 @@ describe("suite clocks", () => {
     const g = task("time 10:00", "2024-03-04T08:00", "  clock real +3600\n");
     assert.equal(free(g, "2024-03-04T09:30"), true, "09:30 real is 10:30 on the suite's clock");
     assert.equal(free(g, "2024-03-04T08:59"), false);
+  });
+});
+
+describe("late and autocancel", () => {
+  it("flags a node late when submitted too long, not active or not complete in time", () => {
+    const x = task("late -a 10:00 -c +01:00", "2024-03-04T08:00", "  late -s +00:15\n");
+    const setState = (state: "queued" | "submitted" | "active" | "complete", since: string): void => {
+      const rt = x.runtime.nodes.get("/s/t");
+      assert.ok(rt);
+      x.runtime.nodes.set("/s/t", { ...rt, state, stateSince: `${since}:00.000Z` });
+    };
+    setState("submitted", "2024-03-04T09:00");
+    assert.equal(lateReason(x.node, x.runtime, at("2024-03-04T09:10")), undefined);
+    assert.equal(
+      lateReason(x.node, x.runtime, at("2024-03-04T09:16")),
+      "submitted for more than 00:15",
+      "inherited from the suite",
+    );
+    setState("queued", "2024-03-04T08:00");
+    assert.equal(lateReason(x.node, x.runtime, at("2024-03-04T10:00")), "not active by 10:00");
+    setState("active", "2024-03-04T10:30");
+    assert.equal(lateReason(x.node, x.runtime, at("2024-03-04T11:30")), undefined);
+    assert.equal(lateReason(x.node, x.runtime, at("2024-03-04T11:31")), "active for more than 01:00");
+    setState("complete", "2024-03-04T11:40");
+    assert.equal(lateReason(x.node, x.runtime, at("2024-03-04T23:00")), undefined);
+  });
+
+  it("says when a complete node is due for autocancel", () => {
+    const check = (attr: string, completed: string, when: string): boolean => {
+      const x = task(attr, "2024-03-04T00:00");
+      const rt = x.runtime.nodes.get("/s/t");
+      assert.ok(rt);
+      x.runtime.nodes.set("/s/t", { ...rt, state: "complete", stateSince: `${completed}:00.000Z` });
+      return autocancelDue(x.node, x.runtime, at(when));
+    };
+    assert.equal(check("autocancel 2", "2024-03-04T12:00", "2024-03-06T11:59"), false);
+    assert.equal(check("autocancel 2", "2024-03-04T12:00", "2024-03-06T12:00"), true);
+    assert.equal(check("autocancel +01:30", "2024-03-04T12:00", "2024-03-04T13:29"), false);
+    assert.equal(check("autocancel +01:30", "2024-03-04T12:00", "2024-03-04T13:30"), true);
+    assert.equal(
+      check("autocancel 10:00", "2024-03-04T12:00", "2024-03-04T23:00"),
+      false,
+      "the next 10:00 is tomorrow",
+    );
+    assert.equal(check("autocancel 10:00", "2024-03-04T12:00", "2024-03-05T10:00"), true);
   });
 });

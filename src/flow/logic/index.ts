@@ -11,6 +11,7 @@ export * from "./advance.ts";
 export * from "./diagnostics.ts";
 export * from "./evaluate.ts";
 export * from "./expr-parser.ts";
+export * from "./late.ts";
 export * from "./limits.ts";
 export * from "./paths.ts";
 export * from "./schedule.ts";
