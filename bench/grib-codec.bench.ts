@@ -2,8 +2,8 @@
 // packing vs ecCodes (`grib_get -p max`), and encode it with simple and CCSDS packing vs `grib_set -r`.
 // The fields are made once with CDO and grib_set (as make-grib-testdata.sh --big does) and cached under
 // bench/out/grib-codec/. Ours: in-process (read file, find sections, unpack, take the max), median of N
-// runs after one warm-up. ecCodes: wall time of the command, median of N runs; "decode only" subtracts
-// the same command's time for a key that needs no decoding (`grib_get -p edition`).
+// runs after one warm-up. ecCodes: the command run N times, per-run wall and CPU time; "decode only"
+// subtracts the CPU time of the same command for a key that needs no decoding (`grib_get -p edition`).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -83,26 +83,41 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function timeCommand(cmd: string, args: string[], runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(cmd, args, { cwd: outDir, stdio: ["ignore", "ignore", "ignore"] });
-    times.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
-  }
-  return median(times);
+interface Timing {
+  /** wall-clock milliseconds per run */
+  wall: number;
+  /** CPU (user + system) milliseconds per run: steadier than wall time on a shared machine */
+  cpu: number;
 }
 
-function timeOurs(fn: () => void, runs: number): number {
+/** Run a command `runs` times in one shell loop under /usr/bin/time: per-run wall and CPU time. */
+function timeCommand(cmd: string, args: string[], runs: number): Timing {
+  const quoted = [cmd, ...args].map((a) => `'${a}'`).join(" ");
+  const t0 = performance.now();
+  const r = spawnSync(
+    "/usr/bin/time",
+    ["-f", "%U %S", "bash", "-c", `for i in $(seq ${runs}); do ${quoted} >/dev/null || exit 1; done`],
+    { cwd: outDir, encoding: "utf8" },
+  );
+  const wall = (performance.now() - t0) / runs;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+  const [user, sys] = r.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
+  return { wall, cpu: ((user + sys) * 1000) / runs };
+}
+
+function timeOurs(fn: () => void, runs: number): Timing {
   fn();
-  const times: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    times.push(performance.now() - t0);
+    walls.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
-  return median(times);
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
 function decodeMax(file: string): { max: number; bytes: number } {
@@ -135,36 +150,33 @@ export async function run(args: string[]): Promise<void> {
   const runsArg = args.indexOf("--runs");
   const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 5;
   makeData();
-  const rows: string[] = [];
-  const line = (s: string) => {
-    process.stdout.write(`${s}\n`);
-    rows.push(s);
-  };
+  const line = (s: string) => process.stdout.write(`${s}\n`);
   line(
-    `| operation | ours ms | ecCodes ms (command) | ecCodes decode-only ms | ratio | ratio vs decode-only |`,
+    "| operation | ours wall ms | ours CPU ms | ecCodes wall ms | ecCodes CPU ms | ecCodes decode-only CPU ms | ratio wall | ratio CPU | ratio CPU vs decode-only |",
   );
-  line(`| --- | ---: | ---: | ---: | ---: | ---: |`);
+  line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  const fmt = (x: number) => x.toFixed(0);
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const notes: string[] = [];
   for (const p of PACKINGS) {
     const file = join(outDir, `t2m_0p1_${p}.grb2`);
-    let peak = 0;
+    let retained = 0;
     const ours = timeOurs(() => {
       const before = process.memoryUsage().arrayBuffers;
       const r = decodeMax(file);
-      peak = Math.max(peak, (process.memoryUsage().arrayBuffers - before) / r.bytes);
+      retained = Math.max(retained, (process.memoryUsage().arrayBuffers - before) / r.bytes);
     }, runs);
     const theirs = timeCommand("grib_get", ["-p", "max", file], runs);
     const baseline = timeCommand("grib_get", ["-p", "edition", file], runs);
-    const decodeOnly = Math.max(1, theirs - baseline);
+    const decodeOnly = Math.max(1, theirs.cpu - baseline.cpu);
     line(
-      `| decode ${p} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${decodeOnly.toFixed(0)} | ${(ours / theirs).toFixed(2)} | ${(ours / decodeOnly).toFixed(2)} |`,
+      `| decode ${p} | ${fmt(ours.wall)} | ${fmt(ours.cpu)} | ${fmt(theirs.wall)} | ${fmt(theirs.cpu)} | ${fmt(decodeOnly)} | ${ratio(ours.wall, theirs.wall)} | ${ratio(ours.cpu, theirs.cpu)} | ${ratio(ours.cpu, decodeOnly)} |`,
     );
-    if (p === "grid_ccsds" || p === "grid_simple") {
-      process.stdout.write(
-        `  (${p}: array buffers retained after decode ≈ ${peak.toFixed(2)}× the decoded array)\n`,
-      );
-    }
+    notes.push(
+      `${p}: array buffers held after decoding, file bytes included: ${retained.toFixed(2)}x the values`,
+    );
   }
-  // encode: decode the simple field, pack it again (ours) vs grib_set -r (ecCodes decodes and repacks)
+  // encode: read the simple field, pack it again (ours) vs grib_set -r (ecCodes decodes and repacks)
   const simpleFile = join(outDir, "t2m_0p1_grid_simple.grb2");
   for (const packing of ["grid_simple", "grid_ccsds"] as const) {
     const ours = timeOurs(() => {
@@ -193,14 +205,14 @@ export async function run(args: string[]): Promise<void> {
       runs,
     );
     line(
-      `| encode ${packing} (decode simple + pack + write) | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | | ${(ours / theirs).toFixed(2)} | |`,
+      `| encode ${packing} (read simple, repack, write) | ${fmt(ours.wall)} | ${fmt(ours.cpu)} | ${fmt(theirs.wall)} | ${fmt(theirs.cpu)} | | ${ratio(ours.wall, theirs.wall)} | ${ratio(ours.cpu, theirs.cpu)} | |`,
     );
   }
   const size = (f: string) => readFileSync(join(outDir, f)).length;
-  process.stdout.write(
-    `\nCCSDS output size: ours ${size("ours_grid_ccsds.grb2")} bytes, ecCodes ${size("eccodes_grid_ccsds.grb2")} bytes\n`,
+  line("");
+  for (const n of notes) line(`- ${n}`);
+  line(
+    `- CCSDS output: ours ${size("ours_grid_ccsds.grb2")} bytes, ecCodes ${size("eccodes_grid_ccsds.grb2")} bytes`,
   );
-  process.stdout.write(
-    `\ncommand: npm run bench grib-codec -- --runs ${runs}; ${new Date().toISOString()}\n`,
-  );
+  line(`- command: npm run bench grib-codec -- --runs ${runs} (${new Date().toISOString()})`);
 }
