@@ -76,8 +76,15 @@ function lonAxis(
     const fromSpan = span / (ni - 1);
     if (Math.abs(fromSpan - di) < 1e-3 * Math.max(1, di)) step = fromSpan;
   }
+  // As ecCodes: a first longitude east of the last one means the grid starts west of the meridian.
+  const first = !iNegative && lon1 > lon2 ? lon1 - 360 : lon1;
   const lons = new Float64Array(ni);
-  for (let i = 0; i < ni; i++) lons[i] = lon1 + (iNegative ? -i : i) * step;
+  // Accumulated like ecCodes' iterator, so that printed coordinates agree to the last digit.
+  let lon = first;
+  for (let i = 0; i < ni; i++) {
+    lons[i] = lon;
+    lon += iNegative ? -step : step;
+  }
   return lons;
 }
 
@@ -94,7 +101,11 @@ function latAxis(
     if (Math.abs(fromSpan - dj) < 1e-3 * Math.max(1, dj)) step = fromSpan;
   }
   const lats = new Float64Array(nj);
-  for (let j = 0; j < nj; j++) lats[j] = lat1 + (jPositive ? j : -j) * step;
+  let lat = lat1;
+  for (let j = 0; j < nj; j++) {
+    lats[j] = lat;
+    lat += jPositive ? step : -step;
+  }
   return lats;
 }
 
@@ -122,7 +133,16 @@ export function unrotate(
   let z = -sinT * xd + cosT * zd;
   if (z > 1) z = 1;
   if (z < -1) z = -1;
-  return [Math.asin(z) * DEG, Math.atan2(y, x) * DEG];
+  return [micro(Math.asin(z) * DEG), micro(Math.atan2(y, x) * DEG)];
+}
+
+/**
+ * ecCodes rounds unrotated coordinates to 1e-6 degree through a single-precision roundf; doing the same
+ * keeps printed coordinates identical to grib_get_data's (the loss is under 1e-5 degree).
+ */
+function micro(v: number): number {
+  const f = Math.fround(v * 1e6);
+  return (f < 0 ? -Math.round(-f) : Math.round(f)) / 1e6;
 }
 
 function regularGeometry(

@@ -273,8 +273,7 @@ function grib2Earth(b: Uint8Array): { shapeOfTheEarth: number; earth: EarthShape
 /** GRIB2 pl list after the template (octets 11-12 say how it is coded). */
 function grib2Pl(b: Uint8Array, templateLength: number, nj: number): number[] | undefined {
   const octets = b[at(11)];
-  const interpretation = b[at(12)];
-  if (octets === 0 || interpretation === 0) return undefined;
+  if (octets === 0) return undefined; // ecCodes ignores the interpretation octet
   const start = templateLength;
   if (start + octets * nj > b.length) return undefined;
   const pl: number[] = new Array(nj);

@@ -275,7 +275,10 @@ export function gridKeys(grid: GridDefinition): Partial<GribMetadata> {
     keys.Ni = grid.Nx;
     keys.Nj = grid.Ny;
   }
-  if (grid.gridType === "reduced_gg" || grid.gridType === "reduced_ll") keys.Ni = null;
+  if (grid.gridType === "reduced_gg" || grid.gridType === "reduced_ll") {
+    keys.Ni = null;
+    keys.iDirectionIncrementInDegrees = null;
+  }
   return keys;
 }
 
@@ -662,10 +665,8 @@ export function grib2Metadata(
   let binaryScaleFactor = 0;
   let decimalScaleFactor = 0;
   let bitsPerValue = 0;
-  if (template5 === 4) {
-    const precision = b5[11];
-    bitsPerValue = precision === 1 ? 32 : precision === 2 ? 64 : precision === 3 ? 128 : 0;
-  } else if (b5.length >= 20) {
+  // IEEE packing (5.4): ecCodes reports bitsPerValue 0 and no scaling.
+  if (template5 !== 4 && b5.length >= 20) {
     referenceValue = readIeeeFloat32(b5, 11);
     binaryScaleFactor = s(b5, 15, 2);
     decimalScaleFactor = s(b5, 17, 2);

@@ -81,17 +81,31 @@ function parseKeys(option: string | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
+// JavaScript's toFixed/toExponential round exact ties away from zero; C's printf rounds them to even.
+// Where the exact expansion (toFixed/toExponential with 60 digits) shows a tie after an even digit, the
+// value is truncated instead.
+
 /** "%.10e" as C prints it. */
 function formatValue(v: number): string {
-  const s = v.toExponential(10);
+  let s = v.toExponential(10);
+  const exact = v.toExponential(60);
+  const digits = exact.replace("-", "").replace(".", "").split("e")[0];
+  if (/^50*$/.test(digits.slice(11)) && Number(digits[10]) % 2 === 0) {
+    s = `${exact.slice(0, exact.indexOf(".") + 11)}${exact.slice(exact.indexOf("e"))}`;
+  }
   const e = s.indexOf("e");
   const exp = s.slice(e + 2);
   return `${s.slice(0, e)}e${s[e + 1]}${exp.length < 2 ? `0${exp}` : exp}`;
 }
 
+/** "%9.3f" as C prints it (ties to even, negative zero kept). */
 function pad9(x: number): string {
   let s = x.toFixed(3);
-  if (s === "-0.000") s = "-0.000";
+  const exact = x.toFixed(60);
+  const dot = exact.indexOf(".");
+  const rest = exact.slice(dot + 4);
+  if (/^50*$/.test(rest) && Number(exact[dot + 3]) % 2 === 0) s = exact.slice(0, dot + 4);
+  if (s[0] !== "-" && (x < 0 || Object.is(x, -0)) && /^0\.0+$/.test(s)) s = `-${s}`;
   return s.padStart(9);
 }
 
@@ -172,7 +186,7 @@ async function getData(file: string, options: { message?: string; missing?: stri
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (Number.isNaN(v) && options.skipMissing) continue;
-      chunk += `${pad9(latitudes[i])} ${pad9(longitudes[i])} ${Number.isNaN(v) ? missing : formatValue(v)}\n`;
+      chunk += `${pad9(latitudes[i])}${pad9(longitudes[i])} ${Number.isNaN(v) ? missing : formatValue(v)}\n`;
       if (chunk.length > 65536) {
         await out.write(chunk);
         chunk = "";

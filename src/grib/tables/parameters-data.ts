@@ -439,6 +439,7 @@ export const GRIB1_ECMF: ParamRow[] = [
     "kg m**-2 s**-1",
     "table2Version=254;indicatorOfParameter=48",
   ],
+  [151159, "sst", "Specified sea surface temperature", "deg C", "table2Version=151;indicatorOfParameter=159"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=228;indicatorOfParameter=164"],
   [228228, "tp", "Total Precipitation", "kg m**-2", "table2Version=228;indicatorOfParameter=228"],
   [228246, "100u", "100 metre U wind component", "m s**-1", "table2Version=228;indicatorOfParameter=246"],
@@ -1636,6 +1637,13 @@ export const GRIB2_ECMF: ParamRow[] = [
     "Total precipitation",
     "m",
     "localTablesVersion=1;discipline=0;parameterCategory=1;parameterNumber=193;typeOfFirstFixedSurface=1;typeOfSecondFixedSurface=255;typeOfStatisticalProcessing=1",
+  ],
+  [
+    151159,
+    "sst",
+    "Specified sea surface temperature",
+    "deg C",
+    "discipline=192;parameterCategory=151;parameterNumber=159",
   ],
 ];
 
