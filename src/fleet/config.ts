@@ -16,6 +16,8 @@ const cloudsigma = z
     apiUrl: z.url().optional(),
     /** The golden server (uuid or name) cloned per compute node. */
     goldenServer: z.string().min(1).optional(),
+    /** Previous golden images kept as rolling backups (`fleet golden update`). */
+    goldenKeep: z.number().int().min(0).max(50).default(3),
     /** The data server (uuid or name): started before a cycle, stopped after delivery; never destroyed. */
     dataServer: z.string().min(1).optional(),
     /** Clones and starts in flight at once (the thesis saw provisioning slow down past 4). */

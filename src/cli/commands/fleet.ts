@@ -1,6 +1,8 @@
 // `cloudburst fleet ls|up|down|reconcile|costs|inventory`: the compute nodes on the configured provider.
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../../config/load.ts";
+import { goldenImages, rollbackGolden, rotateGolden } from "../../fleet/cloudsigma/golden.ts";
+import { CloudSigmaProvider } from "../../fleet/cloudsigma/provider.ts";
 import type { ReconcileReport } from "../../fleet/controller.ts";
 import { ProviderError } from "../../fleet/errors.ts";
 import { buildInventory, hostInventory } from "../../fleet/inventory.ts";
@@ -96,6 +98,7 @@ export function registerFleetCommands(program: Command): void {
     else printTable(["ID", "NAME", "STATE", "TAGS", "PROVIDER"], nodes.map(nodeRow));
   });
   registerFleetOperations(fleet);
+  registerGoldenCommands(fleet);
 }
 
 /** The default cycle of `fleet up` without --cycle: an ad-hoc burst. */
@@ -293,5 +296,74 @@ export function registerFleetOperations(fleet: Command): void {
     const ours = all.filter((n) => n.tags[tagKeys.environment] === fleetSection.environment);
     const inventory = buildInventory(ours, fleetSection, dataServer);
     printJson(options.list ? inventory : hostInventory(inventory, options.host!));
+  });
+}
+
+function goldenProvider(
+  config: Config,
+  options: ProviderOptions,
+): { provider: CloudSigmaProvider; base: string } {
+  const provider = openProvider(config, options);
+  if (!(provider instanceof CloudSigmaProvider)) {
+    throw new UserError(
+      "golden images are managed on CloudSigma only",
+      "pass --provider cloudsigma or set fleet.provider",
+    );
+  }
+  const base = fleetConfig(config).cloudsigma.goldenServer;
+  if (!base) throw new UserError("no golden image name", "set fleet.cloudsigma.goldenServer (a server name)");
+  return { provider, base };
+}
+
+export function registerGoldenCommands(fleet: Command): void {
+  const golden = fleet
+    .command("golden")
+    .description("golden images by name: list, update (keeping K backups), roll back");
+  withProviderOptions(
+    golden.command("ls").description("the golden image and its backups").option("--json", "print JSON"),
+  ).action(async (options: ProviderOptions & { json?: boolean }, command: Command) => {
+    const { provider, base } = goldenProvider(commandConfig(command), options);
+    const images = await goldenImages(provider, base).catch(providerFailure);
+    if (options.json) printJson(images);
+    else
+      printTable(
+        ["ROLE", "ID", "NAME", "STATE"],
+        [
+          ...(images.current
+            ? [["golden", images.current.id, images.current.name, images.current.state]]
+            : []),
+          ...images.backups.map((b) => ["backup", b.id, b.name, b.state]),
+        ],
+      );
+  });
+  withProviderOptions(
+    golden
+      .command("update <server>")
+      .description("make SERVER (uuid or name, stopped) the golden image; the previous one becomes a backup")
+      .option("--keep <k>", "backups to keep (default: fleet.cloudsigma.goldenKeep)", parseCount),
+  ).action(async (server: string, options: ProviderOptions & { keep?: number }, command: Command) => {
+    const config = commandConfig(command);
+    const { provider, base } = goldenProvider(config, options);
+    const keep = options.keep ?? fleetConfig(config).cloudsigma.goldenKeep;
+    const result = await rotateGolden(provider, base, server, keep).catch((error: unknown) => {
+      if (error instanceof ProviderError) providerFailure(error);
+      throw new UserError((error as Error).message);
+    });
+    process.stdout.write(
+      `golden: ${result.golden.id}${result.backup ? `; previous kept as ${result.backup.name}` : ""}` +
+        `${result.destroyed.length ? `; destroyed ${result.destroyed.join(", ")}` : ""}\n`,
+    );
+  });
+  withProviderOptions(
+    golden.command("rollback <backup>").description("put a backup (name or uuid) back as the golden image"),
+  ).action(async (backup: string, options: ProviderOptions, command: Command) => {
+    const { provider, base } = goldenProvider(commandConfig(command), options);
+    const result = await rollbackGolden(provider, base, backup).catch((error: unknown) => {
+      if (error instanceof ProviderError) providerFailure(error);
+      throw new UserError((error as Error).message);
+    });
+    process.stdout.write(
+      `golden: ${result.golden.id}${result.backup ? `; replaced one kept as ${result.backup.name}` : ""}\n`,
+    );
   });
 }

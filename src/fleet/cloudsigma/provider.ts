@@ -347,6 +347,23 @@ export class CloudSigmaProvider implements Provider {
     });
   }
 
+  /** Renames a server (a PUT of its definition with the new name); used for golden image rotation. */
+  async renameServer(id: string, name: string): Promise<FleetNode> {
+    const server = await this.#requireServer(id);
+    const definition: Record<string, unknown> = {
+      name,
+      cpu: server.cpu,
+      mem: server.mem,
+      vnc_password: server["vnc_password"],
+      drives: server.drives ?? [],
+      nics: server["nics"] ?? [],
+      meta: server.meta ?? {},
+      tags: (server.tags ?? []).map(referenceId),
+    };
+    const { body } = await this.client.request("PUT", `servers/${id}/`, serverSchema, { body: definition });
+    return this.#toNode(body ?? (await this.#requireServer(id)));
+  }
+
   // ---- internals -----------------------------------------------------------------------------
 
   async #getServer(id: string): Promise<Server | null> {
