@@ -4,7 +4,7 @@
 import type { GridDefinition } from "../grib/types.ts";
 import type { Packing, ProductConfig } from "./config/model.ts";
 import { type Field, type FieldKey, type ForecastType, fieldKeyText, type LevelType } from "./fields.ts";
-import { chooseInputSets, forecastTypeFor, type JobTask, jobTasks, missingInputs } from "./jobs.ts";
+import { chooseInputSets, forecastTypeFor, jobTasks, missingInputs } from "./jobs.ts";
 import { fileName } from "./naming.ts";
 import type { ParamInfo } from "./params.ts";
 import type { InputField, OutputField } from "./plugins/types.ts";
@@ -271,5 +271,3 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
-
-export type { JobTask };

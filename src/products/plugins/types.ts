@@ -74,23 +74,3 @@ export function inputAt(target: Target, param: string, step = target.step): Fiel
   if (target.forecastType.member !== undefined) key.member = target.forecastType.member;
   return key;
 }
-
-/** Element-wise map over equally long arrays; NaN in any input gives NaN. */
-export function mapValues(
-  inputs: Float64Array[],
-  f: (...values: number[]) => number,
-  length = inputs[0].length,
-): Float64Array {
-  const out = new Float64Array(length);
-  const args = new Array<number>(inputs.length);
-  for (let i = 0; i < length; i++) {
-    let missing = false;
-    for (let a = 0; a < inputs.length; a++) {
-      const v = inputs[a][i];
-      if (Number.isNaN(v)) missing = true;
-      args[a] = v;
-    }
-    out[i] = missing ? Number.NaN : f(...args);
-  }
-  return out;
-}
