@@ -279,12 +279,10 @@ function postprocess(
       for (let i = start + 1; i < end; i++) {
         const d = mapped[i];
         const mask = x >= med ? xmax : 0;
-        const theta = mask ^ x;
-        if ((d + 1) >>> 1 <= theta) {
-          x = d & 1 ? x - ((d + 1) >>> 1) : x + (d >>> 1);
-        } else {
-          x = mask ^ d;
-        }
+        // |delta| <= theta: x +/- ceil(d/2) (odd d is negative, as libaec's (d >> 1) ^ ~((d & 1) - 1));
+        // otherwise the value lies beyond the nearer bound
+        if ((d + 1) >>> 1 <= (mask ^ x)) x += (d >>> 1) ^ -(d & 1);
+        else x = mask ^ d;
         out[i] = ref + scale * x;
       }
     }
