@@ -109,3 +109,27 @@ describe("cloudburst process errors", () => {
     assert.equal(result.code, 2);
   });
 });
+
+describe("cloudburst process on the IASI case (himan's result is not in the data)", () => {
+  it("writes relative humidity on the polar stereographic grid into one file named after the configuration", async () => {
+    const out = tempDir("cb-process-");
+    const result = await runCli(
+      ["process", "-f", "iasi.json", "-t", "grib2", "--output", out, "source.grib"],
+      {
+        cwd: join(himanDev, "iasi"),
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const file = join(out, "iasi.json.grib2");
+    const keys = gribKeys(file, ["shortName", "typeOfLevel", "level", "gridType", "typeOfProcessedData"]);
+    assert.deepEqual(keys, {
+      shortName: "r",
+      typeOfLevel: "hybrid",
+      level: "137",
+      gridType: "polar_stereographic",
+      typeOfProcessedData: "an",
+    });
+    const values = gribValues(file);
+    assert.ok(values.every((v) => v >= 0 && v <= 100.001));
+  });
+});
