@@ -130,6 +130,9 @@ describe("cloudburst process on the IASI case (himan's result is not in the data
       typeOfProcessedData: "an",
     });
     const values = gribValues(file);
-    assert.ok(values.every((v) => v >= 0 && v <= 100.001));
+    const present = values.filter((v) => !Number.isNaN(v));
+    // A satellite swath: points outside it are missing in the inputs and so in the product.
+    assert.ok(present.length > 10_000, `${present.length} of ${values.length} present`);
+    assert.ok(present.every((v) => v >= 0 && v <= 100.001));
   });
 });
