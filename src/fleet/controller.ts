@@ -138,7 +138,11 @@ export class FleetController {
       if (!cycle || !wanted.has(cycle)) doomed.push(node);
     }
     for (const [cycle, n] of wanted) {
-      const have = computeOf(cycle);
+      // A stopped compute node is no creation in flight (passes do not overlap): a start that failed,
+      // or a local worker that exited. It goes, and is replaced below.
+      const stopped = computeOf(cycle).filter((node) => node.state === "stopped");
+      doomed.push(...stopped);
+      const have = computeOf(cycle).filter((node) => node.state !== "stopped");
       if (have.length > n) {
         // Keep the running ones; let the newest and the not-yet-running go first.
         const order = [...have].sort((a, b) => Number(a.state === "running") - Number(b.state === "running"));
@@ -158,8 +162,9 @@ export class FleetController {
       }
     }
 
+    const gone = new Set(doomed.map((d) => d.id));
     for (const [cycle, n] of wanted) {
-      const missing = n - computeOf(cycle).length;
+      const missing = n - computeOf(cycle).filter((node) => !gone.has(node.id)).length;
       if (missing > 0) await this.#grow(cycle, missing, nodes.length - doomed.length, report);
     }
     if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000)
@@ -253,6 +258,19 @@ export class FleetController {
         report.failed.push(outcome.error.message);
         await this.#alertFailure(outcome.error, `create a node for ${cycle}`);
       }
+    }
+    // No funds (402): trying again each pass would only clone more servers that cannot start.
+    const unfunded = outcomes.find(
+      (o) => !o.ok && o.error instanceof ProviderError && o.error.status === 402,
+    );
+    if (unfunded && !unfunded.ok) {
+      await store.setCycleState(
+        this.#env,
+        cycle,
+        "refused",
+        `the provider refused a start: ${unfunded.error.message}`,
+      );
+      report.refused.push(cycle);
     }
     this.#o.log?.("fleet grew", { cycle, created: report.created.length, failed: report.failed.length });
   }

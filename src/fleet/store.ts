@@ -158,11 +158,14 @@ export class FleetStore {
   }
 
   async nodeFailed(id: number, error: string): Promise<void> {
+    // Without a provider id nothing was created (nothing bills); with one, the reconcile loop removes it.
     await this.pool.query(
-      "update fleet_node set state = 'failed', error = $2, gone_at = coalesce(gone_at, now()) where id = $1 and provider_id is null",
+      `update fleet_node set error = $2,
+         state = case when provider_id is null then 'failed' else state end,
+         gone_at = case when provider_id is null then coalesce(gone_at, now()) else gone_at end
+       where id = $1`,
       [id, error.slice(0, 2000)],
     );
-    await this.pool.query("update fleet_node set error = $2 where id = $1", [id, error.slice(0, 2000)]);
   }
 
   /** Marks the node gone (the provider confirmed it no longer exists). */

@@ -178,3 +178,45 @@ test("nodes get a NIC on the private VLAN; the VLAN billing leak is found and al
     await leaky.stop();
   }
 });
+
+test("a 402 on start refuses the cycle, alerts once, and the clones that cannot start are removed", async () => {
+  const poor = await startCloudSigmaSimulator({
+    timeScale: 0.01,
+    launchGuests: false,
+    stateFile: null,
+    balance: 1,
+  });
+  try {
+    // fundedDays 0 skips our own funds check, so the provider's 402 is what stops the start.
+    const poorConfig = fleetConfigSchema.parse({ ...config, environment: "poor", fundedDays: 0 });
+    const provider = new CloudSigmaProvider({
+      apiUrl: poor.url,
+      credentials: { token: poor.credentials.token },
+      config: poorConfig.cloudsigma,
+    });
+    const channel = new MemoryChannel();
+    const store = new FleetStore(db.pool);
+    const fleet = new FleetController({
+      provider,
+      store,
+      config: poorConfig,
+      alerter: new Alerter(alertsConfigSchema.parse({}), [channel], db.pool),
+      workerServerUrl: "http://10.0.0.1:8080",
+    });
+    await store.planCycle("poor", "c1", new Date(Date.now() + 5_000), 2);
+    const first = await fleet.reconcile();
+    assert.deepEqual(first.refused, ["c1"]);
+    assert.equal(first.failed.length, 2);
+    assert.equal((await store.cycle("poor", "c1"))?.state, "refused");
+    const alerts = channel.alerts.filter((a) => a.httpCode === 402);
+    assert.equal(alerts.length, 1, "one alert for the same problem");
+    assert.match(alerts[0]!.meaning ?? "", /not enough funds/);
+    await fleet.reconcile();
+    assert.deepEqual(
+      (await provider.listNodes()).map((n) => n.name),
+      ["cloudburst-golden"],
+    );
+  } finally {
+    await poor.stop();
+  }
+});
