@@ -40,6 +40,8 @@ export function generateSuite(tasks: number): string {
 
 interface OurLoad {
   ms: number;
+  /** CPU time (user + system, all threads) of the load. */
+  cpuMs: number;
   rssKiB: number;
   /** RSS after V8 has also given back its young generation (a "last resort" collection). */
   settledRssKiB: number;
@@ -59,13 +61,16 @@ async function child(file: string): Promise<void> {
   gc?.();
   const baseRssKiB = rssNow();
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const defs = checkDefs(readFileSync(file, "utf8"), file);
+  const cpu = process.cpuUsage(cpu0);
   const ms = performance.now() - start;
   gc?.();
   const rssKiB = rssNow();
   gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
   const result: OurLoad = {
     ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     rssKiB,
     settledRssKiB: rssNow(),
     baseRssKiB,
@@ -109,16 +114,24 @@ export async function run(args: string[]): Promise<void> {
       if (r.status !== 0) throw new Error(`cloudburst suite check failed: ${r.stderr}`);
     }
     // ecFlow: a fresh server per run; time of `ecflow_client --load`, the server's RSS before and after.
-    const ecf: { ms: number; rssKiB: number; baseRssKiB: number }[] = [];
+    const ecf: { ms: number; cpuMs: number; rssKiB: number; baseRssKiB: number }[] = [];
     for (let i = 0; i < 3; i++) {
       const server = await startEcflowServer();
       try {
         const baseRssKiB = server.rssKiB();
+        const serverCpu0 = server.cpuMs();
         const t0 = performance.now();
-        const r = await server.client([`--load=${file}`], 600_000);
+        // /usr/bin/time gives the client's own CPU time; the server's comes from /proc.
+        const r = spawnSync(
+          "/usr/bin/time",
+          ["-f", "cpu %U %S", "ecflow_client", "--host=127.0.0.1", `--port=${server.port}`, `--load=${file}`],
+          { encoding: "utf8", maxBuffer: 1 << 26 },
+        );
         const ms = performance.now() - t0;
-        if (r.code !== 0) throw new Error(`ecflow_client --load failed: ${r.stderr.slice(0, 500)}`);
-        ecf.push({ ms, rssKiB: server.rssKiB(), baseRssKiB });
+        if (r.status !== 0) throw new Error(`ecflow_client --load failed: ${r.stderr.slice(0, 500)}`);
+        const [, user, sys] = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr) ?? [];
+        const clientCpu = (Number(user) + Number(sys)) * 1000;
+        ecf.push({ ms, cpuMs: clientCpu + server.cpuMs() - serverCpu0, rssKiB: server.rssKiB(), baseRssKiB });
       } finally {
         await server.stop();
       }
@@ -126,6 +139,8 @@ export async function run(args: string[]): Promise<void> {
     const ourMs = median(ours.map((o) => o.ms));
     const ourCli = median(cliMs);
     const ecfMs = median(ecf.map((e) => e.ms));
+    const ourCpu = median(ours.map((o) => o.cpuMs));
+    const ecfCpu = median(ecf.map((e) => e.cpuMs));
     const ourRss = median(ours.map((o) => o.rssKiB - o.baseRssKiB)) / 1024;
     const ourTotal = median(ours.map((o) => o.rssKiB)) / 1024;
     const ourHeap = median(ours.map((o) => o.heapKiB)) / 1024;
@@ -133,10 +148,10 @@ export async function run(args: string[]): Promise<void> {
     const ecfRss = median(ecf.map((e) => e.rssKiB - e.baseRssKiB)) / 1024;
     const ecfTotal = median(ecf.map((e) => e.rssKiB)) / 1024;
     const lines = [
-      `ours: parse+build+validate ${ourMs.toFixed(0)} ms (median of 3); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms`,
+      `ours: parse+build+validate ${ourMs.toFixed(0)} ms wall, ${ourCpu.toFixed(0)} ms CPU (median of 3); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms`,
       `ours: memory +${ourRss.toFixed(0)} MiB RSS right after the load, +${ourSettled.toFixed(0)} MiB once V8 returns its young generation (process ${ourTotal.toFixed(0)} MiB RSS, JS heap ${ourHeap.toFixed(0)} MiB)`,
-      `ecflow: \`ecflow_client --load\` ${ecfMs.toFixed(0)} ms; ecflow_server +${ecfRss.toFixed(0)} MiB RSS (server ${ecfTotal.toFixed(0)} MiB RSS)`,
-      `ratios (ours / ecFlow, lower is better): load time ${(ourMs / ecfMs).toFixed(2)} (end to end ${(ourCli / ecfMs).toFixed(2)}); memory for the definition ${(ourSettled / ecfRss).toFixed(2)} settled, ${(ourRss / ecfRss).toFixed(2)} right after the load (whole process ${(ourTotal / ecfTotal).toFixed(2)})`,
+      `ecflow: \`ecflow_client --load\` ${ecfMs.toFixed(0)} ms wall, ${ecfCpu.toFixed(0)} ms CPU (client + server); ecflow_server +${ecfRss.toFixed(0)} MiB RSS (server ${ecfTotal.toFixed(0)} MiB RSS)`,
+      `ratios (ours / ecFlow, lower is better): load time ${(ourMs / ecfMs).toFixed(2)} (end to end ${(ourCli / ecfMs).toFixed(2)}, CPU ${(ourCpu / ecfCpu).toFixed(2)}); memory for the definition ${(ourSettled / ecfRss).toFixed(2)} settled, ${(ourRss / ecfRss).toFixed(2)} right after the load (whole process ${(ourTotal / ecfTotal).toFixed(2)})`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {

@@ -320,7 +320,8 @@ function attribute(
 ): "trigger" | "complete" | undefined {
   const kw = l.tokens[0] as DefToken;
   const t = l.tokens;
-  const pos: SourcePos = { file, line: l.line, col: kw.col };
+  // Where the attribute is, for the attributes that keep it (made only when needed).
+  const at = (): SourcePos => ({ file, line: l.line, col: kw.col });
   if (l.problem && word !== "edit" && word !== "label") err(l.problem.col, l.problem.message);
   switch (word) {
     case "edit": {
@@ -414,7 +415,7 @@ function attribute(
         lastDayOfMonth: false,
         months: [],
         series: { relative: false, start: { hour: 0, minute: 0 } },
-        pos,
+        pos: at(),
       };
       let i = 1;
       while (t[i]?.text.startsWith("-")) {
@@ -448,7 +449,7 @@ function attribute(
     case "repeat": {
       if (node.repeat) err(kw, `${node.path} already has a repeat (one per node)`);
       if (node.crons.length) err(kw, `${node.path} has a cron: a node cannot have both a repeat and a cron`);
-      node.repeat = repeat(l, pos);
+      node.repeat = repeat(l, at());
       return undefined;
     }
     case "event": {
@@ -497,7 +498,7 @@ function attribute(
       const value = int(need(l, 2, "the limit value"), "the limit value", 0);
       noMore(l, 3);
       if (node.limits.some((x) => x.name === name)) err(t[1] as DefToken, `duplicate limit '${name}'`);
-      node.limits = append(node.limits, { name, value, pos });
+      node.limits = append(node.limits, { name, value, pos: at() });
       return undefined;
     }
     case "inlimit": {
@@ -509,7 +510,7 @@ function attribute(
         limitThisNodeOnly?: boolean;
         limitSubmission?: boolean;
         pos?: SourcePos;
-      } = { name: "", tokens: 1, pos };
+      } = { name: "", tokens: 1, pos: at() };
       while (t[i]?.text.startsWith("-")) {
         const o = t[i] as DefToken;
         if (o.text === "-n") il.limitThisNodeOnly = true;
@@ -547,7 +548,7 @@ function attribute(
     }
     case "late": {
       if (node.late) err(kw, `${node.path} already has a late attribute`);
-      const late: LateAttr = { pos };
+      const late: LateAttr = { pos: at() };
       let i = 1;
       if (!t[1]) err(kw.col + 4, "'late' needs at least one of -s, -a, -c");
       while (t[i]) {
@@ -575,10 +576,10 @@ function attribute(
       if (node.autocancel) err(kw, `${node.path} already has an autocancel`);
       const v = need(l, 1, "the autocancel time (days, hh:mm or +hh:mm)");
       let ac: AutoCancelAttr;
-      if (/^[0-9]+$/.test(v.text)) ac = { days: Number(v.text), relative: true, pos };
+      if (/^[0-9]+$/.test(v.text)) ac = { days: Number(v.text), relative: true, pos: at() };
       else {
         const h = hhmm(v, true);
-        ac = { time: h.time, relative: h.relative, pos };
+        ac = { time: h.time, relative: h.relative, pos: at() };
       }
       noMore(l, 2);
       node.autocancel = ac;
@@ -592,7 +593,7 @@ function attribute(
       const kind = need(l, 1, "real or hybrid");
       if (kind.text !== "real" && kind.text !== "hybrid")
         err(kind, `the clock is 'real' or 'hybrid', not '${kind.text}'`);
-      const clock: ClockAttr = { hybrid: kind.text === "hybrid", pos };
+      const clock: ClockAttr = { hybrid: kind.text === "hybrid", pos: at() };
       let i = 2;
       if (t[i]?.text.includes(".")) {
         const d = dayMonthYear(t[i] as DefToken);
@@ -621,7 +622,7 @@ function attribute(
     case "zombie": {
       const z = need(l, 1, "the zombie specification type:action:children:lifetime");
       noMore(l, 2);
-      node.zombies = append(node.zombies, zombie(z, pos));
+      node.zombies = append(node.zombies, zombie(z, at()));
       return undefined;
     }
     default:
