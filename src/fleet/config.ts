@@ -90,6 +90,10 @@ export const fleetConfigSchema = z
     workerServerUrl: z.url().optional(),
     /** The worker's arguments after `cloudburst worker`; {serverUrl}, {nodeName}, {environment}, {cycle} are filled in. */
     workerArgs: z.array(z.string()).default(["--server", "{serverUrl}", "--name", "{nodeName}"]),
+    /** The operators' SSH public keys, put on every node by cloud-init (nodes get no passwords). */
+    sshAuthorizedKeys: z
+      .array(z.string().regex(/^(ssh|ecdsa)-\S+ \S+/, "an SSH public key line"))
+      .default([]),
     /** Ansible host groups for the inventory. */
     inventory: z
       .strictObject({

@@ -239,7 +239,7 @@ export class FleetController {
     const userData = userDataFor(
       provider,
       { serverUrl: this.#o.workerServerUrl, nodeName: prefix, environment: this.#env, cycle },
-      config.workerArgs,
+      config,
     );
     const outcomes = await provider.createNodes({
       count,

@@ -1,6 +1,6 @@
 // Which provider a command or the controller talks to: from the configuration, or overridden on the
 // command line (`--provider cloudsigma --api-url URL`); credentials only from the environment.
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Config } from "../config/load.ts";
 import type { Credentials } from "./cloudsigma/client.ts";
 import { CloudSigmaProvider } from "./cloudsigma/provider.ts";
@@ -85,12 +85,12 @@ export function createProvider(
 }
 
 /** The user data a new node of `provider` gets: cloud-init for VMs, worker arguments for processes. */
-export function userDataFor(provider: Provider, launch: WorkerLaunch, template?: readonly string[]): string {
+export function userDataFor(
+  provider: Provider,
+  launch: WorkerLaunch,
+  fleet: Pick<FleetConfig, "workerArgs" | "sshAuthorizedKeys">,
+): string {
   return provider.name === "local"
-    ? workerArguments(launch, template).join("\n")
-    : cloudInitUserData(launch, [], template);
-}
-
-export function localStateDir(config: Config): string {
-  return join(config.dataDir, fleetConfig(config).local.stateDir);
+    ? workerArguments(launch, fleet.workerArgs).join("\n")
+    : cloudInitUserData(launch, fleet.sshAuthorizedKeys, fleet.workerArgs);
 }
