@@ -14,6 +14,7 @@ import {
   type RawMessage,
   rawMessages,
   readBytes,
+  run,
   tolerance,
 } from "./packing-fixtures.ts";
 
@@ -83,6 +84,34 @@ describe("values equal grib_get_data for synthetic files in every packing", () =
     assert.equal(checked, files.length);
     assert.ok(checked >= 17);
   });
+  for (const packing of [
+    "grid_simple",
+    "grid_png",
+    "grid_jpeg",
+    "grid_complex_spatial_differencing",
+    "grid_ieee",
+  ]) {
+    // ecCodes writes JPEG 2000 up to 31 bits
+    const widths = packing === "grid_jpeg" ? [1, 4, 12, 20, 24] : [1, 4, 12, 24, 32];
+    test(`${packing} at ${widths.join(", ")} bits per value`, () => {
+      for (const bits of widths) {
+        const mid = join(dir, `b${bits}.grb2`);
+        const out = join(dir, `${packing}_${bits}.grb2`);
+        run("grib_set", ["-r", "-s", `bitsPerValue=${bits}`, join(dir, "t2m_grid_simple.grb2"), mid]);
+        run("grib_set", ["-r", "-s", `packingType=${packing}`, mid, out]);
+        if (packing === "grid_jpeg" && bits > 16) {
+          const [m] = rawMessages(readBytes(out));
+          assert.throws(
+            () => decode(m),
+            (e: unknown) =>
+              e instanceof PackingError && e.code === "unsupported" && /at most 16/.test(e.message),
+          );
+          continue;
+        }
+        checkFile(out);
+      }
+    });
+  }
 });
 
 test("an unsupported template names itself", () => {

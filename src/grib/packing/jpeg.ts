@@ -54,6 +54,15 @@ export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count
         5,
       );
     }
+    if (info.bitsPerSample > 16) {
+      // this OpenJPEG build hands back samples of at most 16 bits (wider ones come out saturated)
+      throw new PackingError(
+        "unsupported",
+        `JPEG 2000 with ${info.bitsPerSample} bits per value (at most 16 are supported)`,
+        7,
+        5,
+      );
+    }
     const out = new Float64Array(count);
     const decoded = decoder.getDecodedBuffer();
     const bytesPerSample = decoded.byteLength / pixels;
@@ -62,8 +71,6 @@ export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count
       for (let i = 0; i < count; i++) out[i] = ref + scale * decoded[i];
     } else if (bytesPerSample === 2) {
       for (let i = 0; i < count; i++) out[i] = ref + scale * view.getUint16(2 * i, true);
-    } else if (bytesPerSample === 4) {
-      for (let i = 0; i < count; i++) out[i] = ref + scale * view.getUint32(4 * i, true);
     } else {
       throw new PackingError("unsupported", `JPEG 2000 sample of ${bytesPerSample} bytes`, 7, 5);
     }
