@@ -52,8 +52,6 @@ const ftp = z
     /** Explicit FTPS (AUTH TLS) with this certificate and key (PEM files). */
     tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
     users: z.array(ftpUser).default([]),
-    /** Milliseconds of inactivity after which a control connection is closed (0: never). */
-    timeoutMs: z.number().int().min(0).default(600_000),
   })
   .prefault({});
 

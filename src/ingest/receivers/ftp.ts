@@ -95,7 +95,9 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     tls,
     anonymous: false,
     greeting: ["cloudburst ingest"],
-    timeout: config.timeoutMs,
+    // Not an idle timeout: ftp-srv arms an uncleared timer of this many ms whenever a client leaves,
+    // which would keep the process alive that long after a stop. 0 makes those timers 1 s.
+    timeout: 0,
     log: quietLog,
   });
   // ftp-srv exits the process on these signals; the control server shuts down in its own order.

@@ -1,0 +1,315 @@
+// Receivers over loopback with real clients: FTP (basic-ftp and curl) to the ftp-srv receiver, HTTP PUT
+// and range reads with a token, a watched directory, and a restart that loses and duplicates nothing.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { Client } from "basic-ftp";
+import type { FastifyInstance } from "fastify";
+import { createToken } from "../../src/auth/tokens.ts";
+import { listFields, parseFieldFilter } from "../../src/catalogue/query.ts";
+import { type Config, parseConfigText } from "../../src/config/load.ts";
+import type { Database } from "../../src/db/database.ts";
+import { allowList, isAllowed } from "../../src/ingest/config.ts";
+import { hashPassword } from "../../src/ingest/passwords.ts";
+import { type IngestService, startIngest } from "../../src/ingest/service.ts";
+import { buildApp } from "../../src/server/app.ts";
+import { tempDir } from "../helpers/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+const run = promisify(execFile);
+const data = join(import.meta.dirname, "../../../shared/data/himan-dev");
+const sample = join(data, "dewpoint/source.grib");
+const password = "correct horse battery";
+const silent = { info() {}, warn() {}, error() {} };
+
+let db: TestDatabase;
+let database: Database;
+let config: Config;
+let service: IngestService;
+let app: FastifyInstance;
+let baseUrl: string;
+let token: string;
+let watchDir: string;
+
+async function configure(): Promise<Config> {
+  const dir = tempDir("cb-recv-");
+  watchDir = join(dir, "drop");
+  mkdirSync(watchDir);
+  const pasv = 41000 + Math.floor(Math.random() * 2000);
+  return parseConfigText(
+    join(dir, "cloudburst.yaml"),
+    `
+dataDir: state
+ingest:
+  ftp:
+    enabled: true
+    host: 127.0.0.1
+    port: 0
+    passive: { url: 127.0.0.1, minPort: ${pasv}, maxPort: ${pasv + 50} }
+    users:
+      - { name: ecmwf, passwordEnv: TEST_FTP_PASSWORD, producer: ecmwf-test }
+      - { name: other, passwordHash: "${await hashPassword(password)}" }
+  watch:
+    - { dir: ${watchDir}, settleMs: 0, pollMs: 100, producer: watched }
+catalogue:
+  retention: { intervalMinutes: 0 }
+`,
+  );
+}
+
+async function startAll(): Promise<void> {
+  process.env["TEST_FTP_PASSWORD"] = password;
+  service = await startIngest(config, database, silent);
+  app = await buildApp({ pool: db.pool });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
+async function stopAll(): Promise<void> {
+  await app.close();
+  await service.stop();
+}
+
+async function ftpClient(user = "ecmwf", pass = password): Promise<Client> {
+  const client = new Client(10_000);
+  await client.access({ host: "127.0.0.1", port: service.ftp!.port, user, password: pass });
+  return client;
+}
+
+async function fileRows(name: string): Promise<Array<{ version: number; state: string; source: string }>> {
+  const result = await db.pool.query(
+    "select version, state, source from ingest_file where name = $1 order by version",
+    [name],
+  );
+  return result.rows;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+before(async () => {
+  db = await createTestDatabase();
+  database = { pool: db.pool, url: db.url, embedded: false, close: async () => undefined };
+  config = await configure();
+  await startAll();
+  token = await createToken(db.pool, "ingest-test");
+});
+after(async () => {
+  await stopAll();
+  await db.drop();
+});
+
+describe("FTP receiver", () => {
+  test("a temporary name is never ingested; the rename to the final name is", async () => {
+    const client = await ftpClient();
+    await client.uploadFrom(sample, "A1D08280000082824001.tmp");
+    await service.pipeline.idle();
+    assert.deepEqual(await fileRows("A1D08280000082824001.tmp"), []);
+    assert.deepEqual(await fileRows("A1D08280000082824001"), []);
+    await client.rename("A1D08280000082824001.tmp", "A1D08280000082824001");
+    client.close();
+    await service.pipeline.idle();
+    const rows = await fileRows("A1D08280000082824001");
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.state, "registered");
+    assert.equal(rows[0]!.source, "ftp:ecmwf");
+    const fields = await listFields(db.pool, parseFieldFilter([["file", "A1D08280000082824001"]]));
+    assert.equal(fields.length, 4);
+    assert.ok(
+      fields.every((f) => f.producer === "ecmwf-test"),
+      "the user's configured producer",
+    );
+    const userRoot = join(service.store.root, "incoming/ftp/ecmwf");
+    assert.equal(existsSync(join(userRoot, "A1D08280000082824001")), false, "moved into the store");
+  });
+
+  test("an upload to a final name is ingested once complete (curl, with its own rename too)", async () => {
+    await run("curl", [
+      "-sS",
+      "--ftp-pasv",
+      "-T",
+      join(data, "iasi/source.grib"),
+      `ftp://other:${encodeURIComponent(password)}@127.0.0.1:${service.ftp!.port}/iasi.tmp`,
+      "-Q",
+      "-RNFR iasi.tmp",
+      "-Q",
+      "-RNTO iasi.grib",
+    ]);
+    await service.pipeline.idle();
+    assert.equal((await fileRows("iasi.grib"))[0]?.state, "registered");
+    assert.deepEqual(await fileRows("iasi.tmp"), []);
+    const client = await ftpClient("other");
+    await client.uploadFrom(join(data, "transformer/gfs_source.grib2"), "gfs.grib2");
+    client.close();
+    await service.pipeline.idle();
+    assert.equal((await fileRows("gfs.grib2"))[0]?.source, "ftp:other");
+  });
+
+  test("a wrong password and an unknown user are refused", async () => {
+    await assert.rejects(ftpClient("ecmwf", "wrong password"), /530/);
+    await assert.rejects(ftpClient("nobody", password), /530/);
+  });
+
+  test("../ stays inside the user's root", async () => {
+    const client = await ftpClient("other");
+    await client.uploadFrom(join(data, "iasi/source.grib"), "../../../escape.grib");
+    client.close();
+    await service.pipeline.idle();
+    const root = join(service.store.root, "incoming/ftp");
+    assert.equal(existsSync(join(root, "escape.grib")), false);
+    assert.equal(existsSync(join(dirname(service.store.root), "escape.grib")), false);
+    assert.equal(existsSync(join(service.store.root, "escape.grib")), false);
+    // It landed in other's root (as /escape.grib) and was ingested from there.
+    assert.equal((await fileRows("escape.grib"))[0]?.source, "ftp:other");
+  });
+
+  test("an upload cut in the middle under a temporary name is never ingested", async () => {
+    const bytes = readFileSync(sample);
+    const client = await ftpClient();
+    let sent = false;
+    const cut = new Readable({
+      read() {
+        if (sent) {
+          this.destroy(new Error("connection lost"));
+          return;
+        }
+        sent = true;
+        this.push(bytes.subarray(0, 100_000));
+      },
+    });
+    await assert.rejects(client.uploadFrom(cut, "A1D08280000082806001.tmp"));
+    client.close();
+    await service.pipeline.idle();
+    assert.deepEqual(await fileRows("A1D08280000082806001.tmp"), []);
+    assert.deepEqual(await fileRows("A1D08280000082806001"), []);
+  });
+
+  test("only listed networks (and loopback) are allowed", () => {
+    const list = allowList(["192.0.2.0/24", "2001:db8::/32"]);
+    assert.equal(isAllowed(list, "192.0.2.77"), true);
+    assert.equal(isAllowed(list, "::ffff:192.0.2.77"), true);
+    assert.equal(isAllowed(list, "198.51.100.1"), false);
+    assert.equal(isAllowed(list, "2001:db8::1"), true);
+    assert.equal(isAllowed(list, "127.0.0.1"), true);
+    assert.equal(isAllowed(list, undefined), false);
+  });
+});
+
+describe("HTTP", () => {
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  test("PUT /api/ingest/{name} registers a file; the same file again registers nothing", async () => {
+    const body = readFileSync(join(data, "relative_humidity/source_gem.grib"));
+    const put = () =>
+      fetch(`${baseUrl}/api/ingest/gem.grib?producer=gem`, { method: "PUT", headers: auth(), body });
+    const first = await put();
+    assert.equal(first.status, 201);
+    const report = (await first.json()) as { outcome: string; fieldsNew: number };
+    assert.equal(report.outcome, "registered");
+    assert.equal(report.fieldsNew, 2);
+    const second = await put();
+    assert.equal(second.status, 200);
+    assert.equal(((await second.json()) as { outcome: string }).outcome, "duplicate");
+    const anonymous = await fetch(`${baseUrl}/api/ingest/gem.grib`, { method: "PUT", body });
+    assert.equal(anonymous.status, 401);
+    const bad = await fetch(`${baseUrl}/api/ingest/.hidden`, { method: "PUT", headers: auth(), body });
+    assert.equal(bad.status, 400);
+  });
+
+  test("GET /api/fields filters, and /grib range-reads a field's bytes with a token", async () => {
+    const list = await fetch(`${baseUrl}/api/fields?producer=gem&param=t`, { headers: auth() });
+    assert.equal(list.status, 200);
+    const { fields } = (await list.json()) as {
+      fields: Array<{ id: number; offset: number; length: number }>;
+    };
+    assert.equal(fields.length, 1);
+    const field = fields[0]!;
+    const original = readFileSync(join(data, "relative_humidity/source_gem.grib"));
+    const whole = await fetch(`${baseUrl}/api/fields/${field.id}/grib`, { headers: auth() });
+    assert.equal(whole.status, 200);
+    const wholeBytes = Buffer.from(await whole.arrayBuffer());
+    assert.deepEqual(wholeBytes, original.subarray(field.offset, field.offset + field.length));
+    const part = await fetch(`${baseUrl}/api/fields/${field.id}/grib`, {
+      headers: { ...auth(), range: "bytes=0-15" },
+    });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get("content-range"), `bytes 0-15/${field.length}`);
+    assert.deepEqual(
+      Buffer.from(await part.arrayBuffer()),
+      original.subarray(field.offset, field.offset + 16),
+    );
+    const noToken = await fetch(`${baseUrl}/api/fields/${field.id}/grib`);
+    assert.equal(noToken.status, 401);
+    const missing = await fetch(`${baseUrl}/api/fields/99999999/grib`, { headers: auth() });
+    assert.equal(missing.status, 404);
+    const badFilter = await fetch(`${baseUrl}/api/fields?colour=red`, { headers: auth() });
+    assert.equal(badFilter.status, 400);
+  });
+
+  test("GET /api/fields/{id}/values gives the decoded values inside a box", async () => {
+    const { fields } = (await (
+      await fetch(`${baseUrl}/api/fields?producer=gem&param=t`, { headers: auth() })
+    ).json()) as { fields: Array<{ id: number }> };
+    const response = await fetch(`${baseUrl}/api/fields/${fields[0]!.id}/values?bbox=20,60,21,61`, {
+      headers: auth(),
+    });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { points: Array<[number, number, number]> };
+    assert.ok(body.points.length > 0);
+    for (const [lat, lon, value] of body.points) {
+      assert.ok(lat >= 60 && lat <= 61 && lon >= 20 && lon <= 21);
+      assert.ok(value > 200 && value < 320, "a temperature in kelvin");
+    }
+  });
+});
+
+describe("watched directory and restart", () => {
+  test("a file renamed into the watched directory is ingested", async () => {
+    const temporary = join(watchDir, "drop.grib.part");
+    writeFileSync(temporary, readFileSync(join(data, "hybrid_pressure/lnsp_ec.grib2")));
+    renameSync(temporary, join(watchDir, "drop.grib"));
+    const rows = await waitFor("the watched file", async () => {
+      const r = await fileRows("drop.grib");
+      return r.length ? r : null;
+    });
+    assert.equal(rows[0]!.source, `watch:${watchDir}`);
+    await service.pipeline.idle();
+    assert.equal(existsSync(join(watchDir, "drop.grib")), false);
+  });
+
+  test("a restart registers what was complete but unregistered, and duplicates nothing", async () => {
+    await stopAll();
+    // As if the process stopped after the file was complete but before it was processed.
+    const userRoot = join(service.store.root, "incoming/ftp/ecmwf");
+    writeFileSync(
+      join(userRoot, "A1D08280000082812001"),
+      readFileSync(join(data, "dewpoint/harmonie_result_height.grib")),
+    );
+    const fieldsBefore = Number((await db.pool.query("select count(*) from field")).rows[0].count);
+    await startAll();
+    await waitFor("recovery", async () => (await fileRows("A1D08280000082812001")).length > 0);
+    await service.pipeline.idle();
+    const fieldsAfter = Number((await db.pool.query("select count(*) from field")).rows[0].count);
+    assert.equal(fieldsAfter, fieldsBefore + 1);
+    // A second restart finds nothing to do.
+    await stopAll();
+    await startAll();
+    await service.pipeline.idle();
+    assert.equal(Number((await db.pool.query("select count(*) from field")).rows[0].count), fieldsAfter);
+    assert.equal(
+      Number((await db.pool.query("select count(*) from ingest_file where version > 1")).rows[0].count),
+      0,
+    );
+  });
+});
