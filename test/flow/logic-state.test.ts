@@ -286,3 +286,44 @@ describe("variables", () => {
     assert.equal(findVariable(t, "TOPLEVEL", runtime, NOW, defs), "10");
   });
 });
+
+describe("a whole cycle of the shared sample", () => {
+  it("runs every task in trigger order, loops the repeat, and waits for the next cron slot", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { sampleDef } = await import("./fixtures/reference.ts");
+    const { defs, runtime } = begin(readFileSync(sampleDef, "utf8").replace(/^suite/m, "suite"));
+    const begunAt = new Date("2024-03-04T05:00:00Z");
+    for (const [path, rt] of runtime.nodes)
+      runtime.nodes.set(path, { ...rt, begunAt: begunAt.toISOString() });
+    const runs: string[] = [];
+    let now = new Date("2024-03-04T05:30:00Z");
+    assert.deepEqual(flowLogic.readyTasks(defs, runtime, now), [], "the suite's cron holds it until 05:35");
+    assert.match(
+      why(defs, "/cycle_00/start/start_data_server", runtime, now).reasons.join(),
+      /parent \/cycle_00 waits for cron 05:35/,
+    );
+    now = new Date("2024-03-04T05:35:00Z");
+    for (let round = 0; round < 400; round++) {
+      const ready = flowLogic.readyTasks(defs, runtime, now);
+      if (!ready.length) break;
+      for (const t of ready) {
+        runs.push(t.name);
+        const events = Object.fromEntries(t.events.map((e) => [e.name ?? String(e.number), true]));
+        set(runtime, t.path, { state: "active", events });
+        settle(defs, runtime, now);
+        set(runtime, t.path, { state: "complete" });
+        settle(defs, runtime, now);
+      }
+    }
+    const count = (name: string): number => runs.filter((r) => r === name).length;
+    assert.equal(count("products"), 91, "repeat integer STEP 0 90 1");
+    assert.deepEqual(runs.slice(0, 3), ["start_data_server", "provision", "products"]);
+    assert.deepEqual(runs.slice(-3), ["destroy_compute", "deliver", "stop_data_server"]);
+    // The cycle is over: the cron queued the suite again for tomorrow's 05:35.
+    assert.equal(runtime.nodes.get("/cycle_00")?.state, "queued");
+    assert.deepEqual(flowLogic.readyTasks(defs, runtime, new Date("2024-03-04T23:00:00Z")), []);
+    assert.deepEqual(paths(flowLogic.readyTasks(defs, runtime, new Date("2024-03-05T05:35:00Z"))), [
+      "/cycle_00/start/start_data_server",
+    ]);
+  });
+});

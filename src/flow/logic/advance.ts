@@ -18,6 +18,7 @@ export interface NodeChange {
 }
 
 const hasTimeAttrs = (n: Node): boolean => n.times.length > 0 || n.todays.length > 0 || n.crons.length > 0;
+const hasTimeDeps = (n: Node): boolean => hasTimeAttrs(n) || n.dates.length > 0 || n.days.length > 0;
 
 /** The runtime of a node queued again by a repeat or cron of an ancestor (or itself). */
 export function requeuedRuntime(
@@ -86,14 +87,19 @@ export function advance(defs: Defs, runtime: RuntimeState, now: Date): NodeChang
     }
   }
 
-  // 2. Time slots used by nodes that have left the queue.
+  // 2. As in ecFlow, time dependencies once satisfied stay free until the node is queued again:
+  //    record it (and the slots that freed it) so that a family's time does not hold its later
+  //    tasks, nor a day or date a run that goes past midnight.
   for (const n of order) {
-    if (!hasTimeAttrs(n)) continue;
+    if (!hasTimeDeps(n)) continue;
     const rt = stateOf(n);
-    if (!rt || rt.state === "queued" || rt.state === "unknown" || rt.timeFree) continue;
-    const used = usedTimeSlots(n, work, now);
-    if (JSON.stringify(used) !== JSON.stringify(rt.timeSlotsUsed ?? {}))
-      set(n.path, { ...rt, timeSlotsUsed: used }, "time slot used");
+    if (!rt || rt.state === "unknown" || rt.state === "complete" || rt.timeFree) continue;
+    if (!timeDependenciesFree(n, work, now)) continue;
+    set(
+      n.path,
+      { ...rt, timeFree: true, timeSlotsUsed: usedTimeSlots(n, work, now) },
+      "time dependencies free",
+    );
   }
 
   // 3. Containers follow their children; repeats, crons and time series requeue completed nodes.
@@ -134,7 +140,8 @@ export function advance(defs: Defs, runtime: RuntimeState, now: Date): NodeChang
         {
           ...requeuedRuntime(n, cur, now, false),
           state: "queued",
-          timeSlotsUsed: cur.timeSlotsUsed ?? {},
+          // The slots up to now count as used: a run that overran a slot skips it, as in ecFlow.
+          timeSlotsUsed: usedTimeSlots(n, work, now),
           begunAt: cur.begunAt ?? now.toISOString(),
         },
         detail,

@@ -319,7 +319,10 @@ export interface NodeRuntime {
   tryNo?: number;
   /** Variables altered at runtime (override the definition's). */
   variables?: Record<string, string>;
-  /** Time attributes set free by the operator (`force`/`free-dep`): all time deps ignored. */
+  /**
+   * Time dependencies free until the node is queued again: set by the operator (`free-dep`), or by
+   * the logic once they were satisfied (ecFlow keeps a satisfied time/day/date free until requeue).
+   */
   timeFree?: boolean;
   /** Trigger set free by the operator. */
   triggerFree?: boolean;
