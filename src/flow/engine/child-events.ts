@@ -25,6 +25,9 @@ export async function applyChildEvent(
   event: ChildEvent,
   actor = "child",
 ): Promise<ChildEventResult> {
+  // The common case in one statement (one round trip): the report is from the current try and moves it on.
+  if (await applyFast(pool, id, event, actor)) return { accepted: true, message: fastMessage(event) };
+  // Otherwise find out why not (a repeat of a report already applied, or a zombie), under a row lock.
   const client = await pool.connect();
   try {
     await client.query("begin");
@@ -37,6 +40,86 @@ export async function applyChildEvent(
   } finally {
     client.release();
   }
+}
+
+function fastMessage(event: ChildEvent): string {
+  return event.type === "init"
+    ? "active"
+    : event.type === "abort"
+      ? "aborted"
+      : event.type === "complete"
+        ? "complete"
+        : "ok";
+}
+
+/** Applies the event if it is from the current try and the task is in a state it applies to; true if it did. */
+async function applyFast(
+  pool: pg.Pool,
+  id: ChildIdentity,
+  event: ChildEvent,
+  actor: string,
+): Promise<boolean> {
+  let set: string;
+  let allowed: string[];
+  let toState: string | null = null;
+  let detail: string | null = null;
+  const extra: unknown[] = [];
+  switch (event.type) {
+    case "init":
+      set = "state = 'active', worker = coalesce($10::text, f.worker), state_since = now()";
+      allowed = ["submitted"];
+      toState = "active";
+      detail = event.worker ? `started on ${event.worker}` : "started";
+      extra.push(event.worker ?? null);
+      break;
+    case "complete":
+      set = "state = 'complete', aborted_reason = null, state_since = now()";
+      allowed = ["submitted", "active"];
+      toState = "complete";
+      break;
+    case "abort":
+      detail = event.reason?.trim() || "aborted by the job";
+      set = "state = 'aborted', aborted_reason = $10::text, state_since = now()";
+      allowed = ["submitted", "active"];
+      toState = "aborted";
+      extra.push(detail);
+      break;
+    default: {
+      const column = `${event.type}s`;
+      const value = event.type === "event" ? (event.value ?? true) : event.value;
+      set = `${column} = f.${column} || jsonb_build_object($10::text, $11::jsonb)`;
+      allowed = ["submitted", "active"];
+      detail = `${event.name} = ${typeof value === "string" ? JSON.stringify(value) : value}`;
+      extra.push(event.name, JSON.stringify(value));
+    }
+  }
+  const result = await pool.query<{ changed: number }>(
+    `with old as (
+       select state from flow_node
+        where suite_id = $1 and path = $2 and kind = 'task' and try_no = $3 and password = $4 and state = any($5::text[])
+        for update),
+     upd as (
+       update flow_node f set ${set} from old where f.suite_id = $1 and f.path = $2 returning old.state as from_state),
+     hist as (
+       insert into flow_history (suite_id, path, kind, from_state, to_state, try_no, detail, actor)
+       select $1, $2, $6, case when $7::text is null then null else from_state end, $7::text, $3, $8::text, $9 from upd
+       returning 1),
+     note as (select pg_notify('${FLOW_CHANGED_CHANNEL}', $1::text || ' ' || $2::text) from upd)
+     select (select count(*) from upd)::int as changed, (select count(*) from hist) + (select count(*) from note) as side`,
+    [
+      id.suiteId,
+      id.path,
+      id.tryNo,
+      id.password,
+      allowed,
+      toState ? "state" : event.type,
+      toState,
+      detail,
+      actor,
+      ...extra,
+    ],
+  );
+  return result.rows[0]?.changed === 1;
 }
 
 async function applyInTransaction(

@@ -349,14 +349,10 @@ export async function startFlowEngine(
       const extra = snapshot.tasks.get(item.task.path);
       const tryNo = (rt.tryNo ?? 0) + 1;
       const password = randomBytes(12).toString("base64url");
-      const runtimeForJob = new Map(snapshot.runtime.nodes);
-      runtimeForJob.set(item.task.path, { ...rt, tryNo });
-      const variables = allVariables(
-        item.task,
-        { ...snapshot.runtime, nodes: runtimeForJob },
-        at,
-        snapshot.defs,
-      );
+      // The variables as the new try sees them (ECF_TRYNO and the paths derived from it).
+      snapshot.runtime.nodes.set(item.task.path, { ...rt, tryNo });
+      const variables = allVariables(item.task, snapshot.runtime, at, snapshot.defs);
+      snapshot.runtime.nodes.set(item.task.path, rt);
       variables["ECF_PASS"] = password;
       variables["ECF_TRYNO"] = String(tryNo);
       const queue = variables["CB_QUEUE"]?.trim() || "compute";
