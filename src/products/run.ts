@@ -68,6 +68,8 @@ const fmiCentre = 86;
 /** himan interpolates these with nearest point: vectors, sums and symbols must not be smoothed. */
 const nearestParams = /^(U-MS|V-MS|WGU-MS|WGV-MS|DD-D|FF-MS|RR.*|SN.*|GR.*|.*-N)$/;
 
+const vectorParams = new Set(vectorPairs.flat());
+
 const weightCache = new Map<string, RegridWeights>();
 
 function gridId(grid: GridDefinition): string {
@@ -161,8 +163,10 @@ export async function runJob(
       },
     });
     const edition = options.edition ?? config.edition ?? fields[0].edition ?? 2;
-    const outGrid: GridDefinition = { ...grid, uvRelativeToGrid: 0 };
+    // Products are earth-relative, except vector components passed through still relative to the grid.
+    const gridRelative = onGrid.some((f) => f.grid.uvRelativeToGrid === 1);
     for (const out of outputs) {
+      const uvRelativeToGrid = gridRelative && vectorParams.has(out.param.name) ? 1 : 0;
       const key: FieldKey = {
         param: out.param.name,
         levelType: task.target.levelType,
@@ -183,7 +187,7 @@ export async function runJob(
           level: task.target.level,
           param: out.param,
           forecastType,
-          grid: outGrid,
+          grid: { ...grid, uvRelativeToGrid },
           values: out.values,
           packing: packingFor(config, out, onGrid),
         },

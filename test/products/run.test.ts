@@ -191,4 +191,33 @@ processqueue:
       `${[...dd]}`,
     );
   });
+
+  it("a vector component passed through keeps saying it is relative to the grid", async () => {
+    const config = parseProductConfig(
+      JSON.stringify({
+        hours: "3",
+        processqueue: [
+          {
+            leveltype: "height",
+            levels: "10",
+            plugins: [{ name: "transformer", source_param: "U-MS", scale: 1.94384 }],
+          },
+        ],
+      }),
+      "knots.json",
+    );
+    const n = lambert.numberOfDataPoints;
+    const provider = new Memory([
+      {
+        key: { param: "U-MS", levelType: "height", level: 10, step: 3 },
+        grid: lambert,
+        values: constant(n, 1),
+        edition: 2,
+      },
+    ]);
+    const [file] = (await runJob(provider, config, cycle, 3, encodeProduct)).files;
+    const decoded = decodeMessage(file.bytes);
+    assert.equal(decoded.grid.uvRelativeToGrid, 1);
+    assert.ok(Math.abs(decoded.values()[0] - 1.94384) < 1e-3);
+  });
 });
