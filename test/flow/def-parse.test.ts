@@ -95,6 +95,18 @@ describe("def round trips", () => {
     assert.ok(parsed >= 3, `only ${parsed} of ${examples.length} documentation suites parsed`);
   });
 
+  it("reads Windows files: byte-order mark and CRLF line ends", () => {
+    const defs = checkDefs(
+      "\ufeffsuite s\r\n  edit V 'x y'\r\n  task t\r\n    trigger ../s == queued\r\nendsuite\r\n",
+      "w.def",
+    );
+    assert.equal(defs.suites[0]?.variables[0]?.value, "x y");
+    assert.equal(
+      printDefs(defs),
+      "suite s\n  edit V 'x y'\n  task t\n    trigger ../s == queued\nendsuite\n",
+    );
+  });
+
   it("accepts ';' between statements, comments and endtask", () => {
     const defs = parseDefs(
       "suite s # the suite\n  task a ; task b\n    time 10:00 ; time 20:00 # two\n  endtask\nendsuite\n",

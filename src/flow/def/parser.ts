@@ -87,7 +87,8 @@ export function parseDefs(text: string, file = "<input>"): Defs {
   let lastExprKind: "trigger" | "complete" | undefined;
   const pos = (l: DefLine, col: number): SourcePos => ({ file, line: l.line, col });
 
-  for (const l of lexStatements(text)) {
+  // A byte-order mark (Windows editors) is not part of the first keyword.
+  for (const l of lexStatements(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text)) {
     lastLine = l.line;
     const kw = l.tokens[0] as DefToken;
     try {
