@@ -105,11 +105,18 @@ const queueItem = z.looseObject({
   plugins: z.array(pluginEntry).min(1, "expected at least one plugin"),
 });
 
-const origin = z
-  .string()
-  .regex(/^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d)?)?Z?$/, 'expected "YYYY-MM-DD HH:MM:SS" (UTC) or "latest"')
-  .transform((s) => new Date(`${s.replace(" ", "T").replace(/Z$/, "")}${s.length <= 10 ? "T00:00:00" : ""}Z`))
-  .or(z.literal("latest").transform(() => null));
+const origin = z.union(
+  [
+    z
+      .string()
+      .regex(/^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d)?)?Z?$/)
+      .transform(
+        (s) => new Date(`${s.replace(" ", "T").replace(/Z$/, "")}${s.length <= 10 ? "T00:00:00" : ""}Z`),
+      ),
+    z.literal("latest").transform(() => null),
+  ],
+  { error: 'expected "YYYY-MM-DD HH:MM:SS" (UTC) or "latest"' },
+);
 
 export const himanConfigSchema = z
   .looseObject({
@@ -186,7 +193,11 @@ function stepsOf(c: HimanConfig): { steps: number[]; stepHours: number | null } 
   const minutes = c.start_minute !== undefined || c.stop_minute !== undefined || c.step_unit === "minute";
   const unit = minutes ? 1 / 60 : 1;
   const start = (minutes ? (c.start_minute ?? (c.start_hour ?? 0) * 60) : (c.start_hour ?? 0)) as number;
-  const stop = (minutes ? (c.stop_minute ?? (c.stop_hour ?? 0) * 60) : (c.stop_hour ?? start)) as number;
+  const stop = (
+    minutes
+      ? (c.stop_minute ?? (c.stop_hour !== undefined ? c.stop_hour * 60 : start))
+      : (c.stop_hour ?? start)
+  ) as number;
   const step = c.step ?? 1;
   const steps: number[] = [];
   for (let s = start; s <= stop + 1e-9; s += step) steps.push(Math.round(s * unit * 3600) / 3600);
