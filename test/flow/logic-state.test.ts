@@ -327,3 +327,60 @@ describe("a whole cycle of the shared sample", () => {
     ]);
   });
 });
+
+describe("repeat progression", () => {
+  it("steps through every kind of repeat to its end", async () => {
+    const { repeatLength, repeatValueAt } = await import("../../src/flow/logic/variables.ts");
+    const defs = parseDefs(
+      [
+        "suite s",
+        "  family i\n    repeat integer I 10 0 -4\n    task t\n  endfamily",
+        "  family d\n    repeat date D 20231230 20240102 2\n    task t\n  endfamily",
+        "  family l\n    repeat datelist L 20240301 20240229\n    task t\n  endfamily",
+        '  family e\n    repeat enumerated E "a" "b" "c"\n    task t\n  endfamily',
+        "  family n\n    repeat string N x y\n    task t\n  endfamily",
+        "endsuite",
+        "",
+      ].join("\n"),
+      "r.def",
+    );
+    const values = (path: string): string[] => {
+      const r = findNode(defs, path)?.repeat;
+      assert.ok(r);
+      return Array.from({ length: repeatLength(r) }, (_, i) => repeatValueAt(r, i));
+    };
+    assert.deepEqual(values("/s/i"), ["10", "6", "2"]);
+    assert.deepEqual(values("/s/d"), ["20231230", "20240101"]);
+    assert.deepEqual(values("/s/l"), ["20240301", "20240229"]);
+    assert.deepEqual(values("/s/e"), ["a", "b", "c"]);
+    assert.deepEqual(values("/s/n"), ["x", "y"]);
+    // Run the families: each runs its task once per value, then stays complete.
+    const runtime = beginRuntime(defs.suites[0] as never, NOW);
+    const seen: string[] = [];
+    for (let round = 0; round < 30; round++) {
+      const ready = flowLogic.readyTasks(defs, runtime, NOW);
+      if (!ready.length) break;
+      for (const t of ready) {
+        const r = (t.parent as { repeat?: { kind: string; name?: string } }).repeat;
+        seen.push(`${t.parent.name}=${findVariable(t, r?.name ?? "", runtime, NOW, defs)}`);
+        set(runtime, t.path, { state: "complete" });
+      }
+      settle(defs, runtime);
+    }
+    assert.deepEqual(seen.sort(), [
+      "d=20231230",
+      "d=20240101",
+      "e=a",
+      "e=b",
+      "e=c",
+      "i=10",
+      "i=2",
+      "i=6",
+      "l=20240229",
+      "l=20240301",
+      "n=x",
+      "n=y",
+    ]);
+    assert.equal(runtime.nodes.get("/s")?.state, "complete");
+  });
+});
