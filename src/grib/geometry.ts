@@ -3,7 +3,7 @@
 // formulas on the earth the grid names (sphere radius; the ellipsoid for Lambert and polar
 // stereographic on an oblate earth).
 
-import type { GridDefinition, GridGeometry, ScanningMode } from "./types.ts";
+import { GribError, type GridDefinition, type GridGeometry, type ScanningMode } from "./types.ts";
 
 const RAD = Math.PI / 180;
 const DEG = 180 / Math.PI;
@@ -289,8 +289,8 @@ function lambert(grid: Extract<GridDefinition, { gridType: "lambert" }>): [Forwa
 function polarStereographic(
   grid: Extract<GridDefinition, { gridType: "polar_stereographic" }>,
 ): [Forward, Inverse] {
-  const south = (grid.projectionCentreFlag & 0x80) !== 0;
-  const sign = south ? -1 : 1;
+  // As ecCodes: the hemisphere is the sign of LaD (GRIB1's LaD is +-60 by the projection centre flag).
+  const sign = grid.LaDInDegrees < 0 ? -1 : 1;
   const lon0 = grid.orientationOfTheGridInDegrees * RAD;
   const phiC = sign * grid.LaDInDegrees * RAD;
   const earth = grid.earth;
@@ -355,6 +355,26 @@ function mercator(grid: Extract<GridDefinition, { gridType: "mercator" }>): [For
 
 /** Latitudes/longitudes of every point of `grid`, in storage order (or normalised). */
 export function gridGeometry(grid: GridDefinition, options: { normalise?: boolean } = {}): GridGeometry {
+  if (grid.gridType === "other") {
+    throw new GribError(
+      "unsupported",
+      `no geometry for grid type ${grid.ecCodesGridType} (template ${grid.template})`,
+      0,
+    );
+  }
+  const points =
+    grid.gridType === "reduced_gg" || grid.gridType === "reduced_ll"
+      ? grid.pl.reduce((a, c) => a + c, 0)
+      : "Ni" in grid
+        ? grid.Ni * grid.Nj
+        : grid.Nx * grid.Ny;
+  if (points !== grid.numberOfDataPoints) {
+    throw new GribError(
+      "corrupt",
+      `the grid describes ${points} points but the message has ${grid.numberOfDataPoints}`,
+      0,
+    );
+  }
   const geometry = storageGeometry(grid);
   return options.normalise ? normaliseGeometry(grid, geometry) : geometry;
 }
@@ -482,7 +502,7 @@ function storageGeometry(grid: GridDefinition): GridGeometry {
       );
     }
     case "other":
-      throw new Error(`no geometry for grid type ${grid.ecCodesGridType} (template ${grid.template})`);
+      throw new GribError("unsupported", `no geometry for grid type ${grid.ecCodesGridType}`, 0);
   }
 }
 
@@ -506,31 +526,34 @@ function gaussianRows(all: Float64Array, lat1: number, nj: number, jPositive: bo
 }
 
 /**
- * Storage index of each point in normalised order (+i, -j: rows west to east, north to south), for grids
- * with a rectangular index space; null when storage order already is normal or the grid is reduced.
+ * Storage index of each point when the points are listed in rows along +i (west to east), rows going
+ * -j (north to south; `northToSouth`, the normalised order) or +j (south to north, the order ecCodes'
+ * iterators list projected grids in). Null when storage order already is that order or the grid is
+ * reduced.
  */
-export function normalisationOrder(grid: GridDefinition): Uint32Array | null {
+export function pointOrder(grid: GridDefinition, northToSouth = true): Uint32Array | null {
   const mode = grid.scanning;
   if (grid.gridType === "reduced_gg" || grid.gridType === "reduced_ll" || grid.gridType === "other") {
     return null;
   }
   const nx = "Ni" in grid ? grid.Ni : grid.Nx;
   const ny = "Nj" in grid ? grid.Nj : grid.Ny;
-  if (
-    !mode.iScansNegatively &&
-    !mode.jScansPositively &&
-    !mode.jPointsAreConsecutive &&
-    !mode.alternativeRowScanning
-  ) {
+  const jReversed = northToSouth ? mode.jScansPositively === 1 : mode.jScansPositively === 0;
+  if (!mode.iScansNegatively && !jReversed && !mode.jPointsAreConsecutive && !mode.alternativeRowScanning) {
     return null;
   }
   const order = new Uint32Array(nx * ny);
   forEachPoint(nx, ny, mode, (k, i, j) => {
     const col = mode.iScansNegatively ? nx - 1 - i : i;
-    const row = mode.jScansPositively ? ny - 1 - j : j;
+    const row = jReversed ? ny - 1 - j : j;
     order[row * nx + col] = k;
   });
   return order;
+}
+
+/** Storage index of each point in normalised order (+i, -j); null when storage order is normal. */
+export function normalisationOrder(grid: GridDefinition): Uint32Array | null {
+  return pointOrder(grid, true);
 }
 
 /** Reorders any per-point array into normalised order. */

@@ -84,7 +84,15 @@ function decoded(
   return {
     metadata,
     grid,
-    geometry: (options = {}) => gridGeometry(grid, options),
+    geometry: (options = {}) => {
+      try {
+        return gridGeometry(grid, options);
+      } catch (e) {
+        if (e instanceof GribError)
+          throw new GribError(e.code, e.message.replace(/ \(at byte offset \d+\)$/, ""), base);
+        throw e;
+      }
+    },
     values: (options = {}) => (options.normalise ? reorder(raw(), normalisationOrder(grid)) : raw()),
   };
 }

@@ -3,7 +3,15 @@ import { once } from "node:events";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { type DecodedMessage, decodeFields, GribError, isGribError, scanFile } from "../../grib/index.ts";
+import {
+  type DecodedMessage,
+  decodeFields,
+  GribError,
+  isGribError,
+  pointOrder,
+  reorder,
+  scanFile,
+} from "../../grib/index.ts";
 import { ALL_KEYS, formatKey, getKey, jsonKey, LS_KEYS } from "../../grib/keys.ts";
 import { UsageError, UserError } from "../errors.ts";
 
@@ -180,7 +188,13 @@ async function getData(file: string, options: { message?: string; missing?: stri
     } catch (e) {
       throw new UserError(`${file} message ${f.index}: ${(e as Error).message}`);
     }
-    const { latitudes, longitudes } = geometry;
+    // ecCodes lists projected grids in rows west to east, south to north, whatever the scanning mode.
+    const order = ["lambert", "polar_stereographic", "mercator"].includes(f.field.grid.gridType)
+      ? pointOrder(f.field.grid, false)
+      : null;
+    const latitudes = reorder(geometry.latitudes, order);
+    const longitudes = reorder(geometry.longitudes, order);
+    values = reorder(values, order);
     await out.write("Latitude Longitude Value\n");
     let chunk = "";
     for (let i = 0; i < values.length; i++) {
