@@ -282,10 +282,10 @@ function dayMonthYear(t: DefToken): { day: number; month: number; year: number }
   return { day, month, year };
 }
 
+/** One `trigger`/`complete` line: its text (after `-a`/`-o`), how it joins, and its parse. */
 function expressionPart(
   l: DefLine,
   word: string,
-  node: Node,
   file: string,
   prev: string | undefined,
 ): { part: ExpressionPart; join: "first" | "and" | "or"; ast: Expr } {
@@ -308,7 +308,6 @@ function expressionPart(
   const pos: SourcePos = { file, line: l.line, col };
   // Each part is parsed alone so that errors point into its line.
   const ast = parseExpression(text, pos);
-  void node;
   return { part: { text, join, pos }, join, ast };
 }
 
@@ -362,7 +361,7 @@ function attribute(
     }
     case "trigger":
     case "complete": {
-      const { part, join, ast } = expressionPart(l, word, node, file, lastExpr);
+      const { part, join, ast } = expressionPart(l, word, file, lastExpr);
       const existing = word === "trigger" ? node.trigger : node.complete;
       if (join === "first") {
         if (existing)

@@ -81,7 +81,6 @@ export function limitBlocking(
   defs: Defs,
   task: Task,
   usage: Map<string, { used: number; max: number; users: string[] }>,
-  _runtime?: RuntimeState,
 ): { ref: LimitRef; used: number; need: number; users: string[] } | undefined {
   const counted = new Set<string>();
   for (const { on, il } of inlimitsOf(task)) {

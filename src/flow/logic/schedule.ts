@@ -41,7 +41,7 @@ export function schedule(defs: Defs, runtime: RuntimeState, now: Date): Schedule
       for (const c of node.children) visit(c);
       return;
     }
-    if (limitBlocking(defs, node, usage, runtime)) return;
+    if (limitBlocking(defs, node, usage)) return;
     takeTokens(defs, node, usage);
     result.submit.push(node);
   };

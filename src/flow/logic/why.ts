@@ -114,7 +114,7 @@ export function why(defs: Defs, path: string, runtime: RuntimeState, now: Date):
   if (node.complete && completeSatisfied(node, ctx))
     reasons.push(`${node.path} complete expression holds: it will be set complete without running`);
   if (node.kind === "task") {
-    const block = limitBlocking(defs, node, limitUsage(defs, runtime), runtime);
+    const block = limitBlocking(defs, node, limitUsage(defs, runtime));
     if (block) {
       const users =
         block.users.slice(0, 5).join(", ") + (block.users.length > 5 ? `, ... (${block.users.length})` : "");
