@@ -404,6 +404,25 @@ export function packBits(
   }
   let i = 0;
   let pos = bitOffset;
+  if (bitOffset % 8 === 0 && (nbits === 8 || nbits === 16 || nbits === 24 || nbits === 32)) {
+    // whole bytes per value
+    let p = bitOffset / 8;
+    const end = start + count;
+    if (nbits === 16) {
+      for (let j = start; j < end; j++, p += 2) {
+        const v = values[j];
+        out[p] = v >>> 8;
+        out[p + 1] = v;
+      }
+    } else {
+      const bytes = nbits / 8;
+      for (let j = start; j < end; j++, p += bytes) {
+        const v = values[j];
+        for (let b = bytes - 1, x = v; b >= 0; b--, x = Math.floor(x / 256)) out[p + b] = x;
+      }
+    }
+    return bitOffset + nbits * count;
+  }
   if (nbits <= 24 && bitOffset % 8 === 0) {
     // accumulate into a 32-bit register, flush whole bytes
     let acc = 0;

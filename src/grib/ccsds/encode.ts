@@ -1,7 +1,6 @@
 // CCSDS 121.0-B adaptive entropy encoder producing streams that libaec (and so ecCodes) decodes: unit-delay
 // prediction with the standard mapping, then per block the cheapest of zero-block runs, second
 // extension, split-sample (k = 0..) and uncompressed.
-import { BitWriter } from "../bits.ts";
 import {
   AEC_DATA_PREPROCESS,
   AEC_DATA_SIGNED,
@@ -13,6 +12,50 @@ import {
 } from "./options.ts";
 
 const SE_LIMIT = 90;
+
+/** Big-endian bit sink over a preallocated buffer (the encoder knows its worst case). */
+class Sink {
+  readonly out: Uint8Array;
+  pos = 0;
+  private acc = 0;
+  private accBits = 0;
+  constructor(bytes: number) {
+    this.out = new Uint8Array(bytes);
+  }
+  /** Append the low `n` (0..24) bits of `v`. */
+  put(v: number, n: number): void {
+    this.acc = (this.acc << n) | v;
+    this.accBits += n;
+    while (this.accBits >= 8) {
+      this.accBits -= 8;
+      this.out[this.pos++] = this.acc >>> this.accBits;
+    }
+    this.acc &= (1 << this.accBits) - 1;
+  }
+  /** Append the low `n` (0..32) bits of `v`. */
+  putWide(v: number, n: number): void {
+    if (n > 24) {
+      this.put(Math.floor(v / 65536) & ((1 << (n - 16)) - 1), n - 16);
+      this.put(v & 0xffff, 16);
+    } else this.put(v & ((1 << n) - 1), n);
+  }
+  /** Fundamental sequence: `zeros` zero bits, then a one. */
+  fs(zeros: number): void {
+    let z = zeros;
+    while (z >= 24) {
+      this.put(0, 24);
+      z -= 24;
+    }
+    this.put(1, z + 1);
+  }
+  align(): void {
+    if (this.accBits > 0) this.put(0, 8 - this.accBits);
+  }
+  bytes(): Uint8Array {
+    this.align();
+    return this.out.slice(0, this.pos);
+  }
+}
 
 /**
  * Encode integer samples (each in 0..2^n-1, or -2^(n-1)..2^(n-1)-1 with AEC_DATA_SIGNED). The last block
@@ -27,44 +70,57 @@ export function ccsdsEncode(samples: ArrayLike<number>, options: CcsdsOptions): 
   const signed = (flags & AEC_DATA_SIGNED) !== 0;
   const idLen = idLength(n, flags);
   const idUncompressed = 2 ** idLen - 1;
-  const maxK = idUncompressed - 2;
+  const maxK = Math.min(idUncompressed - 2, n - 1);
   const count = samples.length;
   if (count === 0) return new Uint8Array(0);
   const total = Math.ceil(count / J) * J;
   const xmin = signed ? -(2 ** (n - 1)) : 0;
   const xmax = signed ? 2 ** (n - 1) - 1 : 2 ** n - 1;
 
-  // raw (for reference samples and uncompressed blocks, as n-bit patterns) and mapped residuals
-  const raw = new Float64Array(total);
-  const mapped = new Float64Array(total);
-  for (let i = 0; i < total; i++) {
-    const x = samples[i < count ? i : count - 1];
-    if (!Number.isInteger(x) || x < xmin || x > xmax) {
-      throw new CcsdsError(`sample ${i} = ${x} is outside ${xmin}..${xmax}`, 0);
+  // raw n-bit patterns (reference samples, uncompressed blocks) and mapped prediction residuals
+  const raw = new Uint32Array(total);
+  const mapped = new Uint32Array(total);
+  if (samples instanceof Uint32Array && !signed) {
+    raw.set(samples);
+    for (let i = 0; i < count; i++) {
+      if (raw[i] > xmax) throw new CcsdsError(`sample ${i} = ${raw[i]} is outside ${xmin}..${xmax}`, 0);
     }
-    raw[i] = x < 0 ? x + 2 ** n : x;
+  } else {
+    for (let i = 0; i < count; i++) {
+      const x = samples[i];
+      if (!(x >= xmin && x <= xmax) || !Number.isInteger(x)) {
+        throw new CcsdsError(`sample ${i} = ${x} is outside ${xmin}..${xmax}`, 0);
+      }
+      raw[i] = x < 0 ? x + 2 ** n : x;
+    }
   }
+  raw.fill(raw[count - 1], count);
   const rsiSamples = options.rsi * J;
+  const value = (i: number) => (signed && raw[i] > xmax ? raw[i] - 2 ** n : raw[i]);
   for (let start = 0; start < total; start += rsiSamples) {
     const end = Math.min(start + rsiSamples, total);
     if (!pp) {
-      for (let i = start; i < end; i++) mapped[i] = raw[i];
+      mapped.set(raw.subarray(start, end), start);
       continue;
     }
-    let prev = samples[start];
+    let prev = value(start);
     mapped[start] = raw[start];
     for (let i = start + 1; i < end; i++) {
-      const x = samples[i < count ? i : count - 1];
+      const x = signed ? value(i) : raw[i];
       const delta = x - prev;
-      const theta = Math.min(prev - xmin, xmax - prev);
-      if (delta >= 0 && delta <= theta) mapped[i] = 2 * delta;
-      else if (delta < 0 && -delta <= theta) mapped[i] = -2 * delta - 1;
-      else mapped[i] = theta + Math.abs(delta);
+      const lower = prev - xmin;
+      const upper = xmax - prev;
+      const theta = lower < upper ? lower : upper;
+      if (delta >= 0) mapped[i] = delta <= theta ? 2 * delta : theta + delta;
+      else mapped[i] = -delta <= theta ? -2 * delta - 1 : theta - delta;
       prev = x;
     }
   }
 
-  const w = new BitWriter(Math.ceil((total * n) / 8) + 1024);
+  const blocks = total / J;
+  const sink = new Sink(
+    Math.ceil((total * n + blocks * (idLen + 1 + n)) / 8) + Math.ceil(blocks / options.rsi) + 64,
+  );
   for (let start = 0; start < total; start += rsiSamples) {
     const end = Math.min(start + rsiSamples, total);
     let b = start;
@@ -72,16 +128,10 @@ export function ccsdsEncode(samples: ArrayLike<number>, options: CcsdsOptions): 
       const hasRef = pp && b === start ? 1 : 0;
       const first = b + hasRef;
       const blockEnd = b + J;
-      // zero run: this block's residuals (after the reference) are all zero
-      let allZero = true;
-      for (let i = first; i < blockEnd; i++) {
-        if (mapped[i] !== 0) {
-          allZero = false;
-          break;
-        }
-      }
-      if (allZero) {
-        // extend over following all-zero blocks, within this RSI and this 64-block segment
+      let sum = 0;
+      for (let i = first; i < blockEnd; i++) sum += mapped[i];
+      if (sum === 0) {
+        // zero run: extend over following all-zero blocks, within this RSI and 64-block segment
         const blockIndex = (b - start) / J;
         const segmentEnd = Math.min(end, start + (Math.floor(blockIndex / 64) + 1) * 64 * J);
         let runEnd = blockEnd;
@@ -97,78 +147,82 @@ export function ccsdsEncode(samples: ArrayLike<number>, options: CcsdsOptions): 
           runEnd += J;
         }
         const z = (runEnd - b) / J;
-        // the decoder's "rest of segment" ends at a full 64-block segment or RSI boundary
+        // the decoder's "rest of segment" (ROS) ends at a full 64-block segment or RSI boundary
         const fullSegmentEnd = Math.min(
           start + rsiSamples,
           start + (Math.floor(blockIndex / 64) + 1) * 64 * J,
         );
-        w.write(0, idLen);
-        w.write(0, 1);
-        if (hasRef) w.write(raw[b], n);
-        // fs = z - 1 below the ROS code (4), z above it; a run to the segment/RSI end may use ROS
-        const fs = z < 5 ? z - 1 : runEnd === fullSegmentEnd ? 4 : z;
-        writeFs(w, fs);
+        sink.put(0, idLen);
+        sink.put(0, 1);
+        if (hasRef) sink.putWide(raw[b], n);
+        sink.fs(z < 5 ? z - 1 : runEnd === fullSegmentEnd ? 4 : z);
         b = runEnd;
         continue;
       }
-      // costs of each option for this block
-      let seCost = 0;
-      let seOk = true;
-      for (let i = b; i < blockEnd; i += 2) {
-        const a = i < first ? 0 : mapped[i];
-        const c = mapped[i + 1];
-        const sum = a + c;
-        const m = (sum * (sum + 1)) / 2 + c;
-        if (m > SE_LIMIT) {
-          seOk = false;
-          break;
-        }
-        seCost += m + 1;
+      // split-sample: cost(k) = sum(m >> k) + (J - ref) * (k + 1) is convex in k; start near log2(mean)
+      const samplesInBlock = J - hasRef;
+      const splitCost = (k: number) => {
+        let c = samplesInBlock * (k + 1);
+        for (let i = first; i < blockEnd; i++) c += mapped[i] >>> k;
+        return c;
+      };
+      // (the restricted set for 1-2 bit samples has no split option at all: maxK < 0)
+      let bestK = Math.max(0, Math.min(maxK, Math.floor(Math.log2(sum / samplesInBlock + 1))));
+      let bestCost = maxK < 0 ? Number.POSITIVE_INFINITY : splitCost(bestK);
+      while (bestK < maxK) {
+        const c = splitCost(bestK + 1);
+        if (c >= bestCost) break;
+        bestK++;
+        bestCost = c;
       }
-      let bestK = 0;
-      let bestCost = Number.POSITIVE_INFINITY;
-      for (let k = 0; k <= maxK && k < n; k++) {
-        let cost = 0;
-        const div = 2 ** k;
-        for (let i = first; i < blockEnd; i++) cost += Math.floor(mapped[i] / div) + 1 + k;
-        if (cost < bestCost) {
-          bestCost = cost;
-          bestK = k;
-        } else if (cost > bestCost) break; // cost is convex in k
+      while (bestK > 0) {
+        const c = splitCost(bestK - 1);
+        if (c > bestCost) break;
+        bestK--;
+        bestCost = c;
       }
-      const uncompressedCost = J * n - hasRef * n;
-      if (seOk && seCost + 1 < bestCost && seCost + 1 < uncompressedCost) {
-        w.write(0, idLen);
-        w.write(1, 1);
-        if (hasRef) w.write(raw[b], n);
+      // second extension (only for small values: the code m must not exceed 90)
+      let seCost = Number.POSITIVE_INFINITY;
+      if (sum < 12 * J) {
+        seCost = 1;
         for (let i = b; i < blockEnd; i += 2) {
           const a = i < first ? 0 : mapped[i];
           const c = mapped[i + 1];
-          const sum = a + c;
-          writeFs(w, (sum * (sum + 1)) / 2 + c);
+          const s = a + c;
+          const m = (s * (s + 1)) / 2 + c;
+          if (m > SE_LIMIT) {
+            seCost = Number.POSITIVE_INFINITY;
+            break;
+          }
+          seCost += m + 1;
+        }
+      }
+      const uncompressedCost = samplesInBlock * n;
+      if (seCost < bestCost && seCost < uncompressedCost) {
+        sink.put(0, idLen);
+        sink.put(1, 1);
+        if (hasRef) sink.putWide(raw[b], n);
+        for (let i = b; i < blockEnd; i += 2) {
+          const a = i < first ? 0 : mapped[i];
+          const c = mapped[i + 1];
+          const s = a + c;
+          sink.fs((s * (s + 1)) / 2 + c);
         }
       } else if (bestCost < uncompressedCost) {
-        w.write(bestK + 1, idLen);
-        if (hasRef) w.write(raw[b], n);
-        const div = 2 ** bestK;
-        for (let i = first; i < blockEnd; i++) writeFs(w, Math.floor(mapped[i] / div));
-        if (bestK > 0) for (let i = first; i < blockEnd; i++) w.write(mapped[i] % div, bestK);
+        sink.put(bestK + 1, idLen);
+        if (hasRef) sink.putWide(raw[b], n);
+        for (let i = first; i < blockEnd; i++) sink.fs(mapped[i] >>> bestK);
+        if (bestK > 0) {
+          const mask = bestK >= 32 ? 0xffffffff : 2 ** bestK - 1;
+          for (let i = first; i < blockEnd; i++) sink.putWide(mapped[i] & mask, bestK);
+        }
       } else {
-        w.write(idUncompressed, idLen);
-        for (let i = b; i < blockEnd; i++) w.write(i < first ? raw[i] : mapped[i], n);
+        sink.put(idUncompressed, idLen);
+        for (let i = b; i < blockEnd; i++) sink.putWide(i < first ? raw[i] : mapped[i], n);
       }
       b = blockEnd;
     }
-    if (flags & AEC_PAD_RSI) w.align();
+    if (flags & AEC_PAD_RSI) sink.align();
   }
-  return w.bytes();
-}
-
-function writeFs(w: BitWriter, zeros: number): void {
-  let z = zeros;
-  while (z >= 32) {
-    w.write(0, 32);
-    z -= 32;
-  }
-  w.write(1, z + 1);
+  return sink.bytes();
 }

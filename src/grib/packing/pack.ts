@@ -14,7 +14,7 @@ export interface PrecisionChoice {
 
 export interface PackedValues extends LinearScaling {
   /** Packed integers, one per present (non-NaN) value. */
-  integers: Float64Array;
+  integers: Uint32Array;
 }
 
 export type ReferenceKind = "ieee32" | "ibm";
@@ -53,11 +53,13 @@ export function quantise(
   let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isNaN(v)) continue;
-    if (!Number.isFinite(v)) throw new RangeError(`value ${i} is ${v}: GRIB cannot store infinities`);
+    if (v !== v) continue; // NaN: missing
     if (v < min) min = v;
     if (v > max) max = v;
     n++;
+  }
+  if (min === Number.NEGATIVE_INFINITY || max === Number.POSITIVE_INFINITY) {
+    throw new RangeError("GRIB cannot store infinite values");
   }
   const D = precision.decimalScaleFactor ?? 0;
   if (!Number.isInteger(D) || Math.abs(D) > 32767)
@@ -66,7 +68,7 @@ export function quantise(
   if (bitsGiven !== undefined && (!Number.isInteger(bitsGiven) || bitsGiven < 0 || bitsGiven > 32)) {
     throw new RangeError(`bitsPerValue ${bitsGiven} is outside 0..32`);
   }
-  const integers = new Float64Array(n);
+  const integers = new Uint32Array(n);
   if (n === 0)
     return { referenceValue: 0, binaryScaleFactor: 0, decimalScaleFactor: D, bitsPerValue: 0, integers };
   const dec = 10 ** D;
@@ -101,13 +103,22 @@ export function quantise(
   const maxInt = 2 ** nbits - 1;
   const inv = 2 ** -E;
   let k = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue;
-    let x = Math.round((v * dec - ref) * inv);
-    if (x < 0) x = 0;
-    else if (x > maxInt) x = maxInt;
-    integers[k++] = x;
+  if (nbits <= 30 && n === values.length) {
+    // no missing values, integers fit int32: truncate (v + 0.5) instead of Math.round
+    for (let i = 0; i < n; i++) {
+      const x = ((values[i] * dec - ref) * inv + 0.5) | 0;
+      integers[i] = x < 0 ? 0 : x > maxInt ? maxInt : x;
+    }
+    k = n;
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== v) continue;
+      let x = Math.round((v * dec - ref) * inv);
+      if (x < 0) x = 0;
+      else if (x > maxInt) x = maxInt;
+      integers[k++] = x;
+    }
   }
   return { referenceValue: ref, binaryScaleFactor: E, decimalScaleFactor: D, bitsPerValue: nbits, integers };
 }

@@ -26,6 +26,18 @@ function section(num: number, body: (b: ByteBuilder) => void): Uint8Array {
   return b.result();
 }
 
+/** A section made of a header and a large payload, copied once. */
+function rawSection(num: number, payload: Uint8Array, indicator?: number): Uint8Array {
+  const head = indicator === undefined ? 5 : 6;
+  const out = new Uint8Array(head + payload.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, out.length);
+  out[4] = num;
+  if (indicator !== undefined) out[5] = indicator;
+  out.set(payload, head);
+  return out;
+}
+
 function writeEarth(b: ByteBuilder, g: GridCommon): void {
   b.u(1, g.shapeOfTheEarth);
   if (g.shapeOfTheEarth === 1 && g.earth.shape === "sphere") {
@@ -199,11 +211,8 @@ export function encodeGrib2(f: Grib2Field): Uint8Array {
       b.u(2, packing.rsi ?? CCSDS_DEFAULTS.rsi);
     }
   });
-  const s6 = section(6, (b) => {
-    if (bitmap) b.u(1, 0).bytes(bitmap);
-    else b.u(1, 255);
-  });
-  const s7 = section(7, (b) => b.bytes(data));
+  const s6 = bitmap ? rawSection(6, bitmap, 0) : section(6, (b) => b.u(1, 255));
+  const s7 = rawSection(7, data);
   const body = [s1, section3(f.grid), section4(f), s5, s6, s7];
   let total = 16 + 4;
   for (const s of body) total += s.length;
