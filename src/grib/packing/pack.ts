@@ -53,7 +53,7 @@ export function quantise(
   let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== v) continue; // NaN: missing
+    if (Number.isNaN(v)) continue; // missing
     if (v < min) min = v;
     if (v > max) max = v;
     n++;
@@ -113,7 +113,7 @@ export function quantise(
   } else {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (v !== v) continue;
+      if (Number.isNaN(v)) continue;
       let x = Math.round((v * dec - ref) * inv);
       if (x < 0) x = 0;
       else if (x > maxInt) x = maxInt;
