@@ -459,6 +459,8 @@ export function grib1Metadata(l: Grib1Layout, totalLength: number, offset: numbe
       GribMetadata,
       "iScansNegatively" | "jScansPositively" | "jPointsAreConsecutive" | "alternativeRowScanning"
     >),
+    // GRIB1 Lambert names its LoV orientationOfTheGrid too
+    ...(grid.gridType === "lambert" ? { orientationOfTheGridInDegrees: grid.LoVInDegrees } : {}),
     bitmapPresent: l.s3 ? 1 : 0,
     numberOfValues,
     numberOfDataPoints,

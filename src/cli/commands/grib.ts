@@ -96,10 +96,13 @@ function parseKeys(option: string | undefined): string[] | undefined {
 /** "%.10e" as C prints it. */
 function formatValue(v: number): string {
   let s = v.toExponential(10);
-  const exact = v.toExponential(60);
-  const digits = exact.replace("-", "").replace(".", "").split("e")[0];
-  if (/^50*$/.test(digits.slice(11)) && Number(digits[10]) % 2 === 0) {
-    s = `${exact.slice(0, exact.indexOf(".") + 11)}${exact.slice(exact.indexOf("e"))}`;
+  const longer = v.toExponential(11);
+  if (longer.charCodeAt(longer.indexOf("e") - 1) === 53 /* "5": maybe a tie */) {
+    const exact = v.toExponential(60);
+    const digits = exact.replace("-", "").replace(".", "").split("e")[0];
+    if (/^50*$/.test(digits.slice(11)) && Number(digits[10]) % 2 === 0) {
+      s = `${exact.slice(0, exact.indexOf(".") + 11)}${exact.slice(exact.indexOf("e"))}`;
+    }
   }
   const e = s.indexOf("e");
   const exp = s.slice(e + 2);
@@ -109,10 +112,12 @@ function formatValue(v: number): string {
 /** "%9.3f" as C prints it (ties to even, negative zero kept). */
 function pad9(x: number): string {
   let s = x.toFixed(3);
-  const exact = x.toFixed(60);
-  const dot = exact.indexOf(".");
-  const rest = exact.slice(dot + 4);
-  if (/^50*$/.test(rest) && Number(exact[dot + 3]) % 2 === 0) s = exact.slice(0, dot + 4);
+  const longer = x.toFixed(4);
+  if (longer.charCodeAt(longer.length - 1) === 53 /* "5": maybe a tie */) {
+    const exact = x.toFixed(60);
+    const dot = exact.indexOf(".");
+    if (/^50*$/.test(exact.slice(dot + 4)) && Number(exact[dot + 3]) % 2 === 0) s = exact.slice(0, dot + 4);
+  }
   if (s[0] !== "-" && (x < 0 || Object.is(x, -0)) && /^0\.0+$/.test(s)) s = `-${s}`;
   return s.padStart(9);
 }

@@ -71,6 +71,7 @@ export const GRIB1_MASTER: ParamRow[] = [
   [3074, "mcc", "Medium cloud cover", "%", "table2Version=3;indicatorOfParameter=74"],
   [3075, "hcc", "High cloud cover", "%", "table2Version=3;indicatorOfParameter=75"],
   [3020, "vis", "Visibility", "m", "table2Version=3;indicatorOfParameter=20"],
+  [3028, "wvsp1", "Wave spectra (1)", "~", "table2Version=3;indicatorOfParameter=28"],
   [3031, "wdir", "Wind direction", "Degree true", "table2Version=3;indicatorOfParameter=31"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=3;indicatorOfParameter=71"],
   [
@@ -143,6 +144,7 @@ export const GRIB1_MASTER: ParamRow[] = [
   [3074, "mcc", "Medium cloud cover", "%", "table2Version=2;indicatorOfParameter=74"],
   [3075, "hcc", "High cloud cover", "%", "table2Version=2;indicatorOfParameter=75"],
   [3020, "vis", "Visibility", "m", "table2Version=2;indicatorOfParameter=20"],
+  [3028, "wvsp1", "Wave spectra (1)", "~", "table2Version=2;indicatorOfParameter=28"],
   [3031, "wdir", "Wind direction", "Degree true", "table2Version=2;indicatorOfParameter=31"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=2;indicatorOfParameter=71"],
   [
@@ -215,6 +217,7 @@ export const GRIB1_MASTER: ParamRow[] = [
   [3074, "mcc", "Medium cloud cover", "%", "table2Version=1;indicatorOfParameter=74"],
   [3075, "hcc", "High cloud cover", "%", "table2Version=1;indicatorOfParameter=75"],
   [3020, "vis", "Visibility", "m", "table2Version=1;indicatorOfParameter=20"],
+  [3028, "wvsp1", "Wave spectra (1)", "~", "table2Version=1;indicatorOfParameter=28"],
   [3031, "wdir", "Wind direction", "Degree true", "table2Version=1;indicatorOfParameter=31"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=1;indicatorOfParameter=71"],
   [
@@ -438,6 +441,13 @@ export const GRIB1_ECMF: ParamRow[] = [
     "Total precipitation rate",
     "kg m**-2 s**-1",
     "table2Version=254;indicatorOfParameter=48",
+  ],
+  [
+    140229,
+    "swh",
+    "Significant height of combined wind waves and swell",
+    "m",
+    "table2Version=140;indicatorOfParameter=229",
   ],
   [151159, "sst", "Specified sea surface temperature", "deg C", "table2Version=151;indicatorOfParameter=159"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=228;indicatorOfParameter=164"],
@@ -1403,6 +1413,13 @@ export const GRIB2_MASTER: ParamRow[] = [
   ],
   [3031, "wdir", "Wind direction", "Degree true", "discipline=0;parameterCategory=2;parameterNumber=0"],
   [
+    140229,
+    "swh",
+    "Significant height of combined wind waves and swell",
+    "m",
+    "discipline=10;parameterCategory=0;parameterNumber=3",
+  ],
+  [
     228246,
     "100u",
     "100 metre U wind component",
@@ -1542,6 +1559,7 @@ export const GRIB2_MASTER: ParamRow[] = [
     "discipline=0;parameterCategory=2;parameterNumber=9",
   ],
   [3020, "vis", "Visibility", "m", "discipline=0;parameterCategory=19;parameterNumber=0"],
+  [3028, "wvsp1", "Wave spectra (1)", "~", "discipline=10;parameterCategory=0;parameterNumber=0"],
   [
     228164,
     "tcc",
