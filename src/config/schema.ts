@@ -1,5 +1,11 @@
 // The configuration file's schema: every key, its type and its default. Unknown keys are errors.
 import { z } from "zod";
+import { alertsConfigSchema } from "../alerts/config.ts";
+import { catalogueConfigSchema } from "../catalogue/config.ts";
+import { cycleConfigSchema } from "../cycle/config.ts";
+import { fleetConfigSchema } from "../fleet/config.ts";
+import { ingestConfigSchema } from "../ingest/config.ts";
+import { storeConfigSchema } from "../store/config.ts";
 
 const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
@@ -32,6 +38,12 @@ export const configSchema = z
     log: z.strictObject({ level: logLevel.default("info") }).prefault({}),
     server,
     database,
+    store: storeConfigSchema,
+    ingest: ingestConfigSchema,
+    catalogue: catalogueConfigSchema,
+    fleet: fleetConfigSchema,
+    alerts: alertsConfigSchema,
+    cycle: cycleConfigSchema,
   })
   .prefault({});
 

@@ -6,6 +6,7 @@ import { startFleet } from "../fleet/service.ts";
 import { startFlowEngine } from "../flow/engine/scheduler.ts";
 import { startIngest } from "../ingest/service.ts";
 import { buildApp } from "./app.ts";
+import "../cycle/actions.ts";
 import { type EventRelay, startEventRelay } from "./events.ts";
 
 export interface RunningServer {

@@ -1,45 +1,104 @@
-// `cloudburst demo`: the README's first command. For now it starts the control server on the embedded
-// database, creates a token and prints where to look; it grows into a whole forecast cycle.
-import type { Command } from "commander";
-import { createToken } from "../../auth/tokens.ts";
-import { startServer, stopOnSignals } from "../../server/run.ts";
+// `cloudburst demo`: the README's first command. One accelerated forecast cycle on this machine, from
+// the simulated ECMWF stream to delivered products, with progress and a summary; nothing is left
+// running unless --keep.
+import { resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { type DemoProgress, type DemoSummary, runDemo } from "../../cycle/demo.ts";
+import { stopOnSignals } from "../../server/run.ts";
 import { commandConfig } from "../context.ts";
-import { printJson } from "../output.ts";
+import { printJson, progress } from "../output.ts";
 import { parsePort } from "./server.ts";
+
+function positive(value: string): number {
+  const number = Number(value);
+  if (!(number > 0)) throw new InvalidArgumentError("expected a positive number");
+  return number;
+}
+
+function wholeNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError("expected a whole number");
+  return number;
+}
+
+function baseTime(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || date.getUTCHours() % 6 !== 0 || date.getUTCMinutes() !== 0)
+    throw new InvalidArgumentError("expected a cycle time such as 2026-11-24T00:00Z (00, 06, 12 or 18 UTC)");
+  return date;
+}
+
+function describeProgress(p: DemoProgress): string {
+  return `files ${p.filesReceived}/${p.filesPlanned}  jobs ${p.jobsComplete}/${p.jobsPlanned}  nodes ready ${p.nodesReady}  suite ${p.suiteState}`;
+}
+
+function printSummary(s: DemoSummary): void {
+  const latency = s.stepLatencySeconds;
+  process.stdout.write(
+    [
+      `cycle ${s.cycle}: suite ${s.suite} ${s.suiteState} in ${s.seconds} s`,
+      `  fields in:        ${s.fieldsIn} (${s.filesIn} files)`,
+      `  products:         ${s.productsOut} made, ${s.productsDelivered} delivered (${s.bytesDelivered} bytes) to ${s.deliveredTo}`,
+      `  compute:          ${s.nodes} nodes, ${s.nodeMinutes} node-minutes, cost ${s.cost} ${s.currency}`,
+      `  step latency:     ${latency ? `p50 ${latency.p50} s, p95 ${latency.p95} s, max ${latency.max} s` : "no step finished"}`,
+      `  web UI:           ${s.ui}`,
+      "",
+    ].join("\n"),
+  );
+}
 
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description("start a demonstration control server on the embedded database and print where to look")
-    .option("--port <port>", "port to listen on (default: server.port, 8080; 0 picks one)", parsePort)
-    .option("--json", "print the addresses and token as JSON")
-    .action(async (options: { port?: number; json?: boolean }, command: Command) => {
-      const config = commandConfig(command);
-      config.log.level = "warn";
-      const server = await startServer(config, { port: options.port });
-      const token = await createToken(server.db.pool, `demo-${new Date().toISOString()}`);
-      const info = {
-        url: server.url,
-        token,
-        health: `${server.url}/healthz`,
-        metrics: `${server.url}/metrics`,
-        api: `${server.url}/api/whoami`,
-        database: server.db.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : "DATABASE_URL",
-      };
-      if (options.json) printJson(info);
-      else {
-        process.stdout.write(
-          [
-            `cloudburst control server: ${info.url}`,
-            `  database:  ${info.database}`,
-            `  health:    curl ${info.health}`,
-            `  metrics:   curl ${info.metrics}`,
-            `  API:       curl -H 'Authorization: Bearer ${token}' ${info.api}`,
-            "  (the token is shown once; press Ctrl-C to stop)",
-            "",
-          ].join("\n"),
-        );
-      }
-      await stopOnSignals(server);
-    });
+    .description(
+      "run one accelerated forecast cycle on this machine, from the model stream to delivered products",
+    )
+    .option("--steps <spec>", "forecast steps of the cycle, e.g. 0-12 or 0-90/3", "0-6")
+    .option("--grid <degrees>", "the simulated model's global grid increment", positive, 2)
+    .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positive, 60)
+    .option("--nodes <n>", "compute nodes", wholeNumber, 2)
+    .option("--base-time <time>", "the cycle's base time (default: the latest 00/06/12/18 UTC)", baseTime)
+    .option("--port <port>", "the control server's port (default: a free one)", parsePort)
+    .option("--timeout <seconds>", "give up after this long", positive, 900)
+    .option("--keep", "keep the server (and its web UI) running after the cycle, until Ctrl-C")
+    .option("--json", "print the summary as JSON")
+    .action(
+      async (
+        options: {
+          steps: string;
+          grid: number;
+          timeFactor: number;
+          nodes: number;
+          baseTime?: Date;
+          port?: number;
+          timeout: number;
+          keep?: boolean;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const config = commandConfig(command);
+        const status = progress();
+        const demo = await runDemo({
+          dataDir: resolve(config.dataDir, "demo"),
+          baseTime: options.baseTime,
+          steps: options.steps,
+          grid: options.grid,
+          timeFactor: options.timeFactor,
+          nodes: options.nodes,
+          port: options.port,
+          timeoutSeconds: options.timeout,
+          onProgress: (p) => status.update(describeProgress(p)),
+        }).finally(() => status.done());
+        if (options.json) printJson({ ...demo.summary, ...(options.keep ? { token: demo.token } : {}) });
+        else printSummary(demo.summary);
+        if (options.keep) {
+          if (!options.json)
+            process.stdout.write(`  API token:        ${demo.token} (shown once; Ctrl-C stops)\n`);
+          await stopOnSignals(demo.server);
+        }
+        await demo.stop();
+        if (demo.summary.suiteState !== "complete") process.exitCode = 1;
+      },
+    );
 }

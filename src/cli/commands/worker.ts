@@ -2,6 +2,7 @@
 // cluster of the data directory), takes task jobs from the `compute` queue and runs them.
 import { type Command, InvalidArgumentError } from "commander";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
+import "../../cycle/actions.ts";
 import { listActions } from "../../worker/actions.ts";
 import { startWorker } from "../../worker/agent.ts";
 import { commandConfig, withDatabase } from "../context.ts";

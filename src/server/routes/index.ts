@@ -1,5 +1,9 @@
 // The feature plugins mounted under /api/ (all behind the bearer token).
 import type { FastifyPluginAsync } from "fastify";
+import { fieldRoutes } from "./fields.ts";
+import { fleetRoutes } from "./fleet.ts";
+import { ingestRoutes } from "./ingest.ts";
+import { suiteRoutes } from "./suites.ts";
 import { whoamiRoutes } from "./whoami.ts";
 
-export const apiPlugins: FastifyPluginAsync[] = [whoamiRoutes];
+export const apiPlugins: FastifyPluginAsync[] = [whoamiRoutes, fieldRoutes, ingestRoutes, suiteRoutes, fleetRoutes];

@@ -40,9 +40,8 @@ export function stepArrivals(lastStep = 240, schedule = controlForecastSchedule)
   return arrivals;
 }
 
-/** The steps named by a range such as "0-24", "0-90/3" or a list "0,6,12"; all scheduled steps when empty. */
-export function selectSteps(arrivals: StepArrival[], spec: string | undefined): StepArrival[] {
-  if (!spec) return arrivals;
+/** The steps a spec names: a step "6", a range "0-24", a stride "0-90/3", or a list of them "0-6,12". */
+export function parseStepSpec(spec: string): Set<number> {
   const wanted = new Set<number>();
   for (const part of spec.split(",")) {
     const range = /^(\d+)(?:-(\d+)(?:\/(\d+))?)?$/.exec(part.trim());
@@ -52,5 +51,12 @@ export function selectSteps(arrivals: StepArrival[], spec: string | undefined): 
     const by = range[3] === undefined ? 1 : Number(range[3]);
     for (let step = first; step <= last; step += Math.max(1, by)) wanted.add(step);
   }
+  return wanted;
+}
+
+/** The arrivals of the steps a spec names; all scheduled steps when there is no spec. */
+export function selectSteps(arrivals: StepArrival[], spec: string | undefined): StepArrival[] {
+  if (!spec) return arrivals;
+  const wanted = parseStepSpec(spec);
   return arrivals.filter((a) => wanted.has(a.step));
 }

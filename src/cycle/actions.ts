@@ -1,0 +1,178 @@
+// The cycle suite's built-in actions and its data trigger. Imported by the control server (control
+// queue: data server, fleet, delivery) and by workers (compute queue: product jobs).
+import { basename, posix } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { deliver, deliveryItem } from "../delivery/deliver.ts";
+import { cycleDeliveryStatus, deliverCycle, queueDeliveries } from "../delivery/ledger.ts";
+import { destinationFromUrl } from "../delivery/url.ts";
+import { currentFleet } from "../fleet/service.ts";
+import { registerDataTriggerSource } from "../flow/engine/data-trigger.ts";
+import { registerAction } from "../worker/actions.ts";
+import { jobReadiness } from "./inputs.ts";
+import { runProductJob } from "./job.ts";
+import { findProduct } from "./products.ts";
+import { cycleBaseTime, cycleKey, cycleRuntime } from "./runtime.ts";
+
+function stepOf(variables: Record<string, string>): number {
+  const step = Number(variables["STEP"]);
+  if (!Number.isFinite(step) || step < 0)
+    throw new Error(`STEP is "${variables["STEP"] ?? ""}": expected a forecast step in hours`);
+  return step;
+}
+
+/** `catalogue:inputs product=NAME step=S`: holds when the catalogue has every input of that job. */
+registerDataTriggerSource({
+  name: "catalogue",
+  async waitFor(condition) {
+    const terms = Object.fromEntries(
+      condition.query
+        .split(/\s+/)
+        .slice(1)
+        .map((t) => t.split("=") as [string, string]),
+    );
+    const runtime = await cycleRuntime();
+    const product = findProduct(runtime.products, terms["product"] ?? "");
+    const readiness = await jobReadiness(
+      runtime.db.pool,
+      runtime.config.cycle.producer,
+      cycleBaseTime(condition.variables),
+      product,
+      Number(terms["step"]),
+    );
+    return { satisfied: readiness.ready, detail: readiness.detail };
+  },
+});
+
+registerAction({
+  name: "cycle.product",
+  description: "runs product NAME for the task's STEP of the cycle CB_CYCLE and queues its delivery",
+  async run({ args, variables, log, report }) {
+    const runtime = await cycleRuntime();
+    const product = findProduct(runtime.products, args[0] ?? "");
+    const baseTime = cycleBaseTime(variables);
+    const step = stepOf(variables);
+    const { producer } = runtime.config.cycle;
+    const result = await runProductJob(
+      runtime.db.pool,
+      runtime.store,
+      producer,
+      baseTime,
+      product,
+      step,
+      runtime.outputRoot,
+    );
+    for (const skipped of result.skipped) log(`skipped ${skipped}`);
+    if (result.files.length === 0)
+      throw new Error(`${product.name} step ${step} made nothing: ${result.skipped.join("; ")}`);
+    const destination = destinationFromUrl(runtime.config.cycle.destination);
+    const key = cycleKey(producer, baseTime);
+    const items = await Promise.all(
+      result.files.map((f) =>
+        deliveryItem(f.path, posix.join(key.replace("/", "_"), product.name, basename(f.path))),
+      ),
+    );
+    await queueDeliveries(runtime.db.pool, key, destination.label, items);
+    await destination.close();
+    for (const file of result.files) log(`wrote ${file.name} (${file.bytes} bytes)`);
+    log(
+      `from ${result.inputs.length} input fields: ${result.inputs.map((f) => `#${f.id} ${f.param} ${f.levelType} ${f.level} step ${f.stepRange}`).join(", ")}`,
+    );
+    await report({ type: "label", name: "made", value: `${result.files.length} files` }).catch(
+      () => undefined,
+    );
+  },
+});
+
+registerAction({
+  name: "cycle.deliver",
+  description:
+    "delivers every product of the cycle CB_CYCLE, verified by checksum; fails while any is missing",
+  async run({ variables, log }) {
+    const runtime = await cycleRuntime();
+    const key = cycleKey(runtime.config.cycle.producer, cycleBaseTime(variables));
+    const destination = destinationFromUrl(runtime.config.cycle.destination);
+    try {
+      const status = await deliverCycle(runtime.db.pool, key, destination.label, (item) =>
+        deliver(destination, item, undefined, (error, attempt, delayMs) =>
+          log(`${item.name}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`),
+        ),
+      );
+      log(
+        `${key}: ${status.delivered} delivered (${status.bytes} bytes), ${status.failed} failed, ${status.pending} pending to ${destination.label}`,
+      );
+      if (status.failed > 0 || status.pending > 0)
+        throw new Error(`${status.failed + status.pending} products of ${key} are not delivered`);
+    } finally {
+      await destination.close();
+    }
+  },
+});
+
+registerAction({
+  name: "cycle.data-server",
+  description: "start: the data server takes the cycle's data; stop: only once every product is delivered",
+  async run({ args, variables, log }) {
+    const runtime = await cycleRuntime();
+    const key = cycleKey(runtime.config.cycle.producer, cycleBaseTime(variables));
+    if (args[0] === "start") {
+      log(`data server ready for ${key}: the store is ${runtime.store.root}`);
+      return;
+    }
+    if (args[0] !== "stop")
+      throw new Error(`cycle.data-server: expected start or stop, got "${args[0] ?? ""}"`);
+    const status = await cycleDeliveryStatus(runtime.db.pool, key);
+    if (status.pending > 0 || status.failed > 0)
+      throw new Error(
+        `${key}: ${status.pending} pending and ${status.failed} failed deliveries; the data server stays up`,
+      );
+    log(`${key}: all ${status.delivered} products delivered; the data server may stop`);
+  },
+});
+
+const fleetPollMs = 500;
+
+registerAction({
+  name: "cycle.fleet",
+  description:
+    "up: plan the cycle's compute nodes (CB_NODES) and wait until they are ready; down: release them and wait until gone",
+  async run({ args, variables, log, signal }) {
+    const fleet = currentFleet();
+    if (!fleet)
+      throw new Error(
+        "this server runs no fleet: configure the `fleet` section (provider local or cloudsigma)",
+      );
+    const runtime = await cycleRuntime();
+    const environment = fleet.config.fleet.environment;
+    const key = cycleKey(runtime.config.cycle.producer, cycleBaseTime(variables));
+    const compute = async () =>
+      (await fleet.store.nodes(environment, key)).filter((n) => n.role === "compute");
+    if (args[0] === "up") {
+      const wanted = Number(variables["CB_NODES"] ?? fleet.config.fleet.computeNodes);
+      await fleet.store.planCycle(environment, key, new Date(), wanted);
+      await fleet.controller.reconcile();
+      for (;;) {
+        const nodes = await compute();
+        const ready = nodes.filter((n) => n.state === "ready");
+        if (ready.length >= wanted) {
+          log(`${ready.length} compute nodes ready: ${ready.map((n) => n.name).join(", ")}`);
+          return;
+        }
+        const failed = nodes.filter((n) => n.state === "failed");
+        if (failed.length > 0 && nodes.length - failed.length < wanted)
+          log(`${failed.length} nodes failed; the controller replaces them`);
+        await sleep(fleetPollMs, undefined, { signal });
+      }
+    }
+    if (args[0] !== "down") throw new Error(`cycle.fleet: expected up or down, got "${args[0] ?? ""}"`);
+    await fleet.store.setCycleState(environment, key, "processed");
+    await fleet.controller.reconcile();
+    for (;;) {
+      const live = (await compute()).filter((n) => n.state !== "destroyed" && n.state !== "failed");
+      if (live.length === 0) {
+        log(`every compute node of ${key} is destroyed`);
+        return;
+      }
+      await sleep(fleetPollMs, undefined, { signal });
+    }
+  },
+});

@@ -1,0 +1,302 @@
+// `cloudburst demo`: one accelerated forecast cycle on this machine. A control server on the embedded
+// PostgreSQL with its FTP receiver, the cycle suite loaded and begun, compute nodes from the fleet
+// (local worker processes, or the CloudSigma simulator), the simulated ECMWF stream pushed by FTP,
+// products delivered to a directory, and a summary of what happened and how fast.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { stringify } from "yaml";
+import { createToken } from "../auth/tokens.ts";
+import { listCycles } from "../catalogue/query.ts";
+import { type Config, loadConfig } from "../config/load.ts";
+import { ftpDestination } from "../delivery/ftp.ts";
+import { cycleDeliveryStatus } from "../delivery/ledger.ts";
+import { costsByCycle } from "../fleet/money.ts";
+import { currentFleet } from "../fleet/service.ts";
+import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
+import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
+import { parseDisseminationName } from "../ingest/names.ts";
+import { type RunningServer, startServer } from "../server/run.ts";
+import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
+import "./actions.ts";
+import { closeCycleRuntime, cycleKey, cycleRuntime } from "./runtime.ts";
+import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
+
+export interface DemoOptions {
+  dataDir: string;
+  baseTime?: Date | undefined;
+  /** Steps of the cycle, e.g. "0-12". */
+  steps: string;
+  /** Grid increment of the simulated model in degrees. */
+  grid: number;
+  /** Schedule compression of the stream. */
+  timeFactor: number;
+  nodes: number;
+  port?: number | undefined;
+  timeoutSeconds: number;
+  onProgress?: (progress: DemoProgress) => void;
+}
+
+export interface DemoProgress {
+  filesReceived: number;
+  filesPlanned: number;
+  jobsComplete: number;
+  jobsPlanned: number;
+  nodesReady: number;
+  suiteState: string;
+}
+
+export interface StepLatency {
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+export interface DemoSummary {
+  cycle: string;
+  suite: string;
+  suiteState: string;
+  seconds: number;
+  fieldsIn: number;
+  filesIn: number;
+  productsOut: number;
+  productsDelivered: number;
+  bytesDelivered: number;
+  deliveredTo: string;
+  nodes: number;
+  nodeMinutes: number;
+  cost: number;
+  currency: string;
+  /** Seconds from a step's file arriving to the last of its products being made. */
+  stepLatencySeconds: StepLatency | null;
+  ui: string;
+}
+
+export interface Demo {
+  server: RunningServer;
+  token: string;
+  summary: DemoSummary;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Writes the demonstration's configuration, so that the workers it starts read the very same. */
+async function demoConfig(options: DemoOptions, ftpPort: number): Promise<Config> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const passivePort = 40000 + Math.floor(Math.random() * 20000);
+  const file = join(options.dataDir, "demo.yaml");
+  const text = stringify({
+    dataDir: options.dataDir,
+    log: { level: "warn" },
+    server: { port: options.port ?? 0 },
+    ingest: {
+      ftp: {
+        enabled: true,
+        host: "127.0.0.1",
+        port: ftpPort,
+        passive: { url: "127.0.0.1", minPort: passivePort, maxPort: passivePort + 40 },
+        users: [{ name: "ecmwf", passwordEnv: "CB_DEMO_FTP_PASSWORD" }],
+      },
+    },
+    fleet: {
+      provider: "local",
+      computeNodes: options.nodes,
+      reconcileIntervalSeconds: 2,
+      workerArgs: ["--name", "{nodeName}", "--concurrency", "2"],
+    },
+    cycle: { destination: join(options.dataDir, "delivered") },
+  });
+  writeFileSync(
+    file,
+    `# Written by \`cloudburst demo\`; its workers read it through CLOUDBURST_CONFIG.\n${text}`,
+  );
+  process.env["CLOUDBURST_CONFIG"] = file;
+  return loadConfig({ file });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export async function runDemo(options: DemoOptions): Promise<Demo> {
+  const started = Date.now();
+  const password = randomBytes(18).toString("base64url");
+  process.env["CB_DEMO_FTP_PASSWORD"] = password;
+  const ftpPort = await freePort();
+  const config = await demoConfig(options, ftpPort);
+  const server = await startServer(config);
+  // Workers started by the fleet inherit the environment: the same database, the same configuration.
+  process.env["DATABASE_URL"] ??= server.db.url;
+  const stop = async () => {
+    await server.stop();
+    await closeCycleRuntime();
+  };
+  try {
+    const pool = server.db.pool;
+    const token = await createToken(pool, `demo-${new Date().toISOString()}`);
+    const runtime = await cycleRuntime(config);
+    const baseTime = options.baseTime ?? latestBaseTime();
+    const plan = streamPlan({ baseTime, steps: options.steps });
+    const planned = new Set(plan.map((p) => p.step));
+    const products = runtime.products
+      .map((p) => ({ name: p.name, steps: p.steps.filter((s) => planned.has(s)) }))
+      .filter((p) => p.steps.length > 0);
+    const suite = cycleSuiteName(baseTime);
+    const definition = cycleSuiteDefinition({ baseTime, products, computeNodes: options.nodes });
+    await loadSuites(pool, definition, `${suite}.def`, { replace: true, actor: "demo" });
+    await beginSuite(pool, suite, "demo");
+
+    const stream = playStream({
+      destination: ftpDestination({
+        host: "127.0.0.1",
+        port: ftpPort,
+        user: "ecmwf",
+        password,
+        root: "/",
+        secure: false,
+      }),
+      baseTime,
+      increment: options.grid,
+      steps: options.steps,
+      timeFactor: options.timeFactor,
+    });
+    const jobsPlanned = products.reduce((n, p) => n + p.steps.length, 0);
+    let streamError: Error | null = null;
+    stream.catch((error: Error) => {
+      streamError = error;
+    });
+    const deadline = started + options.timeoutSeconds * 1000;
+    let state = "queued";
+    for (;;) {
+      state = (await listSuites(pool)).find((s) => s.name === suite)?.state ?? "unknown";
+      const history = await nodeHistory(pool, `/${suite}/products`, 100_000);
+      const jobsComplete = new Set(
+        history.filter((h) => h.toState === "complete" && h.kind !== "family").map((h) => h.path),
+      ).size;
+      const fleet = currentFleet();
+      const nodes = fleet
+        ? await fleet.store.nodes(fleet.config.fleet.environment, cycleKey(config.cycle.producer, baseTime))
+        : [];
+      const files = (
+        await pool.query<{ n: string }>("select count(*) as n from ingest_file where received_at >= $1", [
+          new Date(started),
+        ])
+      ).rows[0];
+      options.onProgress?.({
+        filesReceived: Number(files?.n ?? 0),
+        filesPlanned: plan.length,
+        jobsComplete: Math.min(jobsComplete, jobsPlanned),
+        jobsPlanned,
+        nodesReady: nodes.filter((n) => n.state === "ready").length,
+        suiteState: state,
+      });
+      if (state === "complete" || state === "aborted") break;
+      if (streamError) throw new Error(`the simulated stream failed: ${(streamError as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the cycle did not finish within ${options.timeoutSeconds} s (suite ${state}); see the UI at ${server.url}/ui/`,
+        );
+      await sleep(1000);
+    }
+    await stream.catch(() => undefined);
+    const summary = await summarise(server, config, suite, baseTime, started, state);
+    return { server, token, summary, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function summarise(
+  server: RunningServer,
+  config: Config,
+  suite: string,
+  baseTime: Date,
+  started: number,
+  suiteState: string,
+): Promise<DemoSummary> {
+  const pool = server.db.pool;
+  const key = cycleKey(config.cycle.producer, baseTime);
+  const cycle = (await listCycles(pool, { producer: config.cycle.producer, limit: 100 })).find(
+    (c) => Date.parse(c.baseTime) === baseTime.getTime(),
+  );
+  const delivery = await cycleDeliveryStatus(pool, key);
+  const products = await pool.query<{ n: string }>(
+    "select count(*) as n from delivery where cycle_key = $1",
+    [key],
+  );
+  const fleet = currentFleet();
+  const nodes = fleet ? await fleet.store.nodes(fleet.config.fleet.environment, key) : [];
+  const [cost] = costsByCycle(nodes, new Date(), config.fleet);
+  return {
+    cycle: key,
+    suite,
+    suiteState,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    fieldsIn: cycle?.receivedFields ?? 0,
+    filesIn: cycle?.files ?? 0,
+    productsOut: Number(products.rows[0]?.n ?? 0),
+    productsDelivered: delivery.delivered,
+    bytesDelivered: delivery.bytes,
+    deliveredTo: config.cycle.destination,
+    nodes: nodes.filter((n) => n.role === "compute").length,
+    nodeMinutes: Math.round(((cost?.nodeSeconds ?? 0) / 60) * 10) / 10,
+    cost: Math.round((cost?.cost ?? 0) * 10_000) / 10_000,
+    currency: cost?.currency ?? config.fleet.currency,
+    stepLatencySeconds: await stepLatency(server, suite, baseTime),
+    ui: `${server.url}/ui/`,
+  };
+}
+
+/** Per step: from its file's arrival to the completion of the last product task of that step. */
+async function stepLatency(
+  server: RunningServer,
+  suite: string,
+  baseTime: Date,
+): Promise<StepLatency | null> {
+  const pool = server.db.pool;
+  const files = await pool.query<{ name: string; received_at: Date }>(
+    "select name, min(received_at) as received_at from ingest_file group by name",
+  );
+  const arrival = new Map<number, number>();
+  for (const row of files.rows) {
+    const parsed = parseDisseminationName(row.name, baseTime);
+    if (
+      parsed?.step !== null &&
+      parsed?.step !== undefined &&
+      parsed.baseTime.getTime() === baseTime.getTime()
+    ) {
+      arrival.set(parsed.step, row.received_at.getTime());
+    }
+  }
+  const done = new Map<number, number>();
+  for (const entry of await nodeHistory(pool, `/${suite}/products`, 100_000)) {
+    const match = /\/step_(\d+)\/[^/]+$/.exec(entry.path);
+    if (!match || entry.toState !== "complete") continue;
+    const step = Number(match[1]);
+    done.set(step, Math.max(done.get(step) ?? 0, Date.parse(entry.at)));
+  }
+  const latencies = [...done.entries()]
+    .filter(([step]) => arrival.has(step))
+    .map(([step, at]) => Math.max(0, (at - arrival.get(step)!) / 1000))
+    .sort((a, b) => a - b);
+  if (latencies.length === 0) return null;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    max: round(latencies.at(-1)!),
+  };
+}

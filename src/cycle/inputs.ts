@@ -1,0 +1,98 @@
+// A product job's inputs as the catalogue holds them: catalogue fields named by the FMI parameter,
+// level and step that the product plugins ask for.
+import type pg from "pg";
+import { type FieldRow, listFields, parseFieldFilter } from "../catalogue/query.ts";
+import { type FieldKey, levelTypeOf } from "../products/fields.ts";
+import {
+  chooseInputSets,
+  forecastTypeFor,
+  isJobReady,
+  jobCandidateInputs,
+  jobTasks,
+  missingInputs,
+} from "../products/jobs.ts";
+import { paramNameOf } from "../products/params.ts";
+import type { CycleProductSpec } from "./products.ts";
+
+export const keyId = (k: FieldKey) => `${k.param}|${k.levelType}|${k.level}|${k.step}|${k.member ?? ""}`;
+
+/**
+ * The FMI name of a catalogue field. ECMWF's paramId is its table-128 (or table-N × 1000) number, the
+ * same for GRIB1 and GRIB2, so it stands for the GRIB1 codes the product tables are keyed by.
+ */
+export function fieldKeyOfRow(row: FieldRow): FieldKey | null {
+  if (row.paramId === null) return null;
+  const param = paramNameOf({
+    edition: 1,
+    table2Version: row.paramId >= 1000 ? Math.floor(row.paramId / 1000) : 128,
+    indicatorOfParameter: row.paramId % 1000,
+  });
+  const levelType = levelTypeOf(row.levelType);
+  if (!param || !levelType) return null;
+  return {
+    param,
+    levelType,
+    level: row.level,
+    step: row.step,
+    ...(row.member !== null ? { member: row.member } : {}),
+  };
+}
+
+/** The cycle's fields at the given steps, by field key (the first registered wins). */
+export async function cycleFields(
+  pool: pg.Pool,
+  producer: string,
+  baseTime: Date,
+  steps: number[],
+): Promise<Map<string, FieldRow>> {
+  const byKey = new Map<string, FieldRow>();
+  if (steps.length === 0) return byKey;
+  const filter = parseFieldFilter([
+    ["producer", producer],
+    ["base", baseTime.toISOString().slice(0, 16)],
+    ["step", [...new Set(steps)].join(",")],
+  ]);
+  for (let after: number | undefined; ; ) {
+    const page = await listFields(pool, filter, { limit: 10_000, ...(after !== undefined ? { after } : {}) });
+    for (const row of page) {
+      const key = fieldKeyOfRow(row);
+      if (key && !byKey.has(keyId(key))) byKey.set(keyId(key), row);
+    }
+    if (page.length < 10_000) return byKey;
+    after = page.at(-1)!.id;
+  }
+}
+
+export interface JobReadiness {
+  ready: boolean;
+  /** In words: what is there and what is missing. */
+  detail: string;
+}
+
+/** Whether the catalogue holds every input of the product's job for `step`. */
+export async function jobReadiness(
+  pool: pg.Pool,
+  producer: string,
+  baseTime: Date,
+  product: CycleProductSpec,
+  step: number,
+): Promise<JobReadiness> {
+  const candidates = jobCandidateInputs(product.config, baseTime, step);
+  const fields = await cycleFields(
+    pool,
+    producer,
+    baseTime,
+    candidates.map((k) => k.step),
+  );
+  const has = (key: FieldKey) => fields.has(keyId(key));
+  if (isJobReady(product.config, step, has)) {
+    return { ready: true, detail: `all inputs of ${product.name} step ${step} are registered` };
+  }
+  const tasks = jobTasks(product.config, step, forecastTypeFor(product.config));
+  const chosen = chooseInputSets(tasks, has);
+  const missing = tasks.filter((_, i) => chosen[i]! < 0).flatMap((task) => missingInputs(task, has));
+  return {
+    ready: false,
+    detail: `${product.name} step ${step} waits for ${[...new Set(missing)].join(", ")}`,
+  };
+}
