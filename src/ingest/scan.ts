@@ -2,10 +2,10 @@
 // checksum, and every byte that is not a good message accounted for as a quarantine record (a non-GRIB
 // region, a truncated or corrupt message, an unsupported grid) with its offset and length.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { QuarantineRecord } from "../catalogue/types.ts";
 import { type GribMetadata, isGribError, type ScannedMessage, scanFile } from "../grib/index.ts";
+import { sha256OfFile } from "./file-hash.ts";
 
 /** The codec's metadata reader; throws (preferably a GribError) for a message it cannot describe. */
 export type DescribeMessage = (message: ScannedMessage) => GribMetadata;
@@ -90,10 +90,4 @@ function notGrib(offset: number, length: number): QuarantineRecord {
     offset,
     length,
   };
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
