@@ -74,7 +74,12 @@ function decoded(
   let cache: Float64Array | undefined;
   const raw = () => {
     if (!cache) {
-      cache = values(base);
+      try {
+        cache = values(base);
+      } catch (e) {
+        if (e instanceof GribError) throw e;
+        throw new GribError("corrupt", `cannot decode values: ${(e as Error).message}`, base);
+      }
       let missing = 0;
       for (let i = 0; i < cache.length; i++) if (Number.isNaN(cache[i])) missing++;
       metadata.numberOfMissing = missing;
