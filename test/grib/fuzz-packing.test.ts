@@ -2,12 +2,15 @@
 // (GRIB1) never crash with anything but a typed error naming the section and offset, and never hang.
 // Fixed seed, bounded iterations.
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { CcsdsError, ccsdsDecode, ccsdsEncode } from "../../src/grib/ccsds/index.ts";
 import { PackingError, unpackGrib1, unpackGrib2 } from "../../src/grib/packing/index.ts";
 import type { RegularLatLonGrid } from "../../src/grib/types.ts";
 import { encodeField, type FieldPacking } from "../../src/grib/write/index.ts";
-import { rawMessages } from "./packing-fixtures.ts";
+import { rawMessages, run } from "./packing-fixtures.ts";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -125,6 +128,35 @@ test("mutated sections give values or a typed error naming section and offset (f
   }
   assert.ok(outcomes.ok > 0 && outcomes.error > 0, JSON.stringify(outcomes));
   assert.ok(Date.now() - started < 30_000, "no hang");
+});
+
+test("second-order packed messages (made by ecCodes) under mutation: values or typed errors", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cb-fuzz-so-"));
+  try {
+    const rand = rng(99);
+    const outcomes = { ok: 0, error: 0 };
+    for (const edition of [1, 2] as const) {
+      const source = join(dir, `src${edition}.grib`);
+      const packed = join(dir, `so${edition}.grib`);
+      writeFileSync(source, message(edition, { type: "simple", bitsPerValue: 14 }, 3));
+      run("grib_set", ["-r", "-s", "packingType=grid_second_order", source, packed]);
+      const [m] = rawMessages(new Uint8Array(readFileSync(packed)));
+      for (let iter = 0; iter < 300; iter++) {
+        if (edition === 2) {
+          const target = rand() < 0.7 ? 7 : 5;
+          const s5 = target === 5 ? mutate(m.section5!, rand, 11) : m.section5!;
+          const s7 = target === 7 ? mutate(m.section7!, rand, 5) : m.section7!;
+          outcomes[attempt(() => unpackGrib2(50002, s5, s7, m.packedCount), m.packedCount)]++;
+        } else {
+          const s4 = mutate(m.section4!, rand, 4);
+          outcomes[attempt(() => unpackGrib1(s4, m.packedCount, m.decimalScaleFactor), m.packedCount)]++;
+        }
+      }
+    }
+    assert.ok(outcomes.ok > 0 && outcomes.error > 0, JSON.stringify(outcomes));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("CCSDS decoder on garbage: typed errors with a byte offset, no hang", () => {

@@ -250,6 +250,12 @@ export function makeSmallTestData(dir: string): string[] {
   );
   files.push("t2m_grib1_simple.grb");
   run(
+    "grib_set",
+    ["-r", "-s", "packingType=grid_second_order", "t2m_grib1_simple.grb", "t2m_grib1_second_order.grb"],
+    dir,
+  );
+  files.push("t2m_grib1_second_order.grb");
+  run(
     "cdo",
     [
       "-s",
@@ -270,6 +276,18 @@ export function makeSmallTestData(dir: string): string[] {
   }
   run("cdo", ["-s", "-f", "grb", "copy", "sst_bitmap_simple.grb2", "sst_bitmap_grib1.grb"], dir);
   files.push("sst_bitmap_grib1.grb");
+  run(
+    "grib_set",
+    [
+      "-r",
+      "-s",
+      "packingType=grid_second_order",
+      "sst_bitmap_grib1.grb",
+      "sst_bitmap_grib1_second_order.grb",
+    ],
+    dir,
+  );
+  files.push("sst_bitmap_grib1_second_order.grb");
   const samples =
     execFileSync("codes_info", ["-s"], { encoding: "utf8" }).trim() || "/usr/share/eccodes/samples";
   run(

@@ -27,7 +27,7 @@ export function unpackComplex(
   if (missingManagement > 2)
     throw new PackingError("corrupt", `missing value management ${missingManagement}`, 5, 22);
   if (order > 2) throw new PackingError("unsupported", `order of spatial differencing ${order}`, 5, 47);
-  if (ng > count || (ng === 0 && count > 0)) {
+  if (ng > count || ng > section7.length * 8 || (ng === 0 && count > 0)) {
     throw new PackingError("corrupt", `${ng} groups for ${count} values`, 5, 31);
   }
   if (nbits > 32 || widthBits > 32 || lengthBits > 32) {

@@ -5,6 +5,7 @@ import { unpackComplex } from "./complex.ts";
 import { PackingError } from "./errors.ts";
 import { unpackJpeg2000 } from "./jpeg.ts";
 import { unpackPng } from "./png.ts";
+import { unpackGrib1SecondOrder, unpackGrib2SecondOrder } from "./secondorder.ts";
 import { unpackGrib1Simple, unpackIeee, unpackSimple } from "./simple.ts";
 
 export { PackingError } from "./errors.ts";
@@ -56,6 +57,8 @@ export function unpackGrib2(
       return unpackPng(section5, section7, numberOfPackedValues);
     case 42:
       return unpackCcsds(section5, section7, numberOfPackedValues);
+    case 50002:
+      return unpackGrib2SecondOrder(section5, section7, numberOfPackedValues);
     default:
       throw new PackingError(
         "unsupported",
@@ -72,6 +75,9 @@ export function unpackGrib1(
   numberOfPackedValues: number,
   decimalScaleFactor: number,
 ): Float64Array {
+  if (section4.length > 3 && (section4[3] & 0xc0) === 0x40) {
+    return unpackGrib1SecondOrder(section4, numberOfPackedValues, decimalScaleFactor);
+  }
   return unpackGrib1Simple(section4, numberOfPackedValues, decimalScaleFactor);
 }
 
