@@ -274,6 +274,28 @@ describe("HTTP", () => {
   });
 });
 
+describe("preview", () => {
+  test("GET /api/fields/{id}/preview.png is a PNG of the field with the parameter's colour scale", async () => {
+    const { fields } = (await (
+      await fetch(`${baseUrl}/api/fields?producer=gem&param=t`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { fields: Array<{ id: number }> };
+    const response = await fetch(`${baseUrl}/api/fields/${fields[0]!.id}/preview.png?width=300`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "image/png");
+    assert.equal(response.headers.get("x-colour-scale"), "temperature");
+    const png = Buffer.from(await response.arrayBuffer());
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    assert.equal(png.readUInt32BE(16), 300, "width from IHDR");
+    const min = Number(response.headers.get("x-value-min"));
+    const max = Number(response.headers.get("x-value-max"));
+    assert.ok(min > 150 && max < 350 && min < max);
+  });
+});
+
 describe("watched directory and restart", () => {
   test("a file renamed into the watched directory is ingested", async () => {
     const temporary = join(watchDir, "drop.grib.part");

@@ -3,10 +3,12 @@
 //   GET /api/fields/{id}                           one field's metadata and location
 //   GET /api/fields/{id}/grib                      the field's GRIB bytes (Range requests answered with 206)
 //   GET /api/fields/{id}/values?bbox=W,S,E,N       decoded values (lat, lon, value) inside a box, as JSON
+//   GET /api/fields/{id}/preview.png?width=N        a PNG map of the field, colour scale per parameter
 //   GET /api/cycles?producer=P                     cycles with progress
 //   GET /api/quarantine?file=NAME                  quarantined regions
 //   GET /api/ingest/files?name=NAME                received files and their versions
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import { renderPreview } from "../../catalogue/preview.ts";
 import {
   type FieldRow,
   FilterError,
@@ -146,6 +148,25 @@ export const fieldRoutes: FastifyPluginAsync = async (app) => {
         points.push([lat, lon, Number.isNaN(v) ? null : v]);
       }
       return { field: field.id, param: field.param, units: message.metadata.units, bbox, points };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { width?: string } }>(
+    "/fields/:id/preview.png",
+    async (request, reply) => {
+      const field = await fieldOrFail(app.pool, request.params.id);
+      const width = positiveInt(request.query.width, "width");
+      const bytes = await storeOrFail().readBytes(field.storageUri, field.offset, field.length);
+      const message = decodeMessage(bytes, { offset: field.offset });
+      const { latitudes, longitudes } = message.geometry();
+      const preview = renderPreview(latitudes, longitudes, message.values(), field.param, width);
+      return reply
+        .header("content-type", "image/png")
+        .header("cache-control", "max-age=86400")
+        .header("x-colour-scale", preview.scale)
+        .header("x-value-min", String(preview.min))
+        .header("x-value-max", String(preview.max))
+        .send(preview.png);
     },
   );
 
