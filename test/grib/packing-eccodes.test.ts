@@ -5,10 +5,17 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { PackingError, unpackGrib1, unpackGrib2 } from "../../src/grib/packing/index.ts";
+import {
+  PackingError,
+  type PrecisionChoice,
+  quantise,
+  unpackGrib1,
+  unpackGrib2,
+} from "../../src/grib/packing/index.ts";
 import {
   applyBitmap,
   ecCodesGridValues,
+  ecCodesKeys,
   makeSmallTestData,
   maxDifference,
   type RawMessage,
@@ -75,6 +82,38 @@ describe("values equal grib_get_data for synthetic files in every packing", () =
     }
     assert.equal(checked, files.length);
     assert.ok(checked >= 17);
+  });
+  test("quantisation at a chosen precision picks ecCodes' reference value, scale factors and width", () => {
+    const source = join(dir, "t2m_grid_simple.grb2");
+    const [m] = rawMessages(readBytes(source));
+    const values = unpackGrib2(m.template, m.section5!, m.section7!, m.packedCount);
+    const settings: [string, PrecisionChoice][] = [
+      ["bitsPerValue=12", { bitsPerValue: 12 }],
+      ["bitsPerValue=24", { bitsPerValue: 24 }],
+      ["bitsPerValue=5", { bitsPerValue: 5 }],
+      ["changeDecimalPrecision=2", { decimalScaleFactor: 2 }],
+      ["changeDecimalPrecision=1", { decimalScaleFactor: 1 }],
+    ];
+    for (const [set, choice] of settings) {
+      const out = join(dir, "q.grb2");
+      run("grib_set", ["-r", "-s", set, source, out]);
+      const [[R, E, D, bits]] = ecCodesKeys(out, [
+        "referenceValue:d",
+        "binaryScaleFactor",
+        "decimalScaleFactor",
+        "bitsPerValue",
+      ]);
+      const q = quantise(values, choice);
+      assert.deepEqual(
+        [q.binaryScaleFactor, q.decimalScaleFactor, q.bitsPerValue],
+        [Number(E), Number(D), Number(bits)],
+        set,
+      );
+      assert.ok(
+        Math.abs(q.referenceValue - Number(R)) <= Math.abs(q.referenceValue) * 1e-6,
+        `${set}: R ${q.referenceValue} vs ${R}`,
+      );
+    }
   });
   for (const packing of [
     "grid_simple",
