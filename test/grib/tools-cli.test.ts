@@ -1,0 +1,177 @@
+// `cloudburst grib ...` against ecCodes' own tools: get-data prints what grib_get_data prints, ls --json
+// gives grib_get's values under ecCodes' key names, split writes what grib_copy writes, byte for byte.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { runCli, tempDir } from "../helpers/cli.ts";
+import { run, samples, sharedData, sharedTools } from "./read-oracle.ts";
+
+const d = (p: string) => join(sharedData, p);
+
+describe("cloudburst grib get-data", () => {
+  const cases: Array<[string, number]> = [
+    [d("iasi/source.grib"), 1], // GRIB2 polar stereographic with a bitmap
+    [d("split_sum/meps_source.grib"), 2], // GRIB2 CCSDS, Lambert, MetCoOp
+    [d("relative_humidity/source_gem.grib"), 2], // GRIB2 JPEG 2000, regular_ll from -180
+    [d("hybrid_pressure/q_ec.grib2"), 1], // GRIB2 rotated_ll, ECMWF
+    [d("dewpoint/source.grib"), 3], // GRIB1 rotated_ll, FMI
+    [join(samples, "reduced_gg_pl_32_grib2.tmpl"), 1], // reduced Gaussian
+    [join(samples, "regular_gg_ml_grib1.tmpl"), 1], // regular Gaussian, GRIB1
+  ];
+  for (const [file, n] of cases) {
+    it(`prints exactly what grib_get_data -m 9999 prints: ${file.split("/").slice(-2).join("/")} #${n}`, async () => {
+      const ours = await runCli(["grib", "get-data", "--message", String(n), file]);
+      assert.equal(ours.code, 0, ours.stderr);
+      const theirs = run("grib_get_data", ["-m", "9999", "-w", `count=${n}`, file]);
+      assert.equal(ours.stdout.length, theirs.length);
+      assert.ok(ours.stdout === theirs, "output differs from grib_get_data's");
+    });
+  }
+
+  it("skips missing points with --skip-missing, like grib_get_data without -m", async () => {
+    const file = d("iasi/source.grib");
+    const ours = await runCli(["grib", "get-data", "--message", "1", "--skip-missing", file]);
+    assert.equal(ours.stdout, run("grib_get_data", ["-w", "count=1", file]));
+  });
+
+  it("exits 1 naming the message when there is no such message", async () => {
+    const r = await runCli(["grib", "get-data", "--message", "9", d("iasi/source.grib")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no message 9/);
+  });
+});
+
+describe("cloudburst grib ls", () => {
+  const keys =
+    "edition,centre,shortName,typeOfLevel,level,stepRange,gridType,Ni,Nj,numberOfValues,packingType,bitsPerValue,paramId,dataDate,dataTime,stepType,units";
+  for (const f of ["dewpoint/source.grib", "split_sum/meps_source.grib", "transformer/gfs_source.grib2"]) {
+    it(`--json values equal grib_get's: ${f}`, async () => {
+      const r = await runCli(["grib", "ls", "--json", d(f)]);
+      assert.equal(r.code, 0, r.stderr);
+      const parsed = JSON.parse(r.stdout) as { messages: Array<Record<string, unknown>> };
+      assert.ok(parsed.messages.length > 0);
+      const picked = execFileSync("node", [join(sharedTools, "json-keys.mjs"), keys], {
+        input: r.stdout,
+        encoding: "utf8",
+      });
+      const theirs = run("grib_get", ["-p", keys, d(f)]);
+      const norm = (s: string) =>
+        s
+          .split("\n")
+          .map((l) => l.trim().replace(/\s+/g, " "))
+          .join("\n");
+      assert.equal(norm(picked), norm(theirs));
+    });
+  }
+
+  it("-p prints the requested keys, not_found for keys a message lacks", async () => {
+    const r = await runCli(["grib", "ls", "-p", "shortName,N,level", d("dewpoint/source.grib")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^shortName\s+N\s+level$/m);
+    assert.match(r.stdout, /^T-K\s+not_found\s+2$/m);
+    assert.match(r.stdout, /4 of 4 messages/);
+  });
+
+  it("reports a truncated message on stderr with its offset and exits 1", async () => {
+    const dir = tempDir();
+    const whole = readFileSync(d("iasi/source.grib"));
+    const file = join(dir, "cut.grib");
+    writeFileSync(file, whole.subarray(0, whole.length - 100));
+    const r = await runCli(["grib", "ls", "--json", file]);
+    assert.equal(r.code, 1);
+    const offset =
+      whole.length -
+      Number(run("grib_get", ["-w", "count=3", "-p", "totalLength", d("iasi/source.grib")]).trim());
+    assert.match(r.stderr, new RegExp(`at byte offset ${offset}`));
+    assert.equal((JSON.parse(r.stdout) as { messages: unknown[] }).messages.length, 2);
+  });
+});
+
+describe("cloudburst grib split", () => {
+  it("writes the same files as grib_copy, byte for byte", async () => {
+    const dir = tempDir();
+    const input = join(dir, "all.grib");
+    writeFileSync(
+      input,
+      Buffer.concat(
+        [
+          "dewpoint/source.grib",
+          "split_sum/harmonie_source.grib",
+          "split_sum/meps_source.grib",
+          "iasi/source.grib",
+        ].map((f) => readFileSync(d(f))),
+      ),
+    );
+    const template = "[shortName]_[level]_[step].grib";
+    mkdirSync(join(dir, "ours"));
+    mkdirSync(join(dir, "theirs"));
+    const r = await runCli(["grib", "split", input, join(dir, "ours"), "--template", template]);
+    assert.equal(r.code, 0, r.stderr);
+    execFileSync("grib_copy", [input, join(dir, "theirs", template)]);
+    const ours = readdirSync(join(dir, "ours")).sort();
+    const theirs = readdirSync(join(dir, "theirs")).sort();
+    assert.deepEqual(ours, theirs);
+    assert.ok(ours.length >= 8);
+    for (const name of ours) {
+      assert.ok(
+        readFileSync(join(dir, "ours", name)).equals(readFileSync(join(dir, "theirs", name))),
+        `${name} differs from grib_copy's`,
+      );
+    }
+  });
+});
+
+describe("cloudburst grib compare and dump", () => {
+  it("compare: a file equals itself; different fields differ (exit 1) and say how", async () => {
+    const same = await runCli([
+      "grib",
+      "compare",
+      d("split_sum/harmonie_result_1_60.grib"),
+      d("split_sum/harmonie_result_1_60.grib"),
+    ]);
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    const diff = await runCli([
+      "grib",
+      "compare",
+      d("split_sum/harmonie_result_1_60.grib"),
+      d("split_sum/harmonie_result_1_120.grib"),
+    ]);
+    assert.equal(diff.code, 1);
+    assert.match(diff.stdout, /stepRange: \[0-1\] != \[1-2\]/);
+    assert.match(diff.stdout, /values: max absolute difference/);
+  });
+
+  it("compare --abs accepts differences within the tolerance", async () => {
+    // himan's own check: its result against itself re-packed by ecCodes at 12 bits
+    const dir = tempDir();
+    const repacked = join(dir, "repacked.grib");
+    execFileSync("grib_set", [
+      "-r",
+      "-s",
+      "bitsPerValue=12",
+      d("dewpoint/harmonie_result_height.grib"),
+      repacked,
+    ]);
+    const strict = await runCli(["grib", "compare", d("dewpoint/harmonie_result_height.grib"), repacked]);
+    assert.equal(strict.code, 1);
+    const loose = await runCli([
+      "grib",
+      "compare",
+      "--abs",
+      "0.1",
+      d("dewpoint/harmonie_result_height.grib"),
+      repacked,
+    ]);
+    assert.equal(loose.code, 0, loose.stdout);
+  });
+
+  it("dump prints every key of every message", async () => {
+    const r = await runCli(["grib", "dump", d("dewpoint/source.grib")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((r.stdout.match(/MESSAGE \d+/g) ?? []).length, 4);
+    assert.match(r.stdout, /shortName = T-K;/);
+    assert.match(r.stdout, /latitudeOfSouthernPoleInDegrees = -30;/);
+  });
+});
