@@ -1,12 +1,14 @@
 // Built-in actions: named pieces of TypeScript a task can run instead of a shell script
 // (`edit CB_ACTION "name arg..."`). Post-processing jobs register theirs here.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ChildEvent } from "../flow/engine/job.ts";
+import type { ChildEvent, TaskJobData } from "../flow/engine/job.ts";
 
 export interface ActionContext {
   args: string[];
   /** Every variable visible to the task. */
   variables: Record<string, string>;
+  /** The task's events, meters and labels (what `report` accepts). */
+  task: Pick<TaskJobData, "events" | "meters" | "labels">;
   /** Aborted when the task is killed or the worker stops. */
   signal: AbortSignal;
   /** A line for the task's output log. */
@@ -70,5 +72,21 @@ registerAction({
     const until = Number(variables["FAIL_UNTIL_TRY"] ?? Number.POSITIVE_INFINITY);
     if (Number(variables["ECF_TRYNO"] ?? 1) >= until) return;
     throw new Error(args.join(" ") || "failed on purpose");
+  },
+});
+
+registerAction({
+  name: "simulate",
+  description:
+    "plays the task's part in a suite without doing its work: sets each event, runs each meter up to its maximum, then completes",
+  async run({ task, report, log }) {
+    for (const meter of task.meters) {
+      await report({ type: "meter", name: meter.name, value: meter.max });
+      log(`meter ${meter.name} = ${meter.max}`);
+    }
+    for (const event of task.events) {
+      await report({ type: "event", name: event });
+      log(`event ${event} set`);
+    }
   },
 });

@@ -100,6 +100,7 @@ async function runAction(
   await action.run({
     args: spec.args,
     variables: job.variables,
+    task: { events: job.events, meters: job.meters, labels: job.labels },
     signal: deps.signal,
     log: (line) => log.add("stdout", line),
     async report(event) {

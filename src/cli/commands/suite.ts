@@ -12,6 +12,7 @@ import {
   deleteSuite,
   FlowCommandError,
   forceState,
+  freeDependencies,
   isForceState,
   killNode,
   loadSuites,
@@ -230,6 +231,32 @@ export function registerSuiteCommands(program: Command): void {
       const changed = await run(command, (db) => forceState(db.pool, path, state, actor()));
       process.stdout.write(`forced ${changed} task(s) to ${state}\n`);
     });
+
+  suite
+    .command("free")
+    .description(
+      "let a node ignore its trigger and/or time dependencies until it is requeued (ecflow_client --free-dep)",
+    )
+    .argument("<path>", "node path")
+    .option("--trigger", "free its trigger")
+    .option("--time", "free its time, today, date, day and cron dependencies")
+    .option("--all", "both")
+    .action(
+      async (
+        path: string,
+        options: { trigger?: boolean; time?: boolean; all?: boolean },
+        command: Command,
+      ) => {
+        const which = {
+          trigger: options.all === true || options.trigger === true,
+          time: options.all === true || options.time === true,
+        };
+        if (!which.trigger && !which.time)
+          throw new UsageError("say what to free: --trigger, --time or --all");
+        await run(command, (db) => freeDependencies(db.pool, path, which, actor()));
+        process.stdout.write(`freed ${path}\n`);
+      },
+    );
 
   suite
     .command("kill")

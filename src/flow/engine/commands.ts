@@ -68,7 +68,8 @@ async function writeNodes(
          $9::jsonb[], $10::jsonb[], $11::int[], $12::jsonb[])
        on conflict (suite_id, path) do update set
          state = excluded.state, suspended = excluded.suspended, try_no = excluded.try_no, events = excluded.events,
-         meters = excluded.meters, labels = excluded.labels, variables = excluded.variables,
+         meters = excluded.meters, labels = excluded.labels,
+         -- (variables are kept: those set by operators outlive begin and requeue, as ecFlow's alter does)
          repeat_index = excluded.repeat_index, extra = excluded.extra, job_id = null, queue = null,
          password = null, worker = null, data_ready_at = null, aborted_reason = null, state_since = now()`,
       [
@@ -437,4 +438,37 @@ export async function setVariable(
 function* walkTasks(node: Node): Generator<Node> {
   if (node.kind === "task") yield node;
   else for (const child of node.children) yield* walkTasks(child);
+}
+
+/** `suite free PATH`: ignore the node's trigger and/or time dependencies until it is requeued (ecflow_client --free-dep). */
+export async function freeDependencies(
+  pool: Db,
+  path: string,
+  which: { trigger: boolean; time: boolean },
+  actor: string,
+): Promise<void> {
+  if (!which.trigger && !which.time)
+    throw new FlowCommandError("bad_request", "say which dependencies to free: trigger, time or both");
+  await inTransaction(pool, async (client) => {
+    const { snapshot, node } = await lockNode(client, path);
+    const freed = {
+      ...(which.trigger ? { triggerFree: true } : {}),
+      ...(which.time ? { timeFree: true } : {}),
+    };
+    await client.query("update flow_node set extra = extra || $3::jsonb where suite_id = $1 and path = $2", [
+      snapshot.id,
+      node.path,
+      JSON.stringify(freed),
+    ]);
+    await insertHistory(client, [
+      {
+        suiteId: snapshot.id,
+        path: node.path,
+        kind: "command",
+        detail: `freed its ${[which.trigger ? "trigger" : null, which.time ? "time dependencies" : null].filter(Boolean).join(" and ")}`,
+        actor,
+      },
+    ]);
+    await notifyChanged(client, snapshot.id);
+  });
 }

@@ -578,8 +578,14 @@ export async function startFlowEngine(
           concurrency: options.controlConcurrency ?? 4,
           name: `control-server:${process.pid}`,
         });
+  let lastDataPoll = Date.now();
   const ticker = setInterval(() => {
     tickDue = true;
+    // Data conditions are pushed (fields_registered); re-asking every 30 s covers a missed notification.
+    if (Date.now() - lastDataPoll > 30_000) {
+      lastDataPoll = Date.now();
+      dataEpoch++;
+    }
     kick();
   }, options.tickMs ?? 5000);
   kick();

@@ -7,6 +7,7 @@ import {
   deleteSuite,
   FlowCommandError,
   forceState,
+  freeDependencies,
   isForceState,
   killNode,
   loadSuites,
@@ -174,6 +175,28 @@ export const suiteRoutes: FastifyPluginAsync = async (app) => {
     await guard(() => setSuspended(app.pool, request.body.path, false, actor(request)));
     return { resumed: request.body.path };
   });
+  app.post<{ Body: { path: string; trigger?: boolean; time?: boolean } }>(
+    "/suites/free",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["path"],
+          additionalProperties: false,
+          properties: {
+            path: { type: "string", minLength: 2 },
+            trigger: { type: "boolean" },
+            time: { type: "boolean" },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const which = { trigger: request.body.trigger === true, time: request.body.time === true };
+      await guard(() => freeDependencies(app.pool, request.body.path, which, actor(request)));
+      return { freed: request.body.path, ...which };
+    },
+  );
   app.post<{ Body: { path: string } }>("/suites/kill", { schema: { body: pathBody } }, async (request) => ({
     killed: await guard(() => killNode(app.pool, request.body.path, actor(request))),
   }));
