@@ -318,12 +318,17 @@ describe("watched directory and restart", () => {
       join(userRoot, "A1D08280000082812001"),
       readFileSync(join(data, "dewpoint/harmonie_result_height.grib")),
     );
+    // As if it stopped after keeping a file in the store but before committing its rows.
+    const kept = join(service.store.root, "raw/20261125/kept.grib.0123456789abcdef");
+    mkdirSync(dirname(kept), { recursive: true });
+    writeFileSync(kept, readFileSync(join(data, "dewpoint/harmonie_result_pressure.grib")));
     const fieldsBefore = Number((await db.pool.query("select count(*) from field")).rows[0].count);
     await startAll();
     await waitFor("recovery", async () => (await fileRows("A1D08280000082812001")).length > 0);
+    await waitFor("recovery of the store", async () => (await fileRows("kept.grib")).length > 0);
     await service.pipeline.idle();
     const fieldsAfter = Number((await db.pool.query("select count(*) from field")).rows[0].count);
-    assert.equal(fieldsAfter, fieldsBefore + 1);
+    assert.equal(fieldsAfter, fieldsBefore + 2);
     // A second restart finds nothing to do.
     await stopAll();
     await startAll();

@@ -1,0 +1,79 @@
+// Optional FTPS: explicit TLS (AUTH TLS) on the FTP receiver, with a certificate made for the test.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Client } from "basic-ftp";
+import { ingestConfigSchema } from "../../src/ingest/config.ts";
+import { type CompletedUpload, startFtpReceiver } from "../../src/ingest/receivers/ftp.ts";
+import { tempDir } from "../helpers/cli.ts";
+
+const sample = join(import.meta.dirname, "../../../shared/data/himan-dev/iasi/source.grib");
+
+test("an upload over explicit FTPS arrives complete and is handed over on rename", async () => {
+  const dir = tempDir("cb-ftps-");
+  const cert = join(dir, "cert.pem");
+  const key = join(dir, "key.pem");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+    ],
+    {
+      stdio: "ignore",
+    },
+  );
+  const pasv = 47000 + Math.floor(Math.random() * 1000);
+  const config = ingestConfigSchema.parse({
+    ftp: {
+      enabled: true,
+      host: "127.0.0.1",
+      port: 0,
+      passive: { url: "127.0.0.1", minPort: pasv, maxPort: pasv + 20 },
+      tls: { cert, key },
+      users: [{ name: "ecmwf", passwordEnv: "FTPS_TEST_PASSWORD" }],
+    },
+  });
+  const uploads: CompletedUpload[] = [];
+  const receiver = await startFtpReceiver({
+    config: config.ftp,
+    rootDir: join(dir, "ftp"),
+    isTemporary: (name) => name.endsWith(".tmp"),
+    onComplete: (upload) => uploads.push(upload),
+    logger: { info() {}, warn() {}, error() {} },
+    env: { FTPS_TEST_PASSWORD: "over tls only" },
+  });
+  try {
+    const client = new Client(10_000);
+    await client.access({
+      host: "127.0.0.1",
+      port: receiver.port,
+      user: "ecmwf",
+      password: "over tls only",
+      secure: true,
+      secureOptions: { rejectUnauthorized: false },
+    });
+    await client.uploadFrom(sample, "A1D04241046042410461.tmp");
+    assert.equal(uploads.length, 0);
+    await client.rename("A1D04241046042410461.tmp", "A1D04241046042410461");
+    client.close();
+    assert.equal(uploads.length, 1);
+    assert.equal(uploads[0]!.name, "A1D04241046042410461");
+    assert.deepEqual(readFileSync(uploads[0]!.path), readFileSync(sample));
+  } finally {
+    await receiver.stop();
+  }
+});
