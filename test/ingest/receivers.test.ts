@@ -63,8 +63,8 @@ catalogue:
 
 async function startAll(): Promise<void> {
   process.env["TEST_FTP_PASSWORD"] = password;
-  service = await startIngest(config, database, silent);
   app = await buildApp({ pool: db.pool });
+  service = await startIngest(config, database, silent, { registry: app.metrics.registry });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -255,6 +255,9 @@ describe("HTTP", () => {
     assert.equal(missing.status, 404);
     const badFilter = await fetch(`${baseUrl}/api/fields?colour=red`, { headers: auth() });
     assert.equal(badFilter.status, 400);
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    assert.match(metrics, /cloudburst_ingest_files_total\{outcome="registered",receiver="ftp"\} [1-9]/);
+    assert.match(metrics, /cloudburst_ingest_fields_total\{change="new"\} [1-9]/);
   });
 
   test("GET /api/fields/{id}/values gives the decoded values inside a box", async () => {
