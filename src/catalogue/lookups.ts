@@ -67,11 +67,6 @@ export class Dimensions {
       ),
     );
   }
-
-  /** Forgets everything (after retention or in tests, when rows may have gone). */
-  clear(): void {
-    for (const map of [this.#producers, this.#parameters, this.#levelTypes, this.#geometries]) map.clear();
-  }
 }
 
 export function geometryHash(geometry: GeometryRecord): string {

@@ -150,6 +150,7 @@ async function registerResolved(
       };
     }
     const version = (versions.rows.at(-1)?.version ?? 0) + 1;
+    const outcome = fields.length === 0 ? "rejected" : quarantine.length > 0 ? "partial" : "registered";
     const times = fields.map((f) => f.baseTime.getTime());
     const fileRow = await client.query<{ id: string }>(
       `insert into ingest_file (name, version, size, checksum, state, source, storage_uri, name_info,
@@ -160,7 +161,7 @@ async function registerResolved(
         version,
         file.size,
         file.checksum,
-        fields.length === 0 ? "rejected" : quarantine.length > 0 ? "partial" : "registered",
+        outcome,
         file.source,
         file.storageUri,
         file.nameInfo === null || file.nameInfo === undefined ? null : JSON.stringify(file.nameInfo),
@@ -216,7 +217,7 @@ async function registerResolved(
     }
     await client.query("commit");
     return {
-      outcome: fields.length === 0 ? "rejected" : quarantine.length > 0 ? "partial" : "registered",
+      outcome,
       fileId,
       name: file.name,
       version,

@@ -8,10 +8,11 @@ import type pg from "pg";
 import { Dimensions } from "../catalogue/lookups.ts";
 import { registerFile } from "../catalogue/register.ts";
 import type { FieldRecord, RegistrationResult } from "../catalogue/types.ts";
+import type { GribMetadata } from "../grib/index.ts";
 import type { LocalStore } from "../store/store.ts";
 import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
 import { type DisseminationName, parseDisseminationName } from "./names.ts";
-import { fieldRecord, RecordError } from "./records.ts";
+import { baseTimeOf, fieldRecord, RecordError } from "./records.ts";
 import { type DescribeMessage, scanReceivedFile } from "./scan.ts";
 
 export interface IngestLogger {
@@ -149,8 +150,9 @@ export class IngestPipeline {
       ...(this.#split
         ? {
             onMessage: async (message, field) => {
-              const uri = this.#splitUri(field.metadata, field.checksum, receivedAt);
-              splitWrites.push(this.store.write(uri, message.bytes));
+              // Only messages that will be registered get a file (the others are quarantined).
+              const uri = this.#splitUri(field.metadata, field.checksum);
+              if (uri) splitWrites.push(this.store.write(uri, message.bytes));
             },
           }
         : {}),
@@ -167,7 +169,7 @@ export class IngestPipeline {
           fieldRecord(scanned.metadata, {
             producer: request.producer ?? scanned.metadata.centre,
             storageUri: this.#split
-              ? this.#splitUri(scanned.metadata, scanned.checksum, receivedAt)
+              ? (this.#splitUri(scanned.metadata, scanned.checksum) ?? storageUri)
               : storageUri,
             offset: this.#split ? 0 : scanned.offset,
             length: scanned.length,
@@ -218,10 +220,14 @@ export class IngestPipeline {
     };
   }
 
-  #splitUri(metadata: { dataDate: number; dataTime: number }, checksum: string, receivedAt: Date): string {
-    const d = metadata.dataDate;
-    const base = new Date(Date.UTC(Math.floor(d / 10000), (Math.floor(d / 100) % 100) - 1, d % 100));
-    return this.store.splitUri(Number.isNaN(base.getTime()) ? receivedAt : base, checksum);
+  /** The one-message file of a field in split mode; null when the message cannot be a field. */
+  #splitUri(metadata: GribMetadata, checksum: string): string | null {
+    try {
+      return this.store.splitUri(baseTimeOf(metadata), checksum);
+    } catch (error) {
+      if (error instanceof RecordError) return null;
+      throw error;
+    }
   }
 
   /**

@@ -46,6 +46,7 @@ export function watchDirectory(
       seen.delete(path);
       busy.add(path);
       void onSettled({ path, name })
+        .then(() => retryAfter.delete(path))
         .catch(() => retryAfter.set(path, Date.now() + 30_000))
         .finally(() => busy.delete(path));
     }
