@@ -68,16 +68,12 @@ function lonAxis(
   di: number | null,
   iNegative: boolean,
 ): Float64Array {
-  let step = di ?? (ni > 1 ? Math.abs(lon2 - lon1) / (ni - 1) : 0);
-  if (di !== null && ni > 1) {
-    // Increments are coded to 1e-3/1e-6 of a degree: prefer the span when it explains them better.
-    let span = iNegative ? lon1 - lon2 : lon2 - lon1;
-    if (span < 0) span += 360;
-    const fromSpan = span / (ni - 1);
-    if (Math.abs(fromSpan - di) < 1e-3 * Math.max(1, di)) step = fromSpan;
-  }
-  // As ecCodes: a first longitude east of the last one means the grid starts west of the meridian.
+  // As ecCodes' iterator: the step spans first to last longitude (going round the globe when the
+  // last one is "behind" the first), the increment only when the span says nothing.
   const first = !iNegative && lon1 > lon2 ? lon1 - 360 : lon1;
+  let span = iNegative ? lon1 - lon2 : lon2 - first;
+  if (span < 0) span += 360;
+  const step = ni > 1 && span > 0 ? span / (ni - 1) : (di ?? 0);
   const lons = new Float64Array(ni);
   // Accumulated like ecCodes' iterator, so that printed coordinates agree to the last digit.
   let lon = first;

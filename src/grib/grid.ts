@@ -288,7 +288,6 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
   const numberOfDataPoints = u(b, at(7), 4);
   const { shapeOfTheEarth, earth } = grib2Earth(b);
   const micro = (octet: number) => s(b, at(octet), 4) / 1e6;
-  const microU = (octet: number) => u(b, at(octet), 4) / 1e6;
   const need = (length: number) => {
     if (b.length < length) {
       throw new GribError(
@@ -384,16 +383,16 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
         Nx: u(b, at(31), 4),
         Ny: u(b, at(35), 4),
         latitudeOfFirstGridPointInDegrees: micro(39),
-        longitudeOfFirstGridPointInDegrees: microU(43),
+        longitudeOfFirstGridPointInDegrees: micro(43),
         LaDInDegrees: micro(48),
-        LoVInDegrees: microU(52),
+        LoVInDegrees: micro(52),
         DxInMetres: u(b, at(56), 4) / 1000,
         DyInMetres: u(b, at(60), 4) / 1000,
         projectionCentreFlag: b[at(64)],
         Latin1InDegrees: micro(66),
         Latin2InDegrees: micro(70),
         latitudeOfSouthernPoleInDegrees: micro(74),
-        longitudeOfSouthernPoleInDegrees: microU(78),
+        longitudeOfSouthernPoleInDegrees: micro(78),
       };
     }
     case 20: {
@@ -409,9 +408,9 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
         Nx: u(b, at(31), 4),
         Ny: u(b, at(35), 4),
         latitudeOfFirstGridPointInDegrees: micro(39),
-        longitudeOfFirstGridPointInDegrees: microU(43),
+        longitudeOfFirstGridPointInDegrees: micro(43),
         LaDInDegrees: micro(48),
-        orientationOfTheGridInDegrees: microU(52),
+        orientationOfTheGridInDegrees: micro(52),
         DxInMetres: u(b, at(56), 4) / 1000,
         DyInMetres: u(b, at(60), 4) / 1000,
         projectionCentreFlag: b[at(64)],
@@ -430,11 +429,11 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
         Ni: u(b, at(31), 4),
         Nj: u(b, at(35), 4),
         latitudeOfFirstGridPointInDegrees: micro(39),
-        longitudeOfFirstGridPointInDegrees: microU(43),
+        longitudeOfFirstGridPointInDegrees: micro(43),
         LaDInDegrees: micro(48),
         latitudeOfLastGridPointInDegrees: micro(52),
-        longitudeOfLastGridPointInDegrees: microU(56),
-        orientationOfTheGridInDegrees: microU(61),
+        longitudeOfLastGridPointInDegrees: micro(56),
+        orientationOfTheGridInDegrees: micro(61),
         DiInMetres: u(b, at(65), 4) / 1000,
         DjInMetres: u(b, at(69), 4) / 1000,
       };
