@@ -110,7 +110,7 @@ describe("values equal grib_get_data for synthetic files in every packing", () =
         set,
       );
       assert.ok(
-        Math.abs(q.referenceValue - Number(R)) <= Math.abs(q.referenceValue) * 1e-6,
+        Math.abs(q.referenceValue - Number(R)) <= Math.abs(q.referenceValue) * 1e-9,
         `${set}: R ${q.referenceValue} vs ${R}`,
       );
     }

@@ -167,7 +167,7 @@ export function ecCodesGridValues(file: string): Float64Array[] {
 
 /** Scalar keys of every message, via grib_get. */
 export function ecCodesKeys(file: string, keys: string[]): string[][] {
-  const text = execFileSync("grib_get", ["-p", keys.join(","), file], { encoding: "utf8" });
+  const text = execFileSync("grib_get", ["-F", "%.12g", "-p", keys.join(","), file], { encoding: "utf8" });
   return text
     .trim()
     .split("\n")
