@@ -6,20 +6,22 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import type pg from "pg";
+import type { ChildEventResult, OutputLine } from "../flow/engine/child-events.ts";
 import {
-  appendOutput,
-  applyChildEvent,
-  type ChildEventResult,
-  type OutputLine,
-} from "../flow/engine/child-events.ts";
-import { type ChildEvent, checkChildEvent, type TaskJobData } from "../flow/engine/job.ts";
+  type ChildEvent,
+  type ChildIdentity,
+  checkChildEvent,
+  type TaskJobData,
+} from "../flow/engine/job.ts";
 import { findAction, listActions } from "./actions.ts";
 import { scriptCandidates } from "./locate-script.ts";
 import { PreprocessError, preprocess } from "./preprocess.ts";
 
 export interface RunTaskDeps {
-  pool: pg.Pool;
+  /** Applies a child event to the task's flow state. */
+  child(identity: ChildIdentity, event: ChildEvent): Promise<ChildEventResult>;
+  /** Appends lines to the try's output log. */
+  output(lines: OutputLine[]): Promise<void>;
   /** host:pid of this worker, recorded in the history. */
   workerName: string;
   /** Aborted when the task must stop (killed by an operator, zombie, worker stopping). */
@@ -40,11 +42,9 @@ class OutputLog {
   private buffer: OutputLine[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
-  private readonly job: TaskJobData;
-  private readonly pool: pg.Pool;
-  constructor(pool: pg.Pool, job: TaskJobData) {
-    this.pool = pool;
-    this.job = job;
+  private readonly write: (lines: OutputLine[]) => Promise<void>;
+  constructor(write: (lines: OutputLine[]) => Promise<void>) {
+    this.write = write;
   }
   add(stream: OutputLine["stream"], line: string): void {
     this.buffer.push({ stream, line });
@@ -57,7 +57,7 @@ class OutputLog {
     const lines = this.buffer;
     this.buffer = [];
     this.writing = this.writing
-      .then(() => appendOutput(this.pool, this.job.suiteId, this.job.path, this.job.tryNo, lines))
+      .then(() => (lines.length ? this.write(lines) : undefined))
       .catch(() => undefined);
     return this.writing;
   }
@@ -65,11 +65,10 @@ class OutputLog {
 
 export async function runTask(job: TaskJobData, deps: RunTaskDeps): Promise<TaskRunResult> {
   const identity = { suiteId: job.suiteId, path: job.path, tryNo: job.tryNo, password: job.password };
-  const report = (event: ChildEvent, actor = deps.workerName): Promise<ChildEventResult> =>
-    applyChildEvent(deps.pool, identity, event, actor);
+  const report = (event: ChildEvent): Promise<ChildEventResult> => deps.child(identity, event);
   const started = await report({ type: "init", worker: deps.workerName });
   if (!started.accepted) return { outcome: "refused", message: started.message };
-  const log = new OutputLog(deps.pool, job);
+  const log = new OutputLog(deps.output);
   let failure: string | null = null;
   try {
     failure = job.action ? await runAction(job, deps, log, report) : await runScript(job, deps, log);

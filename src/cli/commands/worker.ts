@@ -6,6 +6,7 @@ import "../../cycle/actions.ts";
 import { listActions } from "../../worker/actions.ts";
 import { startWorker } from "../../worker/agent.ts";
 import { commandConfig, withDatabase } from "../context.ts";
+import { UsageError } from "../errors.ts";
 
 function parseConcurrency(value: string): number {
   const n = Number(value);
@@ -27,10 +28,19 @@ export function registerWorkerCommand(program: Command): void {
     .option("--queue <name>", "queue to take jobs from (repeatable; default: compute)", parseQueue)
     .option("--concurrency <n>", "jobs run at once", parseConcurrency, 1)
     .option("--name <name>", "name in the task history (default: host:pid)")
+    .option("--server <url>", "reach the flow engine through this control server's API instead of PostgreSQL")
+    .option("--token <token>", "with --server: the API token (default: $CLOUDBURST_TOKEN)")
     .option("--actions", "list the built-in actions and exit")
     .action(
       async (
-        options: { queue?: QueueName[]; concurrency: number; name?: string; actions?: boolean },
+        options: {
+          queue?: QueueName[];
+          concurrency: number;
+          name?: string;
+          actions?: boolean;
+          server?: string;
+          token?: string;
+        },
         command: Command,
       ) => {
         if (options.actions) {
@@ -38,23 +48,21 @@ export function registerWorkerCommand(program: Command): void {
           return;
         }
         const config = commandConfig(command);
-        await withDatabase(config, async (db) => {
+        const queues = options.queue ?? ["compute"];
+        const log = (message: string) => {
+          if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
+            process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+        };
+        const run = async (connection: { url: string } | { server: { url: string; token: string } }) => {
           const worker = await startWorker({
-            url: db.url,
-            queues: options.queue ?? ["compute"],
+            ...connection,
+            queues,
             concurrency: options.concurrency,
             ...(options.name ? { name: options.name } : {}),
-            log: (message) => {
-              if (
-                config.log.level !== "silent" &&
-                config.log.level !== "warn" &&
-                config.log.level !== "error"
-              )
-                process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-            },
+            log,
           });
           process.stdout.write(
-            `worker ${worker.name} ready: queue ${(options.queue ?? ["compute"]).join(", ")}, concurrency ${options.concurrency}\n`,
+            `worker ${worker.name} ready: queue ${queues.join(", ")}, concurrency ${options.concurrency}\n`,
           );
           const signal = await new Promise<NodeJS.Signals>((resolve) => {
             process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -62,7 +70,12 @@ export function registerWorkerCommand(program: Command): void {
           });
           process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
           await worker.stop();
-        });
+        };
+        if (options.server) {
+          const token = options.token ?? process.env["CLOUDBURST_TOKEN"];
+          if (!token) throw new UsageError("--server needs an API token: --token or CLOUDBURST_TOKEN");
+          await run({ server: { url: options.server, token } });
+        } else await withDatabase(config, (db) => run({ url: db.url }));
       },
     );
 }

@@ -2,6 +2,9 @@
 // The same functions as `cloudburst suite ...`; node paths travel in the body or the `path` query
 // parameter because they contain slashes.
 import type { FastifyPluginAsync } from "fastify";
+import { PgBoss } from "pg-boss";
+import { z } from "zod";
+import { appendOutput, applyChildEvent } from "../../flow/engine/child-events.ts";
 import {
   beginSuite,
   deleteSuite,
@@ -16,8 +19,11 @@ import {
   setSuspended,
   setVariable,
 } from "../../flow/engine/commands.ts";
+import type { ChildEvent, TaskJobData } from "../../flow/engine/job.ts";
 import { listSuites, nodeHistory, showTree, taskOutput, whyNode } from "../../flow/engine/queries.ts";
 import { FlowDefinitionError } from "../../flow/logic/diagnostics.ts";
+import { ensureQueues, QUEUE_NAMES, type QueueName } from "../../queue/boss.ts";
+import { childRequestSchema } from "../../worker/child-socket.ts";
 import { HttpError } from "../errors.ts";
 
 const statusByCode = { not_found: 404, conflict: 409, bad_request: 400 } as const;
@@ -247,4 +253,135 @@ export const suiteRoutes: FastifyPluginAsync = async (app) => {
       return { path: request.body.path, name: request.body.name, value: request.body.value };
     },
   );
+
+  // ---- for `cloudburst worker --server URL`: the queue and the task reports over HTTP.
+  let boss: Promise<PgBoss> | null = null;
+  const queue = () => {
+    boss ??= (async () => {
+      const instance = new PgBoss({
+        db: {
+          executeSql: async (text: string, values?: unknown[]) => ({
+            rows: (await app.pool.query(text, values)).rows,
+          }),
+        },
+        supervise: false,
+        schedule: false,
+        registerInstance: false,
+      });
+      instance.on("error", () => undefined);
+      await instance.start();
+      await ensureQueues(instance);
+      return instance;
+    })();
+    return boss;
+  };
+  app.addHook("onClose", async () => {
+    if (boss) await (await boss).stop({ graceful: false, close: false }).catch(() => undefined);
+  });
+  const queueName = { type: "string", enum: [...QUEUE_NAMES] } as const;
+
+  app.post<{ Body: { queue: QueueName; max: number; waitSeconds?: number } }>(
+    "/suites/worker/fetch",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["queue", "max"],
+          additionalProperties: false,
+          properties: {
+            queue: queueName,
+            max: { type: "integer", minimum: 1, maximum: 256 },
+            waitSeconds: { type: "number", minimum: 0, maximum: 20 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const boss = await queue();
+      const deadline = Date.now() + (request.body.waitSeconds ?? 0) * 1000;
+      for (;;) {
+        const jobs = await boss.fetch<TaskJobData>(request.body.queue, { batchSize: request.body.max });
+        if (jobs.length || Date.now() >= deadline || request.raw.destroyed)
+          return { jobs: jobs.map((j) => ({ id: j.id, data: j.data })) };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+  );
+
+  app.post<{ Body: { queue: QueueName; ids: string[] } }>(
+    "/suites/worker/complete",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["queue", "ids"],
+          additionalProperties: false,
+          properties: {
+            queue: queueName,
+            ids: { type: "array", maxItems: 1000, items: { type: "string", format: "uuid" } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      await (await queue()).complete(request.body.queue, request.body.ids);
+      return { completed: request.body.ids.length };
+    },
+  );
+
+  app.post<{ Body: { queue: QueueName; id: string; suiteId: string; path: string } }>(
+    "/suites/worker/heartbeat",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["queue", "id", "suiteId", "path"],
+          additionalProperties: false,
+          properties: {
+            queue: queueName,
+            id: { type: "string", format: "uuid" },
+            suiteId: { type: "string", pattern: "^[0-9]+$" },
+            path: { type: "string", minLength: 2 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { queue: name, id, suiteId, path } = request.body;
+      await (await queue()).touch(name, id).catch(() => undefined);
+      const row = await app.pool.query<{ job_id: string | null; state: string }>(
+        "select job_id::text, state from flow_node where suite_id = $1 and path = $2",
+        [suiteId, path],
+      );
+      const current = row.rows[0];
+      return {
+        current:
+          !!current && current.job_id === id && (current.state === "submitted" || current.state === "active"),
+      };
+    },
+  );
+
+  const childBody = childRequestSchema.extend({ actor: z.string().min(1).max(200) });
+  app.post("/suites/worker/child", async (request, reply) => {
+    const parsed = childBody.safeParse(request.body);
+    if (!parsed.success) throw new HttpError(400, "bad_request", `bad child event: ${parsed.error.message}`);
+    const { event, actor, ...identity } = parsed.data;
+    const result = await applyChildEvent(app.pool, identity, event as ChildEvent, actor);
+    return reply.status(result.accepted ? 200 : 409).send(result);
+  });
+
+  const outputBody = z.strictObject({
+    suiteId: z.string().regex(/^\d+$/),
+    path: z.string().startsWith("/"),
+    tryNo: z.number().int().min(0),
+    lines: z
+      .array(z.strictObject({ stream: z.enum(["stdout", "stderr", "system"]), line: z.string() }))
+      .max(10_000),
+  });
+  app.post("/suites/worker/output", async (request) => {
+    const parsed = outputBody.safeParse(request.body);
+    if (!parsed.success) throw new HttpError(400, "bad_request", `bad output: ${parsed.error.message}`);
+    await appendOutput(app.pool, parsed.data.suiteId, parsed.data.path, parsed.data.tryNo, parsed.data.lines);
+    return { appended: parsed.data.lines.length };
+  });
 };

@@ -1,0 +1,143 @@
+// How a worker agent reaches the flow state and the queue: straight to PostgreSQL (pg-boss and the
+// flow tables), or through the control server's HTTP API (for compute nodes that may not reach the
+// database). The agent only talks to this interface.
+import pg from "pg";
+import type { PgBoss } from "pg-boss";
+import {
+  appendOutput,
+  applyChildEvent,
+  type ChildEventResult,
+  type OutputLine,
+} from "../flow/engine/child-events.ts";
+import {
+  type ChildEvent,
+  type ChildIdentity,
+  FLOW_JOBS_CHANNEL,
+  FLOW_KILL_CHANNEL,
+  type TaskJobData,
+} from "../flow/engine/job.ts";
+import { type QueueName, startBoss } from "../queue/boss.ts";
+
+export interface FetchedJob {
+  id: string;
+  data: TaskJobData;
+}
+
+export interface WorkerBackend {
+  /** Up to `max` jobs from the queue, now (empty when there are none). */
+  fetch(queue: QueueName, max: number): Promise<FetchedJob[]>;
+  /** Marks jobs done in the queue (their outcome is already in the flow state). */
+  complete(queue: QueueName, ids: string[]): Promise<void>;
+  /** Keeps the job's heartbeat; false when the job is no longer its task's current try (stop it). */
+  heartbeat(queue: QueueName, job: FetchedJob): Promise<boolean>;
+  child(identity: ChildIdentity, event: ChildEvent, actor: string): Promise<ChildEventResult>;
+  output(job: TaskJobData, lines: OutputLine[]): Promise<void>;
+  /** Resolves when new jobs may have arrived, or after `ms`. */
+  waitForWork(ms: number): Promise<void>;
+  /** Called with a job id when an operator kills it. */
+  onKill(listener: (jobId: string) => void): void;
+  close(): Promise<void>;
+}
+
+/** Straight to PostgreSQL: pg-boss for the queue, the flow tables for reports, LISTEN for wake-ups. */
+export async function directBackend(
+  url: string,
+  options: { concurrency: number; pool?: pg.Pool },
+): Promise<WorkerBackend> {
+  // The task-state writes of this pool commit without waiting for the WAL flush: every one of them is
+  // followed by the job's completion in pg-boss, a synchronous commit that flushes the WAL up to and
+  // including them. Only a crash of PostgreSQL itself in between can lose one, and then the job is not
+  // complete either, so the task is retried: at least once, never lost. (The fsync per report was the
+  // throughput limit on a busy disk.)
+  const ownPool = options.pool
+    ? null
+    : new pg.Pool({
+        connectionString: url,
+        max: options.concurrency + 2,
+        application_name: "cloudburst-worker",
+        options: "-c synchronous_commit=off",
+      });
+  ownPool?.on("error", () => undefined);
+  const pool = options.pool ?? ownPool!;
+  const boss: PgBoss = await startBoss(url, {
+    applicationName: "cloudburst-worker",
+    poolSize: options.concurrency + 2,
+  });
+  const killListeners: Array<(jobId: string) => void> = [];
+  let wake: (() => void) | null = null;
+  let closing = false;
+  let listener: pg.Client | null = null;
+  const listen = async (): Promise<void> => {
+    if (closing) return;
+    const client = new pg.Client({ connectionString: url, application_name: "cloudburst-worker-listen" });
+    client.on("error", () => undefined);
+    client.on("end", () => {
+      if (!closing) setTimeout(() => void listen().catch(() => undefined), 1000);
+    });
+    client.on("notification", (message) => {
+      if (message.channel === FLOW_JOBS_CHANNEL) {
+        const w = wake;
+        wake = null;
+        w?.();
+      } else if (message.channel === FLOW_KILL_CHANNEL)
+        for (const l of killListeners) l(message.payload ?? "");
+    });
+    await client.connect();
+    await client.query(`listen ${FLOW_JOBS_CHANNEL}`);
+    await client.query(`listen ${FLOW_KILL_CHANNEL}`);
+    listener = client;
+  };
+  await listen();
+  return {
+    async fetch(queue, max) {
+      const jobs = await boss.fetch<TaskJobData>(queue, { batchSize: max });
+      return jobs.map((j) => ({ id: j.id, data: j.data }));
+    },
+    async complete(queue, ids) {
+      await boss.complete(queue, ids);
+    },
+    async heartbeat(queue, job) {
+      await boss.touch(queue, job.id).catch(() => undefined);
+      const row = await pool
+        .query<{ job_id: string | null; state: string }>(
+          "select job_id::text, state from flow_node where suite_id = $1 and path = $2",
+          [job.data.suiteId, job.data.path],
+        )
+        .catch(() => null);
+      if (!row) return true; // the database is unreachable: keep going, the heartbeat decides
+      const current = row.rows[0];
+      return (
+        !!current &&
+        current.job_id === job.id &&
+        (current.state === "submitted" || current.state === "active")
+      );
+    },
+    child: (identity, event, actor) => applyChildEvent(pool, identity, event, actor),
+    output: (job, lines) => appendOutput(pool, job.suiteId, job.path, job.tryNo, lines),
+    waitForWork: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          wake = null;
+          resolve();
+        }, ms);
+        const previous = wake;
+        wake = () => {
+          clearTimeout(timer);
+          previous?.();
+          resolve();
+        };
+      }),
+    onKill(l) {
+      killListeners.push(l);
+    },
+    async close() {
+      closing = true;
+      const w = wake;
+      wake = null;
+      w?.();
+      await listener?.end().catch(() => undefined);
+      await boss.stop({ graceful: false, close: true }).catch(() => undefined);
+      await ownPool?.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// A worker that reaches the flow engine through the control server's API (`cloudburst worker --server
+// URL --token T`), not PostgreSQL: it takes jobs, runs an action and a script whose child commands go
+// through the API, and its output lands in the task log.
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { FastifyInstance } from "fastify";
+import { createToken } from "../../src/auth/tokens.ts";
+import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
+import { showTree, taskOutput } from "../../src/flow/engine/queries.ts";
+import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
+import { buildApp } from "../../src/server/app.ts";
+import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
+
+describe("flow engine: a worker connected through the control server's API", () => {
+  let db: TestDatabase;
+  let engine: FlowEngine;
+  let app: FastifyInstance;
+  let worker: ChildProcess;
+  const home = tempDir("cb-http-");
+
+  before(async () => {
+    db = await createTestDatabase();
+    mkdirSync(join(home, "web"), { recursive: true });
+    writeFileSync(
+      join(home, "web", "script.ecf"),
+      "cloudburst child init\necho from the script\ncloudburst child meter progress 5\ncloudburst child event half\ncloudburst child complete\n",
+    );
+    await loadSuites(
+      db.pool,
+      [
+        "suite web",
+        `  edit ECF_HOME "${home}"`,
+        "  task act",
+        '    edit CB_ACTION "sleep 0.2"',
+        "  task script",
+        "    trigger act == complete",
+        "    event half",
+        "    meter progress 0 10 10",
+        "endsuite",
+        "",
+      ].join("\n"),
+      "web.def",
+      { actor: "test" },
+    );
+    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+      tickMs: 1000,
+      controlConcurrency: 0,
+    });
+    app = await buildApp({ pool: db.pool });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const token = await createToken(db.pool, "worker-http");
+    // No DATABASE_URL: this worker only knows the server.
+    const env = { ...process.env };
+    delete env["DATABASE_URL"];
+    worker = spawnCli(["worker", "--server", `http://127.0.0.1:${port}`, "--name", "remote-worker"], {
+      env: { ...env, CLOUDBURST_TOKEN: token },
+    });
+    await waitForOutput(worker, /worker remote-worker ready/);
+  });
+
+  after(async () => {
+    if (worker) await stopChild(worker);
+    await engine?.stop();
+    await app?.close();
+    await db?.drop();
+  });
+
+  it("runs the suite to the end with reports and output through the API", async () => {
+    await beginSuite(db.pool, "web", "test");
+    await waitUntil("all complete", () => allComplete(db.pool, "web"), 60_000);
+    const script = await transitions(db.pool, "/web/script");
+    assert.deepEqual(
+      script.map((t) => `${t.to} by ${t.actor}`),
+      ["submitted by engine", "active by remote-worker", "complete by remote-worker"],
+    );
+    const [node] = await showTree(db.pool, "/web/script");
+    assert.equal(node!.meters["progress"], 5);
+    assert.equal(node!.events["half"], true);
+    const output = await taskOutput(db.pool, "/web/script");
+    assert.ok(
+      output.lines.some((l) => l.line === "from the script"),
+      JSON.stringify(output.lines),
+    );
+  });
+
+  it("refuses a worker without a token", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/api/suites/worker/fetch",
+      payload: { queue: "compute", max: 1 },
+    });
+    assert.equal(response.statusCode, 401);
+  });
+});
