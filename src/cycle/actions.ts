@@ -52,6 +52,7 @@ registerAction({
     const baseTime = cycleBaseTime(variables);
     const step = stepOf(variables);
     const { producer } = runtime.config.cycle;
+    const cpuBefore = process.cpuUsage();
     const result = await runProductJob(
       runtime.db.pool,
       runtime.store,
@@ -64,6 +65,7 @@ registerAction({
     for (const skipped of result.skipped) log(`skipped ${skipped}`);
     if (result.files.length === 0)
       throw new Error(`${product.name} step ${step} made nothing: ${result.skipped.join("; ")}`);
+    // Products go out as soon as they exist; the cycle's deliver task confirms the lot and retries failures.
     const destination = destinationFromUrl(runtime.config.cycle.destination);
     const key = cycleKey(producer, baseTime);
     const items = await Promise.all(
@@ -71,8 +73,24 @@ registerAction({
         deliveryItem(f.path, posix.join(key.replace("/", "_"), product.name, basename(f.path))),
       ),
     );
-    await queueDeliveries(runtime.db.pool, key, destination.label, items);
-    await destination.close();
+    await queueDeliveries(runtime.db.pool, key, destination.label, items, step);
+    const cpu = process.cpuUsage(cpuBefore);
+    await report({ type: "label", name: "cpu", value: ((cpu.user + cpu.system) / 1e6).toFixed(3) });
+    try {
+      const status = await deliverCycle(
+        runtime.db.pool,
+        key,
+        destination.label,
+        (item) => deliver(destination, item),
+        {
+          names: items.map((i) => i.name),
+        },
+      );
+      if (status.failed > 0)
+        log(`${status.failed} deliveries of ${key} failed so far; the deliver task retries them`);
+    } finally {
+      await destination.close();
+    }
     for (const file of result.files) log(`wrote ${file.name} (${file.bytes} bytes)`);
     log(
       `from ${result.inputs.length} input fields: ${result.inputs.map((f) => `#${f.id} ${f.param} ${f.levelType} ${f.level} step ${f.stepRange}`).join(", ")}`,
@@ -148,7 +166,11 @@ registerAction({
       (await fleet.store.nodes(environment, key)).filter((n) => n.role === "compute");
     if (args[0] === "up") {
       const wanted = Number(variables["CB_NODES"] ?? fleet.config.fleet.computeNodes);
-      await fleet.store.planCycle(environment, key, new Date(), wanted);
+      const planned = await fleet.store.planCycle(environment, key, new Date(), wanted);
+      // A cycle run again (rerun, requeue) needs its compute again.
+      if (planned.state !== "planned" && planned.state !== "processing") {
+        await fleet.store.setCycleState(environment, key, "planned");
+      }
       await fleet.controller.reconcile();
       for (;;) {
         const nodes = await compute();

@@ -3,7 +3,7 @@
 // (local worker processes, or the CloudSigma simulator), the simulated ECMWF stream pushed by FTP,
 // products delivered to a directory, and a summary of what happened and how fast.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,7 +16,7 @@ import { cycleDeliveryStatus } from "../delivery/ledger.ts";
 import { costsByCycle } from "../fleet/money.ts";
 import { currentFleet } from "../fleet/service.ts";
 import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
-import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
+import { listSuites, nodeHistory, showTree } from "../flow/engine/queries.ts";
 import { parseDisseminationName } from "../ingest/names.ts";
 import { type RunningServer, startServer } from "../server/run.ts";
 import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
@@ -69,8 +69,12 @@ export interface DemoSummary {
   nodeMinutes: number;
   cost: number;
   currency: string;
-  /** Seconds from a step's file arriving to the last of its products being made. */
+  /** Node-minutes if the nodes had done nothing but the jobs (their CPU time over one core per node). */
+  idealNodeMinutes: number;
+  /** Seconds from a step's file arriving to the last of its products being delivered. */
   stepLatencySeconds: StepLatency | null;
+  /** Whether every step's products were delivered before the next step's file arrived. */
+  deliveredBeforeNextStep: boolean;
   ui: string;
 }
 
@@ -92,9 +96,31 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A fresh data directory for each demonstration, unless one is still running there (--keep). */
+function freshDataDir(dir: string): void {
+  const pidFile = join(dir, "postgres", "postmaster.pid");
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : 0;
+  if (pid > 0 && isAlive(pid)) {
+    throw new Error(
+      `a demonstration is still running in ${dir} (its PostgreSQL is process ${pid}): stop it with Ctrl-C first`,
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Writes the demonstration's configuration, so that the workers it starts read the very same. */
 async function demoConfig(options: DemoOptions, ftpPort: number): Promise<Config> {
-  mkdirSync(options.dataDir, { recursive: true });
+  freshDataDir(options.dataDir);
   const passivePort = 40000 + Math.floor(Math.random() * 20000);
   const file = join(options.dataDir, "demo.yaml");
   const text = stringify({
@@ -114,7 +140,7 @@ async function demoConfig(options: DemoOptions, ftpPort: number): Promise<Config
       provider: "local",
       computeNodes: options.nodes,
       reconcileIntervalSeconds: 2,
-      workerArgs: ["--name", "{nodeName}", "--concurrency", "2"],
+      workerArgs: ["--name", "{nodeName}", "--concurrency", "1"],
     },
     cycle: { destination: join(options.dataDir, "delivered") },
   });
@@ -154,8 +180,13 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       .map((p) => ({ name: p.name, steps: p.steps.filter((s) => planned.has(s)) }))
       .filter((p) => p.steps.length > 0);
     const suite = cycleSuiteName(baseTime);
-    const definition = cycleSuiteDefinition({ baseTime, products, computeNodes: options.nodes });
-    await loadSuites(pool, definition, `${suite}.def`, { replace: true, actor: "demo" });
+    const definition = cycleSuiteDefinition({
+      baseTime,
+      products,
+      computeNodes: options.nodes,
+      jobsPerNode: 1,
+    });
+    await loadSuites(pool, definition, `${suite}.def`, { actor: "demo" });
     await beginSuite(pool, suite, "demo");
 
     const stream = playStream({
@@ -252,51 +283,65 @@ async function summarise(
     bytesDelivered: delivery.bytes,
     deliveredTo: config.cycle.destination,
     nodes: nodes.filter((n) => n.role === "compute").length,
-    nodeMinutes: Math.round(((cost?.nodeSeconds ?? 0) / 60) * 10) / 10,
+    nodeMinutes: Math.round(((cost?.nodeSeconds ?? 0) / 60) * 100) / 100,
     cost: Math.round((cost?.cost ?? 0) * 10_000) / 10_000,
     currency: cost?.currency ?? config.fleet.currency,
-    stepLatencySeconds: await stepLatency(server, suite, baseTime),
+    idealNodeMinutes: Math.round((await jobCpuSeconds(pool, suite)) / 0.6) / 100,
+    ...(await timeliness(pool, key, baseTime)),
     ui: `${server.url}/ui/`,
   };
 }
 
-/** Per step: from its file's arrival to the completion of the last product task of that step. */
-async function stepLatency(
-  server: RunningServer,
-  suite: string,
+/** CPU seconds the product jobs reported (their `cpu` labels). */
+async function jobCpuSeconds(pool: RunningServer["db"]["pool"], suite: string): Promise<number> {
+  const tree = await showTree(pool, `/${suite}/products`);
+  return tree.reduce((sum, node) => sum + (Number(node.labels["cpu"]) || 0), 0);
+}
+
+/** Per step: from its file's arrival to the delivery of the last of its products. */
+async function timeliness(
+  pool: RunningServer["db"]["pool"],
+  key: string,
   baseTime: Date,
-): Promise<StepLatency | null> {
-  const pool = server.db.pool;
+): Promise<{ stepLatencySeconds: StepLatency | null; deliveredBeforeNextStep: boolean }> {
   const files = await pool.query<{ name: string; received_at: Date }>(
     "select name, min(received_at) as received_at from ingest_file group by name",
   );
   const arrival = new Map<number, number>();
   for (const row of files.rows) {
     const parsed = parseDisseminationName(row.name, baseTime);
-    if (
-      parsed?.step !== null &&
-      parsed?.step !== undefined &&
-      parsed.baseTime.getTime() === baseTime.getTime()
-    ) {
+    if (parsed?.step != null && parsed.baseTime.getTime() === baseTime.getTime()) {
       arrival.set(parsed.step, row.received_at.getTime());
     }
   }
-  const done = new Map<number, number>();
-  for (const entry of await nodeHistory(pool, `/${suite}/products`, 100_000)) {
-    const match = /\/step_(\d+)\/[^/]+$/.exec(entry.path);
-    if (!match || entry.toState !== "complete") continue;
-    const step = Number(match[1]);
-    done.set(step, Math.max(done.get(step) ?? 0, Date.parse(entry.at)));
+  const delivered = await pool.query<{ step: number; last: Date | null; open: string }>(
+    `select step, max(delivered_at) as last, count(*) filter (where state <> 'delivered') as open
+       from delivery where cycle_key = $1 and step is not null group by step order by step`,
+    [key],
+  );
+  const steps = [...arrival.keys()].sort((a, b) => a - b);
+  const latencies: number[] = [];
+  let inTime = delivered.rows.length > 0;
+  for (const row of delivered.rows) {
+    const arrived = arrival.get(row.step);
+    if (arrived === undefined || row.last === null || Number(row.open) > 0) {
+      inTime = false;
+      continue;
+    }
+    latencies.push(Math.max(0, (row.last.getTime() - arrived) / 1000));
+    const next = steps.find((s) => s > row.step);
+    if (next !== undefined && row.last.getTime() > arrival.get(next)!) inTime = false;
   }
-  const latencies = [...done.entries()]
-    .filter(([step]) => arrival.has(step))
-    .map(([step, at]) => Math.max(0, (at - arrival.get(step)!) / 1000))
-    .sort((a, b) => a - b);
-  if (latencies.length === 0) return null;
+  latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
-    p50: round(percentile(latencies, 50)),
-    p95: round(percentile(latencies, 95)),
-    max: round(latencies.at(-1)!),
+    stepLatencySeconds: latencies.length
+      ? {
+          p50: round(percentile(latencies, 50)),
+          p95: round(percentile(latencies, 95)),
+          max: round(latencies.at(-1)!),
+        }
+      : null,
+    deliveredBeforeNextStep: inTime,
   };
 }

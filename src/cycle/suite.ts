@@ -61,6 +61,8 @@ export function cycleSuiteDefinition(options: CycleSuiteOptions): string {
       lines.push(
         `      task ${product.name}`,
         `        inlimit /${suite}:compute`,
+        // CPU seconds of the job, reported by it: the ideal node-minutes of the cycle are their sum.
+        "        label cpu ''",
         `        edit CB_WAIT_FOR 'catalogue:inputs product=${product.name} step=%STEP%'`,
         `        edit CB_ACTION 'cycle.product ${product.name}'`,
       );

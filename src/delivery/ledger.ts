@@ -25,25 +25,27 @@ export async function queueDeliveries(
   cycleKey: string,
   destination: string,
   items: DeliveryItem[],
+  step?: number,
 ): Promise<number> {
   let queued = 0;
   for (const item of items) {
     const result = await pool.query(
-      `insert into delivery (cycle_key, destination, name, local_path, bytes, sha256)
-       values ($1, $2, $3, $4, $5, $6)
+      `insert into delivery (cycle_key, step, destination, name, local_path, bytes, sha256)
+       values ($1, $2, $3, $4, $5, $6, $7)
        on conflict (destination, name, sha256) do nothing`,
-      [cycleKey, destination, item.name, item.localPath, item.size, item.sha256],
+      [cycleKey, step ?? null, destination, item.name, item.localPath, item.size, item.sha256],
     );
     queued += result.rowCount ?? 0;
   }
   return queued;
 }
 
-/** Deliveries of the cycle still to do (pending, or failed earlier and worth another go). */
+/** Deliveries of the cycle still to do (pending, or failed earlier and worth another go), or only `names`. */
 export async function openDeliveries(
   pool: pg.Pool,
   cycleKey: string,
   destination: string,
+  names?: string[],
 ): Promise<QueuedDelivery[]> {
   const result = await pool.query<{
     id: string;
@@ -55,8 +57,9 @@ export async function openDeliveries(
     attempts: number;
   }>(
     `select id, destination, name, local_path, bytes, sha256, attempts from delivery
-      where cycle_key = $1 and destination = $2 and state <> 'delivered' order by id`,
-    [cycleKey, destination],
+      where cycle_key = $1 and destination = $2 and state <> 'delivered' and ($3::text[] is null or name = any($3))
+      order by id`,
+    [cycleKey, destination, names ?? null],
   );
   return result.rows.map((r) => ({
     id: Number(r.id),
@@ -111,14 +114,15 @@ export async function cycleDeliveryStatus(pool: pg.Pool, cycleKey: string): Prom
   };
 }
 
-/** Delivers every open item of the cycle, recording each outcome; returns the cycle's status after. */
+/** Delivers the cycle's open items (or only `names`), recording each outcome; returns the cycle's status after. */
 export async function deliverCycle(
   pool: pg.Pool,
   cycleKey: string,
   destinationLabel: string,
   send: (item: QueuedDelivery) => Promise<DeliveryReceipt>,
+  options: { names?: string[] } = {},
 ): Promise<CycleDeliveryStatus> {
-  for (const item of await openDeliveries(pool, cycleKey, destinationLabel)) {
+  for (const item of await openDeliveries(pool, cycleKey, destinationLabel, options.names)) {
     try {
       await recordDelivered(pool, item.id, await send(item));
     } catch (error) {

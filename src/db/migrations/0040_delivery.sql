@@ -3,6 +3,8 @@
 create table delivery (
   id bigserial primary key,
   cycle_key text not null,
+  -- the forecast step the product is for, when it is one (for per-step timeliness)
+  step double precision,
   destination text not null,
   name text not null,
   local_path text not null,
