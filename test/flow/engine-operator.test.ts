@@ -85,6 +85,9 @@ describe("flow engine: operator commands", () => {
       "    task l2",
       '      edit CB_ACTION "sleep 4"',
       "  endfamily",
+      "  task late_one",
+      "    trigger hold/a == aborted",
+      "    late -a 00:00",
       "  task waits_data",
       "    edit STEP 6",
       '    edit CB_WAIT_FOR "testsource:inputs for step %STEP%"',
@@ -201,6 +204,24 @@ describe("flow engine: operator commands", () => {
     );
     const submitted = (await transitions(db.pool, "/ops/waits_data")).find((t) => t.to === "submitted")!;
     assert.match(submitted.detail ?? "", /all inputs registered/);
+  });
+
+  it("flags a task that is late, once, with the reason in its history", async () => {
+    const late = await waitUntil("the late flag", async () => {
+      const r = await db.pool.query<{ detail: string }>(
+        "select detail from flow_history where path = '/ops/late_one' and kind = 'late'",
+      );
+      return r.rows.length ? r.rows : null;
+    });
+    assert.deepEqual(
+      late.map((r) => r.detail),
+      ["late: not active by 00:00"],
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const again = await db.pool.query(
+      "select 1 from flow_history where path = '/ops/late_one' and kind = 'late'",
+    );
+    assert.equal(again.rowCount, 1, "flagged once");
   });
 
   it("sets a variable at run time and reports errors with a hint", async () => {

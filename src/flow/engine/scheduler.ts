@@ -9,9 +9,10 @@ import pg from "pg";
 import { isQueueName, type QueueName, startBoss, taskJobId, transactionDb } from "../../queue/boss.ts";
 import { parseActionSpec } from "../../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../../worker/agent.ts";
+import { autocancelDue, lateReason } from "../logic/late.ts";
 import { maxTries } from "../logic/schedule.ts";
 import { allVariables } from "../logic/variables.ts";
-import type { NodeRuntime, Task } from "../model/index.ts";
+import type { Node, NodeRuntime, Task } from "../model/index.ts";
 import { FLOW_CHANGED_CHANNEL } from "./child-events.ts";
 import {
   checkDataCondition,
@@ -188,6 +189,7 @@ export async function startFlowEngine(
       tickDue = false;
       for (const id of snapshots.keys()) toStep.add(id);
       await reconcileJobs();
+      for (const snapshot of [...snapshots.values()]) await checkLateAndAutocancel(snapshot);
     }
     for (const id of toStep) {
       const snapshot = snapshots.get(id);
@@ -564,6 +566,55 @@ export async function startFlowEngine(
         const rt = task.snapshot.runtime.nodes.get(task.path)!;
         task.snapshot.runtime.nodes.set(task.path, { ...rt, state: "aborted", abortedReason: reason });
       } else dirty.set(task.snapshot.id, "all");
+    }
+  };
+
+  /** Nodes with a `late` (their own or a parent's `late -s`) or `autocancel`, per snapshot. */
+  const watched = new WeakMap<SuiteSnapshot, { late: Node[]; autocancel: boolean }>();
+  const watchedOf = (snapshot: SuiteSnapshot) => {
+    let entry = watched.get(snapshot);
+    if (!entry) {
+      const late: Node[] = [];
+      for (const node of snapshot.index.values()) {
+        let inherited = false;
+        for (let n: Node | undefined = node.parent; n && !inherited; n = n.parent)
+          inherited = !!n.late?.submitted;
+        if (node.late || (inherited && node.kind === "task")) late.push(node);
+      }
+      entry = { late, autocancel: !!snapshot.suite.autocancel };
+      watched.set(snapshot, entry);
+    }
+    return entry;
+  };
+
+  /** Flags late nodes once (history and log), and deletes a suite whose autocancel is due. */
+  const checkLateAndAutocancel = async (snapshot: SuiteSnapshot) => {
+    const at = now();
+    const { late, autocancel } = watchedOf(snapshot);
+    for (const node of late) {
+      const rt = snapshot.runtime.nodes.get(node.path);
+      if (!rt || (rt.flags ?? []).includes("late")) continue;
+      const reason = lateReason(node, snapshot.runtime, at);
+      if (!reason) continue;
+      await pool.query(
+        `with flagged as (
+           update flow_node set extra = jsonb_set(extra, '{flags}', coalesce(extra->'flags', '[]') || '["late"]')
+            where suite_id = $1 and path = $2 and not coalesce(extra->'flags', '[]') ? 'late' returning try_no)
+         insert into flow_history (suite_id, path, kind, try_no, detail, actor)
+         select $1, $2, 'late', try_no, $3, 'engine' from flagged`,
+        [snapshot.id, node.path, `late: ${reason}`],
+      );
+      snapshot.runtime.nodes.set(node.path, { ...rt, flags: [...(rt.flags ?? []), "late"] });
+      logger.warn({ suite: snapshot.name, path: node.path, reason }, "task is late");
+    }
+    if (autocancel && autocancelDue(snapshot.suite, snapshot.runtime, at)) {
+      await pool.query("delete from flow_suite where id = $1", [snapshot.id]);
+      await pool.query(
+        "insert into audit_log (actor, action, subject, details) values ('engine', 'suite.autocancel', $1, $2)",
+        [snapshot.name, JSON.stringify({ loadedFrom: snapshot.defs.file ?? null })],
+      );
+      snapshots.delete(snapshot.id);
+      logger.info({ suite: snapshot.name }, "suite deleted by its autocancel");
     }
   };
 
