@@ -237,7 +237,8 @@ export async function* scanFile(
         pos = p + 4;
         continue;
       }
-      const bytes = new Uint8Array(length);
+      // Not zero-filled: every byte is read from the file before anyone sees it.
+      const bytes: Uint8Array = Buffer.allocUnsafeSlow(length);
       const got = await readAt(bytes, p, length);
       if (got < length || !endsWith7777(bytes, length)) {
         yield new GribError("bad-end", `no "7777" at the end of a message of ${length} declared bytes`, p, 4);
