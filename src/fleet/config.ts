@@ -89,7 +89,7 @@ export const fleetConfigSchema = z
     /** The URL workers use to reach the control/data server (goes into nodes' user data). */
     workerServerUrl: z.url().optional(),
     /** The worker's arguments after `cloudburst worker`; {serverUrl}, {nodeName}, {environment}, {cycle} are filled in. */
-    workerArgs: z.array(z.string()).default(["--server", "{serverUrl}", "--name", "{nodeName}"]),
+    workerArgs: z.array(z.string()).default(["--name", "{nodeName}"]),
     /** The operators' SSH public keys, put on every node by cloud-init (nodes get no passwords). */
     sshAuthorizedKeys: z
       .array(z.string().regex(/^(ssh|ecdsa)-\S+ \S+/, "an SSH public key line"))
@@ -117,4 +117,6 @@ export const fleetEnvironmentKeys = {
   password: "CLOUDSIGMA_PASSWORD",
   token: "CLOUDSIGMA_TOKEN",
   apiUrl: "CLOUDSIGMA_API_URL",
+  /** The PostgreSQL URL cloud workers connect to (the data server's); goes into their user data. */
+  workerDatabaseUrl: "CLOUDBURST_WORKER_DATABASE_URL",
 } as const;

@@ -36,6 +36,8 @@ export interface ControllerOptions {
   alerter?: Alerter | null;
   /** The control/data server URL the workers are pointed at. */
   workerServerUrl: string;
+  /** The database URL cloud workers connect to (secret: only in their user data). */
+  workerDatabaseUrl?: string | undefined;
   now?: () => Date;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -86,6 +88,9 @@ export class FleetController {
       errors: [],
     };
     const lock = await this.#o.store.pool.connect();
+    // A database restart during a long pass must fail the pass, not crash the process.
+    const ignore = () => undefined;
+    lock.on("error", ignore);
     try {
       const got = await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [
         `cloudburst-fleet:${this.#env}`,
@@ -100,6 +105,7 @@ export class FleetController {
       report.errors.push((error as Error).message);
       await this.#alertFailure(error, "reconcile");
     } finally {
+      lock.off("error", ignore);
       lock.release();
     }
     return report;
@@ -238,7 +244,13 @@ export class FleetController {
     }
     const userData = userDataFor(
       provider,
-      { serverUrl: this.#o.workerServerUrl, nodeName: prefix, environment: this.#env, cycle },
+      {
+        serverUrl: this.#o.workerServerUrl,
+        databaseUrl: this.#o.workerDatabaseUrl,
+        nodeName: prefix,
+        environment: this.#env,
+        cycle,
+      },
       config,
     );
     const outcomes = await provider.createNodes({

@@ -1,12 +1,12 @@
 // Which provider a command or the controller talks to: from the configuration, or overridden on the
 // command line (`--provider cloudsigma --api-url URL`); credentials only from the environment.
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Config } from "../config/load.ts";
 import type { Credentials } from "./cloudsigma/client.ts";
 import { CloudSigmaProvider } from "./cloudsigma/provider.ts";
 import { type FleetConfig, fleetConfigSchema, fleetEnvironmentKeys } from "./config.ts";
 import type { ProviderError } from "./errors.ts";
-import { LocalProvider } from "./local/provider.ts";
+import { LocalProvider, localUserData } from "./local/provider.ts";
 import type { Provider } from "./provider.ts";
 import { cloudInitUserData, type WorkerLaunch, workerArguments } from "./userdata.ts";
 
@@ -53,9 +53,11 @@ export function createProvider(
   const env = options.env ?? process.env;
   const name = overrides.provider ?? fleet.provider;
   if (name === "local") {
+    // Workers run where this process runs, with the same configuration file: same database, same store.
     return new LocalProvider({
       config: fleet.local,
       stateDir: resolve(config.dataDir, fleet.local.stateDir),
+      ...(config.file ? { cwd: dirname(config.file), env: { CLOUDBURST_CONFIG: config.file } } : {}),
     });
   }
   if (name === "cloudsigma") {
@@ -91,6 +93,9 @@ export function userDataFor(
   fleet: Pick<FleetConfig, "workerArgs" | "sshAuthorizedKeys">,
 ): string {
   return provider.name === "local"
-    ? workerArguments(launch, fleet.workerArgs).join("\n")
+    ? localUserData(
+        workerArguments(launch, fleet.workerArgs),
+        launch.databaseUrl ? { DATABASE_URL: launch.databaseUrl } : {},
+      )
     : cloudInitUserData(launch, fleet.sshAuthorizedKeys, fleet.workerArgs);
 }

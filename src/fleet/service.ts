@@ -5,6 +5,7 @@ import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
+import { fleetEnvironmentKeys } from "./config.ts";
 import { FleetController } from "./controller.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, fleetConfig } from "./registry.ts";
@@ -23,18 +24,27 @@ export function workerServerUrl(config: Config): string {
   );
 }
 
+/**
+ * The controller for a configuration and a database. Cloud workers reach the database at
+ * CLOUDBURST_WORKER_DATABASE_URL; local workers get this process's own database URL, so they never
+ * start an embedded cluster of their own.
+ */
 export function createController(
   config: Config,
   provider: Provider,
-  pool: pg.Pool,
+  db: Pick<Database, "pool" | "url">,
   log?: (message: string, fields?: Record<string, unknown>) => void,
 ): FleetController {
+  const workerDatabaseUrl =
+    process.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
+    (provider.name === "local" ? db.url : undefined);
   return new FleetController({
     provider,
-    store: new FleetStore(pool),
+    store: new FleetStore(db.pool),
     config: fleetConfig(config),
-    alerter: alerterFromConfig(alertsConfig(config), pool),
+    alerter: alerterFromConfig(alertsConfig(config), db.pool),
     workerServerUrl: workerServerUrl(config),
+    workerDatabaseUrl,
     ...(log ? { log } : {}),
   });
 }
@@ -72,7 +82,7 @@ export async function startFleet(config: Config, db: Database, log: Logger): Pro
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;
   }
-  const controller = createController(config, provider, db.pool, (message, fields) =>
+  const controller = createController(config, provider, db, (message, fields) =>
     log.info(fields ?? {}, message),
   );
   const stopper = new AbortController();

@@ -2,14 +2,16 @@
 // the data server, and the same arguments for a local worker process.
 
 export interface WorkerLaunch {
-  /** The control/data server the worker pulls jobs from. */
+  /** The control/data server's URL. */
   serverUrl: string;
+  /** The PostgreSQL URL the worker takes jobs from (the data server's); none for local workers. */
+  databaseUrl?: string | undefined;
   nodeName: string;
   environment: string;
   cycle: string;
 }
 
-export const defaultWorkerArgs = ["--server", "{serverUrl}", "--name", "{nodeName}"];
+export const defaultWorkerArgs = ["--name", "{nodeName}"];
 
 /** The worker's command-line arguments (after `cloudburst worker`), from the fleet.workerArgs template. */
 export function workerArguments(
@@ -28,8 +30,8 @@ export function workerArguments(
 }
 
 /**
- * Cloud-init user data: a systemd unit that runs the worker and restarts it if it dies. The API token
- * is not in here: the node fetches it from the data server over the private network at start.
+ * Cloud-init user data: a systemd unit that runs the worker and restarts it if it dies, with the data
+ * server's database URL in its environment (readable only by the account that owns the server).
  */
 export function cloudInitUserData(
   launch: WorkerLaunch,
@@ -39,6 +41,7 @@ export function cloudInitUserData(
   const args = workerArguments(launch, template)
     .map((a) => shellQuote(a))
     .join(" ");
+  const foreground = launch.databaseUrl ? `DATABASE_URL=${shellQuote(launch.databaseUrl)} ` : "";
   const lines = [
     "#cloud-config",
     "ssh_pwauth: false",
@@ -54,6 +57,9 @@ export function cloudInitUserData(
     "      Wants=network-online.target",
     "      [Service]",
     `      Environment=CLOUDBURST_ENVIRONMENT=${launch.environment} CLOUDBURST_CYCLE=${launch.cycle}`,
+    ...(launch.databaseUrl
+      ? [`      Environment=${systemdQuote(`DATABASE_URL=${launch.databaseUrl}`)}`]
+      : []),
     `      ExecStart=/usr/bin/env cloudburst worker ${args}`,
     "      Restart=always",
     "      RestartSec=2",
@@ -61,7 +67,7 @@ export function cloudInitUserData(
     "      WantedBy=multi-user.target",
     // Where systemd is absent (a container, the simulator's guests), run the worker in the foreground.
     "runcmd:",
-    `  - ${JSON.stringify(`systemctl daemon-reload && systemctl enable --now cloudburst-worker.service || exec cloudburst worker ${args}`)}`,
+    `  - ${JSON.stringify(`systemctl daemon-reload && systemctl enable --now cloudburst-worker.service || ${foreground}exec cloudburst worker ${args}`)}`,
     "",
   ];
   return lines.join("\n");
@@ -69,4 +75,8 @@ export function cloudInitUserData(
 
 function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+function systemdQuote(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%")}"`;
 }

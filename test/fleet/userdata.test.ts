@@ -17,12 +17,7 @@ const launch = {
 };
 
 test("the worker's arguments come from the configurable template", () => {
-  assert.deepEqual(workerArguments(launch), [
-    "--server",
-    "http://10.1.0.2:8080",
-    "--name",
-    "cb-prod-2026112400z",
-  ]);
+  assert.deepEqual(workerArguments(launch), ["--name", "cb-prod-2026112400z"]);
   assert.deepEqual(workerArguments(launch, ["--queue", "compute", "--tag", "{environment}/{cycle}"]), [
     "--queue",
     "compute",
@@ -33,7 +28,12 @@ test("the worker's arguments come from the configurable template", () => {
 
 test("cloud-config: keys, no passwords, a systemd unit, and a foreground fallback that really runs", () => {
   const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB operator@fmi";
-  const text = cloudInitUserData(launch, [key]);
+  const text = cloudInitUserData({ ...launch, databaseUrl: "postgresql://worker:s3cret@10.1.0.2:5432/cloudburst" }, [key], [
+    "--name",
+    "{nodeName}",
+    "--concurrency",
+    "2",
+  ]);
   assert.ok(text.startsWith("#cloud-config\n"));
   const config = parse(text) as {
     ssh_pwauth: boolean;
@@ -43,14 +43,13 @@ test("cloud-config: keys, no passwords, a systemd unit, and a foreground fallbac
   };
   assert.equal(config.ssh_pwauth, false);
   assert.deepEqual(config.ssh_authorized_keys, [key]);
-  assert.match(
-    config.write_files[0]!.content,
-    /ExecStart=\/usr\/bin\/env cloudburst worker --server http:\/\/10\.1\.0\.2:8080/,
-  );
+  const unit = config.write_files[0]!.content;
+  assert.match(unit, /ExecStart=\/usr\/bin\/env cloudburst worker --name cb-prod-2026112400z --concurrency 2/);
+  assert.match(unit, /Environment="DATABASE_URL=postgresql:\/\/worker:s3cret@10\.1\.0\.2:5432\/cloudburst"/);
   // Where systemctl does not exist, the runcmd line execs the worker itself: run it with a stand-in.
   const bin = tempDir("cb-userdata-");
   const out = join(bin, "args");
-  writeFileSync(join(bin, "cloudburst"), `#!/bin/sh\necho "$@" > ${out}\n`);
+  writeFileSync(join(bin, "cloudburst"), `#!/bin/sh\necho "$DATABASE_URL $@" > ${out}\n`);
   chmodSync(join(bin, "cloudburst"), 0o755);
   const run = spawnSync("/bin/sh", ["-c", config.runcmd[0]!], {
     env: { PATH: `${bin}:/nonexistent` },
@@ -59,6 +58,6 @@ test("cloud-config: keys, no passwords, a systemd unit, and a foreground fallbac
   assert.equal(run.status, 0, run.stderr);
   assert.equal(
     spawnSync("cat", [out], { encoding: "utf8" }).stdout.trim(),
-    "worker --server http://10.1.0.2:8080 --name cb-prod-2026112400z",
+    "postgresql://worker:s3cret@10.1.0.2:5432/cloudburst worker --name cb-prod-2026112400z --concurrency 2",
   );
 });

@@ -1,4 +1,7 @@
 // `cloudburst fleet ls|up|down|reconcile|costs|inventory`: the compute nodes on the configured provider.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../../config/load.ts";
 import { goldenImages, rollbackGolden, rotateGolden } from "../../fleet/cloudsigma/golden.ts";
@@ -111,6 +114,20 @@ function parseTime(value: string): Date {
   return at;
 }
 
+/** True when this process started the embedded PostgreSQL (it stops with us, under any workers). */
+function ownsEmbeddedCluster(dataDir: string): boolean {
+  try {
+    const postmaster = Number(
+      readFileSync(join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    const stat = readFileSync(`/proc/${postmaster}/stat`, "utf8");
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    return parent === process.pid;
+  } catch {
+    return false;
+  }
+}
+
 function printReport(report: ReconcileReport, json: boolean | undefined): void {
   if (json) {
     printJson(report);
@@ -154,6 +171,12 @@ export function registerFleetOperations(fleet: Command): void {
       const provider = openProvider(config, options);
       const environment = fleetConfig(config).environment;
       const report = await withDatabase(config, async (db) => {
+        if (provider.name === "local" && db.embedded && ownsEmbeddedCluster(config.dataDir)) {
+          throw new UserError(
+            "local workers need a database that outlives this command, and none is running",
+            "start `cloudburst server` first (it keeps the database and runs the fleet loop), or set DATABASE_URL",
+          );
+        }
         const store = new FleetStore(db.pool);
         const cycle = options.cycle ?? manualCycle;
         const existing = await store.cycle(environment, cycle);
@@ -161,7 +184,7 @@ export function registerFleetOperations(fleet: Command): void {
         if (existing && existing.state !== "planned" && existing.state !== "processing") {
           await store.setCycleState(environment, cycle, "planned");
         }
-        return createController(config, provider, db.pool).reconcile();
+        return createController(config, provider, db).reconcile();
       });
       printReport(report, options.json);
     },
@@ -181,7 +204,7 @@ export function registerFleetOperations(fleet: Command): void {
       const store = new FleetStore(db.pool);
       const cycles = options.cycle ? [options.cycle] : (await store.cycles(environment)).map((c) => c.cycle);
       for (const cycle of cycles) await store.setCycleState(environment, cycle, "cancelled");
-      return createController(config, provider, db.pool).reconcile();
+      return createController(config, provider, db).reconcile();
     });
     printReport(report, options.json);
   });
@@ -196,7 +219,7 @@ export function registerFleetOperations(fleet: Command): void {
     const config = commandConfig(command);
     const provider = openProvider(config, options);
     await withDatabase(config, async (db) => {
-      const controller = createController(config, provider, db.pool, (message, fields) =>
+      const controller = createController(config, provider, db, (message, fields) =>
         process.stderr.write(`${message} ${fields ? JSON.stringify(fields) : ""}\n`),
       );
       if (!options.watch) {

@@ -38,8 +38,9 @@ interface LocalRecord {
   name: string;
   pid: number | null;
   tags: Tags;
-  /** The worker's arguments, from the user data (one per line). */
+  /** The worker's arguments and environment, from the user data (see localUserData). */
   args: string[];
+  env?: Record<string, string>;
   createdAt: string;
   wantedRunning: boolean;
 }
@@ -50,6 +51,10 @@ export interface LocalOptions {
   stateDir: string;
   /** How long SIGTERM may take before SIGKILL. */
   stopGraceMs?: number;
+  /** Where workers run (default: this process's directory), so they find the same configuration and database. */
+  cwd?: string;
+  /** Extra environment for the workers (e.g. CLOUDBURST_CONFIG). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class LocalProvider implements Provider {
@@ -67,8 +72,12 @@ export class LocalProvider implements Provider {
   readonly #config: LocalConfig;
   readonly #dir: string;
   readonly #graceMs: number;
+  readonly #cwd: string;
+  readonly #env: NodeJS.ProcessEnv;
 
   constructor(options: LocalOptions) {
+    this.#cwd = options.cwd ?? process.cwd();
+    this.#env = options.env ?? {};
     this.#config = options.config;
     this.#dir = options.stateDir;
     this.#graceMs = options.stopGraceMs ?? 10_000;
@@ -109,7 +118,7 @@ export class LocalProvider implements Provider {
         name: `${request.namePrefix}-${index}-${suffix}`,
         pid: null,
         tags: { ...request.tags },
-        args: request.userData.split("\n").filter((line) => line.length > 0),
+        ...parseLocalUserData(request.userData),
         createdAt: new Date().toISOString(),
         wantedRunning: false,
       };
@@ -127,11 +136,21 @@ export class LocalProvider implements Provider {
     const logFile = join(this.#dir, `${id}.log`);
     const log = openSync(logFile, "a");
     try {
-      const child = spawn(command === "node" ? process.execPath : command!, [...baseArgs, ...record.args], {
-        cwd: projectRoot,
+      // A relative script path (bin/cloudburst.js) means this checkout's.
+      const args = baseArgs.map((a) =>
+        /^[\w.-]+\//.test(a) && existsSync(join(projectRoot, a)) ? join(projectRoot, a) : a,
+      );
+      const child = spawn(command === "node" ? process.execPath : command!, [...args, ...record.args], {
+        cwd: this.#cwd,
         detached: true,
         stdio: ["ignore", log, log],
-        env: { ...process.env, CLOUDBURST_NODE_ID: id, CLOUDBURST_NODE_NAME: record.name },
+        env: {
+          ...process.env,
+          ...this.#env,
+          ...record.env,
+          CLOUDBURST_NODE_ID: id,
+          CLOUDBURST_NODE_NAME: record.name,
+        },
       });
       const spawned = await new Promise<number>((ok, fail) => {
         child.once("spawn", () => ok(child.pid!));
@@ -244,6 +263,29 @@ export class LocalProvider implements Provider {
   }
 }
 
+/** A local node's "user data": the worker's arguments and environment, as JSON. */
+export function localUserData(args: string[], env: Record<string, string> = {}): string {
+  return JSON.stringify({ args, env });
+}
+
+/** JSON from localUserData, or plain text with one argument per line. */
+function parseLocalUserData(text: string): { args: string[]; env: Record<string, string> } {
+  try {
+    const parsed = JSON.parse(text) as { args?: unknown; env?: unknown };
+    if (parsed && Array.isArray(parsed.args)) {
+      return {
+        args: parsed.args.map(String),
+        env: Object.fromEntries(
+          Object.entries((parsed.env as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v)]),
+        ),
+      };
+    }
+  } catch {
+    /* plain text */
+  }
+  return { args: text.split("\n").filter((line) => line.length > 0), env: {} };
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -253,26 +295,31 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** SIGTERM to the node's process group, then SIGKILL after the grace period. */
+/**
+ * SIGTERM to the node's process (the worker stops its own tasks), then SIGKILL to its whole process
+ * group after the grace period. Not SIGTERM to the group at once: a worker that found no database
+ * running may have started the embedded PostgreSQL, which other processes still use.
+ */
 async function terminate(pid: number, graceMs: number): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig); // detached: the node leads its own process group
-    } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        /* already gone */
-      }
-    }
-  };
   if (!isAlive(pid)) return;
-  signal("SIGTERM");
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return; // already gone
+  }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return;
     await sleep(50);
   }
-  signal("SIGKILL");
+  try {
+    process.kill(-pid, "SIGKILL"); // detached: the node leads its own process group
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
   while (isAlive(pid)) await sleep(20);
 }
