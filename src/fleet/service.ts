@@ -1,5 +1,4 @@
 // Wiring shared by the CLI and the HTTP API: a controller for a configuration and a database.
-import type pg from "pg";
 import { alerterFromConfig } from "../alerts/channels.ts";
 import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";

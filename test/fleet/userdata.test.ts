@@ -28,12 +28,11 @@ test("the worker's arguments come from the configurable template", () => {
 
 test("cloud-config: keys, no passwords, a systemd unit, and a foreground fallback that really runs", () => {
   const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB operator@fmi";
-  const text = cloudInitUserData({ ...launch, databaseUrl: "postgresql://worker:s3cret@10.1.0.2:5432/cloudburst" }, [key], [
-    "--name",
-    "{nodeName}",
-    "--concurrency",
-    "2",
-  ]);
+  const text = cloudInitUserData(
+    { ...launch, databaseUrl: "postgresql://worker:s3cret@10.1.0.2:5432/cloudburst" },
+    [key],
+    ["--name", "{nodeName}", "--concurrency", "2"],
+  );
   assert.ok(text.startsWith("#cloud-config\n"));
   const config = parse(text) as {
     ssh_pwauth: boolean;
@@ -44,7 +43,10 @@ test("cloud-config: keys, no passwords, a systemd unit, and a foreground fallbac
   assert.equal(config.ssh_pwauth, false);
   assert.deepEqual(config.ssh_authorized_keys, [key]);
   const unit = config.write_files[0]!.content;
-  assert.match(unit, /ExecStart=\/usr\/bin\/env cloudburst worker --name cb-prod-2026112400z --concurrency 2/);
+  assert.match(
+    unit,
+    /ExecStart=\/usr\/bin\/env cloudburst worker --name cb-prod-2026112400z --concurrency 2/,
+  );
   assert.match(unit, /Environment="DATABASE_URL=postgresql:\/\/worker:s3cret@10\.1\.0\.2:5432\/cloudburst"/);
   // Where systemctl does not exist, the runcmd line execs the worker itself: run it with a stand-in.
   const bin = tempDir("cb-userdata-");
