@@ -4,7 +4,7 @@
 import { gridGeometry, normalisationOrder, reorder } from "./geometry.ts";
 import { type FieldDescription, grib1Metadata, grib2Metadata } from "./metadata.ts";
 import { PackingError, unpackGrib1, unpackGrib2 } from "./packing/index.ts";
-import { type Layout, layout, type Section } from "./sections.ts";
+import { type Layout, layout, type Section, standaloneField, standaloneLength } from "./sections.ts";
 import { type DecodedMessage, GribError } from "./types.ts";
 
 export interface DecodeOptions {
@@ -134,8 +134,10 @@ export function decodeFields(bytes: Uint8Array, options: DecodeOptions = {}): De
     const desc = wrap(() => grib1Metadata(l, total, base));
     return [decoded(desc, grib1Values(l, desc), base)];
   }
+  const multi = l.fields.length > 1;
   return l.fields.map((f) => {
-    const desc = wrap(() => grib2Metadata(f, l.discipline, total, base));
+    // ecCodes hands out each field of a multi-field message as a message of its own
+    const desc = wrap(() => grib2Metadata(f, l.discipline, multi ? standaloneLength(f) : total, base));
     return decoded(
       desc,
       (b) => {
@@ -150,6 +152,13 @@ export function decodeFields(bytes: Uint8Array, options: DecodeOptions = {}): De
       base,
     );
   });
+}
+
+/** Each field of a message as ecCodes copies it: the message itself, or one message per field. */
+export function fieldMessages(bytes: Uint8Array, options: DecodeOptions = {}): Uint8Array[] {
+  const l = layout(bytes, options.offset ?? 0);
+  if (l.edition === 1 || l.fields.length === 1) return [bytes];
+  return l.fields.map((f) => standaloneField(bytes, f));
 }
 
 /** The first field of a message (or field `field`, 0-based, of a multi-field GRIB2 message). */

@@ -174,3 +174,50 @@ export function layout(bytes: Uint8Array, base = 0): Layout {
   if (edition === 2) return grib2Layout(bytes, base);
   throw new GribError("bad-header", `edition ${edition} is not 1 or 2`, base);
 }
+
+/**
+ * A field of a multi-field GRIB2 message as a message of its own (sections 0-8, the bitmap a "same as
+ * previous" refers to copied in), which is how ecCodes hands out and copies such fields.
+ */
+export function standaloneField(message: Uint8Array, field: Grib2Field): Uint8Array {
+  const bitmap = field.s6.bytes[5] === 254 && field.bitmap ? field.bitmap : field.s6;
+  const parts = [message.subarray(0, 16), field.s1.bytes];
+  if (field.s2) parts.push(field.s2.bytes);
+  parts.push(
+    field.s3.bytes,
+    field.s4.bytes,
+    field.s5.bytes,
+    bitmap.bytes,
+    field.s7.bytes,
+    message.subarray(message.length - 4),
+  );
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  let v = total;
+  for (let i = 15; i >= 8; i--) {
+    out[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
+
+/** Length of standaloneField(message, field) without building it. */
+export function standaloneLength(field: Grib2Field): number {
+  const bitmap = field.s6.bytes[5] === 254 && field.bitmap ? field.bitmap : field.s6;
+  return (
+    16 +
+    field.s1.bytes.length +
+    (field.s2?.bytes.length ?? 0) +
+    field.s3.bytes.length +
+    field.s4.bytes.length +
+    field.s5.bytes.length +
+    bitmap.bytes.length +
+    field.s7.bytes.length +
+    4
+  );
+}

@@ -112,8 +112,9 @@ export const ORACLE_KEYS = [
 export function ecCodesData(
   file: string,
   message = 1,
+  where = `count=${message}`,
 ): { latitudes: Float64Array; longitudes: Float64Array; values: Float64Array; text: string } {
-  const text = run("grib_get_data", ["-m", "9999", "-w", `count=${message}`, file]);
+  const text = run("grib_get_data", ["-m", "9999", "-w", where, file]);
   const lines = text.split("\n");
   const n = lines.length - 2; // header and the final empty line
   const latitudes = new Float64Array(n);

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import {
   type DecodedMessage,
   decodeFields,
+  fieldMessages,
   GribError,
   isGribError,
   pointOrder,
@@ -23,6 +24,8 @@ interface FieldAt {
   bytes: Uint8Array;
   /** Field number within its message (0 for all but multi-field GRIB2). */
   fieldInMessage: number;
+  /** The message holds several fields. */
+  fieldOfMany: boolean;
 }
 
 /** Every field of a file, reporting (not throwing) corrupt or truncated messages with their offsets. */
@@ -52,7 +55,14 @@ async function* fields(file: string, errors: { count: number }): AsyncGenerator<
         continue;
       }
       for (let k = 0; k < decoded.length; k++) {
-        yield { file, index: ++index, field: decoded[k], bytes: m.bytes, fieldInMessage: k };
+        yield {
+          file,
+          index: ++index,
+          field: decoded[k],
+          bytes: m.bytes,
+          fieldInMessage: k,
+          fieldOfMany: decoded.length > 1,
+        };
       }
     }
   } catch (e) {
@@ -235,8 +245,8 @@ async function split(file: string, dir: string, options: { template: string }): 
   let written = 0;
   try {
     for await (const f of fields(file, errors)) {
-      // A multi-field GRIB2 message is copied whole, once, under its first field's name.
-      if (f.fieldInMessage > 0) continue;
+      // A field of a multi-field GRIB2 message is written as a message of its own, as grib_copy does.
+      const bytes = f.fieldOfMany ? fieldMessages(f.bytes)[f.fieldInMessage] : f.bytes;
       const path = join(dir, fileName(options.template, f));
       let fd = handles.get(path);
       if (fd === undefined) {
@@ -244,7 +254,7 @@ async function split(file: string, dir: string, options: { template: string }): 
         handles.set(path, fd);
       }
       let off = 0;
-      while (off < f.bytes.length) off += writeSync(fd, f.bytes, off, f.bytes.length - off);
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
       written++;
     }
   } finally {
