@@ -13,7 +13,7 @@ import type { LocalStore } from "../store/store.ts";
 import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
 import { type DisseminationName, parseDisseminationName } from "./names.ts";
 import { baseTimeOf, fieldRecord, RecordError } from "./records.ts";
-import { type DescribeMessage, scanReceivedFile } from "./scan.ts";
+import { type DescribeMessage, type FileScan, scanReceivedFile } from "./scan.ts";
 
 export interface IngestLogger {
   info(details: object, message: string): void;
@@ -67,6 +67,8 @@ export class IngestPipeline {
   readonly #dimensions = new Dimensions();
   readonly #inFlight = new Map<string, Promise<IngestReport>>();
   readonly #waiting: Array<() => void> = [];
+  /** Store URIs of raw files adopted by a run that has not finished (recovery leaves them alone). */
+  readonly #adopting = new Set<string>();
   #running = 0;
 
   constructor(options: PipelineOptions) {
@@ -98,6 +100,11 @@ export class IngestPipeline {
       });
     this.#inFlight.set(request.path, run);
     return run;
+  }
+
+  /** True while the file at `path` is queued or being ingested. */
+  isBusy(path: string): boolean {
+    return this.#inFlight.has(path);
   }
 
   /** Resolves when nothing is queued or running. */
@@ -159,8 +166,24 @@ export class IngestPipeline {
     });
     await Promise.all(splitWrites);
     const storageUri = request.storageUri ?? this.store.rawUri(name, scan.checksum, receivedAt);
-    if (!request.storageUri) await this.store.adopt(request.path, storageUri, request.mode);
+    this.#adopting.add(storageUri);
+    try {
+      if (!request.storageUri) await this.store.adopt(request.path, storageUri, request.mode);
+      return await this.#register(request, name, receivedAt, started, scan, storageUri, nameInfo);
+    } finally {
+      this.#adopting.delete(storageUri);
+    }
+  }
 
+  async #register(
+    request: IngestRequest,
+    name: string,
+    receivedAt: Date,
+    started: bigint,
+    scan: FileScan,
+    storageUri: string,
+    nameInfo: DisseminationName | null,
+  ): Promise<IngestReport> {
     const problems = [...scan.problems];
     const fields: FieldRecord[] = [];
     for (const scanned of scan.fields) {
@@ -253,7 +276,7 @@ export class IngestPipeline {
     );
     const registered = new Set(known.rows.map((r) => r.storage_uri));
     const reports: IngestReport[] = [];
-    for (const c of candidates.filter((c) => !registered.has(c.uri))) {
+    for (const c of candidates.filter((c) => !registered.has(c.uri) && !this.#adopting.has(c.uri))) {
       const { mtime } = await stat(c.path);
       reports.push(
         await this.submit({

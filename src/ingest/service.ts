@@ -125,18 +125,27 @@ export async function startIngest(
       watchers.push(watcher);
       stops.push(() => watcher.stop());
     }
-    // Files that were complete when the process stopped: in the store without rows, or still in a
-    // receiver's directory under their final name.
-    void (async () => {
+    // Files that were complete when the process stopped, or whose ingest failed (e.g. the database was
+    // unreachable): in the store without rows, or still in a receiver's directory under their final
+    // name. Swept at start and every minute; a file a client is still writing is left alone.
+    const sweep = async () => {
       await pipeline.recoverStore();
-      for (const user of config.ingest.ftp.enabled ? config.ingest.ftp.users : []) {
+      for (const user of ftp ? config.ingest.ftp.users : []) {
         for (const path of await completedFiles(join(ftpRoot, user.name), isTemporary))
-          submit({ path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
+          if (!ftp?.isUploading(path))
+            submit({ path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
       }
       for (const path of await completedFiles(store.incomingDir("http"), isTemporary))
-        submit({ path, source: "http:recovered", mode: "move" });
+        if (!pipeline.isBusy(path)) submit({ path, source: "http:recovered", mode: "move" });
+    };
+    const sweepAndLog = () =>
+      sweep().catch((error: unknown) => logger.error({ err: error }, "ingest sweep failed"));
+    void sweepAndLog().then(async () => {
       for (const watcher of watchers) await watcher.poll();
-    })().catch((error: unknown) => logger.error({ err: error }, "ingest recovery failed"));
+    });
+    const sweeper = setInterval(() => void sweepAndLog(), 60_000);
+    sweeper.unref();
+    stops.push(async () => clearInterval(sweeper));
 
     const minutes = config.catalogue.retention.intervalMinutes;
     if (minutes > 0) {

@@ -33,6 +33,8 @@ export interface FtpReceiver {
   /** ftp://host:port the server listens on. */
   url: string;
   port: number;
+  /** True while a client is writing the file at `path` (a sweep must not take it). */
+  isUploading(path: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -44,13 +46,24 @@ interface RawConnection {
 /** A user's file system: ftp-srv's (which keeps paths inside the root) that reports renames. */
 class ReportingFileSystem extends FileSystem {
   readonly #onRenamed: (path: string) => void;
+  readonly #uploading: Set<string>;
   constructor(
     connection: ConstructorParameters<typeof FileSystem>[0],
     root: string,
     onRenamed: (path: string) => void,
+    uploading: Set<string>,
   ) {
     super(connection, { root, cwd: "/" });
     this.#onRenamed = onRenamed;
+    this.#uploading = uploading;
+  }
+
+  override write(fileName: string, options?: { append?: boolean; start?: unknown }): unknown {
+    const result = super.write(fileName, options) as { stream: NodeJS.WritableStream & { path: string } };
+    const path = result.stream.path;
+    this.#uploading.add(path);
+    result.stream.once("close", () => this.#uploading.delete(path));
+    return result;
   }
 
   override async rename(from: string, to: string): Promise<unknown> {
@@ -80,6 +93,7 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
   const { config, logger } = options;
   const env = options.env ?? process.env;
   const users = new Map(config.users.map((u) => [u.name, u]));
+  const uploading = new Set<string>();
   const allowed = allowList(config.allow);
   const tls = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : false;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -141,7 +155,7 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
         complete(path, user);
       });
       logger.info({ user: user.name, ip: connection.ip }, "FTP login");
-      resolve({ fs: new ReportingFileSystem(connection, root, (path) => complete(path, user)) });
+      resolve({ fs: new ReportingFileSystem(connection, root, (path) => complete(path, user), uploading) });
     })().catch((error: Error) => reject(error));
   });
 
@@ -159,6 +173,7 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
   return {
     url: `ftp://${host}:${address.port}`,
     port: address.port,
+    isUploading: (path) => uploading.has(path),
     async stop() {
       await server.close();
     },
