@@ -91,6 +91,7 @@ export async function startFlowEngine(
   /** Latest data-condition answer per task (suiteId + path), for `why` and to avoid re-asking. */
   const dataStatus = new Map<string, DataConditionStatus & { epoch: number }>();
   let dataEpoch = 0;
+  const unloadable = new Set<string>();
   let fullScan = true;
   let tickDue = true;
   let stopping = false;
@@ -167,6 +168,7 @@ export async function startFlowEngine(
           snapshots.set(row.id, await loadSnapshot(pool, row));
           toStep.add(row.id);
         } catch (error) {
+          unloadable.add(row.id);
           logger.error(
             { err: error, suite: row.name },
             "cannot rebuild the suite's model from its stored definition",
@@ -180,13 +182,27 @@ export async function startFlowEngine(
       const snapshot = snapshots.get(id);
       if (what === "all" || !snapshot) {
         const row = await findSuiteRow(pool, id);
-        if (row) snapshots.set(id, await loadSnapshot(pool, row));
-        else snapshots.delete(id);
+        if (!row) snapshots.delete(id);
+        else {
+          try {
+            snapshots.set(id, await loadSnapshot(pool, row));
+          } catch (error) {
+            snapshots.delete(id);
+            logger.error(
+              { err: error, suite: row.name },
+              "cannot rebuild the suite's model from its stored definition",
+            );
+          }
+        }
       } else if (what.size) await refreshNodes(pool, snapshot, [...what]);
       if (snapshots.has(id)) toStep.add(id);
     }
     if (tickDue) {
       tickDue = false;
+      // Suites that could not be loaded (e.g. the database was briefly unreachable) are tried again.
+      for (const id of unloadable) if (!dirty.has(id)) dirty.set(id, "all");
+      if (unloadable.size) again = true;
+      unloadable.clear();
       for (const id of snapshots.keys()) toStep.add(id);
       await reconcileJobs();
       for (const snapshot of [...snapshots.values()]) await checkLateAndAutocancel(snapshot);
