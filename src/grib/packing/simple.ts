@@ -54,8 +54,6 @@ function unpackOrThrow(
   }
 }
 
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** GRIB2 template 5.4: IEEE floats, 32 or 64 bits, big-endian. */
 export function unpackIeee(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
   requireLength(section5, 12, 5, "template 5.4");
@@ -72,19 +70,9 @@ export function unpackIeee(section5: Uint8Array, section7: Uint8Array, count: nu
     );
   }
   const out = new Float64Array(count);
-  if (size === 4 && LITTLE_ENDIAN_HOST) {
-    // aligned copy, byte-swap the words in place, then let the engine widen float32 to float64
-    const words = new Uint32Array(section7.slice(5, 5 + 4 * count).buffer);
-    for (let i = 0; i < count; i++) {
-      const x = words[i];
-      words[i] = (x >>> 24) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24);
-    }
-    out.set(new Float32Array(words.buffer, 0, count));
-  } else {
-    const view = new DataView(section7.buffer, section7.byteOffset + 5, size * count);
-    if (size === 4) for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, false);
-    else for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, false);
-  }
+  const view = new DataView(section7.buffer, section7.byteOffset + 5, size * count);
+  if (size === 4) for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, false);
+  else for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, false);
   return out;
 }
 
