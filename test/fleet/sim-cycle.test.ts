@@ -2,6 +2,7 @@
 // restart of the controller, ending with zero servers, drives or tagged resources left, and the
 // operator alerted about the outage.
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
@@ -218,5 +219,43 @@ test("a 402 on start refuses the cycle, alerts once, and the clones that cannot 
     );
   } finally {
     await poor.stop();
+  }
+});
+
+test("simulated servers run real `cloudburst worker`s from our user data, connected to the database", async () => {
+  const withGuests = await startCloudSigmaSimulator({ timeScale: 0.01, stateFile: null });
+  try {
+    const guestConfig = fleetConfigSchema.parse({ ...config, environment: "guests" });
+    const provider = new CloudSigmaProvider({
+      apiUrl: withGuests.url,
+      credentials: { token: withGuests.credentials.token },
+      config: guestConfig.cloudsigma,
+    });
+    const store = new FleetStore(db.pool);
+    const fleet = new FleetController({
+      provider,
+      store,
+      config: guestConfig,
+      workerServerUrl: "http://127.0.0.1:9",
+      workerDatabaseUrl: db.url,
+    });
+    const ready = () =>
+      withGuests.state
+        .guests()
+        .filter((g) => existsSync(g.log) && /worker cb-guests-c1 ready/.test(readFileSync(g.log, "utf8")))
+        .length;
+    await store.planCycle("guests", "c1", new Date(Date.now() + 5_000), 2);
+    const report = await fleet.reconcile();
+    assert.equal(report.created.length, 2, JSON.stringify(report));
+    for (let i = 0; i < 150 && ready() < 2; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(ready(), 2, "both guests run a worker that reached the database");
+    await store.setCycleState("guests", "c1", "processed");
+    await fleet.reconcile();
+    assert.deepEqual(
+      (await provider.listNodes()).map((n) => n.name),
+      ["cloudburst-golden"],
+    );
+  } finally {
+    await withGuests.stop();
   }
 });
