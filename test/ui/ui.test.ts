@@ -1,14 +1,18 @@
 // The web UI in a real browser (Debian's chromium through playwright-core) against a real server.
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { createToken } from "../../src/auth/tokens.ts";
-import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { projectRoot, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+/** Screenshots of every view, for people to look at (test-output/ is not committed). */
+const screenshots = join(projectRoot, "test-output", "ui");
+mkdirSync(screenshots, { recursive: true });
 const suiteDef = `suite ui
   family f
     task a
@@ -90,6 +94,8 @@ describe("web UI", () => {
   it("explains why a task waits and lets the operator suspend it", async () => {
     await page.click('li[data-path="/ui/f/b"] .name');
     await page.waitForSelector("h2:text('/ui/f/b')");
+    assert.match((await page.textContent("pre.definition")) ?? "", /trigger a == complete/);
+    await page.screenshot({ path: join(screenshots, "suites.png"), fullPage: true });
     assert.match((await page.textContent("ul.why")) ?? "", /trigger|a == complete/i);
     await page.click("button:text('Suspend')");
     await page.waitForFunction(
@@ -137,6 +143,67 @@ describe("web UI", () => {
     });
     assert.ok(painted.width > 10 && painted.height > 10);
     assert.ok(painted.colours > 10, "the field's values vary across the map");
+    await page.screenshot({ path: join(screenshots, "catalogue.png"), fullPage: true });
+  });
+
+  it("shows alerts as they are raised", async () => {
+    await page.goto(`${url}/ui/#/alerts`);
+    await page.waitForSelector("text=No alerts.");
+    await db.pool.query(
+      `insert into alert (key, channel, severity, title, body) values
+       ('cloudsigma:402', 'email', 'critical', 'CloudSigma refused to start nodes', $1)`,
+      [
+        JSON.stringify({
+          text: "the account cannot fund the burst",
+          httpCode: 402,
+          meaning: "Payment required",
+          runbook: "https://wiki.example/402",
+        }),
+      ],
+    );
+    await page.waitForSelector("text=CloudSigma refused to start nodes");
+    assert.match((await page.textContent("main")) ?? "", /402 Payment required/);
+    assert.equal(await page.getAttribute("a[href='https://wiki.example/402']", "rel"), "noreferrer");
+    await page.screenshot({ path: join(screenshots, "alerts.png"), fullPage: true });
+  });
+
+  it("shows the fleet and lets the operator set N", async () => {
+    await page.goto(`${url}/ui/#/fleet`);
+    await page.waitForSelector("#set-n");
+    assert.match((await page.textContent("main")) ?? "", /No node is running/);
+    assert.equal(
+      (
+        await call("/api/fleet/cycles/ui-test", {
+          method: "PUT",
+          body: JSON.stringify({ dataAt: "2030-01-01T00:00:00Z", computeNodes: 1 }),
+        })
+      ).status,
+      200,
+    );
+    await page.reload();
+    await page.waitForSelector("table.cycles >> text=ui-test");
+    await page.fill("#desired", "0");
+    await page.click("#set-n");
+    await page.waitForSelector("#toast.show >> text=N = 0");
+    const cycles = (await (await call("/api/fleet/cycles")).json()) as Array<{
+      cycle: string;
+      computeNodes: number;
+    }>;
+    assert.equal(cycles.find((c) => c.cycle === "ui-test")?.computeNodes, 0);
+    await page.screenshot({ path: join(screenshots, "fleet.png"), fullPage: true });
+  });
+
+  it("draws the cycle timeline", async () => {
+    await page.goto(`${url}/ui/#/timeline`);
+    await page.waitForSelector("svg.timeline", { timeout: 5000 }).catch(async (error) => {
+      throw new Error(`${error.message}\n${await page.textContent("main")}\n${await page.textContent("#toast")}`);
+    });
+    assert.ok(
+      (await page.locator("rect[data-lane='data arrival']").count()) >= 1,
+      "the ingested file is on the chart",
+    );
+    assert.ok((await page.locator("rect[data-lane='jobs']").count()) >= 0);
+    await page.screenshot({ path: join(screenshots, "timeline.png"), fullPage: true });
   });
 
   it("signs out", async () => {

@@ -1,9 +1,21 @@
 // The feature plugins mounted under /api/ (all behind the bearer token).
 import type { FastifyPluginAsync } from "fastify";
+import { alertRoutes } from "./alerts.ts";
 import { fieldRoutes } from "./fields.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { ingestRoutes } from "./ingest.ts";
+import { suiteDefinitionRoutes } from "./suite-definition.ts";
 import { suiteRoutes } from "./suites.ts";
+import { timelineRoutes } from "./timeline.ts";
 import { whoamiRoutes } from "./whoami.ts";
 
-export const apiPlugins: FastifyPluginAsync[] = [whoamiRoutes, fieldRoutes, ingestRoutes, suiteRoutes, fleetRoutes];
+export const apiPlugins: FastifyPluginAsync[] = [
+  whoamiRoutes,
+  fieldRoutes,
+  ingestRoutes,
+  suiteRoutes,
+  suiteDefinitionRoutes,
+  fleetRoutes,
+  alertRoutes,
+  timelineRoutes,
+];

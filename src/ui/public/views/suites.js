@@ -56,8 +56,9 @@ export function suitesView(main, selectedPath) {
 
   async function renderDetail() {
     if (!selected) return;
-    const [nodes, why, history] = await Promise.all([
+    const [nodes, definition, why, history] = await Promise.all([
       api(`/suites/node?path=${encodeURIComponent(selected)}`),
+      api(`/suites/attributes?path=${encodeURIComponent(selected)}`),
       api(`/suites/why?path=${encodeURIComponent(selected)}`),
       api(`/suites/history?path=${encodeURIComponent(selected)}&limit=20`),
     ]);
@@ -133,7 +134,13 @@ export function suitesView(main, selectedPath) {
           el("li", {}, typeof r === "string" ? r : JSON.stringify(r)),
         ),
       ),
-      el("h3", {}, "Attributes"),
+      el("h3", {}, "Definition"),
+      el(
+        "pre",
+        { class: "definition" },
+        definition.attributes.length ? definition.attributes.join("\n") : "(no attributes)",
+      ),
+      el("h3", {}, "Values"),
       el(
         "table",
         {},

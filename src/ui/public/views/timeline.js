@@ -1,7 +1,13 @@
-// Timeline of the latest cycle: data arrivals, task runs and node lifetimes on one time axis.
+// Timeline of a cycle: data arrival, compute node lifetimes, job runs and deliveries on one time axis.
 import { api, el, toast } from "../app.js";
 
 const svgNs = "http://www.w3.org/2000/svg";
+const laneColours = {
+  "data arrival": "#1f5fbf",
+  "compute nodes": "#7a4fbf",
+  jobs: "#2e9a3e",
+  delivery: "#c77700",
+};
 
 function svg(tag, attributes = {}, text) {
   const element = document.createElementNS(svgNs, tag);
@@ -10,102 +16,78 @@ function svg(tag, attributes = {}, text) {
   return element;
 }
 
-/** Intervals a task spent active, from its history (active → complete/aborted). */
-function taskRuns(history) {
-  const open = new Map();
-  const runs = [];
-  for (const entry of history) {
-    if (entry.toState === "active") open.set(entry.path, entry.at);
-    else if ((entry.toState === "complete" || entry.toState === "aborted") && open.has(entry.path)) {
-      runs.push({
-        label: entry.path,
-        start: Date.parse(open.get(entry.path)),
-        end: Date.parse(entry.at),
-        state: entry.toState,
-      });
-      open.delete(entry.path);
-    }
-  }
-  return runs;
-}
-
 export function timelineView(main) {
   const panel = el("section", { class: "panel", "aria-label": "timeline" });
   main.append(panel);
+  let timer = null;
 
   async function render() {
-    const [files, suites] = await Promise.all([api("/ingest/files?limit=500"), api("/suites")]);
-    const arrivals = files.map((f) => ({ label: f.name, at: Date.parse(f.receivedAt) }));
-    const runs = [];
-    for (const suite of suites)
-      runs.push(
-        ...taskRuns(await api(`/suites/history?path=${encodeURIComponent(`/${suite.name}`)}&limit=5000`)),
-      );
-    const nodes = await api("/fleet")
-      .then((fleet) =>
-        (fleet.nodes ?? [])
-          .filter((n) => n.createdAt)
-          .map((n) => ({
-            label: n.name,
-            start: Date.parse(n.createdAt),
-            end: n.destroyedAt ? Date.parse(n.destroyedAt) : Date.now(),
-          })),
-      )
-      .catch(() => []);
-    const times = [
-      ...arrivals.map((a) => a.at),
-      ...runs.flatMap((r) => [r.start, r.end]),
-      ...nodes.flatMap((n) => [n.start, n.end]),
+    const data = await api("/timeline");
+    const lanes = [
+      { name: "data arrival", items: data.arrivals },
+      { name: "compute nodes", items: data.nodes },
+      { name: "jobs", items: data.jobs },
+      { name: "delivery", items: data.deliveries },
     ];
+    const now = Date.now();
+    const times = lanes.flatMap((l) =>
+      l.items.flatMap((i) => [Date.parse(i.start), i.end ? Date.parse(i.end) : now]),
+    );
     if (times.length === 0) {
-      panel.replaceChildren(el("p", { class: "muted" }, "Nothing has happened yet."));
+      panel.replaceChildren(
+        el("h2", {}, "Cycle timeline"),
+        el("p", { class: "muted" }, "Nothing has happened yet."),
+      );
       return;
     }
     const t0 = Math.min(...times);
     const t1 = Math.max(...times, t0 + 1000);
     const width = 1000;
-    const x = (t) => 120 + ((t - t0) / (t1 - t0)) * (width - 140);
-    const lanes = [
-      { name: "data arrival", items: arrivals.map((a) => ({ start: a.at, end: a.at, label: a.label })) },
-      { name: "nodes", items: nodes },
-      { name: "jobs", items: runs },
-    ];
+    const laneHeight = 70;
+    const x = (t) => 130 + ((t - t0) / (t1 - t0)) * (width - 150);
     const chart = svg("svg", {
       class: "timeline",
-      viewBox: `0 0 ${width} ${lanes.length * 60 + 30}`,
+      viewBox: `0 0 ${width} ${lanes.length * laneHeight + 30}`,
       role: "img",
     });
     lanes.forEach((lane, i) => {
-      const y = 20 + i * 60;
-      chart.append(svg("text", { x: 4, y: y + 24, "font-size": 12 }, lane.name));
+      const y = 10 + i * laneHeight;
+      chart.append(svg("text", { x: 4, y: y + 30, "font-size": 12 }, `${lane.name} (${lane.items.length})`));
       lane.items.forEach((item, k) => {
-        const w = Math.max(2, x(item.end) - x(item.start));
+        const start = Date.parse(item.start);
+        const end = item.end ? Date.parse(item.end) : now;
         const bar = svg("rect", {
-          x: x(item.start),
-          y: y + 6 + (k % 4) * 10,
-          width: w,
-          height: 8,
-          fill: item.state === "aborted" ? "#f00" : "#1f5fbf",
+          x: x(start),
+          y: y + 4 + (k % 6) * 9,
+          width: Math.max(2, x(end) - x(start)),
+          height: 7,
+          fill: item.state === "aborted" || item.state === "failed" ? "#e00" : laneColours[lane.name],
           "data-lane": lane.name,
         });
-        bar.append(svg("title", {}, item.label));
+        bar.append(svg("title", {}, `${item.label}: ${item.start} → ${item.end ?? "now"}`));
         chart.append(bar);
       });
     });
+    const axisY = lanes.length * laneHeight + 25;
+    chart.append(svg("text", { x: 130, y: axisY, "font-size": 11 }, new Date(t0).toISOString()));
     chart.append(
-      svg("text", { x: 120, y: lanes.length * 60 + 25, "font-size": 11 }, new Date(t0).toISOString()),
+      svg(
+        "text",
+        { x: width - 10, y: axisY, "font-size": 11, "text-anchor": "end" },
+        `+${Math.round((t1 - t0) / 1000)} s`,
+      ),
     );
-    chart.append(
-      svg("text", { x: width - 200, y: lanes.length * 60 + 25, "font-size": 11 }, new Date(t1).toISOString()),
-    );
-    panel.replaceChildren(el("h2", {}, "Cycle timeline"), chart);
+    panel.replaceChildren(el("h2", {}, `Cycle timeline ${data.cycle ?? ""}`), chart);
   }
 
   return {
     enter: render,
     onEvent() {
-      clearTimeout(render.timer);
-      render.timer = setTimeout(() => render().catch((error) => toast(error.message)), 500);
+      clearTimeout(timer);
+      timer = setTimeout(() => render().catch((error) => toast(error.message)), 500);
+    },
+    leave() {
+      clearTimeout(timer);
     },
   };
 }
