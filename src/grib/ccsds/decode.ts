@@ -271,14 +271,14 @@ function postprocess(
   if (!signed && n <= 30) {
     // integer fast path: x in [0, xmax], theta = min(x, xmax - x)
     const xmax = (1 << n) - 1;
-    const med = 1 << (n - 1);
+    const top = n - 1; // x >= 2^(n-1): the upper bound is the nearer one
     for (let start = 0; start < count; start += rsiSamples) {
       const end = Math.min(start + rsiSamples, count);
       let x = mapped[start];
       out[start] = ref + scale * x;
       for (let i = start + 1; i < end; i++) {
         const d = mapped[i];
-        const mask = x >= med ? xmax : 0;
+        const mask = -(x >>> top) & xmax;
         // |delta| <= theta: x +/- ceil(d/2) (odd d is negative, as libaec's (d >> 1) ^ ~((d & 1) - 1));
         // otherwise the value lies beyond the nearer bound
         if ((d + 1) >>> 1 <= (mask ^ x)) x += (d >>> 1) ^ -(d & 1);
