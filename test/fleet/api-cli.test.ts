@@ -120,15 +120,21 @@ describe("CLI", () => {
     assert.ok(!r.stdout.includes(sim.credentials.password) && !r.stderr.includes(sim.credentials.password));
   });
 
-  test("wrong credentials: exit 1 with the code, its meaning and what to do", async () => {
-    const r = await runCli(["fleet", "ls", "--provider", "cloudsigma", "--api-url", sim.url], {
-      cwd: dir,
-      env: { CLOUDSIGMA_USERNAME: "nobody@example.org", CLOUDSIGMA_PASSWORD: "wrong-password" },
-    });
+  test("wrong credentials: exit 1 with the code, its meaning, the runbook and what to do", async () => {
+    const config = join(dir, "runbooks.yaml");
+    writeFileSync(config, 'alerts:\n  runbooks:\n    "401": https://wiki.example.org/cloud/401\n');
+    const r = await runCli(
+      ["--config", config, "fleet", "ls", "--provider", "cloudsigma", "--api-url", sim.url],
+      {
+        cwd: dir,
+        env: { CLOUDSIGMA_USERNAME: "nobody@example.org", CLOUDSIGMA_PASSWORD: "wrong-password" },
+      },
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /HTTP 401/);
     assert.match(r.stderr, /credentials are incorrect or missing/);
     assert.match(r.stderr, /what to do: check CLOUDSIGMA_USERNAME/);
+    assert.match(r.stderr, /runbook: https:\/\/wiki\.example\.org\/cloud\/401/);
     assert.ok(!r.stderr.includes("wrong-password"));
   });
 

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
+import { runbookFor } from "../../alerts/codes.ts";
 import type { Config } from "../../config/load.ts";
 import { goldenImages, rollbackGolden, rotateGolden } from "../../fleet/cloudsigma/golden.ts";
 import { CloudSigmaProvider } from "../../fleet/cloudsigma/provider.ts";
@@ -14,7 +15,7 @@ import { cycleCosts } from "../../fleet/money.ts";
 import type { FleetNode, Provider } from "../../fleet/provider.ts";
 import { tagKeys } from "../../fleet/provider.ts";
 import { createProvider, fleetConfig, ProviderSetupError } from "../../fleet/registry.ts";
-import { createController } from "../../fleet/service.ts";
+import { alertsConfig, createController } from "../../fleet/service.ts";
 import { FleetStore } from "../../fleet/store.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
@@ -46,8 +47,8 @@ export function openProvider(config: Config, options: ProviderOptions): Provider
   }
 }
 
-/** A provider failure as the operator sees it: code, meaning, the provider's words. */
-export function providerFailure(error: unknown): never {
+/** A provider failure as the operator sees it: code, meaning, the provider's words, the runbook. */
+export function providerFailure(error: unknown, config?: Config): never {
   if (error instanceof ProviderError) {
     const hint =
       error.status === 401
@@ -57,7 +58,12 @@ export function providerFailure(error: unknown): never {
           : error.retryable
             ? "the provider is failing or unreachable; it was retried with backoff — try again later"
             : undefined;
-    throw new UserError(`${error.message}\n  HTTP ${error.status || "-"}: ${error.meaning}`, hint);
+    const alerts = config ? alertsConfig(config) : null;
+    const runbook = alerts ? runbookFor(error.status, alerts.runbooks, alerts.defaultRunbook) : undefined;
+    throw new UserError(
+      `${error.message}\n  HTTP ${error.status || "-"}: ${error.meaning}${runbook ? `\n  runbook: ${runbook}` : ""}`,
+      hint,
+    );
   }
   throw error;
 }
@@ -96,7 +102,7 @@ export function registerFleetCommands(program: Command): void {
     const environment = fleetConfig(config).environment;
     const nodes = await provider
       .listNodes(options.all ? undefined : { [tagKeys.environment]: environment })
-      .catch(providerFailure);
+      .catch((error: unknown) => providerFailure(error, config));
     if (options.json) printJson(nodes);
     else printTable(["ID", "NAME", "STATE", "TAGS", "PROVIDER"], nodes.map(nodeRow));
   });
@@ -251,7 +257,9 @@ export function registerFleetOperations(fleet: Command): void {
     const costs = await withDatabase(config, (db) =>
       cycleCosts(new FleetStore(db.pool), fleetSection.environment, fleetSection),
     );
-    const balance = provider.capabilities.balance ? await provider.balance().catch(providerFailure) : null;
+    const balance = provider.capabilities.balance
+      ? await provider.balance().catch((error: unknown) => providerFailure(error, config))
+      : null;
     if (options.json) {
       printJson({ environment: fleetSection.environment, cycles: costs, balance });
       return;
@@ -281,7 +289,9 @@ export function registerFleetOperations(fleet: Command): void {
     const fleetSection = fleetConfig(config);
     await withDatabase(config, async (db) => {
       const store = new FleetStore(db.pool);
-      const report = await leakCheck(provider, store, fleetSection).catch(providerFailure);
+      const report = await leakCheck(provider, store, fleetSection).catch((error: unknown) =>
+        providerFailure(error, config),
+      );
       const collected = options.collect ? await collectOrphans(provider, store, report) : null;
       if (options.json) {
         printJson({ ...report, collected });
@@ -313,7 +323,7 @@ export function registerFleetOperations(fleet: Command): void {
     const config = commandConfig(command);
     const provider = openProvider(config, options);
     const fleetSection = fleetConfig(config);
-    const all = await provider.listNodes().catch(providerFailure);
+    const all = await provider.listNodes().catch((error: unknown) => providerFailure(error, config));
     const dataName = fleetSection.cloudsigma.dataServer;
     const dataServer = dataName ? (all.find((n) => n.id === dataName || n.name === dataName) ?? null) : null;
     const ours = all.filter((n) => n.tags[tagKeys.environment] === fleetSection.environment);
@@ -345,8 +355,11 @@ export function registerGoldenCommands(fleet: Command): void {
   withProviderOptions(
     golden.command("ls").description("the golden image and its backups").option("--json", "print JSON"),
   ).action(async (options: ProviderOptions & { json?: boolean }, command: Command) => {
-    const { provider, base } = goldenProvider(commandConfig(command), options);
-    const images = await goldenImages(provider, base).catch(providerFailure);
+    const config = commandConfig(command);
+    const { provider, base } = goldenProvider(config, options);
+    const images = await goldenImages(provider, base).catch((error: unknown) =>
+      providerFailure(error, config),
+    );
     if (options.json) printJson(images);
     else
       printTable(
@@ -369,7 +382,7 @@ export function registerGoldenCommands(fleet: Command): void {
     const { provider, base } = goldenProvider(config, options);
     const keep = options.keep ?? fleetConfig(config).cloudsigma.goldenKeep;
     const result = await rotateGolden(provider, base, server, keep).catch((error: unknown) => {
-      if (error instanceof ProviderError) providerFailure(error);
+      if (error instanceof ProviderError) providerFailure(error, config);
       throw new UserError((error as Error).message);
     });
     process.stdout.write(
@@ -380,9 +393,10 @@ export function registerGoldenCommands(fleet: Command): void {
   withProviderOptions(
     golden.command("rollback <backup>").description("put a backup (name or uuid) back as the golden image"),
   ).action(async (backup: string, options: ProviderOptions, command: Command) => {
-    const { provider, base } = goldenProvider(commandConfig(command), options);
+    const config = commandConfig(command);
+    const { provider, base } = goldenProvider(config, options);
     const result = await rollbackGolden(provider, base, backup).catch((error: unknown) => {
-      if (error instanceof ProviderError) providerFailure(error);
+      if (error instanceof ProviderError) providerFailure(error, config);
       throw new UserError((error as Error).message);
     });
     process.stdout.write(
