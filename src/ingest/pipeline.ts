@@ -42,6 +42,8 @@ export interface IngestReport extends RegistrationResult {
   messages: number;
   nameInfo: DisseminationName | null;
   seconds: number;
+  /** Things worth a look that did not stop the ingest (e.g. the name and the content disagree). */
+  warnings: string[];
 }
 
 export interface PipelineOptions {
@@ -210,6 +212,8 @@ export class IngestPipeline {
       }
     }
     problems.sort((a, b) => a.offset - b.offset);
+    const warnings = nameWarnings(name, nameInfo, fields);
+    for (const warning of warnings) this.#logger.warn({ file: name }, warning);
     const result = await registerFile(
       this.#pool,
       this.#dimensions,
@@ -240,6 +244,7 @@ export class IngestPipeline {
       messages: scan.messageCount,
       nameInfo,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      warnings,
     };
   }
 
@@ -315,4 +320,20 @@ export class IngestPipeline {
     if (next) next();
     else this.#running--;
   }
+}
+
+/** The dissemination name promised a cycle and step: say so when the messages disagree. */
+function nameWarnings(name: string, info: DisseminationName | null, fields: FieldRecord[]): string[] {
+  if (!info || fields.length === 0) return [];
+  const warnings: string[] = [];
+  // A LEGACY name has no year: compare month, day, hour and minute only.
+  const key = (d: Date) => d.toISOString().slice(info.template === "legacy" ? 5 : 0, 16);
+  const base = key(info.baseTime);
+  if (!fields.some((f) => key(f.baseTime) === base))
+    warnings.push(
+      `the name ${name} says base time ${info.baseTime.toISOString()}, but no message has it (they have ${fields[0]!.baseTime.toISOString()})`,
+    );
+  else if (info.step !== null && !fields.some((f) => f.endStep === info.step))
+    warnings.push(`the name ${name} says step ${info.step}, but no message has it`);
+  return warnings;
 }

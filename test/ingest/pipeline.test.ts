@@ -37,7 +37,7 @@ interface EcMessage {
 function gribLs(path: string): EcMessage[] {
   const out = execFileSync(
     "grib_ls",
-    ["-j", "-p", "offset,totalLength,shortName,typeOfLevel,level,stepRange,dataDate,dataTime", path],
+    ["-j", "-p", "offset:i,totalLength:i,shortName,typeOfLevel,level,stepRange,dataDate,dataTime", path],
     {
       encoding: "utf8",
     },
@@ -77,9 +77,14 @@ describe("ingest pipeline", () => {
       const rows = await listFields(db.pool, parseFieldFilter([["file", report.name]]), {});
       // Rows of this file (a field sent by an earlier file with the same content stays with that file).
       const mine = rows.filter((r) => r.fileId === report.fileId);
+      assert.equal(mine.length + report.quarantined + report.fieldsUnchanged, messages.length, file);
       for (const m of messages) {
         const row = mine.find((r) => r.offset === m.offset);
-        if (!row) continue; // identical field registered from another file: checked by count below
+        if (!row) {
+          // Quarantined (a duplicate within the file) or identical to a field another file registered.
+          assert.ok(report.problems.some((p) => p.offset === m.offset) || report.fieldsUnchanged > 0, file);
+          continue;
+        }
         assert.equal(row.length, m.totalLength);
         assert.equal(row.levelType, m.typeOfLevel);
         assert.equal(row.level, m.level);
@@ -123,6 +128,7 @@ describe("ingest pipeline", () => {
     assert.equal(v1.newVersion, false);
     assert.equal(v1.fieldsNew, 2);
     assert.equal(v1.nameInfo?.template, "legacy");
+    assert.deepEqual(v1.warnings, [], "the name's base time (05-17 00Z) and step 0 match the messages");
     writeFileSync(first, source);
     const v2 = await pipeline.submit({ path: first, source: "cli", mode: "copy", producer: "test-versions" });
     assert.equal(v2.version, 2);
@@ -159,6 +165,41 @@ describe("ingest pipeline", () => {
     assert.equal(rejected.outcome, "rejected");
     assert.equal(rejected.problems[0]?.code, "not-grib");
     assert.equal(rejected.problems[0]?.length, 25);
+  });
+
+  test("a corrupt message in the middle is quarantined at its offset; its neighbours are registered", async () => {
+    const dir = tempDir();
+    const bytes = Buffer.from(readFileSync(join(data, "dewpoint/source.grib")));
+    const messages = gribLs(join(data, "dewpoint/source.grib"));
+    // Section 1 of message 2 claims 16 MB: it runs past the message.
+    bytes.writeUIntBE(0xffffff, messages[1]!.offset + 8, 3);
+    const file = join(dir, "corrupt.grib");
+    writeFileSync(file, bytes);
+    const report = await pipeline.submit({
+      path: file,
+      source: "cli",
+      mode: "copy",
+      producer: "test-corrupt",
+    });
+    assert.equal(report.outcome, "partial");
+    assert.equal(report.fieldsNew, messages.length - 1);
+    assert.equal(report.problems.length, 1);
+    assert.equal(report.problems[0]!.offset, messages[1]!.offset);
+    assert.equal(report.problems[0]!.length, messages[1]!.totalLength);
+    assert.match(report.problems[0]!.reason, /message 2 could not be read/);
+  });
+
+  test("a dissemination name that disagrees with the messages is registered with a warning", async () => {
+    const report = await pipeline.submit({
+      path: join(data, "iasi/source.grib"),
+      name: "A1D01010000010106001",
+      source: "cli",
+      mode: "copy",
+      producer: "test-names",
+    });
+    assert.equal(report.outcome, "registered");
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0]!, /says base time .*01-01T00:00.*2018-04-24T10:46/);
   });
 
   test("registration publishes fields_registered with cycle, producer, base time and counts", async () => {

@@ -53,6 +53,7 @@ export function registerIngestCommands(program: Command): void {
               reports.push(report);
               if (!options.json) {
                 process.stdout.write(`${describeReport(report)}\n`);
+                for (const warning of report.warnings) process.stderr.write(`  warning: ${warning}\n`);
                 for (const p of report.problems)
                   process.stderr.write(
                     `  quarantined ${p.code} at byte ${p.offset} (${p.length} bytes): ${p.reason}\n`,
