@@ -65,7 +65,7 @@ function command(cmd: string, args: string[]): () => void {
 
 async function scanAndIndex(file: string): Promise<number> {
   let n = 0;
-  for await (const m of scanFile(file)) {
+  for await (const m of scanFile(file, { reuse: true })) {
     if (isGribError(m)) throw m;
     for (const f of decodeFields(m.bytes, { offset: m.offset })) {
       for (const k of LS_KEYS) getKey(f.metadata, k);
@@ -77,7 +77,7 @@ async function scanAndIndex(file: string): Promise<number> {
 
 async function decodeAll(file: string): Promise<number> {
   let max = Number.NEGATIVE_INFINITY;
-  for await (const m of scanFile(file)) {
+  for await (const m of scanFile(file, { reuse: true })) {
     if (isGribError(m)) throw m;
     for (const f of decodeFields(m.bytes, { offset: m.offset })) {
       const v = f.values();

@@ -156,6 +156,11 @@ export interface ScanFileOptions {
   chunkSize?: number;
   /** Start scanning at this byte offset. */
   start?: number;
+  /**
+   * Read every message into one reused buffer: a message's bytes are valid only until the next one is
+   * requested. Saves allocating (and collecting) a buffer per message when each is consumed at once.
+   */
+  reuse?: boolean;
 }
 
 /**
@@ -171,6 +176,7 @@ export async function* scanFile(
   try {
     const size = (await fh.stat()).size;
     const window = new Uint8Array(chunkSize);
+    let shared: Uint8Array = new Uint8Array(0);
     let pos = options.start ?? 0;
     const readAt = async (target: Uint8Array, filePos: number, n: number): Promise<number> => {
       let got = 0;
@@ -238,7 +244,11 @@ export async function* scanFile(
         continue;
       }
       // Not zero-filled: every byte is read from the file before anyone sees it.
-      const bytes: Uint8Array = Buffer.allocUnsafeSlow(length);
+      let bytes: Uint8Array;
+      if (options.reuse) {
+        if (shared.length < length) shared = Buffer.allocUnsafeSlow(Math.max(length, shared.length * 2));
+        bytes = shared.subarray(0, length);
+      } else bytes = Buffer.allocUnsafeSlow(length);
       const got = await readAt(bytes, p, length);
       if (got < length || !endsWith7777(bytes, length)) {
         yield new GribError("bad-end", `no "7777" at the end of a message of ${length} declared bytes`, p, 4);

@@ -35,7 +35,8 @@ async function* fields(file: string, errors: { count: number }): AsyncGenerator<
     Awaited<ReturnType<typeof scanFile> extends AsyncGenerator<infer T> ? T : never>
   >;
   try {
-    scanner = scanFile(file);
+    // each message is consumed before the next is read: one buffer serves them all
+    scanner = scanFile(file, { reuse: true });
   } catch (e) {
     throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
   }
