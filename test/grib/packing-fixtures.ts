@@ -110,8 +110,8 @@ export function rawMessages(bytes: Uint8Array): RawMessage[] {
       }
       let s4len = u(bytes, q, 3);
       if (total & 0x800000 && s4len < 120) {
-        // large GRIB1 message: lengths in units of 120 bytes
-        total = (total & 0x7fffff) * 120;
+        // large GRIB1 message: 120-byte blocks, section 4's length field holds the remainder
+        total = (total & 0x7fffff) * 120 - s4len + 4;
         s4len = total - (q - p) - 4;
       }
       const section4 = bytes.subarray(q, q + s4len);

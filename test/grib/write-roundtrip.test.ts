@@ -373,3 +373,50 @@ test("inconsistent fields are refused with a reason", () => {
     /GRIB1 supports simple packing only/,
   );
 });
+
+test("a GRIB1 message over 8 MB uses the large-message length convention and ecCodes reads it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cb-grib-write-large-"));
+  try {
+    const Ni = 2000;
+    const Nj = 1500;
+    const grid: RegularLatLonGrid = {
+      ...regular,
+      Ni,
+      Nj,
+      numberOfDataPoints: Ni * Nj,
+      latitudeOfFirstGridPointInDegrees: 74.95,
+      longitudeOfFirstGridPointInDegrees: -50,
+      latitudeOfLastGridPointInDegrees: 0,
+      longitudeOfLastGridPointInDegrees: 49.95,
+      iDirectionIncrementInDegrees: 0.05,
+      jDirectionIncrementInDegrees: 0.05,
+    };
+    const values = Float64Array.from({ length: Ni * Nj }, (_, i) => 250 + ((i * 7919) % 10007) * 0.004);
+    const bytes = encodeField({
+      edition: 1,
+      centre: 98,
+      referenceTime,
+      step: { start: 0, end: 0, units: "h", type: "instant" },
+      parameter: t2m1,
+      level: { type: 105, value: 2 },
+      grid,
+      values,
+      packing: { type: "simple", bitsPerValue: 24 },
+    });
+    assert.ok(bytes.length > 0x7fffff);
+    assert.ok(bytes[4] & 0x80, "large-message flag");
+    const file = join(dir, "large.grib");
+    writeFileSync(file, bytes);
+    const keys = eccodesKeys(file, ["totalLength", "numberOfValues", "max", "min", "bitsPerValue"]);
+    assert.equal(keys.totalLength, bytes.length);
+    assert.equal(keys.numberOfValues, Ni * Nj);
+    assert.equal(keys.bitsPerValue, 24);
+    assert.ok(Math.abs((keys.max as number) - (250 + 10006 * 0.004)) < 1e-3);
+    assert.ok(Math.abs((keys.min as number) - 250) < 1e-3);
+    const [m] = rawMessages(bytes);
+    const ours = unpackGrib1(m.section4!, m.packedCount, m.decimalScaleFactor);
+    assert.ok(maxDifference(ours, values) <= 40 / 2 ** 24 + 1e-9);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -152,7 +152,18 @@ export function encodeGrib1(f: Grib1Field): Uint8Array {
 
   let total = 8 + 4;
   for (const p of parts) total += p.length;
-  if (total > 0x7fffff) throw new FieldError(`GRIB1 message of ${total} bytes exceeds 8 MB`);
-  const s0 = new ByteBuilder().ascii("GRIB").u(3, total).u(1, 1).result();
+  let lengthField = total;
+  if (total > 0x7fffff) {
+    // large GRIB1 (ecCodes' convention): the length counts 120-byte blocks, flagged by the top bit, and
+    // section 4's length field holds the remainder r, so that total = blocks * 120 - r + 4
+    const blocks = Math.ceil((total - 4) / 120);
+    if (blocks > 0x7fffff) throw new FieldError(`GRIB1 message of ${total} bytes is too large`);
+    const remainder = blocks * 120 - (total - 4);
+    lengthField = 0x800000 | blocks;
+    bdsBytes[0] = 0;
+    bdsBytes[1] = 0;
+    bdsBytes[2] = remainder;
+  }
+  const s0 = new ByteBuilder().ascii("GRIB").u(3, lengthField).u(1, 1).result();
   return concatBytes([s0, ...parts, new TextEncoder().encode("7777")]);
 }
