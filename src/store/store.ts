@@ -1,6 +1,7 @@
 // The store: where every received byte is kept. A local directory by default (which may be an NFS mount
 // shared with the compute nodes). Locations are recorded as store URIs, "store:<relative path>", so a
 // worker that mounts the store elsewhere, or reads it over HTTP, resolves them against its own root.
+import { randomUUID } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
 import { copyFile, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -66,17 +67,17 @@ export class LocalStore {
         if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
       }
     }
-    const temporary = `${target}.part-${process.pid}-${Date.now()}`;
+    const temporary = `${target}.part-${process.pid}-${randomUUID()}`;
     await copyFile(source, temporary);
     await rename(temporary, target);
     if (mode === "move") await rm(source, { force: true });
   }
 
-  /** Writes `bytes` at `uri` atomically (temporary name, then rename). */
+  /** Writes `bytes` at `uri` atomically (a temporary name of its own, then rename). */
   async write(uri: string, bytes: Uint8Array): Promise<void> {
     const target = this.path(uri);
     await mkdir(dirname(target), { recursive: true });
-    const temporary = `${target}.part-${process.pid}`;
+    const temporary = `${target}.part-${process.pid}-${randomUUID()}`;
     await writeFile(temporary, bytes);
     await rename(temporary, target);
   }

@@ -236,6 +236,15 @@ describe("ingest pipeline", () => {
       describe: describeMessage,
       split: true,
     });
+    // Byte-identical messages (3 and 4) share one content-addressed file: written once, safely.
+    const twins = await split.submit({
+      path: join(data, "split_sum/harmonie_source.grib"),
+      name: "split-twins.grib",
+      source: "cli",
+      mode: "copy",
+      producer: "test-split-twins",
+    });
+    assert.equal(twins.fieldsNew, 4);
     const file = join(data, "relative_humidity/source_harmonie.grib");
     const report = await split.submit({
       path: file,
