@@ -8,7 +8,7 @@
 //     "producer": "ecmf",                      producer.name
 //     "baseTime": "2026-11-24T00:00:00.000Z",  the cycle's base time (ISO 8601, UTC)
 //     "fileId": 345, "file": "A1D11240000112406001",   ingest_file.id and name
-//     "fields": 1000,                          fields of this file in this cycle (new or changed)
+//     "fields": 1000,                          fields of this file in this cycle (new, changed or unchanged)
 //     "newFields": 998,                        of which not in the catalogue before
 //     "receivedFields": 25000,                 the cycle's distinct fields so far
 //     "expectedFields": 50000 | null,          from the producer (null: unknown)
