@@ -111,6 +111,8 @@ class MemoryLog implements AlertLog {
   }
 }
 
+const recordOnly: AlertChannel = { name: "record", send: async () => undefined };
+
 export class Alerter {
   readonly #channels: AlertChannel[];
   readonly #config: AlertsConfig;
@@ -118,7 +120,8 @@ export class Alerter {
 
   constructor(config: AlertsConfig, channels: AlertChannel[], pool: pg.Pool | null) {
     this.#config = config;
-    this.#channels = channels;
+    // With no channel configured, alerts are still recorded (the web UI and /api/alerts show them).
+    this.#channels = channels.length ? channels : [recordOnly];
     this.#log = pool ? new DatabaseLog(pool) : new MemoryLog();
   }
 

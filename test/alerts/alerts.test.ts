@@ -167,3 +167,23 @@ describe("sending", () => {
     assert.equal(rows.rows.length, 2);
   });
 });
+
+describe("without channels", () => {
+  test("alerts are recorded for the web UI, deduplicated all the same", async () => {
+    const bare = new Alerter(alertsConfigSchema.parse({}), [], db.pool);
+    const alert = {
+      key: "t5:bare",
+      severity: "critical" as const,
+      title: "no funds",
+      text: "x",
+      httpCode: 402,
+    };
+    assert.deepEqual((await bare.send(alert)).sent, ["record"]);
+    assert.deepEqual((await bare.send(alert)).held, [{ channel: "record", reason: "duplicate" }]);
+    const rows = await db.pool.query<{ body: { meaning: string } }>(
+      "select body from alert where key = 't5:bare' and held is null",
+    );
+    assert.equal(rows.rows.length, 1);
+    assert.match(rows.rows[0]!.body.meaning, /Payment Required/);
+  });
+});
