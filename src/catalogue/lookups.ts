@@ -69,10 +69,18 @@ export class Dimensions {
   }
 }
 
+const hashes = new WeakMap<GeometryRecord, string>();
+
+/** SHA-256 of the canonical definition (remembered per record: a field's is asked for more than once). */
 export function geometryHash(geometry: GeometryRecord): string {
-  return createHash("sha256")
-    .update(JSON.stringify(canonical({ gridType: geometry.gridType, ...geometry.definition })))
-    .digest("hex");
+  let hash = hashes.get(geometry);
+  if (hash === undefined) {
+    hash = createHash("sha256")
+      .update(JSON.stringify(canonical({ gridType: geometry.gridType, ...geometry.definition })))
+      .digest("hex");
+    hashes.set(geometry, hash);
+  }
+  return hash;
 }
 
 /** A readable, unique name: grid type, dimensions and a short hash, e.g. "regular_ll-1440x721-3fa2c1d0". */
