@@ -2,8 +2,9 @@
 // packing vs ecCodes (`grib_get -p max`), and encode it with simple and CCSDS packing vs `grib_set -r`.
 // The fields are made once with CDO and grib_set (as make-grib-testdata.sh --big does) and cached under
 // bench/out/grib-codec/. Ours: in-process (read file, find sections, unpack, take the max), median of N
-// runs after one warm-up. ecCodes: the command run N times, per-run wall and CPU time; "decode only"
-// subtracts the CPU time of the same command for a key that needs no decoding (`grib_get -p edition`).
+// runs after one warm-up; "decode-only" is the same on bytes already in memory. ecCodes: the command run N
+// times, per-run wall and CPU time; its "decode-only" subtracts the CPU time of the same command for a key
+// that needs no decoding (`grib_get -p edition`: start-up, definitions, reading the file).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -122,7 +123,10 @@ function timeOurs(fn: () => void, runs: number): Timing {
 }
 
 function decodeMax(file: string): { max: number; bytes: number } {
-  const bytes = new Uint8Array(readFileSync(file));
+  return decodeMaxOf(new Uint8Array(readFileSync(file)));
+}
+
+function decodeMaxOf(bytes: Uint8Array): { max: number; bytes: number } {
   const { template, s5, s7, count } = sections(bytes);
   const values = unpackGrib2(template, s5, s7, count);
   let max = Number.NEGATIVE_INFINITY;
@@ -179,20 +183,22 @@ export async function run(args: string[]): Promise<void> {
   makeData();
   const line = (s: string) => process.stdout.write(`${s}\n`);
   line(
-    "| operation | ours wall ms | ours CPU ms | ecCodes wall ms | ecCodes CPU ms | ecCodes decode-only CPU ms | ratio wall | ratio CPU | ratio CPU vs decode-only |",
+    "| operation | ours wall ms | ours CPU ms | ours decode-only CPU ms | ecCodes wall ms | ecCodes CPU ms | ecCodes decode-only CPU ms | ratio wall | ratio CPU | ratio decode-only CPU |",
   );
-  line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   const fmt = (x: number) => x.toFixed(0);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const notes: string[] = [];
   for (const p of PACKINGS) {
     const file = join(outDir, `t2m_0p1_${p}.grb2`);
     const ours = timeOurs(() => decodeMax(file), runs);
+    const loaded = new Uint8Array(readFileSync(file));
+    const oursDecodeOnly = timeOurs(() => decodeMaxOf(loaded), runs);
     const theirs = timeCommand("grib_get", ["-p", "max", file], runs);
     const baseline = timeCommand("grib_get", ["-p", "edition", file], runs);
     const decodeOnly = Math.max(1, theirs.cpu - baseline.cpu);
     line(
-      `| decode ${p} | ${fmt(ours.wall)} | ${fmt(ours.cpu)} | ${fmt(theirs.wall)} | ${fmt(theirs.cpu)} | ${fmt(decodeOnly)} | ${ratio(ours.wall, theirs.wall)} | ${ratio(ours.cpu, theirs.cpu)} | ${ratio(ours.cpu, decodeOnly)} |`,
+      `| decode ${p} | ${fmt(ours.wall)} | ${fmt(ours.cpu)} | ${fmt(oursDecodeOnly.cpu)} | ${fmt(theirs.wall)} | ${fmt(theirs.cpu)} | ${fmt(decodeOnly)} | ${ratio(ours.wall, theirs.wall)} | ${ratio(ours.cpu, theirs.cpu)} | ${ratio(oursDecodeOnly.cpu, decodeOnly)} |`,
     );
     const peak = peakDecodeMemory(file);
     notes.push(
@@ -228,7 +234,7 @@ export async function run(args: string[]): Promise<void> {
       runs,
     );
     line(
-      `| encode ${packing} (read simple, repack, write) | ${fmt(ours.wall)} | ${fmt(ours.cpu)} | ${fmt(theirs.wall)} | ${fmt(theirs.cpu)} | | ${ratio(ours.wall, theirs.wall)} | ${ratio(ours.cpu, theirs.cpu)} | |`,
+      `| encode ${packing} (read simple, repack, write) | ${fmt(ours.wall)} | ${fmt(ours.cpu)} | | ${fmt(theirs.wall)} | ${fmt(theirs.cpu)} | | ${ratio(ours.wall, theirs.wall)} | ${ratio(ours.cpu, theirs.cpu)} | |`,
     );
   }
   const size = (f: string) => readFileSync(join(outDir, f)).length;
