@@ -31,17 +31,9 @@ interface FieldAt {
 /** Every field of a file, reporting (not throwing) corrupt or truncated messages with their offsets. */
 async function* fields(file: string, errors: { count: number }): AsyncGenerator<FieldAt> {
   let index = 0;
-  let scanner: AsyncGenerator<
-    Awaited<ReturnType<typeof scanFile> extends AsyncGenerator<infer T> ? T : never>
-  >;
   try {
     // each message is consumed before the next is read: one buffer serves them all
-    scanner = scanFile(file, { reuse: true });
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  try {
-    for await (const m of scanner) {
+    for await (const m of scanFile(file, { reuse: true })) {
       if (isGribError(m)) {
         errors.count++;
         process.stderr.write(`${file}: ${m.message}\n`);
@@ -67,8 +59,14 @@ async function* fields(file: string, errors: { count: number }): AsyncGenerator<
       }
     }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code)
-      throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
+    // file system errors (ENOENT, EACCES, EISDIR, ...) are the operator's to fix
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!isGribError(e) && typeof code === "string" && code.startsWith("E")) {
+      throw new UserError(
+        `cannot read ${file}: ${(e as Error).message}`,
+        "check the path and its permissions",
+      );
+    }
     throw e;
   }
 }
