@@ -89,3 +89,19 @@ test("sign-magnitude and IBM floats", () => {
   }
   assert.equal(ibmFloatFromBits(ibmFloatBitsNotGreater(273.15)) <= 273.15, true);
 });
+
+test("widths above 32 bits (up to 53) take the generic path both ways", () => {
+  const rand = rng(4);
+  for (const n of [33, 40, 47, 53]) {
+    for (const offset of [0, 5]) {
+      const values = Array.from({ length: 37 }, () => Math.floor(rand() * 2 ** n));
+      const w = new BitWriter();
+      w.write(0, offset);
+      for (const v of values) w.write(v, n);
+      assert.deepEqual(Array.from(unpackBits(w.bytes(), offset, n, values.length)), values, `n=${n}`);
+      const out = new Uint8Array(Math.ceil((offset + n * values.length) / 8));
+      packBits(values, n, out, offset);
+      assert.deepEqual(out, w.bytes().subarray(0, out.length));
+    }
+  }
+});

@@ -7,6 +7,11 @@ export type WritableGrid = RegularLatLonGrid | RotatedLatLonGrid | LambertGrid |
 /** Time units, as GRIB2 code table 4.4 names them in ecCodes' stepUnits (m, h, D, s). */
 export type StepUnit = "m" | "h" | "D" | "s";
 
+/**
+ * instant: GRIB2 templates 4.0/4.1, GRIB1 time range indicator 0 (10 for steps over 255).
+ * accum/avg/max/min: GRIB2 4.8/4.11 with statistical process 1/0/2/3; GRIB1 indicator 4/3/2/2 (GRIB1
+ * has one indicator for max and min: the parameter tells them apart, and ecCodes calls both "max").
+ */
 export type StepType = "instant" | "accum" | "avg" | "max" | "min";
 
 export interface FieldStep {
