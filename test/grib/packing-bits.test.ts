@@ -11,6 +11,7 @@ import {
   unpackBits,
   writeSignMagnitude,
 } from "../../src/grib/bits.ts";
+import { packSimpleData, packSimpleValues, quantise } from "../../src/grib/packing/index.ts";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -102,6 +103,28 @@ test("widths above 32 bits (up to 53) take the generic path both ways", () => {
       const out = new Uint8Array(Math.ceil((offset + n * values.length) / 8));
       packBits(values, n, out, offset);
       assert.deepEqual(out, w.bytes().subarray(0, out.length));
+    }
+  }
+});
+
+test("packing values on the fly gives the bytes of quantise + packSimpleData, missing values skipped", () => {
+  const rand = rng(5);
+  for (const bits of [1, 3, 8, 12, 16, 17, 24, 25, 31, 32]) {
+    for (const missing of [0, 0.2]) {
+      const values = Float64Array.from({ length: 1001 }, () =>
+        rand() < missing ? Number.NaN : 200 + rand() * 100,
+      );
+      for (const precision of [{ bitsPerValue: bits }, { decimalScaleFactor: bits % 4 }]) {
+        const full = quantise(values, precision);
+        const scalingOnly = quantise(values, precision, "ieee32", false);
+        assert.equal(scalingOnly.integers.length, 0);
+        assert.equal(scalingOnly.count, full.integers.length);
+        assert.deepEqual(
+          packSimpleValues(values, scalingOnly),
+          packSimpleData(full),
+          JSON.stringify(precision),
+        );
+      }
     }
   }
 });

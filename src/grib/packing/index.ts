@@ -88,6 +88,7 @@ export {
   type PrecisionChoice,
   packCcsdsData,
   packSimpleData,
+  packSimpleValues,
   quantise,
 } from "./pack.ts";
 export { type LinearScaling, linearCoefficients } from "./scaling.ts";

@@ -13,7 +13,9 @@ export interface PrecisionChoice {
 }
 
 export interface PackedValues extends LinearScaling {
-  /** Packed integers, one per present (non-NaN) value. */
+  /** Present (non-NaN) values: how many integers are packed. */
+  count: number;
+  /** Packed integers, one per present value (empty when quantise was asked for the scaling only). */
   integers: Uint32Array;
 }
 
@@ -47,6 +49,7 @@ export function quantise(
   values: Float64Array,
   precision: PrecisionChoice,
   kind: ReferenceKind = "ieee32",
+  withIntegers = true,
 ): PackedValues {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -68,9 +71,16 @@ export function quantise(
   if (bitsGiven !== undefined && (!Number.isInteger(bitsGiven) || bitsGiven < 0 || bitsGiven > 32)) {
     throw new RangeError(`bitsPerValue ${bitsGiven} is outside 0..32`);
   }
-  const integers = new Uint32Array(n);
+  const integers = new Uint32Array(withIntegers ? n : 0);
   if (n === 0)
-    return { referenceValue: 0, binaryScaleFactor: 0, decimalScaleFactor: D, bitsPerValue: 0, integers };
+    return {
+      referenceValue: 0,
+      binaryScaleFactor: 0,
+      decimalScaleFactor: D,
+      bitsPerValue: 0,
+      count: 0,
+      integers,
+    };
   const dec = 10 ** D;
   const ref = referenceNotGreater(min * dec, kind);
   const range = max * dec - ref;
@@ -82,6 +92,7 @@ export function quantise(
       binaryScaleFactor: 0,
       decimalScaleFactor: 0,
       bitsPerValue: 0,
+      count: n,
       integers,
     };
   }
@@ -100,6 +111,14 @@ export function quantise(
     while (Math.round(range / 2 ** E) > maxInt) E++;
     while (E > -1000 && Math.round(range / 2 ** (E - 1)) <= maxInt) E--;
   }
+  const scaling = {
+    referenceValue: ref,
+    binaryScaleFactor: E,
+    decimalScaleFactor: D,
+    bitsPerValue: nbits,
+    count: n,
+  };
+  if (!withIntegers) return { ...scaling, integers };
   const maxInt = 2 ** nbits - 1;
   const inv = 2 ** -E;
   let k = 0;
@@ -120,7 +139,62 @@ export function quantise(
       integers[k++] = x;
     }
   }
-  return { referenceValue: ref, binaryScaleFactor: E, decimalScaleFactor: D, bitsPerValue: nbits, integers };
+  return { ...scaling, integers };
+}
+
+/**
+ * Simple-packed bytes (no section header) of the present values of `values`, quantised with `q`'s
+ * scaling (from quantise(..., false)) on the fly: no array of integers in between.
+ */
+export function packSimpleValues(values: Float64Array, q: PackedValues): Uint8Array {
+  const n = q.bitsPerValue;
+  const out = new Uint8Array(Math.ceil((q.count * n) / 8));
+  if (n === 0 || q.count === 0) return out;
+  const dec = 10 ** q.decimalScaleFactor;
+  const ref = q.referenceValue;
+  const inv = 2 ** -q.binaryScaleFactor;
+  const maxInt = 2 ** n - 1;
+  const dense = q.count === values.length;
+  let p = 0;
+  if (n === 16 && dense) {
+    for (let i = 0; i < values.length; i++, p += 2) {
+      let x = ((values[i] * dec - ref) * inv + 0.5) | 0;
+      x = x < 0 ? 0 : x > maxInt ? maxInt : x;
+      out[p] = x >>> 8;
+      out[p + 1] = x;
+    }
+    return out;
+  }
+  // 32-bit accumulator, flushed a byte at a time; values over 24 bits go in two pieces
+  let acc = 0;
+  let accBits = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    let x = Math.round((v * dec - ref) * inv);
+    x = x < 0 ? 0 : x > maxInt ? maxInt : x;
+    if (n > 24) {
+      acc = (acc << (n - 16)) | Math.floor(x / 65536);
+      accBits += n - 16;
+      while (accBits >= 8) {
+        accBits -= 8;
+        out[p++] = acc >>> accBits;
+      }
+      acc &= (1 << accBits) - 1;
+      acc = (acc << 16) | (x & 0xffff);
+      accBits += 16;
+    } else {
+      acc = (acc << n) | x;
+      accBits += n;
+    }
+    while (accBits >= 8) {
+      accBits -= 8;
+      out[p++] = acc >>> accBits;
+    }
+    acc &= (1 << accBits) - 1;
+  }
+  if (accBits > 0) out[p] = acc << (8 - accBits);
+  return out;
 }
 
 /** Bytes of simple-packed integers (no section header), padded to a whole byte. */
@@ -147,7 +221,7 @@ export const CCSDS_DEFAULTS = {
 
 /** CCSDS-compressed integers (no section header); empty for 0 bits per value. */
 export function packCcsdsData(q: PackedValues, p: CcsdsParameters = {}): Uint8Array {
-  if (q.bitsPerValue === 0 || q.integers.length === 0) return new Uint8Array(0);
+  if (q.bitsPerValue === 0 || q.count === 0) return new Uint8Array(0);
   return ccsdsEncode(q.integers, {
     bitsPerSample: q.bitsPerValue,
     flags: p.flags ?? CCSDS_DEFAULTS.flags,

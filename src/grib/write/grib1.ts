@@ -2,7 +2,7 @@
 // range indicator, grid description for regular_ll, rotated_ll, lambert and polar_stereographic, bitmap
 // section for missing values, simple packing with an IBM-float reference value.
 import { ibmFloatBitsNotGreater } from "../bits.ts";
-import { packSimpleData, quantise } from "../packing/index.ts";
+import { packSimpleValues, quantise } from "../packing/index.ts";
 import { ByteBuilder, concatBytes, scaledDegrees } from "./bytes.ts";
 import { buildBitmap, FieldError, validateField } from "./common.ts";
 import type { Grib1Field, StepUnit, WritableGrid } from "./field.ts";
@@ -87,8 +87,8 @@ export function encodeGrib1(f: Grib1Field): Uint8Array {
   validateField(f);
   if (f.packing.type !== "simple") throw new FieldError("GRIB1 supports simple packing only");
   const { bitmap, present } = buildBitmap(f.values);
-  const q = quantise(present, f.packing, "ibm");
-  const data = packSimpleData(q);
+  const q = quantise(present, f.packing, "ibm", false);
+  const data = packSimpleValues(present, q);
   const t = f.referenceTime;
   const year = t.getUTCFullYear();
   const century = Math.floor((year - 1) / 100) + 1;
@@ -142,7 +142,7 @@ export function encodeGrib1(f: Grib1Field): Uint8Array {
     .u(1, q.bitsPerValue);
   bds.bytes(data);
   padEven(bds);
-  const unusedBits = (bds.length - 11) * 8 - q.integers.length * q.bitsPerValue;
+  const unusedBits = (bds.length - 11) * 8 - q.count * q.bitsPerValue;
   const bdsBytes = bds.result();
   bdsBytes[0] = bds.length >> 16;
   bdsBytes[1] = (bds.length >> 8) & 0xff;

@@ -1,6 +1,6 @@
 // Encode a field as a GRIB2 message: sections 0-8 with grid templates 3.0/3.1/3.20/3.30, product templates
 // 4.0/4.1/4.8/4.11, data representation 5.0 (simple) or 5.42 (CCSDS), and a bitmap for missing values.
-import { CCSDS_DEFAULTS, packCcsdsData, packSimpleData, quantise } from "../packing/index.ts";
+import { CCSDS_DEFAULTS, packCcsdsData, packSimpleValues, quantise } from "../packing/index.ts";
 import type { GridCommon } from "../types.ts";
 import { ByteBuilder, concatBytes, positiveLongitude, scaledDegrees } from "./bytes.ts";
 import { buildBitmap, stepSeconds, validateField } from "./common.ts";
@@ -185,9 +185,9 @@ export function encodeGrib2(f: Grib2Field): Uint8Array {
   validateField(f);
   const { bitmap, present } = buildBitmap(f.values);
   const packing = f.packing;
-  const q = quantise(present, packing, "ieee32");
   const ccsds = packing.type === "ccsds";
-  const data = ccsds ? packCcsdsData(q, packing) : packSimpleData(q);
+  const q = quantise(present, packing, "ieee32", ccsds);
+  const data = ccsds ? packCcsdsData(q, packing) : packSimpleValues(present, q);
 
   const t = f.referenceTime;
   const s1 = section(1, (b) => {
