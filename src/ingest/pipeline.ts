@@ -153,20 +153,19 @@ export class IngestPipeline {
     started: bigint,
   ): Promise<IngestReport> {
     const nameInfo = parseDisseminationName(name, receivedAt);
-    const splitWrites: Array<Promise<void>> = [];
     const scan = await scanReceivedFile(request.path, {
       describe: this.#describe,
       ...(this.#split
         ? {
             onMessage: async (message, field) => {
-              // Only messages that will be registered get a file (the others are quarantined).
+              // Only messages that will be registered get a file (the others are quarantined). Awaited:
+              // the scan reads the next message only once this one is written, so memory stays bounded.
               const uri = this.#splitUri(field.metadata, field.checksum);
-              if (uri) splitWrites.push(this.store.write(uri, message.bytes));
+              if (uri) await this.store.write(uri, message.bytes);
             },
           }
         : {}),
     });
-    await Promise.all(splitWrites);
     const storageUri = request.storageUri ?? this.store.rawUri(name, scan.checksum, receivedAt);
     this.#adopting.add(storageUri);
     try {
