@@ -254,6 +254,24 @@ function cases(): Case[] {
     expect: { bitsPerValue: 0, centre: "efkl", numberOfMissing: 0 },
     precision: 1e-6,
   });
+  for (const edition of [1, 2] as const) {
+    out.push({
+      name: `GRIB${edition} constant field, simple packing (0 bits per value)`,
+      field: {
+        ...(edition === 1
+          ? { edition: 1 as const, parameter: t2m1, level: { type: 105, value: 2 } }
+          : { edition: 2 as const, parameter: t2m2, ...heightLevel2 }),
+        centre: 98,
+        referenceTime,
+        step: { start: 0, end: 0, units: "h", type: "instant" },
+        grid: regular,
+        values: field(regular, "constant"),
+        packing: { type: "simple", decimalScaleFactor: 2 },
+      },
+      expect: { bitsPerValue: 0, packingType: "grid_simple", numberOfMissing: 0 },
+      precision: 1e-5,
+    });
+  }
   out.push({
     name: "GRIB2 all missing",
     field: {
