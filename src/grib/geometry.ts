@@ -416,7 +416,17 @@ function storageGeometry(grid: GridDefinition): GridGeometry {
         grid.iDirectionIncrementInDegrees,
         mode.iScansNegatively === 1,
       );
-      return regularGeometry(grid.Ni, grid.Nj, lats, lons, mode);
+      const rot = grid.rotation;
+      if (!rot) return regularGeometry(grid.Ni, grid.Nj, lats, lons, mode);
+      return regularGeometry(grid.Ni, grid.Nj, lats, lons, mode, (la, lo) =>
+        unrotate(
+          la,
+          lo,
+          rot.latitudeOfSouthernPoleInDegrees,
+          rot.longitudeOfSouthernPoleInDegrees,
+          rot.angleOfRotationInDegrees,
+        ),
+      );
     }
     case "reduced_gg": {
       const all = gaussianLatitudes(grid.N);

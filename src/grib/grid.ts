@@ -70,7 +70,8 @@ export function grib1Grid(sec: Section): GridDefinition {
   switch (type) {
     case 0:
     case 4:
-    case 10: {
+    case 10:
+    case 14: {
       const ni = u(b, at(7), 2);
       const nj = u(b, at(9), 2);
       const reduced = ni === 0xffff;
@@ -87,9 +88,19 @@ export function grib1Grid(sec: Section): GridDefinition {
       };
       const mode = scanning(b[at(28)]);
       const base2 = { ...common, numberOfDataPoints: points, scanning: mode };
-      if (type === 4) {
+      if (type === 4 || type === 14) {
         const n = u(b, at(26), 2);
-        if (pl) return { gridType: "reduced_gg", ...base2, Nj: nj, N: n, pl, ...corners };
+        const rotation =
+          type === 14
+            ? {
+                rotation: {
+                  latitudeOfSouthernPoleInDegrees: m(33),
+                  longitudeOfSouthernPoleInDegrees: m(36),
+                  angleOfRotationInDegrees: b.length >= 42 ? readIbmFloat(b, at(39)) : 0,
+                },
+              }
+            : {};
+        if (pl) return { gridType: "reduced_gg", ...base2, Nj: nj, N: n, pl, ...corners, ...rotation };
         return {
           gridType: "regular_gg",
           ...base2,
@@ -98,6 +109,7 @@ export function grib1Grid(sec: Section): GridDefinition {
           N: n,
           ...corners,
           iDirectionIncrementInDegrees: di,
+          ...rotation,
         };
       }
       if (pl && type === 0) {
@@ -300,8 +312,10 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
   switch (template) {
     case 0:
     case 1:
-    case 40: {
-      need(template === 1 ? 84 : 72);
+    case 40:
+    case 41: {
+      const templateLength = template === 1 || template === 41 ? 84 : 72;
+      need(templateLength);
       const ni = u(b, at(31), 4);
       const nj = u(b, at(35), 4);
       const basicAngle = u(b, at(39), 4);
@@ -325,14 +339,23 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
         latitudeOfLastGridPointInDegrees: ang(56),
         longitudeOfLastGridPointInDegrees: ang(60),
       };
-      const templateLength = template === 1 ? 84 : 72;
       const reduced = ni === 0xffffffff;
       const pl = reduced ? grib2Pl(b, templateLength, nj) : undefined;
       const di = allOnes(b, at(64), 4) ? null : u(b, at(64), 4) / unit;
       const dj = allOnes(b, at(68), 4) ? null : u(b, at(68), 4) / unit;
-      if (template === 40) {
+      if (template === 40 || template === 41) {
         const n = u(b, at(68), 4);
-        if (pl) return { gridType: "reduced_gg", ...common, Nj: nj, N: n, pl, ...corners };
+        const rotation =
+          template === 41
+            ? {
+                rotation: {
+                  latitudeOfSouthernPoleInDegrees: ang(73),
+                  longitudeOfSouthernPoleInDegrees: ang(77),
+                  angleOfRotationInDegrees: readIeeeFloat32(b, at(81)),
+                },
+              }
+            : {};
+        if (pl) return { gridType: "reduced_gg", ...common, Nj: nj, N: n, pl, ...corners, ...rotation };
         return {
           gridType: "regular_gg",
           ...common,
@@ -341,6 +364,7 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
           N: n,
           ...corners,
           iDirectionIncrementInDegrees: di,
+          ...rotation,
         };
       }
       if (pl && template === 0) {
@@ -442,7 +466,6 @@ export function grib2Grid(sec: Section, base: number): GridDefinition {
       const names: Record<number, string> = {
         2: "stretched_ll",
         3: "stretched_rotated_ll",
-        41: "rotated_gg",
         31: "albers",
         50: "sh",
         51: "rotated_sh",

@@ -279,11 +279,28 @@ export function gridKeys(grid: GridDefinition): Partial<GribMetadata> {
     keys.Ni = null;
     keys.iDirectionIncrementInDegrees = null;
   }
+  if ((grid.gridType === "regular_gg" || grid.gridType === "reduced_gg") && grid.rotation) {
+    Object.assign(keys, grid.rotation);
+  }
+  if (grid.gridType === "other") {
+    // ecCodes has no scanning keys for spectral and other non-grid representations
+    for (const k of [
+      "iScansNegatively",
+      "jScansPositively",
+      "jPointsAreConsecutive",
+      "alternativeRowScanning",
+    ]) {
+      delete (keys as Record<string, unknown>)[k];
+    }
+  }
   return keys;
 }
 
 export function ecCodesGridType(grid: GridDefinition): string {
-  return grid.gridType === "other" ? grid.ecCodesGridType : grid.gridType;
+  if (grid.gridType === "other") return grid.ecCodesGridType;
+  if (grid.gridType === "regular_gg" && grid.rotation) return "rotated_gg";
+  if (grid.gridType === "reduced_gg" && grid.rotation) return "reduced_rotated_gg";
+  return grid.gridType;
 }
 
 export interface FieldDescription {

@@ -97,7 +97,14 @@ export interface RotatedLatLonGrid extends Omit<RegularLatLonGrid, "gridType"> {
   angleOfRotationInDegrees: number;
 }
 
-/** Regular Gaussian (GRIB1 type 4, GRIB2 template 3.40). */
+/** The south pole of a rotated grid (ecCodes' rotated_gg, reduced_rotated_gg). */
+export interface Rotation {
+  latitudeOfSouthernPoleInDegrees: number;
+  longitudeOfSouthernPoleInDegrees: number;
+  angleOfRotationInDegrees: number;
+}
+
+/** Regular Gaussian (GRIB1 type 4, GRIB2 template 3.40; rotated: GRIB1 type 14, GRIB2 3.41). */
 export interface RegularGaussianGrid extends GridCommon {
   gridType: "regular_gg";
   Ni: number;
@@ -109,9 +116,11 @@ export interface RegularGaussianGrid extends GridCommon {
   latitudeOfLastGridPointInDegrees: number;
   longitudeOfLastGridPointInDegrees: number;
   iDirectionIncrementInDegrees: number | null;
+  /** Present for rotated Gaussian grids (coordinates above are in the rotated frame). */
+  rotation?: Rotation;
 }
 
-/** Reduced Gaussian (GRIB1 type 4 or GRIB2 template 3.40 with a pl list). */
+/** Reduced Gaussian (GRIB1 type 4 or GRIB2 template 3.40 with a pl list; rotated: 14 / 3.41). */
 export interface ReducedGaussianGrid extends GridCommon {
   gridType: "reduced_gg";
   Nj: number;
@@ -122,6 +131,8 @@ export interface ReducedGaussianGrid extends GridCommon {
   longitudeOfFirstGridPointInDegrees: number;
   latitudeOfLastGridPointInDegrees: number;
   longitudeOfLastGridPointInDegrees: number;
+  /** Present for rotated Gaussian grids (coordinates above are in the rotated frame). */
+  rotation?: Rotation;
 }
 
 /** Reduced latitude/longitude (GRIB1 type 0 or GRIB2 template 3.0 with a pl list). */

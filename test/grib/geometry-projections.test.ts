@@ -64,6 +64,8 @@ describe("grid coordinates equal grib_get_data's", () => {
     "regular_ll_sfc_grib1",
     "rotated_ll_sfc_grib2",
     "polar_stereographic_sfc_grib1",
+    "reduced_rotated_gg_pl_32_grib2",
+    "reduced_rotated_gg_sfc_grib1",
   ];
   for (const name of sampleNames) {
     it(`ecCodes sample ${name}`, () => assertSameCoordinates(join(samples, `${name}.tmpl`)));

@@ -53,6 +53,9 @@ describe("GRIB metadata equals grib_ls -j", () => {
     "polar_stereographic_pl_grib2",
     "regular_ll_sfc_grib1",
     "rotated_ll_sfc_grib2",
+    "reduced_rotated_gg_pl_32_grib2",
+    "reduced_rotated_gg_sfc_grib1",
+    "regular_gg_pl_grib2",
     "GRIB1",
     "GRIB2",
   ];
