@@ -124,7 +124,7 @@ describe("values equal grib_get_data for synthetic files in every packing", () =
     "grid_second_order",
   ]) {
     // ecCodes writes JPEG 2000 up to 31 bits
-    const widths = packing === "grid_jpeg" ? [1, 4, 12, 20, 24] : [1, 4, 12, 24, 32];
+    const widths = packing === "grid_jpeg" ? [1, 12, 20, 24] : [1, 12, 24, 32];
     test(`${packing} at ${widths.join(", ")} bits per value`, () => {
       for (const bits of widths) {
         const mid = join(dir, `b${bits}.grb2`);
