@@ -73,6 +73,7 @@ export const GRIB1_MASTER: ParamRow[] = [
   [3020, "vis", "Visibility", "m", "table2Version=3;indicatorOfParameter=20"],
   [3028, "wvsp1", "Wave spectra (1)", "~", "table2Version=3;indicatorOfParameter=28"],
   [3031, "wdir", "Wind direction", "Degree true", "table2Version=3;indicatorOfParameter=31"],
+  [3063, "acpcp", "Convective precipitation (water)", "kg m**-2", "table2Version=3;indicatorOfParameter=63"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=3;indicatorOfParameter=71"],
   [
     228228,
@@ -146,6 +147,7 @@ export const GRIB1_MASTER: ParamRow[] = [
   [3020, "vis", "Visibility", "m", "table2Version=2;indicatorOfParameter=20"],
   [3028, "wvsp1", "Wave spectra (1)", "~", "table2Version=2;indicatorOfParameter=28"],
   [3031, "wdir", "Wind direction", "Degree true", "table2Version=2;indicatorOfParameter=31"],
+  [3063, "acpcp", "Convective precipitation (water)", "kg m**-2", "table2Version=2;indicatorOfParameter=63"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=2;indicatorOfParameter=71"],
   [
     228228,
@@ -219,6 +221,7 @@ export const GRIB1_MASTER: ParamRow[] = [
   [3020, "vis", "Visibility", "m", "table2Version=1;indicatorOfParameter=20"],
   [3028, "wvsp1", "Wave spectra (1)", "~", "table2Version=1;indicatorOfParameter=28"],
   [3031, "wdir", "Wind direction", "Degree true", "table2Version=1;indicatorOfParameter=31"],
+  [3063, "acpcp", "Convective precipitation (water)", "kg m**-2", "table2Version=1;indicatorOfParameter=63"],
   [228164, "tcc", "Total Cloud Cover", "%", "table2Version=1;indicatorOfParameter=71"],
   [
     228228,
@@ -1411,6 +1414,13 @@ export const GRIB2_MASTER: ParamRow[] = [
     "Degree true",
     "discipline=0;parameterCategory=2;parameterNumber=0;typeOfFirstFixedSurface=103;scaledValueOfFirstFixedSurface=10;scaleFactorOfFirstFixedSurface=0",
   ],
+  [
+    262503,
+    "vo",
+    "Y-component of sea water velocity",
+    "m s**-1",
+    "discipline=10;parameterCategory=4;parameterNumber=26;typeOfFirstFixedSurface=168;typeOfSecondFixedSurface=168",
+  ],
   [3031, "wdir", "Wind direction", "Degree true", "discipline=0;parameterCategory=2;parameterNumber=0"],
   [
     140229,
@@ -1560,6 +1570,13 @@ export const GRIB2_MASTER: ParamRow[] = [
   ],
   [3020, "vis", "Visibility", "m", "discipline=0;parameterCategory=19;parameterNumber=0"],
   [3028, "wvsp1", "Wave spectra (1)", "~", "discipline=10;parameterCategory=0;parameterNumber=0"],
+  [
+    3063,
+    "acpcp",
+    "Convective precipitation (water)",
+    "kg m**-2",
+    "discipline=0;parameterCategory=1;parameterNumber=10",
+  ],
   [
     228164,
     "tcc",
