@@ -4,7 +4,14 @@
 import { gridGeometry, normalisationOrder, reorder } from "./geometry.ts";
 import { type FieldDescription, grib1Metadata, grib2Metadata } from "./metadata.ts";
 import { PackingError, unpackGrib1, unpackGrib2 } from "./packing/index.ts";
-import { type Layout, layout, type Section, standaloneField, standaloneLength } from "./sections.ts";
+import {
+  type Grib2Field,
+  type Layout,
+  layout,
+  type Section,
+  standaloneField,
+  standaloneLength,
+} from "./sections.ts";
 import { type DecodedMessage, GribError } from "./types.ts";
 
 export interface DecodeOptions {
@@ -69,9 +76,33 @@ function decoded(
   desc: FieldDescription,
   values: (base: number) => Float64Array,
   base: number,
+  missingInData = false,
 ): DecodedMessage {
   const { metadata, grid } = desc;
   let cache: Float64Array | undefined;
+  if (missingInData) {
+    // Complex packing marks missing values inside the data: like ecCodes, count them by decoding, on
+    // first use of the key.
+    let counted: number | undefined;
+    const fromBitmap = metadata.numberOfMissing;
+    Object.defineProperty(metadata, "numberOfMissing", {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (counted === undefined) {
+          try {
+            raw();
+          } catch {
+            counted = fromBitmap;
+          }
+        }
+        return counted;
+      },
+      set: (v: number) => {
+        counted = v;
+      },
+    });
+  }
   const raw = () => {
     if (!cache) {
       try {
@@ -115,6 +146,13 @@ function grib1Values(
     const s3 = l.s3;
     return applyBitmap(packed, s3.bytes, 6, m.numberOfDataPoints, base + s3.offset);
   };
+}
+
+/** GRIB2 complex packing (5.2, 5.3) with missing value management (section 5 octet 23). */
+function missingManagedInData(f: Grib2Field): boolean {
+  const s5 = f.s5.bytes;
+  const template = s5.length > 10 ? s5[9] * 256 + s5[10] : -1;
+  return (template === 2 || template === 3) && s5.length > 22 && s5[22] !== 0;
 }
 
 /** Every field of a message (one for GRIB1; one per section 7 for GRIB2). */

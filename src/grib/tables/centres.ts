@@ -66,8 +66,9 @@ const TYPE_OF_PROCESSED_DATA: Record<number, string> = {
   8: "ep",
 };
 
-export function processedDataType(code: number): string | undefined {
-  return TYPE_OF_PROCESSED_DATA[code];
+export function processedDataType(code: number): string {
+  if (code === 255) return "missing";
+  return TYPE_OF_PROCESSED_DATA[code] ?? String(code);
 }
 
 /** ECMWF MARS types (local sections of centre ecmf), as ecCodes' dataType abbreviations. */
