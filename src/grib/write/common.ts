@@ -11,21 +11,11 @@ export function stepSeconds(unit: StepUnit): number {
   return SECONDS[unit];
 }
 
-/** The present (non-NaN) values and, when any is missing, the bitmap (1 = present, MSB first). */
-export function buildBitmap(values: Float64Array): { bitmap?: Uint8Array; present: Float64Array } {
-  let missing = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) missing++;
-  if (missing === 0) return { present: values };
+/** The bitmap of `values` (1 = present, MSB first); the packers skip the NaNs themselves. */
+export function buildBitmap(values: Float64Array): Uint8Array {
   const bitmap = new Uint8Array(Math.ceil(values.length / 8));
-  const present = new Float64Array(values.length - missing);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue;
-    bitmap[i >> 3] |= 0x80 >> (i & 7);
-    present[k++] = v;
-  }
-  return { bitmap, present };
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) bitmap[i >> 3] |= 0x80 >> (i & 7);
+  return bitmap;
 }
 
 function gridPoints(f: FieldToWrite): number {

@@ -86,9 +86,9 @@ function timeRange(f: Grib1Field): { p1: number; p2: number; indicator: number; 
 export function encodeGrib1(f: Grib1Field): Uint8Array {
   validateField(f);
   if (f.packing.type !== "simple") throw new FieldError("GRIB1 supports simple packing only");
-  const { bitmap, present } = buildBitmap(f.values);
-  const q = quantise(present, f.packing, "ibm", false);
-  const data = packSimpleValues(present, q);
+  const q = quantise(f.values, f.packing, "ibm", false);
+  const bitmap = q.count < f.values.length ? buildBitmap(f.values) : undefined;
+  const data = packSimpleValues(f.values, q);
   const t = f.referenceTime;
   const year = t.getUTCFullYear();
   const century = Math.floor((year - 1) / 100) + 1;

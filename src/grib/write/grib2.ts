@@ -183,11 +183,12 @@ function section4(f: Grib2Field): Uint8Array {
 /** Encode one field as a GRIB2 message. */
 export function encodeGrib2(f: Grib2Field): Uint8Array {
   validateField(f);
-  const { bitmap, present } = buildBitmap(f.values);
   const packing = f.packing;
   const ccsds = packing.type === "ccsds";
-  const q = quantise(present, packing, "ieee32", ccsds);
-  const data = ccsds ? packCcsdsData(q, packing) : packSimpleValues(present, q);
+  // quantise and the packers skip NaNs: the present values are never copied out
+  const q = quantise(f.values, packing, "ieee32", ccsds);
+  const bitmap = q.count < f.values.length ? buildBitmap(f.values) : undefined;
+  const data = ccsds ? packCcsdsData(q, packing) : packSimpleValues(f.values, q);
 
   const t = f.referenceTime;
   const s1 = section(1, (b) => {
@@ -203,7 +204,7 @@ export function encodeGrib2(f: Grib2Field): Uint8Array {
     b.u(1, 0).u(1, f.typeOfProcessedData ?? (f.ensemble ? 4 : 1));
   });
   const s5 = section(5, (b) => {
-    b.u(4, present.length).u(2, ccsds ? 42 : 0);
+    b.u(4, q.count).u(2, ccsds ? 42 : 0);
     b.f32(q.referenceValue).s(2, q.binaryScaleFactor).s(2, q.decimalScaleFactor).u(1, q.bitsPerValue).u(1, 0);
     if (packing.type === "ccsds") {
       b.u(1, packing.flags ?? CCSDS_DEFAULTS.flags);
