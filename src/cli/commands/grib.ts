@@ -105,8 +105,11 @@ function parseKeys(option: string | undefined): string[] | undefined {
 /** "%.10e" as C prints it. */
 function formatValue(v: number): string {
   let s = v.toExponential(10);
-  const longer = v.toExponential(11);
-  if (longer.charCodeAt(longer.indexOf("e") - 1) === 53 /* "5": maybe a tie */) {
+  // Only a value whose 12th significant digit is about "5" can be a tie: look closer at those alone.
+  const a = Math.abs(v);
+  const m = a === 0 ? 0 : a / 10 ** (Math.floor(Math.log10(a)) - 10);
+  const frac = m - Math.floor(m);
+  if (Math.abs(frac - 0.5) < 1e-3) {
     const exact = v.toExponential(60);
     const digits = exact.replace("-", "").replace(".", "").split("e")[0];
     if (/^50*$/.test(digits.slice(11)) && Number(digits[10]) % 2 === 0) {
@@ -120,6 +123,17 @@ function formatValue(v: number): string {
 
 /** "%9.3f" as C prints it (ties to even, negative zero kept). */
 function pad9(x: number): string {
+  // Fast path: away from a tie, rounding x*1000 to an integer is exact enough to be C's result.
+  const scaled = x * 1000;
+  const r = Math.round(scaled);
+  if (Math.abs(Math.abs(scaled - Math.trunc(scaled)) - 0.5) > 1e-6 && Math.abs(r) < 1e15) {
+    const neg = r < 0 || (r === 0 && (x < 0 || Object.is(x, -0)));
+    const n = Math.abs(r);
+    const int = Math.floor(n / 1000);
+    const dec = n - int * 1000;
+    const str = `${neg ? "-" : ""}${int}.${dec < 10 ? "00" : dec < 100 ? "0" : ""}${dec}`;
+    return str.length >= 9 ? str : " ".repeat(9 - str.length) + str;
+  }
   let s = x.toFixed(3);
   const longer = x.toFixed(4);
   if (longer.charCodeAt(longer.length - 1) === 53 /* "5": maybe a tie */) {
