@@ -1,5 +1,6 @@
 // GRIB2 template 5.42: CCSDS (libaec) compressed integers, then the usual linear scaling.
 import { CcsdsError, ccsdsDecode } from "../ccsds/index.ts";
+import { validateOptions } from "../ccsds/options.ts";
 import { PackingError, requireLength } from "./errors.ts";
 import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
@@ -24,6 +25,13 @@ export function unpackCcsds(section5: Uint8Array, section7: Uint8Array, count: n
     blockSize: section5[22],
     rsi: section5[23] * 256 + section5[24],
   };
+  try {
+    validateOptions(options);
+  } catch (e) {
+    // the parameters come from section 5 (octets 20, 22-25)
+    if (e instanceof CcsdsError) throw new PackingError("corrupt", e.message, 5, 19);
+    throw e;
+  }
   try {
     return ccsdsDecode(section7.subarray(5), count, options, undefined, ref, scale);
   } catch (e) {
