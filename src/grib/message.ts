@@ -188,6 +188,7 @@ export function decodeFields(bytes: Uint8Array, options: DecodeOptions = {}): De
         return applyBitmap(packed, f.bitmap.bytes, 6, m.numberOfDataPoints, b + f.bitmap.offset);
       },
       base,
+      missingManagedInData(f),
     );
   });
 }

@@ -71,8 +71,17 @@ async function* fields(file: string, errors: { count: number }): AsyncGenerator<
   }
 }
 
+/** A reader that stopped reading (`| head`) ends the command quietly, like ecCodes' tools. */
+function quietOnClosedPipe(): void {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 /** Buffered stdout that waits for the pipe to drain. */
 function output() {
+  quietOnClosedPipe();
   const parts: string[] = [];
   let size = 0;
   return {
