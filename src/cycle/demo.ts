@@ -19,6 +19,7 @@ import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
 import { listSuites, nodeHistory, showTree } from "../flow/engine/queries.ts";
 import { parseDisseminationName } from "../ingest/names.ts";
 import { type RunningServer, startServer } from "../server/run.ts";
+import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
 import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
 import { closeCycleRuntime, cycleKey, cycleRuntime } from "./runtime.ts";
@@ -34,6 +35,8 @@ export interface DemoOptions {
   /** Schedule compression of the stream. */
   timeFactor: number;
   nodes: number;
+  /** Where compute nodes come from: worker processes here, or the CloudSigma simulator's servers. */
+  provider: "local" | "sim-cloudsigma";
   port?: number | undefined;
   timeoutSeconds: number;
   onProgress?: (progress: DemoProgress) => void;
@@ -119,8 +122,11 @@ function isAlive(pid: number): boolean {
 }
 
 /** Writes the demonstration's configuration, so that the workers it starts read the very same. */
-async function demoConfig(options: DemoOptions, ftpPort: number): Promise<Config> {
-  freshDataDir(options.dataDir);
+async function demoConfig(
+  options: DemoOptions,
+  ftpPort: number,
+  cloud: RunningSimulator | null,
+): Promise<Config> {
   const passivePort = 40000 + Math.floor(Math.random() * 20000);
   const file = join(options.dataDir, "demo.yaml");
   const text = stringify({
@@ -137,10 +143,13 @@ async function demoConfig(options: DemoOptions, ftpPort: number): Promise<Config
       },
     },
     fleet: {
-      provider: "local",
+      provider: cloud ? "cloudsigma" : "local",
       computeNodes: options.nodes,
       reconcileIntervalSeconds: 2,
       workerArgs: ["--name", "{nodeName}", "--concurrency", "1"],
+      ...(cloud
+        ? { cloudsigma: { apiUrl: cloud.url, goldenServer: "cloudburst-golden", pollIntervalMs: 100 } }
+        : {}),
     },
     cycle: { destination: join(options.dataDir, "delivered") },
   });
@@ -152,6 +161,9 @@ async function demoConfig(options: DemoOptions, ftpPort: number): Promise<Config
   return loadConfig({ file });
 }
 
+/** The simulated cloud runs 50 times faster than CloudSigma: a 20 s provision takes 0.4 s. */
+const simulatedTimeScale = 0.02;
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
@@ -160,14 +172,33 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const started = Date.now();
   const password = randomBytes(18).toString("base64url");
   process.env["CB_DEMO_FTP_PASSWORD"] = password;
+  freshDataDir(options.dataDir);
   const ftpPort = await freePort();
-  const config = await demoConfig(options, ftpPort);
-  const server = await startServer(config);
+  const cloud =
+    options.provider === "sim-cloudsigma"
+      ? await startCloudSigmaSimulator({
+          timeScale: simulatedTimeScale,
+          guestDir: join(options.dataDir, "guests"),
+        })
+      : null;
+  if (cloud) {
+    process.env["CLOUDSIGMA_USERNAME"] = cloud.credentials.username;
+    process.env["CLOUDSIGMA_PASSWORD"] = cloud.credentials.password;
+  }
+  const config = await demoConfig(options, ftpPort, cloud).catch(async (error) => {
+    await cloud?.stop();
+    throw error;
+  });
+  const server = await startServer(config).catch(async (error) => {
+    await cloud?.stop();
+    throw error;
+  });
   // Workers started by the fleet inherit the environment: the same database, the same configuration.
   process.env["DATABASE_URL"] ??= server.db.url;
   const stop = async () => {
     await server.stop();
     await closeCycleRuntime();
+    await cloud?.stop();
   };
   try {
     const pool = server.db.pool;

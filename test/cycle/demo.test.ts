@@ -27,39 +27,45 @@ function files(dir: string): string[] {
 }
 
 describe("cloudburst demo", () => {
-  it("runs a cycle from the FTP stream to delivered products and leaves nothing running", async () => {
-    const cwd = tempDir();
-    const result = await runCli(["demo", "--steps", "0-2", "--json", "--base-time", "2026-11-24T00:00Z"], {
-      cwd,
-    });
-    assert.equal(result.code, 0, result.stderr);
-    const summary = JSON.parse(result.stdout);
-    assert.equal(summary.suiteState, "complete");
-    assert.equal(summary.cycle, "ecmf/2026112400");
-    assert.equal(summary.filesIn, 3);
-    assert.ok(summary.fieldsIn >= 3 * 30, `fields in: ${summary.fieldsIn}`);
-    assert.ok(summary.productsOut > 0);
-    assert.equal(summary.productsDelivered, summary.productsOut);
-    assert.equal(summary.nodes, 2);
-    assert.ok(summary.nodeMinutes > 0);
-    assert.ok(summary.stepLatencySeconds.max >= summary.stepLatencySeconds.p50);
-    assert.match(summary.ui, /^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
-
-    const delivered = files(summary.deliveredTo);
-    assert.equal(delivered.length, summary.productsDelivered);
-    const listing = execFileSync("grib_ls", ["-p", "shortName,stepRange", ...delivered], {
-      encoding: "utf8",
-    });
-    assert.match(listing, /(\d+) of \1 messages? in/);
-    assert.ok(
-      delivered.some((f) => f.includes("RR-1-MM")),
-      "hourly precipitation is among the products",
-    );
-
-    const demoConfig = join(cwd, ".cloudburst/demo/demo.yaml");
-    assert.deepEqual(processesWithEnvironment(`CLOUDBURST_CONFIG=${demoConfig}`), [], "no worker is left");
-    // PostgreSQL removes its pid file when it has shut down cleanly.
-    const pidFile = join(cwd, ".cloudburst/demo/postgres/postmaster.pid");
-    assert.equal(existsSync(pidFile), false, "the embedded PostgreSQL has stopped");
-  });
+  for (const provider of ["local", "sim-cloudsigma"]) {
+    it(`runs a cycle from the FTP stream to delivered products on ${provider} nodes and leaves nothing running`, () =>
+      demoLeavesNothingRunning(provider));
+  }
 });
+
+async function demoLeavesNothingRunning(provider: string): Promise<void> {
+  const cwd = tempDir();
+  const result = await runCli(
+    ["demo", "--steps", "0-2", "--json", "--base-time", "2026-11-24T00:00Z", "--provider", provider],
+    { cwd },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const summary = JSON.parse(result.stdout);
+  assert.equal(summary.suiteState, "complete");
+  assert.equal(summary.cycle, "ecmf/2026112400");
+  assert.equal(summary.filesIn, 3);
+  assert.ok(summary.fieldsIn >= 3 * 30, `fields in: ${summary.fieldsIn}`);
+  assert.ok(summary.productsOut > 0);
+  assert.equal(summary.productsDelivered, summary.productsOut);
+  assert.equal(summary.nodes, 2);
+  assert.ok(summary.nodeMinutes > 0);
+  assert.ok(summary.stepLatencySeconds.max >= summary.stepLatencySeconds.p50);
+  assert.match(summary.ui, /^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
+
+  const delivered = files(summary.deliveredTo);
+  assert.equal(delivered.length, summary.productsDelivered);
+  const listing = execFileSync("grib_ls", ["-p", "shortName,stepRange", ...delivered], {
+    encoding: "utf8",
+  });
+  assert.match(listing, /(\d+) of \1 messages? in/);
+  assert.ok(
+    delivered.some((f) => f.includes("RR-1-MM")),
+    "hourly precipitation is among the products",
+  );
+
+  const demoConfig = join(cwd, ".cloudburst/demo/demo.yaml");
+  assert.deepEqual(processesWithEnvironment(`CLOUDBURST_CONFIG=${demoConfig}`), [], "no worker is left");
+  // PostgreSQL removes its pid file when it has shut down cleanly.
+  const pidFile = join(cwd, ".cloudburst/demo/postgres/postmaster.pid");
+  assert.equal(existsSync(pidFile), false, "the embedded PostgreSQL has stopped");
+}

@@ -2,7 +2,7 @@
 // the simulated ECMWF stream to delivered products, with progress and a summary; nothing is left
 // running unless --keep.
 import { resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { type DemoProgress, type DemoSummary, runDemo } from "../../cycle/demo.ts";
 import { stopOnSignals } from "../../server/run.ts";
 import { commandConfig } from "../context.ts";
@@ -57,6 +57,11 @@ export function registerDemoCommand(program: Command): void {
     .option("--grid <degrees>", "the simulated model's global grid increment", positive, 2)
     .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positive, 60)
     .option("--nodes <n>", "compute nodes", wholeNumber, 2)
+    .addOption(
+      new Option("--provider <provider>", "where compute nodes come from")
+        .choices(["local", "sim-cloudsigma"])
+        .default("local"),
+    )
     .option("--base-time <time>", "the cycle's base time (default: the latest 00/06/12/18 UTC)", baseTime)
     .option("--port <port>", "the control server's port (default: a free one)", parsePort)
     .option("--timeout <seconds>", "give up after this long", positive, 900)
@@ -69,6 +74,7 @@ export function registerDemoCommand(program: Command): void {
           grid: number;
           timeFactor: number;
           nodes: number;
+          provider: "local" | "sim-cloudsigma";
           baseTime?: Date;
           port?: number;
           timeout: number;
@@ -86,6 +92,7 @@ export function registerDemoCommand(program: Command): void {
           grid: options.grid,
           timeFactor: options.timeFactor,
           nodes: options.nodes,
+          provider: options.provider,
           port: options.port,
           timeoutSeconds: options.timeout,
           onProgress: (p) => status.update(describeProgress(p)),
