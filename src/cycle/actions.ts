@@ -60,7 +60,7 @@ registerAction({
       baseTime,
       product,
       step,
-      runtime.outputRoot,
+      `${variables["ECF_NAME"] ?? product.name} try ${variables["ECF_TRYNO"] ?? "1"}`,
     );
     for (const skipped of result.skipped) log(`skipped ${skipped}`);
     if (result.files.length === 0)
@@ -91,7 +91,8 @@ registerAction({
     } finally {
       await destination.close();
     }
-    for (const file of result.files) log(`wrote ${file.name} (${file.bytes} bytes)`);
+    for (const file of result.files)
+      log(`wrote ${file.uri} (${file.bytes} bytes; products ${file.productIds.join(", ")})`);
     log(
       `from ${result.inputs.length} input fields: ${result.inputs.map((f) => `#${f.id} ${f.param} ${f.levelType} ${f.level} step ${f.stepRange}`).join(", ")}`,
     );

@@ -20,8 +20,6 @@ export const cycleConfigSchema = z
     jobsPerNode: z.number().int().min(1).max(64).default(2),
     /** Where products are delivered: a directory, file:///dir, ftp://user@host:port/dir or ftps://... */
     destination: z.string().min(1).default("products"),
-    /** Where jobs write products before delivery; relative to dataDir. */
-    outputDir: z.string().min(1).default("products-out"),
   })
   .prefault({});
 

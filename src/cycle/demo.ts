@@ -65,6 +65,8 @@ export interface DemoSummary {
   fieldsIn: number;
   filesIn: number;
   productsOut: number;
+  /** Product fields registered in the catalogue, each with its job and input fields. */
+  productsCatalogued: number;
   productsDelivered: number;
   bytesDelivered: number;
   deliveredTo: string;
@@ -310,6 +312,15 @@ async function summarise(
     fieldsIn: cycle?.receivedFields ?? 0,
     filesIn: cycle?.files ?? 0,
     productsOut: Number(products.rows[0]?.n ?? 0),
+    productsCatalogued: Number(
+      (
+        await pool.query<{ n: string }>(
+          `select count(*) as n from product p join producer pr on pr.id = p.producer_id
+            where pr.name = $1 and p.base_time = $2 and exists (select 1 from product_input i where i.product_id = p.id)`,
+          [config.cycle.producer, baseTime],
+        )
+      ).rows[0]?.n ?? 0,
+    ),
     productsDelivered: delivery.delivered,
     bytesDelivered: delivery.bytes,
     deliveredTo: config.cycle.destination,

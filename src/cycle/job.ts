@@ -1,9 +1,13 @@
 // One product job of a cycle: read its inputs from the store through the catalogue, compute, write the
-// output files atomically (a re-run replaces them), and return what was made from what.
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// output files into the store atomically (a re-run replaces them), and register every product field
+// in the catalogue with the job that made it and the fields it came from (lineage).
+import { createHash } from "node:crypto";
 import type pg from "pg";
+import { Dimensions } from "../catalogue/lookups.ts";
+import { registerProduct } from "../catalogue/products.ts";
 import type { FieldRow } from "../catalogue/query.ts";
+import { decodeFields, isGribError, scanBuffer } from "../grib/index.ts";
+import { fieldRecord } from "../ingest/records.ts";
 import { encodeProduct } from "../products/encode.ts";
 import { jobCandidateInputs } from "../products/jobs.ts";
 import { runJob } from "../products/run.ts";
@@ -14,8 +18,12 @@ import type { CycleProductSpec } from "./products.ts";
 
 export interface ProductFile {
   name: string;
+  /** Where the file is: a store URI and the local path it resolves to. */
+  uri: string;
   path: string;
   bytes: number;
+  /** Catalogue ids of the product fields in the file. */
+  productIds: number[];
 }
 
 export interface ProductJobResult {
@@ -24,10 +32,12 @@ export interface ProductJobResult {
   skipped: string[];
 }
 
-/** Where a cycle's products are written: one directory per cycle and product. */
-export function productDir(outputRoot: string, baseTime: Date, product: string): string {
-  return join(outputRoot, baseTime.toISOString().slice(0, 13).replace(/[-T:]/g, ""), product);
+/** The store URI of a product file: products/<producer>/<yyyymmddhh>/<product>/<name>. */
+export function productUri(producer: string, baseTime: Date, product: string, name: string): string {
+  return `store:products/${producer}/${baseTime.toISOString().slice(0, 13).replace(/[-T:]/g, "")}/${product}/${name}`;
 }
+
+const dimensions = new Dimensions();
 
 export async function runProductJob(
   pool: pg.Pool,
@@ -36,7 +46,7 @@ export async function runProductJob(
   baseTime: Date,
   product: CycleProductSpec,
   step: number,
-  outputRoot: string,
+  jobId: string,
 ): Promise<ProductJobResult> {
   const wanted = jobCandidateInputs(product.config, baseTime, step);
   const fields = await cycleFields(
@@ -50,15 +60,34 @@ export async function runProductJob(
   for (const field of inputs)
     index.add(await store.readBytes(field.storageUri, field.offset, field.length), field.offset);
   const result = await runJob(index, product.config, baseTime, step, encodeProduct);
-  const dir = productDir(outputRoot, baseTime, product.name);
-  await mkdir(dir, { recursive: true });
+  const lineage = inputs.map((f) => ({ kind: "field" as const, id: f.id }));
   const files: ProductFile[] = [];
   for (const file of result.files) {
-    const path = join(dir, file.name);
-    // Written aside and renamed: a reader never sees half a product, a re-run replaces it whole.
-    await writeFile(`${path}.part`, file.bytes);
-    await rename(`${path}.part`, path);
-    files.push({ name: file.name, path, bytes: file.bytes.length });
+    const uri = productUri(producer, baseTime, product.name, file.name);
+    // Written aside and renamed by the store: a reader never sees half a product, a re-run replaces it.
+    await store.write(uri, file.bytes);
+    const productIds: number[] = [];
+    for (const message of scanBuffer(file.bytes)) {
+      if (isGribError(message))
+        throw new Error(`${product.name} wrote an unreadable message: ${message.message}`);
+      for (const decoded of decodeFields(message.bytes)) {
+        const where = {
+          producer,
+          storageUri: uri,
+          offset: message.offset,
+          length: message.length,
+          checksum: sha256(message.bytes),
+        };
+        productIds.push(
+          await registerProduct(pool, dimensions, {
+            ...fieldRecord(decoded.metadata, where),
+            jobId,
+            inputs: lineage,
+          }),
+        );
+      }
+    }
+    files.push({ name: file.name, uri, path: store.path(uri), bytes: file.bytes.length, productIds });
   }
   return {
     files,
@@ -67,4 +96,8 @@ export async function runProductJob(
       (s) => `${s.plugin} ${s.levelType} ${s.level}: missing ${s.missing.join(", ")}`,
     ),
   };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }

@@ -1,6 +1,5 @@
 // What the cycle's actions share in one process (control server or worker): the configuration, the
 // database, the store, and the cycle's products, opened once on first use.
-import { resolve } from "node:path";
 import type { Config } from "../config/load.ts";
 import { loadConfig } from "../config/load.ts";
 import { type Database, openDatabase } from "../db/database.ts";
@@ -14,7 +13,6 @@ export interface CycleRuntime {
   db: Database;
   store: LocalStore;
   products: CycleProductSpec[];
-  outputRoot: string;
 }
 
 let opening: Promise<CycleRuntime> | null = null;
@@ -32,7 +30,6 @@ export function cycleRuntime(config?: Config): Promise<CycleRuntime> {
         resolved,
         stepArrivals().map((a) => a.step),
       ),
-      outputRoot: resolve(resolved.dataDir, resolved.cycle.outputDir),
     };
   })();
   return opening;

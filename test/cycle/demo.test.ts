@@ -46,6 +46,10 @@ async function demoLeavesNothingRunning(provider: string): Promise<void> {
   assert.equal(summary.filesIn, 3);
   assert.ok(summary.fieldsIn >= 3 * 30, `fields in: ${summary.fieldsIn}`);
   assert.ok(summary.productsOut > 0);
+  assert.ok(
+    summary.productsCatalogued >= summary.productsOut,
+    "every product is in the catalogue with its inputs",
+  );
   assert.equal(summary.productsDelivered, summary.productsOut);
   assert.equal(summary.nodes, 2);
   assert.ok(summary.nodeMinutes > 0);
