@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { cycleSuiteDefinition, cycleSuiteName } from "../../src/cycle/suite.ts";
 import { parseDefs } from "../../src/flow/def/parser.ts";
 import { printDefs } from "../../src/flow/def/printer.ts";
-import { tempDir } from "../helpers/cli.ts";
+import { runCli, tempDir } from "../helpers/cli.ts";
 
 const options = {
   baseTime: new Date("2026-11-24T12:00:00Z"),
@@ -39,5 +39,27 @@ describe("the default cycle suite", () => {
     const file = join(tempDir(), "cycle.def");
     writeFileSync(file, cycleSuiteDefinition(options));
     execFileSync("ecflow_client", [`--load=${file}`, "check_only"], { stdio: "pipe" });
+  });
+});
+
+describe("cloudburst cycle def", () => {
+  it("prints the cycle suite with the built-in products for the chosen steps", async () => {
+    const result = await runCli([
+      "cycle",
+      "def",
+      "--steps",
+      "0-3",
+      "--base-time",
+      "2026-11-24T06:00Z",
+      "--nodes",
+      "4",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const suite = parseDefs(result.stdout, "cycle.def").suites[0]!;
+    assert.equal(suite.name, "cycle_20261124_06");
+    assert.match(result.stdout, /limit compute 8/);
+    assert.match(result.stdout, /family step_003\n/);
+    assert.doesNotMatch(result.stdout, /step_004/);
+    assert.equal((await runCli(["cycle", "def", "--steps", "soon"])).code, 1);
   });
 });

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { registerCatalogueCommands } from "./catalogue.ts";
 import { registerChildCommands } from "./child.ts";
 import { registerConfigCommands } from "./config.ts";
+import { registerCycleCommands } from "./cycle.ts";
 import { registerDeliverCommand } from "./deliver.ts";
 import { registerDemoCommand } from "./demo.ts";
 import { registerFleetCommands } from "./fleet.ts";
@@ -25,6 +26,7 @@ export const commandModules: RegisterCommand[] = [
   registerGribCommands,
   registerFleetCommands,
   registerSuiteCommands,
+  registerCycleCommands,
   registerWorkerCommand,
   registerChildCommands,
   registerDeliverCommand,
