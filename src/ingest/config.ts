@@ -34,7 +34,8 @@ const ftpUser = z
 const ftp = z
   .strictObject({
     enabled: z.boolean().default(false),
-    host: z.string().min(1).default("0.0.0.0"),
+    /** Loopback by default: listening on the network (e.g. 0.0.0.0) is a deliberate choice. */
+    host: z.string().min(1).default("127.0.0.1"),
     port: z.number().int().min(0).max(65535).default(2121),
     /** Where users' root directories are (ROOT/USER); relative to the store directory. */
     root: z.string().min(1).default("incoming/ftp"),
