@@ -2,8 +2,11 @@
 // queue: data server, fleet, delivery) and by workers (compute queue: product jobs).
 import { basename, posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { migrate } from "../db/migrate.ts";
 import { deliver, deliveryItem } from "../delivery/deliver.ts";
 import { cycleDeliveryStatus, deliverCycle, queueDeliveries } from "../delivery/ledger.ts";
+import { replicateProducts } from "../delivery/replicate.ts";
 import { destinationFromUrl } from "../delivery/url.ts";
 import { currentFleet } from "../fleet/service.ts";
 import { registerDataTriggerSource } from "../flow/engine/data-trigger.ts";
@@ -11,7 +14,13 @@ import { registerAction } from "../worker/actions.ts";
 import { jobReadiness } from "./inputs.ts";
 import { runProductJob } from "./job.ts";
 import { findProduct } from "./products.ts";
-import { cycleBaseTime, cycleKey, cycleRuntime } from "./runtime.ts";
+import {
+  type CycleRuntime,
+  cycleBaseTime,
+  cycleKey,
+  cycleRuntime,
+  destinationCatalogueVariable,
+} from "./runtime.ts";
 
 function stepOf(variables: Record<string, string>): number {
   const step = Number(variables["STEP"]);
@@ -105,10 +114,11 @@ registerAction({
 registerAction({
   name: "cycle.deliver",
   description:
-    "delivers every product of the cycle CB_CYCLE, verified by checksum; fails while any is missing",
+    "delivers every product of the cycle CB_CYCLE, verified by checksum, and replicates their catalogue rows to the destination's; fails while any is missing",
   async run({ variables, log }) {
     const runtime = await cycleRuntime();
-    const key = cycleKey(runtime.config.cycle.producer, cycleBaseTime(variables));
+    const baseTime = cycleBaseTime(variables);
+    const key = cycleKey(runtime.config.cycle.producer, baseTime);
     const destination = destinationFromUrl(runtime.config.cycle.destination);
     try {
       const status = await deliverCycle(runtime.db.pool, key, destination.label, (item) =>
@@ -121,11 +131,47 @@ registerAction({
       );
       if (status.failed > 0 || status.pending > 0)
         throw new Error(`${status.failed + status.pending} products of ${key} are not delivered`);
+      const catalogueUrl = process.env[destinationCatalogueVariable];
+      if (catalogueUrl) {
+        const replicated = await replicateToDestination(
+          runtime,
+          catalogueUrl,
+          key,
+          baseTime,
+          destination.label,
+        );
+        log(`${replicated} product rows replicated to the destination's catalogue`);
+      }
     } finally {
       await destination.close();
     }
   },
 });
+
+/** The destination's catalogue (a second PostgreSQL, migrated to the cloudburst schema). */
+async function replicateToDestination(
+  runtime: CycleRuntime,
+  url: string,
+  key: string,
+  baseTime: Date,
+  destinationLabel: string,
+): Promise<number> {
+  const delivered = await runtime.db.pool.query<{ local_path: string; name: string }>(
+    "select local_path, name from delivery where cycle_key = $1 and destination = $2 and state = 'delivered'",
+    [key, destinationLabel],
+  );
+  const nameByPath = new Map(delivered.rows.map((r) => [r.local_path, r.name]));
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: "cloudburst-replicate" });
+  try {
+    await migrate(pool);
+    return await replicateProducts(runtime.db.pool, pool, runtime.config.cycle.producer, baseTime, (uri) => {
+      const name = nameByPath.get(runtime.store.path(uri));
+      return name === undefined ? null : `${destinationLabel}/${name}`;
+    });
+  } finally {
+    await pool.end();
+  }
+}
 
 registerAction({
   name: "cycle.data-server",

@@ -7,10 +7,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { stringify } from "yaml";
 import { createToken } from "../auth/tokens.ts";
 import { listCycles } from "../catalogue/query.ts";
 import { type Config, loadConfig } from "../config/load.ts";
+import { startEmbeddedCluster, stopEmbeddedCluster } from "../db/embedded.ts";
 import { ftpDestination } from "../delivery/ftp.ts";
 import { cycleDeliveryStatus } from "../delivery/ledger.ts";
 import { costsByCycle } from "../fleet/money.ts";
@@ -22,7 +24,7 @@ import { type RunningServer, startServer } from "../server/run.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
 import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
-import { closeCycleRuntime, cycleKey, cycleRuntime } from "./runtime.ts";
+import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
 
 export interface DemoOptions {
@@ -67,6 +69,8 @@ export interface DemoSummary {
   productsOut: number;
   /** Product fields registered in the catalogue, each with its job and input fields. */
   productsCatalogued: number;
+  /** Product rows replicated into the destination's catalogue (the second PostgreSQL). */
+  productsReplicated: number;
   productsDelivered: number;
   bytesDelivered: number;
   deliveredTo: string;
@@ -163,6 +167,35 @@ async function demoConfig(
   return loadConfig({ file });
 }
 
+interface DestinationCatalogue {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startDestinationCatalogue(dir: string): Promise<DestinationCatalogue> {
+  const cluster = await startEmbeddedCluster(dir, 0);
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query("create database catalogue");
+  await admin.end();
+  const url = new URL(cluster.url);
+  url.pathname = "/catalogue";
+  process.env[destinationCatalogueVariable] = url.toString();
+  return { url: url.toString(), stop: () => stopEmbeddedCluster(cluster) };
+}
+
+async function countProducts(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const table = await client.query<{ t: string | null }>("select to_regclass('product') as t");
+    if (!table.rows[0]?.t) return 0;
+    return Number((await client.query<{ n: string }>("select count(*) as n from product")).rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The simulated cloud runs 50 times faster than CloudSigma: a 20 s provision takes 0.4 s. */
 const simulatedTimeScale = 0.02;
 
@@ -175,6 +208,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const password = randomBytes(18).toString("base64url");
   process.env["CB_DEMO_FTP_PASSWORD"] = password;
   freshDataDir(options.dataDir);
+  // The on-premise side's catalogue (FMI's NEONS/radon): a second PostgreSQL the products are replicated to.
+  const destinationCatalogue = await startDestinationCatalogue(join(options.dataDir, "destination"));
   const ftpPort = await freePort();
   const cloud =
     options.provider === "sim-cloudsigma"
@@ -189,10 +224,12 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   }
   const config = await demoConfig(options, ftpPort, cloud).catch(async (error) => {
     await cloud?.stop();
+    await destinationCatalogue.stop();
     throw error;
   });
   const server = await startServer(config).catch(async (error) => {
     await cloud?.stop();
+    await destinationCatalogue.stop();
     throw error;
   });
   // Workers started by the fleet inherit the environment: the same database, the same configuration.
@@ -201,6 +238,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     await server.stop();
     await closeCycleRuntime();
     await cloud?.stop();
+    await destinationCatalogue.stop();
   };
   try {
     const pool = server.db.pool;
@@ -275,7 +313,15 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       await sleep(1000);
     }
     await stream.catch(() => undefined);
-    const summary = await summarise(server, config, suite, baseTime, started, state);
+    const summary = await summarise(
+      server,
+      config,
+      suite,
+      baseTime,
+      started,
+      state,
+      destinationCatalogue.url,
+    );
     return { server, token, summary, stop };
   } catch (error) {
     await stop();
@@ -290,6 +336,7 @@ async function summarise(
   baseTime: Date,
   started: number,
   suiteState: string,
+  destinationCatalogueUrl: string,
 ): Promise<DemoSummary> {
   const pool = server.db.pool;
   const key = cycleKey(config.cycle.producer, baseTime);
@@ -321,6 +368,7 @@ async function summarise(
         )
       ).rows[0]?.n ?? 0,
     ),
+    productsReplicated: await countProducts(destinationCatalogueUrl),
     productsDelivered: delivery.delivered,
     bytesDelivered: delivery.bytes,
     deliveredTo: config.cycle.destination,

@@ -15,6 +15,9 @@ export interface CycleRuntime {
   products: CycleProductSpec[];
 }
 
+/** The URL of the destination's catalogue (a second PostgreSQL), when products are to be replicated there. */
+export const destinationCatalogueVariable = "CLOUDBURST_DESTINATION_DATABASE_URL";
+
 let opening: Promise<CycleRuntime> | null = null;
 
 /** The process's cycle runtime; `config` defaults to the one CLOUDBURST_CONFIG or ./cloudburst.yaml names. */

@@ -72,4 +72,6 @@ async function demoLeavesNothingRunning(provider: string): Promise<void> {
   // PostgreSQL removes its pid file when it has shut down cleanly.
   const pidFile = join(cwd, ".cloudburst/demo/postgres/postmaster.pid");
   assert.equal(existsSync(pidFile), false, "the embedded PostgreSQL has stopped");
+  const destinationPidFile = join(cwd, ".cloudburst/demo/destination/postgres/postmaster.pid");
+  assert.equal(existsSync(destinationPidFile), false, "the destination's PostgreSQL has stopped");
 }

@@ -1,0 +1,74 @@
+// `npm run bench cycle [--steps 0-24] [--grid 1] [--nodes 2] [--factors 10,60] [--providers local,sim-cloudsigma]`:
+// replays a cycle with `cloudburst demo` (a fresh process and data directory per run) at each time
+// factor (10 = ten times ECMWF's real dissemination rate) and with each provider, and reports the
+// arrival-to-delivery latency per step (p50/p95/max), whether every step's products were delivered
+// before the next step arrived, and node-minutes against the ideal (job CPU time over one core per node).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { DemoSummary } from "../src/cycle/demo.ts";
+
+const root = resolve(import.meta.dirname, "..");
+
+function option(args: string[], name: string, fallback: string): string {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
+}
+
+function runDemo(args: string[]): Promise<DemoSummary> {
+  const cwd = mkdtempSync(join(tmpdir(), "cb-bench-cycle-"));
+  return new Promise((resolveSummary, reject) => {
+    const child = spawn(process.execPath, [join(root, "bin/cloudburst.js"), "demo", "--json", ...args], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      err += d;
+    });
+    child.on("close", (code) => {
+      rmSync(cwd, { recursive: true, force: true });
+      if (code !== 0)
+        reject(new Error(`cloudburst demo ${args.join(" ")} exited ${code}: ${err.slice(-500)}`));
+      else resolveSummary(JSON.parse(out) as DemoSummary);
+    });
+  });
+}
+
+export async function run(args: string[]): Promise<void> {
+  const steps = option(args, "steps", "0-24");
+  const grid = option(args, "grid", "1");
+  const nodes = option(args, "nodes", "2");
+  const factors = option(args, "factors", "10,60").split(",");
+  const providers = option(args, "providers", "local,sim-cloudsigma").split(",");
+  process.stdout.write(`cycle replay: steps ${steps}, ${grid}° global grid, ${nodes} compute nodes\n\n`);
+  process.stdout.write(
+    "| provider | rate | seconds | products delivered | latency p50 / p95 / max (s) | before next step | node-minutes | ideal | ratio |\n|---|---|---|---|---|---|---|---|---|\n",
+  );
+  for (const provider of providers) {
+    for (const factor of factors) {
+      const s = await runDemo([
+        "--steps",
+        steps,
+        "--grid",
+        grid,
+        "--nodes",
+        nodes,
+        "--time-factor",
+        factor,
+        "--provider",
+        provider,
+      ]);
+      const l = s.stepLatencySeconds;
+      const ratio = s.idealNodeMinutes > 0 ? (s.nodeMinutes / s.idealNodeMinutes).toFixed(1) : "–";
+      process.stdout.write(
+        `| ${provider} | ${factor}× | ${s.seconds} | ${s.productsDelivered}/${s.productsOut} | ${l ? `${l.p50} / ${l.p95} / ${l.max}` : "–"} | ${s.deliveredBeforeNextStep ? "yes" : "no"} | ${s.nodeMinutes} | ${s.idealNodeMinutes} | ${ratio} |\n`,
+      );
+    }
+  }
+}
