@@ -196,7 +196,9 @@ describe("web UI", () => {
   it("draws the cycle timeline", async () => {
     await page.goto(`${url}/ui/#/timeline`);
     await page.waitForSelector("svg.timeline", { timeout: 5000 }).catch(async (error) => {
-      throw new Error(`${error.message}\n${await page.textContent("main")}\n${await page.textContent("#toast")}`);
+      throw new Error(
+        `${error.message}\n${await page.textContent("main")}\n${await page.textContent("#toast")}`,
+      );
     });
     assert.ok(
       (await page.locator("rect[data-lane='data arrival']").count()) >= 1,
