@@ -1,5 +1,28 @@
 #!/usr/bin/env node
-// The sources are TypeScript run directly by Node 24's type stripping: no build step.
-import { main } from "../src/cli/main.ts";
+// The sources are TypeScript run directly by Node 24's type stripping: no build step. The project pins
+// Node 24 with the `node` package; an older Node found first on PATH (npx run from another directory,
+// say) hands the command over to the pinned one.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
-process.exitCode = await main(process.argv.slice(2));
+const major = Number(process.versions.node.split(".")[0]);
+if (major >= 24) {
+  const { main } = await import("../src/cli/main.ts");
+  process.exitCode = await main(process.argv.slice(2));
+} else {
+  const pinned = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url));
+  if (!existsSync(pinned)) {
+    process.stderr.write(
+      `cloudburst needs Node 24 (this is ${process.version}): run \`npm ci\` in the project\n`,
+    );
+    process.exit(1);
+  }
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => {
+    process.exitCode = code ?? (signal ? 128 : 1);
+  });
+}

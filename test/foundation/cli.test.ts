@@ -1,8 +1,29 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, realpathSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { runCli } from "../helpers/cli.ts";
+import { cliPath, runCli, tempDir } from "../helpers/cli.ts";
+
+/** The first Node on PATH other than the pinned one: on these machines Debian's Node 20. */
+function systemNode(): string {
+  for (const dir of (process.env["PATH"] ?? "").split(":")) {
+    const candidate = join(dir, "node");
+    if (existsSync(candidate) && realpathSync(candidate) !== realpathSync(process.execPath)) return candidate;
+  }
+  return process.execPath;
+}
 
 describe("command line", () => {
+  it("runs on the pinned Node even when started by the system's older one", () => {
+    const result = spawnSync(systemNode(), [cliPath, "config", "show", "--json"], {
+      encoding: "utf8",
+      cwd: tempDir(),
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).server.host, "127.0.0.1");
+  });
+
   it("--help lists every command with one line each and exits 0", async () => {
     const result = await runCli(["--help"]);
     assert.equal(result.code, 0);
