@@ -92,6 +92,54 @@ export function jsonKey(value: KeyValue): number | string | number[] {
   return value;
 }
 
+/** Hours per unit of GRIB2 code table 4.4 / GRIB1 table 4, as ecCodes' stepUnits numbers them. */
+export const hoursPerStepUnit: Readonly<Record<number, number>> = {
+  0: 1 / 60,
+  1: 1,
+  2: 24,
+  10: 3,
+  11: 6,
+  12: 12,
+  13: 1 / 3600,
+  254: 1 / 3600,
+};
+
+/** The grid's size keys, in ecCodes' order. */
+export const GRID_SHAPE_KEYS = ["Ni", "Nj", "Nx", "Ny", "N"] as const satisfies ReadonlyArray<
+  keyof GribMetadata
+>;
+
+/** The keys placing and projecting a grid (pl apart), in ecCodes' order. */
+export const GRID_GEOMETRY_KEYS = [
+  "latitudeOfFirstGridPointInDegrees",
+  "longitudeOfFirstGridPointInDegrees",
+  "latitudeOfLastGridPointInDegrees",
+  "longitudeOfLastGridPointInDegrees",
+  "iDirectionIncrementInDegrees",
+  "jDirectionIncrementInDegrees",
+  "latitudeOfSouthernPoleInDegrees",
+  "longitudeOfSouthernPoleInDegrees",
+  "angleOfRotationInDegrees",
+  "LaDInDegrees",
+  "LoVInDegrees",
+  "Latin1InDegrees",
+  "Latin2InDegrees",
+  "DxInMetres",
+  "DyInMetres",
+  "DiInMetres",
+  "DjInMetres",
+  "orientationOfTheGridInDegrees",
+  "projectionCentreFlag",
+] as const satisfies ReadonlyArray<keyof GribMetadata>;
+
+/** The scanning-mode flags. */
+export const SCANNING_KEYS = [
+  "iScansNegatively",
+  "jScansPositively",
+  "jPointsAreConsecutive",
+  "alternativeRowScanning",
+] as const satisfies ReadonlyArray<keyof GribMetadata>;
+
 /** Every key of the metadata in ecCodes' order for `grib ls --json` without -p. */
 export const ALL_KEYS: string[] = [
   "edition",
@@ -113,34 +161,9 @@ export const ALL_KEYS: string[] = [
   "level",
   "number",
   "gridType",
-  "Ni",
-  "Nj",
-  "Nx",
-  "Ny",
-  "N",
-  "latitudeOfFirstGridPointInDegrees",
-  "longitudeOfFirstGridPointInDegrees",
-  "latitudeOfLastGridPointInDegrees",
-  "longitudeOfLastGridPointInDegrees",
-  "iDirectionIncrementInDegrees",
-  "jDirectionIncrementInDegrees",
-  "latitudeOfSouthernPoleInDegrees",
-  "longitudeOfSouthernPoleInDegrees",
-  "angleOfRotationInDegrees",
-  "LaDInDegrees",
-  "LoVInDegrees",
-  "Latin1InDegrees",
-  "Latin2InDegrees",
-  "DxInMetres",
-  "DyInMetres",
-  "DiInMetres",
-  "DjInMetres",
-  "orientationOfTheGridInDegrees",
-  "projectionCentreFlag",
-  "iScansNegatively",
-  "jScansPositively",
-  "jPointsAreConsecutive",
-  "alternativeRowScanning",
+  ...GRID_SHAPE_KEYS,
+  ...GRID_GEOMETRY_KEYS,
+  ...SCANNING_KEYS,
   "bitmapPresent",
   "numberOfValues",
   "numberOfDataPoints",

@@ -3,6 +3,7 @@
 
 import { readIbmFloat, readIeeeFloat32 } from "./bits.ts";
 import { grib1Grid, grib1NoGrid, grib2Grid } from "./grid.ts";
+import { GRID_GEOMETRY_KEYS, GRID_SHAPE_KEYS } from "./keys.ts";
 import type { Grib1Layout, Grib2Field } from "./sections.ts";
 import { centreName, marsType, processedDataType } from "./tables/centres.ts";
 import { lookupParameter } from "./tables/parameters.ts";
@@ -244,33 +245,7 @@ export function gridKeys(grid: GridDefinition): Partial<GribMetadata> {
     const dst = keys as Record<string, unknown>;
     for (const n of names) if (n in src) dst[n] = src[n];
   };
-  copy([
-    "Ni",
-    "Nj",
-    "Nx",
-    "Ny",
-    "N",
-    "pl",
-    "latitudeOfFirstGridPointInDegrees",
-    "longitudeOfFirstGridPointInDegrees",
-    "latitudeOfLastGridPointInDegrees",
-    "longitudeOfLastGridPointInDegrees",
-    "iDirectionIncrementInDegrees",
-    "jDirectionIncrementInDegrees",
-    "latitudeOfSouthernPoleInDegrees",
-    "longitudeOfSouthernPoleInDegrees",
-    "angleOfRotationInDegrees",
-    "LaDInDegrees",
-    "LoVInDegrees",
-    "Latin1InDegrees",
-    "Latin2InDegrees",
-    "DxInMetres",
-    "DyInMetres",
-    "DiInMetres",
-    "DjInMetres",
-    "orientationOfTheGridInDegrees",
-    "projectionCentreFlag",
-  ]);
+  copy([...GRID_SHAPE_KEYS, "pl", ...GRID_GEOMETRY_KEYS]);
   if (grid.gridType === "lambert" || grid.gridType === "polar_stereographic") {
     keys.Ni = grid.Nx;
     keys.Nj = grid.Ny;

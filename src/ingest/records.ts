@@ -1,18 +1,7 @@
 // From a GRIB message's metadata (ecCodes key names) to the catalogue's field record.
 import type { FieldRecord, GeometryRecord, ParameterRecord } from "../catalogue/types.ts";
+import { GRID_GEOMETRY_KEYS, GRID_SHAPE_KEYS, hoursPerStepUnit, SCANNING_KEYS } from "../grib/keys.ts";
 import type { GribMetadata } from "../grib/types.ts";
-
-/** Hours per unit of GRIB2 code table 4.4 / GRIB1 table 4 (ecCodes stepUnits:l). */
-const hoursPerStepUnit: Record<number, number> = {
-  0: 1 / 60,
-  1: 1,
-  2: 24,
-  10: 3,
-  11: 6,
-  12: 12,
-  13: 1 / 3600,
-  254: 1 / 3600,
-};
 
 export class RecordError extends Error {
   override name = "RecordError";
@@ -20,35 +9,10 @@ export class RecordError extends Error {
 
 /** The keys that define a grid; everything else in the metadata is about the field, not its grid. */
 const gridKeys = [
-  "Ni",
-  "Nj",
-  "Nx",
-  "Ny",
-  "N",
+  ...GRID_SHAPE_KEYS,
   "pl",
-  "latitudeOfFirstGridPointInDegrees",
-  "longitudeOfFirstGridPointInDegrees",
-  "latitudeOfLastGridPointInDegrees",
-  "longitudeOfLastGridPointInDegrees",
-  "iDirectionIncrementInDegrees",
-  "jDirectionIncrementInDegrees",
-  "latitudeOfSouthernPoleInDegrees",
-  "longitudeOfSouthernPoleInDegrees",
-  "angleOfRotationInDegrees",
-  "LaDInDegrees",
-  "LoVInDegrees",
-  "Latin1InDegrees",
-  "Latin2InDegrees",
-  "DxInMetres",
-  "DyInMetres",
-  "DiInMetres",
-  "DjInMetres",
-  "orientationOfTheGridInDegrees",
-  "projectionCentreFlag",
-  "iScansNegatively",
-  "jScansPositively",
-  "jPointsAreConsecutive",
-  "alternativeRowScanning",
+  ...GRID_GEOMETRY_KEYS,
+  ...SCANNING_KEYS,
   "numberOfDataPoints",
 ] as const satisfies ReadonlyArray<keyof GribMetadata>;
 

@@ -1,19 +1,17 @@
 // Decoded GRIB messages as product inputs: each message named by its FMI parameter, level, step and
 // member, values decoded only when a job asks for them. Pure: bytes in, fields out.
 import { type DecodedMessage, decodeFields } from "../grib/index.ts";
+import { hoursPerStepUnit } from "../grib/keys.ts";
 import type { GribMetadata } from "../grib/types.ts";
 import { type Field, type FieldKey, levelTypeOf } from "./fields.ts";
 import { paramNameOf } from "./params.ts";
 import type { InputsProvider } from "./run.ts";
 
-/** Hours per unit of GRIB2 code table 4.4 (ecCodes' stepUnits). */
-const hoursPerUnit: Record<number, number> = { 0: 1 / 60, 1: 1, 2: 24, 10: 3, 11: 6, 12: 12, 13: 1 / 3600 };
-
 /** The field key a message carries, or null when its parameter or level is not one products read. */
 export function fieldKeyOf(m: GribMetadata): FieldKey | null {
   const param = paramNameOf(m);
   const levelType = levelTypeOf(m.typeOfLevel);
-  const unit = hoursPerUnit[m.stepUnits];
+  const unit = hoursPerStepUnit[m.stepUnits];
   if (!param || !levelType || unit === undefined) return null;
   const key: FieldKey = {
     param,
