@@ -3,7 +3,9 @@
 // `grib_copy` splitting the same file and `grib_ls` indexing it, in the same run.
 // Without --file, the 1,000-message file is made from a real 1.4 MB GRIB2 message of ../shared/data
 // (steps 0..999 set with grib_filter): about 1.4 GB, like one ECMWF dissemination file.
+
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "basic-ftp";
@@ -12,6 +14,9 @@ import type { Database } from "../src/db/database.ts";
 import { startIngest } from "../src/ingest/service.ts";
 import { tempDir } from "../test/helpers/cli.ts";
 import { createTestDatabase } from "../test/helpers/database.ts";
+
+/** The FTP user's password, made up for this run. */
+const benchPassword = randomBytes(12).toString("base64url");
 
 const data = join(import.meta.dirname, "../../shared/data/himan-dev");
 
@@ -88,9 +93,9 @@ ingest:
     users: [{ name: bench, passwordEnv: BENCH_FTP_PASSWORD }]
 catalogue: { retention: { intervalMinutes: 0 } }
 `,
-        { BENCH_FTP_PASSWORD: "bench password" },
+        { BENCH_FTP_PASSWORD: benchPassword },
       );
-      process.env["BENCH_FTP_PASSWORD"] = "bench password";
+      process.env["BENCH_FTP_PASSWORD"] = benchPassword;
       const quiet = { info() {}, warn() {}, error() {} };
       const service = await startIngest(config, database, quiet);
       const client = new Client(0);
@@ -99,7 +104,7 @@ catalogue: { retention: { intervalMinutes: 0 } }
         host: "127.0.0.1",
         port: service.ftp!.port,
         user: "bench",
-        password: "bench password",
+        password: benchPassword,
       });
       const name = "A1D05220000052300001";
       const uploadStart = process.hrtime.bigint();

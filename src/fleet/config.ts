@@ -114,7 +114,7 @@ export type LocalConfig = FleetConfig["local"];
 /** Environment variables the fleet reads. */
 export const fleetEnvironmentKeys = {
   username: "CLOUDSIGMA_USERNAME",
-  password: "CLOUDSIGMA_PASSWORD",
+  passwordVariable: "CLOUDSIGMA_PASSWORD",
   token: "CLOUDSIGMA_TOKEN",
   apiUrl: "CLOUDSIGMA_API_URL",
   /** The PostgreSQL URL cloud workers connect to (the data server's); goes into their user data. */

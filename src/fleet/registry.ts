@@ -33,11 +33,11 @@ export function cloudSigmaCredentials(env: NodeJS.ProcessEnv): Credentials {
   const token = env[fleetEnvironmentKeys.token]?.trim();
   if (token) return { token };
   const username = env[fleetEnvironmentKeys.username]?.trim();
-  const password = env[fleetEnvironmentKeys.password];
+  const password = env[fleetEnvironmentKeys.passwordVariable];
   if (username && password) return { username, password };
   throw new ProviderSetupError(
     "no CloudSigma credentials",
-    `set ${fleetEnvironmentKeys.username} and ${fleetEnvironmentKeys.password}, or ${fleetEnvironmentKeys.token}, in the environment`,
+    `set ${fleetEnvironmentKeys.username} and ${fleetEnvironmentKeys.passwordVariable}, or ${fleetEnvironmentKeys.token}, in the environment`,
   );
 }
 

@@ -11,6 +11,9 @@ import { directoryDestination } from "../../src/delivery/directory.ts";
 import { destinationFromUrl } from "../../src/delivery/url.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 
+/** A password made up for this run. */
+const ftpPassword = randomBytes(12).toString("base64url");
+
 const fast = { attempts: 4, baseMs: 1, maxMs: 5 };
 
 function product(bytes = 256 * 1024): { path: string; data: Buffer } {
@@ -118,7 +121,7 @@ describe("delivery to a real FTP server", () => {
       } as never,
     });
     server.on("login", ({ username, password }, resolve, reject) => {
-      if (username === "products" && password === "s3cret") resolve({ root });
+      if (username === "products" && password === ftpPassword) resolve({ root });
       else reject(new Error("bad credentials"));
     });
     await server.listen();
@@ -128,7 +131,7 @@ describe("delivery to a real FTP server", () => {
   it("uploads, resumes a partial with APPE, verifies and renames", async () => {
     const { path, data } = product();
     const client = new Client();
-    await client.access({ host: "127.0.0.1", port, user: "products", password: "s3cret" });
+    await client.access({ host: "127.0.0.1", port, user: "products", password: ftpPassword });
     const partial = join(tempDir(), "partial");
     writeFileSync(partial, data.subarray(0, 100_000));
     await client.ensureDir("/out");
@@ -136,7 +139,7 @@ describe("delivery to a real FTP server", () => {
     client.close();
 
     const destination = destinationFromUrl(`ftp://products@127.0.0.1:${port}/out`, {
-      DELIVERY_PASSWORD: "s3cret",
+      DELIVERY_PASSWORD: ftpPassword,
     });
     const receipt = await deliver(destination, await deliveryItem(path, "p.grib"), fast);
     await destination.close();
@@ -161,7 +164,7 @@ describe("delivery to a real FTP server", () => {
     const result = await runCli(
       ["deliver", path, "--to", `ftp://products@127.0.0.1:${port}/cli`, "--dir", "06", "--json"],
       {
-        env: { DELIVERY_PASSWORD: "s3cret" },
+        env: { DELIVERY_PASSWORD: ftpPassword },
       },
     );
     assert.equal(result.code, 0, result.stderr);

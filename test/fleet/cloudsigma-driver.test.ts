@@ -1,10 +1,15 @@
 // The CloudSigma driver against CloudSigma's own recorded responses, served on loopback.
+
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { CloudSigmaProvider } from "../../src/fleet/cloudsigma/provider.ts";
 import { fleetConfigSchema } from "../../src/fleet/config.ts";
 import { ProviderError } from "../../src/fleet/errors.ts";
 import { dumpJson, type FixtureServer, loadDump, page, type Route, serveFixtures } from "./fixtures.ts";
+
+/** A password made up for this run. */
+const basicPassword = randomBytes(12).toString("base64url");
 
 const servers: FixtureServer[] = [];
 after(async () => {
@@ -28,7 +33,7 @@ async function providerFor(route: Route, overrides: Record<string, unknown> = {}
   }).cloudsigma;
   const provider = new CloudSigmaProvider({
     apiUrl: fixture.apiUrl,
-    credentials: token ? { token } : { username: "user@example.com", password: "secret" },
+    credentials: token ? { token } : { username: "user@example.com", password: basicPassword },
     config,
   });
   return { provider, fixture };
@@ -57,7 +62,7 @@ describe("listing", () => {
     assert.match(fixture.requests[0]!.authorization ?? "", /^Basic /);
     assert.equal(
       Buffer.from(fixture.requests[0]!.authorization!.slice(6), "base64").toString(),
-      "user@example.com:secret",
+      `user@example.com:${basicPassword}`,
     );
   });
 

@@ -1,6 +1,8 @@
 // Optional FTPS: explicit TLS (AUTH TLS) on the FTP receiver, with a certificate made for the test.
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -8,6 +10,9 @@ import { Client } from "basic-ftp";
 import { ingestConfigSchema } from "../../src/ingest/config.ts";
 import { type CompletedUpload, startFtpReceiver } from "../../src/ingest/receivers/ftp.ts";
 import { tempDir } from "../helpers/cli.ts";
+
+/** A password made up for this run. */
+const ftpsPassword = randomBytes(12).toString("base64url");
 
 const sample = join(import.meta.dirname, "../../../shared/data/himan-dev/iasi/source.grib");
 
@@ -54,7 +59,7 @@ test("an upload over explicit FTPS arrives complete and is handed over on rename
     isTemporary: (name) => name.endsWith(".tmp"),
     onComplete: (upload) => uploads.push(upload),
     logger: { info() {}, warn() {}, error() {} },
-    env: { FTPS_TEST_PASSWORD: "over tls only" },
+    env: { FTPS_TEST_PASSWORD: ftpsPassword },
   });
   try {
     const client = new Client(10_000);
@@ -62,7 +67,7 @@ test("an upload over explicit FTPS arrives complete and is handed over on rename
       host: "127.0.0.1",
       port: receiver.port,
       user: "ecmwf",
-      password: "over tls only",
+      password: ftpsPassword,
       secure: true,
       secureOptions: { rejectUnauthorized: false },
     });

@@ -1,7 +1,9 @@
 // Receivers over loopback with real clients: FTP (basic-ftp and curl) to the ftp-srv receiver, HTTP PUT
 // and range reads with a token, a watched directory, and a restart that loses and duplicates nothing.
+
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
@@ -23,7 +25,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 const run = promisify(execFile);
 const data = join(import.meta.dirname, "../../../shared/data/himan-dev");
 const sample = join(data, "dewpoint/source.grib");
-const password = "correct horse battery";
+const password = randomBytes(12).toString("base64url");
 const silent = { info() {}, warn() {}, error() {} };
 
 let db: TestDatabase;
