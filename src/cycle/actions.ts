@@ -8,8 +8,9 @@ import { deliver, deliveryItem } from "../delivery/deliver.ts";
 import { cycleDeliveryStatus, deliverCycle, queueDeliveries } from "../delivery/ledger.ts";
 import { replicateProducts } from "../delivery/replicate.ts";
 import { destinationFromUrl } from "../delivery/url.ts";
-import { currentFleet } from "../fleet/service.ts";
+import { currentFleet, type FleetService } from "../fleet/service.ts";
 import { registerDataTriggerSource } from "../flow/engine/data-trigger.ts";
+import { currentIngest } from "../ingest/service.ts";
 import { registerAction } from "../worker/actions.ts";
 import { jobReadiness } from "./inputs.ts";
 import { runProductJob } from "./job.ts";
@@ -21,6 +22,9 @@ import {
   cycleRuntime,
   destinationCatalogueVariable,
 } from "./runtime.ts";
+
+/** How often actions look at the fleet while waiting for nodes. */
+const fleetPollMs = 500;
 
 function stepOf(variables: Record<string, string>): number {
   const step = Number(variables["STEP"]);
@@ -175,12 +179,24 @@ async function replicateToDestination(
 
 registerAction({
   name: "cycle.data-server",
-  description: "start: the data server takes the cycle's data; stop: only once every product is delivered",
-  async run({ args, variables, log }) {
+  description:
+    "start: the data server takes the cycle's data (the configured cloud data server is started); stop: only once every product is delivered",
+  async run({ args, variables, log, signal }) {
     const runtime = await cycleRuntime();
     const key = cycleKey(runtime.config.cycle.producer, cycleBaseTime(variables));
+    const fleet = currentFleet();
     if (args[0] === "start") {
-      log(`data server ready for ${key}: the store is ${runtime.store.root}`);
+      if (!currentIngest()) throw new Error("this server takes no data: its ingest service is not running");
+      if (fleet) {
+        const environment = fleet.config.fleet.environment;
+        const wanted = Number(variables["CB_NODES"] ?? fleet.config.fleet.computeNodes);
+        const planned = await fleet.store.planCycle(environment, key, new Date(), wanted);
+        if (planned.state !== "planned" && planned.state !== "processing")
+          await fleet.store.setCycleState(environment, key, "planned");
+        await fleet.controller.reconcile();
+        await waitForDataServer(fleet, "running", signal);
+      }
+      log(`data server ready for ${key}: receivers running, the store is ${runtime.store.root}`);
       return;
     }
     if (args[0] !== "stop")
@@ -190,11 +206,30 @@ registerAction({
       throw new Error(
         `${key}: ${status.pending} pending and ${status.failed} failed deliveries; the data server stays up`,
       );
-    log(`${key}: all ${status.delivered} products delivered; the data server may stop`);
+    if (fleet) {
+      await fleet.store.setCycleState(fleet.config.fleet.environment, key, "delivered");
+      await fleet.controller.reconcile();
+      await waitForDataServer(fleet, "stopped", signal);
+    }
+    log(`${key}: all ${status.delivered} products delivered; the data server is released`);
   },
 });
 
-const fleetPollMs = 500;
+/** Waits until the cloud data server (fleet.cloudsigma.dataServer) is in `state`; at once when there is none. */
+async function waitForDataServer(
+  fleet: FleetService,
+  state: "running" | "stopped",
+  signal: AbortSignal,
+): Promise<void> {
+  const name = fleet.config.fleet.cloudsigma.dataServer;
+  if (!name || fleet.provider.name !== "cloudsigma") return;
+  for (;;) {
+    const node = (await fleet.provider.listNodes()).find((n) => n.id === name || n.name === name);
+    if (!node) throw new Error(`the data server ${name} is not on the provider`);
+    if (node.state === state) return;
+    await sleep(fleetPollMs, undefined, { signal });
+  }
+}
 
 registerAction({
   name: "cycle.fleet",
