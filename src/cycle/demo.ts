@@ -4,7 +4,6 @@
 // products delivered to a directory, and a summary of what happened and how fast.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -25,6 +24,7 @@ import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsig
 import { stepArrivals } from "../sim/ecmwf/schedule.ts";
 import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
+import { freePort, isAlive } from "../system/processes.ts";
 import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
 
@@ -95,17 +95,6 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 /** A fresh data directory for each demonstration, unless one is still running there (--keep). */
 function freshDataDir(dir: string): void {
   const pidFile = join(dir, "postgres", "postmaster.pid");
@@ -117,15 +106,6 @@ function freshDataDir(dir: string): void {
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Writes the demonstration's configuration, so that the workers it starts read the very same. */

@@ -4,9 +4,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, open, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort, isAlive } from "../system/processes.ts";
 
 export interface EmbeddedCluster {
   url: string;
@@ -164,15 +164,6 @@ async function runningPostmaster(clusterDir: string): Promise<{ pid: number; por
   return { pid, port };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** An exclusive lock file so that two processes starting at once do not both start the cluster. */
 async function lockStart(dataDir: string): Promise<() => Promise<void>> {
   const lockFile = join(dataDir, "postgres.start.lock");
@@ -192,16 +183,4 @@ async function lockStart(dataDir: string): Promise<() => Promise<void>> {
       else await sleep(100);
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

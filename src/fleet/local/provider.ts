@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isAlive } from "../../system/processes.ts";
 import type { LocalConfig } from "../config.ts";
 import { ProviderError } from "../errors.ts";
 import {
@@ -284,15 +285,6 @@ function parseLocalUserData(text: string): { args: string[]; env: Record<string,
     /* plain text */
   }
   return { args: text.split("\n").filter((line) => line.length > 0), env: {} };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
