@@ -1,20 +1,24 @@
 // Destinations named by URL: file:///dir (or a plain path), ftp://user@host:port/dir, ftps://...,
-// sftp://user@host:port/dir?hostkey=SHA256:...
+// sftp://user@host:port/dir?hostkey=SHA256:..., http://user@host:port/path/ and https://... (WebDAV).
 // The password never appears in the URL: it comes from the environment (DELIVERY_PASSWORD), and so
-// do an SSH private key (DELIVERY_SSH_KEY, a path) and a known_hosts file (DELIVERY_KNOWN_HOSTS).
+// do an SSH private key (DELIVERY_SSH_KEY, a path), a known_hosts file (DELIVERY_KNOWN_HOSTS) and
+// an HTTP bearer token (DELIVERY_TOKEN).
 
 import { readFileSync } from "node:fs";
 import type { Destination } from "./destination.ts";
 import { directoryDestination } from "./directory.ts";
 import { ftpDestination } from "./ftp.ts";
+import { httpDestination } from "./http.ts";
 import { sftpDestination } from "./sftp.ts";
 
 export const deliveryPasswordVariable = "DELIVERY_PASSWORD";
 export const deliverySshKeyVariable = "DELIVERY_SSH_KEY";
 export const deliveryKnownHostsVariable = "DELIVERY_KNOWN_HOSTS";
+export const deliveryTokenVariable = "DELIVERY_TOKEN";
 
 const schemes =
-  "file:///dir, ftp://user@host:port/dir, ftps://..., sftp://user@host:port/dir?hostkey=SHA256:...";
+  "file:///dir, ftp://user@host:port/dir, ftps://..., sftp://user@host:port/dir?hostkey=SHA256:..., " +
+  "http://user@host:port/path/ or https://...";
 
 export class DestinationUrlError extends Error {
   override name = "DestinationUrlError";
@@ -35,6 +39,7 @@ export function destinationFromUrl(text: string, env: NodeJS.ProcessEnv = proces
     );
   }
   if (url.protocol === "sftp:") return sftpFromUrl(url, env);
+  if (url.protocol === "http:" || url.protocol === "https:") return httpFromUrl(url, env);
   if (url.protocol === "ftp:" || url.protocol === "ftps:") {
     const password = env[deliveryPasswordVariable];
     if (!url.username || password === undefined) {
@@ -103,5 +108,30 @@ function sftpFromUrl(url: URL, env: NodeJS.ProcessEnv): Destination {
         ? undefined
         : readSecretFile(deliveryKnownHostsVariable, knownHostsPath).toString("utf8"),
     knownHostsPath,
+  });
+}
+
+function httpFromUrl(url: URL, env: NodeJS.ProcessEnv): Destination {
+  const password = env[deliveryPasswordVariable];
+  const token = env[deliveryTokenVariable];
+  if (url.username && password === undefined && token === undefined) {
+    throw new DestinationUrlError(
+      `${url.protocol}// destinations with a user need the password in ${deliveryPasswordVariable} ` +
+        `(or a bearer token in ${deliveryTokenVariable})`,
+    );
+  }
+  for (const name of url.searchParams.keys()) {
+    if (name !== "insecure" || url.protocol !== "https:") {
+      throw new DestinationUrlError(
+        `unknown ${url.protocol}// URL parameter "${name}" (https:// takes insecure=1)`,
+      );
+    }
+  }
+  return httpDestination({
+    base: new URL(`${url.protocol}//${url.host}${url.pathname}`),
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    password,
+    token,
+    allowSelfSigned: url.searchParams.get("insecure") === "1",
   });
 }
