@@ -1,8 +1,9 @@
-// `npm run bench cycle [--steps 0-24] [--grid 1] [--nodes 2] [--factors 10,60] [--providers local,sim-cloudsigma]`:
+// `npm run bench cycle [--steps 0-24] [--grid 1] [--nodes 2] [--factors 10,60] [--providers local,sim-cloudsigma] [--fixed-nodes]`:
 // replays a cycle with `cloudburst demo` (a fresh process and data directory per run) at each time
 // factor (10 = ten times ECMWF's real dissemination rate) and with each provider, and reports the
 // arrival-to-delivery latency per step (p50/p95/max), whether every step's products were delivered
 // before the next step arrived, and node-minutes against the ideal (job CPU time over one core per node).
+// Compute nodes are autoscaled (at most --nodes at once) unless --fixed-nodes keeps them all up.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,9 +47,12 @@ export async function run(args: string[]): Promise<void> {
   const nodes = option(args, "nodes", "2");
   const factors = option(args, "factors", "10,60").split(",");
   const providers = option(args, "providers", "local,sim-cloudsigma").split(",");
-  process.stdout.write(`cycle replay: steps ${steps}, ${grid}° global grid, ${nodes} compute nodes\n\n`);
+  const fixed = args.includes("--fixed-nodes");
   process.stdout.write(
-    "| provider | rate | seconds | products delivered | latency p50 / p95 / max (s) | before next step | node-minutes | ideal | ratio |\n|---|---|---|---|---|---|---|---|---|\n",
+    `cycle replay: steps ${steps}, ${grid}° global grid, ${fixed ? `${nodes} compute nodes all cycle` : `autoscaled compute, at most ${nodes} nodes`}\n\n`,
+  );
+  process.stdout.write(
+    "| provider | rate | seconds | products delivered | latency p50 / p95 / max (s) | before next step | nodes started (peak) | node-minutes | ideal | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n",
   );
   for (const provider of providers) {
     for (const factor of factors) {
@@ -63,11 +67,12 @@ export async function run(args: string[]): Promise<void> {
         factor,
         "--provider",
         provider,
+        ...(fixed ? ["--fixed-nodes"] : []),
       ]);
       const l = s.stepLatencySeconds;
       const ratio = s.idealNodeMinutes > 0 ? (s.nodeMinutes / s.idealNodeMinutes).toFixed(1) : "–";
       process.stdout.write(
-        `| ${provider} | ${factor}× | ${s.seconds} | ${s.productsDelivered}/${s.productsOut} | ${l ? `${l.p50} / ${l.p95} / ${l.max}` : "–"} | ${s.deliveredBeforeNextStep ? "yes" : "no"} | ${s.nodeMinutes} | ${s.idealNodeMinutes} | ${ratio} |\n`,
+        `| ${provider} | ${factor}× | ${s.seconds} | ${s.productsDelivered}/${s.productsOut} | ${l ? `${l.p50} / ${l.p95} / ${l.max}` : "–"} | ${s.deliveredBeforeNextStep ? "yes" : "no"} | ${s.nodes} (${s.peakNodes}) | ${s.nodeMinutes} | ${s.idealNodeMinutes} | ${ratio} |\n`,
       );
     }
   }

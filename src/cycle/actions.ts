@@ -234,7 +234,7 @@ async function waitForDataServer(
 registerAction({
   name: "cycle.fleet",
   description:
-    "up: plan the cycle's compute nodes (CB_NODES) and wait until they are ready; down: release them and wait until gone",
+    "up: plan the cycle's compute nodes (CB_NODES; with autoscaling, at most that many) and wait until they are ready; down: release them and wait until gone",
   async run({ args, variables, log, signal }) {
     const fleet = currentFleet();
     if (!fleet)
@@ -254,6 +254,10 @@ registerAction({
         await fleet.store.setCycleState(environment, key, "planned");
       }
       await fleet.controller.reconcile();
+      if (fleet.config.fleet.autoscale.enabled) {
+        log(`compute follows the backlog: up to ${wanted} nodes, each when its jobs' data is near`);
+        return;
+      }
       for (;;) {
         const nodes = await compute();
         const ready = nodes.filter((n) => n.state === "ready");

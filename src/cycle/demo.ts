@@ -16,6 +16,7 @@ import { ftpDestination } from "../delivery/ftp.ts";
 import { cycleDeliveryStatus } from "../delivery/ledger.ts";
 import { costsByCycle } from "../fleet/money.ts";
 import { currentFleet } from "../fleet/service.ts";
+import type { NodeRow } from "../fleet/store.ts";
 import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
 import { listSuites, nodeHistory, showTree } from "../flow/engine/queries.ts";
 import { parseDisseminationName } from "../ingest/names.ts";
@@ -37,11 +38,15 @@ export interface DemoOptions {
   grid: number;
   /** Schedule compression of the stream. */
   timeFactor: number;
+  /** Compute nodes: the most the autoscaler starts, or all of them for the whole cycle with fixedNodes. */
   nodes: number;
+  fixedNodes?: boolean | undefined;
   /** Where compute nodes come from: worker processes here, or the CloudSigma simulator's servers. */
   provider: "local" | "sim-cloudsigma";
   port?: number | undefined;
   timeoutSeconds: number;
+  /** Aborts the cycle (Ctrl-C): everything started is stopped before runDemo rejects. */
+  signal?: AbortSignal | undefined;
   onProgress?: (progress: DemoProgress) => void;
 }
 
@@ -75,7 +80,10 @@ export interface DemoSummary {
   productsDelivered: number;
   bytesDelivered: number;
   deliveredTo: string;
+  /** Compute nodes started during the cycle (the autoscaler starts and releases them with the stream). */
   nodes: number;
+  /** The most compute nodes up at once. */
+  peakNodes: number;
   nodeMinutes: number;
   cost: number;
   currency: string;
@@ -132,6 +140,9 @@ async function demoConfig(
     fleet: {
       provider: cloud ? "cloudsigma" : "local",
       computeNodes: options.nodes,
+      autoscale: { enabled: !options.fixedNodes, backlogSeconds: 1 },
+      // The demo's clock runs fast: provisioning is learned from the first node on, with a small margin.
+      leadTime: { defaultSeconds: 2, marginSeconds: 0.2, minSamples: 1 },
       reconcileIntervalSeconds: 2,
       workerArgs: ["--name", "{nodeName}", "--concurrency", "1"],
       ...(cloud
@@ -215,6 +226,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   });
   // Workers started by the fleet inherit the environment: the same database, the same configuration.
   process.env["DATABASE_URL"] ??= server.db.url;
+  const baseTime = options.baseTime ?? latestBaseTime();
   const stop = async () => {
     await server.stop();
     await closeCycleRuntime();
@@ -225,7 +237,6 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     const pool = server.db.pool;
     const token = await createToken(pool, `demo-${new Date().toISOString()}`);
     const runtime = await cycleRuntime(config);
-    const baseTime = options.baseTime ?? latestBaseTime();
     const plan = streamPlan({ baseTime, steps: options.steps });
     const planned = new Set(plan.map((p) => p.step));
     const products = runtime.products
@@ -287,6 +298,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       });
       if (state === "complete" || state === "aborted") break;
       if (streamError) throw new Error(`the simulated stream failed: ${(streamError as Error).message}`);
+      if (options.signal?.aborted) throw new Error("interrupted: the cycle was stopped before it finished");
       if (Date.now() > deadline)
         throw new Error(
           `the cycle did not finish within ${options.timeoutSeconds} s (suite ${state}); see the UI at ${server.url}/ui/`,
@@ -305,8 +317,27 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     );
     return { server, token, summary, stop };
   } catch (error) {
+    await releaseCompute(cycleKey(config.cycle.producer, baseTime)).catch(() => undefined);
     await stop();
     throw error;
+  }
+}
+
+/** An unfinished cycle's compute nodes are destroyed: nothing is left running, or billing. */
+async function releaseCompute(key: string): Promise<void> {
+  const fleet = currentFleet();
+  if (!fleet) return;
+  const environment = fleet.config.fleet.environment;
+  await fleet.store.setCycleState(environment, key, "cancelled");
+  // A pass of the controller's own loop may hold the fleet's lock: try again until the nodes are gone.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    await fleet.controller.reconcile();
+    const live = (await fleet.store.nodes(environment, key)).filter(
+      (n) => n.role === "compute" && n.state !== "destroyed" && n.state !== "failed",
+    );
+    if (live.length === 0) return;
+    await sleep(200);
   }
 }
 
@@ -354,6 +385,7 @@ async function summarise(
     bytesDelivered: delivery.bytes,
     deliveredTo: config.cycle.destination,
     nodes: nodes.filter((n) => n.role === "compute").length,
+    peakNodes: peakConcurrent(nodes.filter((n) => n.role === "compute")),
     nodeMinutes: Math.round(((cost?.nodeSeconds ?? 0) / 60) * 100) / 100,
     cost: Math.round((cost?.cost ?? 0) * 10_000) / 10_000,
     currency: cost?.currency ?? config.fleet.currency,
@@ -361,6 +393,22 @@ async function summarise(
     ...(await timeliness(pool, key, baseTime)),
     ui: `${server.url}/ui/`,
   };
+}
+
+/** The most nodes alive at the same moment. */
+function peakConcurrent(nodes: readonly NodeRow[]): number {
+  const edges = nodes.flatMap((n) => [
+    { at: n.requestedAt.getTime(), step: 1 },
+    { at: n.goneAt?.getTime() ?? Number.POSITIVE_INFINITY, step: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let up = 0;
+  let peak = 0;
+  for (const edge of edges) {
+    up += edge.step;
+    peak = Math.max(peak, up);
+  }
+  return peak;
 }
 
 /** CPU seconds the product jobs reported (their `cpu` labels). */

@@ -49,6 +49,10 @@ const local = z
     /** Where nodes' state and logs live, relative to dataDir. */
     stateDir: z.string().min(1).default("fleet/local"),
     maxNodes: z.number().int().min(1).max(256).default(16),
+    /** A node is ready when its log shows this (the worker's ready line); empty: as soon as it runs. */
+    readyText: z.string().default(" ready: queue "),
+    /** Longest wait for readyText before the node counts as ready anyway. */
+    readySeconds: z.number().positive().default(60),
   })
   .prefault({});
 
@@ -76,6 +80,19 @@ export const fleetConfigSchema = z
         /** How many recent measurements count. */
         window: z.number().int().min(1).default(200),
         percentile: z.number().min(50).max(100).default(95),
+      })
+      .prefault({}),
+    /**
+     * Compute nodes follow the cycle's job backlog and the stream's pace, up to its N (the cycle's
+     * demand must be known: the control server's cycles provide it). Off: N nodes for the whole cycle.
+     */
+    autoscale: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** A backlog of jobs should be cleared within this many seconds. */
+        backlogSeconds: z.number().positive().default(60),
+        /** Jobs a compute node runs at once (the worker's --concurrency). */
+        jobsPerNode: z.number().int().min(1).default(1),
       })
       .prefault({}),
     reconcileIntervalSeconds: z.number().positive().default(15),

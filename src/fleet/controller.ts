@@ -5,12 +5,13 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
+import { autoscaledCompute, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
 import { leadTimeFor } from "./leadtime.ts";
 import { collectOrphans, leakCheck } from "./leaks.ts";
 import { checkFunds, nodePrice } from "./money.ts";
-import { type CycleWant, desiredState } from "./plan.ts";
+import { type Cycle, type CycleWant, desiredState } from "./plan.ts";
 import { type FleetNode, type Provider, tagKeys } from "./provider.ts";
 import { userDataFor } from "./registry.ts";
 import { mapLimit } from "./retry.ts";
@@ -38,9 +39,13 @@ export interface ControllerOptions {
   workerServerUrl: string;
   /** The database URL cloud workers connect to (secret: only in their user data). */
   workerDatabaseUrl?: string | undefined;
+  /** What a cycle's jobs ask of its compute now (for autoscaling); null when not known. */
+  demand?: ((cycle: Cycle) => Promise<ComputeDemand | null>) | undefined;
   now?: () => Date;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
+
+const nudgeGapMs = 200;
 
 /** A cycle name as it may appear in a node name (CloudSigma names and tags: no spaces or colons). */
 export function cycleSlug(cycle: string): string {
@@ -51,6 +56,9 @@ export class FleetController {
   readonly #o: ControllerOptions;
   readonly #env: string;
   #lastLeakCheck = 0;
+  /** Since when each cycle has had no queued or running job (autoscaling's idle clock). */
+  readonly #idleSince = new Map<string, Date>();
+  #wake: (() => void) | null = null;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
@@ -126,6 +134,12 @@ export class FleetController {
       config,
       started,
     );
+    await this.#autoscale(
+      report.wants,
+      cycles,
+      nodes,
+      (n) => leadTimeFor(n, samples, config.leadTime).seconds,
+    );
     await this.#syncRows(nodes);
     await this.#dataServer(
       all,
@@ -175,6 +189,42 @@ export class FleetController {
     }
     if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000)
       await this.checkLeaks(report);
+  }
+
+  /** Lowers (or raises, up to N) each live cycle's wanted compute to what its backlog and pace need. */
+  async #autoscale(
+    wants: CycleWant[],
+    cycles: readonly Cycle[],
+    nodes: readonly FleetNode[],
+    leadSeconds: (n: number) => number,
+  ): Promise<void> {
+    const { demand, config } = this.#o;
+    if (!demand || !config.autoscale.enabled) return;
+    const now = this.#now();
+    for (const want of wants) {
+      const cycle = cycles.find((c) => c.cycle === want.cycle);
+      if (!cycle || (cycle.state !== "planned" && cycle.state !== "processing")) continue;
+      const d = await demand(cycle);
+      if (!d) continue;
+      const busy = d.queued + d.running > 0;
+      if (busy) this.#idleSince.delete(cycle.cycle);
+      else if (!this.#idleSince.has(cycle.cycle)) this.#idleSince.set(cycle.cycle, now);
+      const have = nodes.filter(
+        (n) =>
+          n.tags[tagKeys.cycle] === cycle.cycle && n.tags[tagKeys.role] !== "data" && n.state !== "stopped",
+      ).length;
+      want.compute = autoscaledCompute(
+        {
+          maxNodes: cycle.computeNodes,
+          have,
+          demand: d,
+          bootSeconds: leadSeconds(1),
+          idleSince: this.#idleSince.get(cycle.cycle) ?? null,
+          now,
+        },
+        config.autoscale,
+      );
+    }
   }
 
   /** Compares what we own with what the provider bills: collects orphans, alerts on what it cannot delete. */
@@ -318,9 +368,19 @@ export class FleetController {
     }
   }
 
-  /** Runs reconcile passes every reconcileIntervalSeconds until the signal aborts. */
+  /** Asks for a pass now (the backlog changed) instead of at the next interval. */
+  nudge(): void {
+    this.#wake?.();
+  }
+
+  /** Runs reconcile passes every reconcileIntervalSeconds, or sooner when nudged, until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    let nudged = false;
     while (!signal.aborted) {
+      nudged = false;
+      this.#wake = () => {
+        nudged = true;
+      };
       const report = await this.reconcile();
       if (report.created.length || report.destroyed.length || report.errors.length) {
         this.#o.log?.("fleet reconciled", {
@@ -329,10 +389,19 @@ export class FleetController {
           errors: report.errors,
         });
       }
-      await sleep(this.#o.config.reconcileIntervalSeconds * 1000, undefined, { signal }).catch(
-        () => undefined,
-      );
+      if (!nudged) await this.#sleep(this.#o.config.reconcileIntervalSeconds * 1000, signal);
+      // Nudges come in bursts (one per job state change): at most one pass per nudgeGapMs.
+      else await sleep(nudgeGapMs, undefined, { signal }).catch(() => undefined);
     }
+    this.#wake = null;
+  }
+
+  /** Sleeps until the interval ends, the signal aborts, or a nudge arrives. */
+  async #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const interrupt = new AbortController();
+    const both = AbortSignal.any([signal, interrupt.signal]);
+    this.#wake = () => interrupt.abort();
+    await sleep(ms, undefined, { signal: both }).catch(() => undefined);
   }
 
   async #alertFailure(error: unknown, what: string): Promise<void> {

@@ -4,8 +4,10 @@ import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
+import type { ComputeDemand } from "./autoscale.ts";
 import { fleetEnvironmentKeys } from "./config.ts";
 import { FleetController } from "./controller.ts";
+import type { Cycle } from "./plan.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
@@ -33,6 +35,7 @@ export function createController(
   provider: Provider,
   db: Pick<Database, "pool" | "url">,
   log?: (message: string, fields?: Record<string, unknown>) => void,
+  demand?: (cycle: Cycle) => Promise<ComputeDemand | null>,
 ): FleetController {
   const workerDatabaseUrl =
     process.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
@@ -44,6 +47,7 @@ export function createController(
     alerter: alerterFromConfig(alertsConfig(config), db.pool),
     workerServerUrl: workerServerUrl(config),
     workerDatabaseUrl,
+    demand,
     ...(log ? { log } : {}),
   });
 }
@@ -73,7 +77,13 @@ interface Logger {
  * fleet.reconcileIntervalSeconds. A provider that cannot be set up (no credentials) is logged and the
  * server runs without a fleet.
  */
-export async function startFleet(config: Config, db: Database, log: Logger): Promise<FleetService | null> {
+export async function startFleet(
+  config: Config,
+  db: Database,
+  log: Logger,
+  /** The cycles' demand for compute, for autoscaling (the control server's cycles know it). */
+  demand?: (cycle: Cycle) => Promise<ComputeDemand | null>,
+): Promise<FleetService | null> {
   let provider: Provider;
   try {
     provider = createProvider(config);
@@ -81,8 +91,12 @@ export async function startFleet(config: Config, db: Database, log: Logger): Pro
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;
   }
-  const controller = createController(config, provider, db, (message, fields) =>
-    log.info(fields ?? {}, message),
+  const controller = createController(
+    config,
+    provider,
+    db,
+    (message, fields) => log.info(fields ?? {}, message),
+    demand,
   );
   const stopper = new AbortController();
   const loop = controller.run(stopper.signal);

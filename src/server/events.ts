@@ -4,10 +4,14 @@ import { EventEmitter } from "node:events";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import pg from "pg";
 
-/** Channels the UI follows: catalogue arrivals, flow state changes, fleet and alert activity. */
-export const uiEventChannels = [
+/**
+ * Channels relayed: catalogue arrivals, flow state changes and job submissions, fleet and alert
+ * activity (the UI and the fleet's autoscaler follow them).
+ */
+export const eventChannels = [
   "fields_registered",
   "flow_changed",
+  "flow_jobs",
   "fleet_changed",
   "alert_raised",
 ] as const;
@@ -30,7 +34,7 @@ export async function startEventRelay(connectionString: string): Promise<EventRe
       if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000);
     });
     await fresh.connect();
-    for (const channel of uiEventChannels) await fresh.query(`listen ${channel}`);
+    for (const channel of eventChannels) await fresh.query(`listen ${channel}`);
     client = fresh;
   };
   await connect();

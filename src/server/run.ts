@@ -7,6 +7,10 @@ import { startFlowEngine } from "../flow/engine/scheduler.ts";
 import { startIngest } from "../ingest/service.ts";
 import { buildApp } from "./app.ts";
 import "../cycle/actions.ts";
+import { cycleDemand } from "../cycle/demand.ts";
+import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
+import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
+import { FLOW_JOBS_CHANNEL } from "../flow/engine/job.ts";
 import { type EventRelay, startEventRelay } from "./events.ts";
 
 export interface RunningServer {
@@ -36,7 +40,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     app = await buildApp({ pool: db.pool, logger: { level: config.log.level }, events });
     ingest = await startIngest(config, db, app.log, { registry: app.metrics.registry });
     flow = await startFlowEngine(db, app.log);
-    fleet = await startFleet(config, db, app.log);
+    fleet = await startFleet(config, db, app.log, (cycle) => cycleDemand(db.pool, cycle));
+    // The autoscaler looks again as soon as data arrives, a job is submitted or a job changes state.
+    const scaler = fleet?.controller;
+    const backlogChannels: string[] = [FIELDS_REGISTERED_CHANNEL, FLOW_JOBS_CHANNEL, FLOW_CHANGED_CHANNEL];
+    if (scaler)
+      events.subscribe((channel) => {
+        if (backlogChannels.includes(channel)) scaler.nudge();
+      });
     await app.listen({ host, port });
   } catch (error) {
     await fleet?.stop();

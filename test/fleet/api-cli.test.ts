@@ -34,6 +34,7 @@ before(async () => {
       "  reconcileIntervalSeconds: 3600",
       "  local:",
       '    command: ["node", "-e", "setInterval(() => {}, 1000)", "--"]',
+      '    readyText: ""',
     ].join("\n"),
   );
   fleet = await startFleet(config, { pool: db.pool } as Database, {

@@ -38,7 +38,8 @@ function setup(options: { environment: string; now: () => Date; balance?: number
     environment: options.environment,
     nodePricePerHour: options.price ?? 0.36,
     leadTime: { defaultSeconds: 120, marginSeconds: 5, minSamples: 3 },
-    local: { command: idle },
+    // An idle process prints no ready line: it is ready as soon as it runs.
+    local: { command: idle, readyText: "" },
   });
   const provider = new LocalProvider({
     config: config.local,

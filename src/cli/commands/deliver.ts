@@ -12,7 +12,7 @@ export function registerDeliverCommand(program: Command): void {
     .description("deliver files to a directory or FTP(S) server: temporary name, resume, checksum, rename")
     .requiredOption(
       "--to <destination>",
-      `directory, file:///dir, ftp://user@host:port/dir or ftps://... (password in ${deliveryPasswordVariable})`,
+      `directory, file:///dir, ftp(s)://user@host:port/dir, sftp://user@host:port/dir?hostkey=SHA256:... or http(s)://user@host:port/path/ (password in ${deliveryPasswordVariable})`,
     )
     .option("--dir <path>", "sub-directory under the destination", "")
     .option("--json", "print the receipts as JSON")

@@ -39,7 +39,7 @@ function printSummary(s: DemoSummary): void {
       `cycle ${s.cycle}: suite ${s.suite} ${s.suiteState} in ${s.seconds} s`,
       `  fields in:        ${s.fieldsIn} (${s.filesIn} files)`,
       `  products:         ${s.productsOut} files made (${s.productsCatalogued} fields catalogued with lineage), ${s.productsDelivered} delivered (${s.bytesDelivered} bytes) to ${s.deliveredTo}, ${s.productsReplicated} rows replicated to its catalogue`,
-      `  compute:          ${s.nodes} nodes, ${s.nodeMinutes} node-minutes (ideal ${s.idealNodeMinutes}), cost ${s.cost} ${s.currency}`,
+      `  compute:          ${s.nodes} nodes started, at most ${s.peakNodes} at once, ${s.nodeMinutes} node-minutes (ideal ${s.idealNodeMinutes}), cost ${s.cost} ${s.currency}`,
       `  arrival→delivery: ${latency ? `p50 ${latency.p50} s, p95 ${latency.p95} s, max ${latency.max} s` : "no step delivered"}; ${s.deliveredBeforeNextStep ? "every step delivered before the next arrived" : "some step was late"}`,
       `  web UI:           ${s.ui}`,
       "",
@@ -56,7 +56,8 @@ export function registerDemoCommand(program: Command): void {
     .option("--steps <spec>", "forecast steps of the cycle, e.g. 0-12 or 0-90/3", "0-6")
     .option("--grid <degrees>", "the simulated model's global grid increment", positive, 2)
     .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positive, 60)
-    .option("--nodes <n>", "compute nodes", wholeNumber, 2)
+    .option("--nodes <n>", "compute nodes: the most the autoscaler starts at once", wholeNumber, 2)
+    .option("--fixed-nodes", "keep all --nodes up for the whole cycle instead of following the backlog")
     .addOption(
       new Option("--provider <provider>", "where compute nodes come from")
         .choices(["local", "sim-cloudsigma"])
@@ -74,6 +75,7 @@ export function registerDemoCommand(program: Command): void {
           grid: number;
           timeFactor: number;
           nodes: number;
+          fixedNodes?: boolean;
           provider: "local" | "sim-cloudsigma";
           baseTime?: Date;
           port?: number;
@@ -85,6 +87,11 @@ export function registerDemoCommand(program: Command): void {
       ) => {
         const config = commandConfig(command);
         const status = progress();
+        // Ctrl-C during the cycle stops everything it started (the database clusters, the nodes).
+        const interrupt = new AbortController();
+        const onSignal = () => interrupt.abort();
+        process.once("SIGINT", onSignal);
+        process.once("SIGTERM", onSignal);
         const demo = await runDemo({
           dataDir: resolve(config.dataDir, "demo"),
           baseTime: options.baseTime,
@@ -92,11 +99,17 @@ export function registerDemoCommand(program: Command): void {
           grid: options.grid,
           timeFactor: options.timeFactor,
           nodes: options.nodes,
+          fixedNodes: options.fixedNodes,
           provider: options.provider,
           port: options.port,
           timeoutSeconds: options.timeout,
+          signal: interrupt.signal,
           onProgress: (p) => status.update(describeProgress(p)),
-        }).finally(() => status.done());
+        }).finally(() => {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          status.done();
+        });
         if (options.json) printJson({ ...demo.summary, ...(options.keep ? { token: demo.token } : {}) });
         else printSummary(demo.summary);
         if (options.keep) {

@@ -24,7 +24,7 @@ export function registerSimEcmwfCommand(sim: Command): void {
     .description("push an IFS-like forecast cycle (GRIB1 + GRIB2/CCSDS) on ECMWF's dissemination schedule")
     .requiredOption(
       "--to <destination>",
-      `directory or ftp://user@host:port/dir (password in ${deliveryPasswordVariable})`,
+      `directory, file:///dir, ftp(s)://user@host:port/dir, sftp://user@host:port/dir?hostkey=SHA256:... or http(s)://user@host:port/path/ (password in ${deliveryPasswordVariable})`,
     )
     .option(
       "--base-time <time>",

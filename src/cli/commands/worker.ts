@@ -3,6 +3,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
 import "../../cycle/actions.ts";
+import { closeCycleRuntime } from "../../cycle/runtime.ts";
 import { listActions } from "../../worker/actions.ts";
 import { startWorker } from "../../worker/agent.ts";
 import { commandConfig, withDatabase } from "../context.ts";
@@ -70,6 +71,8 @@ export function registerWorkerCommand(program: Command): void {
           });
           process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
           await worker.stop();
+          // The cycle's actions keep a database pool open; closed, the process exits at once.
+          await closeCycleRuntime();
         };
         if (options.server) {
           const token = options.token ?? process.env["CLOUDBURST_TOKEN"];

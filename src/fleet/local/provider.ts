@@ -58,6 +58,8 @@ export interface LocalOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+const readyPollMs = 50;
+
 export class LocalProvider implements Provider {
   readonly name = "local";
   readonly capabilities: Capabilities = {
@@ -127,7 +129,34 @@ export class LocalProvider implements Provider {
       const node = request.start === false ? this.#toNode(record) : await this.startNode(record.id);
       outcomes.push({ ok: true, node, seconds: (Date.now() - t0) / 1000 });
     }
-    return outcomes;
+    if (request.start === false) return outcomes;
+    // A node is provisioned when its worker takes jobs, as a cloud node is when it has booted.
+    return Promise.all(
+      outcomes.map(async (outcome) => {
+        if (!outcome.ok) return outcome;
+        await this.#ready(outcome.node.id);
+        return { ...outcome, node: await this.#nodeOrGone(outcome.node), seconds: (Date.now() - t0) / 1000 };
+      }),
+    );
+  }
+
+  /** Waits until the node's log shows fleet.local.readyText, the process exits, or readySeconds pass. */
+  async #ready(id: string): Promise<void> {
+    const text = this.#config.readyText;
+    if (!text) return;
+    const deadline = Date.now() + this.#config.readySeconds * 1000;
+    const logFile = join(this.#dir, `${id}.log`);
+    while (Date.now() < deadline) {
+      const record = this.#read(id);
+      if (!record?.pid || !isAlive(record.pid)) return;
+      if (existsSync(logFile) && readFileSync(logFile, "utf8").includes(text)) return;
+      await sleep(readyPollMs);
+    }
+  }
+
+  async #nodeOrGone(node: FleetNode): Promise<FleetNode> {
+    const record = this.#read(node.id);
+    return record ? this.#toNode(record) : { ...node, state: "stopped" };
   }
 
   async startNode(id: string): Promise<FleetNode> {

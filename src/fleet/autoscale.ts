@@ -1,0 +1,87 @@
+// Autoscaling: how many compute nodes a cycle wants now, from its job backlog and the stream's pace,
+// at most the operator's N. Pure, so that every rule is tested without a provider.
+//
+// A node costs from its creation to its destruction, boot included. So:
+//   - with jobs waiting or running, enough nodes to clear the backlog within `backlogSeconds` (never
+//     fewer than there are: a running node may be busy, and stopping it would abort its job);
+//   - with nothing to do, a node is kept only if work is expected within the boot time, because
+//     booting again would cost as much node time as waiting (and deliver later); and a node is started
+//     that long before work is expected, so that it is ready when the data is;
+//   - when the pace is unknown, or the data is later than expected, an idle node is kept for one boot
+//     time, then released (the ski-rental rule: never more than twice the node time of the best
+//     choice in hindsight).
+
+export interface ComputeDemand {
+  /** Jobs whose data is in and which wait for a node. */
+  queued: number;
+  /** Jobs running on the cycle's nodes. */
+  running: number;
+  /** Jobs still waiting for their data: more work is to come. */
+  waitingForData: number;
+  /** When the next job's data is expected (from the stream's pace so far); null when unknown. */
+  nextWorkAt: Date | null;
+  /** Typical seconds one job runs (measured); null before any has finished. */
+  jobSeconds: number | null;
+}
+
+export interface AutoscaleSettings {
+  /** A backlog should be cleared within this many seconds. */
+  backlogSeconds: number;
+  /** Jobs a node runs at once. */
+  jobsPerNode: number;
+}
+
+export interface ScaleInput {
+  /** The operator's N: the most this cycle may have. */
+  maxNodes: number;
+  /** Compute nodes the cycle has now (running or being created). */
+  have: number;
+  demand: ComputeDemand;
+  /** Seconds from asking for a node to it taking jobs (the learned lead time). */
+  bootSeconds: number;
+  /** Since when the cycle has had neither queued nor running jobs; null while it has some. */
+  idleSince: Date | null;
+  now: Date;
+}
+
+export function autoscaledCompute(input: ScaleInput, settings: AutoscaleSettings): number {
+  const { demand, maxNodes, have, bootSeconds, now } = input;
+  const work = demand.queued + demand.running;
+  if (work > 0) {
+    // Without a measured job length, every job is assumed to take the whole backlog window.
+    const jobSeconds = demand.jobSeconds ?? settings.backlogSeconds;
+    const window = Math.max(settings.backlogSeconds, bootSeconds);
+    const needed = Math.ceil((work * jobSeconds) / (window * settings.jobsPerNode));
+    return Math.min(maxNodes, Math.max(1, needed, have));
+  }
+  if (demand.waitingForData === 0) return 0;
+  if (demand.nextWorkAt) {
+    const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
+    if (untilWork > bootSeconds) return 0;
+    if (untilWork > 0) return Math.min(maxNodes, Math.max(have, 1));
+    // Late data: what is up waits one more boot time for it, then goes; nothing new starts.
+    return -untilWork < bootSeconds ? Math.min(maxNodes, have) : 0;
+  }
+  const idleFor = input.idleSince ? (now.getTime() - input.idleSince.getTime()) / 1000 : 0;
+  return idleFor < bootSeconds ? Math.min(maxNodes, have) : 0;
+}
+
+/**
+ * When the next data is expected: the last arrival plus the median of the last three gaps between
+ * arrivals (the stream's pace changes: ECMWF sends hourly, then 3-hourly, then 6-hourly steps).
+ * Arrivals closer than `sameBurstSeconds` are one burst. Null with fewer than two bursts.
+ */
+export function nextArrival(arrivals: readonly Date[], sameBurstSeconds = 1): Date | null {
+  const bursts: number[] = [];
+  for (const t of [...arrivals].map((a) => a.getTime()).sort((a, b) => a - b)) {
+    const last = bursts.at(-1);
+    if (last === undefined || t - last > sameBurstSeconds * 1000) bursts.push(t);
+  }
+  if (bursts.length < 2) return null;
+  const gaps = bursts
+    .slice(1)
+    .map((t, i) => t - bursts[i]!)
+    .slice(-3)
+    .sort((a, b) => a - b);
+  return new Date(bursts.at(-1)! + gaps[Math.floor(gaps.length / 2)]!);
+}

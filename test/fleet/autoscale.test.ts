@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  autoscaledCompute,
+  type ComputeDemand,
+  nextArrival,
+  type ScaleInput,
+} from "../../src/fleet/autoscale.ts";
+
+const now = new Date("2026-11-25T06:00:00Z");
+const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+const settings = { backlogSeconds: 60, jobsPerNode: 1 };
+
+function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): ScaleInput {
+  return {
+    maxNodes: 8,
+    have: 0,
+    bootSeconds: 30,
+    idleSince: null,
+    now,
+    demand: { queued: 0, running: 0, waitingForData: 10, nextWorkAt: null, jobSeconds: null, ...demand },
+    ...rest,
+  };
+}
+
+describe("autoscaling from the backlog and the stream's pace", () => {
+  it("starts enough nodes to clear the backlog within the window, at most N", () => {
+    // 20 jobs of 30 s within 60 s: 10 nodes, capped at 8.
+    assert.equal(autoscaledCompute(input({ queued: 20, jobSeconds: 30 }), settings), 8);
+    // 4 jobs of 10 s: one node clears them in 40 s.
+    assert.equal(autoscaledCompute(input({ queued: 4, jobSeconds: 10 }), settings), 1);
+    // Two jobs per node halve the need.
+    assert.equal(autoscaledCompute(input({ queued: 6, jobSeconds: 30 }), { ...settings, jobsPerNode: 2 }), 2);
+  });
+
+  it("assumes the worst before any job has been timed, and never shrinks while jobs run", () => {
+    assert.equal(autoscaledCompute(input({ queued: 3 }), settings), 3);
+    assert.equal(autoscaledCompute(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
+  });
+
+  it("a boot time longer than the window widens it: a node that comes too late does not help", () => {
+    assert.equal(autoscaledCompute(input({ queued: 8, jobSeconds: 30 }, { bootSeconds: 240 }), settings), 1);
+  });
+
+  it("starts a node one boot time before work is expected, and not earlier", () => {
+    assert.equal(autoscaledCompute(input({ nextWorkAt: at(31) }), settings), 0);
+    assert.equal(autoscaledCompute(input({ nextWorkAt: at(29) }), settings), 1);
+    assert.equal(autoscaledCompute(input({ nextWorkAt: at(29) }, { have: 3 }), settings), 3);
+  });
+
+  it("releases idle nodes when the next work is further away than a boot", () => {
+    assert.equal(autoscaledCompute(input({ nextWorkAt: at(120) }, { have: 2 }), settings), 0);
+  });
+
+  it("keeps nodes one boot time for late data, then releases them", () => {
+    assert.equal(autoscaledCompute(input({ nextWorkAt: at(-10) }, { have: 2 }), settings), 2);
+    assert.equal(autoscaledCompute(input({ nextWorkAt: at(-10) }), settings), 0);
+    assert.equal(autoscaledCompute(input({ nextWorkAt: at(-31) }, { have: 2 }), settings), 0);
+  });
+
+  it("without a pace, keeps an idle node one boot time (ski rental)", () => {
+    assert.equal(autoscaledCompute(input({}, { have: 1, idleSince: at(-10) }), settings), 1);
+    assert.equal(autoscaledCompute(input({}, { have: 1, idleSince: at(-40) }), settings), 0);
+  });
+
+  it("wants nothing once no job waits for data and none is queued or running", () => {
+    assert.equal(
+      autoscaledCompute(input({ waitingForData: 0, nextWorkAt: at(1) }, { have: 4 }), settings),
+      0,
+    );
+  });
+});
+
+describe("the stream's pace", () => {
+  it("needs two bursts; arrivals within a second are one burst", () => {
+    assert.equal(nextArrival([]), null);
+    assert.equal(nextArrival([at(0), at(0.5), at(0.9)]), null);
+  });
+
+  it("predicts the last arrival plus the median of the last three gaps", () => {
+    // Hourly steps every 60 s, then the first 3-hourly gap of 180 s: the median is still 60 s.
+    const arrivals = [0, 60, 120, 180, 360].map(at);
+    assert.deepEqual(nextArrival(arrivals), at(420));
+    // After a second long gap the median follows the new pace.
+    assert.deepEqual(nextArrival([...arrivals, at(540)]), at(720));
+  });
+
+  it("does not depend on the order the arrivals come in", () => {
+    assert.deepEqual(nextArrival([at(20), at(0), at(10.4), at(10)]), at(30));
+  });
+});
