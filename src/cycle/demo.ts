@@ -142,7 +142,8 @@ async function demoConfig(
       computeNodes: options.nodes,
       autoscale: { enabled: !options.fixedNodes, backlogSeconds: 1 },
       // The demo's clock runs fast: provisioning is learned from the first node on, with a small margin.
-      leadTime: { defaultSeconds: 2, marginSeconds: 0.2, minSamples: 1 },
+      // A simulated server counts as provisioned when it runs; its guest's worker needs about a second more.
+      leadTime: { defaultSeconds: 2, marginSeconds: cloud ? 1.2 : 0.2, minSamples: 1 },
       reconcileIntervalSeconds: 2,
       workerArgs: ["--name", "{nodeName}", "--concurrency", "1"],
       ...(cloud

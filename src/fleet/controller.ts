@@ -169,23 +169,23 @@ export class FleetController {
         doomed.push(...order.slice(0, have.length - n));
       }
     }
-    const destroyed = await mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
+    // Destroys (a graceful stop can take a minute) do not hold up the nodes a backlog needs now.
+    const destroying = mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
       await provider.destroyNode(node.id);
       await store.nodeGone(provider.name, node.id);
       return node.name;
     });
-    for (const [i, r] of destroyed.entries()) {
+    const gone = new Set(doomed.map((d) => d.id));
+    for (const [cycle, n] of wanted) {
+      const missing = n - computeOf(cycle).filter((node) => !gone.has(node.id)).length;
+      if (missing > 0) await this.#grow(cycle, missing, nodes.length - doomed.length, report);
+    }
+    for (const [i, r] of (await destroying).entries()) {
       if (r.status === "fulfilled") report.destroyed.push(r.value);
       else {
         report.errors.push(`destroy ${doomed[i]!.name}: ${(r.reason as Error).message}`);
         await this.#alertFailure(r.reason, `destroy ${doomed[i]!.name}`);
       }
-    }
-
-    const gone = new Set(doomed.map((d) => d.id));
-    for (const [cycle, n] of wanted) {
-      const missing = n - computeOf(cycle).filter((node) => !gone.has(node.id)).length;
-      if (missing > 0) await this.#grow(cycle, missing, nodes.length - doomed.length, report);
     }
     if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000)
       await this.checkLeaks(report);
