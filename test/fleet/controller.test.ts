@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
+import type { ComputeDemand } from "../../src/fleet/autoscale.ts";
 import { fleetConfigSchema } from "../../src/fleet/config.ts";
 import { FleetController } from "../../src/fleet/controller.ts";
 import { leadTimeFor, percentile } from "../../src/fleet/leadtime.ts";
 import { LocalProvider } from "../../src/fleet/local/provider.ts";
 import { cycleCosts } from "../../src/fleet/money.ts";
-import { desiredState } from "../../src/fleet/plan.ts";
+import { type Cycle, desiredState } from "../../src/fleet/plan.ts";
 import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
 import { tempDir } from "../helpers/cli.ts";
@@ -33,7 +34,13 @@ after(async () => {
   await db.drop();
 });
 
-function setup(options: { environment: string; now: () => Date; balance?: number; price?: number }) {
+function setup(options: {
+  environment: string;
+  now: () => Date;
+  balance?: number;
+  price?: number;
+  demand?: (cycle: Cycle) => Promise<ComputeDemand | null>;
+}) {
   const config = fleetConfigSchema.parse({
     environment: options.environment,
     nodePricePerHour: options.price ?? 0.36,
@@ -65,6 +72,7 @@ function setup(options: { environment: string; now: () => Date; balance?: number
     alerter,
     workerServerUrl: "http://127.0.0.1:9",
     now: options.now,
+    demand: options.demand,
   });
   return { config, provider, store, controller, channel };
 }
@@ -203,6 +211,49 @@ describe("reconcile with local worker processes", () => {
     const smaller = await controller.reconcile();
     assert.equal(smaller.created.length, 1);
     await store.setCycleState("loc2", "c06", "cancelled");
+    await controller.reconcile();
+    assert.equal((await provider.listNodes()).length, 0);
+  });
+
+  test("autoscaling: nodes follow the cycle's backlog up to N and go when the next data is far", async () => {
+    let now = new Date("2026-11-24T17:44:00Z");
+    let demand: ComputeDemand = {
+      queued: 0,
+      running: 0,
+      waitingForData: 50,
+      nextWorkAt: null,
+      jobSeconds: 60,
+    };
+    const { store, controller, provider } = setup({
+      environment: "loc3",
+      now: () => now,
+      demand: async () => demand,
+    });
+    const compute = async () => (await provider.listNodes()).filter((n) => n.state === "running").length;
+    const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    // N is 4, but the first data is 10 min away: nothing yet.
+    await store.planCycle("loc3", "c18", at(600), 4);
+    demand = { ...demand, nextWorkAt: at(600) };
+    await controller.reconcile();
+    assert.equal(await compute(), 0);
+    // Data due within the lead time (learned from this database's earlier nodes: about 5 s): one node.
+    demand = { ...demand, nextWorkAt: at(2) };
+    await controller.reconcile();
+    assert.equal(await compute(), 1);
+    // A backlog of 3 one-minute jobs is cleared in a minute by 3 nodes...
+    demand = { ...demand, queued: 3, nextWorkAt: null };
+    assert.equal((await controller.reconcile()).created.length, 2);
+    assert.equal(await compute(), 3);
+    // ...and 10 need more than N allows: 4.
+    demand = { ...demand, queued: 10 };
+    await controller.reconcile();
+    assert.equal(await compute(), 4);
+    // Idle, with the next step 10 min away: every node goes.
+    demand = { ...demand, queued: 0, nextWorkAt: at(600) };
+    now = at(1);
+    assert.equal((await controller.reconcile()).destroyed.length, 4);
+    assert.equal(await compute(), 0);
+    await store.setCycleState("loc3", "c18", "cancelled");
     await controller.reconcile();
     assert.equal((await provider.listNodes()).length, 0);
   });
