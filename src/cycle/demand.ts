@@ -16,6 +16,9 @@ const backlogSql = `
   select count(*) filter (where n.state = 'submitted'
                              or (n.state = 'queued' and n.data_ready_at is not null)) as queued,
          count(*) filter (where n.state = 'active') as running,
+         coalesce(extract(epoch from now() - min(case when n.state = 'submitted' then n.state_since
+                                                      when n.state = 'queued' then n.data_ready_at end)), 0)::float8
+           as oldest_queued,
          count(*) filter (where n.state = 'queued' and n.data_ready_at is null) as waiting,
          coalesce(array_agg(n.data_ready_at) filter (where n.data_ready_at is not null), '{}') as arrivals
     from flow_node n
@@ -42,10 +45,13 @@ export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeD
   if (!id) return null;
   const jobs = `/${suite}/products/%`;
   const backlog = (
-    await pool.query<{ queued: string; running: string; waiting: string; arrivals: Date[] }>(backlogSql, [
-      id,
-      jobs,
-    ])
+    await pool.query<{
+      queued: string;
+      running: string;
+      oldest_queued: number;
+      waiting: string;
+      arrivals: Date[];
+    }>(backlogSql, [id, jobs])
   ).rows[0]!;
   const durations = (await pool.query<{ seconds: number }>(jobSecondsSql, [id, jobs])).rows
     .map((r) => r.seconds)
@@ -54,6 +60,7 @@ export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeD
   return {
     queued: Number(backlog.queued),
     running: Number(backlog.running),
+    oldestQueuedSeconds: Math.max(0, backlog.oldest_queued),
     waitingForData,
     // Before any data, the first is due when the cycle says.
     nextWorkAt:

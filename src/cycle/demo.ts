@@ -220,7 +220,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     await destinationCatalogue.stop();
     throw error;
   });
-  const server = await startServer(config).catch(async (error) => {
+  const server = await startServer(config, { logToStderr: true }).catch(async (error) => {
     await cloud?.stop();
     await destinationCatalogue.stop();
     throw error;

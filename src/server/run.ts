@@ -24,6 +24,8 @@ export interface RunningServer {
 export interface ServerOptions {
   host?: string | undefined;
   port?: number | undefined;
+  /** Logs go to stderr, leaving stdout to the command's own output (the demo's summary). */
+  logToStderr?: boolean | undefined;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -37,7 +39,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
   try {
     events = await startEventRelay(db.url);
-    app = await buildApp({ pool: db.pool, logger: { level: config.log.level }, events });
+    app = await buildApp({
+      pool: db.pool,
+      logger: { level: config.log.level, ...(options.logToStderr ? { stream: process.stderr } : {}) },
+      events,
+    });
     ingest = await startIngest(config, db, app.log, { registry: app.metrics.registry });
     flow = await startFlowEngine(db, app.log);
     fleet = await startFleet(config, db, app.log, (cycle) => cycleDemand(db.pool, cycle));

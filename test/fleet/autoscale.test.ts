@@ -18,7 +18,15 @@ function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): 
     bootSeconds: 30,
     idleSince: null,
     now,
-    demand: { queued: 0, running: 0, waitingForData: 10, nextWorkAt: null, jobSeconds: null, ...demand },
+    demand: {
+      queued: 0,
+      running: 0,
+      oldestQueuedSeconds: 0,
+      waitingForData: 10,
+      nextWorkAt: null,
+      jobSeconds: null,
+      ...demand,
+    },
     ...rest,
   };
 }
@@ -36,6 +44,16 @@ describe("autoscaling from the backlog and the stream's pace", () => {
   it("assumes the worst before any job has been timed, and never shrinks while jobs run", () => {
     assert.equal(autoscaledCompute(input({ queued: 3 }), settings), 3);
     assert.equal(autoscaledCompute(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
+  });
+
+  it("adds a node whenever a job has waited longer than the window", () => {
+    const behind = input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 61 }, { have: 2 });
+    assert.equal(autoscaledCompute(behind, settings), 3);
+    assert.equal(autoscaledCompute({ ...behind, have: 8 }, settings), 8);
+    assert.equal(
+      autoscaledCompute(input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 59 }, { have: 2 }), settings),
+      2,
+    );
   });
 
   it("a boot time longer than the window widens it: a node that comes too late does not help", () => {

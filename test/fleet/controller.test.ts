@@ -220,6 +220,7 @@ describe("reconcile with local worker processes", () => {
     let demand: ComputeDemand = {
       queued: 0,
       running: 0,
+      oldestQueuedSeconds: 0,
       waitingForData: 50,
       nextWorkAt: null,
       jobSeconds: 60,
