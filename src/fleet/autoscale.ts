@@ -4,7 +4,8 @@
 // A node costs from its creation to its destruction, boot included. So:
 //   - with jobs waiting or running, enough nodes to clear the backlog within `backlogSeconds` (never
 //     fewer than there are: a running node may be busy, and stopping it would abort its job), and one
-//     more whenever a job has waited longer than that (the nodes do not keep up with the stream);
+//     more whenever a job has waited longer than that plus a boot (so not merely for a node still
+//     booting: the nodes do not keep up with the stream);
 //   - with nothing to do, a node is kept only if work is expected within the boot time, because
 //     booting again would cost as much node time as waiting (and deliver later); and a node is started
 //     that long before work is expected, so that it is ready when the data is;
@@ -55,7 +56,7 @@ export function autoscaledCompute(input: ScaleInput, settings: AutoscaleSettings
     const jobSeconds = demand.jobSeconds ?? settings.backlogSeconds;
     const window = Math.max(settings.backlogSeconds, bootSeconds);
     const needed = Math.ceil((work * jobSeconds) / (window * settings.jobsPerNode));
-    const behind = demand.oldestQueuedSeconds > settings.backlogSeconds ? have + 1 : 0;
+    const behind = demand.oldestQueuedSeconds > window + bootSeconds ? have + 1 : 0;
     return Math.min(maxNodes, Math.max(1, needed, have, behind));
   }
   if (demand.waitingForData === 0) return 0;

@@ -46,12 +46,12 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(autoscaledCompute(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
   });
 
-  it("adds a node whenever a job has waited longer than the window", () => {
-    const behind = input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 61 }, { have: 2 });
+  it("adds a node whenever a job has waited longer than the window and a boot", () => {
+    const behind = input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 91 }, { have: 2 });
     assert.equal(autoscaledCompute(behind, settings), 3);
     assert.equal(autoscaledCompute({ ...behind, have: 8 }, settings), 8);
     assert.equal(
-      autoscaledCompute(input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 59 }, { have: 2 }), settings),
+      autoscaledCompute(input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 89 }, { have: 2 }), settings),
       2,
     );
   });
