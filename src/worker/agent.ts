@@ -32,7 +32,11 @@ export interface RunningWorker {
   name: string;
   /** Jobs finished since start. */
   stats(): { completed: number; aborted: number; refused: number; running: number };
-  stop(): Promise<void>;
+  /**
+   * Takes no more jobs, lets running ones finish for up to `drainMs` (a node released by the fleet
+   * may just have taken one), then aborts what still runs.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 const cliPath = resolve(import.meta.dirname, "../../bin/cloudburst.js");
@@ -181,11 +185,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     name,
     stats: () => ({ ...counts, running: running.size }),
-    stop() {
+    stop(stopOptions) {
       stopped ??= (async () => {
         stopping = true;
-        for (const entry of running.values()) entry.controller.abort("the worker is stopping");
         slotFreed?.();
+        const drainMs = stopOptions?.drainMs ?? 0;
+        if (drainMs > 0 && inFlight.size > 0) {
+          const drained = Promise.allSettled([...inFlight]);
+          await Promise.race([drained, new Promise((r) => setTimeout(r, drainMs).unref())]);
+        }
+        for (const entry of running.values()) entry.controller.abort("the worker is stopping");
         await Promise.allSettled([...inFlight]);
         await flushCompletions();
         await backend.close();

@@ -9,6 +9,9 @@ import { startWorker } from "../../worker/agent.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError } from "../errors.ts";
 
+/** How long running jobs may finish after SIGTERM before they are aborted. */
+const drainOnStopMs = 5000;
+
 function parseConcurrency(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError("expected an integer 1-256");
@@ -70,7 +73,8 @@ export function registerWorkerCommand(program: Command): void {
             process.once("SIGINT", () => resolve("SIGINT"));
           });
           process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
-          await worker.stop();
+          // Short of the providers' grace before a hard kill (10 s local, ACPI's minute in the cloud).
+          await worker.stop({ drainMs: drainOnStopMs });
           // The cycle's actions keep a database pool open; closed, the process exits at once.
           await closeCycleRuntime();
         };
