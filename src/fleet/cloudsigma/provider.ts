@@ -182,9 +182,13 @@ export class CloudSigmaProvider implements Provider {
   async destroyNode(id: string): Promise<void> {
     const server = await this.#getServer(id);
     if (!server) return; // already gone: 404 is success
-    if (server.status !== "stopped") {
-      // Destroying: no need to wait for a graceful shutdown. A server must be stopped to be deleted.
-      if (server.status === "running" || server.status === "starting") await this.#hardStop(id);
+    if (server.status === "running") {
+      // A graceful shutdown first: a node released by the autoscaler may just have taken a job, and its
+      // worker finishes it on the ACPI event (a hard stop would leave the job to its heartbeat timeout).
+      await this.stopNode(id);
+    } else if (server.status !== "stopped") {
+      // A server must be stopped to be deleted.
+      if (server.status === "starting") await this.#hardStop(id);
       await this.#waitStatus(id, "stopped", this.#config.startTimeoutSeconds * 1000);
     }
     await this.client.request("DELETE", `servers/${id}/`, null, {
