@@ -39,7 +39,7 @@ function printSummary(s: DemoSummary): void {
       `cycle ${s.cycle}: suite ${s.suite} ${s.suiteState} in ${s.seconds} s`,
       `  fields in:        ${s.fieldsIn} (${s.filesIn} files)`,
       `  products:         ${s.productsOut} files made (${s.productsCatalogued} fields catalogued with lineage), ${s.productsDelivered} delivered (${s.bytesDelivered} bytes) to ${s.deliveredTo}, ${s.productsReplicated} rows replicated to its catalogue`,
-      `  compute:          ${s.nodes} nodes started, at most ${s.peakNodes} at once, ${s.nodeMinutes} node-minutes (ideal ${s.idealNodeMinutes}), cost ${s.cost} ${s.currency}`,
+      `  compute:          ${s.nodes} node${s.nodes === 1 ? "" : "s"} started, at most ${s.peakNodes} at once, ${s.nodeMinutes} node-minutes (ideal ${s.idealNodeMinutes}), cost ${s.cost} ${s.currency}`,
       `  arrival→delivery: ${latency ? `p50 ${latency.p50} s, p95 ${latency.p95} s, max ${latency.max} s` : "no step delivered"}; ${s.deliveredBeforeNextStep ? "every step delivered before the next arrived" : "some step was late"}`,
       `  web UI:           ${s.ui}`,
       "",
