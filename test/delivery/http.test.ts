@@ -7,7 +7,7 @@ import { deliver, deliveryItem, temporaryName } from "../../src/delivery/deliver
 import { TransientDeliveryError } from "../../src/delivery/destination.ts";
 import { destinationFromUrl } from "../../src/delivery/url.ts";
 import { runCli } from "../helpers/cli.ts";
-import { fast, patient, product, retries } from "../helpers/delivery.ts";
+import { assertDeliversAndReplaces, fast, patient, product, retries } from "../helpers/delivery.ts";
 import { type Nginx, startNginx } from "../helpers/nginx.ts";
 import { cuttingRelay } from "../helpers/servers.ts";
 
@@ -28,24 +28,8 @@ describe("delivery to a real nginx over HTTP (WebDAV)", () => {
 
   it("makes the collections, writes under a temporary name, verifies, moves, and finds it there the second time", async () => {
     const { url, dir } = collection();
-    const { path, data } = product();
-    const destination = destinationFromUrl(url, env);
-    const item = await deliveryItem(path, "06/12/product.grib");
-    const receipt = await deliver(destination, item, fast);
-    assert.equal(receipt.attempts, 1);
-    assert.equal(receipt.alreadyPresent, false);
-    assert.deepEqual(readFileSync(join(dir, "06/12/product.grib")), data);
-    assert.deepEqual(readdirSync(join(dir, "06/12")), ["product.grib"]);
-    const again = await deliver(destination, item, fast);
-    assert.equal(again.alreadyPresent, true);
-
-    // A new version replaces the old one (MOVE with Overwrite: T).
-    const newer = product(1000);
-    const replaced = await deliver(destination, await deliveryItem(newer.path, "06/12/product.grib"), fast);
-    await destination.close();
-    assert.equal(replaced.alreadyPresent, false);
-    assert.deepEqual(readFileSync(join(dir, "06/12/product.grib")), newer.data);
-    assert.deepEqual(readdirSync(join(dir, "06/12")), ["product.grib"]);
+    // A new version replaces the old one with MOVE and Overwrite: T.
+    await assertDeliversAndReplaces(destinationFromUrl(url, env), dir);
   });
 
   it("sends the file again whole after the connection drops mid-PUT", async () => {

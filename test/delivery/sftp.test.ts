@@ -9,7 +9,7 @@ import { TransientDeliveryError } from "../../src/delivery/destination.ts";
 import { hostKeyFingerprint } from "../../src/delivery/sftp.ts";
 import { destinationFromUrl } from "../../src/delivery/url.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { fast, patient, product, retries } from "../helpers/delivery.ts";
+import { assertDeliversAndReplaces, fast, patient, product, retries } from "../helpers/delivery.ts";
 import { cuttingRelay } from "../helpers/servers.ts";
 import { type Sshd, startSshd } from "../helpers/sshd.ts";
 
@@ -34,24 +34,7 @@ describe("delivery to a real OpenSSH server over SFTP", () => {
 
   it("writes under a temporary name, verifies, renames, and finds it already there the second time", async () => {
     const root = tempDir();
-    const { path, data } = product();
-    const destination = destinationFromUrl(sftpUrl(sshd, root), keyEnv);
-    const item = await deliveryItem(path, "06/12/product.grib");
-    const receipt = await deliver(destination, item, fast);
-    assert.equal(receipt.attempts, 1);
-    assert.equal(receipt.alreadyPresent, false);
-    assert.deepEqual(readFileSync(join(root, "06/12/product.grib")), data);
-    assert.deepEqual(readdirSync(join(root, "06/12")), ["product.grib"]);
-    const again = await deliver(destination, item, fast);
-    assert.equal(again.alreadyPresent, true);
-
-    // A new version replaces the old one.
-    const newer = product(1000);
-    const replaced = await deliver(destination, await deliveryItem(newer.path, "06/12/product.grib"), fast);
-    await destination.close();
-    assert.equal(replaced.alreadyPresent, false);
-    assert.deepEqual(readFileSync(join(root, "06/12/product.grib")), newer.data);
-    assert.deepEqual(readdirSync(join(root, "06/12")), ["product.grib"]);
+    await assertDeliversAndReplaces(destinationFromUrl(sftpUrl(sshd, root), keyEnv), root);
   });
 
   it("resumes a partial after the connection drops, sending only the bytes from there on", async () => {

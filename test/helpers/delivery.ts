@@ -1,7 +1,10 @@
 // Products and retry policies shared by the delivery transports' tests.
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deliver, deliveryItem } from "../../src/delivery/deliver.ts";
+import type { Destination } from "../../src/delivery/destination.ts";
 import type { RetryPolicy } from "../../src/fleet/retry.ts";
 import { tempDir } from "./cli.ts";
 
@@ -23,4 +26,27 @@ export function product(bytes = 256 * 1024): { path: string; data: Buffer } {
 export function retries(): { errors: Error[]; onRetry: (error: Error) => void } {
   const errors: Error[] = [];
   return { errors, onRetry: (error) => errors.push(error) };
+}
+
+/**
+ * Delivers a product into a nested directory, again (already present), then a newer version over it:
+ * the bytes under `root` are the product's each time and no temporary name is left.
+ */
+export async function assertDeliversAndReplaces(destination: Destination, root: string): Promise<void> {
+  const { path, data } = product();
+  const item = await deliveryItem(path, "06/12/product.grib");
+  const receipt = await deliver(destination, item, fast);
+  assert.equal(receipt.attempts, 1);
+  assert.equal(receipt.alreadyPresent, false);
+  assert.deepEqual(readFileSync(join(root, "06/12/product.grib")), data);
+  assert.deepEqual(readdirSync(join(root, "06/12")), ["product.grib"]);
+  const again = await deliver(destination, item, fast);
+  assert.equal(again.alreadyPresent, true);
+
+  const newer = product(1000);
+  const replaced = await deliver(destination, await deliveryItem(newer.path, "06/12/product.grib"), fast);
+  await destination.close();
+  assert.equal(replaced.alreadyPresent, false);
+  assert.deepEqual(readFileSync(join(root, "06/12/product.grib")), newer.data);
+  assert.deepEqual(readdirSync(join(root, "06/12")), ["product.grib"]);
 }
