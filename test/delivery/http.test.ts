@@ -7,7 +7,13 @@ import { deliver, deliveryItem, temporaryName } from "../../src/delivery/deliver
 import { TransientDeliveryError } from "../../src/delivery/destination.ts";
 import { destinationFromUrl } from "../../src/delivery/url.ts";
 import { runCli } from "../helpers/cli.ts";
-import { assertDeliversAndReplaces, fast, patient, product, retries } from "../helpers/delivery.ts";
+import {
+  assertDeliversAndReplaces,
+  assertRetriedUntilServerIsBack,
+  fast,
+  product,
+  retries,
+} from "../helpers/delivery.ts";
 import { type Nginx, startNginx } from "../helpers/nginx.ts";
 import { cuttingRelay } from "../helpers/servers.ts";
 
@@ -121,21 +127,7 @@ describe("delivery to a real nginx over HTTP (WebDAV)", () => {
 
   it("retries while the server is down and delivers once it is back", async () => {
     const { url, dir } = collection();
-    const { path, data } = product(50_000);
-    await nginx.stop();
-    let restarted: Promise<void> | null = null;
-    const { errors, onRetry } = retries();
-    const destination = destinationFromUrl(url, env);
-    const receipt = await deliver(destination, await deliveryItem(path, "p.grib"), patient, (error) => {
-      onRetry(error);
-      restarted ??= nginx.start();
-    });
-    await destination.close();
-    await restarted;
-    assert.ok(receipt.attempts >= 2);
-    assert.ok(errors[0] instanceof TransientDeliveryError);
-    assert.match(errors[0].message, /ECONNREFUSED/);
-    assert.deepEqual(readFileSync(join(dir, "p.grib")), data);
+    await assertRetriedUntilServerIsBack(nginx, () => destinationFromUrl(url, env), dir);
   });
 
   it("delivers over HTTPS to a self-signed certificate only with ?insecure=1", async () => {

@@ -9,7 +9,13 @@ import { TransientDeliveryError } from "../../src/delivery/destination.ts";
 import { hostKeyFingerprint } from "../../src/delivery/sftp.ts";
 import { destinationFromUrl } from "../../src/delivery/url.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { assertDeliversAndReplaces, fast, patient, product, retries } from "../helpers/delivery.ts";
+import {
+  assertDeliversAndReplaces,
+  assertRetriedUntilServerIsBack,
+  fast,
+  product,
+  retries,
+} from "../helpers/delivery.ts";
 import { cuttingRelay } from "../helpers/servers.ts";
 import { type Sshd, startSshd } from "../helpers/sshd.ts";
 
@@ -169,21 +175,7 @@ describe("delivery to a real OpenSSH server over SFTP", () => {
 
   it("retries while the server is down and delivers once it is back", async () => {
     const root = tempDir();
-    const { path, data } = product(50_000);
-    await sshd.stop();
-    let restarted: Promise<void> | null = null;
-    const { errors, onRetry } = retries();
-    const destination = destinationFromUrl(sftpUrl(sshd, root), keyEnv);
-    const receipt = await deliver(destination, await deliveryItem(path, "p.grib"), patient, (error) => {
-      onRetry(error);
-      restarted ??= sshd.start();
-    });
-    await destination.close();
-    await restarted;
-    assert.ok(receipt.attempts >= 2);
-    assert.ok(errors[0] instanceof TransientDeliveryError);
-    assert.match(errors[0].message, /ECONNREFUSED/);
-    assert.deepEqual(readFileSync(join(root, "p.grib")), data);
+    await assertRetriedUntilServerIsBack(sshd, () => destinationFromUrl(sftpUrl(sshd, root), keyEnv), root);
   });
 });
 

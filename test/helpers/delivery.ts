@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deliver, deliveryItem } from "../../src/delivery/deliver.ts";
-import type { Destination } from "../../src/delivery/destination.ts";
+import { type Destination, TransientDeliveryError } from "../../src/delivery/destination.ts";
 import type { RetryPolicy } from "../../src/fleet/retry.ts";
 import { tempDir } from "./cli.ts";
 
@@ -49,4 +49,30 @@ export async function assertDeliversAndReplaces(destination: Destination, root: 
   assert.equal(replaced.alreadyPresent, false);
   assert.deepEqual(readFileSync(join(root, "06/12/product.grib")), newer.data);
   assert.deepEqual(readdirSync(join(root, "06/12")), ["product.grib"]);
+}
+
+/**
+ * Stops the server, delivers (the first refusal starts the server again), and checks that the
+ * delivery was retried after ECONNREFUSED and its bytes are under `root`.
+ */
+export async function assertRetriedUntilServerIsBack(
+  server: { start(): Promise<void>; stop(): Promise<void> },
+  destination: () => Destination,
+  root: string,
+): Promise<void> {
+  const { path, data } = product(50_000);
+  await server.stop();
+  let restarted: Promise<void> | null = null;
+  const { errors, onRetry } = retries();
+  const target = destination();
+  const receipt = await deliver(target, await deliveryItem(path, "p.grib"), patient, (error) => {
+    onRetry(error);
+    restarted ??= server.start();
+  });
+  await target.close();
+  await restarted;
+  assert.ok(receipt.attempts >= 2);
+  assert.ok(errors[0] instanceof TransientDeliveryError);
+  assert.match(errors[0].message, /ECONNREFUSED/);
+  assert.deepEqual(readFileSync(join(root, "p.grib")), data);
 }
