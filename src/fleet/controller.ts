@@ -203,7 +203,10 @@ export class FleetController {
     const now = this.#now();
     for (const want of wants) {
       const cycle = cycles.find((c) => c.cycle === want.cycle);
-      if (!cycle || (cycle.state !== "planned" && cycle.state !== "processing")) continue;
+      if (!cycle || (cycle.state !== "planned" && cycle.state !== "processing")) {
+        this.#idleSince.delete(want.cycle);
+        continue;
+      }
       const d = await demand(cycle);
       if (!d) continue;
       const busy = d.queued + d.running > 0;
