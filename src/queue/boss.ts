@@ -74,3 +74,33 @@ export function taskJobId(suiteId: string, generation: number, path: string, sub
   const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * Puts jobs that were taken but never started back in the queue, at once, instead of leaving them to
+ * their heartbeat timeout: a stopping worker's last fetch, or a long-poll whose worker hung up. Each is
+ * fenced by the attempt it was taken as, so a job another worker has taken since is left alone; the
+ * cancel and the resume commit together, so nobody ever sees it cancelled.
+ */
+export async function returnToQueue(
+  pool: pg.Pool,
+  boss: PgBoss,
+  queue: QueueName,
+  attempts: ReadonlyArray<{ id: string; retryCount: number }>,
+): Promise<void> {
+  if (attempts.length === 0) return;
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    const db = transactionDb(client);
+    // pg-boss reports the ids a cancel settled (its typings leave them out): resume only those, never
+    // a job cancelled by somebody else.
+    const cancelled = (await boss.cancel(queue, [...attempts], { db })) as { settled?: string[] };
+    if (cancelled.settled?.length) await boss.resume(queue, cancelled.settled, { db });
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -18,6 +18,8 @@ export interface WorkerOptions {
   url?: string;
   /** The control server's base URL and an API token, for a worker that does not reach PostgreSQL. */
   server?: { url: string; token: string };
+  /** Or any other way to the queue and the flow state (instead of `url` and `server`). */
+  backend?: WorkerBackend;
   queues: QueueName[];
   concurrency: number;
   name?: string;
@@ -45,7 +47,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
   let backend: WorkerBackend;
-  if (options.server) backend = httpBackend(options.server.url, options.server.token);
+  if (options.backend) backend = options.backend;
+  else if (options.server) backend = httpBackend(options.server.url, options.server.token);
   else if (options.url)
     backend = await directBackend(options.url, {
       concurrency: options.concurrency,
@@ -148,6 +151,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
 
   const inFlight = new Set<Promise<void>>();
+  // Aborted by stop(): ends a long wait for work, or a long-poll fetch.
+  const stopRequest = new AbortController();
+  const stopRequested = new Promise<void>((r) => stopRequest.signal.addEventListener("abort", () => r()));
   /** Takes as many jobs as there are free slots, from the first queue that has any. */
   const fetchLoop = async (): Promise<void> => {
     while (!stopping) {
@@ -161,7 +167,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       let fetched = 0;
       try {
         for (const queue of options.queues) {
-          const jobs = await backend.fetch(queue, free);
+          const jobs = await backend.fetch(queue, free, stopRequest.signal);
+          if (stopping) {
+            // Taken as the stop came: back to the queue for another node, not left to a heartbeat timeout.
+            await backend
+              .release(queue, jobs)
+              .catch((error: Error) => log(`release failed: ${error.message}`));
+            return;
+          }
           for (const job of jobs) {
             const work = runOne(queue, job);
             inFlight.add(work);
@@ -176,7 +189,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await new Promise((r) => setTimeout(r, 1000));
       }
       if (fetched || stopping) continue;
-      await backend.waitForWork(options.idlePollMs ?? 2000);
+      await Promise.race([backend.waitForWork(options.idlePollMs ?? 2000), stopRequested]);
     }
   };
   const loop = fetchLoop();
@@ -188,7 +201,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     stop(stopOptions) {
       stopped ??= (async () => {
         stopping = true;
+        stopRequest.abort();
         slotFreed?.();
+        // A fetch under way ends first, so every job this worker took is either running or given back.
+        await loop.catch(() => undefined);
         const drainMs = stopOptions?.drainMs ?? 0;
         if (drainMs > 0 && inFlight.size > 0) {
           const drained = Promise.allSettled([...inFlight]);
@@ -198,7 +214,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await Promise.allSettled([...inFlight]);
         await flushCompletions();
         await backend.close();
-        await loop.catch(() => undefined);
         await new Promise<void>((r) => socket.close(() => r()));
         rmSync(workDir, { recursive: true, force: true });
       })();

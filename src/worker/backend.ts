@@ -16,16 +16,20 @@ import {
   FLOW_KILL_CHANNEL,
   type TaskJobData,
 } from "../flow/engine/job.ts";
-import { type QueueName, startBoss } from "../queue/boss.ts";
+import { type QueueName, returnToQueue, startBoss } from "../queue/boss.ts";
 
 export interface FetchedJob {
   id: string;
+  /** Which attempt at the job this is (pg-boss's retry count): fences a return to the queue. */
+  retryCount: number;
   data: TaskJobData;
 }
 
 export interface WorkerBackend {
-  /** Up to `max` jobs from the queue, now (empty when there are none). */
-  fetch(queue: QueueName, max: number): Promise<FetchedJob[]>;
+  /** Up to `max` jobs from the queue (empty when there are none); `signal` cancels a long wait. */
+  fetch(queue: QueueName, max: number, signal: AbortSignal): Promise<FetchedJob[]>;
+  /** Puts jobs taken but not started back in the queue (what a stopping worker took last). */
+  release(queue: QueueName, jobs: FetchedJob[]): Promise<void>;
   /** Marks jobs done in the queue (their outcome is already in the flow state). */
   complete(queue: QueueName, ids: string[]): Promise<void>;
   /** Keeps the job's heartbeat; false when the job is no longer its task's current try (stop it). */
@@ -91,8 +95,9 @@ export async function directBackend(
   return {
     async fetch(queue, max) {
       const jobs = await boss.fetch<TaskJobData>(queue, { batchSize: max });
-      return jobs.map((j) => ({ id: j.id, data: j.data }));
+      return jobs.map((j) => ({ id: j.id, retryCount: j.retryCount, data: j.data }));
     },
+    release: (queue, jobs) => returnToQueue(pool, boss, queue, jobs),
     async complete(queue, ids) {
       await boss.complete(queue, ids);
     },

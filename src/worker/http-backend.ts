@@ -13,12 +13,17 @@ export function httpBackend(serverUrl: string, token: string): WorkerBackend {
   const base = serverUrl.replace(/\/+$/, "");
   const killListeners: Array<(jobId: string) => void> = [];
   const controller = new AbortController();
-  const post = async <T>(path: string, body: object, alsoOk: number[] = []): Promise<T> => {
+  const post = async <T>(
+    path: string,
+    body: object,
+    alsoOk: number[] = [],
+    signal: AbortSignal = controller.signal,
+  ): Promise<T> => {
     const response = await fetch(`${base}/api/suites/worker/${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify(body),
-      signal: controller.signal,
+      signal,
     });
     const text = await response.text();
     if (!response.ok && !alsoOk.includes(response.status)) {
@@ -34,11 +39,18 @@ export function httpBackend(serverUrl: string, token: string): WorkerBackend {
   };
   let pendingWait = false;
   return {
-    async fetch(queue: QueueName, max: number) {
-      // The first fetch after an empty one long-polls (the server waits up to 10 s for work).
+    async fetch(queue: QueueName, max: number, signal: AbortSignal) {
+      // The first fetch after an empty one long-polls (the server waits up to 10 s for work). Hung up
+      // on by `signal`, the server puts back whatever it took for this request.
       const waitSeconds = pendingWait ? 10 : 0;
       pendingWait = false;
-      return (await post<{ jobs: FetchedJob[] }>("fetch", { queue, max, waitSeconds })).jobs;
+      const request = { queue, max, waitSeconds };
+      const either = AbortSignal.any([signal, controller.signal]);
+      return (await post<{ jobs: FetchedJob[] }>("fetch", request, [], either)).jobs;
+    },
+    async release(queue, jobs) {
+      const attempts = jobs.map((j) => ({ id: j.id, retryCount: j.retryCount }));
+      await post("release", { queue, attempts });
     },
     async complete(queue, ids) {
       await post("complete", { queue, ids });

@@ -22,7 +22,7 @@ import {
 import type { ChildEvent, TaskJobData } from "../../flow/engine/job.ts";
 import { listSuites, nodeHistory, showTree, taskOutput, whyNode } from "../../flow/engine/queries.ts";
 import { FlowDefinitionError } from "../../flow/logic/diagnostics.ts";
-import { ensureQueues, QUEUE_NAMES, type QueueName } from "../../queue/boss.ts";
+import { ensureQueues, QUEUE_NAMES, type QueueName, returnToQueue } from "../../queue/boss.ts";
 import { childRequestSchema } from "../../worker/child-socket.ts";
 import { HttpError } from "../errors.ts";
 
@@ -296,15 +296,67 @@ export const suiteRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const boss = await queue();
+      const { queue: name, max } = request.body;
+      // A worker that hangs up (it is stopping) must not lose what was taken for it: the jobs go back
+      // to the queue, whether the hang-up comes during the wait or before the answer is written.
+      let taken: Array<{ id: string; retryCount: number; data: TaskJobData }> = [];
+      let hungUp = false;
+      reply.raw.once("close", () => {
+        if (reply.raw.writableFinished) return;
+        hungUp = true;
+        const jobs = taken;
+        taken = [];
+        void returnToQueue(app.pool, boss, name, jobs).catch((error: Error) =>
+          request.log.warn({ queue: name, error: error.message }, "could not return jobs to the queue"),
+        );
+      });
       const deadline = Date.now() + (request.body.waitSeconds ?? 0) * 1000;
-      for (;;) {
-        const jobs = await boss.fetch<TaskJobData>(request.body.queue, { batchSize: request.body.max });
-        if (jobs.length || Date.now() >= deadline || request.raw.destroyed)
-          return { jobs: jobs.map((j) => ({ id: j.id, data: j.data })) };
+      while (!hungUp) {
+        const jobs = await boss.fetch<TaskJobData>(name, { batchSize: max });
+        taken = jobs.map((j) => ({ id: j.id, retryCount: j.retryCount, data: j.data }));
+        if (hungUp) {
+          await returnToQueue(app.pool, boss, name, taken);
+          break;
+        }
+        if (taken.length || Date.now() >= deadline) return { jobs: taken };
         await new Promise((r) => setTimeout(r, 250));
       }
+      return { jobs: [] };
+    },
+  );
+
+  app.post<{ Body: { queue: QueueName; attempts: Array<{ id: string; retryCount: number }> } }>(
+    "/suites/worker/release",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["queue", "attempts"],
+          additionalProperties: false,
+          properties: {
+            queue: queueName,
+            attempts: {
+              type: "array",
+              maxItems: 256,
+              items: {
+                type: "object",
+                required: ["id", "retryCount"],
+                additionalProperties: false,
+                properties: {
+                  id: { type: "string", format: "uuid" },
+                  retryCount: { type: "integer", minimum: 0 },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      await returnToQueue(app.pool, await queue(), request.body.queue, request.body.attempts);
+      return { released: request.body.attempts.length };
     },
   );
 
