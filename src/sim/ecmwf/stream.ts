@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DeliveryReceipt, deliver, deliveryItem } from "../../delivery/deliver.ts";
 import type { Destination } from "../../delivery/destination.ts";
-import { encodeStep } from "./encode.ts";
-import { defaultContent, globalGrid, newAccumulation, type StreamContent } from "./fields.ts";
+import { startEncoder } from "./encoder.ts";
+import { defaultContent, globalGrid, type StreamContent } from "./fields.ts";
 import { legacyDisseminationName } from "./names.ts";
 import { type StepArrival, selectSteps, stepArrivals } from "./schedule.ts";
 
@@ -45,22 +45,33 @@ export function streamPlan(
   }));
 }
 
+/**
+ * Each step is encoded ahead, while the previous one waits for its time, so a file is pushed at its
+ * dissemination time rather than that time plus its encoding.
+ */
 export async function playStream(options: StreamOptions): Promise<PushedFile[]> {
-  const grid = globalGrid(options.increment);
-  const content = options.content ?? defaultContent;
+  globalGrid(options.increment); // a bad increment fails here, before any thread starts
   const plan = streamPlan(options);
-  const accumulation = newAccumulation(grid);
+  const encoder = startEncoder({
+    content: options.content ?? defaultContent,
+    increment: options.increment,
+    baseTime: options.baseTime,
+  });
   const scratch = await mkdtemp(join(tmpdir(), "cb-sim-ecmwf-"));
   const started = Date.now();
   const firstMinute = plan[0]?.minute ?? 0;
   const pushed: PushedFile[] = [];
+  let next = plan[0] ? encoder.encode(plan[0].step) : null;
   try {
-    for (const file of plan) {
+    for (const [i, file] of plan.entries()) {
+      const bytes = await next!;
+      const following = plan[i + 1];
+      next = following ? encoder.encode(following.step) : null;
       const dueMs = ((file.minute - firstMinute) * 60_000) / options.timeFactor;
       const wait = dueMs - (Date.now() - started);
       if (wait > 0) await sleep(wait, undefined, { signal: options.signal });
       const localPath = join(scratch, file.name);
-      await writeFile(localPath, encodeStep(content, grid, options.baseTime, file.step, accumulation));
+      await writeFile(localPath, bytes);
       const receipt = await deliver(options.destination, await deliveryItem(localPath, file.name));
       await rm(localPath);
       const entry = {
@@ -74,6 +85,7 @@ export async function playStream(options: StreamOptions): Promise<PushedFile[]> 
       options.onFile?.(entry);
     }
   } finally {
+    await encoder.close();
     await rm(scratch, { recursive: true, force: true });
   }
   return pushed;
