@@ -48,27 +48,48 @@ export interface ScaleInput {
   now: Date;
 }
 
-export function autoscaledCompute(input: ScaleInput, settings: AutoscaleSettings): number {
+export interface ScaleDecision {
+  /** Compute nodes the cycle should have now. */
+  nodes: number;
+  /**
+   * When the decision changes by the clock alone (a node to start ahead of the data, an idle one to
+   * let go, a job waiting too long): the controller's next pass is due then at the latest, since no
+   * event comes to wake it. Null when only an event (data, a job's end) can change it.
+   */
+  reviewAt: Date | null;
+}
+
+export function autoscale(input: ScaleInput, settings: AutoscaleSettings): ScaleDecision {
   const { demand, maxNodes, have, bootSeconds, now } = input;
+  const after = (seconds: number) => new Date(now.getTime() + seconds * 1000);
   const work = demand.queued + demand.running;
   if (work > 0) {
     // Without a measured job length, every job is assumed to take the whole backlog window.
     const jobSeconds = demand.jobSeconds ?? settings.backlogSeconds;
     const window = Math.max(settings.backlogSeconds, bootSeconds);
     const needed = Math.ceil((work * jobSeconds) / (window * settings.jobsPerNode));
-    const behind = demand.oldestQueuedSeconds > window + bootSeconds ? have + 1 : 0;
-    return Math.min(maxNodes, Math.max(1, needed, have, behind));
+    const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
+    const behind = behindIn < 0 ? have + 1 : 0;
+    return {
+      nodes: Math.min(maxNodes, Math.max(1, needed, have, behind)),
+      reviewAt: demand.queued > 0 && behindIn >= 0 ? after(behindIn) : null,
+    };
   }
-  if (demand.waitingForData === 0) return 0;
+  if (demand.waitingForData === 0) return { nodes: 0, reviewAt: null };
   if (demand.nextWorkAt) {
     const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
-    if (untilWork > bootSeconds) return 0;
-    if (untilWork > 0) return Math.min(maxNodes, Math.max(have, 1));
+    if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - bootSeconds) };
+    if (untilWork > 0) return { nodes: Math.min(maxNodes, Math.max(have, 1)), reviewAt: after(untilWork) };
     // Late data: what is up waits one more boot time for it, then goes; nothing new starts.
-    return -untilWork < bootSeconds ? Math.min(maxNodes, have) : 0;
+    const lateFor = -untilWork;
+    return lateFor < bootSeconds
+      ? { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds - lateFor) }
+      : { nodes: 0, reviewAt: null };
   }
   const idleFor = input.idleSince ? (now.getTime() - input.idleSince.getTime()) / 1000 : 0;
-  return idleFor < bootSeconds ? Math.min(maxNodes, have) : 0;
+  return idleFor < bootSeconds
+    ? { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds - idleFor) }
+    : { nodes: 0, reviewAt: null };
 }
 
 /**

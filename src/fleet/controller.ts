@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
-import { autoscaledCompute, type ComputeDemand } from "./autoscale.ts";
+import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
 import { leadTimeFor } from "./leadtime.ts";
@@ -58,6 +58,8 @@ export class FleetController {
   #lastLeakCheck = 0;
   /** Since when each cycle has had no queued or running job (autoscaling's idle clock). */
   readonly #idleSince = new Map<string, Date>();
+  /** When the last pass's autoscaling changes by the clock alone: the next pass comes no later. */
+  #reviewAt: Date | null = null;
   #wake: (() => void) | null = null;
 
   constructor(options: ControllerOptions) {
@@ -199,6 +201,7 @@ export class FleetController {
     leadSeconds: (n: number) => number,
   ): Promise<void> {
     const { demand, config } = this.#o;
+    this.#reviewAt = null;
     if (!demand || !config.autoscale.enabled) return;
     const now = this.#now();
     for (const want of wants) {
@@ -216,7 +219,7 @@ export class FleetController {
         (n) =>
           n.tags[tagKeys.cycle] === cycle.cycle && n.tags[tagKeys.role] !== "data" && n.state !== "stopped",
       ).length;
-      want.compute = autoscaledCompute(
+      const decision = autoscale(
         {
           maxNodes: cycle.computeNodes,
           have,
@@ -227,6 +230,9 @@ export class FleetController {
         },
         config.autoscale,
       );
+      want.compute = decision.nodes;
+      if (decision.reviewAt && (!this.#reviewAt || decision.reviewAt < this.#reviewAt))
+        this.#reviewAt = decision.reviewAt;
     }
   }
 
@@ -376,7 +382,10 @@ export class FleetController {
     this.#wake?.();
   }
 
-  /** Runs reconcile passes every reconcileIntervalSeconds, or sooner when nudged, until the signal aborts. */
+  /**
+   * Runs reconcile passes every reconcileIntervalSeconds, sooner when nudged or when autoscaling is due
+   * to change (a node to start ahead of the data), until the signal aborts.
+   */
   async run(signal: AbortSignal): Promise<void> {
     let nudged = false;
     while (!signal.aborted) {
@@ -392,7 +401,9 @@ export class FleetController {
           errors: report.errors,
         });
       }
-      if (!nudged) await this.#sleep(this.#o.config.reconcileIntervalSeconds * 1000, signal);
+      const intervalMs = this.#o.config.reconcileIntervalSeconds * 1000;
+      const reviewMs = this.#reviewAt ? this.#reviewAt.getTime() - this.#now().getTime() : intervalMs;
+      if (!nudged) await this.#sleep(Math.max(0, Math.min(intervalMs, reviewMs)), signal);
       // Nudges come in bursts (one per job state change): at most one pass per nudgeGapMs.
       else await sleep(nudgeGapMs, undefined, { signal }).catch(() => undefined);
     }

@@ -1,15 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  autoscaledCompute,
-  type ComputeDemand,
-  nextArrival,
-  type ScaleInput,
-} from "../../src/fleet/autoscale.ts";
+import { autoscale, type ComputeDemand, nextArrival, type ScaleInput } from "../../src/fleet/autoscale.ts";
 
 const now = new Date("2026-11-25T06:00:00Z");
 const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
 const settings = { backlogSeconds: 60, jobsPerNode: 1 };
+const nodes = (i: ScaleInput, s: typeof settings) => autoscale(i, s).nodes;
 
 function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): ScaleInput {
   return {
@@ -34,58 +30,82 @@ function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): 
 describe("autoscaling from the backlog and the stream's pace", () => {
   it("starts enough nodes to clear the backlog within the window, at most N", () => {
     // 20 jobs of 30 s within 60 s: 10 nodes, capped at 8.
-    assert.equal(autoscaledCompute(input({ queued: 20, jobSeconds: 30 }), settings), 8);
+    assert.equal(nodes(input({ queued: 20, jobSeconds: 30 }), settings), 8);
     // 4 jobs of 10 s: one node clears them in 40 s.
-    assert.equal(autoscaledCompute(input({ queued: 4, jobSeconds: 10 }), settings), 1);
+    assert.equal(nodes(input({ queued: 4, jobSeconds: 10 }), settings), 1);
     // Two jobs per node halve the need.
-    assert.equal(autoscaledCompute(input({ queued: 6, jobSeconds: 30 }), { ...settings, jobsPerNode: 2 }), 2);
+    assert.equal(nodes(input({ queued: 6, jobSeconds: 30 }), { ...settings, jobsPerNode: 2 }), 2);
   });
 
   it("assumes the worst before any job has been timed, and never shrinks while jobs run", () => {
-    assert.equal(autoscaledCompute(input({ queued: 3 }), settings), 3);
-    assert.equal(autoscaledCompute(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
+    assert.equal(nodes(input({ queued: 3 }), settings), 3);
+    assert.equal(nodes(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
   });
 
   it("adds a node whenever a job has waited longer than the window and a boot", () => {
     const behind = input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 91 }, { have: 2 });
-    assert.equal(autoscaledCompute(behind, settings), 3);
-    assert.equal(autoscaledCompute({ ...behind, have: 8 }, settings), 8);
+    assert.equal(nodes(behind, settings), 3);
+    assert.equal(nodes({ ...behind, have: 8 }, settings), 8);
     assert.equal(
-      autoscaledCompute(input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 89 }, { have: 2 }), settings),
+      nodes(input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 89 }, { have: 2 }), settings),
       2,
     );
   });
 
   it("a boot time longer than the window widens it: a node that comes too late does not help", () => {
-    assert.equal(autoscaledCompute(input({ queued: 8, jobSeconds: 30 }, { bootSeconds: 240 }), settings), 1);
+    assert.equal(nodes(input({ queued: 8, jobSeconds: 30 }, { bootSeconds: 240 }), settings), 1);
   });
 
   it("starts a node one boot time before work is expected, and not earlier", () => {
-    assert.equal(autoscaledCompute(input({ nextWorkAt: at(31) }), settings), 0);
-    assert.equal(autoscaledCompute(input({ nextWorkAt: at(29) }), settings), 1);
-    assert.equal(autoscaledCompute(input({ nextWorkAt: at(29) }, { have: 3 }), settings), 3);
+    assert.equal(nodes(input({ nextWorkAt: at(31) }), settings), 0);
+    assert.equal(nodes(input({ nextWorkAt: at(29) }), settings), 1);
+    assert.equal(nodes(input({ nextWorkAt: at(29) }, { have: 3 }), settings), 3);
   });
 
   it("releases idle nodes when the next work is further away than a boot", () => {
-    assert.equal(autoscaledCompute(input({ nextWorkAt: at(120) }, { have: 2 }), settings), 0);
+    assert.equal(nodes(input({ nextWorkAt: at(120) }, { have: 2 }), settings), 0);
   });
 
   it("keeps nodes one boot time for late data, then releases them", () => {
-    assert.equal(autoscaledCompute(input({ nextWorkAt: at(-10) }, { have: 2 }), settings), 2);
-    assert.equal(autoscaledCompute(input({ nextWorkAt: at(-10) }), settings), 0);
-    assert.equal(autoscaledCompute(input({ nextWorkAt: at(-31) }, { have: 2 }), settings), 0);
+    assert.equal(nodes(input({ nextWorkAt: at(-10) }, { have: 2 }), settings), 2);
+    assert.equal(nodes(input({ nextWorkAt: at(-10) }), settings), 0);
+    assert.equal(nodes(input({ nextWorkAt: at(-31) }, { have: 2 }), settings), 0);
   });
 
   it("without a pace, keeps an idle node one boot time (ski rental)", () => {
-    assert.equal(autoscaledCompute(input({}, { have: 1, idleSince: at(-10) }), settings), 1);
-    assert.equal(autoscaledCompute(input({}, { have: 1, idleSince: at(-40) }), settings), 0);
+    assert.equal(nodes(input({}, { have: 1, idleSince: at(-10) }), settings), 1);
+    assert.equal(nodes(input({}, { have: 1, idleSince: at(-40) }), settings), 0);
   });
 
   it("wants nothing once no job waits for data and none is queued or running", () => {
-    assert.equal(
-      autoscaledCompute(input({ waitingForData: 0, nextWorkAt: at(1) }, { have: 4 }), settings),
-      0,
+    assert.equal(nodes(input({ waitingForData: 0, nextWorkAt: at(1) }, { have: 4 }), settings), 0);
+  });
+});
+
+describe("when the autoscaler must look again without an event", () => {
+  const review = (i: ScaleInput) => autoscale(i, settings).reviewAt;
+  it("when a node must start ahead of the data, and when the data is due", () => {
+    // Data due in 100 s, a boot takes 30: start a node 70 s from now.
+    assert.deepEqual(review(input({ nextWorkAt: at(100) })), at(70));
+    assert.deepEqual(review(input({ nextWorkAt: at(20) }, { have: 1 })), at(20));
+  });
+
+  it("when late data has been waited for one boot, or an idle node kept one boot", () => {
+    assert.deepEqual(review(input({ nextWorkAt: at(-10) }, { have: 1 })), at(20));
+    assert.equal(review(input({ nextWorkAt: at(-40) }, { have: 1 })), null);
+    assert.deepEqual(review(input({}, { have: 1, idleSince: at(-10) })), at(20));
+  });
+
+  it("when a queued job will have waited the window and a boot", () => {
+    assert.deepEqual(
+      review(input({ queued: 2, jobSeconds: 1, oldestQueuedSeconds: 50 }, { have: 1 })),
+      at(40),
     );
+    assert.equal(review(input({ running: 1, jobSeconds: 1 }, { have: 1 })), null);
+  });
+
+  it("never, once the cycle waits for nothing", () => {
+    assert.equal(review(input({ waitingForData: 0 }, { have: 1 })), null);
   });
 });
 

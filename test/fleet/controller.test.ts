@@ -40,9 +40,11 @@ function setup(options: {
   balance?: number;
   price?: number;
   demand?: (cycle: Cycle) => Promise<ComputeDemand | null>;
+  reconcileIntervalSeconds?: number;
 }) {
   const config = fleetConfigSchema.parse({
     environment: options.environment,
+    reconcileIntervalSeconds: options.reconcileIntervalSeconds ?? 15,
     nodePricePerHour: options.price ?? 0.36,
     leadTime: { defaultSeconds: 120, marginSeconds: 5, minSamples: 3 },
     // An idle process prints no ready line: it is ready as soon as it runs.
@@ -257,5 +259,44 @@ describe("reconcile with local worker processes", () => {
     await store.setCycleState("loc3", "c18", "cancelled");
     await controller.reconcile();
     assert.equal((await provider.listNodes()).length, 0);
+  });
+
+  test("autoscaling: the run loop wakes to start a node one boot before the data, between intervals", async () => {
+    const { store, controller, provider, config } = setup({
+      environment: "loc4",
+      now: () => new Date(),
+      reconcileIntervalSeconds: 600,
+      demand: async () => demand,
+    });
+    const boot = leadTimeFor(
+      1,
+      await store.samples("local", config.leadTime.window),
+      config.leadTime,
+    ).seconds;
+    const demand: ComputeDemand = {
+      queued: 0,
+      running: 0,
+      oldestQueuedSeconds: 0,
+      waitingForData: 5,
+      // Too far for a node at the first pass; nothing else happens before the data is due.
+      nextWorkAt: new Date(Date.now() + (boot + 2) * 1000),
+      jobSeconds: 1,
+    };
+    await store.planCycle("loc4", "c00", new Date(), 1);
+    const stop = new AbortController();
+    const loop = controller.run(stop.signal);
+    try {
+      const running = async () => (await provider.listNodes()).some((n) => n.state === "running");
+      assert.equal(await running(), false);
+      // Without a pass at the review time, the next one would come after the 600 s interval.
+      const deadline = demand.nextWorkAt!.getTime() + 5000;
+      while (!(await running()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(await running(), "a node was started ahead of the data without waiting for the interval");
+    } finally {
+      stop.abort();
+      await loop;
+      await store.setCycleState("loc4", "c00", "cancelled");
+      await controller.reconcile();
+    }
   });
 });
