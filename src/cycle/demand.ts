@@ -57,14 +57,15 @@ export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeD
     .map((r) => r.seconds)
     .sort((a, b) => a - b);
   const waitingForData = Number(backlog.waiting);
+  const next = waitingForData === 0 ? null : nextArrival(backlog.arrivals);
   return {
     queued: Number(backlog.queued),
     running: Number(backlog.running),
     oldestQueuedSeconds: Math.max(0, backlog.oldest_queued),
     waitingForData,
     // Before any data, the first is due when the cycle says.
-    nextWorkAt:
-      waitingForData === 0 ? null : (nextArrival(backlog.arrivals) ?? firstData(cycle, backlog.arrivals)),
+    nextWorkAt: waitingForData === 0 ? null : (next?.at ?? firstData(cycle, backlog.arrivals)),
+    nextWorkJobs: next?.jobs ?? null,
     jobSeconds: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
   };
 }

@@ -24,6 +24,8 @@ export interface ComputeDemand {
   waitingForData: number;
   /** When the next job's data is expected (from the stream's pace so far); null when unknown. */
   nextWorkAt: Date | null;
+  /** How many jobs that data will make ready (as many as the last arrival did); null when unknown. */
+  nextWorkJobs: number | null;
   /** Typical seconds one job runs (measured); null before any has finished. */
   jobSeconds: number | null;
 }
@@ -63,11 +65,13 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
   const { demand, maxNodes, have, bootSeconds, now } = input;
   const after = (seconds: number) => new Date(now.getTime() + seconds * 1000);
   const work = demand.queued + demand.running;
+  const window = Math.max(settings.backlogSeconds, bootSeconds);
+  // Nodes that clear `jobs` within the window. Without a measured job length, every job is assumed to
+  // take the whole backlog window.
+  const nodesFor = (jobs: number) =>
+    Math.ceil((jobs * (demand.jobSeconds ?? settings.backlogSeconds)) / (window * settings.jobsPerNode));
   if (work > 0) {
-    // Without a measured job length, every job is assumed to take the whole backlog window.
-    const jobSeconds = demand.jobSeconds ?? settings.backlogSeconds;
-    const window = Math.max(settings.backlogSeconds, bootSeconds);
-    const needed = Math.ceil((work * jobSeconds) / (window * settings.jobsPerNode));
+    const needed = nodesFor(work);
     const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
     const behind = behindIn < 0 ? have + 1 : 0;
     return {
@@ -79,7 +83,12 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
   if (demand.nextWorkAt) {
     const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
     if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - bootSeconds) };
-    if (untilWork > 0) return { nodes: Math.min(maxNodes, Math.max(have, 1)), reviewAt: after(untilWork) };
+    if (untilWork > 0) {
+      // As many as the coming data's jobs need (nodes left from a bigger backlog go); all that are up
+      // when its size is not known yet.
+      const expected = demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs);
+      return { nodes: Math.min(maxNodes, Math.max(expected, 1)), reviewAt: after(untilWork) };
+    }
     // Late data: what is up waits one more boot time for it, then goes; nothing new starts.
     const lateFor = -untilWork;
     return lateFor < bootSeconds
@@ -93,21 +102,27 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
 }
 
 /**
- * When the next data is expected: the last arrival plus the median of the last three gaps between
- * arrivals (the stream's pace changes: ECMWF sends hourly, then 3-hourly, then 6-hourly steps).
- * Arrivals closer than `sameBurstSeconds` are one burst. Null with fewer than two bursts.
+ * When the next data is expected, and how many jobs it brings: the last arrival plus the median of the
+ * last three gaps between arrivals (the stream's pace changes: ECMWF sends hourly, then 3-hourly, then
+ * 6-hourly steps), with as many jobs as the last arrival made ready. `arrivals` has one time per job;
+ * arrivals closer than `sameBurstSeconds` are one burst. Null with fewer than two bursts.
  */
-export function nextArrival(arrivals: readonly Date[], sameBurstSeconds = 1): Date | null {
-  const bursts: number[] = [];
+export function nextArrival(
+  arrivals: readonly Date[],
+  sameBurstSeconds = 1,
+): { at: Date; jobs: number } | null {
+  const bursts: Array<{ at: number; jobs: number }> = [];
   for (const t of [...arrivals].map((a) => a.getTime()).sort((a, b) => a - b)) {
     const last = bursts.at(-1);
-    if (last === undefined || t - last > sameBurstSeconds * 1000) bursts.push(t);
+    if (last === undefined || t - last.at > sameBurstSeconds * 1000) bursts.push({ at: t, jobs: 1 });
+    else last.jobs++;
   }
   if (bursts.length < 2) return null;
   const gaps = bursts
     .slice(1)
-    .map((t, i) => t - bursts[i]!)
+    .map((b, i) => b.at - bursts[i]!.at)
     .slice(-3)
     .sort((a, b) => a - b);
-  return new Date(bursts.at(-1)! + gaps[Math.floor(gaps.length / 2)]!);
+  const last = bursts.at(-1)!;
+  return { at: new Date(last.at + gaps[Math.floor(gaps.length / 2)]!), jobs: last.jobs };
 }

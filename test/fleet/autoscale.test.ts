@@ -20,6 +20,7 @@ function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): 
       oldestQueuedSeconds: 0,
       waitingForData: 10,
       nextWorkAt: null,
+      nextWorkJobs: null,
       jobSeconds: null,
       ...demand,
     },
@@ -60,6 +61,16 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes(input({ nextWorkAt: at(31) }), settings), 0);
     assert.equal(nodes(input({ nextWorkAt: at(29) }), settings), 1);
     assert.equal(nodes(input({ nextWorkAt: at(29) }, { have: 3 }), settings), 3);
+  });
+
+  it("ahead of data of a known size, has as many nodes as its jobs need", () => {
+    // One job of 30 s: one node, though three are up from an earlier backlog.
+    assert.equal(
+      nodes(input({ nextWorkAt: at(29), nextWorkJobs: 1, jobSeconds: 30 }, { have: 3 }), settings),
+      1,
+    );
+    // Eight such jobs within the 60 s window: four nodes, all started ahead.
+    assert.equal(nodes(input({ nextWorkAt: at(29), nextWorkJobs: 8, jobSeconds: 30 }), settings), 4);
   });
 
   it("releases idle nodes when the next work is further away than a boot", () => {
@@ -118,12 +129,17 @@ describe("the stream's pace", () => {
   it("predicts the last arrival plus the median of the last three gaps", () => {
     // Hourly steps every 60 s, then the first 3-hourly gap of 180 s: the median is still 60 s.
     const arrivals = [0, 60, 120, 180, 360].map(at);
-    assert.deepEqual(nextArrival(arrivals), at(420));
+    assert.deepEqual(nextArrival(arrivals)?.at, at(420));
     // After a second long gap the median follows the new pace.
-    assert.deepEqual(nextArrival([...arrivals, at(540)]), at(720));
+    assert.deepEqual(nextArrival([...arrivals, at(540)])?.at, at(720));
   });
 
   it("does not depend on the order the arrivals come in", () => {
-    assert.deepEqual(nextArrival([at(20), at(0), at(10.4), at(10)]), at(30));
+    assert.deepEqual(nextArrival([at(20), at(0), at(10.4), at(10)])?.at, at(30));
+  });
+
+  it("expects as many jobs as the last arrival made ready", () => {
+    // One time per job: two jobs with step 0, three with step 1 (within a second of each other).
+    assert.equal(nextArrival([at(0), at(0), at(60), at(60.2), at(60.9)])?.jobs, 3);
   });
 });
