@@ -68,8 +68,17 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
   const window = Math.max(settings.backlogSeconds, bootSeconds);
   // Nodes that clear `jobs` within the window. Without a measured job length, every job is assumed to
   // take the whole backlog window.
-  const nodesFor = (jobs: number) =>
-    Math.ceil((jobs * (demand.jobSeconds ?? settings.backlogSeconds)) / (window * settings.jobsPerNode));
+  const jobSeconds = demand.jobSeconds ?? settings.backlogSeconds;
+  const nodesFor = (jobs: number) => Math.ceil((jobs * jobSeconds) / (window * settings.jobsPerNode));
+  // How long before the data a node must be asked for: a boot, less the slack the window leaves once
+  // the coming jobs are done. A node costs from its creation, so one that will be ready a little after
+  // the data and still clears it within the window is started that much later, or kept that much
+  // less. Unknown jobs leave no slack.
+  const leadSeconds = (jobs: number | null) => {
+    if (jobs === null || jobs === 0) return bootSeconds;
+    const busySeconds = (jobs * jobSeconds) / (Math.max(1, nodesFor(jobs)) * settings.jobsPerNode);
+    return Math.max(0, bootSeconds - Math.max(0, window - busySeconds));
+  };
   if (work > 0) {
     const needed = nodesFor(work);
     const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
@@ -82,7 +91,8 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
   if (demand.waitingForData === 0) return { nodes: 0, reviewAt: null };
   if (demand.nextWorkAt) {
     const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
-    if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - bootSeconds) };
+    const lead = leadSeconds(demand.nextWorkJobs);
+    if (untilWork > lead) return { nodes: 0, reviewAt: after(untilWork - lead) };
     if (untilWork > 0) {
       // As many as the coming data's jobs need (nodes left from a bigger backlog go); all that are up
       // when its size is not known yet.

@@ -64,13 +64,26 @@ describe("autoscaling from the backlog and the stream's pace", () => {
   });
 
   it("ahead of data of a known size, has as many nodes as its jobs need", () => {
-    // One job of 30 s: one node, though three are up from an earlier backlog.
+    // One job of 50 s: one node, though three are up from an earlier backlog.
     assert.equal(
-      nodes(input({ nextWorkAt: at(29), nextWorkJobs: 1, jobSeconds: 30 }, { have: 3 }), settings),
+      nodes(input({ nextWorkAt: at(10), nextWorkJobs: 1, jobSeconds: 50 }, { have: 3 }), settings),
       1,
     );
-    // Eight such jobs within the 60 s window: four nodes, all started ahead.
-    assert.equal(nodes(input({ nextWorkAt: at(29), nextWorkJobs: 8, jobSeconds: 30 }), settings), 4);
+    // Eight such jobs within the 60 s window: seven nodes, all started ahead.
+    assert.equal(nodes(input({ nextWorkAt: at(10), nextWorkJobs: 8, jobSeconds: 50 }), settings), 7);
+  });
+
+  it("starts a node only as early as the window needs: one ready after the data may still clear it", () => {
+    // A 45 s job within a 60 s window leaves 15 s: a 30 s boot is asked for 15 s before the data.
+    const job45 = { nextWorkJobs: 1, jobSeconds: 45 };
+    assert.equal(nodes(input({ ...job45, nextWorkAt: at(16) }), settings), 0);
+    assert.equal(nodes(input({ ...job45, nextWorkAt: at(14) }), settings), 1);
+    assert.deepEqual(autoscale(input({ ...job45, nextWorkAt: at(40) }), settings).reviewAt, at(25));
+    // A 30 s job leaves a whole boot: no node before the data, and an idle one is not kept for it.
+    assert.equal(
+      nodes(input({ nextWorkJobs: 1, jobSeconds: 30, nextWorkAt: at(5) }, { have: 1 }), settings),
+      0,
+    );
   });
 
   it("releases idle nodes when the next work is further away than a boot", () => {

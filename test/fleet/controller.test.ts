@@ -281,7 +281,7 @@ describe("reconcile with local worker processes", () => {
       waitingForData: 5,
       // Too far for a node at the first pass; nothing else happens before the data is due.
       nextWorkAt: new Date(Date.now() + (boot + 2) * 1000),
-      nextWorkJobs: 1,
+      nextWorkJobs: null,
       jobSeconds: 1,
     };
     await store.planCycle("loc4", "c00", new Date(), 1);
