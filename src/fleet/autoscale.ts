@@ -70,14 +70,14 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
   // take the whole backlog window.
   const jobSeconds = demand.jobSeconds ?? settings.backlogSeconds;
   const nodesFor = (jobs: number) => Math.ceil((jobs * jobSeconds) / (window * settings.jobsPerNode));
-  // How long before the data a node must be asked for: a boot, less the slack the window leaves once
-  // the coming jobs are done. A node costs from its creation, so one that will be ready a little after
-  // the data and still clears it within the window is started that much later, or kept that much
-  // less. Unknown jobs leave no slack.
+  // How long before the data a new node must be asked for: a boot, less the slack the backlog window
+  // leaves once the coming jobs are done. A node costs from its creation, so one that will be ready a
+  // little after the data and still clears it within the window is started that much later. Unknown
+  // jobs leave no slack.
   const leadSeconds = (jobs: number | null) => {
     if (jobs === null || jobs === 0) return bootSeconds;
     const busySeconds = (jobs * jobSeconds) / (Math.max(1, nodesFor(jobs)) * settings.jobsPerNode);
-    return Math.max(0, bootSeconds - Math.max(0, window - busySeconds));
+    return Math.max(0, bootSeconds - Math.max(0, settings.backlogSeconds - busySeconds));
   };
   if (work > 0) {
     const needed = nodesFor(work);
@@ -91,14 +91,16 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
   if (demand.waitingForData === 0) return { nodes: 0, reviewAt: null };
   if (demand.nextWorkAt) {
     const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
+    // As many nodes as the coming data's jobs need (nodes left from a bigger backlog go); all that are
+    // up when its size is not known yet.
+    const expected = Math.max(1, demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs));
     const lead = leadSeconds(demand.nextWorkJobs);
-    if (untilWork > lead) return { nodes: 0, reviewAt: after(untilWork - lead) };
-    if (untilWork > 0) {
-      // As many as the coming data's jobs need (nodes left from a bigger backlog go); all that are up
-      // when its size is not known yet.
-      const expected = demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs);
-      return { nodes: Math.min(maxNodes, Math.max(expected, 1)), reviewAt: after(untilWork) };
-    }
+    if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - lead) };
+    // Within a boot of the data a node that is up stays (booting another would cost as much), but a new
+    // one waits for its lead.
+    if (untilWork > lead)
+      return { nodes: Math.min(maxNodes, have, expected), reviewAt: after(untilWork - lead) };
+    if (untilWork > 0) return { nodes: Math.min(maxNodes, expected), reviewAt: after(untilWork) };
     // Late data: what is up waits one more boot time for it, then goes; nothing new starts.
     const lateFor = -untilWork;
     return lateFor < bootSeconds
