@@ -21,6 +21,7 @@ import {
   cycleKey,
   cycleRuntime,
   destinationCatalogueVariable,
+  firstDataAt,
 } from "./runtime.ts";
 
 /** How often actions look at the fleet while waiting for nodes. */
@@ -248,7 +249,7 @@ registerAction({
       (await fleet.store.nodes(environment, key)).filter((n) => n.role === "compute");
     if (args[0] === "up") {
       const wanted = Number(variables["CB_NODES"] ?? fleet.config.fleet.computeNodes);
-      const planned = await fleet.store.planCycle(environment, key, new Date(), wanted);
+      const planned = await fleet.store.planCycle(environment, key, firstDataAt(variables), wanted);
       // A cycle run again (rerun, requeue) needs its compute again.
       if (planned.state !== "planned" && planned.state !== "processing") {
         await fleet.store.setCycleState(environment, key, "planned");

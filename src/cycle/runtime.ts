@@ -53,6 +53,18 @@ export function cycleBaseTime(variables: Record<string, string>): Date {
   return time;
 }
 
+/** When the cycle's first data is expected (CB_FIRST_DATA, ISO 8601); now when the suite does not say. */
+export function firstDataAt(variables: Record<string, string>): Date {
+  const text = variables["CB_FIRST_DATA"];
+  if (text === undefined || text === "") return new Date();
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime()))
+    throw new Error(
+      `CB_FIRST_DATA is "${text}": expected the time the cycle's first data is due (ISO 8601), or no value for now`,
+    );
+  return time;
+}
+
 /** The key a cycle's deliveries and fleet records are filed under. */
 export function cycleKey(producer: string, baseTime: Date): string {
   return `${producer}/${baseTime.toISOString().slice(0, 13).replace(/[-T:]/g, "")}`;

@@ -18,6 +18,8 @@ export interface CycleSuiteOptions {
   jobsPerNode?: number;
   /** Tries per task (ECF_TRIES). */
   tries?: number;
+  /** When the cycle's first data is expected (CB_FIRST_DATA); the fleet starts nodes ahead of it. */
+  firstDataAt?: Date;
 }
 
 export function cycleSuiteName(baseTime: Date): string {
@@ -44,6 +46,7 @@ export function cycleSuiteDefinition(options: CycleSuiteOptions): string {
     `suite ${suite}`,
     `  edit CB_CYCLE '${options.baseTime.toISOString()}'`,
     `  edit CB_NODES '${options.computeNodes}'`,
+    ...(options.firstDataAt ? [`  edit CB_FIRST_DATA '${options.firstDataAt.toISOString()}'`] : []),
     `  edit ECF_TRIES '${options.tries ?? 3}'`,
     `  limit compute ${slots}`,
     "  family data_server",

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { firstDataAt } from "../../src/cycle/runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "../../src/cycle/suite.ts";
 import { parseDefs } from "../../src/flow/def/parser.ts";
 import { printDefs } from "../../src/flow/def/printer.ts";
@@ -33,6 +34,19 @@ describe("the default cycle suite", () => {
     assert.match(text, /task stop_data_server\n\s+trigger deliver == complete/);
     // text -> model -> text is stable
     assert.equal(printDefs(parseDefs(printDefs(defs))), printDefs(defs));
+  });
+
+  it("tells the fleet when the first data is due, so that compute starts ahead of it", () => {
+    const due = new Date("2026-11-24T17:45:00Z");
+    const text = cycleSuiteDefinition({ ...options, firstDataAt: due });
+    const variables = Object.fromEntries(
+      parseDefs(text, "cycle.def").suites[0]!.variables.map((v) => [v.name, v.value]),
+    );
+    assert.deepEqual(firstDataAt(variables), due);
+    // Without it, the data is taken to be due when the fleet is asked for.
+    const before = Date.now();
+    assert.ok(firstDataAt({}).getTime() >= before);
+    assert.throws(() => firstDataAt({ CB_FIRST_DATA: "at dawn" }), /CB_FIRST_DATA is "at dawn": expected/);
   });
 
   it("loads into a real ecFlow", () => {

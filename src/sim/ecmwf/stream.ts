@@ -20,6 +20,8 @@ export interface StreamOptions {
   steps?: string | undefined;
   /** Real seconds per simulated second: 60 plays an hour of schedule in a minute; Infinity pushes at once. */
   timeFactor: number;
+  /** When the first step is due (now by default); the others follow on the compressed schedule. */
+  startAt?: Date;
   feed?: string;
   content?: StreamContent;
   onFile?: (file: PushedFile) => void;
@@ -58,7 +60,7 @@ export async function playStream(options: StreamOptions): Promise<PushedFile[]> 
     baseTime: options.baseTime,
   });
   const scratch = await mkdtemp(join(tmpdir(), "cb-sim-ecmwf-"));
-  const started = Date.now();
+  const started = options.startAt?.getTime() ?? Date.now();
   const firstMinute = plan[0]?.minute ?? 0;
   const pushed: PushedFile[] = [];
   let next = plan[0] ? encoder.encode(plan[0].step) : null;
