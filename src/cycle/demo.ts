@@ -14,6 +14,7 @@ import { type Config, loadConfig } from "../config/load.ts";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../db/embedded.ts";
 import { ftpDestination } from "../delivery/ftp.ts";
 import { cycleDeliveryStatus } from "../delivery/ledger.ts";
+import { leadTimeFor } from "../fleet/leadtime.ts";
 import { costsByCycle } from "../fleet/money.ts";
 import { currentFleet } from "../fleet/service.ts";
 import type { NodeRow } from "../fleet/store.ts";
@@ -162,6 +163,15 @@ async function demoConfig(
   return loadConfig({ file });
 }
 
+/** How long the fleet expects the demo's first nodes to take to start (learned, or the default). */
+async function provisioningSeconds(options: { nodes: number; fixedNodes?: boolean | undefined }): Promise<number> {
+  const fleet = currentFleet();
+  if (!fleet) return 0;
+  const { leadTime } = fleet.config.fleet;
+  const samples = await fleet.store.samples(fleet.provider.name, leadTime.window);
+  return leadTimeFor(options.fixedNodes ? options.nodes : 1, samples, leadTime).seconds;
+}
+
 interface DestinationCatalogue {
   url: string;
   stop(): Promise<void>;
@@ -246,11 +256,15 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       .map((p) => ({ name: p.name, steps: p.steps.filter((s) => planned.has(s)) }))
       .filter((p) => p.steps.length > 0);
     const suite = cycleSuiteName(baseTime);
+    // As in production, where the suite provisions compute just before the dissemination starts, the
+    // first step is due one learned provisioning time after the suite begins.
+    const firstDataAt = new Date(Date.now() + (await provisioningSeconds(options)) * 1000);
     const definition = cycleSuiteDefinition({
       baseTime,
       products,
       computeNodes: options.nodes,
       jobsPerNode: 1,
+      firstDataAt,
     });
     await loadSuites(pool, definition, `${suite}.def`, { actor: "demo" });
     await beginSuite(pool, suite, "demo");
@@ -268,6 +282,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       increment: options.grid,
       steps: options.steps,
       timeFactor: options.timeFactor,
+      startAt: firstDataAt,
     });
     const jobsPlanned = products.reduce((n, p) => n + p.steps.length, 0);
     let streamError: Error | null = null;
