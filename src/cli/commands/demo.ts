@@ -55,7 +55,8 @@ export function registerDemoCommand(program: Command): void {
     )
     .option("--steps <spec>", "forecast steps of the cycle, e.g. 0-12 or 0-90/3", "0-6")
     .option("--grid <degrees>", "the simulated model's global grid increment", positive, 2)
-    .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positive, 60)
+    // 10×, the rate of the benchmark's targets: a step every 1.8 s, which this machine keeps up with.
+    .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positive, 10)
     .option("--nodes <n>", "compute nodes: the most the autoscaler starts at once", wholeNumber, 2)
     .option("--fixed-nodes", "keep all --nodes up for the whole cycle instead of following the backlog")
     .addOption(
