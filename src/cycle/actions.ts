@@ -235,7 +235,7 @@ async function waitForDataServer(
 registerAction({
   name: "cycle.fleet",
   description:
-    "up: plan the cycle's compute nodes (CB_NODES; with autoscaling, at most that many, started ahead of the data, the first of which is due at CB_FIRST_DATA or now) and wait until they are ready; down: release them and wait until gone",
+    "up: plan the cycle's CB_NODES compute nodes and wait until they are ready (with autoscaling, at most that many, each started ahead of its data; the first data is due at CB_FIRST_DATA, or now); down: release them and wait until gone",
   async run({ args, variables, log, signal }) {
     const fleet = currentFleet();
     if (!fleet)
