@@ -164,7 +164,10 @@ async function demoConfig(
 }
 
 /** How long the fleet expects the demo's first nodes to take to start (learned, or the default). */
-async function provisioningSeconds(options: { nodes: number; fixedNodes?: boolean | undefined }): Promise<number> {
+async function provisioningSeconds(options: {
+  nodes: number;
+  fixedNodes?: boolean | undefined;
+}): Promise<number> {
   const fleet = currentFleet();
   if (!fleet) return 0;
   const { leadTime } = fleet.config.fleet;
