@@ -1,6 +1,7 @@
 // Products: fields cloudburst computed, registered with the job that made them and their inputs
 // (lineage). Same identity as a field; a product computed again (a rerun) replaces its row and lineage.
 import type pg from "pg";
+import { inTransaction } from "../db/transaction.ts";
 import type { Dimensions } from "./lookups.ts";
 import { ensurePartitions } from "./partitions.ts";
 import type { FieldRecord } from "./types.ts";
@@ -23,9 +24,7 @@ export async function registerProduct(
   const levelTypeId = await dimensions.levelType(pool, product.levelType);
   const geometryId = await dimensions.geometry(pool, product.geometry);
   await ensurePartitions(pool, [product.baseTime]);
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
+  return inTransaction(pool, async (client) => {
     const cycle = await client.query<{ id: string }>(
       `insert into cycle (producer_id, base_time, expected_fields) select $1, $2, expected_fields from producer where id = $1
        on conflict (producer_id, base_time) do update set producer_id = excluded.producer_id returning id`,
@@ -77,14 +76,8 @@ export async function registerProduct(
         [product.baseTime, id, product.inputs.map((i) => i.kind), product.inputs.map((i) => i.id)],
       );
     }
-    await client.query("commit");
     return id;
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface ProductLineage {

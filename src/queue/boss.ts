@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { PgBoss, type Db as PgBossDb } from "pg-boss";
+import { inTransaction } from "../db/transaction.ts";
 
 /** `control`: runs inside the control server (provisioning, delivery); `compute`: worker agents. */
 export const QUEUE_NAMES = ["control", "compute"] as const;
@@ -88,19 +89,11 @@ export async function returnToQueue(
   attempts: ReadonlyArray<{ id: string; retryCount: number }>,
 ): Promise<void> {
   if (attempts.length === 0) return;
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
+  await inTransaction(pool, async (client) => {
     const db = transactionDb(client);
     // pg-boss reports the ids a cancel settled (its typings leave them out): resume only those, never
     // a job cancelled by somebody else.
     const cancelled = (await boss.cancel(queue, [...attempts], { db })) as { settled?: string[] };
     if (cancelled.settled?.length) await boss.resume(queue, cancelled.settled, { db });
-    await client.query("commit");
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,8 +1,10 @@
 // Operator commands on the durable flow state (ecFlow's user commands): load, begin, requeue, rerun,
 // suspend, resume, force, kill. Each is one transaction that records who did what in the history and
 // wakes the scheduler; the CLI and the HTTP API both call these.
+
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
+import { inTransaction } from "../../db/transaction.ts";
 import { checkDefs } from "../def/index.ts";
 import { beginRuntime } from "../logic/state.ts";
 import { type Defs, type Node, type NodeRuntime, type Suite, walkNode } from "../model/index.ts";
@@ -32,21 +34,6 @@ export class FlowCommandError extends Error {
 }
 
 type Db = pg.Pool;
-
-async function inTransaction<T>(pool: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    const result = await work(client);
-    await client.query("commit");
-    return result;
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 function notifyChanged(client: pg.PoolClient, suiteId: string) {
   return client.query("select pg_notify($1, $2)", [FLOW_CHANGED_CHANNEL, suiteId]);

@@ -6,6 +6,7 @@
 // task's submission count, so a server killed at any moment resumes exactly from the database.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { inTransaction } from "../../db/transaction.ts";
 import { isQueueName, type QueueName, startBoss, taskJobId, transactionDb } from "../../queue/boss.ts";
 import { parseActionSpec } from "../../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../../worker/agent.ts";
@@ -407,10 +408,7 @@ export async function startFlowEngine(
         expectedTry: rt.tryNo ?? 0,
       });
     }
-    const client = await pool.connect();
-    let submitted: Set<string>;
-    try {
-      await client.query("begin");
+    const submitted = await inTransaction(pool, async (client) => {
       const result = await client.query<{ path: string }>(
         `update flow_node f set state = 'submitted', try_no = u.new_try, submissions = u.submission,
            job_id = u.job_id::uuid, queue = u.queue, password = u.password, worker = null, aborted_reason = null,
@@ -433,8 +431,8 @@ export async function startFlowEngine(
           jobs.map((j) => j.item.dataReady),
         ],
       );
-      submitted = new Set(result.rows.map((r) => r.path));
-      const accepted = jobs.filter((j) => submitted.has(j.item.task.path));
+      const updated = new Set(result.rows.map((r) => r.path));
+      const accepted = jobs.filter((j) => updated.has(j.item.task.path));
       for (const queue of ["control", "compute"] as QueueName[]) {
         const batch = accepted.filter((j) => j.data.queue === queue);
         if (batch.length === 0) continue;
@@ -479,13 +477,8 @@ export async function startFlowEngine(
           actor: "engine",
         })),
       ]);
-      await client.query("commit");
-    } catch (error) {
-      await client.query("rollback").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return updated;
+    });
     const stamp = now().toISOString();
     for (const j of jobs) {
       const path = j.item.task.path;
