@@ -7,8 +7,9 @@
 //     more whenever a job has waited longer than that plus a boot (so not merely for a node still
 //     booting: the nodes do not keep up with the stream);
 //   - with nothing to do, a node is kept only if work is expected within the boot time, because
-//     booting again would cost as much node time as waiting (and deliver later); and a node is started
-//     that long before work is expected, so that it is ready when the data is;
+//     booting again would cost as much node time as waiting (and deliver later); and as many nodes as
+//     the coming step's jobs need are started a boot before its data, less the slack the backlog
+//     window leaves (a node ready a little after the data may still clear it in time);
 //   - when the pace is unknown, or the data is later than expected, an idle node is kept for one boot
 //     time, then released (the ski-rental rule: never more than twice the node time of the best
 //     choice in hindsight).
