@@ -2,7 +2,9 @@
 // transaction each, and wakes the scheduler. A report from any try other than the task's current one
 // (wrong try number or password, or a task no longer running) is refused: that is how a zombie, e.g.
 // a job that was presumed dead and retried elsewhere, is kept from changing anything.
+
 import type pg from "pg";
+import { inTransaction } from "../../db/transaction.ts";
 import type { ChildEvent, ChildIdentity } from "./job.ts";
 
 /** The channel the scheduler listens on; the payload is `suiteId` (reload it all) or `suiteId path` (one node). */
@@ -28,18 +30,8 @@ export async function applyChildEvent(
   // The common case in one statement (one round trip): the report is from the current try and moves it on.
   if (await applyFast(pool, id, event, actor)) return { accepted: true, message: fastMessage(event) };
   // Otherwise find out why not (a repeat of a report already applied, or a zombie), under a row lock.
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    const result = await applyInTransaction(client, id, event, actor);
-    await client.query(result.accepted ? "commit" : "rollback");
-    return result;
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  // A refusal writes nothing before it returns, so committing it only releases the row lock.
+  return inTransaction(pool, (client) => applyInTransaction(client, id, event, actor));
 }
 
 function fastMessage(event: ChildEvent): string {
