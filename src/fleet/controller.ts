@@ -30,6 +30,9 @@ export interface ReconcileReport {
   leaks?: { orphans: number; leaks: number; collected: string[] };
 }
 
+/** What a cycle's jobs ask of its compute now (for autoscaling); null when not known. */
+export type CycleDemand = (cycle: Cycle) => Promise<ComputeDemand | null>;
+
 export interface ControllerOptions {
   provider: Provider;
   store: FleetStore;
@@ -40,7 +43,7 @@ export interface ControllerOptions {
   /** The database URL cloud workers connect to (secret: only in their user data). */
   workerDatabaseUrl?: string | undefined;
   /** What a cycle's jobs ask of its compute now (for autoscaling); null when not known. */
-  demand?: ((cycle: Cycle) => Promise<ComputeDemand | null>) | undefined;
+  demand?: CycleDemand | undefined;
   now?: () => Date;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }

@@ -4,10 +4,8 @@ import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
-import type { ComputeDemand } from "./autoscale.ts";
 import { fleetEnvironmentKeys } from "./config.ts";
-import { FleetController } from "./controller.ts";
-import type { Cycle } from "./plan.ts";
+import { type CycleDemand, FleetController } from "./controller.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
@@ -35,7 +33,7 @@ export function createController(
   provider: Provider,
   db: Pick<Database, "pool" | "url">,
   log?: (message: string, fields?: Record<string, unknown>) => void,
-  demand?: (cycle: Cycle) => Promise<ComputeDemand | null>,
+  demand?: CycleDemand,
 ): FleetController {
   const workerDatabaseUrl =
     process.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
@@ -82,7 +80,7 @@ export async function startFleet(
   db: Database,
   log: Logger,
   /** The cycles' demand for compute, for autoscaling (the control server's cycles know it). */
-  demand?: (cycle: Cycle) => Promise<ComputeDemand | null>,
+  demand?: CycleDemand,
 ): Promise<FleetService | null> {
   let provider: Provider;
   try {

@@ -6,11 +6,11 @@ import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
 import type { ComputeDemand } from "../../src/fleet/autoscale.ts";
 import { fleetConfigSchema } from "../../src/fleet/config.ts";
-import { FleetController } from "../../src/fleet/controller.ts";
+import { type CycleDemand, FleetController } from "../../src/fleet/controller.ts";
 import { leadTimeFor, percentile } from "../../src/fleet/leadtime.ts";
 import { LocalProvider } from "../../src/fleet/local/provider.ts";
 import { cycleCosts } from "../../src/fleet/money.ts";
-import { type Cycle, desiredState } from "../../src/fleet/plan.ts";
+import { desiredState } from "../../src/fleet/plan.ts";
 import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
 import { tempDir } from "../helpers/cli.ts";
@@ -39,7 +39,7 @@ function setup(options: {
   now: () => Date;
   balance?: number;
   price?: number;
-  demand?: (cycle: Cycle) => Promise<ComputeDemand | null>;
+  demand?: CycleDemand;
   reconcileIntervalSeconds?: number;
 }) {
   const config = fleetConfigSchema.parse({
