@@ -1,17 +1,18 @@
 // The `cloudburst` command: one sub-command module per subsystem, registered in commands/index.ts.
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/load.ts";
-import { commandModules } from "./commands/index.ts";
+import { modulesFor } from "./commands/index.ts";
 import { UsageError, UserError } from "./errors.ts";
 
-export function buildProgram(): Command {
+/** The program with the commands `argv` needs (all of them when it names none). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("cloudburst")
     .description("On-demand, cloud-portable post-processing for numerical weather prediction")
     .option("-c, --config <file>", "configuration file (default: $CLOUDBURST_CONFIG or ./cloudburst.yaml)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  for (const register of commandModules) register(program);
+  for (const register of await Promise.all(modulesFor(argv).map((m) => m.load()))) register(program);
   // Sub-commands inherit the override so that their usage errors are caught here too.
   for (const command of allCommands(program)) command.exitOverride();
   return program;
@@ -23,8 +24,8 @@ function allCommands(command: Command): Command[] {
 
 /** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {

@@ -3,9 +3,9 @@
 import type { Config } from "../config/load.ts";
 import { loadConfig } from "../config/load.ts";
 import { type Database, openDatabase } from "../db/database.ts";
-import { storeOf } from "../ingest/service.ts";
 import { stepArrivals } from "../sim/ecmwf/schedule.ts";
 import type { LocalStore } from "../store/store.ts";
+import { storeOf } from "../store/store.ts";
 import { type CycleProductSpec, cycleProducts } from "./products.ts";
 
 export interface CycleRuntime {

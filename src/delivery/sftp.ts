@@ -5,7 +5,7 @@ import { createHash, createHmac } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { posix } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { Client, type ConnectConfig, type SFTPWrapper, type Stats } from "ssh2";
+import type { Client, ConnectConfig, SFTPWrapper, Stats } from "ssh2";
 import { type DeliveryItem, type Destination, TransientDeliveryError } from "./destination.ts";
 
 export interface SftpDestinationOptions {
@@ -139,6 +139,8 @@ export function sftpDestination(options: SftpDestinationOptions): Destination {
 
   async function connected(): Promise<Session> {
     if (session && !session.lost.signal.aborted) return session;
+    // ssh2 is loaded on first use: a product job delivering to a directory or FTP never needs it.
+    const { Client } = await import("ssh2");
     const client = new Client();
     const hostKey = hostKeyCheck();
     const config: ConnectConfig = {

@@ -6,7 +6,7 @@ import type { Registry } from "prom-client";
 import { runRetention } from "../catalogue/retention.ts";
 import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
-import { LocalStore } from "../store/store.ts";
+import { type LocalStore, storeOf } from "../store/store.ts";
 import { temporaryNameTest } from "./config.ts";
 import { describeMessage } from "./describe.ts";
 import { createIngestMetrics } from "./metrics.ts";
@@ -37,10 +37,6 @@ let current: IngestService | null = null;
 /** The service this process started (the HTTP routes use it), or null. */
 export function currentIngest(): IngestService | null {
   return current;
-}
-
-export function storeOf(config: Config): LocalStore {
-  return new LocalStore(resolve(config.dataDir, config.store.dir));
 }
 
 /** Store and pipeline only, for the CLI and tests. */

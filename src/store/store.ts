@@ -5,8 +5,14 @@ import { randomUUID } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
 import { copyFile, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { StoreConfig } from "./config.ts";
 
 const scheme = "store:";
+
+/** The configured store: `store.dir`, relative to the data directory. */
+export function storeOf(config: { dataDir: string; store: Pick<StoreConfig, "dir"> }): LocalStore {
+  return new LocalStore(resolve(config.dataDir, config.store.dir));
+}
 
 export class StoreError extends Error {
   override name = "StoreError";

@@ -13,7 +13,7 @@ import {
   termsFromWords,
 } from "../../catalogue/query.ts";
 import { runRetention } from "../../catalogue/retention.ts";
-import { storeOf } from "../../ingest/service.ts";
+import { storeOf } from "../../store/store.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";

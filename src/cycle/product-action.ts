@@ -1,0 +1,70 @@
+// The cycle's product job (`cycle.product NAME`): makes one product for the task's step from the
+// catalogued inputs, queues the files for delivery, reports the job's CPU time and delivers them.
+import { basename, posix } from "node:path";
+import { deliver, deliveryItem } from "../delivery/deliver.ts";
+import { deliverCycle, queueDeliveries } from "../delivery/ledger.ts";
+import { destinationFromUrl } from "../delivery/url.ts";
+import type { ActionContext } from "../worker/actions.ts";
+import { runProductJob } from "./job.ts";
+import { findProduct } from "./products.ts";
+import { cycleBaseTime, cycleKey, cycleRuntime } from "./runtime.ts";
+
+function stepOf(variables: Record<string, string>): number {
+  const step = Number(variables["STEP"]);
+  if (!Number.isFinite(step) || step < 0)
+    throw new Error(`STEP is "${variables["STEP"] ?? ""}": expected a forecast step in hours`);
+  return step;
+}
+
+export async function runProductAction({ args, variables, log, report }: ActionContext): Promise<void> {
+  const runtime = await cycleRuntime();
+  const product = findProduct(runtime.products, args[0] ?? "");
+  const baseTime = cycleBaseTime(variables);
+  const step = stepOf(variables);
+  const { producer } = runtime.config.cycle;
+  const cpuBefore = process.cpuUsage();
+  const result = await runProductJob(
+    runtime.db.pool,
+    runtime.store,
+    producer,
+    baseTime,
+    product,
+    step,
+    `${variables["ECF_NAME"] ?? product.name} try ${variables["ECF_TRYNO"] ?? "1"}`,
+  );
+  for (const skipped of result.skipped) log(`skipped ${skipped}`);
+  if (result.files.length === 0)
+    throw new Error(`${product.name} step ${step} made nothing: ${result.skipped.join("; ")}`);
+  // Products go out as soon as they exist; the cycle's deliver task confirms the lot and retries failures.
+  const destination = destinationFromUrl(runtime.config.cycle.destination);
+  const key = cycleKey(producer, baseTime);
+  const items = await Promise.all(
+    result.files.map((f) =>
+      deliveryItem(f.path, posix.join(key.replace("/", "_"), product.name, basename(f.path))),
+    ),
+  );
+  await queueDeliveries(runtime.db.pool, key, destination.label, items, step);
+  const cpu = process.cpuUsage(cpuBefore);
+  await report({ type: "label", name: "cpu", value: ((cpu.user + cpu.system) / 1e6).toFixed(3) });
+  try {
+    const status = await deliverCycle(
+      runtime.db.pool,
+      key,
+      destination.label,
+      (item) => deliver(destination, item),
+      {
+        names: items.map((i) => i.name),
+      },
+    );
+    if (status.failed > 0)
+      log(`${status.failed} deliveries of ${key} failed so far; the deliver task retries them`);
+  } finally {
+    await destination.close();
+  }
+  for (const file of result.files)
+    log(`wrote ${file.uri} (${file.bytes} bytes; products ${file.productIds.join(", ")})`);
+  log(
+    `from ${result.inputs.length} input fields: ${result.inputs.map((f) => `#${f.id} ${f.param} ${f.levelType} ${f.level} step ${f.stepRange}`).join(", ")}`,
+  );
+  await report({ type: "label", name: "made", value: `${result.files.length} files` }).catch(() => undefined);
+}
