@@ -105,8 +105,11 @@ export const fleetConfigSchema = z
     currency: z.string().min(3).max(3).default("EUR"),
     /** The URL workers use to reach the control/data server (goes into nodes' user data). */
     workerServerUrl: z.url().optional(),
-    /** The worker's arguments after `cloudburst worker`; {serverUrl}, {nodeName}, {environment}, {cycle} are filled in. */
-    workerArgs: z.array(z.string()).default(["--name", "{nodeName}"]),
+    /**
+     * The worker's arguments after `cloudburst worker`; {serverUrl}, {nodeName} (the cycle's node name
+     * prefix), {environment}, {cycle} are filled in. Without --name a worker is named after its node.
+     */
+    workerArgs: z.array(z.string()).default([]),
     /** The operators' SSH public keys, put on every node by cloud-init (nodes get no passwords). */
     sshAuthorizedKeys: z
       .array(z.string().regex(/^(ssh|ecdsa)-\S+ \S+/, "an SSH public key line"))

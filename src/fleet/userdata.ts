@@ -11,7 +11,7 @@ export interface WorkerLaunch {
   cycle: string;
 }
 
-export const defaultWorkerArgs = ["--name", "{nodeName}"];
+export const defaultWorkerArgs: readonly string[] = [];
 
 /** The worker's command-line arguments (after `cloudburst worker`), from the fleet.workerArgs template. */
 export function workerArguments(

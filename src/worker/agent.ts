@@ -44,7 +44,8 @@ export interface RunningWorker {
 const cliPath = resolve(import.meta.dirname, "../../bin/cloudburst.js");
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const name = options.name ?? `${hostname()}:${process.pid}`;
+  // Named after its node (the fleet's providers say which), so the flow history says where a job ran.
+  const name = options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
   let backend: WorkerBackend;
   if (options.backend) backend = options.backend;

@@ -239,11 +239,17 @@ test("simulated servers run real `cloudburst worker`s from our user data, connec
       workerServerUrl: "http://127.0.0.1:9",
       workerDatabaseUrl: db.url,
     });
+    // Each guest's worker is named after its own server, as the flow history shows where a job ran.
     const ready = () =>
-      withGuests.state
-        .guests()
-        .filter((g) => existsSync(g.log) && /worker cb-guests-c1 ready/.test(readFileSync(g.log, "utf8")))
-        .length;
+      new Set(
+        withGuests.state
+          .guests()
+          .map(
+            (g) =>
+              existsSync(g.log) && /worker (cb-guests-c1-\S+) ready/.exec(readFileSync(g.log, "utf8"))?.[1],
+          )
+          .filter(Boolean),
+      ).size;
     await store.planCycle("guests", "c1", new Date(Date.now() + 5_000), 2);
     const report = await fleet.reconcile();
     assert.equal(report.created.length, 2, JSON.stringify(report));

@@ -17,7 +17,9 @@ const launch = {
 };
 
 test("the worker's arguments come from the configurable template", () => {
-  assert.deepEqual(workerArguments(launch), ["--name", "cb-prod-2026112400z"]);
+  // None by default: a worker takes its node's name from its environment or host name.
+  assert.deepEqual(workerArguments(launch), []);
+  assert.deepEqual(workerArguments(launch, ["--name", "{nodeName}"]), ["--name", "cb-prod-2026112400z"]);
   assert.deepEqual(workerArguments(launch, ["--queue", "compute", "--tag", "{environment}/{cycle}"]), [
     "--queue",
     "compute",

@@ -31,7 +31,10 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option("--queue <name>", "queue to take jobs from (repeatable; default: compute)", parseQueue)
     .option("--concurrency <n>", "jobs run at once", parseConcurrency, 1)
-    .option("--name <name>", "name in the task history (default: host:pid)")
+    .option(
+      "--name <name>",
+      "name in the task history (default: its node's name, $CLOUDBURST_NODE_NAME, else host:pid)",
+    )
     .option("--server <url>", "reach the flow engine through this control server's API instead of PostgreSQL")
     .option("--token <token>", "with --server: the API token (default: $CLOUDBURST_TOKEN)")
     .option("--actions", "list the built-in actions and exit")

@@ -113,6 +113,9 @@ export class GuestLauncher {
       CLOUDBURST_USER_DATA_FILE: userDataFile,
       CLOUDSIGMA_SERVER_UUID: guest.uuid,
       CLOUDSIGMA_SERVER_NAME: guest.name,
+      // A real guest's hostname is its server's name (cloud-init reads the server context); here the
+      // worker learns it from its environment, as from the local provider.
+      CLOUDBURST_NODE_NAME: guest.name,
       CLOUDSIGMA_SERVER_META: JSON.stringify(guest.meta),
     };
     let file: string;
