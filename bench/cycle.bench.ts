@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { DemoSummary } from "../src/cycle/demo.ts";
+import type { DemoSummary } from "../src/cycle/summary.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -52,7 +52,7 @@ export async function run(args: string[]): Promise<void> {
     `cycle replay: steps ${steps}, ${grid}° global grid, ${fixed ? `${nodes} compute nodes all cycle` : `autoscaled compute, at most ${nodes} nodes`}\n\n`,
   );
   process.stdout.write(
-    "| provider | rate | seconds | products delivered | latency p50 / p95 / max (s) | before next step | nodes started (peak) | node-minutes | ideal | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    "| provider | rate | seconds | products delivered | latency p50 / p95 / max (s) | before next step | nodes started (peak) | node-minutes | ideal | ratio | node s: boot / busy / idle |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
   );
   for (const provider of providers) {
     for (const factor of factors) {
@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<void> {
       const l = s.stepLatencySeconds;
       const ratio = s.idealNodeMinutes > 0 ? (s.nodeMinutes / s.idealNodeMinutes).toFixed(1) : "–";
       process.stdout.write(
-        `| ${provider} | ${factor}× | ${s.seconds} | ${s.productsDelivered}/${s.productsOut} | ${l ? `${l.p50} / ${l.p95} / ${l.max}` : "–"} | ${s.deliveredBeforeNextStep ? "yes" : "no"} | ${s.nodes} (${s.peakNodes}) | ${s.nodeMinutes} | ${s.idealNodeMinutes} | ${ratio} |\n`,
+        `| ${provider} | ${factor}× | ${s.seconds} | ${s.productsDelivered}/${s.productsOut} | ${l ? `${l.p50} / ${l.p95} / ${l.max}` : "–"} | ${s.deliveredBeforeNextStep ? "yes" : "no"} | ${s.nodes} (${s.peakNodes}) | ${s.nodeMinutes} | ${s.idealNodeMinutes} | ${ratio} | ${s.nodeTime.bootSeconds} / ${s.nodeTime.busySeconds} / ${s.nodeTime.idleSeconds} |\n`,
       );
     }
   }

@@ -9,26 +9,21 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { stringify } from "yaml";
 import { createToken } from "../auth/tokens.ts";
-import { listCycles } from "../catalogue/query.ts";
 import { type Config, loadConfig } from "../config/load.ts";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../db/embedded.ts";
 import { ftpDestination } from "../delivery/ftp.ts";
-import { cycleDeliveryStatus } from "../delivery/ledger.ts";
 import { leadTimeFor } from "../fleet/leadtime.ts";
-import { costsByCycle } from "../fleet/money.ts";
 import { currentFleet } from "../fleet/service.ts";
-import type { NodeRow } from "../fleet/store.ts";
 import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
-import { listSuites, nodeHistory, showTree } from "../flow/engine/queries.ts";
-import { parseDisseminationName } from "../ingest/names.ts";
+import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
 import { type RunningServer, startServer } from "../server/run.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
-import { stepArrivals } from "../sim/ecmwf/schedule.ts";
-import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
+import { latestBaseTime, playStream, prepareStream, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
 import { freePort, isAlive } from "../system/processes.ts";
 import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
+import { type DemoSummary, summariseCycle } from "./summary.ts";
 
 export interface DemoOptions {
   dataDir: string;
@@ -49,6 +44,8 @@ export interface DemoOptions {
   /** Aborts the cycle (Ctrl-C): everything started is stopped before runDemo rejects. */
   signal?: AbortSignal | undefined;
   onProgress?: (progress: DemoProgress) => void;
+  /** Files of the simulated stream encoded so far, before the cycle starts. */
+  onPreparing?: (done: number, total: number) => void;
 }
 
 export interface DemoProgress {
@@ -58,43 +55,6 @@ export interface DemoProgress {
   jobsPlanned: number;
   nodesReady: number;
   suiteState: string;
-}
-
-export interface StepLatency {
-  p50: number;
-  p95: number;
-  max: number;
-}
-
-export interface DemoSummary {
-  cycle: string;
-  suite: string;
-  suiteState: string;
-  seconds: number;
-  fieldsIn: number;
-  filesIn: number;
-  productsOut: number;
-  /** Product fields registered in the catalogue, each with its job and input fields. */
-  productsCatalogued: number;
-  /** Product rows replicated into the destination's catalogue (the second PostgreSQL). */
-  productsReplicated: number;
-  productsDelivered: number;
-  bytesDelivered: number;
-  deliveredTo: string;
-  /** Compute nodes started during the cycle (the autoscaler starts and releases them with the stream). */
-  nodes: number;
-  /** The most compute nodes up at once. */
-  peakNodes: number;
-  nodeMinutes: number;
-  cost: number;
-  currency: string;
-  /** Node-minutes if the nodes had done nothing but the jobs (their CPU time over one core per node). */
-  idealNodeMinutes: number;
-  /** Seconds from a step's file arriving to the last of its products being delivered. */
-  stepLatencySeconds: StepLatency | null;
-  /** Whether every step's products were delivered before the next step's file arrived. */
-  deliveredBeforeNextStep: boolean;
-  ui: string;
 }
 
 export interface Demo {
@@ -148,7 +108,7 @@ async function demoConfig(
       // A simulated server counts as provisioned when it runs; its guest's worker needs about a second more.
       leadTime: { defaultSeconds: 2, marginSeconds: cloud ? 1.2 : 0.2, minSamples: 1 },
       reconcileIntervalSeconds: 2,
-      workerArgs: ["--name", "{nodeName}", "--concurrency", "1"],
+      workerArgs: ["--concurrency", "1"],
       ...(cloud
         ? { cloudsigma: { apiUrl: cloud.url, goldenServer: "cloudburst-golden", pollIntervalMs: 100 } }
         : {}),
@@ -192,30 +152,25 @@ async function startDestinationCatalogue(dir: string): Promise<DestinationCatalo
   return { url: url.toString(), stop: () => stopEmbeddedCluster(cluster) };
 }
 
-async function countProducts(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const table = await client.query<{ t: string | null }>("select to_regclass('product') as t");
-    if (!table.rows[0]?.t) return 0;
-    return Number((await client.query<{ n: string }>("select count(*) as n from product")).rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The simulated cloud runs 50 times faster than CloudSigma: a 20 s provision takes 0.4 s. */
 const simulatedTimeScale = 0.02;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 export async function runDemo(options: DemoOptions): Promise<Demo> {
+  freshDataDir(options.dataDir);
+  const baseTime = options.baseTime ?? latestBaseTime();
+  // ECMWF's side: every file is made before the cycle, so that encoding them neither takes this
+  // machine's CPU from the cycle nor holds up the schedule.
+  const prepared = await prepareStream({
+    dir: join(options.dataDir, "ecmwf"),
+    baseTime,
+    increment: options.grid,
+    steps: options.steps,
+    signal: options.signal,
+    onStep: options.onPreparing,
+  });
   const started = Date.now();
   const password = randomBytes(18).toString("base64url");
   process.env["CB_DEMO_FTP_PASSWORD"] = password;
-  freshDataDir(options.dataDir);
   // The on-premise side's catalogue (FMI's NEONS/radon): a second PostgreSQL the products are replicated to.
   const destinationCatalogue = await startDestinationCatalogue(join(options.dataDir, "destination"));
   const ftpPort = await freePort();
@@ -242,7 +197,6 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   });
   // Workers started by the fleet inherit the environment: the same database, the same configuration.
   process.env["DATABASE_URL"] ??= server.db.url;
-  const baseTime = options.baseTime ?? latestBaseTime();
   const stop = async () => {
     await server.stop();
     await closeCycleRuntime();
@@ -286,6 +240,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       steps: options.steps,
       timeFactor: options.timeFactor,
       startAt: firstDataAt,
+      prepared,
     });
     const jobsPlanned = products.reduce((n, p) => n + p.steps.length, 0);
     let streamError: Error | null = null;
@@ -327,15 +282,16 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       await sleep(1000);
     }
     await stream.catch(() => undefined);
-    const summary = await summarise(
-      server,
+    const summary = await summariseCycle({
+      pool,
       config,
       suite,
       baseTime,
       started,
-      state,
-      destinationCatalogue.url,
-    );
+      suiteState: state,
+      destinationCatalogueUrl: destinationCatalogue.url,
+      serverUrl: server.url,
+    });
     return { server, token, summary, stop };
   } catch (error) {
     await releaseCompute(cycleKey(config.cycle.producer, baseTime)).catch(() => undefined);
@@ -360,132 +316,4 @@ async function releaseCompute(key: string): Promise<void> {
     if (live.length === 0) return;
     await sleep(200);
   }
-}
-
-async function summarise(
-  server: RunningServer,
-  config: Config,
-  suite: string,
-  baseTime: Date,
-  started: number,
-  suiteState: string,
-  destinationCatalogueUrl: string,
-): Promise<DemoSummary> {
-  const pool = server.db.pool;
-  const key = cycleKey(config.cycle.producer, baseTime);
-  const cycle = (await listCycles(pool, { producer: config.cycle.producer, limit: 100 })).find(
-    (c) => Date.parse(c.baseTime) === baseTime.getTime(),
-  );
-  const delivery = await cycleDeliveryStatus(pool, key);
-  const products = await pool.query<{ n: string }>(
-    "select count(*) as n from delivery where cycle_key = $1",
-    [key],
-  );
-  const fleet = currentFleet();
-  const nodes = fleet ? await fleet.store.nodes(fleet.config.fleet.environment, key) : [];
-  const [cost] = costsByCycle(nodes, new Date(), config.fleet);
-  return {
-    cycle: key,
-    suite,
-    suiteState,
-    seconds: Math.round((Date.now() - started) / 100) / 10,
-    fieldsIn: cycle?.receivedFields ?? 0,
-    filesIn: cycle?.files ?? 0,
-    productsOut: Number(products.rows[0]?.n ?? 0),
-    productsCatalogued: Number(
-      (
-        await pool.query<{ n: string }>(
-          `select count(*) as n from product p join producer pr on pr.id = p.producer_id
-            where pr.name = $1 and p.base_time = $2 and exists (select 1 from product_input i where i.product_id = p.id)`,
-          [config.cycle.producer, baseTime],
-        )
-      ).rows[0]?.n ?? 0,
-    ),
-    productsReplicated: await countProducts(destinationCatalogueUrl),
-    productsDelivered: delivery.delivered,
-    bytesDelivered: delivery.bytes,
-    deliveredTo: config.cycle.destination,
-    nodes: nodes.filter((n) => n.role === "compute").length,
-    peakNodes: peakConcurrent(nodes.filter((n) => n.role === "compute")),
-    nodeMinutes: Math.round(((cost?.nodeSeconds ?? 0) / 60) * 100) / 100,
-    cost: Math.round((cost?.cost ?? 0) * 10_000) / 10_000,
-    currency: cost?.currency ?? config.fleet.currency,
-    idealNodeMinutes: Math.round((await jobCpuSeconds(pool, suite)) / 0.6) / 100,
-    ...(await timeliness(pool, key, baseTime)),
-    ui: `${server.url}/ui/`,
-  };
-}
-
-/** The most nodes alive at the same moment. */
-function peakConcurrent(nodes: readonly NodeRow[]): number {
-  const edges = nodes.flatMap((n) => [
-    { at: n.requestedAt.getTime(), step: 1 },
-    { at: n.goneAt?.getTime() ?? Number.POSITIVE_INFINITY, step: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.step - b.step);
-  let up = 0;
-  let peak = 0;
-  for (const edge of edges) {
-    up += edge.step;
-    peak = Math.max(peak, up);
-  }
-  return peak;
-}
-
-/** CPU seconds the product jobs reported (their `cpu` labels). */
-async function jobCpuSeconds(pool: RunningServer["db"]["pool"], suite: string): Promise<number> {
-  const tree = await showTree(pool, `/${suite}/products`);
-  return tree.reduce((sum, node) => sum + (Number(node.labels["cpu"]) || 0), 0);
-}
-
-/** Per step: from its file's arrival to the delivery of the last of its products. */
-async function timeliness(
-  pool: RunningServer["db"]["pool"],
-  key: string,
-  baseTime: Date,
-): Promise<{ stepLatencySeconds: StepLatency | null; deliveredBeforeNextStep: boolean }> {
-  const files = await pool.query<{ name: string; received_at: Date }>(
-    "select name, min(received_at) as received_at from ingest_file group by name",
-  );
-  const arrival = new Map<number, number>();
-  for (const row of files.rows) {
-    const parsed = parseDisseminationName(row.name, baseTime);
-    if (parsed?.step != null && parsed.baseTime.getTime() === baseTime.getTime()) {
-      arrival.set(parsed.step, row.received_at.getTime());
-    }
-  }
-  const delivered = await pool.query<{ step: number; last: Date | null; open: string }>(
-    `select step, max(delivered_at) as last, count(*) filter (where state <> 'delivered') as open
-       from delivery where cycle_key = $1 and step is not null group by step order by step`,
-    [key],
-  );
-  const steps = [...arrival.keys()].sort((a, b) => a - b);
-  const scheduledMinute = new Map(stepArrivals().map((a) => [a.step, a.minute]));
-  const latencies: number[] = [];
-  let inTime = delivered.rows.length > 0;
-  for (const row of delivered.rows) {
-    const arrived = arrival.get(row.step);
-    if (arrived === undefined || row.last === null || Number(row.open) > 0) {
-      inTime = false;
-      continue;
-    }
-    latencies.push(Math.max(0, (row.last.getTime() - arrived) / 1000));
-    // The next step due later than this one: where the schedule's segments meet (90 and 93, 144 and
-    // 150) ECMWF sends two steps at the same minute, and neither can wait for the other.
-    const due = scheduledMinute.get(row.step);
-    const next = steps.find((s) => (scheduledMinute.get(s) ?? 0) > (due ?? Number.POSITIVE_INFINITY));
-    if (next !== undefined && row.last.getTime() > arrival.get(next)!) inTime = false;
-  }
-  latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return {
-    stepLatencySeconds: latencies.length
-      ? {
-          p50: round(percentile(latencies, 50)),
-          p95: round(percentile(latencies, 95)),
-          max: round(latencies.at(-1)!),
-        }
-      : null,
-    deliveredBeforeNextStep: inTime,
-  };
 }

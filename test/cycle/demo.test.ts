@@ -79,6 +79,14 @@ async function demoLeavesNothingRunning(provider: string): Promise<void> {
   assert.ok(summary.nodes >= 1, `nodes started: ${summary.nodes}`);
   assert.ok(summary.peakNodes >= 1 && summary.peakNodes <= 2, `at most 2 at once: ${summary.peakNodes}`);
   assert.ok(summary.nodeMinutes > 0);
+  // The jobs ran on the nodes the fleet billed (each worker is named after its node), and the nodes'
+  // billed time splits into booting, running jobs and the rest.
+  const { bootSeconds, busySeconds, idleSeconds } = summary.nodeTime;
+  assert.ok(bootSeconds > 0 && busySeconds > 0, JSON.stringify(summary.nodeTime));
+  assert.ok(
+    Math.abs(bootSeconds + busySeconds + idleSeconds - summary.nodeMinutes * 60) < 1,
+    `${JSON.stringify(summary.nodeTime)} adds up to ${summary.nodeMinutes} node-minutes`,
+  );
   assert.ok(summary.stepLatencySeconds.max >= summary.stepLatencySeconds.p50);
   assert.match(summary.ui, /^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
 

@@ -3,7 +3,8 @@
 // running unless --keep.
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type DemoProgress, type DemoSummary, runDemo } from "../../cycle/demo.ts";
+import { type DemoProgress, runDemo } from "../../cycle/demo.ts";
+import type { DemoSummary } from "../../cycle/summary.ts";
 import { stopOnSignals } from "../../server/run.ts";
 import { commandConfig } from "../context.ts";
 import { printJson, progress } from "../output.ts";
@@ -40,6 +41,7 @@ function printSummary(s: DemoSummary): void {
       `  fields in:        ${s.fieldsIn} (${s.filesIn} files)`,
       `  products:         ${s.productsOut} files made (${s.productsCatalogued} fields catalogued with lineage), ${s.productsDelivered} delivered (${s.bytesDelivered} bytes) to ${s.deliveredTo}, ${s.productsReplicated} rows replicated to its catalogue`,
       `  compute:          ${s.nodes} node${s.nodes === 1 ? "" : "s"} started, at most ${s.peakNodes} at once, ${s.nodeMinutes} node-minutes (ideal ${s.idealNodeMinutes}), cost ${s.cost} ${s.currency}`,
+      `  node time:        ${s.nodeTime.bootSeconds} s booting, ${s.nodeTime.busySeconds} s running jobs, ${s.nodeTime.idleSeconds} s idle or stopping`,
       `  arrival→delivery: ${latency ? `p50 ${latency.p50} s, p95 ${latency.p95} s, max ${latency.max} s` : "no step delivered"}; ${s.deliveredBeforeNextStep ? "every step delivered before the next arrived" : "some step was late"}`,
       `  web UI:           ${s.ui}`,
       "",
@@ -106,6 +108,8 @@ export function registerDemoCommand(program: Command): void {
           timeoutSeconds: options.timeout,
           signal: interrupt.signal,
           onProgress: (p) => status.update(describeProgress(p)),
+          onPreparing: (done, total) =>
+            status.update(`preparing the simulated ECMWF stream: ${done}/${total} files`),
         }).finally(() => {
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
