@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { directoryDestination } from "../../src/delivery/directory.ts";
@@ -14,7 +14,7 @@ import {
 } from "../../src/sim/ecmwf/fields.ts";
 import { legacyDisseminationName } from "../../src/sim/ecmwf/names.ts";
 import { selectSteps, stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
-import { playStream, streamPlan } from "../../src/sim/ecmwf/stream.ts";
+import { playStream, prepareStream, streamPlan } from "../../src/sim/ecmwf/stream.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 
 describe("simulated ECMWF stream", () => {
@@ -125,6 +125,38 @@ describe("playing the simulated cycle", () => {
       previousMax = tpMax;
     }
     assert.ok(previousMax > 0);
+  });
+
+  it("plays a prepared stream: the same files, byte for byte, each taken from the spool once pushed", async () => {
+    const base = new Date("2026-11-24T06:00:00Z");
+    const options = { baseTime: base, increment: 10, steps: "0-3" };
+    const live = tempDir();
+    await playStream({ ...options, destination: directoryDestination(live), timeFactor: Infinity });
+    const spool = join(tempDir(), "ecmwf");
+    const seen: number[] = [];
+    const prepared = await prepareStream({ ...options, dir: spool, onStep: (done) => seen.push(done) });
+    assert.deepEqual(seen, [1, 2, 3, 4]);
+    assert.equal(readdirSync(spool).length, 4);
+    const played = tempDir();
+    await playStream({
+      ...options,
+      destination: directoryDestination(played),
+      timeFactor: Infinity,
+      prepared,
+    });
+    for (const name of readdirSync(live))
+      assert.ok(readFileSync(join(played, name)).equals(readFileSync(join(live, name))), name);
+    assert.deepEqual(readdirSync(spool), [], "the spool is emptied as files are pushed");
+    await assert.rejects(
+      playStream({
+        ...options,
+        increment: 5,
+        destination: directoryDestination(played),
+        timeFactor: Infinity,
+        prepared,
+      }),
+      /another cycle or grid/,
+    );
   });
 
   it("`cloudburst sim ecmwf` pushes to a directory and prints JSON lines", async () => {

@@ -1,6 +1,7 @@
 // Plays a forecast cycle: each step's file is made and pushed (temporary name, then rename) at its
 // dissemination time, compressed by a time factor, to any delivery destination (FTP, a directory).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -47,33 +48,96 @@ export function streamPlan(
   }));
 }
 
+/** Every file of a stream, encoded before it is played: `dir` holds them under their dissemination names. */
+export interface PreparedStream {
+  dir: string;
+  baseTime: Date;
+  increment: number;
+  steps: number[];
+}
+
 /**
- * Each step is encoded ahead, while the previous one waits for its time, so a file is pushed at its
- * dissemination time rather than that time plus its encoding.
+ * Encodes every file of the stream into `dir` before any is due. ECMWF's files are made on ECMWF's
+ * computers: prepared, the stream costs the receiving machine nothing while it plays, and keeps its
+ * schedule on grids that take longer to encode than the gap between two steps (0.25° here).
  */
-export async function playStream(options: StreamOptions): Promise<PushedFile[]> {
+export async function prepareStream(
+  options: Pick<StreamOptions, "baseTime" | "increment" | "steps" | "feed" | "content" | "signal"> & {
+    dir: string;
+    onStep?: (done: number, total: number) => void;
+  },
+): Promise<PreparedStream> {
   globalGrid(options.increment); // a bad increment fails here, before any thread starts
   const plan = streamPlan(options);
+  await mkdir(options.dir, { recursive: true });
   const encoder = startEncoder({
     content: options.content ?? defaultContent,
     increment: options.increment,
     baseTime: options.baseTime,
   });
-  const scratch = await mkdtemp(join(tmpdir(), "cb-sim-ecmwf-"));
+  try {
+    // Two steps in flight keep the encoder's thread busy while the last one is written.
+    let next = plan[0] ? encoder.encode(plan[0].step) : null;
+    for (const [i, file] of plan.entries()) {
+      const bytes = await next!;
+      next = plan[i + 1] ? encoder.encode(plan[i + 1]!.step) : null;
+      options.signal?.throwIfAborted();
+      await writeFile(join(options.dir, file.name), bytes);
+      options.onStep?.(i + 1, plan.length);
+    }
+  } finally {
+    await encoder.close();
+  }
+  return {
+    dir: options.dir,
+    baseTime: options.baseTime,
+    increment: options.increment,
+    steps: plan.map((p) => p.step),
+  };
+}
+
+/**
+ * Pushes each step's file at its dissemination time: from `prepared` when given (each file is removed
+ * once pushed), else encoded one step ahead, while the previous one waits for its time, so that a file
+ * is pushed at its time rather than that time plus its encoding.
+ */
+export async function playStream(
+  options: StreamOptions & { prepared?: PreparedStream | undefined },
+): Promise<PushedFile[]> {
+  const { prepared } = options;
+  if (
+    prepared &&
+    (prepared.baseTime.getTime() !== options.baseTime.getTime() || prepared.increment !== options.increment)
+  )
+    throw new Error("the prepared stream is of another cycle or grid than the one to play");
+  globalGrid(options.increment);
+  const plan = streamPlan(options);
+  const encoder = prepared
+    ? null
+    : startEncoder({
+        content: options.content ?? defaultContent,
+        increment: options.increment,
+        baseTime: options.baseTime,
+      });
+  const scratch = prepared ? prepared.dir : await mkdtemp(join(tmpdir(), "cb-sim-ecmwf-"));
   const started = options.startAt?.getTime() ?? Date.now();
   const firstMinute = plan[0]?.minute ?? 0;
   const pushed: PushedFile[] = [];
-  let next = plan[0] ? encoder.encode(plan[0].step) : null;
+  const encodeAhead = (i: number) => (encoder && plan[i] ? encoder.encode(plan[i].step) : null);
+  let next = encodeAhead(0);
   try {
     for (const [i, file] of plan.entries()) {
-      const bytes = await next!;
-      const following = plan[i + 1];
-      next = following ? encoder.encode(following.step) : null;
+      const localPath = join(scratch, file.name);
+      if (encoder) {
+        const bytes = await next!;
+        next = encodeAhead(i + 1);
+        await writeFile(localPath, bytes);
+      } else if (!existsSync(localPath)) {
+        throw new Error(`the prepared stream has no ${file.name} in ${scratch}: prepare the same steps`);
+      }
       const dueMs = ((file.minute - firstMinute) * 60_000) / options.timeFactor;
       const wait = dueMs - (Date.now() - started);
       if (wait > 0) await sleep(wait, undefined, { signal: options.signal });
-      const localPath = join(scratch, file.name);
-      await writeFile(localPath, bytes);
       const receipt = await deliver(options.destination, await deliveryItem(localPath, file.name));
       await rm(localPath);
       const entry = {
@@ -87,8 +151,8 @@ export async function playStream(options: StreamOptions): Promise<PushedFile[]> 
       options.onFile?.(entry);
     }
   } finally {
-    await encoder.close();
-    await rm(scratch, { recursive: true, force: true });
+    await encoder?.close();
+    if (!prepared) await rm(scratch, { recursive: true, force: true });
   }
   return pushed;
 }
