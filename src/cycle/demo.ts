@@ -44,6 +44,8 @@ export interface DemoOptions {
   /** Aborts the cycle (Ctrl-C): everything started is stopped before runDemo rejects. */
   signal?: AbortSignal | undefined;
   onProgress?: (progress: DemoProgress) => void;
+  /** The control server is up: its web UI and an API token to sign in with. */
+  onServerReady?: (access: { ui: string; token: string }) => void;
   /** Files of the simulated stream encoded so far, before the cycle starts. */
   onPreparing?: (done: number, total: number) => void;
 }
@@ -206,6 +208,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   try {
     const pool = server.db.pool;
     const token = await createToken(pool, `demo-${new Date().toISOString()}`);
+    options.onServerReady?.({ ui: `${server.url}/ui/`, token });
     const runtime = await cycleRuntime(config);
     const plan = streamPlan({ baseTime, steps: options.steps });
     const planned = new Set(plan.map((p) => p.step));

@@ -11,6 +11,7 @@ import { cycleDemand } from "../cycle/demand.ts";
 import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
 import { FLOW_JOBS_CHANNEL } from "../flow/engine/job.ts";
+import { stopSignals } from "../system/processes.ts";
 import { type EventRelay, startEventRelay } from "./events.ts";
 
 export interface RunningServer {
@@ -90,16 +91,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   };
 }
 
-/** Resolves when SIGTERM or SIGINT arrives, after `server.stop()` has finished. */
+/** Resolves when one of stopSignals arrives, after `server.stop()` has finished. */
 export function stopOnSignals(server: RunningServer): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
+      for (const s of stopSignals) process.off(s, onSignal);
       server.app.log.info({ signal }, "shutting down");
       void server.stop().then(() => resolve(signal));
     };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
+    for (const s of stopSignals) process.on(s, onSignal);
   });
 }

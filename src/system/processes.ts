@@ -23,3 +23,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** The signals that stop a long-running command: a closed terminal (SIGHUP) as much as Ctrl-C. */
+export const stopSignals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;

@@ -33,29 +33,33 @@ describe("cloudburst demo", () => {
       demoLeavesNothingRunning(provider));
   }
 
-  it("stops everything it started when interrupted while a compute node is up", async () => {
-    const cwd = tempDir();
-    const child = spawnCli(["demo", "--steps", "0-24", "--grid", "2", "--time-factor", "10"], { cwd });
-    const demoConfig = join(cwd, ".cloudburst/demo/demo.yaml");
-    const started = Date.now();
-    const workers = () =>
-      processesWithEnvironment(`CLOUDBURST_CONFIG=${demoConfig}`).filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("\0worker\0");
-        } catch {
-          return false;
-        }
-      });
-    while (workers().length === 0) {
-      assert.ok(Date.now() - started < 120_000, "a compute node started within two minutes");
-      await sleep(100);
-    }
-    assert.equal(await stopChild(child, "SIGINT"), 1);
-    assert.deepEqual(processesWithEnvironment(`CLOUDBURST_CONFIG=${demoConfig}`), [], "no worker is left");
-    assert.equal(existsSync(join(cwd, ".cloudburst/demo/postgres/postmaster.pid")), false);
-    assert.equal(existsSync(join(cwd, ".cloudburst/demo/destination/postgres/postmaster.pid")), false);
-  });
+  for (const signal of ["SIGINT", "SIGHUP"] as const)
+    it(`stops everything it started on ${signal === "SIGINT" ? "Ctrl-C" : "a closed terminal (SIGHUP)"} while a compute node is up`, () =>
+      interruptedDemoLeavesNothing(signal));
 });
+
+async function interruptedDemoLeavesNothing(signal: "SIGINT" | "SIGHUP"): Promise<void> {
+  const cwd = tempDir();
+  const child = spawnCli(["demo", "--steps", "0-24", "--grid", "2", "--time-factor", "10"], { cwd });
+  const demoConfig = join(cwd, ".cloudburst/demo/demo.yaml");
+  const started = Date.now();
+  const workers = () =>
+    processesWithEnvironment(`CLOUDBURST_CONFIG=${demoConfig}`).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("\0worker\0");
+      } catch {
+        return false;
+      }
+    });
+  while (workers().length === 0) {
+    assert.ok(Date.now() - started < 120_000, "a compute node started within two minutes");
+    await sleep(100);
+  }
+  assert.equal(await stopChild(child, signal), 1);
+  assert.deepEqual(processesWithEnvironment(`CLOUDBURST_CONFIG=${demoConfig}`), [], "no worker is left");
+  assert.equal(existsSync(join(cwd, ".cloudburst/demo/postgres/postmaster.pid")), false);
+  assert.equal(existsSync(join(cwd, ".cloudburst/demo/destination/postgres/postmaster.pid")), false);
+}
 
 async function demoLeavesNothingRunning(provider: string): Promise<void> {
   const cwd = tempDir();

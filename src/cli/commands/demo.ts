@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type DemoProgress, runDemo } from "../../cycle/demo.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
 import { stopOnSignals } from "../../server/run.ts";
+import { stopSignals } from "../../system/processes.ts";
 import { commandConfig } from "../context.ts";
 import { printJson, progress } from "../output.ts";
 import { parsePort } from "./server.ts";
@@ -33,7 +34,7 @@ function describeProgress(p: DemoProgress): string {
   return `files ${p.filesReceived}/${p.filesPlanned}  jobs ${p.jobsComplete}/${p.jobsPlanned}  nodes ready ${p.nodesReady}  suite ${p.suiteState}`;
 }
 
-function printSummary(s: DemoSummary): void {
+function printSummary(s: DemoSummary, keep: boolean): void {
   const latency = s.stepLatencySeconds;
   process.stdout.write(
     [
@@ -43,7 +44,7 @@ function printSummary(s: DemoSummary): void {
       `  compute:          ${s.nodes} node${s.nodes === 1 ? "" : "s"} started, at most ${s.peakNodes} at once, ${s.nodeMinutes} node-minutes (ideal ${s.idealNodeMinutes}), cost ${s.cost} ${s.currency}`,
       `  node time:        ${s.nodeTime.bootSeconds} s booting, ${s.nodeTime.busySeconds} s running jobs, ${s.nodeTime.idleSeconds} s idle or stopping`,
       `  arrival→delivery: ${latency ? `p50 ${latency.p50} s, p95 ${latency.p95} s, max ${latency.max} s` : "no step delivered"}; ${s.deliveredBeforeNextStep ? "every step delivered before the next arrived" : "some step was late"}`,
-      `  web UI:           ${s.ui}`,
+      `  web UI:           ${keep ? s.ui : "stopped with the cycle (--keep keeps it running)"}`,
       "",
     ].join("\n"),
   );
@@ -93,8 +94,7 @@ export function registerDemoCommand(program: Command): void {
         // Ctrl-C during the cycle stops everything it started (the database clusters, the nodes).
         const interrupt = new AbortController();
         const onSignal = () => interrupt.abort();
-        process.once("SIGINT", onSignal);
-        process.once("SIGTERM", onSignal);
+        for (const signal of stopSignals) process.once(signal, onSignal);
         const demo = await runDemo({
           dataDir: resolve(config.dataDir, "demo"),
           baseTime: options.baseTime,
@@ -108,15 +108,20 @@ export function registerDemoCommand(program: Command): void {
           timeoutSeconds: options.timeout,
           signal: interrupt.signal,
           onProgress: (p) => status.update(describeProgress(p)),
+          // An operator at the terminal can watch the cycle in the browser while it runs; the token is
+          // shown there once, never written where output is captured.
+          onServerReady: ({ ui, token }) => {
+            if (process.stderr.isTTY)
+              process.stderr.write(`web UI: ${ui}  (API token, shown once: ${token})\n`);
+          },
           onPreparing: (done, total) =>
             status.update(`preparing the simulated ECMWF stream: ${done}/${total} files`),
         }).finally(() => {
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
+          for (const signal of stopSignals) process.off(signal, onSignal);
           status.done();
         });
         if (options.json) printJson({ ...demo.summary, ...(options.keep ? { token: demo.token } : {}) });
-        else printSummary(demo.summary);
+        else printSummary(demo.summary, options.keep === true);
         if (options.keep) {
           if (!options.json)
             process.stdout.write(`  API token:        ${demo.token} (shown once; Ctrl-C stops)\n`);

@@ -17,6 +17,7 @@ import { tagKeys } from "../../fleet/provider.ts";
 import { createProvider, fleetConfig, ProviderSetupError } from "../../fleet/registry.ts";
 import { alertsConfig, createController } from "../../fleet/service.ts";
 import { FleetStore } from "../../fleet/store.ts";
+import { stopSignals } from "../../system/processes.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
@@ -234,13 +235,11 @@ export function registerFleetOperations(fleet: Command): void {
       }
       const stop = new AbortController();
       const onSignal = () => stop.abort();
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
+      for (const signal of stopSignals) process.once(signal, onSignal);
       try {
         await controller.run(stop.signal);
       } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        for (const signal of stopSignals) process.off(signal, onSignal);
       }
     });
   });

@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { DestinationUrlError, deliveryPasswordVariable, destinationFromUrl } from "../../delivery/url.ts";
 import { latestBaseTime, playStream } from "../../sim/ecmwf/stream.ts";
+import { stopSignals } from "../../system/processes.ts";
 import { UserError } from "../errors.ts";
 
 function parsePositive(value: string): number {
@@ -60,7 +61,7 @@ export function registerSimEcmwfCommand(sim: Command): void {
         }
         const controller = new AbortController();
         const abort = () => controller.abort();
-        process.once("SIGINT", abort).once("SIGTERM", abort);
+        for (const signal of stopSignals) process.once(signal, abort);
         try {
           await playStream({
             destination,
@@ -86,7 +87,7 @@ export function registerSimEcmwfCommand(sim: Command): void {
             throw error;
           });
         } finally {
-          process.off("SIGINT", abort).off("SIGTERM", abort);
+          for (const signal of stopSignals) process.off(signal, abort);
           await destination.close();
         }
       },

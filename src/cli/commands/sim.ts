@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { FaultSpecError, parseFaultSpec, startCloudSigmaSimulator } from "../../sim/cloudsigma/index.ts";
+import { stopSignals } from "../../system/processes.ts";
 import { commandConfig } from "../context.ts";
 import { UserError } from "../errors.ts";
 import { printJson } from "../output.ts";
@@ -141,12 +142,10 @@ export function registerCloudSigmaSim(sim: Command): void {
       }
       await new Promise<void>((resolve) => {
         const onSignal = () => {
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
+          for (const signal of stopSignals) process.off(signal, onSignal);
           resolve();
         };
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
+        for (const signal of stopSignals) process.on(signal, onSignal);
       });
       await sim.stop();
     });
