@@ -14,8 +14,11 @@ const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const screenshots = join(projectRoot, "test-output", "ui");
 mkdirSync(screenshots, { recursive: true });
 const suiteDef = `suite ui
+  limit lim 2
   family f
+    edit FOO bar
     task a
+      inlimit /ui:lim
     task b
       trigger a == complete
   endfamily
@@ -117,6 +120,66 @@ describe("web UI", () => {
     assert.equal(response.status, 403);
   });
 
+  it("shows a suite's limits in use and no stray text on a node without output", async () => {
+    await page.click('li[data-path="/ui"] .name');
+    await page.waitForSelector("h2:text('/ui')");
+    // Task a was submitted at begin and holds one of the limit's two tokens.
+    await page.waitForSelector("tr[data-limit='/ui:lim'] >> text=1 / 2 in use");
+    assert.match((await page.textContent("tr[data-limit='/ui:lim']")) ?? "", /\/ui\/f\/a/);
+    const text = (await page.textContent("section[aria-label=node]")) ?? "";
+    assert.doesNotMatch(text, /null|undefined|\[object Object\]/);
+    await page.screenshot({ path: join(screenshots, "suite-limits.png"), fullPage: true });
+  });
+
+  it("shows a node's variables, inherited and set by the operator", async () => {
+    await page.click('li[data-path="/ui/f/b"] .name');
+    await page.waitForSelector("h2:text('/ui/f/b')");
+    assert.match((await page.textContent("details.inherited")) ?? "", /FOO\s*bar\s*edit on \/ui\/f/);
+    page.once("dialog", (dialog) => dialog.accept("BAR=baz qux"));
+    await page.click("button:text('Set variable')");
+    await page.waitForSelector("tr[data-variable=BAR] >> text=set by an operator");
+    assert.equal(await page.textContent("tr[data-variable=BAR] td.value"), "baz qux");
+    await page.click("details.inherited summary");
+    await page.screenshot({ path: join(screenshots, "suite-variables.png"), fullPage: true });
+  });
+
+  it("shows a task's output lines with their time and stream", async () => {
+    const [suite] = (await (await call("/api/suites")).json()) as Array<{ id: string }>;
+    const posted = await call("/api/suites/worker/output", {
+      method: "POST",
+      body: JSON.stringify({
+        suiteId: suite!.id,
+        path: "/ui/f/a",
+        tryNo: 1,
+        lines: [
+          { stream: "stdout", line: "hello from a" },
+          { stream: "stderr", line: "a warning" },
+        ],
+      }),
+    });
+    assert.equal(posted.status, 200);
+    await page.click('li[data-path="/ui/f/a"] .name');
+    await page.waitForSelector("pre.output >> text=hello from a");
+    const output = (await page.textContent("pre.output")) ?? "";
+    assert.doesNotMatch(output, /object Object/);
+    assert.match(output, /\d\d:\d\d:\d\d\.\d{3} stdout hello from a/);
+    assert.match(output, /stderr a warning/);
+    await page.screenshot({ path: join(screenshots, "task-output.png"), fullPage: true });
+  });
+
+  it("frees a task's trigger", async () => {
+    await page.click('li[data-path="/ui/f/b"] .name');
+    await page.waitForSelector("h2:text('/ui/f/b')");
+    await page.click("button:text('Resume')");
+    await page.waitForSelector("button:text('Suspend')");
+    assert.equal(await page.textContent('li[data-path="/ui/f/b"] .state'), "queued", "a is not complete");
+    await page.click("button:text('Free dependencies')");
+    await page.waitForFunction(
+      () => document.querySelector('li[data-path="/ui/f/b"] .state')?.textContent === "submitted",
+    );
+    await page.waitForSelector("section[aria-label=node] >> text=freed: trigger");
+  });
+
   it("browses the catalogue and previews a field on a map", async () => {
     const grib = readFileSync("../shared/data/himan-dev/transformer/gfs_source.grib2");
     const put = await fetch(`${url}/api/ingest/gfs_source.grib2`, {
@@ -162,6 +225,13 @@ describe("web UI", () => {
       ],
     );
     await page.waitForSelector("text=CloudSigma refused to start nodes");
+    const columns = await page
+      .locator("section[aria-label=alerts] tr")
+      .evaluateAll((rows) => rows.map((r) => r.querySelectorAll("th, td").length));
+    assert.ok(
+      columns.length >= 2 && columns.every((n) => n === columns[0]),
+      `one header per column: ${columns}`,
+    );
     assert.match((await page.textContent("main")) ?? "", /402 Payment required/);
     assert.equal(await page.getAttribute("a[href='https://wiki.example/402']", "rel"), "noreferrer");
     await page.screenshot({ path: join(screenshots, "alerts.png"), fullPage: true });

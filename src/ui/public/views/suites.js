@@ -1,5 +1,6 @@
-// Suites: the node tree in ecFlow's state colours, live; a node's attributes, why, output, history;
-// and the operator's actions (requeue, rerun, suspend, resume, force complete, kill, set variable).
+// Suites: the node tree in ecFlow's state colours, live; a node's attributes, variables, limits, why,
+// output and history; and the operator's actions (requeue, rerun, suspend, resume, force complete, kill,
+// free dependencies, set variable).
 import { api, el, toast } from "../app.js";
 
 export function suitesView(main, selectedPath) {
@@ -24,108 +25,42 @@ export function suitesView(main, selectedPath) {
     const lists = [];
     for (const suite of suites) {
       const nodes = await api(`/suites/node?path=${encodeURIComponent(`/${suite.name}`)}`);
-      lists.push(
-        el(
-          "ul",
-          { class: "tree" },
-          nodes.map((node) =>
-            el(
-              "li",
-              {
-                "data-path": node.path,
-                class: node.path === selected ? "selected" : "",
-                onclick: () => select(node.path),
-              },
-              "\u00a0\u00a0".repeat(node.depth),
-              el(
-                "span",
-                { class: `state state-${node.suspended ? "suspended" : node.state}` },
-                node.suspended ? "suspended" : node.state,
-              ),
-              el("span", { class: "name" }, node.path.split("/").pop() || node.path),
-              node.kind === "task" && node.tryNo
-                ? el("span", { class: "muted" }, ` try ${node.tryNo}`)
-                : null,
-            ),
-          ),
-        ),
-      );
+      lists.push(el("ul", { class: "tree" }, nodes.map(treeItem)));
     }
     treePanel.replaceChildren(...lists);
   }
 
+  function treeItem(node) {
+    return el(
+      "li",
+      {
+        "data-path": node.path,
+        class: node.path === selected ? "selected" : "",
+        onclick: () => select(node.path),
+      },
+      "\u00a0\u00a0".repeat(node.depth),
+      stateBadge(node),
+      el("span", { class: "name" }, node.path.split("/").pop() || node.path),
+      node.kind === "task" && node.tryNo ? el("span", { class: "muted" }, ` try ${node.tryNo}`) : null,
+    );
+  }
+
   async function renderDetail() {
     if (!selected) return;
+    const query = `path=${encodeURIComponent(selected)}`;
     const [nodes, definition, why, history] = await Promise.all([
-      api(`/suites/node?path=${encodeURIComponent(selected)}`),
-      api(`/suites/attributes?path=${encodeURIComponent(selected)}`),
-      api(`/suites/why?path=${encodeURIComponent(selected)}`),
-      api(`/suites/history?path=${encodeURIComponent(selected)}&limit=20`),
+      api(`/suites/node?${query}`),
+      api(`/suites/attributes?${query}`),
+      api(`/suites/why?${query}`),
+      api(`/suites/history?${query}&limit=20`),
     ]);
     const node = nodes[0];
-    const output =
-      node.kind === "task"
-        ? await api(`/suites/output?path=${encodeURIComponent(selected)}`).catch(() => null)
-        : null;
-    const action = (label, path, body = {}) =>
-      el(
-        "button",
-        {
-          type: "button",
-          onclick: async () => {
-            try {
-              await api(path, { method: "POST", body: { path: selected, ...body } });
-              toast(`${label}: ${selected}`);
-              await refresh();
-            } catch (error) {
-              toast(error.message);
-            }
-          },
-        },
-        label,
-      );
-    const rows = (object) =>
-      Object.entries(object).map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", {}, String(v))));
-    detail.replaceChildren(
+    // Only tasks have output; a task that never ran has none to show.
+    const output = node.kind === "task" ? await api(`/suites/output?${query}`).catch(() => null) : null;
+    const parts = [
       el("h2", {}, node.path),
-      el(
-        "p",
-        {},
-        el("span", { class: `state state-${node.state}` }, node.state),
-        ` ${node.kind}`,
-        node.since ? ` since ${node.since}` : "",
-        node.worker ? ` on ${node.worker}` : "",
-      ),
-      el(
-        "div",
-        { class: "actions" },
-        action("Requeue", "/suites/requeue"),
-        node.kind === "task" ? action("Rerun", "/suites/rerun") : null,
-        node.suspended ? action("Resume", "/suites/resume") : action("Suspend", "/suites/suspend"),
-        action("Force complete", "/suites/force", { state: "complete" }),
-        node.kind === "task" ? action("Kill", "/suites/kill") : null,
-        el(
-          "button",
-          {
-            type: "button",
-            onclick: async () => {
-              const assignment = prompt("Set variable (NAME=value)");
-              const match = assignment && /^([A-Za-z_][\w]*)=(.*)$/.exec(assignment);
-              if (!match) return;
-              try {
-                await api("/suites/variable", {
-                  method: "POST",
-                  body: { path: selected, name: match[1], value: match[2] },
-                });
-                toast(`set ${match[1]}`);
-              } catch (error) {
-                toast(error.message);
-              }
-            },
-          },
-          "Set variable",
-        ),
-      ),
+      nodeSummary(node, definition.dependencies),
+      actionBar(node, definition.dependencies),
       el("h3", {}, "Why"),
       el(
         "ul",
@@ -140,41 +75,234 @@ export function suitesView(main, selectedPath) {
         { class: "definition" },
         definition.attributes.length ? definition.attributes.join("\n") : "(no attributes)",
       ),
-      el("h3", {}, "Values"),
-      el(
-        "table",
-        {},
-        rows({
-          ...prefix("event ", node.events),
-          ...prefix("meter ", node.meters),
-          ...prefix("label ", node.labels),
-          ...(node.repeat ? { repeat: node.repeat } : {}),
-          ...(node.abortedReason ? { aborted: node.abortedReason } : {}),
-        }),
-      ),
-      output ? el("h3", {}, "Output") : null,
-      output
-        ? el(
-            "pre",
-            { class: "output" },
-            (output.lines ?? output).map?.((l) => l.text ?? l).join("\n") ?? JSON.stringify(output),
-          )
-        : null,
+      ...limitsSection(definition.limits),
+      ...variablesSection(node, definition.variables),
+      ...valuesSection(node),
+      ...outputSection(output),
       el("h3", {}, "History"),
+      historyTable(history),
+    ];
+    // replaceChildren would print a null as the text "null": only real nodes go in.
+    detail.replaceChildren(...parts.filter((part) => part !== null));
+  }
+
+  function nodeSummary(node, dependencies) {
+    const freed = [
+      dependencies.triggerFree ? "trigger" : null,
+      dependencies.timeFree ? "time dependencies" : null,
+    ].filter(Boolean);
+    return el(
+      "p",
+      {},
+      stateBadge(node),
+      ` ${node.kind}`,
+      node.since ? ` since ${node.since}` : "",
+      node.worker ? ` on ${node.worker}` : "",
+      freed.length ? el("span", { class: "muted" }, ` (freed: ${freed.join(", ")})`) : null,
+    );
+  }
+
+  function actionBar(node, dependencies) {
+    const isTask = node.kind === "task";
+    // `free` lifts what the node has and is still waiting on; the server refuses an empty request.
+    const free = {
+      trigger: dependencies.trigger && !dependencies.triggerFree,
+      time: dependencies.time && !dependencies.timeFree,
+    };
+    return el(
+      "div",
+      { class: "actions" },
+      actionButton("Requeue", "/suites/requeue"),
+      isTask ? actionButton("Rerun", "/suites/rerun") : null,
+      node.suspended ? actionButton("Resume", "/suites/resume") : actionButton("Suspend", "/suites/suspend"),
+      actionButton("Force complete", "/suites/force", { state: "complete" }),
+      isTask ? actionButton("Kill", "/suites/kill") : null,
+      free.trigger || free.time ? actionButton("Free dependencies", "/suites/free", free) : null,
+      el("button", { type: "button", onclick: () => promptVariable() }, "Set variable"),
+    );
+  }
+
+  function actionButton(label, path, body = {}) {
+    return el(
+      "button",
+      {
+        type: "button",
+        onclick: async () => {
+          try {
+            await api(path, { method: "POST", body: { path: selected, ...body } });
+            toast(`${label}: ${selected}`);
+            await refresh();
+          } catch (error) {
+            toast(error.message);
+          }
+        },
+      },
+      label,
+    );
+  }
+
+  /** Asks for NAME=value (or only the value when the name is known) and sets it on the selected node. */
+  async function promptVariable(name, current = "") {
+    const answer = name ? prompt(`Set ${name} on ${selected}`, current) : prompt("Set variable (NAME=value)");
+    if (answer === null) return;
+    const match = name ? [answer, name, answer] : /^([A-Za-z_]\w*)=(.*)$/.exec(answer);
+    if (!match) {
+      toast("expected NAME=value");
+      return;
+    }
+    try {
+      await api("/suites/variable", {
+        method: "POST",
+        body: { path: selected, name: match[1], value: match[2] },
+      });
+      toast(`set ${match[1]} = ${match[2]}`);
+      await refresh();
+    } catch (error) {
+      toast(error.message);
+    }
+  }
+
+  function limitsSection(limits) {
+    const rows = [
+      ...limits.held.map((l) => limitRow(`limit ${l.limit.split(":").pop()}`, l)),
+      ...limits.drawn.map((l) => limitRow(`inlimit ${l.limit}`, l)),
+    ];
+    if (rows.length === 0) return [];
+    return [el("h3", {}, "Limits"), el("table", { class: "limits" }, rows)];
+  }
+
+  function limitRow(label, limit) {
+    return el(
+      "tr",
+      { "data-limit": limit.limit },
+      el("td", {}, label),
       el(
-        "table",
+        "td",
         {},
-        history.map((h) =>
-          el(
-            "tr",
-            {},
-            el("td", {}, h.at),
-            el("td", {}, h.path),
-            el("td", {}, `${h.fromState ?? ""} → ${h.toState ?? h.kind}`),
-            el("td", {}, h.detail ?? ""),
-          ),
+        el("meter", { min: "0", max: String(limit.max), value: String(limit.used) }),
+        ` ${limit.used} / ${limit.max} in use`,
+      ),
+      el("td", { class: "muted" }, limit.users.join(", ")),
+    );
+  }
+
+  function variablesSection(node, variables) {
+    // The node's own (defined or set here) first; what it inherits or is generated stays folded away.
+    const own = variables.filter((v) => v.node === node.path && v.source !== "generated");
+    const other = variables.filter((v) => !own.includes(v));
+    return [
+      el("h3", {}, "Variables"),
+      own.length
+        ? el(
+            "table",
+            { class: "variables" },
+            own.map((v) => variableRow(node, v)),
+          )
+        : el("p", { class: "muted" }, "None defined on this node."),
+      el(
+        "details",
+        { class: "inherited" },
+        el("summary", {}, `Inherited and generated (${other.length})`),
+        el(
+          "table",
+          { class: "variables" },
+          other.map((v) => variableRow(node, v)),
         ),
       ),
+    ];
+  }
+
+  function variableRow(node, variable) {
+    const where = {
+      set: "set by an operator",
+      edit: "edit",
+      generated: "generated",
+      server: "server",
+    }[variable.source];
+    const inherited = variable.node !== null && variable.node !== node.path;
+    return el(
+      "tr",
+      { "data-variable": variable.name },
+      el("td", { class: "name" }, variable.name),
+      el("td", { class: "value" }, variable.value),
+      el("td", { class: "muted" }, inherited ? `${where} on ${variable.node}` : where),
+      el(
+        "td",
+        {},
+        el(
+          "button",
+          {
+            type: "button",
+            class: "small",
+            title: `set ${variable.name} on ${node.path}`,
+            onclick: () => promptVariable(variable.name, variable.value),
+          },
+          "Set",
+        ),
+      ),
+    );
+  }
+
+  function valuesSection(node) {
+    const values = {
+      ...prefix("event ", node.events),
+      ...prefix("meter ", node.meters),
+      ...prefix("label ", node.labels),
+      ...(node.repeat ? { repeat: node.repeat } : {}),
+      ...(node.abortedReason ? { aborted: node.abortedReason } : {}),
+    };
+    const rows = Object.entries(values).map(([k, v]) =>
+      el("tr", {}, el("td", {}, k), el("td", {}, String(v))),
+    );
+    if (rows.length === 0) return [];
+    return [el("h3", {}, "Values"), el("table", { class: "values" }, rows)];
+  }
+
+  function outputSection(output) {
+    if (!output) return [];
+    return [
+      el("h3", {}, `Output (try ${output.tryNo})`),
+      output.lines.length === 0
+        ? el("p", { class: "muted" }, "No output yet.")
+        : el("pre", { class: "output" }, output.lines.map(outputLine)),
+    ];
+  }
+
+  /** One line as the worker reported it: when (UTC time of day), which stream, and the text. */
+  function outputLine(line) {
+    return el(
+      "div",
+      { class: `line stream-${line.stream}` },
+      el("span", { class: "at", title: line.at }, line.at.slice(11, 23)),
+      " ",
+      el("span", { class: "stream" }, line.stream.padEnd(6)),
+      " ",
+      line.line,
+    );
+  }
+
+  function historyTable(history) {
+    return el(
+      "table",
+      {},
+      history.map((h) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, h.at),
+          el("td", {}, h.path),
+          el("td", {}, `${h.fromState ?? ""} → ${h.toState ?? h.kind}`),
+          el("td", {}, h.detail ?? ""),
+        ),
+      ),
+    );
+  }
+
+  function stateBadge(node) {
+    return el(
+      "span",
+      { class: `state state-${node.suspended ? "suspended" : node.state}` },
+      node.suspended ? "suspended" : node.state,
     );
   }
 
