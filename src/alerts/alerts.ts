@@ -1,9 +1,11 @@
 // Alerts to operators: each carries what failed, the HTTP code and its meaning, the provider's error
 // body and the runbook link; sent by email (SMTP) and/or a webhook; deduplicated by key and
-// rate-limited per channel, with the record in PostgreSQL so a restart does not resend.
+// rate-limited per channel, with the record in PostgreSQL so a restart does not resend. `raise` alerts
+// about a lasting problem once for good; secrets are masked before anything is sent or recorded.
 import type pg from "pg";
 import { httpCodeMeaning, runbookFor } from "./codes.ts";
 import type { AlertsConfig } from "./config.ts";
+import { redactAlert, redactText, secretValues } from "./redact.ts";
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -29,6 +31,13 @@ export interface AlertChannel {
 export interface SendResult {
   sent: string[];
   held: Array<{ channel: string; reason: string }>;
+}
+
+export interface RaiseResult extends SendResult {
+  /** Channels that already had the alert on record, or whose failure is retried later. */
+  skipped: string[];
+  /** True when every channel has the alert on record for good (none failed): it is never sent again. */
+  settled: boolean;
 }
 
 /** Completes an alert about an HTTP failure with the code's meaning and the runbook link. */
@@ -65,6 +74,8 @@ export function renderAlert(alert: Alert): string {
 /** Where the alert record lives: PostgreSQL, or memory for a process without a database. */
 interface AlertLog {
   lastSent(key: string, channel: string): Promise<Date | null>;
+  /** Whether the key is on record for the channel other than as a failure, and its last failure. */
+  standing(key: string, channel: string): Promise<{ settled: boolean; lastFailure: Date | null }>;
   sentSince(channel: string, since: Date): Promise<number>;
   record(alert: Alert, channel: string, held: string | null): Promise<void>;
 }
@@ -80,6 +91,15 @@ class DatabaseLog implements AlertLog {
       [key, channel],
     );
     return r.rows[0]?.at ?? null;
+  }
+  async standing(key: string, channel: string) {
+    const r = await this.pool.query<{ settled: boolean | null; last_failure: Date | null }>(
+      `select bool_or(held is null or held not like 'failed:%') as settled,
+              max(at) filter (where held like 'failed:%') as last_failure
+         from alert where key = $1 and channel = $2`,
+      [key, channel],
+    );
+    return { settled: r.rows[0]?.settled === true, lastFailure: r.rows[0]?.last_failure ?? null };
   }
   async sentSince(channel: string, since: Date) {
     const r = await this.pool.query<{ n: string }>(
@@ -103,6 +123,14 @@ class MemoryLog implements AlertLog {
     const sent = this.entries.filter((e) => e.key === key && e.channel === channel && e.held === null);
     return sent.length ? sent[sent.length - 1]!.at : null;
   }
+  async standing(key: string, channel: string) {
+    const mine = this.entries.filter((e) => e.key === key && e.channel === channel);
+    const failures = mine.filter((e) => e.held?.startsWith("failed:"));
+    return {
+      settled: mine.some((e) => !e.held?.startsWith("failed:")),
+      lastFailure: failures.length ? failures[failures.length - 1]!.at : null,
+    };
+  }
   async sentSince(channel: string, since: Date) {
     return this.entries.filter((e) => e.channel === channel && e.held === null && e.at >= since).length;
   }
@@ -117,9 +145,17 @@ export class Alerter {
   readonly #channels: AlertChannel[];
   readonly #config: AlertsConfig;
   readonly #log: AlertLog;
+  readonly #secrets: string[];
 
-  constructor(config: AlertsConfig, channels: AlertChannel[], pool: pg.Pool | null) {
+  /** `env` holds the secrets to mask in alerts (the process's environment by default). */
+  constructor(
+    config: AlertsConfig,
+    channels: AlertChannel[],
+    pool: pg.Pool | null,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.#config = config;
+    this.#secrets = secretValues(env);
     // With no channel configured, alerts are still recorded (the web UI and /api/alerts show them).
     this.#channels = channels.length ? channels : [recordOnly];
     this.#log = pool ? new DatabaseLog(pool) : new MemoryLog();
@@ -131,10 +167,45 @@ export class Alerter {
 
   /** Sends the alert on every channel unless it is a duplicate or the channel is over its rate. */
   async send(raw: Alert): Promise<SendResult> {
-    const alert = withHttpContext(raw, this.#config);
+    return this.#dispatch(this.#prepare(raw), this.#channels);
+  }
+
+  /**
+   * Alerts about a lasting problem once: a channel that has the key on record (sent, or held as a
+   * duplicate or by the rate limit) is skipped for good, whatever `dedupSeconds` says; a channel that
+   * failed to send it is tried again `retryFailedSeconds` after its failure. Nothing is recorded for a
+   * skipped channel, so asking again and again costs one query per channel.
+   */
+  async raise(raw: Alert): Promise<RaiseResult> {
+    const alert = this.#prepare(raw);
+    const now = Date.now();
+    const due: AlertChannel[] = [];
+    const skipped: string[] = [];
+    let waiting = false;
+    for (const channel of this.#channels) {
+      const standing = await this.#log.standing(alert.key, channel.name);
+      if (standing.settled) skipped.push(channel.name);
+      else if (
+        standing.lastFailure &&
+        now - standing.lastFailure.getTime() < this.#config.retryFailedSeconds * 1000
+      ) {
+        skipped.push(channel.name);
+        waiting = true;
+      } else due.push(channel);
+    }
+    const result = await this.#dispatch(alert, due);
+    const failed = result.held.some((h) => h.reason.startsWith("failed:"));
+    return { ...result, skipped, settled: !waiting && !failed };
+  }
+
+  #prepare(raw: Alert): Alert {
+    return redactAlert(withHttpContext(raw, this.#config), this.#secrets);
+  }
+
+  async #dispatch(alert: Alert, channels: readonly AlertChannel[]): Promise<SendResult> {
     const result: SendResult = { sent: [], held: [] };
     const now = Date.now();
-    for (const channel of this.#channels) {
+    for (const channel of channels) {
       const last = await this.#log.lastSent(alert.key, channel.name);
       let held: string | null = null;
       if (last && now - last.getTime() < this.#config.dedupSeconds * 1000) held = "duplicate";
@@ -147,7 +218,7 @@ export class Alerter {
         try {
           await channel.send(alert);
         } catch (error) {
-          held = `failed: ${(error as Error).message}`.slice(0, 500);
+          held = redactText(`failed: ${(error as Error).message}`, this.#secrets).slice(0, 500);
         }
       }
       await this.#log.record(alert, channel.name, held);

@@ -1,4 +1,5 @@
-// The `alerts:` section: channels (SMTP, webhook), deduplication, rate limit and runbook links.
+// The `alerts:` section: channels (SMTP, webhook), deduplication, rate limit, runbook links, and the
+// control server's watch for operational problems (aborted tasks, failed deliveries, quarantine, late steps).
 import { z } from "zod";
 
 export const alertsConfigSchema = z
@@ -25,6 +26,20 @@ export const alertsConfigSchema = z
     /** Runbook link per HTTP code ("402": "https://wiki/…/402"); `default` for the rest. */
     runbooks: z.record(z.string().regex(/^\d{3}$/), z.url()).default({}),
     defaultRunbook: z.url().optional(),
+    /**
+     * The control server watches PostgreSQL for problems an operator must hear of: tasks aborted on their
+     * last try, deliveries that failed after their retries, quarantined files and late steps. Each is
+     * alerted once (its key stays on record), whichever server or restart sees it first.
+     */
+    watch: z.boolean().default(true),
+    /** How often the watch looks without being woken by a change (late steps are found on this clock). */
+    watchIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+    /** Problems older than this when the watch first sees them are not alerted (e.g. after an upgrade). */
+    watchLookbackHours: z.number().int().min(1).default(24),
+    /** A step is late when its products are not all made and delivered this long after its data arrived. */
+    lateStepSeconds: z.number().int().min(1).default(600),
+    /** A channel that failed to send an alert about a problem is tried again after this long. */
+    retryFailedSeconds: z.number().int().min(1).default(300),
   })
   .prefault({});
 
