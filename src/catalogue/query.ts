@@ -384,6 +384,65 @@ export async function listQuarantine(
   }));
 }
 
+/** A received file with quarantined parts: what its regions were, and where its bytes are kept. */
+export interface QuarantinedFile {
+  /** The ingest_file row (null for a record whose file row is gone). */
+  fileId: number | null;
+  /** The first quarantine record of the file (names a record without a file row). */
+  firstId: number;
+  file: string;
+  version: number | null;
+  /** registered, partial (some fields registered) or rejected (none). */
+  state: string | null;
+  storageUri: string | null;
+  regions: number;
+  bytes: number;
+  codes: string[];
+  /** The first region's reason. */
+  reason: string;
+  at: Date;
+}
+
+/** Files with quarantined regions recorded since `since`, one row per file, oldest first. */
+export async function quarantinedFiles(db: Queryable, since = new Date(0)): Promise<QuarantinedFile[]> {
+  const result = await db.query<{
+    file_id: string | null;
+    first_id: string;
+    file_name: string;
+    version: number | null;
+    state: string | null;
+    storage_uri: string | null;
+    regions: string;
+    bytes: string;
+    codes: string[];
+    reason: string;
+    at: Date;
+  }>(
+    `select q.ingest_file_id as file_id, min(q.id) as first_id, q.file_name, f.version, f.state,
+            coalesce(min(q.storage_uri), min(f.storage_uri)) as storage_uri, count(*) as regions,
+            sum(q.byte_length) as bytes, array_agg(distinct q.code order by q.code) as codes,
+            (array_agg(q.reason order by q.byte_offset, q.id))[1] as reason, min(q.at) as at
+       from quarantine q left join ingest_file f on f.id = q.ingest_file_id
+      where q.at >= $1
+      group by q.ingest_file_id, case when q.ingest_file_id is null then q.id end, q.file_name, f.version, f.state
+      order by min(q.at), min(q.id)`,
+    [since],
+  );
+  return result.rows.map((r) => ({
+    fileId: r.file_id === null ? null : Number(r.file_id),
+    firstId: Number(r.first_id),
+    file: r.file_name,
+    version: r.version,
+    state: r.state,
+    storageUri: r.storage_uri,
+    regions: Number(r.regions),
+    bytes: Number(r.bytes),
+    codes: r.codes,
+    reason: r.reason,
+    at: r.at,
+  }));
+}
+
 export interface FileRow {
   id: number;
   name: string;

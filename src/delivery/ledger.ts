@@ -87,6 +87,50 @@ export async function recordFailed(pool: pg.Pool, id: number, error: Error): Pro
   );
 }
 
+/** A delivery that failed after its retries (it stays failed until a later delivery of the cycle succeeds). */
+export interface FailedDelivery {
+  id: number;
+  cycleKey: string;
+  step: number | null;
+  /** The destination's label: URL without a password. */
+  destination: string;
+  name: string;
+  localPath: string;
+  attempts: number;
+  error: string;
+  queuedAt: Date;
+}
+
+/** Deliveries now failed, queued since `since`, oldest first. */
+export async function failedDeliveries(pool: pg.Pool, since = new Date(0)): Promise<FailedDelivery[]> {
+  const result = await pool.query<{
+    id: string;
+    cycle_key: string;
+    step: number | null;
+    destination: string;
+    name: string;
+    local_path: string;
+    attempts: number;
+    error: string | null;
+    queued_at: Date;
+  }>(
+    `select id, cycle_key, step, destination, name, local_path, attempts, error, queued_at from delivery
+      where state = 'failed' and queued_at >= $1 order by id`,
+    [since],
+  );
+  return result.rows.map((r) => ({
+    id: Number(r.id),
+    cycleKey: r.cycle_key,
+    step: r.step,
+    destination: r.destination,
+    name: r.name,
+    localPath: r.local_path,
+    attempts: r.attempts,
+    error: r.error ?? "failed",
+    queuedAt: r.queued_at,
+  }));
+}
+
 export async function cycleDeliveryStatus(pool: pg.Pool, cycleKey: string): Promise<CycleDeliveryStatus> {
   const result = await pool.query<{
     pending: string;

@@ -1,8 +1,9 @@
-// Read-only views of the flow state for operators: suites, node trees with states, history, output
-// and `why`. Shared by the CLI and the HTTP API.
+// Read-only views of the flow state for operators: suites, node trees with states, history, output,
+// `why`, and the tasks aborted for good. Shared by the CLI, the HTTP API and the alert watch.
 import type pg from "pg";
+import { maxTries } from "../logic/schedule.ts";
 import { allVariables } from "../logic/variables.ts";
-import type { Node } from "../model/index.ts";
+import type { Node, Task } from "../model/index.ts";
 import { FlowCommandError, parseNodePath } from "./commands.ts";
 import { checkDataCondition, parseWaitFor, WAIT_FOR_VARIABLE } from "./data-trigger.ts";
 import { defaultLogic } from "./logic.ts";
@@ -197,4 +198,97 @@ export async function whyNode(
     );
   }
   return reasons;
+}
+
+/** A task that aborted and will not be tried again by the engine: an operator must act. */
+export interface FinalAbort {
+  suiteId: string;
+  suite: string;
+  path: string;
+  /** The try that aborted, and ECF_TRIES; `tryNo < tries` when the engine refused to submit it. */
+  tryNo: number;
+  tries: number;
+  /** Submissions of the task ever: with the suite id, names this abort among all of the task's. */
+  submissions: number;
+  /** Why, as the flow history recorded it. */
+  reason: string;
+  at: Date;
+  /** Who aborted it: the job (`child`), the engine (dead worker, timeout, bad CB_QUEUE). */
+  actor: string;
+  worker: string | null;
+}
+
+/**
+ * Tasks aborted for good since `since`: on their last try (ECF_TRYNO = ECF_TRIES), or aborted by the
+ * engine without a retry (it could not submit them). Tasks an operator killed or forced to aborted are
+ * not in the list: the operator knows. `skip` leaves out tasks the caller has dealt with before their
+ * suite's definition is read.
+ */
+export async function tasksAbortedForGood(
+  pool: pg.Pool,
+  options: {
+    since?: Date;
+    now?: Date;
+    skip?: (suiteId: string, path: string, submissions: number) => boolean;
+  } = {},
+): Promise<FinalAbort[]> {
+  const result = await pool.query<{
+    suite_id: string;
+    path: string;
+    try_no: number;
+    submissions: number;
+    aborted_reason: string | null;
+    state_since: Date;
+    worker: string | null;
+    flags: string[] | null;
+    detail: string | null;
+    actor: string | null;
+    at: Date | null;
+  }>(
+    `select n.suite_id::text, n.path, n.try_no, n.submissions, n.aborted_reason, n.state_since, n.worker,
+            n.extra->'flags' as flags, h.detail, h.actor, h.at
+       from flow_node n
+       left join lateral (
+         select detail, actor, at from flow_history
+          where suite_id = n.suite_id and path = n.path and to_state = 'aborted'
+          order by id desc limit 1) h on true
+      where n.kind = 'task' and n.state = 'aborted' and n.state_since >= $1
+      order by n.state_since, n.path`,
+    [options.since ?? new Date(0)],
+  );
+  const candidates = result.rows.filter((r) => {
+    const flags = Array.isArray(r.flags) ? r.flags : [];
+    if (flags.includes("killed")) return false;
+    if (flags.includes("forced") && r.actor !== "engine") return false;
+    return !options.skip?.(r.suite_id, r.path, r.submissions);
+  });
+  const out: FinalAbort[] = [];
+  const snapshots = new Map<string, SuiteSnapshot | null>();
+  const now = options.now ?? new Date();
+  for (const r of candidates) {
+    if (!snapshots.has(r.suite_id)) {
+      const row = await findSuiteRow(pool, r.suite_id);
+      snapshots.set(r.suite_id, row ? await loadSnapshot(pool, row).catch(() => null) : null);
+    }
+    const snapshot = snapshots.get(r.suite_id);
+    const node = snapshot?.index.get(r.path);
+    if (!snapshot || node?.kind !== "task") continue;
+    const tries = maxTries(snapshot.defs, node as Task, snapshot.runtime, now);
+    const flags = Array.isArray(r.flags) ? r.flags : [];
+    // The engine retries an aborted task below ECF_TRIES, unless it forced it (it could not submit it).
+    if (r.try_no < tries && !flags.includes("forced")) continue;
+    out.push({
+      suiteId: r.suite_id,
+      suite: snapshot.name,
+      path: r.path,
+      tryNo: r.try_no,
+      tries,
+      submissions: r.submissions,
+      reason: r.detail ?? r.aborted_reason ?? "aborted",
+      at: r.at ?? r.state_since,
+      actor: r.actor ?? "engine",
+      worker: r.worker,
+    });
+  }
+  return out;
 }
