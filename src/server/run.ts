@@ -1,5 +1,7 @@
 // Runs the control server process: database (embedded or external), HTTP, and a graceful shutdown.
 import type { FastifyInstance } from "fastify";
+import { startAlertWatch } from "../alerts/service.ts";
+import type { AlertWatch } from "../alerts/watch.ts";
 import type { Config } from "../config/load.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { startFleet } from "../fleet/service.ts";
@@ -8,6 +10,7 @@ import { startIngest } from "../ingest/service.ts";
 import { buildApp } from "./app.ts";
 import "../cycle/actions.ts";
 import { cycleDemand } from "../cycle/demand.ts";
+import { deliverTaskOf, lateStepProblems } from "../cycle/late-steps.ts";
 import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
 import { FLOW_JOBS_CHANNEL } from "../flow/engine/job.ts";
@@ -38,6 +41,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
   let flow: Awaited<ReturnType<typeof startFlowEngine>> | undefined;
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
+  let watch: AlertWatch | null = null;
   try {
     events = await startEventRelay(db.url);
     app = await buildApp({
@@ -55,8 +59,19 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       events.subscribe((channel) => {
         if (backlogChannels.includes(channel)) scaler.nudge();
       });
+    // Operators hear of tasks aborted for good, failed deliveries, quarantined files and late steps.
+    const alertWatch = startAlertWatch(config, db.pool, app.log, {
+      deliverTask: deliverTaskOf,
+      sources: [lateStepProblems(db.pool, config.cycle.producer, config.alerts.lateStepSeconds)],
+    });
+    watch = alertWatch;
+    if (alertWatch)
+      events.subscribe((channel) => {
+        if (channel === FLOW_CHANGED_CHANNEL || channel === FIELDS_REGISTERED_CHANNEL) alertWatch.nudge();
+      });
     await app.listen({ host, port });
   } catch (error) {
+    await watch?.stop();
     await fleet?.stop();
     await flow?.stop();
     await ingest?.stop();
@@ -80,6 +95,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stop() {
       stopping ??= (async () => {
         await app.close();
+        await watch?.stop();
         await fleet?.stop();
         await flow?.stop();
         await ingest?.stop();
