@@ -17,6 +17,9 @@ import { userDataFor } from "./registry.ts";
 import { mapLimit } from "./retry.ts";
 import type { FleetStore } from "./store.ts";
 
+/** How long after its delivery a cycle's reruns still get compute from the fleet. */
+const rerunWindowMs = 24 * 3600_000;
+
 export interface ReconcileReport {
   at: Date;
   skipped: boolean;
@@ -127,7 +130,11 @@ export class FleetController {
   async #pass(report: ReconcileReport): Promise<void> {
     const { store, provider, config } = this.#o;
     const now = this.#now();
-    const cycles = await store.cycles(this.#env);
+    // Delivered cycles of the last day are looked at too: a rerun of one of their jobs wants compute.
+    const cycles = [
+      ...(await store.cycles(this.#env)),
+      ...(await store.deliveredSince(this.#env, new Date(now.getTime() - rerunWindowMs))),
+    ];
     const samples = await store.samples(provider.name, config.leadTime.window);
     const all = await provider.listNodes();
     const nodes = this.ourNodes(all);
@@ -196,7 +203,11 @@ export class FleetController {
       await this.checkLeaks(report);
   }
 
-  /** Lowers (or raises, up to N) each live cycle's wanted compute to what its backlog and pace need. */
+  /**
+   * Lowers (or raises, up to N) each live cycle's wanted compute to what its backlog and pace need. A
+   * cycle whose compute was released (processed, delivered) gets nodes again, and its data server,
+   * while jobs of it wait or run: an operator's rerun of a product after the teardown.
+   */
   async #autoscale(
     wants: CycleWant[],
     cycles: readonly Cycle[],
@@ -209,13 +220,20 @@ export class FleetController {
     const now = this.#now();
     for (const want of wants) {
       const cycle = cycles.find((c) => c.cycle === want.cycle);
-      if (!cycle || (cycle.state !== "planned" && cycle.state !== "processing")) {
+      const live = cycle?.state === "planned" || cycle?.state === "processing";
+      const rerunnable = cycle?.state === "processed" || cycle?.state === "delivered";
+      if (!cycle || !(live || rerunnable)) {
         this.#idleSince.delete(want.cycle);
         continue;
       }
       const d = await demand(cycle);
       if (!d) continue;
       const busy = d.queued + d.running > 0;
+      if (!live && !busy) {
+        this.#idleSince.delete(want.cycle);
+        continue;
+      }
+      if (!live) want.dataServer = true;
       if (busy) this.#idleSince.delete(cycle.cycle);
       else if (!this.#idleSince.has(cycle.cycle)) this.#idleSince.set(cycle.cycle, now);
       const have = nodes.filter(

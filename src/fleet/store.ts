@@ -114,6 +114,18 @@ export class FleetStore {
     return r.rows.map(toCycle);
   }
 
+  /** Cycles delivered since `since` with no node left: an operator may still rerun their jobs. */
+  async deliveredSince(environment: string, since: Date): Promise<Cycle[]> {
+    const r = await this.pool.query(
+      `select * from fleet_cycle where environment = $1 and state = 'delivered' and delivered_at >= $2
+         and not exists (select 1 from fleet_node n where n.environment = fleet_cycle.environment
+                         and n.cycle = fleet_cycle.cycle and n.gone_at is null)
+       order by data_at`,
+      [environment, since],
+    );
+    return r.rows.map(toCycle);
+  }
+
   async cycle(environment: string, cycle: string): Promise<Cycle | null> {
     const r = await this.pool.query("select * from fleet_cycle where environment = $1 and cycle = $2", [
       environment,

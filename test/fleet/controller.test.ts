@@ -262,6 +262,41 @@ describe("reconcile with local worker processes", () => {
     assert.equal((await provider.listNodes()).length, 0);
   });
 
+  test("autoscaling: a rerun after the teardown gets a node (and the data server) until its job is done", async () => {
+    let demand: ComputeDemand = {
+      queued: 0,
+      running: 0,
+      oldestQueuedSeconds: 0,
+      waitingForData: 0,
+      nextWorkAt: null,
+      nextWorkJobs: null,
+      jobSeconds: 1,
+    };
+    const { store, controller, provider } = setup({
+      environment: "loc5",
+      now: () => new Date(),
+      demand: async () => demand,
+    });
+    const compute = async () => (await provider.listNodes()).filter((n) => n.state === "running").length;
+    await store.planCycle("loc5", "c00", new Date(), 2);
+    await store.setCycleState("loc5", "c00", "delivered");
+    assert.equal((await controller.reconcile()).created.length, 0, "a delivered cycle with nothing to do");
+    // The operator reruns one product: its job waits in the queue.
+    demand = { ...demand, queued: 1, oldestQueuedSeconds: 0.1 };
+    const report = await controller.reconcile();
+    assert.equal(await compute(), 1);
+    assert.deepEqual(
+      report.wants.filter((w) => w.cycle === "c00").map((w) => w.dataServer),
+      [true],
+    );
+    demand = { ...demand, queued: 0, running: 1 };
+    await controller.reconcile();
+    assert.equal(await compute(), 1, "kept while its job runs");
+    demand = { ...demand, running: 0 };
+    await controller.reconcile();
+    assert.equal(await compute(), 0, "released once the rerun is done");
+  });
+
   test("autoscaling: the run loop wakes to start a node one boot before the data, between intervals", async () => {
     const { store, controller, provider, config } = setup({
       environment: "loc4",

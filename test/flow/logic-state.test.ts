@@ -249,6 +249,11 @@ describe("why", () => {
     assert.deepEqual(why(defs, "/s/a", runtime, NOW).reasons, [
       "/s/a is active: it is already running (try 0)",
     ]);
+    set(runtime, "/s/a", { state: "submitted", tryNo: 2 });
+    assert.match(
+      why(defs, "/s/a", runtime, NOW).reasons[0]!,
+      /^\/s\/a is submitted \(try 2\): its job waits in the queue/,
+    );
     assert.deepEqual(why(defs, "/s/nope", runtime, NOW).reasons, ["there is no node /s/nope"]);
   });
 });

@@ -85,11 +85,19 @@ export function why(defs: Defs, path: string, runtime: RuntimeState, now: Date):
         reasons: [`${node.path} is complete${node.repeat ? "" : ": requeue or rerun it to run again"}`],
       };
     case "submitted":
+      if (node.kind === "task")
+        return {
+          free: false,
+          reasons: [
+            `${node.path} is submitted (try ${rt?.tryNo ?? 0}): its job waits in the queue for a worker to take it; if none does, see that the queue's workers run (\`fleet ls\`, \`worker\`)`,
+          ],
+        };
+      break;
     case "active":
       if (node.kind === "task")
         return {
           free: false,
-          reasons: [`${node.path} is ${state}: it is already running (try ${rt?.tryNo ?? 0})`],
+          reasons: [`${node.path} is active: it is already running (try ${rt?.tryNo ?? 0})`],
         };
       break;
     case "aborted":
