@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { directoryDestination } from "../../src/delivery/directory.ts";
+import { decodeFields, isGribError, scanBuffer } from "../../src/grib/index.ts";
 import { parseDisseminationName } from "../../src/ingest/names.ts";
+import { encodeStep } from "../../src/sim/ecmwf/encode.ts";
 import {
   defaultContent,
   fieldsOfStep,
@@ -78,6 +80,50 @@ describe("simulated ECMWF stream", () => {
       "it rains somewhere within 12 hours",
     );
     assert.ok(fieldsOfStep(defaultContent).length >= 6 + 4 * 4);
+  });
+});
+
+describe("precipitation as disseminated", () => {
+  it("never decreases at any point once packed, step after step (as read back by our decoder and ecCodes)", () => {
+    const grid = globalGrid(2);
+    const base = new Date("2026-11-24T00:00:00Z");
+    const accumulation = newAccumulation(grid);
+    const tp = (step: number) => {
+      const file = encodeStep({ pressureLevels: [], modelLevels: [] }, grid, base, step, accumulation);
+      const message = [...scanBuffer(file)]
+        .flatMap((m) => (isGribError(m) ? [] : [m]))
+        .find((m) => decodeFields(m.bytes)[0]!.metadata.shortName === "tp")!;
+      return { bytes: message.bytes, values: decodeFields(message.bytes)[0]!.values() };
+    };
+    let previous = tp(0);
+    let rained = 0;
+    for (let step = 1; step <= 36; step++) {
+      const current = tp(step);
+      for (let k = 0; k < current.values.length; k++) {
+        assert.ok(
+          current.values[k]! >= previous.values[k]!,
+          `tp at point ${k} went from ${previous.values[k]} at step ${step - 1} to ${current.values[k]} at step ${step}`,
+        );
+        if (current.values[k]! > previous.values[k]!) rained++;
+      }
+      if (step === 36) {
+        // ecCodes reads the same values from the last two steps' messages.
+        const dir = tempDir();
+        writeFileSync(join(dir, "a.grib"), previous.bytes);
+        writeFileSync(join(dir, "b.grib"), current.bytes);
+        const read = (name: string) =>
+          execFileSync("grib_get_data", ["-F", "%.10g", join(dir, name)], { encoding: "utf8" })
+            .trim()
+            .split("\n")
+            .slice(1)
+            .map((line) => Number(line.trim().split(/\s+/)[2]));
+        const [a, b] = [read("a.grib"), read("b.grib")];
+        assert.equal(b.length, current.values.length);
+        for (let k = 0; k < b.length; k++) assert.ok(b[k]! >= a[k]!, `ecCodes: point ${k} decreases`);
+      }
+      previous = current;
+    }
+    assert.ok(rained > 1000, `it rained somewhere: ${rained} point-steps`);
   });
 });
 

@@ -33,9 +33,19 @@ const grib2Parameters: Partial<Record<SimulatedField["shortName"], [number, numb
   q: [1, 0],
 };
 
-/** ecCodes' default precision for ECMWF's fields: 16 bits, 24 for precipitation. */
-function bitsPerValue(field: SimulatedField): number {
-  return field.shortName === "tp" ? 24 : 16;
+/**
+ * 16 bits, as ECMWF disseminates most fields. Precipitation has a fixed decimal precision instead
+ * (0.0001 mm, about 21 bits over ten days): with bits fixed, each step's own scaling rounds a point
+ * that got no rain down below its value of the step before, and the accumulation would decrease.
+ */
+function simplePacking(field: SimulatedField): {
+  type: "simple";
+  bitsPerValue?: number;
+  decimalScaleFactor?: number;
+} {
+  return field.shortName === "tp"
+    ? { type: "simple", decimalScaleFactor: 7 }
+    : { type: "simple", bitsPerValue: 16 };
 }
 
 function writableGrid(grid: LatLonGrid, edition: 1 | 2): RegularLatLonGrid {
@@ -89,7 +99,7 @@ export function describeField(
       parameter: { discipline: 0, parameterCategory: category, parameterNumber: number },
       level: { type: 105, value: field.level },
       grid: writableGrid(grid, 2),
-      packing: { type: "ccsds", bitsPerValue: bitsPerValue(field) },
+      packing: { type: "ccsds", bitsPerValue: 16 },
     };
   }
   return {
@@ -98,7 +108,7 @@ export function describeField(
     parameter: { table2Version: 128, indicatorOfParameter: table128[field.shortName] },
     level: field.levelKind === "isobaricInhPa" ? { type: 100, value: field.level } : { type: 1, value: 0 },
     grid: writableGrid(grid, 1),
-    packing: { type: "simple", bitsPerValue: bitsPerValue(field) },
+    packing: simplePacking(field),
   };
 }
 

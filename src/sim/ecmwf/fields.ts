@@ -167,7 +167,10 @@ function meridionalWind(lat: number, lon: number, step: number, p: number): numb
   return 9 * Math.sin((3 * lon - 4 * step) * deg) * Math.cos(lat * deg) * (1.3 - p / 1000);
 }
 
-/** Adds the hourly precipitation (m) from the state's hour up to `step`; rates are never negative. */
+/**
+ * Adds the hourly precipitation (m) from the state's hour up to `step`; rates are never negative, and
+ * under 0.001 mm/h nothing reaches the ground (so the driest places, the poles, stay at exactly 0).
+ */
 function advanceAccumulation(state: AccumulationState, grid: LatLonGrid, step: number): void {
   for (let hour = state.hours; hour < step; hour++) {
     const t = hour + 0.5;
@@ -178,7 +181,7 @@ function advanceAccumulation(state: AccumulationState, grid: LatLonGrid, step: n
         const lon = i * grid.increment;
         const rate =
           0.0004 * wet * (Math.sin((4 * lon - 9 * t) * deg) + Math.cos((3 * lat + 5 * t) * deg) - 0.6);
-        if (rate > 0) state.total[j * grid.ni + i]! += rate;
+        if (rate > 1e-6) state.total[j * grid.ni + i]! += rate;
       }
     }
   }
