@@ -4,6 +4,7 @@
 //   GET /api/fields/{id}/grib                      the field's GRIB bytes (Range requests answered with 206)
 //   GET /api/fields/{id}/values?bbox=W,S,E,N       decoded values (lat, lon, value) inside a box, as JSON
 //   GET /api/fields/{id}/preview.png?width=N        a PNG map of the field, colour scale per parameter
+//   GET /api/fields/{id}/raster?width=N             the whole field on a lat/lon raster for the UI's map (raster.ts)
 //   GET /api/cycles?producer=P                     cycles with progress
 //   GET /api/quarantine?file=NAME                  quarantined regions
 //   GET /api/ingest/files?name=NAME                received files and their versions
@@ -23,6 +24,7 @@ import { decodeMessage } from "../../grib/index.ts";
 import { currentIngest } from "../../ingest/service.ts";
 import type { LocalStore } from "../../store/store.ts";
 import { HttpError } from "../errors.ts";
+import { rasterise, rasterQuery, sendRaster } from "./raster.ts";
 
 const pageKeys = new Set(["limit", "after"]);
 
@@ -167,6 +169,17 @@ export const fieldRoutes: FastifyPluginAsync = async (app) => {
         .header("x-value-min", String(preview.min))
         .header("x-value-max", String(preview.max))
         .send(preview.png);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { width: number } }>(
+    "/fields/:id/raster",
+    { schema: { querystring: rasterQuery } },
+    async (request, reply) => {
+      const field = await fieldOrFail(app.pool, request.params.id);
+      const bytes = await storeOrFail().readBytes(field.storageUri, field.offset, field.length);
+      const message = decodeMessage(bytes, { offset: field.offset });
+      return sendRaster(reply, rasterise(message, field.param, request.query.width));
     },
   );
 

@@ -1,5 +1,6 @@
 // GET /api/timeline: one cycle's story on one time axis, for the UI's chart: data arrivals, compute
-// node lifetimes, job runs and deliveries.
+// node lifetimes, job runs and deliveries, each with its forecast step where it has one (so operators
+// can tell which step's file, job or delivery a bar is).
 import type { FastifyPluginAsync } from "fastify";
 
 const querySchema = {
@@ -16,6 +17,14 @@ interface Interval {
   start: string;
   end: string | null;
   state?: string;
+  /** Forecast step in hours, when the item belongs to one. */
+  step?: number | null;
+}
+
+/** The step of a cycle suite's job, from its `step_NNN` family (the cycle suite's naming). */
+function stepOfPath(path: string): number | null {
+  const m = /\/step_(\d+)(?:\/|$)/.exec(path);
+  return m ? Number(m[1]) : null;
 }
 
 export const timelineRoutes: FastifyPluginAsync = async (app) => {
@@ -33,7 +42,8 @@ export const timelineRoutes: FastifyPluginAsync = async (app) => {
         queued_at: Date;
         delivered_at: Date | null;
         state: string;
-      }>("select name, queued_at, delivered_at, state from delivery where cycle_key = $1 order by id", [
+        step: number | null;
+      }>("select name, queued_at, delivered_at, state, step from delivery where cycle_key = $1 order by id", [
         cycle,
       ]);
       const nodes = await pool.query<{
@@ -50,8 +60,15 @@ export const timelineRoutes: FastifyPluginAsync = async (app) => {
       const first =
         deliveries.rows[0]?.queued_at ?? nodes.rows.at(-1)?.requested_at ?? new Date(Date.now() - 3_600_000);
       const since = new Date(first.getTime() - 30 * 60_000);
-      const arrivals = await pool.query<{ name: string; received_at: Date; registered_at: Date }>(
-        "select name, received_at, registered_at from ingest_file where received_at >= $1 order by received_at limit 1000",
+      // The step a dissemination file is for comes from its name (LEGACY, ECMWF or WMO template).
+      const arrivals = await pool.query<{
+        name: string;
+        received_at: Date;
+        registered_at: Date;
+        step: number | null;
+      }>(
+        `select name, received_at, registered_at, (name_info->>'step')::float8 as step from ingest_file
+        where received_at >= $1 order by received_at limit 1000`,
         [since],
       );
       const history = await pool.query<{ path: string; at: Date; to_state: string }>(
@@ -69,6 +86,7 @@ export const timelineRoutes: FastifyPluginAsync = async (app) => {
             start: open.get(row.path)!.toISOString(),
             end: row.at.toISOString(),
             state: row.to_state,
+            step: stepOfPath(row.path),
           });
           open.delete(row.path);
         }
@@ -80,6 +98,7 @@ export const timelineRoutes: FastifyPluginAsync = async (app) => {
           label: r.name,
           start: iso(r.received_at)!,
           end: iso(r.registered_at),
+          step: r.step,
         })),
         nodes: nodes.rows.map((r) => ({
           label: `${r.name} (${r.state})`,
@@ -93,6 +112,7 @@ export const timelineRoutes: FastifyPluginAsync = async (app) => {
           start: iso(r.queued_at)!,
           end: iso(r.delivered_at),
           state: r.state,
+          step: r.step,
         })),
       };
     },
