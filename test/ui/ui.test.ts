@@ -6,8 +6,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { createToken } from "../../src/auth/tokens.ts";
+import { Dimensions } from "../../src/catalogue/lookups.ts";
+import { registerProduct } from "../../src/catalogue/products.ts";
+import { decodeFields } from "../../src/grib/index.ts";
+import { fieldRecord } from "../../src/ingest/records.ts";
+import { LocalStore } from "../../src/store/store.ts";
 import { projectRoot, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { legacyName, stepFile, temperatureFile, windSpeedProduct } from "./grib-fixtures.ts";
 
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 /** Screenshots of every view, for people to look at (test-output/ is not committed). */
@@ -32,6 +38,8 @@ describe("web UI", () => {
   let token: string;
   let browser: Browser;
   let page: Page;
+  /** The server's working directory: its data directory (and store) is .cloudburst in it. */
+  const serverDir = tempDir();
   const call = (path: string, init: RequestInit = {}) =>
     fetch(`${url}${path}`, {
       ...init,
@@ -41,7 +49,7 @@ describe("web UI", () => {
   before(async () => {
     db = await createTestDatabase();
     token = await createToken(db.pool, "ui-test");
-    server = spawnCli(["server", "--port", "0"], { cwd: tempDir(), env: { DATABASE_URL: db.url } });
+    server = spawnCli(["server", "--port", "0"], { cwd: serverDir, env: { DATABASE_URL: db.url } });
     url = JSON.parse(`{${await waitForOutput(server, /"url":"http:\/\/127\.0\.0\.1:\d+"/)}}`).url;
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
     page = await browser.newPage();
@@ -180,33 +188,157 @@ describe("web UI", () => {
     await page.waitForSelector("section[aria-label=node] >> text=freed: trigger");
   });
 
-  it("browses the catalogue and previews a field on a map", async () => {
-    const grib = readFileSync("../shared/data/himan-dev/transformer/gfs_source.grib2");
-    const put = await fetch(`${url}/api/ingest/gfs_source.grib2`, {
+  const ingest = async (name: string, bytes: Uint8Array) => {
+    const put = await fetch(`${url}/api/ingest/${name}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
-      body: grib,
+      body: Buffer.from(bytes),
     });
-    assert.ok(put.status === 201 || put.status === 200, `ingest answered ${put.status}`);
-    await page.goto(`${url}/ui/#/catalogue`);
-    await page.waitForSelector("tr[data-cycle]", { timeout: 5000 }).catch(async (error) => {
-      throw new Error(`${error.message}\n${await page.textContent("main")}`);
-    });
-    await page.click("button:text('Map')");
-    const canvas = page.locator("canvas.map");
-    await canvas.waitFor({ timeout: 10_000 }).catch(async (error) => {
-      throw new Error(`${error.message}\n${await page.textContent("#toast")}`);
-    });
-    const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
+    assert.ok(put.status === 201 || put.status === 200, `ingest of ${name} answered ${put.status}`);
+  };
+  /** The map's canvas: its size in cells and how many colours it shows. */
+  const paintedMap = () =>
+    page.locator("section[aria-label=preview] canvas.map").evaluate((c: HTMLCanvasElement) => {
       const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
       const colours = new Set<number>();
       for (let i = 0; i < data.length; i += 4)
         colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
       return { width: c.width, height: c.height, colours: colours.size };
     });
-    assert.ok(painted.width > 10 && painted.height > 10);
+  const openMap = async (row: string) => {
+    await page.click(`${row} button:text('Map')`);
+    const id = await page.getAttribute(row, "data-id");
+    await page
+      .waitForSelector(`figure.field-map[data-id="${id}"]`, { timeout: 15_000 })
+      .catch(async (error) => {
+        throw new Error(`${error.message}\n${await page.textContent("#toast")}`);
+      });
+  };
+  const listedRows = () => page.locator("section[aria-label=fields] tr[data-id]");
+  // Today's 00 UTC run: four hourly steps of 29 fields at 5°, and step 6 with one 2 m temperature at 0.25°.
+  const base = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+
+  it("draws a whole field on a map with coastlines, graticule labels and a colour legend", async () => {
+    await ingest("gfs_source.grib2", readFileSync("../shared/data/himan-dev/transformer/gfs_source.grib2"));
+    const cycles = (await (await call("/api/cycles")).json()) as Array<{ id: number; producer: string }>;
+    const gfs = cycles.find((c) => c.producer === "kwbc");
+    assert.ok(gfs, `the GFS cycle is catalogued: ${JSON.stringify(cycles)}`);
+    await page.goto(`${url}/ui/#/catalogue`);
+    await page.click(`tr[data-cycle="${gfs.id}"]`);
+    await page.waitForSelector("section[aria-label=fields] h2:text('Cycle " + gfs.id + "')");
+    await openMap("section[aria-label=fields] tr[data-id]");
+    // A 0.5° global field is 720 × 361 points: every one of them is drawn, none cut off.
+    const painted = await paintedMap();
+    assert.deepEqual([painted.width, painted.height], [720, 361]);
     assert.ok(painted.colours > 10, "the field's values vary across the map");
-    await page.screenshot({ path: join(screenshots, "catalogue.png"), fullPage: true });
+    const legend = (await page.textContent(".legend")) ?? "";
+    assert.match(legend, /^\d+(\.\d+)? K.*\d+(\.\d+)? K$/, `legend with min and max in K: ${legend}`);
+    const latitudes = await page.locator(".lat-label").allTextContents();
+    const longitudes = await page.locator(".lon-label").allTextContents();
+    assert.ok(
+      latitudes.includes("60°N") && latitudes.includes("0°") && latitudes.includes("60°S"),
+      `${latitudes}`,
+    );
+    assert.ok(
+      longitudes.includes("0°") && longitudes.includes("90°E") && longitudes.includes("90°W"),
+      `${longitudes}`,
+    );
+    const coast = (await page.getAttribute("svg.overlay path.coastline", "d")) ?? "";
+    assert.ok(coast.split("M").length > 100, "Natural Earth's coastlines are drawn over the field");
+    await page.screenshot({ path: join(screenshots, "catalogue-map.png"), fullPage: true });
+  });
+
+  it("pages and filters a cycle's fields and previews a 0.25° field whole", async () => {
+    for (const step of [0, 1, 2, 3]) await ingest(legacyName(base, step), stepFile(base, step, 5));
+    await ingest(legacyName(base, 6), temperatureFile(base, 6, 0.25));
+    await page.goto(`${url}/ui/#/catalogue`);
+    const cycles = (await (await call("/api/cycles")).json()) as Array<{ id: number; producer: string }>;
+    const ecmf = cycles.find((c) => c.producer === "ecmf")!;
+    await page.click(`tr[data-cycle="${ecmf.id}"]`);
+    await page.waitForSelector("section[aria-label=fields] h2:text('Cycle " + ecmf.id + "')");
+    await page.waitForFunction(
+      () => document.querySelectorAll("section[aria-label=fields] tr[data-id]").length === 100,
+    );
+    assert.match((await page.textContent(".pager")) ?? "", /1–100/);
+    await page.click(".pager button:text('Next')");
+    await page.waitForSelector(".pager >> text=101–117");
+    assert.equal(await listedRows().count(), 17);
+    assert.equal(await page.isDisabled(".pager button:text('Next')"), true);
+    await page.click(".pager button:text('Previous')");
+    await page.waitForSelector(".pager >> text=1–100");
+
+    // A row far down the list: its map comes into view.
+    await listedRows().last().scrollIntoViewIfNeeded();
+    await openMap("section[aria-label=fields] tr[data-id]:last-of-type");
+    const inView = await page.locator("section[aria-label=preview] canvas.map").evaluate((c) => {
+      const box = c.getBoundingClientRect();
+      return box.top >= 0 && box.bottom <= window.innerHeight && box.height > 50;
+    });
+    assert.ok(inView, "the map is in the window after clicking a row at the bottom of the list");
+    await page.screenshot({ path: join(screenshots, "catalogue-scrolled.png") });
+
+    await page.fill("input[name=levelType]", "isobaricInhPa");
+    await page.fill("input[name=step]", "1..2");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForFunction(
+      () => document.querySelectorAll("section[aria-label=fields] tr[data-id]").length === 48,
+    );
+    for (const level of await page
+      .locator("section[aria-label=fields] tr[data-id] td:nth-child(2)")
+      .allTextContents())
+      assert.match(level, /^isobaricInhPa /);
+
+    await page.fill("input[name=levelType]", "");
+    await page.fill("input[name=step]", "6");
+    await page.fill("input[name=param]", "2t");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForFunction(
+      () => document.querySelectorAll("section[aria-label=fields] tr[data-id]").length === 1,
+    );
+    await openMap("section[aria-label=fields] tr[data-id]");
+    // 0.25°: 1440 × 721 points, the whole globe (the old JSON preview showed 200,000 of them, 19%).
+    const painted = await paintedMap();
+    assert.deepEqual([painted.width, painted.height], [1440, 721]);
+    await page.screenshot({ path: join(screenshots, "catalogue-quarter-degree.png"), fullPage: true });
+
+    await page.fill("input[name=step]", "six");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForSelector("section[aria-label=fields] .error >> text=not a number");
+  });
+
+  it("lists a cycle's products and maps one", async () => {
+    // A product as a cycle job makes one: written to the store, catalogued with its job and inputs.
+    const store = new LocalStore(join(serverDir, ".cloudburst", "store"));
+    const bytes = windSpeedProduct(base, 3, 1);
+    const uri = "store:products/ecmf/test/wind/10si.grib2";
+    await store.write(uri, bytes);
+    const [decoded] = decodeFields(bytes);
+    const where = {
+      producer: "ecmf",
+      storageUri: uri,
+      offset: 0,
+      length: bytes.length,
+      checksum: "00".repeat(32),
+    };
+    await registerProduct(db.pool, new Dimensions(), {
+      ...fieldRecord(decoded!.metadata, where),
+      jobId: "/ui-test/products/step_003/wind",
+      inputs: [],
+    });
+    await page.click("button[data-kind=products]");
+    await page.fill("input[name=param]", "");
+    await page.fill("input[name=step]", "");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForSelector("table.products >> text=10si");
+    assert.match(
+      (await page.textContent("table.products")) ?? "",
+      /heightAboveGround 10.*\/ui-test\/products\/step_003\/wind/s,
+    );
+    await openMap("table.products tr[data-id]");
+    const painted = await paintedMap();
+    assert.deepEqual([painted.width, painted.height], [360, 181]);
+    assert.match((await page.textContent(".legend")) ?? "", /m s\*\*-1/);
+    await page.screenshot({ path: join(screenshots, "catalogue-product.png"), fullPage: true });
   });
 
   it("shows alerts as they are raised", async () => {
@@ -274,7 +406,14 @@ describe("web UI", () => {
       (await page.locator("rect[data-lane='data arrival']").count()) >= 1,
       "the ingested file is on the chart",
     );
-    assert.ok((await page.locator("rect[data-lane='jobs']").count()) >= 0);
+    // Each LEGACY file the catalogue tests ingested is labelled with its step; the axis has ticks in seconds.
+    const steps = await page.locator("text.step-label").allTextContents();
+    for (const step of ["+0h", "+1h", "+2h", "+3h", "+6h"])
+      assert.ok(steps.includes(step), `${step} in ${steps}`);
+    const ticks = await page.locator("text.tick-label").allTextContents();
+    assert.ok(ticks.length >= 3, `ticks: ${ticks}`);
+    assert.equal(ticks[0], "0 s");
+    for (const tick of ticks) assert.match(tick, /^\d+ (s|min|h)$/);
     await page.screenshot({ path: join(screenshots, "timeline.png"), fullPage: true });
   });
 

@@ -38,6 +38,22 @@ export async function api(path, options = {}) {
   return body;
 }
 
+/** GETs binary data from the API (a field's raster) as an ArrayBuffer, with the same sign-in handling as api(). */
+export async function apiBytes(path) {
+  const response = await fetch(`/api${path}`, { headers: { "x-cloudburst-ui": "1" } });
+  if (response.status === 401) {
+    location.href = "/ui/login.html";
+    throw new Error("signed out");
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    const error = new Error(body?.message ?? `GET ${path}: ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return response.arrayBuffer();
+}
+
 export function toast(text) {
   const element = document.getElementById("toast");
   element.textContent = text;

@@ -1,12 +1,30 @@
-// Catalogue: cycles with their progress, the fields of a cycle, and a map preview of a field.
+// Catalogue: cycles with their progress; a cycle's received fields or computed products, filtered by
+// parameter, step and level type and paged; and a map of the one chosen, kept in view beside the list.
 import { api, el, toast } from "../app.js";
+import { fieldMap } from "./field-map.js";
+
+const pageSize = 100;
+/** Cells across the map's raster: about what the panel shows on a high-density screen. */
+const mapWidth = 1600;
+
+const kinds = {
+  fields: { label: "Fields", path: "/fields", rows: (page) => page.fields },
+  products: { label: "Products", path: "/products", rows: (page) => page.products },
+};
 
 export function catalogueView(main) {
   const cycles = el("section", { class: "panel", "aria-label": "cycles" });
-  const fields = el("section", { class: "panel", "aria-label": "fields" });
-  const preview = el("section", { class: "panel", "aria-label": "preview" });
-  main.append(cycles, el("div", { class: "split" }, fields, preview));
-  let cycleId = null;
+  const list = el("section", { class: "panel", "aria-label": "fields" });
+  const preview = el("section", { class: "panel preview", "aria-label": "preview" });
+  main.append(cycles, el("div", { class: "split catalogue" }, list, preview));
+  const state = {
+    cycleId: null,
+    kind: "fields",
+    filter: { param: "", step: "", levelType: "" },
+    /** `after` cursors of the pages seen, the current one last (keyset paging, as the API pages). */
+    cursors: [undefined],
+    selected: null,
+  };
 
   async function renderCycles() {
     const rows = await api("/cycles?limit=20");
@@ -24,108 +42,208 @@ export function catalogueView(main) {
                 el("th", {}, h),
               ),
             ),
-            rows.map((c) =>
-              el(
-                "tr",
-                {
-                  "data-cycle": c.id,
-                  onclick: () => showFields(c.id).catch((error) => toast(error.message)),
-                },
-                el("td", {}, c.producer),
-                el("td", {}, c.baseTime),
-                el("td", {}, c.state),
-                el("td", {}, c.expectedFields ? `${c.receivedFields}/${c.expectedFields}` : c.receivedFields),
-                el("td", {}, c.files),
-                el("td", {}, c.lastReceivedAt ?? ""),
-              ),
-            ),
+            rows.map(cycleRow),
           ),
     );
-    if (cycleId === null && rows[0]) await showFields(rows[0].id);
+    if (state.cycleId === null && rows[0]) await chooseCycle(rows[0].id);
   }
 
-  async function showFields(id) {
-    cycleId = id;
-    const page = await api(`/fields?cycle=${id}&limit=500`);
-    fields.replaceChildren(
-      el("h2", {}, `Fields of cycle ${id}`),
-      el(
-        "table",
-        {},
-        el(
-          "tr",
-          {},
-          ["Param", "Level", "Step", "Packing", ""].map((h) => el("th", {}, h)),
-        ),
-        page.fields.map((f) =>
-          el(
-            "tr",
-            {},
-            el("td", {}, f.param),
-            el("td", {}, `${f.levelType} ${f.level}`),
-            el("td", {}, f.stepRange),
-            el("td", {}, f.packingType),
+  function cycleRow(c) {
+    return el(
+      "tr",
+      {
+        "data-cycle": c.id,
+        class: c.id === state.cycleId ? "selected" : "",
+        onclick: () => chooseCycle(c.id).catch((error) => toast(error.message)),
+      },
+      el("td", {}, c.producer),
+      el("td", {}, c.baseTime),
+      el("td", {}, c.state),
+      el("td", {}, c.expectedFields ? `${c.receivedFields}/${c.expectedFields}` : c.receivedFields),
+      el("td", {}, c.files),
+      el("td", {}, c.lastReceivedAt ?? ""),
+    );
+  }
+
+  async function chooseCycle(id) {
+    state.cycleId = id;
+    for (const row of cycles.querySelectorAll("tr[data-cycle]"))
+      row.classList.toggle("selected", Number(row.dataset.cycle) === id);
+    await firstPage();
+  }
+
+  async function firstPage() {
+    state.cursors = [undefined];
+    await renderList();
+  }
+
+  function listQuery() {
+    const query = new URLSearchParams({ cycle: String(state.cycleId), limit: String(pageSize) });
+    for (const [key, value] of Object.entries(state.filter)) if (value.trim()) query.set(key, value.trim());
+    const after = state.cursors.at(-1);
+    if (after !== undefined) query.set("after", String(after));
+    return query;
+  }
+
+  async function renderList() {
+    const kind = kinds[state.kind];
+    let page;
+    try {
+      page = await api(`${kind.path}?${listQuery()}`);
+    } catch (error) {
+      // A filter the catalogue cannot read (e.g. step=abc) says why, beside the form.
+      if (error.status !== 400) throw error;
+      list.replaceChildren(...listHeader(), el("p", { class: "error" }, error.message));
+      return;
+    }
+    const rows = kind.rows(page);
+    const first = (state.cursors.length - 1) * pageSize;
+    list.replaceChildren(
+      ...listHeader(),
+      rows.length === 0
+        ? el("p", { class: "muted" }, `No ${state.kind} match.`)
+        : el(
+            "table",
+            { class: state.kind },
             el(
-              "td",
+              "tr",
               {},
-              el(
-                "button",
-                { type: "button", onclick: () => showPreview(f).catch((error) => toast(error.message)) },
-                "Map",
+              ["Param", "Level", "Step", state.kind === "fields" ? "Packing" : "Job", ""].map((h) =>
+                el("th", {}, h),
               ),
             ),
+            rows.map(itemRow),
+          ),
+      pager(first, rows.length, page.next),
+    );
+  }
+
+  function listHeader() {
+    return [
+      el("h2", {}, `Cycle ${state.cycleId}`),
+      el(
+        "div",
+        { class: "tabs", role: "tablist" },
+        Object.entries(kinds).map(([name, kind]) =>
+          el(
+            "button",
+            {
+              type: "button",
+              role: "tab",
+              "aria-selected": String(name === state.kind),
+              "data-kind": name,
+              onclick: () => {
+                state.kind = name;
+                firstPage().catch((error) => toast(error.message));
+              },
+            },
+            kind.label,
           ),
         ),
       ),
-    );
+      filterForm(),
+    ];
   }
 
-  async function showPreview(field) {
-    const data = await api(`/fields/${field.id}/values?limit=200000`);
-    const lats = [...new Set(data.points.map((p) => p[0]))].sort((a, b) => b - a);
-    const lons = [...new Set(data.points.map((p) => p[1]))].sort((a, b) => a - b);
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const [, , value] of data.points) {
-      if (value === null) continue;
-      if (value < min) min = value;
-      if (value > max) max = value;
-    }
-    const canvas = el("canvas", {
-      class: "map",
-      width: lons.length,
-      height: lats.length,
-      "data-field": field.id,
-    });
-    const context = canvas.getContext("2d");
-    const image = context.createImageData(lons.length, lats.length);
-    const row = new Map(lats.map((lat, i) => [lat, i]));
-    const column = new Map(lons.map((lon, i) => [lon, i]));
-    for (const [lat, lon, value] of data.points) {
-      const k = (row.get(lat) * lons.length + column.get(lon)) * 4;
-      const [r, g, b] = value === null ? [255, 255, 255] : colour((value - min) / (max - min || 1));
-      image.data.set([r, g, b, 255], k);
-    }
-    context.putImageData(image, 0, 0);
-    preview.replaceChildren(
-      el("h2", {}, `${field.param} ${field.levelType} ${field.level}, step ${field.stepRange}`),
-      canvas,
+  function filterForm() {
+    const input = (name, label, placeholder) =>
       el(
-        "p",
-        { class: "muted" },
-        `${min.toPrecision(5)} … ${max.toPrecision(5)} ${data.units ?? ""}; ${data.points.length} points`,
+        "label",
+        {},
+        `${label} `,
+        el("input", { name, class: "filter-input", value: state.filter[name], placeholder, size: "12" }),
+      );
+    return el(
+      "form",
+      {
+        class: "filters",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const form = new FormData(event.target);
+          for (const key of Object.keys(state.filter)) state.filter[key] = String(form.get(key) ?? "");
+          firstPage().catch((error) => toast(error.message));
+        },
+      },
+      input("param", "Param", "2t,msl"),
+      input("step", "Step", "0..24"),
+      input("levelType", "Level type", "isobaricInhPa"),
+      el("button", { type: "submit" }, "Filter"),
+      el(
+        "button",
+        {
+          type: "button",
+          onclick: () => {
+            state.filter = { param: "", step: "", levelType: "" };
+            firstPage().catch((error) => toast(error.message));
+          },
+        },
+        "Clear",
       ),
     );
   }
 
-  /** A blue-to-red ramp. */
-  function colour(t) {
-    const x = Math.max(0, Math.min(1, t));
-    return [
-      Math.round(255 * x),
-      Math.round(80 + 100 * (1 - Math.abs(x - 0.5) * 2)),
-      Math.round(255 * (1 - x)),
-    ];
+  function itemRow(item) {
+    const show = () => showPreview(item).catch((error) => toast(error.message));
+    return el(
+      "tr",
+      {
+        "data-id": item.id,
+        class: state.selected?.kind === state.kind && state.selected.id === item.id ? "selected" : "",
+        ondblclick: show,
+      },
+      el("td", {}, item.param),
+      el("td", {}, `${item.levelType} ${item.level}`),
+      el("td", {}, item.stepRange),
+      el("td", { class: "muted" }, state.kind === "fields" ? item.packingType : item.jobId),
+      el("td", {}, el("button", { type: "button", onclick: show }, "Map")),
+    );
+  }
+
+  function pager(first, count, next) {
+    return el(
+      "div",
+      { class: "pager" },
+      el(
+        "button",
+        {
+          type: "button",
+          disabled: state.cursors.length === 1,
+          onclick: () => {
+            state.cursors.pop();
+            renderList().catch((error) => toast(error.message));
+          },
+        },
+        "Previous",
+      ),
+      el("span", { class: "muted" }, count ? `${first + 1}–${first + count}` : ""),
+      el(
+        "button",
+        {
+          type: "button",
+          disabled: next === null,
+          onclick: () => {
+            state.cursors.push(next);
+            renderList().catch((error) => toast(error.message));
+          },
+        },
+        "Next",
+      ),
+    );
+  }
+
+  async function showPreview(item) {
+    state.selected = { kind: state.kind, id: item.id };
+    for (const row of list.querySelectorAll("tr[data-id]"))
+      row.classList.toggle("selected", Number(row.dataset.id) === item.id);
+    const title = `${item.param} ${item.levelType} ${item.level}, step ${item.stepRange}`;
+    preview.replaceChildren(el("h2", {}, title), el("p", { class: "muted" }, "Loading…"));
+    preview.scrollIntoView({ block: "nearest" });
+    const map = await fieldMap(`${kinds[state.kind].path}/${item.id}/raster`, mapWidth);
+    map.dataset.kind = state.kind;
+    map.dataset.id = String(item.id);
+    preview.replaceChildren(el("h2", {}, title), map);
+    // The panel sticks to the top of the window; on a narrow screen it is below the list: bring it here.
+    preview.scrollIntoView({ block: "nearest" });
   }
 
   return {
