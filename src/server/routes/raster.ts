@@ -1,7 +1,8 @@
 // A field as a latitude/longitude raster for the UI's map, which colours it, draws coastlines and a
 // graticule over it and reads values under the pointer. One cell per grid point for regular lat/lon and
 // Gaussian grids (every point of the field, none cut off), thinned by a whole stride when wider than
-// the client asks for; other grids are binned into cells of about their own density.
+// the client asks for; other grids are binned into cells of about their own density. (Beside the PNG
+// preview of src/catalogue/preview.ts, which scatters points and may leave a column empty.)
 //
 // Wire format (application/octet-stream), so a 0.25° field (1 M points) costs 4 MB, not 30 MB of JSON:
 //   uint32 LE  n: length of the header
@@ -58,62 +59,153 @@ function extent(values: Float64Array): { low: number; high: number } {
   return { low, high };
 }
 
-/** Cells across and down before thinning: the grid's own Ni × Nj when it is regular in lat/lon. */
-function naturalSize(message: DecodedMessage, spanX: number, spanY: number, points: number) {
+interface Cells {
+  width: number;
+  height: number;
+  west: number;
+  east: number;
+  south: number;
+  north: number;
+  stride: number;
+  values: Float32Array;
+}
+
+/** Whether the grid's points, in normalised order, are rows of a regular lat/lon raster. */
+function isRegular(message: DecodedMessage, points: number): boolean {
   const { gridType, Ni, Nj } = message.metadata;
-  if (regularGrids.has(gridType) && Ni && Nj && Ni * Nj === points) return { width: Ni, height: Nj };
-  // Scattered in lat/lon (projected, rotated, reduced grids): a little coarser than the points, so that
-  // few cells stay empty.
-  const aspect = Math.max(spanX, 1e-6) / Math.max(spanY, 1e-6);
-  const width = Math.max(2, Math.round(Math.sqrt(points * aspect) * 0.8));
-  return { width, height: Math.max(2, Math.round(width / aspect)) };
+  return regularGrids.has(gridType) && !!Ni && !!Nj && Ni * Nj === points;
+}
+
+/**
+ * A regular grid cell for point: normalised order is rows west to east, north to south, so point
+ * (row·k, column·k) is cell (row, column), exactly, and the map's longitudes are the grid's own
+ * (0–360 for a grid that starts at Greenwich).
+ */
+function regularCells(message: DecodedMessage, values: Float64Array, maxWidth: number): Cells {
+  const ni = message.metadata.Ni!;
+  const nj = message.metadata.Nj!;
+  const { latitudes, longitudes } = message.geometry({ normalise: true });
+  const lon0 = longitudes[0]!;
+  let lonLast = longitudes[ni - 1]!;
+  while (lonLast <= lon0 && ni > 1) lonLast += 360;
+  const dx = ni > 1 ? (lonLast - lon0) / (ni - 1) : (message.metadata.iDirectionIncrementInDegrees ?? 1);
+  const dy = nj > 1 ? (latitudes[0]! - latitudes[(nj - 1) * ni]!) / (nj - 1) : 1;
+  const stride = Math.max(1, Math.ceil(ni / maxWidth));
+  const width = Math.floor((ni - 1) / stride) + 1;
+  const height = Math.floor((nj - 1) / stride) + 1;
+  const out = new Float32Array(width * height);
+  for (let row = 0; row < height; row++)
+    for (let column = 0; column < width; column++)
+      out[row * width + column] = values[row * stride * ni + column * stride]!;
+  // Each cell is centred on its point: the raster reaches half a cell beyond the outermost points.
+  const west = lon0 - (stride * dx) / 2;
+  const north = latitudes[0]! + (stride * dy) / 2;
+  return {
+    width,
+    height,
+    west,
+    east: west + width * stride * dx,
+    north,
+    south: north - height * stride * dy,
+    stride,
+    values: out,
+  };
+}
+
+/**
+ * Any other grid (projected, rotated, reduced): each point into the cell of its latitude/longitude,
+ * cells a little coarser than the points so that few stay empty.
+ */
+function binnedCells(message: DecodedMessage, values: Float64Array, maxWidth: number): Cells {
+  const { latitudes, longitudes: raw } = message.geometry({ normalise: true });
+  const longitudes = continuousLongitudes(raw);
+  const lon = extent(longitudes);
+  const lat = extent(latitudes);
+  const spanX = Math.max(lon.high - lon.low, 1e-6);
+  const spanY = Math.max(lat.high - lat.low, 1e-6);
+  // As wide as the points are dense: degrees of longitude shrink towards the poles.
+  const middle = ((lat.high + lat.low) / 2) * (Math.PI / 180);
+  const aspect = (spanX * Math.max(Math.cos(middle), 0.2)) / spanY;
+  const natural = Math.max(2, Math.round(Math.sqrt(values.length * aspect) * 0.8));
+  const stride = Math.max(1, Math.ceil(natural / maxWidth));
+  const width = Math.max(2, Math.round(natural / stride));
+  const height = Math.max(2, Math.round(width / aspect));
+  const out = new Float32Array(width * height).fill(Number.NaN);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) continue;
+    const column = Math.round(((longitudes[i]! - lon.low) / spanX) * (width - 1));
+    const row = Math.round(((lat.high - latitudes[i]!) / spanY) * (height - 1));
+    out[row * width + column] = v;
+  }
+  fillGaps(out, width, height);
+  const halfX = spanX / (width - 1) / 2;
+  const halfY = spanY / (height - 1) / 2;
+  return {
+    width,
+    height,
+    west: lon.low - halfX,
+    east: lon.high + halfX,
+    south: lat.low - halfY,
+    north: lat.high + halfY,
+    stride,
+    values: out,
+  };
+}
+
+/** How far (in cells) a gap between two binned points may reach and still be filled. */
+const gapReach = 4;
+
+/**
+ * Fills the empty cells that lie between points along a row or a column (where a projected grid's
+ * points spread apart, towards the poles), with the nearer one; cells beyond the field's edge have
+ * points on one side only and stay empty.
+ */
+function fillGaps(cells: Float32Array, width: number, height: number): void {
+  const source = cells.slice();
+  const nearest = (index: number, step: number, limit: number): [number, number] | null => {
+    for (let d = 1; d <= gapReach && d <= limit; d++) {
+      const v = source[index + d * step]!;
+      if (!Number.isNaN(v)) return [d, v];
+    }
+    return null;
+  };
+  for (let row = 0; row < height; row++)
+    for (let column = 0; column < width; column++) {
+      const i = row * width + column;
+      if (!Number.isNaN(source[i]!)) continue;
+      const pairs: Array<[[number, number] | null, [number, number] | null]> = [
+        [nearest(i, -1, column), nearest(i, 1, width - 1 - column)],
+        [nearest(i, -width, row), nearest(i, width, height - 1 - row)],
+      ];
+      for (const [a, b] of pairs) {
+        if (!a || !b) continue;
+        cells[i] = a[0] <= b[0] ? a[1] : b[1];
+        break;
+      }
+    }
 }
 
 /** The message's values on a lat/lon raster at most `maxWidth` cells wide. */
 export function rasterise(message: DecodedMessage, param: string, maxWidth: number): Raster {
-  const { latitudes, longitudes: rawLongitudes } = message.geometry();
-  const values = message.values();
-  const longitudes = continuousLongitudes(rawLongitudes);
-  const lon = extent(longitudes);
-  const lat = extent(latitudes);
-  const spanX = lon.high - lon.low;
-  const spanY = lat.high - lat.low;
-  const natural = naturalSize(message, spanX, spanY, values.length);
-  const stride = Math.max(1, Math.ceil(natural.width / maxWidth));
-  const width = Math.floor((natural.width - 1) / stride) + 1;
-  const height = Math.floor((natural.height - 1) / stride) + 1;
-  const out = new Float32Array(width * height).fill(Number.NaN);
-  const columnOf = (x: number) =>
-    width > 1 && spanX > 0 ? Math.round(((x - lon.low) / spanX) * (width - 1)) : 0;
-  const rowOf = (y: number) =>
-    height > 1 && spanY > 0 ? Math.round(((lat.high - y) / spanY) * (height - 1)) : 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    out[rowOf(latitudes[i]!) * width + columnOf(longitudes[i]!)] = v;
-  }
+  const values = message.values({ normalise: true });
+  const cells = isRegular(message, values.length)
+    ? regularCells(message, values, maxWidth)
+    : binnedCells(message, values, maxWidth);
   const { low, high } = extent(values);
-  // Each cell is centred on its point: the raster reaches half a cell beyond the outermost points.
-  const halfX = width > 1 ? spanX / (width - 1) / 2 : 0.5;
-  const halfY = height > 1 ? spanY / (height - 1) / 2 : 0.5;
   const scale = colourScaleFor(param);
+  const { values: cellValues, ...placement } = cells;
   return {
     header: {
       param,
       units: message.metadata.units,
       gridType: message.metadata.gridType,
-      width,
-      height,
-      west: lon.low - halfX,
-      east: lon.high + halfX,
-      south: lat.low - halfY,
-      north: lat.high + halfY,
-      stride,
+      ...placement,
       min: Number.isFinite(low) ? low : null,
       max: Number.isFinite(high) ? high : null,
       scale: { name: scale.name, stops: scale.stops },
     },
-    values: out,
+    values: cellValues,
   };
 }
 
