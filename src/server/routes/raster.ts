@@ -225,7 +225,8 @@ export function encodeRaster(raster: Raster): Buffer {
 export function sendRaster(reply: FastifyReply, raster: Raster) {
   return reply
     .header("content-type", "application/octet-stream")
-    .header("cache-control", "private, max-age=300")
+    // A field sent again keeps its id with new bytes: never show a stale map.
+    .header("cache-control", "no-cache")
     .send(encodeRaster(raster));
 }
 
