@@ -222,10 +222,10 @@ export function encodeRaster(raster: Raster): Buffer {
   return Buffer.from(bytes);
 }
 
+/** Sends the raster, uncached: a field sent again keeps its id with new bytes, and a stale map misleads. */
 export function sendRaster(reply: FastifyReply, raster: Raster) {
   return reply
     .header("content-type", "application/octet-stream")
-    // A field sent again keeps its id with new bytes: never show a stale map.
     .header("cache-control", "no-cache")
     .send(encodeRaster(raster));
 }
