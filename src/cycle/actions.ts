@@ -1,6 +1,7 @@
 // The cycle suite's built-in actions and its data trigger. Imported by the control server (control
-// queue: data server, fleet, delivery) and by workers (compute queue: product jobs). Each action's code
-// is imported when it first runs, so a compute node does not load the control server's modules.
+// queue: data server, fleet, ingest, delivery) and by workers (compute queue: product jobs). Each
+// action's code is imported when it first runs, so a compute node does not load the control server's
+// modules.
 import { registerDataTriggerSource } from "../flow/engine/data-trigger.ts";
 import { registerAction } from "../worker/actions.ts";
 import { jobReadiness } from "./inputs.ts";
@@ -48,6 +49,13 @@ registerAction({
   description:
     "start: the data server takes the cycle's data (the configured cloud data server is started); stop: only once every product is delivered",
   run: async (context) => (await import("./control-actions.ts")).runDataServerAction(context),
+});
+
+registerAction({
+  name: "cycle.ingest",
+  description:
+    "active while the cycle CB_CYCLE's data arrives: keeps meter step at the last of the planned steps CB_STEPS up to which all are in the catalogue; complete when all are",
+  run: async (context) => (await import("./ingest-action.ts")).runIngestAction(context),
 });
 
 registerAction({

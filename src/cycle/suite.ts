@@ -1,7 +1,14 @@
 // The default cycle suite: the thesis's timeline as an ecFlow definition. Start the data server,
-// provision the compute nodes, run every product job for every step as soon as its inputs are in the
-// catalogue (a data trigger), then destroy the compute, deliver, and stop the data server only once
-// delivery is confirmed. Generated as .def text so that operators can export, read and edit it.
+// provision the compute nodes and receive the cycle's data, run every product job for every step as
+// soon as its inputs are in the catalogue, then destroy the compute, deliver, and stop the data server
+// only once delivery is confirmed. Generated as .def text so that operators can export, read and edit it.
+//
+// The data dependency is said twice, once for each reader. In ecFlow's own terms: the ingest task
+// `ingest/receive` is active while the data streams in and its meter `step` says up to which step the
+// data is in; each step family triggers on it (`trigger ../ingest/receive:step ge 6`), so that a real
+// ecflow_server holds step 6's products until then, as ECMWF's operational suites hold theirs on the
+// model's meter. In cloudburst, each product task also names its exact inputs (CB_WAIT_FOR, a data
+// trigger), which holds it until every field it reads is catalogued.
 
 export interface CycleProduct {
   /** A name usable in node names and as the product configuration's key. */
@@ -22,6 +29,13 @@ export interface CycleSuiteOptions {
   firstDataAt?: Date;
 }
 
+/** The ingest task's meter: the step up to which every planned step's data is in the catalogue. */
+export const STEP_METER = "step";
+/** The ingest task's variable listing the cycle's planned steps (comma-separated hours). */
+export const STEPS_VARIABLE = "CB_STEPS";
+/** The ingest task's path below the suite. */
+const INGEST_TASK = "ingest/receive";
+
 export function cycleSuiteName(baseTime: Date): string {
   const iso = baseTime.toISOString();
   return `cycle_${iso.slice(0, 10).replace(/-/g, "")}_${iso.slice(11, 13)}`;
@@ -29,12 +43,71 @@ export function cycleSuiteName(baseTime: Date): string {
 
 const stepFamily = (step: number) => `step_${String(step).padStart(3, "0")}`;
 
-function controlTask(name: string, action: string, trigger?: string): string[] {
+function controlTask(name: string, action: string, trigger?: string, attributes: string[] = []): string[] {
   return [
     `    task ${name}`,
     ...(trigger ? [`      trigger ${trigger}`] : []),
+    ...attributes.map((a) => `      ${a}`),
     "      edit CB_QUEUE 'control'",
     `      edit CB_ACTION '${action}'`,
+  ];
+}
+
+/**
+ * Receives the cycle once the data server takes data. The meter starts below the first step (-1: no
+ * step in yet) and ends at the last; its colour changes there, when the task is about to complete.
+ */
+function ingestFamily(steps: number[]): string[] {
+  const last = steps.at(-1) ?? 0;
+  return [
+    "  family ingest",
+    ...controlTask("receive", "cycle.ingest", "../data_server/start == complete", [
+      `meter ${STEP_METER} -1 ${last} ${last}`,
+      `edit ${STEPS_VARIABLE} '${steps.join(",")}'`,
+    ]),
+    "  endfamily",
+  ];
+}
+
+function productsFamily(suite: string, products: CycleProduct[], steps: number[]): string[] {
+  const lines = ["  family products", "    trigger fleet/provision == complete"];
+  for (const step of steps) {
+    lines.push(
+      `    family ${stepFamily(step)}`,
+      // Relative to the family's parent (products): the suite's ingest/receive.
+      `      trigger ../${INGEST_TASK}:${STEP_METER} ge ${step}`,
+      `      edit STEP '${step}'`,
+    );
+    for (const product of products.filter((p) => p.steps.includes(step))) {
+      lines.push(
+        `      task ${product.name}`,
+        `        inlimit /${suite}:compute`,
+        // CPU seconds of the job, reported by it: the ideal node-minutes of the cycle are their sum.
+        "        label cpu ''",
+        `        edit CB_WAIT_FOR 'catalogue:inputs product=${product.name} step=%STEP%'`,
+        `        edit CB_ACTION 'cycle.product ${product.name}'`,
+      );
+    }
+    lines.push("    endfamily");
+  }
+  lines.push("  endfamily");
+  return lines;
+}
+
+/**
+ * The teardown waits for the ingest as well as the products. Normally the ingest is complete first (the
+ * last step's family waits on its meter); but if an operator forces the products of a step that never
+ * came, the data server is still not stopped under a stream that is still arriving: ingest/receive stays
+ * active, saying which steps it waits for, until the data is in or the operator settles it too.
+ */
+function teardownFamily(): string[] {
+  return [
+    "  family teardown",
+    "    trigger products == complete and ingest == complete",
+    ...controlTask("destroy_compute", "cycle.fleet down"),
+    ...controlTask("deliver", "cycle.deliver"),
+    ...controlTask("stop_data_server", "cycle.data-server stop", "deliver == complete"),
+    "  endfamily",
   ];
 }
 
@@ -42,7 +115,7 @@ export function cycleSuiteDefinition(options: CycleSuiteOptions): string {
   const suite = cycleSuiteName(options.baseTime);
   const slots = options.computeNodes * (options.jobsPerNode ?? 2);
   const steps = [...new Set(options.products.flatMap((p) => p.steps))].sort((a, b) => a - b);
-  const lines = [
+  return [
     `suite ${suite}`,
     `  edit CB_CYCLE '${options.baseTime.toISOString()}'`,
     `  edit CB_NODES '${options.computeNodes}'`,
@@ -55,33 +128,10 @@ export function cycleSuiteDefinition(options: CycleSuiteOptions): string {
     "  family fleet",
     ...controlTask("provision", "cycle.fleet up", "../data_server/start == complete"),
     "  endfamily",
-    "  family products",
-    "    trigger fleet/provision == complete",
-  ];
-  for (const step of steps) {
-    lines.push(`    family ${stepFamily(step)}`, `      edit STEP '${step}'`);
-    for (const product of options.products.filter((p) => p.steps.includes(step))) {
-      lines.push(
-        `      task ${product.name}`,
-        `        inlimit /${suite}:compute`,
-        // CPU seconds of the job, reported by it: the ideal node-minutes of the cycle are their sum.
-        "        label cpu ''",
-        `        edit CB_WAIT_FOR 'catalogue:inputs product=${product.name} step=%STEP%'`,
-        `        edit CB_ACTION 'cycle.product ${product.name}'`,
-      );
-    }
-    lines.push("    endfamily");
-  }
-  lines.push(
-    "  endfamily",
-    "  family teardown",
-    "    trigger products == complete",
-    ...controlTask("destroy_compute", "cycle.fleet down"),
-    ...controlTask("deliver", "cycle.deliver"),
-    ...controlTask("stop_data_server", "cycle.data-server stop", "deliver == complete"),
-    "  endfamily",
+    ...ingestFamily(steps),
+    ...productsFamily(suite, options.products, steps),
+    ...teardownFamily(),
     "endsuite",
     "",
-  );
-  return lines.join("\n");
+  ].join("\n");
 }

@@ -5,8 +5,12 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { firstDataAt } from "../../src/cycle/runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "../../src/cycle/suite.ts";
+import { checkDefs } from "../../src/flow/def/check.ts";
 import { parseDefs } from "../../src/flow/def/parser.ts";
 import { printDefs } from "../../src/flow/def/printer.ts";
+import { findNode, walk } from "../../src/flow/model/tree.ts";
+import { waitUntil } from "../flow/engine-helpers.ts";
+import { parseEcflowState, startEcflowServer } from "../flow/fixtures/ecflow-server.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 
 const options = {
@@ -32,8 +36,39 @@ describe("the default cycle suite", () => {
     assert.ok(paths.indexOf("deliver") < paths.indexOf("stop_data_server"));
     assert.match(text, /limit compute 6/);
     assert.match(text, /task stop_data_server\n\s+trigger deliver == complete/);
+    // The compute goes only once every product is made and every step received (or forced by an operator).
+    const teardown = findNode(defs, "/cycle_20261124_12/teardown")!;
+    assert.equal(teardown.trigger?.parts[0]?.text, "products == complete and ingest == complete");
     // text -> model -> text is stable
     assert.equal(printDefs(parseDefs(printDefs(defs))), printDefs(defs));
+  });
+
+  it("receives the data in an ingest task whose step meter each step family triggers on", () => {
+    const defs = checkDefs(cycleSuiteDefinition(options), "cycle.def");
+    const receive = findNode(defs, "/cycle_20261124_12/ingest/receive")!;
+    assert.equal(receive.kind, "task");
+    assert.equal(receive.trigger?.parts[0]?.text, "../data_server/start == complete");
+    // -1 until step 0 is in; the last planned step when all are.
+    assert.deepEqual(receive.meters, [{ name: "step", min: -1, max: 3, threshold: 3 }]);
+    const variables = Object.fromEntries(receive.variables.map((v) => [v.name, v.value]));
+    assert.equal(variables["CB_ACTION"], "cycle.ingest");
+    assert.equal(variables["CB_QUEUE"], "control");
+    assert.equal(variables["CB_STEPS"], "0,1,2,3");
+    const steps = [...walk(defs)].filter((n) => /\/products\/step_\d+$/.test(n.path));
+    assert.deepEqual(
+      steps.map((n) => `${n.name}: ${n.trigger?.parts.map((p) => p.text).join(" ")}`),
+      [0, 1, 2, 3].map((s) => `step_00${s}: ../ingest/receive:step ge ${s}`),
+    );
+    // The products family still waits for the compute; the data gate per input stays in cloudburst.
+    assert.equal(
+      findNode(defs, "/cycle_20261124_12/products")!.trigger?.parts[0]?.text,
+      "fleet/provision == complete",
+    );
+    const task = findNode(defs, "/cycle_20261124_12/products/step_002/rr1h")!;
+    assert.equal(
+      task.variables.find((v) => v.name === "CB_WAIT_FOR")?.value,
+      "catalogue:inputs product=rr1h step=%STEP%",
+    );
   });
 
   it("tells the fleet when the first data is due, so that compute starts ahead of it", () => {
@@ -49,10 +84,71 @@ describe("the default cycle suite", () => {
     assert.throws(() => firstDataAt({ CB_FIRST_DATA: "at dawn" }), /CB_FIRST_DATA is "at dawn": expected/);
   });
 
-  it("loads into a real ecFlow", () => {
+  it("loads into a real ecFlow, which reads the step triggers on the ingest meter", () => {
     const file = join(tempDir(), "cycle.def");
     writeFileSync(file, cycleSuiteDefinition(options));
+    // check_only resolves every trigger's node and meter, as a server's load does.
     execFileSync("ecflow_client", [`--load=${file}`, "check_only"], { stdio: "pipe" });
+    // What ecFlow read, as it prints it (its server variables before the suite left out).
+    const printed = execFileSync("ecflow_client", [`--load=${file}`, "print"], { encoding: "utf8" });
+    const theirs = parseDefs(printed.slice(printed.indexOf("\nsuite ")), "ecflow.def");
+    const receive = findNode(theirs, "/cycle_20261124_12/ingest/receive")!;
+    assert.deepEqual(receive.meters, [{ name: "step", min: -1, max: 3, threshold: 3 }]);
+    for (const step of [0, 1, 2, 3])
+      assert.equal(
+        findNode(theirs, `/cycle_20261124_12/products/step_00${step}`)?.trigger?.parts[0]?.text,
+        `../ingest/receive:step ge ${step}`,
+      );
+  });
+
+  it("in a real ecflow_server, holds each step's products until the ingest meter reaches the step", async () => {
+    const server = await startEcflowServer();
+    try {
+      const suite = `/${cycleSuiteName(options.baseTime)}`;
+      const file = join(tempDir(), "cycle.def");
+      writeFileSync(file, cycleSuiteDefinition(options));
+      const client = async (...args: string[]) => {
+        const r = await server.client(args);
+        assert.equal(r.code, 0, `ecflow_client ${args.join(" ")}: ${r.stderr}`);
+      };
+      const states = async () => {
+        const r = await server.client([`--get_state=${suite}`]);
+        return parseEcflowState(r.stdout);
+      };
+      /** Product tasks ecFlow has let go (it has no scripts for them: they abort at once). */
+      const released = async () =>
+        [...(await states()).entries()]
+          .filter(
+            ([path, s]) => path.includes("/products/step_") && s.kind === "task" && s.state !== "queued",
+          )
+          .map(([path]) => path.slice(`${suite}/products/`.length))
+          .sort();
+      await client(`--load=${file}`);
+      await client("--restart");
+      await client(`--begin=${suite.slice(1)}`);
+      // The data server is up and the compute is ready: the ingest task is let go, the products are not.
+      await client("--force=complete", `${suite}/data_server/start`, `${suite}/fleet/provision`);
+      await waitUntil(
+        "ecFlow submits ingest/receive",
+        async () => (await states()).get(`${suite}/ingest/receive`)?.state !== "queued",
+        10_000,
+      );
+      assert.deepEqual(await released(), []);
+      await client("--alter", "change", "meter", "step", "0", `${suite}/ingest/receive`);
+      await waitUntil("step 0's products", async () => (await released()).length === 1, 10_000);
+      assert.deepEqual(await released(), ["step_000/windvector"]);
+      await client("--alter", "change", "meter", "step", "2", `${suite}/ingest/receive`);
+      await waitUntil("step 2's products", async () => (await released()).length === 5, 10_000);
+      assert.deepEqual(await released(), [
+        "step_000/windvector",
+        "step_001/rr1h",
+        "step_001/windvector",
+        "step_002/rr1h",
+        "step_002/windvector",
+      ]);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
