@@ -77,7 +77,6 @@ export function fieldValues(
   accumulation: AccumulationState,
 ): Float64Array {
   const values = new Float64Array(grid.ni * grid.nj);
-  const validHour = baseTime.getUTCHours() + step;
   if (field.shortName === "tp") {
     advanceAccumulation(accumulation, grid, step);
     values.set(accumulation.total);
@@ -89,82 +88,132 @@ export function fieldValues(
       : field.levelKind === "hybrid"
         ? modelLevelPressure(field.level)
         : 1000;
-  for (let j = 0; j < grid.nj; j++) {
-    const lat = 90 - j * grid.increment;
-    for (let i = 0; i < grid.ni; i++) {
-      const lon = i * grid.increment;
-      values[j * grid.ni + i] = pointValue(field.shortName, lat, lon, validHour, step, pressure);
+  const terms = stepTerms(grid, baseTime.getUTCHours() + step, step);
+  const { ni, nj } = grid;
+  const { cosLat, sinLat, surfaceT, depression } = terms;
+  // One plain loop per kind of field (a callback per point would cost more than the arithmetic).
+  const heightFactor = (pressure / 1000) ** 0.19;
+  switch (field.shortName) {
+    case "2t":
+      values.set(surfaceT);
+      break;
+    case "2d":
+      for (let k = 0; k < values.length; k++) values[k] = surfaceT[k]! - depression[k]!;
+      break;
+    case "t":
+      for (let k = 0; k < values.length; k++) values[k] = Math.max(212, surfaceT[k]! * heightFactor);
+      break;
+    case "q":
+      for (let k = 0; k < values.length; k++)
+        values[k] = specificHumidity(Math.max(212, (surfaceT[k]! - depression[k]!) * heightFactor), pressure);
+      break;
+    case "u":
+    case "10u": {
+      const scale = field.shortName === "10u" ? 0.35 : 1;
+      const shear = 1.2 - (field.shortName === "10u" ? 1000 : pressure) / 1000;
+      for (let j = 0, k = 0; j < nj; j++) {
+        const jet = scale * terms.jet[j]! * shear;
+        const wave = scale * 6 * cosLat[j]!;
+        for (let i = 0; i < ni; i++, k++) values[k] = jet + wave * terms.waveU[i]!;
+      }
+      break;
     }
+    case "v":
+    case "10v": {
+      const scale = field.shortName === "10v" ? 0.35 : 1;
+      const shear = 1.3 - (field.shortName === "10v" ? 1000 : pressure) / 1000;
+      for (let j = 0, k = 0; j < nj; j++) {
+        const wave = scale * 9 * cosLat[j]! * shear;
+        for (let i = 0; i < ni; i++, k++) values[k] = wave * terms.waveV[i]!;
+      }
+      break;
+    }
+    case "msl":
+      for (let j = 0, k = 0; j < nj; j++) {
+        const systems = 1800 * 2 * sinLat[j]! * cosLat[j]!;
+        const zonal = 101325 - 900 * Math.cos(4 * terms.lat[j]! * deg);
+        for (let i = 0; i < ni; i++, k++) values[k] = zonal + systems * terms.waveP[i]!;
+      }
+      break;
   }
   return values;
 }
 
-function pointValue(
-  name: SimulatedField["shortName"],
-  lat: number,
-  lon: number,
-  hour: number,
-  step: number,
-  p: number,
-): number {
-  const surfaceT = surfaceTemperature(lat, lon, hour, step);
-  switch (name) {
-    case "2t":
-      return surfaceT;
-    case "2d":
-      return surfaceT - dewpointDepression(lat, lon, step);
-    case "t":
-      return temperatureAt(surfaceT, p);
-    case "q":
-      return specificHumidity(temperatureAt(surfaceT - dewpointDepression(lat, lon, step), p), p);
-    case "u":
-      return zonalWind(lat, lon, step, p);
-    case "v":
-      return meridionalWind(lat, lon, step, p);
-    case "10u":
-      return 0.35 * zonalWind(lat, lon, step, 1000);
-    case "10v":
-      return 0.35 * meridionalWind(lat, lon, step, 1000);
-    case "msl":
-      return (
-        101325 +
-        1800 * Math.sin(2 * lat * deg) * Math.cos((3 * lon - 4 * step) * deg) -
-        900 * Math.cos(lat * deg * 4)
-      );
-    case "tp":
-      throw new Error("tp is accumulated, see advanceAccumulation");
+/**
+ * What every field of one step is built from, computed once per step: the surface temperature and
+ * dewpoint depression at each point, and the latitude and longitude terms of the wind and pressure
+ * patterns (each pattern is a product of the two, so a point costs a few multiplications).
+ */
+interface StepTerms {
+  key: string;
+  lat: Float64Array;
+  cosLat: Float64Array;
+  sinLat: Float64Array;
+  /** The westerly jet's strength at each latitude (m/s, before the height factor). */
+  jet: Float64Array;
+  waveU: Float64Array;
+  waveV: Float64Array;
+  waveP: Float64Array;
+  surfaceT: Float64Array;
+  depression: Float64Array;
+}
+
+let lastTerms: StepTerms | null = null;
+
+function stepTerms(grid: LatLonGrid, validHour: number, step: number): StepTerms {
+  const key = `${grid.increment} ${validHour} ${step}`;
+  if (lastTerms?.key === key) return lastTerms;
+  const { ni, nj } = grid;
+  const lat = new Float64Array(nj);
+  const cosLat = new Float64Array(nj);
+  const sinLat = new Float64Array(nj);
+  const jet = new Float64Array(nj);
+  const cos7 = new Float64Array(nj);
+  const sin7 = new Float64Array(nj);
+  for (let j = 0; j < nj; j++) {
+    lat[j] = 90 - j * grid.increment;
+    cosLat[j] = Math.cos(lat[j]! * deg);
+    sinLat[j] = Math.sin(lat[j]! * deg);
+    jet[j] = 35 * Math.exp(-(((Math.abs(lat[j]!) - 45) / 12) ** 2));
+    cos7[j] = Math.cos(7 * lat[j]! * deg);
+    sin7[j] = Math.sin(7 * lat[j]! * deg);
   }
-}
-
-function surfaceTemperature(lat: number, lon: number, validHour: number, step: number): number {
-  const localSolarHour = (validHour + lon / 15) % 24;
-  const diurnal = 6 * Math.cos(((localSolarHour - 15) / 24) * 2 * Math.PI) * Math.cos(lat * deg);
-  const waves = 3 * Math.sin((3 * lon + 0.5 * step) * deg) * Math.cos(lat * deg);
-  return 301 - 48 * Math.sin(lat * deg) ** 2 + diurnal + waves;
-}
-
-function dewpointDepression(lat: number, lon: number, step: number): number {
-  return 2 + 5 * (1 + Math.sin((2 * lon + 7 * lat + step) * deg));
-}
-
-/** Dry-adiabatic-like decrease with height, floored at a tropopause temperature. */
-function temperatureAt(surfaceT: number, p: number): number {
-  return Math.max(212, surfaceT * (p / 1000) ** 0.19);
+  const waveU = new Float64Array(ni);
+  const waveV = new Float64Array(ni);
+  const waveP = new Float64Array(ni);
+  const lonT = new Float64Array(ni);
+  const sinD = new Float64Array(ni);
+  const cosD = new Float64Array(ni);
+  for (let i = 0; i < ni; i++) {
+    const lon = i * grid.increment;
+    const localSolarHour = (validHour + lon / 15) % 24;
+    // The diurnal cycle (warmest at 15 local time) and a travelling wave, both fading to the poles.
+    lonT[i] =
+      6 * Math.cos(((localSolarHour - 15) / 24) * 2 * Math.PI) + 3 * Math.sin((3 * lon + 0.5 * step) * deg);
+    waveU[i] = Math.sin((2 * lon - 6 * step) * deg);
+    waveV[i] = Math.sin((3 * lon - 4 * step) * deg);
+    waveP[i] = Math.cos((3 * lon - 4 * step) * deg);
+    sinD[i] = Math.sin((2 * lon + step) * deg);
+    cosD[i] = Math.cos((2 * lon + step) * deg);
+  }
+  const surfaceT = new Float64Array(ni * nj);
+  const depression = new Float64Array(ni * nj);
+  for (let j = 0, k = 0; j < nj; j++) {
+    const base = 301 - 48 * sinLat[j]! ** 2;
+    for (let i = 0; i < ni; i++, k++) {
+      surfaceT[k] = base + lonT[i]! * cosLat[j]!;
+      // 2 + 5 (1 + sin(2 lon + 7 lat + step)): moister and drier bands across the globe.
+      depression[k] = 7 + 5 * (sinD[i]! * cos7[j]! + cosD[i]! * sin7[j]!);
+    }
+  }
+  lastTerms = { key, lat, cosLat, sinLat, jet, waveU, waveV, waveP, surfaceT, depression };
+  return lastTerms;
 }
 
 /** Specific humidity (kg/kg) of air with dewpoint td at pressure p (hPa), Magnus formula over water. */
 function specificHumidity(td: number, p: number): number {
   const e = 6.112 * Math.exp((17.67 * (td - 273.15)) / (td - 29.65));
   return (0.622 * e) / Math.max(p - 0.378 * e, 1);
-}
-
-function zonalWind(lat: number, lon: number, step: number, p: number): number {
-  const jet = 35 * Math.exp(-(((Math.abs(lat) - 45) / 12) ** 2)) * (1.2 - p / 1000);
-  return jet + 6 * Math.sin((2 * lon - 6 * step) * deg) * Math.cos(lat * deg);
-}
-
-function meridionalWind(lat: number, lon: number, step: number, p: number): number {
-  return 9 * Math.sin((3 * lon - 4 * step) * deg) * Math.cos(lat * deg) * (1.3 - p / 1000);
 }
 
 /**
