@@ -18,7 +18,8 @@ import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
 import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
 import { type RunningServer, startServer } from "../server/run.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
-import { latestBaseTime, playStream, prepareStream, streamPlan } from "../sim/ecmwf/stream.ts";
+import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
+import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
 import { freePort, isAlive } from "../system/processes.ts";
 import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
@@ -32,6 +33,8 @@ export interface DemoOptions {
   steps: string;
   /** Grid increment of the simulated model in degrees. */
   grid: number;
+  /** A stream prepared ahead (`sim ecmwf --prepare`): its cycle, grid and steps replace the three above. */
+  prepared?: PreparedStream | undefined;
   /** Schedule compression of the stream. */
   timeFactor: number;
   /** Compute nodes: the most the autoscaler starts, or all of them for the whole cycle with fixedNodes. */
@@ -116,6 +119,8 @@ async function demoConfig(
         : {}),
     },
     cycle: { destination: join(options.dataDir, "delivered") },
+    // A step is late 10 minutes after its data (alerts.lateStepSeconds), on the demo's faster clock.
+    alerts: { lateStepSeconds: Math.max(1, Math.round(600 / options.timeFactor)) },
   });
   writeFileSync(
     file,
@@ -159,17 +164,21 @@ const simulatedTimeScale = 0.02;
 
 export async function runDemo(options: DemoOptions): Promise<Demo> {
   freshDataDir(options.dataDir);
-  const baseTime = options.baseTime ?? latestBaseTime();
   // ECMWF's side: every file is made before the cycle, so that encoding them neither takes this
-  // machine's CPU from the cycle nor holds up the schedule.
-  const prepared = await prepareStream({
-    dir: join(options.dataDir, "ecmwf"),
-    baseTime,
-    increment: options.grid,
-    steps: options.steps,
-    signal: options.signal,
-    onStep: options.onPreparing,
-  });
+  // machine's CPU from the cycle nor holds up the schedule. A spool made here goes once played.
+  const ownSpool = options.prepared ? null : join(options.dataDir, "ecmwf");
+  const prepared =
+    options.prepared ??
+    (await prepareStream({
+      dir: ownSpool!,
+      baseTime: options.baseTime ?? latestBaseTime(),
+      increment: options.grid,
+      steps: options.steps,
+      signal: options.signal,
+      onStep: options.onPreparing,
+    }));
+  const { baseTime } = prepared;
+  const steps = prepared.steps.join(",");
   const started = Date.now();
   const password = randomBytes(18).toString("base64url");
   process.env["CB_DEMO_FTP_PASSWORD"] = password;
@@ -210,7 +219,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     const token = await createToken(pool, `demo-${new Date().toISOString()}`);
     options.onServerReady?.({ ui: `${server.url}/ui/`, token });
     const runtime = await cycleRuntime(config);
-    const plan = streamPlan({ baseTime, steps: options.steps });
+    const plan = streamPlan({ baseTime, steps });
     const planned = new Set(plan.map((p) => p.step));
     const products = runtime.products
       .map((p) => ({ name: p.name, steps: p.steps.filter((s) => planned.has(s)) }))
@@ -239,8 +248,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
         secure: false,
       }),
       baseTime,
-      increment: options.grid,
-      steps: options.steps,
+      increment: prepared.increment,
+      steps,
       timeFactor: options.timeFactor,
       startAt: firstDataAt,
       prepared,
@@ -285,6 +294,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       await sleep(1000);
     }
     await stream.catch(() => undefined);
+    if (ownSpool) rmSync(ownSpool, { recursive: true, force: true });
     const summary = await summariseCycle({
       pool,
       config,

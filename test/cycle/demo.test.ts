@@ -63,8 +63,15 @@ async function interruptedDemoLeavesNothing(signal: "SIGINT" | "SIGHUP"): Promis
 
 async function demoLeavesNothingRunning(provider: string): Promise<void> {
   const cwd = tempDir();
+  const cycle = ["--steps", "0-2", "--base-time", "2026-11-24T00:00Z"];
+  // On local nodes the stream is prepared ahead and played with --stream; otherwise the demo makes it.
+  const spool = join(cwd, "stream");
+  if (provider === "local") {
+    const prepared = await runCli(["sim", "ecmwf", "--prepare", spool, "--grid", "2", ...cycle], { cwd });
+    assert.equal(prepared.code, 0, prepared.stderr);
+  }
   const result = await runCli(
-    ["demo", "--steps", "0-2", "--json", "--base-time", "2026-11-24T00:00Z", "--provider", provider],
+    ["demo", "--json", "--provider", provider, ...(provider === "local" ? ["--stream", spool] : cycle)],
     { cwd },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -105,6 +112,9 @@ async function demoLeavesNothingRunning(provider: string): Promise<void> {
     "hourly precipitation is among the products",
   );
 
+  // The demo's own spool goes once played; a prepared one stays, to be played again.
+  assert.equal(existsSync(join(cwd, ".cloudburst/demo/ecmwf")), false);
+  if (provider === "local") assert.equal(readdirSync(spool).length, 3 + 1);
   const demoConfig = join(cwd, ".cloudburst/demo/demo.yaml");
   assert.deepEqual(processesWithEnvironment(`CLOUDBURST_CONFIG=${demoConfig}`), [], "no worker is left");
   // PostgreSQL removes its pid file when it has shut down cleanly.

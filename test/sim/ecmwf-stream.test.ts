@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { directoryDestination } from "../../src/delivery/directory.ts";
@@ -15,8 +15,9 @@ import {
   newAccumulation,
 } from "../../src/sim/ecmwf/fields.ts";
 import { legacyDisseminationName } from "../../src/sim/ecmwf/names.ts";
+import { openPreparedStream, prepareStream } from "../../src/sim/ecmwf/prepared.ts";
 import { selectSteps, stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
-import { playStream, prepareStream, streamPlan } from "../../src/sim/ecmwf/stream.ts";
+import { playStream, streamPlan } from "../../src/sim/ecmwf/stream.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 
 describe("simulated ECMWF stream", () => {
@@ -173,36 +174,75 @@ describe("playing the simulated cycle", () => {
     assert.ok(previousMax > 0);
   });
 
-  it("plays a prepared stream: the same files, byte for byte, each taken from the spool once pushed", async () => {
+  it("plays a prepared stream, as often as wanted: the same files, byte for byte, as one made while playing", async () => {
     const base = new Date("2026-11-24T06:00:00Z");
     const options = { baseTime: base, increment: 10, steps: "0-3" };
     const live = tempDir();
     await playStream({ ...options, destination: directoryDestination(live), timeFactor: Infinity });
     const spool = join(tempDir(), "ecmwf");
     const seen: number[] = [];
-    const prepared = await prepareStream({ ...options, dir: spool, onStep: (done) => seen.push(done) });
+    await prepareStream({ ...options, dir: spool, onStep: (done) => seen.push(done) });
     assert.deepEqual(seen, [1, 2, 3, 4]);
-    assert.equal(readdirSync(spool).length, 4);
-    const played = tempDir();
-    await playStream({
-      ...options,
-      destination: directoryDestination(played),
-      timeFactor: Infinity,
-      prepared,
-    });
-    for (const name of readdirSync(live))
-      assert.ok(readFileSync(join(played, name)).equals(readFileSync(join(live, name))), name);
-    assert.deepEqual(readdirSync(spool), [], "the spool is emptied as files are pushed");
+    const prepared = openPreparedStream(spool);
+    assert.deepEqual(prepared.steps, [0, 1, 2, 3]);
+    assert.equal(prepared.baseTime.toISOString(), base.toISOString());
+    for (let round = 0; round < 2; round++) {
+      const played = tempDir();
+      await playStream({
+        ...options,
+        destination: directoryDestination(played),
+        timeFactor: Infinity,
+        prepared,
+      });
+      assert.deepEqual(readdirSync(played).sort(), readdirSync(live).sort());
+      for (const name of readdirSync(live))
+        assert.ok(readFileSync(join(played, name)).equals(readFileSync(join(live, name))), name);
+    }
     await assert.rejects(
       playStream({
         ...options,
         increment: 5,
-        destination: directoryDestination(played),
+        destination: directoryDestination(tempDir()),
         timeFactor: Infinity,
         prepared,
       }),
       /another cycle or grid/,
     );
+    // A spool missing a file, or without its manifest, is refused with what to do.
+    rmSync(join(spool, readdirSync(live)[0]!));
+    assert.throws(() => openPreparedStream(spool), /lacks 1 of its files .*prepare it again/);
+    assert.throws(() => openPreparedStream(tempDir()), /no stream\.json.*sim ecmwf --prepare/);
+  });
+
+  it("`cloudburst sim ecmwf --prepare` makes a stream that `demo --stream` would play", async () => {
+    const dir = join(tempDir(), "spool");
+    const result = await runCli([
+      "sim",
+      "ecmwf",
+      "--prepare",
+      dir,
+      "--base-time",
+      "2026-11-24T12:00Z",
+      "--grid",
+      "30",
+      "--steps",
+      "0-2",
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      dir,
+      baseTime: "2026-11-24T12:00:00.000Z",
+      grid: 30,
+      files: 3,
+    });
+    assert.deepEqual(openPreparedStream(dir).steps, [0, 1, 2]);
+    const both = await runCli(["sim", "ecmwf", "--prepare", dir, "--to", tempDir()]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /give one of the two/);
+    const conflicting = await runCli(["demo", "--stream", dir, "--grid", "1"]);
+    assert.equal(conflicting.code, 2);
+    assert.match(conflicting.stderr, /leave out --grid/);
   });
 
   it("`cloudburst sim ecmwf` pushes to a directory and prints JSON lines", async () => {

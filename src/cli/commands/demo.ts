@@ -6,8 +6,10 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type DemoProgress, runDemo } from "../../cycle/demo.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
 import { stopOnSignals } from "../../server/run.ts";
+import { openPreparedStream, type PreparedStream, PreparedStreamError } from "../../sim/ecmwf/prepared.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { commandConfig } from "../context.ts";
+import { UsageError, UserError } from "../errors.ts";
 import { printJson, progress } from "../output.ts";
 import { parsePort } from "./server.ts";
 
@@ -50,6 +52,21 @@ function printSummary(s: DemoSummary, keep: boolean): void {
   );
 }
 
+/** The stream of --stream, which decides the cycle, grid and steps (giving them too is a usage error). */
+function preparedStream(dir: string, command: Command): PreparedStream {
+  const given = ["baseTime", "grid", "steps"].filter((o) => command.getOptionValueSource(o) === "cli");
+  if (given.length > 0)
+    throw new UsageError(
+      `--stream plays the cycle, grid and steps it was prepared with: leave out ${given.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}`,
+    );
+  try {
+    return openPreparedStream(resolve(dir));
+  } catch (error) {
+    if (error instanceof PreparedStreamError) throw new UserError(error.message);
+    throw error;
+  }
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
@@ -57,6 +74,10 @@ export function registerDemoCommand(program: Command): void {
       "run one accelerated forecast cycle on this machine, from the model stream to delivered products",
     )
     .option("--steps <spec>", "forecast steps of the cycle, e.g. 0-12 or 0-90/3", "0-6")
+    .option(
+      "--stream <dir>",
+      "play the stream prepared in DIR by `sim ecmwf --prepare` (its cycle, grid and steps) instead of making one",
+    )
     .option("--grid <degrees>", "the simulated model's global grid increment", positive, 2)
     // 10×, the rate of the benchmark's targets: a step every 1.8 s, which this machine keeps up with.
     .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positive, 10)
@@ -86,10 +107,12 @@ export function registerDemoCommand(program: Command): void {
           timeout: number;
           keep?: boolean;
           json?: boolean;
+          stream?: string;
         },
         command: Command,
       ) => {
         const config = commandConfig(command);
+        const prepared = options.stream ? preparedStream(options.stream, command) : undefined;
         const status = progress();
         // Ctrl-C during the cycle stops everything it started (the database clusters, the nodes).
         const interrupt = new AbortController();
@@ -106,6 +129,7 @@ export function registerDemoCommand(program: Command): void {
           provider: options.provider,
           port: options.port,
           timeoutSeconds: options.timeout,
+          prepared,
           signal: interrupt.signal,
           onProgress: (p) => status.update(describeProgress(p)),
           // An operator at the terminal can watch the cycle in the browser while it runs; the token is

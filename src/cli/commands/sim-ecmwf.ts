@@ -1,9 +1,13 @@
 // `cloudburst sim ecmwf`: an IFS-like forecast cycle pushed on ECMWF's dissemination schedule.
+
+import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { DestinationUrlError, deliveryPasswordVariable, destinationFromUrl } from "../../delivery/url.ts";
+import { prepareStream } from "../../sim/ecmwf/prepared.ts";
 import { latestBaseTime, playStream } from "../../sim/ecmwf/stream.ts";
 import { stopSignals } from "../../system/processes.ts";
-import { UserError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
+import { progress } from "../output.ts";
 
 function parsePositive(value: string): number {
   const number = value === "inf" ? Number.POSITIVE_INFINITY : Number(value);
@@ -19,11 +23,49 @@ function parseBaseTime(value: string): Date {
   return date;
 }
 
+async function prepare(options: {
+  prepare: string;
+  baseTime?: Date;
+  grid: number;
+  steps?: string;
+  feed: string;
+  json?: boolean;
+}): Promise<void> {
+  const status = progress();
+  try {
+    const prepared = await prepareStream({
+      dir: resolve(options.prepare),
+      baseTime: options.baseTime ?? latestBaseTime(),
+      increment: options.grid,
+      steps: options.steps,
+      feed: options.feed,
+      onStep: (done, total) => status.update(`encoding ${done}/${total} files`),
+    });
+    status.done();
+    const summary = {
+      dir: prepared.dir,
+      baseTime: prepared.baseTime.toISOString(),
+      grid: prepared.increment,
+      files: prepared.steps.length,
+    };
+    if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else
+      process.stdout.write(
+        `${summary.files} files of cycle ${summary.baseTime} on a ${summary.grid}° grid prepared in ${summary.dir}\n`,
+      );
+  } catch (error) {
+    status.done();
+    if (/steps?|range|increment/.test((error as Error).message))
+      throw new UserError((error as Error).message);
+    throw error;
+  }
+}
+
 export function registerSimEcmwfCommand(sim: Command): void {
   sim
     .command("ecmwf")
     .description("push an IFS-like forecast cycle (GRIB1 + GRIB2/CCSDS) on ECMWF's dissemination schedule")
-    .requiredOption(
+    .option(
       "--to <destination>",
       `directory, file:///dir, ftp(s)://user@host:port/dir, sftp://user@host:port/dir?hostkey=SHA256:... or http(s)://user@host:port/path/ (password in ${deliveryPasswordVariable})`,
     )
@@ -41,17 +83,27 @@ export function registerSimEcmwfCommand(sim: Command): void {
       60,
     )
     .option("--feed <xx>", "dissemination feed in the file names", "A1")
+    .option(
+      "--prepare <dir>",
+      "instead of pushing, encode every file into DIR (with a manifest), for `demo --stream DIR` to play",
+    )
     .option("--json", "print one JSON line per file pushed")
     .action(
       async (options: {
-        to: string;
+        to?: string;
         baseTime?: Date;
         grid: number;
         steps?: string;
         timeFactor: number;
         feed: string;
         json?: boolean;
+        prepare?: string;
       }) => {
+        if (options.prepare !== undefined && options.to !== undefined)
+          throw new UsageError("--prepare makes the files and --to pushes them: give one of the two");
+        if (options.prepare !== undefined) return prepare({ ...options, prepare: options.prepare });
+        if (options.to === undefined)
+          throw new UsageError("where to? give --to DESTINATION (or --prepare DIR)");
         let destination: ReturnType<typeof destinationFromUrl>;
         try {
           destination = destinationFromUrl(options.to);

@@ -1,7 +1,7 @@
 // Plays a forecast cycle: each step's file is made and pushed (temporary name, then rename) at its
 // dissemination time, compressed by a time factor, to any delivery destination (FTP, a directory).
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,6 +10,7 @@ import type { Destination } from "../../delivery/destination.ts";
 import { startEncoder } from "./encoder.ts";
 import { defaultContent, globalGrid, type StreamContent } from "./fields.ts";
 import { legacyDisseminationName } from "./names.ts";
+import type { PreparedStream } from "./prepared.ts";
 import { type StepArrival, selectSteps, stepArrivals } from "./schedule.ts";
 
 export interface StreamOptions {
@@ -48,58 +49,10 @@ export function streamPlan(
   }));
 }
 
-/** Every file of a stream, encoded before it is played: `dir` holds them under their dissemination names. */
-export interface PreparedStream {
-  dir: string;
-  baseTime: Date;
-  increment: number;
-  steps: number[];
-}
-
 /**
- * Encodes every file of the stream into `dir` before any is due. ECMWF's files are made on ECMWF's
- * computers: prepared, the stream costs the receiving machine nothing while it plays, and keeps its
- * schedule on grids that take longer to encode than the gap between two steps (0.25° here).
- */
-export async function prepareStream(
-  options: Pick<StreamOptions, "baseTime" | "increment" | "steps" | "feed" | "content" | "signal"> & {
-    dir: string;
-    onStep?: (done: number, total: number) => void;
-  },
-): Promise<PreparedStream> {
-  globalGrid(options.increment); // a bad increment fails here, before any thread starts
-  const plan = streamPlan(options);
-  await mkdir(options.dir, { recursive: true });
-  const encoder = startEncoder({
-    content: options.content ?? defaultContent,
-    increment: options.increment,
-    baseTime: options.baseTime,
-  });
-  try {
-    // Two steps in flight keep the encoder's thread busy while the last one is written.
-    let next = plan[0] ? encoder.encode(plan[0].step) : null;
-    for (const [i, file] of plan.entries()) {
-      const bytes = await next!;
-      next = plan[i + 1] ? encoder.encode(plan[i + 1]!.step) : null;
-      options.signal?.throwIfAborted();
-      await writeFile(join(options.dir, file.name), bytes);
-      options.onStep?.(i + 1, plan.length);
-    }
-  } finally {
-    await encoder.close();
-  }
-  return {
-    dir: options.dir,
-    baseTime: options.baseTime,
-    increment: options.increment,
-    steps: plan.map((p) => p.step),
-  };
-}
-
-/**
- * Pushes each step's file at its dissemination time: from `prepared` when given (each file is removed
- * once pushed), else encoded one step ahead, while the previous one waits for its time, so that a file
- * is pushed at its time rather than that time plus its encoding.
+ * Pushes each step's file at its dissemination time: from `prepared` when given (its files stay, to
+ * be played again), else encoded one step ahead, while the previous one waits for its time, so that a
+ * file is pushed at its time rather than that time plus its encoding.
  */
 export async function playStream(
   options: StreamOptions & { prepared?: PreparedStream | undefined },
@@ -111,7 +64,10 @@ export async function playStream(
   )
     throw new Error("the prepared stream is of another cycle or grid than the one to play");
   globalGrid(options.increment);
-  const plan = streamPlan(options);
+  // A prepared stream plays the steps it holds.
+  const plan = streamPlan(
+    prepared ? { ...options, steps: prepared.steps.join(","), feed: prepared.feed } : options,
+  );
   const encoder = prepared
     ? null
     : startEncoder({
@@ -139,7 +95,7 @@ export async function playStream(
       const wait = dueMs - (Date.now() - started);
       if (wait > 0) await sleep(wait, undefined, { signal: options.signal });
       const receipt = await deliver(options.destination, await deliveryItem(localPath, file.name));
-      await rm(localPath);
+      if (encoder) await rm(localPath);
       const entry = {
         name: file.name,
         step: file.step,
