@@ -26,7 +26,7 @@ export function registerCycleCommands(program: Command): void {
   cycle
     .command("def")
     .description(
-      "print the cycle suite (start data server, provision, data-triggered products, teardown, deliver) as .def",
+      "print the cycle suite (start data server, provision, ingest with a step meter, products per step on data triggers, teardown, deliver) as .def",
     )
     .option("--base-time <time>", "the cycle's base time (default: the latest 00/06/12/18 UTC)", baseTime)
     .option(
