@@ -32,17 +32,14 @@ export function plannedSteps(variables: Record<string, string>): number[] {
 }
 
 /**
- * The meter's value: the last planned step up to which every planned step has arrived, -1 before the
- * first. A later step that arrives before an earlier one does not move it: `step ge 7` must mean that
- * steps 0 to 7 are in, for ecFlow's triggers as for operators reading it.
+ * The meter's value: the furthest planned step that has arrived, -1 before the first. ECMWF sends the
+ * steps in order, so `step ge 7` says the stream has reached step 7. A step that is missing (its file
+ * late, or quarantined) does not hold up the products of the steps after it: its own products wait
+ * for their inputs (CB_WAIT_FOR), the output line says which steps are still awaited, and the late-step
+ * alert tells the operators.
  */
 export function stepMeterValue(planned: readonly number[], arrived: ReadonlySet<number>): number {
-  let value = -1;
-  for (const step of planned) {
-    if (!arrived.has(step)) break;
-    value = step;
-  }
-  return value;
+  return planned.reduce((value, step) => (arrived.has(step) ? Math.max(value, step) : value), -1);
 }
 
 /** Which of `steps` the catalogue has fields of, for the producer's cycle at `baseTime`. */
