@@ -34,6 +34,8 @@ registerDataTriggerSource({
 registerAction({
   name: "cycle.product",
   description: "runs product NAME for the task's STEP of the cycle CB_CYCLE and queues its delivery",
+  queue: "compute",
+  prepare: async () => (await import("./product-action.ts")).prepareProductAction(),
   run: async (context) => (await import("./product-action.ts")).runProductAction(context),
 });
 

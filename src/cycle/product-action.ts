@@ -16,6 +16,11 @@ function stepOf(variables: Record<string, string>): number {
   return step;
 }
 
+/** Loads the product code (by importing this module) and opens the cycle's runtime before any job. */
+export async function prepareProductAction(): Promise<void> {
+  await cycleRuntime();
+}
+
 export async function runProductAction({ args, variables, log, report }: ActionContext): Promise<void> {
   const runtime = await cycleRuntime();
   const product = findProduct(runtime.products, args[0] ?? "");

@@ -2,6 +2,7 @@
 // (`edit CB_ACTION "name arg..."`). Post-processing jobs register theirs here.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ChildEvent, TaskJobData } from "../flow/engine/job.ts";
+import type { QueueName } from "../queue/boss.ts";
 
 export interface ActionContext {
   args: string[];
@@ -20,6 +21,14 @@ export interface ActionContext {
 export interface Action {
   name: string;
   description: string;
+  /** The queue its tasks are sent to (CB_QUEUE), where workers prepare it. */
+  queue?: QueueName;
+  /**
+   * Loads what the action needs (its code, its connections), so that its first job starts at once:
+   * a worker of its queue runs it before it says it is ready, since a node is billed from its boot
+   * either way but the data waits for a job that is still loading.
+   */
+  prepare?(): Promise<void>;
   /** Resolves when the task is complete; throws (with a message for the history) when it aborts. */
   run(context: ActionContext): Promise<void>;
 }
@@ -37,6 +46,19 @@ export function findAction(name: string): Action | undefined {
 
 export function listActions(): Action[] {
   return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Prepares the actions of `queues`; a failure is reported, not thrown: the job will say it again. */
+export async function prepareActions(
+  queues: readonly QueueName[],
+  log: (line: string) => void,
+): Promise<void> {
+  const actions = listActions().filter((a) => a.prepare && a.queue && queues.includes(a.queue));
+  await Promise.all(
+    actions.map((a) =>
+      a.prepare!().catch((error: Error) => log(`could not prepare action ${a.name}: ${error.message}`)),
+    ),
+  );
 }
 
 /** Splits `CB_ACTION`'s value ("name arg1 arg2") into the action and its arguments. */

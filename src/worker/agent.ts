@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import type pg from "pg";
 import { checkChildEvent, type TaskJobData } from "../flow/engine/job.ts";
 import type { QueueName } from "../queue/boss.ts";
+import { prepareActions } from "./actions.ts";
 import { directBackend, type FetchedJob, type WorkerBackend } from "./backend.ts";
 import { serveChildSocket } from "./child-socket.ts";
 import { httpBackend } from "./http-backend.ts";
@@ -47,6 +48,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Named after its node (the fleet's providers say which), so the flow history says where a job ran.
   const name = options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
+  // The queues' actions load while the backend connects: the worker takes no job before both are done.
+  const prepared = prepareActions(options.queues, log);
   let backend: WorkerBackend;
   if (options.backend) backend = options.backend;
   else if (options.server) backend = httpBackend(options.server.url, options.server.token);
@@ -57,6 +60,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     });
   else throw new Error("a worker needs a database URL or a control server");
 
+  await prepared;
   const running = new Map<string, { job: TaskJobData; controller: AbortController }>();
   const counts = { completed: 0, aborted: 0, refused: 0 };
   let stopping = false;
