@@ -20,7 +20,9 @@ const backlogSql = `
                                                       when n.state = 'queued' then n.data_ready_at end)), 0)::float8
            as oldest_queued,
          count(*) filter (where n.state = 'queued' and n.data_ready_at is null) as waiting,
-         coalesce(array_agg(n.data_ready_at) filter (where n.data_ready_at is not null), '{}') as arrivals
+         coalesce(array_agg(n.data_ready_at) filter (where n.data_ready_at is not null), '{}') as arrivals,
+         coalesce(array_agg(distinct n.worker) filter (where n.state = 'active' and n.worker is not null), '{}')
+           as busy_workers
     from flow_node n
    where n.suite_id = $1 and n.kind = 'task' and n.path like $2`;
 
@@ -51,6 +53,7 @@ export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeD
       oldest_queued: number;
       waiting: string;
       arrivals: Date[];
+      busy_workers: string[];
     }>(backlogSql, [id, jobs])
   ).rows[0]!;
   const durations = (await pool.query<{ seconds: number }>(jobSecondsSql, [id, jobs])).rows
@@ -66,6 +69,8 @@ export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeD
     // Before any data, the first is due when the cycle says.
     nextWorkAt: waitingForData === 0 ? null : (next?.at ?? firstData(cycle, backlog.arrivals)),
     nextWorkJobs: next?.jobs ?? null,
+    paceSeconds: next?.paceSeconds ?? null,
+    busyNodes: backlog.busy_workers,
     jobSeconds: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
   };
 }

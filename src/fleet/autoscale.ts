@@ -6,6 +6,9 @@
 //     fewer than there are: a running node may be busy, and stopping it would abort its job), and one
 //     more whenever a job has waited longer than that plus a boot (so not merely for a node still
 //     booting: the nodes do not keep up with the stream);
+//   - while data is still to come, at least as many nodes as keep up with its pace, each busy at most
+//     `maxUtilisation` of the time: a node busy all the time lets every step queue behind the one
+//     before, and the backlog grows step after step;
 //   - with nothing to do, a node is kept only if work is expected within the boot time, because
 //     booting again would cost as much node time as waiting (and deliver later); and as many nodes as
 //     the coming step's jobs need are started a boot before its data, less the slack the backlog
@@ -27,6 +30,10 @@ export interface ComputeDemand {
   nextWorkAt: Date | null;
   /** How many jobs that data will make ready (as many as the last arrival did); null when unknown. */
   nextWorkJobs: number | null;
+  /** Seconds between arrivals of data, lately (the stream's pace); null when unknown. */
+  paceSeconds: number | null;
+  /** Names of the nodes running a job now (workers are named after their nodes): released last. */
+  busyNodes?: readonly string[];
   /** Typical seconds one job runs (measured); null before any has finished. */
   jobSeconds: number | null;
 }
@@ -36,6 +43,8 @@ export interface AutoscaleSettings {
   backlogSeconds: number;
   /** Jobs a node runs at once. */
   jobsPerNode: number;
+  /** The share of its time a node may spend on the stream's work when keeping up with its pace. */
+  maxUtilisation: number;
 }
 
 export interface ScaleInput {
@@ -71,6 +80,14 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
   // take the whole backlog window.
   const jobSeconds = demand.jobSeconds ?? settings.backlogSeconds;
   const nodesFor = (jobs: number) => Math.ceil((jobs * jobSeconds) / (window * settings.jobsPerNode));
+  // Nodes that do each arrival's jobs before the next arrival: what keeps up with the stream.
+  const keepUp =
+    demand.waitingForData > 0 && demand.paceSeconds && demand.nextWorkJobs && demand.jobSeconds
+      ? Math.ceil(
+          (demand.nextWorkJobs * demand.jobSeconds) /
+            (demand.paceSeconds * settings.jobsPerNode * settings.maxUtilisation),
+        )
+      : 0;
   // How long before the data a new node must be asked for: a boot, less the slack the backlog window
   // leaves once the coming jobs are done. A node costs from its creation, so one that will be ready a
   // little after the data and still clears it within the window is started that much later. Unknown
@@ -85,7 +102,7 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
     const behind = behindIn < 0 ? have + 1 : 0;
     return {
-      nodes: Math.min(maxNodes, Math.max(1, needed, have, behind)),
+      nodes: Math.min(maxNodes, Math.max(1, needed, have, behind, keepUp)),
       reviewAt: demand.queued > 0 && behindIn >= 0 ? after(behindIn) : null,
     };
   }
@@ -94,7 +111,7 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
     // As many nodes as the coming data's jobs need (nodes left from a bigger backlog go); all that are
     // up when its size is not known yet.
-    const expected = Math.max(1, demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs));
+    const expected = Math.max(1, keepUp, demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs));
     const lead = leadSeconds(demand.nextWorkJobs);
     if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - lead) };
     // Within a boot of the data a node that is up stays (booting another would cost as much), but a new
@@ -123,7 +140,7 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
 export function nextArrival(
   arrivals: readonly Date[],
   sameBurstSeconds = 1,
-): { at: Date; jobs: number } | null {
+): { at: Date; jobs: number; paceSeconds: number } | null {
   const bursts: Array<{ at: number; jobs: number }> = [];
   for (const t of [...arrivals].map((a) => a.getTime()).sort((a, b) => a - b)) {
     const last = bursts.at(-1);
@@ -137,5 +154,6 @@ export function nextArrival(
     .slice(-3)
     .sort((a, b) => a - b);
   const last = bursts.at(-1)!;
-  return { at: new Date(last.at + gaps[Math.floor(gaps.length / 2)]!), jobs: last.jobs };
+  const pace = gaps[Math.floor(gaps.length / 2)]!;
+  return { at: new Date(last.at + pace), jobs: last.jobs, paceSeconds: pace / 1000 };
 }

@@ -93,6 +93,11 @@ export const fleetConfigSchema = z
         backlogSeconds: z.number().positive().default(60),
         /** Jobs a compute node runs at once (the worker's --concurrency). */
         jobsPerNode: z.number().int().min(1).default(1),
+        /**
+         * While data streams in, enough nodes that each is busy with it at most this share of the
+         * time (the rest absorbs uneven steps; at 1 every step queues behind the one before).
+         */
+        maxUtilisation: z.number().gt(0).max(1).default(0.8),
       })
       .prefault({}),
     reconcileIntervalSeconds: z.number().positive().default(15),

@@ -64,6 +64,8 @@ export class FleetController {
   #lastLeakCheck = 0;
   /** Since when each cycle has had no queued or running job (autoscaling's idle clock). */
   readonly #idleSince = new Map<string, Date>();
+  /** Per cycle, the nodes running a job at the last pass: when nodes go, idle ones go first. */
+  readonly #busyNodes = new Map<string, ReadonlySet<string>>();
   /** When the last pass's autoscaling changes by the clock alone: the next pass comes no later. */
   #reviewAt: Date | null = null;
   #wake: (() => void) | null = null;
@@ -176,8 +178,11 @@ export class FleetController {
       doomed.push(...stopped);
       const have = computeOf(cycle).filter((node) => node.state !== "stopped");
       if (have.length > n) {
-        // Keep the running ones; let the newest and the not-yet-running go first.
-        const order = [...have].sort((a, b) => Number(a.state === "running") - Number(b.state === "running"));
+        // Let the not-yet-running go first, then the idle ones: a node that runs a job would have to
+        // finish it first, and its worker stays busy when the pace may need it.
+        const busy = this.#busyNodes.get(cycle) ?? new Set<string>();
+        const rank = (node: FleetNode) => (node.state === "running" ? 1 : 0) + (busy.has(node.name) ? 2 : 0);
+        const order = [...have].sort((a, b) => rank(a) - rank(b));
         doomed.push(...order.slice(0, have.length - n));
       }
     }
@@ -228,6 +233,7 @@ export class FleetController {
       }
       const d = await demand(cycle);
       if (!d) continue;
+      this.#busyNodes.set(cycle.cycle, new Set(d.busyNodes ?? []));
       const busy = d.queued + d.running > 0;
       if (!live && !busy) {
         this.#idleSince.delete(want.cycle);

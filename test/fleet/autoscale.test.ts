@@ -4,7 +4,7 @@ import { autoscale, type ComputeDemand, nextArrival, type ScaleInput } from "../
 
 const now = new Date("2026-11-25T06:00:00Z");
 const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
-const settings = { backlogSeconds: 60, jobsPerNode: 1 };
+const settings = { backlogSeconds: 60, jobsPerNode: 1, maxUtilisation: 1 };
 const nodes = (i: ScaleInput, s: typeof settings) => autoscale(i, s).nodes;
 
 function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): ScaleInput {
@@ -21,6 +21,7 @@ function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): 
       waitingForData: 10,
       nextWorkAt: null,
       nextWorkJobs: null,
+      paceSeconds: null,
       jobSeconds: null,
       ...demand,
     },
@@ -51,6 +52,26 @@ describe("autoscaling from the backlog and the stream's pace", () => {
       nodes(input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 89 }, { have: 2 }), settings),
       2,
     );
+  });
+
+  it("keeps up with the stream's pace while data is to come, not only with the backlog of the moment", () => {
+    // A step every 20 s brings 4 jobs of 10 s: one node would fall further behind at every step.
+    const fast = { nextWorkJobs: 4, jobSeconds: 10, paceSeconds: 20 };
+    assert.equal(nodes(input({ ...fast, queued: 4 }, { have: 1 }), settings), 2);
+    // Ahead of the next step as well (the backlog window alone would say one).
+    assert.equal(nodes(input({ ...fast, nextWorkAt: at(5) }, { have: 2 }), settings), 2);
+    // A step every 60 s: one node keeps up.
+    assert.equal(nodes(input({ ...fast, paceSeconds: 60, queued: 4 }, { have: 1 }), settings), 1);
+    // Each node busy at most half the time: 40 s of work a minute takes two.
+    assert.equal(
+      nodes(input({ ...fast, paceSeconds: 60, queued: 4 }, { have: 1 }), {
+        ...settings,
+        maxUtilisation: 0.5,
+      }),
+      2,
+    );
+    // With no data to come, the pace says nothing.
+    assert.equal(nodes(input({ ...fast, queued: 4, waitingForData: 0 }, { have: 1 }), settings), 1);
   });
 
   it("a boot time longer than the window widens it: a node that comes too late does not help", () => {
@@ -142,8 +163,10 @@ describe("the stream's pace", () => {
     // Hourly steps every 60 s, then the first 3-hourly gap of 180 s: the median is still 60 s.
     const arrivals = [0, 60, 120, 180, 360].map(at);
     assert.deepEqual(nextArrival(arrivals)?.at, at(420));
+    assert.equal(nextArrival(arrivals)?.paceSeconds, 60);
     // After a second long gap the median follows the new pace.
     assert.deepEqual(nextArrival([...arrivals, at(540)])?.at, at(720));
+    assert.equal(nextArrival([...arrivals, at(540)])?.paceSeconds, 180);
   });
 
   it("does not depend on the order the arrivals come in", () => {

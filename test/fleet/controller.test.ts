@@ -226,6 +226,7 @@ describe("reconcile with local worker processes", () => {
       waitingForData: 50,
       nextWorkAt: null,
       nextWorkJobs: null,
+      paceSeconds: null,
       jobSeconds: 60,
     };
     const { store, controller, provider } = setup({
@@ -262,6 +263,39 @@ describe("reconcile with local worker processes", () => {
     assert.equal((await provider.listNodes()).length, 0);
   });
 
+  test("autoscaling: when the operator lowers N while jobs run, the idle nodes go, not the busy one", async () => {
+    let demand: ComputeDemand = {
+      queued: 3,
+      running: 0,
+      oldestQueuedSeconds: 0,
+      waitingForData: 0,
+      nextWorkAt: null,
+      nextWorkJobs: null,
+      paceSeconds: null,
+      jobSeconds: 60,
+    };
+    const { store, controller, provider } = setup({
+      environment: "loc6",
+      now: () => new Date(),
+      demand: async () => demand,
+    });
+    await store.planCycle("loc6", "c12", new Date(), 3);
+    await controller.reconcile();
+    const names = (await provider.listNodes()).map((n) => n.name).sort();
+    assert.equal(names.length, 3);
+    // The middle one (in name order) runs the only job left; the operator sets N to 1.
+    const busy = names[1]!;
+    demand = { ...demand, queued: 0, running: 1, busyNodes: [busy] };
+    await store.setComputeNodes("loc6", "c12", 1);
+    await controller.reconcile();
+    assert.deepEqual(
+      (await provider.listNodes()).map((n) => n.name),
+      [busy],
+    );
+    await store.setCycleState("loc6", "c12", "cancelled");
+    await controller.reconcile();
+  });
+
   test("autoscaling: a rerun after the teardown gets a node (and the data server) until its job is done", async () => {
     let demand: ComputeDemand = {
       queued: 0,
@@ -270,6 +304,7 @@ describe("reconcile with local worker processes", () => {
       waitingForData: 0,
       nextWorkAt: null,
       nextWorkJobs: null,
+      paceSeconds: null,
       jobSeconds: 1,
     };
     const { store, controller, provider } = setup({
@@ -317,6 +352,7 @@ describe("reconcile with local worker processes", () => {
       // Too far for a node at the first pass; nothing else happens before the data is due.
       nextWorkAt: new Date(Date.now() + (boot + 2) * 1000),
       nextWorkJobs: null,
+      paceSeconds: null,
       jobSeconds: 1,
     };
     await store.planCycle("loc4", "c00", new Date(), 1);
