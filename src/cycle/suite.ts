@@ -111,9 +111,15 @@ function teardownFamily(): string[] {
   ];
 }
 
+/** Jobs that may wait in the compute queue for each node's slot (see the compute limit). */
+const queuedJobsPerSlot = 4;
+
 export function cycleSuiteDefinition(options: CycleSuiteOptions): string {
   const suite = cycleSuiteName(options.baseTime);
-  const slots = options.computeNodes * (options.jobsPerNode ?? 2);
+  // The compute limit lets a queue of jobs wait for each node's slots: a job whose data is in is
+  // submitted (and shows so), and the fleet's autoscaler, which sizes the fleet by the queue, sees it.
+  // Holding jobs back at exactly the slots would hide the backlog from it: one node, falling behind.
+  const slots = options.computeNodes * (options.jobsPerNode ?? 2) * queuedJobsPerSlot;
   const steps = [...new Set(options.products.flatMap((p) => p.steps))].sort((a, b) => a - b);
   return [
     `suite ${suite}`,
