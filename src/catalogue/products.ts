@@ -4,6 +4,7 @@ import type pg from "pg";
 import { inTransaction } from "../db/transaction.ts";
 import type { Dimensions } from "./lookups.ts";
 import { ensurePartitions } from "./partitions.ts";
+import { type FieldFilter, type FilterColumns, type Page, whereClause } from "./query.ts";
 import type { FieldRecord } from "./types.ts";
 
 export interface ProductRecord extends FieldRecord {
@@ -102,4 +103,105 @@ export async function productLineage(db: Pick<pg.Pool, "query">, id: number): Pr
     jobId: row.job_id,
     inputs: inputs.rows.map((r) => ({ kind: r.input_kind, id: Number(r.input_id) })),
   };
+}
+
+export interface ProductRow {
+  id: number;
+  producer: string;
+  baseTime: string;
+  cycleId: number;
+  param: string;
+  levelType: string;
+  level: number;
+  step: number;
+  stepRange: string;
+  packingType: string;
+  jobId: string;
+  createdAt: string;
+  storageUri: string;
+  offset: number;
+  length: number;
+}
+
+/** What products can be filtered by (as fields are: `parseFieldFilter`). */
+const productColumns: FilterColumns = {
+  id: "p.id",
+  producer: "pr.name",
+  base: "p.base_time",
+  cycle: "p.cycle_id",
+  param: "pa.name",
+  levelType: "lt.name",
+  level: "p.level_value",
+  step: "p.end_step",
+  stepRange: "p.step_range",
+};
+
+const productSelect = `
+  select p.id, pr.name as producer, p.base_time, p.cycle_id, pa.name as param, lt.name as level_type,
+         p.level_value, p.end_step, p.step_range, p.packing_type, p.job_id, p.created_at, p.storage_uri,
+         p.byte_offset, p.byte_length
+    from product p
+    join producer pr on pr.id = p.producer_id
+    join parameter pa on pa.id = p.param_id
+    join level_type lt on lt.id = p.level_type_id`;
+
+interface ProductDbRow {
+  id: string;
+  producer: string;
+  base_time: Date;
+  cycle_id: string;
+  param: string;
+  level_type: string;
+  level_value: number;
+  end_step: number;
+  step_range: string;
+  packing_type: string;
+  job_id: string;
+  created_at: Date;
+  storage_uri: string;
+  byte_offset: string;
+  byte_length: string;
+}
+
+function toProductRow(r: ProductDbRow): ProductRow {
+  return {
+    id: Number(r.id),
+    producer: r.producer,
+    baseTime: r.base_time.toISOString(),
+    cycleId: Number(r.cycle_id),
+    param: r.param,
+    levelType: r.level_type,
+    level: r.level_value,
+    step: r.end_step,
+    stepRange: r.step_range,
+    packingType: r.packing_type,
+    jobId: r.job_id,
+    createdAt: r.created_at.toISOString(),
+    storageUri: r.storage_uri,
+    offset: Number(r.byte_offset),
+    length: Number(r.byte_length),
+  };
+}
+
+/** Products matching `filter`, by id (a FilterError names a key products do not have). */
+export async function listProducts(
+  db: Pick<pg.Pool, "query">,
+  filter: FieldFilter,
+  page: Page = {},
+): Promise<ProductRow[]> {
+  const params: unknown[] = [];
+  let where = whereClause(filter, params, productColumns);
+  if (page.after !== undefined)
+    where = `${where ? `${where} and` : "where"} p.id > $${params.push(page.after)}`;
+  const limit = Math.min(Math.max(page.limit ?? 1000, 1), 100_000);
+  const result = await db.query<ProductDbRow>(
+    `${productSelect} ${where} order by p.id limit $${params.push(limit)}`,
+    params,
+  );
+  return result.rows.map(toProductRow);
+}
+
+export async function getProduct(db: Pick<pg.Pool, "query">, id: number): Promise<ProductRow | null> {
+  const result = await db.query<ProductDbRow>(`${productSelect} where p.id = $1`, [id]);
+  return result.rows[0] ? toProductRow(result.rows[0]) : null;
 }

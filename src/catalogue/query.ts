@@ -112,7 +112,10 @@ export function parseBaseTime(text: string): Date | null {
   return Number.isNaN(date.getTime()) || date.getUTCDate() !== +m[3]! ? null : date;
 }
 
-const columns: Record<Key, string> = {
+/** The filter keys a listing can be filtered by, and the column each one compares. */
+export type FilterColumns = Partial<Record<Key, string>>;
+
+const fieldColumns: Record<Key, string> = {
   id: "f.id",
   producer: "pr.name",
   base: "f.base_time",
@@ -128,7 +131,12 @@ const columns: Record<Key, string> = {
   file: "fi.name",
 };
 
-function whereClause(filter: FieldFilter, params: unknown[]): string {
+/** The SQL `where` of a filter's terms (each: any of its values or ranges), its values appended to `params`. */
+export function whereClause(
+  filter: FieldFilter,
+  params: unknown[],
+  columns: FilterColumns = fieldColumns,
+): string {
   const conditions: string[] = [];
   const add = (value: unknown) => {
     params.push(value);
@@ -136,6 +144,8 @@ function whereClause(filter: FieldFilter, params: unknown[]): string {
   };
   for (const [key, term] of Object.entries(filter) as Array<[Key, NumberTerm | TextTerm | BaseTerm]>) {
     const column = columns[key];
+    if (column === undefined)
+      throw new FilterError(`cannot filter by "${key}" here; keys: ${Object.keys(columns).join(", ")}`);
     const alternatives: string[] = [];
     if (term.kind === "text") alternatives.push(`${column} = any(${add(term.values)}::text[])`);
     else if (term.kind === "base") {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Dimensions } from "../../src/catalogue/lookups.ts";
-import { productLineage, registerProduct } from "../../src/catalogue/products.ts";
+import { getProduct, listProducts, productLineage, registerProduct } from "../../src/catalogue/products.ts";
 import { listFields, parseFieldFilter } from "../../src/catalogue/query.ts";
 import { describeMessage } from "../../src/ingest/describe.ts";
 import { IngestPipeline } from "../../src/ingest/pipeline.ts";
@@ -80,4 +80,30 @@ test("a product records the job that made it and the fields it came from", async
   });
   const count = await db.pool.query("select count(*)::int as n from product");
   assert.equal(count.rows[0].n, 1);
+
+  // Listed and filtered as fields are, paged by id; a key products do not have is refused.
+  const second = await registerProduct(db.pool, dimensions, { ...product, level: 10, jobId: "job-3" });
+  const listed = await listProducts(db.pool, parseFieldFilter([["param", "TD-K"]]));
+  assert.deepEqual(
+    listed.map((p) => [p.id, p.param, p.level, p.jobId]),
+    [
+      [id, "TD-K", 2, "job-2"],
+      [second, "TD-K", 10, "job-3"],
+    ],
+  );
+  assert.deepEqual(
+    (await listProducts(db.pool, parseFieldFilter([["level", "5..20"]]))).map((p) => p.id),
+    [second],
+  );
+  assert.deepEqual(
+    (await listProducts(db.pool, {}, { limit: 1, after: id })).map((p) => p.id),
+    [second],
+  );
+  assert.equal((await listProducts(db.pool, parseFieldFilter([["param", "T-K"]]))).length, 0);
+  await assert.rejects(
+    listProducts(db.pool, parseFieldFilter([["geometry", "x"]])),
+    /cannot filter by "geometry" here/,
+  );
+  assert.equal((await getProduct(db.pool, second))?.storageUri, "store:products/x.grib");
+  assert.equal(await getProduct(db.pool, second + 1000), null);
 });
