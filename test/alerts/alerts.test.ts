@@ -1,76 +1,29 @@
 // Alerts through a real SMTP server (npm smtp-server) and a webhook receiver on loopback:
 // HTTP code, meaning, provider body and runbook in every alert; deduplicated; rate-limited.
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { SMTPServer } from "smtp-server";
 import { Alerter } from "../../src/alerts/alerts.ts";
 import { configuredChannels } from "../../src/alerts/channels.ts";
 import { httpCodeMeaning, httpCodeMeanings } from "../../src/alerts/codes.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { type AlertReceivers, startAlertReceivers } from "../helpers/mail.ts";
 
-interface Mail {
-  from: string;
-  to: string[];
-  data: string;
-}
-
-/** The mail as a person reads it: quoted-printable soft breaks and escapes undone. */
-function decodeQuotedPrintable(text: string): string {
-  return text
-    .replace(/=\r?\n/g, "")
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-}
-
-const mails: Mail[] = [];
-const hooks: Array<Record<string, unknown>> = [];
-let smtp: SMTPServer;
+let receivers: AlertReceivers;
+let mails: AlertReceivers["mails"];
+let hooks: AlertReceivers["hooks"];
 let smtpPort = 0;
 let hookUrl = "";
-let hookServer: ReturnType<typeof createServer>;
 let db: TestDatabase;
 
 before(async () => {
   db = await createTestDatabase();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data: decodeQuotedPrintable(Buffer.concat(chunks).toString()),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((ok) => smtp.listen(0, "127.0.0.1", ok));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
-  hookServer = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on("end", () => {
-      hooks.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((ok) => hookServer.listen(0, "127.0.0.1", ok));
-  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
+  receivers = await startAlertReceivers();
+  ({ mails, hooks, smtpPort, hookUrl } = receivers);
 });
 
 after(async () => {
-  await new Promise<void>((ok) => smtp.close(() => ok()));
-  hookServer.closeAllConnections();
-  await new Promise<void>((ok) => hookServer.close(() => ok()));
+  await receivers.close();
   await db.drop();
 });
 

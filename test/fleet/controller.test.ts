@@ -34,6 +34,21 @@ after(async () => {
   await db.drop();
 });
 
+/** A cycle's demand: no jobs queued, running or waiting for data, nothing known ahead, but for `partial`. */
+function demandOf(partial: Partial<ComputeDemand>): ComputeDemand {
+  return {
+    queued: 0,
+    running: 0,
+    oldestQueuedSeconds: 0,
+    waitingForData: 0,
+    nextWorkAt: null,
+    nextWorkJobs: null,
+    paceSeconds: null,
+    jobSeconds: null,
+    ...partial,
+  };
+}
+
 function setup(options: {
   environment: string;
   now: () => Date;
@@ -219,16 +234,7 @@ describe("reconcile with local worker processes", () => {
 
   test("autoscaling: nodes follow the cycle's backlog up to N and go when the next data is far", async () => {
     let now = new Date("2026-11-24T17:44:00Z");
-    let demand: ComputeDemand = {
-      queued: 0,
-      running: 0,
-      oldestQueuedSeconds: 0,
-      waitingForData: 50,
-      nextWorkAt: null,
-      nextWorkJobs: null,
-      paceSeconds: null,
-      jobSeconds: 60,
-    };
+    let demand = demandOf({ waitingForData: 50, jobSeconds: 60 });
     const { store, controller, provider } = setup({
       environment: "loc3",
       now: () => now,
@@ -264,16 +270,7 @@ describe("reconcile with local worker processes", () => {
   });
 
   test("autoscaling: when the operator lowers N while jobs run, the idle nodes go, not the busy one", async () => {
-    let demand: ComputeDemand = {
-      queued: 3,
-      running: 0,
-      oldestQueuedSeconds: 0,
-      waitingForData: 0,
-      nextWorkAt: null,
-      nextWorkJobs: null,
-      paceSeconds: null,
-      jobSeconds: 60,
-    };
+    let demand = demandOf({ queued: 3, jobSeconds: 60 });
     const { store, controller, provider } = setup({
       environment: "loc6",
       now: () => new Date(),
@@ -297,16 +294,7 @@ describe("reconcile with local worker processes", () => {
   });
 
   test("autoscaling: a rerun after the teardown gets a node (and the data server) until its job is done", async () => {
-    let demand: ComputeDemand = {
-      queued: 0,
-      running: 0,
-      oldestQueuedSeconds: 0,
-      waitingForData: 0,
-      nextWorkAt: null,
-      nextWorkJobs: null,
-      paceSeconds: null,
-      jobSeconds: 1,
-    };
+    let demand = demandOf({ jobSeconds: 1 });
     const { store, controller, provider } = setup({
       environment: "loc5",
       now: () => new Date(),
@@ -344,17 +332,12 @@ describe("reconcile with local worker processes", () => {
       await store.samples("local", config.leadTime.window),
       config.leadTime,
     ).seconds;
-    const demand: ComputeDemand = {
-      queued: 0,
-      running: 0,
-      oldestQueuedSeconds: 0,
+    const demand = demandOf({
       waitingForData: 5,
       // Too far for a node at the first pass; nothing else happens before the data is due.
       nextWorkAt: new Date(Date.now() + (boot + 2) * 1000),
-      nextWorkJobs: null,
-      paceSeconds: null,
       jobSeconds: 1,
-    };
+    });
     await store.planCycle("loc4", "c00", new Date(), 1);
     const stop = new AbortController();
     const loop = controller.run(stop.signal);

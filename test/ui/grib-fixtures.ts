@@ -2,33 +2,14 @@
 // as the dissemination carries surface and pressure-level fields), named as ECMWF's LEGACY
 // dissemination names them, and a GRIB2 product.
 import type { RegularLatLonGrid } from "../../src/grib/types.ts";
+import { concatBytes } from "../../src/grib/write/bytes.ts";
 import { encodeField } from "../../src/grib/write/index.ts";
+import { writableGrid } from "../../src/sim/ecmwf/encode.ts";
+import { globalGrid as latLonGrid } from "../../src/sim/ecmwf/fields.ts";
 
 /** A global grid, north to south, longitudes 0 to 360 - increment (as ECMWF disseminates it). */
 export function globalGrid(increment: number, edition: 1 | 2 = 1): RegularLatLonGrid {
-  const ni = Math.round(360 / increment);
-  const nj = Math.round(180 / increment) + 1;
-  return {
-    gridType: "regular_ll",
-    Ni: ni,
-    Nj: nj,
-    latitudeOfFirstGridPointInDegrees: 90,
-    longitudeOfFirstGridPointInDegrees: 0,
-    latitudeOfLastGridPointInDegrees: -90,
-    longitudeOfLastGridPointInDegrees: 360 - increment,
-    iDirectionIncrementInDegrees: increment,
-    jDirectionIncrementInDegrees: increment,
-    numberOfDataPoints: ni * nj,
-    scanning: {
-      iScansNegatively: 0,
-      jScansPositively: 0,
-      jPointsAreConsecutive: 0,
-      alternativeRowScanning: 0,
-    },
-    shapeOfTheEarth: edition === 1 ? 0 : 6,
-    earth: { shape: "sphere", radius: edition === 1 ? 6_367_470 : 6_371_229 },
-    uvRelativeToGrid: 0,
-  };
+  return writableGrid(latLonGrid(increment), edition);
 }
 
 /** Warm at the equator, cold at the poles, with waves along the latitudes: every value differs. */
@@ -85,20 +66,10 @@ function encode(
   });
 }
 
-function concat(messages: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(messages.reduce((n, m) => n + m.length, 0));
-  let offset = 0;
-  for (const m of messages) {
-    out.set(m, offset);
-    offset += m.length;
-  }
-  return out;
-}
-
 /** One step's dissemination file: 5 surface fields and 4 parameters on 6 pressure levels (29 fields). */
 export function stepFile(baseTime: Date, step: number, increment: number): Uint8Array {
   const grid = globalGrid(increment);
-  return concat([
+  return concatBytes([
     ...surface.map(([, n, mean, amplitude]) =>
       encode(baseTime, step, grid, n, { type: 1, value: 0 }, mean, amplitude),
     ),

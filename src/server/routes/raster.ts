@@ -13,10 +13,8 @@ import type { FastifyReply } from "fastify";
 import { colourScaleFor } from "../../catalogue/preview.ts";
 import type { DecodedMessage } from "../../grib/index.ts";
 
-export interface RasterHeader {
-  param: string;
-  units: string;
-  gridType: string;
+/** How large the raster is and where it lies. */
+export interface RasterPlacement {
   width: number;
   height: number;
   /** Outer edges of the raster in degrees (cell edges, not point centres); east may exceed 180. */
@@ -26,6 +24,12 @@ export interface RasterHeader {
   north: number;
   /** Every how many grid points one was kept (1: all). */
   stride: number;
+}
+
+export interface RasterHeader extends RasterPlacement {
+  param: string;
+  units: string;
+  gridType: string;
   min: number | null;
   max: number | null;
   /** The parameter's colour scale, as the PNG preview uses it. */
@@ -59,14 +63,7 @@ function extent(values: Float64Array): { low: number; high: number } {
   return { low, high };
 }
 
-interface Cells {
-  width: number;
-  height: number;
-  west: number;
-  east: number;
-  south: number;
-  north: number;
-  stride: number;
+interface Cells extends RasterPlacement {
   values: Float32Array;
 }
 

@@ -1,6 +1,7 @@
 // One step of the simulated stream as ECMWF disseminates it: surface and pressure-level fields in
 // GRIB1 (table 128, simple packing) and model-level fields in GRIB2 with CCSDS packing.
 import type { RegularLatLonGrid } from "../../grib/types.ts";
+import { concatBytes } from "../../grib/write/bytes.ts";
 import { encodeField, type FieldToWrite } from "../../grib/write/index.ts";
 import {
   type AccumulationState,
@@ -48,7 +49,8 @@ function simplePacking(field: SimulatedField): {
     : { type: "simple", bitsPerValue: 16 };
 }
 
-function writableGrid(grid: LatLonGrid, edition: 1 | 2): RegularLatLonGrid {
+/** The grid description ECMWF writes for a global lat/lon grid (earth radius and shape of its edition). */
+export function writableGrid(grid: LatLonGrid, edition: 1 | 2): RegularLatLonGrid {
   const radius = edition === 1 ? 6_367_470 : 6_371_229;
   return {
     gridType: "regular_ll",
@@ -125,11 +127,5 @@ export function encodeStep(
       describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
     ),
   );
-  const file = new Uint8Array(messages.reduce((n, m) => n + m.length, 0));
-  let offset = 0;
-  for (const message of messages) {
-    file.set(message, offset);
-    offset += message.length;
-  }
-  return file;
+  return concatBytes(messages);
 }
