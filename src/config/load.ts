@@ -36,7 +36,8 @@ export interface LoadOptions {
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const named = options.file ?? env[environmentKeys.configFile];
+  // An empty CLOUDBURST_CONFIG (a variable cleared in a script) names no file.
+  const named = options.file ?? (env[environmentKeys.configFile] || undefined);
   const file = resolve(cwd, named ?? defaultConfigFile);
   if (!existsSync(file)) {
     if (named)

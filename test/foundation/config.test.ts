@@ -73,4 +73,9 @@ describe("configuration", () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /nonexistent\/cb\.yaml/);
   });
+
+  it("an empty CLOUDBURST_CONFIG names no file: the defaults apply", async () => {
+    const result = await runCli(["config", "check"], { cwd: tempDir(), env: { CLOUDBURST_CONFIG: "" } });
+    assert.equal(result.code, 0, result.stderr);
+  });
 });
