@@ -27,8 +27,10 @@ function cpuSeconds(pid: number): number {
 
 async function boot(cli: string, databaseUrl: string): Promise<{ wall: number; cpu: number }> {
   const started = performance.now();
+  // No configuration file: the defaults and the database of DATABASE_URL.
+  const { CLOUDBURST_CONFIG: _, ...env } = process.env;
   const child = spawn(process.execPath, [cli, "worker", "--concurrency", "1"], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, CLOUDBURST_CONFIG: "" }, // no configuration file
+    env: { ...env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", "pipe", "ignore"],
   });
   await new Promise<void>((ready, fail) => {
