@@ -2,16 +2,16 @@
 // PostgreSQL with its FTP receiver, the cycle suite loaded and begun, compute nodes from the fleet
 // (local worker processes, or the CloudSigma simulator), the simulated ECMWF stream pushed by FTP,
 // products delivered to a directory, and a summary of what happened and how fast.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { stringify } from "yaml";
 import { createToken } from "../auth/tokens.ts";
 import { type Config, loadConfig } from "../config/load.ts";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../db/embedded.ts";
-import { ftpDestination } from "../delivery/ftp.ts";
 import { leadTimeFor } from "../fleet/leadtime.ts";
 import { currentFleet } from "../fleet/service.ts";
 import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
@@ -19,12 +19,14 @@ import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
 import { type RunningServer, startServer } from "../server/run.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
-import { latestBaseTime, playStream, streamPlan } from "../sim/ecmwf/stream.ts";
+import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
 import { freePort, isAlive } from "../system/processes.ts";
 import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
 import { type DemoSummary, summariseCycle } from "./summary.ts";
+
+const cliPath = resolve(import.meta.dirname, "../../bin/cloudburst.js");
 
 export interface DemoOptions {
   dataDir: string;
@@ -213,6 +215,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     await cloud?.stop();
     await destinationCatalogue.stop();
   };
+  let push: StreamPush | null = null;
   try {
     const pool = server.db.pool;
     const token = await createToken(pool, `demo-${new Date().toISOString()}`);
@@ -237,25 +240,16 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     await loadSuites(pool, definition, `${suite}.def`, { actor: "demo" });
     await beginSuite(pool, suite, "demo");
 
-    const stream = playStream({
-      destination: ftpDestination({
-        host: "127.0.0.1",
-        port: ftpPort,
-        user: "ecmwf",
-        password,
-        root: "/",
-        secure: false,
-      }),
-      baseTime,
-      increment: prepared.increment,
-      steps,
+    push = pushStream({
+      prepared,
+      ftpPort,
+      password,
       timeFactor: options.timeFactor,
       startAt: firstDataAt,
-      prepared,
     });
     const jobsPlanned = products.reduce((n, p) => n + p.steps.length, 0);
     let streamError: Error | null = null;
-    stream.catch((error: Error) => {
+    push.done.catch((error: Error) => {
       streamError = error;
     });
     const deadline = started + options.timeoutSeconds * 1000;
@@ -292,7 +286,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
         );
       await sleep(1000);
     }
-    await stream.catch(() => undefined);
+    await push.done.catch(() => undefined);
     if (ownSpool) rmSync(ownSpool, { recursive: true, force: true });
     const summary = await summariseCycle({
       pool,
@@ -306,10 +300,61 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     });
     return { server, token, summary, stop };
   } catch (error) {
+    push?.stop();
     await releaseCompute(cycleKey(config.cycle.producer, baseTime)).catch(() => undefined);
     await stop();
     throw error;
   }
+}
+
+interface StreamPush {
+  /** Resolves when every file is pushed; rejects with what the push said when it failed. */
+  done: Promise<void>;
+  stop(): void;
+}
+
+/**
+ * ECMWF's push, run as ECMWF's own machine would run it: `cloudburst sim ecmwf --from` in a process of
+ * its own, so that reading and sending the files takes nothing from the data server's event loop.
+ */
+function pushStream(options: {
+  prepared: PreparedStream;
+  ftpPort: number;
+  password: string;
+  timeFactor: number;
+  startAt: Date;
+}): StreamPush {
+  const child = spawn(
+    process.execPath,
+    [
+      cliPath,
+      "sim",
+      "ecmwf",
+      "--from",
+      options.prepared.dir,
+      "--to",
+      `ftp://ecmwf@127.0.0.1:${options.ftpPort}/`,
+      "--time-factor",
+      String(options.timeFactor),
+      "--start-at",
+      options.startAt.toISOString(),
+    ],
+    { env: { ...process.env, DELIVERY_PASSWORD: options.password }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  const done = new Promise<void>((resolveDone, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) =>
+      code === 0
+        ? resolveDone()
+        : reject(new Error(`the push exited ${code ?? signal}: ${stderr.trim() || "no message"}`)),
+    );
+  });
+  done.catch(() => undefined);
+  return { done, stop: () => child.kill("SIGTERM") };
 }
 
 /** An unfinished cycle's compute nodes are destroyed: nothing is left running, or billing. */

@@ -237,6 +237,35 @@ describe("playing the simulated cycle", () => {
       files: 3,
     });
     assert.deepEqual(openPreparedStream(dir).steps, [0, 1, 2]);
+    // --from pushes it, on the schedule from --start-at (here at once: inf), the files byte for byte.
+    const target = tempDir();
+    const pushed = await runCli([
+      "sim",
+      "ecmwf",
+      "--from",
+      dir,
+      "--to",
+      target,
+      "--time-factor",
+      "inf",
+      "--json",
+    ]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.deepEqual(
+      pushed.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).step),
+      [0, 1, 2],
+    );
+    for (const name of readdirSync(target))
+      assert.ok(readFileSync(join(target, name)).equals(readFileSync(join(dir, name))), name);
+    const fromAndGrid = await runCli(["sim", "ecmwf", "--from", dir, "--grid", "1", "--to", target]);
+    assert.equal(fromAndGrid.code, 2);
+    assert.match(
+      fromAndGrid.stderr,
+      /--from plays the cycle, grid and steps it was prepared with: leave out --grid/,
+    );
     const both = await runCli(["sim", "ecmwf", "--prepare", dir, "--to", tempDir()]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /give one of the two/);

@@ -6,12 +6,11 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type DemoProgress, runDemo } from "../../cycle/demo.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
 import { stopOnSignals } from "../../server/run.ts";
-import { openPreparedStream, type PreparedStream, PreparedStreamError } from "../../sim/ecmwf/prepared.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { commandConfig } from "../context.ts";
-import { UsageError, UserError } from "../errors.ts";
 import { printJson, progress } from "../output.ts";
 import { parsePort } from "./server.ts";
+import { preparedStreamOption } from "./sim-ecmwf.ts";
 
 function positive(value: string): number {
   const number = Number(value);
@@ -50,21 +49,6 @@ function printSummary(s: DemoSummary, keep: boolean): void {
       "",
     ].join("\n"),
   );
-}
-
-/** The stream of --stream, which decides the cycle, grid and steps (giving them too is a usage error). */
-function preparedStream(dir: string, command: Command): PreparedStream {
-  const given = ["baseTime", "grid", "steps"].filter((o) => command.getOptionValueSource(o) === "cli");
-  if (given.length > 0)
-    throw new UsageError(
-      `--stream plays the cycle, grid and steps it was prepared with: leave out ${given.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}`,
-    );
-  try {
-    return openPreparedStream(resolve(dir));
-  } catch (error) {
-    if (error instanceof PreparedStreamError) throw new UserError(error.message);
-    throw error;
-  }
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -112,7 +96,9 @@ export function registerDemoCommand(program: Command): void {
         command: Command,
       ) => {
         const config = commandConfig(command);
-        const prepared = options.stream ? preparedStream(options.stream, command) : undefined;
+        const prepared = options.stream
+          ? preparedStreamOption(options.stream, command, "--stream")
+          : undefined;
         const status = progress();
         // Ctrl-C during the cycle stops everything it started (the database clusters, the nodes).
         const interrupt = new AbortController();

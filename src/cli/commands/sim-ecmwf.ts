@@ -3,7 +3,12 @@
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { DestinationUrlError, deliveryPasswordVariable, destinationFromUrl } from "../../delivery/url.ts";
-import { prepareStream } from "../../sim/ecmwf/prepared.ts";
+import {
+  openPreparedStream,
+  type PreparedStream,
+  PreparedStreamError,
+  prepareStream,
+} from "../../sim/ecmwf/prepared.ts";
 import { latestBaseTime, playStream } from "../../sim/ecmwf/stream.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { UsageError, UserError } from "../errors.ts";
@@ -61,6 +66,33 @@ async function prepare(options: {
   }
 }
 
+function parseTime(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()))
+    throw new InvalidArgumentError("expected a time such as 2026-11-24T05:45:00Z");
+  return date;
+}
+
+/**
+ * The stream prepared in `dir`, named by `option` (--from, demo's --stream): it decides the cycle, grid
+ * and steps, so giving those too is a usage error.
+ */
+export function preparedStreamOption(dir: string, command: Command, option: string): PreparedStream {
+  const given = ["baseTime", "grid", "steps", "prepare"].filter(
+    (o) => command.getOptionValueSource(o) === "cli",
+  );
+  if (given.length > 0)
+    throw new UsageError(
+      `${option} plays the cycle, grid and steps it was prepared with: leave out ${given.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}`,
+    );
+  try {
+    return openPreparedStream(resolve(dir));
+  } catch (error) {
+    if (error instanceof PreparedStreamError) throw new UserError(error.message);
+    throw error;
+  }
+}
+
 export function registerSimEcmwfCommand(sim: Command): void {
   sim
     .command("ecmwf")
@@ -85,22 +117,34 @@ export function registerSimEcmwfCommand(sim: Command): void {
     .option("--feed <xx>", "dissemination feed in the file names", "A1")
     .option(
       "--prepare <dir>",
-      "instead of pushing, encode every file into DIR (with a manifest), for `demo --stream DIR` to play",
+      "instead of pushing, encode every file into DIR (with a manifest), for `demo --stream DIR` or --from to play",
     )
+    .option(
+      "--from <dir>",
+      "push the stream prepared in DIR (its cycle, grid and steps) instead of encoding one",
+    )
+    .option("--start-at <time>", "when the first step is due (ISO 8601; default: now)", parseTime)
     .option("--json", "print one JSON line per file pushed")
     .action(
-      async (options: {
-        to?: string;
-        baseTime?: Date;
-        grid: number;
-        steps?: string;
-        timeFactor: number;
-        feed: string;
-        json?: boolean;
-        prepare?: string;
-      }) => {
+      async (
+        options: {
+          to?: string;
+          baseTime?: Date;
+          grid: number;
+          steps?: string;
+          timeFactor: number;
+          feed: string;
+          json?: boolean;
+          prepare?: string;
+          from?: string;
+          startAt?: Date;
+        },
+        command: Command,
+      ) => {
         if (options.prepare !== undefined && options.to !== undefined)
           throw new UsageError("--prepare makes the files and --to pushes them: give one of the two");
+        const prepared =
+          options.from === undefined ? undefined : preparedStreamOption(options.from, command, "--from");
         if (options.prepare !== undefined) return prepare({ ...options, prepare: options.prepare });
         if (options.to === undefined)
           throw new UsageError("where to? give --to DESTINATION (or --prepare DIR)");
@@ -117,11 +161,13 @@ export function registerSimEcmwfCommand(sim: Command): void {
         try {
           await playStream({
             destination,
-            baseTime: options.baseTime ?? latestBaseTime(),
-            increment: options.grid,
+            baseTime: prepared?.baseTime ?? options.baseTime ?? latestBaseTime(),
+            increment: prepared?.increment ?? options.grid,
             steps: options.steps,
             timeFactor: options.timeFactor,
             feed: options.feed,
+            prepared,
+            ...(options.startAt ? { startAt: options.startAt } : {}),
             signal: controller.signal,
             onFile: (file) => {
               if (options.json)
