@@ -13,9 +13,9 @@
 //     booting again would cost as much node time as waiting (and deliver later); and as many nodes as
 //     the coming step's jobs need are started a boot before its data, less the slack the backlog
 //     window leaves (a node ready a little after the data may still clear it in time);
-//   - when the pace is unknown, or the data is later than expected, an idle node is kept for one boot
-//     time, then released (the ski-rental rule: never more than twice the node time of the best
-//     choice in hindsight).
+//   - when the pace is unknown, an idle node is kept for one boot time, then released (the ski-rental
+//     rule: never more than twice the node time of the best choice in hindsight); for data later than
+//     expected, for one boot or half the stream's gap, whichever is longer (the steps' jitter).
 
 export interface ComputeDemand {
   /** Jobs whose data is in and which wait for a node. */
@@ -119,10 +119,13 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     if (untilWork > lead)
       return { nodes: Math.min(maxNodes, have, expected), reviewAt: after(untilWork - lead) };
     if (untilWork > 0) return { nodes: Math.min(maxNodes, expected), reviewAt: after(untilWork) };
-    // Late data: what is up waits one more boot time for it, then goes; nothing new starts.
+    // Late data: what is up waits for it one boot time, or half the stream's gap if longer (steps come
+    // with jitter around their pace: released just before one arrives, a node makes it wait a boot),
+    // then goes; nothing new starts.
     const lateFor = -untilWork;
-    return lateFor < bootSeconds
-      ? { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds - lateFor) }
+    const patience = Math.max(bootSeconds, (demand.paceSeconds ?? 0) / 2);
+    return lateFor < patience
+      ? { nodes: Math.min(maxNodes, have), reviewAt: after(patience - lateFor) }
       : { nodes: 0, reviewAt: null };
   }
   const idleFor = input.idleSince ? (now.getTime() - input.idleSince.getTime()) / 1000 : 0;

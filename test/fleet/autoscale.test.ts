@@ -116,6 +116,16 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes(input({ nextWorkAt: at(-31) }, { have: 2 }), settings), 0);
   });
 
+  it("waits half the stream's gap for late data when that is longer than a boot (the steps' jitter)", () => {
+    // Steps every 100 s, booting takes 30 s: data 40 s late is still waited for, 51 s late is not.
+    assert.equal(nodes(input({ nextWorkAt: at(-40), paceSeconds: 100 }, { have: 1 }), settings), 1);
+    assert.deepEqual(
+      autoscale(input({ nextWorkAt: at(-40), paceSeconds: 100 }, { have: 1 }), settings).reviewAt,
+      at(10),
+    );
+    assert.equal(nodes(input({ nextWorkAt: at(-51), paceSeconds: 100 }, { have: 1 }), settings), 0);
+  });
+
   it("without a pace, keeps an idle node one boot time (ski rental)", () => {
     assert.equal(nodes(input({}, { have: 1, idleSince: at(-10) }), settings), 1);
     assert.equal(nodes(input({}, { have: 1, idleSince: at(-40) }), settings), 0);
