@@ -4,6 +4,7 @@
 import type pg from "pg";
 import { type ComputeDemand, nextArrival } from "../fleet/autoscale.ts";
 import type { Cycle } from "../fleet/plan.ts";
+import { type StepArrival, stepArrivals } from "../sim/ecmwf/schedule.ts";
 import { cycleSuiteName } from "./suite.ts";
 
 /** The base time in a cycle key (`producer/YYYYMMDDHH`); null for a key of another form. */
@@ -25,6 +26,59 @@ const backlogSql = `
            as busy_workers
     from flow_node n
    where n.suite_id = $1 and n.kind = 'task' and n.path like $2`;
+
+/** Per step family: its jobs, and when the first of them had its data (null while none has). */
+const stepsSql = `
+  select substring(n.path from '/step_([0-9]+)/')::int as step, count(*)::int as jobs,
+         min(n.data_ready_at) as arrived
+    from flow_node n
+   where n.suite_id = $1 and n.kind = 'task' and n.path like $2
+   group by 1 order by 1`;
+
+export interface StepProgress {
+  step: number;
+  jobs: number;
+  arrived: Date | null;
+}
+
+/**
+ * When the next step's data is due by ECMWF's dissemination schedule, which is published and which the
+ * stream follows: the last arrival plus the schedule's gap to the next step, at the rate the stream has
+ * kept against the schedule lately (1 in production; the demo's time factor). Unlike a pace learned
+ * from the last gaps alone, it knows where the hourly steps end and the 3- and 6-hourly ones begin.
+ * Null before two steps have arrived, or when no step is still to come.
+ */
+export function scheduledNextArrival(
+  steps: readonly StepProgress[],
+  schedule: readonly StepArrival[] = stepArrivals(),
+): { at: Date; jobs: number; paceSeconds: number } | null {
+  const minute = new Map(schedule.map((s) => [s.step, s.minute]));
+  const arrived = steps
+    .filter((s): s is StepProgress & { arrived: Date } => s.arrived !== null && minute.has(s.step))
+    .sort((a, b) => a.step - b.step);
+  const last = arrived.at(-1);
+  const next = steps.find((s) => s.arrived === null && last !== undefined && s.step > last.step);
+  if (!last || !next || !minute.has(next.step)) return null;
+  // Seconds of stream per minute of schedule, over the last three gaps the schedule says are gaps.
+  const rates = arrived
+    .slice(1)
+    .map((s, i) => ({
+      seconds: (s.arrived.getTime() - arrived[i]!.arrived.getTime()) / 1000,
+      minutes: minute.get(s.step)! - minute.get(arrived[i]!.step)!,
+    }))
+    .filter((g) => g.minutes > 0)
+    .slice(-3)
+    .map((g) => g.seconds / g.minutes)
+    .sort((a, b) => a - b);
+  if (rates.length === 0) return null;
+  const rate = rates[Math.floor(rates.length / 2)]!;
+  const gapSeconds = rate * (minute.get(next.step)! - minute.get(last.step)!);
+  return {
+    at: new Date(last.arrived.getTime() + gapSeconds * 1000),
+    jobs: next.jobs,
+    paceSeconds: gapSeconds,
+  };
+}
 
 /** Run time of the latest finished jobs: from their last start to their completion. */
 const jobSecondsSql = `
@@ -60,7 +114,10 @@ export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeD
     .map((r) => r.seconds)
     .sort((a, b) => a - b);
   const waitingForData = Number(backlog.waiting);
-  const next = waitingForData === 0 ? null : nextArrival(backlog.arrivals);
+  const steps = (
+    await pool.query<{ step: number | null; jobs: number; arrived: Date | null }>(stepsSql, [id, jobs])
+  ).rows.flatMap((r) => (r.step === null ? [] : [{ step: r.step, jobs: r.jobs, arrived: r.arrived }]));
+  const next = waitingForData === 0 ? null : (scheduledNextArrival(steps) ?? nextArrival(backlog.arrivals));
   return {
     queued: Number(backlog.queued),
     running: Number(backlog.running),

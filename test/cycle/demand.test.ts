@@ -1,0 +1,45 @@
+// When a cycle's next data is due, for the fleet's autoscaler: by ECMWF's published dissemination
+// schedule, at the rate the stream has kept against it.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type StepProgress, scheduledNextArrival } from "../../src/cycle/demand.ts";
+import { stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
+
+const t0 = Date.parse("2026-11-24T05:45:00Z");
+/** Steps that arrived `secondsPerMinute` stream seconds per minute of the schedule after step 0. */
+function arrivedAt(secondsPerMinute: number, arrived: number[], pending: number[], jobs = 4): StepProgress[] {
+  const minute = new Map(stepArrivals().map((a) => [a.step, a.minute]));
+  return [
+    ...arrived.map((step) => ({
+      step,
+      jobs,
+      arrived: new Date(t0 + (minute.get(step)! - minute.get(0)!) * secondsPerMinute * 1000),
+    })),
+    ...pending.map((step) => ({ step, jobs, arrived: null })),
+  ];
+}
+
+describe("the next data of a cycle, by ECMWF's schedule", () => {
+  it("follows the stream's rate: hourly steps 18 s apart in real time, 1.8 s at ten times", () => {
+    const real = scheduledNextArrival(arrivedAt(60, [0, 1, 2, 3], [4, 5]))!;
+    assert.ok(Math.abs(real.paceSeconds - 18) < 0.1, `${real.paceSeconds}`);
+    const fast = scheduledNextArrival(arrivedAt(6, [0, 1, 2, 3], [4, 5]))!;
+    assert.ok(Math.abs(fast.paceSeconds - 1.8) < 0.01, `${fast.paceSeconds}`);
+    assert.equal(fast.at.getTime(), t0 + 4 * 1800);
+  });
+
+  it("knows where the 3-hourly steps begin, which a pace learned from the last gaps does not", () => {
+    // After step 90 (due at 06:12) comes 93 (also 06:12), then 96: 18 steps by 06:27, 53 s apart.
+    const at93 = scheduledNextArrival(arrivedAt(6, [87, 88, 89, 90], [93, 96]))!;
+    assert.ok(at93.paceSeconds < 0.01, "93 is disseminated with 90");
+    const at96 = scheduledNextArrival(arrivedAt(6, [88, 89, 90, 93], [96, 99], 3))!;
+    assert.ok(Math.abs(at96.paceSeconds - (15 / 17) * 6) < 0.01, `${at96.paceSeconds}`);
+    assert.equal(at96.jobs, 3);
+  });
+
+  it("needs two steps in, and a step still to come", () => {
+    assert.equal(scheduledNextArrival(arrivedAt(6, [0], [1, 2])), null);
+    assert.equal(scheduledNextArrival(arrivedAt(6, [0, 1, 2], [])), null);
+    assert.equal(scheduledNextArrival([]), null);
+  });
+});
