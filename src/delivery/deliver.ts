@@ -8,7 +8,7 @@ import { posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { backoffDelay, type RetryPolicy } from "../fleet/retry.ts";
-import { type DeliveryItem, type Destination, TransientDeliveryError } from "./destination.ts";
+import { type DeliveryItem, type Destination, type PushItem, TransientDeliveryError } from "./destination.ts";
 
 export interface DeliveryReceipt {
   name: string;
@@ -35,15 +35,46 @@ export async function deliveryItem(localPath: string, name: string): Promise<Del
   return { localPath, name, size: (await stat(localPath)).size, sha256: hash.digest("hex") };
 }
 
+/** Delivers `item` by the protocol above: temporary name, size and checksum verified, rename. */
 export async function deliver(
   destination: Destination,
   item: DeliveryItem,
   policy: RetryPolicy = defaultDeliveryRetry,
   onRetry?: (error: Error, attempt: number, delayMs: number) => void,
 ): Promise<DeliveryReceipt> {
+  const receipt = await withRetries(() => deliverOnce(destination, item, item.sha256), policy, onRetry);
+  return { ...receipt, sha256: item.sha256 };
+}
+
+/** A pushed file's receipt: no checksum, since nothing was read back. */
+export type PushReceipt = Omit<DeliveryReceipt, "sha256">;
+
+/**
+ * A dissemination push as ECMWF's makes one (ECPDS): temporary name, size checked, rename, and no
+ * reading back; the receiver checks what it got. Half the traffic of `deliver`, whose read-back
+ * confirms a product as the destination holds it.
+ */
+export function push(
+  destination: Destination,
+  item: PushItem,
+  policy: RetryPolicy = defaultDeliveryRetry,
+): Promise<PushReceipt> {
+  return withRetries(() => deliverOnce(destination, item, null), policy);
+}
+
+/** Describes a local file for a push (its size). */
+export async function pushItem(localPath: string, name: string): Promise<PushItem> {
+  return { localPath, name, size: (await stat(localPath)).size };
+}
+
+async function withRetries(
+  once: () => Promise<Omit<PushReceipt, "attempts">>,
+  policy: RetryPolicy,
+  onRetry?: (error: Error, attempt: number, delayMs: number) => void,
+): Promise<PushReceipt> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ...(await deliverOnce(destination, item)), attempts: attempt };
+      return { ...(await once()), attempts: attempt };
     } catch (error) {
       if (!(error instanceof TransientDeliveryError) || attempt >= policy.attempts) throw error;
       const delay = backoffDelay(attempt, policy);
@@ -53,14 +84,17 @@ export async function deliver(
   }
 }
 
+/** One attempt; with `sha256`, the file as the destination holds it is read back and compared. */
 async function deliverOnce(
   destination: Destination,
-  item: DeliveryItem,
-): Promise<Omit<DeliveryReceipt, "attempts">> {
-  const receipt = { name: item.name, bytes: item.size, sha256: item.sha256 };
+  item: PushItem,
+  sha256: string | null,
+): Promise<Omit<PushReceipt, "attempts">> {
+  const receipt = { name: item.name, bytes: item.size };
   if (
+    sha256 !== null &&
     (await destination.size(item.name)) === item.size &&
-    (await destination.checksum(item.name)) === item.sha256
+    (await destination.checksum(item.name)) === sha256
   ) {
     return { ...receipt, resumedFrom: 0, alreadyPresent: true };
   }
@@ -77,13 +111,15 @@ async function deliverOnce(
       `${destination.label}/${part} holds ${written} bytes, expected ${item.size}`,
     );
   }
-  const checksum = await destination.checksum(part);
-  if (checksum !== item.sha256) {
-    // A corrupt partial (e.g. from an earlier, different file) is discarded and sent again whole.
-    await destination.remove(part);
-    throw new TransientDeliveryError(
-      `${destination.label}/${part}: checksum ${checksum} differs from the product's ${item.sha256}`,
-    );
+  if (sha256 !== null) {
+    const checksum = await destination.checksum(part);
+    if (checksum !== sha256) {
+      // A corrupt partial (e.g. from an earlier, different file) is discarded and sent again whole.
+      await destination.remove(part);
+      throw new TransientDeliveryError(
+        `${destination.label}/${part}: checksum ${checksum} differs from the product's ${sha256}`,
+      );
+    }
   }
   await destination.rename(part, item.name);
   return { ...receipt, resumedFrom: start, alreadyPresent: false };

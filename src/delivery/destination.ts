@@ -2,11 +2,15 @@
 // (temporary name, resume, checksum, rename) so that every transport behaves the same way.
 
 /** A file to deliver: its bytes are at localPath; `name` is its path relative to the destination root. */
-export interface DeliveryItem {
+export interface DeliveryItem extends PushItem {
+  sha256: string;
+}
+
+/** A file to write: what a transport needs of it. */
+export interface PushItem {
   localPath: string;
   name: string;
   size: number;
-  sha256: string;
 }
 
 export interface Destination {
@@ -15,7 +19,7 @@ export interface Destination {
   /** Size of the file at `path`, or null if there is none. */
   size(path: string): Promise<number | null>;
   /** Writes the local file's bytes from `start` on to `path` (creating it when start is 0, appending otherwise). */
-  write(item: DeliveryItem, start: number, path: string): Promise<void>;
+  write(item: PushItem, start: number, path: string): Promise<void>;
   /** SHA-256 (hex) of the file at `path` as the destination holds it. */
   checksum(path: string): Promise<string>;
   rename(from: string, to: string): Promise<void>;

@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { DeliveryItem, Destination } from "./destination.ts";
+import type { Destination, PushItem } from "./destination.ts";
 
 export function directoryDestination(root: string): Destination {
   const base = resolve(root);
@@ -24,7 +24,7 @@ export function directoryDestination(root: string): Destination {
         throw error;
       }
     },
-    async write(item: DeliveryItem, start: number, path: string) {
+    async write(item: PushItem, start: number, path: string) {
       const target = inside(path);
       await mkdir(dirname(target), { recursive: true });
       await pipeline(

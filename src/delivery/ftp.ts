@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { Writable } from "node:stream";
 import { Client, FTPError } from "basic-ftp";
-import { type DeliveryItem, type Destination, TransientDeliveryError } from "./destination.ts";
+import { type Destination, type PushItem, TransientDeliveryError } from "./destination.ts";
 
 export interface FtpDestinationOptions {
   host: string;
@@ -70,7 +70,7 @@ export function ftpDestination(options: FtpDestinationOptions): Destination {
           throw error;
         }
       }),
-    write: (item: DeliveryItem, start: number, path: string) =>
+    write: (item: PushItem, start: number, path: string) =>
       run(async (c) => {
         await c.ensureDir(posix.dirname(remote(path)));
         await c.cd("/");

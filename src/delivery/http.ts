@@ -9,7 +9,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type DeliveryItem, type Destination, TransientDeliveryError } from "./destination.ts";
+import { type Destination, type PushItem, TransientDeliveryError } from "./destination.ts";
 
 export interface HttpDestinationOptions {
   /** The collection to deliver into, e.g. https://host:8443/products/ (no credentials in it). */
@@ -163,7 +163,7 @@ export function httpDestination(options: HttpDestinationOptions): Destination {
     if ((code < 200 || code >= 300) && code !== 404) throw await failure("DELETE", url, response);
   }
 
-  async function put(item: DeliveryItem, start: number, url: URL): Promise<IncomingMessage> {
+  async function put(item: PushItem, start: number, url: URL): Promise<IncomingMessage> {
     const headers: Record<string, string> = {
       "content-type": "application/octet-stream",
       "content-length": String(item.size - start),
@@ -185,7 +185,7 @@ export function httpDestination(options: HttpDestinationOptions): Destination {
       }
       return length;
     },
-    async write(item: DeliveryItem, start: number, path: string) {
+    async write(item: PushItem, start: number, path: string) {
       const url = location(path);
       if (start > 0 && partialPutRefused) {
         await remove(path);

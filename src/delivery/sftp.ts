@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Client, ConnectConfig, SFTPWrapper, Stats } from "ssh2";
-import { type DeliveryItem, type Destination, TransientDeliveryError } from "./destination.ts";
+import { type Destination, type PushItem, TransientDeliveryError } from "./destination.ts";
 
 export interface SftpDestinationOptions {
   host: string;
@@ -213,7 +213,7 @@ export function sftpDestination(options: SftpDestinationOptions): Destination {
         const stats = await statOrNull(sftp, remote(path));
         return stats ? stats.size : null;
       }),
-    write: (item: DeliveryItem, start: number, path: string) =>
+    write: (item: PushItem, start: number, path: string) =>
       run(async (sftp, signal) => {
         const target = remote(path);
         await makeDirectories(sftp, posix.dirname(target));

@@ -1,8 +1,20 @@
-// SHA-256 of a whole file, computed in a worker thread: the main thread is meanwhile busy scanning the
-// same file (and hashing each message), so on a 2-core data server the two run side by side.
+// SHA-256 of a whole file, computed on a worker thread: the main thread is meanwhile busy scanning the
+// same file (and hashing each message), so on a 2-core data server the two run side by side. One
+// thread serves every file: starting a thread costs more than hashing a 75 MB file.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+
+interface HashRequest {
+  id: number;
+  path: string;
+}
+
+interface HashReply {
+  id: number;
+  hash?: string;
+  error?: string;
+}
 
 async function hashFile(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -10,25 +22,57 @@ async function hashFile(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+interface Pending {
+  resolve: (hash: string) => void;
+  reject: (error: Error) => void;
+}
+
+let hasher: { worker: Worker; pending: Map<number, Pending> } | null = null;
+let nextId = 0;
+
+/** The hashing thread, started on first use; it does not keep the process alive while idle. */
+function thread(): NonNullable<typeof hasher> {
+  if (hasher) return hasher;
+  const worker = new Worker(new URL(import.meta.url), { workerData: { hasher: true } });
+  const pending = new Map<number, Pending>();
+  const current = { worker, pending };
+  const fail = (error: Error) => {
+    if (hasher === current) hasher = null;
+    for (const waiting of pending.values()) waiting.reject(error);
+    pending.clear();
+  };
+  worker.on("message", (reply: HashReply) => {
+    const waiting = pending.get(reply.id);
+    if (!waiting) return;
+    pending.delete(reply.id);
+    if (reply.hash) waiting.resolve(reply.hash);
+    else waiting.reject(new Error(reply.error ?? "hashing failed"));
+    if (pending.size === 0) worker.unref();
+  });
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`the hashing thread exited with code ${code}`)));
+  worker.unref();
+  hasher = current;
+  return current;
+}
+
 /** The hex SHA-256 of the file at `path`. */
 export function sha256OfFile(path: string): Promise<string> {
+  const { worker, pending } = thread();
+  const id = nextId++;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { path } });
-    worker.once("message", (message: { hash?: string; error?: string }) => {
-      if (message.hash) resolve(message.hash);
-      else reject(new Error(message.error ?? "hashing failed"));
-    });
-    worker.once("error", reject);
-    worker.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`the hashing worker exited with code ${code}`));
-    });
+    pending.set(id, { resolve, reject });
+    worker.ref();
+    worker.postMessage({ id, path } satisfies HashRequest);
   });
 }
 
-if (!isMainThread && parentPort && (workerData as { path?: string } | null)?.path) {
+if (!isMainThread && parentPort && (workerData as { hasher?: boolean } | null)?.hasher) {
   const port = parentPort;
-  hashFile((workerData as { path: string }).path).then(
-    (hash) => port.postMessage({ hash }),
-    (error: Error) => port.postMessage({ error: error.message }),
-  );
+  port.on("message", ({ id, path }: HashRequest) => {
+    hashFile(path).then(
+      (hash) => port.postMessage({ id, hash } satisfies HashReply),
+      (error: Error) => port.postMessage({ id, error: error.message } satisfies HashReply),
+    );
+  });
 }

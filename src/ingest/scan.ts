@@ -53,7 +53,8 @@ async function scanMessages(path: string, options: ScanOptions): Promise<Omit<Fi
     }
     covered = Math.max(covered, until);
   };
-  for await (const item of scanFile(path)) {
+  // One reused buffer: each message is hashed, described and (split) written before the next is read.
+  for await (const item of scanFile(path, { reuse: true })) {
     if (isGribError(item)) {
       closeRegion(item.offset);
       pending = { code: item.code, reason: item.message, offset: item.offset, length: item.length };

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client } from "basic-ftp";
 import { FtpSrv } from "ftp-srv";
-import { deliver, deliveryItem, temporaryName } from "../../src/delivery/deliver.ts";
+import { deliver, deliveryItem, push, pushItem, temporaryName } from "../../src/delivery/deliver.ts";
 import { type Destination, TransientDeliveryError } from "../../src/delivery/destination.ts";
 import { directoryDestination } from "../../src/delivery/directory.ts";
 import { destinationFromUrl } from "../../src/delivery/url.ts";
@@ -63,6 +63,26 @@ describe("delivery to a directory", () => {
     assert.equal(receipt.attempts, 2);
     assert.equal(receipt.resumedFrom, data.length / 2);
     assert.deepEqual(readFileSync(join(root, "p.grib")), data);
+  });
+
+  it("pushes as ECMWF does: temporary name, resume, rename, and nothing read back", async () => {
+    const root = tempDir();
+    const { path, data } = product();
+    const destination = droppingFirstWrite(directoryDestination(root));
+    let readBack = 0;
+    const counting: Destination = {
+      ...destination,
+      async checksum(name) {
+        readBack++;
+        return destination.checksum(name);
+      },
+    };
+    const receipt = await push(counting, await pushItem(path, "06/A1D11240000112406001"), fast);
+    assert.equal(receipt.attempts, 2);
+    assert.equal(receipt.resumedFrom, data.length / 2);
+    assert.equal(readBack, 0);
+    assert.deepEqual(readFileSync(join(root, "06/A1D11240000112406001")), data);
+    assert.deepEqual(readdirSync(join(root, "06")), ["A1D11240000112406001"]);
   });
 
   it("discards a corrupt partial and sends the file again whole", async () => {

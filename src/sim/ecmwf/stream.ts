@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type DeliveryReceipt, deliver, deliveryItem } from "../../delivery/deliver.ts";
+import { type PushReceipt, push, pushItem } from "../../delivery/deliver.ts";
 import type { Destination } from "../../delivery/destination.ts";
 import { startEncoder } from "./encoder.ts";
 import { defaultContent, globalGrid, type StreamContent } from "./fields.ts";
@@ -36,7 +36,7 @@ export interface PushedFile {
   bytes: number;
   /** Seconds after the stream started (the first step's dissemination time). */
   at: number;
-  receipt: DeliveryReceipt;
+  receipt: PushReceipt;
 }
 
 /** The files the stream will push, with their times: known before any data exists. */
@@ -94,7 +94,7 @@ export async function playStream(
       const dueMs = ((file.minute - firstMinute) * 60_000) / options.timeFactor;
       const wait = dueMs - (Date.now() - started);
       if (wait > 0) await sleep(wait, undefined, { signal: options.signal });
-      const receipt = await deliver(options.destination, await deliveryItem(localPath, file.name));
+      const receipt = await push(options.destination, await pushItem(localPath, file.name));
       if (encoder) await rm(localPath);
       const entry = {
         name: file.name,
