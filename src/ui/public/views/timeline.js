@@ -26,14 +26,15 @@ function svg(tag, attributes = {}, text) {
   return element;
 }
 
-/** A tick interval (in seconds) that gives about `count` ticks over `span` seconds: 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1 h... */
+/** A tick interval (in seconds) that gives about `count` ticks over `span` seconds: 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1 h... */
 function tickInterval(span, count = 10) {
-  const nice = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
+  const nice = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
   return nice.find((n) => span / n <= count) ?? nice.at(-1);
 }
 
 /** A tick's label: seconds from the start, in minutes once ticks are a minute or more apart. */
 function tickLabel(seconds, interval) {
+  if (interval < 1) return `${seconds.toFixed(1)} s`;
   if (interval < 60) return `${seconds} s`;
   if (interval < 3600) return `${seconds / 60} min`;
   return `${seconds / 3600} h`;
@@ -185,7 +186,9 @@ function axis(t0, t1, x, top) {
   const group = svg("g", { class: "axis" });
   const span = (t1 - t0) / 1000;
   const interval = tickInterval(span);
-  for (let s = 0; s <= span; s += interval) {
+  // Counted in whole ticks: adding 0.1 s ten times is not 1 s.
+  for (let i = 0; i * interval <= span; i++) {
+    const s = i * interval;
     const at = x(t0 + s * 1000);
     group.append(
       svg("line", { x1: at, x2: at, y1: 0, y2: top, class: "grid" }),
