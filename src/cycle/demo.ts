@@ -22,6 +22,7 @@ import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
 import { freePort, isAlive } from "../system/processes.ts";
+import { suiteProducts } from "./products.ts";
 import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
 import { type DemoSummary, summariseCycle } from "./summary.ts";
@@ -224,9 +225,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     const runtime = await cycleRuntime(config);
     const plan = streamPlan({ baseTime, steps });
     const planned = new Set(plan.map((p) => p.step));
-    const products = runtime.products
-      .map((p) => ({ name: p.name, steps: p.steps.filter((s) => planned.has(s)) }))
-      .filter((p) => p.steps.length > 0);
+    const products = suiteProducts(runtime.products, planned);
     const suite = cycleSuiteName(baseTime);
     // As in production, where the suite provisions compute just before the dissemination starts, the
     // first step is due one learned provisioning time after the suite begins.

@@ -4,7 +4,9 @@ import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config/load.ts";
 import { loadProductConfig, type ProductConfig } from "../products/config/index.ts";
+import { forecastTypeFor, jobTasks } from "../products/jobs.ts";
 import { parseStepSpec } from "../sim/ecmwf/schedule.ts";
+import type { CycleProduct } from "./suite.ts";
 
 export interface CycleProductSpec {
   name: string;
@@ -45,4 +47,26 @@ export function findProduct(products: CycleProductSpec[], name: string): CyclePr
       `no product named ${name} in this cycle (known: ${products.map((p) => p.name).join(", ")})`,
     );
   return product;
+}
+
+/**
+ * The products as the cycle suite lists them, with the steps `wanted` (all when absent) and, as their
+ * priority, the fields each writes per step: a step's heaviest job is taken first (and listed first, for
+ * ecFlow, which submits in tree order), so that on few nodes its longest job starts early, not last.
+ */
+export function suiteProducts(specs: CycleProductSpec[], wanted?: ReadonlySet<number>): CycleProduct[] {
+  return specs
+    .map((spec) => ({
+      name: spec.name,
+      steps: wanted ? spec.steps.filter((s) => wanted.has(s)) : spec.steps,
+      priority: fieldsWritten(spec),
+    }))
+    .filter((p) => p.steps.length > 0)
+    .sort((a, b) => b.priority - a.priority);
+}
+
+function fieldsWritten(spec: CycleProductSpec): number {
+  const step = spec.steps[0];
+  if (step === undefined) return 0;
+  return jobTasks(spec.config, step, forecastTypeFor(spec.config)).reduce((n, t) => n + t.outputs.length, 0);
 }

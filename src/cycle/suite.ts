@@ -15,6 +15,8 @@ export interface CycleProduct {
   name: string;
   /** Steps the product is made for. */
   steps: number[];
+  /** CB_PRIORITY of its jobs: of a step's jobs waiting for a node, the higher is taken first. */
+  priority?: number;
 }
 
 export interface CycleSuiteOptions {
@@ -86,6 +88,7 @@ function productsFamily(suite: string, products: CycleProduct[], steps: number[]
         "        label cpu ''",
         `        edit CB_WAIT_FOR 'catalogue:inputs product=${product.name} step=%STEP%'`,
         `        edit CB_ACTION 'cycle.product ${product.name}'`,
+        ...(product.priority ? [`        edit CB_PRIORITY '${product.priority}'`] : []),
       );
     }
     lines.push("    endfamily");

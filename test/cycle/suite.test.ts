@@ -8,7 +8,7 @@ import { cycleSuiteDefinition, cycleSuiteName } from "../../src/cycle/suite.ts";
 import { checkDefs } from "../../src/flow/def/check.ts";
 import { parseDefs } from "../../src/flow/def/parser.ts";
 import { printDefs } from "../../src/flow/def/printer.ts";
-import { findNode, walk } from "../../src/flow/model/tree.ts";
+import { findNode, walk, walkNode } from "../../src/flow/model/tree.ts";
 import { waitUntil } from "../flow/engine-helpers.ts";
 import { parseEcflowState, startEcflowServer } from "../flow/fixtures/ecflow-server.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
@@ -171,6 +171,19 @@ describe("cloudburst cycle def", () => {
     assert.match(result.stdout, /limit compute 32/);
     assert.match(result.stdout, /family step_003\n/);
     assert.doesNotMatch(result.stdout, /step_004/);
+    // Each step's heaviest product first, in the tree and in the queue: wind writes 4 fields a step
+    // (speed and direction at 2 levels), humidity 2, rain and 2 m temperature 1.
+    const step3 = findNode(parseDefs(result.stdout, "cycle.def"), "/cycle_20261124_06/products/step_003")!;
+    const tasks = [...walkNode(step3)].filter((n) => n.kind === "task");
+    assert.deepEqual(
+      tasks.map((t) => [t.name, t.variables.find((v) => v.name === "CB_PRIORITY")?.value]),
+      [
+        ["wind_pressure", "4"],
+        ["rh_pressure", "2"],
+        ["precipitation_1h", "1"],
+        ["t2m_celsius", "1"],
+      ],
+    );
     assert.equal((await runCli(["cycle", "def", "--steps", "soon"])).code, 1);
   });
 });

@@ -1,7 +1,7 @@
 // `cloudburst cycle def`: the default cycle suite for a base time, as ecFlow .def text to load, read
 // or edit (`cloudburst suite load` takes it back).
 import { type Command, InvalidArgumentError } from "commander";
-import { cycleProducts } from "../../cycle/products.ts";
+import { cycleProducts, suiteProducts } from "../../cycle/products.ts";
 import { cycleSuiteDefinition } from "../../cycle/suite.ts";
 import { selectSteps, stepArrivals } from "../../sim/ecmwf/schedule.ts";
 import { latestBaseTime } from "../../sim/ecmwf/stream.ts";
@@ -42,9 +42,7 @@ export function registerCycleCommands(program: Command): void {
       } catch (error) {
         throw new UserError((error as Error).message, "give steps like 0-24, 0-90/3 or 0,6,12");
       }
-      const products = cycleProducts(config, steps)
-        .map((p) => ({ name: p.name, steps: p.steps }))
-        .filter((p) => p.steps.length > 0);
+      const products = suiteProducts(cycleProducts(config, steps));
       process.stdout.write(
         cycleSuiteDefinition({
           baseTime: options.baseTime ?? latestBaseTime(),

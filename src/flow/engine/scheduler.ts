@@ -361,6 +361,7 @@ export async function startFlowEngine(
       jobId: string;
       submission: number;
       expectedTry: number;
+      priority: number;
     }> = [];
     const invalid: Array<{ item: SubmitItem; reason: string }> = [];
     for (const item of items) {
@@ -385,6 +386,8 @@ export async function startFlowEngine(
         heartbeatSeconds,
         Number(variables["CB_TIMEOUT"]) || DEFAULT_TIMEOUT_SECONDS,
       );
+      // Of the jobs waiting in one queue, those of a higher CB_PRIORITY are taken first, then the older.
+      const priority = Math.trunc(Number(variables["CB_PRIORITY"])) || 0;
       const submission = (extra?.submissions ?? 0) + 1;
       const data: TaskJobData = {
         suiteId: snapshot.id,
@@ -406,6 +409,7 @@ export async function startFlowEngine(
         jobId: taskJobId(snapshot.id, snapshot.generation, item.task.path, submission),
         submission,
         expectedTry: rt.tryNo ?? 0,
+        priority,
       });
     }
     const submitted = await inTransaction(pool, async (client) => {
@@ -441,6 +445,7 @@ export async function startFlowEngine(
           batch.map((j) => ({
             id: j.jobId,
             data: j.data,
+            priority: j.priority,
             retryLimit: 0,
             heartbeatSeconds: j.data.heartbeatSeconds,
             expireInSeconds: j.data.expireSeconds,
