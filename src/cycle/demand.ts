@@ -91,8 +91,16 @@ const jobSecondsSql = `
    order by max(h.at) desc
    limit 20`;
 
-/** The demand of a cycle's product jobs; null when the cycle has no suite here. */
-export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeDemand | null> {
+/**
+ * The demand of a cycle's product jobs; null when the cycle has no suite here. `filesArriving`: files
+ * the data server is receiving or registering now (of this cycle, most likely: their cycle is known
+ * only once they are read).
+ */
+export async function cycleDemand(
+  pool: pg.Pool,
+  cycle: Cycle,
+  filesArriving = 0,
+): Promise<ComputeDemand | null> {
   const baseTime = baseTimeOfKey(cycle.cycle);
   if (!baseTime) return null;
   const suite = cycleSuiteName(baseTime);
@@ -117,21 +125,32 @@ export async function cycleDemand(pool: pg.Pool, cycle: Cycle): Promise<ComputeD
   const steps = (
     await pool.query<{ step: number | null; jobs: number; arrived: Date | null }>(stepsSql, [id, jobs])
   ).rows.flatMap((r) => (r.step === null ? [] : [{ step: r.step, jobs: r.jobs, arrived: r.arrived }]));
-  const next = waitingForData === 0 ? null : (scheduledNextArrival(steps) ?? nextArrival(backlog.arrivals));
+  const next = waitingForData === 0 ? null : comingData(steps, backlog.arrivals, cycle.dataAt);
   return {
     queued: Number(backlog.queued),
     running: Number(backlog.running),
     oldestQueuedSeconds: Math.max(0, backlog.oldest_queued),
     waitingForData,
-    // Before any data, the first is due when the cycle says.
-    nextWorkAt: waitingForData === 0 ? null : (next?.at ?? firstData(cycle, backlog.arrivals)),
+    nextWorkAt: next?.at ?? null,
     nextWorkJobs: next?.jobs ?? null,
     paceSeconds: next?.paceSeconds ?? null,
+    dataArriving: filesArriving > 0,
     busyNodes: backlog.busy_workers,
     jobSeconds: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
   };
 }
 
-function firstData(cycle: Cycle, arrivals: readonly Date[]): Date | null {
-  return arrivals.length === 0 ? cycle.dataAt : null;
+/**
+ * The next data: by the schedule once two steps are in, else from the arrivals' pace. Before any data,
+ * the first step's, due when the cycle says (`firstDataAt`), with the first step's jobs.
+ */
+export function comingData(
+  steps: readonly StepProgress[],
+  arrivals: readonly Date[],
+  firstDataAt: Date | null,
+): { at: Date | null; jobs: number | null; paceSeconds: number | null } | null {
+  const next = scheduledNextArrival(steps) ?? nextArrival(arrivals);
+  if (next) return next;
+  if (arrivals.length > 0) return null;
+  return { at: firstDataAt, jobs: steps[0]?.jobs ?? null, paceSeconds: null };
 }

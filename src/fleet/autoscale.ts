@@ -15,7 +15,8 @@
 //     window leaves (a node ready a little after the data may still clear it in time);
 //   - when the pace is unknown, an idle node is kept for one boot time, then released (the ski-rental
 //     rule: never more than twice the node time of the best choice in hindsight); for data later than
-//     expected, for one boot or half the stream's gap, whichever is longer (the steps' jitter).
+//     expected, for one boot or half the stream's gap, whichever is longer (the steps' jitter);
+//   - nothing is released while a file is being received or registered: its jobs are moments away.
 
 export interface ComputeDemand {
   /** Jobs whose data is in and which wait for a node. */
@@ -32,6 +33,11 @@ export interface ComputeDemand {
   nextWorkJobs: number | null;
   /** Seconds between arrivals of data, lately (the stream's pace); null when unknown. */
   paceSeconds: number | null;
+  /**
+   * A file is being received or registered now. Data counts as arrived once registered (its jobs are
+   * then ready), which may be a while after it was due: transfer and registration take time.
+   */
+  dataArriving?: boolean;
   /** Names of the nodes running a job now (workers are named after their nodes): released last. */
   busyNodes?: readonly string[];
   /** Typical seconds one job runs (measured); null before any has finished. */
@@ -107,6 +113,8 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     };
   }
   if (demand.waitingForData === 0) return { nodes: 0, reviewAt: null };
+  // The registration's end wakes the next pass; the review is for a file that is never registered.
+  if (demand.dataArriving) return { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds) };
   if (demand.nextWorkAt) {
     const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
     // As many nodes as the coming data's jobs need (nodes left from a bigger backlog go); all that are

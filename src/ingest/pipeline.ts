@@ -104,6 +104,11 @@ export class IngestPipeline {
     return run;
   }
 
+  /** Files queued or being ingested. */
+  get filesInFlight(): number {
+    return this.#inFlight.size;
+  }
+
   /** True while the file at `path` is queued or being ingested. */
   isBusy(path: string): boolean {
     return this.#inFlight.has(path);

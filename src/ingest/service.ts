@@ -22,6 +22,8 @@ export interface IngestService {
   maxUploadBytes: number;
   /** The FTP receiver, when enabled. */
   ftp: FtpReceiver | null;
+  /** Files being uploaded to a receiver, or queued or being registered, now. */
+  filesArriving(): number;
   stop(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startIngest(
     isTemporary,
     maxUploadBytes: config.ingest.http.maxBytes,
     ftp,
+    filesArriving: () => (ftp?.uploads() ?? 0) + pipeline.filesInFlight,
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await pipeline.idle();

@@ -51,7 +51,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
     ingest = await startIngest(config, db, app.log, { registry: app.metrics.registry });
     flow = await startFlowEngine(db, app.log);
-    fleet = await startFleet(config, db, app.log, (cycle) => cycleDemand(db.pool, cycle));
+    const receiving = ingest;
+    fleet = await startFleet(config, db, app.log, (cycle) =>
+      cycleDemand(db.pool, cycle, receiving.filesArriving()),
+    );
     // The autoscaler looks again as soon as data arrives, a job is submitted or a job changes state.
     const scaler = fleet?.controller;
     const backlogChannels: string[] = [FIELDS_REGISTERED_CHANNEL, FLOW_JOBS_CHANNEL, FLOW_CHANGED_CHANNEL];

@@ -2,7 +2,7 @@
 // schedule, at the rate the stream has kept against it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type StepProgress, scheduledNextArrival } from "../../src/cycle/demand.ts";
+import { comingData, type StepProgress, scheduledNextArrival } from "../../src/cycle/demand.ts";
 import { stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
 
 const t0 = Date.parse("2026-11-24T05:45:00Z");
@@ -41,5 +41,14 @@ describe("the next data of a cycle, by ECMWF's schedule", () => {
     assert.equal(scheduledNextArrival(arrivedAt(6, [0], [1, 2])), null);
     assert.equal(scheduledNextArrival(arrivedAt(6, [0, 1, 2], [])), null);
     assert.equal(scheduledNextArrival([]), null);
+  });
+
+  it("before any data, expects the first step's jobs at the cycle's first-data time", () => {
+    const first = new Date("2026-11-24T05:45:00Z");
+    const steps = [0, 1, 2].map((step) => ({ step, jobs: step === 0 ? 3 : 4, arrived: null }));
+    assert.deepEqual(comingData(steps, [], first), { at: first, jobs: 3, paceSeconds: null });
+    // One step in: too early for a pace, and no longer the first data.
+    const one = steps.map((s) => (s.step === 0 ? { ...s, arrived: first } : s));
+    assert.equal(comingData(one, [first, first, first], first), null);
   });
 });

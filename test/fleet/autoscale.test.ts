@@ -116,6 +116,15 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes(input({ nextWorkAt: at(-31) }, { have: 2 }), settings), 0);
   });
 
+  it("releases nothing while a file is being received or registered, however late it was due", () => {
+    // The first step was due 40 s ago (more than a boot): its file is still being registered.
+    const arriving = input({ nextWorkAt: at(-40), dataArriving: true }, { have: 2 });
+    assert.deepEqual(autoscale(arriving, settings), { nodes: 2, reviewAt: at(30) });
+    assert.equal(nodes(input({ nextWorkAt: at(-40) }, { have: 2 }), settings), 0);
+    // It starts none either: the registered data's jobs will say how many are needed.
+    assert.equal(nodes(input({ nextWorkAt: at(-40), dataArriving: true }), settings), 0);
+  });
+
   it("waits half the stream's gap for late data when that is longer than a boot (the steps' jitter)", () => {
     // Steps every 100 s, booting takes 30 s: data 40 s late is still waited for, 51 s late is not.
     assert.equal(nodes(input({ nextWorkAt: at(-40), paceSeconds: 100 }, { have: 1 }), settings), 1);

@@ -35,6 +35,8 @@ export interface FtpReceiver {
   port: number;
   /** True while a client is writing the file at `path` (a sweep must not take it). */
   isUploading(path: string): boolean;
+  /** Files clients are writing now. */
+  uploads(): number;
   stop(): Promise<void>;
 }
 
@@ -174,6 +176,7 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     url: `ftp://${host}:${address.port}`,
     port: address.port,
     isUploading: (path) => uploading.has(path),
+    uploads: () => uploading.size,
     async stop() {
       await server.close();
     },
