@@ -51,7 +51,7 @@ export function findProduct(products: CycleProductSpec[], name: string): CyclePr
 
 /**
  * The products as the cycle suite lists them, with the steps `wanted` (all when absent) and, as their
- * priority, the fields each writes per step: a step's heaviest job is taken first (and listed first, for
+ * weight, the fields each writes per step: a step's heaviest job is taken first (and listed first, for
  * ecFlow, which submits in tree order), so that on few nodes its longest job starts early, not last.
  */
 export function suiteProducts(specs: CycleProductSpec[], wanted?: ReadonlySet<number>): CycleProduct[] {
@@ -59,10 +59,10 @@ export function suiteProducts(specs: CycleProductSpec[], wanted?: ReadonlySet<nu
     .map((spec) => ({
       name: spec.name,
       steps: wanted ? spec.steps.filter((s) => wanted.has(s)) : spec.steps,
-      priority: fieldsWritten(spec),
+      weight: fieldsWritten(spec),
     }))
     .filter((p) => p.steps.length > 0)
-    .sort((a, b) => b.priority - a.priority);
+    .sort((a, b) => b.weight - a.weight);
 }
 
 function fieldsWritten(spec: CycleProductSpec): number {

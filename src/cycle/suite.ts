@@ -15,8 +15,8 @@ export interface CycleProduct {
   name: string;
   /** Steps the product is made for. */
   steps: number[];
-  /** CB_PRIORITY of its jobs: of a step's jobs waiting for a node, the higher is taken first. */
-  priority?: number;
+  /** How heavy its job is, against the others' (the fields it writes per step, below 100). */
+  weight?: number;
 }
 
 export interface CycleSuiteOptions {
@@ -73,7 +73,7 @@ function ingestFamily(steps: number[]): string[] {
 
 function productsFamily(suite: string, products: CycleProduct[], steps: number[]): string[] {
   const lines = ["  family products", "    trigger fleet/provision == complete"];
-  for (const step of steps) {
+  for (const [index, step] of steps.entries()) {
     lines.push(
       `    family ${stepFamily(step)}`,
       // Relative to the family's parent (products): the suite's ingest/receive.
@@ -88,7 +88,9 @@ function productsFamily(suite: string, products: CycleProduct[], steps: number[]
         "        label cpu ''",
         `        edit CB_WAIT_FOR 'catalogue:inputs product=${product.name} step=%STEP%'`,
         `        edit CB_ACTION 'cycle.product ${product.name}'`,
-        ...(product.priority ? [`        edit CB_PRIORITY '${product.priority}'`] : []),
+        // Waiting jobs are taken by step, then the heaviest of a step first: its longest job starts
+        // first rather than last, and a later step's heavy job never overtakes an earlier step's.
+        `        edit CB_PRIORITY '${(steps.length - index) * 100 + Math.min(99, product.weight ?? 0)}'`,
       );
     }
     lines.push("    endfamily");

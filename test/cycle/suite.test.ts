@@ -172,18 +172,22 @@ describe("cloudburst cycle def", () => {
     assert.match(result.stdout, /family step_003\n/);
     assert.doesNotMatch(result.stdout, /step_004/);
     // Each step's heaviest product first, in the tree and in the queue: wind writes 4 fields a step
-    // (speed and direction at 2 levels), humidity 2, rain and 2 m temperature 1.
+    // (speed and direction at 2 levels), humidity 2, rain and 2 m temperature 1. An earlier step's
+    // jobs all come before a later step's (step 3 is the last of four).
     const step3 = findNode(parseDefs(result.stdout, "cycle.def"), "/cycle_20261124_06/products/step_003")!;
     const tasks = [...walkNode(step3)].filter((n) => n.kind === "task");
     assert.deepEqual(
       tasks.map((t) => [t.name, t.variables.find((v) => v.name === "CB_PRIORITY")?.value]),
       [
-        ["wind_pressure", "4"],
-        ["rh_pressure", "2"],
-        ["precipitation_1h", "1"],
-        ["t2m_celsius", "1"],
+        ["wind_pressure", "104"],
+        ["rh_pressure", "102"],
+        ["precipitation_1h", "101"],
+        ["t2m_celsius", "101"],
       ],
     );
+    const step0 = findNode(parseDefs(result.stdout, "cycle.def"), "/cycle_20261124_06/products/step_000")!;
+    const light = [...walkNode(step0)].find((n) => n.name === "t2m_celsius")!;
+    assert.equal(light.variables.find((v) => v.name === "CB_PRIORITY")?.value, "401");
     assert.equal((await runCli(["cycle", "def", "--steps", "soon"])).code, 1);
   });
 });
