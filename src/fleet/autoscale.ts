@@ -113,33 +113,44 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     };
   }
   if (demand.waitingForData === 0) return { nodes: 0, reviewAt: null };
+  const waiting = awaitingData();
   // The registration's end wakes the next pass; the review is for a file that is never registered.
-  if (demand.dataArriving) return { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds) };
-  if (demand.nextWorkAt) {
-    const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
-    // As many nodes as the coming data's jobs need (nodes left from a bigger backlog go); all that are
-    // up when its size is not known yet.
-    const expected = Math.max(1, keepUp, demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs));
-    const lead = leadSeconds(demand.nextWorkJobs);
-    if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - lead) };
-    // Within a boot of the data a node that is up stays (booting another would cost as much), but a new
-    // one waits for its lead.
-    if (untilWork > lead)
-      return { nodes: Math.min(maxNodes, have, expected), reviewAt: after(untilWork - lead) };
-    if (untilWork > 0) return { nodes: Math.min(maxNodes, expected), reviewAt: after(untilWork) };
-    // Late data: what is up waits for it one boot time, or half the stream's gap if longer (steps come
-    // with jitter around their pace: released just before one arrives, a node makes it wait a boot),
-    // then goes; nothing new starts.
-    const lateFor = -untilWork;
-    const patience = Math.max(bootSeconds, (demand.paceSeconds ?? 0) / 2);
-    return lateFor < patience
-      ? { nodes: Math.min(maxNodes, have), reviewAt: after(patience - lateFor) }
+  return demand.dataArriving && waiting.nodes < have
+    ? { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds) }
+    : waiting;
+
+  /** Nothing to do yet, more data to come: what to keep or start for it. */
+  function awaitingData(): ScaleDecision {
+    if (demand.nextWorkAt) {
+      const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
+      // As many nodes as the coming data's jobs need (nodes left from a bigger backlog go); all that
+      // are up when its size is not known yet.
+      const expected = Math.max(
+        1,
+        keepUp,
+        demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs),
+      );
+      const lead = leadSeconds(demand.nextWorkJobs);
+      if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - lead) };
+      // Within a boot of the data a node that is up stays (booting another would cost as much), but a
+      // new one waits for its lead.
+      if (untilWork > lead)
+        return { nodes: Math.min(maxNodes, have, expected), reviewAt: after(untilWork - lead) };
+      if (untilWork > 0) return { nodes: Math.min(maxNodes, expected), reviewAt: after(untilWork) };
+      // Late data: what is up waits for it one boot time, or half the stream's gap if longer (steps
+      // come with jitter around their pace: released just before one arrives, a node makes it wait a
+      // boot), then goes; nothing new starts.
+      const lateFor = -untilWork;
+      const patience = Math.max(bootSeconds, (demand.paceSeconds ?? 0) / 2);
+      return lateFor < patience
+        ? { nodes: Math.min(maxNodes, have), reviewAt: after(patience - lateFor) }
+        : { nodes: 0, reviewAt: null };
+    }
+    const idleFor = input.idleSince ? (now.getTime() - input.idleSince.getTime()) / 1000 : 0;
+    return idleFor < bootSeconds
+      ? { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds - idleFor) }
       : { nodes: 0, reviewAt: null };
   }
-  const idleFor = input.idleSince ? (now.getTime() - input.idleSince.getTime()) / 1000 : 0;
-  return idleFor < bootSeconds
-    ? { nodes: Math.min(maxNodes, have), reviewAt: after(bootSeconds - idleFor) }
-    : { nodes: 0, reviewAt: null };
 }
 
 /**

@@ -121,8 +121,15 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     const arriving = input({ nextWorkAt: at(-40), dataArriving: true }, { have: 2 });
     assert.deepEqual(autoscale(arriving, settings), { nodes: 2, reviewAt: at(30) });
     assert.equal(nodes(input({ nextWorkAt: at(-40) }, { have: 2 }), settings), 0);
-    // It starts none either: the registered data's jobs will say how many are needed.
+    // It starts none for late data either: the registered data's jobs will say how many are needed.
     assert.equal(nodes(input({ nextWorkAt: at(-40), dataArriving: true }), settings), 0);
+    // But a node due for the next data still starts while a file arrives.
+    const ahead = input(
+      { nextWorkAt: at(10), nextWorkJobs: 2, jobSeconds: 20, dataArriving: true },
+      { have: 1 },
+    );
+    assert.equal(nodes(ahead, settings), 1);
+    assert.equal(nodes({ ...ahead, have: 0 }, settings), 1);
   });
 
   it("waits half the stream's gap for late data when that is longer than a boot (the steps' jitter)", () => {
