@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { stringify } from "yaml";
@@ -21,13 +21,11 @@ import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsig
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
 import "./actions.ts";
-import { freePort, isAlive } from "../system/processes.ts";
+import { cliPath, freePort, isAlive } from "../system/processes.ts";
 import { suiteProducts } from "./products.ts";
 import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
 import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
 import { type DemoSummary, summariseCycle } from "./summary.ts";
-
-const cliPath = resolve(import.meta.dirname, "../../bin/cloudburst.js");
 
 export interface DemoOptions {
   dataDir: string;

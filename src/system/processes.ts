@@ -1,5 +1,9 @@
 // Facts about this machine's processes and ports that several subsystems need.
 import { createServer } from "node:net";
+import { resolve } from "node:path";
+
+/** This checkout's command-line entry point, for the processes it starts of itself (workers, pushes). */
+export const cliPath = resolve(import.meta.dirname, "../../bin/cloudburst.js");
 
 /** Whether process `pid` exists (EPERM: it does, but belongs to another user). */
 export function isAlive(pid: number): boolean {

@@ -4,10 +4,11 @@
 // flow state straight through PostgreSQL or through the control server's API (see backend.ts).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type pg from "pg";
 import { checkChildEvent, type TaskJobData } from "../flow/engine/job.ts";
 import type { QueueName } from "../queue/boss.ts";
+import { cliPath } from "../system/processes.ts";
 import { prepareActions } from "./actions.ts";
 import { directBackend, type FetchedJob, type WorkerBackend } from "./backend.ts";
 import { serveChildSocket } from "./child-socket.ts";
@@ -41,8 +42,6 @@ export interface RunningWorker {
    */
   stop(options?: { drainMs?: number }): Promise<void>;
 }
-
-const cliPath = resolve(import.meta.dirname, "../../bin/cloudburst.js");
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   // Named after its node (the fleet's providers say which), so the flow history says where a job ran.

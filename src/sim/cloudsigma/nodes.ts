@@ -11,10 +11,9 @@
 // `systemctl` fails, as in a container, so that user data falls back to running the worker itself.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-
-export const cliPath = resolve(import.meta.dirname, "../../../bin/cloudburst.js");
+import { cliPath } from "../../system/processes.ts";
 
 export interface GuestSpec {
   uuid: string;
