@@ -5,15 +5,9 @@ import { cycleProducts, suiteProducts } from "../../cycle/products.ts";
 import { cycleSuiteDefinition } from "../../cycle/suite.ts";
 import { selectSteps, stepArrivals } from "../../sim/ecmwf/schedule.ts";
 import { latestBaseTime } from "../../sim/ecmwf/stream.ts";
+import { parseTime } from "../arguments.ts";
 import { commandConfig } from "../context.ts";
 import { UserError } from "../errors.ts";
-
-function baseTime(value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw new InvalidArgumentError("expected a time such as 2026-11-24T00:00Z");
-  return date;
-}
 
 function count(value: string): number {
   const n = Number(value);
@@ -28,7 +22,7 @@ export function registerCycleCommands(program: Command): void {
     .description(
       "print the cycle suite (start data server, provision, ingest with a step meter, products per step on data triggers, teardown, deliver) as .def",
     )
-    .option("--base-time <time>", "the cycle's base time (default: the latest 00/06/12/18 UTC)", baseTime)
+    .option("--base-time <time>", "the cycle's base time (default: the latest 00/06/12/18 UTC)", parseTime)
     .option(
       "--steps <spec>",
       "model steps to make products for, e.g. 0-90/3 (default: all the products want)",

@@ -7,6 +7,7 @@ import { type DemoProgress, runDemo } from "../../cycle/demo.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
 import { stopOnSignals } from "../../server/run.ts";
 import { stopSignals } from "../../system/processes.ts";
+import { parseCycleTime } from "../arguments.ts";
 import { commandConfig } from "../context.ts";
 import { printJson, progress } from "../output.ts";
 import { parsePort } from "./server.ts";
@@ -22,13 +23,6 @@ function wholeNumber(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError("expected a whole number");
   return number;
-}
-
-function baseTime(value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()) || date.getUTCHours() % 6 !== 0 || date.getUTCMinutes() !== 0)
-    throw new InvalidArgumentError("expected a cycle time such as 2026-11-24T00:00Z (00, 06, 12 or 18 UTC)");
-  return date;
 }
 
 function describeProgress(p: DemoProgress): string {
@@ -72,7 +66,11 @@ export function registerDemoCommand(program: Command): void {
         .choices(["local", "sim-cloudsigma"])
         .default("local"),
     )
-    .option("--base-time <time>", "the cycle's base time (default: the latest 00/06/12/18 UTC)", baseTime)
+    .option(
+      "--base-time <time>",
+      "the cycle's base time (default: the latest 00/06/12/18 UTC)",
+      parseCycleTime,
+    )
     .option("--port <port>", "the control server's port (default: a free one)", parsePort)
     .option("--timeout <seconds>", "give up after this long", positive, 900)
     .option("--keep", "keep the server (and its web UI) running after the cycle, until Ctrl-C")

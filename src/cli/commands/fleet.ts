@@ -18,6 +18,7 @@ import { createProvider, fleetConfig, ProviderSetupError } from "../../fleet/reg
 import { alertsConfig, createController } from "../../fleet/service.ts";
 import { FleetStore } from "../../fleet/store.ts";
 import { stopSignals } from "../../system/processes.ts";
+import { parseTime } from "../arguments.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
@@ -113,13 +114,6 @@ export function registerFleetCommands(program: Command): void {
 
 /** The default cycle of `fleet up` without --cycle: an ad-hoc burst. */
 const manualCycle = "manual";
-
-function parseTime(value: string): Date {
-  const at = new Date(value);
-  if (Number.isNaN(at.getTime()))
-    throw new InvalidArgumentError("expected an ISO 8601 time, e.g. 2026-11-24T05:45:00Z");
-  return at;
-}
 
 /** True when this process started the embedded PostgreSQL (it stops with us, under any workers). */
 function ownsEmbeddedCluster(dataDir: string): boolean {

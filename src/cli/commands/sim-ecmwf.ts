@@ -11,6 +11,7 @@ import {
 } from "../../sim/ecmwf/prepared.ts";
 import { latestBaseTime, playStream } from "../../sim/ecmwf/stream.ts";
 import { stopSignals } from "../../system/processes.ts";
+import { parseCycleTime, parseTime } from "../arguments.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { progress } from "../output.ts";
 
@@ -18,14 +19,6 @@ function parsePositive(value: string): number {
   const number = value === "inf" ? Number.POSITIVE_INFINITY : Number(value);
   if (!(number > 0)) throw new InvalidArgumentError("expected a positive number (or inf)");
   return number;
-}
-
-function parseBaseTime(value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()) || date.getUTCHours() % 6 !== 0 || date.getUTCMinutes() !== 0) {
-    throw new InvalidArgumentError("expected a cycle time such as 2026-11-24T00:00Z (00, 06, 12 or 18 UTC)");
-  }
-  return date;
 }
 
 async function prepare(options: {
@@ -66,13 +59,6 @@ async function prepare(options: {
   }
 }
 
-function parseTime(value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw new InvalidArgumentError("expected a time such as 2026-11-24T05:45:00Z");
-  return date;
-}
-
 /**
  * The stream prepared in `dir`, named by `option` (--from, demo's --stream): it decides the cycle, grid
  * and steps, so giving those too is a usage error.
@@ -104,7 +90,7 @@ export function registerSimEcmwfCommand(sim: Command): void {
     .option(
       "--base-time <time>",
       "the cycle's base time (default: the latest 00/06/12/18 UTC)",
-      parseBaseTime,
+      parseCycleTime,
     )
     .option("--grid <degrees>", "global grid increment in degrees", parsePositive, 0.25)
     .option("--steps <spec>", "steps to push, e.g. 0-24 or 0-90/3,96 (default: all to 240)")
