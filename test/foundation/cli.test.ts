@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cliPath, runCli, tempDir } from "../helpers/cli.ts";
@@ -38,6 +38,13 @@ describe("command line", () => {
       assert.equal(result.code, 0, args.join(" "));
       assert.match(result.stdout, /Usage:/);
     }
+  });
+
+  it("--version prints the release of package.json and exits 0", async () => {
+    const result = await runCli(["--version"]);
+    assert.equal(result.code, 0, result.stderr);
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8"));
+    assert.equal(result.stdout.trim(), version);
   });
 
   it("a usage error exits 2", async () => {

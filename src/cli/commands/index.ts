@@ -42,9 +42,10 @@ export function commandWord(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** The modules a command line needs: the one that owns its command, or all (help, a mistyped command). */
+/** The modules a command line needs: the one that owns its command, none for --version, or all (help, a mistyped command). */
 export function modulesFor(argv: readonly string[]): readonly CommandModule[] {
   const word = commandWord(argv);
+  if (word === undefined && (argv.includes("-V") || argv.includes("--version"))) return [];
   const owner = commandModules.find((m) => word !== undefined && m.commands.includes(word));
   return owner ? [owner] : commandModules;
 }
