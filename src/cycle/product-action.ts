@@ -5,9 +5,10 @@ import { deliver, deliveryItem } from "../delivery/deliver.ts";
 import { deliverCycle, queueDeliveries } from "../delivery/ledger.ts";
 import { destinationFromUrl } from "../delivery/url.ts";
 import type { ActionContext } from "../worker/actions.ts";
+import type { CycleContext } from "./context.ts";
 import { runProductJob } from "./job.ts";
+import { cycleBaseTime, cycleKey } from "./names.ts";
 import { findProduct } from "./products.ts";
-import { cycleBaseTime, cycleKey, cycleRuntime } from "./runtime.ts";
 
 function stepOf(variables: Record<string, string>): number {
   const step = Number(variables["STEP"]);
@@ -16,24 +17,24 @@ function stepOf(variables: Record<string, string>): number {
   return step;
 }
 
-/** Loads the product code (by importing this module) and opens the cycle's runtime before any job. */
-export async function prepareProductAction(): Promise<void> {
-  await cycleRuntime();
-}
+/** Loads the product code (by importing this module) before any job. */
+export async function prepareProductAction(): Promise<void> {}
 
-export async function runProductAction({ args, variables, log, report }: ActionContext): Promise<void> {
-  const runtime = await cycleRuntime();
-  const product = findProduct(runtime.products, args[0] ?? "");
+export async function runProductAction(
+  cycle: CycleContext,
+  { args, variables, log, report }: ActionContext,
+): Promise<void> {
+  const product = findProduct(cycle.products, args[0] ?? "");
   const baseTime = cycleBaseTime(variables);
   const step = stepOf(variables);
-  const { producer } = runtime.config.cycle;
+  const { producer } = cycle.settings;
   // The job's CPU time (its `cpu` label, the cycle's ideal node time) covers making the product and
   // delivering it: both are the node's work for this job.
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const result = await runProductJob(
-    runtime.db.pool,
-    runtime.store,
+    cycle.db.pool,
+    cycle.store,
     producer,
     baseTime,
     product,
@@ -44,18 +45,18 @@ export async function runProductAction({ args, variables, log, report }: ActionC
   if (result.files.length === 0)
     throw new Error(`${product.name} step ${step} made nothing: ${result.skipped.join("; ")}`);
   // Products go out as soon as they exist; the cycle's deliver task confirms the lot and retries failures.
-  const destination = destinationFromUrl(runtime.config.cycle.destination);
+  const destination = destinationFromUrl(cycle.settings.destination);
   const key = cycleKey(producer, baseTime);
   const items = await Promise.all(
     result.files.map((f) =>
       deliveryItem(f.path, posix.join(key.replace("/", "_"), product.name, basename(f.path))),
     ),
   );
-  await queueDeliveries(runtime.db.pool, key, destination.label, items, step);
+  await queueDeliveries(cycle.db.pool, key, destination.label, items, step);
   const made = performance.now();
   try {
     const status = await deliverCycle(
-      runtime.db.pool,
+      cycle.db.pool,
       key,
       destination.label,
       (item) => deliver(destination, item),

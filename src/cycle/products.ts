@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config/load.ts";
 import { loadProductConfig, type ProductConfig } from "../products/config/index.ts";
 import { forecastTypeFor, jobTasks } from "../products/jobs.ts";
-import { parseStepSpec } from "../sim/ecmwf/schedule.ts";
+import { parseStepSpec } from "./dissemination.ts";
 import type { CycleProduct } from "./suite.ts";
 
 export interface CycleProductSpec {

@@ -10,6 +10,8 @@
 // model's meter. In cloudburst, each product task also names its exact inputs (CB_WAIT_FOR, a data
 // trigger), which holds it until every field it reads is catalogued.
 
+import { cycleSuiteName, PRODUCTS_FAMILY, stepFamilyName } from "./names.ts";
+
 export interface CycleProduct {
   /** A name usable in node names and as the product configuration's key. */
   name: string;
@@ -38,13 +40,6 @@ export const STEPS_VARIABLE = "CB_STEPS";
 /** The ingest task's path below the suite. */
 const INGEST_TASK = "ingest/receive";
 
-export function cycleSuiteName(baseTime: Date): string {
-  const iso = baseTime.toISOString();
-  return `cycle_${iso.slice(0, 10).replace(/-/g, "")}_${iso.slice(11, 13)}`;
-}
-
-const stepFamily = (step: number) => `step_${String(step).padStart(3, "0")}`;
-
 function controlTask(name: string, action: string, trigger?: string, attributes: string[] = []): string[] {
   return [
     `    task ${name}`,
@@ -72,10 +67,10 @@ function ingestFamily(steps: number[]): string[] {
 }
 
 function productsFamily(suite: string, products: CycleProduct[], steps: number[]): string[] {
-  const lines = ["  family products", "    trigger fleet/provision == complete"];
+  const lines = [`  family ${PRODUCTS_FAMILY}`, "    trigger fleet/provision == complete"];
   for (const [index, step] of steps.entries()) {
     lines.push(
-      `    family ${stepFamily(step)}`,
+      `    family ${stepFamilyName(step)}`,
       // Relative to the family's parent (products): the suite's ingest/receive.
       `      trigger ../${INGEST_TASK}:${STEP_METER} ge ${step}`,
       `      edit STEP '${step}'`,
@@ -108,7 +103,7 @@ function productsFamily(suite: string, products: CycleProduct[], steps: number[]
 function teardownFamily(): string[] {
   return [
     "  family teardown",
-    "    trigger products == complete and ingest == complete",
+    `    trigger ${PRODUCTS_FAMILY} == complete and ingest == complete`,
     ...controlTask("destroy_compute", "cycle.fleet down"),
     ...controlTask("deliver", "cycle.deliver"),
     ...controlTask("stop_data_server", "cycle.data-server stop", "deliver == complete"),

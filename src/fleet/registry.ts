@@ -50,7 +50,7 @@ export function createProvider(
   } = {},
 ): Provider {
   const fleet = fleetConfig(config);
-  const env = options.env ?? process.env;
+  const env = options.env ?? config.env;
   const name = overrides.provider ?? fleet.provider;
   if (name === "local") {
     // Workers run where this process runs, with the same configuration file: same database, same store.

@@ -36,7 +36,7 @@ export function createController(
   demand?: CycleDemand,
 ): FleetController {
   const workerDatabaseUrl =
-    process.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
+    config.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
     (provider.name === "local" ? db.url : undefined);
   return new FleetController({
     provider,
@@ -58,13 +58,6 @@ export interface FleetService {
   stop(): Promise<void>;
 }
 
-let current: FleetService | null = null;
-
-/** The fleet service of this process (the control server's), for the HTTP routes. */
-export function currentFleet(): FleetService | null {
-  return current;
-}
-
 interface Logger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
@@ -84,7 +77,7 @@ export async function startFleet(
 ): Promise<FleetService | null> {
   let provider: Provider;
   try {
-    provider = createProvider(config);
+    provider = createProvider(config, {}, { env: config.env });
   } catch (error) {
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;
@@ -106,9 +99,7 @@ export async function startFleet(
     async stop() {
       stopper.abort();
       await loop.catch(() => undefined);
-      if (current === service) current = null;
     },
   };
-  current = service;
   return service;
 }

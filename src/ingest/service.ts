@@ -34,13 +34,6 @@ export interface IngestServiceOptions {
   receivers?: boolean;
 }
 
-let current: IngestService | null = null;
-
-/** The service this process started (the HTTP routes use it), or null. */
-export function currentIngest(): IngestService | null {
-  return current;
-}
-
 /** Store and pipeline only, for the CLI and tests. */
 export function createPipeline(
   config: Config,
@@ -90,6 +83,7 @@ export async function startIngest(
   if (options.receivers !== false && config.ingest.ftp.enabled) {
     ftp = await startFtpReceiver({
       config: config.ingest.ftp,
+      env: config.env,
       rootDir: ftpRoot,
       isTemporary,
       logger,
@@ -170,10 +164,8 @@ export async function startIngest(
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await pipeline.idle();
-      if (current === service) current = null;
     },
   };
-  current = service;
   return service;
 }
 

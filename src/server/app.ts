@@ -1,6 +1,6 @@
 // The control server's HTTP application: health, readiness, metrics, and the authenticated /api/.
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type pg from "pg";
 import { migrationsComplete } from "../db/migrate.ts";
 import { requireBearerToken } from "./auth.ts";
@@ -8,13 +8,18 @@ import { errorBody, HttpError } from "./errors.ts";
 import { type EventRelay, eventRoutes } from "./events.ts";
 import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
 import { apiPlugins } from "./routes/index.ts";
+import type { ApiServices } from "./services.ts";
 import { uiRoutes } from "./ui.ts";
 
-export interface AppOptions {
+export interface AppOptions extends Partial<Omit<ApiServices, "pool">> {
   pool: pg.Pool;
   logger?: FastifyServerOptions["logger"];
+  /** The process's own logger, shared with its subsystems (instead of `logger`). */
+  loggerInstance?: FastifyBaseLogger;
   /** Relays database notifications to GET /api/events (the UI's live updates). */
   events?: EventRelay;
+  /** The process's metrics registry, where subsystems add theirs (a new one when absent). */
+  metrics?: ServerMetrics;
 }
 
 declare module "fastify" {
@@ -26,11 +31,13 @@ declare module "fastify" {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? false }),
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
   });
-  const metrics = createServerMetrics();
+  const metrics = options.metrics ?? createServerMetrics();
   app.decorate("pool", options.pool);
   app.decorate("metrics", metrics);
 
@@ -82,7 +89,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      for (const plugin of apiPlugins) await api.register(plugin);
+      const services: ApiServices = {
+        pool: options.pool,
+        store: options.store ?? null,
+        ingest: options.ingest ?? null,
+        fleet: options.fleet ?? null,
+        dataSources: options.dataSources ?? [],
+      };
+      for (const plugin of apiPlugins) await api.register(plugin, services);
       if (options.events) await api.register(eventRoutes(options.events));
     },
     { prefix: "/api" },

@@ -9,7 +9,7 @@ import type pg from "pg";
 import { checkChildEvent, type TaskJobData } from "../flow/engine/job.ts";
 import type { QueueName } from "../queue/boss.ts";
 import { cliPath } from "../system/processes.ts";
-import { prepareActions } from "./actions.ts";
+import type { ActionRegistry } from "./actions.ts";
 import { directBackend, type FetchedJob, type WorkerBackend } from "./backend.ts";
 import { serveChildSocket } from "./child-socket.ts";
 import { httpBackend } from "./http-backend.ts";
@@ -23,6 +23,8 @@ export interface WorkerOptions {
   /** Or any other way to the queue and the flow state (instead of `url` and `server`). */
   backend?: WorkerBackend;
   queues: QueueName[];
+  /** The built-in actions this worker runs (its process's composition root lists them). */
+  actions: ActionRegistry;
   concurrency: number;
   name?: string;
   /** With `url`: use this pool for flow state writes instead of opening one. */
@@ -48,7 +50,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const name = options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
   // The queues' actions load while the backend connects: the worker takes no job before both are done.
-  const prepared = prepareActions(options.queues, log);
+  const prepared = options.actions.prepare(options.queues, log);
   let backend: WorkerBackend;
   if (options.backend) backend = options.backend;
   else if (options.server) backend = httpBackend(options.server.url, options.server.token);
@@ -132,6 +134,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       result = await runTask(job.data, {
         child: (identity, event) => backend.child(identity, event, name),
         output: (lines) => backend.output(job.data, lines),
+        actions: options.actions,
         workerName: name,
         signal: controller.signal,
         scriptEnv,

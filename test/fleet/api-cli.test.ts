@@ -41,7 +41,7 @@ before(async () => {
     info: () => undefined,
     warn: () => undefined,
   });
-  app = await buildApp({ pool: db.pool });
+  app = await buildApp({ pool: db.pool, fleet });
   token = await createToken(db.pool, "fleet-test");
   sim = await startCloudSigmaSimulator({ timeScale: 0.01, launchGuests: false, stateFile: null });
 });

@@ -10,15 +10,15 @@ import type { FastifyInstance } from "fastify";
 import { createToken } from "../../src/auth/tokens.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { showTree, taskOutput } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
 
 describe("flow engine: a worker connected through the control server's API", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
+  let engine: TestEngine;
   let app: FastifyInstance;
   let worker: ChildProcess;
   const home = tempDir("cb-http-");
@@ -47,7 +47,7 @@ describe("flow engine: a worker connected through the control server's API", () 
       "web.def",
       { actor: "test" },
     );
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+    engine = await startTestEngine(db, {
       tickMs: 1000,
       controlConcurrency: 0,
     });

@@ -8,6 +8,7 @@ import type { PgBoss } from "pg-boss";
 import { createToken } from "../../src/auth/tokens.ts";
 import { returnToQueue, startBoss } from "../../src/queue/boss.ts";
 import { buildApp } from "../../src/server/app.ts";
+import { ActionRegistry } from "../../src/worker/actions.ts";
 import { startWorker } from "../../src/worker/agent.ts";
 import { directBackend } from "../../src/worker/backend.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -82,7 +83,12 @@ describe("queue: jobs taken but not started go back", () => {
         return real.fetch(...args);
       },
     };
-    const worker = await startWorker({ backend, queues: ["compute"], concurrency: 1 });
+    const worker = await startWorker({
+      backend,
+      queues: ["compute"],
+      actions: new ActionRegistry(),
+      concurrency: 1,
+    });
     await fetchStarted;
     const id = (await boss.send("compute", { n: 0 }))!;
     const stopped = worker.stop({ drainMs: 1000 });

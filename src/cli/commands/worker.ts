@@ -1,12 +1,10 @@
 // `cloudburst worker`: the compute-node agent. Connects to PostgreSQL (DATABASE_URL, or the embedded
 // cluster of the data directory), takes task jobs from the `compute` queue and runs them.
 import { type Command, InvalidArgumentError } from "commander";
+import { startWorkerProcess, workerActions } from "../../app/worker.ts";
+import { cycleActions } from "../../cycle/actions.ts";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
-import "../../cycle/actions.ts";
-import { closeCycleRuntime } from "../../cycle/runtime.ts";
-import { listActions } from "../../worker/actions.ts";
-import { startWorker } from "../../worker/agent.ts";
-import { commandConfig, withDatabase } from "../context.ts";
+import { commandConfig } from "../context.ts";
 import { UsageError } from "../errors.ts";
 
 /** How long running jobs may finish after SIGTERM before they are aborted. */
@@ -51,7 +49,12 @@ export function registerWorkerCommand(program: Command): void {
         command: Command,
       ) => {
         if (options.actions) {
-          for (const a of listActions()) process.stdout.write(`${a.name}\t${a.description}\n`);
+          const listed = workerActions(
+            cycleActions(() => {
+              throw new Error("actions are only listed here");
+            }),
+          ).list();
+          for (const a of listed) process.stdout.write(`${a.name}\t${a.description}\n`);
           return;
         }
         const config = commandConfig(command);
@@ -60,32 +63,27 @@ export function registerWorkerCommand(program: Command): void {
           if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
             process.stderr.write(`${new Date().toISOString()} ${message}\n`);
         };
-        const run = async (connection: { url: string } | { server: { url: string; token: string } }) => {
-          const worker = await startWorker({
-            ...connection,
-            queues,
-            concurrency: options.concurrency,
-            ...(options.name ? { name: options.name } : {}),
-            log,
-          });
-          process.stdout.write(
-            `worker ${worker.name} ready: queue ${queues.join(", ")}, concurrency ${options.concurrency}\n`,
-          );
-          const signal = await new Promise<NodeJS.Signals>((resolve) => {
-            process.once("SIGTERM", () => resolve("SIGTERM"));
-            process.once("SIGINT", () => resolve("SIGINT"));
-          });
-          process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
-          // Short of the providers' grace before a hard kill (10 s local, ACPI's minute in the cloud).
-          await worker.stop({ drainMs: drainOnStopMs });
-          // The cycle's actions keep a database pool open; closed, the process exits at once.
-          await closeCycleRuntime();
-        };
-        if (options.server) {
-          const token = options.token ?? process.env["CLOUDBURST_TOKEN"];
-          if (!token) throw new UsageError("--server needs an API token: --token or CLOUDBURST_TOKEN");
-          await run({ server: { url: options.server, token } });
-        } else await withDatabase(config, (db) => run({ url: db.url }));
+        const token = options.token ?? process.env["CLOUDBURST_TOKEN"];
+        if (options.server && !token)
+          throw new UsageError("--server needs an API token: --token or CLOUDBURST_TOKEN");
+        const running = await startWorkerProcess(config, {
+          queues,
+          concurrency: options.concurrency,
+          name: options.name,
+          server: options.server && token ? { url: options.server, token } : undefined,
+          log,
+        });
+        const { worker } = running;
+        process.stdout.write(
+          `worker ${worker.name} ready: queue ${queues.join(", ")}, concurrency ${options.concurrency}\n`,
+        );
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once("SIGTERM", () => resolve("SIGTERM"));
+          process.once("SIGINT", () => resolve("SIGINT"));
+        });
+        process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
+        // Short of the providers' grace before a hard kill (10 s local, ACPI's minute in the cloud).
+        await running.stop(drainOnStopMs);
       },
     );
 }

@@ -21,9 +21,9 @@ import {
   parseFieldFilter,
 } from "../../catalogue/query.ts";
 import { decodeMessage } from "../../grib/index.ts";
-import { currentIngest } from "../../ingest/service.ts";
 import type { LocalStore } from "../../store/store.ts";
 import { HttpError } from "../errors.ts";
+import { type ApiServices, required } from "../services.ts";
 import { rasterise, rasterQuery, sendRaster } from "./raster.ts";
 
 const pageKeys = new Set(["limit", "after"]);
@@ -34,13 +34,6 @@ function positiveInt(value: unknown, what: string): number | undefined {
   if (!Number.isInteger(n) || n < 0)
     throw new HttpError(400, "bad_request", `${what}: expected a whole number`);
   return n;
-}
-
-function storeOrFail(): LocalStore {
-  const service = currentIngest();
-  if (!service)
-    throw new HttpError(503, "unavailable", "the store is not open in this server (ingest not started)");
-  return service.store;
 }
 
 async function fieldOrFail(pool: import("pg").Pool, idText: string): Promise<FieldRow> {
@@ -93,7 +86,8 @@ function sendField(reply: FastifyReply, store: LocalStore, field: FieldRow, rang
   return reply.send(store.readRange(field.storageUri, field.offset + start, end - start + 1));
 }
 
-export const fieldRoutes: FastifyPluginAsync = async (app) => {
+export const fieldRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
+  const storeOrFail = () => required(services.store, "the store", "data");
   app.get("/fields", async (request) => {
     const query = request.query as Record<string, string | string[]>;
     const terms: Array<[string, string]> = [];

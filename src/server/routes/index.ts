@@ -1,5 +1,6 @@
 // The feature plugins mounted under /api/ (all behind the bearer token).
 import type { FastifyPluginAsync } from "fastify";
+import type { ApiServices } from "../services.ts";
 import { alertRoutes } from "./alerts.ts";
 import { coastlineRoutes } from "./coastlines.ts";
 import { fieldRoutes } from "./fields.ts";
@@ -11,7 +12,7 @@ import { suiteRoutes } from "./suites.ts";
 import { timelineRoutes } from "./timeline.ts";
 import { whoamiRoutes } from "./whoami.ts";
 
-export const apiPlugins: FastifyPluginAsync[] = [
+export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   whoamiRoutes,
   fieldRoutes,
   productRoutes,

@@ -25,6 +25,7 @@ import { FlowDefinitionError } from "../../flow/logic/diagnostics.ts";
 import { ensureQueues, QUEUE_NAMES, type QueueName, returnToQueue } from "../../queue/boss.ts";
 import { childRequestSchema } from "../../worker/child-socket.ts";
 import { HttpError } from "../errors.ts";
+import type { ApiServices } from "../services.ts";
 
 const statusByCode = { not_found: 404, conflict: 409, bad_request: 400 } as const;
 
@@ -59,7 +60,7 @@ const pathQuery = {
   },
 } as const;
 
-export const suiteRoutes: FastifyPluginAsync = async (app) => {
+export const suiteRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
   const actor = (request: { tokenName?: string }) => `api:${request.tokenName ?? "unknown"}`;
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -130,7 +131,7 @@ export const suiteRoutes: FastifyPluginAsync = async (app) => {
     { schema: { querystring: pathQuery } },
     async (request) => ({
       path: request.query.path,
-      reasons: await guard(() => whyNode(app.pool, request.query.path)),
+      reasons: await guard(() => whyNode(app.pool, request.query.path, services.dataSources)),
     }),
   );
 
