@@ -26,6 +26,7 @@ import { storeOf } from "../store/store.ts";
 import { stopSignals } from "../system/processes.ts";
 import { ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
+import { directBackend, type WorkerBackend } from "../worker/backend.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { describeRoles, ROLES, type Role } from "./roles.ts";
 
@@ -53,6 +54,8 @@ export interface ServerOptions {
 
 /** Jobs of the control queue the server runs at once. */
 const controlConcurrency = 4;
+/** Connections the worker protocol's queue client keeps, for every node's long polls and reports. */
+const workerProtocolConnections = 8;
 
 /** What is started, in order; stopped in reverse. */
 interface Parts {
@@ -62,6 +65,7 @@ interface Parts {
   flow: FlowEngine | null;
   control: RunningWorker | null;
   watch: AlertWatch | null;
+  workerBackend: WorkerBackend | null;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -76,6 +80,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await started.control?.stop();
     await started.flow?.stop();
     await started.fleet?.stop();
+    await started.workerBackend?.close();
     await started.ingest?.stop();
     await started.events?.close();
     await db.close();
@@ -145,6 +150,11 @@ async function startRoles(
   };
   const actions = new ActionRegistry([...builtinActions, ...cycleActions(() => cycle)]);
   const dataSources = [catalogueDataSource(cycle)];
+  // Compute nodes reach the queue and the flow state through the data role's worker protocol.
+  const workerBackend = roles.has("data")
+    ? await directBackend(db.url, { concurrency: workerProtocolConnections, pool: db.pool })
+    : null;
+  parts.workerBackend = workerBackend;
   if (roles.has("control")) {
     parts.flow = await FlowEngine.start(db, { dataSources, logger: log });
     parts.control = await startWorker({
@@ -161,7 +171,17 @@ async function startRoles(
     });
   }
   wakeOnEvents(events, fleet, parts.watch ?? null);
-  return buildApp({ pool: db.pool, loggerInstance: log, events, metrics, store, ingest, fleet, dataSources });
+  return buildApp({
+    pool: db.pool,
+    loggerInstance: log,
+    events,
+    metrics,
+    store,
+    ingest,
+    fleet,
+    workerBackend,
+    dataSources,
+  });
 }
 
 /** The autoscaler looks again when data arrives or a job moves; the alert watch when the flow or data changes. */

@@ -39,8 +39,6 @@ export function productUri(producer: string, baseTime: Date, product: string, na
   return `store:products/${producer}/${baseTime.toISOString().slice(0, 13).replace(/[-T:]/g, "")}/${product}/${name}`;
 }
 
-const dimensions = new Dimensions();
-
 export async function runProductJob(
   pool: pg.Pool,
   store: LocalStore,
@@ -66,6 +64,7 @@ export async function runProductJob(
   const result = await runJob(index, product.config, baseTime, step, encodeProduct);
   const t2 = performance.now();
   const lineage = inputs.map((f) => ({ kind: "field" as const, id: f.id }));
+  const dimensions = new Dimensions();
   const files: ProductFile[] = [];
   for (const file of result.files) {
     const uri = productUri(producer, baseTime, product.name, file.name);

@@ -2,9 +2,9 @@
 // demonstration set), each with the steps it is made for.
 import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { Config } from "../config/load.ts";
 import { loadProductConfig, type ProductConfig } from "../products/config/index.ts";
 import { forecastTypeFor, jobTasks } from "../products/jobs.ts";
+import type { CycleConfig } from "./config.ts";
 import { parseStepSpec } from "./dissemination.ts";
 import type { CycleProduct } from "./suite.ts";
 
@@ -25,7 +25,10 @@ export function builtInProductFiles(): Array<{ name: string; file: string }> {
 }
 
 /** The cycle's products, limited to the steps the model run provides. */
-export function cycleProducts(config: Config, modelSteps: readonly number[]): CycleProductSpec[] {
+export function cycleProducts(
+  config: { file: string | null; cycle: CycleConfig },
+  modelSteps: readonly number[],
+): CycleProductSpec[] {
   const base = config.file ? dirname(config.file) : process.cwd();
   const entries: Array<{ name: string; file: string; steps?: string | undefined }> = config.cycle.products
     .length

@@ -3,13 +3,14 @@
 // products were. `cloudburst demo` prints it; `npm run bench cycle` tabulates it.
 import pg from "pg";
 import { listCycles } from "../catalogue/query.ts";
-import type { Config } from "../config/load.ts";
 import { cycleDeliveryStatus } from "../delivery/ledger.ts";
+import type { FleetConfig } from "../fleet/config.ts";
 import { costsByCycle } from "../fleet/money.ts";
 import type { FleetService } from "../fleet/service.ts";
 import type { NodeRow } from "../fleet/store.ts";
 import { type HistoryEntry, nodeHistory, showTree } from "../flow/engine/queries.ts";
 import { parseDisseminationName } from "../ingest/names.ts";
+import type { CycleConfig } from "./config.ts";
 import { stepArrivals } from "./dissemination.ts";
 import { cycleKey } from "./names.ts";
 
@@ -62,7 +63,7 @@ export interface NodeTime {
 
 export interface SummaryInputs {
   pool: pg.Pool;
-  config: Config;
+  config: { cycle: CycleConfig; fleet: FleetConfig };
   /** The control role's fleet, whose nodes the cycle used. */
   fleet: FleetService | null;
   suite: string;

@@ -2,20 +2,25 @@
 import { alerterFromConfig } from "../alerts/channels.ts";
 import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
-import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
 import { fleetEnvironmentKeys } from "./config.ts";
 import { type CycleDemand, FleetController } from "./controller.ts";
 import type { Provider } from "./provider.ts";
-import { createProvider, fleetConfig } from "./registry.ts";
+import { createProvider, type FleetSettings, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
 
-export function alertsConfig(config: Config): AlertsConfig {
-  return (config as Config & { alerts?: AlertsConfig }).alerts ?? alertsConfigSchema.parse(undefined);
+/** What the fleet service reads of a loaded configuration: the fleet's settings, alerts, the server's address. */
+export interface FleetServiceSettings extends FleetSettings {
+  alerts?: AlertsConfig;
+  server: { host: string; port: number; publicUrl?: string | undefined };
+}
+
+export function alertsConfig(config: FleetServiceSettings): AlertsConfig {
+  return config.alerts ?? alertsConfigSchema.parse(undefined);
 }
 
 /** Where workers reach the control server: fleet.workerServerUrl, server.publicUrl, or host:port. */
-export function workerServerUrl(config: Config): string {
+export function workerServerUrl(config: FleetServiceSettings): string {
   return (
     fleetConfig(config).workerServerUrl ??
     config.server.publicUrl ??
@@ -29,7 +34,7 @@ export function workerServerUrl(config: Config): string {
  * start an embedded cluster of their own.
  */
 export function createController(
-  config: Config,
+  config: FleetServiceSettings,
   provider: Provider,
   db: Pick<Database, "pool" | "url">,
   log?: (message: string, fields?: Record<string, unknown>) => void,
@@ -51,7 +56,7 @@ export function createController(
 }
 
 export interface FleetService {
-  config: Config;
+  config: FleetServiceSettings;
   provider: Provider;
   store: FleetStore;
   controller: FleetController;
@@ -69,7 +74,7 @@ interface Logger {
  * server runs without a fleet.
  */
 export async function startFleet(
-  config: Config,
+  config: FleetServiceSettings,
   db: Database,
   log: Logger,
   /** The cycles' demand for compute, for autoscaling (the control server's cycles know it). */

@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type pg from "pg";
 import { migrationsComplete } from "../db/migrate.ts";
 import { requireBearerToken } from "./auth.ts";
-import { errorBody, HttpError } from "./errors.ts";
+import { errorBody, httpErrorOf } from "./errors.ts";
 import { type EventRelay, eventRoutes } from "./events.ts";
 import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
 import { apiPlugins } from "./routes/index.ts";
@@ -50,10 +50,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   app.setErrorHandler((error: unknown, request, reply) => {
-    if (error instanceof HttpError) {
+    const known = httpErrorOf(error);
+    if (known) {
       return reply
-        .status(error.statusCode)
-        .send(errorBody(error.statusCode, error.message, error.details, error.code));
+        .status(known.statusCode)
+        .send(errorBody(known.statusCode, known.message, known.details, known.code));
     }
     const failure = error as { statusCode?: number; message?: string; validation?: unknown; code?: string };
     const status = failure.statusCode && failure.statusCode >= 400 ? failure.statusCode : 500;
@@ -94,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         store: options.store ?? null,
         ingest: options.ingest ?? null,
         fleet: options.fleet ?? null,
+        workerBackend: options.workerBackend ?? null,
         dataSources: options.dataSources ?? [],
       };
       for (const plugin of apiPlugins) await api.register(plugin, services);

@@ -6,6 +6,7 @@ import type { FleetService } from "../fleet/service.ts";
 import type { DataTriggerSource } from "../flow/engine/data-trigger.ts";
 import type { IngestService } from "../ingest/service.ts";
 import type { LocalStore } from "../store/store.ts";
+import type { WorkerBackend } from "../worker/backend.ts";
 import { HttpError } from "./errors.ts";
 
 export interface ApiServices {
@@ -16,6 +17,8 @@ export interface ApiServices {
   ingest: IngestService | null;
   /** The fleet, in a process holding the control role. */
   fleet: FleetService | null;
+  /** The queue and flow state as compute nodes reach them (the worker protocol), in the data role. */
+  workerBackend: WorkerBackend | null;
   /** Where `why` asks about tasks waiting for data. */
   dataSources: readonly DataTriggerSource[];
 }

@@ -153,7 +153,7 @@ describe("web UI", () => {
 
   it("shows a task's output lines with their time and stream", async () => {
     const [suite] = (await (await call("/api/suites")).json()) as Array<{ id: string }>;
-    const posted = await call("/api/suites/worker/output", {
+    const posted = await call("/api/worker/output", {
       method: "POST",
       body: JSON.stringify({
         suiteId: suite!.id,

@@ -8,9 +8,10 @@ import { fleetRoutes } from "./fleet.ts";
 import { ingestRoutes } from "./ingest.ts";
 import { productRoutes } from "./products.ts";
 import { suiteDefinitionRoutes } from "./suite-definition.ts";
-import { suiteRoutes } from "./suites.ts";
+import { suiteCommandRoutes, suiteViewRoutes } from "./suites.ts";
 import { timelineRoutes } from "./timeline.ts";
 import { whoamiRoutes } from "./whoami.ts";
+import { workerRoutes } from "./worker.ts";
 
 export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   whoamiRoutes,
@@ -18,9 +19,11 @@ export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   productRoutes,
   coastlineRoutes,
   ingestRoutes,
-  suiteRoutes,
+  suiteViewRoutes,
+  suiteCommandRoutes,
   suiteDefinitionRoutes,
   fleetRoutes,
   alertRoutes,
   timelineRoutes,
+  workerRoutes,
 ];
