@@ -1,6 +1,7 @@
 // The server process: builds the roles it holds (control, data, or both) from one configuration and
 // one database, wires them together, and serves them over HTTP. The one place where subsystems are
 // started; everything they need is handed to them here.
+import { dirname, join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { startAlertWatch } from "../alerts/service.ts";
 import type { AlertWatch } from "../alerts/watch.ts";
@@ -24,6 +25,7 @@ import { type EventRelay, startEventRelay } from "../server/events.ts";
 import { createServerMetrics } from "../server/metrics.ts";
 import { storeOf } from "../store/store.ts";
 import { stopSignals } from "../system/processes.ts";
+import { generatedCertificate, loadCertificate, type ServerCertificate } from "../system/tls.ts";
 import { ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
 import { directBackend, type WorkerBackend } from "../worker/backend.ts";
@@ -33,8 +35,10 @@ import { describeRoles, ROLES, type Role } from "./roles.ts";
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
-  /** The base URL the server answers on, e.g. http://127.0.0.1:8080 */
+  /** The base URL the server answers on, e.g. https://127.0.0.1:8080 */
   url: string;
+  /** The SHA-256 fingerprint of its TLS certificate (what nodes pin), or null without TLS. */
+  fingerprint: string | null;
   roles: ReadonlySet<Role>;
   /** The fleet, when this server holds the control role. */
   fleet: FleetService | null;
@@ -86,8 +90,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await db.close();
   };
   let app: FastifyInstance;
+  const tls = serverCertificate(config);
   try {
-    app = await startRoles(config, db, log, roles, started, options);
+    app = await startRoles(config, db, log, roles, started, { ...options, tls });
     await app.listen({ host, port });
   } catch (error) {
     await stopParts();
@@ -99,14 +104,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
   const address = app.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
-  log.info({ url, roles: describeRoles(roles), embeddedDatabase: db.embedded }, "server ready");
+  const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  log.info(
+    {
+      url,
+      roles: describeRoles(roles),
+      embeddedDatabase: db.embedded,
+      fingerprint: tls?.fingerprint ?? null,
+    },
+    "server ready",
+  );
   let stopping: Promise<void> | null = null;
   return {
     app,
     db,
     url,
     roles,
+    fingerprint: tls?.fingerprint ?? null,
     fleet: started.fleet ?? null,
     stop() {
       stopping ??= app.close().then(stopParts);
@@ -122,7 +136,7 @@ async function startRoles(
   log: Logger,
   roles: ReadonlySet<Role>,
   parts: Partial<Parts>,
-  options: ServerOptions,
+  options: ServerOptions & { tls: ServerCertificate | null },
 ): Promise<FastifyInstance> {
   const metrics = createServerMetrics();
   const events = await startEventRelay(db.url);
@@ -172,6 +186,7 @@ async function startRoles(
   }
   wakeOnEvents(events, fleet, parts.watch ?? null);
   return buildApp({
+    https: options.tls ? { cert: options.tls.cert, key: options.tls.key } : undefined,
     pool: db.pool,
     loggerInstance: log,
     events,
@@ -192,6 +207,20 @@ function wakeOnEvents(events: EventRelay, fleet: FleetService | null, watch: Ale
     if (scaler && backlog.includes(channel)) scaler.nudge();
     if (watch && (channel === FLOW_CHANGED_CHANNEL || channel === FIELDS_REGISTERED_CHANNEL)) watch.nudge();
   });
+}
+
+/** The server's TLS certificate when server.tls is enabled: the configured files, or one generated once. */
+export function serverCertificate(config: Config): ServerCertificate | null {
+  const { tls } = config.server;
+  if (!tls.enabled) return null;
+  const base = config.file ? dirname(config.file) : process.cwd();
+  if (tls.certFile && tls.keyFile)
+    return loadCertificate(resolve(base, tls.certFile), resolve(base, tls.keyFile));
+  const names = [
+    config.server.host,
+    ...(config.server.publicUrl ? [new URL(config.server.publicUrl).hostname] : []),
+  ];
+  return generatedCertificate(join(config.dataDir, "tls"), names);
 }
 
 /** Resolves when one of stopSignals arrives, after `server.stop()` has finished. */

@@ -18,6 +18,8 @@ export interface AppOptions extends Partial<Omit<ApiServices, "pool">> {
   loggerInstance?: FastifyBaseLogger;
   /** Relays database notifications to GET /api/events (the UI's live updates). */
   events?: EventRelay;
+  /** Serve HTTPS with this certificate and key. */
+  https?: { cert: string; key: string } | undefined;
   /** The process's metrics registry, where subsystems add theirs (a new one when absent). */
   metrics?: ServerMetrics;
 }
@@ -31,6 +33,7 @@ declare module "fastify" {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     ...(options.loggerInstance
       ? { loggerInstance: options.loggerInstance }
       : { logger: options.logger ?? false }),

@@ -1,7 +1,10 @@
 // A worker that reaches the flow engine through a server's worker protocol (protocol.ts; bearer
 // token) instead of PostgreSQL: for compute nodes outside the database's network. Same jobs, same
 // reports; the server long-polls for work, and the heartbeat answer says whether the task was killed.
+
+import { fetch as undiciFetch } from "undici";
 import type { ChildEventResult } from "../flow/engine/child-events.ts";
+import { pinnedDispatcher } from "../system/tls.ts";
 import type { FetchedJob, WorkerBackend } from "./backend.ts";
 import { type WorkerAnswer, type WorkerCall, type WorkerRequest, workerCalls } from "./protocol.ts";
 
@@ -9,8 +12,32 @@ export class ServerRequestError extends Error {
   override name = "ServerRequestError";
 }
 
-export function httpBackend(serverUrl: string, token: string): WorkerBackend {
-  const base = serverUrl.replace(/\/+$/, "");
+/** How a node reaches its server: its URL, its token, and the certificate fingerprint it pins. */
+export interface ServerAccess {
+  url: string;
+  token: string;
+  /** SHA-256 of the server's certificate: only that certificate is trusted (HTTPS only). */
+  fingerprint?: string | undefined;
+}
+
+/** fetch, for the server at `access`: pinned to its certificate when a fingerprint is given. */
+export function serverFetch(access: ServerAccess): typeof fetch {
+  if (!access.fingerprint) return fetch;
+  if (!access.url.startsWith("https:"))
+    throw new ServerRequestError(
+      `${access.url}: a certificate fingerprint is given but the URL is not https; a pinned certificate needs TLS`,
+    );
+  const dispatcher = pinnedDispatcher(access.fingerprint);
+  return ((input: string | URL, init?: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher } as Parameters<
+      typeof undiciFetch
+    >[1])) as unknown as typeof fetch;
+}
+
+export function httpBackend(access: ServerAccess): WorkerBackend {
+  const base = access.url.replace(/\/+$/, "");
+  const token = access.token;
+  const request = serverFetch(access);
   const killListeners: Array<(jobId: string) => void> = [];
   const controller = new AbortController();
   const call = async <C extends WorkerCall>(
@@ -18,7 +45,7 @@ export function httpBackend(serverUrl: string, token: string): WorkerBackend {
     body: WorkerRequest<C>,
     options: { alsoOk?: number[]; signal?: AbortSignal } = {},
   ): Promise<WorkerAnswer<C>> => {
-    const response = await fetch(`${base}/api/worker/${name}`, {
+    const response = await request(`${base}/api/worker/${name}`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify(body),
