@@ -5,7 +5,7 @@ import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
 import { fleetEnvironmentKeys } from "./config.ts";
-import { type CycleDemand, FleetController } from "./controller.ts";
+import { type CycleDemand, FleetController, type FleetLogger } from "./controller.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
@@ -25,19 +25,19 @@ export function workerServerUrl(config: Config): string {
 
 /**
  * The controller for a configuration and a database. Cloud workers reach the database at
- * CLOUDBURST_WORKER_DATABASE_URL; local workers get this process's own database URL, so they never
- * start an embedded cluster of their own.
+ * CLOUDBURST_WORKER_DATABASE_URL; workers on this machine get this process's own database URL, so they
+ * never start an embedded cluster of their own.
  */
 export function createController(
   config: Config,
   provider: Provider,
   db: Pick<Database, "pool" | "url">,
-  log?: (message: string, fields?: Record<string, unknown>) => void,
+  log?: FleetLogger,
   demand?: CycleDemand,
 ): FleetController {
   const workerDatabaseUrl =
     process.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
-    (provider.name === "local" ? db.url : undefined);
+    (provider.capabilities.sameMachine ? db.url : undefined);
   return new FleetController({
     provider,
     store: new FleetStore(db.pool),
@@ -65,11 +65,6 @@ export function currentFleet(): FleetService | null {
   return current;
 }
 
-interface Logger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
 /**
  * Starts the fleet in the control server: the provider, and the reconcile loop every
  * fleet.reconcileIntervalSeconds. A provider that cannot be set up (no credentials) is logged and the
@@ -78,7 +73,7 @@ interface Logger {
 export async function startFleet(
   config: Config,
   db: Database,
-  log: Logger,
+  log: FleetLogger,
   /** The cycles' demand for compute, for autoscaling (the control server's cycles know it). */
   demand?: CycleDemand,
 ): Promise<FleetService | null> {
@@ -89,13 +84,7 @@ export async function startFleet(
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;
   }
-  const controller = createController(
-    config,
-    provider,
-    db,
-    (message, fields) => log.info(fields ?? {}, message),
-    demand,
-  );
+  const controller = createController(config, provider, db, log, demand);
   const stopper = new AbortController();
   const loop = controller.run(stopper.signal);
   const service: FleetService = {
@@ -106,6 +95,7 @@ export async function startFleet(
     async stop() {
       stopper.abort();
       await loop.catch(() => undefined);
+      controller.close();
       if (current === service) current = null;
     },
   };

@@ -35,6 +35,7 @@ import {
   runtimeExtra,
   type SuiteSnapshot,
 } from "./store.ts";
+import { onWorkerLost, WORKER_LOST_CHANNEL } from "./worker-lost.ts";
 
 export interface EngineLogger {
   info(fields: object, message?: string): void;
@@ -121,12 +122,16 @@ export async function startFlowEngine(
       } else if (message.channel === FIELDS_REGISTERED_CHANNEL) {
         dataEpoch++;
         for (const id of snapshots.keys()) if (!dirty.has(id)) dirty.set(id, new Set());
+      } else if (message.channel === WORKER_LOST_CHANNEL) {
+        // The fleet saw a worker die: its tasks are aborted now (their FLOW_CHANGED wakes us again).
+        void onWorkerLost(pool, message.payload, logger);
       }
       kick();
     });
     await client.connect();
     await client.query(`listen ${FLOW_CHANGED_CHANNEL}`);
     await client.query(`listen ${FIELDS_REGISTERED_CHANNEL}`);
+    await client.query(`listen ${WORKER_LOST_CHANNEL}`);
     listener = client;
     fullScan = true;
     kick();
