@@ -119,6 +119,8 @@ export class FleetController {
   readonly #releasing = new StuckClock();
   readonly #failing = new StuckClock();
   #lastFailure = "";
+  /** The current run of failing passes has been told (logged and alerted) once. */
+  #failureTold = false;
   readonly #unsubscribe: (() => void) | undefined;
 
   constructor(options: ControllerOptions) {
@@ -303,7 +305,9 @@ export class FleetController {
   /** A reconcile loop that has not completed a pass for fleet.stuckSeconds is an alert and an error log. */
   async #watchFailures(completed: boolean): Promise<void> {
     const [stuck] = this.#failing.update(completed ? [] : ["pass"], Date.now(), this.#stuckMs);
-    if (!stuck) return;
+    if (completed) this.#failureTold = false;
+    if (!stuck || this.#failureTold) return;
+    this.#failureTold = true;
     this.#log.error(
       { environment: this.#env, failingFor: duration(stuck.ms), error: this.#lastFailure },
       "the fleet has not completed a reconcile pass",
