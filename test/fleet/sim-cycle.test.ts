@@ -155,7 +155,7 @@ test("nodes get a NIC on the private VLAN; the VLAN billing leak is found and al
     const up = await fleet.reconcile();
     assert.equal(up.created.length, 2, JSON.stringify(up));
     assert.equal(up.leaks?.leaks, 0);
-    for (const server of leaky.state.servers().filter((s) => s.name.startsWith("cb-vlantest-"))) {
+    for (const server of leaky.state.servers.list().filter((s) => s.name.startsWith("cb-vlantest-"))) {
       assert.ok(
         server.nics.some((n) => n.vlan === vlan.id),
         "a NIC on the private VLAN",
