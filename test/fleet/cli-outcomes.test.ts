@@ -5,24 +5,13 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { FaultSpec } from "../../src/sim/cloudsigma/faults.ts";
-import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { simulatorAndDatabase } from "./helpers.ts";
 
-let db: TestDatabase;
-let sim: RunningSimulator;
+const world = simulatorAndDatabase();
 const dir = tempDir("cb-fleet-cli-");
-
-before(async () => {
-  db = await createTestDatabase();
-  sim = await startCloudSigmaSimulator({ timeScale: 0.01, launchGuests: false, stateFile: null });
-});
-after(async () => {
-  await sim.stop();
-  await db.drop();
-});
 
 /** Runs `cloudburst fleet ...` for `environment` against the simulator, with `faults` in force. */
 async function fleet(environment: string, args: string[], faults: FaultSpec = {}) {
@@ -34,26 +23,26 @@ async function fleet(environment: string, args: string[], faults: FaultSpec = {}
       `  environment: ${environment}`,
       "  provider: cloudsigma",
       "  cloudsigma:",
-      `    apiUrl: ${sim.url}`,
+      `    apiUrl: ${world.sim.url}`,
       "    goldenServer: cloudburst-golden",
       "    pollIntervalMs: 20",
       "    retry: { attempts: 8, baseMs: 5, maxMs: 40 }",
       "",
     ].join("\n"),
   );
-  sim.state.setFaults(faults, sim.state.now(), false);
+  world.sim.state.setFaults(faults, world.sim.state.now(), false);
   try {
     return await runCli(["--config", config, "fleet", ...args], {
       cwd: dir,
-      env: { DATABASE_URL: db.url, CLOUDSIGMA_TOKEN: sim.credentials.token },
+      env: { DATABASE_URL: world.db.url, CLOUDSIGMA_TOKEN: world.sim.credentials.token },
     });
   } finally {
-    sim.state.setFaults({}, sim.state.now(), false);
+    world.sim.state.setFaults({}, world.sim.state.now(), false);
   }
 }
 
 const ourTags = (environment: string) =>
-  Object.values(sim.state.data.tags).filter((t) => t.name === `cloudburst-env=${environment}`);
+  Object.values(world.sim.state.data.tags).filter((t) => t.name === `cloudburst-env=${environment}`);
 
 test("up and down exit 1 and say what failed; costs count no node for a request that got none", async () => {
   const noTags: FaultSpec = { errors503: { rate: 1, burst: 1, methods: ["POST"], path: "^/tags/$" } };

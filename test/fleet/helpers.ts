@@ -1,4 +1,5 @@
 // Shared by the fleet's tests: alerts kept in memory, and a controller on the CloudSigma simulator.
+import { after, before } from "node:test";
 import type pg from "pg";
 import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
@@ -6,7 +7,8 @@ import { CloudSigmaProvider } from "../../src/fleet/cloudsigma/provider.ts";
 import { type FleetConfig, fleetConfigSchema } from "../../src/fleet/config.ts";
 import { FleetController, type FleetLogger } from "../../src/fleet/controller.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
-import type { RunningSimulator } from "../../src/sim/cloudsigma/index.ts";
+import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 export class MemoryChannel implements AlertChannel {
   readonly name = "memory";
@@ -65,4 +67,21 @@ export function simController(sim: RunningSimulator, pool: pg.Pool, config: Flee
     log,
   });
   return { provider, store, controller, channel, log };
+}
+
+/**
+ * A fresh database and a fast CloudSigma simulator without guests for the test file, started before
+ * its tests and stopped after them.
+ */
+export function simulatorAndDatabase(): { db: TestDatabase; sim: RunningSimulator } {
+  const world = {} as { db: TestDatabase; sim: RunningSimulator };
+  before(async () => {
+    world.db = await createTestDatabase();
+    world.sim = await startCloudSigmaSimulator({ timeScale: 0.01, launchGuests: false, stateFile: null });
+  });
+  after(async () => {
+    await world.sim?.stop();
+    await world.db?.drop();
+  });
+  return world;
 }

@@ -4,26 +4,16 @@
 // tags go with their last resource; anything stuck too long raises an alert. Against the CloudSigma
 // simulator and a real PostgreSQL.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { leakCheck } from "../../src/fleet/leaks.ts";
 import { cycleCosts } from "../../src/fleet/money.ts";
 import { tagKeys } from "../../src/fleet/provider.ts";
 import { resolveRequests } from "../../src/fleet/requests.ts";
 import type { FleetStore, NodeRow } from "../../src/fleet/store.ts";
-import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { simController, simFleetConfig } from "./helpers.ts";
+import { startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
+import { simController, simFleetConfig, simulatorAndDatabase } from "./helpers.ts";
 
-let db: TestDatabase;
-let sim: RunningSimulator;
-before(async () => {
-  db = await createTestDatabase();
-  sim = await startCloudSigmaSimulator({ timeScale: 0.01, launchGuests: false, stateFile: null });
-});
-after(async () => {
-  await sim.stop();
-  await db.drop();
-});
+const world = simulatorAndDatabase();
 
 const soon = () => new Date(Date.now() + 5_000);
 
@@ -46,7 +36,7 @@ const live = async (store: FleetStore, environment: string) =>
 
 /** Our tags left on the simulated account (named cloudburst-env=ENV or cloudburst-cycle=CYCLE). */
 function tagsOf(environment: string, cycle: string): string[] {
-  return Object.values(sim.state.data.tags)
+  return Object.values(world.sim.state.data.tags)
     .map((t) => t.name)
     .filter((n) => n === `${tagKeys.environment}=${environment}` || n === `${tagKeys.cycle}=${cycle}`);
 }
@@ -54,7 +44,7 @@ function tagsOf(environment: string, cycle: string): string[] {
 describe("requests whose answer was lost", () => {
   test("given up when no node was made: billed as nothing, and teardown leaves nothing waiting", async () => {
     const config = simFleetConfig("lost1");
-    const { store, controller } = simController(sim, db.pool, config);
+    const { store, controller } = simController(world.sim, world.db.pool, config);
     await store.planCycle("lost1", "c1", soon(), 2);
     await lostRequests(store, "lost1", "c1", 2);
     const up = await controller.reconcile();
@@ -82,7 +72,7 @@ describe("requests whose answer was lost", () => {
 
   test("adopted when the provider made their nodes: nothing is made twice", async () => {
     const config = simFleetConfig("lost2");
-    const { provider, store, controller } = simController(sim, db.pool, config);
+    const { provider, store, controller } = simController(world.sim, world.db.pool, config);
     await store.planCycle("lost2", "c1", soon(), 2);
     await lostRequests(store, "lost2", "c1", 2);
     // The process died after the provider made the nodes, before it wrote their ids.
@@ -108,11 +98,11 @@ describe("requests whose answer was lost", () => {
 
   test("a create that fails before naming a node fails its requests, with the reason", async () => {
     const config = simFleetConfig("lost3");
-    const { provider, store, controller } = simController(sim, db.pool, config);
+    const { provider, store, controller } = simController(world.sim, world.db.pool, config);
     // Every tag creation answers 503: the batch cannot be tagged, so no node can be made.
-    sim.state.setFaults(
+    world.sim.state.setFaults(
       { errors503: { rate: 1, burst: 1, methods: ["POST"], path: "^/tags/$" } },
-      sim.state.now(),
+      world.sim.state.now(),
       false,
     );
     try {
@@ -123,7 +113,7 @@ describe("requests whose answer was lost", () => {
       assert.deepEqual(await live(store, "lost3"), [], "no request left waiting for an answer");
       assert.deepEqual(await provider.listNodes({ [tagKeys.environment]: "lost3" }), []);
     } finally {
-      sim.state.setFaults({}, sim.state.now(), false);
+      world.sim.state.setFaults({}, world.sim.state.now(), false);
     }
     await store.setCycleState("lost3", "c1", "cancelled");
     const down = await controller.reconcile();
@@ -132,12 +122,12 @@ describe("requests whose answer was lost", () => {
 
   test("costs and leaks say what a request without an answer is, before any pass resolves it", async () => {
     const config = simFleetConfig("lost4");
-    const { store } = simController(sim, db.pool, config);
+    const { store } = simController(world.sim, world.db.pool, config);
     await store.planCycle("lost4", "c1", soon(), 1);
     await lostRequests(store, "lost4", "c1", 1);
     const [cost] = await cycleCosts(store, "lost4", config);
     assert.deepEqual([cost?.live, cost?.pending, cost?.nodeSeconds], [0, 1, 0]);
-    const { provider } = simController(sim, db.pool, config);
+    const { provider } = simController(world.sim, world.db.pool, config);
     const leaks = await leakCheck(provider, store, config);
     assert.deepEqual(
       leaks.unresolved.map((r) => r.name),
@@ -193,7 +183,7 @@ describe("requests whose answer was lost", () => {
 describe("tags", () => {
   test("go with the last resource they tagged: none left after three cycles", async () => {
     const config = simFleetConfig("tagged");
-    const { store, controller } = simController(sim, db.pool, config);
+    const { store, controller } = simController(world.sim, world.db.pool, config);
     for (const cycle of ["t1", "t2", "t3"]) {
       await store.planCycle("tagged", cycle, soon(), 2);
       const up = await controller.reconcile();
@@ -221,7 +211,7 @@ describe("stuck", () => {
         stuckSeconds: 0.5,
         cloudsigma: { startTimeoutSeconds: 0.3 },
       });
-      const { provider, store, controller, channel } = simController(slow, db.pool, config);
+      const { provider, store, controller, channel } = simController(slow, world.db.pool, config);
       await store.planCycle("stuck1", "c1", soon(), 1);
       const first = await controller.reconcile();
       assert.equal(first.failed.length, 1, JSON.stringify(first));
@@ -243,13 +233,13 @@ describe("stuck", () => {
 
   test("a node that cannot be destroyed raises a critical alert after fleet.stuckSeconds", async () => {
     const config = simFleetConfig("stuck2", { stuckSeconds: 0.3 });
-    const { store, controller, channel, log } = simController(sim, db.pool, config);
+    const { store, controller, channel, log } = simController(world.sim, world.db.pool, config);
     await store.planCycle("stuck2", "c1", soon(), 1);
     assert.equal((await controller.reconcile()).created.length, 1);
     await store.setCycleState("stuck2", "c1", "delivered");
-    sim.state.setFaults(
+    world.sim.state.setFaults(
       { errors503: { rate: 1, burst: 1, methods: ["DELETE"], path: "^/servers/" } },
-      sim.state.now(),
+      world.sim.state.now(),
       false,
     );
     try {
@@ -262,7 +252,7 @@ describe("stuck", () => {
       assert.equal(alert?.severity, "critical");
       assert.ok(log.lines.some((l) => l.level === "error" && l.message === alert?.title));
     } finally {
-      sim.state.setFaults({}, sim.state.now(), false);
+      world.sim.state.setFaults({}, world.sim.state.now(), false);
     }
     const last = await controller.reconcile();
     assert.equal(last.destroyed.length, 1, JSON.stringify(last));

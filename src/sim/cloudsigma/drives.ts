@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { capabilities } from "./capabilities.ts";
 import type { CloudSigmaEngine } from "./engine.ts";
-import { forbidden, invalid, notFound } from "./errors.ts";
+import { forbidden, invalid } from "./errors.ts";
 import { between, provisionSeconds } from "./latency.ts";
 import type { Drive } from "./model.ts";
 import { bool, checkMeta } from "./values.ts";
@@ -16,13 +16,11 @@ export class Drives {
   }
 
   get(uuid: string): Drive {
-    const d = this.#e.data.drives[uuid];
-    if (!d || this.#e.gone(d.deleteAt)) throw notFound("Drive", uuid);
-    return d;
+    return this.#e.find(this.#e.data.drives, uuid, "Drive");
   }
 
   list(): Drive[] {
-    return Object.values(this.#e.data.drives).filter((d) => !this.#e.gone(d.deleteAt));
+    return this.#e.live(this.#e.data.drives);
   }
 
   /** Copies under way (provisions in flight). */

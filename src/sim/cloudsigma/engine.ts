@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { Billing } from "./billing.ts";
 import { SimClock, seededRandom } from "./clock.ts";
 import { Drives } from "./drives.ts";
+import { notFound } from "./errors.ts";
 import { type FaultSpec, Faults } from "./faults.ts";
 import { Jobs } from "./jobs.ts";
 import { type LatencyModel, thesisLatency } from "./latency.ts";
@@ -212,6 +213,18 @@ export class CloudSigmaEngine {
   /** A deletion due at `deleteAt` has happened: the resource answers 404. */
   gone(deleteAt: number | null): boolean {
     return deleteAt !== null && deleteAt <= this.now();
+  }
+
+  /** The entries of a table of deletable resources that are not yet gone. */
+  live<T extends { deleteAt: number | null }>(table: Record<string, T>): T[] {
+    return Object.values(table).filter((item) => !this.gone(item.deleteAt));
+  }
+
+  /** An entry not yet gone, or CloudSigma's 404 naming `what`. */
+  find<T extends { deleteAt: number | null }>(table: Record<string, T>, uuid: string, what: string): T {
+    const item = table[uuid];
+    if (!item || this.gone(item.deleteAt)) throw notFound(what, uuid);
+    return item;
   }
 
   resourceType(uuid: string): "servers" | "drives" | "vlans" | "ips" | null {

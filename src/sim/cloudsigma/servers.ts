@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { capabilities } from "./capabilities.ts";
 import type { CloudSigmaEngine } from "./engine.ts";
-import { ApiError, forbidden, invalid, notFound } from "./errors.ts";
+import { ApiError, forbidden, invalid } from "./errors.ts";
 import { between, provisionSeconds } from "./latency.ts";
 import type { Drive, Nic, Server, ServerDrive } from "./model.ts";
 import type { GuestProcess } from "./nodes.ts";
@@ -21,13 +21,11 @@ export class Servers {
   }
 
   get(uuid: string): Server {
-    const s = this.#e.data.servers[uuid];
-    if (!s || this.#e.gone(s.deleteAt)) throw notFound("Server", uuid);
-    return s;
+    return this.#e.find(this.#e.data.servers, uuid, "Server");
   }
 
   list(): Server[] {
-    return Object.values(this.#e.data.servers).filter((s) => !this.#e.gone(s.deleteAt));
+    return this.#e.live(this.#e.data.servers);
   }
 
   /** Servers whose definition attaches the drive. */
