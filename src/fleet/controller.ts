@@ -231,8 +231,12 @@ export class FleetController {
       }
     }
     await this.#watchReleases(doomed.filter((d) => !report.destroyed.includes(d.name)));
-    if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000)
-      await this.checkLeaks(report);
+    if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000) {
+      // The pass's work is done: a leak check the provider cannot answer now is its own error.
+      await this.checkLeaks(report).catch((error: unknown) => {
+        report.errors.push(`leak check: ${(error as Error).message}`);
+      });
+    }
   }
 
   /** Whatever no cycle wants goes: extra nodes, finished cycles' nodes, orphans of crashed runs. */
