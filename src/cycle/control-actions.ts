@@ -45,14 +45,14 @@ export async function runDataServerAction(
   log(`${key}: all ${status.delivered} products delivered; the data server is released`);
 }
 
-/** Waits until the cloud data server (fleet.cloudsigma.dataServer) is in `state`; at once when there is none. */
+/** Waits until the provider's data server is in `state`; at once when the provider has none. */
 async function waitForDataServer(
   fleet: FleetService,
   state: "running" | "stopped",
   signal: AbortSignal,
 ): Promise<void> {
-  const name = fleet.config.fleet.cloudsigma.dataServer;
-  if (!name || fleet.provider.name !== "cloudsigma") return;
+  const name = fleet.provider.dataServer;
+  if (!name) return;
   for (;;) {
     const node = (await fleet.provider.listNodes()).find((n) => n.id === name || n.name === name);
     if (!node) throw new Error(`the data server ${name} is not on the provider`);

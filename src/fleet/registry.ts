@@ -101,7 +101,7 @@ export function userDataFor(
   launch: WorkerLaunch,
   fleet: Pick<FleetConfig, "workerArgs" | "sshAuthorizedKeys">,
 ): string {
-  return provider.name === "local"
+  return provider.capabilities.boot === "worker-arguments"
     ? localUserData(
         workerArguments(launch, fleet.workerArgs),
         launch.databaseUrl ? { DATABASE_URL: launch.databaseUrl } : {},

@@ -4,7 +4,7 @@ import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Database } from "../db/database.ts";
 import { fleetEnvironmentKeys } from "./config.ts";
-import { type CycleDemand, FleetController } from "./controller.ts";
+import { type CycleDemand, FleetController, type FleetLogger } from "./controller.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, type FleetSettings, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
@@ -30,19 +30,19 @@ export function workerServerUrl(config: FleetServiceSettings): string {
 
 /**
  * The controller for a configuration and a database. Cloud workers reach the database at
- * CLOUDBURST_WORKER_DATABASE_URL; local workers get this process's own database URL, so they never
- * start an embedded cluster of their own.
+ * CLOUDBURST_WORKER_DATABASE_URL; workers on this machine get this process's own database URL, so they
+ * never start an embedded cluster of their own.
  */
 export function createController(
   config: FleetServiceSettings,
   provider: Provider,
   db: Pick<Database, "pool" | "url">,
-  log?: (message: string, fields?: Record<string, unknown>) => void,
+  log?: FleetLogger,
   demand?: CycleDemand,
 ): FleetController {
   const workerDatabaseUrl =
     config.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
-    (provider.name === "local" ? db.url : undefined);
+    (provider.capabilities.sameMachine ? db.url : undefined);
   return new FleetController({
     provider,
     store: new FleetStore(db.pool),
@@ -63,11 +63,6 @@ export interface FleetService {
   stop(): Promise<void>;
 }
 
-interface Logger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
 /**
  * Starts the fleet in the control server: the provider, and the reconcile loop every
  * fleet.reconcileIntervalSeconds. A provider that cannot be set up (no credentials) is logged and the
@@ -76,7 +71,7 @@ interface Logger {
 export async function startFleet(
   config: FleetServiceSettings,
   db: Database,
-  log: Logger,
+  log: FleetLogger,
   /** The cycles' demand for compute, for autoscaling (the control server's cycles know it). */
   demand?: CycleDemand,
 ): Promise<FleetService | null> {
@@ -87,13 +82,7 @@ export async function startFleet(
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;
   }
-  const controller = createController(
-    config,
-    provider,
-    db,
-    (message, fields) => log.info(fields ?? {}, message),
-    demand,
-  );
+  const controller = createController(config, provider, db, log, demand);
   const stopper = new AbortController();
   const loop = controller.run(stopper.signal);
   const service: FleetService = {
@@ -104,6 +93,7 @@ export async function startFleet(
     async stop() {
       stopper.abort();
       await loop.catch(() => undefined);
+      controller.close();
     },
   };
   return service;

@@ -40,6 +40,7 @@ before(async () => {
   fleet = await startFleet(config, { pool: db.pool } as Database, {
     info: () => undefined,
     warn: () => undefined,
+    error: () => undefined,
   });
   app = await buildApp({ pool: db.pool, fleet });
   token = await createToken(db.pool, "fleet-test");

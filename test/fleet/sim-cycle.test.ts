@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
+import { Alerter } from "../../src/alerts/alerts.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
 import { CloudSigmaProvider } from "../../src/fleet/cloudsigma/provider.ts";
 import { fleetConfigSchema } from "../../src/fleet/config.ts";
@@ -14,14 +14,7 @@ import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-
-class MemoryChannel implements AlertChannel {
-  readonly name = "memory";
-  readonly alerts: Alert[] = [];
-  async send(alert: Alert) {
-    this.alerts.push(alert);
-  }
-}
+import { MemoryChannel } from "./helpers.ts";
 
 let db: TestDatabase;
 let sim: RunningSimulator;
@@ -162,7 +155,7 @@ test("nodes get a NIC on the private VLAN; the VLAN billing leak is found and al
     const up = await fleet.reconcile();
     assert.equal(up.created.length, 2, JSON.stringify(up));
     assert.equal(up.leaks?.leaks, 0);
-    for (const server of leaky.state.servers().filter((s) => s.name.startsWith("cb-vlantest-"))) {
+    for (const server of leaky.state.servers.list().filter((s) => s.name.startsWith("cb-vlantest-"))) {
       assert.ok(
         server.nics.some((n) => n.vlan === vlan.id),
         "a NIC on the private VLAN",

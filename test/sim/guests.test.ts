@@ -123,8 +123,13 @@ describe("guest processes", () => {
       return (await api.ok(`servers/${polite.uuid}/`))["status"] === "stopped" ? true : undefined;
     });
 
-    const stubborn = await sim({ nodeCommand: 'trap "" TERM; while :; do sleep 0.05; done' });
+    const stubborn = await sim({ nodeCommand: 'trap "" TERM; echo trapped; while :; do sleep 0.05; done' });
     const guest = await bootGuest(stubborn.api, stubborn.sim);
+    // A SIGTERM before the trap is set would end the shell: shut down only once it ignores the signal.
+    const log = stubborn.sim.state.guest(guest.uuid)!.log;
+    await waitFor("the guest's trap", async () =>
+      existsSync(log) && readFileSync(log, "utf8").includes("trapped") ? true : undefined,
+    );
     await stubborn.api.post(`servers/${guest.uuid}/action/?do=shutdown`);
     await advance(stubborn.api, 61);
     assert.equal((await stubborn.api.ok(`servers/${guest.uuid}/`))["status"], "running");

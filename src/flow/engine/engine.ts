@@ -48,6 +48,7 @@ import {
   type ReadyTask,
   type Submission,
 } from "./submission.ts";
+import { onWorkerLost, WORKER_LOST_CHANNEL } from "./worker-lost.ts";
 
 export interface EngineLogger {
   info(fields: object, message?: string): void;
@@ -162,6 +163,7 @@ export class FlowEngine {
     await client.connect();
     await client.query(`listen ${FLOW_CHANGED_CHANNEL}`);
     await client.query(`listen ${FIELDS_REGISTERED_CHANNEL}`);
+    await client.query(`listen ${WORKER_LOST_CHANNEL}`);
     this.#listener = client;
     this.#fullScan = true;
     this.#kick();
@@ -178,6 +180,9 @@ export class FlowEngine {
     } else if (channel === FIELDS_REGISTERED_CHANNEL) {
       this.#dataEpoch++;
       for (const id of this.#snapshots.keys()) if (!this.#changed.has(id)) this.#changed.set(id, new Set());
+    } else if (channel === WORKER_LOST_CHANNEL) {
+      // The fleet saw a worker die: its tasks are aborted now (their flow_changed wakes the engine again).
+      void onWorkerLost(this.#pool, payload, this.#log);
     }
     this.#kick();
   }
