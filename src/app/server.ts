@@ -1,20 +1,22 @@
 // The server process: builds the roles it holds (control, data, or both) from one configuration and
 // one database, wires them together, and serves them over HTTP. The one place where subsystems are
 // started; everything they need is handed to them here.
+import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { startAlertWatch } from "../alerts/service.ts";
 import type { AlertWatch } from "../alerts/watch.ts";
 import type { Config } from "../config/load.ts";
 import { catalogueDataSource, cycleActions } from "../cycle/actions.ts";
-import type { CycleContext } from "../cycle/context.ts";
+import { type CycleContext, cycleContext } from "../cycle/context.ts";
 import { cycleDemand } from "../cycle/demand.ts";
 import { stepArrivals } from "../cycle/dissemination.ts";
 import { lateStepProblems } from "../cycle/late-steps.ts";
 import { deliverTaskOf } from "../cycle/names.ts";
 import { cycleProducts } from "../cycle/products.ts";
 import { type Database, openDatabase } from "../db/database.ts";
-import { type FleetService, startFleet } from "../fleet/service.ts";
+import { configuredWorkerAccess, type FleetService, startFleet } from "../fleet/service.ts";
+import type { WorkerAccess } from "../fleet/userdata.ts";
 import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
 import { FlowEngine } from "../flow/engine/engine.ts";
@@ -25,10 +27,11 @@ import { type EventRelay, startEventRelay } from "../server/events.ts";
 import { createServerMetrics } from "../server/metrics.ts";
 import { storeOf } from "../store/store.ts";
 import { stopSignals } from "../system/processes.ts";
-import { generatedCertificate, loadCertificate, type ServerCertificate } from "../system/tls.ts";
+import type { ServerCertificate } from "../system/tls.ts";
 import { ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
 import { directBackend, type WorkerBackend } from "../worker/backend.ts";
+import { serverCertificate } from "./certificate.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { describeRoles, ROLES, type Role } from "./roles.ts";
 
@@ -54,6 +57,11 @@ export interface ServerOptions {
   logToStderr?: boolean | undefined;
   /** The destination's catalogue that the deliver task replicates product rows to. */
   destinationCatalogueUrl?: string | undefined;
+}
+
+/** Where this server's fleet sends nodes for work: unknown until the server listens. */
+interface Serving {
+  access: WorkerAccess | null;
 }
 
 /** Jobs of the control queue the server runs at once. */
@@ -91,8 +99,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   };
   let app: FastifyInstance;
   const tls = serverCertificate(config);
+  const serving: Serving = { access: null };
   try {
-    app = await startRoles(config, db, log, roles, started, { ...options, tls });
+    app = await startRoles(config, db, log, roles, started, { ...options, tls, serving });
     await app.listen({ host, port });
   } catch (error) {
     await stopParts();
@@ -105,6 +114,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const address = app.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
   const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  // Nodes are pointed at the configured data role, else at this server once it serves the data role.
+  serving.access =
+    configuredWorkerAccess(config, tls?.fingerprint ?? null) ??
+    (roles.has("data") ? { serverUrl: url, fingerprint: tls?.fingerprint ?? null } : null);
   log.info(
     {
       url,
@@ -136,7 +149,7 @@ async function startRoles(
   log: Logger,
   roles: ReadonlySet<Role>,
   parts: Partial<Parts>,
-  options: ServerOptions & { tls: ServerCertificate | null },
+  options: ServerOptions & { tls: ServerCertificate | null; serving: Serving },
 ): Promise<FastifyInstance> {
   const metrics = createServerMetrics();
   const events = await startEventRelay(db.url);
@@ -147,10 +160,14 @@ async function startRoles(
     : null;
   parts.ingest = ingest;
   const fleet = roles.has("control")
-    ? await startFleet(config, db, log, (cycle) => cycleDemand(db.pool, cycle, ingest?.filesArriving() ?? 0))
+    ? await startFleet(config, db, {
+        log,
+        demand: (cycle) => cycleDemand(db.pool, cycle, ingest?.filesArriving() ?? 0),
+        workerAccess: () => options.serving.access,
+      })
     : null;
   parts.fleet = fleet;
-  const cycle: CycleContext = {
+  const cycle: CycleContext = cycleContext({
     settings: config.cycle,
     db,
     store,
@@ -161,7 +178,7 @@ async function startRoles(
     destinationCatalogueUrl: options.destinationCatalogueUrl ?? null,
     fleet,
     ingest,
-  };
+  });
   const actions = new ActionRegistry([...builtinActions, ...cycleActions(() => cycle)]);
   const dataSources = [catalogueDataSource(cycle)];
   // Compute nodes reach the queue and the flow state through the data role's worker protocol.
@@ -169,16 +186,20 @@ async function startRoles(
     ? await directBackend(db.url, { concurrency: workerProtocolConnections, pool: db.pool })
     : null;
   parts.workerBackend = workerBackend;
+  if (roles.has("control")) parts.flow = await FlowEngine.start(db, { dataSources, logger: log });
+  // The roles' own tasks (provisioning, the ingest meter; delivery) run in this process.
+  parts.control = await startWorker({
+    url: db.url,
+    pool: db.pool,
+    queues: [
+      ...(roles.has("control") ? (["control"] as const) : []),
+      ...(roles.has("data") ? (["data"] as const) : []),
+    ],
+    actions,
+    concurrency: controlConcurrency,
+    name: `${describeRoles(roles)}-server:${hostname()}:${process.pid}`,
+  });
   if (roles.has("control")) {
-    parts.flow = await FlowEngine.start(db, { dataSources, logger: log });
-    parts.control = await startWorker({
-      url: db.url,
-      pool: db.pool,
-      queues: ["control"],
-      actions,
-      concurrency: controlConcurrency,
-      name: `control-server:${process.pid}`,
-    });
     parts.watch = startAlertWatch(config, db.pool, log, {
       deliverTask: deliverTaskOf,
       sources: [lateStepProblems(db.pool, config.cycle.producer, config.alerts.lateStepSeconds)],
@@ -195,6 +216,7 @@ async function startRoles(
     ingest,
     fleet,
     workerBackend,
+    cycle: roles.has("data") ? { products: cycle.products, productData: cycle.productData } : null,
     dataSources,
   });
 }
@@ -207,20 +229,6 @@ function wakeOnEvents(events: EventRelay, fleet: FleetService | null, watch: Ale
     if (scaler && backlog.includes(channel)) scaler.nudge();
     if (watch && (channel === FLOW_CHANGED_CHANNEL || channel === FIELDS_REGISTERED_CHANNEL)) watch.nudge();
   });
-}
-
-/** The server's TLS certificate when server.tls is enabled: the configured files, or one generated once. */
-export function serverCertificate(config: Config): ServerCertificate | null {
-  const { tls } = config.server;
-  if (!tls.enabled) return null;
-  const base = config.file ? dirname(config.file) : process.cwd();
-  if (tls.certFile && tls.keyFile)
-    return loadCertificate(resolve(base, tls.certFile), resolve(base, tls.keyFile));
-  const names = [
-    config.server.host,
-    ...(config.server.publicUrl ? [new URL(config.server.publicUrl).hostname] : []),
-  ];
-  return generatedCertificate(join(config.dataDir, "tls"), names);
 }
 
 /** Resolves when one of stopSignals arrives, after `server.stop()` has finished. */

@@ -6,6 +6,7 @@ import type { Action } from "../worker/actions.ts";
 import type { CycleContext } from "./context.ts";
 import { jobReadiness } from "./inputs.ts";
 import { cycleBaseTime } from "./names.ts";
+import type { ProductContext } from "./product-action.ts";
 import { findProduct } from "./products.ts";
 
 /** `catalogue:inputs product=NAME step=S`: holds when the catalogue has every input of that job. */
@@ -33,18 +34,30 @@ export function catalogueDataSource(cycle: CycleContext): DataTriggerSource {
 }
 
 /**
- * The cycle's actions; each asks `cycle` for its context when it runs (a process that only lists them,
- * such as `worker --actions`, has none).
+ * The product job, for a compute node: `context` says where the products' definitions and data are (the
+ * data role, over the network), and is asked while the node prepares, before it takes its first job.
+ */
+export function productAction(context: () => Promise<ProductContext>): Action {
+  return {
+    name: "cycle.product",
+    description:
+      "runs product NAME for the task's STEP of the cycle CB_CYCLE, then stores, catalogues and delivers it",
+    queue: "compute",
+    prepare: async () => {
+      await import("./product-action.ts");
+      await context();
+    },
+    run: async (action) => (await import("./product-action.ts")).runProductAction(await context(), action),
+  };
+}
+
+/**
+ * The cycle's actions in a server process; each asks `cycle` for its context when it runs (a process
+ * that only lists them, such as `worker --actions`, has none).
  */
 export function cycleActions(cycle: () => CycleContext): Action[] {
   return [
-    {
-      name: "cycle.product",
-      description: "runs product NAME for the task's STEP of the cycle CB_CYCLE and queues its delivery",
-      queue: "compute",
-      prepare: async () => (await import("./product-action.ts")).prepareProductAction(),
-      run: async (context) => (await import("./product-action.ts")).runProductAction(cycle(), context),
-    },
+    productAction(async () => ({ products: cycle().products, data: cycle().productData })),
     {
       name: "cycle.deliver",
       description:

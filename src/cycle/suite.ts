@@ -40,12 +40,19 @@ export const STEPS_VARIABLE = "CB_STEPS";
 /** The ingest task's path below the suite. */
 const INGEST_TASK = "ingest/receive";
 
-function controlTask(name: string, action: string, trigger?: string, attributes: string[] = []): string[] {
+/** A task of the control role (or of the data role: delivery works from the store). */
+function controlTask(
+  name: string,
+  action: string,
+  trigger?: string,
+  attributes: string[] = [],
+  queue: "control" | "data" = "control",
+): string[] {
   return [
     `    task ${name}`,
     ...(trigger ? [`      trigger ${trigger}`] : []),
     ...attributes.map((a) => `      ${a}`),
-    "      edit CB_QUEUE 'control'",
+    `      edit CB_QUEUE '${queue}'`,
     `      edit CB_ACTION '${action}'`,
   ];
 }
@@ -105,7 +112,7 @@ function teardownFamily(): string[] {
     "  family teardown",
     `    trigger ${PRODUCTS_FAMILY} == complete and ingest == complete`,
     ...controlTask("destroy_compute", "cycle.fleet down"),
-    ...controlTask("deliver", "cycle.deliver"),
+    ...controlTask("deliver", "cycle.deliver", undefined, [], "data"),
     ...controlTask("stop_data_server", "cycle.data-server stop", "deliver == complete"),
     "  endfamily",
   ];

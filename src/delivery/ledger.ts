@@ -227,3 +227,17 @@ export async function latestDeliveredCycle(pool: pg.Pool): Promise<string | null
   );
   return result.rows[0]?.cycle_key ?? null;
 }
+
+/** The state of each named delivery of a cycle to a destination (pending, delivered or failed). */
+export async function deliveryStates(
+  pool: pg.Pool,
+  cycleKey: string,
+  destination: string,
+  names: readonly string[],
+): Promise<Map<string, "pending" | "delivered" | "failed">> {
+  const result = await pool.query<{ name: string; state: "pending" | "delivered" | "failed" }>(
+    "select name, state from delivery where cycle_key = $1 and destination = $2 and name = any($3)",
+    [cycleKey, destination, names],
+  );
+  return new Map(result.rows.map((r) => [r.name, r.state]));
+}

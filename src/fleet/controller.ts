@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
+import { createNodeToken, revokeNodeTokens } from "../auth/tokens.ts";
 import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
@@ -30,6 +31,7 @@ import { requestName, resolveRequests, untaggedCycle } from "./requests.ts";
 import { mapLimit } from "./retry.ts";
 import type { FleetStore, NodeRow } from "./store.ts";
 import { duration, StuckClock } from "./stuck.ts";
+import type { WorkerAccess, WorkerLaunch } from "./userdata.ts";
 
 /** How long after its delivery a cycle's reruns still get compute from the fleet. */
 const rerunWindowMs = 24 * 3600_000;
@@ -68,10 +70,11 @@ export interface ControllerOptions {
   store: FleetStore;
   config: FleetConfig;
   alerter?: Alerter | null;
-  /** The control/data server URL the workers are pointed at. */
-  workerServerUrl: string;
-  /** The database URL cloud workers connect to (secret: only in their user data). */
-  workerDatabaseUrl?: string | undefined;
+  /**
+   * Where nodes find work: the data role's URL (its private address) and certificate fingerprint; null
+   * while it is not serving yet (no node is started then). Each node gets a token of its own.
+   */
+  workerAccess: () => WorkerAccess | null;
   /** What a cycle's jobs ask of its compute now (for autoscaling); null when not known. */
   demand?: CycleDemand | undefined;
   now?: () => Date;
@@ -79,6 +82,8 @@ export interface ControllerOptions {
 }
 
 const nudgeGapMs = 200;
+/** A node's token lasts this long after its cycle's data is due, unless revoked first (node gone, cycle over). */
+const nodeTokenHours = 24;
 
 /** A cycle name as it may appear in a node name (CloudSigma names and tags: no spaces or colons). */
 export function cycleSlug(cycle: string): string {
@@ -216,6 +221,8 @@ export class FleetController {
     const destroying = mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
       await provider.destroyNode(node.id);
       await store.nodeGone(provider.name, node.id);
+      // Its credential ends with it.
+      await revokeNodeTokens(store.pool, { node: node.name });
       return node.name;
     });
     const gone = new Set(doomed.map((d) => d.id));
@@ -435,20 +442,16 @@ export class FleetController {
       );
     }
     this.#mustHold(holding);
-    const launch = {
-      serverUrl: this.#o.workerServerUrl,
-      databaseUrl: this.#o.workerDatabaseUrl,
-      nodeName: prefix,
-      environment: this.#env,
-      cycle,
-    };
+    const access = this.#o.workerAccess();
     let outcomes: CreateOutcome[];
     try {
+      if (!access)
+        throw new Error("the data role does not serve the worker protocol yet: no node could find work");
       outcomes = await provider.createNodes({
         count,
         namePrefix: prefix,
         tags: { [tagKeys.environment]: this.#env, [tagKeys.cycle]: cycle, [tagKeys.role]: "compute" },
-        userData: userDataFor(provider, launch, config),
+        userData: async (node) => userDataFor(provider, await this.#launch(access, cycle, node.name), config),
       });
     } catch (error) {
       // A provider that throws instead of failing node by node: no node is known to exist.
@@ -456,6 +459,14 @@ export class FleetController {
     }
     await this.#recordOutcomes(cycle, rows, outcomes, report);
     this.#log.info({ cycle, created: report.created.length, failed: report.failed.length }, "fleet grew");
+  }
+
+  /** What a node is told at boot: where its work is, and a token of its own that ends with its cycle. */
+  async #launch(access: WorkerAccess, cycle: string, nodeName: string): Promise<WorkerLaunch> {
+    const row = await this.#o.store.cycle(this.#env, cycle);
+    const expiresAt = new Date((row?.dataAt ?? this.#now()).getTime() + nodeTokenHours * 3_600_000);
+    const token = await createNodeToken(this.#o.store.pool, { node: nodeName, cycle, expiresAt });
+    return { ...access, token, nodeName, environment: this.#env, cycle };
   }
 
   #mustHold(holding: () => boolean): void {

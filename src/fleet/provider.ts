@@ -26,10 +26,21 @@ export interface CreateNodesRequest {
   /** The image or golden template to clone; the provider's configured default when absent. */
   template?: string;
   tags: Tags;
-  /** Cloud-init user data (CloudSigma) or the worker's arguments (local). */
-  userData: string;
+  /**
+   * Cloud-init user data (CloudSigma) or the worker's arguments (local): the same for every node, or
+   * made for each node once its name is known (it carries the node's own credential).
+   */
+  userData: string | ((node: { index: number; name: string }) => Promise<string>);
   /** Start the nodes once created (default true). */
   start?: boolean;
+}
+
+/** The user data of one node of a request. */
+export async function userDataOf(
+  request: Pick<CreateNodesRequest, "userData">,
+  node: { index: number; name: string },
+): Promise<string> {
+  return typeof request.userData === "string" ? request.userData : request.userData(node);
 }
 
 /**

@@ -7,7 +7,7 @@ import { type FleetConfig, fleetEnvironmentKeys } from "./config.ts";
 import type { ProviderError } from "./errors.ts";
 import { LocalProvider, localUserData } from "./local/provider.ts";
 import type { Provider } from "./provider.ts";
-import { cloudInitUserData, type WorkerLaunch, workerArguments } from "./userdata.ts";
+import { cloudInitUserData, type WorkerLaunch, workerArguments, workerEnvironment } from "./userdata.ts";
 
 export interface ProviderOverrides {
   provider?: string;
@@ -102,9 +102,6 @@ export function userDataFor(
   fleet: Pick<FleetConfig, "workerArgs" | "sshAuthorizedKeys">,
 ): string {
   return provider.capabilities.boot === "worker-arguments"
-    ? localUserData(
-        workerArguments(launch, fleet.workerArgs),
-        launch.databaseUrl ? { DATABASE_URL: launch.databaseUrl } : {},
-      )
+    ? localUserData(workerArguments(launch, fleet.workerArgs), workerEnvironment(launch))
     : cloudInitUserData(launch, fleet.sshAuthorizedKeys, fleet.workerArgs);
 }

@@ -3,11 +3,11 @@ import { alerterFromConfig } from "../alerts/channels.ts";
 import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Database } from "../db/database.ts";
-import { fleetEnvironmentKeys } from "./config.ts";
 import { type CycleDemand, FleetController, type FleetLogger } from "./controller.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, type FleetSettings, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
+import type { WorkerAccess } from "./userdata.ts";
 
 /** What the fleet service reads of a loaded configuration: the fleet's settings, alerts, the server's address. */
 export interface FleetServiceSettings extends FleetSettings {
@@ -19,39 +19,47 @@ export function alertsConfig(config: FleetServiceSettings): AlertsConfig {
   return config.alerts ?? alertsConfigSchema.parse(undefined);
 }
 
-/** Where workers reach the control server: fleet.workerServerUrl, server.publicUrl, or host:port. */
-export function workerServerUrl(config: FleetServiceSettings): string {
-  return (
-    fleetConfig(config).workerServerUrl ??
+/**
+ * Where nodes find work, from the configuration alone (a CLI without a running server): the data
+ * role's URL (fleet.workerServerUrl, server.publicUrl, or host:port) and the fingerprint of the
+ * certificate in use when TLS is on; null when the port is picked at start (0) and so unknown here.
+ */
+export function configuredWorkerAccess(
+  config: FleetServiceSettings & { server: { tls?: { enabled: boolean } } },
+  fingerprint: string | null,
+): WorkerAccess | null {
+  const fleet = fleetConfig(config);
+  const scheme = config.server.tls?.enabled ? "https" : "http";
+  const url =
+    fleet.workerServerUrl ??
     config.server.publicUrl ??
-    `http://${config.server.host}:${config.server.port}`
-  );
+    (config.server.port === 0 ? null : `${scheme}://${config.server.host}:${config.server.port}`);
+  return url ? { serverUrl: url, fingerprint } : null;
 }
 
-/**
- * The controller for a configuration and a database. Cloud workers reach the database at
- * CLOUDBURST_WORKER_DATABASE_URL; workers on this machine get this process's own database URL, so they
- * never start an embedded cluster of their own.
- */
+export interface ControllerWiring {
+  log?: FleetLogger | undefined;
+  /** The cycles' demand for compute, for autoscaling (the control role's cycles know it). */
+  demand?: CycleDemand | undefined;
+  /** Where nodes find work now (the data role's address once it serves); null while unknown. */
+  workerAccess: () => WorkerAccess | null;
+}
+
+/** The controller for a configuration and a database. */
 export function createController(
   config: FleetServiceSettings,
   provider: Provider,
   db: Pick<Database, "pool" | "url">,
-  log?: FleetLogger,
-  demand?: CycleDemand,
+  wiring: ControllerWiring,
 ): FleetController {
-  const workerDatabaseUrl =
-    config.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
-    (provider.capabilities.sameMachine ? db.url : undefined);
   return new FleetController({
     provider,
     store: new FleetStore(db.pool),
     config: fleetConfig(config),
     alerter: alerterFromConfig(alertsConfig(config), db.pool),
-    workerServerUrl: workerServerUrl(config),
-    workerDatabaseUrl,
-    demand,
-    ...(log ? { log } : {}),
+    workerAccess: wiring.workerAccess,
+    demand: wiring.demand,
+    ...(wiring.log ? { log: wiring.log } : {}),
   });
 }
 
@@ -71,10 +79,9 @@ export interface FleetService {
 export async function startFleet(
   config: FleetServiceSettings,
   db: Database,
-  log: FleetLogger,
-  /** The cycles' demand for compute, for autoscaling (the control server's cycles know it). */
-  demand?: CycleDemand,
+  wiring: ControllerWiring & { log: FleetLogger },
 ): Promise<FleetService | null> {
+  const { log } = wiring;
   let provider: Provider;
   try {
     provider = createProvider(config, {}, { env: config.env });
@@ -82,7 +89,7 @@ export async function startFleet(
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;
   }
-  const controller = createController(config, provider, db, log, demand);
+  const controller = createController(config, provider, db, wiring);
   const stopper = new AbortController();
   const loop = controller.run(stopper.signal);
   const service: FleetService = {

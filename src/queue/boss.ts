@@ -5,8 +5,11 @@ import type pg from "pg";
 import { PgBoss, type Db as PgBossDb } from "pg-boss";
 import { inTransaction } from "../db/transaction.ts";
 
-/** `control`: runs inside the control server (provisioning, delivery); `compute`: worker agents. */
-export const QUEUE_NAMES = ["control", "compute"] as const;
+/**
+ * `control`: runs inside the control role (provisioning, the cycle's ingest meter); `data`: inside the
+ * data role (delivery, from the store); `compute`: worker agents on compute nodes.
+ */
+export const QUEUE_NAMES = ["control", "data", "compute"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export function isQueueName(value: string): value is QueueName {

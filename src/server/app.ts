@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type pg from "pg";
 import { migrationsComplete } from "../db/migrate.ts";
+import { releaseVersion } from "../system/version.ts";
 import { requireBearerToken } from "./auth.ts";
 import { errorBody, httpErrorOf } from "./errors.ts";
 import { type EventRelay, eventRoutes } from "./events.ts";
@@ -99,6 +100,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ingest: options.ingest ?? null,
         fleet: options.fleet ?? null,
         workerBackend: options.workerBackend ?? null,
+        cycle: options.cycle ?? null,
+        version: options.version ?? releaseVersion(),
         dataSources: options.dataSources ?? [],
       };
       for (const plugin of apiPlugins) await api.register(plugin, services);

@@ -2,6 +2,8 @@
 // database, and the services of the roles this process holds. A route whose service is absent here
 // answers 503 and says which role serves it.
 import type pg from "pg";
+import type { ProductData } from "../cycle/product-data.ts";
+import type { CycleProductSpec } from "../cycle/products.ts";
 import type { FleetService } from "../fleet/service.ts";
 import type { DataTriggerSource } from "../flow/engine/data-trigger.ts";
 import type { IngestService } from "../ingest/service.ts";
@@ -19,6 +21,10 @@ export interface ApiServices {
   fleet: FleetService | null;
   /** The queue and flow state as compute nodes reach them (the worker protocol), in the data role. */
   workerBackend: WorkerBackend | null;
+  /** The cycle's products and their data, for compute nodes, in the data role. */
+  cycle: { products: CycleProductSpec[]; productData: ProductData } | null;
+  /** The release this server runs: a node of another release is refused work. */
+  version: string;
   /** Where `why` asks about tasks waiting for data. */
   dataSources: readonly DataTriggerSource[];
 }

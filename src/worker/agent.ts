@@ -8,16 +8,15 @@ import type { TaskJobData } from "../flow/engine/job.ts";
 import type { QueueName } from "../queue/boss.ts";
 import type { ActionRegistry } from "./actions.ts";
 import { directBackend, type FetchedJob, type WorkerBackend } from "./backend.ts";
-import { httpBackend, type ServerAccess } from "./http-backend.ts";
+import { httpBackend } from "./http-backend.ts";
 import { runTask, type TaskRunResult } from "./run-task.ts";
 import { type ScriptEnvironment, startScriptEnvironment } from "./script-env.ts";
+import { type ServerAccess, ServerClient } from "./server-client.ts";
 
 export interface WorkerOptions {
   /** PostgreSQL URL (DATABASE_URL or the embedded cluster's); or `server` below. */
   url?: string;
-  /** A server's URL, token and pinned certificate, for a worker that does not reach PostgreSQL. */
-  server?: ServerAccess;
-  /** Or any other way to the queue and the flow state (instead of `url` and `server`). */
+  /** Or another way to the queue and the flow state (instead of `url`): a server's worker protocol. */
   backend?: WorkerBackend;
   queues: QueueName[];
   /** The built-in actions this worker runs (its process's composition root lists them). */
@@ -63,13 +62,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
 async function backendOf(options: WorkerOptions): Promise<WorkerBackend> {
   if (options.backend) return options.backend;
-  if (options.server) return httpBackend(options.server);
   if (options.url)
     return directBackend(options.url, {
       concurrency: options.concurrency,
       ...(options.pool ? { pool: options.pool } : {}),
     });
-  throw new Error("a worker needs a database URL or a server");
+  throw new Error("a worker needs a database URL or a backend (a server's worker protocol)");
 }
 
 class WorkerAgent implements RunningWorker {

@@ -1,5 +1,6 @@
 // The worker protocol over HTTP: what a compute node asks a server holding the data role (jobs,
-// heartbeats, reports, output) and what it is answered. One set of schemas for both ends: the server's
+// heartbeats, reports, output) and what it is answered. The product jobs' data calls are the cycle's
+// (cycle/data-protocol.ts). One set of schemas for both ends: the server's
 // routes validate requests and answers with them, the node's client builds requests from their types.
 import { z } from "zod";
 import type { TaskJobData } from "../flow/engine/job.ts";
@@ -71,8 +72,17 @@ export const outputRequest = z.strictObject({
 });
 export const outputAnswer = z.strictObject({ appended: z.number().int() });
 
+export const helloRequest = z.strictObject({
+  /** The node's release: a server of another release refuses it work. */
+  version: z.string().min(1),
+  node: z.string().min(1).max(200),
+});
+export const helloAnswer = z.strictObject({ version: z.string(), server: z.string() });
+
 /** The protocol's calls: the path below /api/worker/, the request and the answer. */
 export const workerCalls = {
+  hello: { request: helloRequest, answer: helloAnswer },
+
   fetch: { request: fetchRequest, answer: fetchAnswer },
   release: { request: releaseRequest, answer: releaseAnswer },
   complete: { request: completeRequest, answer: completeAnswer },
@@ -84,3 +94,6 @@ export const workerCalls = {
 export type WorkerCall = keyof typeof workerCalls;
 export type WorkerRequest<C extends WorkerCall> = z.input<(typeof workerCalls)[C]["request"]>;
 export type WorkerAnswer<C extends WorkerCall> = z.output<(typeof workerCalls)[C]["answer"]>;
+
+/** The header every call carries: the node's release (a server of another release refuses it). */
+export const VERSION_HEADER = "x-cloudburst-version";

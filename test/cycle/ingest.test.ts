@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { catalogueDataSource, cycleActions } from "../../src/cycle/actions.ts";
-import type { CycleContext } from "../../src/cycle/context.ts";
+import { type CycleContext, cycleContext } from "../../src/cycle/context.ts";
 import { stepArrivals } from "../../src/cycle/dissemination.ts";
 import { plannedSteps, stepMeterValue } from "../../src/cycle/ingest-action.ts";
 import { cycleSuiteName } from "../../src/cycle/names.ts";
@@ -65,7 +65,7 @@ describe("ingest/receive on the flow engine", () => {
     const store = new LocalStore(join(dir, "store"));
     // The cycle's context on this test's database, as the control role builds it from its configuration.
     const config = loadConfig({ cwd: dir, env: { DATABASE_URL: db.url } });
-    cycle = {
+    cycle = cycleContext({
       settings: config.cycle,
       db,
       store,
@@ -76,7 +76,7 @@ describe("ingest/receive on the flow engine", () => {
       destinationCatalogueUrl: null,
       fleet: null,
       ingest: null,
-    };
+    });
     pipeline = new IngestPipeline({ pool: db.pool, store, describe: describeMessage });
   });
   after(async () => {

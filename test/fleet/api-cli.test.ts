@@ -38,9 +38,8 @@ before(async () => {
     ].join("\n"),
   );
   fleet = await startFleet(config, { pool: db.pool } as Database, {
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    workerAccess: () => ({ serverUrl: "http://127.0.0.1:9", fingerprint: null }),
   });
   app = await buildApp({ pool: db.pool, fleet });
   token = await createToken(db.pool, "fleet-test");

@@ -80,7 +80,7 @@ function setup(options: {
     store,
     config,
     alerter,
-    workerServerUrl: "http://127.0.0.1:9",
+    workerAccess: () => ({ serverUrl: "http://127.0.0.1:9", fingerprint: null }),
     now: options.now,
     demand: options.demand,
   });

@@ -44,7 +44,7 @@ function setup(environment: string) {
     provider,
     store: new FleetStore(pool),
     config,
-    workerServerUrl: "http://127.0.0.1:9",
+    workerAccess: () => ({ serverUrl: "http://127.0.0.1:9", fingerprint: null }),
     log,
   });
   // The test's own view of the database does not go through the proxy.

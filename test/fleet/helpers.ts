@@ -63,7 +63,7 @@ export function simController(sim: RunningSimulator, pool: pg.Pool, config: Flee
     store,
     config,
     alerter: new Alerter(alertsConfigSchema.parse({}), [channel], pool),
-    workerServerUrl: "http://10.0.0.1:8080",
+    workerAccess: () => ({ serverUrl: "http://10.0.0.1:8080", fingerprint: null }),
     log,
   });
   return { provider, store, controller, channel, log };

@@ -45,7 +45,12 @@ test("a provider unknown to the controller: its data server runs for the cycle, 
   const golden = await made("cb-elsewhere-golden");
   const provider = renamed(local, { name: "elsewhere", reserved: [dataServer, golden], dataServer });
   const store = new FleetStore(db.pool);
-  const controller = new FleetController({ provider, store, config, workerServerUrl: "http://127.0.0.1:9" });
+  const controller = new FleetController({
+    provider,
+    store,
+    config,
+    workerAccess: () => ({ serverUrl: "http://127.0.0.1:9", fingerprint: null }),
+  });
   const state = async (name: string) => (await provider.listNodes()).find((n) => n.name === name)?.state;
 
   await store.planCycle("elsewhere", "c1", new Date(Date.now() + 5_000), 1);

@@ -14,6 +14,7 @@ import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startWorkerServer } from "../helpers/worker-server.ts";
 import { MemoryChannel } from "./helpers.ts";
 
 let db: TestDatabase;
@@ -60,7 +61,7 @@ function controller(channel: MemoryChannel) {
       store,
       config,
       alerter,
-      workerServerUrl: "http://10.0.0.1:8080",
+      workerAccess: () => ({ serverUrl: "http://10.0.0.1:8080", fingerprint: null }),
     }),
   };
 }
@@ -149,7 +150,7 @@ test("nodes get a NIC on the private VLAN; the VLAN billing leak is found and al
       store,
       config: vlanConfig,
       alerter: new Alerter(alertsConfigSchema.parse({}), [channel], db.pool),
-      workerServerUrl: "http://10.0.0.1:8080",
+      workerAccess: () => ({ serverUrl: "http://10.0.0.1:8080", fingerprint: null }),
     });
     await store.planCycle("vlantest", "c1", new Date(Date.now() + 5_000), 2); // within any lead time
     const up = await fleet.reconcile();
@@ -195,7 +196,7 @@ test("a 402 on start refuses the cycle, alerts once, and the clones that cannot 
       store,
       config: poorConfig,
       alerter: new Alerter(alertsConfigSchema.parse({}), [channel], db.pool),
-      workerServerUrl: "http://10.0.0.1:8080",
+      workerAccess: () => ({ serverUrl: "http://10.0.0.1:8080", fingerprint: null }),
     });
     await store.planCycle("poor", "c1", new Date(Date.now() + 5_000), 2);
     const first = await fleet.reconcile();
@@ -215,8 +216,9 @@ test("a 402 on start refuses the cycle, alerts once, and the clones that cannot 
   }
 });
 
-test("simulated servers run real `cloudburst worker`s from our user data, connected to the database", async () => {
+test("simulated servers run real `cloudburst worker`s from our user data, working for the data role", async () => {
   const withGuests = await startCloudSigmaSimulator({ timeScale: 0.01, stateFile: null });
+  const dataRole = await startWorkerServer(db);
   try {
     const guestConfig = fleetConfigSchema.parse({ ...config, environment: "guests" });
     const provider = new CloudSigmaProvider({
@@ -229,8 +231,7 @@ test("simulated servers run real `cloudburst worker`s from our user data, connec
       provider,
       store,
       config: guestConfig,
-      workerServerUrl: "http://127.0.0.1:9",
-      workerDatabaseUrl: db.url,
+      workerAccess: () => ({ serverUrl: dataRole.url, fingerprint: null }),
     });
     // Each guest's worker is named after its own server, as the flow history shows where a job ran.
     const ready = () =>
@@ -247,7 +248,7 @@ test("simulated servers run real `cloudburst worker`s from our user data, connec
     const report = await fleet.reconcile();
     assert.equal(report.created.length, 2, JSON.stringify(report));
     for (let i = 0; i < 150 && ready() < 2; i++) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(ready(), 2, "both guests run a worker that reached the database");
+    assert.equal(ready(), 2, "both guests run a worker that reached the data role with their own token");
     await store.setCycleState("guests", "c1", "processed");
     await fleet.reconcile();
     assert.deepEqual(
@@ -256,5 +257,6 @@ test("simulated servers run real `cloudburst worker`s from our user data, connec
     );
   } finally {
     await withGuests.stop();
+    await dataRole.close();
   }
 });

@@ -14,6 +14,7 @@ import { taskStates, transitions, waitUntil } from "../flow/engine-helpers.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
+import { startWorkerServer } from "../helpers/worker-server.ts";
 import { MemoryLog } from "./helpers.ts";
 
 let db: TestDatabase;
@@ -45,12 +46,12 @@ test("the task of a worker the fleet saw die is aborted at once and retried", as
   const provider = new LocalProvider({ config: config.local, stateDir: tempDir("cb-fleet-wlost-") });
   const store = new FleetStore(db.pool);
   const log = new MemoryLog();
+  const dataRole = await startWorkerServer(db);
   const controller = new FleetController({
     provider,
     store,
     config,
-    workerServerUrl: "http://127.0.0.1:9",
-    workerDatabaseUrl: db.url,
+    workerAccess: () => ({ serverUrl: dataRole.url, fingerprint: null }),
     log,
   });
   try {
@@ -87,6 +88,7 @@ test("the task of a worker the fleet saw die is aborted at once and retried", as
     await store.setCycleState("wlost", "c1", "cancelled");
     await controller.reconcile();
     controller.close();
+    await dataRole.close();
   }
   assert.deepEqual(await provider.listNodes({ [tagKeys.environment]: "wlost" }), []);
 });

@@ -37,7 +37,7 @@ export async function startTestEngine(
       : await startWorker({
           url: db.url,
           pool: db.pool,
-          queues: ["control"],
+          queues: ["control", "data"],
           actions: new ActionRegistry([...builtinActions, ...(options.actions ?? [])]),
           concurrency,
           name: `control-server:${process.pid}`,

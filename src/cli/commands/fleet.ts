@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { runbookFor } from "../../alerts/codes.ts";
+import { serverCertificate } from "../../app/certificate.ts";
 import type { Config } from "../../config/load.ts";
 import type { Database } from "../../db/database.ts";
 import { goldenImages, rollbackGolden, rotateGolden } from "../../fleet/cloudsigma/golden.ts";
@@ -16,8 +17,9 @@ import { cycleCosts } from "../../fleet/money.ts";
 import type { FleetNode, Provider } from "../../fleet/provider.ts";
 import { tagKeys } from "../../fleet/provider.ts";
 import { createProvider, fleetConfig, ProviderSetupError } from "../../fleet/registry.ts";
-import { alertsConfig, createController } from "../../fleet/service.ts";
+import { alertsConfig, configuredWorkerAccess, createController } from "../../fleet/service.ts";
 import { FleetStore } from "../../fleet/store.ts";
+import type { WorkerAccess } from "../../fleet/userdata.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { parseTime } from "../arguments.ts";
 import { commandConfig, withDatabase } from "../context.ts";
@@ -243,9 +245,14 @@ function registerDown(fleet: Command): void {
   });
 }
 
+/** Where nodes this command starts find work: the configuration's data role, with its certificate's fingerprint. */
+function workerAccessOf(config: Config): WorkerAccess | null {
+  return configuredWorkerAccess(config, serverCertificate(config)?.fingerprint ?? null);
+}
+
 /** One pass of a controller made for this command. */
 async function reconcileOnce(config: Config, provider: Provider, db: Database): Promise<ReconcileReport> {
-  const controller = createController(config, provider, db);
+  const controller = createController(config, provider, db, { workerAccess: () => workerAccessOf(config) });
   try {
     return await controller.reconcile();
   } finally {
@@ -268,7 +275,10 @@ function registerReconcile(fleet: Command): void {
         printReport(await reconcileOnce(config, provider, db), options.json);
         return;
       }
-      const controller = createController(config, provider, db, stderrLogger);
+      const controller = createController(config, provider, db, {
+        log: stderrLogger,
+        workerAccess: () => workerAccessOf(config),
+      });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       for (const signal of stopSignals) process.once(signal, onSignal);

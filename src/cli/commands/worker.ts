@@ -1,11 +1,15 @@
 // `cloudburst worker`: the compute-node agent. Connects to PostgreSQL (DATABASE_URL, or the embedded
 // cluster of the data directory), takes task jobs from the `compute` queue and runs them.
+
+import { hostname } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
 import { startWorkerProcess, workerActions } from "../../app/worker.ts";
 import { cycleActions } from "../../cycle/actions.ts";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
+import { TlsError } from "../../system/tls.ts";
+import { type ServerAccess, ServerRequestError } from "../../worker/server-client.ts";
 import { commandConfig } from "../context.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError, UserError } from "../errors.ts";
 
 /** How long running jobs may finish after SIGTERM before they are aborted. */
 const drainOnStopMs = 5000;
@@ -17,8 +21,24 @@ function parseConcurrency(value: string): number {
 }
 
 function parseQueue(value: string, previous: QueueName[] = []): QueueName[] {
-  if (!isQueueName(value)) throw new InvalidArgumentError("expected compute or control");
+  if (!isQueueName(value)) throw new InvalidArgumentError("expected compute, data or control");
   return [...previous, value];
+}
+
+/** The server a node works for, from the options or the node's environment (its user data sets it). */
+function serverAccess(options: {
+  server?: string;
+  token?: string;
+  fingerprint?: string;
+}): ServerAccess | undefined {
+  const env = process.env;
+  const url = options.server ?? env["CLOUDBURST_SERVER_URL"];
+  if (!url) return undefined;
+  const token = options.token ?? env["CLOUDBURST_WORKER_TOKEN"] ?? env["CLOUDBURST_TOKEN"];
+  if (!token)
+    throw new UsageError("a worker for a server needs its token: --token or CLOUDBURST_WORKER_TOKEN");
+  const fingerprint = options.fingerprint ?? env["CLOUDBURST_SERVER_FINGERPRINT"];
+  return { url, token, ...(fingerprint ? { fingerprint } : {}) };
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -33,8 +53,18 @@ export function registerWorkerCommand(program: Command): void {
       "--name <name>",
       "name in the task history (default: its node's name, $CLOUDBURST_NODE_NAME, else host:pid)",
     )
-    .option("--server <url>", "reach the flow engine through this control server's API instead of PostgreSQL")
-    .option("--token <token>", "with --server: the API token (default: $CLOUDBURST_TOKEN)")
+    .option(
+      "--server <url>",
+      "the data role's URL: jobs, reports and data over the worker protocol, no database (default: $CLOUDBURST_SERVER_URL)",
+    )
+    .option(
+      "--token <token>",
+      "with --server: the node's token (default: $CLOUDBURST_WORKER_TOKEN or $CLOUDBURST_TOKEN)",
+    )
+    .option(
+      "--fingerprint <sha256>",
+      "with an https --server: the SHA-256 fingerprint of its certificate, the only one trusted (default: $CLOUDBURST_SERVER_FINGERPRINT)",
+    )
     .option("--actions", "list the built-in actions and exit")
     .action(
       async (
@@ -45,6 +75,7 @@ export function registerWorkerCommand(program: Command): void {
           actions?: boolean;
           server?: string;
           token?: string;
+          fingerprint?: string;
         },
         command: Command,
       ) => {
@@ -63,15 +94,19 @@ export function registerWorkerCommand(program: Command): void {
           if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
             process.stderr.write(`${new Date().toISOString()} ${message}\n`);
         };
-        const token = options.token ?? process.env["CLOUDBURST_TOKEN"];
-        if (options.server && !token)
-          throw new UsageError("--server needs an API token: --token or CLOUDBURST_TOKEN");
         const running = await startWorkerProcess(config, {
           queues,
           concurrency: options.concurrency,
-          name: options.name,
-          server: options.server && token ? { url: options.server, token } : undefined,
+          name: options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`,
+          server: serverAccess(options),
           log,
+        }).catch((error: unknown) => {
+          if (error instanceof ServerRequestError || error instanceof TlsError)
+            throw new UserError(
+              `this worker cannot work for ${options.server ?? process.env["CLOUDBURST_SERVER_URL"]}: ${error.message}`,
+              "check the server URL, the node's token (a node's ends with its cycle) and the certificate fingerprint; `cloudburst fleet user-data compute` on the control host prints what nodes get",
+            );
+          throw error;
         });
         const { worker } = running;
         process.stdout.write(

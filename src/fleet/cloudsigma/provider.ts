@@ -15,6 +15,7 @@ import {
   type NodeState,
   type Provider,
   type Tags,
+  userDataOf,
 } from "../provider.ts";
 import { backoffDelay, mapLimit, pollUntil } from "../retry.ts";
 import { CloudSigmaClient, type Credentials } from "./client.ts";
@@ -154,7 +155,8 @@ export class CloudSigmaProvider implements Provider {
         `${request.namePrefix}-${index}-${randomBytes(3).toString("hex")}`,
       );
       await this.#waitCloned(server);
-      const configured = await this.#configure(server.uuid, request, batch.tagIds);
+      const userData = await userDataOf(request, { index, name: server.name });
+      const configured = await this.#configure(server.uuid, { ...request, userData }, batch.tagIds);
       await this.#tagDrives(configured);
       let node = this.#toNode(configured);
       if (request.start !== false) {
@@ -572,7 +574,9 @@ export class CloudSigmaProvider implements Provider {
     const meta: Record<string, unknown> = { ...(server.meta ?? {}) };
     for (const [key, value] of Object.entries(request.tags))
       meta[`${metaTagPrefix}${key}`.slice(0, 32)] = value;
-    meta[userDataKey] = Buffer.from(request.userData).toString("base64");
+    meta[userDataKey] = Buffer.from(await userDataOf(request, { index: 0, name: server.name })).toString(
+      "base64",
+    );
     meta["base64_fields"] = userDataKey;
     const nics = [...((server["nics"] as unknown[] | undefined) ?? [])];
     if (this.#config.firewallPolicy && nics.length > 0) {

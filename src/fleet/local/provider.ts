@@ -31,6 +31,7 @@ import {
   type NodePrice,
   type Provider,
   type Tags,
+  userDataOf,
 } from "../provider.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../../..");
@@ -125,12 +126,13 @@ export class LocalProvider implements Provider {
         continue;
       }
       const suffix = randomBytes(3).toString("hex");
+      const name = `${request.namePrefix}-${index}-${suffix}`;
       const record: LocalRecord = {
         id: `local-${suffix}${index}`,
-        name: `${request.namePrefix}-${index}-${suffix}`,
+        name,
         pid: null,
         tags: { ...request.tags },
-        ...parseLocalUserData(request.userData),
+        ...parseLocalUserData(await userDataOf(request, { index, name })),
         createdAt: new Date().toISOString(),
         wantedRunning: false,
       };

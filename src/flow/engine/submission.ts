@@ -51,7 +51,7 @@ export function prepareSubmission(snapshot: SuiteSnapshot, ready: ReadyTask, at:
   variables["ECF_PASS"] = password;
   variables["ECF_TRYNO"] = String(tryNo);
   const queue = variables["CB_QUEUE"]?.trim() || "compute";
-  if (!isQueueName(queue)) return `CB_QUEUE is "${queue}": it must be control or compute`;
+  if (!isQueueName(queue)) return `CB_QUEUE is "${queue}": it must be control, data or compute`;
   const action = variables["CB_ACTION"] ? parseActionSpec(variables["CB_ACTION"]) : null;
   const heartbeatSeconds = Math.max(10, Number(variables["CB_HEARTBEAT"]) || DEFAULT_HEARTBEAT_SECONDS);
   const expireSeconds = Math.max(

@@ -36,7 +36,7 @@ function positiveInt(value: unknown, what: string): number | undefined {
   return n;
 }
 
-async function fieldOrFail(pool: import("pg").Pool, idText: string): Promise<FieldRow> {
+export async function fieldOrFail(pool: import("pg").Pool, idText: string): Promise<FieldRow> {
   const id = Number(idText);
   if (!Number.isSafeInteger(id) || id <= 0)
     throw new HttpError(400, "bad_request", `"${idText}" is not a field id`);
@@ -72,7 +72,12 @@ export function parseRange(
   return { start, end };
 }
 
-function sendField(reply: FastifyReply, store: LocalStore, field: FieldRow, rangeHeader: string | undefined) {
+export function sendField(
+  reply: FastifyReply,
+  store: LocalStore,
+  field: FieldRow,
+  rangeHeader: string | undefined,
+) {
   const range = parseRange(rangeHeader, field.length);
   const start = range?.start ?? 0;
   const end = range?.end ?? field.length - 1;

@@ -12,6 +12,7 @@ import { suiteCommandRoutes, suiteViewRoutes } from "./suites.ts";
 import { timelineRoutes } from "./timeline.ts";
 import { whoamiRoutes } from "./whoami.ts";
 import { workerRoutes } from "./worker.ts";
+import { workerDataRoutes } from "./worker-data.ts";
 
 export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   whoamiRoutes,
@@ -26,4 +27,5 @@ export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   alertRoutes,
   timelineRoutes,
   workerRoutes,
+  workerDataRoutes,
 ];

@@ -1,9 +1,12 @@
 // /api/worker/...: the worker protocol (worker/protocol.ts) that compute nodes speak to a server
 // holding the data role: jobs from the queue (long-polled), their release, completion and heartbeats,
 // and what their tasks report. Each call is the WorkerBackend the server reaches PostgreSQL with.
+import { hostname } from "node:os";
+import type { FastifyInstance } from "fastify";
 import type { z } from "zod";
 import type { FetchedJob, WorkerBackend } from "../../worker/backend.ts";
-import { workerCalls } from "../../worker/protocol.ts";
+import { VERSION_HEADER, workerCalls } from "../../worker/protocol.ts";
+import { HttpError } from "../errors.ts";
 import type { ApiServices } from "../services.ts";
 import { required } from "../services.ts";
 import { useZodSchemas, type ZodPlugin } from "../zod.ts";
@@ -18,9 +21,36 @@ function schema<Request extends z.ZodType, Answer extends z.ZodType>(call: {
   return { body: call.request, response: { 200: call.answer } };
 }
 
+/**
+ * A node of another release than this server's is refused every call (409): it would run jobs with
+ * other code than the cycle was planned with. `hello` says so first, at the node's start.
+ */
+export function refuseOtherReleases(app: Pick<FastifyInstance, "addHook">, version: string): void {
+  app.addHook("onRequest", async (request) => {
+    const theirs = request.headers[VERSION_HEADER];
+    if (typeof theirs === "string" && theirs !== version) throw releaseMismatch(theirs, version);
+  });
+}
+
+function releaseMismatch(theirs: string, ours: string): HttpError {
+  return new HttpError(
+    409,
+    "version_mismatch",
+    `this node runs cloudburst ${theirs} and the server ${ours}: it takes no work until it runs ${ours} (its user data installs the server's release at boot; \`cloudburst fleet golden\` updates the image)`,
+    { node: theirs, server: ours },
+  );
+}
+
 export const workerRoutes: ZodPlugin<ApiServices> = async (app, services) => {
   useZodSchemas(app);
+  refuseOtherReleases(app, services.version);
   const backend = () => required(services.workerBackend, "the worker protocol", "data");
+
+  app.post("/worker/hello", { schema: schema(workerCalls.hello) }, async (request) => {
+    if (request.body.version !== services.version)
+      throw releaseMismatch(request.body.version, services.version);
+    return { version: services.version, server: hostname() };
+  });
 
   app.post("/worker/fetch", { schema: schema(workerCalls.fetch) }, async (request, reply) => {
     const { queue, max, waitSeconds } = request.body;
