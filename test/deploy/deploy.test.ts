@@ -4,7 +4,7 @@
 // promises and a user cannot see at once: modes, valid and hardened units, the release running as the
 // service user, a second run that changes nothing, clear errors for bad input, and `fleet golden build`.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -101,6 +101,21 @@ describe("Deploying on a set of Linux hosts (README), on a throwaway host", { ti
   let ansibleEnv: NodeJS.ProcessEnv;
   const bundle = () => join(checkout, "dist", bundleName);
   const playbook = (extra: string) => sh(`${readmeCommands.playbook} ${extra}`, checkout, ansibleEnv);
+  const goldenBuild = (knownHosts: string) => [
+    "fleet",
+    "golden",
+    "build",
+    "127.0.0.1",
+    "--ssh-port",
+    String(host.sshd.port),
+    "--identity",
+    host.sshd.clientKeyPath,
+    "--known-hosts",
+    knownHosts,
+    "--release",
+    bundle(),
+    "--json",
+  ];
 
   before(async () => {
     checkout = copyCheckout();
@@ -369,22 +384,42 @@ describe("Deploying on a set of Linux hosts (README), on a throwaway host", { ti
     rmSync(armBundle);
   });
 
+  it("`fleet golden build` refuses a host whose key is not the known one", async () => {
+    const keyDir = tempDir("cb-otherkey-");
+    try {
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(keyDir, "key")]);
+      const [type, key] = readFileSync(join(keyDir, "key.pub"), "utf8").split(" ");
+      writeFileSync(join(keyDir, "known_hosts"), `[127.0.0.1]:${host.sshd.port} ${type} ${key}\n`);
+      const run = await runCli(goldenBuild(join(keyDir, "known_hosts")));
+      assert.equal(run.code, 1);
+      assert.match(
+        run.stderr,
+        /127\.0\.0\.1's host key is not the one in \S+known_hosts: check it against the server's console/,
+      );
+      const missing = await runCli(goldenBuild(join(keyDir, "absent")));
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stderr,
+        /no known_hosts file at \S+absent, so 127\.0\.0\.1's host key cannot be checked/,
+      );
+    } finally {
+      rmSync(keyDir, { recursive: true, force: true });
+    }
+  });
+
   it("`fleet golden build` makes the host a compute image: the worker enabled, not started, no credentials", async () => {
-    const run = await runCli([
-      "fleet",
-      "golden",
-      "build",
-      "127.0.0.1",
-      "--ssh-port",
-      String(host.sshd.port),
-      "--identity",
-      host.sshd.clientKeyPath,
-      "--known-hosts",
-      host.knownHostsFile,
-      "--release",
-      bundle(),
-      "--json",
-    ]);
+    // Releases installed before, oldest first: the two newest stay for a rollback.
+    const old = ["0.0.1", "0.0.2", "0.0.3"];
+    old.forEach((v, i) => {
+      const bundleOf = `/opt/cloudburst/releases/cloudburst-${v}-linux-${process.arch}.tar.gz`;
+      const made = host.run([
+        "sh",
+        "-c",
+        `mkdir /opt/cloudburst/${v} && touch ${bundleOf} && touch -d @${1_600_000_000 + i} /opt/cloudburst/${v}`,
+      ]);
+      assert.equal(made.code, 0, made.stderr);
+    });
+    const run = await runCli(goldenBuild(host.knownHostsFile));
     assert.equal(run.code, 0, run.stderr.slice(-4000));
     const result = JSON.parse(run.stdout) as { roles: string[]; changed: number };
     assert.deepEqual(result.roles, ["compute"]);
@@ -403,6 +438,25 @@ describe("Deploying on a set of Linux hosts (README), on a throwaway host", { ti
     assert.match(
       hostFile(host, "/etc/systemd/system/cloudburst-worker.service"),
       /^ConditionPathExists=\/etc\/cloudburst\/worker\.env$/m,
+    );
+    assert.deepEqual(
+      host
+        .run(["ls", "/opt/cloudburst", "/opt/cloudburst/releases"])
+        .stdout.split(/\s+/)
+        .filter(Boolean)
+        .sort(),
+      [
+        "/opt/cloudburst/releases:",
+        "/opt/cloudburst:",
+        "0.0.2",
+        "0.0.3",
+        version,
+        `cloudburst-0.0.2-linux-${process.arch}.tar.gz`,
+        `cloudburst-0.0.3-linux-${process.arch}.tar.gz`,
+        bundleName,
+        "current",
+        "releases",
+      ].sort(),
     );
   });
 

@@ -1,7 +1,6 @@
 // `cloudburst fleet ls|up|down|reconcile|costs|inventory|golden`: the compute nodes on the configured provider.
 
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { runbookFor } from "../../alerts/codes.ts";
@@ -10,13 +9,6 @@ import { goldenImages, rollbackGolden, rotateGolden } from "../../fleet/cloudsig
 import { CloudSigmaProvider } from "../../fleet/cloudsigma/provider.ts";
 import type { ReconcileReport } from "../../fleet/controller.ts";
 import { ProviderError } from "../../fleet/errors.ts";
-import {
-  buildGoldenImage,
-  defaultRelease,
-  GoldenBuildError,
-  type ImageRole,
-  imageRoles,
-} from "../../fleet/golden-image.ts";
 import { buildInventory, hostInventory } from "../../fleet/inventory.ts";
 import { collectOrphans, leakCheck } from "../../fleet/leaks.ts";
 import { cycleCosts } from "../../fleet/money.ts";
@@ -30,6 +22,7 @@ import { parseTime } from "../arguments.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
+import { registerGoldenBuild } from "./golden-build.ts";
 
 interface ProviderOptions {
   provider?: string;
@@ -349,33 +342,6 @@ function goldenProvider(
   return { provider, base };
 }
 
-interface GoldenBuildFlags {
-  roles?: ImageRole[];
-  release?: string;
-  sshUser: string;
-  sshPort: number;
-  identity?: string;
-  knownHosts: string;
-  json?: boolean;
-}
-
-function parseImageRoles(value: string): ImageRole[] {
-  const roles = value.split(",").map((r) => r.trim());
-  const unknown = roles.filter((r) => !(imageRoles as readonly string[]).includes(r));
-  if (unknown.length || roles.length === 0)
-    throw new InvalidArgumentError(
-      `expected a comma list of ${imageRoles.join(", ")}; not ${unknown.join(", ")}`,
-    );
-  return roles as ImageRole[];
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new InvalidArgumentError("expected a port 1-65535");
-  return port;
-}
-
 export function registerGoldenCommands(fleet: Command): void {
   const golden = fleet
     .command("golden")
@@ -418,54 +384,7 @@ export function registerGoldenCommands(fleet: Command): void {
         `${result.destroyed.length ? `; destroyed ${result.destroyed.join(", ")}` : ""}\n`,
     );
   });
-  golden
-    .command("build <host>")
-    .description(
-      "install the release and the units of the image's roles on HOST over SSH (Ansible), enabled but not started; then stop it and `golden update` it",
-    )
-    .option(
-      "--roles <list>",
-      "the image's roles, of control,data,compute (default: compute)",
-      parseImageRoles,
-    )
-    .option(
-      "--release <file>",
-      "the release bundle (default: this version's, from dist/ or /opt/cloudburst/releases)",
-    )
-    .option("--ssh-user <user>", "the login (not root: it needs sudo)", "root")
-    .option("--ssh-port <port>", "the SSH port", parsePort, 22)
-    .option("--identity <file>", "a private key for the login (default: ssh's own)")
-    .option(
-      "--known-hosts <file>",
-      "the known_hosts file holding HOST's key",
-      join(homedir(), ".ssh/known_hosts"),
-    )
-    .option("--json", "print JSON")
-    .action(async (host: string, options: GoldenBuildFlags) => {
-      const release = options.release ?? defaultRelease();
-      if (!release)
-        throw new UserError(
-          "no release bundle for this version",
-          "build one with `npm run release`, or pass --release FILE",
-        );
-      const result = await buildGoldenImage({
-        host,
-        sshPort: options.sshPort,
-        sshUser: options.sshUser,
-        knownHostsFile: options.knownHosts,
-        release,
-        roles: options.roles ?? ["compute"],
-        output: process.stderr,
-        ...(options.identity ? { identityFile: options.identity } : {}),
-      }).catch((error: unknown) => {
-        throw error instanceof GoldenBuildError ? new UserError(error.message, error.hint) : error;
-      });
-      if (options.json) printJson(result);
-      else
-        process.stdout.write(
-          `${host} holds the release and the ${result.roles.join(", ")} unit(s), enabled, not started (${result.changed} change(s)): stop it, then \`cloudburst fleet golden update SERVER\`\n`,
-        );
-    });
+  registerGoldenBuild(golden);
   withProviderOptions(
     golden.command("rollback <backup>").description("put a backup (name or uuid) back as the golden image"),
   ).action(async (backup: string, options: ProviderOptions, command: Command) => {
