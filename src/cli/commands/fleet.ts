@@ -1,4 +1,4 @@
-// `cloudburst fleet ls|up|down|reconcile|costs|inventory`: the compute nodes on the configured provider.
+// `cloudburst fleet ls|up|down|reconcile|costs|inventory|golden`: the compute nodes on the configured provider.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ import { parseTime } from "../arguments.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
+import { registerGoldenBuild } from "./golden-build.ts";
 
 interface ProviderOptions {
   provider?: string;
@@ -461,6 +462,7 @@ export function registerGoldenCommands(fleet: Command): void {
         `${result.destroyed.length ? `; destroyed ${result.destroyed.join(", ")}` : ""}\n`,
     );
   });
+  registerGoldenBuild(golden);
   withProviderOptions(
     golden.command("rollback <backup>").description("put a backup (name or uuid) back as the golden image"),
   ).action(async (backup: string, options: ProviderOptions, command: Command) => {
