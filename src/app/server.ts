@@ -2,7 +2,6 @@
 // one database, wires them together, and serves them over HTTP. The one place where subsystems are
 // started; everything they need is handed to them here.
 import { hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { startAlertWatch } from "../alerts/service.ts";
 import type { AlertWatch } from "../alerts/watch.ts";

@@ -8,13 +8,11 @@ import type { TaskJobData } from "../flow/engine/job.ts";
 import type { QueueName } from "../queue/boss.ts";
 import type { ActionRegistry } from "./actions.ts";
 import { directBackend, type FetchedJob, type WorkerBackend } from "./backend.ts";
-import { httpBackend } from "./http-backend.ts";
 import { runTask, type TaskRunResult } from "./run-task.ts";
 import { type ScriptEnvironment, startScriptEnvironment } from "./script-env.ts";
-import { type ServerAccess, ServerClient } from "./server-client.ts";
 
 export interface WorkerOptions {
-  /** PostgreSQL URL (DATABASE_URL or the embedded cluster's); or `server` below. */
+  /** PostgreSQL URL (DATABASE_URL or the embedded cluster's); or `backend` below. */
   url?: string;
   /** Or another way to the queue and the flow state (instead of `url`): a server's worker protocol. */
   backend?: WorkerBackend;

@@ -66,7 +66,7 @@ describe("web UI", () => {
     await page.fill("#token", "cb_wrong");
     await page.click("button[type=submit]");
     await page.waitForSelector("#error:not(:empty)");
-    assert.match((await page.textContent("#error")) ?? "", /unknown or revoked/);
+    assert.match((await page.textContent("#error")) ?? "", /unknown, revoked/);
   });
 
   it("signs in with a token kept in an HttpOnly cookie", async () => {
