@@ -178,8 +178,6 @@ async function startDemoServices(options: DemoOptions): Promise<DemoServices> {
   // The on-premise side's catalogue (FMI's NEONS/radon): a second PostgreSQL the products are replicated to.
   const destinationCatalogue = await startDestinationCatalogue(join(options.dataDir, "destination"));
   const ftpPort = await freePort();
-  // The simulated guests' environment, completed once the server is up (they boot after it).
-  const guestEnv: NodeJS.ProcessEnv = {};
   const cloud =
     options.provider === "sim-cloudsigma"
       ? await startCloudSigmaSimulator({
@@ -187,7 +185,6 @@ async function startDemoServices(options: DemoOptions): Promise<DemoServices> {
           // as long against the steps' gaps as the real one is against the real stream's.
           timeScale: 1 / options.timeFactor,
           guestDir: join(options.dataDir, "guests"),
-          guestEnv,
         }).catch(async (error: unknown) => {
           await destinationCatalogue.stop();
           throw error;
@@ -210,7 +207,6 @@ async function startDemoServices(options: DemoOptions): Promise<DemoServices> {
       logToStderr: true,
       destinationCatalogueUrl: destinationCatalogue.url,
     });
-    Object.assign(guestEnv, { DATABASE_URL: server.db.url, CLOUDBURST_CONFIG: config.file ?? "" });
     return {
       config,
       server,

@@ -76,6 +76,11 @@ export async function createNodeToken(
   return token;
 }
 
+/** A node's token was minted under the name the fleet asked for; the provider may name it otherwise. */
+export async function renameNodeTokens(pool: pg.Pool, from: string, to: string): Promise<void> {
+  if (from !== to) await pool.query("update api_token set node = $2 where node = $1", [from, to]);
+}
+
 /** Revokes the live tokens of a cycle's nodes (the cycle ended) or of one node (it was destroyed). */
 export async function revokeNodeTokens(
   pool: pg.Pool,

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
-import { createNodeToken, revokeNodeTokens } from "../auth/tokens.ts";
+import { createNodeToken, renameNodeTokens, revokeNodeTokens } from "../auth/tokens.ts";
 import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
@@ -427,31 +427,38 @@ export class FleetController {
     const price = await nodePrice(provider, config);
     if (!(await this.#funded(cycle, count, liveNodes, price, report))) return;
     const prefix = `${nodeNamePrefix(this.#env)}${cycleSlug(cycle)}`;
-    const rows: number[] = [];
+    const access = this.#o.workerAccess();
+    if (!access) {
+      const reason = `no node for ${cycle} is made: nodes could not find work, since the data role's address is not known (start \`cloudburst server\` with the data role, or set fleet.workerServerUrl or server.publicUrl to an address nodes reach)`;
+      report.errors.push(reason);
+      this.#log.error({ cycle }, reason);
+      return;
+    }
+    const rows: Array<{ id: number; name: string; launch: WorkerLaunch }> = [];
     for (let i = 0; i < count; i++) {
       this.#mustHold(holding);
-      rows.push(
-        await store.addNode(store.pool, {
-          environment: this.#env,
-          cycle,
-          role: "compute",
-          provider: provider.name,
-          name: requestName(prefix, randomBytes(4).toString("hex")),
-          price: { perHour: price.perHour, currency: price.currency },
-        }),
-      );
+      const name = requestName(prefix, randomBytes(4).toString("hex"));
+      const id = await store.addNode(store.pool, {
+        environment: this.#env,
+        cycle,
+        role: "compute",
+        provider: provider.name,
+        name,
+        price: { perHour: price.perHour, currency: price.currency },
+      });
+      // Minted before the provider is asked, so a database lost while it works cannot leave a node
+      // without its credential (the token follows the node's name when its outcome is recorded).
+      rows.push({ id, name, launch: await this.#launch(access, cycle, name) });
     }
     this.#mustHold(holding);
-    const access = this.#o.workerAccess();
     let outcomes: CreateOutcome[];
     try {
-      if (!access)
-        throw new Error("the data role does not serve the worker protocol yet: no node could find work");
       outcomes = await provider.createNodes({
         count,
         namePrefix: prefix,
         tags: { [tagKeys.environment]: this.#env, [tagKeys.cycle]: cycle, [tagKeys.role]: "compute" },
-        userData: async (node) => userDataFor(provider, await this.#launch(access, cycle, node.name), config),
+        userData: async (node) =>
+          userDataFor(provider, { ...rows[node.index]!.launch, nodeName: node.name }, config),
       });
     } catch (error) {
       // A provider that throws instead of failing node by node: no node is known to exist.
@@ -507,7 +514,7 @@ export class FleetController {
   /** Each request row takes its outcome: the node, or the failure (with the node, if one was made). */
   async #recordOutcomes(
     cycle: string,
-    rows: readonly number[],
+    rows: ReadonlyArray<{ id: number; name: string }>,
     outcomes: readonly CreateOutcome[],
     report: ReconcileReport,
   ): Promise<void> {
@@ -518,11 +525,13 @@ export class FleetController {
         error: new Error(`${provider.name} answered ${outcomes.length} of ${rows.length} creates`),
       };
       if (outcome.ok) {
-        await store.nodeCreated(row, outcome.node.id, outcome.node.name, outcome.node.state === "running");
+        await store.nodeCreated(row.id, outcome.node.id, outcome.node.name, outcome.node.state === "running");
+        await renameNodeTokens(store.pool, row.name, outcome.node.name);
         await store.addSample(provider.name, rows.length, outcome.seconds);
         report.created.push(outcome.node.name);
       } else {
-        await store.nodeFailed(row, outcome.error.message, outcome.node);
+        await store.nodeFailed(row.id, outcome.error.message, outcome.node);
+        if (!outcome.node) await revokeNodeTokens(store.pool, { node: row.name });
         report.failed.push(`${outcome.node?.name ?? `a node for ${cycle}`}: ${outcome.error.message}`);
         await this.#alertFailure(outcome.error, `create a node for ${cycle}`);
       }

@@ -2,7 +2,8 @@
 // restart of the controller, ending with zero servers, drives or tagged resources left, and the
 // operator alerted about the outage.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { Alerter } from "../../src/alerts/alerts.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
@@ -247,8 +248,18 @@ test("simulated servers run real `cloudburst worker`s from our user data, workin
     await store.planCycle("guests", "c1", new Date(Date.now() + 5_000), 2);
     const report = await fleet.reconcile();
     assert.equal(report.created.length, 2, JSON.stringify(report));
-    for (let i = 0; i < 150 && ready() < 2; i++) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(ready(), 2, "both guests run a worker that reached the data role with their own token");
+    for (let i = 0; i < 600 && ready() < 2; i++) await new Promise((r) => setTimeout(r, 200));
+    const consoles = withGuests.state
+      .guests()
+      .map((g) => `${g.log}:\n${existsSync(g.log) ? readFileSync(g.log, "utf8") : "(none)"}`);
+    assert.equal(ready(), 2, `both guests run a worker that reached the data role:\n${consoles.join("\n")}`);
+    // The worker's credentials were written in each guest's own root, as write_files says, not the host's.
+    assert.equal(existsSync("/etc/cloudburst/worker.env"), false);
+    for (const g of withGuests.state.guests()) {
+      const file = join(dirname(g.log), "root", "etc", "upper", "cloudburst", "worker.env");
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.match(readFileSync(file, "utf8"), /^CLOUDBURST_WORKER_TOKEN=cb_/m);
+    }
     await store.setCycleState("guests", "c1", "processed");
     await fleet.reconcile();
     assert.deepEqual(
