@@ -107,7 +107,6 @@ const geometries = new Map<string, GridDefinition>([
   ["GFS0500", latLon([0, 90], 720, 361, 0.5, "+x-y")],
   ["GEM0240", latLon([180, -90], 1500, 751, 0.24, "+x+y")],
   ["MTHIPS25", polar([-19.3, 24.9], 290, 225, 25000, 25000, 10)],
-  ["IASI_L2", polar([5.985607, 51.104713], 171, 191, 12017.543, 12015.707, 20)],
 ]);
 
 /** The named geometry, or undefined when it is not one of radon's that we know. */

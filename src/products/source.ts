@@ -20,8 +20,15 @@ export function fieldKeyOf(m: GribMetadata): FieldKey | null {
   const step = hours(m.endStep, m);
   if (!source || step === undefined) return null;
   const key: FieldKey = { param: source.param, levelType: source.levelType, level: source.level, step };
-  if (m.number !== undefined && m.number !== null) key.member = m.number;
+  if (m.number !== undefined && m.number !== null && isEnsembleMember(m)) key.member = m.number;
   return key;
+}
+
+/** ECMWF's GRIB1 local section gives every field a number (0 for a deterministic run): only members count. */
+function isEnsembleMember(m: GribMetadata): boolean {
+  if (m.dataType === "pf" || m.dataType === "cf") return true;
+  const template = m.productDefinitionTemplateNumber;
+  return template === 1 || template === 11;
 }
 
 /** Analysis (reference) time of a message. */

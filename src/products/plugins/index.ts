@@ -4,9 +4,11 @@ import { dewpoint } from "./dewpoint.ts";
 import { hybridHeight } from "./hybrid_height.ts";
 import { hybridPressure } from "./hybrid_pressure.ts";
 import { absoluteHumidity, precipitationRate } from "./hydrometeors.ts";
+import { icing } from "./icing.ts";
 import { frostPointPlugin, luatool, relativeHumidityIce } from "./luatool.ts";
 import { relativeHumidity } from "./relative_humidity.ts";
 import { splitSum } from "./split_sum.ts";
+import { stability } from "./stability.ts";
 import { fog, seaicing } from "./surface_indices.ts";
 import { tpot } from "./tpot.ts";
 import { transformer } from "./transformer.ts";
@@ -33,5 +35,7 @@ export const plugins: ReadonlyMap<string, Plugin> = new Map(
     frostPointPlugin,
     relativeHumidityIce,
     luatool,
+    stability,
+    icing,
   ].map((p) => [p.name, p]),
 );

@@ -1,0 +1,209 @@
+// `npm run bench process [--quick]`: the cycle's whole built-in product set for one step, as one
+// `cloudburst process` run (a fresh process: start-up, reading, decoding, computing, encoding, writing)
+// on the simulated ECMWF stream's step 6 (and step 5, which the hourly sums need) at 0.1° (6.48 M points
+// a field; --quick: 1°), against CDO making the same products from the same files in the same run (one
+// `cdo` per product group, as a script would). CPU seconds (user + system) by /usr/bin/time; best of 3.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { builtInProductFiles } from "../src/cycle/products.ts";
+import { encodeStep } from "../src/sim/ecmwf/encode.ts";
+import { defaultContent, globalGrid, newAccumulation } from "../src/sim/ecmwf/fields.ts";
+import { l137a, l137b } from "../src/sim/ecmwf/l137.ts";
+
+const root = join(import.meta.dirname, "..");
+
+/** CPU and wall seconds of one command, by GNU time. */
+function timed(command: string, args: string[], cwd: string): { cpu: number; wall: number } {
+  const out = join(cwd, "time.txt");
+  execFileSync("/usr/bin/time", ["-o", out, "-f", "%U %S %e", command, ...args], {
+    cwd,
+    stdio: ["ignore", "ignore", "pipe"],
+    maxBuffer: 1 << 26,
+  });
+  const [user, system, wall] = readFileSync(out, "utf8").trim().split(/\s+/).map(Number);
+  return { cpu: user + system, wall };
+}
+
+/** The built-in configurations' processqueues in one himan configuration, for one step. */
+function combinedConfig(step: number): string {
+  const queue = builtInProductFiles().flatMap(
+    ({ file }) => (JSON.parse(readFileSync(file, "utf8")) as { processqueue: unknown[] }).processqueue,
+  );
+  return JSON.stringify({
+    source_producer: "131",
+    target_producer: "240",
+    hours: String(step),
+    processqueue: queue,
+  });
+}
+
+const magnus = (t: string, td: string) =>
+  `100*exp(17.27*(${td}-273.15)/(${td}-35.85)-17.27*(${t}-273.15)/(${t}-35.85))`;
+const es = (t: string) =>
+  `((${t}>268.15)?6.107*exp(2.302585*7.5*(${t}-273.15)/(${t}-36.15)):6.107*exp(2.302585*9.5*(${t}-273.15)/(${t}-7.65)))`;
+const rhq = (p: string) =>
+  `max(0,min(1,(${p}*q/0.622/${es("t")})*(${p}-${es("t")})/(${p}-q*${p}/0.622)))*100`;
+
+/** CDO making the same products, one command per group. */
+function cdoCommands(step5: string, step6: string, dir: string): string[][] {
+  const out = (name: string) => join(dir, `cdo-${name}.grb`);
+  const sel = (code: number, name: string, file = step6, extra: string[] = []) => [
+    `-setname,${name}`,
+    ...extra,
+    `-selcode,${code}`,
+    file,
+  ];
+  const fullLevel = (k: number) => ({
+    a: (l137a[k - 1]! + l137a[k]!) / 2,
+    b: (l137b[k - 1]! + l137b[k]!) / 2,
+  });
+  const levels = [137, 130, 120, 100];
+  const pressure = levels
+    .map((k, i) => `p${i}=0.01*(${fullLevel(k).a}+${fullLevel(k).b}*exp(lnsp))`)
+    .join(";");
+  return [
+    ["-f", "grb", "-b", "P16", "-expr,tc=t-273.15", ...sel(167, "t"), out("tc")],
+    [
+      "-f",
+      "grb",
+      "-b",
+      "P16",
+      "-expr,ff=sqrt(u*u+v*v);dd=atan2(u,v)*57.29578+180",
+      "-merge",
+      ...sel(165, "u"),
+      ...sel(166, "v"),
+      out("wind10"),
+    ],
+    [
+      "-f",
+      "grb",
+      "-b",
+      "P16",
+      "-expr,ff=sqrt(u*u+v*v);dd=atan2(u,v)*57.29578+180",
+      "-merge",
+      ...sel(131, "u", step6, ["-sellevel,85000,50000"]),
+      ...sel(132, "v", step6, ["-sellevel,85000,50000"]),
+      out("windpl"),
+    ],
+    [
+      "-f",
+      "grb",
+      "-b",
+      "P16",
+      `-expr,rh=min(100,${magnus("t", "td")})`,
+      "-merge",
+      ...sel(167, "t"),
+      ...sel(168, "td"),
+      out("rh2"),
+    ],
+    [
+      "-f",
+      "grb",
+      "-b",
+      "P16",
+      `-expr,rh=${rhq("0.01*clev(t)")}`,
+      "-merge",
+      ...sel(130, "t", step6, ["-sellevel,85000,70000"]),
+      ...sel(133, "q", step6, ["-sellevel,85000,70000"]),
+      out("rhpl"),
+    ],
+    [
+      "-f",
+      "grb",
+      "-b",
+      "P16",
+      "-expr,rr=((b-a)*1000<0.01)?0:(b-a)*1000;rrr=rr",
+      "-merge",
+      ...sel(228, "a", step5),
+      ...sel(228, "b"),
+      out("rr"),
+    ],
+    ["-f", "grb2", "-b", "P16", `-expr,${pressure}`, "-setname,lnsp", "-selname,lnsp", step6, out("pml")],
+    [
+      "-f",
+      "grb2",
+      "-b",
+      "P16",
+      `-expr,rh=${rhq("100")}`,
+      "-merge",
+      "-setname,t",
+      "-selname,t",
+      "-sellevel,137,130,120,100",
+      "-selzaxis,hybrid",
+      step6,
+      "-setname,q",
+      "-selname,q",
+      "-sellevel,137,130,120,100",
+      "-selzaxis,hybrid",
+      step6,
+      out("rhml"),
+    ],
+    [
+      "-f",
+      "grb",
+      "-b",
+      "P16",
+      "-expr,td=t/(1-t*log(0.01*r)*0.0001846);tl=1/(1/(td-56)+log(t/td)/800)+56;e=6.107*exp(2.302585*7.5*(td-273.15)/(td-36.15));w=621.97*e/(850-e);te=t*(1000/850)^(0.2854*(1-0.00028*w))*exp((3.376/tl-0.00254)*w*(1+0.00081*w));x=te/273.15;tw=te-exp((7.101574-20.68208*x+16.11182*x*x+2.574631*x*x*x-5.205688*x*x*x*x)/(1-3.552497*x+3.781782*x*x-0.6899655*x*x*x-0.592934*x*x*x*x))",
+      "-merge",
+      ...sel(130, "t", step6, ["-sellevel,85000"]),
+      ...sel(157, "r", step6, ["-sellevel,85000"]),
+      out("tw"),
+    ],
+  ];
+}
+
+export async function run(args: string[]): Promise<void> {
+  const increment = args.includes("--quick") ? 1 : 0.1;
+  const repeats = 3;
+  const dir = mkdtempSync(join(tmpdir(), "cb-bench-process-"));
+  try {
+    const grid = globalGrid(increment);
+    const base = new Date("2026-11-24T00:00:00Z");
+    const accumulation = newAccumulation(grid);
+    const files = [5, 6].map((step) => {
+      const file = join(dir, `step${step}.grib`);
+      writeFileSync(file, encodeStep(defaultContent, grid, base, step, accumulation));
+      return file;
+    });
+    const config = join(dir, "products.json");
+    writeFileSync(config, combinedConfig(6));
+    const outDir = join(dir, "out");
+    const cloudburst = [
+      join(root, "bin/cloudburst.js"),
+      "process",
+      "-f",
+      config,
+      "--output",
+      outDir,
+      ...files,
+    ];
+    let ours = { cpu: Number.POSITIVE_INFINITY, wall: 0 };
+    let theirs = { cpu: Number.POSITIVE_INFINITY, wall: 0 };
+    for (let r = 0; r < repeats; r++) {
+      rmSync(outDir, { recursive: true, force: true });
+      const t = timed(process.execPath, cloudburst, dir);
+      if (t.cpu < ours.cpu) ours = t;
+      let cpu = 0;
+      let wall = 0;
+      for (const command of cdoCommands(files[0]!, files[1]!, dir)) {
+        const c = timed("cdo", ["-s", "-P", "1", ...command], dir);
+        cpu += c.cpu;
+        wall += c.wall;
+      }
+      if (cpu < theirs.cpu) theirs = { cpu, wall };
+    }
+    const written = readdirSync(outDir).length;
+    const points = grid.ni * grid.nj;
+    process.stdout.write(
+      `process benchmark: the built-in product set of step 6 (${written} files), ${increment}° (${(points / 1e6).toFixed(2)} M points), best of ${repeats}\n\n` +
+        "| run | CPU s | wall s |\n|---|---:|---:|\n" +
+        `| cloudburst process (one run, start-up included) | ${ours.cpu.toFixed(2)} | ${ours.wall.toFixed(2)} |\n` +
+        `| cdo, one command per product group | ${theirs.cpu.toFixed(2)} | ${theirs.wall.toFixed(2)} |\n` +
+        `| ratio ours / CDO | ${(ours.cpu / theirs.cpu).toFixed(2)} | ${(ours.wall / theirs.wall).toFixed(2)} |\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
