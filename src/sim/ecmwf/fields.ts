@@ -119,7 +119,10 @@ export function fieldValues(
     case "r":
       for (let k = 0; k < values.length; k++) {
         const t = Math.max(212, surfaceT[k]! * heightFactor);
-        values[k] = relativeHumidity(t, Math.min(t, Math.max(212, (surfaceT[k]! - depression[k]!) * heightFactor)));
+        values[k] = relativeHumidity(
+          t,
+          Math.min(t, Math.max(212, (surfaceT[k]! - depression[k]!) * heightFactor)),
+        );
       }
       break;
     case "u":
