@@ -46,111 +46,62 @@ const es = (t: string) =>
 const rhq = (p: string) =>
   `max(0,min(1,(${p}*q/0.622/${es("t")})*(${p}-${es("t")})/(${p}-q*${p}/0.622)))*100`;
 
-/** CDO making the same products, one command per group. */
+/** CDO making the same products, one command per group: an expression over two selected fields. */
 function cdoCommands(step5: string, step6: string, dir: string): string[][] {
-  const out = (name: string) => join(dir, `cdo-${name}.grb`);
-  const sel = (code: number, name: string, file = step6, extra: string[] = []) => [
+  const sel = (code: number, name: string, file = step6, levels?: string) => [
     `-setname,${name}`,
-    ...extra,
+    ...(levels ? [`-sellevel,${levels}`] : []),
     `-selcode,${code}`,
     file,
+  ];
+  const expr = (name: string, expression: string, a: string[], b: string[], format = "grb") => [
+    ...["-f", format, "-b", "P16", `-expr,${expression}`, "-merge", ...a, ...b],
+    join(dir, `cdo-${name}.grb`),
   ];
   const fullLevel = (k: number) => ({
     a: (l137a[k - 1]! + l137a[k]!) / 2,
     b: (l137b[k - 1]! + l137b[k]!) / 2,
   });
-  const levels = [137, 130, 120, 100];
-  const pressure = levels
+  const pressure = [137, 130, 120, 100]
     .map((k, i) => `p${i}=0.01*(${fullLevel(k).a}+${fullLevel(k).b}*exp(lnsp))`)
     .join(";");
+  const wind = "ff=sqrt(u*u+v*v);dd=atan2(u,v)*57.29578+180";
+  const modelLevel = (name: string) => [
+    `-setname,${name}`,
+    `-selname,${name}`,
+    "-sellevel,137,130,120,100",
+    step6,
+  ];
   return [
-    ["-f", "grb", "-b", "P16", "-expr,tc=t-273.15", ...sel(167, "t"), out("tc")],
-    [
-      "-f",
-      "grb",
-      "-b",
-      "P16",
-      "-expr,ff=sqrt(u*u+v*v);dd=atan2(u,v)*57.29578+180",
-      "-merge",
-      ...sel(165, "u"),
-      ...sel(166, "v"),
-      out("wind10"),
-    ],
-    [
-      "-f",
-      "grb",
-      "-b",
-      "P16",
-      "-expr,ff=sqrt(u*u+v*v);dd=atan2(u,v)*57.29578+180",
-      "-merge",
-      ...sel(131, "u", step6, ["-sellevel,85000,50000"]),
-      ...sel(132, "v", step6, ["-sellevel,85000,50000"]),
-      out("windpl"),
-    ],
-    [
-      "-f",
-      "grb",
-      "-b",
-      "P16",
-      `-expr,rh=min(100,${magnus("t", "td")})`,
-      "-merge",
-      ...sel(167, "t"),
-      ...sel(168, "td"),
-      out("rh2"),
-    ],
-    [
-      "-f",
-      "grb",
-      "-b",
-      "P16",
-      `-expr,rh=${rhq("0.01*clev(t)")}`,
-      "-merge",
-      ...sel(130, "t", step6, ["-sellevel,85000,70000"]),
-      ...sel(133, "q", step6, ["-sellevel,85000,70000"]),
-      out("rhpl"),
-    ],
-    [
-      "-f",
-      "grb",
-      "-b",
-      "P16",
-      "-expr,rr=((b-a)*1000<0.01)?0:(b-a)*1000;rrr=rr",
-      "-merge",
-      ...sel(228, "a", step5),
-      ...sel(228, "b"),
-      out("rr"),
-    ],
-    ["-f", "grb2", "-b", "P16", `-expr,${pressure}`, "-setname,lnsp", "-selname,lnsp", step6, out("pml")],
+    ["-f", "grb", "-b", "P16", "-expr,tc=t-273.15", ...sel(167, "t"), join(dir, "cdo-tc.grb")],
+    expr("wind10", wind, sel(165, "u"), sel(166, "v")),
+    expr("windpl", wind, sel(131, "u", step6, "85000,50000"), sel(132, "v", step6, "85000,50000")),
+    expr("rh2", `rh=min(100,${magnus("t", "td")})`, sel(167, "t"), sel(168, "td")),
+    expr(
+      "rhpl",
+      `rh=${rhq("0.01*clev(t)")}`,
+      sel(130, "t", step6, "85000,70000"),
+      sel(133, "q", step6, "85000,70000"),
+    ),
+    expr("rr", "rr=((b-a)*1000<0.01)?0:(b-a)*1000;rrr=rr", sel(228, "a", step5), sel(228, "b")),
     [
       "-f",
       "grb2",
       "-b",
       "P16",
-      `-expr,rh=${rhq("100")}`,
-      "-merge",
-      "-setname,t",
-      "-selname,t",
-      "-sellevel,137,130,120,100",
-      "-selzaxis,hybrid",
+      `-expr,${pressure}`,
+      "-setname,lnsp",
+      "-selname,lnsp",
       step6,
-      "-setname,q",
-      "-selname,q",
-      "-sellevel,137,130,120,100",
-      "-selzaxis,hybrid",
-      step6,
-      out("rhml"),
+      join(dir, "cdo-pml.grb"),
     ],
-    [
-      "-f",
-      "grb",
-      "-b",
-      "P16",
-      "-expr,td=t/(1-t*log(0.01*r)*0.0001846);tl=1/(1/(td-56)+log(t/td)/800)+56;e=6.107*exp(2.302585*7.5*(td-273.15)/(td-36.15));w=621.97*e/(850-e);te=t*(1000/850)^(0.2854*(1-0.00028*w))*exp((3.376/tl-0.00254)*w*(1+0.00081*w));x=te/273.15;tw=te-exp((7.101574-20.68208*x+16.11182*x*x+2.574631*x*x*x-5.205688*x*x*x*x)/(1-3.552497*x+3.781782*x*x-0.6899655*x*x*x-0.592934*x*x*x*x))",
-      "-merge",
-      ...sel(130, "t", step6, ["-sellevel,85000"]),
-      ...sel(157, "r", step6, ["-sellevel,85000"]),
-      out("tw"),
-    ],
+    expr("rhml", `rh=${rhq("100")}`, modelLevel("t"), modelLevel("q"), "grb2"),
+    expr(
+      "tw",
+      "td=t/(1-t*log(0.01*r)*0.0001846);tl=1/(1/(td-56)+log(t/td)/800)+56;e=6.107*exp(2.302585*7.5*(td-273.15)/(td-36.15));w=621.97*e/(850-e);te=t*(1000/850)^(0.2854*(1-0.00028*w))*exp((3.376/tl-0.00254)*w*(1+0.00081*w));x=te/273.15;tw=te-exp((7.101574-20.68208*x+16.11182*x*x+2.574631*x*x*x-5.205688*x*x*x*x)/(1-3.552497*x+3.781782*x*x-0.6899655*x*x*x-0.592934*x*x*x*x))",
+      sel(130, "t", step6, "85000"),
+      sel(157, "r", step6, "85000"),
+    ),
   ];
 }
 

@@ -1,6 +1,7 @@
 // A job's product fields as files, by himan's file_write modes: "multiple" (one file per field, himan's
 // names), "single" (every field in `<configuration file>.grib[2]`) and "cache only" (kept for later
 // plugins of the same run, not written).
+import { concatBytes } from "../grib/write/bytes.ts";
 import type { ProductConfig } from "./config/model.ts";
 import type { FieldKey, ForecastType } from "./fields.ts";
 import { fileName } from "./naming.ts";
@@ -37,7 +38,7 @@ export function assembleFiles(
     const ext = single[0].message.edition === 2 ? "grib2" : "grib";
     files.push({
       name: `${config.name}.${ext}`,
-      bytes: concat(single.map((m) => encode(m.message))),
+      bytes: concatBytes(single.map((m) => encode(m.message))),
       fields: single.map((m) => m.key),
       inputs: single.flatMap((m) => m.inputs),
     });
@@ -55,14 +56,4 @@ export function assembleFiles(
     files.push({ name, bytes: encode(message), fields: [key], inputs });
   }
   return files;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

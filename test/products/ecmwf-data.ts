@@ -92,20 +92,6 @@ export function ecmwfGrib2Like(
   return out;
 }
 
-/** Values of every point of the n-th message, as ecCodes decodes them (NaN for missing). */
-export function ecCodesValues(file: string, message = 1): Float64Array {
-  const text = execFileSync("grib_get_data", ["-m", "nan", "-F", "%.10g", "-w", `count=${message}`, file], {
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-  });
-  const out: number[] = [];
-  for (const line of text.split("\n")) {
-    const parts = line.trim().split(/\s+/);
-    if (parts.length === 3 && parts[0] !== "Latitude") out.push(Number(parts[2]));
-  }
-  return Float64Array.from(out);
-}
-
 /** The pv array of a message, as ecCodes reads it. */
 export function ecCodesPv(file: string): number[] {
   const rules = join(file, "..", "pv.rules");

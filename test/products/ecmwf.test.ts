@@ -3,19 +3,13 @@
 // them (GRIB1 table 128 with ECMWF's local section by ecCodes and CDO; ECMWF's own GRIB2 model levels with
 // their pv), results read back by ecCodes and checked against the formulas on ecCodes' decoding.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { runCli, tempDir } from "../helpers/cli.ts";
-import {
-  appendEcmwfGrib1,
-  ecCodesPv,
-  ecCodesValues,
-  ecmwfGrib2Like,
-  ecmwfLnsp,
-  ecmwfT99,
-} from "./ecmwf-data.ts";
-import { gribKeys, gribLatLons } from "./oracle.ts";
+import { appendEcmwfGrib1, ecCodesPv, ecmwfGrib2Like, ecmwfLnsp, ecmwfT99 } from "./ecmwf-data.ts";
+import { gribKeys, gribLatLons, gribValues } from "./oracle.ts";
 
 /** A himan configuration as FMI writes one for ECMWF data (producer 131 in, 240 out). */
 function himanConfig(dir: string, name: string, steps: Record<string, string>, queue: unknown[]): string {
@@ -86,10 +80,10 @@ describe("ECMWF's surface fields (GRIB1 table 128) as himan reads them", () => {
       stepRange: "6",
       shortName: "10si",
     });
-    const u = ecCodesValues(surface, 1);
-    const v = ecCodesValues(surface, 2);
-    assert.ok(worst(ecCodesValues(ff), (i) => Math.hypot(u[i], v[i])) < 0.001);
-    const dd = ecCodesValues(join(out, "DD-D_height_10_rll_529_461_0_006.grib2"));
+    const u = gribValues(surface, 1);
+    const v = gribValues(surface, 2);
+    assert.ok(worst(gribValues(ff), (i) => Math.hypot(u[i], v[i])) < 0.001);
+    const dd = gribValues(join(out, "DD-D_height_10_rll_529_461_0_006.grib2"));
     const angle = worst(dd, (i) => (Math.atan2(u[i], v[i]) * 180) / Math.PI + 180);
     assert.ok(angle <= 0.5 + 0.01 || angle >= 359.5, `direction off by ${angle}°`);
     // The product is on ECMWF's own grid, point for point as ecCodes places the source's.
@@ -106,12 +100,12 @@ describe("ECMWF's surface fields (GRIB1 table 128) as himan reads them", () => {
     const out = tempDir("cb-ecmwf-out-");
     const result = await process(config, out, surface);
     assert.equal(result.code, 0, result.stderr);
-    const t = ecCodesValues(surface, 3);
-    const td = ecCodesValues(surface, 4);
+    const t = gribValues(surface, 3);
+    const td = gribValues(surface, 4);
     const magnus = (c: number) => (17.27 * c) / (c + 237.3);
     const expected = (i: number) =>
       100 * Math.min(1, Math.max(0, Math.exp(magnus(td[i] - 273.15) - magnus(t[i] - 273.15))));
-    const rh = ecCodesValues(join(out, "RH-PRCNT_height_2_rll_529_461_0_006.grib2"));
+    const rh = gribValues(join(out, "RH-PRCNT_height_2_rll_529_461_0_006.grib2"));
     assert.ok(worst(rh, expected) < 0.01);
   });
 
@@ -160,15 +154,15 @@ describe("ECMWF's precipitation on its 6-hourly steps (rates over the enclosing 
     const out = tempDir("cb-ecmwf-out-");
     const result = await process(config, out, tp);
     assert.equal(result.code, 0, result.stderr);
-    const before162 = ecCodesValues(tp, 1);
-    const after168 = ecCodesValues(tp, 2);
+    const before162 = gribValues(tp, 1);
+    const after168 = gribValues(tp, 2);
     const rate = (i: number) => {
       const r = ((after168[i] - before162[i]) * 1000) / 6;
       return r < 0.01 ? 0 : r;
     };
     for (const step of ["164", "165"]) {
       const file = join(out, `RRR-KGM2_ground_0_rll_529_461_0_${step}.grib2`);
-      assert.ok(worst(ecCodesValues(file), rate) < 0.001, step);
+      assert.ok(worst(gribValues(file), rate) < 0.001, step);
       // Labelled as himan labels a rate: the hour ending at the step.
       assert.equal(gribKeys(file, ["stepRange"]).stepRange, `${Number(step) - 1}-${step}`);
     }
@@ -212,11 +206,11 @@ describe("a processqueue whose later plugin reads an earlier one's output (ECMWF
     const out = tempDir("cb-ecmwf-out-");
     const result = await process(config, out, pl);
     assert.equal(result.code, 0, result.stderr);
-    const t = ecCodesValues(pl, 1);
-    const rh = ecCodesValues(pl, 2);
+    const t = gribValues(pl, 1);
+    const rh = gribValues(pl, 2);
     // Lawrence (2005) as himan writes it, then Bolton's θe (eq. 43) and Davies-Jones's θw (eq. 3.8).
     const td = (i: number) => t[i] / (1 - t[i] * Math.log(rh[i] / 100) * (461.5 / 2.5e6));
-    const tdOut = ecCodesValues(join(out, "TD-K_pressure_850_rll_529_461_0_012.grib2"));
+    const tdOut = gribValues(join(out, "TD-K_pressure_850_rll_529_461_0_012.grib2"));
     assert.ok(worst(tdOut, td) < 0.01);
     const thetaW = (i: number) => {
       const T = t[i];
@@ -236,7 +230,7 @@ describe("a processqueue whose later plugin reads an earlier one's output (ECMWF
       const b = 1 - 3.552497 * x + 3.781782 * x * x - 0.6899655 * x ** 3 - 0.592934 * x ** 4;
       return te - Math.exp(a / b);
     };
-    const tpw = ecCodesValues(join(out, "TPW-K_pressure_850_rll_529_461_0_012.grib2"));
+    const tpw = gribValues(join(out, "TPW-K_pressure_850_rll_529_461_0_012.grib2"));
     // θw is computed from our TD before packing; the formula here from TD recomputed in double precision.
     assert.ok(worst(tpw, thetaW) < 0.01);
   });
@@ -256,9 +250,9 @@ describe("ECMWF's GRIB2 model levels with pv (real ECMWF files)", () => {
     assert.equal(pv.length, 276, "ECMWF's L137 pv: 138 a and 138 b");
     const a = (pv[98] + pv[99]) / 2;
     const b = (pv[138 + 98] + pv[138 + 99]) / 2;
-    const lnsp = ecCodesValues(ecmwfLnsp);
-    const t = ecCodesValues(ecmwfT99);
-    const q = ecCodesValues(q99);
+    const lnsp = gribValues(ecmwfLnsp);
+    const t = gribValues(ecmwfT99);
+    const q = gribValues(q99);
     return (i) => {
       const p = (a + b * Math.exp(lnsp[i])) / 100;
       const c = t[i] - 273.15;
@@ -287,7 +281,7 @@ describe("ECMWF's GRIB2 model levels with pv (real ECMWF files)", () => {
       const result = await process(config, out, ecmwfLnsp, ecmwfT99, q99);
       assert.equal(result.code, 0, result.stderr);
       const file = join(out, "RH-PRCNT_hybrid_99_rll_529_461_0_003.grib2");
-      assert.ok(worst(ecCodesValues(file), expectedRh()) < 0.01);
+      assert.ok(worst(gribValues(file), expectedRh()) < 0.01);
       // The same grid as ECMWF's: size and every point where ecCodes puts the source's.
       assert.deepEqual(gribKeys(file, ["Ni", "Nj", "typeOfLevel", "level"]), {
         Ni: "529",
@@ -307,9 +301,33 @@ describe("ECMWF's GRIB2 model levels with pv (real ECMWF files)", () => {
     const result = await process(config, out, ecmwfLnsp);
     assert.equal(result.code, 0, result.stderr);
     const pv = ecCodesPv(ecmwfLnsp);
-    const lnsp = ecCodesValues(ecmwfLnsp);
+    const lnsp = gribValues(ecmwfLnsp);
     const p = (i: number) => 0.01 * ((pv[98] + pv[99]) / 2 + ((pv[236] + pv[237]) / 2) * Math.exp(lnsp[i]));
-    assert.ok(worst(ecCodesValues(join(out, "P-HPA_hybrid_99_rll_529_461_0_003.grib2")), p) < 0.01);
+    assert.ok(worst(gribValues(join(out, "P-HPA_hybrid_99_rll_529_461_0_003.grib2")), p) < 0.01);
+  });
+});
+
+describe("steps in units other than hours", () => {
+  it("reads a GRIB2 step of 90 minutes and names the product as himan does (001h30min)", async () => {
+    const dir = tempDir("cb-ecmwf-");
+    const minutes = join(dir, "t-90min.grib2");
+    execFileSync("grib_set", ["-s", "stepUnits=m,step=90", ecmwfT99, minutes]);
+    assert.equal(gribKeys(minutes, ["stepRange"]).stepRange, "90");
+    const config = himanConfig(dir, "tk2tc_ec.json", { start_minute: "90", stop_minute: "90", step: "15" }, [
+      item("hybrid", "99", {
+        name: "transformer",
+        source_param: "T-K",
+        target_param: "T-C",
+        base: "-273.15",
+      }),
+    ]);
+    const out = tempDir("cb-ecmwf-out-");
+    const result = await process(config, out, minutes);
+    assert.equal(result.code, 0, result.stderr);
+    const file = join(out, "T-C_hybrid_99_rll_529_461_0_001h30min.grib2");
+    const t = gribValues(minutes);
+    assert.ok(worst(gribValues(file), (i) => t[i] - 273.15) < 0.05);
+    assert.equal(gribKeys(file, ["endStep:i", "stepUnits:i"])["endStep:i"], "90");
   });
 });
 

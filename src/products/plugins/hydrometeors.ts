@@ -3,7 +3,7 @@
 // precipitation_rate, rain and solid precipitation rates from the Marshall-Palmer-type relations himan
 // uses (rain: (ρ·qr·1000/0.072)^(1/0.88), snow + graupel: (ρ·q·1000/0.2)^(1/0.9), mm/h).
 import { paramInfo } from "../params.ts";
-import { inputAt, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { type ComputeContext, inputAt, type Plugin, type PluginInstance, type Target } from "./types.ts";
 
 const ABSH = paramInfo("ABSH-KGM3")!;
 const RRI = paramInfo("RRI-KGM2")!;
@@ -12,6 +12,12 @@ const RSI = paramInfo("RSI-KGM2")!;
 const inputsAt = (target: Target) => [
   ["RHO-KGM3", "RAINMR-KGKG", "SNOWMR-KGKG", "GRAUPMR-KGKG"].map((p) => inputAt(target, p)),
 ];
+
+/** The density and the three mixing ratios of the chosen input set. */
+function hydrometeorInputs(context: ComputeContext) {
+  const [rho, rain, snow, graupel] = inputsAt(context.target)[0].map((k) => context.input(k.param).values);
+  return { rho, rain, snow, graupel };
+}
 
 /** A negative (or missing) amount counts as none, as himan's fmax(x, 0). */
 const nonNegative = (x: number) => (x > 0 ? x : 0);
@@ -23,10 +29,7 @@ export const absoluteHumidity: Plugin = {
       outputs: () => [ABSH],
       inputs: inputsAt,
       compute(context) {
-        const rho = context.input("RHO-KGM3").values;
-        const rain = context.input("RAINMR-KGKG").values;
-        const snow = context.input("SNOWMR-KGKG").values;
-        const graupel = context.input("GRAUPMR-KGKG").values;
+        const { rho, rain, snow, graupel } = hydrometeorInputs(context);
         const out = new Float64Array(rho.length);
         for (let i = 0; i < out.length; i++) out[i] = rho[i] * nonNegative(rain[i] + snow[i] + graupel[i]);
         return [{ param: ABSH, values: out }];
@@ -47,10 +50,7 @@ export const precipitationRate: Plugin = {
       outputs: () => [RRI, RSI],
       inputs: inputsAt,
       compute(context) {
-        const rho = context.input("RHO-KGM3").values;
-        const rain = context.input("RAINMR-KGKG").values;
-        const snow = context.input("SNOWMR-KGKG").values;
-        const graupel = context.input("GRAUPMR-KGKG").values;
+        const { rho, rain, snow, graupel } = hydrometeorInputs(context);
         const rr = new Float64Array(rho.length).fill(Number.NaN);
         const rs = new Float64Array(rho.length).fill(Number.NaN);
         for (let i = 0; i < rr.length; i++) {
