@@ -1,4 +1,4 @@
-// `npm run bench process [--quick]`: the cycle's whole built-in product set for one step, as one
+// `npm run bench process [--quick] [--repeats N]`: the cycle's whole built-in product set for one step, as one
 // `cloudburst process` run (a fresh process: start-up, reading, decoding, computing, encoding, writing)
 // on the simulated ECMWF stream's step 6 (and step 5, which the hourly sums need) at 0.1° (6.48 M points
 // a field; --quick: 1°), against CDO making the same products from the same files in the same run (one
@@ -98,7 +98,7 @@ function cdoCommands(step5: string, step6: string, dir: string): string[][] {
     expr("rhml", `rh=${rhq("100")}`, modelLevel("t"), modelLevel("q"), "grb2"),
     expr(
       "tw",
-      "td=t/(1-t*log(0.01*r)*0.0001846);tl=1/(1/(td-56)+log(t/td)/800)+56;e=6.107*exp(2.302585*7.5*(td-273.15)/(td-36.15));w=621.97*e/(850-e);te=t*(1000/850)^(0.2854*(1-0.00028*w))*exp((3.376/tl-0.00254)*w*(1+0.00081*w));x=te/273.15;tw=te-exp((7.101574-20.68208*x+16.11182*x*x+2.574631*x*x*x-5.205688*x*x*x*x)/(1-3.552497*x+3.781782*x*x-0.6899655*x*x*x-0.592934*x*x*x*x))",
+      "_td=t/(1-t*log(0.01*r)*0.0001846);_tl=1/(1/(_td-56)+log(t/_td)/800)+56;_e=6.107*exp(2.302585*7.5*(_td-273.15)/(_td-36.15));_w=621.97*_e/(850-_e);_te=t*(1000/850)^(0.2854*(1-0.00028*_w))*exp((3.376/_tl-0.00254)*_w*(1+0.00081*_w));_x=_te/273.15;tw=_te-exp((7.101574-20.68208*_x+16.11182*_x*_x+2.574631*_x*_x*_x-5.205688*_x*_x*_x*_x)/(1-3.552497*_x+3.781782*_x*_x-0.6899655*_x*_x*_x-0.592934*_x*_x*_x*_x))",
       sel(130, "t", step6, "85000"),
       sel(157, "r", step6, "85000"),
     ),
@@ -107,7 +107,8 @@ function cdoCommands(step5: string, step6: string, dir: string): string[][] {
 
 export async function run(args: string[]): Promise<void> {
   const increment = args.includes("--quick") ? 1 : 0.1;
-  const repeats = 3;
+  const at = args.indexOf("--repeats");
+  const repeats = at >= 0 ? Number(args[at + 1]) : 3;
   const dir = mkdtempSync(join(tmpdir(), "cb-bench-process-"));
   try {
     const grid = globalGrid(increment);

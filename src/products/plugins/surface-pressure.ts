@@ -19,12 +19,18 @@ export function isSurfacePressure(param: string): boolean {
   return (sources as readonly string[]).includes(param);
 }
 
-/** The surface pressure in Pa from whichever source was chosen. */
+/** Surface pressures already made from a source's values: every model level of a job reads the same. */
+const made = new WeakMap<Float64Array, Float64Array>();
+
+/** The surface pressure in Pa from whichever source was chosen (computed once per source field). */
 export function surfacePressurePa(field: InputField): Float64Array {
   const v = field.values;
+  const known = made.get(v);
+  if (known) return known;
   const out = new Float64Array(v.length);
   if (field.key.param === "LNSP-N") for (let i = 0; i < v.length; i++) out[i] = Math.exp(v[i]);
   else if (field.key.param === "P-HPA") for (let i = 0; i < v.length; i++) out[i] = v[i] * 100;
   else out.set(v);
+  made.set(v, out);
   return out;
 }
