@@ -1,9 +1,11 @@
-// The products a cycle makes: product configurations from the `cycle` section (or the built-in
-// demonstration set), each with the steps it is made for.
+// The products a cycle makes: product configurations from the `cycle` section (or the built-in set,
+// himan configurations as FMI writes them for ECMWF data), each with the steps it is made for: those of
+// its steps that the model run's steps can make (a rate at a step ECMWF does not disseminate comes from
+// the steps around it).
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { type ProductConfig, ProductConfigError, parseProductConfig } from "../products/config/index.ts";
-import { forecastTypeFor, jobTasks } from "../products/jobs.ts";
+import { forecastTypeFor, isJobReady, jobTasks } from "../products/jobs.ts";
 import type { CycleConfig } from "./config.ts";
 import { parseStepSpec } from "./dissemination.ts";
 import type { CycleProduct } from "./suite.ts";
@@ -18,12 +20,21 @@ export interface CycleProductSpec {
 
 const builtInDir = join(import.meta.dirname, "products");
 
-/** Built-in products for the simulated ECMWF stream: 2 m temperature, wind, humidity, hourly rain. */
+/**
+ * Built-in products for the (simulated) ECMWF stream, himan's JSON run as is: 2 m temperature, wind at
+ * 10 m and on pressure levels, humidity, hourly rain and rain rates, model-level pressure and humidity,
+ * θw from the dew point.
+ */
 export function builtInProductFiles(): Array<{ name: string; file: string }> {
   return readdirSync(builtInDir)
-    .filter((f) => f.endsWith(".yaml"))
+    .filter((f) => /\.(json|ya?ml)$/.test(f))
     .sort()
-    .map((f) => ({ name: f.slice(0, -".yaml".length).replace(/-/g, "_"), file: join(builtInDir, f) }));
+    .map((f) => ({ name: f.replace(/\.(json|ya?ml)$/, "").replace(/-/g, "_"), file: join(builtInDir, f) }));
+}
+
+/** Whether some input set of every task of the job is made of fields of the model's steps. */
+function madeFromModelSteps(config: ProductConfig, step: number, modelSteps: ReadonlySet<number>): boolean {
+  return isJobReady(config, step, (key) => modelSteps.has(key.step));
 }
 
 /** The cycle's products, limited to the steps the model run provides. */
@@ -41,7 +52,9 @@ export function cycleProducts(
     const text = readDefinition(entry.file);
     const productConfig = parseProductConfig(text, entry.file);
     const wanted = entry.steps ? parseStepSpec(entry.steps) : null;
-    const steps = productConfig.steps.filter((s) => available.has(s) && (!wanted || wanted.has(s)));
+    const steps = productConfig.steps.filter(
+      (s) => (!wanted || wanted.has(s)) && madeFromModelSteps(productConfig, s, available),
+    );
     return {
       name: entry.name,
       config: productConfig,
@@ -101,5 +114,7 @@ export function suiteProducts(specs: CycleProductSpec[], wanted?: ReadonlySet<nu
 function fieldsWritten(spec: CycleProductSpec): number {
   const step = spec.steps[0];
   if (step === undefined) return 0;
-  return jobTasks(spec.config, step, forecastTypeFor(spec.config)).reduce((n, t) => n + t.outputs.length, 0);
+  return jobTasks(spec.config, step, forecastTypeFor(spec.config))
+    .filter((t) => (t.plugin.fileWrite ?? spec.config.fileWrite) !== "cache only")
+    .reduce((n, t) => n + t.outputs.length, 0);
 }
