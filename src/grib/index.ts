@@ -7,7 +7,7 @@ export {
   reorder,
   unrotate,
 } from "./geometry.ts";
-export { applyBitmap, type DecodeOptions, decodeFields, decodeMessage, fieldMessages } from "./message.ts";
+export { type DecodeOptions, decodeFields, decodeMessage, fieldMessages } from "./message.ts";
 export { findGrib, parseIndicator, type ScanFileOptions, scanBuffer, scanFile, scanStream } from "./scan.ts";
-export { layout } from "./sections.ts";
 export * from "./types.ts";
+export { applyBitmap } from "./values.ts";
