@@ -8,6 +8,13 @@ export {
   unrotate,
 } from "./geometry.ts";
 export { type DecodeOptions, decodeFields, decodeMessage, fieldMessages } from "./message.ts";
+export {
+  type KeyLookup,
+  lookupParameter,
+  type Parameter,
+  parameterConditions,
+  UNKNOWN_PARAMETER,
+} from "./parameters.ts";
 export { findGrib, parseIndicator, type ScanFileOptions, scanBuffer, scanFile, scanStream } from "./scan.ts";
 export * from "./types.ts";
 export { applyBitmap } from "./values.ts";

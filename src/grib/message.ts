@@ -10,7 +10,7 @@ import { gridGeometry, normalisationOrder, reorder } from "./geometry.ts";
 import { gridDefinition } from "./grid.ts";
 import { describe } from "./metadata.ts";
 import { grib2Fields, standaloneField } from "./sections.ts";
-import { type DecodedMessage, GribError, type ValuesOptions } from "./types.ts";
+import { type DecodedMessage, GribError, type GribMetadata, type ValuesOptions } from "./types.ts";
 import { gridValues, valuesProvider } from "./values.ts";
 
 export interface DecodeOptions {
@@ -46,7 +46,9 @@ function describing<T>(offset: number, run: () => T): T {
 function decoded(h: Handle, offset: number): DecodedMessage {
   const grid = describing(offset, () => gridDefinition(h));
   describing(offset, () => checkField(h, grid));
-  const metadata = describing(offset, () => describe(h, grid, offset, h.bytes.length));
+  // read on first use: reading stepRange may switch stepUnits (as in ecCodes), which a tool printing
+  // keys in its own order must not see happen before it asks
+  let metadata: GribMetadata | undefined;
   let cache: Float64Array | undefined;
   const raw = (into?: Float64Array): Float64Array => {
     if (into) return gridValues(h, into);
@@ -54,7 +56,10 @@ function decoded(h: Handle, offset: number): DecodedMessage {
     return cache;
   };
   return {
-    metadata,
+    get metadata() {
+      metadata ??= describing(offset, () => describe(h, grid, offset, h.bytes.length));
+      return metadata;
+    },
     grid,
     keys: h,
     geometry: (options = {}) => {

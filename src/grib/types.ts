@@ -350,6 +350,8 @@ export interface GribKey {
 
 /** Every key ecCodes' definitions give a message, by name (aliases and namespaced names too). */
 export interface GribKeys {
+  /** The message's bytes (a multi-field message's field as a message of its own). */
+  readonly bytes: Uint8Array;
   find(name: string): GribKey | undefined;
   long(name: string): number;
   double(name: string): number;
@@ -358,6 +360,8 @@ export interface GribKeys {
   isMissing(name: string): boolean;
   /** Every key in the order the definitions made them. */
   keys(): Array<[string, GribKey]>;
+  /** The keys coded in the message's bytes (not hidden), in order, each name once (grib_compare's keys). */
+  codedKeys(): Array<[string, GribKey]>;
   /** The keys of a namespace ("ls", "parameter", "time", "geography", "vertical", "mars", "statistics"). */
   namespace(ns: string): Array<[string, GribKey]>;
 }

@@ -19,7 +19,8 @@ export type KeyErrorCode =
   | "wrong_conversion"
   | "concept_no_match"
   | "value_cannot_be_missing"
-  | "invalid_argument";
+  | "invalid_argument"
+  | "wrong_step_unit";
 
 /** A key that cannot give a value: ecCodes' error codes, with the key and why. */
 export class KeyError extends Error {

@@ -3,6 +3,7 @@
 // and values are computed only then. A message of the same shape as one seen before reuses that
 // layout once every decision the definitions took has been checked against its bytes.
 import { type Accessor, type AccessorHost, KeyError } from "./accessor.ts";
+import { FLAG } from "./ast.ts";
 import { buildLayout, materialize } from "./builder.ts";
 import type { KeySource } from "./expression.ts";
 import { evaluateLong, evaluateString } from "./expression.ts";
@@ -188,6 +189,20 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
     this.layout.entries.forEach((e, i) => {
       const s = e.s as { n?: string };
       if (s.n && this.layout.resolve(s.n, Number.POSITIVE_INFINITY) === i) out.push([s.n, this.accessor(i)]);
+    });
+    return out;
+  }
+
+  /** Keys with bytes of their own, not hidden, in order, each name once (ecCodes' SKIP_COMPUTED iterator). */
+  codedKeys(): Array<[string, Accessor]> {
+    const out: Array<[string, Accessor]> = [];
+    const seen = new Set<string>();
+    this.layout.entries.forEach((e, i) => {
+      const s = e.s as { n?: string; flags?: number };
+      if (!s.n || e.length === 0 || seen.has(s.n) || ((s.flags ?? 0) & FLAG.hidden) !== 0) return;
+      seen.add(s.n);
+      const a = this.find(s.n);
+      if (a && this.accessor(i).length > 0) out.push([s.n, a]);
     });
     return out;
   }

@@ -75,7 +75,10 @@ export class Layout {
       out.delete(name);
       if (entry >= 0) out.set(name, entry);
     }
-    return [...out].sort((a, b) => a[1] - b[1]);
+    // one name per key (the first declared), as ecCodes' keys iterator returns each accessor once
+    const byKey = new Map<number, string>();
+    for (const [name, entry] of out) if (!byKey.has(entry)) byKey.set(entry, name);
+    return [...byKey].map(([entry, name]): [string, number] => [name, entry]).sort((a, b) => a[1] - b[1]);
   }
 
   namespaces(): string[] {

@@ -152,6 +152,8 @@ export interface Field {
 }
 
 export interface WalkEvents {
+  /** Every readable field, selected or not (grib_ls prints its header at the first). */
+  any?(f: Field): void;
   /** A field that passes the where clause. */
   field(f: Field): Promise<void> | void;
   /** A message that cannot be read (ecCodes: "ERROR: unreadable message"). */
@@ -213,16 +215,18 @@ export async function walk(files: string[], where: Condition[], events: WalkEven
       for (let k = 0; k < decoded.length; k++) {
         stats.total++;
         const f = decoded[k]!;
-        if (!selected(f.keys, where)) continue;
-        stats.selected++;
-        await events.field({
+        const item = {
           file,
           count: stats.total,
           field: f,
           bytes: m.bytes,
           fieldInMessage: k,
           fields: decoded.length,
-        });
+        };
+        events.any?.(item);
+        if (!selected(f.keys, where)) continue;
+        stats.selected++;
+        await events.field(item);
       }
     }
     if (stats.total === 0) {

@@ -244,6 +244,42 @@ class BitValues extends MetaAccessor {
   }
 }
 
+/** The precision of a reference value in its float (ecCodes' grib_ieeefloat_error / grib_ibmfloat_error). */
+export function floatError(x: number, kind: string): number {
+  const a = Math.abs(x);
+  if (kind === "ibm") {
+    if (a === 0) return 16 ** -70;
+    // IBM: 24-bit mantissa, base-16 exponent; a in [16^(E-65), 16^(E-64)) has a step of 16^(E-70)
+    const e = Math.floor(Math.log(a) / Math.log(16)) + 65;
+    return 16 ** (e - 70);
+  }
+  if (a < 2 ** -126) return 2 ** -149;
+  // IEEE single: a in [2^k, 2^(k+1)) has a step of 2^(k-23)
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+}
+
+/** `reference_value_error(referenceValue, ieee|ibm)`. */
+class ReferenceValueError extends MetaAccessor {
+  override nativeType(): NativeType {
+    return "double";
+  }
+  override double(): number {
+    return floatError(this.doubleOf(0), this.key(1));
+  }
+}
+
+/** `simple_packing_error(bitsPerValue, binaryScaleFactor, decimalScaleFactor, referenceValue, ieee|ibm)`. */
+class SimplePackingError extends MetaAccessor {
+  override nativeType(): NativeType {
+    return "double";
+  }
+  override double(): number {
+    const error = floatError(this.doubleOf(3), this.key(4));
+    if (this.longOf(0) === 0) return error;
+    return (error + 2 ** this.longOf(1)) * 10 ** -this.longOf(2) * 0.5;
+  }
+}
+
 const packings = [
   "data_g1simple_packing",
   "data_g2simple_packing",
@@ -274,6 +310,8 @@ export const dataClasses: Record<string, MetaClass> = {
   unsigned_bits: BitValues,
   signed_bits: BitValues,
   spd: BitValues,
+  reference_value_error: ReferenceValueError,
+  simple_packing_error: SimplePackingError,
   data_apply_bitmap: Values,
   data_apply_boustrophedonic: Values,
   data_apply_boustrophedonic_bitmap: Values,

@@ -188,7 +188,11 @@ class G2EndStep extends MetaAccessor {
       per /= 60;
     }
     if (per <= 0 || seconds % per !== 0)
-      throw decodingError(this.name, "unable to convert endStep in stepUnits");
+      throw new KeyError(
+        "wrong_step_unit",
+        this.name,
+        `${this.name}: unable to convert endStep in stepUnits`,
+      );
     return seconds / per;
   }
 }
@@ -229,10 +233,6 @@ class G1StepRange extends MetaAccessor {
   override nativeType(): NativeType {
     return "string";
   }
-  override count(): number {
-    return 2;
-  }
-
   private steps(): [number, number] {
     const stepUnit = this.hasArg(4) ? this.longOf(4) : 1;
     let unit = this.longOf(3);
