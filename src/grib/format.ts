@@ -92,7 +92,7 @@ function convert(
 export function cFormat(format: string, x: number): string {
   return format.replace(
     SPEC,
-    (all, flags: string, width: string, precision: string | undefined, _l: string, type: string) =>
+    (_all, flags: string, width: string, precision: string | undefined, _l: string, type: string) =>
       type === "%" ? "%" : convert(x, flags, width, precision, type),
   );
 }

@@ -28,7 +28,7 @@ export const UNKNOWN_PARAMETER: Parameter = {
 };
 
 /** The concept files of one concept, in the order ecCodes walks them (centre's local, then master). */
-function table(edition: 1 | 2, dirs: string[], concept: string): ConceptTable {
+function table(dirs: string[], concept: string): ConceptTable {
   const parts = dirs.map((d) => conceptFile(`${d}/${concept}.def`)).filter((p) => p !== undefined);
   return { parts };
 }
@@ -72,7 +72,7 @@ export function lookupParameter(edition: 1 | 2, centre: string, lookup: KeyLooku
   // each concept falls back on its own (ecCodes' paramId -> paramIdECMF -> default, ...)
   const one = (concept: string): string | undefined => {
     for (const d of dirs(edition, centre)) {
-      const v = evaluateConcept(table(edition, d, concept), keys);
+      const v = evaluateConcept(table(d, concept), keys);
       if (v !== undefined) return v;
     }
     return undefined;
@@ -104,7 +104,7 @@ export function parameterConditions(
 ): Array<Record<string, number | string | null | number[]>> {
   const out: Array<Record<string, number | string | null | number[]>> = [];
   for (const d of dirs(edition, centre)) {
-    for (const part of table(edition, d, "shortName").parts) {
+    for (const part of table(d, "shortName").parts) {
       for (const [value, conds] of part.rows as ConceptEntry[]) {
         if (value === shortName) out.push(Object.fromEntries(conds.map(([k, v]) => [k, literal(v)])));
       }
