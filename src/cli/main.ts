@@ -1,7 +1,6 @@
 // The `cloudburst` command: one sub-command module per subsystem, registered in commands/index.ts.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config/load.ts";
 import { modulesFor } from "./commands/index.ts";
 import { UsageError, UserError } from "./errors.ts";
 
@@ -51,7 +50,8 @@ function reportError(error: unknown): number {
     process.stderr.write(`cloudburst: ${error.message}\n(run with --help for usage)\n`);
     return 2;
   }
-  if (error instanceof ConfigError || error instanceof UserError) {
+  // by name: importing ConfigError would load the configuration's schema (zod, yaml) for every command
+  if ((error instanceof Error && error.name === "ConfigError") || error instanceof UserError) {
     process.stderr.write(`cloudburst: ${error.message}\n`);
     if (error instanceof UserError && error.hint) process.stderr.write(`  what to do: ${error.hint}\n`);
     return 1;

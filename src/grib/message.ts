@@ -72,7 +72,7 @@ function decoded(h: Handle, offset: number): DecodedMessage {
       }
     },
     values: (options: ValuesOptions = {}) => {
-      const v = raw(options.into);
+      const v = describing(offset, () => raw(options.into));
       return options.normalise ? reorder(v, normalisationOrder(grid)) : v;
     },
   };

@@ -3,8 +3,18 @@
 // with the bitmap applied (NaN where missing). Callers may hand in the array to fill.
 import type { Handle } from "./definitions/handle.ts";
 import type { ValuesProvider } from "./definitions/meta/base.ts";
-import { PackingError, unpackGrib1, unpackGrib2 } from "./packing/index.ts";
+import { createRequire } from "node:module";
+import type * as Packing from "./packing/index.ts";
 import { GribError } from "./types.ts";
+
+const require = createRequire(import.meta.url);
+let packingModule: typeof Packing | undefined;
+
+/** The unpackers, loaded when the first values are asked for (listing keys needs none of them). */
+function packing(): typeof Packing {
+  packingModule ??= require("./packing/index.ts") as typeof Packing;
+  return packingModule;
+}
 
 /** A section's bytes, by its offset and length keys. */
 function section(h: Handle, n: number): { offset: number; bytes: Uint8Array } {
@@ -25,7 +35,7 @@ function inSection<T>(h: Handle, sectionOffset: number, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof PackingError) {
+    if (e instanceof packing().PackingError) {
       throw new GribError(e.code, e.message, h.fileOffset + sectionOffset + e.sectionOffset);
     }
     if (e instanceof GribError) throw e;
@@ -42,13 +52,13 @@ export function packedValues(h: Handle): Float64Array {
   if (h.long("edition") === 1) {
     const s4 = section(h, 4);
     const count = h.long("numberOfCodedValues");
-    return inSection(h, s4.offset, () => unpackGrib1(s4.bytes, count, h.long("decimalScaleFactor")));
+    return inSection(h, s4.offset, () => packing().unpackGrib1(s4.bytes, count, h.long("decimalScaleFactor")));
   }
   const s5 = section(h, 5);
   const s7 = section(h, 7);
   const template = h.long("dataRepresentationTemplateNumber");
   const count = h.long("numberOfValues");
-  return inSection(h, s7.offset, () => unpackGrib2(template, s5.bytes, s7.bytes, count));
+  return inSection(h, s7.offset, () => packing().unpackGrib2(template, s5.bytes, s7.bytes, count));
 }
 
 /** The bitmap's bytes and where its bits start, or undefined when the message has none. */

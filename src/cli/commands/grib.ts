@@ -1,14 +1,10 @@
 // `cloudburst grib ls|get|get-data|compare|copy|split|dump`: ecCodes' GRIB tools, with their flags,
 // their output and their exit codes (so scripts written for grib_ls, grib_compare, ... run with these
 // in their place: bin/eccodes/ holds drop-in commands of ecCodes' names). README lists the differences.
+// Each tool's module is loaded when it runs: these commands are run by scripts, many times.
 import type { Command } from "commander";
 import { ALL_KEYS } from "../../grib/keys.ts";
 import { UsageError } from "../errors.ts";
-import { compareFiles } from "./grib/compare.ts";
-import { copyFields } from "./grib/copy.ts";
-import { dumpFiles } from "./grib/dump.ts";
-import { getData } from "./grib/get-data.ts";
-import { listKeys } from "./grib/ls.ts";
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -61,6 +57,7 @@ function lsCommand(grib: Command, tool: "ls" | "get"): void {
       opts.p = ALL_KEYS.join(",");
       opts.skipMissingKeys = true;
     }
+    const { listKeys } = await import("./grib/ls.ts");
     done(await listKeys(files, opts, tool));
   });
 }
@@ -88,7 +85,10 @@ export function registerGribCommands(program: Command): void {
       .option("--missing <text>", "text printed for missing points with --message", "9999")
       .option("--skip-missing", "with --message: leave missing points out"),
     ["-M", "-7", "-f", "-v"],
-  ).action(async (files: string[], o: Options) => done(await getData(files, o)));
+  ).action(async (files: string[], o: Options) => {
+    const { getData } = await import("./grib/get-data.ts");
+    done(await getData(files, o));
+  });
   quietFlags(
     grib
       .command("compare <file1> <file2>")
@@ -107,7 +107,10 @@ export function registerGribCommands(program: Command): void {
       .option("-f", "go on after a differing message, and print a summary")
       .option("-v", "say which key is compared"),
     ["-M", "-7"],
-  ).action(async (a: string, b: string, o: Options) => done(await compareFiles(a, b, o)));
+  ).action(async (a: string, b: string, o: Options) => {
+    const { compareFiles } = await import("./grib/compare.ts");
+    done(await compareFiles(a, b, o));
+  });
   quietFlags(
     grib
       .command("copy <files...>")
@@ -116,6 +119,7 @@ export function registerGribCommands(program: Command): void {
     ["-M", "-7", "-f", "-v", "-g"],
   ).action(async (files: string[], o: Options) => {
     if (files.length < 2) throw new UsageError("grib copy needs input files and an output file");
+    const { copyFields } = await import("./grib/copy.ts");
     done((await copyFields(files.slice(0, -1), files.at(-1)!, o)).status);
   });
   grib
@@ -123,6 +127,7 @@ export function registerGribCommands(program: Command): void {
     .description("write each message to DIR under a name built from its keys (grib_copy's templates)")
     .option("--template <name>", "file name with [key] placeholders", "[shortName]_[level]_[step].grib")
     .action(async (file: string, dir: string, o: { template: string }) => {
+      const { copyFields } = await import("./grib/copy.ts");
       const r = await copyFields([file], `${dir.replace(/\/$/, "")}/${o.template}`, {}, true);
       process.stdout.write(`${r.written} messages from ${file} into ${r.files} files in ${dir}\n`);
       done(r.status);
@@ -133,5 +138,8 @@ export function registerGribCommands(program: Command): void {
     .option("-j", "JSON output")
     .option("--json", "JSON output")
     .option("-w <where>", "only messages where key=value,...")
-    .action(async (files: string[], o: Options) => done(await dumpFiles(files, o)));
+    .action(async (files: string[], o: Options) => {
+      const { dumpFiles } = await import("./grib/dump.ts");
+      done(await dumpFiles(files, o));
+    });
 }

@@ -1,12 +1,16 @@
 // General computed keys: arithmetic on other keys (evaluate, scale, bits, divdouble, ...), text
 // (sprintf, code table titles and units, library version), checksums of sections (md5), where the
 // message sits in its file, and the small classes the parameter and MARS definitions rely on.
-import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { readUnsigned } from "../../bits.ts";
 import { KeyError, MISSING_DOUBLE, MISSING_LONG, type NativeType, printG } from "../accessor.ts";
 import { CodetableAccessor } from "../coded.ts";
 import { definitionsVersion } from "../load.ts";
 import { MetaAccessor, type MetaClass } from "./base.ts";
+
+const require = createRequire(import.meta.url);
+/** node:crypto, loaded when a checksum is first asked for (it costs a process tens of milliseconds). */
+const md5 = (bytes: Uint8Array) => (require("node:crypto") as typeof import("node:crypto")).createHash("md5").update(bytes).digest("hex");
 
 class Evaluate extends MetaAccessor {
   override long(): number {
@@ -213,7 +217,7 @@ class Md5 extends MetaAccessor {
       if (!b) throw new KeyError("not_found", this.key(i), `${this.key(i)} not found`);
       copy.fill(0, b.offset - offset, b.offset - offset + b.length);
     }
-    return createHash("md5").update(copy).digest("hex");
+    return md5(copy);
   }
 }
 
