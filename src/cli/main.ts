@@ -1,6 +1,5 @@
 // The `cloudburst` command: one sub-command module per subsystem, registered in commands/index.ts.
-import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config/load.ts";
+import { Command, CommanderError, Option } from "commander";
 import { releaseVersion } from "../system/version.ts";
 import { modulesFor } from "./commands/index.ts";
 import { UsageError, UserError } from "./errors.ts";
@@ -17,6 +16,12 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   for (const register of await Promise.all(modulesFor(argv).map((m) => m.load()))) register(program);
   // Sub-commands inherit the override so that their usage errors are caught here too.
   for (const command of allCommands(program)) command.exitOverride();
+  // ecCodes' tools have a -c of their own (grib compare -c keys): the program's options are read only
+  // before the command, and every other command takes --config where it is given too.
+  program.enablePositionalOptions();
+  for (const command of allCommands(program))
+    if (!command.commands.length && !command.options.some((o) => o.short === "-c" || o.long === "--config"))
+      command.addOption(new Option("-c, --config <file>", "configuration file").hideHelp());
   return program;
 }
 
@@ -45,7 +50,8 @@ function reportError(error: unknown): number {
     process.stderr.write(`cloudburst: ${error.message}\n(run with --help for usage)\n`);
     return 2;
   }
-  if (error instanceof ConfigError || error instanceof UserError) {
+  // by name: importing ConfigError would load the configuration's schema (zod, yaml) for every command
+  if ((error instanceof Error && error.name === "ConfigError") || error instanceof UserError) {
     process.stderr.write(`cloudburst: ${error.message}\n`);
     if (error instanceof UserError && error.hint) process.stderr.write(`  what to do: ${error.hint}\n`);
     return 1;

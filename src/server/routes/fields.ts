@@ -20,13 +20,29 @@ import {
   listQuarantine,
   parseFieldFilter,
 } from "../../catalogue/query.ts";
-import { decodeMessage } from "../../grib/index.ts";
+import { type DecodedMessage, decodeMessage, isGribError } from "../../grib/index.ts";
 import type { LocalStore } from "../../store/store.ts";
 import { HttpError } from "../errors.ts";
 import { type ApiServices, required } from "../services.ts";
 import { rasterise, rasterQuery, sendRaster } from "./raster.ts";
 
 const pageKeys = new Set(["limit", "after"]);
+
+/** A stored field the codec refuses (damaged bytes) answers 422 saying what is wrong, not 500. */
+function fromCodec<T>(field: FieldRow, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!isGribError(error)) throw error;
+    throw new HttpError(422, "undecodable_field", `field ${field.id} cannot be decoded: ${error.message}`, {
+      hint: "the stored message is damaged: ingest its file again, or see GET /api/quarantine",
+    });
+  }
+}
+
+function decodeStored(field: FieldRow, bytes: Uint8Array): DecodedMessage {
+  return fromCodec(field, () => decodeMessage(bytes, { offset: field.offset }));
+}
 
 function positiveInt(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
@@ -133,9 +149,9 @@ export const fieldRoutes: FastifyPluginAsync<ApiServices> = async (app, services
       const limit = positiveInt(request.query.limit, "limit") ?? 100_000;
       const store = storeOrFail();
       const bytes = await store.readBytes(field.storageUri, field.offset, field.length);
-      const message = decodeMessage(bytes, { offset: field.offset });
-      const { latitudes, longitudes } = message.geometry();
-      const values = message.values();
+      const message = decodeStored(field, bytes);
+      const { latitudes, longitudes } = fromCodec(field, () => message.geometry());
+      const values = fromCodec(field, () => message.values());
       const points: Array<[number, number, number | null]> = [];
       const inLon = (lon: number) => {
         const l = ((((lon - west) % 360) + 360) % 360) + west;
@@ -158,9 +174,11 @@ export const fieldRoutes: FastifyPluginAsync<ApiServices> = async (app, services
       const field = await fieldOrFail(app.pool, request.params.id);
       const width = positiveInt(request.query.width, "width");
       const bytes = await storeOrFail().readBytes(field.storageUri, field.offset, field.length);
-      const message = decodeMessage(bytes, { offset: field.offset });
-      const { latitudes, longitudes } = message.geometry();
-      const preview = renderPreview(latitudes, longitudes, message.values(), field.param, width);
+      const message = decodeStored(field, bytes);
+      const preview = fromCodec(field, () => {
+        const { latitudes, longitudes } = message.geometry();
+        return renderPreview(latitudes, longitudes, message.values(), field.param, width);
+      });
       return reply
         .header("content-type", "image/png")
         .header("cache-control", "max-age=86400")
@@ -177,8 +195,11 @@ export const fieldRoutes: FastifyPluginAsync<ApiServices> = async (app, services
     async (request, reply) => {
       const field = await fieldOrFail(app.pool, request.params.id);
       const bytes = await storeOrFail().readBytes(field.storageUri, field.offset, field.length);
-      const message = decodeMessage(bytes, { offset: field.offset });
-      return sendRaster(reply, rasterise(message, field.param, request.query.width));
+      const message = decodeStored(field, bytes);
+      return sendRaster(
+        reply,
+        fromCodec(field, () => rasterise(message, field.param, request.query.width)),
+      );
     },
   );
 

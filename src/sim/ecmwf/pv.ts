@@ -1,13 +1,12 @@
 // The pv array (vertical coordinate parameters) in a GRIB2 message's product definition section, which
 // the codec's writer does not write: section 4 gets NV and the values after its template, as ECMWF's
 // model-level messages have them (IEEE single precision, big-endian).
-import { layout } from "../../grib/index.ts";
+import { grib2Fields } from "../../grib/index.ts";
 
 export function withVerticalCoordinates(message: Uint8Array, pv: Float32Array): Uint8Array {
-  const l = layout(message);
-  if (l.edition !== 2 || l.fields.length !== 1)
-    throw new Error("pv is written into single-field GRIB2 messages");
-  const s4 = l.fields[0]!.s4;
+  const fields = message[7] === 2 ? grib2Fields(message) : [];
+  if (fields.length !== 1) throw new Error("pv is written into single-field GRIB2 messages");
+  const s4 = fields[0]!.s4;
   const oldLength = s4.bytes.length;
   const added = 4 * pv.length;
   const out = new Uint8Array(message.length + added);
