@@ -52,6 +52,12 @@ export function julianDay(y: number, m: number, d: number): number {
   );
 }
 
+/** The date yyyymmdd of a Julian day number (ecFlow's cal::julian_to_date). */
+export function julianToDate(jd: number): number {
+  const d = new Date(Date.UTC(2000, 0, 1) + (jd - julianDay(2000, 1, 1)) * 86_400_000);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
 /** yyyymmdd + days, as integer yyyymmdd. */
 export function addDays(ymd: number, days: number): number {
   const d = new Date(Date.UTC(Math.floor(ymd / 10000), (Math.floor(ymd / 100) % 100) - 1, ymd % 100));
