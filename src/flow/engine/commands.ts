@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { inTransaction } from "../../db/transaction.ts";
-import { checkDefs } from "../def/index.ts";
+import { checkDefs, printDefs } from "../def/index.ts";
+import { savedSuiteState } from "../logic/saved-state.ts";
 import { beginRuntime } from "../logic/state.ts";
 import { type Defs, type Node, type NodeRuntime, type Suite, walkNode } from "../model/index.ts";
 import { FLOW_CHANGED_CHANNEL } from "./child-events.ts";
@@ -77,6 +78,22 @@ async function writeNodes(
   }
 }
 
+/** What writeNodes leaves out of a saved state: abort reasons, and that the suite was begun. */
+async function writeSavedState(
+  client: pg.PoolClient,
+  suiteId: string,
+  begun: boolean,
+  nodes: Array<{ node: Node; runtime: NodeRuntime }>,
+): Promise<void> {
+  if (begun) await client.query("update flow_suite set begun_at = now() where id = $1", [suiteId]);
+  const aborted = nodes.filter((n) => n.runtime.abortedReason);
+  await client.query(
+    `update flow_node f set aborted_reason = u.reason from unnest($2::text[], $3::text[]) as u(path, reason)
+      where f.suite_id = $1 and f.path = u.path`,
+    [suiteId, aborted.map((n) => n.node.path), aborted.map((n) => n.runtime.abortedReason)],
+  );
+}
+
 export interface LoadResult {
   suites: Array<{ id: string; name: string; nodes: number; replaced: boolean }>;
 }
@@ -90,9 +107,15 @@ export async function loadSuites(
 ): Promise<LoadResult> {
   const defs: Defs = checkDefs(text, file);
   if (defs.suites.length === 0) throw new FlowCommandError("bad_request", `${file} defines no suite`);
+  // A definition with state (ecflow_client --migrate) starts from that state; its text is kept without it.
+  const saved = defs.state ? defs.suites.map((suite) => savedSuiteState(defs, suite, new Date())) : undefined;
+  const refused = saved?.flatMap((s) => s.refused) ?? [];
+  if (refused.length)
+    throw new FlowCommandError("bad_request", `cannot load ${file} with its state: ${refused.join("; ")}`);
+  if (defs.state) text = printDefs(defs);
   return inTransaction(pool, async (client) => {
     const loaded: LoadResult["suites"] = [];
-    for (const suite of defs.suites) {
+    for (const [i, suite] of defs.suites.entries()) {
       const existing = await findSuiteRow(client, suite.name);
       if (existing) {
         if (!options.replace) {
@@ -118,8 +141,13 @@ export async function loadSuites(
             [suite.name, text, file, options.actor],
           )
         ).rows[0]!.id;
-      const nodes = suiteNodes(suite).map((node) => ({ node, runtime: definedRuntime(node, "unknown") }));
+      const state = saved?.[i];
+      const nodes = suiteNodes(suite).map((node) => ({
+        node,
+        runtime: state?.runtime.nodes.get(node.path) ?? definedRuntime(node, "unknown"),
+      }));
       await writeNodes(client, id, nodes);
+      if (state) await writeSavedState(client, id, state.begun, nodes);
       await insertHistory(client, [
         {
           suiteId: id,
