@@ -2,18 +2,18 @@
 // their heartbeats going, and stops a task that is killed or no longer its own. Runs as `cloudburst
 // worker` on compute nodes (queue `compute`) and inside the control server (`control`). It reaches the
 // flow state straight through PostgreSQL or through the control server's API (see backend.ts).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { checkChildEvent, type TaskJobData } from "../flow/engine/job.ts";
 import type { QueueName } from "../queue/boss.ts";
-import { cliPath } from "../system/processes.ts";
 import { prepareActions } from "./actions.ts";
 import { directBackend, type FetchedJob, type WorkerBackend } from "./backend.ts";
 import { serveChildSocket } from "./child-socket.ts";
 import { httpBackend } from "./http-backend.ts";
 import { runTask, type TaskRunResult } from "./run-task.ts";
+import { writeScriptShims } from "./script-shims.ts";
 
 export interface WorkerOptions {
   /** PostgreSQL URL (DATABASE_URL or the embedded cluster's); or `server` below. */
@@ -60,17 +60,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   else throw new Error("a worker needs a database URL or a control server");
 
   await prepared;
-  const running = new Map<string, { job: TaskJobData; controller: AbortController }>();
+  // `ended`: the script itself reported complete or abort (ecFlow's tail.h/trap do).
+  const running = new Map<
+    string,
+    { job: TaskJobData; controller: AbortController; ended?: "complete" | "abort" }
+  >();
   const counts = { completed: 0, aborted: 0, refused: 0 };
   let stopping = false;
   backend.onKill((jobId) => running.get(jobId)?.controller.abort("killed by an operator"));
 
-  // Scripts reach this worker through a Unix socket and a `cloudburst` shim on their PATH.
+  // Scripts reach this worker through a Unix socket and the `cloudburst` and `ecflow_client` shims on
+  // their PATH.
   const workDir = mkdtempSync(join(tmpdir(), "cloudburst-worker-"));
   const socketPath = join(workDir, "child.sock");
-  writeFileSync(join(workDir, "cloudburst"), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`, {
-    mode: 0o755,
-  });
+  writeScriptShims(workDir);
   const socket = await serveChildSocket(socketPath, async (identity, event) => {
     const entry = [...running.values()].find(
       (r) =>
@@ -80,7 +83,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const problem = checkChildEvent(entry.job, event);
       if (problem) return { accepted: false, message: problem };
     }
-    return backend.child(identity, event, name);
+    const result = await backend.child(identity, event, name);
+    if (entry && result.accepted && (event.type === "complete" || event.type === "abort"))
+      entry.ended = event.type;
+    return result;
   });
   const scriptEnv = {
     CLOUDBURST_CHILD_SOCKET: socketPath,
@@ -135,6 +141,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         workerName: name,
         signal: controller.signal,
         scriptEnv,
+        endedByScript: () => running.get(job.id)?.ended,
       });
     } catch (error) {
       result = { outcome: "aborted", message: (error as Error).message };

@@ -5,6 +5,7 @@
 
 import type pg from "pg";
 import { inTransaction } from "../../db/transaction.ts";
+import { applyChildRequest } from "./child-requests.ts";
 import type { ChildEvent, ChildIdentity } from "./job.ts";
 
 /** The channel the scheduler listens on; the payload is `suiteId` (reload it all) or `suiteId path` (one node). */
@@ -13,6 +14,8 @@ export const FLOW_CHANGED_CHANNEL = "flow_changed";
 export interface ChildEventResult {
   accepted: boolean;
   message: string;
+  /** What a query returns: `true`/`false` for a wait, the step (or count) for a queue. */
+  value?: string;
 }
 
 interface TaskRow {
@@ -27,6 +30,7 @@ export async function applyChildEvent(
   event: ChildEvent,
   actor = "child",
 ): Promise<ChildEventResult> {
+  if (event.type === "wait" || event.type === "queue") return applyChildRequest(pool, id, event, actor);
   // The common case in one statement (one round trip): the report is from the current try and moves it on.
   if (await applyFast(pool, id, event, actor)) return { accepted: true, message: fastMessage(event) };
   // Otherwise find out why not (a repeat of a report already applied, or a zombie), under a row lock.
@@ -34,7 +38,10 @@ export async function applyChildEvent(
   return inTransaction(pool, (client) => applyInTransaction(client, id, event, actor));
 }
 
-function fastMessage(event: ChildEvent): string {
+/** The reports that change the task's state or attributes (wait and queue are child-requests.ts'). */
+type StateEvent = Exclude<ChildEvent, { type: "wait" | "queue" }>;
+
+function fastMessage(event: StateEvent): string {
   return event.type === "init"
     ? "active"
     : event.type === "abort"
@@ -48,7 +55,7 @@ function fastMessage(event: ChildEvent): string {
 async function applyFast(
   pool: pg.Pool,
   id: ChildIdentity,
-  event: ChildEvent,
+  event: StateEvent,
   actor: string,
 ): Promise<boolean> {
   let set: string;
@@ -117,7 +124,7 @@ async function applyFast(
 async function applyInTransaction(
   client: pg.PoolClient,
   id: ChildIdentity,
-  event: ChildEvent,
+  event: StateEvent,
   actor: string,
 ): Promise<ChildEventResult> {
   const found = await client.query<TaskRow>(

@@ -37,7 +37,13 @@ export type ChildEvent =
   | { type: "meter"; name: string; value: number }
   | { type: "label"; name: string; value: string }
   | { type: "complete" }
-  | { type: "abort"; reason?: string };
+  | { type: "abort"; reason?: string }
+  /** ecflow_client --wait: does the expression (written as on the task) hold now? */
+  | { type: "wait"; expression: string }
+  /** ecflow_client --queue: take, finish or count the steps of a `queue` on the task or above it. */
+  | { type: "queue"; name: string; action: QueueAction; step?: string; path?: string };
+
+export type QueueAction = "active" | "complete" | "aborted" | "no_of_aborted" | "reset";
 
 /** Identifies the try a child event belongs to. */
 export interface ChildIdentity {

@@ -127,3 +127,11 @@ export function validateDefs(defs: Defs, warnings: Diagnostic[] = []): Diagnosti
   }
   return out;
 }
+
+/** The reference problems of one expression written on `node` (ecflow_client --wait's). */
+export function validateExpression(defs: Defs, node: Node, ast: Expr): string[] {
+  const out: Diagnostic[] = [];
+  const ctx: EvalContext = { defs, runtime: { nodes: new Map() }, now: new Date(0) };
+  checkExpr({ defs, node, what: "expression", out, ctx, at: fallbackPos(node) }, ast);
+  return out.map((d) => d.message);
+}
