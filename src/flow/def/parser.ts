@@ -34,8 +34,8 @@ class DefParser {
   private readonly reader: DefReader;
   /** Open nodes, the suite first; the last is where attributes go. */
   private stack: Node[] = [];
-  /** The task an `alias` block belongs to, while one is open. */
-  private alias: { owner: Task; node: Task } | undefined;
+  /** While an `alias ... endalias` block is read: a copy of its task that takes its attributes. */
+  private alias: Task | undefined;
   private readonly names = new WeakMap<NodeContainer, Set<string>>();
   private readonly file: string;
 
@@ -194,13 +194,19 @@ class DefParser {
     this.stack.pop();
   }
 
+  /**
+   * An alias (a copy of a task an operator ran by hand from ecflow_ui) is checked and then dropped:
+   * cloudburst runs none, and ecflow_client --get prints none.
+   */
   private openAlias(s: Statement, kw: DefToken, top: Node): void {
     if (top.kind !== "task") err(kw, "an alias belongs to a task");
-    this.alias = { owner: top, node: createAlias(top, this.nodeName(s, kw), this.pos(kw)) };
+    const n = this.nodeName(s, kw);
+    this.alias = createAlias(top, n, this.pos(kw));
+    this.warn(kw, `alias '${n}' of ${top.path} is dropped (cloudburst runs no aliases; ecflow_client --get prints none)`);
   }
 
   private aliasStatement(s: Statement, kw: DefToken): void {
-    const node = (this.alias as { node: Task }).node;
+    const node = this.alias as Task;
     if (kw.text !== "endalias" && !STRUCTURE.has(kw.text)) this.attribute(s, kw, node);
     else {
       this.alias = undefined;

@@ -186,14 +186,7 @@ function printNode(n: Node, depth: number, out: string[], defs: Defs | undefined
     `${pad}${n.kind} ${n.name}${defs ? nodeComment(n, rt, defs.state?.begun.has(n.path) === true) : ""}`,
   );
   for (const line of attributeLines(n, rt)) out.push(`${pad}  ${line}`);
-  if (n.kind === "task") {
-    for (const a of n.aliases ?? []) {
-      out.push(`${pad}  alias ${a.name}`);
-      for (const line of attributeLines(a)) out.push(`${pad}    ${line}`);
-      out.push(`${pad}  endalias`);
-    }
-    return;
-  }
+  if (n.kind === "task") return;
   for (const c of n.children) printNode(c, depth + 1, out, defs);
   out.push(n.kind === "family" ? `${pad}endfamily` : "endsuite");
 }

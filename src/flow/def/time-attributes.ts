@@ -10,7 +10,7 @@ import type {
   TimeOfDay,
 } from "../model/types.ts";
 import type { AttrContext } from "./attributes.ts";
-import { dayMonthYear, dayName, err, hhmm, need, noMore, timeSeries } from "./fields.ts";
+import { dayMonthYear, dayName, err, hhmm, need, timeSeries } from "./fields.ts";
 import type { DefToken } from "./lexer.ts";
 
 export function time(c: AttrContext): void {
@@ -119,7 +119,6 @@ export function autoarchive(c: AttrContext): void {
     pos: c.pos(),
   };
   if (c.args[1]?.text === "-i") aa.idle = true;
-  noMore(c.args, aa.idle ? 2 : 1);
   c.node.autoarchive = aa;
 }
 
@@ -142,20 +141,18 @@ export function clock(c: AttrContext): void {
     const d = dayMonthYear(dateTok);
     if (!d.day || !d.month || !d.year) err(dateTok, "a clock date needs day, month and year (no *)");
     Object.assign(clock, { day: d.day, month: d.month, year: d.year });
-    i++;
+    if (!end) i++;
   }
-  const g = c.args[i];
-  if (g && !end) {
+  const g = end ? undefined : c.args[i];
+  if (g) {
     if (/^[-+]?[0-9]+$/.test(g.text)) clock.gain = Number(g.text);
     else {
-      const m = /^([-+]?)([0-9]{1,2}):([0-9]{2})$/.exec(g.text);
-      if (!m) err(g, `the clock gain is seconds or hh:mm, not '${g.text}'`);
-      clock.gain = (Number(m[2]) * 3600 + Number(m[3]) * 60) * (m[1] === "-" ? -1 : 1);
+      const m = /^\+?([0-9]{1,2}):([0-9]{2})$/.exec(g.text);
+      if (!m) err(g, `the clock gain is [+-]seconds or [+]hh:mm, not '${g.text}'`);
+      clock.gain = Number(m[1]) * 3600 + Number(m[2]) * 60;
     }
     if (g.text.startsWith("+")) clock.positiveGain = true;
-    i++;
   }
-  noMore(c.args, i);
   if (c.node.kind === "suite") {
     if (end) c.node.endclock = clock;
     else c.node.clock = clock;

@@ -96,11 +96,9 @@ export function createTask(parent: NodeContainer, name: string, pos?: SourcePos)
   return task;
 }
 
-/** A task's alias: a task-like node with the task's attributes, never scheduled (ecFlow's `alias`). */
+/** A task's alias (ecFlow's `alias`): a task-like node beside the tree, in no node's children. */
 export function createAlias(task: Task, name: string, pos?: SourcePos): Task {
-  const alias = newTask(task.parent, name, `${task.path}/${name}`, pos);
-  task.aliases = [...(task.aliases ?? []), alias];
-  return alias;
+  return newTask(task.parent, name, `${task.path}/${name}`, pos);
 }
 
 function newTask(parent: NodeContainer, name: string, path: string, pos?: SourcePos): Task {
@@ -133,7 +131,6 @@ function newTask(parent: NodeContainer, name: string, path: string, pos?: Source
     verifies: none(),
     queues: none(),
     generics: none(),
-    aliases: undefined,
   };
 }
 

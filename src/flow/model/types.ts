@@ -329,8 +329,6 @@ export interface Family extends NodeBase {
 export interface Task extends NodeBase {
   kind: "task";
   parent: Suite | Family;
-  /** `alias NAME ... endalias` blocks: copies of the task an operator runs by hand, never scheduled. */
-  aliases?: Task[];
 }
 
 export type Node = Suite | Family | Task;
