@@ -276,12 +276,13 @@ function zombie(c: AttrContext): void {
     err(t, `the zombie lifetime must be seconds, not '${lifetime}'`);
   if (!action && !lifetime) err(t, "a zombie needs an action or a lifetime");
   if (c.node.zombies.some((z) => z.type === type)) err(t, `${c.node.path} already has a '${type}' zombie`);
-  // As ecFlow stores it: no action is `block`; the lifetime defaults by type and is at least 60 s.
+  // As ecFlow stores it: no action is `block`; no (or no positive) lifetime is the type's default,
+  // and a lifetime is at least 60 s.
   const z: ZombieAttr = {
     type: type as ZombieAttr["type"],
     action: (action || "block") as ZombieAttr["action"],
     children: kids as ZombieAttr["children"],
-    lifetime: lifetime ? Math.max(60, Number(lifetime)) : ZOMBIE_LIFETIME[type as ZombieAttr["type"]],
+    lifetime: Number(lifetime) > 0 ? Math.max(60, Number(lifetime)) : ZOMBIE_LIFETIME[type as ZombieAttr["type"]],
     pos: c.pos(),
   };
   c.node.zombies = append(c.node.zombies, z);

@@ -1,8 +1,8 @@
 // Reads a .def file as ecflow_server's parser does: line by line, each line split into tokens at
 // blanks (quotes are left to the attributes that take them). A line holding `;` is several
-// statements: its comment (from the first `#`) is cut off and it is split at every `;`, unless it
-// starts with `edit` (or `label`) and another piece does not (ecFlow then reads it whole, so that
-// `edit V 'a;b'` keeps its value). Definitions with state (`defs_state`) are not split: their history uses `;`.
+// statements: its comment (from the first `#`) is cut off and it is split at every `;`, unless its
+// first statement has `edit` in it and another does not start with `edit`, or has `label` in it
+// (ecFlow then reads the line whole, so that `edit V 'a;b'` keeps its value). Definitions with state (`defs_state`) are not split: their history uses `;`.
 
 export interface DefToken {
   text: string;
@@ -55,9 +55,9 @@ function pieces(raw: string): { text: string; offset: number }[] {
     }
   }
   const head = out[0]?.text ?? "";
-  const word = head.includes("edit") ? "edit" : head.includes("label") ? "label" : undefined;
-  if (word && out.some((p) => !p.text.trim().startsWith(word))) return [{ text: code, offset: 0 }];
-  return out;
+  const whole = [{ text: code, offset: 0 }];
+  if (head.includes("edit")) return out.every((p) => p.text.trim().startsWith("edit")) ? out : whole;
+  return head.includes("label") ? whole : out;
 }
 
 /** Statements of a definition, in order; `continuation()` takes the next line for a `\`. */

@@ -202,7 +202,10 @@ class DefParser {
     if (top.kind !== "task") err(kw, "an alias belongs to a task");
     const n = this.nodeName(s, kw);
     this.alias = createAlias(top, n, this.pos(kw));
-    this.warn(kw, `alias '${n}' of ${top.path} is dropped (cloudburst runs no aliases; ecflow_client --get prints none)`);
+    this.warn(
+      kw,
+      `alias '${n}' of ${top.path} is dropped (cloudburst runs no aliases; ecflow_client --get prints none)`,
+    );
   }
 
   private aliasStatement(s: Statement, kw: DefToken): void {

@@ -29,8 +29,14 @@ export function day(c: AttrContext): void {
   c.node.days = append(c.node.days, { day: d, pos: c.pos() });
 }
 
-/** A cron list item: `n`, and with `-w` `nL` (the last such weekday), with `-d` `L` (last day). */
+/**
+ * A cron option's list: `n`, and with `-w` `nL` (the last such weekday), with `-d` `L` (last day).
+ * An option given again replaces its list (as ecFlow).
+ */
 function cronList(cron: CronAttr, opt: DefToken, list: DefToken): void {
+  if (opt.text === "-w") Object.assign(cron, { weekDays: [], lastWeekDaysOfMonth: [] });
+  if (opt.text === "-d") Object.assign(cron, { daysOfMonth: [], lastDayOfMonth: false });
+  if (opt.text === "-m") cron.months = [];
   for (const item of list.text.split(",").filter((x) => x !== "")) {
     if (opt.text === "-w") {
       const m = /^([0-9]+)(L?)$/.exec(item);
