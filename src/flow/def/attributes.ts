@@ -199,10 +199,22 @@ function expression(c: AttrContext): void {
   if (!kept.length) err(c.kw, `'${word}' needs an expression`);
   const text = kept.map((t) => t.text).join(" ");
   const first = kept[0] as DefToken;
-  // Each expression is parsed alone so that errors point into its line (and column).
-  const origin = { file: c.file, line: first.line, col: first.col, at: tokenAt(kept) };
+  // Each line is parsed alone so that errors point into it; where the text is not as written (blanks
+  // joined, lines continued), positions are mapped back token by token.
+  const asWritten = kept.every(
+    (t, i) =>
+      i === 0 ||
+      (t.line === first.line &&
+        t.col === (kept[i - 1] as DefToken).col + (kept[i - 1] as DefToken).text.length + 1),
+  );
+  const origin = {
+    file: c.file,
+    line: first.line,
+    col: first.col,
+    ...(asWritten ? {} : { at: tokenAt(kept) }),
+  };
   const ast = parseExpression(text, origin);
-  const part = { text, join, pos: { file: c.file, line: first.line, col: first.col } };
+  const part = { text, join, pos: { file: c.file, line: first.line, col: first.col }, ast };
   addPart(c, word, part, ast);
   if (c.withState && c.comment.some((t) => t.text === "free")) {
     if (word === "trigger") c.runtime().triggerFree = true;
@@ -282,7 +294,8 @@ function zombie(c: AttrContext): void {
     type: type as ZombieAttr["type"],
     action: (action || "block") as ZombieAttr["action"],
     children: kids as ZombieAttr["children"],
-    lifetime: Number(lifetime) > 0 ? Math.max(60, Number(lifetime)) : ZOMBIE_LIFETIME[type as ZombieAttr["type"]],
+    lifetime:
+      Number(lifetime) > 0 ? Math.max(60, Number(lifetime)) : ZOMBIE_LIFETIME[type as ZombieAttr["type"]],
     pos: c.pos(),
   };
   c.node.zombies = append(c.node.zombies, z);

@@ -19,13 +19,16 @@ export function parseDefs(text: string, file = "<input>"): Defs {
 /** Keywords that end an alias block without `endalias`. */
 const STRUCTURE = new Set(["suite", "family", "task", "endfamily", "endsuite", "alias"]);
 
-/** The comment of a statement: the tokens after the first one that starts with `#`. */
+const NO_TOKENS: DefToken[] = [];
+
+/** A statement's arguments (after its keyword, up to a `#`) and its comment (after the `#`). */
 function splitComment(tokens: DefToken[]): { args: DefToken[]; comment: DefToken[] } {
-  const hash = tokens.findIndex((t) => t.text.startsWith("#"));
-  if (hash < 0) return { args: tokens, comment: [] };
+  let hash = 1;
+  while (hash < tokens.length && (tokens[hash] as DefToken).text.charCodeAt(0) !== 35) hash++;
+  if (hash === tokens.length) return { args: tokens.slice(1), comment: NO_TOKENS };
   const rest = (tokens[hash] as DefToken).text.slice(1);
   const head: DefToken[] = rest ? [{ ...(tokens[hash] as DefToken), text: rest }] : [];
-  return { args: tokens.slice(0, hash), comment: [...head, ...tokens.slice(hash + 1)] };
+  return { args: tokens.slice(1, hash), comment: [...head, ...tokens.slice(hash + 1)] };
 }
 
 class DefParser {
@@ -110,7 +113,7 @@ class DefParser {
   }
 
   private serverVariable(s: Statement, kw: DefToken): void {
-    const { args, comment } = splitComment(s.tokens.slice(1));
+    const { args, comment } = splitComment(s.tokens);
     if (comment[0]?.text === "server") return; // ecflow_server's own variables, as it saved them
     const n = args[0];
     const v = s.tokens[2];
@@ -225,26 +228,69 @@ class DefParser {
         kw,
         `'${kw.text}' is not allowed on a ${node.kind} (ecFlow allows it on: ${handler.on.join(", ")})`,
       );
-    const { args, comment } = splitComment(s.tokens.slice(1));
-    const state = this.defs.state;
-    const c: AttrContext = {
-      node,
-      kw,
-      args,
-      comment,
-      statement: s,
-      file: this.file,
-      withState: state !== undefined,
-      reader: this.reader,
-      pos: () => this.pos(kw),
-      runtime: (): NodeRuntime => {
-        const nodes = (state as NonNullable<typeof state>).nodes;
-        const rt = nodes.get(node.path) ?? { state: "unknown" };
-        nodes.set(node.path, rt);
-        return rt;
-      },
-      warn: (at, message) => this.warn(at, message),
-    };
-    handler.parse(c);
+    handler.parse(this.line.reset(s, node));
+  }
+
+  /** One context for every attribute line, reset for each (a large suite has hundreds of thousands). */
+  private readonly line: AttributeLine = new AttributeLine(this);
+
+  /** Where saved values of `node` go (definitions with state). */
+  savedRuntime(node: Node): NodeRuntime {
+    const nodes = (this.defs.state as NonNullable<Defs["state"]>).nodes;
+    const rt = nodes.get(node.path) ?? { state: "unknown" };
+    nodes.set(node.path, rt);
+    return rt;
+  }
+
+  get fileName(): string {
+    return this.file;
+  }
+  get withState(): boolean {
+    return this.defs.state !== undefined;
+  }
+  get lineReader(): DefReader {
+    return this.reader;
+  }
+  warning(at: { line: number; col: number }, message: string): void {
+    this.warn(at, message);
+  }
+}
+
+class AttributeLine implements AttrContext {
+  node!: Node;
+  kw!: DefToken;
+  args: DefToken[] = [];
+  comment: DefToken[] = [];
+  statement!: Statement;
+  private readonly parser: DefParser;
+  constructor(parser: DefParser) {
+    this.parser = parser;
+  }
+  reset(s: Statement, node: Node): this {
+    const { args, comment } = splitComment(s.tokens);
+    this.node = node;
+    this.kw = s.tokens[0] as DefToken;
+    this.args = args;
+    this.comment = comment;
+    this.statement = s;
+    return this;
+  }
+  get file(): string {
+    return this.parser.fileName;
+  }
+  get withState(): boolean {
+    return this.parser.withState;
+  }
+  get reader(): DefReader {
+    return this.parser.lineReader;
+  }
+  pos(): SourcePos {
+    return { file: this.parser.fileName, line: this.kw.line, col: this.kw.col };
+  }
+  runtime(): NodeRuntime {
+    return this.parser.savedRuntime(this.node);
+  }
+  warn(at: DefToken, message: string): void {
+    this.parser.warning(at, message);
   }
 }

@@ -8,7 +8,7 @@
 // - `path:name`, `:NAME` (the node's or an ancestor's), `path<flag>late|zombie`, `cal::` functions.
 // It is a PEG, as ecFlow's Spirit grammar: alternatives are tried in order, blanks are skipped
 // between symbols (also inside paths), and literals are matched as written.
-import type { CompareOp, Expr, NodeState, SourcePos } from "../model/types.ts";
+import type { CompareOp, Expr, NodeState, PathRef, SourcePos } from "../model/types.ts";
 import { type Diagnostic, FlowDefinitionError } from "./diagnostics.ts";
 
 /** Where the expression text starts in its file, to give errors file:line:col. */
@@ -122,44 +122,76 @@ class Grammar {
     return this.text.slice(start, j);
   }
 
-  /** One `/name` step or more (`/s//f` is a path to ecFlow). */
+  /** One `/` or more (`/s//f` is a path to ecFlow). */
   private slashes(): boolean {
     if (!this.lit("/")) return false;
-    while (this.attempt(() => (this.lit("/") ? true : null))) {}
+    for (let back = this.at; this.lit("/"); back = this.at) if (this.at === back) break;
     return true;
   }
 
+  // The three path forms below match as much as they can; a step that fails is given back.
   private absolutePath(): boolean {
-    this.attempt(() => (this.lit("/") ? true : null));
+    const start = this.at;
+    if (!this.lit("/")) this.at = start;
     if (this.nodeName() === null) return false;
-    while (this.attempt(() => (this.slashes() && this.nodeName() !== null ? true : null))) {}
-    return true;
+    for (;;) {
+      const back = this.at;
+      if (!(this.slashes() && this.nodeName() !== null)) {
+        this.at = back;
+        return true;
+      }
+    }
   }
 
   private dotDotPath(): boolean {
     if (!this.lit("..")) return false;
-    while (this.attempt(() => (this.slashes() && this.lit("..") ? true : null))) {}
+    for (;;) {
+      const back = this.at;
+      if (!(this.slashes() && this.lit(".."))) {
+        this.at = back;
+        break;
+      }
+    }
     let names = 0;
-    while (this.attempt(() => (this.slashes() && this.nodeName() !== null ? true : null))) names++;
-    return names > 0;
+    for (;;) {
+      const back = this.at;
+      if (!(this.slashes() && this.nodeName() !== null)) {
+        this.at = back;
+        return names > 0;
+      }
+      names++;
+    }
   }
 
   private dotPath(): boolean {
     if (!this.lit(".")) return false;
     let names = 0;
-    while (this.attempt(() => (this.lit("/") && this.nodeName() !== null ? true : null))) names++;
-    return names > 0;
+    for (;;) {
+      const back = this.at;
+      if (!(this.lit("/") && this.nodeName() !== null)) {
+        this.at = back;
+        return names > 0;
+      }
+      names++;
+    }
   }
 
   /** A node path as written (blanks around it trimmed, as ecFlow does). */
-  nodePath(): { text: string; pos: SourcePos } | null {
-    for (const rule of [() => this.absolutePath(), () => this.dotDotPath(), () => this.dotPath()]) {
-      this.skip();
-      const start = this.at;
-      if (this.attempt(() => (rule() ? true : null)))
-        return { text: this.text.slice(start, this.at).trim(), pos: posAt(this.origin, start) };
+  nodePath(): PathRef | null {
+    this.skip();
+    const start = this.at;
+    const found =
+      this.absolutePath() || ((this.at = start), this.dotDotPath()) || ((this.at = start), this.dotPath());
+    if (!found) {
+      this.at = start;
+      return null;
     }
-    return null;
+    return this.path(this.text.slice(start, this.at).trim(), start);
+  }
+
+  /** A path, where it starts: as an offset, and in the file too for a text joined from lines. */
+  private path(text: string, offset: number): { text: string; offset: number; pos?: SourcePos } {
+    return this.origin.at ? { text, offset, pos: posAt(this.origin, offset) } : { text, offset };
   }
 
   private oneOf<T>(table: [string, T][]): T | null {
@@ -184,7 +216,7 @@ class Grammar {
     return this.attempt(() => {
       this.skip();
       const start = this.at;
-      const path = this.nodePath() ?? (this.lit("/") ? { text: "/", pos: posAt(this.origin, start) } : null);
+      const path = this.nodePath() ?? (this.lit("/") ? this.path("/", start) : null);
       if (!path || !this.lit("<flag>")) return null;
       const flag = this.lit("late") ? "late" : this.lit("zombie") ? "zombie" : null;
       return flag ? { kind: "nodeflag", path, flag } : null;
@@ -378,7 +410,9 @@ function simpleForm(text: string): Expr | null {
   const right = (parts[1] as string).trim();
   if (left.includes(" ")) return null;
   const state = STATE_LITERALS.get(right);
-  if (state) return { kind: "compare", op: "==", left: { kind: "node", path: { text: left } }, right: state };
+  const offset = text.length - text.trimStart().length;
+  if (state)
+    return { kind: "compare", op: "==", left: { kind: "node", path: { text: left, offset } }, right: state };
   if (isInt(left) && isInt(right))
     return {
       kind: "compare",
@@ -429,22 +463,28 @@ function unreadable(text: string, at: number): string {
   return hint ? hint[1] : `ecFlow cannot read the expression from '${word}' on`;
 }
 
+// Most triggers of a large suite repeat (`../start == complete`): each text is parsed once, as
+// ecFlow does (ExprDuplicate). Trees are never changed after parsing, so they can be shared.
+const parsed = new Map<string, Expr>();
+
 /** Parses one trigger/complete expression; throws FlowDefinitionError with file:line:col. */
 export function parseExpression(text: string, origin: ExprOrigin): Expr {
+  const shared = origin.at === undefined;
+  const hit = shared ? parsed.get(text) : undefined;
+  if (hit) return hit;
   if (!text.trim()) fail(origin, 0, "empty expression");
-  const simple = simpleForm(text);
-  if (simple) {
-    if (simple.kind === "compare" && simple.left.kind === "node") {
-      const lead = text.length - text.trimStart().length;
-      simple.left.path.pos = posAt(origin, lead);
-    }
-    return simple;
+  let expr = simpleForm(text);
+  if (!expr) {
+    const g = new Grammar(text, origin);
+    expr = g.subexpression();
+    if (!expr || !g.atEnd()) fail(origin, g.stop, unreadable(text, g.stop));
+    const refused = firstRefused(expr, g.refused);
+    if (refused) fail(origin, refused.offset, refused.message);
   }
-  const g = new Grammar(text, origin);
-  const expr = g.subexpression();
-  if (!expr || !g.atEnd()) fail(origin, g.stop, unreadable(text, g.stop));
-  const refused = firstRefused(expr, g.refused);
-  if (refused) fail(origin, refused.offset, refused.message);
+  if (shared) {
+    if (parsed.size > 100_000) parsed.clear();
+    parsed.set(text, expr);
+  }
   return expr;
 }
 

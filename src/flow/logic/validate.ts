@@ -26,7 +26,7 @@ interface ExprCheck {
 function checkPath(c: ExprCheck, e: Expr & { kind: "node" | "attr" | "nodeflag" }): void {
   const path = e.path.text;
   const name = e.kind === "attr" ? e.name : undefined;
-  const pos = e.path.pos ?? fallbackPos(c.node);
+  const pos = e.path.pos ?? { ...c.at, col: c.at.col + (e.path.offset ?? 0) };
   if (e.kind === "nodeflag" && path === "/") return;
   const target = resolveNodePath(c.defs, c.node, path);
   if (!target) {
@@ -108,7 +108,8 @@ export function validateDefs(defs: Defs, warnings: Diagnostic[] = []): Diagnosti
       ["trigger", node.trigger],
       ["complete", node.complete],
     ] as const)
-      if (e) checkExpr({ defs, node, what, out, ctx, at: e.parts[0]?.pos ?? fallbackPos(node) }, e.ast);
+      for (const part of e?.parts ?? [])
+        if (part.ast) checkExpr({ defs, node, what, out, ctx, at: part.pos ?? fallbackPos(node) }, part.ast);
     for (const path of node.autorestore?.paths ?? [])
       if (!resolveNodePath(defs, node, path))
         out.push({

@@ -38,6 +38,9 @@ export type ArithOp = "+" | "-" | "*" | "/" | "%";
 /** A node path as written: absolute `/s/f/t`, relative `../f/t`, `./t` or plain `t` (sibling). */
 export interface PathRef {
   text: string;
+  /** Where the path starts in its expression's text (parsed trees of equal texts are shared). */
+  offset?: number;
+  /** Where it is in the file, for an expression continued over lines (`\`). */
   pos?: SourcePos;
 }
 
@@ -68,6 +71,8 @@ export interface ExpressionPart {
   text: string;
   join: "first" | "and" | "or";
   pos?: SourcePos;
+  /** This line's expression (the Expression's `ast` joins the parts). */
+  ast?: Expr;
 }
 
 /** A `trigger` or `complete` attribute: the text as written and its parsed tree. */
