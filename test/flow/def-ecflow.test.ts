@@ -72,10 +72,10 @@ async function ecflowPrint(text: string): Promise<{ ok: boolean; error: string; 
   writeFileSync(file, text);
   const r = await ecflowClient([`--load=${file}`, "print"]);
   const suites = r.stdout
-    .replace(/^# enddef[^]*/m, "") // (warnings follow)
+    .replace(/^# enddef[\s\S]*/m, "") // (warnings follow)
     .replace(/^(?:(?!suite ).*\n)*/, "")
     // What `print` shows and `--get` does not: aliases, the suite's calendar, a few attributes' state.
-    .replace(/^\s*alias [^]*?^\s*endalias\n/gm, "")
+    .replace(/^\s*alias [\s\S]*?^\s*endalias\n/gm, "")
     .replace(/^\s*calendar .*\n/gm, "")
     .replace(/^(\s*day \S+) # date:\S+$/gm, "$1")
     .replace(/^(\s*verify \S+) # \d+$/gm, "$1")

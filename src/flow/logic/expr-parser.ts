@@ -44,6 +44,8 @@ const ORDERING: [string, CompareOp][] = [
   [">", ">"],
 ];
 const ARITH = ["+", "-", "/", "*", "%"] as const;
+/** ecFlow's path forms, tried in its order. */
+const PATH_FORMS = ["absolutePath", "dotDotPath", "dotPath"] as const;
 /** ecFlow's integers are C++ ints. */
 const INT_MAX = 2 ** 31 - 1;
 const isInt = (s: string): boolean => /^[+-]?[0-9]+$/.test(s) && Math.abs(Number(s)) <= INT_MAX;
@@ -130,7 +132,7 @@ class Grammar {
   }
 
   // The three path forms below match as much as they can; a step that fails is given back.
-  private absolutePath(): boolean {
+  absolutePath(): boolean {
     const start = this.at;
     if (!this.lit("/")) this.at = start;
     if (this.nodeName() === null) return false;
@@ -143,7 +145,7 @@ class Grammar {
     }
   }
 
-  private dotDotPath(): boolean {
+  dotDotPath(): boolean {
     if (!this.lit("..")) return false;
     for (;;) {
       const back = this.at;
@@ -163,7 +165,7 @@ class Grammar {
     }
   }
 
-  private dotPath(): boolean {
+  dotPath(): boolean {
     if (!this.lit(".")) return false;
     let names = 0;
     for (;;) {
@@ -180,13 +182,12 @@ class Grammar {
   nodePath(): PathRef | null {
     this.skip();
     const start = this.at;
-    const found =
-      this.absolutePath() || ((this.at = start), this.dotDotPath()) || ((this.at = start), this.dotPath());
-    if (!found) {
+    for (const form of PATH_FORMS) {
       this.at = start;
-      return null;
+      if (this[form]()) return this.path(this.text.slice(start, this.at).trim(), start);
     }
-    return this.path(this.text.slice(start, this.at).trim(), start);
+    this.at = start;
+    return null;
   }
 
   /** A path, where it starts: as an offset, and in the file too for a text joined from lines. */
