@@ -95,7 +95,7 @@ function savedLabel(raw: string): string | undefined {
 function event(c: AttrContext): void {
   const all = c.statement.tokens;
   const first = need(all, 1, "the event number or name", c.kw);
-  const ev: EventAttr = { pos: c.pos() };
+  const ev: EventAttr = {};
   const second = all[2];
   if (/^[0-9]/.test(first.text) && /^[-+]?[0-9]+$/.test(first.text)) {
     ev.number = int(first, "the event number");
@@ -126,7 +126,7 @@ function meter(c: AttrContext): void {
     err(c.args[3] as DefToken, `the meter threshold ${threshold} is outside ${min}..${max}`);
   if (c.node.meters.some((m) => m.name === meterName))
     err(c.args[0] as DefToken, `duplicate meter '${meterName}'`);
-  c.node.meters = append(c.node.meters, { name: meterName, min, max, threshold, pos: c.pos() });
+  c.node.meters = append(c.node.meters, { name: meterName, min, max, threshold });
   const saved = c.withState ? c.comment[0] : undefined;
   if (saved && /^[-+]?[0-9]+$/.test(saved.text))
     c.runtime().meters = { ...c.runtime().meters, [meterName]: Number(saved.text) };
@@ -308,16 +308,16 @@ function verify(c: AttrContext): void {
   const m = /^([a-z]+):(.*)$/.exec(t.text);
   if (!m || !VERIFY_STATES.has(m[1] as string)) err(t, `'${t.text}' is not state:count (e.g. complete:1)`);
   const expected = int({ ...t, text: m[2] as string }, "the verify count");
-  c.node.verifies = append(c.node.verifies, { state: m[1] as NodeState, expected, pos: c.pos() });
+  c.node.verifies = append(c.node.verifies, { state: m[1] as NodeState, expected });
 }
 
 function queue(c: AttrContext): void {
   const queueName = name(need(c.args, 0, "the queue name", c.kw), "queue name");
-  const steps = c.args.slice(1).map((s) => s.text);
+  const steps = c.args.slice(1).map((s) => unquote(s.text, true));
   if (!steps.length) err(c.args[0] as DefToken, "a queue needs at least one step");
   if (c.node.queues.some((q) => q.name === queueName))
     err(c.args[0] as DefToken, `duplicate queue '${queueName}'`);
-  c.node.queues = append(c.node.queues, { name: queueName, steps, pos: c.pos() });
+  c.node.queues = append(c.node.queues, { name: queueName, steps });
   if (c.withState && c.comment.length && /^[0-9]+$/.test((c.comment[0] as DefToken).text))
     c.runtime().queues = {
       ...c.runtime().queues,
@@ -335,7 +335,6 @@ function generic(c: AttrContext): void {
   c.node.generics = append(c.node.generics, {
     name: genericName,
     values: c.args.slice(1).map((v) => v.text),
-    pos: c.pos(),
   });
 }
 

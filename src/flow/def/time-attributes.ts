@@ -15,18 +15,18 @@ import type { DefToken } from "./lexer.ts";
 
 export function time(c: AttrContext): void {
   const series = timeSeries(c.args, 0, c.kw);
-  if (c.kw.text === "time") c.node.times = append(c.node.times, { series, pos: c.pos() });
-  else c.node.todays = append(c.node.todays, { series, pos: c.pos() });
+  if (c.kw.text === "time") c.node.times = append(c.node.times, { series });
+  else c.node.todays = append(c.node.todays, { series });
 }
 
 export function date(c: AttrContext): void {
   const d = dayMonthYear(need(c.args, 0, "the date dd.mm.yyyy", c.kw));
-  c.node.dates = append(c.node.dates, { ...d, pos: c.pos() });
+  c.node.dates = append(c.node.dates, d);
 }
 
 export function day(c: AttrContext): void {
   const d = dayName(need(c.args, 0, "the day name", c.kw));
-  c.node.days = append(c.node.days, { day: d, pos: c.pos() });
+  c.node.days = append(c.node.days, { day: d });
 }
 
 /**
