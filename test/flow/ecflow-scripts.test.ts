@@ -10,14 +10,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
-import { createToken } from "../../src/auth/tokens.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { taskOutput, whyNode } from "../../src/flow/engine/queries.ts";
 import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
-import { buildApp } from "../../src/server/app.ts";
-import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { stopChild, tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
+import { startApiWorker } from "./fixtures/api-worker.ts";
 import { referenceFile } from "./fixtures/reference.ts";
 
 const DEBIAN = "/usr/share/ecflow/etc";
@@ -93,6 +92,9 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
     return (response.json() as Array<Record<string, unknown> & { path: string }>)[0]!;
   };
 
+  const complete = (path: string) =>
+    waitUntil(`${path} complete`, async () => (await node(path))["state"] === "complete", 120_000);
+
   before(async () => {
     db = await createTestDatabase();
     mkdirSync(join(home, "include"), { recursive: true });
@@ -118,20 +120,7 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
       tickMs: 1000,
       controlConcurrency: 0,
     });
-    app = await buildApp({ pool: db.pool });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    token = await createToken(db.pool, "ecflow-scripts");
-    const env: NodeJS.ProcessEnv = { ...process.env, CLOUDBURST_TOKEN: token };
-    delete env["DATABASE_URL"];
-    worker = spawnCli(
-      ["worker", "--server", `http://127.0.0.1:${port}`, "--concurrency", "4", "--name", "w"],
-      {
-        env,
-      },
-    );
-    await waitForOutput(worker, /worker w ready/);
+    ({ app, worker, token } = await startApiWorker(db.pool, "w", ["--concurrency", "4"]));
     await beginSuite(db.pool, "scripts", "test");
     await beginSuite(db.pool, "operation_suite", "test");
   });
@@ -178,11 +167,7 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
   });
 
   it("shows the events, meters and labels the scripts set, through the API the UI reads", async () => {
-    await waitUntil(
-      "report complete",
-      async () => (await node("/scripts/f/report"))["state"] === "complete",
-      120_000,
-    );
+    await complete("/scripts/f/report");
     const report = await node("/scripts/f/report");
     assert.deepEqual(report["events"], { ev: true });
     assert.deepEqual(report["meters"], { prog: 3 });
@@ -190,11 +175,7 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
   });
 
   it("holds ecflow_client --wait until its expression holds", async () => {
-    await waitUntil(
-      "waiter complete",
-      async () => (await node("/scripts/f/waiter"))["state"] === "complete",
-      120_000,
-    );
+    await complete("/scripts/f/waiter");
     const at = async (path: string) =>
       (
         await db.pool.query<{ id: string }>(
@@ -206,11 +187,7 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
   });
 
   it("retries a task that aborts through head.h's trap, as ECF_TRIES says", async () => {
-    await waitUntil(
-      "flaky complete",
-      async () => (await node("/scripts/f/flaky"))["state"] === "complete",
-      120_000,
-    );
+    await complete("/scripts/f/flaky");
     const flaky = await transitions(db.pool, "/scripts/f/flaky");
     assert.deepEqual(
       flaky.map((t) => `${t.to}@${t.tryNo}`),
@@ -230,11 +207,7 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
   });
 
   it("hands out a queue's steps one at a time with --queue", async () => {
-    await waitUntil(
-      "steps complete",
-      async () => (await node("/scripts/f/steps"))["state"] === "complete",
-      120_000,
-    );
+    await complete("/scripts/f/steps");
     const steps = await node("/scripts/f/steps");
     assert.deepEqual(steps["labels"], { done: "abc aborted:" });
     const saved = await db.pool.query<{ extra: { queues?: unknown } }>(

@@ -7,14 +7,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
-import { createToken } from "../../src/auth/tokens.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { showTree, taskOutput } from "../../src/flow/engine/queries.ts";
 import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
-import { buildApp } from "../../src/server/app.ts";
-import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { stopChild, tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
+import { startApiWorker } from "./fixtures/api-worker.ts";
 
 describe("flow engine: a worker connected through the control server's API", () => {
   let db: TestDatabase;
@@ -51,18 +50,8 @@ describe("flow engine: a worker connected through the control server's API", () 
       tickMs: 1000,
       controlConcurrency: 0,
     });
-    app = await buildApp({ pool: db.pool });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    const token = await createToken(db.pool, "worker-http");
     // No DATABASE_URL: this worker only knows the server.
-    const env = { ...process.env };
-    delete env["DATABASE_URL"];
-    worker = spawnCli(["worker", "--server", `http://127.0.0.1:${port}`, "--name", "remote-worker"], {
-      env: { ...env, CLOUDBURST_TOKEN: token },
-    });
-    await waitForOutput(worker, /worker remote-worker ready/);
+    ({ app, worker } = await startApiWorker(db.pool, "remote-worker"));
   });
 
   after(async () => {

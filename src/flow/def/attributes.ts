@@ -18,7 +18,7 @@ import type {
 import { err, int, name, need, unquote } from "./fields.ts";
 import type { DefReader, DefToken, Statement } from "./lexer.ts";
 import { repeat } from "./repeat.ts";
-import { autoarchive, autocancel, clock, cron, date, day, late, time } from "./time-attributes.ts";
+import { autoRemoval, clock, cron, date, day, late, time } from "./time-attributes.ts";
 
 /** What a handler gets: the node, the keyword, its arguments and the comment after them. */
 export interface AttrContext {
@@ -364,7 +364,7 @@ export const ATTRIBUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>
   ["repeat", { on: ALL, parse: repeat }],
   ["late", { on: ALL, parse: late }],
   ["cron", { on: ALL, parse: cron }],
-  ["autocancel", { on: ALL, parse: autocancel }],
+  ["autocancel", { on: ALL, parse: autoRemoval }],
   ["autorestore", { on: ALL, parse: autorestore }],
   ["zombie", { on: ALL, parse: zombie }],
   ["verify", { on: ALL, parse: verify }],
@@ -376,7 +376,7 @@ export const ATTRIBUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>
   ["today", { on: NOT_SUITE, parse: time }],
   ["date", { on: NOT_SUITE, parse: date }],
   ["day", { on: NOT_SUITE, parse: day }],
-  ["autoarchive", { on: CONTAINERS, parse: autoarchive }],
+  ["autoarchive", { on: CONTAINERS, parse: autoRemoval }],
   ["clock", { on: ["suite"], parse: clock }],
   ["endclock", { on: ["suite"], parse: clock }],
   ["calendar", { on: ["suite"], parse: calendar }],

@@ -107,25 +107,18 @@ function after(t: DefToken): { days?: number; time?: TimeOfDay; relative: boolea
   return { time: h.time, relative: h.relative };
 }
 
-export function autocancel(c: AttrContext): void {
-  if (c.node.autocancel) err(c.kw, `${c.node.path} already has an autocancel`);
-  if (c.node.autoarchive) err(c.kw, `${c.node.path} has an autoarchive: a node cannot have both`);
-  const ac: AutoCancelAttr = {
+/** `autocancel` or `autoarchive` (`-i`: also when idle): a node has one of them at most. */
+export function autoRemoval(c: AttrContext): void {
+  const word = c.kw.text as "autocancel" | "autoarchive";
+  const other = word === "autocancel" ? "autoarchive" : "autocancel";
+  if (c.node[word]) err(c.kw, `${c.node.path} already has an ${word}`);
+  if (c.node[other]) err(c.kw, `${c.node.path} has an ${other}: a node cannot have both`);
+  const attr: AutoArchiveAttr = {
     ...after(need(c.args, 0, "the time (days, hh:mm or +hh:mm)", c.kw)),
     pos: c.pos(),
   };
-  c.node.autocancel = ac;
-}
-
-export function autoarchive(c: AttrContext): void {
-  if (c.node.autoarchive) err(c.kw, `${c.node.path} already has an autoarchive`);
-  if (c.node.autocancel) err(c.kw, `${c.node.path} has an autocancel: a node cannot have both`);
-  const aa: AutoArchiveAttr = {
-    ...after(need(c.args, 0, "the time (days, hh:mm or +hh:mm)", c.kw)),
-    pos: c.pos(),
-  };
-  if (c.args[1]?.text === "-i") aa.idle = true;
-  c.node.autoarchive = aa;
+  if (word === "autoarchive" && c.args[1]?.text === "-i") attr.idle = true;
+  c.node[word] = attr;
 }
 
 /** `clock real|hybrid [dd.mm.yyyy] [+-seconds | +-hh:mm]` and `endclock dd.mm.yyyy` (suites only). */
