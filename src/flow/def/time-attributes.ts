@@ -3,7 +3,6 @@
 import { append } from "../model/tree.ts";
 import type {
   AutoArchiveAttr,
-  AutoCancelAttr,
   ClockAttr,
   CronAttr,
   LateAttr,
