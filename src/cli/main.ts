@@ -1,7 +1,7 @@
 // The `cloudburst` command: one sub-command module per subsystem, registered in commands/index.ts.
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/load.ts";
+import { releaseVersion } from "../system/version.ts";
 import { modulesFor } from "./commands/index.ts";
 import { UsageError, UserError } from "./errors.ts";
 
@@ -9,7 +9,7 @@ import { UsageError, UserError } from "./errors.ts";
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("cloudburst")
     .description("On-demand, cloud-portable post-processing for numerical weather prediction")
-    .version(packageVersion(), "-V, --version", "the installed release")
+    .version(releaseVersion(), "-V, --version", "the installed release")
     .option("-c, --config <file>", "configuration file (default: $CLOUDBURST_CONFIG or ./cloudburst.yaml)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -18,12 +18,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   // Sub-commands inherit the override so that their usage errors are caught here too.
   for (const command of allCommands(program)) command.exitOverride();
   return program;
-}
-
-/** The release this installation runs: package.json's version, next to src/ in the package. */
-export function packageVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  return (JSON.parse(text) as { version: string }).version;
 }
 
 function allCommands(command: Command): Command[] {

@@ -4,19 +4,17 @@
 // --queue and, through head.h's ERROR trap, --abort (retried as ECF_TRIES says). The worker reaches
 // the engine through the control server's API, and the test reads the nodes as the UI does.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FastifyInstance } from "fastify";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { taskOutput, whyNode } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
-import { stopChild, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
-import { startApiWorker } from "./fixtures/api-worker.ts";
+import { type ApiWorker, startApiWorker } from "./fixtures/api-worker.ts";
 import { referenceFile } from "./fixtures/reference.ts";
 
 const DEBIAN = "/usr/share/ecflow/etc";
@@ -75,18 +73,16 @@ function scriptsSuite(home: string): string {
 
 describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
-  let app: FastifyInstance;
-  let worker: ChildProcess;
-  let token: string;
+  let engine: TestEngine;
+  let api: ApiWorker;
   const home = tempDir("cb-ecf-scripts-");
   const ui = join(home, "ui");
 
   const node = async (path: string) => {
-    const response = await app.inject({
+    const response = await api.app.inject({
       method: "GET",
       url: `/api/suites/node?path=${encodeURIComponent(path)}`,
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${api.token}` },
     });
     assert.equal(response.statusCode, 200, response.body);
     return (response.json() as Array<Record<string, unknown> & { path: string }>)[0]!;
@@ -116,19 +112,15 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
       .replace(/^ {2}repeat day 1\n/m, "");
     await loadSuites(db.pool, def, "ecflow_ui_test.def", { actor: "test" });
     await loadSuites(db.pool, scriptsSuite(home), "scripts.def", { actor: "test" });
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
-      tickMs: 1000,
-      controlConcurrency: 0,
-    });
-    ({ app, worker, token } = await startApiWorker(db.pool, "w", ["--concurrency", "4"]));
+    engine = await startTestEngine(db, { tickMs: 1000, controlConcurrency: 0 });
+    api = await startApiWorker(db, "w", ["--concurrency", "4"]);
     await beginSuite(db.pool, "scripts", "test");
     await beginSuite(db.pool, "operation_suite", "test");
   });
 
   after(async () => {
-    if (worker) await stopChild(worker);
+    await api?.close();
     await engine?.stop();
-    await app?.close();
     await db?.drop();
   });
 

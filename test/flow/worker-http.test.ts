@@ -2,24 +2,21 @@
 // URL --token T`), not PostgreSQL: it takes jobs, runs an action and a script whose child commands go
 // through the API, and its output lands in the task log.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FastifyInstance } from "fastify";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { showTree, taskOutput } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
-import { stopChild, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
-import { startApiWorker } from "./fixtures/api-worker.ts";
+import { type ApiWorker, startApiWorker } from "./fixtures/api-worker.ts";
 
 describe("flow engine: a worker connected through the control server's API", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
-  let app: FastifyInstance;
-  let worker: ChildProcess;
+  let engine: TestEngine;
+  let api: ApiWorker;
   const home = tempDir("cb-http-");
 
   before(async () => {
@@ -46,18 +43,17 @@ describe("flow engine: a worker connected through the control server's API", () 
       "web.def",
       { actor: "test" },
     );
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+    engine = await startTestEngine(db, {
       tickMs: 1000,
       controlConcurrency: 0,
     });
     // No DATABASE_URL: this worker only knows the server.
-    ({ app, worker } = await startApiWorker(db.pool, "remote-worker"));
+    api = await startApiWorker(db, "remote-worker");
   });
 
   after(async () => {
-    if (worker) await stopChild(worker);
+    await api?.close();
     await engine?.stop();
-    await app?.close();
     await db?.drop();
   });
 
@@ -80,9 +76,9 @@ describe("flow engine: a worker connected through the control server's API", () 
   });
 
   it("refuses a worker without a token", async () => {
-    const response = await app.inject({
+    const response = await api.app.inject({
       method: "POST",
-      url: "/api/suites/worker/fetch",
+      url: "/api/worker/fetch",
       payload: { queue: "compute", max: 1 },
     });
     assert.equal(response.statusCode, 401);

@@ -1,13 +1,7 @@
 // The time attributes of a node (time, today, date, day, cron, late, autocancel, autoarchive, clock),
 // read as ecflow_server reads them.
 import { append } from "../model/tree.ts";
-import type {
-  AutoArchiveAttr,
-  ClockAttr,
-  CronAttr,
-  LateAttr,
-  TimeOfDay,
-} from "../model/types.ts";
+import type { AutoArchiveAttr, ClockAttr, CronAttr, LateAttr, TimeOfDay } from "../model/types.ts";
 import type { AttrContext } from "./attributes.ts";
 import { dayMonthYear, dayName, err, hhmm, need, timeSeries } from "./fields.ts";
 import type { DefToken } from "./lexer.ts";

@@ -9,12 +9,21 @@ import { evaluate } from "../logic/evaluate.ts";
 import { parseExpression } from "../logic/expr-parser.ts";
 import { resolveNodePath } from "../logic/paths.ts";
 import { validateExpression } from "../logic/validate.ts";
-import type { Node, NodeRuntime, QueueAttr } from "../model/index.ts";
-import { type ChildEventResult, FLOW_CHANGED_CHANNEL } from "./child-events.ts";
-import type { ChildEvent, ChildIdentity } from "./job.ts";
-import { findSuiteRow, insertHistory, loadSnapshot, type SuiteSnapshot } from "./store.ts";
+import type { Node, QueueAttr } from "../model/index.ts";
+import type { ChildEventResult } from "./child-events.ts";
+import { loadSnapshot } from "./commands.ts";
+import type { ChildIdentity, ChildQuery } from "./job.ts";
+import type { SuiteSnapshot } from "./snapshot.ts";
+import {
+  findSuiteRow,
+  insertHistory,
+  lockQueuePosition,
+  notifyChanged,
+  type QueuePosition,
+  saveQueuePosition,
+} from "./store.ts";
 
-type Request = Extract<ChildEvent, { type: "wait" | "queue" }>;
+type QueueRequest = Extract<ChildQuery, { type: "queue" }>;
 
 function refuse(message: string): ChildEventResult {
   return { accepted: false, message };
@@ -72,8 +81,8 @@ function queueHolder(
 /** ecFlow's QueueAttr actions on the saved position and step states. */
 function step(
   queue: QueueAttr,
-  saved: { index: number; states: string[] },
-  event: Extract<Request, { type: "queue" }>,
+  saved: QueuePosition,
+  event: QueueRequest,
 ): { value: string; changed: boolean } | string {
   const at = (s: string | undefined): number => queue.steps.indexOf(s ?? "");
   switch (event.action) {
@@ -105,34 +114,23 @@ async function queue(
   pool: pg.Pool,
   snapshot: SuiteSnapshot,
   task: Node,
-  event: Extract<Request, { type: "queue" }>,
+  event: QueueRequest,
   actor: string,
 ): Promise<ChildEventResult> {
   const holder = queueHolder(snapshot, task, event.name, event.path);
   if (!holder) return refuse(`no queue '${event.name}' on ${event.path ?? `${task.path} or above it`}`);
   return inTransaction(pool, async (client) => {
-    const row = await client.query<{ extra: NodeRuntime }>(
-      "select extra from flow_node where suite_id = $1 and path = $2 for update",
-      [snapshot.id, holder.node.path],
-    );
-    const saved = row.rows[0]?.extra.queues?.[event.name] ?? {
+    const saved = (await lockQueuePosition(client, snapshot.id, holder.node.path, event.name)) ?? {
       index: 0,
       states: holder.queue.steps.map(() => "queued"),
     };
     const result = step(holder.queue, saved, event);
     if (typeof result === "string") return refuse(result);
     if (result.changed) {
-      await client.query(
-        `update flow_node set extra = jsonb_set(extra, '{queues}', coalesce(extra->'queues', '{}') || jsonb_build_object($3::text, $4::jsonb))
-          where suite_id = $1 and path = $2`,
-        [snapshot.id, holder.node.path, event.name, JSON.stringify(saved)],
-      );
+      await saveQueuePosition(client, snapshot.id, holder.node.path, { name: event.name, position: saved });
       const detail = `queue ${event.name} ${event.action}${event.step ? ` ${event.step}` : ""}${result.value ? ` -> ${result.value}` : ""}`;
       await insertHistory(client, [{ suiteId: snapshot.id, path: task.path, kind: "queue", detail, actor }]);
-      await client.query("select pg_notify($1, $2)", [
-        FLOW_CHANGED_CHANNEL,
-        `${snapshot.id} ${holder.node.path}`,
-      ]);
+      await notifyChanged(client, snapshot.id, holder.node.path);
     }
     return { accepted: true, message: "ok", value: result.value };
   });
@@ -142,7 +140,7 @@ async function queue(
 export async function applyChildRequest(
   pool: pg.Pool,
   id: ChildIdentity,
-  event: Request,
+  event: ChildQuery,
   actor: string,
 ): Promise<ChildEventResult> {
   const snapshot = await currentTry(pool, id);

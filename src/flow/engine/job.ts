@@ -45,6 +45,12 @@ export type ChildEvent =
 
 export type QueueAction = "active" | "complete" | "aborted" | "no_of_aborted" | "reset";
 
+/** The reports that change a task's state or attributes (wait and queue ask; child-requests.ts answers). */
+export type StateEvent = Exclude<ChildEvent, { type: "wait" | "queue" }>;
+
+/** The reports that ask (ecflow_client --wait and --queue). */
+export type ChildQuery = Extract<ChildEvent, { type: "wait" | "queue" }>;
+
 /** Identifies the try a child event belongs to. */
 export interface ChildIdentity {
   suiteId: string;
