@@ -89,7 +89,10 @@ describe("cloudburst grib ls", () => {
     assert.match(r.stderr, new RegExp(`at byte offset ${offset}`));
     // ecCodes' JSON for a file with an unreadable message is not JSON (an error string among objects)
     assert.equal(r.stdout.replace(/\s+/g, " ").match(/"edition"/g)?.length, 2);
-    assert.equal(r.stdout.replace(/\{[^{}]*\}/g, "{}"), theirs.stdout.toString().replace(/\{[^{}]*\}/g, "{}"));
+    assert.equal(
+      r.stdout.replace(/\{[^{}]*\}/g, "{}"),
+      theirs.stdout.toString().replace(/\{[^{}]*\}/g, "{}"),
+    );
   });
 });
 
