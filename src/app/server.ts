@@ -14,6 +14,7 @@ import { lateStepProblems } from "../cycle/late-steps.ts";
 import { deliverTaskOf } from "../cycle/names.ts";
 import { cycleProducts } from "../cycle/products.ts";
 import { type Database, openDatabase } from "../db/database.ts";
+import { fleetConfig } from "../fleet/registry.ts";
 import { configuredWorkerAccess, type FleetService, startFleet } from "../fleet/service.ts";
 import type { WorkerAccess } from "../fleet/userdata.ts";
 import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
@@ -114,9 +115,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const boundPort = typeof address === "object" && address ? address.port : port;
   const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
   // Nodes are pointed at the configured data role, else at this server once it serves the data role.
-  serving.access =
-    configuredWorkerAccess(config, tls?.fingerprint ?? null) ??
-    (roles.has("data") ? { serverUrl: url, fingerprint: tls?.fingerprint ?? null } : null);
+  const fingerprint = tls?.fingerprint ?? null;
+  const configuredDataRole = fleetConfig(config).workerServerUrl;
+  serving.access = roles.has("data")
+    ? (configuredWorkerAccess(config, fingerprint) ?? { serverUrl: url, fingerprint })
+    : configuredDataRole
+      ? { serverUrl: configuredDataRole, fingerprint }
+      : null;
   log.info(
     {
       url,
@@ -177,6 +182,7 @@ async function startRoles(
     destinationCatalogueUrl: options.destinationCatalogueUrl ?? null,
     fleet,
     ingest,
+    dataRole: () => options.serving.access,
   });
   const actions = new ActionRegistry([...builtinActions, ...cycleActions(() => cycle)]);
   const dataSources = [catalogueDataSource(cycle)];

@@ -90,6 +90,7 @@ async function startDatabaseWorker(config: Config, options: WorkerProcessOptions
       destinationCatalogueUrl: null,
       fleet: null,
       ingest: null,
+      dataRole: () => null,
     });
     const worker = await startWorker({
       url: db.url,

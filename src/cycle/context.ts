@@ -6,6 +6,7 @@ import type { FleetService } from "../fleet/service.ts";
 import type { IngestService } from "../ingest/service.ts";
 import type { LocalStore } from "../store/store.ts";
 import type { CycleConfig } from "./config.ts";
+import type { DataRoleAddress } from "./data-role.ts";
 import { LocalProductData } from "./local-data.ts";
 import type { ProductData } from "./product-data.ts";
 import type { CycleProductSpec } from "./products.ts";
@@ -23,6 +24,8 @@ export interface CycleContext {
   fleet: FleetService | null;
   /** Ingest, in a process holding the data role. */
   ingest: IngestService | null;
+  /** Where the data role serves (as nodes are told), once known; this process's own when it holds it. */
+  dataRole: () => DataRoleAddress | null;
 }
 
 /** The context of a process that holds the catalogue and the store: product data from them. */

@@ -5,6 +5,7 @@ import { cycleDeliveryStatus } from "../delivery/ledger.ts";
 import type { FleetService } from "../fleet/service.ts";
 import type { ActionContext } from "../worker/actions.ts";
 import type { CycleContext } from "./context.ts";
+import { waitForDataRole } from "./data-role.ts";
 import { cycleBaseTime, cycleKey, firstDataAt } from "./names.ts";
 
 /** How often actions look at the fleet while waiting for nodes. */
@@ -17,7 +18,6 @@ export async function runDataServerAction(
   const key = cycleKey(cycle.settings.producer, cycleBaseTime(variables));
   const fleet = cycle.fleet;
   if (args[0] === "start") {
-    if (!cycle.ingest) throw new Error("this server takes no data: its ingest service is not running");
     if (fleet) {
       const environment = fleet.config.fleet.environment;
       const wanted = Number(variables["CB_NODES"] ?? fleet.config.fleet.computeNodes);
@@ -27,7 +27,17 @@ export async function runDataServerAction(
       await fleet.controller.reconcile();
       await waitForDataServer(fleet, "running", signal);
     }
-    log(`data server ready for ${key}: receivers running, the store is ${cycle.store.root}`);
+    if (cycle.ingest) {
+      log(`data server ready for ${key}: receivers running, the store is ${cycle.store.root}`);
+      return;
+    }
+    const address = cycle.dataRole();
+    if (!address)
+      throw new Error(
+        "this server does not hold the data role, and where it runs is not configured: set fleet.workerServerUrl to the data role's URL, or hold both roles (`cloudburst server --roles control,data`)",
+      );
+    await waitForDataRole(address, { signal, log });
+    log(`data role at ${address.serverUrl} ready for ${key}`);
     return;
   }
   if (args[0] !== "stop")

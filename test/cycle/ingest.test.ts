@@ -76,6 +76,7 @@ describe("ingest/receive on the flow engine", () => {
       destinationCatalogueUrl: null,
       fleet: null,
       ingest: null,
+      dataRole: () => null,
     });
     pipeline = new IngestPipeline({ pool: db.pool, store, describe: describeMessage });
   });
