@@ -36,3 +36,18 @@ export function progress(stream: NodeJS.WriteStream = process.stderr): {
     },
   };
 }
+
+/**
+ * `cloudburst fields ls | head`: once the reader has gone, what is left to print is dropped and the
+ * command ends as it would have (closing its database), without an EPIPE trace.
+ */
+export function endQuietlyOnBrokenPipe(
+  streams: NodeJS.WriteStream[] = [process.stdout, process.stderr],
+): void {
+  for (const stream of streams) {
+    if (stream.listenerCount("error") > 0) continue;
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
+}
