@@ -1,16 +1,53 @@
 // What every command needs from its surroundings: the validated configuration and the database.
+
+import { existsSync } from "node:fs";
+import { relative } from "node:path";
 import type { Command } from "commander";
+import { demoConfigFile } from "../config/installation.ts";
 import { type Config, loadConfig } from "../config/load.ts";
 import { type Database, openDatabase } from "../db/database.ts";
+import { embeddedClusterExists } from "../db/embedded.ts";
+import { UserError } from "./errors.ts";
 
-/** The configuration named by the global --config option (or CLOUDBURST_CONFIG, or ./cloudburst.yaml). */
+/** The configuration of the installation: --config, CLOUDBURST_CONFIG, or the nearest one up from here. */
 export function commandConfig(command: Command): Config {
   const { config } = command.optsWithGlobals<{ config?: string }>();
   return loadConfig({ file: config });
 }
 
+/**
+ * Refuses to go on without a database: an embedded one is made by `cloudburst init` only, never as a
+ * side effect of a command run in the wrong directory.
+ */
+export function requireDatabase(config: Config): void {
+  if (config.databaseUrl || embeddedClusterExists(config.dataDir)) return;
+  const demo = demoConfigFile(config.dataDir);
+  const toDemo = existsSync(demo)
+    ? `; to reach the demo's installation, pass --config ${shortPath(demo)} (or export CLOUDBURST_CONFIG=${demo})`
+    : "";
+  if (config.installation === null)
+    throw new UserError(
+      `no cloudburst installation here: no cloudburst.yaml or .cloudburst/ in ${process.cwd()} or any directory above it`,
+      `run \`cloudburst init\` to make one here, pass --config FILE (or set CLOUDBURST_CONFIG), or set DATABASE_URL to an external PostgreSQL${toDemo}`,
+    );
+  const init = config.file
+    ? `cloudburst --config ${shortPath(config.file)} init`
+    : `cloudburst init ${shortPath(config.installation)}`;
+  throw new UserError(
+    `no database in ${config.dataDir} (the data directory of ${config.file ?? config.installation})`,
+    `run \`${init}\` to create it, or set DATABASE_URL to an external PostgreSQL${toDemo}`,
+  );
+}
+
+/** A path as short as it can be said from the working directory. */
+function shortPath(path: string): string {
+  const near = relative(process.cwd(), path);
+  return near.startsWith("..") ? path : near || ".";
+}
+
 /** Opens the configured (or embedded) database for the length of `work`, then closes it. */
 export async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+  requireDatabase(config);
   const db = await openDatabase(config, { applicationName: "cloudburst-cli" });
   try {
     return await work(db);

@@ -3,9 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isMap, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { findInstallation } from "./installation.ts";
 import { type ConfigFile, configSchema, environmentKeys } from "./schema.ts";
-
-export const defaultConfigFile = "cloudburst.yaml";
 
 /** A configuration that cannot be used; the message names the file, the key path and what was expected. */
 export class ConfigError extends Error {
@@ -20,6 +19,11 @@ export class ConfigError extends Error {
 export interface Config extends ConfigFile {
   /** The file it came from, or null when no file exists and the defaults apply. */
   file: string | null;
+  /**
+   * The directory of the installation: the file's, or the one holding the `.cloudburst/` found up the
+   * tree; null when none was found (then dataDir is where `cloudburst init` would make one).
+   */
+  installation: string | null;
   /** dataDir resolved to an absolute path. */
   dataDir: string;
   /** From DATABASE_URL; when unset, an embedded PostgreSQL runs in dataDir. */
@@ -33,34 +37,51 @@ export interface LoadOptions {
   cwd?: string;
 }
 
+/**
+ * The configuration named by --config or CLOUDBURST_CONFIG, else that of the nearest installation up
+ * from the working directory, else the defaults rooted in the working directory.
+ */
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   // An empty CLOUDBURST_CONFIG (a variable cleared in a script) names no file.
   const named = options.file ?? (env[environmentKeys.configFile] || undefined);
-  const file = resolve(cwd, named ?? defaultConfigFile);
-  if (!existsSync(file)) {
-    if (named)
+  if (named) {
+    const file = resolve(cwd, named);
+    if (!existsSync(file))
       throw new ConfigError(file, ["the file does not exist (given by --config or CLOUDBURST_CONFIG)"]);
-    return finish(parseWithSchema(file, {}, null), null, cwd, env);
+    return parseConfigText(file, readFileSync(file, "utf8"), env);
   }
-  const text = readFileSync(file, "utf8");
-  return finish(parseYaml(file, text), file, dirname(file), env);
+  const found = findInstallation(cwd);
+  if (found?.file) return parseConfigText(found.file, readFileSync(found.file, "utf8"), env);
+  return finish(parseWithSchema("(defaults)", {}, null), null, found?.dir ?? cwd, env, found !== null);
 }
 
 /** Validates configuration text; exported for tests and `config check`. */
 export function parseConfigText(file: string, text: string, env: NodeJS.ProcessEnv = {}): Config {
-  return finish(parseYaml(file, text), file, dirname(file), env);
+  return finish(parseYaml(file, text), file, dirname(file), env, true);
 }
 
-function finish(parsed: ConfigFile, file: string | null, baseDir: string, env: NodeJS.ProcessEnv): Config {
+function finish(
+  parsed: ConfigFile,
+  file: string | null,
+  baseDir: string,
+  env: NodeJS.ProcessEnv,
+  found: boolean,
+): Config {
   const databaseUrl = env[environmentKeys.databaseUrl]?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("environment", [
       `${environmentKeys.databaseUrl}: expected a postgres:// or postgresql:// URL`,
     ]);
   }
-  return { ...parsed, file, dataDir: resolve(baseDir, parsed.dataDir), databaseUrl };
+  return {
+    ...parsed,
+    file,
+    installation: found ? baseDir : null,
+    dataDir: resolve(baseDir, parsed.dataDir),
+    databaseUrl,
+  };
 }
 
 function parseYaml(file: string, text: string): ConfigFile {

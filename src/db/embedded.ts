@@ -26,6 +26,11 @@ const eventsHookedByLibrary = [
   "SIGBREAK",
 ] as const;
 
+/** True when `cloudburst init` (or a demo) has made the cluster of this data directory. */
+export function embeddedClusterExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, "postgres", "PG_VERSION"));
+}
+
 /** Starts the cluster in dataDir/postgres, or attaches to the one another process started there. */
 export async function startEmbeddedCluster(dataDir: string, port: number): Promise<EmbeddedCluster> {
   await mkdir(dataDir, { recursive: true });

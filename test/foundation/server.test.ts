@@ -31,6 +31,7 @@ describe("control server with the embedded PostgreSQL", () => {
   const dir = tempDir();
   let server: Awaited<ReturnType<typeof startServer>>;
   before(async () => {
+    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
     server = await startServer(dir);
   });
   after(async () => {

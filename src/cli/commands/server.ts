@@ -1,7 +1,7 @@
 // `cloudburst server`: the control server.
 import { type Command, InvalidArgumentError } from "commander";
 import { startServer, stopOnSignals } from "../../server/run.ts";
-import { commandConfig } from "../context.ts";
+import { commandConfig, requireDatabase } from "../context.ts";
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -17,7 +17,9 @@ export function registerServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
     .option("--port <port>", "port to listen on (default: server.port, 8080; 0 picks one)", parsePort)
     .action(async (options: { host?: string; port?: number }, command: Command) => {
-      const server = await startServer(commandConfig(command), options);
+      const config = commandConfig(command);
+      requireDatabase(config);
+      const server = await startServer(config, options);
       server.app.log.info({ url: server.url, embeddedDatabase: server.db.embedded }, "control server ready");
       await stopOnSignals(server);
     });
