@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isMap, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { hasUrlPassword, maskUrl, maskUrlsIn } from "../system/secrets.ts";
 import { findInstallation } from "./installation.ts";
 import { type ConfigFile, configSchema, environmentKeys } from "./schema.ts";
 
@@ -104,7 +105,34 @@ function parseYaml(file: string, text: string): ConfigFile {
     const at = lineCounter.linePos(offset);
     return `${file}:${at.line}:${at.col}`;
   };
-  return parseWithSchema(file, value, locate);
+  const parsed = parseWithSchema(file, value, locate);
+  const passwords = urlPasswordPaths(value).map((path) => describePassword(path, locate(path)));
+  if (passwords.length > 0) throw new ConfigError(file, passwords);
+  return parsed;
+}
+
+/** Where the password of a URL-valued key comes from instead of the file. */
+const passwordVariables: Record<string, string> = {
+  "cycle.destination": "DELIVERY_PASSWORD",
+  "fleet.cloudsigma.apiUrl": "CLOUDSIGMA_PASSWORD (the user in CLOUDSIGMA_USERNAME)",
+};
+
+/** Key paths of the file's strings that are URLs with a password in them. */
+function urlPasswordPaths(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+  if (typeof value === "string") return hasUrlPassword(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => urlPasswordPaths(item, [...path, i]));
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([key, item]) => urlPasswordPaths(item, [...path, key]));
+  return [];
+}
+
+function describePassword(path: Array<string | number>, where: string): string {
+  const key = path.join(".");
+  const variable = passwordVariables[key];
+  const instead = variable
+    ? `put it in ${variable}`
+    : "secrets come from the environment (README.md lists the variables)";
+  return `${where}: ${key}: a password in a URL would be printed and logged; remove it from the URL and ${instead}`;
 }
 
 function parseWithSchema(
@@ -129,20 +157,21 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   return `${where}: ${path}: ${issue.message.replace(/^Invalid input: /, "")}`;
 }
 
-/** The configuration as `config show` prints it: secrets masked. */
+/**
+ * The configuration as `config show` prints it: URL passwords and secret query values masked, and the
+ * alert webhook's URL down to its origin (its path is the secret).
+ */
 export function maskedConfig(config: Config): Record<string, unknown> {
-  return {
-    ...config,
-    databaseUrl: config.databaseUrl ? maskUrlPassword(config.databaseUrl) : null,
-  };
+  const masked = maskStrings(config) as Config;
+  const { webhook } = config.alerts;
+  if (webhook) masked.alerts.webhook = { ...webhook, url: maskUrl(webhook.url, { path: true }) };
+  return masked as unknown as Record<string, unknown>;
 }
 
-export function maskUrlPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "****";
-    return parsed.toString();
-  } catch {
-    return "****";
-  }
+function maskStrings(value: unknown): unknown {
+  if (typeof value === "string") return maskUrlsIn(value);
+  if (Array.isArray(value)) return value.map(maskStrings);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item)]));
+  return value;
 }

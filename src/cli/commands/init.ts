@@ -5,9 +5,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { defaultConfigFile } from "../../config/installation.ts";
-import { loadConfig, maskUrlPassword } from "../../config/load.ts";
+import { loadConfig } from "../../config/load.ts";
 import { openDatabase } from "../../db/database.ts";
 import { embeddedClusterExists } from "../../db/embedded.ts";
+import { maskUrl } from "../../system/secrets.ts";
 import { UsageError } from "../errors.ts";
 import { printJson } from "../output.ts";
 
@@ -81,6 +82,6 @@ async function initialise(file: string): Promise<InitReport> {
   if (embedded && !existed) created.push(join(config.dataDir, "postgres"));
   const where = embedded
     ? `embedded PostgreSQL in ${join(config.dataDir, "postgres")}`
-    : `external PostgreSQL at ${maskUrlPassword(config.databaseUrl!)}`;
+    : `external PostgreSQL at ${maskUrl(config.databaseUrl!)}`;
   return { config: file, dataDir: config.dataDir, database: `${where}, schema version ${version}`, created };
 }
