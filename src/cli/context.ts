@@ -22,20 +22,22 @@ export function commandConfig(command: Command): Config {
 export function requireDatabase(config: Config): void {
   if (config.databaseUrl || embeddedClusterExists(config.dataDir)) return;
   const demo = demoConfigFile(config.dataDir);
+  // After `demo --keep` the operator most likely wants the demo's installation.
   const toDemo = existsSync(demo)
-    ? `; to reach the demo's installation, pass --config ${shortPath(demo)} (or export CLOUDBURST_CONFIG=${demo})`
+    ? `to reach the demo's installation, pass --config ${shortPath(demo)} (or export CLOUDBURST_CONFIG=${demo}); `
     : "";
+  const elsewhere = "set DATABASE_URL to an external PostgreSQL";
   if (config.installation === null)
     throw new UserError(
       `no cloudburst installation here: no cloudburst.yaml or .cloudburst/ in ${process.cwd()} or any directory above it`,
-      `run \`cloudburst init\` to make one here, pass --config FILE (or set CLOUDBURST_CONFIG), or set DATABASE_URL to an external PostgreSQL${toDemo}`,
+      `${toDemo}run \`cloudburst init\` to make one here, pass --config FILE (or set CLOUDBURST_CONFIG), or ${elsewhere}`,
     );
   const init = config.file
     ? `cloudburst --config ${shortPath(config.file)} init`
     : `cloudburst init ${shortPath(config.installation)}`;
   throw new UserError(
     `no database in ${config.dataDir} (the data directory of ${config.file ?? config.installation})`,
-    `run \`${init}\` to create it, or set DATABASE_URL to an external PostgreSQL${toDemo}`,
+    `${toDemo}run \`${init}\` to create one, or ${elsewhere}`,
   );
 }
 

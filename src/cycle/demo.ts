@@ -10,13 +10,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { stringify } from "yaml";
 import { createToken } from "../auth/tokens.ts";
+import { demoConfigName } from "../config/installation.ts";
 import { type Config, loadConfig } from "../config/load.ts";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../db/embedded.ts";
 import { leadTimeFor } from "../fleet/leadtime.ts";
 import { currentFleet } from "../fleet/service.ts";
 import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
 import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
-import { type RunningServer, startServer } from "../server/run.ts";
+import { type RunningServer, type ServerOptions, startServer } from "../server/run.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
@@ -45,6 +46,8 @@ export interface DemoOptions {
   provider: "local" | "sim-cloudsigma";
   port?: number | undefined;
   timeoutSeconds: number;
+  /** Where the server's log records go (default: stderr, as JSON). */
+  logStream?: ServerOptions["logStream"];
   /** Aborts the cycle (Ctrl-C): everything started is stopped before runDemo rejects. */
   signal?: AbortSignal | undefined;
   onProgress?: (progress: DemoProgress) => void;
@@ -90,7 +93,7 @@ async function demoConfig(
   cloud: RunningSimulator | null,
 ): Promise<Config> {
   const passivePort = 40000 + Math.floor(Math.random() * 20000);
-  const file = join(options.dataDir, "demo.yaml");
+  const file = join(options.dataDir, demoConfigName);
   const text = stringify({
     dataDir: options.dataDir,
     log: { level: "warn" },
@@ -202,11 +205,13 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     await destinationCatalogue.stop();
     throw error;
   });
-  const server = await startServer(config, { logToStderr: true }).catch(async (error) => {
-    await cloud?.stop();
-    await destinationCatalogue.stop();
-    throw error;
-  });
+  const server = await startServer(config, { logToStderr: true, logStream: options.logStream }).catch(
+    async (error) => {
+      await cloud?.stop();
+      await destinationCatalogue.stop();
+      throw error;
+    },
+  );
   // Workers started by the fleet inherit the environment: the same database, the same configuration.
   process.env["DATABASE_URL"] ??= server.db.url;
   const stop = async () => {

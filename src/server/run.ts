@@ -30,6 +30,8 @@ export interface ServerOptions {
   port?: number | undefined;
   /** Logs go to stderr, leaving stdout to the command's own output (the demo's summary). */
   logToStderr?: boolean | undefined;
+  /** Where log records go instead (the CLI's human lines on a terminal); overrides logToStderr. */
+  logStream?: { write(line: string): void } | undefined;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -46,7 +48,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     events = await startEventRelay(db.url);
     app = await buildApp({
       pool: db.pool,
-      logger: { level: config.log.level, ...(options.logToStderr ? { stream: process.stderr } : {}) },
+      logger: {
+        level: config.log.level,
+        ...(options.logStream
+          ? { stream: options.logStream }
+          : options.logToStderr
+            ? { stream: process.stderr }
+            : {}),
+      },
       events,
     });
     ingest = await startIngest(config, db, app.log, { registry: app.metrics.registry });

@@ -64,7 +64,7 @@ describe("a command that needs a database where there is none", () => {
     });
     assert.equal(result.code, 1);
     assert.match(result.stderr, new RegExp(`no database in ${join(dir, "state")}`));
-    assert.match(result.stderr, /run `cloudburst --config site\.yaml init` to create it/);
+    assert.match(result.stderr, /run `cloudburst --config site\.yaml init` to create one/);
     assert.equal(existsSync(join(dir, "state")), false);
   });
 

@@ -46,8 +46,8 @@ export function registerDeliverCommand(program: Command): void {
           });
           receipts.push(
             await deliver(destination, item, undefined, (error, attempt, delayMs) =>
-              process.stderr.write(
-                `${file}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms\n`,
+              status.print(
+                `${file}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`,
               ),
             ).catch((error: Error) => {
               throw deliveryFailure(file, destination.label, error, receipts.length);
