@@ -8,10 +8,13 @@ import module from "node:module";
 import { fileURLToPath } from "node:url";
 
 const major = Number(process.versions.node.split(".")[0]);
+/** Set in the pinned Node's environment by the older one that handed the command over. */
+const wrapperVariable = "CLOUDBURST_WRAPPER_PID";
 if (major >= 24) {
   // Compiled (and type-stripped) modules are cached on disk: a compute node's worker, started for a
   // step's jobs and billed from its boot, is up in about half the time.
   module.enableCompileCache();
+  followWrapper();
   const { main } = await import("../src/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));
 } else {
@@ -24,9 +27,26 @@ if (major >= 24) {
   }
   const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: "inherit",
+    env: { ...process.env, [wrapperVariable]: String(process.pid) },
   });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => {
     process.exitCode = code ?? (signal ? 128 : 1);
   });
+}
+
+/**
+ * A signal can be passed on, a kill -9 of the older Node cannot: when it dies, this process stops as on
+ * SIGTERM, rather than run on unsupervised (a server with its database, say).
+ */
+function followWrapper() {
+  const wrapper = Number(process.env[wrapperVariable]);
+  delete process.env[wrapperVariable]; // not for the processes this one starts
+  if (!wrapper) return;
+  const timer = setInterval(() => {
+    if (process.ppid === wrapper) return;
+    clearInterval(timer);
+    process.kill(process.pid, "SIGTERM");
+  }, 500);
+  timer.unref();
 }
