@@ -17,6 +17,9 @@ if (major >= 24) {
   followWrapper();
   const { main } = await import("../src/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));
+  // The command has stopped all it started; a timer a library left armed (ftp-srv holds an unused
+  // passive port's for 30 s) must not hold the exit.
+  setTimeout(() => process.exit(), 1000).unref();
 } else {
   const pinned = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url));
   if (!existsSync(pinned)) {

@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type FtpReceiver, startFtpReceiver } from "../../src/ingest/receivers/ftp.ts";
+import type { FtpReceiver } from "../../src/ingest/receivers/ftp.ts";
 import { type CliResult, runCli, spawnCli, tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestReceiver } from "../ingest/ftp-receiver.ts";
 
-const silent = { info() {}, warn() {}, error() {} };
 const stackFrame = /^\s+at /m;
 
 describe("failures on the command line", () => {
@@ -16,20 +16,9 @@ describe("failures on the command line", () => {
   const file = join(tempDir(), "T-K.grib");
   before(async () => {
     writeFileSync(file, "not much");
-    ftp = await startFtpReceiver({
-      config: {
-        enabled: true,
-        host: "127.0.0.1",
-        port: 0,
-        root: "incoming",
-        allow: [],
-        passive: { url: "127.0.0.1", minPort: 47000, maxPort: 47100 },
-        users: [{ name: "products", passwordEnv: "ERRORS_TEST_FTP_PASSWORD" }],
-      },
-      rootDir: tempDir(),
-      isTemporary: () => false,
-      onComplete: () => undefined,
-      logger: silent,
+    ftp = await startTestReceiver({
+      user: "products",
+      passwordEnv: "ERRORS_TEST_FTP_PASSWORD",
       env: { ERRORS_TEST_FTP_PASSWORD: "the-right-password" },
     });
   });

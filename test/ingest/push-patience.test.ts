@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type CompletedUpload, startFtpReceiver } from "../../src/ingest/receivers/ftp.ts";
+import type { CompletedUpload } from "../../src/ingest/receivers/ftp.ts";
 import { freePort } from "../../src/system/processes.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
+import { startTestReceiver } from "./ftp-receiver.ts";
 
-const silent = { info() {}, warn() {}, error() {} };
 const env = { DELIVERY_PASSWORD: "push-password-1" };
 const push = (port: number, ...more: string[]) =>
   runCli(
@@ -34,21 +34,12 @@ describe("sim ecmwf against a data server that is not up", () => {
     // Longer than the delivery's own retries last (at most 15.5 s): only waiting on refusals gets there.
     await sleep(17_000);
     const received: CompletedUpload[] = [];
-    const receiver = await startFtpReceiver({
-      config: {
-        enabled: true,
-        host: "127.0.0.1",
-        port,
-        root: "incoming",
-        allow: [],
-        passive: { url: "127.0.0.1", minPort: 47200, maxPort: 47300 },
-        users: [{ name: "ecmwf", passwordEnv: "DELIVERY_PASSWORD" }],
-      },
-      rootDir: tempDir(),
-      isTemporary: (name) => name.startsWith("."),
-      onComplete: (upload) => received.push(upload),
-      logger: silent,
+    const receiver = await startTestReceiver({
+      user: "ecmwf",
+      passwordEnv: "DELIVERY_PASSWORD",
       env,
+      port,
+      onComplete: (upload) => received.push(upload),
     });
     try {
       const result = await pushing;
