@@ -7,6 +7,7 @@ import { demoConfigFile } from "../config/installation.ts";
 import { type Config, loadConfig } from "../config/load.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { embeddedClusterExists } from "../db/embedded.ts";
+import { maskUrl } from "../system/secrets.ts";
 import { UserError } from "./errors.ts";
 
 /** The configuration of the installation: --config, CLOUDBURST_CONFIG, or the nearest one up from here. */
@@ -47,10 +48,35 @@ function shortPath(path: string): string {
   return near.startsWith("..") ? path : near || ".";
 }
 
+/** What PostgreSQL's (or the network's) refusal means to the operator; other errors as they are. */
+export function databaseFailure(error: unknown, config: Config): unknown {
+  const code = (error as { code?: string }).code;
+  const where = config.databaseUrl
+    ? maskUrl(config.databaseUrl)
+    : `the embedded PostgreSQL in ${config.dataDir}`;
+  const message = (error as Error).message;
+  const known: Record<string, [string, string]> = {
+    ECONNREFUSED: ["nothing answers", "check the host and port in DATABASE_URL, and that PostgreSQL runs"],
+    ENOTFOUND: ["the host is unknown", "check the host in DATABASE_URL"],
+    ETIMEDOUT: ["no answer in time", "check the host and port in DATABASE_URL, and the network to it"],
+    "28P01": ["the password was refused", "check the user and password in DATABASE_URL"],
+    "28000": ["the connection was refused", "allow this user and address in PostgreSQL's pg_hba.conf"],
+    "3D000": [
+      "the database does not exist",
+      "create it (createdb), or fix the database name in DATABASE_URL",
+    ],
+  };
+  const meaning = code ? known[code] : undefined;
+  if (!meaning) return error;
+  return new UserError(`cannot use the database at ${where}: ${meaning[0]} (${message})`, meaning[1]);
+}
+
 /** Opens the configured (or embedded) database for the length of `work`, then closes it. */
 export async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
   requireDatabase(config);
-  const db = await openDatabase(config, { applicationName: "cloudburst-cli" });
+  const db = await openDatabase(config, { applicationName: "cloudburst-cli" }).catch((error: unknown) => {
+    throw databaseFailure(error, config);
+  });
   try {
     return await work(db);
   } finally {

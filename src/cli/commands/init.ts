@@ -9,6 +9,7 @@ import { loadConfig } from "../../config/load.ts";
 import { openDatabase } from "../../db/database.ts";
 import { embeddedClusterExists } from "../../db/embedded.ts";
 import { maskUrl } from "../../system/secrets.ts";
+import { databaseFailure } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { printJson } from "../output.ts";
 
@@ -71,7 +72,9 @@ async function initialise(file: string): Promise<InitReport> {
   }
   const embedded = config.databaseUrl === null;
   const existed = embedded && embeddedClusterExists(config.dataDir);
-  const db = await openDatabase(config, { applicationName: "cloudburst-init" });
+  const db = await openDatabase(config, { applicationName: "cloudburst-init" }).catch((error: unknown) => {
+    throw databaseFailure(error, config);
+  });
   let version: number;
   try {
     const result = await db.pool.query<{ v: number }>("select max(version) as v from schema_version");

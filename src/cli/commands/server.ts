@@ -2,7 +2,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { startServer, stopOnSignals } from "../../server/run.ts";
 import { logDestination } from "../../system/log.ts";
-import { commandConfig, requireDatabase } from "../context.ts";
+import { commandConfig, databaseFailure, requireDatabase } from "../context.ts";
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -28,6 +28,8 @@ export function registerServerCommand(program: Command): void {
           human: process.stdout.isTTY === true && !options.json,
           write: (line) => process.stdout.write(line),
         }),
+      }).catch((error: unknown) => {
+        throw databaseFailure(error, config);
       });
       server.app.log.info({ url: server.url, embeddedDatabase: server.db.embedded }, "control server ready");
       await stopOnSignals(server);
