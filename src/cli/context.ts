@@ -22,24 +22,31 @@ export function commandConfig(command: Command): Config {
  */
 export function requireDatabase(config: Config): void {
   if (config.databaseUrl || embeddedClusterExists(config.dataDir)) return;
-  const demo = demoConfigFile(config.dataDir);
-  // After `demo --keep` the operator most likely wants the demo's installation.
-  const toDemo = existsSync(demo)
-    ? `to reach the demo's installation, pass --config ${shortPath(demo)} (or export CLOUDBURST_CONFIG=${demo}); `
-    : "";
-  const elsewhere = "set DATABASE_URL to an external PostgreSQL";
-  if (config.installation === null)
-    throw new UserError(
-      `no cloudburst installation here: no cloudburst.yaml or .cloudburst/ in ${process.cwd()} or any directory above it`,
-      `${toDemo}run \`cloudburst init\` to make one here, pass --config FILE (or set CLOUDBURST_CONFIG), or ${elsewhere}`,
-    );
+  requireInstallation(config, "or set DATABASE_URL to an external PostgreSQL");
   const init = config.file
     ? `cloudburst --config ${shortPath(config.file)} init`
-    : `cloudburst init ${shortPath(config.installation)}`;
+    : `cloudburst init ${shortPath(config.installation!)}`;
   throw new UserError(
     `no database in ${config.dataDir} (the data directory of ${config.file ?? config.installation})`,
-    `${toDemo}run \`${init}\` to create one, or ${elsewhere}`,
+    `${toDemo(config)}run \`${init}\` to create one, or set DATABASE_URL to an external PostgreSQL`,
   );
+}
+
+/** Refuses to go on outside an installation, whose data directory the command would otherwise make. */
+export function requireInstallation(config: Config, orElse = ""): void {
+  if (config.installation !== null) return;
+  throw new UserError(
+    `no cloudburst installation here: no cloudburst.yaml or .cloudburst/ in ${process.cwd()} or any directory above it`,
+    `${toDemo(config)}run \`cloudburst init\` to make one here, pass --config FILE (or set CLOUDBURST_CONFIG)${orElse ? `, ${orElse}` : ""}`,
+  );
+}
+
+/** After `demo --keep` in this directory the operator most likely wants the demo's installation. */
+function toDemo(config: Config): string {
+  const demo = demoConfigFile(config.dataDir);
+  return existsSync(demo)
+    ? `to reach the demo's installation, pass --config ${shortPath(demo)} (or export CLOUDBURST_CONFIG=${demo}); `
+    : "";
 }
 
 /** A path as short as it can be said from the working directory. */

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/load.ts";
+import { maskUrlsIn } from "../system/secrets.ts";
 import { modulesFor } from "./commands/index.ts";
 import { UsageError, UserError } from "./errors.ts";
 import { endQuietlyOnBrokenPipe } from "./output.ts";
@@ -53,13 +54,14 @@ function reportError(error: unknown, debug: boolean): number {
     if (error.code === "commander.help") return 0;
     return error.exitCode === 0 ? 0 : 2;
   }
-  const stack = debug && error instanceof Error && error.stack ? `${error.stack}\n` : "";
+  // Messages come from other systems too (a driver, a server's reply) and may quote a URL with a secret.
+  const stack = debug && error instanceof Error && error.stack ? `${maskUrlsIn(error.stack)}\n` : "";
   if (error instanceof UsageError) {
-    process.stderr.write(`cloudburst: ${error.message}\n(run with --help for usage)\n${stack}`);
+    process.stderr.write(`cloudburst: ${maskUrlsIn(error.message)}\n(run with --help for usage)\n${stack}`);
     return 2;
   }
   if (error instanceof ConfigError || error instanceof UserError) {
-    process.stderr.write(`cloudburst: ${error.message}\n`);
+    process.stderr.write(`cloudburst: ${maskUrlsIn(error.message)}\n`);
     if (error instanceof UserError && error.hint) process.stderr.write(`  what to do: ${error.hint}\n`);
     process.stderr.write(stack);
     return 1;
@@ -67,7 +69,7 @@ function reportError(error: unknown, debug: boolean): number {
   // A failure no command foresaw: still one line, with the stack for a bug report on request.
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(
-    `cloudburst: ${message}\n${stack || "  (run again with --debug for the stack trace)\n"}`,
+    `cloudburst: ${maskUrlsIn(message)}\n${stack || "  (run again with --debug for the stack trace)\n"}`,
   );
   return 1;
 }

@@ -43,6 +43,13 @@ describe("failures on the command line", () => {
     assert.match(debug.stderr, stackFrame);
   });
 
+  it("a message quoting a URL masks its password", async () => {
+    const result = await runCli(["deliver", file, "--to", "ftp://u:quoted-secret-9@[bad/x"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /ftp:\/\/u:\*\*\*\*@/);
+    assert.doesNotMatch(result.stderr, /quoted-secret-9/);
+  });
+
   it("an unforeseen failure is one line pointing at --debug", async () => {
     // A spool under a file fails deep in the simulator, with no hint of its own.
     const result = await runCli([

@@ -52,6 +52,9 @@ describe("a command that needs a database where there is none", () => {
     const server = await runCli(["server", "--port", "0"], { cwd: dir, env: { DATABASE_URL: "" } });
     assert.equal(server.code, 1);
     assert.match(server.stderr, /cloudburst init/);
+    const nodes = await runCli(["fleet", "ls"], { cwd: dir, env: { DATABASE_URL: "" } });
+    assert.equal(nodes.code, 1);
+    assert.match(nodes.stderr, /no cloudburst installation here/);
     assert.deepEqual(readdirSync(dir), []);
   });
 

@@ -19,7 +19,7 @@ import { alertsConfig, createController } from "../../fleet/service.ts";
 import { FleetStore } from "../../fleet/store.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { parseTime } from "../arguments.ts";
-import { commandConfig, withDatabase } from "../context.ts";
+import { commandConfig, requireInstallation, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
 
@@ -38,6 +38,8 @@ function withProviderOptions(command: Command): Command {
 }
 
 export function openProvider(config: Config, options: ProviderOptions): Provider {
+  // Local nodes keep their state in the data directory: none is made in a directory that has none.
+  if ((options.provider ?? fleetConfig(config).provider) === "local") requireInstallation(config);
   try {
     return createProvider(config, {
       ...(options.provider ? { provider: options.provider } : {}),

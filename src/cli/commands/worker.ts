@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
 import "../../cycle/actions.ts";
 import { closeCycleRuntime } from "../../cycle/runtime.ts";
+import { maskUrlsIn } from "../../system/secrets.ts";
 import { listActions } from "../../worker/actions.ts";
 import { startWorker } from "../../worker/agent.ts";
 import { commandConfig, withDatabase } from "../context.ts";
@@ -58,7 +59,7 @@ export function registerWorkerCommand(program: Command): void {
         const queues = options.queue ?? ["compute"];
         const log = (message: string) => {
           if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
-            process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+            process.stderr.write(`${new Date().toISOString()} ${maskUrlsIn(message)}\n`);
         };
         const run = async (connection: { url: string } | { server: { url: string; token: string } }) => {
           const worker = await startWorker({
