@@ -111,6 +111,7 @@ export function registerFleetCommands(program: Command): void {
     else printTable(["ID", "NAME", "STATE", "TAGS", "PROVIDER"], nodes.map(nodeRow));
   });
   registerFleetOperations(fleet);
+  registerFleetReports(fleet);
   registerGoldenCommands(fleet);
 }
 
@@ -153,6 +154,7 @@ function printReport(report: ReconcileReport, json: boolean | undefined): void {
   if (report.failed.length || report.errors.length || report.refused.length) process.exitCode = 1;
 }
 
+/** `fleet up|down|reconcile`: what the cycles want of the provider, and making it so. */
 export function registerFleetOperations(fleet: Command): void {
   withProviderOptions(
     fleet
@@ -239,7 +241,10 @@ export function registerFleetOperations(fleet: Command): void {
       }
     });
   });
+}
 
+/** `fleet costs|leaks|inventory`: what the fleet costs, what it leaks, what Ansible sees of it. */
+export function registerFleetReports(fleet: Command): void {
   withProviderOptions(
     fleet
       .command("costs")
