@@ -1,8 +1,8 @@
 // The `cloudburst` command: one sub-command module per subsystem, registered in commands/index.ts.
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/load.ts";
 import { maskUrlsIn } from "../system/secrets.ts";
+import { releaseVersion } from "../system/version.ts";
 import { modulesFor } from "./commands/index.ts";
 import { UsageError, UserError } from "./errors.ts";
 import { endQuietlyOnBrokenPipe } from "./output.ts";
@@ -11,7 +11,7 @@ import { endQuietlyOnBrokenPipe } from "./output.ts";
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("cloudburst")
     .description("On-demand, cloud-portable post-processing for numerical weather prediction")
-    .version(packageVersion(), "-V, --version", "the installed release")
+    .version(releaseVersion(), "-V, --version", "the installed release")
     .option(
       "-c, --config <file>",
       "configuration file (default: $CLOUDBURST_CONFIG, else the nearest cloudburst.yaml or .cloudburst/ up from here)",
@@ -24,12 +24,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   // Sub-commands inherit the override so that their usage errors are caught here too.
   for (const command of allCommands(program)) command.exitOverride();
   return program;
-}
-
-/** The release this installation runs: package.json's version, next to src/ in the package. */
-export function packageVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  return (JSON.parse(text) as { version: string }).version;
 }
 
 function allCommands(command: Command): Command[] {

@@ -29,6 +29,8 @@ export interface Config extends ConfigFile {
   dataDir: string;
   /** From DATABASE_URL; when unset, an embedded PostgreSQL runs in dataDir. */
   databaseUrl: string | null;
+  /** The environment the configuration was loaded with: secrets named by `...Env` keys are read here. */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
 export interface LoadOptions {
@@ -82,6 +84,7 @@ function finish(
     installation: found ? baseDir : null,
     dataDir: resolve(baseDir, parsed.dataDir),
     databaseUrl,
+    env,
   };
 }
 
@@ -158,11 +161,12 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
 }
 
 /**
- * The configuration as `config show` prints it: URL passwords and secret query values masked, and the
- * alert webhook's URL down to its origin (its path is the secret).
+ * The configuration as `config show` prints it: the environment left out, URL passwords and secret
+ * query values masked, and the alert webhook's URL down to its origin (its path is the secret).
  */
 export function maskedConfig(config: Config): Record<string, unknown> {
-  const masked = maskStrings(config) as Config;
+  const { env: _env, ...shown } = config;
+  const masked = maskStrings(shown) as Omit<Config, "env">;
   const { webhook } = config.alerts;
   if (webhook) masked.alerts.webhook = { ...webhook, url: maskUrl(webhook.url, { path: true }) };
   return masked as unknown as Record<string, unknown>;

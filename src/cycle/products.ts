@@ -1,17 +1,19 @@
 // The products a cycle makes: product configurations from the `cycle` section (or the built-in
 // demonstration set), each with the steps it is made for.
-import { readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import type { Config } from "../config/load.ts";
-import { loadProductConfig, type ProductConfig } from "../products/config/index.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { type ProductConfig, ProductConfigError, parseProductConfig } from "../products/config/index.ts";
 import { forecastTypeFor, jobTasks } from "../products/jobs.ts";
-import { parseStepSpec } from "../sim/ecmwf/schedule.ts";
+import type { CycleConfig } from "./config.ts";
+import { parseStepSpec } from "./dissemination.ts";
 import type { CycleProduct } from "./suite.ts";
 
 export interface CycleProductSpec {
   name: string;
   config: ProductConfig;
   steps: number[];
+  /** The definition as written (its file's name and text), for nodes to parse the very same. */
+  source: { fileName: string; text: string };
 }
 
 const builtInDir = join(import.meta.dirname, "products");
@@ -25,7 +27,10 @@ export function builtInProductFiles(): Array<{ name: string; file: string }> {
 }
 
 /** The cycle's products, limited to the steps the model run provides. */
-export function cycleProducts(config: Config, modelSteps: readonly number[]): CycleProductSpec[] {
+export function cycleProducts(
+  config: { file: string | null; cycle: CycleConfig },
+  modelSteps: readonly number[],
+): CycleProductSpec[] {
   const base = config.file ? dirname(config.file) : process.cwd();
   const entries: Array<{ name: string; file: string; steps?: string | undefined }> = config.cycle.products
     .length
@@ -33,11 +38,39 @@ export function cycleProducts(config: Config, modelSteps: readonly number[]): Cy
     : builtInProductFiles();
   const available = new Set(modelSteps);
   return entries.map((entry) => {
-    const productConfig = loadProductConfig(entry.file);
+    const text = readDefinition(entry.file);
+    const productConfig = parseProductConfig(text, entry.file);
     const wanted = entry.steps ? parseStepSpec(entry.steps) : null;
     const steps = productConfig.steps.filter((s) => available.has(s) && (!wanted || wanted.has(s)));
-    return { name: entry.name, config: productConfig, steps };
+    return {
+      name: entry.name,
+      config: productConfig,
+      steps,
+      source: { fileName: basename(entry.file), text },
+    };
   });
+}
+
+function readDefinition(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ProductConfigError(file, [
+      `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    ]);
+  }
+}
+
+/** The products as the data role defines them (over the worker protocol), parsed here the same way. */
+export function productsFromSources(
+  sources: ReadonlyArray<{ name: string; fileName: string; text: string; steps: number[] }>,
+): CycleProductSpec[] {
+  return sources.map((s) => ({
+    name: s.name,
+    config: parseProductConfig(s.text, s.fileName),
+    steps: s.steps,
+    source: { fileName: s.fileName, text: s.text },
+  }));
 }
 
 export function findProduct(products: CycleProductSpec[], name: string): CycleProductSpec {

@@ -36,7 +36,7 @@ describe("command line", () => {
     });
     let pinned = 0;
     try {
-      const ready = await waitForOutput(wrapper, /\{[^\n]*control server ready[^\n]*\}/);
+      const ready = await waitForOutput(wrapper, /\{[^\n]*server ready[^\n]*\}/);
       pinned = (JSON.parse(ready) as { pid: number }).pid;
       assert.notEqual(pinned, wrapper.pid, "the server runs in the pinned Node, a process of its own");
       wrapper.kill("SIGKILL");

@@ -29,7 +29,7 @@ async function initialisedWithServer(): Promise<{
   const dir = tempDir();
   assert.equal((await runCli(["init"], { cwd: dir, env })).code, 0);
   const server = spawnCli(["server", "--port", "0"], { cwd: dir, env });
-  await waitForOutput(server, /control server ready/);
+  await waitForOutput(server, /server ready/);
   const postmaster = pidIn(join(dir, ".cloudburst/postgres/postmaster.pid"));
   assert.ok(isAlive(postmaster));
   return { dir, server, postmaster };
@@ -56,7 +56,7 @@ describe("an embedded PostgreSQL whose owner died", () => {
       assert.equal(listed.code, 0, listed.stderr);
       assert.ok(await gone(postmaster, 10_000));
       const again = spawnCli(["server", "--port", "0"], { cwd: dir, env });
-      await waitForOutput(again, /control server ready/);
+      await waitForOutput(again, /server ready/);
       const second = pidIn(join(dir, ".cloudburst/postgres/postmaster.pid"));
       assert.equal(await stopChild(again), 0);
       assert.ok(await gone(second, 10_000));

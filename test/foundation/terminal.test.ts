@@ -115,12 +115,12 @@ describe("the control server's log", () => {
         stdio: ["pipe", "pipe", "pipe"],
       },
     );
-    const ready = await waitForOutput(onTerminal, /^.*control server ready.*$/m);
-    assert.match(ready, /^\d\d:\d\d:\d\dZ INFO {2}control server ready {2}url=http:\/\/127\.0\.0\.1:\d+/);
+    const ready = await waitForOutput(onTerminal, /^.*server ready.*$/m);
+    assert.match(ready, /^\d\d:\d\d:\d\dZ INFO {2}server ready {2}url=http:\/\/127\.0\.0\.1:\d+/);
     await stopChild(onTerminal, "SIGTERM");
 
     const piped = spawnCli(["server", "--port", "0"], { cwd: dir, env: { DATABASE_URL: "" } });
-    assert.match(await waitForOutput(piped, /^.*control server ready.*$/m), /^\{"level":30,/);
+    assert.match(await waitForOutput(piped, /^.*server ready.*$/m), /^\{"level":30,/);
     await stopChild(piped);
   });
 });

@@ -202,7 +202,7 @@ describe("a control server with a passive FTP port open", () => {
       `ingest:\n  ftp:\n    enabled: true\n    port: ${port}\n    passive: { url: 127.0.0.1, minPort: 47950, maxPort: 47999 }\n    users: [{ name: ecmwf, passwordEnv: JAIL_FTP_PASSWORD }]\n`,
     );
     const server = spawnCli(["server", "--port", "0"], { cwd: dir, env: { ...env, DATABASE_URL: db.url } });
-    await waitForOutput(server, /control server ready/);
+    await waitForOutput(server, /server ready/);
     const idle = await RawFtp.open(port);
     assert.match(await idle.send("PASV"), /^227 /);
     const uploader = new Client();

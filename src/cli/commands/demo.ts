@@ -2,10 +2,10 @@
 // the simulated ECMWF stream to delivered products, with progress and a summary; nothing is left
 // running unless --keep.
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { type DemoProgress, runDemo } from "../../app/demo.ts";
+import { stopOnSignals } from "../../app/server.ts";
 import { demoConfigFile, demoDataDir } from "../../config/installation.ts";
-import { type DemoProgress, runDemo } from "../../cycle/demo.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
-import { stopOnSignals } from "../../server/run.ts";
 import { logDestination } from "../../system/log.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { parseCycleTime } from "../arguments.ts";

@@ -1,6 +1,7 @@
-// `cloudburst server`: the control server.
+// `cloudburst server`: the control and/or data role of a deployment (both by default).
 import { type Command, InvalidArgumentError } from "commander";
-import { startServer, stopOnSignals } from "../../server/run.ts";
+import { parseRoles, type Role, RolesError } from "../../app/roles.ts";
+import { startServer, stopOnSignals } from "../../app/server.ts";
 import { logDestination } from "../../system/log.ts";
 import { commandConfig, databaseFailure, requireDatabase } from "../context.ts";
 
@@ -11,27 +12,48 @@ export function parsePort(value: string): number {
   return port;
 }
 
+function rolesOption(value: string): ReadonlySet<Role> {
+  try {
+    return parseRoles(value);
+  } catch (error) {
+    if (error instanceof RolesError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
-    .description("run the control server (HTTP API, web UI, metrics) until SIGTERM/SIGINT")
+    .description(
+      "run the server (control and/or data role: API, web UI, metrics, receivers) until SIGTERM/SIGINT",
+    )
     .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
     .option("--port <port>", "port to listen on (default: server.port, 8080; 0 picks one)", parsePort)
+    .option(
+      "--roles <roles>",
+      "roles this process holds: control (flow engine, fleet, operator API, alerts), data (receivers, store, ingest, worker protocol, delivery), or all",
+      rolesOption,
+    )
     .option("--json", "log JSON lines even on a terminal (they are JSON whenever the output is not one)")
-    .action(async (options: { host?: string; port?: number; json?: boolean }, command: Command) => {
-      const config = commandConfig(command);
-      requireDatabase(config);
-      const server = await startServer(config, {
-        host: options.host,
-        port: options.port,
-        logStream: logDestination({
-          human: process.stdout.isTTY === true && !options.json,
-          write: (line) => process.stdout.write(line),
-        }),
-      }).catch((error: unknown) => {
-        throw databaseFailure(error, config);
-      });
-      server.app.log.info({ url: server.url, embeddedDatabase: server.db.embedded }, "control server ready");
-      await stopOnSignals(server);
-    });
+    .action(
+      async (
+        options: { host?: string; port?: number; roles?: ReadonlySet<Role>; json?: boolean },
+        command: Command,
+      ) => {
+        const config = commandConfig(command);
+        requireDatabase(config);
+        const server = await startServer(config, {
+          host: options.host,
+          port: options.port,
+          roles: options.roles,
+          logStream: logDestination({
+            human: process.stdout.isTTY === true && !options.json,
+            write: (line) => process.stdout.write(line),
+          }),
+        }).catch((error: unknown) => {
+          throw databaseFailure(error, config);
+        });
+        await stopOnSignals(server);
+      },
+    );
 }

@@ -21,9 +21,9 @@ import {
   parseFieldFilter,
 } from "../../catalogue/query.ts";
 import { decodeMessage } from "../../grib/index.ts";
-import { currentIngest } from "../../ingest/service.ts";
 import type { LocalStore } from "../../store/store.ts";
 import { HttpError } from "../errors.ts";
+import { type ApiServices, required } from "../services.ts";
 import { rasterise, rasterQuery, sendRaster } from "./raster.ts";
 
 const pageKeys = new Set(["limit", "after"]);
@@ -36,14 +36,7 @@ function positiveInt(value: unknown, what: string): number | undefined {
   return n;
 }
 
-function storeOrFail(): LocalStore {
-  const service = currentIngest();
-  if (!service)
-    throw new HttpError(503, "unavailable", "the store is not open in this server (ingest not started)");
-  return service.store;
-}
-
-async function fieldOrFail(pool: import("pg").Pool, idText: string): Promise<FieldRow> {
+export async function fieldOrFail(pool: import("pg").Pool, idText: string): Promise<FieldRow> {
   const id = Number(idText);
   if (!Number.isSafeInteger(id) || id <= 0)
     throw new HttpError(400, "bad_request", `"${idText}" is not a field id`);
@@ -79,7 +72,12 @@ export function parseRange(
   return { start, end };
 }
 
-function sendField(reply: FastifyReply, store: LocalStore, field: FieldRow, rangeHeader: string | undefined) {
+export function sendField(
+  reply: FastifyReply,
+  store: LocalStore,
+  field: FieldRow,
+  rangeHeader: string | undefined,
+) {
   const range = parseRange(rangeHeader, field.length);
   const start = range?.start ?? 0;
   const end = range?.end ?? field.length - 1;
@@ -93,7 +91,8 @@ function sendField(reply: FastifyReply, store: LocalStore, field: FieldRow, rang
   return reply.send(store.readRange(field.storageUri, field.offset + start, end - start + 1));
 }
 
-export const fieldRoutes: FastifyPluginAsync = async (app) => {
+export const fieldRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
+  const storeOrFail = () => required(services.store, "the store", "data");
   app.get("/fields", async (request) => {
     const query = request.query as Record<string, string | string[]>;
     const terms: Array<[string, string]> = [];

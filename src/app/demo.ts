@@ -10,23 +10,24 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { stringify } from "yaml";
 import { createToken } from "../auth/tokens.ts";
+import { filesReceivedSince } from "../catalogue/query.ts";
 import { demoConfigName } from "../config/installation.ts";
 import { type Config, loadConfig } from "../config/load.ts";
+import { stepArrivals } from "../cycle/dissemination.ts";
+import { cycleKey, cycleSuiteBaseTime, cycleSuiteName } from "../cycle/names.ts";
+import { cycleProducts, suiteProducts } from "../cycle/products.ts";
+import { cycleSuiteDefinition } from "../cycle/suite.ts";
+import { type DemoSummary, summariseCycle } from "../cycle/summary.ts";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../db/embedded.ts";
 import { leadTimeFor } from "../fleet/leadtime.ts";
-import { currentFleet } from "../fleet/service.ts";
+import type { FleetService } from "../fleet/service.ts";
 import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
 import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
-import { type RunningServer, type ServerOptions, startServer } from "../server/run.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
-import "./actions.ts";
 import { cliPath, freePort, isAlive } from "../system/processes.ts";
-import { suiteProducts } from "./products.ts";
-import { closeCycleRuntime, cycleKey, cycleRuntime, destinationCatalogueVariable } from "./runtime.ts";
-import { cycleSuiteDefinition, cycleSuiteName } from "./suite.ts";
-import { type DemoSummary, summariseCycle } from "./summary.ts";
+import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
 
 export interface DemoOptions {
   dataDir: string;
@@ -87,11 +88,12 @@ function freshDataDir(dir: string): void {
 }
 
 /** Writes the demonstration's configuration, so that the workers it starts read the very same. */
-async function demoConfig(
+function demoConfig(
   options: DemoOptions,
   ftpPort: number,
   cloud: RunningSimulator | null,
-): Promise<Config> {
+  env: NodeJS.ProcessEnv,
+): Config {
   const passivePort = 40000 + Math.floor(Math.random() * 20000);
   const file = join(options.dataDir, demoConfigName);
   const text = stringify({
@@ -104,7 +106,7 @@ async function demoConfig(
         host: "127.0.0.1",
         port: ftpPort,
         passive: { url: "127.0.0.1", minPort: passivePort, maxPort: passivePort + 40 },
-        users: [{ name: "ecmwf", passwordEnv: "CB_DEMO_FTP_PASSWORD" }],
+        users: [{ name: "ecmwf", passwordEnv: ftpPasswordVariable }],
       },
     },
     fleet: {
@@ -131,16 +133,17 @@ async function demoConfig(
     file,
     `# Written by \`cloudburst demo\`; its workers read it through CLOUDBURST_CONFIG.\n${text}`,
   );
-  process.env["CLOUDBURST_CONFIG"] = file;
-  return loadConfig({ file });
+  return loadConfig({ file, env });
 }
 
+/** The environment variable the demo's FTP user's password is read from (config: passwordEnv). */
+const ftpPasswordVariable = "CB_DEMO_FTP_PASSWORD";
+
 /** How long the fleet expects the demo's first nodes to take to start (learned, or the default). */
-async function provisioningSeconds(options: {
-  nodes: number;
-  fixedNodes?: boolean | undefined;
-}): Promise<number> {
-  const fleet = currentFleet();
+async function provisioningSeconds(
+  fleet: FleetService | null,
+  options: { nodes: number; fixedNodes?: boolean | undefined },
+): Promise<number> {
   if (!fleet) return 0;
   const { leadTime } = fleet.config.fleet;
   const samples = await fleet.store.samples(fleet.provider.name, leadTime.window);
@@ -160,8 +163,69 @@ async function startDestinationCatalogue(dir: string): Promise<DestinationCatalo
   await admin.end();
   const url = new URL(cluster.url);
   url.pathname = "/catalogue";
-  process.env[destinationCatalogueVariable] = url.toString();
   return { url: url.toString(), stop: () => stopEmbeddedCluster(cluster) };
+}
+
+/** What the demo starts besides the stream: the on-premise catalogue, the cloud, the server. */
+interface DemoServices {
+  config: Config;
+  server: RunningServer;
+  destinationCatalogue: DestinationCatalogue;
+  ftpPort: number;
+  ftpPassword: string;
+  stop(): Promise<void>;
+}
+
+async function startDemoServices(options: DemoOptions): Promise<DemoServices> {
+  const ftpPassword = randomBytes(18).toString("base64url");
+  // The on-premise side's catalogue (FMI's NEONS/radon): a second PostgreSQL the products are replicated to.
+  const destinationCatalogue = await startDestinationCatalogue(join(options.dataDir, "destination"));
+  const ftpPort = await freePort();
+  const cloud =
+    options.provider === "sim-cloudsigma"
+      ? await startCloudSigmaSimulator({
+          // The simulated cloud keeps the stream's pace: at 10×, CloudSigma's 20 s provision takes 2 s,
+          // as long against the steps' gaps as the real one is against the real stream's.
+          timeScale: 1 / options.timeFactor,
+          guestDir: join(options.dataDir, "guests"),
+        }).catch(async (error: unknown) => {
+          await destinationCatalogue.stop();
+          throw error;
+        })
+      : null;
+  const stopCloud = async () => {
+    await cloud?.stop();
+    await destinationCatalogue.stop();
+  };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [ftpPasswordVariable]: ftpPassword,
+    ...(cloud
+      ? { CLOUDSIGMA_USERNAME: cloud.credentials.username, CLOUDSIGMA_PASSWORD: cloud.credentials.password }
+      : {}),
+  };
+  try {
+    const config = demoConfig(options, ftpPort, cloud, env);
+    const server = await startServer(config, {
+      logToStderr: true,
+      logStream: options.logStream,
+      destinationCatalogueUrl: destinationCatalogue.url,
+    });
+    return {
+      config,
+      server,
+      destinationCatalogue,
+      ftpPort,
+      ftpPassword,
+      stop: async () => {
+        await server.stop();
+        await stopCloud();
+      },
+    };
+  } catch (error) {
+    await stopCloud();
+    throw error;
+  }
 }
 
 export async function runDemo(options: DemoOptions): Promise<Demo> {
@@ -179,135 +243,144 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       signal: options.signal,
       onStep: options.onPreparing,
     }));
-  const { baseTime } = prepared;
-  const steps = prepared.steps.join(",");
   const started = Date.now();
-  const password = randomBytes(18).toString("base64url");
-  process.env["CB_DEMO_FTP_PASSWORD"] = password;
-  // The on-premise side's catalogue (FMI's NEONS/radon): a second PostgreSQL the products are replicated to.
-  const destinationCatalogue = await startDestinationCatalogue(join(options.dataDir, "destination"));
-  const ftpPort = await freePort();
-  const cloud =
-    options.provider === "sim-cloudsigma"
-      ? await startCloudSigmaSimulator({
-          // The simulated cloud keeps the stream's pace: at 10×, CloudSigma's 20 s provision takes 2 s,
-          // as long against the steps' gaps as the real one is against the real stream's.
-          timeScale: 1 / options.timeFactor,
-          guestDir: join(options.dataDir, "guests"),
-        })
-      : null;
-  if (cloud) {
-    process.env["CLOUDSIGMA_USERNAME"] = cloud.credentials.username;
-    process.env["CLOUDSIGMA_PASSWORD"] = cloud.credentials.password;
-  }
-  const config = await demoConfig(options, ftpPort, cloud).catch(async (error) => {
-    await cloud?.stop();
-    await destinationCatalogue.stop();
-    throw error;
-  });
-  const server = await startServer(config, { logToStderr: true, logStream: options.logStream }).catch(
-    async (error) => {
-      await cloud?.stop();
-      await destinationCatalogue.stop();
-      throw error;
-    },
-  );
-  // Workers started by the fleet inherit the environment: the same database, the same configuration.
-  process.env["DATABASE_URL"] ??= server.db.url;
-  const stop = async () => {
-    await server.stop();
-    await closeCycleRuntime();
-    await cloud?.stop();
-    await destinationCatalogue.stop();
-  };
+  const services = await startDemoServices(options);
+  const { server, config } = services;
   let push: StreamPush | null = null;
   try {
-    const pool = server.db.pool;
-    const token = await createToken(pool, `demo-${new Date().toISOString()}`);
+    const token = await createToken(server.db.pool, `demo-${new Date().toISOString()}`);
     options.onServerReady?.({ ui: `${server.url}/ui/`, token });
-    const runtime = await cycleRuntime(config);
-    const plan = streamPlan({ baseTime, steps });
-    const planned = new Set(plan.map((p) => p.step));
-    const products = suiteProducts(runtime.products, planned);
-    const suite = cycleSuiteName(baseTime);
-    // As in production, where the suite provisions compute just before the dissemination starts, the
-    // first step is due one learned provisioning time after the suite begins.
-    const firstDataAt = new Date(Date.now() + (await provisioningSeconds(options)) * 1000);
-    const definition = cycleSuiteDefinition({
-      baseTime,
-      products,
-      computeNodes: options.nodes,
-      jobsPerNode: 1,
-      firstDataAt,
-    });
-    await loadSuites(pool, definition, `${suite}.def`, { actor: "demo" });
-    await beginSuite(pool, suite, "demo");
-
+    const cycle = await beginCycle(services, prepared, options);
     push = pushStream({
       prepared,
-      ftpPort,
-      password,
+      ftpPort: services.ftpPort,
+      password: services.ftpPassword,
       timeFactor: options.timeFactor,
-      startAt: firstDataAt,
+      startAt: cycle.firstDataAt,
     });
-    const jobsPlanned = products.reduce((n, p) => n + p.steps.length, 0);
-    let streamError: Error | null = null;
-    push.done.catch((error: Error) => {
-      streamError = error;
-    });
-    const deadline = started + options.timeoutSeconds * 1000;
-    let state = "queued";
-    for (;;) {
-      state = (await listSuites(pool)).find((s) => s.name === suite)?.state ?? "unknown";
-      const history = await nodeHistory(pool, `/${suite}/products`, 100_000);
-      const jobsComplete = new Set(
-        history.filter((h) => h.toState === "complete" && h.kind !== "family").map((h) => h.path),
-      ).size;
-      const fleet = currentFleet();
-      const nodes = fleet
-        ? await fleet.store.nodes(fleet.config.fleet.environment, cycleKey(config.cycle.producer, baseTime))
-        : [];
-      const files = (
-        await pool.query<{ n: string }>("select count(*) as n from ingest_file where received_at >= $1", [
-          new Date(started),
-        ])
-      ).rows[0];
-      options.onProgress?.({
-        filesReceived: Number(files?.n ?? 0),
-        filesPlanned: plan.length,
-        jobsComplete: Math.min(jobsComplete, jobsPlanned),
-        jobsPlanned,
-        nodesReady: nodes.filter((n) => n.state === "ready").length,
-        suiteState: state,
-      });
-      if (state === "complete" || state === "aborted") break;
-      if (streamError) throw new Error(`the simulated stream failed: ${(streamError as Error).message}`);
-      if (options.signal?.aborted) throw new Error("interrupted: the cycle was stopped before it finished");
-      if (Date.now() > deadline)
-        throw new Error(
-          `the cycle did not finish within ${options.timeoutSeconds} s (suite ${state}); see the UI at ${server.url}/ui/`,
-        );
-      await sleep(1000);
-    }
+    const state = await followCycle(services, cycle, push, { ...options, started });
     await push.done.catch(() => undefined);
     if (ownSpool) rmSync(ownSpool, { recursive: true, force: true });
     const summary = await summariseCycle({
-      pool,
+      pool: server.db.pool,
       config,
-      suite,
-      baseTime,
+      fleet: server.fleet,
+      suite: cycle.suite,
+      baseTime: prepared.baseTime,
       started,
       suiteState: state,
-      destinationCatalogueUrl: destinationCatalogue.url,
+      destinationCatalogueUrl: services.destinationCatalogue.url,
       serverUrl: server.url,
     });
-    return { server, token, summary, stop };
+    return { server, token, summary, stop: services.stop };
   } catch (error) {
     push?.stop();
-    await releaseCompute(cycleKey(config.cycle.producer, baseTime)).catch(() => undefined);
-    await stop();
+    await releaseCompute(server.fleet, cycleKey(config.cycle.producer, prepared.baseTime)).catch(
+      () => undefined,
+    );
+    await services.stop();
     throw error;
   }
+}
+
+interface DemoCycle {
+  suite: string;
+  firstDataAt: Date;
+  filesPlanned: number;
+  jobsPlanned: number;
+}
+
+/** Loads the cycle suite for the prepared stream's steps and begins it. */
+async function beginCycle(
+  services: DemoServices,
+  prepared: PreparedStream,
+  options: DemoOptions,
+): Promise<DemoCycle> {
+  const { server, config } = services;
+  const plan = streamPlan({ baseTime: prepared.baseTime, steps: prepared.steps.join(",") });
+  const planned = new Set(plan.map((p) => p.step));
+  const products = suiteProducts(
+    cycleProducts(
+      config,
+      stepArrivals().map((a) => a.step),
+    ),
+    planned,
+  );
+  const suite = cycleSuiteName(prepared.baseTime);
+  // As in production, where the suite provisions compute just before the dissemination starts, the
+  // first step is due one learned provisioning time after the suite begins.
+  const firstDataAt = new Date(Date.now() + (await provisioningSeconds(server.fleet, options)) * 1000);
+  const definition = cycleSuiteDefinition({
+    baseTime: prepared.baseTime,
+    products,
+    computeNodes: options.nodes,
+    jobsPerNode: 1,
+    firstDataAt,
+  });
+  await loadSuites(server.db.pool, definition, `${suite}.def`, { actor: "demo" });
+  await beginSuite(server.db.pool, suite, "demo");
+  return {
+    suite,
+    firstDataAt,
+    filesPlanned: plan.length,
+    jobsPlanned: products.reduce((n, p) => n + p.steps.length, 0),
+  };
+}
+
+/** Reports progress until the suite is complete or aborted; throws on a failed stream, a stop or the timeout. */
+async function followCycle(
+  services: DemoServices,
+  cycle: DemoCycle,
+  push: StreamPush,
+  options: DemoOptions & { started: number },
+): Promise<string> {
+  const { server } = services;
+  const pool = server.db.pool;
+  let streamError: Error | null = null;
+  push.done.catch((error: Error) => {
+    streamError = error;
+  });
+  const deadline = options.started + options.timeoutSeconds * 1000;
+  for (;;) {
+    const state = (await listSuites(pool)).find((s) => s.name === cycle.suite)?.state ?? "unknown";
+    options.onProgress?.(await progressOf(services, cycle, state, options.started));
+    if (state === "complete" || state === "aborted") return state;
+    if (streamError) throw new Error(`the simulated stream failed: ${(streamError as Error).message}`);
+    if (options.signal?.aborted) throw new Error("interrupted: the cycle was stopped before it finished");
+    if (Date.now() > deadline)
+      throw new Error(
+        `the cycle did not finish within ${options.timeoutSeconds} s (suite ${state}); see the UI at ${server.url}/ui/`,
+      );
+    await sleep(1000);
+  }
+}
+
+async function progressOf(
+  services: DemoServices,
+  cycle: DemoCycle,
+  suiteState: string,
+  started: number,
+): Promise<DemoProgress> {
+  const { server, config } = services;
+  const pool = server.db.pool;
+  const history = await nodeHistory(pool, `/${cycle.suite}/products`, 100_000);
+  const jobsComplete = new Set(
+    history.filter((h) => h.toState === "complete" && h.kind !== "family").map((h) => h.path),
+  ).size;
+  const fleet = server.fleet;
+  const baseTime = cycleSuiteBaseTime(cycle.suite)!;
+  const nodes = fleet
+    ? await fleet.store.nodes(fleet.config.fleet.environment, cycleKey(config.cycle.producer, baseTime))
+    : [];
+  const files = await filesReceivedSince(pool, new Date(started));
+  return {
+    filesReceived: files,
+    filesPlanned: cycle.filesPlanned,
+    jobsComplete: Math.min(jobsComplete, cycle.jobsPlanned),
+    jobsPlanned: cycle.jobsPlanned,
+    nodesReady: nodes.filter((n) => n.state === "ready").length,
+    suiteState,
+  };
 }
 
 interface StreamPush {
@@ -361,8 +434,7 @@ function pushStream(options: {
 }
 
 /** An unfinished cycle's compute nodes are destroyed: nothing is left running, or billing. */
-async function releaseCompute(key: string): Promise<void> {
-  const fleet = currentFleet();
+async function releaseCompute(fleet: FleetService | null, key: string): Promise<void> {
   if (!fleet) return;
   const environment = fleet.config.fleet.environment;
   await fleet.store.setCycleState(environment, key, "cancelled");
