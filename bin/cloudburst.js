@@ -27,12 +27,19 @@ function packagedNode() {
   }
 }
 
+/** Set in the pinned Node's environment by the older one that handed the command over. */
+const wrapperVariable = "CLOUDBURST_WRAPPER_PID";
+
 if (major >= 24 && (!underNodeModules || process.execArgv.includes(importHook))) {
   // Compiled (and type-stripped) modules are cached on disk: a compute node's worker, started for a
   // step's jobs and billed from its boot, is up in about half the time.
   module.enableCompileCache();
+  followWrapper();
   const { main } = await import("../src/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));
+  // The command has stopped all it started; a timer a library left armed (ftp-srv holds an unused
+  // passive port's for 30 s) must not hold the exit.
+  setTimeout(() => process.exit(), 1000).unref();
 } else {
   const node = major >= 24 ? process.execPath : packagedNode();
   if (!node) {
@@ -43,9 +50,28 @@ if (major >= 24 && (!underNodeModules || process.execArgv.includes(importHook)))
     process.exit(1);
   }
   const flags = underNodeModules ? ["--disable-warning=ExperimentalWarning", importHook] : [];
-  const child = spawn(node, [...flags, self, ...process.argv.slice(2)], { stdio: "inherit" });
+  const child = spawn(node, [...flags, self, ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, [wrapperVariable]: String(process.pid) },
+  });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => {
     process.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
   });
+}
+
+/**
+ * A signal can be passed on, a kill -9 of the older Node cannot: when it dies, this process stops as on
+ * SIGTERM, rather than run on unsupervised (a server with its database, say).
+ */
+function followWrapper() {
+  const wrapper = Number(process.env[wrapperVariable]);
+  delete process.env[wrapperVariable]; // not for the processes this one starts
+  if (!wrapper) return;
+  const timer = setInterval(() => {
+    if (process.ppid === wrapper) return;
+    clearInterval(timer);
+    process.kill(process.pid, "SIGTERM");
+  }, 500);
+  timer.unref();
 }

@@ -1,6 +1,6 @@
 // Alerts to operators: each carries what failed, the HTTP code and its meaning, the provider's error
 // body and the runbook link; sent by email (SMTP) and/or a webhook; deduplicated by key and
-// rate-limited per channel, with the record in PostgreSQL so a restart does not resend. `raise` alerts
+// rate-limited per channel and severity, with the record in PostgreSQL so a restart does not resend. `raise` alerts
 // about a lasting problem once for good; secrets are masked before anything is sent or recorded.
 import type pg from "pg";
 import { httpCodeMeaning, runbookFor } from "./codes.ts";
@@ -76,7 +76,7 @@ interface AlertLog {
   lastSent(key: string, channel: string): Promise<Date | null>;
   /** Whether the key is on record for the channel other than as a failure, and its last failure. */
   standing(key: string, channel: string): Promise<{ settled: boolean; lastFailure: Date | null }>;
-  sentSince(channel: string, since: Date): Promise<number>;
+  sentSince(channel: string, severity: Severity, since: Date): Promise<number>;
   record(alert: Alert, channel: string, held: string | null): Promise<void>;
 }
 
@@ -101,10 +101,10 @@ class DatabaseLog implements AlertLog {
     );
     return { settled: r.rows[0]?.settled === true, lastFailure: r.rows[0]?.last_failure ?? null };
   }
-  async sentSince(channel: string, since: Date) {
+  async sentSince(channel: string, severity: Severity, since: Date) {
     const r = await this.pool.query<{ n: string }>(
-      "select count(*) as n from alert where channel = $1 and held is null and at >= $2",
-      [channel, since],
+      "select count(*) as n from alert where channel = $1 and severity = $2 and held is null and at >= $3",
+      [channel, severity, since],
     );
     return Number(r.rows[0]?.n ?? 0);
   }
@@ -118,7 +118,13 @@ class DatabaseLog implements AlertLog {
 }
 
 class MemoryLog implements AlertLog {
-  readonly entries: Array<{ key: string; channel: string; at: Date; held: string | null }> = [];
+  readonly entries: Array<{
+    key: string;
+    channel: string;
+    severity: Severity;
+    at: Date;
+    held: string | null;
+  }> = [];
   async lastSent(key: string, channel: string) {
     const sent = this.entries.filter((e) => e.key === key && e.channel === channel && e.held === null);
     return sent.length ? sent[sent.length - 1]!.at : null;
@@ -131,11 +137,13 @@ class MemoryLog implements AlertLog {
       lastFailure: failures.length ? failures[failures.length - 1]!.at : null,
     };
   }
-  async sentSince(channel: string, since: Date) {
-    return this.entries.filter((e) => e.channel === channel && e.held === null && e.at >= since).length;
+  async sentSince(channel: string, severity: Severity, since: Date) {
+    return this.entries.filter(
+      (e) => e.channel === channel && e.severity === severity && e.held === null && e.at >= since,
+    ).length;
   }
   async record(alert: Alert, channel: string, held: string | null) {
-    this.entries.push({ key: alert.key, channel, at: new Date(), held });
+    this.entries.push({ key: alert.key, channel, severity: alert.severity, at: new Date(), held });
   }
 }
 
@@ -202,6 +210,13 @@ export class Alerter {
     return redactAlert(withHttpContext(raw, this.#config), this.#secrets);
   }
 
+  /** Whether the channel has sent its budget of alerts of this severity in the rate window. */
+  async #overRate(channel: string, severity: Severity, now: number): Promise<boolean> {
+    const { maxPerWindow, windowSeconds } = this.#config;
+    const budget = typeof maxPerWindow === "number" ? maxPerWindow : maxPerWindow[severity];
+    return (await this.#log.sentSince(channel, severity, new Date(now - windowSeconds * 1000))) >= budget;
+  }
+
   async #dispatch(alert: Alert, channels: readonly AlertChannel[]): Promise<SendResult> {
     const result: SendResult = { sent: [], held: [] };
     const now = Date.now();
@@ -209,11 +224,7 @@ export class Alerter {
       const last = await this.#log.lastSent(alert.key, channel.name);
       let held: string | null = null;
       if (last && now - last.getTime() < this.#config.dedupSeconds * 1000) held = "duplicate";
-      else if (
-        (await this.#log.sentSince(channel.name, new Date(now - this.#config.windowSeconds * 1000))) >=
-        this.#config.maxPerWindow
-      )
-        held = "rate_limited";
+      else if (await this.#overRate(channel.name, alert.severity, now)) held = "rate_limited";
       if (held === null) {
         try {
           await channel.send(alert);

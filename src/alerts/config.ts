@@ -20,8 +20,21 @@ export const alertsConfigSchema = z
       .optional(),
     /** An alert with the same key is sent once per window. */
     dedupSeconds: z.number().int().min(0).default(3600),
-    /** At most this many alerts per channel per rate window; the rest are counted and summarised. */
-    maxPerWindow: z.number().int().min(1).default(20),
+    /**
+     * At most this many alerts per channel and severity per rate window (one number for each severity,
+     * or one per severity); the rest are held and recorded. Each severity has its own budget, so a
+     * flood of warnings never holds back a critical alert.
+     */
+    maxPerWindow: z
+      .union([
+        z.number().int().min(1),
+        z.strictObject({
+          critical: z.number().int().min(1).default(20),
+          warning: z.number().int().min(1).default(20),
+          info: z.number().int().min(1).default(20),
+        }),
+      ])
+      .default(20),
     windowSeconds: z.number().int().min(1).default(3600),
     /** Runbook link per HTTP code ("402": "https://wiki/…/402"); `default` for the rest. */
     runbooks: z.record(z.string().regex(/^\d{3}$/), z.url()).default({}),

@@ -2,9 +2,8 @@
 // server, a cloud API, a database driver), and any of them may echo a credential. Before an alert is
 // sent or recorded, the values of the secret variables in the environment and the password of any URL
 // in it are replaced by ****.
+import { mask, maskUrlsIn } from "../system/secrets.ts";
 import type { Alert } from "./alerts.ts";
-
-const mask = "****";
 
 /** Variables whose values are secrets (CLOUDBURST_SMTP_PASSWORD, DELIVERY_PASSWORD, DELIVERY_TOKEN, ...). */
 const secretName = /PASSWORD|PASSPHRASE|TOKEN|SECRET|API_KEY|PRIVATE_KEY/i;
@@ -34,9 +33,9 @@ function urlPassword(text: string): string | null {
   }
 }
 
-/** `text` with the secrets and any URL's password masked. */
+/** `text` with the secrets, and any URL's password and secret query values, masked. */
 export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^/@\s:]*):[^/@\s]+@/gi, `$1:${mask}@`);
+  let out = maskUrlsIn(text);
   for (const secret of secrets) out = out.split(secret).join(mask);
   return out;
 }

@@ -11,6 +11,7 @@ import pg from "pg";
 import { stringify } from "yaml";
 import { createToken } from "../auth/tokens.ts";
 import { filesReceivedSince } from "../catalogue/query.ts";
+import { demoConfigName } from "../config/installation.ts";
 import { type Config, loadConfig } from "../config/load.ts";
 import { stepArrivals } from "../cycle/dissemination.ts";
 import { cycleKey, cycleSuiteBaseTime, cycleSuiteName } from "../cycle/names.ts";
@@ -26,7 +27,7 @@ import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsig
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
 import { cliPath, freePort, isAlive } from "../system/processes.ts";
-import { type RunningServer, startServer } from "./server.ts";
+import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
 
 export interface DemoOptions {
   dataDir: string;
@@ -46,6 +47,8 @@ export interface DemoOptions {
   provider: "local" | "sim-cloudsigma";
   port?: number | undefined;
   timeoutSeconds: number;
+  /** Where the server's log records go (default: stderr, as JSON). */
+  logStream?: ServerOptions["logStream"];
   /** Aborts the cycle (Ctrl-C): everything started is stopped before runDemo rejects. */
   signal?: AbortSignal | undefined;
   onProgress?: (progress: DemoProgress) => void;
@@ -92,7 +95,7 @@ function demoConfig(
   env: NodeJS.ProcessEnv,
 ): Config {
   const passivePort = 40000 + Math.floor(Math.random() * 20000);
-  const file = join(options.dataDir, "demo.yaml");
+  const file = join(options.dataDir, demoConfigName);
   const text = stringify({
     dataDir: options.dataDir,
     log: { level: "warn" },
@@ -205,6 +208,7 @@ async function startDemoServices(options: DemoOptions): Promise<DemoServices> {
     const config = demoConfig(options, ftpPort, cloud, env);
     const server = await startServer(config, {
       logToStderr: true,
+      logStream: options.logStream,
       destinationCatalogueUrl: destinationCatalogue.url,
     });
     return {

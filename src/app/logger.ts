@@ -1,6 +1,7 @@
 // The process's logger: pino, as Fastify uses it, made once by the composition root and shared by the
 // HTTP server and every subsystem.
 import { type Logger, pino } from "pino";
+import type { LogSink } from "../system/log.ts";
 
 export type { Logger };
 
@@ -8,8 +9,13 @@ export interface LoggerOptions {
   level: string;
   /** Logs go to stderr, leaving stdout to the command's own output (the demo's summary). */
   toStderr?: boolean | undefined;
+  /** Where records go instead (the CLI's human lines on a terminal); overrides toStderr. */
+  stream?: LogSink | undefined;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({ level: options.level }, options.toStderr ? process.stderr : process.stdout);
+  return pino(
+    { level: options.level },
+    options.stream ?? (options.toStderr ? process.stderr : process.stdout),
+  );
 }

@@ -26,6 +26,7 @@ import { buildApp } from "../server/app.ts";
 import { type EventRelay, startEventRelay } from "../server/events.ts";
 import { createServerMetrics } from "../server/metrics.ts";
 import { storeOf } from "../store/store.ts";
+import type { LogSink } from "../system/log.ts";
 import { stopSignals } from "../system/processes.ts";
 import type { ServerCertificate } from "../system/tls.ts";
 import { ActionRegistry, builtinActions } from "../worker/actions.ts";
@@ -55,6 +56,8 @@ export interface ServerOptions {
   roles?: ReadonlySet<Role> | undefined;
   /** Logs go to stderr, leaving stdout to the command's own output (the demo's summary). */
   logToStderr?: boolean | undefined;
+  /** Where log records go instead (the CLI's human lines on a terminal); overrides logToStderr. */
+  logStream?: LogSink | undefined;
   /** The destination's catalogue that the deliver task replicates product rows to. */
   destinationCatalogueUrl?: string | undefined;
 }
@@ -84,7 +87,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const roles = options.roles ?? new Set(ROLES);
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
-  const log = createLogger({ level: config.log.level, toStderr: options.logToStderr });
+  const log = createLogger({
+    level: config.log.level,
+    toStderr: options.logToStderr,
+    stream: options.logStream,
+  });
   const db = await openDatabase(config, { applicationName: "cloudburst-server" });
   const started: Partial<Parts> = {};
   const stopParts = async () => {

@@ -21,18 +21,57 @@ export function printTable(columns: string[], rows: Array<Array<string | number 
   for (const row of cells) process.stdout.write(`${line(row)}\n`);
 }
 
-/** A one-line progress display that rewrites itself on a terminal and stays silent otherwise. */
-export function progress(stream: NodeJS.WriteStream = process.stderr): {
-  update(text: string): void;
-  done(): void;
-} {
-  const active = stream.isTTY === true;
-  return {
-    update(text: string) {
-      if (active) stream.write(`\r\x1b[2K${text}`);
-    },
-    done() {
-      if (active) stream.write("\r\x1b[2K");
-    },
-  };
+/**
+ * The one line a long command keeps rewriting on a terminal (its progress), and the whole lines printed
+ * above it (log records, notices), after which it is drawn again. Off a terminal only whole lines are
+ * written.
+ */
+export class StatusLine {
+  readonly #stream: NodeJS.WriteStream;
+  readonly #active: boolean;
+  #text = "";
+
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.#stream = stream;
+    this.#active = stream.isTTY === true;
+  }
+
+  update(text: string): void {
+    if (!this.#active) return;
+    // Wider than the terminal, it would wrap, and a rewrite would clear only its last row.
+    this.#text = text.slice(0, Math.max(1, (this.#stream.columns || 80) - 1));
+    this.#stream.write(`\r\x1b[2K${this.#text}`);
+  }
+
+  /** Writes a whole line above the status line. */
+  print(line: string): void {
+    const text = line.endsWith("\n") ? line : `${line}\n`;
+    if (this.#active && this.#text) this.#stream.write(`\r\x1b[2K${text}${this.#text}`);
+    else this.#stream.write(text);
+  }
+
+  done(): void {
+    if (this.#active && this.#text) this.#stream.write("\r\x1b[2K");
+    this.#text = "";
+  }
+}
+
+/** A status line on stderr: progress shown on a terminal only. */
+export function progress(stream: NodeJS.WriteStream = process.stderr): StatusLine {
+  return new StatusLine(stream);
+}
+
+/**
+ * `cloudburst fields ls | head`: once the reader has gone, what is left to print is dropped and the
+ * command ends as it would have (closing its database), without an EPIPE trace.
+ */
+export function endQuietlyOnBrokenPipe(
+  streams: NodeJS.WriteStream[] = [process.stdout, process.stderr],
+): void {
+  for (const stream of streams) {
+    if (stream.listenerCount("error") > 0) continue;
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
 }

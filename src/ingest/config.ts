@@ -41,6 +41,11 @@ const ftp = z
     root: z.string().min(1).default("incoming/ftp"),
     /** Source networks allowed to connect; empty allows none but loopback. */
     allow: z.array(cidr).default([]),
+    /**
+     * Sessions at once; more are refused with 421 (try again). Each transfer holds one passive port, so
+     * the passive range also bounds it: the smaller of the two applies.
+     */
+    maxConnections: z.number().int().min(1).max(10_000).default(100),
     passive: z
       .strictObject({
         /** The address clients are told to connect to for data (required for passive mode). */

@@ -92,13 +92,43 @@ describe("sending", () => {
     assert.equal(mails.length, before + 1);
   });
 
-  test("past maxPerWindow a channel is rate-limited", async () => {
+  test("past maxPerWindow a channel is rate-limited, per severity: a critical is never held behind warnings", async () => {
     const limited = alerter({ maxPerWindow: 1, windowSeconds: 3600, smtp: undefined });
+    const warning = (key: string) => limited.send({ key, severity: "warning", title: "w", text: "x" });
+    await warning("t3:warning-1");
     const hooksBefore = hooks.length;
-    // The webhook channel has sent alerts in this window already (the tests above).
-    const result = await limited.send({ key: "t3:rate", severity: "info", title: "r", text: "x" });
-    assert.deepEqual(result.held, [{ channel: "webhook", reason: "rate_limited" }]);
+    const second = await warning("t3:warning-2");
+    assert.deepEqual(second.held, [{ channel: "webhook", reason: "rate_limited" }]);
     assert.equal(hooks.length, hooksBefore);
+    // The tests above sent criticals in this window: a budget per severity counts criticals only.
+    const perSeverity = alerter({ maxPerWindow: { critical: 50, warning: 1 }, smtp: undefined });
+    const critical = await perSeverity.send({
+      key: "t3:leak",
+      severity: "critical",
+      title: "VLAN leak",
+      text: "x",
+    });
+    assert.deepEqual([critical.sent, critical.held], [["webhook"], []]);
+    assert.equal(hooks.length, hooksBefore + 1);
+    const alsoHeld = await perSeverity.send({
+      key: "t3:warning-3",
+      severity: "warning",
+      title: "w",
+      text: "x",
+    });
+    assert.deepEqual(alsoHeld.held, [{ channel: "webhook", reason: "rate_limited" }]);
+
+    // A fresh record (no database): warnings use up their budget, the critical after them goes out.
+    const config = alertsConfigSchema.parse({ webhook: { url: hookUrl }, maxPerWindow: 1 });
+    const fresh = new Alerter(config, configuredChannels(config, {}), null);
+    const outcomes = [];
+    for (const [key, severity] of [
+      ["w1", "warning"],
+      ["w2", "warning"],
+      ["c1", "critical"],
+    ] as const)
+      outcomes.push((await fresh.send({ key, severity, title: key, text: "x" })).sent.length === 1);
+    assert.deepEqual(outcomes, [true, false, true]);
   });
 
   test("a failing channel does not stop the others and is recorded", async () => {

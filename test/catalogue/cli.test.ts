@@ -60,11 +60,15 @@ describe("cloudburst ingest / fields / cycles / quarantine / files", () => {
     assert.equal(gem?.progress, 1);
   });
 
-  test("a bad file is quarantined, listed, and the command still succeeds", async () => {
+  test("a bad file is quarantined, listed, and the command exits 1", async () => {
     const bad = join(cwd, "bad.grib");
     writeFileSync(bad, "definitely not a weather file");
     const ingest = await cli(["ingest", bad]);
-    assert.equal(ingest.code, 0);
+    assert.equal(ingest.code, 1);
+    assert.match(
+      ingest.stderr,
+      /1 of 1 files not registered whole:\n {2}bad\.grib: rejected, nothing registered/,
+    );
     assert.match(ingest.stdout, /bad\.grib: rejected/);
     assert.match(ingest.stderr, /quarantined not-grib at byte 0/);
     const q = await cli(["quarantine", "ls", "--json"]);

@@ -298,9 +298,12 @@ describe("Deploying on a set of Linux hosts (README), on a throwaway host", { ti
       }
       assert.equal(status, 200, log.slice(-3000));
     } finally {
-      const exited = new Promise((r) => server.once("close", r));
-      server.kill("SIGTERM");
-      await exited;
+      // A server that has already exited (it failed to start) has nothing more to close.
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((r) => server.once("close", r));
+        server.kill("SIGTERM");
+        await exited;
+      }
     }
     assert.equal(
       host.run(["test", "-d", "/var/lib/cloudburst/postgres"]).code,

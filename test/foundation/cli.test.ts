@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { cliPath, runCli, tempDir } from "../helpers/cli.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isAlive } from "../../src/system/processes.ts";
+import { cliPath, runCli, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { createTestDatabase } from "../helpers/database.ts";
 
 /** The first Node on PATH other than the pinned one: on these machines Debian's Node 20. */
 function systemNode(): string {
@@ -22,6 +25,28 @@ describe("command line", () => {
     });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).server.host, "127.0.0.1");
+  });
+
+  it("a kill -9 of the older Node that handed over stops the pinned one it started", async () => {
+    const db = await createTestDatabase();
+    const wrapper = spawn(systemNode(), [cliPath, "server", "--port", "0"], {
+      cwd: tempDir(),
+      env: { ...process.env, DATABASE_URL: db.url },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let pinned = 0;
+    try {
+      const ready = await waitForOutput(wrapper, /\{[^\n]*server ready[^\n]*\}/);
+      pinned = (JSON.parse(ready) as { pid: number }).pid;
+      assert.notEqual(pinned, wrapper.pid, "the server runs in the pinned Node, a process of its own");
+      wrapper.kill("SIGKILL");
+      const deadline = Date.now() + 15_000;
+      while (isAlive(pinned) && Date.now() < deadline) await sleep(100);
+      assert.equal(isAlive(pinned), false, "the server stopped with the process that started it");
+    } finally {
+      if (pinned && isAlive(pinned)) process.kill(pinned, "SIGKILL");
+      await db.drop();
+    }
   });
 
   it("--help lists every command with one line each and exits 0", async () => {

@@ -231,6 +231,20 @@ describe("HTTP", () => {
     assert.equal(bad.status, 400);
   });
 
+  test("PUT of a file nothing can be registered from answers 422 with the report, a partial one 201", async () => {
+    const put = (name: string, body: BodyInit) =>
+      fetch(`${baseUrl}/api/ingest/${name}`, { method: "PUT", headers: auth(), body });
+    const rejected = await put("junk.grib", Buffer.from("a text file, not GRIB"));
+    assert.equal(rejected.status, 422);
+    const report = (await rejected.json()) as { outcome: string; quarantined: number };
+    assert.equal(report.outcome, "rejected");
+    assert.ok(report.quarantined > 0);
+    const good = readFileSync(join(data, "relative_humidity/source_gem.grib"));
+    const partial = await put("partial.grib", Buffer.concat([good, Buffer.from("trailing garbage")]));
+    assert.equal(partial.status, 201);
+    assert.equal(((await partial.json()) as { outcome: string }).outcome, "partial");
+  });
+
   test("GET /api/fields filters, and /grib range-reads a field's bytes with a token", async () => {
     const list = await fetch(`${baseUrl}/api/fields?producer=gem&param=t`, { headers: auth() });
     assert.equal(list.status, 200);

@@ -113,6 +113,11 @@ export function registerCatalogueCommands(program: Command): void {
       );
     });
 
+  registerIngestRecords(program);
+}
+
+/** `quarantine ls`, `files ls`, `catalogue prune`: what ingest kept aside, received and may drop. */
+function registerIngestRecords(program: Command): void {
   program
     .command("quarantine")
     .description("bad input kept aside, with reasons and byte offsets")

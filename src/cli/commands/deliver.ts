@@ -6,6 +6,18 @@ import { DestinationUrlError, deliveryPasswordVariable, destinationFromUrl } fro
 import { UserError } from "../errors.ts";
 import { printJson, printTable, progress } from "../output.ts";
 
+/** What a failed delivery means to the operator, and what to do about it. */
+function deliveryFailure(file: string, label: string, error: Error, delivered: number): UserError {
+  const message = error.message;
+  const done = delivered > 0 ? ` (${delivered} file${delivered === 1 ? "" : "s"} before it delivered)` : "";
+  const hint = /\b(530|401|403)\b|authentication|login|permission denied/i.test(message)
+    ? `check the user in --to and the password in ${deliveryPasswordVariable} (or the key in DELIVERY_SSH_KEY)`
+    : /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timed? ?out/i.test(message)
+      ? "check that the destination's server runs and is reachable at the host and port in --to"
+      : "run the same command again: a partial file is resumed, a delivered one is not sent twice";
+  return new UserError(`${file}: not delivered to ${label}: ${message}${done}`, hint);
+}
+
 export function registerDeliverCommand(program: Command): void {
   program
     .command("deliver <files...>")
@@ -34,10 +46,12 @@ export function registerDeliverCommand(program: Command): void {
           });
           receipts.push(
             await deliver(destination, item, undefined, (error, attempt, delayMs) =>
-              process.stderr.write(
-                `${file}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms\n`,
+              status.print(
+                `${file}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`,
               ),
-            ),
+            ).catch((error: Error) => {
+              throw deliveryFailure(file, destination.label, error, receipts.length);
+            }),
           );
         }
       } finally {

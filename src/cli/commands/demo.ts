@@ -1,11 +1,12 @@
 // `cloudburst demo`: the README's first command. One accelerated forecast cycle on this machine, from
 // the simulated ECMWF stream to delivered products, with progress and a summary; nothing is left
 // running unless --keep.
-import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type DemoProgress, runDemo } from "../../app/demo.ts";
 import { stopOnSignals } from "../../app/server.ts";
+import { demoConfigFile, demoDataDir } from "../../config/installation.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
+import { logDestination } from "../../system/log.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { parseCycleTime } from "../arguments.ts";
 import { commandConfig } from "../context.ts";
@@ -29,7 +30,7 @@ function describeProgress(p: DemoProgress): string {
   return `files ${p.filesReceived}/${p.filesPlanned}  jobs ${p.jobsComplete}/${p.jobsPlanned}  nodes ready ${p.nodesReady}  suite ${p.suiteState}`;
 }
 
-function printSummary(s: DemoSummary, keep: boolean): void {
+function printSummary(s: DemoSummary, keep: boolean, configFile: string): void {
   const latency = s.stepLatencySeconds;
   process.stdout.write(
     [
@@ -40,6 +41,7 @@ function printSummary(s: DemoSummary, keep: boolean): void {
       `  node time:        ${s.nodeTime.bootSeconds} s booting, ${s.nodeTime.busySeconds} s running jobs, ${s.nodeTime.idleSeconds} s idle or stopping`,
       `  arrival→delivery: ${latency ? `p50 ${latency.p50} s, p95 ${latency.p95} s, max ${latency.max} s` : "no step delivered"}; ${s.deliveredBeforeNextStep ? "every step delivered before the next arrived" : "some step was late"}`,
       `  web UI:           ${keep ? s.ui : "stopped with the cycle (--keep keeps it running)"}`,
+      `  configuration:    ${configFile} (another terminal: export CLOUDBURST_CONFIG=${configFile})`,
       "",
     ].join("\n"),
   );
@@ -97,13 +99,21 @@ export function registerDemoCommand(program: Command): void {
         const prepared = options.stream
           ? preparedStreamOption(options.stream, command, "--stream")
           : undefined;
+        const configFile = demoConfigFile(config.dataDir);
+        // Progress, log records and notices share the terminal: each record is a whole line above the
+        // progress line (JSON when the output is not a terminal, or with --json).
         const status = progress();
+        const logStream = logDestination({
+          human: process.stderr.isTTY === true && !options.json,
+          write: (line) => status.print(line),
+        });
         // Ctrl-C during the cycle stops everything it started (the database clusters, the nodes).
         const interrupt = new AbortController();
         const onSignal = () => interrupt.abort();
         for (const signal of stopSignals) process.once(signal, onSignal);
         const demo = await runDemo({
-          dataDir: resolve(config.dataDir, "demo"),
+          dataDir: demoDataDir(config.dataDir),
+          logStream,
           baseTime: options.baseTime,
           steps: options.steps,
           grid: options.grid,
@@ -119,8 +129,11 @@ export function registerDemoCommand(program: Command): void {
           // An operator at the terminal can watch the cycle in the browser while it runs; the token is
           // shown there once, never written where output is captured.
           onServerReady: ({ ui, token }) => {
-            if (process.stderr.isTTY)
-              process.stderr.write(`web UI: ${ui}  (API token, shown once: ${token})\n`);
+            if (!process.stderr.isTTY) return;
+            status.print(`web UI: ${ui}  (API token, shown once: ${token})`);
+            status.print(
+              `another terminal: export CLOUDBURST_CONFIG=${configFile}  (then e.g. cloudburst cycles ls)`,
+            );
           },
           onPreparing: (done, total) =>
             status.update(`preparing the simulated ECMWF stream: ${done}/${total} files`),
@@ -128,8 +141,9 @@ export function registerDemoCommand(program: Command): void {
           for (const signal of stopSignals) process.off(signal, onSignal);
           status.done();
         });
-        if (options.json) printJson({ ...demo.summary, ...(options.keep ? { token: demo.token } : {}) });
-        else printSummary(demo.summary, options.keep === true);
+        if (options.json)
+          printJson({ ...demo.summary, configFile, ...(options.keep ? { token: demo.token } : {}) });
+        else printSummary(demo.summary, options.keep === true, configFile);
         if (options.keep) {
           if (!options.json)
             process.stdout.write(`  API token:        ${demo.token} (shown once; Ctrl-C stops)\n`);

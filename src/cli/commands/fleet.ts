@@ -21,8 +21,9 @@ import { alertsConfig, configuredWorkerAccess, createController } from "../../fl
 import { FleetStore } from "../../fleet/store.ts";
 import type { WorkerAccess } from "../../fleet/userdata.ts";
 import { stopSignals } from "../../system/processes.ts";
+import { maskUrlsIn } from "../../system/secrets.ts";
 import { parseTime } from "../arguments.ts";
-import { commandConfig, withDatabase } from "../context.ts";
+import { commandConfig, requireInstallation, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
 import { registerUserData } from "./fleet-user-data.ts";
@@ -43,6 +44,8 @@ export function withProviderOptions(command: Command): Command {
 }
 
 export function openProvider(config: Config, options: ProviderOptions): Provider {
+  // Local nodes keep their state in the data directory: none is made in a directory that has none.
+  if ((options.provider ?? fleetConfig(config).provider) === "local") requireInstallation(config);
   try {
     return createProvider(config, {
       ...(options.provider ? { provider: options.provider } : {}),
@@ -170,11 +173,15 @@ function printReport(report: ReconcileReport, json: boolean | undefined): void {
   for (const error of report.errors) process.stderr.write(`error: ${error}\n`);
 }
 
-/** Log lines of `fleet reconcile --watch` on stderr: level, message, fields. */
+/** Log lines of `fleet reconcile --watch` on stderr: level, message, fields (a provider's URL masked). */
+function logLine(prefix: string): FleetLogger["info"] {
+  return (fields, message) =>
+    process.stderr.write(`${prefix}${maskUrlsIn(`${message} ${JSON.stringify(fields)}`)}\n`);
+}
 const stderrLogger: FleetLogger = {
-  info: (fields, message) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`),
-  warn: (fields, message) => process.stderr.write(`warning: ${message} ${JSON.stringify(fields)}\n`),
-  error: (fields, message) => process.stderr.write(`error: ${message} ${JSON.stringify(fields)}\n`),
+  info: logLine(""),
+  warn: logLine("warning: "),
+  error: logLine("error: "),
 };
 
 export function registerFleetOperations(fleet: Command): void {

@@ -12,6 +12,7 @@ export interface CommandModule {
 }
 
 export const commandModules: readonly CommandModule[] = [
+  { commands: ["init"], load: async () => (await import("./init.ts")).registerInitCommand },
   { commands: ["demo"], load: async () => (await import("./demo.ts")).registerDemoCommand },
   { commands: ["server"], load: async () => (await import("./server.ts")).registerServerCommand },
   { commands: ["config"], load: async () => (await import("./config.ts")).registerConfigCommands },

@@ -19,6 +19,29 @@ function describeReport(report: IngestReport): string {
   return `${report.name}: ${report.outcome}, ${version}, ${report.messages} messages: ${counts} (${report.seconds.toFixed(2)} s)`;
 }
 
+/**
+ * Exit 1 unless every file was registered whole (or was already): a file rejected, partly quarantined
+ * or not ingested at all is a failure a script must see.
+ */
+function reportShortfall(total: number, reports: IngestReport[], failures: string[]): void {
+  const quarantined = reports
+    .filter((r) => r.outcome === "rejected" || r.outcome === "partial")
+    .map((r) =>
+      r.outcome === "rejected"
+        ? `${r.name}: rejected, nothing registered (${r.quarantined} part${r.quarantined === 1 ? "" : "s"} quarantined)`
+        : `${r.name}: partly registered, ${r.quarantined} part${r.quarantined === 1 ? "" : "s"} quarantined`,
+    );
+  const problems = [...failures, ...quarantined];
+  if (problems.length === 0) return;
+  const onlyFailures = quarantined.length === 0;
+  throw new UserError(
+    `${problems.length} of ${total} files ${onlyFailures ? "could not be ingested" : "not registered whole"}:\n  ${problems.join("\n  ")}`,
+    onlyFailures
+      ? "check that the files exist and are readable, and that the database is reachable"
+      : "`cloudburst quarantine ls --file NAME` shows what was kept aside, why and at which byte",
+  );
+}
+
 export function registerIngestCommands(program: Command): void {
   program
     .command("ingest <files...>")
@@ -66,12 +89,7 @@ export function registerIngestCommands(program: Command): void {
           return { reports, failures };
         });
         if (options.json) printJson(reports);
-        if (failures.length > 0) {
-          throw new UserError(
-            `${failures.length} of ${files.length} files could not be ingested:\n  ${failures.join("\n  ")}`,
-            "check that the files exist and are readable, and that the database is reachable",
-          );
-        }
+        reportShortfall(files.length, reports, failures);
       },
     );
 

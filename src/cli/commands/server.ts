@@ -2,7 +2,8 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { parseRoles, type Role, RolesError } from "../../app/roles.ts";
 import { startServer, stopOnSignals } from "../../app/server.ts";
-import { commandConfig } from "../context.ts";
+import { logDestination } from "../../system/log.ts";
+import { commandConfig, databaseFailure, requireDatabase } from "../context.ts";
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -33,9 +34,25 @@ export function registerServerCommand(program: Command): void {
       "roles this process holds: control (flow engine, fleet, operator API, alerts), data (receivers, store, ingest, worker protocol, delivery), or all",
       rolesOption,
     )
+    .option("--json", "log JSON lines even on a terminal (they are JSON whenever the output is not one)")
     .action(
-      async (options: { host?: string; port?: number; roles?: ReadonlySet<Role> }, command: Command) => {
-        const server = await startServer(commandConfig(command), options);
+      async (
+        options: { host?: string; port?: number; roles?: ReadonlySet<Role>; json?: boolean },
+        command: Command,
+      ) => {
+        const config = commandConfig(command);
+        requireDatabase(config);
+        const server = await startServer(config, {
+          host: options.host,
+          port: options.port,
+          roles: options.roles,
+          logStream: logDestination({
+            human: process.stdout.isTTY === true && !options.json,
+            write: (line) => process.stdout.write(line),
+          }),
+        }).catch((error: unknown) => {
+          throw databaseFailure(error, config);
+        });
         await stopOnSignals(server);
       },
     );

@@ -1,8 +1,11 @@
 // `cloudburst sim ecmwf`: an IFS-like forecast cycle pushed on ECMWF's dissemination schedule.
 
 import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Command, InvalidArgumentError } from "commander";
+import type { Destination } from "../../delivery/destination.ts";
 import { DestinationUrlError, deliveryPasswordVariable, destinationFromUrl } from "../../delivery/url.ts";
+import { backoffDelay, type RetryPolicy } from "../../fleet/retry.ts";
 import {
   openPreparedStream,
   type PreparedStream,
@@ -14,6 +17,59 @@ import { stopSignals } from "../../system/processes.ts";
 import { parseCycleTime, parseTime } from "../arguments.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { progress } from "../output.ts";
+
+/** How long a refused connection is retried, by default: a data server restarting is back well within. */
+const defaultPatienceSeconds = 300;
+
+/**
+ * The destination, waiting with backoff while its server refuses connections (a data server starting
+ * or restarting), as ECMWF's dissemination keeps trying; after `patienceSeconds` of refusals the push
+ * fails with one clear error. Other failures are the delivery protocol's to retry.
+ */
+export function patientDestination(
+  destination: Destination,
+  patience: { seconds: number; signal?: AbortSignal },
+  onWait: (message: string) => void,
+): Destination {
+  const patienceSeconds = patience.seconds;
+  let refusedSince: number | null = null;
+  const patiently = async <T>(operation: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await operation();
+        if (refusedSince !== null)
+          onWait(
+            `${destination.label}: connected after ${((Date.now() - refusedSince) / 1000).toFixed(1)} s of refusals`,
+          );
+        refusedSince = null;
+        return result;
+      } catch (error) {
+        if (!/ECONNREFUSED/.test((error as Error).message)) throw error;
+        if (refusedSince === null) {
+          refusedSince = Date.now();
+          onWait(`${destination.label}: connection refused; trying again for up to ${patienceSeconds} s`);
+        }
+        if (Date.now() - refusedSince >= patienceSeconds * 1000)
+          throw new UserError(
+            `${destination.label} refused every connection for ${patienceSeconds} s (${(error as Error).message})`,
+            "start the receiving server (e.g. `cloudburst server` with ingest.ftp.enabled), check the host and port in --to, or wait longer with --patience",
+          );
+        await sleep(backoffDelay(attempt + 1, refusalBackoff), undefined, { signal: patience.signal });
+      }
+    }
+  };
+  return {
+    label: destination.label,
+    size: (path) => patiently(() => destination.size(path)),
+    write: (item, start, path) => patiently(() => destination.write(item, start, path)),
+    checksum: (path) => patiently(() => destination.checksum(path)),
+    rename: (from, to) => patiently(() => destination.rename(from, to)),
+    remove: (path) => patiently(() => destination.remove(path)),
+    close: () => destination.close(),
+  };
+}
+
+const refusalBackoff: RetryPolicy = { attempts: Number.POSITIVE_INFINITY, baseMs: 250, maxMs: 5000 };
 
 function parsePositive(value: string): number {
   const number = value === "inf" ? Number.POSITIVE_INFINITY : Number(value);
@@ -110,6 +166,12 @@ export function registerSimEcmwfCommand(sim: Command): void {
       "push the stream prepared in DIR (its cycle, grid and steps) instead of encoding one",
     )
     .option("--start-at <time>", "when the first step is due (ISO 8601; default: now)", parseTime)
+    .option(
+      "--patience <seconds>",
+      "how long to keep trying a destination that refuses connections",
+      parsePositive,
+      defaultPatienceSeconds,
+    )
     .option("--json", "print one JSON line per file pushed")
     .action(
       async (
@@ -124,6 +186,7 @@ export function registerSimEcmwfCommand(sim: Command): void {
           prepare?: string;
           from?: string;
           startAt?: Date;
+          patience: number;
         },
         command: Command,
       ) => {
@@ -134,15 +197,18 @@ export function registerSimEcmwfCommand(sim: Command): void {
         if (options.prepare !== undefined) return prepare({ ...options, prepare: options.prepare });
         if (options.to === undefined)
           throw new UsageError("where to? give --to DESTINATION (or --prepare DIR)");
-        let destination: ReturnType<typeof destinationFromUrl>;
+        const controller = new AbortController();
+        const abort = () => controller.abort();
+        let destination: Destination;
         try {
-          destination = destinationFromUrl(options.to);
+          const patience = { seconds: options.patience, signal: controller.signal };
+          destination = patientDestination(destinationFromUrl(options.to), patience, (message) =>
+            process.stderr.write(`${message}\n`),
+          );
         } catch (error) {
           if (error instanceof DestinationUrlError) throw new UserError(error.message);
           throw error;
         }
-        const controller = new AbortController();
-        const abort = () => controller.abort();
         for (const signal of stopSignals) process.once(signal, abort);
         try {
           await playStream({
@@ -167,6 +233,7 @@ export function registerSimEcmwfCommand(sim: Command): void {
             },
           }).catch((error: Error) => {
             if (error.name === "AbortError") return [];
+            if (error instanceof UserError) throw error;
             if (/steps?|range|increment/.test(error.message)) throw new UserError(error.message);
             throw error;
           });

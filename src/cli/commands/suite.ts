@@ -85,6 +85,13 @@ export function registerSuiteCommands(program: Command): void {
       }
     });
 
+  registerShowCommand(suite);
+  registerStateCommands(suite);
+  registerNodeCommands(suite);
+}
+
+/** `suite show`: the suites, a node's tree, its history or a task's output. */
+function registerShowCommand(suite: Command): void {
   suite
     .command("show")
     .description("list the loaded suites, or show a node's tree with states (--history, --output for tasks)")
@@ -166,7 +173,10 @@ export function registerSuiteCommands(program: Command): void {
         });
       },
     );
+}
 
+/** `suite begin|requeue|rerun|suspend|resume|force`: the states an operator sets. */
+function registerStateCommands(suite: Command): void {
   suite
     .command("begin")
     .description(
@@ -231,7 +241,10 @@ export function registerSuiteCommands(program: Command): void {
       const changed = await run(command, (db) => forceState(db.pool, path, state, actor()));
       process.stdout.write(`forced ${changed} task(s) to ${state}\n`);
     });
+}
 
+/** `suite free|kill|why|set|delete`: operator commands on single nodes and whole suites. */
+function registerNodeCommands(suite: Command): void {
   suite
     .command("free")
     .description(

@@ -6,9 +6,10 @@ import { type Command, InvalidArgumentError } from "commander";
 import { startWorkerProcess, workerActions } from "../../app/worker.ts";
 import { cycleActions } from "../../cycle/actions.ts";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
+import { maskUrlsIn } from "../../system/secrets.ts";
 import { TlsError } from "../../system/tls.ts";
 import { type ServerAccess, ServerRequestError } from "../../worker/server-client.ts";
-import { commandConfig } from "../context.ts";
+import { commandConfig, databaseFailure, requireDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 
 /** How long running jobs may finish after SIGTERM before they are aborted. */
@@ -92,18 +93,21 @@ export function registerWorkerCommand(program: Command): void {
         const queues = options.queue ?? ["compute"];
         const log = (message: string) => {
           if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
-            process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+            process.stderr.write(`${new Date().toISOString()} ${maskUrlsIn(message)}\n`);
         };
+        const server = serverAccess(options);
+        if (!server) requireDatabase(config);
         const running = await startWorkerProcess(config, {
           queues,
           concurrency: options.concurrency,
           name: options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`,
-          server: serverAccess(options),
+          server,
           log,
         }).catch((error: unknown) => {
+          if (!server) throw databaseFailure(error, config);
           if (error instanceof ServerRequestError || error instanceof TlsError)
             throw new UserError(
-              `this worker cannot work for ${options.server ?? process.env["CLOUDBURST_SERVER_URL"]}: ${error.message}`,
+              `this worker cannot work for ${server.url}: ${error.message}`,
               "check the server URL, the node's token (a node's ends with its cycle) and the certificate fingerprint; `cloudburst fleet user-data compute` on the control host prints what nodes get",
             );
           throw error;

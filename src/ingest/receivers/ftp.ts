@@ -2,6 +2,9 @@
 // networks, a passive port range and optional explicit FTPS. ECMWF uploads under a temporary name and
 // renames on success, so a file is handed to the pipeline when it is renamed to a final name, or when
 // an upload to a final name completes; a temporary name, or an upload that failed, never is.
+// A user sees only the inside of their root: replies never name the server's own paths, and SITE
+// commands (CHMOD made a root 777) are refused. Sessions beyond what the configuration and the passive
+// range allow are refused with 421, so a client tries again instead of failing mid-transfer.
 import { timingSafeEqual } from "node:crypto";
 import type { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
@@ -11,6 +14,7 @@ import { FileSystem, FtpSrv } from "ftp-srv";
 import { allowList, type FtpConfig, type FtpUserConfig, isAllowed } from "../config.ts";
 import { verifyPassword } from "../passwords.ts";
 import type { IngestLogger } from "../pipeline.ts";
+import { passivePortFinder, passiveRangeSize } from "./passive-ports.ts";
 
 export interface CompletedUpload {
   path: string;
@@ -42,34 +46,87 @@ export interface FtpReceiver {
 
 interface RawConnection {
   ip: string;
-  close(code: number, message: string): Promise<unknown>;
+  commandSocket: { end(): void };
+  reply(code: number, message: string): Promise<unknown>;
 }
 
-/** A user's file system: ftp-srv's (which keeps paths inside the root) that reports renames. */
+/** What ftp-srv keeps of a session's data connection (passive server, socket). */
+interface DataConnection {
+  connector?: { dataSocket?: { destroy(): void } | null; dataServer?: { close(): void } | null };
+}
+
+type WriteStream = NodeJS.WritableStream & { path: string; destroy(error?: Error): void };
+
+/**
+ * A user's file system: ftp-srv's (which keeps paths inside the root) that reports renames, knows the
+ * uploads in progress, refuses chmod, and says paths as the user sees them: `/x` for ROOT/x, in
+ * replies (MKD answered with the server's absolute path) and in errors (an ENOENT named it too).
+ */
 class ReportingFileSystem extends FileSystem {
   readonly #onRenamed: (path: string) => void;
-  readonly #uploading: Set<string>;
+  readonly #uploading: Map<string, WriteStream>;
   constructor(
     connection: ConstructorParameters<typeof FileSystem>[0],
     root: string,
     onRenamed: (path: string) => void,
-    uploading: Set<string>,
+    uploading: Map<string, WriteStream>,
   ) {
     super(connection, { root, cwd: "/" });
     this.#onRenamed = onRenamed;
     this.#uploading = uploading;
   }
 
+  /** `text` with the root's absolute path replaced by the user's `/`. */
+  #asUserSees(text: string): string {
+    return text.replaceAll(`${this.root}/`, "/").replaceAll(this.root, "/");
+  }
+
+  async #inside<T>(operation: () => T | PromiseLike<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw Object.assign(new Error(this.#asUserSees((error as Error).message)), {
+        code: (error as { code?: unknown }).code,
+      });
+    }
+  }
+
+  override get(fileName: string) {
+    return this.#inside(() => super.get(fileName));
+  }
+  override list(path?: string) {
+    return this.#inside(() => super.list(path));
+  }
+  override chdir(path?: string) {
+    return this.#inside(() => super.chdir(path));
+  }
+  override read(fileName: string, options?: { start?: unknown }) {
+    return this.#inside(() => super.read(fileName, options));
+  }
+  override delete(path: string) {
+    return this.#inside(() => super.delete(path));
+  }
+  override async mkdir(path: string) {
+    return this.#asUserSees(String(await this.#inside(() => super.mkdir(path))));
+  }
+  override chmod(): Promise<never> {
+    return Promise.reject(new Error("permissions are the server's to set"));
+  }
+
   override write(fileName: string, options?: { append?: boolean; start?: unknown }): unknown {
-    const result = super.write(fileName, options) as { stream: NodeJS.WritableStream & { path: string } };
-    const path = result.stream.path;
-    this.#uploading.add(path);
-    result.stream.once("close", () => this.#uploading.delete(path));
+    const result = super.write(fileName, options) as { stream: WriteStream };
+    const { stream } = result;
+    // Before ftp-srv's own listener replies with the message.
+    stream.on("error", (error: Error) => {
+      error.message = this.#asUserSees(error.message);
+    });
+    this.#uploading.set(stream.path, stream);
+    stream.once("close", () => this.#uploading.delete(stream.path));
     return result;
   }
 
   override async rename(from: string, to: string): Promise<unknown> {
-    const result = await super.rename(from, to);
+    const result = await this.#inside(() => super.rename(from, to));
     const target = (this as unknown as { _resolvePath(p: string): { fsPath: string } })._resolvePath(
       to,
     ).fsPath;
@@ -95,7 +152,8 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
   const { config, logger } = options;
   const env = options.env ?? process.env;
   const users = new Map(config.users.map((u) => [u.name, u]));
-  const uploading = new Set<string>();
+  const uploading = new Map<string, WriteStream>();
+  const sessions = Math.min(config.maxConnections, passiveRangeSize(config.passive));
   const allowed = allowList(config.allow);
   const tls = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : false;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -115,7 +173,13 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     // which would keep the process alive that long after a stop. 0 makes those timers 1 s.
     timeout: 0,
     log: quietLog,
+    // SITE CHMOD is the only SITE command ftp-srv has, and it let a user make their root 777.
+    blacklist: ["SITE"],
   });
+  (server as unknown as { getNextPasvPort: () => Promise<number> }).getNextPasvPort = passivePortFinder(
+    config.host,
+    config.passive,
+  );
   // ftp-srv exits the process on these signals; the control server shuts down in its own order.
   for (const [signal, before] of signalsBefore) {
     for (const listener of process.listeners(signal))
@@ -128,11 +192,24 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     options.onComplete({ path, name, user: user.name, producer: user.producer });
   };
 
-  (server as unknown as EventEmitter).on("connect", ({ connection }: { connection: RawConnection }) => {
-    if (isAllowed(allowed, connection.ip)) return;
-    logger.warn({ ip: connection.ip }, "FTP connection refused: source address not in ingest.ftp.allow");
-    void connection.close(421, "your address is not allowed").catch(() => undefined);
-  });
+  /** The reply comes first, then the end of the session (a destroy could discard the reply unsent). */
+  const refuse = (connection: RawConnection, message: string) =>
+    void connection
+      .reply(421, message)
+      .then(() => connection.commandSocket.end())
+      .catch(() => undefined);
+  (server as unknown as EventEmitter).on(
+    "connect",
+    ({ connection, newConnectionCount }: { connection: RawConnection; newConnectionCount: number }) => {
+      if (!isAllowed(allowed, connection.ip)) {
+        logger.warn({ ip: connection.ip }, "FTP connection refused: source address not in ingest.ftp.allow");
+        refuse(connection, "your address is not allowed");
+      } else if (newConnectionCount > sessions) {
+        logger.warn({ ip: connection.ip, sessions }, "FTP connection refused: too many sessions at once");
+        refuse(connection, `too many sessions at once (${sessions} allowed); try again shortly`);
+      }
+    },
+  );
 
   server.on("login", ({ connection, username, password }, resolve, reject) => {
     void (async () => {
@@ -178,6 +255,15 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     isUploading: (path) => uploading.has(path),
     uploads: () => uploading.size,
     async stop() {
+      // Transfers in flight end now (their clients saw no 226 and send again), and no passive port
+      // stays open: a stop does not wait on a client.
+      for (const stream of uploading.values()) stream.destroy(new Error("the server is stopping"));
+      for (const connection of Object.values(
+        (server as unknown as { connections: Record<string, DataConnection> }).connections,
+      )) {
+        connection.connector?.dataSocket?.destroy();
+        connection.connector?.dataServer?.close();
+      }
       await server.close();
     },
   };

@@ -1,5 +1,6 @@
 // PUT /api/ingest/{name}[?producer=P]: upload one file; answers when its fields are registered, with the
-// ingest report (201, or 200 when the same file was registered before). The body is streamed to the
+// ingest report (201, or 200 when the same file was registered before, or 422 when nothing in it could
+// be registered: the file is kept in quarantine, the report says why). The body is streamed to the
 // store's incoming area under a temporary name and handed to the pipeline only once complete: an upload
 // cut in the middle is never ingested.
 import { randomUUID } from "node:crypto";
@@ -67,7 +68,8 @@ export const ingestRoutes: FastifyPluginAsync<ApiServices> = async (app, service
         mode: "move",
       });
       await rm(dir, { recursive: true, force: true });
-      return reply.status(report.outcome === "duplicate" ? 200 : 201).send(report);
+      const status = { duplicate: 200, rejected: 422, registered: 201, partial: 201 }[report.outcome];
+      return reply.status(status).send(report);
     },
   );
 };
