@@ -55,12 +55,15 @@ class AutoscaledCycle {
   readonly #boots: Random;
   readonly #failures: Random;
   readonly #teardowns: Random;
+  readonly #cold: Random;
   // Nodes, by index.
   readonly #state: number[] = [];
   readonly #requested: number[] = [];
   readonly #gone: number[] = [];
   readonly #busy: number[] = [];
   readonly #busyUntil: number[] = [];
+  /** Jobs each node has taken: its first loads the product code. */
+  readonly #taken: number[] = [];
   #asked = 0;
   // Jobs: those below #head have started; those below #readyUpTo have their data.
   #head = 0;
@@ -68,6 +71,8 @@ class AutoscaledCycle {
   #running = 0;
   #done = 0;
   readonly #stepEnd: Float64Array;
+  /** When each job started running (its fetch done). */
+  readonly #jobStart: Float64Array;
   /** The last 20 jobs' seconds, as the demand's median reads them (a ring), and a buffer to sort them in. */
   readonly #recent = new Float64Array(20);
   readonly #sorted = new Float64Array(20);
@@ -97,7 +102,9 @@ class AutoscaledCycle {
     this.#boots = seededRandom(streamSeed(context.seed, cycle.index, Purpose.boots));
     this.#failures = seededRandom(streamSeed(context.seed, cycle.index, Purpose.failures));
     this.#teardowns = seededRandom(streamSeed(context.seed, cycle.index, Purpose.teardown));
+    this.#cold = seededRandom(streamSeed(context.seed, cycle.index, Purpose.cold));
     this.#stepEnd = new Float64Array(cycle.workSteps.length).fill(Number.NEGATIVE_INFINITY);
+    this.#jobStart = new Float64Array(cycle.jobSeconds.length);
     this.#steps = Array.from(cycle.workSteps, (s, w) => ({
       step: context.stepNumbers[s]!,
       jobs: cycle.jobFirst[w + 1]! - cycle.jobFirst[w]!,
@@ -156,7 +163,10 @@ class AutoscaledCycle {
   #dispatch(t: number, n: number): void {
     while (this.#state[n] === RUNNING && this.#busy[n]! < this.#p.cpus && this.#head < this.#readyUpTo) {
       const j = this.#head++;
-      const end = t + this.#x.nodes.dispatchSeconds + this.#c.jobSeconds[j]!;
+      const cold =
+        this.#taken[n]!++ === 0 ? Math.max(0, draw(this.#x.nodes.firstJobExtraSeconds, this.#cold)) : 0;
+      this.#jobStart[j] = t + this.#x.nodes.dispatchSeconds;
+      const end = this.#jobStart[j]! + this.#c.jobSeconds[j]! + cold;
       this.#busy[n]!++;
       this.#running++;
       this.#busyUntil[n] = Math.max(this.#busyUntil[n]!, end);
@@ -171,7 +181,7 @@ class AutoscaledCycle {
     this.#done++;
     const w = this.#c.jobWork[j]!;
     if (t > this.#stepEnd[w]!) this.#stepEnd[w] = t;
-    this.#recent[this.#finished++ % 20] = this.#c.jobSeconds[j]!;
+    this.#recent[this.#finished++ % 20] = t - this.#jobStart[j]!;
     const count = Math.min(20, this.#finished);
     const sorted = this.#sorted.subarray(0, count);
     sorted.set(this.#recent.subarray(0, count));
@@ -287,6 +297,7 @@ class AutoscaledCycle {
       this.#gone.push(Number.NaN);
       this.#busy.push(0);
       this.#busyUntil.push(Number.NEGATIVE_INFINITY);
+      this.#taken.push(0);
       this.#agenda.push(at + seconds + Math.max(0, draw(nodes.workerStartSeconds, this.#boots)), NODE_UP, n);
       this.#samples.unshift({ batchSize: count, seconds });
     }

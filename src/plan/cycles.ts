@@ -23,7 +23,15 @@ export interface SimCycle {
 }
 
 /** Purposes of the independent random streams of a cycle. */
-export const Purpose = { arrivals: 1, jobs: 2, boots: 3, failures: 4, teardown: 5, billing: 6 } as const;
+export const Purpose = {
+  arrivals: 1,
+  jobs: 2,
+  boots: 3,
+  failures: 4,
+  teardown: 5,
+  billing: 6,
+  cold: 7,
+} as const;
 
 /**
  * For each step, the index of the next step due strictly later, or -1. ECMWF sends two steps at the
@@ -51,11 +59,11 @@ export function drawCycle(stream: StreamModel, index: number, seed: number): Sim
   for (let i = 0; i < n; i++) {
     const due = (steps[i]!.minute - origin) * stream.secondsPerMinute + delay;
     // ECMWF sends in order: a late step holds back the ones behind it, never overtakes them.
-    received[i] = Math.max(due + draw(stream.jitter, arrivals), i > 0 ? received[i - 1]! : -Infinity);
-    ready[i] = Math.max(
-      received[i]! + Math.max(0, draw(stream.ingestSeconds, arrivals)),
-      i > 0 ? ready[i - 1]! : -Infinity,
-    );
+    const late = draw(i === 0 ? stream.firstLateness : stream.jitter, arrivals);
+    received[i] = Math.max(due + late, i > 0 ? received[i - 1]! : -Infinity);
+    // The data server registers files one after the other: a slow one holds back those behind it.
+    const registration = draw(i === 0 ? stream.firstIngestSeconds : stream.ingestSeconds, arrivals);
+    ready[i] = Math.max(received[i]!, i > 0 ? ready[i - 1]! : -Infinity) + Math.max(0, registration);
   }
   const later = nextDueLater(steps.map((s) => s.minute));
   const dueNext = new Float64Array(n);

@@ -38,9 +38,17 @@ export function runFixedFleet(
     }
     pending = retries;
   }
-  // One entry per CPU slot: when it is free next.
+  const cold = seededRandom(streamSeed(seed, cycle.index, Purpose.cold));
+  // One entry per CPU slot: when it is free next, and its node; a node's first job loads the product code.
   const free: number[] = [];
-  for (const u of up) for (let c = 0; c < policy.cpus; c++) free.push(u);
+  const nodeOf: number[] = [];
+  up.forEach((u, n) => {
+    for (let c = 0; c < policy.cpus; c++) {
+      free.push(u);
+      nodeOf.push(n);
+    }
+  });
+  const warm = new Set<number>();
   const stepEnd = new Float64Array(cycle.workSteps.length).fill(Number.NEGATIVE_INFINITY);
   let last = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < cycle.jobSeconds.length; j++) {
@@ -48,7 +56,10 @@ export function runFixedFleet(
     let slot = 0;
     for (let k = 1; k < free.length; k++) if (free[k]! < free[slot]!) slot = k;
     const start = Math.max(free[slot]!, cycle.ready[cycle.workSteps[w]!]!) + nodes.dispatchSeconds;
-    const end = start + cycle.jobSeconds[j]!;
+    const first = !warm.has(nodeOf[slot]!);
+    warm.add(nodeOf[slot]!);
+    const end =
+      start + cycle.jobSeconds[j]! + (first ? Math.max(0, draw(nodes.firstJobExtraSeconds, cold)) : 0);
     free[slot] = end;
     if (end > stepEnd[w]!) stepEnd[w] = end;
     if (end > last) last = end;

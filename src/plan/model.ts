@@ -30,10 +30,19 @@ export interface StreamModel {
   secondsPerMinute: number;
   /** Each step's lateness against the schedule (seconds at this stream's rate), drawn per step. */
   jitter: Distribution;
+  /**
+   * The first file's own lateness, instead of `jitter`: whoever sends the stream has to start (log in,
+   * open the first file), which the files after it do not pay.
+   */
+  firstLateness: Distribution;
   /** The whole cycle's lateness (seconds), drawn once per cycle. */
   delay: Distribution;
-  /** From a file's arrival to its jobs' data being registered in the catalogue. */
+  /**
+   * The data server's registration of one file (its jobs' data is ready when it ends), once it has
+   * registered the files before; the first file's apart (a cold start).
+   */
   ingestSeconds: Distribution;
+  firstIngestSeconds: Distribution;
 }
 
 export interface NodeModel {
@@ -50,6 +59,8 @@ export interface NodeModel {
   failureRate: number;
   /** From a job being ready (or a slot freeing) to it running: the queue's fetch. */
   dispatchSeconds: number;
+  /** What a node's first job takes more than the same job later (loading and compiling the product code). */
+  firstJobExtraSeconds: Distribution;
   /** From a step's last job ending to its last product being delivered (negative: inside the job). */
   deliveryTailSeconds: number;
 }

@@ -29,8 +29,9 @@ export interface Percentiles {
 
 export interface PolicyStats {
   cycles: number;
-  /** Mean node-minutes per cycle, and its 95th percentile over the cycles. */
+  /** Mean node-minutes per cycle, and its 5th and 95th percentiles over the cycles. */
   nodeMinutes: number;
+  nodeMinutesP5: number;
   nodeMinutesP95: number;
   costPerCycle: number;
   computeCostPerCycle: number;
@@ -74,9 +75,16 @@ export function runPolicy(
     : runFixedFleet(cycle, policy, model.nodes, model.controller.intervalSeconds, model.seed);
 }
 
-export function simulatePolicy(model: PlanModel, policy: Policy, cycles: readonly SimCycle[]): PolicyStats {
+export function simulatePolicy(
+  model: PlanModel,
+  policy: Policy,
+  cycles: readonly SimCycle[],
+  startSeconds?: number,
+): PolicyStats {
   return summarise(
-    cycles.map((cycle) => outcomeOf(model, policy.cpus, cycle, runPolicy(model, policy, cycle))),
+    cycles.map((cycle) =>
+      outcomeOf(model, policy.cpus, cycle, runPolicy(model, policy, cycle, startSeconds)),
+    ),
   );
 }
 
@@ -120,6 +128,7 @@ export function summarise(outcomes: readonly CycleOutcome[]): PolicyStats {
   return {
     cycles: n,
     nodeMinutes: sum((o) => o.bill.nodeSeconds) / 60 / Math.max(1, n),
+    nodeMinutesP5: nearestRank(minutes, 0.05),
     nodeMinutesP95: nearestRank(minutes, 0.95),
     costPerCycle: sum((o) => o.bill.total) / Math.max(1, n),
     computeCostPerCycle: sum((o) => o.bill.compute) / Math.max(1, n),

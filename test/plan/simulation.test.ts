@@ -32,8 +32,10 @@ function model(jobsPerStep: number, jobSeconds = 10): PlanModel {
       })),
       secondsPerMinute: 1000,
       jitter: constant(0),
+      firstLateness: constant(0),
       delay: constant(0),
       ingestSeconds: constant(0),
+      firstIngestSeconds: constant(0),
     },
     nodes: {
       provision: (batch) => Array.from({ length: batch }, () => 30),
@@ -41,6 +43,7 @@ function model(jobsPerStep: number, jobSeconds = 10): PlanModel {
       teardownSeconds: constant(0),
       failureRate: 0,
       dispatchSeconds: 0,
+      firstJobExtraSeconds: constant(0),
       deliveryTailSeconds: 0,
     },
     controller: {

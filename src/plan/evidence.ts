@@ -1,0 +1,84 @@
+// Everything a plan learns from, gathered at the edge: the cycle's products from the configuration,
+// recorded cycles and provisioning times from the database, a price list from a file (or CloudSigma's
+// recorded charges), and job seconds measured on the spot when the history has none for the grid.
+import { readFileSync } from "node:fs";
+import type pg from "pg";
+import type { Config } from "../config/load.ts";
+import { type CycleProductSpec, cycleProducts, suiteProducts } from "../cycle/products.ts";
+import { stepArrivals } from "../sim/ecmwf/schedule.ts";
+import { PlanInputError } from "./errors.ts";
+import { provisionSamples, recordedCycles } from "./history.ts";
+import type { PlanEvidence, PlanQuestion } from "./inputs.ts";
+import { jobSeconds } from "./learn.ts";
+import { measureJobSeconds } from "./measure.ts";
+import { type PriceList, priceListFromPricing, recordedCloudSigmaPrices } from "./prices.ts";
+
+export interface EvidenceOptions {
+  /** auto: measure the products the history has no jobs of at the grid; always; never. */
+  measure: "auto" | "always" | "never";
+  /** A saved CloudSigma `GET /pricing/` answer. */
+  pricesFile?: string | undefined;
+  /** Recorded cycles to learn from, newest first. */
+  historyCycles: number;
+  onProgress?: ((what: string) => void) | undefined;
+}
+
+/** The configuration's products (every step of ECMWF's schedule), as the cycle suite weighs them. */
+export function planProducts(config: Config): {
+  specs: CycleProductSpec[];
+  products: ReturnType<typeof suiteProducts>;
+} {
+  const specs = cycleProducts(
+    config,
+    stepArrivals(360).map((a) => a.step),
+  );
+  return { specs, products: suiteProducts(specs) };
+}
+
+export function loadPriceList(file: string, currency: string): PriceList {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new PlanInputError(`cannot read the price list ${file}: ${(error as Error).message}`);
+  }
+  return priceListFromPricing(json, currency, `the price list in ${file}`);
+}
+
+export async function gatherEvidence(
+  config: Config,
+  pool: pg.Pool,
+  question: PlanQuestion,
+  options: EvidenceOptions,
+): Promise<PlanEvidence> {
+  const { specs, products } = planProducts(config);
+  const records = await recordedCycles(pool, {
+    producer: config.cycle.producer,
+    limit: options.historyCycles,
+  });
+  const samples = await provisionSamples(pool, question.provider, config.fleet.leadTime.window);
+  const prices = options.pricesFile
+    ? loadPriceList(options.pricesFile, config.fleet.cloudsigma.currency)
+    : question.provider === "cloudsigma"
+      ? recordedCloudSigmaPrices
+      : null;
+  const wanted = specs.filter((s) => !question.products || question.products.includes(s.name));
+  const recorded = jobSeconds(
+    records.filter((r) => r.grid !== null && Math.abs(r.grid - question.grid) < 1e-6),
+    question.jobTime,
+  );
+  const unrecorded = wanted.filter((s) => !recorded.has(s.name));
+  const toMeasure = options.measure === "always" ? wanted : options.measure === "auto" ? unrecorded : [];
+  const measured = toMeasure.length
+    ? await measureJobSeconds(toMeasure, question.grid, options.onProgress)
+    : null;
+  return {
+    products,
+    records,
+    samples,
+    measured: measured?.seconds,
+    measuredFirst: measured?.firstSeconds,
+    prices,
+    fleet: config.fleet,
+  };
+}
