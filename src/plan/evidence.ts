@@ -77,7 +77,6 @@ export async function gatherEvidence(
     records,
     samples,
     measured: measured?.seconds,
-    measuredFirst: measured?.firstSeconds,
     prices,
     fleet: config.fleet,
   };

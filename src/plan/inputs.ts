@@ -68,9 +68,8 @@ export interface PlanEvidence {
   records: readonly RecordedCycle[];
   /** The provider's recorded provisioning times, newest first. */
   samples: readonly ProvisionSample[];
-  /** Job seconds measured on the spot, per product (at the question's grid): warm, and a node's first. */
+  /** Job seconds measured on the spot, per product (at the question's grid). */
   measured?: ReadonlyMap<string, number> | undefined;
-  measuredFirst?: ReadonlyMap<string, number> | undefined;
   prices: PriceList | null;
   fleet: FleetConfig;
 }
@@ -163,7 +162,7 @@ export function buildPlan(question: PlanQuestion, evidence: PlanEvidence): Built
     backlogSeconds: question.backlogSeconds ?? [evidence.fleet.autoscale.backlogSeconds],
     maxUtilisation: evidence.fleet.autoscale.maxUtilisation,
     thesisLeadSeconds: 210,
-    searchCycles: Math.min(question.cycles, 100),
+    searchCycles: Math.min(question.cycles, 50),
   };
   return {
     model,
@@ -227,7 +226,7 @@ function jobCosts(
     if (measured !== undefined)
       costs.set(product.name, {
         seconds: constant(measured / question.cpuSpeed),
-        source: `measured on this machine: one warm job on a sample step at ${question.grid}° (decode, compute, encode; not the store or the delivery)`,
+        source: `measured on this machine: one job on a sample step at ${question.grid}° (decode, compute, encode; not the store or the delivery)`,
       });
     else if (values)
       costs.set(product.name, {
@@ -368,17 +367,9 @@ function streamModel(
   };
 }
 
-/** What a node's first job costs more: recorded at the grid, or measured on the spot (cold against warm). */
-function coldExtra(
-  question: PlanQuestion,
-  evidence: PlanEvidence,
-  onGrid: readonly RecordedCycle[],
-): Distribution {
-  const measured = [...(evidence.measuredFirst ?? new Map<string, number>())].flatMap(([product, first]) => {
-    const warm = evidence.measured?.get(product);
-    return warm === undefined ? [] : [Math.max(0, first - warm)];
-  });
-  const extras = empirical(measured.length ? measured : learn.firstJobExtras(onGrid, question.jobTime));
+/** What a node's first job costs more than later ones, as recorded at the grid (none known otherwise). */
+function coldExtra(question: PlanQuestion, onGrid: readonly RecordedCycle[]): Distribution {
+  const extras = empirical(learn.firstJobExtras(onGrid, question.jobTime));
   return extras ? scaled(extras, 1 / question.cpuSpeed) : constant(0);
 }
 
@@ -432,7 +423,7 @@ function nodeModel(
       teardownSeconds: teardowns ?? fallbackTeardown,
       failureRate: failures.asked > 0 ? failures.failed / failures.asked : 0,
       dispatchSeconds: dispatch,
-      firstJobExtraSeconds: coldExtra(question, evidence, onGrid),
+      firstJobExtraSeconds: coldExtra(question, onGrid),
       deliveryTailSeconds: learn.medianOr(onGrid.flatMap(learn.deliveryTails), 0),
     },
     samples,

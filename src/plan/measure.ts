@@ -1,10 +1,11 @@
 // Job seconds measured on the spot: each product run on a sample step of the simulated IFS stream at the
-// question's grid, on this machine, as a worker runs it (decode the inputs, compute, encode the product;
-// the store, the catalogue and the delivery are not in it). Each runs twice: the first pays what a
-// worker pays once (compiling, the regridding weights), the second is what every later job costs.
+// question's grid, on this machine, as a worker runs it: decode the inputs, compute, encode the product
+// (the store, the catalogue and the delivery are not in it). CPU seconds, so that other work on the
+// machine does not count. Once each: a second run costs within a few per cent of the first.
 import type { CycleProductSpec } from "../cycle/products.ts";
 import { encodeField } from "../grib/write/index.ts";
 import { encodeProduct } from "../products/encode.ts";
+import { jobCandidateInputs } from "../products/jobs.ts";
 import { runJob } from "../products/run.ts";
 import { MessageIndex } from "../products/source.ts";
 import { describeField } from "../sim/ecmwf/encode.ts";
@@ -14,40 +15,45 @@ import { PlanInputError } from "./errors.ts";
 const baseTime = new Date("2026-11-24T00:00:00Z");
 const sampleStep = 6;
 
-/** The simulated fields a product reads: surface temperature and precipitation, and its pressure levels. */
-function fieldsFor(products: readonly CycleProductSpec[]): SimulatedField[] {
-  const levels = new Set<number>();
-  for (const p of products)
-    for (const item of p.config.processqueue)
-      if (item.levelType === "pressure") for (const l of item.levels) levels.add(l);
-  return [
-    { shortName: "2t", levelKind: "surface", level: 0 },
-    { shortName: "tp", levelKind: "surface", level: 0 },
-    ...[...levels].flatMap((level) =>
-      (["t", "u", "v", "q"] as const).map(
-        (shortName): SimulatedField => ({ shortName, levelKind: "isobaricInhPa", level }),
-      ),
-    ),
-  ];
-}
+/** The simulated stream's fields by the names products read them (FMI's parameter names). */
+const simulatedParams: Record<
+  string,
+  { ground: SimulatedField["shortName"]; pressure: SimulatedField["shortName"] }
+> = {
+  "T-K": { ground: "2t", pressure: "t" },
+  "U-MS": { ground: "10u", pressure: "u" },
+  "V-MS": { ground: "10v", pressure: "v" },
+  "Q-KGKG": { ground: "q", pressure: "q" },
+  "RR-KGM2": { ground: "tp", pressure: "tp" },
+};
 
-/** The sample step's messages (and the step before's precipitation, which hourly sums read). */
-function sampleMessages(fields: readonly SimulatedField[], increment: number): Uint8Array[] {
+/** The sample step's messages: every field the products may read that the simulated stream has, in step order. */
+function sampleMessages(products: readonly CycleProductSpec[], increment: number): Uint8Array[] {
+  const wanted = new Map<string, { field: SimulatedField; step: number }>();
+  for (const product of products)
+    for (const key of jobCandidateInputs(product.config, baseTime, sampleStep)) {
+      const names = simulatedParams[key.param];
+      if (!names || (key.levelType !== "ground" && key.levelType !== "pressure")) continue;
+      const field: SimulatedField =
+        key.levelType === "ground"
+          ? { shortName: names.ground, levelKind: "surface", level: 0 }
+          : { shortName: names.pressure, levelKind: "isobaricInhPa", level: key.level };
+      wanted.set(`${field.shortName}/${field.level}/${key.step}`, { field, step: key.step });
+    }
   const grid = globalGrid(increment);
   const accumulation = newAccumulation(grid);
-  const encode = (field: SimulatedField, step: number) =>
-    encodeField(
-      describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
+  return [...wanted.values()]
+    .sort((a, b) => a.step - b.step)
+    .map(({ field, step }) =>
+      encodeField(
+        describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
+      ),
     );
-  const tp = fields.find((f) => f.shortName === "tp")!;
-  return [encode(tp, sampleStep - 1), ...fields.map((f) => encode(f, sampleStep))];
 }
 
 export interface Measured {
-  /** CPU seconds of a warm job per product. */
+  /** CPU seconds of one job per product. */
   seconds: Map<string, number>;
-  /** CPU seconds of each product's first (cold) job. */
-  firstSeconds: Map<string, number>;
 }
 
 export async function measureJobSeconds(
@@ -65,26 +71,23 @@ export async function measureJobSeconds(
   onProgress?.(`making a sample step at ${increment}°`);
   let messages: Uint8Array[];
   try {
-    messages = sampleMessages(fieldsFor(wanted), increment);
+    messages = sampleMessages(wanted, increment);
   } catch (error) {
     throw new PlanInputError(`cannot make a sample step at ${increment}°: ${(error as Error).message}`);
   }
   const seconds = new Map<string, number>();
-  const firstSeconds = new Map<string, number>();
   for (const product of wanted) {
     onProgress?.(`measuring ${product.name}`);
-    for (const target of [firstSeconds, seconds]) {
-      const index = new MessageIndex();
-      const before = process.cpuUsage();
-      for (const bytes of messages) index.add(bytes);
-      const result = await runJob(index, product.config, baseTime, sampleStep, encodeProduct);
-      const used = process.cpuUsage(before);
-      if (result.files.length === 0)
-        throw new PlanInputError(
-          `${product.name} made nothing from the sample step: ${result.skipped.map((s) => `${s.plugin} ${s.level}: missing ${s.missing.join(", ")}`).join("; ")}`,
-        );
-      target.set(product.name, (used.user + used.system) / 1e6);
-    }
+    const index = new MessageIndex();
+    const before = process.cpuUsage();
+    for (const bytes of messages) index.add(bytes);
+    const result = await runJob(index, product.config, baseTime, sampleStep, encodeProduct);
+    const used = process.cpuUsage(before);
+    if (result.files.length === 0)
+      throw new PlanInputError(
+        `${product.name} made nothing from the sample step: ${result.skipped.map((s) => `${s.plugin} ${s.level}: missing ${s.missing.join(", ")}`).join("; ")}`,
+      );
+    seconds.set(product.name, (used.user + used.system) / 1e6);
   }
-  return { seconds, firstSeconds };
+  return { seconds };
 }

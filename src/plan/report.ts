@@ -153,6 +153,15 @@ export function planReport(
                 thesis.costPerCycle > 0
                   ? round((100 * (thesis.costPerCycle - chosen.costPerCycle)) / thesis.costPerCycle, 1)
                   : 0,
+              // The data server and the subscriptions cost the same whatever the policy: the compute's own saving.
+              computeSavingPercent:
+                thesis.computeCostPerCycle > 0
+                  ? round(
+                      (100 * (thesis.computeCostPerCycle - chosen.computeCostPerCycle)) /
+                        thesis.computeCostPerCycle,
+                      1,
+                    )
+                  : 0,
             }
           : {}),
         summary: `${describePolicy(chosen)}: ${chosen.costPerCycle} ${currency} a cycle (${chosen.costPerMonth} a month), on time in ${percent(chosen.onTimeRate)} of ${question.cycles} simulated cycles${thesis && thesis !== chosen ? `; the thesis's policy costs ${thesis.costPerCycle} a cycle (${percent(thesis.onTimeRate)} on time)` : ""}`,
@@ -214,7 +223,7 @@ export function renderPlan(report: PlanReport): string {
   );
   if (report.recommendation["savingPercent"] !== undefined)
     lines.push(
-      `saving against the thesis's policy: ${report.recommendation["savingPerCycle"]} ${c} a cycle, ${report.recommendation["savingPerMonth"]} ${c} a month (${report.recommendation["savingPercent"]} %)`,
+      `saving against the thesis's policy: ${report.recommendation["savingPerCycle"]} ${c} a cycle, ${report.recommendation["savingPerMonth"]} ${c} a month (${report.recommendation["savingPercent"]} % of the whole bill, ${report.recommendation["computeSavingPercent"]} % of the compute)`,
     );
   const i = report.inputs;
   lines.push(
