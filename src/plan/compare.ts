@@ -54,13 +54,19 @@ export type Recommendation =
 
 const meets = (stats: PolicyStats, p: number) => stats.onTimeRate >= p - 1e-9;
 
+/** Cheaper; at the same price (local nodes cost nothing), less node time. */
+function cheaper(a: PolicyStats, b: PolicyStats): boolean {
+  if (Math.abs(a.costPerCycle - b.costPerCycle) > 1e-12) return a.costPerCycle < b.costPerCycle;
+  return a.nodeMinutes < b.nodeMinutes;
+}
+
 /** Better: on time often enough and cheaper; else on time more often; else cheaper. */
 function better(a: PolicyStats, b: PolicyStats, p: number): boolean {
   const am = meets(a, p);
   const bm = meets(b, p);
   if (am !== bm) return am;
   if (!am && a.onTimeRate !== b.onTimeRate) return a.onTimeRate > b.onTimeRate;
-  return a.costPerCycle < b.costPerCycle;
+  return cheaper(a, b);
 }
 
 export function comparePolicies(
@@ -185,7 +191,7 @@ function recommend(policies: readonly Evaluated[], p: number, model: PlanModel):
   const thesis = policies.find((e) => e.policy.name === "thesis") ?? null;
   const onTime = policies.filter((e) => meets(e.stats, p));
   if (onTime.length > 0) {
-    const choice = onTime.reduce((a, b) => (b.stats.costPerCycle < a.stats.costPerCycle ? b : a));
+    const choice = onTime.reduce((a, b) => (cheaper(b.stats, a.stats) ? b : a));
     return { feasible: true, choice, thesis };
   }
   const best = policies.reduce((a, b) => (better(b.stats, a.stats, p) ? b : a));

@@ -20,7 +20,6 @@ export interface EvidenceOptions {
   pricesFile?: string | undefined;
   /** Recorded cycles to learn from, newest first. */
   historyCycles: number;
-  onProgress?: ((what: string) => void) | undefined;
 }
 
 /** The configuration's products (every step of ECMWF's schedule), as the cycle suite weighs them. */
@@ -45,12 +44,16 @@ export function loadPriceList(file: string, currency: string): PriceList {
   return priceListFromPricing(json, currency, `the price list in ${file}`);
 }
 
+/**
+ * What the database and the configuration hold for a question, and which products are to be measured
+ * on the spot (those the history has no job of at the question's grid, or all of them).
+ */
 export async function gatherEvidence(
   config: Config,
   pool: pg.Pool,
   question: PlanQuestion,
   options: EvidenceOptions,
-): Promise<PlanEvidence> {
+): Promise<{ evidence: PlanEvidence; toMeasure: string[] }> {
   const { specs, products } = planProducts(config);
   const records = await recordedCycles(pool, {
     producer: config.cycle.producer,
@@ -62,22 +65,32 @@ export async function gatherEvidence(
     : question.provider === "cloudsigma"
       ? recordedCloudSigmaPrices
       : null;
-  const wanted = specs.filter((s) => !question.products || question.products.includes(s.name));
+  const wanted = specs
+    .filter((s) => !question.products || question.products.includes(s.name))
+    .map((s) => s.name);
   const recorded = jobSeconds(
     records.filter((r) => r.grid !== null && Math.abs(r.grid - question.grid) < 1e-6),
     question.jobTime,
   );
-  const unrecorded = wanted.filter((s) => !recorded.has(s.name));
-  const toMeasure = options.measure === "always" ? wanted : options.measure === "auto" ? unrecorded : [];
-  const measured = toMeasure.length
-    ? await measureJobSeconds(toMeasure, question.grid, options.onProgress)
-    : null;
-  return {
-    products,
-    records,
-    samples,
-    measured: measured?.seconds,
-    prices,
-    fleet: config.fleet,
-  };
+  const toMeasure =
+    options.measure === "always"
+      ? wanted
+      : options.measure === "auto"
+        ? wanted.filter((n) => !recorded.has(n))
+        : [];
+  return { evidence: { products, records, samples, prices, fleet: config.fleet }, toMeasure };
+}
+
+/** The evidence with the named products' job seconds measured on the spot. */
+export async function withMeasured(
+  config: Config,
+  evidence: PlanEvidence,
+  names: readonly string[],
+  grid: number,
+  onProgress?: (what: string) => void,
+): Promise<PlanEvidence> {
+  if (names.length === 0) return evidence;
+  const specs = planProducts(config).specs.filter((s) => names.includes(s.name));
+  const measured = await measureJobSeconds(specs, grid, onProgress);
+  return { ...evidence, measured: measured.seconds };
 }

@@ -15,6 +15,7 @@ import {
   describeDistribution,
   empirical,
   parseDistribution,
+  parseDuration,
   quantile,
   scaled,
 } from "./distribution.ts";
@@ -116,6 +117,17 @@ export interface BuiltPlan {
   search: PlanSearch;
   inputs: InputsReport;
   warnings: string[];
+}
+
+/**
+ * The deadline in seconds after the first step is due: "90min" (after the first data), "T+7h30m" (after
+ * the base time, as ECMWF's schedule is written) or "none".
+ */
+export function deadlineAfterFirstData(text: string, steps: string): number {
+  if (text === "none") return Number.POSITIVE_INFINITY;
+  const first = selectSteps(stepArrivals(360), steps)[0];
+  if (/^T\+/i.test(text)) return parseDuration(text.slice(2), "--deadline") - (first?.minute ?? 0) * 60;
+  return parseDuration(text, "--deadline");
 }
 
 const sameGrid = (a: number | null, b: number) => a !== null && Math.abs(a - b) < 1e-6;

@@ -6,79 +6,15 @@ import { fleetConfigSchema } from "../../src/fleet/config.ts";
 import { checkCycle } from "../../src/plan/check.ts";
 import { PlanInputError } from "../../src/plan/errors.ts";
 import { buildPlan, type PlanEvidence, type PlanQuestion } from "../../src/plan/inputs.ts";
-import type { RecordedCycle } from "../../src/plan/records.ts";
 import { runPlan } from "../../src/plan/run.ts";
-import { stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
+import { products, recordedCycle } from "./fixtures.ts";
 
 const fleet = fleetConfigSchema.parse({
   reconcileIntervalSeconds: 2,
   leadTime: { defaultSeconds: 2, marginSeconds: 0.2, minSamples: 1 },
   autoscale: { backlogSeconds: 1 },
 });
-const steps = Array.from({ length: 25 }, (_, i) => i);
-const products = [
-  { name: "wind", steps, weight: 4 },
-  { name: "t2m", steps, weight: 1 },
-];
-const baseTime = new Date("2026-11-24T00:00:00Z");
-const minute = new Map(stepArrivals(360).map((a) => [a.step, a.minute]));
-const at = (seconds: number) => new Date(baseTime.getTime() + seconds * 1000);
-
-/**
- * A demonstration-like cycle at 10× ECMWF's rate (6 s of stream per schedule minute: a step every
- * 1.8 s), one node, each step's wind job 0.2 s then its 2 m temperature 0.05 s.
- */
-function recorded(): RecordedCycle {
-  const intercept = -1500;
-  const received = (step: number) => intercept + 6 * minute.get(step)!;
-  const jobs = steps.flatMap((step) => {
-    const ready = received(step) + 0.05;
-    return [
-      {
-        product: "wind",
-        step,
-        readyAt: at(ready),
-        startedAt: at(ready + 0.01),
-        endedAt: at(ready + 0.21),
-        worker: "n1",
-        cpuSeconds: 0.19,
-      },
-      {
-        product: "t2m",
-        step,
-        readyAt: at(ready),
-        startedAt: at(ready + 0.22),
-        endedAt: at(ready + 0.27),
-        worker: "n1",
-        cpuSeconds: 0.04,
-      },
-    ];
-  });
-  const first = received(0);
-  const last = received(24) + 0.32;
-  return {
-    key: "ecmf/2026112400",
-    suite: "cycle_20261124_00",
-    baseTime,
-    grid: 1,
-    firstDataAt: at(first),
-    plannedAt: at(first - 3),
-    computeNodes: 1,
-    files: steps.map((step) => ({ step, receivedAt: at(received(step)) })),
-    jobs,
-    nodes: [
-      {
-        name: "n1",
-        provider: "local",
-        requestedAt: at(first - 2.5),
-        readyAt: at(first - 0.5),
-        goneAt: at(last + 0.5),
-        failed: false,
-      },
-    ],
-    delivered: steps.map((step) => ({ step, at: at(received(step) + 0.05 + 0.265) })),
-  };
-}
+const recorded = recordedCycle;
 
 function question(overrides: Partial<PlanQuestion> = {}): PlanQuestion {
   return {
@@ -122,9 +58,9 @@ describe("what the planner learns from a recorded cycle", () => {
     assert.match(inputs.stream.jitter.source, /24 recorded arrivals of 1 cycles/);
     assert.ok(inputs.stream.jitter.description.includes("0 s"));
     // The node's first job (step 0's wind) is set apart: later wind jobs took 0.2 s, 2 m temperature 0.05 s.
-    const wind = inputs.jobs.find((j) => j.product === "wind")!;
+    const wind = inputs.jobs.find((j) => j.product === "wind_pressure")!;
     assert.ok(close(wind.p50Seconds, 0.2, 1e-3) && close(wind.p95Seconds, 0.2, 1e-3));
-    assert.ok(close(inputs.jobs.find((j) => j.product === "t2m")!.p50Seconds, 0.05, 1e-3));
+    assert.ok(close(inputs.jobs.find((j) => j.product === "t2m_celsius")!.p50Seconds, 0.05, 1e-3));
     assert.match(wind.source, /recorded jobs at 1°/);
     // Registration: 0.05 s a file; the fetch: 0.01 s (the 2 m temperature waits for the wind job).
     assert.match(inputs.stream.ingest.description, /^50 ms|0\.05 s/);
@@ -213,11 +149,21 @@ describe("bad questions get clear answers", () => {
     );
 
   it("an unknown product is named, with the cycle's products", () => {
-    fails({ products: ["wind", "snow_depth"] }, {}, /unknown product snow_depth/, /wind, t2m/);
+    fails(
+      { products: ["wind_pressure", "snow_depth"] },
+      {},
+      /unknown product snow_depth/,
+      /wind_pressure, t2m_celsius/,
+    );
   });
 
   it("a grid with no recorded jobs and nothing measured says what is missing", () => {
-    fails({ grid: 0.1 }, {}, /no job seconds for wind, t2m at 0.1°.*recorded grids: 1°/, /--measure/);
+    fails(
+      { grid: 0.1 },
+      {},
+      /no job seconds for wind_pressure, t2m_celsius at 0.1°.*recorded grids: 1°/,
+      /--measure/,
+    );
     fails({ grid: 0.1 }, { records: [] }, /no cycle is recorded in this database/);
   });
 
@@ -226,7 +172,11 @@ describe("bad questions get clear answers", () => {
   });
 
   it("steps no product is made for, and a malformed lateness", () => {
-    fails({ steps: "300-360" }, {}, /none of the products \(wind, t2m\) is made for steps 300-360/);
+    fails(
+      { steps: "300-360" },
+      {},
+      /none of the products \(wind_pressure, t2m_celsius\) is made for steps 300-360/,
+    );
     fails({ jitter: "gauss:3" }, {}, /--jitter: "gauss:3" is not a distribution/);
   });
 
@@ -235,8 +185,8 @@ describe("bad questions get clear answers", () => {
       question({ grid: 0.1 }),
       evidence({
         measured: new Map([
-          ["wind", 3],
-          ["t2m", 0.3],
+          ["wind_pressure", 3],
+          ["t2m_celsius", 0.3],
         ]),
       }),
     );

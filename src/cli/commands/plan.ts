@@ -7,12 +7,11 @@ import { cycleSuiteName } from "../../cycle/suite.ts";
 import { checkCycle } from "../../plan/check.ts";
 import { parseDuration } from "../../plan/distribution.ts";
 import { PlanInputError } from "../../plan/errors.ts";
-import { gatherEvidence, planProducts } from "../../plan/evidence.ts";
+import { gatherEvidence, planProducts, withMeasured } from "../../plan/evidence.ts";
 import { provisionSamplesUntil, recordedCycles } from "../../plan/history.ts";
-import type { PlanQuestion } from "../../plan/inputs.ts";
+import { deadlineAfterFirstData, type PlanQuestion } from "../../plan/inputs.ts";
 import { renderPlan } from "../../plan/report.ts";
 import { runPlan } from "../../plan/run.ts";
-import { selectSteps, stepArrivals } from "../../sim/ecmwf/schedule.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, progress } from "../output.ts";
@@ -59,20 +58,6 @@ function subscriptions(value: string): { vlan: number; ip: number } {
     counts[name] = Number(count);
   }
   return counts;
-}
-
-/**
- * The deadline in seconds after the first step is due: "90min" (after the first data) or "T+7h30m"
- * (after the base time, as ECMWF's schedule is written).
- */
-export function deadlineAfterFirstData(text: string, steps: string): number {
-  if (text === "none") return Number.POSITIVE_INFINITY;
-  const first = selectSteps(stepArrivals(360), steps)[0];
-  if (/^T\+/i.test(text)) {
-    const fromBase = parseDuration(text.slice(2), "--deadline");
-    return fromBase - (first?.minute ?? 0) * 60;
-  }
-  return parseDuration(text, "--deadline");
 }
 
 interface PlanOptions {
@@ -156,13 +141,19 @@ async function plan(options: PlanOptions, command: Command): Promise<void> {
   };
   const status = progress();
   const report = await asUserErrors(async () => {
-    const evidence = await withDatabase(config, (db) =>
+    const gathered = await withDatabase(config, (db) =>
       gatherEvidence(config, db.pool, question, {
         measure: options.measure === undefined ? "auto" : options.measure ? "always" : "never",
         pricesFile: options.prices,
         historyCycles: options.history,
-        onProgress: (what) => status.update(what),
       }),
+    );
+    const evidence = await withMeasured(
+      config,
+      gathered.evidence,
+      gathered.toMeasure,
+      question.grid,
+      (what) => status.update(what),
     );
     status.update(`simulating ${question.cycles} cycles`);
     return runPlan(question, evidence);
@@ -173,10 +164,13 @@ async function plan(options: PlanOptions, command: Command): Promise<void> {
 
 async function check(
   cycle: string | undefined,
-  options: { cycles: number; seed: number; tolerance: number; json?: boolean },
+  own: { runs: number; tolerance: number },
   command: Command,
 ): Promise<void> {
   const config = commandConfig(command);
+  // --seed and --json are also `plan`'s: commander gives them to it, wherever they are written.
+  const shared = command.parent?.opts<{ seed: number; json?: boolean }>() ?? { seed: 1 };
+  const options = { cycles: own.runs, seed: shared.seed, tolerance: own.tolerance, json: shared.json };
   let suite: string | undefined;
   if (cycle) {
     const base = new Date(cycle);
@@ -311,15 +305,10 @@ export function registerPlanCommand(program: Command): void {
     .description(
       "predict a recorded cycle (the latest by default) from its own record and compare with what it paid and delivered",
     )
-    .option("--cycles <n>", "Monte Carlo cycles", whole, 200)
-    .option("--seed <n>", "the random seed", whole, 1)
+    .option("--runs <n>", "Monte Carlo cycles of the prediction", whole, 200)
     .option("--tolerance <share>", "the largest relative error called a match", positive, 0.15)
-    .option("--json", "print JSON")
-    .action(
-      (
-        cycle: string | undefined,
-        options: { cycles: number; seed: number; tolerance: number; json?: boolean },
-        cmd: Command,
-      ) => check(cycle, options, cmd),
+    .addHelpText("after", "\n--seed and --json are plan's own options: `cloudburst plan check --json`.")
+    .action((cycle: string | undefined, options: { runs: number; tolerance: number }, cmd: Command) =>
+      check(cycle, options, cmd),
     );
 }

@@ -5,6 +5,7 @@ import { coastlineRoutes } from "./coastlines.ts";
 import { fieldRoutes } from "./fields.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { ingestRoutes } from "./ingest.ts";
+import { planRoutes } from "./plan.ts";
 import { productRoutes } from "./products.ts";
 import { suiteDefinitionRoutes } from "./suite-definition.ts";
 import { suiteRoutes } from "./suites.ts";
@@ -22,4 +23,5 @@ export const apiPlugins: FastifyPluginAsync[] = [
   fleetRoutes,
   alertRoutes,
   timelineRoutes,
+  planRoutes,
 ];
