@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { DemoSummary } from "../src/cycle/summary.ts";
+import { collect } from "./collect.ts";
 import { checkColumns, checkDemo, checkHeader, checkRule } from "./plan-check.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -21,30 +22,21 @@ function option(args: string[], name: string, fallback: string): string {
   return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
 }
 
-function runDemo(args: string[]): Promise<DemoSummary & { check: Awaited<ReturnType<typeof checkDemo>> }> {
+async function runDemo(
+  args: string[],
+): Promise<DemoSummary & { check: Awaited<ReturnType<typeof checkDemo>> }> {
   const cwd = mkdtempSync(join(tmpdir(), "cb-bench-cycle-"));
-  return new Promise((resolveSummary, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin/cloudburst.js"), "demo", "--json", ...args], {
-      cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err += d;
-    });
-    child.on("close", async (code) => {
-      // The planner predicts the run from its own database before the directory goes.
-      const check = code === 0 ? await checkDemo(cwd) : { failed: "no run" };
-      rmSync(cwd, { recursive: true, force: true });
-      if (code !== 0)
-        reject(new Error(`cloudburst demo ${args.join(" ")} exited ${code}: ${err.slice(-500)}`));
-      else resolveSummary({ ...(JSON.parse(out) as DemoSummary), check });
-    });
-  });
+  const run = await collect(
+    process.execPath,
+    [join(root, "bin/cloudburst.js"), "demo", "--json", ...args],
+    cwd,
+  );
+  // The planner predicts the run from its own database before the directory goes.
+  const check = run.code === 0 ? await checkDemo(cwd) : { failed: "no run" };
+  rmSync(cwd, { recursive: true, force: true });
+  if (run.code !== 0)
+    throw new Error(`cloudburst demo ${args.join(" ")} exited ${run.code}: ${run.err.slice(-500)}`);
+  return { ...(JSON.parse(run.out) as DemoSummary), check };
 }
 
 /** The benchmark's cycle, prepared once: encoding a 0.25° cycle takes minutes, playing it none. */

@@ -1,39 +1,22 @@
 // The planner's prediction for a cycle `cloudburst demo` just ran (`plan check` on the demo's own
 // database, in its working directory): node-minutes and p95 latency predicted against measured, and
 // the clairvoyant floor from the run's own arrivals, job times and boots. Used by the cycle benchmark.
-import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import type { CheckReport } from "../src/plan/check.ts";
+import { collect } from "./collect.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
-export function checkDemo(cwd: string): Promise<CheckReport | { failed: string }> {
+export async function checkDemo(cwd: string): Promise<CheckReport | { failed: string }> {
   const config = join(cwd, ".cloudburst", "demo", "demo.yaml");
-  return new Promise((resolveCheck) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, "bin/cloudburst.js"), "-c", config, "plan", "check", "--json"],
-      {
-        cwd,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err += d;
-    });
-    child.on("close", (code) =>
-      resolveCheck(
-        code === 0
-          ? (JSON.parse(out) as CheckReport)
-          : { failed: err.trim().split("\n")[0] ?? `exit ${code}` },
-      ),
-    );
-  });
+  const run = await collect(
+    process.execPath,
+    [join(root, "bin/cloudburst.js"), "-c", config, "plan", "check", "--json"],
+    cwd,
+  );
+  return run.code === 0
+    ? (JSON.parse(run.out) as CheckReport)
+    : { failed: run.err.trim().split("\n")[0] ?? `exit ${run.code}` };
 }
 
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(0)} %`;

@@ -4,11 +4,11 @@
 // CloudSigma's recorded ledger): wall and CPU time of the whole command, the load of the machine, and
 // the answer, with CloudSigma's billing read both ways (the seconds used in each 5-minute period, and
 // every period in full).
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { PlanReport } from "../src/plan/report.ts";
+import { collect } from "./collect.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -18,37 +18,21 @@ function option(args: string[], name: string, fallback: string): string {
 }
 
 /** Runs `cloudburst plan ... --json` under bash's `time`: the report, wall and CPU seconds. */
-function timedPlan(args: string[]): Promise<{ report: PlanReport; wall: number; cpu: number }> {
+async function timedPlan(args: string[]): Promise<{ report: PlanReport; wall: number; cpu: number }> {
   const cwd = mkdtempSync(join(tmpdir(), "cb-bench-plan-"));
   const command = [process.execPath, join(root, "bin/cloudburst.js"), "plan", ...args, "--json"]
     .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
     .join(" ");
-  return new Promise((resolveRun, reject) => {
-    const child = spawn("bash", ["-c", `TIMEFORMAT='@@time %R %U %S'; time ${command}`], {
-      cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err += d;
-    });
-    child.on("close", (code) => {
-      rmSync(cwd, { recursive: true, force: true });
-      const time = /@@time ([\d.]+) ([\d.]+) ([\d.]+)/.exec(err);
-      if (code !== 0 || !time)
-        reject(new Error(`cloudburst plan ${args.join(" ")} exited ${code}: ${err.slice(-800)}`));
-      else
-        resolveRun({
-          report: JSON.parse(out) as PlanReport,
-          wall: Number(time[1]),
-          cpu: Number(time[2]) + Number(time[3]),
-        });
-    });
-  });
+  const run = await collect("bash", ["-c", `TIMEFORMAT='@@time %R %U %S'; time ${command}`], cwd);
+  rmSync(cwd, { recursive: true, force: true });
+  const time = /@@time ([\d.]+) ([\d.]+) ([\d.]+)/.exec(run.err);
+  if (run.code !== 0 || !time)
+    throw new Error(`cloudburst plan ${args.join(" ")} exited ${run.code}: ${run.err.slice(-800)}`);
+  return {
+    report: JSON.parse(run.out) as PlanReport,
+    wall: Number(time[1]),
+    cpu: Number(time[2]) + Number(time[3]),
+  };
 }
 
 function table(report: PlanReport): string {

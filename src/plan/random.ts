@@ -1,19 +1,12 @@
 // Seeded random numbers for the planner's Monte Carlo: the same seed gives the same cycles, so that
 // every policy is judged on the very same arrivals, job times and boots (common random numbers).
 
+import { seededRandom as simulatorRandom } from "../sim/cloudsigma/clock.ts";
+
 export type Random = () => number;
 
-/** mulberry32: a small, fast generator with a 2^32 period, plenty for a few million draws per plan. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small, fast generator with a 2^32 period (the CloudSigma simulator's), plenty for a plan. */
+export const seededRandom: (seed: number) => Random = simulatorRandom;
 
 /** A seed for one purpose of one cycle: independent streams that do not shift when another is drawn more. */
 export function streamSeed(seed: number, cycle: number, purpose: number): number {

@@ -128,15 +128,18 @@ export function planReport(
   )!;
   const thesis = policies.find((r) => r.name === "thesis") ?? null;
   const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const common = {
+    policy: chosen.name,
+    parameters: chosen.parameters,
+    costPerCycle: chosen.costPerCycle,
+    costPerMonth: chosen.costPerMonth,
+    currency,
+    onTimeRate: chosen.onTimeRate,
+  };
   const recommendation: PlanReport["recommendation"] = rec.feasible
     ? {
         feasible: true,
-        policy: chosen.name,
-        parameters: chosen.parameters,
-        costPerCycle: chosen.costPerCycle,
-        costPerMonth: chosen.costPerMonth,
-        currency,
-        onTimeRate: chosen.onTimeRate,
+        ...common,
         p95LatencySeconds: chosen.p95LatencySeconds,
         nodeMinutes: chosen.nodeMinutes,
         ...(thesis
@@ -169,12 +172,7 @@ export function planReport(
     : {
         feasible: false,
         reason: rec.reason,
-        policy: chosen.name,
-        parameters: chosen.parameters,
-        costPerCycle: chosen.costPerCycle,
-        costPerMonth: chosen.costPerMonth,
-        currency,
-        onTimeRate: chosen.onTimeRate,
+        ...common,
         stepsOnTimeRate: chosen.stepsOnTimeRate,
         achievableDeadlineSeconds: round(rec.achievableDeadlineSeconds, 1),
         summary: `no policy meets the deadline in ${percent(p)} of the cycles: ${rec.reason}. Best achievable: ${describePolicy(chosen)}, on time in ${percent(chosen.onTimeRate)}; it delivers the whole cycle within ${(rec.achievableDeadlineSeconds / 60).toFixed(1)} min of the first data in ${percent(p)} of the cycles`,

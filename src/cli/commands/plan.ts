@@ -12,15 +12,10 @@ import { provisionSamplesUntil, recordedCycles } from "../../plan/history.ts";
 import { deadlineAfterFirstData, type PlanQuestion } from "../../plan/inputs.ts";
 import { renderPlan } from "../../plan/report.ts";
 import { runPlan } from "../../plan/run.ts";
+import { positiveNumber } from "../arguments.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, progress } from "../output.ts";
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a positive number");
-  return n;
-}
 
 function whole(value: string): number {
   const n = Number(value);
@@ -232,7 +227,11 @@ export function registerPlanCommand(program: Command): void {
       "the cheapest fleet that meets a deadline: whole cycles simulated from the recorded history, policies side by side",
     )
     .option("--steps <spec>", "ECMWF steps of the cycle", "0-360")
-    .option("--grid <degrees>", "the model grid's increment (default: the latest recorded cycle's)", positive)
+    .option(
+      "--grid <degrees>",
+      "the model grid's increment (default: the latest recorded cycle's)",
+      positiveNumber,
+    )
     .addOption(
       new Option("--provider <provider>", "where nodes come from (default: fleet.provider)").choices([
         "local",
@@ -247,7 +246,12 @@ export function registerPlanCommand(program: Command): void {
     .option("--probability <p>", "the share of cycles that must be on time", probability, 0.99)
     .option("--cycles <n>", "Monte Carlo cycles", whole, 1000)
     .option("--seed <n>", "the random seed (the same seed, the same cycles)", whole, 1)
-    .option("--time-factor <x>", "ECMWF's schedule compressed this many times (1: real time)", positive, 1)
+    .option(
+      "--time-factor <x>",
+      "ECMWF's schedule compressed this many times (1: real time)",
+      positiveNumber,
+      1,
+    )
     .option("--products <names>", "only these of the cycle's products (comma-separated)")
     .option(
       "--jitter <distribution>",
@@ -264,7 +268,7 @@ export function registerPlanCommand(program: Command): void {
         .choices(["wall", "cpu"])
         .default("wall"),
     )
-    .option("--cpu-speed <x>", "a node's CPU against the one the jobs were recorded on", positive, 1)
+    .option("--cpu-speed <x>", "a node's CPU against the one the jobs were recorded on", positiveNumber, 1)
     .option("--node-sizes <cpus>", "node sizes to try, in CPUs", sizes, [1, 2, 4])
     .option("--max-nodes <n>", "the most nodes a policy may use", whole, 16)
     .option(
@@ -276,7 +280,7 @@ export function registerPlanCommand(program: Command): void {
     .option(
       "--price-per-cpu-hour <price>",
       "a node's price per CPU and hour instead of a price list",
-      positive,
+      positiveNumber,
     )
     .addOption(
       new Option(
@@ -306,7 +310,7 @@ export function registerPlanCommand(program: Command): void {
       "predict a recorded cycle (the latest by default) from its own record and compare with what it paid and delivered",
     )
     .option("--runs <n>", "Monte Carlo cycles of the prediction", whole, 200)
-    .option("--tolerance <share>", "the largest relative error called a match", positive, 0.15)
+    .option("--tolerance <share>", "the largest relative error called a match", positiveNumber, 0.15)
     .addHelpText("after", "\n--seed and --json are plan's own options: `cloudburst plan check --json`.")
     .action((cycle: string | undefined, options: { runs: number; tolerance: number }, cmd: Command) =>
       check(cycle, options, cmd),
