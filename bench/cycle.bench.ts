@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { DemoSummary } from "../src/cycle/summary.ts";
 import { collect } from "./collect.ts";
 import { checkColumns, checkDemo, checkHeader, checkRule } from "./plan-check.ts";
@@ -24,6 +24,7 @@ function option(args: string[], name: string, fallback: string): string {
 
 async function runDemo(
   args: string[],
+  name: string,
 ): Promise<DemoSummary & { check: Awaited<ReturnType<typeof checkDemo>> }> {
   const cwd = mkdtempSync(join(tmpdir(), "cb-bench-cycle-"));
   const run = await collect(
@@ -32,7 +33,7 @@ async function runDemo(
     cwd,
   );
   // The planner predicts the run from its own database before the directory goes.
-  const check = run.code === 0 ? await checkDemo(cwd) : { failed: "no run" };
+  const check = run.code === 0 ? await checkDemo(cwd, name) : { failed: "no run" };
   rmSync(cwd, { recursive: true, force: true });
   if (run.code !== 0)
     throw new Error(`cloudburst demo ${args.join(" ")} exited ${run.code}: ${run.err.slice(-500)}`);
@@ -86,17 +87,20 @@ export async function run(args: string[]): Promise<void> {
   );
   for (const provider of providers) {
     for (const factor of factors) {
-      const s = await runDemo([
-        "--stream",
-        stream,
-        "--nodes",
-        nodes,
-        "--time-factor",
-        factor,
-        "--provider",
-        provider,
-        ...(fixed ? ["--fixed-nodes"] : []),
-      ]);
+      const s = await runDemo(
+        [
+          "--stream",
+          stream,
+          "--nodes",
+          nodes,
+          "--time-factor",
+          factor,
+          "--provider",
+          provider,
+          ...(fixed ? ["--fixed-nodes"] : []),
+        ],
+        `${basename(stream)}-${provider}-${factor}x`,
+      );
       const l = s.stepLatencySeconds;
       const ratio = s.idealNodeMinutes > 0 ? (s.nodeMinutes / s.idealNodeMinutes).toFixed(1) : "–";
       process.stdout.write(

@@ -21,6 +21,8 @@ import type { RecordedCycle } from "./records.ts";
 export interface CheckEvidence {
   products: readonly CycleProduct[];
   fleet: FleetConfig;
+  /** Files the data server registered at once (ingest.concurrency). */
+  ingestConcurrency: number;
   /** The provider's provisioning times recorded up to the cycle's end, newest first, with their time. */
   samples: ReadonlyArray<ProvisionSample & { at: Date }>;
 }
@@ -42,6 +44,10 @@ export interface CheckReport {
     nodesStarted: number;
     peakNodes: number;
   };
+  /**
+   * Over the simulated cycles: mean node-minutes (and their 5th-95th percentiles); a cycle's own p95
+   * latency, its median over the cycles (and 5th-95th percentiles), as the one measured cycle shows one.
+   */
   predicted: {
     cycles: number;
     nodeMinutes: number;
@@ -49,6 +55,8 @@ export interface CheckReport {
     nodeMinutesP95: number;
     p50LatencySeconds: number;
     p95LatencySeconds: number;
+    p95LatencyP5: number;
+    p95LatencyP95: number;
     maxLatencySeconds: number;
     nodesStarted: number;
   };
@@ -203,6 +211,7 @@ export function checkCycle(
     samples: evidence.samples,
     prices: null,
     fleet: evidence.fleet,
+    ingestConcurrency: evidence.ingestConcurrency,
   });
   // The controller knew only what was recorded before the cycle; the boots it meets are the cycle's own.
   const before = evidence.samples.filter((s) => s.at < record.plannedAt!);
@@ -221,7 +230,7 @@ export function checkCycle(
   const error = {
     nodeMinutes: round((stats.nodeMinutes - measured.nodeMinutes) / measured.nodeMinutes, 3),
     p95LatencySeconds: round(
-      (stats.latencySeconds.p95 - measured.p95LatencySeconds) / measured.p95LatencySeconds,
+      (stats.cycleP95LatencySeconds.p50 - measured.p95LatencySeconds) / measured.p95LatencySeconds,
       3,
     ),
   };
@@ -246,7 +255,9 @@ export function checkCycle(
       nodeMinutesP5: round(stats.nodeMinutesP5),
       nodeMinutesP95: round(stats.nodeMinutesP95),
       p50LatencySeconds: round(stats.latencySeconds.p50),
-      p95LatencySeconds: round(stats.latencySeconds.p95),
+      p95LatencySeconds: round(stats.cycleP95LatencySeconds.p50),
+      p95LatencyP5: round(stats.cycleP95LatencySeconds.p5),
+      p95LatencyP95: round(stats.cycleP95LatencySeconds.p95),
       maxLatencySeconds: round(stats.latencySeconds.max),
       nodesStarted: round(stats.nodesStarted, 1),
     },

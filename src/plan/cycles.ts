@@ -56,14 +56,23 @@ export function drawCycle(stream: StreamModel, index: number, seed: number): Sim
   const ready = new Float64Array(n);
   const origin = steps[0]?.minute ?? 0;
   const delay = draw(stream.delay, arrivals);
+  // When each of the data server's registration places is free next.
+  const places = Array.from({ length: Math.max(1, stream.ingestServers) }, () => Number.NEGATIVE_INFINITY);
+  let allIn = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const due = (steps[i]!.minute - origin) * stream.secondsPerMinute + delay;
-    // ECMWF sends in order: a late step holds back the ones behind it, never overtakes them.
-    const late = draw(i === 0 ? stream.firstLateness : stream.jitter, arrivals);
-    received[i] = Math.max(due + late, i > 0 ? received[i - 1]! : -Infinity);
-    // The data server registers files one after the other: a slow one holds back those behind it.
-    const registration = draw(i === 0 ? stream.firstIngestSeconds : stream.ingestSeconds, arrivals);
-    ready[i] = Math.max(received[i]!, i > 0 ? ready[i - 1]! : -Infinity) + Math.max(0, registration);
+    // ECMWF sends in order, one file after the other: a file goes when it is due or when the one before
+    // has arrived, and arrives its lateness after that (a slow transfer holds back those behind it).
+    const position = n > 1 ? i / (n - 1) : 0;
+    const late = Math.max(0, draw(i === 0 ? stream.firstLateness : stream.jitter, arrivals, position));
+    received[i] = Math.max(due, i > 0 ? received[i - 1]! : Number.NEGATIVE_INFINITY) + late;
+    let place = 0;
+    for (let k = 1; k < places.length; k++) if (places[k]! < places[place]!) place = k;
+    const service = draw(i === 0 ? stream.firstIngestSeconds : stream.ingestSeconds, arrivals, position);
+    places[place] = Math.max(received[i]!, places[place]!) + Math.max(0, service);
+    allIn = Math.max(allIn, places[place]!);
+    const trigger = Math.max(0, draw(stream.triggerSeconds, arrivals, position));
+    ready[i] = Math.max(allIn, i > 0 ? ready[i - 1]! : Number.NEGATIVE_INFINITY) + trigger;
   }
   const later = nextDueLater(steps.map((s) => s.minute));
   const dueNext = new Float64Array(n);
@@ -72,11 +81,13 @@ export function drawCycle(stream: StreamModel, index: number, seed: number): Sim
   const first: number[] = [];
   const seconds: number[] = [];
   const owner: number[] = [];
+  const workCount = steps.filter((s) => s.jobs.length > 0).length;
   steps.forEach((step, i) => {
     if (step.jobs.length === 0) return;
     first.push(seconds.length);
+    const position = workCount > 1 ? work.length / (workCount - 1) : 0;
     for (const job of step.jobs) {
-      seconds.push(Math.max(0.001, draw(job.seconds, jobs)));
+      seconds.push(Math.max(0.001, draw(job.seconds, jobs, position)));
       owner.push(work.length);
     }
     work.push(i);

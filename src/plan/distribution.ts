@@ -10,7 +10,13 @@ export type Distribution =
   | { kind: "normal"; mean: number; sd: number }
   | { kind: "exponential"; mean: number }
   /** Recorded values, sorted ascending; a draw is one of them. */
-  | { kind: "empirical"; values: readonly number[] };
+  | { kind: "empirical"; values: readonly number[] }
+  /**
+   * Recorded values by where in the stream they were recorded (its first fifth, second, ...): a draw
+   * for a place in the stream comes from the values recorded there, so that what changes along a cycle
+   * (a cold start, a busier middle) stays where it was. `pooled` is all of them.
+   */
+  | { kind: "staged"; stages: readonly Distribution[]; pooled: Distribution };
 
 export const constant = (value: number): Distribution => ({ kind: "constant", value });
 
@@ -20,8 +26,11 @@ export function empirical(values: readonly number[]): Distribution | null {
   return finite.length ? { kind: "empirical", values: finite.sort((a, b) => a - b) } : null;
 }
 
-export function draw(d: Distribution, random: Random): number {
+/** A draw; `position` (0 the stream's start, 1 its end) picks the stage of a staged distribution. */
+export function draw(d: Distribution, random: Random, position = 0.5): number {
   switch (d.kind) {
+    case "staged":
+      return draw(d.stages[Math.min(d.stages.length - 1, Math.floor(position * d.stages.length))]!, random);
     case "constant":
       return d.value;
     case "uniform":
@@ -38,6 +47,8 @@ export function draw(d: Distribution, random: Random): number {
 /** The p-quantile (p in 0..1); nearest rank for recorded values. */
 export function quantile(d: Distribution, p: number): number {
   switch (d.kind) {
+    case "staged":
+      return quantile(d.pooled, p);
     case "constant":
       return d.value;
     case "uniform":
@@ -53,6 +64,8 @@ export function quantile(d: Distribution, p: number): number {
 
 export function mean(d: Distribution): number {
   switch (d.kind) {
+    case "staged":
+      return mean(d.pooled);
     case "constant":
       return d.value;
     case "uniform":
@@ -66,9 +79,38 @@ export function mean(d: Distribution): number {
   }
 }
 
+/** A recorded value and where in its stream it was recorded (0 the start, 1 the end). */
+export interface Placed {
+  value: number;
+  position: number;
+}
+
+/**
+ * Recorded values kept by where in the stream they were recorded, in `stages` equal parts; a part with
+ * too few values of its own draws from all of them. Null when there are none.
+ */
+export function stagedEmpirical(placed: readonly Placed[], stages = 5): Distribution | null {
+  const pooled = empirical(placed.map((p) => p.value));
+  if (!pooled || placed.length < stages * 3) return pooled;
+  const parts = Array.from({ length: stages }, (_, k) =>
+    placed.filter((p) => Math.min(stages - 1, Math.floor(p.position * stages)) === k).map((p) => p.value),
+  );
+  return {
+    kind: "staged",
+    stages: parts.map((values) => (values.length >= 3 ? empirical(values)! : pooled)),
+    pooled,
+  };
+}
+
 /** Every value scaled (a job's seconds on a faster CPU, lateness at another time factor). */
 export function scaled(d: Distribution, factor: number): Distribution {
   switch (d.kind) {
+    case "staged":
+      return {
+        kind: "staged",
+        stages: d.stages.map((s) => scaled(s, factor)),
+        pooled: scaled(d.pooled, factor),
+      };
     case "constant":
       return constant(d.value * factor);
     case "uniform":
@@ -169,8 +211,10 @@ export function parseDistribution(spec: string, what: string): Distribution {
 
 /** How a distribution reads in a report. */
 export function describeDistribution(d: Distribution, unit = "s"): string {
-  const f = (v: number) => `${Number(v.toPrecision(3))} ${unit}`;
+  const f = (v: number) => `${Math.abs(v) < 5e-4 ? 0 : Number(v.toPrecision(3))} ${unit}`;
   switch (d.kind) {
+    case "staged":
+      return `${describeDistribution(d.pooled, unit)}, drawn by where in the stream they were recorded`;
     case "constant":
       return f(d.value);
     case "uniform":

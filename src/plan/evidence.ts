@@ -78,7 +78,17 @@ export async function gatherEvidence(
       : options.measure === "auto"
         ? wanted.filter((n) => !recorded.has(n))
         : [];
-  return { evidence: { products, records, samples, prices, fleet: config.fleet }, toMeasure };
+  return {
+    evidence: {
+      products,
+      records,
+      samples,
+      prices,
+      fleet: config.fleet,
+      ingestConcurrency: config.ingest.concurrency,
+    },
+    toMeasure,
+  };
 }
 
 /** The evidence with the named products' job seconds measured on the spot. */

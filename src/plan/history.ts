@@ -37,7 +37,7 @@ const gridSql = `
    group by g.id, g.definition order by count(*) desc limit 1`;
 
 const filesSql = `
-  select name, min(received_at) as received_at from ingest_file
+  select name, min(received_at) as received_at, min(registered_at) as registered_at from ingest_file
    where min_base_time <= $1 and max_base_time >= $1 group by name`;
 
 const nodesSql = `
@@ -95,7 +95,7 @@ async function recordedCycle(
       worker: string | null;
     }>(jobsSql, [suite.id, `/${suite.name}/products/%`]),
     pool.query<{ increment: number | null }>(gridSql, [baseTime, producer]),
-    pool.query<{ name: string; received_at: Date }>(filesSql, [baseTime]),
+    pool.query<{ name: string; received_at: Date; registered_at: Date | null }>(filesSql, [baseTime]),
     pool.query<{
       name: string;
       provider: string;
@@ -118,7 +118,7 @@ async function recordedCycle(
     files: files.rows.flatMap((row) => {
       const parsed = parseDisseminationName(row.name, row.received_at);
       return parsed?.step != null && parsed.baseTime.getTime() === baseTime.getTime()
-        ? [{ step: parsed.step, receivedAt: row.received_at }]
+        ? [{ step: parsed.step, receivedAt: row.received_at, registeredAt: row.registered_at }]
         : [];
     }),
     jobs: jobs.rows.flatMap((row): RecordedJob[] => {

@@ -14,10 +14,12 @@ import {
   type Distribution,
   describeDistribution,
   empirical,
+  type Placed,
   parseDistribution,
   parseDuration,
   quantile,
   scaled,
+  stagedEmpirical,
 } from "./distribution.ts";
 import { PlanInputError } from "./errors.ts";
 import * as learn from "./learn.ts";
@@ -73,6 +75,8 @@ export interface PlanEvidence {
   measured?: ReadonlyMap<string, number> | undefined;
   prices: PriceList | null;
   fleet: FleetConfig;
+  /** Files the data server registers at once (ingest.concurrency). */
+  ingestConcurrency: number;
 }
 
 export interface Sourced {
@@ -87,6 +91,7 @@ export interface InputsReport {
     lastStepWithJobs: number | null;
     secondsPerMinute: number;
     jitter: Sourced;
+    firstLateness: Sourced;
     delay: Sourced;
     ingest: Sourced;
   };
@@ -232,7 +237,7 @@ function jobCosts(
   const costs = new Map<string, { seconds: Distribution; source: string }>();
   const missing: string[] = [];
   for (const product of products) {
-    const values = empirical(recorded.get(product.name) ?? []);
+    const values = stagedEmpirical(recorded.get(product.name) ?? []);
     const measured = evidence.measured?.get(product.name);
     // What was measured for this question wins over older history.
     if (measured !== undefined)
@@ -262,13 +267,13 @@ function jobCosts(
  * fit (the first file's apart), and, for cycles streamed in real time, the whole cycle's.
  */
 function recordedLateness(records: readonly RecordedCycle[]): {
-  jitter: number[];
+  jitter: Placed[];
   first: number[];
   delay: number[];
   cycles: number;
 } {
   const minuteOf = new Map(stepArrivals(360).map((a) => [a.step, a.minute]));
-  const jitter: number[] = [];
+  const jitter: Placed[] = [];
   const first: number[] = [];
   const delay: number[] = [];
   let cycles = 0;
@@ -277,8 +282,9 @@ function recordedLateness(records: readonly RecordedCycle[]): {
     if (!fit) continue;
     cycles++;
     const toReal = 60 / fit.secondsPerMinute;
-    fit.residuals.forEach((r, i) => {
-      (i === 0 ? first : jitter).push(r * toReal);
+    fit.lateness.forEach((r, i) => {
+      if (i === 0) first.push(r.value * toReal);
+      else jitter.push({ value: r.value * toReal, position: r.position });
     });
     if (learn.realTime(fit)) delay.push(fit.interceptSeconds);
   }
@@ -316,10 +322,10 @@ function streamModel(
   const lateness = recordedLateness(evidence.records);
   const given = (spec: string | undefined, what: string) => (spec ? parseDistribution(spec, what) : null);
   const jitterGiven = given(question.jitter, "--jitter");
-  const jitterRecorded = empirical(lateness.jitter);
+  const jitterRecorded = stagedEmpirical(lateness.jitter);
   if (!jitterGiven && !jitterRecorded)
     warnings.push(
-      "no recorded arrivals: every step is taken to arrive on ECMWF's schedule; --jitter models lateness (e.g. normal:20s)",
+      "no recorded arrivals: every step is taken to arrive on ECMWF's schedule; --jitter models lateness (e.g. exp:10s)",
     );
   const jitter = jitterGiven ?? (jitterRecorded ? scaled(jitterRecorded, toStream) : constant(0));
   const firstRecorded = empirical(lateness.first);
@@ -327,8 +333,8 @@ function streamModel(
   const delayGiven = given(question.delay, "--delay");
   const delayRecorded = empirical(lateness.delay);
   const delay = delayGiven ?? (delayRecorded ? scaled(delayRecorded, toStream) : constant(0));
-  const registrations = onGrid.map(learn.registrations);
-  const ingestRecorded = empirical(registrations.flatMap((r) => r.rest));
+  const registrations = onGrid.map((c) => learn.registrations(c, evidence.ingestConcurrency));
+  const ingestRecorded = stagedEmpirical(registrations.flatMap((r) => r.rest));
   if (!ingestRecorded)
     warnings.push(
       `no recorded registrations at ${question.grid}°: a file's jobs are taken to be ready the moment it arrives`,
@@ -353,6 +359,8 @@ function streamModel(
       delay,
       ingestSeconds: ingest,
       firstIngestSeconds: firstIngest,
+      ingestServers: evidence.ingestConcurrency,
+      triggerSeconds: stagedEmpirical(registrations.flatMap((r) => r.trigger)) ?? constant(0),
     },
     report: {
       steps: steps.length,
@@ -363,7 +371,13 @@ function streamModel(
         jitter,
         jitterGiven,
         jitterRecorded,
-        `each file's lateness against the schedule, ${lateness.jitter.length} recorded arrivals of ${lateness.cycles} cycles`,
+        `each file's transfer lateness, ${lateness.jitter.length} recorded arrivals of ${lateness.cycles} cycles`,
+      ),
+      firstLateness: source(
+        firstLateness,
+        jitterGiven,
+        firstRecorded,
+        `the first file's, ${lateness.first.length} recorded cycles`,
       ),
       delay: source(
         delay,
@@ -412,8 +426,11 @@ function nodeModel(
     provision = modelledProvisioning(thesisLatency, evidence.fleet.cloudsigma.concurrency);
     // The learned lead time of a fleet that had seen provisions like these.
     const random = seededRandom(question.seed);
+    // As the controller records them: every node of a batch, with the batch's size.
     samples = [1, 4, 8, 16].flatMap((batch) =>
-      Array.from({ length: 25 }, () => ({ batchSize: batch, seconds: provision(batch, random).at(-1)! })),
+      Array.from({ length: Math.ceil(50 / batch) }, () => provision(batch, random)).flatMap((times) =>
+        times.map((seconds) => ({ batchSize: batch, seconds })),
+      ),
     );
     source = `the thesis's measurements on CloudSigma (15-30 s with at most 4 at once, 60-90 s beyond), ${evidence.fleet.cloudsigma.concurrency} at a time: no ${provider} provisioning is recorded here`;
     warnings.push(`no recorded ${provider} provisioning: the thesis's figures are used`);

@@ -1,17 +1,22 @@
 // What past cycles teach the planner, computed from their records alone (pure): how the stream kept
-// ECMWF's schedule (its rate, and each step's lateness against it), how long registration, the queue's
+// ECMWF's schedule (its rate, and each file's transfer lateness), how long registration, the queue's
 // fetch, each product's job, a worker's start and a node's teardown took, and how often a provision failed.
-import { nearestRank } from "./distribution.ts";
+import { nearestRank, type Placed } from "./distribution.ts";
 import type { RecordedCycle, RecordedJob } from "./records.ts";
 
-/** How a cycle's files kept the schedule: t = base + intercept + rate × minute, and each file's residual. */
+/**
+ * How a cycle's files kept the schedule they were sent on, t = base + intercept + rate × minute, and
+ * each file's lateness as a transfer: a file goes when it is due or when the one before has arrived,
+ * whichever is later, and arrives `lateness` after that. A stream the line cannot carry (files larger
+ * than the gaps allow) falls behind and catches up where the gaps widen, as a real one would.
+ */
 export interface StreamFit {
   /** Seconds of stream per schedule minute: 60 in real time, 6 at the demo's 10×. */
   secondsPerMinute: number;
   /** Seconds after the base time at which minute 0 of the schedule fell. */
   interceptSeconds: number;
-  /** Each file's lateness against the fit (seconds at the cycle's own rate). */
-  residuals: number[];
+  /** Each file's transfer lateness, in schedule order (seconds at the cycle's own rate). */
+  lateness: Placed[];
 }
 
 const median = (values: readonly number[]) =>
@@ -21,10 +26,31 @@ const median = (values: readonly number[]) =>
   );
 const seconds = (later: Date, earlier: Date) => (later.getTime() - earlier.getTime()) / 1000;
 
+/** Values in stream order, with where each falls in the stream (0 the first, 1 the last). */
+const placed = (values: readonly number[]): Placed[] =>
+  values.map((value, i) => ({ value, position: values.length > 1 ? i / (values.length - 1) : 0 }));
+
+interface Point {
+  minute: number;
+  t: number;
+}
+
+/** The lower convex hull of points sorted by minute (Andrew's monotone chain). */
+function lowerHull(points: readonly Point[]): Point[] {
+  const hull: Point[] = [];
+  const cross = (o: Point, a: Point, b: Point) =>
+    (a.minute - o.minute) * (b.t - o.t) - (a.t - o.t) * (b.minute - o.minute);
+  for (const p of points) {
+    while (hull.length >= 2 && cross(hull[hull.length - 2]!, hull[hull.length - 1]!, p) <= 0) hull.pop();
+    hull.push(p);
+  }
+  return hull;
+}
+
 /**
- * A robust fit of the files' arrivals against the schedule's minutes: the rate is the median of the
- * consecutive files' rates, the intercept the median offset (a late step does not bend the line).
- * Null with fewer than three files.
+ * The schedule the files were sent on: no file arrives before it is due, and files that were not held
+ * up arrive just after, so it is the line under every arrival that the most arrivals touch (an edge of
+ * their lower hull). Null with fewer than three files.
  */
 export function fitStream(cycle: RecordedCycle, minuteOf: ReadonlyMap<number, number>): StreamFit | null {
   const points = cycle.files
@@ -32,43 +58,70 @@ export function fitStream(cycle: RecordedCycle, minuteOf: ReadonlyMap<number, nu
     .map((f) => ({ minute: minuteOf.get(f.step)!, t: seconds(f.receivedAt, cycle.baseTime) }))
     .sort((a, b) => a.minute - b.minute || a.t - b.t);
   if (points.length < 3) return null;
-  const rates = points.slice(1).flatMap((p, i) => {
-    const dm = p.minute - points[i]!.minute;
-    return dm > 0 ? [(p.t - points[i]!.t) / dm] : [];
+  const gaps = points
+    .slice(1)
+    .map((p, i) => p.t - points[i]!.t)
+    .filter((g) => g > 0);
+  const tolerance = Math.max(0.01, 0.1 * median(gaps));
+  let best: { rate: number; intercept: number; touching: number } | null = null;
+  const hull = lowerHull(points);
+  for (let i = 1; i < hull.length; i++) {
+    const [a, b] = [hull[i - 1]!, hull[i]!];
+    const rate = (b.t - a.t) / (b.minute - a.minute);
+    if (!(rate > 0)) continue;
+    const intercept = a.t - rate * a.minute;
+    const touching = points.filter((p) => p.t - intercept - rate * p.minute <= tolerance).length;
+    if (!best || touching > best.touching) best = { rate, intercept, touching };
+  }
+  if (!best) return null;
+  const { rate, intercept } = best;
+  const lateness = points.map((p, i) => {
+    const due = intercept + rate * p.minute;
+    return Math.max(0, p.t - Math.max(due, i > 0 ? points[i - 1]!.t : Number.NEGATIVE_INFINITY));
   });
-  if (rates.length === 0) return null;
-  const rate = median(rates);
-  if (!(rate > 0)) return null;
-  const intercept = median(points.map((p) => p.t - rate * p.minute));
-  return {
-    secondsPerMinute: rate,
-    interceptSeconds: intercept,
-    residuals: points.map((p) => p.t - intercept - rate * p.minute),
-  };
+  return { secondsPerMinute: rate, interceptSeconds: intercept, lateness: placed(lateness) };
 }
 
 /** A cycle ran at ECMWF's own pace (not a compressed demonstration) when its rate is within 5 % of 60 s a minute. */
 export const realTime = (fit: StreamFit) => Math.abs(fit.secondsPerMinute - 60) <= 3;
 
 /**
- * The data server's registration time of each file, as a queue: from the file's arrival, or from the
- * previous file's registration if that ended later, to its jobs' data being ready. The first file's apart.
+ * The data server's registration of each file, as the ingest pipeline runs it: `servers` files at a
+ * time, in arrival order, each from its arrival (or a free place, if later) to its fields registered;
+ * the first file's apart (a cold start). And the flow engine's reaction, one step after the other: from
+ * the step's data being in (this file and every earlier one registered), or the previous step's
+ * trigger if later, to its jobs' data trigger.
  */
-export function registrations(cycle: RecordedCycle): { first: number | null; rest: number[] } {
-  const ready = new Map<number, number>();
-  for (const job of cycle.jobs) {
-    if (!job.readyAt) continue;
-    const t = job.readyAt.getTime();
-    ready.set(job.step, Math.min(ready.get(job.step) ?? t, t));
-  }
+export function registrations(
+  cycle: RecordedCycle,
+  servers: number,
+): { first: number | null; rest: Placed[]; trigger: Placed[] } {
   const files = cycle.files
-    .filter((f) => ready.has(f.step))
+    .filter((f): f is typeof f & { registeredAt: Date } => f.registeredAt !== null)
     .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
-  const services = files.map((f, i) => {
-    const previous = i > 0 ? ready.get(files[i - 1]!.step)! : Number.NEGATIVE_INFINITY;
-    return Math.max(0, (ready.get(f.step)! - Math.max(f.receivedAt.getTime(), previous)) / 1000);
-  });
-  return { first: services[0] ?? null, rest: services.slice(1) };
+  const ready = new Map<number, number>();
+  for (const job of cycle.jobs)
+    if (job.readyAt)
+      ready.set(job.step, Math.min(ready.get(job.step) ?? Number.POSITIVE_INFINITY, job.readyAt.getTime()));
+  const done: number[] = [];
+  const services: number[] = [];
+  const trigger: number[] = [];
+  let allIn = Number.NEGATIVE_INFINITY;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const file of files) {
+    // A place frees when all but servers − 1 of the earlier files are registered.
+    const sorted = [...done].sort((x, y) => x - y);
+    const free = sorted.length >= servers ? sorted[sorted.length - servers]! : Number.NEGATIVE_INFINITY;
+    const registered = file.registeredAt.getTime();
+    services.push(Math.max(0, (registered - Math.max(file.receivedAt.getTime(), free)) / 1000));
+    done.push(registered);
+    allIn = Math.max(allIn, registered);
+    const r = ready.get(file.step);
+    if (r === undefined) continue;
+    trigger.push(Math.max(0, (r - Math.max(allIn, previous)) / 1000));
+    previous = Math.max(previous, r);
+  }
+  return { first: services[0] ?? null, rest: placed(services).slice(1), trigger: placed(trigger) };
 }
 
 const finished = (job: RecordedJob): job is RecordedJob & { startedAt: Date; endedAt: Date } =>
@@ -83,16 +136,20 @@ function firstJobs(cycle: RecordedCycle): Set<RecordedJob & { startedAt: Date; e
  * Each product's job seconds, of jobs that were not their node's first: wall time on the node (what
  * holds a CPU slot: the work, the store and the delivery), or the CPU seconds the job reported.
  */
-export function jobSeconds(cycles: readonly RecordedCycle[], measure: "wall" | "cpu"): Map<string, number[]> {
-  const byProduct = new Map<string, number[]>();
+export function jobSeconds(cycles: readonly RecordedCycle[], measure: "wall" | "cpu"): Map<string, Placed[]> {
+  const byProduct = new Map<string, Placed[]>();
   for (const cycle of cycles) {
     const first = firstJobs(cycle);
+    const steps = [...new Set(cycle.jobs.map((j) => j.step))].sort((a, b) => a - b);
+    const position = new Map(steps.map((step, i) => [step, steps.length > 1 ? i / (steps.length - 1) : 0]));
     for (const job of cycle.jobs) {
       if (first.has(job as RecordedJob & { startedAt: Date; endedAt: Date })) continue;
       const value =
         measure === "cpu" ? job.cpuSeconds : finished(job) ? seconds(job.endedAt, job.startedAt) : null;
       if (value === null || !Number.isFinite(value)) continue;
-      byProduct.set(job.product, [...(byProduct.get(job.product) ?? []), value]);
+      const list = byProduct.get(job.product) ?? [];
+      list.push({ value, position: position.get(job.step)! });
+      byProduct.set(job.product, list);
     }
   }
   return byProduct;
@@ -101,7 +158,9 @@ export function jobSeconds(cycles: readonly RecordedCycle[], measure: "wall" | "
 /** What each node's first job took more than the median of the same product's later jobs. */
 export function firstJobExtras(cycles: readonly RecordedCycle[], measure: "wall" | "cpu"): number[] {
   const warm = jobSeconds(cycles, measure);
-  const medians = new Map([...warm].map(([product, values]) => [product, median(values)]));
+  const medians = new Map(
+    [...warm].map(([product, values]) => [product, median(values.map((v) => v.value))]),
+  );
   return cycles.flatMap((cycle) =>
     [...firstJobs(cycle)].flatMap((job) => {
       const value = measure === "cpu" ? job.cpuSeconds : seconds(job.endedAt, job.startedAt);

@@ -28,7 +28,10 @@ export interface StreamModel {
   steps: StreamStep[];
   /** Seconds of this stream per minute of ECMWF's schedule: 60 in real time, 6 at the demo's 10×. */
   secondsPerMinute: number;
-  /** Each step's lateness against the schedule (seconds at this stream's rate), drawn per step. */
+  /**
+   * Each file's lateness (seconds at this stream's rate, drawn per file): it arrives that long after
+   * it was due, or after the file before it arrived if that was later (files are sent one at a time).
+   */
   jitter: Distribution;
   /**
    * The first file's own lateness, instead of `jitter`: whoever sends the stream has to start (log in,
@@ -38,11 +41,14 @@ export interface StreamModel {
   /** The whole cycle's lateness (seconds), drawn once per cycle. */
   delay: Distribution;
   /**
-   * The data server's registration of one file (its jobs' data is ready when it ends), once it has
-   * registered the files before; the first file's apart (a cold start).
+   * The data server's registration of one file, `ingestServers` files at a time in arrival order; the
+   * first file's apart (a cold start). The flow engine then triggers the step's jobs, one step after
+   * the other, `triggerSeconds` after it and every earlier step are registered (the suite's step meter).
    */
   ingestSeconds: Distribution;
   firstIngestSeconds: Distribution;
+  ingestServers: number;
+  triggerSeconds: Distribution;
 }
 
 export interface NodeModel {

@@ -41,6 +41,8 @@ export interface PolicyStats {
   deadlineRate: number;
   /** Arrival to delivery, per step, over every step of every cycle. */
   latencySeconds: Percentiles;
+  /** Each cycle's own 95th percentile of step latency, over the cycles (what one cycle will show). */
+  cycleP95LatencySeconds: { p5: number; p50: number; p95: number };
   /** When the last product was delivered, seconds after the first step was due. */
   completionSeconds: Percentiles;
   peakNodes: number;
@@ -123,6 +125,9 @@ export function summarise(outcomes: readonly CycleOutcome[]): PolicyStats {
     k += o.latencies.length;
   }
   latencies.sort();
+  const cycleP95 = Float64Array.from(outcomes, (o) =>
+    nearestRank(Float64Array.from(o.latencies).sort(), 0.95),
+  ).sort();
   const minutes = Float64Array.from(outcomes, (o) => o.bill.nodeSeconds / 60).sort();
   const completions = Float64Array.from(outcomes, (o) => o.completion).sort();
   return {
@@ -136,6 +141,11 @@ export function summarise(outcomes: readonly CycleOutcome[]): PolicyStats {
     stepsOnTimeRate: rate((o) => o.stepsOnTime),
     deadlineRate: rate((o) => o.deadlineMet),
     latencySeconds: percentiles(latencies),
+    cycleP95LatencySeconds: {
+      p5: nearestRank(cycleP95, 0.05),
+      p50: nearestRank(cycleP95, 0.5),
+      p95: nearestRank(cycleP95, 0.95),
+    },
     completionSeconds: percentiles(completions),
     peakNodes: outcomes.reduce((m, o) => Math.max(m, o.peakNodes), 0),
     nodesStarted: sum((o) => o.nodesStarted) / Math.max(1, n),

@@ -5,6 +5,8 @@
 export interface RecordedFile {
   step: number;
   receivedAt: Date;
+  /** When the data server finished registering its fields (null if it never did). */
+  registeredAt: Date | null;
 }
 
 export interface RecordedJob {

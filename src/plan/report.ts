@@ -227,7 +227,7 @@ export function renderPlan(report: PlanReport): string {
   lines.push(
     "",
     "inputs:",
-    `  stream: ${i.stream.steps} steps (${i.stream.stepsWithJobs} with products, the last ${i.stream.lastStepWithJobs}); lateness per step ${i.stream.jitter.description} (${i.stream.jitter.source}); per cycle ${i.stream.delay.description} (${i.stream.delay.source}); registration ${i.stream.ingest.description} (${i.stream.ingest.source})`,
+    `  stream: ${i.stream.steps} steps (${i.stream.stepsWithJobs} with products, the last ${i.stream.lastStepWithJobs}); lateness per file ${i.stream.jitter.description} (${i.stream.jitter.source}), the first file's ${i.stream.firstLateness.description}; per cycle ${i.stream.delay.description} (${i.stream.delay.source}); registration ${i.stream.ingest.description} (${i.stream.ingest.source})`,
     ...i.jobs.map(
       (j) =>
         `  ${j.product}: ${j.steps} jobs a cycle, p50 ${round(j.p50Seconds)} s, p95 ${round(j.p95Seconds)} s (${j.source})`,

@@ -54,7 +54,11 @@ export function recordedCycle(): RecordedCycle {
     firstDataAt: at(first),
     plannedAt: at(first - 3),
     computeNodes: 1,
-    files: steps.map((step) => ({ step, receivedAt: at(received(step)) })),
+    files: steps.map((step) => ({
+      step,
+      receivedAt: at(received(step)),
+      registeredAt: at(received(step) + 0.05),
+    })),
     jobs,
     nodes: [
       {
@@ -97,9 +101,14 @@ export async function storeRecordedCycle(pool: pg.Pool, record: RecordedCycle): 
   for (const file of record.files) {
     const id = (
       await q(
-        `insert into ingest_file (name, version, size, checksum, state, source, received_at, min_base_time, max_base_time)
-         values ($1, 1, 1, $1, 'registered', 'test', $2, $3, $3) returning id`,
-        [legacyDisseminationName("A1", "D", record.baseTime, file.step), file.receivedAt, record.baseTime],
+        `insert into ingest_file (name, version, size, checksum, state, source, received_at, registered_at, min_base_time, max_base_time)
+         values ($1, 1, 1, $1, 'registered', 'test', $2, $4, $3, $3) returning id`,
+        [
+          legacyDisseminationName("A1", "D", record.baseTime, file.step),
+          file.receivedAt,
+          record.baseTime,
+          file.registeredAt,
+        ],
       )
     ).rows[0].id;
     await q(

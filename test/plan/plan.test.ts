@@ -44,6 +44,7 @@ function evidence(overrides: Partial<PlanEvidence> = {}): PlanEvidence {
     samples: [{ batchSize: 1, seconds: 2 }],
     prices: null,
     fleet,
+    ingestConcurrency: 2,
     ...overrides,
   };
 }
@@ -73,7 +74,12 @@ describe("what the planner learns from a recorded cycle", () => {
     const record = recorded();
     const report = checkCycle(
       record,
-      { products, fleet, samples: [{ batchSize: 1, seconds: 2, at: record.nodes[0]!.readyAt! }] },
+      {
+        products,
+        fleet,
+        ingestConcurrency: 2,
+        samples: [{ batchSize: 1, seconds: 2, at: record.nodes[0]!.readyAt! }],
+      },
       { cycles: 20, seed: 1, tolerance: 0.15 },
     );
     assert.equal(report.timeFactor, 10);

@@ -36,6 +36,8 @@ function model(jobsPerStep: number, jobSeconds = 10): PlanModel {
       delay: constant(0),
       ingestSeconds: constant(0),
       firstIngestSeconds: constant(0),
+      ingestServers: 2,
+      triggerSeconds: constant(0),
     },
     nodes: {
       provision: (batch) => Array.from({ length: batch }, () => 30),

@@ -197,7 +197,12 @@ async function check(
       const samples = await provisionSamplesUntil(db.pool, provider, end, config.fleet.leadTime.window);
       return checkCycle(
         record,
-        { products: planProducts(config).products, fleet: config.fleet, samples },
+        {
+          products: planProducts(config).products,
+          fleet: config.fleet,
+          ingestConcurrency: config.ingest.concurrency,
+          samples,
+        },
         options,
       );
     }),
@@ -211,7 +216,7 @@ async function check(
     [
       `cycle ${report.cycle} (${report.steps} steps at ${report.grid}°, ${report.timeFactor}× ECMWF's rate, ${report.provider}, ${report.policy["name"]})`,
       `  node-minutes:  measured ${report.measured.nodeMinutes}, predicted ${report.predicted.nodeMinutes} (p5-p95 ${report.predicted.nodeMinutesP5}-${report.predicted.nodeMinutesP95}), ${pct(report.error.nodeMinutes)}`,
-      `  latency p95:   measured ${report.measured.p95LatencySeconds} s, predicted ${report.predicted.p95LatencySeconds} s, ${pct(report.error.p95LatencySeconds)}`,
+      `  latency p95:   measured ${report.measured.p95LatencySeconds} s, predicted ${report.predicted.p95LatencySeconds} s (p5-p95 ${report.predicted.p95LatencyP5}-${report.predicted.p95LatencyP95}), ${pct(report.error.p95LatencySeconds)}`,
       `  floor:         ${report.floor.nodeMinutes} node-minutes (boot ${report.floor.bootSeconds} s); measured ${report.floor.measuredRatio}×, predicted ${report.floor.predictedRatio}×`,
       `  ${report.withinTolerance ? "within" : "NOT within"} ${report.tolerance * 100} %`,
       ...report.warnings.map((w) => `  warning: ${w}`),
@@ -255,7 +260,7 @@ export function registerPlanCommand(program: Command): void {
     .option("--products <names>", "only these of the cycle's products (comma-separated)")
     .option(
       "--jitter <distribution>",
-      "each step's lateness instead of the recorded: none, normal:20s, uniform:-5s,30s, exp:10s",
+      "each file's lateness instead of the recorded (after its due time, or the file before it): none, exp:10s, uniform:0,30s, normal:5s,2s",
     )
     .option("--delay <distribution>", "the whole cycle's lateness instead of the recorded, as --jitter")
     .option(
