@@ -158,35 +158,24 @@ function policyOf(record: RecordedCycle, fleet: FleetConfig, firstDataAt: Date):
   return { name: "learned-lead", nodes, cpus, leadSeconds: (firstDataAt.getTime() - asked) / 1000 };
 }
 
-export function checkCycle(
-  record: RecordedCycle,
-  evidence: CheckEvidence,
-  options: { cycles: number; seed: number; tolerance: number },
-): CheckReport {
-  const provider = record.nodes[0]?.provider;
-  if (record.grid === null)
-    throw new PlanInputError(`cycle ${record.key} has no catalogued fields: its grid is not known`);
-  if (!provider || provider === "data")
-    throw new PlanInputError(`cycle ${record.key} had no compute nodes: there is nothing to predict`);
-  if (!record.firstDataAt || !record.plannedAt)
-    throw new PlanInputError(
-      `cycle ${record.key} was never planned by the fleet (no fleet cycle): its first data time is not known`,
-    );
+/** The question that replays a recorded cycle: its steps, grid, provider, rate and products, its N. */
+function replayQuestion(
+  record: RecordedCycle & { grid: number; firstDataAt: Date },
+  provider: string,
+  fleet: FleetConfig,
+  options: { cycles: number; seed: number },
+): PlanQuestion {
   const fit = learn.fitStream(record, minuteOf);
   if (!fit)
     throw new PlanInputError(
       `cycle ${record.key} has fewer than three files of ECMWF's schedule: its stream cannot be fitted`,
     );
-  const products = [...new Set(record.jobs.map((j) => j.product))];
   const steps = [...new Set(record.files.map((f) => f.step))].sort((a, b) => a - b);
-  const firstMinute = minuteOf.get(steps[0]!)!;
   // Where the fitted stream put the first step, against when the fleet expected it.
-  const offset =
-    (record.baseTime.getTime() +
-      (fit.interceptSeconds + fit.secondsPerMinute * firstMinute) * 1000 -
-      record.firstDataAt.getTime()) /
-    1000;
-  const question: PlanQuestion = {
+  const firstDue =
+    record.baseTime.getTime() +
+    (fit.interceptSeconds + fit.secondsPerMinute * minuteOf.get(steps[0]!)!) * 1000;
+  return {
     steps: steps.join(","),
     grid: record.grid,
     provider: provider === "cloudsigma" ? "cloudsigma" : "local",
@@ -195,16 +184,35 @@ export function checkCycle(
     cycles: options.cycles,
     seed: options.seed,
     timeFactor: 60 / fit.secondsPerMinute,
-    products,
-    delay: `const:${offset}`,
+    products: [...new Set(record.jobs.map((j) => j.product))],
+    delay: `const:${(firstDue - record.firstDataAt.getTime()) / 1000}`,
     jobTime: "wall",
     cpuSpeed: 1,
-    nodeSizes: [evidence.fleet.autoscale.jobsPerNode],
-    maxNodes: record.computeNodes ?? evidence.fleet.computeNodes,
+    nodeSizes: [fleet.autoscale.jobsPerNode],
+    maxNodes: record.computeNodes ?? fleet.computeNodes,
     dataServerCpus: 0,
     subscriptions: { vlan: 0, ip: 0 },
     cyclesPerDay: 4,
   };
+}
+
+export function checkCycle(
+  record: RecordedCycle,
+  evidence: CheckEvidence,
+  options: { cycles: number; seed: number; tolerance: number },
+): CheckReport {
+  const provider = record.nodes[0]?.provider;
+  const grid = record.grid;
+  const firstDataAt = record.firstDataAt;
+  if (grid === null)
+    throw new PlanInputError(`cycle ${record.key} has no catalogued fields: its grid is not known`);
+  if (!provider)
+    throw new PlanInputError(`cycle ${record.key} had no compute nodes: there is nothing to predict`);
+  if (!firstDataAt || !record.plannedAt)
+    throw new PlanInputError(
+      `cycle ${record.key} was never planned by the fleet (no fleet cycle): its first data time is not known`,
+    );
+  const question = replayQuestion({ ...record, grid, firstDataAt }, provider, evidence.fleet, options);
   const plan = buildPlan(question, {
     products: evidence.products,
     records: [record],
@@ -216,8 +224,8 @@ export function checkCycle(
   // The controller knew only what was recorded before the cycle; the boots it meets are the cycle's own.
   const before = evidence.samples.filter((s) => s.at < record.plannedAt!);
   const model = { ...plan.model, controller: { ...plan.model.controller, samples: before } };
-  const policy = policyOf(record, evidence.fleet, record.firstDataAt);
-  const start = (record.plannedAt.getTime() - record.firstDataAt.getTime()) / 1000;
+  const policy = policyOf(record, evidence.fleet, firstDataAt);
+  const start = (record.plannedAt.getTime() - firstDataAt.getTime()) / 1000;
   const stats = simulatePolicy(model, policy, drawCycles(model.stream, options.cycles, options.seed), start);
   const measured = measuredOutcome(record);
   const weights = new Map(evidence.products.map((p) => [p.name, p.weight ?? 0]));
@@ -225,8 +233,7 @@ export function checkCycle(
     n.readyAt && !n.failed ? [(n.readyAt.getTime() - n.requestedAt.getTime()) / 1000] : [],
   );
   const boot = learn.medianOr(boots, 0) + learn.medianOr(learn.workerStarts(record), 0);
-  const floor =
-    floorNodeSeconds(recordedSimCycle(record, record.firstDataAt, weights), boot, policy.cpus) / 60;
+  const floor = floorNodeSeconds(recordedSimCycle(record, firstDataAt, weights), boot, policy.cpus) / 60;
   const error = {
     nodeMinutes: round((stats.nodeMinutes - measured.nodeMinutes) / measured.nodeMinutes, 3),
     p95LatencySeconds: round(
@@ -237,10 +244,10 @@ export function checkCycle(
   return {
     cycle: record.key,
     suite: record.suite,
-    grid: record.grid,
+    grid,
     provider,
     timeFactor: round(question.timeFactor, 2),
-    steps: steps.length,
+    steps: plan.model.stream.steps.length,
     policy: {
       name: policy.name,
       ...(policy.name === "autoscale"
