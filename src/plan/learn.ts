@@ -47,17 +47,8 @@ function lowerHull(points: readonly Point[]): Point[] {
   return hull;
 }
 
-/**
- * The schedule the files were sent on: no file arrives before it is due, and files that were not held
- * up arrive just after, so it is the line under every arrival that the most arrivals touch (an edge of
- * their lower hull). Null with fewer than three files.
- */
-export function fitStream(cycle: RecordedCycle, minuteOf: ReadonlyMap<number, number>): StreamFit | null {
-  const points = cycle.files
-    .filter((f) => minuteOf.has(f.step))
-    .map((f) => ({ minute: minuteOf.get(f.step)!, t: seconds(f.receivedAt, cycle.baseTime) }))
-    .sort((a, b) => a.minute - b.minute || a.t - b.t);
-  if (points.length < 3) return null;
+/** The line under every arrival that the most arrivals touch (an edge of their lower hull). */
+function touchedLine(points: readonly Point[]): { rate: number; intercept: number } | null {
   const gaps = points
     .slice(1)
     .map((p, i) => p.t - points[i]!.t)
@@ -73,8 +64,33 @@ export function fitStream(cycle: RecordedCycle, minuteOf: ReadonlyMap<number, nu
     const touching = points.filter((p) => p.t - intercept - rate * p.minute <= tolerance).length;
     if (!best || touching > best.touching) best = { rate, intercept, touching };
   }
-  if (!best) return null;
-  const { rate, intercept } = best;
+  return best;
+}
+
+/**
+ * The schedule the files were sent on: no file arrives before it is due. When the fleet knew when the
+ * first data was due, the line starts there and is the steepest that stays under every arrival (files
+ * that were not held up arrive just after they are due); otherwise it is the line under the arrivals
+ * that the most of them touch. Null with fewer than three files.
+ */
+export function fitStream(cycle: RecordedCycle, minuteOf: ReadonlyMap<number, number>): StreamFit | null {
+  const points = cycle.files
+    .filter((f) => minuteOf.has(f.step))
+    .map((f) => ({ minute: minuteOf.get(f.step)!, t: seconds(f.receivedAt, cycle.baseTime) }))
+    .sort((a, b) => a.minute - b.minute || a.t - b.t);
+  if (points.length < 3) return null;
+  const first = points[0]!;
+  const anchor = cycle.firstDataAt ? seconds(cycle.firstDataAt, cycle.baseTime) : null;
+  const later = points.filter((p) => p.minute > first.minute);
+  const line =
+    anchor !== null && later.length > 0
+      ? (() => {
+          const rate = Math.min(...later.map((p) => (p.t - anchor) / (p.minute - first.minute)));
+          return rate > 0 ? { rate, intercept: anchor - rate * first.minute } : null;
+        })()
+      : touchedLine(points);
+  if (!line) return null;
+  const { rate, intercept } = line;
   const lateness = points.map((p, i) => {
     const due = intercept + rate * p.minute;
     return Math.max(0, p.t - Math.max(due, i > 0 ? points[i - 1]!.t : Number.NEGATIVE_INFINITY));
