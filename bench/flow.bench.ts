@@ -10,7 +10,7 @@ import pg from "pg";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { beginSuite, loadSuites } from "../src/flow/engine/commands.ts";
-import { startFlowEngine } from "../src/flow/engine/scheduler.ts";
+import { FlowEngine } from "../src/flow/engine/engine.ts";
 
 const cli = resolve(import.meta.dirname, "../bin/cloudburst.js");
 
@@ -66,7 +66,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     await migrate(pool);
     await loadSuites(pool, suiteText(tasks), "bench.def", { actor: "bench" });
-    const engine = await startFlowEngine({ pool, url: url.toString() }, undefined, { controlConcurrency: 0 });
+    const engine = await FlowEngine.start({ pool, url: url.toString() });
     workers.push(await startWorker(url.toString(), "bench-1", concurrency));
     workers.push(await startWorker(url.toString(), "bench-2", concurrency));
     const started = performance.now();

@@ -1,32 +1,51 @@
 #!/usr/bin/env node
-// The sources are TypeScript run directly by Node 24's type stripping: no build step. The project pins
-// Node 24 with the `node` package; an older Node found first on PATH (npx run from another directory,
-// say) hands the command over to the pinned one.
+// The sources are TypeScript run directly by Node 24's type stripping: no build step. Node 24 comes with
+// the package (the optional dependency node-linux-<arch>, which npm installs on Linux); an older Node
+// found first on PATH hands the command over to it. Node strips types only outside node_modules, so a
+// package installed by npm (which lives in one) runs with bin/strip-types.js as an --import hook, which
+// worker threads inherit.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import module from "node:module";
+import module, { createRequire } from "node:module";
+import { constants } from "node:os";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
+const self = fileURLToPath(import.meta.url);
+const importHook = `--import=${new URL("./strip-types.js", import.meta.url).href}`;
+const underNodeModules = self.split(sep).includes("node_modules");
 const major = Number(process.versions.node.split(".")[0]);
-if (major >= 24) {
+
+/** The Node 24 binary the package carries, or null when its platform package is not installed. */
+function packagedNode() {
+  try {
+    const manifest = createRequire(import.meta.url).resolve(
+      `node-${process.platform}-${process.arch}/package.json`,
+    );
+    return join(dirname(manifest), "bin", "node");
+  } catch {
+    return null;
+  }
+}
+
+if (major >= 24 && (!underNodeModules || process.execArgv.includes(importHook))) {
   // Compiled (and type-stripped) modules are cached on disk: a compute node's worker, started for a
   // step's jobs and billed from its boot, is up in about half the time.
   module.enableCompileCache();
   const { main } = await import("../src/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  const pinned = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url));
-  if (!existsSync(pinned)) {
+  const node = major >= 24 ? process.execPath : packagedNode();
+  if (!node) {
     process.stderr.write(
-      `cloudburst needs Node 24 (this is ${process.version}): run \`npm ci\` in the project\n`,
+      `cloudburst needs Node 24 (this is ${process.version}) and its package node-${process.platform}-${process.arch} is not installed:\n` +
+        "  install cloudburst with its optional dependencies (`npm ci` in a checkout), or use the release bundle\n",
     );
     process.exit(1);
   }
-  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
+  const flags = underNodeModules ? ["--disable-warning=ExperimentalWarning", importHook] : [];
+  const child = spawn(node, [...flags, self, ...process.argv.slice(2)], { stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => {
-    process.exitCode = code ?? (signal ? 128 : 1);
+    process.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
   });
 }

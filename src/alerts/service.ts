@@ -1,9 +1,10 @@
 // Wiring of the alert watch in the control server: the alerter the configuration describes and the
 // problem sources, started unless `alerts.watch` is false.
 import type pg from "pg";
-import type { Config } from "../config/load.ts";
+import type { StoreConfig } from "../store/config.ts";
 import { storeOf } from "../store/store.ts";
 import { alerterFromConfig } from "./channels.ts";
+import type { AlertsConfig } from "./config.ts";
 import { abortedTasks, failedDeliveryProblems, quarantineProblems } from "./problems.ts";
 import { AlertWatch, type ProblemSource } from "./watch.ts";
 
@@ -20,7 +21,7 @@ export interface AlertWatchWiring {
 
 /** Starts the watch (null when `alerts.watch` is false); `nudge()` it on changes, `stop()` it at shutdown. */
 export function startAlertWatch(
-  config: Config,
+  config: { alerts: AlertsConfig; dataDir: string; store: Pick<StoreConfig, "dir"> },
   pool: pg.Pool,
   logger: Logger,
   wiring: AlertWatchWiring = {},

@@ -1,9 +1,15 @@
-// API bearer tokens: created once and shown once; only their SHA-256 hash is stored.
+// API bearer tokens: created once and shown once; only their SHA-256 hash is stored. An operator's token
+// opens the whole API; a node's token only the worker protocol, for one cycle, until it expires.
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 
+/** What a token may do: `operator` the whole API, `worker` the worker protocol only. */
+export type TokenScope = "operator" | "worker";
+
 export interface TokenInfo {
   name: string;
+  scope: TokenScope;
+  expiresAt: Date | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -29,19 +35,72 @@ export async function createToken(pool: pg.Pool, name: string): Promise<string> 
   return token;
 }
 
-/** The name of the live token that `token` is, or null. */
-export async function verifyToken(pool: pg.Pool, token: string): Promise<string | null> {
+/** A live token: its name and scope. */
+export interface VerifiedToken {
+  name: string;
+  scope: TokenScope;
+}
+
+/** The live (not revoked, not expired) token that `token` is, or null. */
+export async function verifyToken(pool: pg.Pool, token: string): Promise<VerifiedToken | null> {
   if (!token.startsWith(tokenPrefix)) return null;
-  const result = await pool.query<{ name: string }>(
-    "update api_token set last_used_at = now() where token_hash = $1 and revoked_at is null returning name",
+  const result = await pool.query<VerifiedToken>(
+    `update api_token set last_used_at = now()
+      where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())
+      returning name, scope`,
     [hashToken(token)],
   );
-  return result.rows[0]?.name ?? null;
+  return result.rows[0] ?? null;
+}
+
+/**
+ * A compute node's token: the worker protocol only, for `cycle`, until `expiresAt`. A node started
+ * again gets a new one (its name is the node's, made unique by the time of its creation).
+ */
+export async function createNodeToken(
+  pool: pg.Pool,
+  grant: { node: string; cycle: string; expiresAt: Date },
+): Promise<string> {
+  const token = tokenPrefix + randomBytes(32).toString("base64url");
+  await pool.query(
+    `insert into api_token (name, token_hash, scope, expires_at, node, cycle)
+     values ($1, $2, 'worker', $3, $4, $5)`,
+    [
+      `node:${grant.node}:${Date.now().toString(36)}`,
+      hashToken(token),
+      grant.expiresAt,
+      grant.node,
+      grant.cycle,
+    ],
+  );
+  return token;
+}
+
+/** A node's token was minted under the name the fleet asked for; the provider may name it otherwise. */
+export async function renameNodeTokens(pool: pg.Pool, from: string, to: string): Promise<void> {
+  if (from !== to) await pool.query("update api_token set node = $2 where node = $1", [from, to]);
+}
+
+/** Revokes the live tokens of a cycle's nodes (the cycle ended) or of one node (it was destroyed). */
+export async function revokeNodeTokens(
+  pool: pg.Pool,
+  which: { cycle: string } | { node: string },
+): Promise<number> {
+  const result =
+    "cycle" in which
+      ? await pool.query("update api_token set revoked_at = now() where cycle = $1 and revoked_at is null", [
+          which.cycle,
+        ])
+      : await pool.query("update api_token set revoked_at = now() where node = $1 and revoked_at is null", [
+          which.node,
+        ]);
+  return result.rowCount ?? 0;
 }
 
 export async function listTokens(pool: pg.Pool): Promise<TokenInfo[]> {
   const result = await pool.query<TokenInfo>(
-    `select name, created_at as "createdAt", last_used_at as "lastUsedAt", revoked_at as "revokedAt"
+    `select name, scope, expires_at as "expiresAt", created_at as "createdAt", last_used_at as "lastUsedAt",
+            revoked_at as "revokedAt"
        from api_token order by created_at`,
   );
   return result.rows;

@@ -1,7 +1,9 @@
 // Small dimension tables (producer, parameter, level type, geometry): get-or-create by natural key,
-// cached per process because a file of thousands of fields has only a handful of distinct values.
+// cached by whoever registers (the ingest pipeline, a product job) because a file of thousands of fields
+// has only a handful of distinct values; the day partitions known to exist are cached with them.
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { ensurePartitions } from "./partitions.ts";
 import type { GeometryRecord, ParameterRecord } from "./types.ts";
 
 type Queryable = Pick<pg.Pool, "query">;
@@ -11,6 +13,24 @@ export class Dimensions {
   readonly #parameters = new Map<string, number>();
   readonly #levelTypes = new Map<string, number>();
   readonly #geometries = new Map<string, number>();
+  /** Days whose partitions exist, as far as this cache knows (another process may drop them). */
+  readonly #partitionDays = new Set<string>();
+
+  /**
+   * Runs `work` once the partitions holding `times` exist. If another process dropped one this cache
+   * remembered (23514: no partition for a row), it forgets what it knew and tries once more.
+   */
+  async inPartitions<T>(db: Queryable, times: readonly Date[], work: () => Promise<T>): Promise<T> {
+    await ensurePartitions(db, times, this.#partitionDays);
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "23514") throw error;
+      this.#partitionDays.clear();
+      await ensurePartitions(db, times, this.#partitionDays);
+      return work();
+    }
+  }
 
   async producer(db: Queryable, name: string): Promise<number> {
     return cached(this.#producers, name, () =>
@@ -69,18 +89,11 @@ export class Dimensions {
   }
 }
 
-const hashes = new WeakMap<GeometryRecord, string>();
-
-/** SHA-256 of the canonical definition (remembered per record: a field's is asked for more than once). */
+/** SHA-256 of the canonical definition. */
 export function geometryHash(geometry: GeometryRecord): string {
-  let hash = hashes.get(geometry);
-  if (hash === undefined) {
-    hash = createHash("sha256")
-      .update(JSON.stringify(canonical({ gridType: geometry.gridType, ...geometry.definition })))
-      .digest("hex");
-    hashes.set(geometry, hash);
-  }
-  return hash;
+  return createHash("sha256")
+    .update(JSON.stringify(canonical({ gridType: geometry.gridType, ...geometry.definition })))
+    .digest("hex");
 }
 
 /** A readable, unique name: grid type, dimensions and a short hash, e.g. "regular_ll-1440x721-3fa2c1d0". */

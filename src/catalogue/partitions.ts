@@ -11,22 +11,17 @@ export function partitionDay(time: Date): string {
   return time.toISOString().slice(0, 10);
 }
 
-const known = new WeakMap<object, Set<string>>();
-
-/** Makes sure the partitions holding these base times exist (cached per pool). */
-export async function ensurePartitions(db: Queryable, times: Iterable<Date>): Promise<void> {
-  const seen = known.get(db) ?? new Set<string>();
-  known.set(db, seen);
+/** Makes sure the partitions holding these base times exist; `seen` holds the days known to exist. */
+export async function ensurePartitions(
+  db: Queryable,
+  times: Iterable<Date>,
+  seen: Set<string> = new Set(),
+): Promise<void> {
   for (const day of new Set([...times].map(partitionDay))) {
     if (seen.has(day)) continue;
     await db.query("select catalogue_ensure_partitions($1::date)", [day]);
     seen.add(day);
   }
-}
-
-/** Forgets the cache (after partitions were dropped). */
-export function forgetPartitions(db: Queryable): void {
-  known.delete(db);
 }
 
 export interface DayPartition {
@@ -64,6 +59,5 @@ export async function dropPartitionsBefore(db: Queryable, cutoffDay: string): Pr
     await db.query(`drop table if exists "${partition.table}"`);
     dropped.push(partition.table);
   }
-  if (dropped.length > 0) forgetPartitions(db);
   return dropped;
 }

@@ -3,7 +3,6 @@
 import type pg from "pg";
 import { inTransaction } from "../db/transaction.ts";
 import type { Dimensions } from "./lookups.ts";
-import { ensurePartitions } from "./partitions.ts";
 import { type FieldFilter, type FilterColumns, type Page, whereClause } from "./query.ts";
 import type { FieldRecord } from "./types.ts";
 
@@ -24,7 +23,17 @@ export async function registerProduct(
   const paramId = await dimensions.parameter(pool, product.param);
   const levelTypeId = await dimensions.levelType(pool, product.levelType);
   const geometryId = await dimensions.geometry(pool, product.geometry);
-  await ensurePartitions(pool, [product.baseTime]);
+  return dimensions.inPartitions(pool, [product.baseTime], () =>
+    insertProduct(pool, product, { producerId, paramId, levelTypeId, geometryId }),
+  );
+}
+
+async function insertProduct(
+  pool: pg.Pool,
+  product: ProductRecord,
+  ids: { producerId: number; paramId: number; levelTypeId: number; geometryId: number },
+): Promise<number> {
+  const { producerId, paramId, levelTypeId, geometryId } = ids;
   return inTransaction(pool, async (client) => {
     const cycle = await client.query<{ id: string }>(
       `insert into cycle (producer_id, base_time, expected_fields) select $1, $2, expected_fields from producer where id = $1

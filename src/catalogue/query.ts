@@ -519,3 +519,54 @@ export async function listFiles(
     nameInfo: r.name_info,
   }));
 }
+
+/** When each of `steps` of a producer's cycle first had a field in the catalogue (steps without one absent). */
+export async function stepArrivalTimes(
+  db: Queryable,
+  producer: string,
+  baseTime: Date,
+  steps: readonly number[],
+): Promise<Map<number, Date>> {
+  if (steps.length === 0) return new Map();
+  const result = await db.query<{ step: number; arrived: Date }>(
+    `select f.end_step as step, min(f.received_at) as arrived
+       from field f join producer p on p.id = f.producer_id
+      where f.base_time = $1 and p.name = $2 and f.end_step = any($3::float8[])
+      group by f.end_step`,
+    [baseTime, producer, steps],
+  );
+  return new Map(result.rows.map((r) => [Number(r.step), r.arrived]));
+}
+
+/** Files received since `since`, with the step their dissemination name says (the timeline's arrivals). */
+export async function fileArrivalsSince(
+  db: Queryable,
+  since: Date,
+  limit = 1000,
+): Promise<Array<{ name: string; receivedAt: Date; registeredAt: Date | null; step: number | null }>> {
+  const result = await db.query<{
+    name: string;
+    received_at: Date;
+    registered_at: Date | null;
+    step: number | null;
+  }>(
+    `select name, received_at, registered_at, (name_info->>'step')::float8 as step from ingest_file
+      where received_at >= $1 order by received_at limit $2`,
+    [since, limit],
+  );
+  return result.rows.map((r) => ({
+    name: r.name,
+    receivedAt: r.received_at,
+    registeredAt: r.registered_at,
+    step: r.step,
+  }));
+}
+
+/** How many files were received since `since`. */
+export async function filesReceivedSince(db: Queryable, since: Date): Promise<number> {
+  const result = await db.query<{ n: string }>(
+    "select count(*) as n from ingest_file where received_at >= $1",
+    [since],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}

@@ -3,7 +3,6 @@ import type pg from "pg";
 import { publishFieldsRegistered } from "./events.ts";
 import type { Dimensions } from "./lookups.ts";
 import { geometryHash } from "./lookups.ts";
-import { ensurePartitions, forgetPartitions } from "./partitions.ts";
 import type {
   CycleProgress,
   FieldRecord,
@@ -53,22 +52,11 @@ export async function registerFile(
   const { unique, duplicates } = dedupe(fields);
   const problems = [...quarantine, ...duplicates].sort((a, b) => a.offset - b.offset);
   const resolved = await resolveDimensions(pool, dimensions, unique);
-  try {
-    await ensurePartitions(
-      pool,
-      unique.map((f) => f.baseTime),
-    );
-    return await registerResolved(pool, file, resolved, problems);
-  } catch (error) {
-    // 23514: no partition for a row: another process dropped one this process remembered. Once more.
-    if ((error as { code?: string }).code !== "23514") throw error;
-    forgetPartitions(pool);
-    await ensurePartitions(
-      pool,
-      unique.map((f) => f.baseTime),
-    );
-    return registerResolved(pool, file, resolved, problems);
-  }
+  return dimensions.inPartitions(
+    pool,
+    unique.map((f) => f.baseTime),
+    () => registerResolved(pool, file, resolved, problems),
+  );
 }
 
 function dedupe(fields: FieldRecord[]): { unique: FieldRecord[]; duplicates: QuarantineRecord[] } {

@@ -1,7 +1,6 @@
 // The `cloudburst` command: one sub-command module per subsystem, registered in commands/index.ts.
-import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config/load.ts";
+import { Command, CommanderError, Option } from "commander";
+import { releaseVersion } from "../system/version.ts";
 import { modulesFor } from "./commands/index.ts";
 import { UsageError, UserError } from "./errors.ts";
 
@@ -9,7 +8,7 @@ import { UsageError, UserError } from "./errors.ts";
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("cloudburst")
     .description("On-demand, cloud-portable post-processing for numerical weather prediction")
-    .version(packageVersion(), "-V, --version", "the installed release")
+    .version(releaseVersion(), "-V, --version", "the installed release")
     .option("-c, --config <file>", "configuration file (default: $CLOUDBURST_CONFIG or ./cloudburst.yaml)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -17,13 +16,13 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   for (const register of await Promise.all(modulesFor(argv).map((m) => m.load()))) register(program);
   // Sub-commands inherit the override so that their usage errors are caught here too.
   for (const command of allCommands(program)) command.exitOverride();
+  // ecCodes' tools have a -c of their own (grib compare -c keys): the program's options are read only
+  // before the command, and every other command takes --config where it is given too.
+  program.enablePositionalOptions();
+  for (const command of allCommands(program))
+    if (!command.commands.length && !command.options.some((o) => o.short === "-c" || o.long === "--config"))
+      command.addOption(new Option("-c, --config <file>", "configuration file").hideHelp());
   return program;
-}
-
-/** The release this installation runs: package.json's version, next to src/ in the package. */
-export function packageVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  return (JSON.parse(text) as { version: string }).version;
 }
 
 function allCommands(command: Command): Command[] {
@@ -51,7 +50,8 @@ function reportError(error: unknown): number {
     process.stderr.write(`cloudburst: ${error.message}\n(run with --help for usage)\n`);
     return 2;
   }
-  if (error instanceof ConfigError || error instanceof UserError) {
+  // by name: importing ConfigError would load the configuration's schema (zod, yaml) for every command
+  if ((error instanceof Error && error.name === "ConfigError") || error instanceof UserError) {
     process.stderr.write(`cloudburst: ${error.message}\n`);
     if (error instanceof UserError && error.hint) process.stderr.write(`  what to do: ${error.hint}\n`);
     return 1;

@@ -24,6 +24,8 @@ export interface Config extends ConfigFile {
   dataDir: string;
   /** From DATABASE_URL; when unset, an embedded PostgreSQL runs in dataDir. */
   databaseUrl: string | null;
+  /** The environment the configuration was loaded with: secrets named by `...Env` keys are read here. */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
 export interface LoadOptions {
@@ -60,7 +62,7 @@ function finish(parsed: ConfigFile, file: string | null, baseDir: string, env: N
       `${environmentKeys.databaseUrl}: expected a postgres:// or postgresql:// URL`,
     ]);
   }
-  return { ...parsed, file, dataDir: resolve(baseDir, parsed.dataDir), databaseUrl };
+  return { ...parsed, file, dataDir: resolve(baseDir, parsed.dataDir), databaseUrl, env };
 }
 
 function parseYaml(file: string, text: string): ConfigFile {
@@ -108,10 +110,11 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   return `${where}: ${path}: ${issue.message.replace(/^Invalid input: /, "")}`;
 }
 
-/** The configuration as `config show` prints it: secrets masked. */
+/** The configuration as `config show` prints it: secrets masked, the environment left out. */
 export function maskedConfig(config: Config): Record<string, unknown> {
+  const { env: _env, ...shown } = config;
   return {
-    ...config,
+    ...shown,
     databaseUrl: config.databaseUrl ? maskUrlPassword(config.databaseUrl) : null,
   };
 }

@@ -15,6 +15,20 @@ const server = z
     port: z.number().int().min(0).max(65535).default(8080),
     /** The address workers and browsers use to reach this server, when it differs from host:port. */
     publicUrl: z.url().optional(),
+    /**
+     * HTTPS for the API, the web UI and the worker protocol. Without certFile and keyFile a certificate
+     * is generated once into dataDir/tls; nodes pin its fingerprint from their user data.
+     */
+    tls: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+      })
+      .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+        message: "give both certFile and keyFile, or neither (a certificate is then generated)",
+      })
+      .prefault({}),
   })
   .prefault({});
 

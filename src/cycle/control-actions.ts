@@ -2,20 +2,22 @@
 // `cycle.fleet up|down` hand the cycle's wishes to the fleet controller and wait for them.
 import { setTimeout as sleep } from "node:timers/promises";
 import { cycleDeliveryStatus } from "../delivery/ledger.ts";
-import { currentFleet, type FleetService } from "../fleet/service.ts";
-import { currentIngest } from "../ingest/service.ts";
+import type { FleetService } from "../fleet/service.ts";
 import type { ActionContext } from "../worker/actions.ts";
-import { cycleBaseTime, cycleKey, cycleRuntime, firstDataAt } from "./runtime.ts";
+import type { CycleContext } from "./context.ts";
+import { cycleBaseTime, cycleKey, firstDataAt } from "./names.ts";
 
 /** How often actions look at the fleet while waiting for nodes. */
 const fleetPollMs = 500;
 
-export async function runDataServerAction({ args, variables, log, signal }: ActionContext): Promise<void> {
-  const runtime = await cycleRuntime();
-  const key = cycleKey(runtime.config.cycle.producer, cycleBaseTime(variables));
-  const fleet = currentFleet();
+export async function runDataServerAction(
+  cycle: CycleContext,
+  { args, variables, log, signal }: ActionContext,
+): Promise<void> {
+  const key = cycleKey(cycle.settings.producer, cycleBaseTime(variables));
+  const fleet = cycle.fleet;
   if (args[0] === "start") {
-    if (!currentIngest()) throw new Error("this server takes no data: its ingest service is not running");
+    if (!cycle.ingest) throw new Error("this server takes no data: its ingest service is not running");
     if (fleet) {
       const environment = fleet.config.fleet.environment;
       const wanted = Number(variables["CB_NODES"] ?? fleet.config.fleet.computeNodes);
@@ -25,12 +27,12 @@ export async function runDataServerAction({ args, variables, log, signal }: Acti
       await fleet.controller.reconcile();
       await waitForDataServer(fleet, "running", signal);
     }
-    log(`data server ready for ${key}: receivers running, the store is ${runtime.store.root}`);
+    log(`data server ready for ${key}: receivers running, the store is ${cycle.store.root}`);
     return;
   }
   if (args[0] !== "stop")
     throw new Error(`cycle.data-server: expected start or stop, got "${args[0] ?? ""}"`);
-  const status = await cycleDeliveryStatus(runtime.db.pool, key);
+  const status = await cycleDeliveryStatus(cycle.db.pool, key);
   if (status.pending > 0 || status.failed > 0)
     throw new Error(
       `${key}: ${status.pending} pending and ${status.failed} failed deliveries; the data server stays up`,
@@ -43,14 +45,14 @@ export async function runDataServerAction({ args, variables, log, signal }: Acti
   log(`${key}: all ${status.delivered} products delivered; the data server is released`);
 }
 
-/** Waits until the cloud data server (fleet.cloudsigma.dataServer) is in `state`; at once when there is none. */
+/** Waits until the provider's data server is in `state`; at once when the provider has none. */
 async function waitForDataServer(
   fleet: FleetService,
   state: "running" | "stopped",
   signal: AbortSignal,
 ): Promise<void> {
-  const name = fleet.config.fleet.cloudsigma.dataServer;
-  if (!name || fleet.provider.name !== "cloudsigma") return;
+  const name = fleet.provider.dataServer;
+  if (!name) return;
   for (;;) {
     const node = (await fleet.provider.listNodes()).find((n) => n.id === name || n.name === name);
     if (!node) throw new Error(`the data server ${name} is not on the provider`);
@@ -59,15 +61,17 @@ async function waitForDataServer(
   }
 }
 
-export async function runFleetAction({ args, variables, log, signal }: ActionContext): Promise<void> {
-  const fleet = currentFleet();
+export async function runFleetAction(
+  cycle: CycleContext,
+  { args, variables, log, signal }: ActionContext,
+): Promise<void> {
+  const fleet = cycle.fleet;
   if (!fleet)
     throw new Error(
       "this server runs no fleet: configure the `fleet` section (provider local or cloudsigma)",
     );
-  const runtime = await cycleRuntime();
   const environment = fleet.config.fleet.environment;
-  const key = cycleKey(runtime.config.cycle.producer, cycleBaseTime(variables));
+  const key = cycleKey(cycle.settings.producer, cycleBaseTime(variables));
   const compute = async () => (await fleet.store.nodes(environment, key)).filter((n) => n.role === "compute");
   if (args[0] === "up") {
     const wanted = Number(variables["CB_NODES"] ?? fleet.config.fleet.computeNodes);

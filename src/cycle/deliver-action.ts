@@ -7,21 +7,18 @@ import { deliverCycle } from "../delivery/ledger.ts";
 import { replicateProducts } from "../delivery/replicate.ts";
 import { destinationFromUrl } from "../delivery/url.ts";
 import type { ActionContext } from "../worker/actions.ts";
-import {
-  type CycleRuntime,
-  cycleBaseTime,
-  cycleKey,
-  cycleRuntime,
-  destinationCatalogueVariable,
-} from "./runtime.ts";
+import type { CycleContext } from "./context.ts";
+import { cycleBaseTime, cycleKey } from "./names.ts";
 
-export async function runDeliverAction({ variables, log }: ActionContext): Promise<void> {
-  const runtime = await cycleRuntime();
+export async function runDeliverAction(
+  cycle: CycleContext,
+  { variables, log }: ActionContext,
+): Promise<void> {
   const baseTime = cycleBaseTime(variables);
-  const key = cycleKey(runtime.config.cycle.producer, baseTime);
-  const destination = destinationFromUrl(runtime.config.cycle.destination);
+  const key = cycleKey(cycle.settings.producer, baseTime);
+  const destination = destinationFromUrl(cycle.settings.destination);
   try {
-    const status = await deliverCycle(runtime.db.pool, key, destination.label, (item) =>
+    const status = await deliverCycle(cycle.db.pool, key, destination.label, (item) =>
       deliver(destination, item, undefined, (error, attempt, delayMs) =>
         log(`${item.name}: attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`),
       ),
@@ -31,15 +28,9 @@ export async function runDeliverAction({ variables, log }: ActionContext): Promi
     );
     if (status.failed > 0 || status.pending > 0)
       throw new Error(`${status.failed + status.pending} products of ${key} are not delivered`);
-    const catalogueUrl = process.env[destinationCatalogueVariable];
+    const catalogueUrl = cycle.destinationCatalogueUrl;
     if (catalogueUrl) {
-      const replicated = await replicateToDestination(
-        runtime,
-        catalogueUrl,
-        key,
-        baseTime,
-        destination.label,
-      );
+      const replicated = await replicateToDestination(cycle, catalogueUrl, key, baseTime, destination.label);
       log(`${replicated} product rows replicated to the destination's catalogue`);
     }
   } finally {
@@ -49,13 +40,13 @@ export async function runDeliverAction({ variables, log }: ActionContext): Promi
 
 /** The destination's catalogue (a second PostgreSQL, migrated to the cloudburst schema). */
 async function replicateToDestination(
-  runtime: CycleRuntime,
+  cycle: CycleContext,
   url: string,
   key: string,
   baseTime: Date,
   destinationLabel: string,
 ): Promise<number> {
-  const delivered = await runtime.db.pool.query<{ local_path: string; name: string }>(
+  const delivered = await cycle.db.pool.query<{ local_path: string; name: string }>(
     "select local_path, name from delivery where cycle_key = $1 and destination = $2 and state = 'delivered'",
     [key, destinationLabel],
   );
@@ -63,8 +54,8 @@ async function replicateToDestination(
   const pool = new pg.Pool({ connectionString: url, max: 2, application_name: "cloudburst-replicate" });
   try {
     await migrate(pool);
-    return await replicateProducts(runtime.db.pool, pool, runtime.config.cycle.producer, baseTime, (uri) => {
-      const name = nameByPath.get(runtime.store.path(uri));
+    return await replicateProducts(cycle.db.pool, pool, cycle.settings.producer, baseTime, (uri) => {
+      const name = nameByPath.get(cycle.store.path(uri));
       return name === undefined ? null : `${destinationLabel}/${name}`;
     });
   } finally {

@@ -4,36 +4,9 @@
 import type pg from "pg";
 import { type ComputeDemand, nextArrival } from "../fleet/autoscale.ts";
 import type { Cycle } from "../fleet/plan.ts";
-import { type StepArrival, stepArrivals } from "../sim/ecmwf/schedule.ts";
-import { cycleSuiteName } from "./suite.ts";
-
-/** The base time in a cycle key (`producer/YYYYMMDDHH`); null for a key of another form. */
-export function baseTimeOfKey(key: string): Date | null {
-  const match = /\/(\d{4})(\d{2})(\d{2})(\d{2})$/.exec(key);
-  return match ? new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:00:00Z`) : null;
-}
-
-const backlogSql = `
-  select count(*) filter (where n.state = 'submitted'
-                             or (n.state = 'queued' and n.data_ready_at is not null)) as queued,
-         count(*) filter (where n.state = 'active') as running,
-         coalesce(extract(epoch from now() - min(case when n.state = 'submitted' then n.state_since
-                                                      when n.state = 'queued' then n.data_ready_at end)), 0)::float8
-           as oldest_queued,
-         count(*) filter (where n.state = 'queued' and n.data_ready_at is null) as waiting,
-         coalesce(array_agg(n.data_ready_at) filter (where n.data_ready_at is not null), '{}') as arrivals,
-         coalesce(array_agg(distinct n.worker) filter (where n.state = 'active' and n.worker is not null), '{}')
-           as busy_workers
-    from flow_node n
-   where n.suite_id = $1 and n.kind = 'task' and n.path like $2`;
-
-/** Per step family: its jobs, and when the first of them had its data (null while none has). */
-const stepsSql = `
-  select substring(n.path from '/step_([0-9]+)/')::int as step, count(*)::int as jobs,
-         min(n.data_ready_at) as arrived
-    from flow_node n
-   where n.suite_id = $1 and n.kind = 'task' and n.path like $2
-   group by 1 order by 1`;
+import { findSuiteId, recentRunTimes, type TaskStatusRow, tasksUnder } from "../flow/engine/queries.ts";
+import { type StepArrival, stepArrivals } from "./dissemination.ts";
+import { baseTimeOfKey, cycleSuiteName, PRODUCTS_FAMILY, stepOfPath } from "./names.ts";
 
 export interface StepProgress {
   step: number;
@@ -80,16 +53,36 @@ export function scheduledNextArrival(
   };
 }
 
-/** Run time of the latest finished jobs: from their last start to their completion. */
-const jobSecondsSql = `
-  select extract(epoch from max(h.at) filter (where h.to_state = 'complete')
-                          - max(h.at) filter (where h.to_state = 'active'))::float8 as seconds
-    from flow_history h
-   where h.suite_id = $1 and h.path like $2 and h.kind = 'state'
-   group by h.path
-  having max(h.at) filter (where h.to_state = 'complete') > max(h.at) filter (where h.to_state = 'active')
-   order by max(h.at) desc
-   limit 20`;
+/** The product jobs' backlog: waiting for a node, running, waiting for data, and their data's arrivals. */
+export function backlogOf(tasks: readonly TaskStatusRow[], now: Date) {
+  const queued = tasks.filter(
+    (t) => t.state === "submitted" || (t.state === "queued" && t.dataReadyAt !== null),
+  );
+  const since = queued.map((t) => (t.state === "submitted" ? t.stateSince : t.dataReadyAt!).getTime());
+  return {
+    queued: queued.length,
+    running: tasks.filter((t) => t.state === "active").length,
+    oldestQueuedSeconds: since.length ? Math.max(0, (now.getTime() - Math.min(...since)) / 1000) : 0,
+    waitingForData: tasks.filter((t) => t.state === "queued" && t.dataReadyAt === null).length,
+    arrivals: tasks.flatMap((t) => (t.dataReadyAt ? [t.dataReadyAt] : [])),
+    busyNodes: [...new Set(tasks.flatMap((t) => (t.state === "active" && t.worker ? [t.worker] : [])))],
+  };
+}
+
+/** Per step family: its jobs, and when the first of them had its data (null while none has). */
+export function stepProgress(tasks: readonly TaskStatusRow[]): StepProgress[] {
+  const steps = new Map<number, StepProgress>();
+  for (const task of tasks) {
+    const step = stepOfPath(task.path);
+    if (step === null) continue;
+    const entry = steps.get(step) ?? { step, jobs: 0, arrived: null };
+    entry.jobs++;
+    if (task.dataReadyAt && (!entry.arrived || task.dataReadyAt < entry.arrived))
+      entry.arrived = task.dataReadyAt;
+    steps.set(step, entry);
+  }
+  return [...steps.values()].sort((a, b) => a.step - b.step);
+}
 
 /**
  * The demand of a cycle's product jobs; null when the cycle has no suite here. `filesArriving`: files
@@ -104,38 +97,24 @@ export async function cycleDemand(
   const baseTime = baseTimeOfKey(cycle.cycle);
   if (!baseTime) return null;
   const suite = cycleSuiteName(baseTime);
-  const found = await pool.query<{ id: string }>("select id from flow_suite where name = $1", [suite]);
-  const id = found.rows[0]?.id;
+  const id = await findSuiteId(pool, suite);
   if (!id) return null;
-  const jobs = `/${suite}/products/%`;
-  const backlog = (
-    await pool.query<{
-      queued: string;
-      running: string;
-      oldest_queued: number;
-      waiting: string;
-      arrivals: Date[];
-      busy_workers: string[];
-    }>(backlogSql, [id, jobs])
-  ).rows[0]!;
-  const durations = (await pool.query<{ seconds: number }>(jobSecondsSql, [id, jobs])).rows
-    .map((r) => r.seconds)
-    .sort((a, b) => a - b);
-  const waitingForData = Number(backlog.waiting);
-  const steps = (
-    await pool.query<{ step: number | null; jobs: number; arrived: Date | null }>(stepsSql, [id, jobs])
-  ).rows.flatMap((r) => (r.step === null ? [] : [{ step: r.step, jobs: r.jobs, arrived: r.arrived }]));
-  const next = waitingForData === 0 ? null : comingData(steps, backlog.arrivals, cycle.dataAt);
+  const products = `/${suite}/${PRODUCTS_FAMILY}`;
+  const tasks = await tasksUnder(pool, id, products);
+  const backlog = backlogOf(tasks, new Date());
+  const durations = (await recentRunTimes(pool, id, products)).sort((a, b) => a - b);
+  const steps = stepProgress(tasks);
+  const next = backlog.waitingForData === 0 ? null : comingData(steps, backlog.arrivals, cycle.dataAt);
   return {
-    queued: Number(backlog.queued),
-    running: Number(backlog.running),
-    oldestQueuedSeconds: Math.max(0, backlog.oldest_queued),
-    waitingForData,
+    queued: backlog.queued,
+    running: backlog.running,
+    oldestQueuedSeconds: backlog.oldestQueuedSeconds,
+    waitingForData: backlog.waitingForData,
     nextWorkAt: next?.at ?? null,
     nextWorkJobs: next?.jobs ?? null,
     paceSeconds: next?.paceSeconds ?? null,
     dataArriving: filesArriving > 0,
-    busyNodes: backlog.busy_workers,
+    busyNodes: backlog.busyNodes,
     jobSeconds: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
   };
 }

@@ -7,9 +7,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { type FieldsRegisteredEvent, parseFieldsRegistered } from "../catalogue/events.ts";
+import { stepArrivalTimes } from "../catalogue/query.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
 import type { ActionContext } from "../worker/actions.ts";
-import { cycleBaseTime, cycleRuntime } from "./runtime.ts";
+import type { CycleContext } from "./context.ts";
+import { cycleBaseTime } from "./names.ts";
 import { STEP_METER, STEPS_VARIABLE } from "./suite.ts";
 
 /** Between notifications, the catalogue is asked this often anyway (a dead connection may go unnoticed). */
@@ -49,14 +51,7 @@ export async function arrivedSteps(
   baseTime: Date,
   steps: readonly number[],
 ): Promise<Set<number>> {
-  if (steps.length === 0) return new Set();
-  const result = await pool.query<{ step: number }>(
-    `select distinct f.end_step as step
-       from field f join producer p on p.id = f.producer_id
-      where p.name = $1 and f.base_time = $2 and f.end_step = any($3::float8[])`,
-    [producer, baseTime, steps],
-  );
-  return new Set(result.rows.map((r) => Number(r.step)));
+  return new Set((await stepArrivalTimes(pool, producer, baseTime, steps)).keys());
 }
 
 /** Wake-ups when the catalogue registers fields of one cycle. */
@@ -144,14 +139,16 @@ function progressLine(cycle: string, planned: readonly number[], arrived: Readon
   return `${cycle}: ${arrived.size} of ${planned.length} planned steps in, ${meter}${wait}`;
 }
 
-export async function runIngestAction({ variables, report, log, signal }: ActionContext): Promise<void> {
-  const runtime = await cycleRuntime();
-  const producer = runtime.config.cycle.producer;
+export async function runIngestAction(
+  cycle: CycleContext,
+  { variables, report, log, signal }: ActionContext,
+): Promise<void> {
+  const producer = cycle.settings.producer;
   const baseTime = cycleBaseTime(variables);
   const planned = plannedSteps(variables);
   // Listening before the first look: nothing registered in between is missed.
   const wakeups = await listenForFields(
-    runtime.db.url,
+    cycle.db.url,
     (event) => event.producer === producer && new Date(event.baseTime).getTime() === baseTime.getTime(),
   );
   try {
@@ -159,7 +156,7 @@ export async function runIngestAction({ variables, report, log, signal }: Action
     let reported: number | null = null;
     for (;;) {
       const missing = planned.filter((s) => !arrived.has(s));
-      const found = await arrivedSteps(runtime.db.pool, producer, baseTime, missing);
+      const found = await arrivedSteps(cycle.db.pool, producer, baseTime, missing);
       for (const step of found) arrived.add(step);
       const first = reported === null;
       // The first pass reports whatever is in: a rerun starts from the catalogue, not from -1.

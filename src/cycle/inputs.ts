@@ -2,7 +2,7 @@
 // level and step that the product plugins ask for.
 import type pg from "pg";
 import { type FieldRow, listFields, parseFieldFilter } from "../catalogue/query.ts";
-import { type FieldKey, levelTypeOf } from "../products/fields.ts";
+import { type FieldKey, keyId } from "../products/fields.ts";
 import {
   chooseInputSets,
   forecastTypeFor,
@@ -11,31 +11,14 @@ import {
   jobTasks,
   missingInputs,
 } from "../products/jobs.ts";
-import { paramNameOf } from "../products/params.ts";
+import { catalogueFieldKey } from "../products/source-params.ts";
 import type { CycleProductSpec } from "./products.ts";
 
-export const keyId = (k: FieldKey) => `${k.param}|${k.levelType}|${k.level}|${k.step}|${k.member ?? ""}`;
+export { keyId };
 
-/**
- * The FMI name of a catalogue field. ECMWF's paramId is its table-128 (or table-N × 1000) number, the
- * same for GRIB1 and GRIB2, so it stands for the GRIB1 codes the product tables are keyed by.
- */
+/** The FMI name and level of a catalogue field, by ECMWF's paramId (the same for GRIB1 and GRIB2). */
 export function fieldKeyOfRow(row: FieldRow): FieldKey | null {
-  if (row.paramId === null) return null;
-  const param = paramNameOf({
-    edition: 1,
-    table2Version: row.paramId >= 1000 ? Math.floor(row.paramId / 1000) : 128,
-    indicatorOfParameter: row.paramId % 1000,
-  });
-  const levelType = levelTypeOf(row.levelType);
-  if (!param || !levelType) return null;
-  return {
-    param,
-    levelType,
-    level: row.level,
-    step: row.step,
-    ...(row.member !== null ? { member: row.member } : {}),
-  };
+  return catalogueFieldKey(row);
 }
 
 /** The cycle's fields at the given steps, by field key (the first registered wins). */

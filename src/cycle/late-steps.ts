@@ -5,7 +5,10 @@
 import type pg from "pg";
 import type { Alert } from "../alerts/alerts.ts";
 import type { ProblemSource } from "../alerts/watch.ts";
-import { cycleKey } from "./runtime.ts";
+import { stepArrivalTimes } from "../catalogue/query.ts";
+import { deliveriesByStep } from "../delivery/ledger.ts";
+import { begunSuites, type TaskStatusRow, tasksUnder } from "../flow/engine/queries.ts";
+import { cycleKey, cycleSuiteBaseTime, PRODUCTS_FAMILY, stepFamilyPath, stepOfPath } from "./names.ts";
 
 export interface LateStep {
   suite: string;
@@ -22,88 +25,58 @@ export interface LateStep {
   deliveries: { total: number; delivered: number; failed: number };
 }
 
-/** The base time a cycle suite is named after (cycle_YYYYMMDD_HH, see suite.ts); null for other suites. */
-export function cycleSuiteBaseTime(name: string): Date | null {
-  const m = /^cycle_(\d{4})(\d{2})(\d{2})_(\d{2})$/.exec(name);
-  return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:00:00Z`) : null;
-}
-
-/** The cycle's deliver task for a cycle key (`producer/YYYYMMDDHH`), or null for a key of another form. */
-export function deliverTaskOf(key: string): string | null {
-  const m = /\/(\d{8})(\d{2})$/.exec(key);
-  return m ? `/cycle_${m[1]}_${m[2]}/teardown/deliver` : null;
-}
-
 /** Steps of begun cycle suites (begun since `since`) whose data is older than `lateSeconds` and not yet all delivered. */
 export async function lateSteps(
   pool: pg.Pool,
   options: { producer: string; now: Date; lateSeconds: number; since: Date },
 ): Promise<LateStep[]> {
-  const suites = await pool.query<{ id: string; name: string }>(
-    "select id::text, name from flow_suite where begun_at >= $1 order by name",
-    [options.since],
-  );
   const late: LateStep[] = [];
-  for (const suite of suites.rows) {
+  for (const suite of await begunSuites(pool, options.since)) {
     const baseTime = cycleSuiteBaseTime(suite.name);
     if (!baseTime) continue;
     const key = cycleKey(options.producer, baseTime);
-    const tasks = await pool.query<{ step: number; tasks: string; complete: string; open: string[] }>(
-      `select step, count(*) as tasks, count(*) filter (where state = 'complete') as complete,
-              coalesce(array_agg(path || ' ' || state order by path) filter (where state <> 'complete'), '{}') as open
-         from (select substring(path from '/products/step_([0-9]+)/[^/]+$')::int as step, path, state
-                 from flow_node where suite_id = $1 and kind = 'task' and path like $2) t
-        where step is not null group by step`,
-      [suite.id, `/${suite.name}/products/step\\_%`],
-    );
-    const deliveries = await pool.query<{ step: number; total: string; delivered: string; failed: string }>(
-      `select step, count(*) as total, count(*) filter (where state = 'delivered') as delivered,
-              count(*) filter (where state = 'failed') as failed
-         from delivery where cycle_key = $1 and step is not null group by step`,
-      [key],
-    );
-    const delivery = new Map(deliveries.rows.map((d) => [Number(d.step), d]));
-    const unfinished = tasks.rows.filter((t) => {
-      const d = delivery.get(t.step);
-      return (
-        Number(t.complete) < Number(t.tasks) || (d !== undefined && Number(d.delivered) < Number(d.total))
-      );
+    const tasks = tasksByStep(await tasksUnder(pool, suite.id, `/${suite.name}/${PRODUCTS_FAMILY}`));
+    const delivery = await deliveriesByStep(pool, key);
+    const unfinished = [...tasks].filter(([step, stepTasks]) => {
+      const d = delivery.get(step);
+      return stepTasks.some((t) => t.state !== "complete") || (d !== undefined && d.delivered < d.total);
     });
     if (unfinished.length === 0) continue;
-    const arrivals = await pool.query<{ step: number; arrived: Date }>(
-      `select f.end_step as step, min(f.received_at) as arrived
-         from field f join producer p on p.id = f.producer_id
-        where f.base_time = $1 and p.name = $2 and f.end_step = any($3::float8[])
-        group by f.end_step`,
-      [baseTime, options.producer, unfinished.map((t) => t.step)],
+    const arrivedAt = await stepArrivalTimes(
+      pool,
+      options.producer,
+      baseTime,
+      unfinished.map(([step]) => step),
     );
-    const arrivedAt = new Map(arrivals.rows.map((a) => [Number(a.step), a.arrived]));
-    for (const t of unfinished) {
-      const arrived = arrivedAt.get(t.step);
+    for (const [step, stepTasks] of unfinished) {
+      const arrived = arrivedAt.get(step);
       if (!arrived || options.now.getTime() - arrived.getTime() <= options.lateSeconds * 1000) continue;
-      const d = delivery.get(t.step);
       late.push({
         suite: suite.name,
         cycle: key,
-        step: t.step,
-        family: `/${suite.name}/products/step_${String(t.step).padStart(3, "0")}`,
+        step,
+        family: stepFamilyPath(suite.name, step),
         arrivedAt: arrived,
         lateSeconds: options.lateSeconds,
-        tasks: Number(t.tasks),
-        complete: Number(t.complete),
-        open: t.open.map((o) => {
-          const space = o.lastIndexOf(" ");
-          return { path: o.slice(0, space), state: o.slice(space + 1) };
-        }),
-        deliveries: {
-          total: Number(d?.total ?? 0),
-          delivered: Number(d?.delivered ?? 0),
-          failed: Number(d?.failed ?? 0),
-        },
+        tasks: stepTasks.length,
+        complete: stepTasks.filter((t) => t.state === "complete").length,
+        open: stepTasks.filter((t) => t.state !== "complete").map((t) => ({ path: t.path, state: t.state })),
+        deliveries: delivery.get(step) ?? { total: 0, delivered: 0, failed: 0 },
       });
     }
   }
   return late;
+}
+
+/** A cycle suite's product tasks grouped by their step family. */
+function tasksByStep(tasks: readonly TaskStatusRow[]): Map<number, TaskStatusRow[]> {
+  const byStep = new Map<number, TaskStatusRow[]>();
+  for (const task of tasks) {
+    const step = stepOfPath(task.path);
+    if (step === null) continue;
+    byStep.set(step, [...(byStep.get(step) ?? []), task]);
+  }
+  return byStep;
 }
 
 export function lateStepKey(cycle: string, step: number): string {

@@ -1,13 +1,16 @@
-// The cycle's product job (`cycle.product NAME`): makes one product for the task's step from the
-// catalogued inputs, queues the files for delivery, reports the job's CPU time and delivers them.
-import { basename, posix } from "node:path";
-import { deliver, deliveryItem } from "../delivery/deliver.ts";
-import { deliverCycle, queueDeliveries } from "../delivery/ledger.ts";
-import { destinationFromUrl } from "../delivery/url.ts";
+// The cycle's product job (`cycle.product NAME`): makes one product for the task's STEP from the
+// catalogued inputs, publishes the files (stored, catalogued, delivered) and reports the job's CPU time.
 import type { ActionContext } from "../worker/actions.ts";
 import { runProductJob } from "./job.ts";
-import { findProduct } from "./products.ts";
-import { cycleBaseTime, cycleKey, cycleRuntime } from "./runtime.ts";
+import { cycleBaseTime } from "./names.ts";
+import type { ProductData } from "./product-data.ts";
+import { type CycleProductSpec, findProduct } from "./products.ts";
+
+/** What a product job needs: the cycle's products and where their data is. */
+export interface ProductContext {
+  products: CycleProductSpec[];
+  data: ProductData;
+}
 
 function stepOf(variables: Record<string, string>): number {
   const step = Number(variables["STEP"]);
@@ -16,67 +19,33 @@ function stepOf(variables: Record<string, string>): number {
   return step;
 }
 
-/** Loads the product code (by importing this module) and opens the cycle's runtime before any job. */
-export async function prepareProductAction(): Promise<void> {
-  await cycleRuntime();
-}
-
-export async function runProductAction({ args, variables, log, report }: ActionContext): Promise<void> {
-  const runtime = await cycleRuntime();
-  const product = findProduct(runtime.products, args[0] ?? "");
+export async function runProductAction(
+  context: ProductContext,
+  { args, variables, log, report }: ActionContext,
+): Promise<void> {
+  const product = findProduct(context.products, args[0] ?? "");
   const baseTime = cycleBaseTime(variables);
   const step = stepOf(variables);
-  const { producer } = runtime.config.cycle;
   // The job's CPU time (its `cpu` label, the cycle's ideal node time) covers making the product and
-  // delivering it: both are the node's work for this job.
+  // publishing it: both are the node's work for this job.
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const result = await runProductJob(
-    runtime.db.pool,
-    runtime.store,
-    producer,
-    baseTime,
-    product,
-    step,
-    `${variables["ECF_NAME"] ?? product.name} try ${variables["ECF_TRYNO"] ?? "1"}`,
-  );
+  const job = `${variables["ECF_NAME"] ?? product.name} try ${variables["ECF_TRYNO"] ?? "1"}`;
+  const result = await runProductJob(context.data, baseTime, product, step, job);
   for (const skipped of result.skipped) log(`skipped ${skipped}`);
   if (result.files.length === 0)
     throw new Error(`${product.name} step ${step} made nothing: ${result.skipped.join("; ")}`);
-  // Products go out as soon as they exist; the cycle's deliver task confirms the lot and retries failures.
-  const destination = destinationFromUrl(runtime.config.cycle.destination);
-  const key = cycleKey(producer, baseTime);
-  const items = await Promise.all(
-    result.files.map((f) =>
-      deliveryItem(f.path, posix.join(key.replace("/", "_"), product.name, basename(f.path))),
-    ),
-  );
-  await queueDeliveries(runtime.db.pool, key, destination.label, items, step);
-  const made = performance.now();
-  try {
-    const status = await deliverCycle(
-      runtime.db.pool,
-      key,
-      destination.label,
-      (item) => deliver(destination, item),
-      {
-        names: items.map((i) => i.name),
-      },
-    );
-    if (status.failed > 0)
-      log(`${status.failed} deliveries of ${key} failed so far; the deliver task retries them`);
-  } finally {
-    await destination.close();
-  }
+  const failed = result.files.filter((f) => f.delivery !== "delivered");
+  if (failed.length) log(`${failed.length} files not delivered yet; the cycle's deliver task retries them`);
   const cpu = process.cpuUsage(cpuBefore);
-  await report({ type: "label", name: "cpu", value: ((cpu.user + cpu.system) / 1e6).toFixed(3) });
-  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  const cpuSeconds = ((cpu.user + cpu.system) / 1e6).toFixed(3);
+  await report({ type: "label", name: "cpu", value: cpuSeconds });
   const phases = result.seconds;
   log(
-    `made in ${seconds(made - started)} s (inputs ${phases.read.toFixed(3)}, compute ${phases.compute.toFixed(3)}, store and catalogue ${phases.store.toFixed(3)}), delivered in ${seconds(performance.now() - made)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s of CPU`,
+    `made and published in ${((performance.now() - started) / 1000).toFixed(3)} s (inputs ${phases.read.toFixed(3)}, compute ${phases.compute.toFixed(3)}, store, catalogue and delivery ${phases.store.toFixed(3)}), ${cpuSeconds} s of CPU`,
   );
   for (const file of result.files)
-    log(`wrote ${file.uri} (${file.bytes} bytes; products ${file.productIds.join(", ")})`);
+    log(`wrote ${file.uri} (${file.bytes} bytes; products ${file.productIds.join(", ")}; ${file.delivery})`);
   log(
     `from ${result.inputs.length} input fields: ${result.inputs.map((f) => `#${f.id} ${f.param} ${f.levelType} ${f.level} step ${f.stepRange}`).join(", ")}`,
   );

@@ -10,6 +10,8 @@
 // model's meter. In cloudburst, each product task also names its exact inputs (CB_WAIT_FOR, a data
 // trigger), which holds it until every field it reads is catalogued.
 
+import { cycleSuiteName, PRODUCTS_FAMILY, stepFamilyName } from "./names.ts";
+
 export interface CycleProduct {
   /** A name usable in node names and as the product configuration's key. */
   name: string;
@@ -38,19 +40,19 @@ export const STEPS_VARIABLE = "CB_STEPS";
 /** The ingest task's path below the suite. */
 const INGEST_TASK = "ingest/receive";
 
-export function cycleSuiteName(baseTime: Date): string {
-  const iso = baseTime.toISOString();
-  return `cycle_${iso.slice(0, 10).replace(/-/g, "")}_${iso.slice(11, 13)}`;
-}
-
-const stepFamily = (step: number) => `step_${String(step).padStart(3, "0")}`;
-
-function controlTask(name: string, action: string, trigger?: string, attributes: string[] = []): string[] {
+/** A task of the control role (or of the data role: delivery works from the store). */
+function controlTask(
+  name: string,
+  action: string,
+  trigger?: string,
+  attributes: string[] = [],
+  queue: "control" | "data" = "control",
+): string[] {
   return [
     `    task ${name}`,
     ...(trigger ? [`      trigger ${trigger}`] : []),
     ...attributes.map((a) => `      ${a}`),
-    "      edit CB_QUEUE 'control'",
+    `      edit CB_QUEUE '${queue}'`,
     `      edit CB_ACTION '${action}'`,
   ];
 }
@@ -72,10 +74,10 @@ function ingestFamily(steps: number[]): string[] {
 }
 
 function productsFamily(suite: string, products: CycleProduct[], steps: number[]): string[] {
-  const lines = ["  family products", "    trigger fleet/provision == complete"];
+  const lines = [`  family ${PRODUCTS_FAMILY}`, "    trigger fleet/provision == complete"];
   for (const [index, step] of steps.entries()) {
     lines.push(
-      `    family ${stepFamily(step)}`,
+      `    family ${stepFamilyName(step)}`,
       // Relative to the family's parent (products): the suite's ingest/receive.
       `      trigger ../${INGEST_TASK}:${STEP_METER} ge ${step}`,
       `      edit STEP '${step}'`,
@@ -108,9 +110,9 @@ function productsFamily(suite: string, products: CycleProduct[], steps: number[]
 function teardownFamily(): string[] {
   return [
     "  family teardown",
-    "    trigger products == complete and ingest == complete",
+    `    trigger ${PRODUCTS_FAMILY} == complete and ingest == complete`,
     ...controlTask("destroy_compute", "cycle.fleet down"),
-    ...controlTask("deliver", "cycle.deliver"),
+    ...controlTask("deliver", "cycle.deliver", undefined, [], "data"),
     ...controlTask("stop_data_server", "cycle.data-server stop", "deliver == complete"),
     "  endfamily",
   ];

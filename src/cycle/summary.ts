@@ -3,15 +3,16 @@
 // products were. `cloudburst demo` prints it; `npm run bench cycle` tabulates it.
 import pg from "pg";
 import { listCycles } from "../catalogue/query.ts";
-import type { Config } from "../config/load.ts";
 import { cycleDeliveryStatus } from "../delivery/ledger.ts";
+import type { FleetConfig } from "../fleet/config.ts";
 import { costsByCycle } from "../fleet/money.ts";
-import { currentFleet } from "../fleet/service.ts";
+import type { FleetService } from "../fleet/service.ts";
 import type { NodeRow } from "../fleet/store.ts";
 import { type HistoryEntry, nodeHistory, showTree } from "../flow/engine/queries.ts";
 import { parseDisseminationName } from "../ingest/names.ts";
-import { stepArrivals } from "../sim/ecmwf/schedule.ts";
-import { cycleKey } from "./runtime.ts";
+import type { CycleConfig } from "./config.ts";
+import { stepArrivals } from "./dissemination.ts";
+import { cycleKey } from "./names.ts";
 
 export interface StepLatency {
   p50: number;
@@ -62,7 +63,9 @@ export interface NodeTime {
 
 export interface SummaryInputs {
   pool: pg.Pool;
-  config: Config;
+  config: { cycle: CycleConfig; fleet: FleetConfig };
+  /** The control role's fleet, whose nodes the cycle used. */
+  fleet: FleetService | null;
   suite: string;
   baseTime: Date;
   /** When the demonstration started (ms). */
@@ -100,7 +103,7 @@ export async function summariseCycle(inputs: SummaryInputs): Promise<DemoSummary
     "select count(*) as n from delivery where cycle_key = $1",
     [key],
   );
-  const fleet = currentFleet();
+  const fleet = inputs.fleet;
   const nodes = fleet ? await fleet.store.nodes(fleet.config.fleet.environment, key) : [];
   const compute = nodes.filter((n) => n.role === "compute");
   const [cost] = costsByCycle(compute, new Date(), config.fleet);

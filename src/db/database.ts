@@ -1,6 +1,5 @@
 // Opens the one source of truth: PostgreSQL at DATABASE_URL, or the embedded cluster in the data directory.
 import pg from "pg";
-import type { Config } from "../config/load.ts";
 import { type EmbeddedCluster, startEmbeddedCluster, stopEmbeddedCluster } from "./embedded.ts";
 import { migrate } from "./migrate.ts";
 
@@ -14,13 +13,22 @@ export interface Database {
 
 export const embeddedDatabaseName = "cloudburst";
 
+/** What opening the database reads of a loaded configuration. */
+export interface DatabaseSettings {
+  /** Where the embedded cluster lives when no URL is given. */
+  dataDir: string;
+  /** DATABASE_URL; null for the embedded cluster. */
+  databaseUrl: string | null;
+  database: { poolSize: number; embedded: { port: number } };
+}
+
 export interface OpenOptions {
   /** Run the migrations (default true). */
   migrate?: boolean;
   applicationName?: string;
 }
 
-export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
+export async function openDatabase(config: DatabaseSettings, options: OpenOptions = {}): Promise<Database> {
   const cluster = config.databaseUrl
     ? null
     : await startEmbeddedCluster(config.dataDir, config.database.embedded.port);

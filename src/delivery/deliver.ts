@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { backoffDelay, type RetryPolicy } from "../fleet/retry.ts";
+import { backoffDelay, type RetryPolicy } from "../system/backoff.ts";
 import { type DeliveryItem, type Destination, type PushItem, TransientDeliveryError } from "./destination.ts";
 
 export interface DeliveryReceipt {

@@ -175,3 +175,69 @@ export async function deliverCycle(
   }
   return cycleDeliveryStatus(pool, cycleKey);
 }
+
+/** A cycle's deliveries per forecast step: how many, delivered, failed. */
+export async function deliveriesByStep(
+  pool: pg.Pool,
+  cycleKey: string,
+): Promise<Map<number, { total: number; delivered: number; failed: number }>> {
+  const result = await pool.query<{ step: number; total: string; delivered: string; failed: string }>(
+    `select step, count(*) as total, count(*) filter (where state = 'delivered') as delivered,
+            count(*) filter (where state = 'failed') as failed
+       from delivery where cycle_key = $1 and step is not null group by step`,
+    [cycleKey],
+  );
+  return new Map(
+    result.rows.map((r) => [
+      Number(r.step),
+      { total: Number(r.total), delivered: Number(r.delivered), failed: Number(r.failed) },
+    ]),
+  );
+}
+
+/** A cycle's deliveries as the timeline shows them: queued, delivered, state and step. */
+export async function cycleDeliveries(
+  pool: pg.Pool,
+  cycleKey: string,
+): Promise<
+  Array<{ name: string; queuedAt: Date; deliveredAt: Date | null; state: string; step: number | null }>
+> {
+  const result = await pool.query<{
+    name: string;
+    queued_at: Date;
+    delivered_at: Date | null;
+    state: string;
+    step: number | null;
+  }>("select name, queued_at, delivered_at, state, step from delivery where cycle_key = $1 order by id", [
+    cycleKey,
+  ]);
+  return result.rows.map((r) => ({
+    name: r.name,
+    queuedAt: r.queued_at,
+    deliveredAt: r.delivered_at,
+    state: r.state,
+    step: r.step,
+  }));
+}
+
+/** The cycle key of the latest delivery, or null when nothing was ever queued. */
+export async function latestDeliveredCycle(pool: pg.Pool): Promise<string | null> {
+  const result = await pool.query<{ cycle_key: string }>(
+    "select cycle_key from delivery order by id desc limit 1",
+  );
+  return result.rows[0]?.cycle_key ?? null;
+}
+
+/** The state of each named delivery of a cycle to a destination (pending, delivered or failed). */
+export async function deliveryStates(
+  pool: pg.Pool,
+  cycleKey: string,
+  destination: string,
+  names: readonly string[],
+): Promise<Map<string, "pending" | "delivered" | "failed">> {
+  const result = await pool.query<{ name: string; state: "pending" | "delivered" | "failed" }>(
+    "select name, state from delivery where cycle_key = $1 and destination = $2 and name = any($3)",
+    [cycleKey, destination, names],
+  );
+  return new Map(result.rows.map((r) => [r.name, r.state]));
+}

@@ -101,6 +101,12 @@ export const fleetConfigSchema = z
       })
       .prefault({}),
     reconcileIntervalSeconds: z.number().positive().default(15),
+    /**
+     * Nothing stays stuck unseen: a node not running this long after it was asked for (it is then
+     * replaced), a node still there this long after it was released, or a reconcile loop failing this
+     * long raises an alert. Longer than a slow provisioning (CloudSigma: clone 15 min + start 5 min).
+     */
+    stuckSeconds: z.number().positive().default(1500),
     /** How often the reconcile loop also compares what we own with what the provider bills. */
     leakCheckIntervalSeconds: z.number().positive().default(600),
     /** A balance must cover this many days of the planned burst before a cycle starts (CloudSigma wants 5). */

@@ -1,10 +1,15 @@
 // The fleet controller: reconciles what each cycle wants (data server, N compute nodes) with what the
 // provider reports, continuously. It creates what is missing, destroys what no cycle wants (the
 // orphan collector is the same rule), learns the lead time from every provisioning it measures, and
-// alerts the operator on failures the operator must fix.
+// alerts the operator on failures the operator must fix. Every state has a way out: a node request
+// whose answer was lost is resolved on the next pass (requests.ts), a node that never runs is
+// replaced, and anything stuck longer than fleet.stuckSeconds raises an alert. It knows providers
+// only through the Provider interface.
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import type pg from "pg";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
+import { createNodeToken, renameNodeTokens, revokeNodeTokens } from "../auth/tokens.ts";
 import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
@@ -12,10 +17,21 @@ import { leadTimeFor } from "./leadtime.ts";
 import { collectOrphans, leakCheck } from "./leaks.ts";
 import { checkFunds, nodePrice } from "./money.ts";
 import { type Cycle, type CycleWant, desiredState } from "./plan.ts";
-import { type FleetNode, type Provider, tagKeys } from "./provider.ts";
+import {
+  type CreateOutcome,
+  type FleetNode,
+  type NodeExit,
+  nodeNamePrefix,
+  ownedBy,
+  type Provider,
+  tagKeys,
+} from "./provider.ts";
 import { userDataFor } from "./registry.ts";
+import { requestName, resolveRequests, untaggedCycle } from "./requests.ts";
 import { mapLimit } from "./retry.ts";
-import type { FleetStore } from "./store.ts";
+import type { FleetStore, NodeRow } from "./store.ts";
+import { duration, StuckClock } from "./stuck.ts";
+import type { WorkerAccess, WorkerLaunch } from "./userdata.ts";
 
 /** How long after its delivery a cycle's reruns still get compute from the fleet. */
 const rerunWindowMs = 24 * 3600_000;
@@ -26,8 +42,14 @@ export interface ReconcileReport {
   wants: CycleWant[];
   created: string[];
   destroyed: string[];
+  /** Creates that failed: "NODE: why" (or "a node for CYCLE: why" when none was made). */
   failed: string[];
   refused: string[];
+  /** Requests whose lost answer this pass found (the node adopted) or gave up (nothing was made). */
+  adopted: string[];
+  gaveUp: string[];
+  /** Our nodes that no record knew, recorded now. */
+  found: string[];
   errors: string[];
   /** Set when this pass ran the leak check. */
   leaks?: { orphans: number; leaks: number; collected: string[] };
@@ -36,31 +58,60 @@ export interface ReconcileReport {
 /** What a cycle's jobs ask of its compute now (for autoscaling); null when not known. */
 export type CycleDemand = (cycle: Cycle) => Promise<ComputeDemand | null>;
 
+/** Where the controller says what it does: pino's signature (the control server's logger fits). */
+export interface FleetLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 export interface ControllerOptions {
   provider: Provider;
   store: FleetStore;
   config: FleetConfig;
   alerter?: Alerter | null;
-  /** The control/data server URL the workers are pointed at. */
-  workerServerUrl: string;
-  /** The database URL cloud workers connect to (secret: only in their user data). */
-  workerDatabaseUrl?: string | undefined;
+  /**
+   * Where nodes find work: the data role's URL (its private address) and certificate fingerprint; null
+   * while it is not serving yet (no node is started then). Each node gets a token of its own.
+   */
+  workerAccess: () => WorkerAccess | null;
   /** What a cycle's jobs ask of its compute now (for autoscaling); null when not known. */
   demand?: CycleDemand | undefined;
   now?: () => Date;
-  log?: (message: string, fields?: Record<string, unknown>) => void;
+  log?: FleetLogger;
 }
 
 const nudgeGapMs = 200;
+/** A node's token lasts this long after its cycle's data is due, unless revoked first (node gone, cycle over). */
+const nodeTokenHours = 24;
 
 /** A cycle name as it may appear in a node name (CloudSigma names and tags: no spaces or colons). */
 export function cycleSlug(cycle: string): string {
   return cycle.toLowerCase().replace(/[^a-z0-9]+/g, "");
 }
 
+function emptyReport(at: Date): ReconcileReport {
+  return {
+    at,
+    skipped: false,
+    wants: [],
+    created: [],
+    destroyed: [],
+    failed: [],
+    refused: [],
+    adopted: [],
+    gaveUp: [],
+    found: [],
+    errors: [],
+  };
+}
+
+const silent: FleetLogger = { info() {}, warn() {}, error() {} };
+
 export class FleetController {
   readonly #o: ControllerOptions;
   readonly #env: string;
+  readonly #log: FleetLogger;
   #lastLeakCheck = 0;
   /** Since when each cycle has had no queued or running job (autoscaling's idle clock). */
   readonly #idleSince = new Map<string, Date>();
@@ -69,67 +120,81 @@ export class FleetController {
   /** When the last pass's autoscaling changes by the clock alone: the next pass comes no later. */
   #reviewAt: Date | null = null;
   #wake: (() => void) | null = null;
+  /** Nodes released but not gone, and passes that did not complete: since when. */
+  readonly #releasing = new StuckClock();
+  readonly #failing = new StuckClock();
+  #lastFailure = "";
+  /** The current run of failing passes has been told (logged and alerted) once. */
+  #failureTold = false;
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
     this.#env = options.config.environment;
+    this.#log = options.log ?? silent;
+    this.#unsubscribe = options.provider.onNodeExit?.((exit) => void this.#exited(exit));
+  }
+
+  /** Stops listening to the provider's node exits. */
+  close(): void {
+    this.#unsubscribe?.();
   }
 
   #now(): Date {
     return this.#o.now?.() ?? new Date();
   }
 
-  /** Servers the fleet must never destroy: the golden image and the data server. */
-  #protected(node: FleetNode): boolean {
-    const { goldenServer, dataServer } = this.#o.config.cloudsigma;
-    return [goldenServer, dataServer].some((p) => p !== undefined && (node.id === p || node.name === p));
+  get #stuckMs(): number {
+    return this.#o.config.stuckSeconds * 1000;
   }
 
-  /** Every node of this environment: tagged with it, or named like ours (a clone not yet tagged). */
+  /** Every node of this environment but the provider's reserved ones (golden image, data server). */
   ourNodes(all: readonly FleetNode[]): FleetNode[] {
-    const prefix = `cb-${this.#env}-`;
-    return all.filter(
-      (n) => !this.#protected(n) && (n.tags[tagKeys.environment] === this.#env || n.name.startsWith(prefix)),
-    );
+    const reserved = this.#o.provider.reserved;
+    return all.filter((n) => !reserved.includes(n.id) && !reserved.includes(n.name) && ownedBy(this.#env, n));
   }
 
-  /** One reconcile pass; another process's pass in progress makes this one a no-op. */
+  /**
+   * One reconcile pass; another process's pass in progress makes this one a no-op. It never throws: a
+   * lost database or provider is an error in the report (and, when it lasts, an alert).
+   */
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = {
-      at: this.#now(),
-      skipped: false,
-      wants: [],
-      created: [],
-      destroyed: [],
-      failed: [],
-      refused: [],
-      errors: [],
+    const report = emptyReport(this.#now());
+    const key = `cloudburst-fleet:${this.#env}`;
+    let lock: pg.PoolClient | null = null;
+    let lost = false;
+    const onLost = () => {
+      lost = true;
     };
-    const lock = await this.#o.store.pool.connect();
-    // A database restart during a long pass must fail the pass, not crash the process.
-    const ignore = () => undefined;
-    lock.on("error", ignore);
+    let completed = false;
+    let failed = false;
     try {
-      const got = await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [
-        `cloudburst-fleet:${this.#env}`,
-      ]);
+      lock = await this.#o.store.pool.connect();
+      // The lock lives in this session: when it is lost, another process may start a pass.
+      lock.on("error", onLost);
+      const got = await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [key]);
       if (!got.rows[0]?.ok) return { ...report, skipped: true };
       try {
-        await this.#pass(report);
+        await this.#pass(report, () => !lost);
+        completed = true;
       } finally {
-        await lock.query("select pg_advisory_unlock(hashtext($1))", [`cloudburst-fleet:${this.#env}`]);
+        await lock.query("select pg_advisory_unlock(hashtext($1))", [key]);
       }
     } catch (error) {
-      report.errors.push((error as Error).message);
+      failed = true;
+      report.errors.push(`reconcile: ${(error as Error).message}`);
+      this.#lastFailure = (error as Error).message;
       await this.#alertFailure(error, "reconcile");
     } finally {
-      lock.off("error", ignore);
-      lock.release();
+      lock?.off("error", onLost);
+      // A session that failed may be broken: it is closed rather than handed out again.
+      lock?.release(lost || failed);
     }
+    if (!report.skipped) await this.#watchFailures(completed);
     return report;
   }
 
-  async #pass(report: ReconcileReport): Promise<void> {
+  async #pass(report: ReconcileReport, holding: () => boolean): Promise<void> {
     const { store, provider, config } = this.#o;
     const now = this.#now();
     // Delivered cycles of the last day are looked at too: a rerun of one of their jobs wants compute.
@@ -138,33 +203,51 @@ export class FleetController {
       ...(await store.deliveredSince(this.#env, new Date(now.getTime() - rerunWindowMs))),
     ];
     const samples = await store.samples(provider.name, config.leadTime.window);
+    const leadSeconds = (n: number) => leadTimeFor(n, samples, config.leadTime).seconds;
     const all = await provider.listNodes();
     const nodes = this.ourNodes(all);
+    const rows = await this.#syncRows(nodes, report);
     const started = new Set(nodes.flatMap((n) => (n.tags[tagKeys.cycle] ? [n.tags[tagKeys.cycle]!] : [])));
-    report.wants = desiredState(
-      cycles,
-      now,
-      (n) => leadTimeFor(n, samples, config.leadTime).seconds,
-      config,
-      started,
-    );
-    await this.#autoscale(
-      report.wants,
-      cycles,
-      nodes,
-      (n) => leadTimeFor(n, samples, config.leadTime).seconds,
-    );
-    await this.#syncRows(nodes);
+    report.wants = desiredState(cycles, now, leadSeconds, config, started);
+    await this.#autoscale(report.wants, cycles, nodes, leadSeconds);
     await this.#dataServer(
       all,
       report.wants.some((w) => w.dataServer),
       report,
     );
-
     const wanted = new Map(report.wants.filter((w) => w.compute > 0).map((w) => [w.cycle, w.compute]));
-    const computeOf = (cycle: string) =>
-      nodes.filter((n) => n.tags[tagKeys.cycle] === cycle && n.tags[tagKeys.role] !== "data");
-    // Whatever no cycle wants goes: extra nodes, finished cycles' nodes, orphans of crashed runs.
+    const doomed = [...new Set([...this.#unwanted(nodes, wanted), ...(await this.#neverRan(nodes, rows))])];
+    // Destroys (a graceful stop can take a minute) do not hold up the nodes a backlog needs now.
+    const destroying = mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
+      await provider.destroyNode(node.id);
+      await store.nodeGone(provider.name, node.id);
+      // Its credential ends with it.
+      await revokeNodeTokens(store.pool, { node: node.name });
+      return node.name;
+    });
+    const gone = new Set(doomed.map((d) => d.id));
+    for (const [cycle, n] of wanted) {
+      const missing = n - computeOf(nodes, cycle).filter((node) => !gone.has(node.id)).length;
+      if (missing > 0) await this.#grow(cycle, missing, nodes.length - doomed.length, report, holding);
+    }
+    for (const [i, r] of (await destroying).entries()) {
+      if (r.status === "fulfilled") report.destroyed.push(r.value);
+      else {
+        report.errors.push(`destroy ${doomed[i]!.name}: ${(r.reason as Error).message}`);
+        await this.#alertFailure(r.reason, `destroy ${doomed[i]!.name}`);
+      }
+    }
+    await this.#watchReleases(doomed.filter((d) => !report.destroyed.includes(d.name)));
+    if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000) {
+      // The pass's work is done: a leak check the provider cannot answer now is its own error.
+      await this.checkLeaks(report).catch((error: unknown) => {
+        report.errors.push(`leak check: ${(error as Error).message}`);
+      });
+    }
+  }
+
+  /** Whatever no cycle wants goes: extra nodes, finished cycles' nodes, orphans of crashed runs. */
+  #unwanted(nodes: readonly FleetNode[], wanted: ReadonlyMap<string, number>): FleetNode[] {
     const doomed: FleetNode[] = [];
     for (const node of nodes) {
       if (node.tags[tagKeys.role] === "data") continue;
@@ -173,10 +256,10 @@ export class FleetController {
     }
     for (const [cycle, n] of wanted) {
       // A stopped compute node is no creation in flight (passes do not overlap): a start that failed,
-      // or a local worker that exited. It goes, and is replaced below.
-      const stopped = computeOf(cycle).filter((node) => node.state === "stopped");
+      // or a local worker that exited. It goes, and is replaced.
+      const stopped = computeOf(nodes, cycle).filter((node) => node.state === "stopped");
       doomed.push(...stopped);
-      const have = computeOf(cycle).filter((node) => node.state !== "stopped");
+      const have = computeOf(nodes, cycle).filter((node) => node.state !== "stopped");
       if (have.length > n) {
         // Let the not-yet-running go first, then the idle ones: a node that runs a job would have to
         // finish it first, and its worker stays busy when the pace may need it.
@@ -186,26 +269,68 @@ export class FleetController {
         doomed.push(...order.slice(0, have.length - n));
       }
     }
-    // Destroys (a graceful stop can take a minute) do not hold up the nodes a backlog needs now.
-    const destroying = mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
-      await provider.destroyNode(node.id);
-      await store.nodeGone(provider.name, node.id);
-      return node.name;
+    return doomed;
+  }
+
+  /** Compute nodes still not running fleet.stuckSeconds after they were asked for: alerted, and replaced. */
+  async #neverRan(nodes: readonly FleetNode[], rows: readonly NodeRow[]): Promise<FleetNode[]> {
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const stuck: FleetNode[] = [];
+    for (const row of rows) {
+      const node = row.providerId === null ? undefined : byId.get(row.providerId);
+      const waited = Date.now() - row.requestedAt.getTime();
+      if (!node || node.state === "running" || row.readyAt !== null || waited <= this.#stuckMs) continue;
+      stuck.push(node);
+      await this.#alert({
+        key: `fleet:${this.#env}:stuck:never-ran:${node.name}`,
+        severity: "warning",
+        title: `Fleet ${this.#env}: node ${node.name} never ran`,
+        text:
+          `${node.name} (${node.id}) is ${node.providerState} ${duration(waited)} after it was asked for ` +
+          `(fleet.stuckSeconds ${this.#o.config.stuckSeconds}). The fleet destroys and replaces it; if this ` +
+          "repeats, look at the provider's console for the server's state.",
+        details: { environment: this.#env, cycle: row.cycle, node: node.name, id: node.id },
+      });
+    }
+    return stuck;
+  }
+
+  /** Nodes the fleet released that are still there after fleet.stuckSeconds: they may still bill. */
+  async #watchReleases(left: readonly FleetNode[]): Promise<void> {
+    const byId = new Map(left.map((n) => [n.id, n]));
+    for (const { key, ms } of this.#releasing.update(byId.keys(), Date.now(), this.#stuckMs)) {
+      const node = byId.get(key)!;
+      await this.#alert({
+        key: `fleet:${this.#env}:stuck:release:${node.name}`,
+        severity: "critical",
+        title: `Fleet ${this.#env}: node ${node.name} not gone ${duration(ms)} after its release`,
+        text:
+          `The fleet has been destroying ${node.name} (${node.id}, ${node.providerState}) for ${duration(ms)}; ` +
+          "it may still be billed. See the earlier destroy alerts for the provider's answer, and delete it " +
+          "in the provider's console if it stays.",
+        details: { environment: this.#env, node: node.name, id: node.id },
+      });
+    }
+  }
+
+  /** A reconcile loop that has not completed a pass for fleet.stuckSeconds is an alert and an error log. */
+  async #watchFailures(completed: boolean): Promise<void> {
+    const [stuck] = this.#failing.update(completed ? [] : ["pass"], Date.now(), this.#stuckMs);
+    if (completed) this.#failureTold = false;
+    if (!stuck || this.#failureTold) return;
+    this.#failureTold = true;
+    this.#log.error(
+      { environment: this.#env, failingFor: duration(stuck.ms), error: this.#lastFailure },
+      "the fleet has not completed a reconcile pass",
+    );
+    await this.#alert({
+      key: `fleet:${this.#env}:stuck:reconcile`,
+      severity: "critical",
+      title: `Fleet ${this.#env}: no reconcile pass completed for ${duration(stuck.ms)}`,
+      text:
+        `Every reconcile pass fails; the last error: ${this.#lastFailure}. Nodes are neither created nor ` +
+        "destroyed until it works again: check the database and the provider.",
     });
-    const gone = new Set(doomed.map((d) => d.id));
-    for (const [cycle, n] of wanted) {
-      const missing = n - computeOf(cycle).filter((node) => !gone.has(node.id)).length;
-      if (missing > 0) await this.#grow(cycle, missing, nodes.length - doomed.length, report);
-    }
-    for (const [i, r] of (await destroying).entries()) {
-      if (r.status === "fulfilled") report.destroyed.push(r.value);
-      else {
-        report.errors.push(`destroy ${doomed[i]!.name}: ${(r.reason as Error).message}`);
-        await this.#alertFailure(r.reason, `destroy ${doomed[i]!.name}`);
-      }
-    }
-    if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000)
-      await this.checkLeaks(report);
   }
 
   /**
@@ -242,10 +367,7 @@ export class FleetController {
       if (!live) want.dataServer = true;
       if (busy) this.#idleSince.delete(cycle.cycle);
       else if (!this.#idleSince.has(cycle.cycle)) this.#idleSince.set(cycle.cycle, now);
-      const have = nodes.filter(
-        (n) =>
-          n.tags[tagKeys.cycle] === cycle.cycle && n.tags[tagKeys.role] !== "data" && n.state !== "stopped",
-      ).length;
+      const have = computeOf(nodes, cycle.cycle).filter((n) => n.state !== "stopped").length;
       const decision = autoscale(
         {
           maxNodes: cycle.computeNodes,
@@ -290,70 +412,127 @@ export class FleetController {
     return result;
   }
 
-  /** Creates `count` compute nodes for a cycle, after checking the account can fund them. */
-  async #grow(cycle: string, count: number, liveNodes: number, report: ReconcileReport): Promise<void> {
+  /**
+   * Creates `count` compute nodes for a cycle, after checking the account can fund them. Each node is
+   * a row before it is asked for, so a crash in between leaves a request the next pass resolves.
+   */
+  async #grow(
+    cycle: string,
+    count: number,
+    liveNodes: number,
+    report: ReconcileReport,
+    holding: () => boolean,
+  ): Promise<void> {
     const { store, provider, config } = this.#o;
     const price = await nodePrice(provider, config);
-    const funds = await checkFunds(provider, count, liveNodes, price, config);
-    if (!funds.ok) {
-      await store.setCycleState(this.#env, cycle, "refused", funds.reason ?? "insufficient funds");
-      report.refused.push(cycle);
-      await this.#alert({
-        key: `fleet:${this.#env}:funds:${cycle}`,
-        severity: "critical",
-        title: `Cycle ${cycle} refused: the account cannot fund it`,
-        text: `${funds.reason}. No nodes were started for this cycle. Top up the account, or lower N with \`cloudburst fleet up N --cycle ${cycle}\`.`,
-        httpCode: 402,
-        details: {
-          environment: this.#env,
-          cycle,
-          balance: funds.balance,
-          required: funds.required,
-          currency: funds.currency,
-        },
-      });
+    if (!(await this.#funded(cycle, count, liveNodes, price, report))) return;
+    const prefix = `${nodeNamePrefix(this.#env)}${cycleSlug(cycle)}`;
+    const access = this.#o.workerAccess();
+    if (!access) {
+      const reason = `no node for ${cycle} is made: nodes could not find work, since the data role's address is not known (start \`cloudburst server\` with the data role, or set fleet.workerServerUrl or server.publicUrl to an address nodes reach)`;
+      report.errors.push(reason);
+      this.#log.error({ cycle }, reason);
       return;
     }
-    const prefix = `cb-${this.#env}-${cycleSlug(cycle)}`;
-    const rows: number[] = [];
+    const rows: Array<{ id: number; name: string; launch: WorkerLaunch }> = [];
     for (let i = 0; i < count; i++) {
-      rows.push(
-        await store.addNode(store.pool, {
-          environment: this.#env,
-          cycle,
-          role: "compute",
-          provider: provider.name,
-          name: `${prefix}-pending-${randomBytes(4).toString("hex")}`,
-          price: { perHour: price.perHour, currency: price.currency },
-        }),
-      );
-    }
-    const userData = userDataFor(
-      provider,
-      {
-        serverUrl: this.#o.workerServerUrl,
-        databaseUrl: this.#o.workerDatabaseUrl,
-        nodeName: prefix,
+      this.#mustHold(holding);
+      const name = requestName(prefix, randomBytes(4).toString("hex"));
+      const id = await store.addNode(store.pool, {
         environment: this.#env,
         cycle,
+        role: "compute",
+        provider: provider.name,
+        name,
+        price: { perHour: price.perHour, currency: price.currency },
+      });
+      // Minted before the provider is asked, so a database lost while it works cannot leave a node
+      // without its credential (the token follows the node's name when its outcome is recorded).
+      rows.push({ id, name, launch: await this.#launch(access, cycle, name) });
+    }
+    this.#mustHold(holding);
+    let outcomes: CreateOutcome[];
+    try {
+      outcomes = await provider.createNodes({
+        count,
+        namePrefix: prefix,
+        tags: { [tagKeys.environment]: this.#env, [tagKeys.cycle]: cycle, [tagKeys.role]: "compute" },
+        userData: async (node) =>
+          userDataFor(provider, { ...rows[node.index]!.launch, nodeName: node.name }, config),
+      });
+    } catch (error) {
+      // A provider that throws instead of failing node by node: no node is known to exist.
+      outcomes = rows.map(() => ({ ok: false, error: error as Error }));
+    }
+    await this.#recordOutcomes(cycle, rows, outcomes, report);
+    this.#log.info({ cycle, created: report.created.length, failed: report.failed.length }, "fleet grew");
+  }
+
+  /** What a node is told at boot: where its work is, and a token of its own that ends with its cycle. */
+  async #launch(access: WorkerAccess, cycle: string, nodeName: string): Promise<WorkerLaunch> {
+    const row = await this.#o.store.cycle(this.#env, cycle);
+    const expiresAt = new Date((row?.dataAt ?? this.#now()).getTime() + nodeTokenHours * 3_600_000);
+    const token = await createNodeToken(this.#o.store.pool, { node: nodeName, cycle, expiresAt });
+    return { ...access, token, nodeName, environment: this.#env, cycle };
+  }
+
+  #mustHold(holding: () => boolean): void {
+    if (!holding())
+      throw new Error("the database connection holding the fleet's lock was lost: this pass creates nothing");
+  }
+
+  /** The balance check before a burst; a cycle the account cannot fund is refused, with an alert. */
+  async #funded(
+    cycle: string,
+    count: number,
+    liveNodes: number,
+    price: { perHour: number; currency: string },
+    report: ReconcileReport,
+  ): Promise<boolean> {
+    const { store, provider, config } = this.#o;
+    const funds = await checkFunds(provider, count, liveNodes, price, config);
+    if (funds.ok) return true;
+    await store.setCycleState(this.#env, cycle, "refused", funds.reason ?? "insufficient funds");
+    report.refused.push(cycle);
+    await this.#alert({
+      key: `fleet:${this.#env}:funds:${cycle}`,
+      severity: "critical",
+      title: `Cycle ${cycle} refused: the account cannot fund it`,
+      text: `${funds.reason}. No nodes were started for this cycle. Top up the account, or lower N with \`cloudburst fleet up N --cycle ${cycle}\`.`,
+      httpCode: 402,
+      details: {
+        environment: this.#env,
+        cycle,
+        balance: funds.balance,
+        required: funds.required,
+        currency: funds.currency,
       },
-      config,
-    );
-    const outcomes = await provider.createNodes({
-      count,
-      namePrefix: prefix,
-      tags: { [tagKeys.environment]: this.#env, [tagKeys.cycle]: cycle, [tagKeys.role]: "compute" },
-      userData,
     });
-    for (const [i, outcome] of outcomes.entries()) {
-      const row = rows[i]!;
+    return false;
+  }
+
+  /** Each request row takes its outcome: the node, or the failure (with the node, if one was made). */
+  async #recordOutcomes(
+    cycle: string,
+    rows: ReadonlyArray<{ id: number; name: string }>,
+    outcomes: readonly CreateOutcome[],
+    report: ReconcileReport,
+  ): Promise<void> {
+    const { store, provider } = this.#o;
+    for (const [i, row] of rows.entries()) {
+      const outcome: CreateOutcome = outcomes[i] ?? {
+        ok: false,
+        error: new Error(`${provider.name} answered ${outcomes.length} of ${rows.length} creates`),
+      };
       if (outcome.ok) {
-        await store.nodeCreated(row, outcome.node.id, outcome.node.name, outcome.node.state === "running");
-        await store.addSample(provider.name, count, outcome.seconds);
+        await store.nodeCreated(row.id, outcome.node.id, outcome.node.name, outcome.node.state === "running");
+        await renameNodeTokens(store.pool, row.name, outcome.node.name);
+        await store.addSample(provider.name, rows.length, outcome.seconds);
         report.created.push(outcome.node.name);
       } else {
-        await store.nodeFailed(row, outcome.error.message);
-        report.failed.push(outcome.error.message);
+        await store.nodeFailed(row.id, outcome.error.message, outcome.node);
+        if (!outcome.node) await revokeNodeTokens(store.pool, { node: row.name });
+        report.failed.push(`${outcome.node?.name ?? `a node for ${cycle}`}: ${outcome.error.message}`);
         await this.#alertFailure(outcome.error, `create a node for ${cycle}`);
       }
     }
@@ -370,37 +549,91 @@ export class FleetController {
       );
       report.refused.push(cycle);
     }
-    this.#o.log?.("fleet grew", { cycle, created: report.created.length, failed: report.failed.length });
   }
 
-  /** Starts the configured data server when a cycle needs it, and stops it (gracefully) after delivery. */
+  /** Starts the provider's data server when a cycle needs it, and stops it (gracefully) after delivery. */
   async #dataServer(all: readonly FleetNode[], wanted: boolean, report: ReconcileReport): Promise<void> {
-    const name = this.#o.config.cloudsigma.dataServer;
-    if (!name || this.#o.provider.name !== "cloudsigma") return;
+    const { provider } = this.#o;
+    const name = provider.dataServer;
+    if (!name) return;
     const node = all.find((n) => n.id === name || n.name === name);
     if (!node) {
       report.errors.push(`data server ${name} not found`);
       return;
     }
     try {
-      if (wanted && node.state === "stopped") await this.#o.provider.startNode(node.id);
-      if (!wanted && node.state === "running") await this.#o.provider.stopNode(node.id);
+      if (wanted && node.state === "stopped") await provider.startNode(node.id);
+      if (!wanted && node.state === "running") await provider.stopNode(node.id);
     } catch (error) {
       report.errors.push(`data server: ${(error as Error).message}`);
       await this.#alertFailure(error, wanted ? "start the data server" : "stop the data server");
     }
   }
 
-  /** Brings the database in line with the provider: nodes it no longer has are gone; running ones are ready. */
-  async #syncRows(nodes: FleetNode[]): Promise<void> {
+  /**
+   * Brings the database in line with the provider: nodes it no longer has are gone, running ones are
+   * ready, a ready one that stopped died; requests whose answer was lost are resolved, and our nodes
+   * no row knows are recorded. Returns this provider's live rows as they were.
+   */
+  async #syncRows(nodes: readonly FleetNode[], report: ReconcileReport): Promise<NodeRow[]> {
     const { store, provider } = this.#o;
     const byId = new Map(nodes.map((n) => [n.id, n]));
-    for (const row of await store.liveNodes(this.#env)) {
-      if (row.provider !== provider.name || row.providerId === null) continue;
+    const rows = (await store.liveNodes(this.#env)).filter((r) => r.provider === provider.name);
+    for (const row of rows) {
+      if (row.providerId === null) continue;
       const node = byId.get(row.providerId);
       if (!node) await store.nodeGone(provider.name, row.providerId);
       else if (node.state === "running" && row.state !== "ready")
         await store.nodeState(provider.name, node.id, "ready");
+      else if (node.state === "stopped" && row.state === "ready")
+        await this.#died(node, `the provider reports it ${node.providerState}`);
+    }
+    const known = await store.knownIds(
+      provider.name,
+      nodes.map((n) => n.id),
+    );
+    const resolution = resolveRequests(rows, nodes, known);
+    for (const { row, node } of resolution.adopt) {
+      if (await store.nodeCreated(row.id, node.id, node.name, node.state === "running"))
+        report.adopted.push(node.name);
+    }
+    for (const row of resolution.giveUp) {
+      await store.requestGivenUp(
+        row.id,
+        "no node was made for this request: its process stopped, or the create failed, before the provider named one",
+      );
+      report.gaveUp.push(row.name);
+    }
+    for (const node of resolution.found) {
+      await store.nodeFound({
+        environment: this.#env,
+        cycle: node.tags[tagKeys.cycle] ?? untaggedCycle,
+        provider: provider.name,
+        providerId: node.id,
+        name: node.name,
+        ready: node.state === "running",
+      });
+      report.found.push(node.name);
+    }
+    return rows;
+  }
+
+  /** A node's worker is gone: the row says so and the flow engine hears it (its tasks are aborted now). */
+  async #died(node: Pick<FleetNode, "id" | "name">, reason: string): Promise<void> {
+    if (!(await this.#o.store.nodeDied(this.#o.provider.name, node.id, reason))) return;
+    this.#log.warn({ environment: this.#env, node: node.name, reason }, "a compute node's worker died");
+  }
+
+  /** The provider saw a node's process exit: told at once, and a pass replaces the node. */
+  async #exited(exit: NodeExit): Promise<void> {
+    try {
+      await this.#died(exit, `the fleet saw ${exit.reason}`);
+      this.nudge();
+    } catch (error) {
+      this.#log.error(
+        { environment: this.#env, node: exit.name, err: (error as Error).message },
+        "cannot record a compute node's death",
+      );
     }
   }
 
@@ -411,7 +644,8 @@ export class FleetController {
 
   /**
    * Runs reconcile passes every reconcileIntervalSeconds, sooner when nudged or when autoscaling is due
-   * to change (a node to start ahead of the data), until the signal aborts.
+   * to change (a node to start ahead of the data), until the signal aborts. A failing pass (the
+   * database or the provider gone) is logged and tried again at the next interval.
    */
   async run(signal: AbortSignal): Promise<void> {
     let nudged = false;
@@ -420,14 +654,7 @@ export class FleetController {
       this.#wake = () => {
         nudged = true;
       };
-      const report = await this.reconcile();
-      if (report.created.length || report.destroyed.length || report.errors.length) {
-        this.#o.log?.("fleet reconciled", {
-          created: report.created.length,
-          destroyed: report.destroyed.length,
-          errors: report.errors,
-        });
-      }
+      this.#logReport(await this.reconcile());
       const intervalMs = this.#o.config.reconcileIntervalSeconds * 1000;
       const reviewMs = this.#reviewAt ? this.#reviewAt.getTime() - this.#now().getTime() : intervalMs;
       if (!nudged) await this.#sleep(Math.max(0, Math.min(intervalMs, reviewMs)), signal);
@@ -435,6 +662,23 @@ export class FleetController {
       else await sleep(nudgeGapMs, undefined, { signal }).catch(() => undefined);
     }
     this.#wake = null;
+  }
+
+  #logReport(report: ReconcileReport): void {
+    const fields = {
+      environment: this.#env,
+      created: report.created.length,
+      destroyed: report.destroyed.length,
+      ...(report.failed.length ? { failed: report.failed } : {}),
+      ...(report.adopted.length + report.gaveUp.length + report.found.length
+        ? { adopted: report.adopted, gaveUp: report.gaveUp, found: report.found }
+        : {}),
+    };
+    const changes =
+      report.created.length + report.destroyed.length + report.adopted.length + report.gaveUp.length;
+    if (report.errors.length) this.#log.warn({ ...fields, errors: report.errors }, "fleet reconcile failed");
+    else if (report.failed.length) this.#log.warn(fields, "fleet reconciled; some creates failed");
+    else if (changes + report.found.length > 0) this.#log.info(fields, "fleet reconciled");
   }
 
   /** Sleeps until the interval ends, the signal aborts, or a nudge arrives. */
@@ -459,7 +703,13 @@ export class FleetController {
   }
 
   async #alert(alert: Alert): Promise<void> {
-    this.#o.log?.(alert.title, { key: alert.key });
+    const level = alert.severity === "critical" ? "error" : alert.severity === "warning" ? "warn" : "info";
+    this.#log[level]({ key: alert.key, text: alert.text }, alert.title);
     await this.#o.alerter?.send(alert).catch(() => undefined);
   }
+}
+
+/** A cycle's compute nodes (not its data server). */
+function computeOf(nodes: readonly FleetNode[], cycle: string): FleetNode[] {
+  return nodes.filter((n) => n.tags[tagKeys.cycle] === cycle && n.tags[tagKeys.role] !== "data");
 }

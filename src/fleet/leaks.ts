@@ -2,9 +2,10 @@
 // IPs, subscriptions). The thesis's account was drained by VLANs billed after every run; this finds
 // such charges, destroys what can be destroyed, and reports the rest to the operator.
 import type { FleetConfig } from "./config.ts";
-import { type BilledResource, type Provider, tagKeys } from "./provider.ts";
+import { type BilledResource, ownedBy, type Provider, tagKeys } from "./provider.ts";
+import { resolveRequests } from "./requests.ts";
 import { mapLimit } from "./retry.ts";
-import type { FleetStore } from "./store.ts";
+import type { FleetStore, NodeRow } from "./store.ts";
 
 export type LeakVerdict =
   /** Ours, and a live cycle wants it. */
@@ -27,6 +28,11 @@ export interface LeakReport {
   items: LeakItem[];
   orphans: number;
   leaks: number;
+  /**
+   * Node requests whose answer was lost and that no server answers yet: nothing bills for them (the
+   * next reconcile pass gives them up, or adopts the node if one appears).
+   */
+  unresolved: Array<Pick<NodeRow, "name" | "cycle" | "requestedAt">>;
 }
 
 export async function leakCheck(
@@ -36,19 +42,34 @@ export async function leakCheck(
 ): Promise<LeakReport> {
   const environment = config.environment;
   const [billed, live] = await Promise.all([provider.billedResources(), store.liveNodes(environment)]);
-  const ownedIds = new Set(live.flatMap((n) => (n.providerId ? [n.providerId] : [])));
+  const rows = live.filter((n) => n.provider === provider.name);
+  const ownedIds = new Set(rows.flatMap((n) => (n.providerId ? [n.providerId] : [])));
   const openCycles = new Set(
     (await store.cycles(environment))
       .filter((c) => c.state === "planned" || c.state === "processing")
       .map((c) => c.cycle),
   );
-  const prefix = `cb-${environment}-`;
-  const protectedIds = [config.cloudsigma.goldenServer, config.cloudsigma.dataServer].filter(Boolean);
+  const reserved = provider.reserved;
+  const ours = (r: BilledResource) =>
+    ownedBy(environment, r) && !reserved.includes(r.id) && !reserved.includes(r.name);
+  // A server made for a request whose answer was lost is the request's node, not an orphan.
+  const servers = billed.filter((r) => r.kind === "server" && ours(r));
+  const known = await store.knownIds(
+    provider.name,
+    servers.map((r) => r.id),
+  );
+  const requests = resolveRequests(rows, servers, known);
+  const requested = new Map(requests.adopt.map(({ row, node }) => [node.id, row.name]));
   const items = billed.map((resource): LeakItem => {
     if (resource.anomaly) return { resource, verdict: "leak", why: resource.anomaly };
-    const ours = resource.tags[tagKeys.environment] === environment || resource.name.startsWith(prefix);
-    if (!ours || protectedIds.includes(resource.id) || protectedIds.includes(resource.name)) {
-      return { resource, verdict: "foreign", why: "not tagged with this environment" };
+    if (!ours(resource)) return { resource, verdict: "foreign", why: "not tagged with this environment" };
+    const request = requested.get(resource.id);
+    if (request) {
+      return {
+        resource,
+        verdict: "owned",
+        why: `made for request ${request}; recorded at the next reconcile`,
+      };
     }
     if (!resource.deletable) {
       return resource.billing
@@ -73,6 +94,7 @@ export async function leakCheck(
     items,
     orphans: items.filter((i) => i.verdict === "orphan").length,
     leaks: items.filter((i) => i.verdict === "leak").length,
+    unresolved: requests.giveUp.map(({ name, cycle, requestedAt }) => ({ name, cycle, requestedAt })),
   };
 }
 

@@ -9,13 +9,22 @@ export interface CycleCost {
   nodeSeconds: number;
   cost: number;
   currency: string;
-  /** Nodes still billing (not confirmed gone). */
+  /** Nodes still billing (the provider named them, and has not confirmed them gone). */
   live: number;
+  /**
+   * Requests no provider has named a node for yet (their answer was lost: the next reconcile pass
+   * adopts the node made for them, or gives them up). Counted as nothing until then.
+   */
+  pending: number;
 }
 
-/** Seconds a node was billed: from the create request until the provider confirmed it gone. */
+/**
+ * Seconds a node was billed: from the create request until the provider confirmed it gone. A request
+ * without a provider id bills nothing: no node is known to exist for it (if the next pass finds one,
+ * it is billed from the request on).
+ */
 export function billedSeconds(node: NodeRow, now: Date): number {
-  if (node.providerId === null && node.state === "failed") return 0;
+  if (node.providerId === null) return 0;
   const end = node.goneAt ?? now;
   return Math.max(0, (end.getTime() - node.requestedAt.getTime()) / 1000);
 }
@@ -34,12 +43,14 @@ export function costsByCycle(
       cost: 0,
       currency: node.currency ?? fallback.currency,
       live: 0,
+      pending: 0,
     };
     const seconds = billedSeconds(node, now);
     entry.nodes++;
     entry.nodeSeconds += seconds;
     entry.cost += (seconds / 3600) * (node.pricePerHour ?? fallback.nodePricePerHour);
-    if (node.goneAt === null) entry.live++;
+    if (node.goneAt === null && node.providerId !== null) entry.live++;
+    if (node.goneAt === null && node.providerId === null) entry.pending++;
     byCycle.set(node.cycle, entry);
   }
   return [...byCycle.values()];

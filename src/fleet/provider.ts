@@ -26,17 +26,31 @@ export interface CreateNodesRequest {
   /** The image or golden template to clone; the provider's configured default when absent. */
   template?: string;
   tags: Tags;
-  /** Cloud-init user data (CloudSigma) or the worker's arguments (local). */
-  userData: string;
+  /**
+   * Cloud-init user data (CloudSigma) or the worker's arguments (local): the same for every node, or
+   * made for each node once its name is known (it carries the node's own credential).
+   */
+  userData: string | ((node: { index: number; name: string }) => Promise<string>);
   /** Start the nodes once created (default true). */
   start?: boolean;
 }
 
+/** The user data of one node of a request. */
+export async function userDataOf(
+  request: Pick<CreateNodesRequest, "userData">,
+  node: { index: number; name: string },
+): Promise<string> {
+  return typeof request.userData === "string" ? request.userData : request.userData(node);
+}
+
 /**
  * One node's outcome: the node, and seconds from the batch's request until it was running (its wait
- * behind the concurrency limit included); or the error that stopped it.
+ * behind the concurrency limit included); or the error that stopped it, with the node when the provider
+ * had already made one (it exists and may bill: the fleet must still remove it).
  */
-export type CreateOutcome = { ok: true; node: FleetNode; seconds: number } | { ok: false; error: Error };
+export type CreateOutcome =
+  | { ok: true; node: FleetNode; seconds: number }
+  | { ok: false; error: Error; node?: Pick<FleetNode, "id" | "name"> };
 
 export interface Balance {
   amount: number;
@@ -68,9 +82,15 @@ export interface BilledResource {
   anomaly?: string;
 }
 
+/** How a new node is told to run `cloudburst worker`: cloud-init user data, or the worker's arguments. */
+export type BootFormat = "cloud-init" | "worker-arguments";
+
 export interface Capabilities {
   tags: boolean;
-  userData: boolean;
+  /** The user data a node boots with (see userDataFor in registry.ts). */
+  boot: BootFormat;
+  /** Nodes run on this machine, so they reach the database at this process's own URL. */
+  sameMachine: boolean;
   antiAffinity: boolean;
   gracefulStop: boolean;
   balance: boolean;
@@ -80,9 +100,27 @@ export interface Capabilities {
   maxConcurrentCreates: number;
 }
 
+/** A node's process or machine that stopped without the fleet asking (its worker is gone). */
+export interface NodeExit {
+  id: string;
+  name: string;
+  /** e.g. "its process exited with code 1", "killed by SIGKILL". */
+  reason: string;
+}
+
 export interface Provider {
   readonly name: string;
   readonly capabilities: Capabilities;
+  /**
+   * Nodes (ids or names) the fleet never counts as its own nor destroys: a golden image, the data
+   * server. Empty for providers without such nodes.
+   */
+  readonly reserved: readonly string[];
+  /**
+   * The node (id or name) that serves the data role, started before a cycle and stopped after its
+   * delivery; undefined when the control server holds the data role itself.
+   */
+  readonly dataServer: string | undefined;
   /** Every node; with `tags`, only nodes carrying all of them. Pages through the whole list. */
   listNodes(tags?: Tags): Promise<FleetNode[]>;
   getNode(id: string): Promise<FleetNode | null>;
@@ -99,6 +137,12 @@ export interface Provider {
   billedResources(): Promise<BilledResource[]>;
   /** Deletes a non-node resource the orphan collector found (e.g. a drive left behind). */
   destroyResource(resource: BilledResource): Promise<void>;
+  /**
+   * Calls `listener` when a node this process started stops without being asked to (the local
+   * provider sees its process exit); returns the unsubscribe function. Providers that cannot see
+   * this at once leave it out: the reconcile pass still notices the node stopped.
+   */
+  onNodeExit?(listener: (exit: NodeExit) => void): () => void;
   close?(): Promise<void>;
 }
 
@@ -116,3 +160,20 @@ export const tagKeys = {
 } as const;
 
 export type NodeRole = "data" | "compute";
+
+/** The name every node of an environment starts with: `cb-ENV-CYCLESLUG-…`. */
+export function nodeNamePrefix(environment: string): string {
+  return `cb-${environment}-`;
+}
+
+/**
+ * Whether a node or resource belongs to the environment: tagged with it, or, not yet tagged (a clone
+ * whose create was cut short), named like its nodes. A resource tagged with another environment is
+ * never ours, even when its name starts like ours (environment "prod" and "prod-eu").
+ */
+export function ownedBy(environment: string, resource: { name: string; tags: Tags }): boolean {
+  const tagged = resource.tags[tagKeys.environment];
+  return tagged !== undefined
+    ? tagged === environment
+    : resource.name.startsWith(nodeNamePrefix(environment));
+}

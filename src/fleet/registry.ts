@@ -1,14 +1,13 @@
 // Which provider a command or the controller talks to: from the configuration, or overridden on the
 // command line (`--provider cloudsigma --api-url URL`); credentials only from the environment.
 import { dirname, resolve } from "node:path";
-import type { Config } from "../config/load.ts";
 import type { Credentials } from "./cloudsigma/client.ts";
 import { CloudSigmaProvider } from "./cloudsigma/provider.ts";
-import { type FleetConfig, fleetConfigSchema, fleetEnvironmentKeys } from "./config.ts";
+import { type FleetConfig, fleetEnvironmentKeys } from "./config.ts";
 import type { ProviderError } from "./errors.ts";
 import { LocalProvider, localUserData } from "./local/provider.ts";
 import type { Provider } from "./provider.ts";
-import { cloudInitUserData, type WorkerLaunch, workerArguments } from "./userdata.ts";
+import { cloudInitUserData, type WorkerLaunch, workerArguments, workerEnvironment } from "./userdata.ts";
 
 export interface ProviderOverrides {
   provider?: string;
@@ -24,9 +23,19 @@ export class ProviderSetupError extends Error {
   }
 }
 
-/** The fleet section of a loaded configuration (defaults when the file has none). */
-export function fleetConfig(config: Config): FleetConfig {
-  return (config as Config & { fleet?: FleetConfig }).fleet ?? fleetConfigSchema.parse(undefined);
+/** What the fleet reads of a loaded configuration (the whole configuration has these keys). */
+export interface FleetSettings {
+  /** The configuration file, for local workers to read the same one. */
+  file: string | null;
+  dataDir: string;
+  /** The environment credentials are read from. */
+  env: Readonly<NodeJS.ProcessEnv>;
+  fleet: FleetConfig;
+}
+
+/** The fleet section of a loaded configuration. */
+export function fleetConfig(config: FleetSettings): FleetConfig {
+  return config.fleet;
 }
 
 export function cloudSigmaCredentials(env: NodeJS.ProcessEnv): Credentials {
@@ -42,7 +51,7 @@ export function cloudSigmaCredentials(env: NodeJS.ProcessEnv): Credentials {
 }
 
 export function createProvider(
-  config: Config,
+  config: FleetSettings,
   overrides: ProviderOverrides = {},
   options: {
     env?: NodeJS.ProcessEnv;
@@ -50,7 +59,7 @@ export function createProvider(
   } = {},
 ): Provider {
   const fleet = fleetConfig(config);
-  const env = options.env ?? process.env;
+  const env = options.env ?? config.env;
   const name = overrides.provider ?? fleet.provider;
   if (name === "local") {
     // Workers run where this process runs, with the same configuration file: same database, same store.
@@ -92,10 +101,7 @@ export function userDataFor(
   launch: WorkerLaunch,
   fleet: Pick<FleetConfig, "workerArgs" | "sshAuthorizedKeys">,
 ): string {
-  return provider.name === "local"
-    ? localUserData(
-        workerArguments(launch, fleet.workerArgs),
-        launch.databaseUrl ? { DATABASE_URL: launch.databaseUrl } : {},
-      )
+  return provider.capabilities.boot === "worker-arguments"
+    ? localUserData(workerArguments(launch, fleet.workerArgs), workerEnvironment(launch))
     : cloudInitUserData(launch, fleet.sshAuthorizedKeys, fleet.workerArgs);
 }

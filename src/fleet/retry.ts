@@ -1,23 +1,9 @@
 // Retrying and polling: capped exponential backoff with full jitter, and polling to a final state.
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay, type RetryPolicy } from "../system/backoff.ts";
 import { ProviderError, ProviderTimeoutError } from "./errors.ts";
 
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  attempts: number;
-  baseMs: number;
-  maxMs: number;
-}
-
-/** The delay before retry number `attempt` (1-based): uniform in [0, min(max, base·2^(attempt-1))]. */
-export function backoffDelay(
-  attempt: number,
-  policy: RetryPolicy,
-  random: () => number = Math.random,
-): number {
-  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
-  return Math.round(cap * random());
-}
+export { backoffDelay, type RetryPolicy } from "../system/backoff.ts";
 
 /**
  * Runs `work`, retrying a retryable ProviderError (5xx, no answer) with backoff; anything else, and

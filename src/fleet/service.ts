@@ -2,72 +2,73 @@
 import { alerterFromConfig } from "../alerts/channels.ts";
 import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
-import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
-import { fleetEnvironmentKeys } from "./config.ts";
-import { type CycleDemand, FleetController } from "./controller.ts";
+import { type CycleDemand, FleetController, type FleetLogger } from "./controller.ts";
 import type { Provider } from "./provider.ts";
-import { createProvider, fleetConfig } from "./registry.ts";
+import { createProvider, type FleetSettings, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
+import type { WorkerAccess } from "./userdata.ts";
 
-export function alertsConfig(config: Config): AlertsConfig {
-  return (config as Config & { alerts?: AlertsConfig }).alerts ?? alertsConfigSchema.parse(undefined);
+/** What the fleet service reads of a loaded configuration: the fleet's settings, alerts, the server's address. */
+export interface FleetServiceSettings extends FleetSettings {
+  alerts?: AlertsConfig;
+  server: { host: string; port: number; publicUrl?: string | undefined };
 }
 
-/** Where workers reach the control server: fleet.workerServerUrl, server.publicUrl, or host:port. */
-export function workerServerUrl(config: Config): string {
-  return (
-    fleetConfig(config).workerServerUrl ??
-    config.server.publicUrl ??
-    `http://${config.server.host}:${config.server.port}`
-  );
+export function alertsConfig(config: FleetServiceSettings): AlertsConfig {
+  return config.alerts ?? alertsConfigSchema.parse(undefined);
 }
 
 /**
- * The controller for a configuration and a database. Cloud workers reach the database at
- * CLOUDBURST_WORKER_DATABASE_URL; local workers get this process's own database URL, so they never
- * start an embedded cluster of their own.
+ * Where nodes find work, from the configuration alone (a CLI without a running server): the data
+ * role's URL (fleet.workerServerUrl, server.publicUrl, or host:port) and the fingerprint of the
+ * certificate in use when TLS is on; null when the port is picked at start (0) and so unknown here.
  */
+export function configuredWorkerAccess(
+  config: FleetServiceSettings & { server: { tls?: { enabled: boolean } } },
+  fingerprint: string | null,
+): WorkerAccess | null {
+  const fleet = fleetConfig(config);
+  const scheme = config.server.tls?.enabled ? "https" : "http";
+  const url =
+    fleet.workerServerUrl ??
+    config.server.publicUrl ??
+    (config.server.port === 0 ? null : `${scheme}://${config.server.host}:${config.server.port}`);
+  return url ? { serverUrl: url, fingerprint } : null;
+}
+
+export interface ControllerWiring {
+  log?: FleetLogger | undefined;
+  /** The cycles' demand for compute, for autoscaling (the control role's cycles know it). */
+  demand?: CycleDemand | undefined;
+  /** Where nodes find work now (the data role's address once it serves); null while unknown. */
+  workerAccess: () => WorkerAccess | null;
+}
+
+/** The controller for a configuration and a database. */
 export function createController(
-  config: Config,
+  config: FleetServiceSettings,
   provider: Provider,
   db: Pick<Database, "pool" | "url">,
-  log?: (message: string, fields?: Record<string, unknown>) => void,
-  demand?: CycleDemand,
+  wiring: ControllerWiring,
 ): FleetController {
-  const workerDatabaseUrl =
-    process.env[fleetEnvironmentKeys.workerDatabaseUrl]?.trim() ||
-    (provider.name === "local" ? db.url : undefined);
   return new FleetController({
     provider,
     store: new FleetStore(db.pool),
     config: fleetConfig(config),
     alerter: alerterFromConfig(alertsConfig(config), db.pool),
-    workerServerUrl: workerServerUrl(config),
-    workerDatabaseUrl,
-    demand,
-    ...(log ? { log } : {}),
+    workerAccess: wiring.workerAccess,
+    demand: wiring.demand,
+    ...(wiring.log ? { log: wiring.log } : {}),
   });
 }
 
 export interface FleetService {
-  config: Config;
+  config: FleetServiceSettings;
   provider: Provider;
   store: FleetStore;
   controller: FleetController;
   stop(): Promise<void>;
-}
-
-let current: FleetService | null = null;
-
-/** The fleet service of this process (the control server's), for the HTTP routes. */
-export function currentFleet(): FleetService | null {
-  return current;
-}
-
-interface Logger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 /**
@@ -76,26 +77,19 @@ interface Logger {
  * server runs without a fleet.
  */
 export async function startFleet(
-  config: Config,
+  config: FleetServiceSettings,
   db: Database,
-  log: Logger,
-  /** The cycles' demand for compute, for autoscaling (the control server's cycles know it). */
-  demand?: CycleDemand,
+  wiring: ControllerWiring & { log: FleetLogger },
 ): Promise<FleetService | null> {
+  const { log } = wiring;
   let provider: Provider;
   try {
-    provider = createProvider(config);
+    provider = createProvider(config, {}, { env: config.env });
   } catch (error) {
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;
   }
-  const controller = createController(
-    config,
-    provider,
-    db,
-    (message, fields) => log.info(fields ?? {}, message),
-    demand,
-  );
+  const controller = createController(config, provider, db, wiring);
   const stopper = new AbortController();
   const loop = controller.run(stopper.signal);
   const service: FleetService = {
@@ -106,9 +100,8 @@ export async function startFleet(
     async stop() {
       stopper.abort();
       await loop.catch(() => undefined);
-      if (current === service) current = null;
+      controller.close();
     },
   };
-  current = service;
   return service;
 }

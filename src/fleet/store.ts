@@ -1,6 +1,7 @@
 // The fleet's rows in PostgreSQL: cycles (desired state), nodes (what we asked for and what it cost),
 // provisioning samples (for the lead time).
 import type pg from "pg";
+import { WORKER_LOST_CHANNEL } from "../flow/engine/worker-lost.ts";
 import type { ProvisionSample } from "./leadtime.ts";
 import type { Cycle, CycleState } from "./plan.ts";
 import type { NodeRole } from "./provider.ts";
@@ -161,23 +162,94 @@ export class FleetStore {
     return Number(r.rows[0]!.id);
   }
 
-  async nodeCreated(id: number, providerId: string, name: string, ready: boolean): Promise<void> {
-    await this.pool.query(
+  /**
+   * The provider made the requested node (or the next pass found it): the row takes its id. A request
+   * given up meanwhile stays given up; the next pass records the node as found instead.
+   */
+  async nodeCreated(id: number, providerId: string, name: string, ready: boolean): Promise<boolean> {
+    const r = await this.pool.query(
       `update fleet_node set provider_id = $2, name = $3, state = $4, ready_at = case when $5 then now() else ready_at end
-       where id = $1`,
+       where id = $1 and provider_id is null and gone_at is null`,
       [id, providerId, name, ready ? "ready" : "creating", ready],
+    );
+    return r.rowCount === 1;
+  }
+
+  /**
+   * A create failed. Without a node nothing bills: the row is done. With the node the provider had
+   * already made, the row keeps it, live, and the reconcile loop removes it.
+   */
+  async nodeFailed(id: number, error: string, node?: { id: string; name: string }): Promise<void> {
+    await this.pool.query(
+      `update fleet_node set error = $2,
+         provider_id = coalesce(provider_id, $3), name = case when $3::text is null then name else $4 end,
+         state = case when coalesce(provider_id, $3) is null then 'failed' else state end,
+         gone_at = case when coalesce(provider_id, $3) is null then coalesce(gone_at, now()) else gone_at end
+       where id = $1 and gone_at is null`,
+      [id, error.slice(0, 2000), node?.id ?? null, node?.name ?? null],
     );
   }
 
-  async nodeFailed(id: number, error: string): Promise<void> {
-    // Without a provider id nothing was created (nothing bills); with one, the reconcile loop removes it.
+  /** A request no node answers: nothing was made for it, so nothing bills. */
+  async requestGivenUp(id: number, reason: string): Promise<void> {
     await this.pool.query(
-      `update fleet_node set error = $2,
-         state = case when provider_id is null then 'failed' else state end,
-         gone_at = case when provider_id is null then coalesce(gone_at, now()) else gone_at end
-       where id = $1`,
-      [id, error.slice(0, 2000)],
+      `update fleet_node set state = 'failed', error = $2, gone_at = now()
+       where id = $1 and provider_id is null and gone_at is null`,
+      [id, reason.slice(0, 2000)],
     );
+  }
+
+  /** Records a node of ours that no row knew (billed from now: when it was made is not known). */
+  async nodeFound(node: {
+    environment: string;
+    cycle: string;
+    provider: string;
+    providerId: string;
+    name: string;
+    ready: boolean;
+  }): Promise<void> {
+    await this.pool.query(
+      `insert into fleet_node (environment, cycle, role, provider, provider_id, name, state, ready_at, error)
+       values ($1, $2, 'compute', $3, $4, $5, $6, case when $7 then now() end,
+               'found on the provider with no record: its create was never recorded')
+       on conflict do nothing`,
+      [
+        node.environment,
+        node.cycle,
+        node.provider,
+        node.providerId,
+        node.name,
+        node.ready ? "ready" : "creating",
+        node.ready,
+      ],
+    );
+  }
+
+  /** Of `ids`, those some row (live or gone) has as its provider id. */
+  async knownIds(provider: string, ids: readonly string[]): Promise<Set<string>> {
+    const r = await this.pool.query<{ provider_id: string }>(
+      "select provider_id from fleet_node where provider = $1 and provider_id = any($2::text[])",
+      [provider, ids],
+    );
+    return new Set(r.rows.map((row) => row.provider_id));
+  }
+
+  /**
+   * The node stopped without the fleet asking: its worker is gone. Marks the row stopped (the reconcile
+   * loop removes and replaces it) and tells the flow engine on WORKER_LOST_CHANNEL, once.
+   */
+  async nodeDied(provider: string, providerId: string, reason: string): Promise<boolean> {
+    const r = await this.pool.query(
+      `with died as (
+         update fleet_node set state = 'stopped', error = $3
+          where provider = $1 and provider_id = $2 and gone_at is null and state in ('creating', 'ready')
+          returning name, environment, cycle)
+       select pg_notify($4, json_build_object('worker', name, 'reason', $3::text, 'environment', environment,
+                'cycle', cycle, 'provider', $1::text, 'id', $2::text)::text)
+         from died`,
+      [provider, providerId, reason.slice(0, 2000), WORKER_LOST_CHANNEL],
+    );
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** Marks the node gone (the provider confirmed it no longer exists). */

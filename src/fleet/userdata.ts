@@ -1,22 +1,46 @@
-// What a new node is told at boot: cloud-init user data that starts `cloudburst worker` pointed at
-// the data server, and the same arguments for a local worker process.
+// What a new node is told at boot. A compute node: where its work is (the data role's URL on the
+// private network and the certificate fingerprint it pins) and a token of its own that ends with its
+// cycle, written to /etc/cloudburst/worker.env (mode 0600) for the golden image's cloudburst-worker
+// unit; never a database URL or a password. A local worker process gets the same, as its environment.
 
-export interface WorkerLaunch {
-  /** The control/data server's URL. */
+/** Where nodes find work: the data role's URL and the SHA-256 fingerprint of its certificate. */
+export interface WorkerAccess {
   serverUrl: string;
-  /** The PostgreSQL URL the worker takes jobs from (the data server's); none for local workers. */
-  databaseUrl?: string | undefined;
+  /** Null when the server has no TLS (a single machine, loopback only). */
+  fingerprint: string | null;
+}
+
+export interface WorkerLaunch extends WorkerAccess {
+  /** The node's own token: the worker protocol only, for its cycle, until the cycle ends. */
+  token: string;
   nodeName: string;
   environment: string;
   cycle: string;
 }
 
-export const defaultWorkerArgs: readonly string[] = [];
+/** The file a compute node's worker unit reads its server from (see deploy/ansible). */
+export const workerEnvFile = "/etc/cloudburst/worker.env";
+
+/** The worker's environment: what `cloudburst worker` reads when given no --server. */
+export function workerEnvironment(
+  launch: WorkerLaunch,
+  args: readonly string[] = [],
+): Record<string, string> {
+  return {
+    CLOUDBURST_SERVER_URL: launch.serverUrl,
+    CLOUDBURST_WORKER_TOKEN: launch.token,
+    ...(launch.fingerprint ? { CLOUDBURST_SERVER_FINGERPRINT: launch.fingerprint } : {}),
+    CLOUDBURST_NODE_NAME: launch.nodeName,
+    CLOUDBURST_ENVIRONMENT: launch.environment,
+    CLOUDBURST_CYCLE: launch.cycle,
+    ...(args.length ? { CLOUDBURST_WORKER_ARGS: args.join(" ") } : {}),
+  };
+}
 
 /** The worker's command-line arguments (after `cloudburst worker`), from the fleet.workerArgs template. */
 export function workerArguments(
-  launch: WorkerLaunch,
-  template: readonly string[] = defaultWorkerArgs,
+  launch: Pick<WorkerLaunch, "serverUrl" | "nodeName" | "environment" | "cycle">,
+  template: readonly string[] = [],
 ): string[] {
   const values: Record<string, string> = {
     serverUrl: launch.serverUrl,
@@ -30,44 +54,32 @@ export function workerArguments(
 }
 
 /**
- * Cloud-init user data: a systemd unit that runs the worker and restarts it if it dies, with the data
- * server's database URL in its environment (readable only by the account that owns the server).
+ * Cloud-init user data of a compute node: its hostname, SSH keys only, the worker's environment file,
+ * and the worker unit of the golden image restarted with it. Where systemd is absent (a container, the
+ * simulator's guests) the worker runs in the foreground from the same file.
  */
 export function cloudInitUserData(
   launch: WorkerLaunch,
   sshKeys: readonly string[] = [],
-  template: readonly string[] = defaultWorkerArgs,
+  template: readonly string[] = [],
 ): string {
-  const args = workerArguments(launch, template)
-    .map((a) => shellQuote(a))
-    .join(" ");
-  const foreground = launch.databaseUrl ? `DATABASE_URL=${shellQuote(launch.databaseUrl)} ` : "";
+  const args = workerArguments(launch, template);
+  const env = workerEnvironment(launch, args);
   const lines = [
     "#cloud-config",
+    `hostname: ${launch.nodeName}`,
     "ssh_pwauth: false",
     "disable_root: true",
     ...(sshKeys.length ? ["ssh_authorized_keys:", ...sshKeys.map((k) => `  - ${JSON.stringify(k)}`)] : []),
     "write_files:",
-    "  - path: /etc/systemd/system/cloudburst-worker.service",
-    "    permissions: '0644'",
+    `  - path: ${workerEnvFile}`,
+    "    permissions: '0600'",
     "    content: |",
-    "      [Unit]",
-    "      Description=cloudburst worker",
-    "      After=network-online.target",
-    "      Wants=network-online.target",
-    "      [Service]",
-    `      Environment=CLOUDBURST_ENVIRONMENT=${launch.environment} CLOUDBURST_CYCLE=${launch.cycle}`,
-    ...(launch.databaseUrl
-      ? [`      Environment=${systemdQuote(`DATABASE_URL=${launch.databaseUrl}`)}`]
-      : []),
-    `      ExecStart=/usr/bin/env cloudburst worker ${args}`,
-    "      Restart=always",
-    "      RestartSec=2",
-    "      [Install]",
-    "      WantedBy=multi-user.target",
-    // Where systemd is absent (a container, the simulator's guests), run the worker in the foreground.
+    ...Object.entries(env).map(([key, value]) => `      ${key}=${shellQuote(value)}`),
     "runcmd:",
-    `  - ${JSON.stringify(`systemctl daemon-reload && systemctl enable --now cloudburst-worker.service || ${foreground}exec cloudburst worker ${args}`)}`,
+    `  - ${JSON.stringify(
+      `systemctl restart cloudburst-worker.service || { set -a; . ${workerEnvFile}; set +a; exec cloudburst worker ${args.map(shellQuote).join(" ")}; }`,
+    )}`,
     "",
   ];
   return lines.join("\n");
@@ -75,8 +87,4 @@ export function cloudInitUserData(
 
 function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
-}
-
-function systemdQuote(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%")}"`;
 }

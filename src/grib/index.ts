@@ -7,7 +7,15 @@ export {
   reorder,
   unrotate,
 } from "./geometry.ts";
-export { applyBitmap, type DecodeOptions, decodeFields, decodeMessage, fieldMessages } from "./message.ts";
+export { type DecodeOptions, decodeFields, decodeMessage, fieldMessages } from "./message.ts";
+export {
+  type KeyLookup,
+  lookupParameter,
+  type Parameter,
+  parameterConditions,
+  UNKNOWN_PARAMETER,
+} from "./parameters.ts";
 export { findGrib, parseIndicator, type ScanFileOptions, scanBuffer, scanFile, scanStream } from "./scan.ts";
-export { layout } from "./sections.ts";
+export { type Grib2Field, grib2Fields } from "./sections.ts";
 export * from "./types.ts";
+export { applyBitmap } from "./values.ts";

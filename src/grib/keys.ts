@@ -1,6 +1,7 @@
 // Reading keys by their ecCodes names, aliases included (step, date, time, ...), and printing values
 // the way ecCodes prints them (%g for doubles, MISSING, not_found).
 
+import { formatG } from "./format.ts";
 import type { GribMetadata } from "./types.ts";
 
 export type KeyValue = number | string | number[] | null | undefined;
@@ -38,42 +39,7 @@ export function getKey(metadata: GribMetadata, name: string): KeyValue {
   return metadata[key] as KeyValue;
 }
 
-/** x to 6 significant digits as C rounds (exact ties to even; JavaScript rounds them away from zero). */
-function precision6(x: number): string {
-  const s = x.toPrecision(6);
-  const longer = x.toPrecision(7);
-  const mantissa = longer.split("e")[0];
-  if (mantissa.charCodeAt(mantissa.length - 1) !== 53 /* "5" */) return s;
-  const exact = x.toPrecision(60);
-  const [m, e] = exact.split("e");
-  const digits = m.replace("-", "").replace(".", "");
-  const firstNonZero = digits.search(/[1-9]/);
-  const kept = digits.slice(firstNonZero, firstNonZero + 6);
-  if (!/^50*$/.test(digits.slice(firstNonZero + 6)) || Number(kept[5]) % 2 === 1) return s;
-  // a tie after an even digit: C keeps the digit, so truncate the exact expansion
-  const truncated = Number(
-    `${x < 0 ? "-" : ""}${kept[0]}.${kept.slice(1)}e${Math.floor(Math.log10(Math.abs(x)))}`,
-  );
-  void e;
-  return truncated.toPrecision(6);
-}
-
-/** C's printf("%g"): six significant digits, trailing zeros removed. */
-export function formatG(x: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  let s = precision6(x);
-  const e = s.includes("e") ? Number(s.split("e")[1]) : Math.floor(Math.log10(Math.abs(Number(s))));
-  if (e < -4 || e >= 6) {
-    const [mant, ex] = Number(s).toExponential(5).split("e");
-    const m = mant.includes(".") ? mant.replace(/0+$/, "").replace(/\.$/, "") : mant;
-    const n = Number(ex);
-    return `${m}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
-  }
-  if (s.includes("e")) s = Number(s).toFixed(Math.max(0, 5 - e));
-  if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
-  return s;
-}
+export { formatG } from "./format.ts";
 
 /** A key's value as `grib_ls`/`grib_get` print it. */
 export function formatKey(value: KeyValue): string {

@@ -1,203 +1,96 @@
-// A message decoded: metadata at once, geometry and values on demand. A GRIB2 message with several
-// fields gives one DecodedMessage per field (as ecCodes counts them).
-
+// A message decoded: every key at once (as the definitions lay them out), metadata and grid read from
+// them, geometry and values on demand. A GRIB2 message with several fields gives one DecodedMessage
+// per field (as ecCodes counts them). Messages whose sections contradict each other are refused here,
+// before anyone trusts their values.
+import { checkField } from "./check.ts";
+import { KeyError } from "./definitions/accessor.ts";
+import { DefinitionError } from "./definitions/builder.ts";
+import { Handle } from "./definitions/handle.ts";
 import { gridGeometry, normalisationOrder, reorder } from "./geometry.ts";
-import { type FieldDescription, grib1Metadata, grib2Metadata } from "./metadata.ts";
-import { PackingError, unpackGrib1, unpackGrib2 } from "./packing/index.ts";
-import {
-  type Grib2Field,
-  type Layout,
-  layout,
-  type Section,
-  standaloneField,
-  standaloneLength,
-} from "./sections.ts";
-import { type DecodedMessage, GribError } from "./types.ts";
+import { gridDefinition } from "./grid.ts";
+import { describe } from "./metadata.ts";
+import { grib2Fields, standaloneField } from "./sections.ts";
+import { type DecodedMessage, GribError, type GribMetadata, type ValuesOptions } from "./types.ts";
+import { gridValues, valuesProvider } from "./values.ts";
 
 export interface DecodeOptions {
   /** Offset of the message in its file (reported as `offset` and in errors). */
   offset?: number;
+  /** Number of the message's first field in its file, from 1 (ecCodes' count key). */
+  messageNumber?: number;
 }
 
-/** Expands packed values to every grid point: NaN where the bitmap has a 0 bit. */
-export function applyBitmap(
-  packed: Float64Array,
-  bitmap: Uint8Array,
-  bitmapStart: number,
-  numberOfDataPoints: number,
-  errorOffset: number,
-): Float64Array {
-  const out = new Float64Array(numberOfDataPoints);
-  let v = 0;
-  const bytes = Math.ceil(numberOfDataPoints / 8);
-  if (bitmapStart + bytes > bitmap.length) {
-    throw new GribError(
-      "corrupt",
-      `bitmap of ${bitmap.length - bitmapStart} bytes for ${numberOfDataPoints} points`,
-      errorOffset,
-    );
-  }
-  for (let byte = 0, k = 0; byte < bytes; byte++) {
-    const b = bitmap[bitmapStart + byte];
-    if (b === 0xff && k + 8 <= numberOfDataPoints && v + 8 <= packed.length) {
-      for (let bit = 0; bit < 8; bit++) out[k++] = packed[v++];
-      continue;
+/** Definitions errors become GribErrors naming the key and its offset in the file. */
+function open(bytes: Uint8Array, offset: number, messageNumber: number): Handle {
+  try {
+    return Handle.open(bytes, { fileOffset: offset, messageNumber, data: valuesProvider });
+  } catch (e) {
+    if (e instanceof DefinitionError) {
+      throw new GribError("bad-section", `${e.key}: ${e.message}`, offset + e.offset);
     }
-    for (let bit = 7; bit >= 0 && k < numberOfDataPoints; bit--) {
-      if ((b >> bit) & 1) {
-        out[k++] = v < packed.length ? packed[v++] : Number.NaN;
-      } else out[k++] = Number.NaN;
-    }
+    if (e instanceof GribError) throw e;
+    throw new GribError("corrupt", `cannot read the message's keys: ${(e as Error).message}`, offset);
   }
-  if (v !== packed.length) {
-    throw new GribError(
-      "corrupt",
-      `bitmap marks ${v} points present but ${packed.length} values are packed`,
-      errorOffset,
-    );
-  }
-  return out;
 }
 
-/** Re-raises packing errors with the absolute offset of the section they are in. */
-function atSection<T>(section: Section, base: number, run: () => T): T {
+/** A key that cannot be read while describing the field is the message's fault: a GribError. */
+function describing<T>(offset: number, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof PackingError) {
-      throw new GribError(e.code, e.message, base + section.offset + e.sectionOffset);
-    }
-    if (e instanceof GribError) throw e;
-    throw new GribError("corrupt", `cannot decode values: ${(e as Error).message}`, base + section.offset);
+    if (e instanceof KeyError) throw new GribError("corrupt", `${e.key}: ${e.message}`, offset);
+    throw e;
   }
 }
 
-function decoded(
-  desc: FieldDescription,
-  values: (base: number) => Float64Array,
-  base: number,
-  missingInData = false,
-): DecodedMessage {
-  const { metadata, grid } = desc;
+function decoded(h: Handle, offset: number): DecodedMessage {
+  const grid = describing(offset, () => gridDefinition(h));
+  describing(offset, () => checkField(h, grid));
+  // read on first use: reading stepRange may switch stepUnits (as in ecCodes), which a tool printing
+  // keys in its own order must not see happen before it asks
+  let metadata: GribMetadata | undefined;
   let cache: Float64Array | undefined;
-  if (missingInData) {
-    // Complex packing marks missing values inside the data: like ecCodes, count them by decoding, on
-    // first use of the key.
-    let counted: number | undefined;
-    const fromBitmap = metadata.numberOfMissing;
-    Object.defineProperty(metadata, "numberOfMissing", {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        if (counted === undefined) {
-          try {
-            raw();
-          } catch {
-            counted = fromBitmap;
-          }
-        }
-        return counted;
-      },
-      set: (v: number) => {
-        counted = v;
-      },
-    });
-  }
-  const raw = () => {
-    if (!cache) {
-      try {
-        cache = values(base);
-      } catch (e) {
-        if (e instanceof GribError) throw e;
-        throw new GribError("corrupt", `cannot decode values: ${(e as Error).message}`, base);
-      }
-      let missing = 0;
-      for (let i = 0; i < cache.length; i++) if (Number.isNaN(cache[i])) missing++;
-      metadata.numberOfMissing = missing;
-    }
+  const raw = (into?: Float64Array): Float64Array => {
+    if (into) return gridValues(h, into);
+    cache ??= h.data.values();
     return cache;
   };
   return {
-    metadata,
+    get metadata() {
+      metadata ??= describing(offset, () => describe(h, grid, offset, h.bytes.length));
+      return metadata;
+    },
     grid,
+    keys: h,
     geometry: (options = {}) => {
       try {
         return gridGeometry(grid, options);
       } catch (e) {
         if (e instanceof GribError)
-          throw new GribError(e.code, e.message.replace(/ \(at byte offset \d+\)$/, ""), base);
+          throw new GribError(e.code, e.message.replace(/ \(at byte offset \d+\)$/, ""), offset);
         throw e;
       }
     },
-    values: (options = {}) => (options.normalise ? reorder(raw(), normalisationOrder(grid)) : raw()),
+    values: (options: ValuesOptions = {}) => {
+      const v = describing(offset, () => raw(options.into));
+      return options.normalise ? reorder(v, normalisationOrder(grid)) : v;
+    },
   };
-}
-
-function grib1Values(
-  l: Extract<Layout, { edition: 1 }>,
-  desc: FieldDescription,
-): (base: number) => Float64Array {
-  return (base) => {
-    const m = desc.metadata;
-    const packed = atSection(l.s4, base, () =>
-      unpackGrib1(l.s4.bytes, m.numberOfValues, m.decimalScaleFactor),
-    );
-    if (!l.s3) return packed;
-    const s3 = l.s3;
-    return applyBitmap(packed, s3.bytes, 6, m.numberOfDataPoints, base + s3.offset);
-  };
-}
-
-/** GRIB2 complex packing (5.2, 5.3) with missing value management (section 5 octet 23). */
-function missingManagedInData(f: Grib2Field): boolean {
-  const s5 = f.s5.bytes;
-  const template = s5.length > 10 ? s5[9] * 256 + s5[10] : -1;
-  return (template === 2 || template === 3) && s5.length > 22 && s5[22] !== 0;
 }
 
 /** Every field of a message (one for GRIB1; one per section 7 for GRIB2). */
 export function decodeFields(bytes: Uint8Array, options: DecodeOptions = {}): DecodedMessage[] {
-  const base = options.offset ?? 0;
-  const l = layout(bytes, base);
-  const total = bytes.length;
-  const wrap = <T>(run: () => T): T => {
-    try {
-      return run();
-    } catch (e) {
-      if (e instanceof GribError) throw e;
-      throw new GribError("corrupt", `cannot read the message's metadata: ${(e as Error).message}`, base);
-    }
-  };
-  if (l.edition === 1) {
-    const desc = wrap(() => grib1Metadata(l, total, base));
-    return [decoded(desc, grib1Values(l, desc), base)];
-  }
-  const multi = l.fields.length > 1;
-  return l.fields.map((f) => {
-    // ecCodes hands out each field of a multi-field message as a message of its own
-    const desc = wrap(() => grib2Metadata(f, l.discipline, multi ? standaloneLength(f) : total, base));
-    return decoded(
-      desc,
-      (b) => {
-        const m = desc.metadata;
-        const template = m.dataRepresentationTemplateNumber ?? 0;
-        const packed = atSection(f.s7, b, () =>
-          unpackGrib2(template, f.s5.bytes, f.s7.bytes, m.numberOfValues),
-        );
-        if (!f.bitmap) return packed;
-        return applyBitmap(packed, f.bitmap.bytes, 6, m.numberOfDataPoints, b + f.bitmap.offset);
-      },
-      base,
-      missingManagedInData(f),
-    );
-  });
+  const offset = options.offset ?? 0;
+  const first = options.messageNumber ?? 1;
+  return fieldMessages(bytes, options).map((field, k) => decoded(open(field, offset, first + k), offset));
 }
 
 /** Each field of a message as ecCodes copies it: the message itself, or one message per field. */
 export function fieldMessages(bytes: Uint8Array, options: DecodeOptions = {}): Uint8Array[] {
-  const l = layout(bytes, options.offset ?? 0);
-  if (l.edition === 1 || l.fields.length === 1) return [bytes];
-  return l.fields.map((f) => standaloneField(bytes, f));
+  if (bytes[7] !== 2) return [bytes];
+  const fields = grib2Fields(bytes, options.offset ?? 0);
+  if (fields.length === 1) return [bytes];
+  return fields.map((f) => standaloneField(bytes, f));
 }
 
 /** The first field of a message (or field `field`, 0-based, of a multi-field GRIB2 message). */
@@ -205,7 +98,7 @@ export function decodeMessage(
   bytes: Uint8Array,
   options: DecodeOptions & { field?: number } = {},
 ): DecodedMessage {
-  const fields = decodeFields(bytes, options);
+  const fields = fieldMessages(bytes, options);
   const index = options.field ?? 0;
   const f = fields[index];
   if (!f) {
@@ -215,5 +108,6 @@ export function decodeMessage(
       options.offset ?? 0,
     );
   }
-  return f;
+  const offset = options.offset ?? 0;
+  return decoded(open(f, offset, (options.messageNumber ?? 1) + index), offset);
 }

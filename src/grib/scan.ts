@@ -4,6 +4,7 @@
 // "GRIB". Files are read by position through a file handle: never more than one message in memory.
 
 import { open } from "node:fs/promises";
+import { readUnsigned } from "./bits.ts";
 import { type GribEdition, GribError, type ScannedMessage } from "./types.ts";
 
 const G = 0x47;
@@ -29,12 +30,6 @@ export function findGrib(buf: Uint8Array, from: number, end = buf.length): numbe
   return -1;
 }
 
-function uint(buf: Uint8Array, p: number, n: number): number {
-  let v = 0;
-  for (let i = 0; i < n; i++) v = v * 256 + buf[p + i];
-  return v;
-}
-
 function endsWith7777(buf: Uint8Array, end: number): boolean {
   return buf[end - 4] === SEVEN && buf[end - 3] === SEVEN && buf[end - 2] === SEVEN && buf[end - 1] === SEVEN;
 }
@@ -51,10 +46,10 @@ export interface Indicator {
 export function parseIndicator(head: Uint8Array, p = 0): Indicator {
   const edition = head[p + 7];
   if (edition === 1) {
-    const length = uint(head, p + 4, 3);
+    const length = readUnsigned(head, p + 4, 3);
     return { edition, length, large: (length & 0x800000) !== 0 };
   }
-  if (edition === 2) return { edition, length: uint(head, p + 8, 8), large: false };
+  if (edition === 2) return { edition, length: readUnsigned(head, p + 8, 8), large: false };
   return { edition, length: 0, large: false };
 }
 
@@ -71,18 +66,18 @@ export function grib1LargeLength(declared: number, section4Length: number): numb
 function grib1Section4Offset(read: (pos: number, n: number) => Uint8Array | null): number | null {
   const s1 = read(8, 8);
   if (!s1) return null;
-  const s1len = uint(s1, 0, 3);
+  const s1len = readUnsigned(s1, 0, 3);
   const flags = s1[7];
   let pos = 8 + s1len;
   if (flags & 0x80) {
     const s2 = read(pos, 3);
     if (!s2) return null;
-    pos += uint(s2, 0, 3);
+    pos += readUnsigned(s2, 0, 3);
   }
   if (flags & 0x40) {
     const s3 = read(pos, 3);
     if (!s3) return null;
-    pos += uint(s3, 0, 3);
+    pos += readUnsigned(s3, 0, 3);
   }
   return pos;
 }
@@ -96,7 +91,7 @@ function grib1RealLength(
   if (s4 === null) return null;
   const s4head = read(s4, 3);
   if (!s4head) return null;
-  return grib1LargeLength(declared, uint(s4head, 0, 3));
+  return grib1LargeLength(declared, readUnsigned(s4head, 0, 3));
 }
 
 function badEdition(p: number, edition: number): GribError {

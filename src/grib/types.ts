@@ -332,12 +332,54 @@ export interface GridGeometry {
   longitudes: Float64Array;
 }
 
-/** A decoded message: metadata at once, geometry and values on demand. */
+/** One key of a message, as ecCodes' accessors give it. */
+export interface GribKey {
+  readonly name: string;
+  /** Byte offset in the message (0 for computed keys). */
+  readonly offset: number;
+  /** Bytes it takes in the message (0 for computed keys). */
+  readonly length: number;
+  nativeType(): "long" | "double" | "string" | "bytes" | "label" | "section";
+  count(): number;
+  long(): number;
+  double(): number;
+  string(): string;
+  longs(): number[];
+  doubles(): ArrayLike<number>;
+}
+
+/** Every key ecCodes' definitions give a message, by name (aliases and namespaced names too). */
+export interface GribKeys {
+  /** The message's bytes (a multi-field message's field as a message of its own). */
+  readonly bytes: Uint8Array;
+  find(name: string): GribKey | undefined;
+  long(name: string): number;
+  double(name: string): number;
+  string(name: string): string;
+  /** ecCodes' grib_is_missing: a key that can be missing and is. */
+  isMissing(name: string): boolean;
+  /** Every key in the order the definitions made them. */
+  keys(): Array<[string, GribKey]>;
+  /** The keys coded in the message's bytes (not hidden), in order, each name once (grib_compare's keys). */
+  codedKeys(): Array<[string, GribKey]>;
+  /** The keys of a namespace ("ls", "parameter", "time", "geography", "vertical", "mars", "statistics"). */
+  namespace(ns: string): Array<[string, GribKey]>;
+}
+
+export interface ValuesOptions {
+  /** Reorder to +i, -j rows (west to east, north to south). */
+  normalise?: boolean;
+  /** An array to decode into (at least numberOfDataPoints long): no new array per field. */
+  into?: Float64Array;
+}
+
+/** A decoded message: metadata at once, every key, geometry and values on demand. */
 export interface DecodedMessage {
   metadata: GribMetadata;
   grid: GridDefinition;
+  keys: GribKeys;
   /** Latitudes/longitudes of every point; `normalise` reorders to +i, -j (west-east, north-south) rows. */
   geometry(options?: { normalise?: boolean }): GridGeometry;
   /** Every grid point's value, NaN where the bitmap says missing. */
-  values(options?: { normalise?: boolean }): Float64Array;
+  values(options?: ValuesOptions): Float64Array;
 }

@@ -27,44 +27,46 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-let hasher: { worker: Worker; pending: Map<number, Pending> } | null = null;
-let nextId = 0;
+/** The hashing thread of one ingest pipeline, started on first use; it does not keep the process alive while idle. */
+export class FileHasher {
+  #thread: { worker: Worker; pending: Map<number, Pending> } | null = null;
+  #nextId = 0;
 
-/** The hashing thread, started on first use; it does not keep the process alive while idle. */
-function thread(): NonNullable<typeof hasher> {
-  if (hasher) return hasher;
-  const worker = new Worker(new URL(import.meta.url), { workerData: { hasher: true } });
-  const pending = new Map<number, Pending>();
-  const current = { worker, pending };
-  const fail = (error: Error) => {
-    if (hasher === current) hasher = null;
-    for (const waiting of pending.values()) waiting.reject(error);
-    pending.clear();
-  };
-  worker.on("message", (reply: HashReply) => {
-    const waiting = pending.get(reply.id);
-    if (!waiting) return;
-    pending.delete(reply.id);
-    if (reply.hash) waiting.resolve(reply.hash);
-    else waiting.reject(new Error(reply.error ?? "hashing failed"));
-    if (pending.size === 0) worker.unref();
-  });
-  worker.on("error", fail);
-  worker.on("exit", (code) => fail(new Error(`the hashing thread exited with code ${code}`)));
-  worker.unref();
-  hasher = current;
-  return current;
-}
+  /** The hex SHA-256 of the file at `path`. */
+  sha256(path: string): Promise<string> {
+    const { worker, pending } = this.#start();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, path } satisfies HashRequest);
+    });
+  }
 
-/** The hex SHA-256 of the file at `path`. */
-export function sha256OfFile(path: string): Promise<string> {
-  const { worker, pending } = thread();
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.ref();
-    worker.postMessage({ id, path } satisfies HashRequest);
-  });
+  #start(): { worker: Worker; pending: Map<number, Pending> } {
+    if (this.#thread) return this.#thread;
+    const worker = new Worker(new URL(import.meta.url), { workerData: { hasher: true } });
+    const pending = new Map<number, Pending>();
+    const current = { worker, pending };
+    const fail = (error: Error) => {
+      if (this.#thread === current) this.#thread = null;
+      for (const waiting of pending.values()) waiting.reject(error);
+      pending.clear();
+    };
+    worker.on("message", (reply: HashReply) => {
+      const waiting = pending.get(reply.id);
+      if (!waiting) return;
+      pending.delete(reply.id);
+      if (reply.hash) waiting.resolve(reply.hash);
+      else waiting.reject(new Error(reply.error ?? "hashing failed"));
+      if (pending.size === 0) worker.unref();
+    });
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the hashing thread exited with code ${code}`)));
+    worker.unref();
+    this.#thread = current;
+    return current;
+  }
 }
 
 if (!isMainThread && parentPort && (workerData as { hasher?: boolean } | null)?.hasher) {

@@ -10,6 +10,7 @@ import { registerFile } from "../catalogue/register.ts";
 import type { FieldRecord, RegistrationResult } from "../catalogue/types.ts";
 import type { GribMetadata } from "../grib/index.ts";
 import type { LocalStore } from "../store/store.ts";
+import { FileHasher } from "./file-hash.ts";
 import { createIngestMetrics, type IngestMetrics } from "./metrics.ts";
 import { type DisseminationName, parseDisseminationName } from "./names.ts";
 import { baseTimeOf, fieldRecord, RecordError } from "./records.ts";
@@ -67,6 +68,7 @@ export class IngestPipeline {
   readonly #concurrency: number;
   readonly #logger: IngestLogger;
   readonly #dimensions = new Dimensions();
+  readonly #hasher = new FileHasher();
   readonly #inFlight = new Map<string, Promise<IngestReport>>();
   readonly #waiting: Array<() => void> = [];
   /** Store URIs of raw files adopted by a run that has not finished (recovery leaves them alone). */
@@ -159,6 +161,7 @@ export class IngestPipeline {
   ): Promise<IngestReport> {
     const nameInfo = parseDisseminationName(name, receivedAt);
     const scan = await scanReceivedFile(request.path, {
+      sha256: (path) => this.#hasher.sha256(path),
       describe: this.#describe,
       ...(this.#split
         ? {

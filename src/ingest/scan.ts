@@ -5,7 +5,6 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { QuarantineRecord } from "../catalogue/types.ts";
 import { type GribMetadata, isGribError, type ScannedMessage, scanFile } from "../grib/index.ts";
-import { sha256OfFile } from "./file-hash.ts";
 
 /** The codec's metadata reader; throws (preferably a GribError) for a message it cannot describe. */
 export type DescribeMessage = (message: ScannedMessage) => GribMetadata;
@@ -27,12 +26,14 @@ export interface FileScan {
 
 export interface ScanOptions {
   describe: DescribeMessage;
+  /** The whole file's SHA-256 (computed beside the scan, on another thread). */
+  sha256: (path: string) => Promise<string>;
   /** Called with each good message's bytes (split mode writes them out). */
   onMessage?: (message: ScannedMessage, field: ScannedField) => Promise<void>;
 }
 
 export async function scanReceivedFile(path: string, options: ScanOptions): Promise<FileScan> {
-  const [checksum, scan] = await Promise.all([sha256OfFile(path), scanMessages(path, options)]);
+  const [checksum, scan] = await Promise.all([options.sha256(path), scanMessages(path, options)]);
   return { ...scan, checksum };
 }
 

@@ -3,16 +3,27 @@
 import { readdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Registry } from "prom-client";
+import type { CatalogueConfig } from "../catalogue/config.ts";
 import { runRetention } from "../catalogue/retention.ts";
-import type { Config } from "../config/load.ts";
 import type { Database } from "../db/database.ts";
+import type { StoreConfig } from "../store/config.ts";
 import { type LocalStore, storeOf } from "../store/store.ts";
-import { temporaryNameTest } from "./config.ts";
+import { type IngestConfig, temporaryNameTest } from "./config.ts";
 import { describeMessage } from "./describe.ts";
 import { createIngestMetrics } from "./metrics.ts";
 import { type IngestLogger, IngestPipeline, type IngestRequest } from "./pipeline.ts";
 import { type FtpReceiver, startFtpReceiver } from "./receivers/ftp.ts";
 import { type DirectoryWatcher, watchDirectory } from "./receivers/watch.ts";
+
+/** What ingest reads of a loaded configuration. */
+export interface IngestSettings {
+  dataDir: string;
+  /** The environment the FTP users' passwords (passwordEnv) are read from. */
+  env: Readonly<NodeJS.ProcessEnv>;
+  store: StoreConfig;
+  ingest: IngestConfig;
+  catalogue: CatalogueConfig;
+}
 
 export interface IngestService {
   pipeline: IngestPipeline;
@@ -34,16 +45,9 @@ export interface IngestServiceOptions {
   receivers?: boolean;
 }
 
-let current: IngestService | null = null;
-
-/** The service this process started (the HTTP routes use it), or null. */
-export function currentIngest(): IngestService | null {
-  return current;
-}
-
 /** Store and pipeline only, for the CLI and tests. */
 export function createPipeline(
-  config: Config,
+  config: IngestSettings,
   db: Database,
   logger?: IngestLogger,
   registry?: Registry,
@@ -60,7 +64,7 @@ export function createPipeline(
 }
 
 /** Writes the configured producers (expected field counts) into the catalogue. */
-export async function syncProducers(config: Config, db: Database): Promise<void> {
+export async function syncProducers(config: Pick<IngestSettings, "catalogue">, db: Database): Promise<void> {
   for (const p of config.catalogue.producers) {
     await db.pool.query(
       `insert into producer (name, description, expected_fields) values ($1, $2, $3)
@@ -71,7 +75,7 @@ export async function syncProducers(config: Config, db: Database): Promise<void>
 }
 
 export async function startIngest(
-  config: Config,
+  config: IngestSettings,
   db: Database,
   logger: IngestLogger,
   options: IngestServiceOptions = {},
@@ -90,6 +94,7 @@ export async function startIngest(
   if (options.receivers !== false && config.ingest.ftp.enabled) {
     ftp = await startFtpReceiver({
       config: config.ingest.ftp,
+      env: config.env,
       rootDir: ftpRoot,
       isTemporary,
       logger,
@@ -170,10 +175,8 @@ export async function startIngest(
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await pipeline.idle();
-      if (current === service) current = null;
     },
   };
-  current = service;
   return service;
 }
 

@@ -3,10 +3,11 @@
 // provider's boots and teardowns, the fleet's settings) without looking at its outcome, then compares
 // the prediction with what the cycle paid (node-minutes) and delivered (per-step latency), and sets both
 // against the clairvoyant floor computed from the cycle's own arrivals, job times and boots.
+
+import { stepArrivals } from "../cycle/dissemination.ts";
 import type { CycleProduct } from "../cycle/suite.ts";
 import type { FleetConfig } from "../fleet/config.ts";
 import type { ProvisionSample } from "../fleet/leadtime.ts";
-import { stepArrivals } from "../sim/ecmwf/schedule.ts";
 import { nextDueLater, type SimCycle } from "./cycles.ts";
 import { nearestRank } from "./distribution.ts";
 import { PlanInputError } from "./errors.ts";

@@ -3,15 +3,25 @@
 // recorded charges), and job seconds measured on the spot when the history has none for the grid.
 import { readFileSync } from "node:fs";
 import type pg from "pg";
-import type { Config } from "../config/load.ts";
+import type { CycleConfig } from "../cycle/config.ts";
+import { stepArrivals } from "../cycle/dissemination.ts";
 import { type CycleProductSpec, cycleProducts, suiteProducts } from "../cycle/products.ts";
-import { stepArrivals } from "../sim/ecmwf/schedule.ts";
+import type { FleetConfig } from "../fleet/config.ts";
 import { PlanInputError } from "./errors.ts";
 import { provisionSamples, recordedCycles } from "./history.ts";
 import type { PlanEvidence, PlanQuestion } from "./inputs.ts";
 import { jobSeconds } from "./learn.ts";
 import { measureJobSeconds } from "./measure.ts";
 import { type PriceList, priceListFromPricing, recordedCloudSigmaPrices } from "./prices.ts";
+
+/** What the planner reads of a loaded configuration (the whole configuration has these keys). */
+export interface PlannerSettings {
+  /** The configuration file, which relative product configurations are read from. */
+  file: string | null;
+  cycle: CycleConfig;
+  fleet: FleetConfig;
+  ingest: { concurrency: number };
+}
 
 export interface EvidenceOptions {
   /** auto: measure the products the history has no jobs of at the grid; always; never. */
@@ -23,7 +33,7 @@ export interface EvidenceOptions {
 }
 
 /** The configuration's products (every step of ECMWF's schedule), as the cycle suite weighs them. */
-export function planProducts(config: Config): {
+export function planProducts(config: Pick<PlannerSettings, "file" | "cycle">): {
   specs: CycleProductSpec[];
   products: ReturnType<typeof suiteProducts>;
 } {
@@ -49,11 +59,11 @@ export function loadPriceList(file: string, currency: string): PriceList {
  * on the spot (those the history has no job of at the question's grid, or all of them).
  */
 export async function gatherEvidence(
-  config: Config,
+  config: PlannerSettings,
   pool: pg.Pool,
   question: PlanQuestion,
   options: EvidenceOptions,
-): Promise<{ evidence: PlanEvidence; toMeasure: string[] }> {
+): Promise<{ evidence: PlanEvidence; toMeasure: CycleProductSpec[] }> {
   const { specs, products } = planProducts(config);
   const records = await recordedCycles(pool, {
     producer: config.cycle.producer,
@@ -65,9 +75,7 @@ export async function gatherEvidence(
     : question.provider === "cloudsigma"
       ? recordedCloudSigmaPrices
       : null;
-  const wanted = specs
-    .filter((s) => !question.products || question.products.includes(s.name))
-    .map((s) => s.name);
+  const wanted = specs.filter((s) => !question.products || question.products.includes(s.name));
   const recorded = jobSeconds(
     records.filter((r) => r.grid !== null && Math.abs(r.grid - question.grid) < 1e-6),
     question.jobTime,
@@ -76,7 +84,7 @@ export async function gatherEvidence(
     options.measure === "always"
       ? wanted
       : options.measure === "auto"
-        ? wanted.filter((n) => !recorded.has(n))
+        ? wanted.filter((s) => !recorded.has(s.name))
         : [];
   return {
     evidence: {
@@ -91,16 +99,14 @@ export async function gatherEvidence(
   };
 }
 
-/** The evidence with the named products' job seconds measured on the spot. */
+/** The evidence with the job seconds of `specs` (the products to measure) measured on the spot. */
 export async function withMeasured(
-  config: Config,
+  specs: readonly CycleProductSpec[],
   evidence: PlanEvidence,
-  names: readonly string[],
   grid: number,
   onProgress?: (what: string) => void,
 ): Promise<PlanEvidence> {
-  if (names.length === 0) return evidence;
-  const specs = planProducts(config).specs.filter((s) => names.includes(s.name));
+  if (specs.length === 0) return evidence;
   const measured = await measureJobSeconds(specs, grid, onProgress);
   return { ...evidence, measured: measured.seconds };
 }

@@ -1,34 +1,13 @@
 // The planner's edge to the database: past cycles as the catalogue, the flow history, the fleet and the
 // delivery ledger recorded them, and the provider's recorded provisioning times. Read-only.
 import type pg from "pg";
-import { baseTimeOfKey } from "../cycle/demand.ts";
-import { cycleKey } from "../cycle/runtime.ts";
+import { cycleKey, cycleSuiteBaseTime, cycleSuiteNamePattern, PRODUCTS_FAMILY } from "../cycle/names.ts";
+import { cycleDeliveries } from "../delivery/ledger.ts";
 import type { ProvisionSample } from "../fleet/leadtime.ts";
 import { FleetStore } from "../fleet/store.ts";
+import { findSuiteId, lastRunsUnder, latestSuites } from "../flow/engine/queries.ts";
 import { parseDisseminationName } from "../ingest/names.ts";
 import type { RecordedCycle, RecordedJob } from "./records.ts";
-
-/** Base times of the latest cycle suites, newest first. */
-const suitesSql = `
-  select id, name, begun_at from flow_suite
-   where name ~ '^cycle_[0-9]{8}_[0-9]{2}$' and ($2::text is null or name = $2)
-   order by coalesce(begun_at, loaded_at) desc limit $1`;
-
-/** Per product task, each try: its start, end and worker; the task's data time and CPU label. */
-const jobsSql = `
-  with tries as (
-    select h.path, h.try_no,
-           max(h.at) filter (where h.to_state = 'active') as started,
-           max(h.at) filter (where h.to_state = 'complete') as ended,
-           (array_agg(h.actor order by h.id desc) filter (where h.to_state = 'active'))[1] as worker
-      from flow_history h
-     where h.suite_id = $1 and h.kind = 'state' and h.path like $2
-     group by h.path, h.try_no)
-  select n.path, n.data_ready_at, n.labels->>'cpu' as cpu, t.started, t.ended, t.worker
-    from flow_node n
-    left join lateral (select * from tries t where t.path = n.path and t.ended is not null
-                        order by t.try_no desc limit 1) t on true
-   where n.suite_id = $1 and n.kind = 'task' and n.path like $2`;
 
 const gridSql = `
   select (g.definition->>'iDirectionIncrementInDegrees')::float8 as increment
@@ -46,10 +25,6 @@ const nodesSql = `
 
 const fleetCycleSql = "select data_at, created_at, compute_nodes from fleet_cycle where cycle = $1 limit 1";
 
-const deliveredSql = `
-  select step, max(delivered_at) as at from delivery
-   where cycle_key = $1 and step is not null and state = 'delivered' group by step order by step`;
-
 export interface HistoryOptions {
   /** The catalogue's producer of the model data (cycle.producer). */
   producer: string;
@@ -60,22 +35,20 @@ export interface HistoryOptions {
 }
 
 export async function recordedCycles(pool: pg.Pool, options: HistoryOptions): Promise<RecordedCycle[]> {
-  const suites = await pool.query<{ id: string; name: string }>(suitesSql, [
-    options.limit,
-    options.suite ?? null,
-  ]);
+  const suites = options.suite
+    ? await namedSuite(pool, options.suite)
+    : await latestSuites(pool, cycleSuiteNamePattern, options.limit);
   const cycles: RecordedCycle[] = [];
-  for (const suite of suites.rows) {
-    const baseTime = baseTimeOfSuite(suite.name);
+  for (const suite of suites) {
+    const baseTime = cycleSuiteBaseTime(suite.name);
     if (baseTime) cycles.push(await recordedCycle(pool, suite, baseTime, options.producer));
   }
   return cycles;
 }
 
-/** cycle_YYYYMMDD_HH as a base time. */
-export function baseTimeOfSuite(name: string): Date | null {
-  const match = /^cycle_(\d{8})_(\d{2})$/.exec(name);
-  return match ? baseTimeOfKey(`x/${match[1]}${match[2]}`) : null;
+async function namedSuite(pool: pg.Pool, name: string): Promise<Array<{ id: string; name: string }>> {
+  const id = await findSuiteId(pool, name);
+  return id ? [{ id, name }] : [];
 }
 
 async function recordedCycle(
@@ -86,14 +59,7 @@ async function recordedCycle(
 ): Promise<RecordedCycle> {
   const key = cycleKey(producer, baseTime);
   const [jobs, grid, files, nodes, fleetCycle, delivered] = await Promise.all([
-    pool.query<{
-      path: string;
-      data_ready_at: Date | null;
-      cpu: string | null;
-      started: Date | null;
-      ended: Date | null;
-      worker: string | null;
-    }>(jobsSql, [suite.id, `/${suite.name}/products/%`]),
+    lastRunsUnder(pool, suite.id, `/${suite.name}/${PRODUCTS_FAMILY}`),
     pool.query<{ increment: number | null }>(gridSql, [baseTime, producer]),
     pool.query<{ name: string; received_at: Date; registered_at: Date | null }>(filesSql, [baseTime]),
     pool.query<{
@@ -105,7 +71,7 @@ async function recordedCycle(
       state: string;
     }>(nodesSql, [key]),
     pool.query<{ data_at: Date; created_at: Date; compute_nodes: number }>(fleetCycleSql, [key]),
-    pool.query<{ step: number; at: Date }>(deliveredSql, [key]),
+    cycleDeliveries(pool, key),
   ]);
   return {
     key,
@@ -121,17 +87,17 @@ async function recordedCycle(
         ? [{ step: parsed.step, receivedAt: row.received_at, registeredAt: row.registered_at }]
         : [];
     }),
-    jobs: jobs.rows.flatMap((row): RecordedJob[] => {
+    jobs: jobs.flatMap((row): RecordedJob[] => {
       const match = /\/step_(\d+)\/([^/]+)$/.exec(row.path);
       if (!match) return [];
-      const cpu = row.cpu === null ? Number.NaN : Number(row.cpu);
+      const cpu = row.labels["cpu"] === undefined ? Number.NaN : Number(row.labels["cpu"]);
       return [
         {
           product: match[2]!,
           step: Number(match[1]),
-          readyAt: row.data_ready_at,
-          startedAt: row.started,
-          endedAt: row.ended,
+          readyAt: row.dataReadyAt,
+          startedAt: row.startedAt,
+          endedAt: row.endedAt,
           worker: row.worker,
           cpuSeconds: Number.isFinite(cpu) ? cpu : null,
         },
@@ -145,8 +111,21 @@ async function recordedCycle(
       goneAt: row.gone_at,
       failed: row.state === "failed",
     })),
-    delivered: delivered.rows.map((row) => ({ step: Number(row.step), at: row.at })),
+    delivered: lastDeliveryPerStep(delivered),
   };
+}
+
+/** When each step's last file was delivered, by step. */
+function lastDeliveryPerStep(
+  deliveries: ReadonlyArray<{ step: number | null; state: string; deliveredAt: Date | null }>,
+): Array<{ step: number; at: Date }> {
+  const last = new Map<number, Date>();
+  for (const d of deliveries) {
+    if (d.step === null || d.state !== "delivered" || !d.deliveredAt) continue;
+    const seen = last.get(d.step);
+    if (!seen || d.deliveredAt > seen) last.set(d.step, d.deliveredAt);
+  }
+  return [...last].sort(([a], [b]) => a - b).map(([step, at]) => ({ step: Number(step), at }));
 }
 
 /** The provider's recorded provisioning times, newest first (the learned lead time's input). */

@@ -3,11 +3,12 @@
 // seconds (recorded at the question's grid, or measured on the spot), the provider's provisioning
 // (recorded, or the thesis's figures for CloudSigma), the controller's settings and the prices. Every
 // figure says where it came from; what is missing is said, never made up.
+
+import { selectSteps, stepArrivals } from "../cycle/dissemination.ts";
 import type { CycleProduct } from "../cycle/suite.ts";
 import type { FleetConfig } from "../fleet/config.ts";
 import { leadTimeFor, type ProvisionSample } from "../fleet/leadtime.ts";
 import { thesisLatency } from "../sim/cloudsigma/latency.ts";
-import { selectSteps, stepArrivals } from "../sim/ecmwf/schedule.ts";
 import type { PlanSearch } from "./compare.ts";
 import {
   constant,

@@ -3,52 +3,58 @@
 // (the store, the catalogue and the delivery are not in it). CPU seconds, so that other work on the
 // machine does not count. Once each: a second run costs within a few per cent of the first.
 import type { CycleProductSpec } from "../cycle/products.ts";
-import { encodeField } from "../grib/write/index.ts";
+import { decodeFields } from "../grib/index.ts";
 import { encodeProduct } from "../products/encode.ts";
+import { keyId } from "../products/fields.ts";
 import { jobCandidateInputs } from "../products/jobs.ts";
 import { runJob } from "../products/run.ts";
-import { MessageIndex } from "../products/source.ts";
-import { describeField } from "../sim/ecmwf/encode.ts";
-import { fieldValues, globalGrid, newAccumulation, type SimulatedField } from "../sim/ecmwf/fields.ts";
+import { fieldKeyOf, MessageIndex } from "../products/source.ts";
+import { encodeSimulatedField } from "../sim/ecmwf/encode.ts";
+import {
+  defaultContent,
+  fieldsOfStep,
+  globalGrid,
+  newAccumulation,
+  type SimulatedField,
+} from "../sim/ecmwf/fields.ts";
 import { PlanInputError } from "./errors.ts";
 
 const baseTime = new Date("2026-11-24T00:00:00Z");
 const sampleStep = 6;
 
-/** The simulated stream's fields by the names products read them (FMI's parameter names). */
-const simulatedParams: Record<
-  string,
-  { ground: SimulatedField["shortName"]; pressure: SimulatedField["shortName"] }
-> = {
-  "T-K": { ground: "2t", pressure: "t" },
-  "U-MS": { ground: "10u", pressure: "u" },
-  "V-MS": { ground: "10v", pressure: "v" },
-  "Q-KGKG": { ground: "q", pressure: "q" },
-  "RR-KGM2": { ground: "tp", pressure: "tp" },
-};
+/** The simulated stream's fields by the key products read them as (step aside): each field encoded once
+ *  on a coarse grid and read back, so that the planner names fields exactly as the products do. */
+function simulatedFieldsByKey(): Map<string, SimulatedField> {
+  const coarse = globalGrid(30);
+  const accumulation = newAccumulation(coarse);
+  const byKey = new Map<string, SimulatedField>();
+  for (const field of fieldsOfStep(defaultContent)) {
+    const bytes = encodeSimulatedField(field, coarse, baseTime, sampleStep, accumulation);
+    const [message] = decodeFields(bytes);
+    const key = message ? fieldKeyOf(message.metadata) : null;
+    if (key) byKey.set(keyId({ ...key, step: 0 }), field);
+  }
+  return byKey;
+}
 
 /** The sample step's messages: every field the products may read that the simulated stream has, in step order. */
 function sampleMessages(products: readonly CycleProductSpec[], increment: number): Uint8Array[] {
+  const simulated = simulatedFieldsByKey();
   const wanted = new Map<string, { field: SimulatedField; step: number }>();
   for (const product of products)
     for (const key of jobCandidateInputs(product.config, baseTime, sampleStep)) {
-      const names = simulatedParams[key.param];
-      if (!names || (key.levelType !== "ground" && key.levelType !== "pressure")) continue;
-      const field: SimulatedField =
-        key.levelType === "ground"
-          ? { shortName: names.ground, levelKind: "surface", level: 0 }
-          : { shortName: names.pressure, levelKind: "isobaricInhPa", level: key.level };
-      wanted.set(`${field.shortName}/${field.level}/${key.step}`, { field, step: key.step });
+      const field = simulated.get(keyId({ ...key, step: 0, member: undefined }));
+      if (field)
+        wanted.set(`${field.shortName}/${field.levelKind}/${field.level}/${key.step}`, {
+          field,
+          step: key.step,
+        });
     }
   const grid = globalGrid(increment);
   const accumulation = newAccumulation(grid);
   return [...wanted.values()]
     .sort((a, b) => a.step - b.step)
-    .map(({ field, step }) =>
-      encodeField(
-        describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
-      ),
-    );
+    .map(({ field, step }) => encodeSimulatedField(field, grid, baseTime, step, accumulation));
 }
 
 export interface Measured {

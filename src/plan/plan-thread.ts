@@ -1,6 +1,6 @@
 // The worker-thread side of thread.ts: measures what it is asked to, plans, and answers once.
 import { parentPort, workerData } from "node:worker_threads";
-import { loadConfig } from "../config/load.ts";
+import { productsFromSources } from "../cycle/products.ts";
 import { PlanInputError } from "./errors.ts";
 import { withMeasured } from "./evidence.ts";
 import { runPlan } from "./run.ts";
@@ -8,9 +8,7 @@ import type { ThreadAnswer, ThreadInput } from "./thread.ts";
 
 async function answer({ question, evidence, measure }: ThreadInput): Promise<ThreadAnswer> {
   try {
-    const measured = measure
-      ? await withMeasured(loadConfig({ file: measure.configFile }), evidence, measure.names, question.grid)
-      : evidence;
+    const measured = await withMeasured(productsFromSources(measure), evidence, question.grid);
     return { report: runPlan(question, measured) };
   } catch (error) {
     return {

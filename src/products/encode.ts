@@ -16,6 +16,7 @@ const levelCodes: Record<LevelType, { grib2: number; grib1: number }> = {
   entatm: { grib2: 10, grib1: 200 },
   top: { grib2: 8, grib1: 8 },
   generalized: { grib2: 150, grib1: 109 },
+  ground_depth: { grib2: 106, grib1: 112 },
 };
 
 function level(m: ProductMessage): FieldLevel {

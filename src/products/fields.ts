@@ -11,7 +11,8 @@ export type LevelType =
   | "depth"
   | "entatm"
   | "top"
-  | "generalized";
+  | "generalized"
+  | "ground_depth";
 
 export const levelTypes: readonly LevelType[] = [
   "height",
@@ -23,6 +24,7 @@ export const levelTypes: readonly LevelType[] = [
   "entatm",
   "top",
   "generalized",
+  "ground_depth",
 ];
 
 /** ecCodes' typeOfLevel for each of himan's level types, and back. */
@@ -36,6 +38,7 @@ const ecCodesLevels: Record<LevelType, string> = {
   entatm: "entireAtmosphere",
   top: "nominalTop",
   generalized: "generalVertical",
+  ground_depth: "depthBelowLandLayer",
 };
 
 export function typeOfLevelFor(levelType: LevelType): string {
@@ -47,7 +50,23 @@ export function levelTypeOf(typeOfLevel: string): LevelType | undefined {
     if (theirs === typeOfLevel) return ours as LevelType;
   if (typeOfLevel === "ml") return "hybrid";
   if (typeOfLevel === "pl" || typeOfLevel === "isobaricInPa") return "pressure";
+  if (typeOfLevel === "sfc") return "ground";
+  if (typeOfLevel === "depthBelowLand") return "ground_depth";
   return undefined;
+}
+
+/**
+ * One identity for a level: the ground and height 0 are the same surface (ECMWF codes its surface
+ * fields as "surface", FMI's radon stores most of them at height 0, and himan's configurations ask
+ * for either), so a request for one finds a field coded as the other.
+ */
+export function levelId(levelType: LevelType, level: number): string {
+  return levelType === "ground" && level === 0 ? "height|0" : `${levelType}|${level}`;
+}
+
+/** A field's identity for lookups: parameter, level (see levelId), step and member. */
+export function keyId(k: FieldKey): string {
+  return `${k.param}|${levelId(k.levelType, k.level)}|${Math.round(k.step * 3600)}|${k.member ?? ""}`;
 }
 
 /**
@@ -92,4 +111,10 @@ export interface Field {
   /** The source message's edition and originating centre (WMO code), when it came from GRIB. */
   edition?: 1 | 2;
   centre?: number;
+  /** The source's units as ecCodes names them (with the factor applied on reading, if any). */
+  units?: string;
+  /** For accumulations: the step (hours) the accumulation starts from (0 for ECMWF; a reset otherwise). */
+  accumulatedFrom?: number;
+  /** Hybrid levels: the vertical coordinate array (GRIB `pv`). */
+  pv?: Float64Array;
 }

@@ -1,9 +1,9 @@
 // Job planning, pure: a job is (product configuration, cycle, step[, member]). What it reads is known
 // before any data arrives, so a scheduler can fire it the moment the catalogue holds its inputs.
 import type { PluginStep, ProductConfig } from "./config/model.ts";
-import { type FieldKey, type ForecastType, fieldKeyText } from "./fields.ts";
+import { type FieldKey, type ForecastType, fieldKeyText, keyId } from "./fields.ts";
 import type { ParamInfo } from "./params.ts";
-import type { InputSet, Target } from "./plugins/types.ts";
+import type { InputSet, PluginInstance, Target } from "./plugins/types.ts";
 
 export interface Job {
   config: ProductConfig;
@@ -15,6 +15,8 @@ export interface Job {
 /** One plugin at one level within a job. */
 export interface JobTask {
   plugin: PluginStep;
+  /** The plugin, or the part of it, that this task runs. */
+  instance: PluginInstance;
   target: Target;
   outputs: ParamInfo[];
   /** Input alternatives, best first; the task can run when one is complete. */
@@ -50,16 +52,40 @@ export function jobTasks(config: ProductConfig, step: number, forecastType: Fore
         targetProducer: config.targetProducer ?? 0,
       };
       for (const plugin of item.plugins) {
-        const outputs = plugin.instance.outputs(target);
-        if (outputs.length === 0) continue;
-        tasks.push({ plugin, target, outputs, alternatives: plugin.instance.inputs(target) });
+        for (const instance of plugin.instance.parts ?? [plugin.instance]) {
+          const outputs = instance.outputs(target);
+          if (outputs.length === 0) continue;
+          tasks.push({ plugin, instance, target, outputs, alternatives: instance.inputs(target) });
+        }
       }
     });
   }
   return tasks;
 }
 
-const keyId = (k: FieldKey) => `${k.param}|${k.levelType}|${k.level}|${k.step}|${k.member ?? ""}`;
+/** The fields a task writes (and later tasks of the same job may read). */
+export function taskOutputKeys(task: JobTask): FieldKey[] {
+  return task.outputs.map((p) => {
+    const key: FieldKey = {
+      param: p.name,
+      levelType: task.target.levelType,
+      level: task.target.level,
+      step: task.target.step,
+    };
+    if (task.target.forecastType.member !== undefined) key.member = task.target.forecastType.member;
+    return key;
+  });
+}
+
+/** For each task, the keys of fields that earlier tasks of the job write (they need not be read). */
+function producedBefore(tasks: JobTask[]): Array<Set<string>> {
+  const produced = new Set<string>();
+  return tasks.map((t) => {
+    const before = new Set(produced);
+    for (const k of taskOutputKeys(t)) produced.add(keyId(k));
+    return before;
+  });
+}
 
 function unique(keys: FieldKey[]): FieldKey[] {
   return [...new Map(keys.map((k) => [keyId(k), k])).values()];
@@ -70,9 +96,9 @@ function unique(keys: FieldKey[]): FieldKey[] {
  * the job's identity: the keys are fields of that cycle.
  */
 export function jobInputs(config: ProductConfig, _cycle: Date, step: number, member?: number): FieldKey[] {
-  return unique(
-    jobTasks(config, step, forecastTypeFor(config, member)).flatMap((t) => t.alternatives[0] ?? []),
-  );
+  const tasks = jobTasks(config, step, forecastTypeFor(config, member));
+  const before = producedBefore(tasks);
+  return unique(tasks.flatMap((t, i) => (t.alternatives[0] ?? []).filter((k) => !before[i].has(keyId(k)))));
 }
 
 /** Every field any alternative of the job could read: what a scheduler should watch for. */
@@ -82,14 +108,24 @@ export function jobCandidateInputs(
   step: number,
   member?: number,
 ): FieldKey[] {
-  return unique(
-    jobTasks(config, step, forecastTypeFor(config, member)).flatMap((t) => t.alternatives.flat()),
-  );
+  const tasks = jobTasks(config, step, forecastTypeFor(config, member));
+  const before = producedBefore(tasks);
+  return unique(tasks.flatMap((t, i) => t.alternatives.flat().filter((k) => !before[i].has(keyId(k)))));
 }
 
-/** For each task, the first input set whose fields are all present; -1 when none is. */
+/**
+ * For each task, the first input set whose fields are all present or written by an earlier task of
+ * the job that can run (himan's processqueue: a plugin reads what the plugins before it made); -1
+ * when none is.
+ */
 export function chooseInputSets(tasks: JobTask[], has: (key: FieldKey) => boolean): number[] {
-  return tasks.map((t) => t.alternatives.findIndex((set) => set.every(has)));
+  const produced = new Set<string>();
+  const available = (k: FieldKey) => produced.has(keyId(k)) || has(k);
+  return tasks.map((t) => {
+    const chosen = t.alternatives.findIndex((set) => set.every(available));
+    if (chosen >= 0) for (const k of taskOutputKeys(t)) produced.add(keyId(k));
+    return chosen;
+  });
 }
 
 /** True when every task of the job has a complete input set. */
@@ -104,5 +140,11 @@ export function isJobReady(
 
 /** What is missing for a task: the preferred set's absent fields, as text for messages. */
 export function missingInputs(task: JobTask, has: (key: FieldKey) => boolean): string[] {
-  return (task.alternatives[0] ?? []).filter((k) => !has(k)).map(fieldKeyText);
+  const preferred = task.alternatives[0] ?? [];
+  const missing = preferred.filter((k) => !has(k)).map(fieldKeyText);
+  const others = task.alternatives.length - 1;
+  if (others > 0 && missing.length > 0)
+    missing[missing.length - 1] +=
+      ` (nor is any of the ${others} other input set${others === 1 ? "" : "s"} the plugin accepts complete)`;
+  return missing;
 }

@@ -1,6 +1,6 @@
-// Parameters by their FMI/radon names, and how each is coded in GRIB. Reading maps a message's codes to
-// a name; writing codes a product with the same WMO/ECMWF (GRIB2) or FMI local table 203 (GRIB1) entries
-// that himan's result files carry. ecCodes' efkl local concepts name these codes the same way.
+// Parameters by their FMI/radon names, and how each is coded when written: the WMO/ECMWF (GRIB2) or FMI
+// local table 203 (GRIB1) entries that himan's result files carry (ecCodes' efkl local concepts name
+// these codes the same way). How source messages are named is in source-params.ts.
 
 export interface Grib2Code {
   discipline: number;
@@ -47,7 +47,7 @@ const catalogue: ParamInfo[] = [
   { name: "RH-0TO1", units: "0-1", grib2: null, grib1: null },
   { name: "Q-KGKG", units: "kg kg**-1", grib2: g2(0, 1, 0), grib1: t203(12) },
   { name: "P-PA", units: "Pa", grib2: g2(0, 3, 0), grib1: null },
-  { name: "P-HPA", units: "hPa", grib2: null, grib1: t203(1) },
+  { name: "P-HPA", units: "hPa", grib2: g2(0, 3, 0), grib1: t203(1) },
   { name: "U-MS", units: "m s**-1", grib2: g2(0, 2, 2), grib1: t203(23) },
   { name: "V-MS", units: "m s**-1", grib2: g2(0, 2, 3), grib1: t203(24) },
   { name: "FF-MS", units: "m s**-1", grib2: g2(0, 2, 1), grib1: t203(21) },
@@ -56,7 +56,6 @@ const catalogue: ParamInfo[] = [
   { name: "WGV-MS", units: "m s**-1", grib2: g2(0, 2, 24), grib1: null },
   { name: "FFG-MS", units: "m s**-1", grib2: g2(0, 2, 22), grib1: t203(27) },
   { name: "RR-KGM2", units: "kg m**-2", grib2: g2(0, 1, 8), grib1: null },
-  { name: "RR-M", units: "m", grib2: null, grib1: null },
   { name: "RR-1-MM", units: "mm", grib2: g2(0, 1, 8), grib1: t203(56), statistical: acc(1) },
   { name: "RR-3-MM", units: "mm", grib2: g2(0, 1, 236), grib1: t203(58), statistical: acc(3) },
   { name: "RR-6-MM", units: "mm", grib2: g2(0, 1, 202), grib1: t203(54), statistical: acc(6) },
@@ -65,12 +64,42 @@ const catalogue: ParamInfo[] = [
   { name: "RRR-KGM2", units: "kg m**-2", grib2: g2(0, 1, 52), grib1: t203(71), statistical: acc(1) },
   { name: "SNACC-KGM2", units: "kg m**-2", grib2: g2(0, 1, 29), grib1: t203(68) },
   { name: "SNR-KGM2", units: "kg m**-2", grib2: g2(0, 1, 53), grib1: t203(110), statistical: acc(1) },
+  { name: "RRRC-KGM2", units: "kg m**-2", grib2: g2(0, 1, 196), grib1: t203(72), statistical: acc(1) },
+  { name: "RRRL-KGM2", units: "kg m**-2", grib2: g2(0, 1, 54), grib1: t203(73), statistical: acc(1) },
   { name: "RADGLOA-JM2", units: "J m**-2", grib2: g2(0, 4, 7), grib1: null },
   { name: "RADGLO-WM2", units: "W m**-2", grib2: g2(0, 4, 3), grib1: t203(96) },
   { name: "RADLWA-JM2", units: "J m**-2", grib2: g2(0, 5, 3), grib1: null },
   { name: "RADLW-WM2", units: "W m**-2", grib2: g2(0, 5, 192), grib1: t203(95) },
   { name: "RADSWA-JM2", units: "J m**-2", grib2: g2(0, 4, 9), grib1: null },
   { name: "RADSW-WM2", units: "W m**-2", grib2: g2(0, 4, 192), grib1: null },
+  { name: "RRC-KGM2", units: "kg m**-2", grib2: g2(0, 1, 10), grib1: null },
+  { name: "RRL-KGM2", units: "kg m**-2", grib2: g2(0, 1, 9), grib1: null },
+  { name: "PGR-PA", units: "Pa", grib2: g2(0, 3, 0), grib1: null },
+  { name: "LNSP-N", units: "Numeric", grib2: g2(0, 3, 25), grib1: t203(74) },
+  { name: "Z-M2S2", units: "m**2 s**-2", grib2: g2(0, 3, 4), grib1: t203(2) },
+  { name: "HL-M", units: "m", grib2: g2(0, 3, 6), grib1: t203(3) },
+  { name: "TG-K", units: "K", grib2: g2(2, 3, 18), grib1: t203(75) },
+  { name: "VV-PAS", units: "Pa s**-1", grib2: g2(0, 2, 8), grib1: t203(40) },
+  { name: "VV-MS", units: "m s**-1", grib2: g2(0, 2, 9), grib1: t203(44) },
+  { name: "VV-MMS", units: "mm s**-1", grib2: g2(0, 2, 9), grib1: t203(43) },
+  { name: "RHO-KGM3", units: "kg m**-3", grib2: g2(0, 3, 10), grib1: t203(101) },
+  { name: "ABSH-KGM3", units: "kg m**-3", grib2: g2(0, 1, 18), grib1: t203(130) },
+  { name: "RAINMR-KGKG", units: "kg kg**-1", grib2: g2(0, 1, 24), grib1: null },
+  { name: "SNOWMR-KGKG", units: "kg kg**-1", grib2: g2(0, 1, 25), grib1: null },
+  { name: "GRAUPMR-KGKG", units: "kg kg**-1", grib2: g2(0, 1, 32), grib1: null },
+  { name: "RRI-KGM2", units: "kg m**-2 s**-1", grib2: g2(0, 1, 65), grib1: t203(165) },
+  { name: "RSI-KGM2", units: "kg m**-2 s**-1", grib2: g2(0, 1, 66), grib1: t203(166) },
+  // himan's own GRIB2 codes for its symbols and indices (no WMO entry exists for them).
+  { name: "FOGSYM-N", units: "Code table", grib2: g2(0, 6, 8), grib1: t203(19) },
+  { name: "ICING-N", units: "Code table", grib2: g2(0, 19, 7), grib1: t203(103) },
+  { name: "CLDWAT-KGKG", units: "kg kg**-1", grib2: g2(0, 1, 83), grib1: null },
+  { name: "KINDEX-N", units: "K", grib2: g2(0, 7, 2), grib1: t203(80) },
+  { name: "CTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
+  { name: "VTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
+  { name: "TTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
+  { name: "SSICING-N", units: "Code table", grib2: g2(0, 0, 2), grib1: t203(102) },
+  { name: "TF-C", units: "C", grib2: null, grib1: t203(11) },
+  { name: "RHICE-PRCNT", units: "%", grib2: g2(0, 1, 94), grib1: t203(16) },
 ];
 
 const byName = new Map(catalogue.map((p) => [p.name, p]));
@@ -82,94 +111,4 @@ export function paramInfo(name: string): ParamInfo | undefined {
 /** A parameter not in the catalogue (transformer's target_param): codes come from the configuration. */
 export function defineParam(info: ParamInfo): ParamInfo {
   return byName.get(info.name) ?? info;
-}
-
-/**
- * Codes found in source messages, mapped to FMI names. GRIB1 tables: 1-3 WMO, 128 ECMWF, 253 the
- * HIRLAM/HARMONIE local table (whose relative humidity, 52, is a fraction: see dewpoint/source.grib),
- * 203 FMI's own. GRIB2: WMO discipline/category/number.
- */
-const grib1Sources: Array<[tables: number[], indicator: number, name: string]> = [
-  [[1, 2, 3, 253], 1, "P-PA"],
-  [[1, 2, 3, 253], 11, "T-K"],
-  [[1, 2, 3, 253], 17, "TD-K"],
-  [[1, 2, 3, 253], 33, "U-MS"],
-  [[1, 2, 3, 253], 34, "V-MS"],
-  [[1, 2, 3, 253], 51, "Q-KGKG"],
-  [[1, 2, 3], 52, "RH-PRCNT"],
-  [[253], 52, "RH-0TO1"],
-  [[1, 2, 3, 253], 61, "RR-KGM2"],
-  [[253], 117, "RADGLOA-JM2"],
-  [[253], 115, "RADLWA-JM2"],
-  [[253], 184, "SNACC-KGM2"],
-  [[253], 162, "WGU-MS"],
-  [[253], 163, "WGV-MS"],
-  [[128], 54, "P-PA"],
-  [[128], 130, "T-K"],
-  [[128], 131, "U-MS"],
-  [[128], 132, "V-MS"],
-  [[128], 133, "Q-KGKG"],
-  [[128], 157, "RH-PRCNT"],
-  [[128], 165, "U-MS"],
-  [[128], 166, "V-MS"],
-  [[128], 167, "T-K"],
-  [[128], 168, "TD-K"],
-  [[128], 228, "RR-M"],
-  [[128], 169, "RADGLOA-JM2"],
-  [[203], 1, "P-HPA"],
-  [[203], 4, "T-C"],
-  [[203], 10, "TD-K"],
-  [[203], 12, "Q-KGKG"],
-  [[203], 13, "RH-PRCNT"],
-  [[203], 20, "DD-D"],
-  [[203], 21, "FF-MS"],
-  [[203], 23, "U-MS"],
-  [[203], 24, "V-MS"],
-];
-
-const grib2Sources: Array<[code: Grib2Code, name: string]> = [
-  [g2(0, 0, 0), "T-K"],
-  [g2(0, 0, 6), "TD-K"],
-  [g2(0, 1, 0), "Q-KGKG"],
-  [g2(0, 1, 1), "RH-PRCNT"],
-  [g2(0, 1, 8), "RR-KGM2"],
-  [g2(0, 1, 52), "RRR-KGM2"],
-  [g2(0, 1, 29), "SNACC-KGM2"],
-  [g2(0, 2, 0), "DD-D"],
-  [g2(0, 2, 1), "FF-MS"],
-  [g2(0, 2, 2), "U-MS"],
-  [g2(0, 2, 3), "V-MS"],
-  [g2(0, 2, 23), "WGU-MS"],
-  [g2(0, 2, 24), "WGV-MS"],
-  [g2(0, 3, 0), "P-PA"],
-  [g2(0, 4, 7), "RADGLOA-JM2"],
-  [g2(0, 5, 3), "RADLWA-JM2"],
-];
-
-/** What a source message's codes say it is. */
-export interface SourceCodes {
-  edition: 1 | 2;
-  table2Version?: number | undefined;
-  indicatorOfParameter?: number | undefined;
-  discipline?: number | undefined;
-  parameterCategory?: number | undefined;
-  parameterNumber?: number | undefined;
-}
-
-/** The FMI name of a source message's parameter, or undefined when the codes are not ones we read. */
-export function paramNameOf(codes: SourceCodes): string | undefined {
-  if (codes.edition === 1) {
-    const hit = grib1Sources.find(
-      ([tables, indicator]) =>
-        indicator === codes.indicatorOfParameter && tables.includes(codes.table2Version ?? -1),
-    );
-    return hit?.[2];
-  }
-  const hit = grib2Sources.find(
-    ([c]) =>
-      c.discipline === codes.discipline &&
-      c.parameterCategory === codes.parameterCategory &&
-      c.parameterNumber === codes.parameterNumber,
-  );
-  return hit?.[1];
 }

@@ -1,16 +1,26 @@
 // Running one job: read its inputs through a provider, bring them onto the computation grid (the target
-// area, or the first input's grid), compute every task, and encode the outputs with their file names.
-// Pure apart from the provider and the encoder it is given; running it twice gives the same bytes.
+// area, or the inputs' own grid), compute every task in processqueue order (a later plugin reads what an
+// earlier one made, as in himan), and encode the outputs with their file names. Pure apart from the
+// provider and the encoder it is given; running it twice gives the same bytes.
 import type { GridDefinition } from "../grib/types.ts";
 import type { Packing, ProductConfig } from "./config/model.ts";
-import { type Field, type FieldKey, type ForecastType, fieldKeyText, type LevelType } from "./fields.ts";
-import { chooseInputSets, forecastTypeFor, jobTasks, missingInputs } from "./jobs.ts";
-import { fileName } from "./naming.ts";
+import {
+  type Field,
+  type FieldKey,
+  type ForecastType,
+  fieldKeyText,
+  keyId,
+  type LevelType,
+  levelId,
+} from "./fields.ts";
+import { bringOntoGrid, gridId, gridText } from "./grids.ts";
+import { forecastTypeFor, type JobTask, jobTasks, missingInputs } from "./jobs.ts";
+import { assembleFiles, type OutputFile, type WriteMode } from "./outputs.ts";
 import type { ParamInfo } from "./params.ts";
 import type { InputField, OutputField } from "./plugins/types.ts";
-import { latticeOf } from "./projection.ts";
-import { applyWeights, type RegridMethod, type RegridWeights, regridWeights } from "./regrid.ts";
-import { toEarthRelative, vectorPairs } from "./wind.ts";
+import { vectorPairs } from "./wind.ts";
+
+export type { OutputFile } from "./outputs.ts";
 
 /** Where a job's inputs come from (the store via the catalogue, or files on the command line). */
 export interface InputsProvider {
@@ -40,15 +50,6 @@ export interface ProductMessage {
 
 export type Encoder = (message: ProductMessage) => Uint8Array;
 
-export interface OutputFile {
-  name: string;
-  bytes: Uint8Array;
-  /** The fields in the file (one in "multiple" mode). */
-  fields: FieldKey[];
-  /** Lineage: the input fields the file's products were computed from. */
-  inputs: FieldKey[];
-}
-
 export interface RunOptions {
   /** Output edition (himan's -t); else the configuration's, else the first input's. */
   edition?: 1 | 2;
@@ -62,33 +63,47 @@ export interface JobResult {
   skipped: Array<{ plugin: string; levelType: LevelType; level: number; missing: string[] }>;
 }
 
+/** Inputs that cannot make one product: on different grids, or one parameter in different units. */
+export class ProductInputError extends Error {
+  override name = "ProductInputError";
+}
+
 /** FMI's centre: FMI's local table 203 (GRIB1) and local GRIB2 numbers are coded under it. */
 const fmiCentre = 86;
 
-/** himan interpolates these with nearest point: vectors, sums and symbols must not be smoothed. */
-const nearestParams = /^(U-MS|V-MS|WGU-MS|WGV-MS|DD-D|FF-MS|RR.*|SN.*|GR.*|.*-N)$/;
-
 const vectorParams = new Set(vectorPairs.flat());
 
-const weightCache = new Map<string, RegridWeights>();
-
-function gridId(grid: GridDefinition): string {
-  const { uvRelativeToGrid: _uv, ...rest } = grid;
-  return JSON.stringify(rest);
-}
-
-function weightsFor(from: GridDefinition, to: GridDefinition, method: RegridMethod): RegridWeights {
-  const id = `${method}\n${gridId(from)}\n${gridId(to)}`;
-  let w = weightCache.get(id);
-  if (!w) {
-    w = regridWeights(latticeOf(from), latticeOf(to), method);
-    if (weightCache.size >= 16) weightCache.delete(weightCache.keys().next().value as string);
-    weightCache.set(id, w);
+/** The provider's fields, each read once per job, and which of the candidates exist. */
+class JobSource {
+  private readonly cache = new Map<string, Promise<Field | undefined>>();
+  private readonly present = new Set<string>();
+  private readonly provider: InputsProvider;
+  constructor(provider: InputsProvider) {
+    this.provider = provider;
   }
-  return w;
-}
 
-const keyId = (k: FieldKey) => `${k.param}|${k.levelType}|${k.level}|${k.step}|${k.member ?? ""}`;
+  read(k: FieldKey): Promise<Field | undefined> {
+    const id = keyId(k);
+    let f = this.cache.get(id);
+    if (!f) {
+      f = this.provider.get(k);
+      this.cache.set(id, f);
+    }
+    return f;
+  }
+
+  async probe(keys: FieldKey[]): Promise<void> {
+    for (const k of keys) {
+      const id = keyId(k);
+      if (this.present.has(id)) continue;
+      if (await (this.provider.has ? this.provider.has(k) : this.read(k))) this.present.add(id);
+    }
+  }
+
+  has(k: FieldKey): boolean {
+    return this.present.has(keyId(k));
+  }
+}
 
 export async function runJob(
   inputs: InputsProvider,
@@ -100,72 +115,46 @@ export async function runJob(
 ): Promise<JobResult> {
   const forecastType = forecastTypeFor(config, options.member);
   const tasks = jobTasks(config, step, forecastType);
-  const cache = new Map<string, Promise<Field | undefined>>();
-  const fetch = (k: FieldKey) => {
-    const id = keyId(k);
-    let f = cache.get(id);
-    if (!f) {
-      f = inputs.get(k);
-      cache.set(id, f);
-    }
-    return f;
-  };
-  // Which set each task can use: ask for every candidate field once.
-  const present = new Set<string>();
-  for (const k of tasks.flatMap((t) => t.alternatives.flat())) {
-    if (present.has(keyId(k))) continue;
-    if (await (inputs.has ? inputs.has(k) : fetch(k))) present.add(keyId(k));
-  }
-  const chosen = chooseInputSets(tasks, (k) => present.has(keyId(k)));
+  const source = new JobSource(inputs);
+  await source.probe(tasks.flatMap((t) => t.alternatives.flat()));
+  // What earlier tasks made, on their computation grid: later tasks read it like any input.
+  const produced = new Map<string, Field>();
+  const has = (k: FieldKey) => produced.has(keyId(k)) || source.has(k);
 
-  const messages: Array<{ message: ProductMessage; key: FieldKey; inputs: FieldKey[] }> = [];
+  const messages: Array<{ message: ProductMessage; key: FieldKey; inputs: FieldKey[]; mode: WriteMode }> = [];
   const skipped: JobResult["skipped"] = [];
-  for (let t = 0; t < tasks.length; t++) {
-    const task = tasks[t];
-    if (chosen[t] < 0) {
-      const missing = missingInputs(task, (k) => present.has(keyId(k)));
-      skipped.push({
-        plugin: task.plugin.name,
-        levelType: task.target.levelType,
-        level: task.target.level,
-        missing,
-      });
+  for (const task of tasks) {
+    const chosen = task.alternatives.findIndex((set) => set.every(has));
+    if (chosen < 0) {
+      const { levelType, level } = task.target;
+      skipped.push({ plugin: task.plugin.name, levelType, level, missing: missingInputs(task, has) });
       continue;
     }
-    const set = task.alternatives[chosen[t]];
+    const set = task.alternatives[chosen];
     const fields = await Promise.all(
       set.map(async (k) => {
-        const f = await fetch(k);
+        const f = produced.get(keyId(k)) ?? (await source.read(k));
         if (!f) throw new Error(`${fieldKeyText(k)} was listed as present but could not be read`);
         return f;
       }),
     );
+    if (!config.target) checkOneGrid(task, fields);
+    checkUnits(task, fields);
     const grid = config.target?.grid ?? fields[0].grid;
-    const onGrid = bringOntoGrid(
-      fields,
-      grid,
-      config.interpolation ?? task.plugin.instance.interpolation ?? null,
-    );
-    const outputs = task.plugin.instance.compute({
+    const onGrid = bringOntoGrid(fields, grid, config.interpolation ?? task.instance.interpolation ?? null);
+    const outputs = task.instance.compute({
       target: task.target,
-      inputSet: chosen[t],
-      input(param, atStep = task.target.step, levelType, level) {
-        const found = onGrid.find(
-          (f) =>
-            f.key.param === param &&
-            f.key.step === atStep &&
-            (levelType === undefined || f.key.levelType === levelType) &&
-            (level === undefined || f.key.level === level),
-        );
-        if (!found)
-          throw new Error(`${task.plugin.name} asked for ${param} at step ${atStep}, not among its inputs`);
-        return found;
-      },
+      inputSet: chosen,
+      input: (param, atStep, levelType, level) => findInput(task, onGrid, param, atStep, levelType, level),
     });
-    const edition = options.edition ?? config.edition ?? fields[0].edition ?? 2;
-    // Products are earth-relative, except vector components passed through still relative to the grid.
+    const edition = outputEdition(
+      options.edition ?? config.edition ?? fields[0].edition ?? 2,
+      forecastType,
+      fields,
+    );
     const gridRelative = onGrid.some((f) => f.grid.uvRelativeToGrid === 1);
     for (const out of outputs) {
+      // Products are earth-relative, except vector components passed through still relative to the grid.
       const uvRelativeToGrid = gridRelative && vectorParams.has(out.param.name) ? 1 : 0;
       const key: FieldKey = {
         param: out.param.name,
@@ -174,53 +163,97 @@ export async function runJob(
         step,
       };
       if (forecastType.member !== undefined) key.member = forecastType.member;
-      messages.push({
-        key,
-        inputs: set,
-        message: {
-          edition,
-          centre: centreFor(out.param, edition, fields[0].centre),
-          analysisTime: cycle,
-          step,
-          ...(out.interval ? { interval: out.interval } : {}),
-          levelType: task.target.levelType,
-          level: task.target.level,
-          param: out.param,
-          forecastType,
-          grid: { ...grid, uvRelativeToGrid },
-          values: out.values,
-          packing: packingFor(config, out, onGrid),
-        },
-      });
-    }
-  }
-
-  const files: OutputFile[] = [];
-  if (config.fileWrite === "single") {
-    if (messages.length > 0) {
-      const parts = messages.map((m) => encode(m.message));
-      const ext = messages[0].message.edition === 2 ? "grib2" : "grib";
-      files.push({
-        name: `${config.name}.${ext}`,
-        bytes: concat(parts),
-        fields: messages.map((m) => m.key),
-        inputs: messages.flatMap((m) => m.inputs),
-      });
-    }
-  } else {
-    for (const { message, key, inputs: used } of messages) {
-      const name = fileName(config.fileNameTemplate, {
-        key,
-        grid: message.grid,
-        forecastType,
-        edition: message.edition,
+      const message: ProductMessage = {
+        edition,
+        centre: centreFor(out.param, edition, fields[0].centre),
         analysisTime: cycle,
-        geometryName: config.target?.name ?? "source",
-      });
-      files.push({ name, bytes: encode(message), fields: [key], inputs: used });
+        step,
+        ...(out.interval ? { interval: out.interval } : {}),
+        levelType: task.target.levelType,
+        level: task.target.level,
+        param: out.param,
+        forecastType,
+        grid: { ...grid, uvRelativeToGrid },
+        values: out.values,
+        packing: packingFor(config, out, onGrid),
+      };
+      produced.set(keyId(key), producedField(key, message, fields));
+      messages.push({ key, message, inputs: set, mode: task.plugin.fileWrite ?? config.fileWrite });
     }
   }
-  return { files, skipped };
+  return { files: assembleFiles(messages, config, cycle, forecastType, encode), skipped };
+}
+
+function findInput(
+  task: JobTask,
+  fields: InputField[],
+  param: string,
+  atStep = task.target.step,
+  levelType?: LevelType,
+  level?: number,
+): InputField {
+  const wanted = levelType === undefined ? undefined : levelId(levelType, level ?? 0);
+  const found = fields.find(
+    (f) =>
+      f.key.param === param &&
+      Math.abs(f.key.step - atStep) < 1e-6 &&
+      (wanted === undefined || levelId(f.key.levelType, f.key.level) === wanted),
+  );
+  if (!found)
+    throw new Error(`${task.plugin.name} asked for ${param} at step ${atStep}, not among its inputs`);
+  return found;
+}
+
+const where = (task: JobTask) =>
+  `${task.plugin.name} ${task.target.levelType} ${task.target.level} step ${task.target.step}`;
+
+/** With no target area, every input must be on one grid: which one would the product be on? */
+function checkOneGrid(task: JobTask, fields: Field[]): void {
+  const first = fields[0];
+  const other = fields.find((f) => gridId(f.grid) !== gridId(first.grid));
+  if (!other) return;
+  throw new ProductInputError(
+    `${where(task)}: its inputs are on different grids: ${fieldKeyText(first.key)} on ${gridText(first.grid)}, ` +
+      `${fieldKeyText(other.key)} on ${gridText(other.grid)}; give the configuration a target area ` +
+      "(target_geom_name, or targetArea in YAML) so that both are brought onto it",
+  );
+}
+
+/** One parameter read at several steps or levels must come in one unit (an accumulation in m and in kg m-2 would not difference). */
+function checkUnits(task: JobTask, fields: Field[]): void {
+  for (const a of fields) {
+    const b = fields.find((f) => f.key.param === a.key.param && f.units && a.units && f.units !== a.units);
+    if (b) {
+      throw new ProductInputError(
+        `${where(task)}: ${fieldKeyText(a.key)} is in ${a.units} but ${fieldKeyText(b.key)} is in ${b.units}; ` +
+          "the inputs of one product must agree (check the source files' parameter codes)",
+      );
+    }
+  }
+}
+
+/**
+ * himan writes GRIB2 when GRIB1 cannot hold the product: an ensemble member (no GRIB1 member number
+ * without a local section) or hybrid coordinates of more than 255 values.
+ */
+function outputEdition(asked: 1 | 2, forecastType: ForecastType, fields: Field[]): 1 | 2 {
+  if (asked === 2) return 2;
+  const ensemble = forecastType.kind === "cf" || forecastType.kind === "pf";
+  const longPv = fields.some((f) => (f.pv?.length ?? 0) > 255);
+  return ensemble || longPv ? 2 : 1;
+}
+
+function producedField(key: FieldKey, message: ProductMessage, inputs: Field[]): Field {
+  const pv = inputs.find((f) => f.pv)?.pv;
+  return {
+    key,
+    grid: message.grid,
+    values: message.values,
+    edition: message.edition,
+    centre: message.centre,
+    units: message.param.units,
+    ...(pv ? { pv } : {}),
+  };
 }
 
 function centreFor(param: ParamInfo, edition: 1 | 2, sourceCentre: number | undefined): number {
@@ -236,42 +269,4 @@ function packingFor(config: ProductConfig, out: OutputField, inputs: InputField[
   if (out.keepSourcePrecision && sourceBits && sourceBits > 0)
     return { type: "simple", bitsPerValue: sourceBits };
   return { type: "simple", bitsPerValue: 16 };
-}
-
-/** Inputs on `grid`: vector pairs turned earth-relative first when they must move, then regridded. */
-function bringOntoGrid(fields: Field[], grid: GridDefinition, method: RegridMethod | null): InputField[] {
-  const target = gridId(grid);
-  const moved = new Map<Field, Field>();
-  for (const [xName, yName] of vectorPairs) {
-    for (const x of fields) {
-      if (x.key.param !== xName || x.grid.uvRelativeToGrid !== 1 || gridId(x.grid) === target) continue;
-      const y = fields.find(
-        (f) => f.key.param === yName && f.key.step === x.key.step && f.key.level === x.key.level,
-      );
-      if (!y) continue;
-      const { u, v } = toEarthRelative(x.grid, x.values, y.values);
-      moved.set(x, { ...x, values: u, grid: { ...x.grid, uvRelativeToGrid: 0 } });
-      moved.set(y, { ...y, values: v, grid: { ...y.grid, uvRelativeToGrid: 0 } });
-    }
-  }
-  return fields.map((original) => {
-    const f = moved.get(original) ?? original;
-    if (gridId(f.grid) === target) return f;
-    const how = method ?? (nearestParams.test(f.key.param) ? "nearest" : "bilinear");
-    return {
-      ...f,
-      grid: { ...grid, uvRelativeToGrid: f.grid.uvRelativeToGrid },
-      values: applyWeights(weightsFor(f.grid, grid, how), f.values),
-    };
-  });
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

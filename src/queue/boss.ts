@@ -5,8 +5,11 @@ import type pg from "pg";
 import { PgBoss, type Db as PgBossDb } from "pg-boss";
 import { inTransaction } from "../db/transaction.ts";
 
-/** `control`: runs inside the control server (provisioning, delivery); `compute`: worker agents. */
-export const QUEUE_NAMES = ["control", "compute"] as const;
+/**
+ * `control`: runs inside the control role (provisioning, the cycle's ingest meter); `data`: inside the
+ * data role (delivery, from the store); `compute`: worker agents on compute nodes.
+ */
+export const QUEUE_NAMES = ["control", "data", "compute"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export function isQueueName(value: string): value is QueueName {
@@ -96,4 +99,58 @@ export async function returnToQueue(
     const cancelled = (await boss.cancel(queue, [...attempts], { db })) as { settled?: string[] };
     if (cancelled.settled?.length) await boss.resume(queue, cancelled.settled, { db });
   });
+}
+
+/** A job as the queue holds it: its state and, once it ended, what it ended with. */
+export interface QueuedJobState {
+  id: string;
+  state: string;
+  output: { value?: { message?: string }; message?: string; outcome?: string } | null;
+  heartbeatSeconds: number | null;
+}
+
+/** The states of jobs by id (jobs no longer in the queue are absent). */
+export async function jobStates(pool: pg.Pool, ids: readonly string[]): Promise<Map<string, QueuedJobState>> {
+  const result = await pool.query<{
+    id: string;
+    state: string;
+    output: QueuedJobState["output"];
+    heartbeat_seconds: number | null;
+  }>("select id::text, state::text, output, heartbeat_seconds from pgboss.job where id = any($1::uuid[])", [
+    ids,
+  ]);
+  return new Map(
+    result.rows.map((r) => [
+      r.id,
+      { id: r.id, state: r.state, output: r.output, heartbeatSeconds: r.heartbeat_seconds },
+    ]),
+  );
+}
+
+/** Inserts jobs into a queue inside the caller's transaction: they exist only if it commits. */
+export async function insertJobs(
+  boss: PgBoss,
+  client: pg.PoolClient,
+  queue: QueueName,
+  jobs: ReadonlyArray<{
+    id: string;
+    data: object;
+    priority: number;
+    heartbeatSeconds: number;
+    expireSeconds: number;
+  }>,
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(
+    queue,
+    jobs.map((j) => ({
+      id: j.id,
+      data: j.data,
+      priority: j.priority,
+      retryLimit: 0,
+      heartbeatSeconds: j.heartbeatSeconds,
+      expireInSeconds: j.expireSeconds,
+    })),
+    { db: transactionDb(client) },
+  );
 }

@@ -1,20 +1,28 @@
 // The control server's HTTP application: health, readiness, metrics, and the authenticated /api/.
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type pg from "pg";
 import { migrationsComplete } from "../db/migrate.ts";
+import { releaseVersion } from "../system/version.ts";
 import { requireBearerToken } from "./auth.ts";
-import { errorBody, HttpError } from "./errors.ts";
+import { errorBody, httpErrorOf } from "./errors.ts";
 import { type EventRelay, eventRoutes } from "./events.ts";
 import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
 import { apiPlugins } from "./routes/index.ts";
+import type { ApiServices } from "./services.ts";
 import { uiRoutes } from "./ui.ts";
 
-export interface AppOptions {
+export interface AppOptions extends Partial<Omit<ApiServices, "pool">> {
   pool: pg.Pool;
   logger?: FastifyServerOptions["logger"];
+  /** The process's own logger, shared with its subsystems (instead of `logger`). */
+  loggerInstance?: FastifyBaseLogger;
   /** Relays database notifications to GET /api/events (the UI's live updates). */
   events?: EventRelay;
+  /** Serve HTTPS with this certificate and key. */
+  https?: { cert: string; key: string } | undefined;
+  /** The process's metrics registry, where subsystems add theirs (a new one when absent). */
+  metrics?: ServerMetrics;
 }
 
 declare module "fastify" {
@@ -26,11 +34,14 @@ declare module "fastify" {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.https ? { https: options.https } : {}),
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? false }),
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
   });
-  const metrics = createServerMetrics();
+  const metrics = options.metrics ?? createServerMetrics();
   app.decorate("pool", options.pool);
   app.decorate("metrics", metrics);
 
@@ -43,10 +54,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   app.setErrorHandler((error: unknown, request, reply) => {
-    if (error instanceof HttpError) {
+    const known = httpErrorOf(error);
+    if (known) {
       return reply
-        .status(error.statusCode)
-        .send(errorBody(error.statusCode, error.message, error.details, error.code));
+        .status(known.statusCode)
+        .send(errorBody(known.statusCode, known.message, known.details, known.code));
     }
     const failure = error as { statusCode?: number; message?: string; validation?: unknown; code?: string };
     const status = failure.statusCode && failure.statusCode >= 400 ? failure.statusCode : 500;
@@ -82,7 +94,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      for (const plugin of apiPlugins) await api.register(plugin);
+      const services: ApiServices = {
+        pool: options.pool,
+        store: options.store ?? null,
+        ingest: options.ingest ?? null,
+        fleet: options.fleet ?? null,
+        workerBackend: options.workerBackend ?? null,
+        cycle: options.cycle ?? null,
+        planner: options.planner ?? null,
+        version: options.version ?? releaseVersion(),
+        dataSources: options.dataSources ?? [],
+      };
+      for (const plugin of apiPlugins) await api.register(plugin, services);
       if (options.events) await api.register(eventRoutes(options.events));
     },
     { prefix: "/api" },

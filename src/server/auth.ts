@@ -27,6 +27,11 @@ export function sessionToken(request: FastifyRequest): string | null {
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The worker protocol's routes, the only ones a node's token opens. */
+function isWorkerProtocol(url: string): boolean {
+  return url === "/api/worker" || url.startsWith("/api/worker/");
+}
+
 export function requireBearerToken(
   app: FastifyInstance,
   pool: pg.Pool,
@@ -56,8 +61,18 @@ export function requireBearerToken(
         },
       );
     }
-    const name = await verifyToken(pool, token);
-    if (!name) throw new HttpError(401, "unauthorized", "the API token is unknown or revoked", null);
-    request.tokenName = name;
+    const verified = await verifyToken(pool, token);
+    if (!verified)
+      throw new HttpError(401, "unauthorized", "the API token is unknown, expired or revoked", {
+        hint: "a node's token ends with its cycle; an operator's: `cloudburst token create NAME`",
+      });
+    if (verified.scope === "worker" && !isWorkerProtocol(request.url))
+      throw new HttpError(
+        403,
+        "forbidden",
+        "a node's token opens the worker protocol (/api/worker/) only",
+        null,
+      );
+    request.tokenName = verified.name;
   });
 }

@@ -1,4 +1,8 @@
 // Every error the HTTP API returns has one shape: {error, message, details} with the right status.
+import { FilterError } from "../catalogue/query.ts";
+import { ProviderError } from "../fleet/errors.ts";
+import { FlowCommandError } from "../flow/engine/commands.ts";
+import { FlowDefinitionError } from "../flow/logic/diagnostics.ts";
 
 export interface ErrorBody {
   /** A stable machine-readable code, e.g. "unauthorized", "not_found", "bad_request". */
@@ -45,3 +49,33 @@ export function errorBody(
 ): ErrorBody {
   return { error: code ?? codeByStatus[statusCode] ?? "error", message, details };
 }
+
+/**
+ * The one mapping from the subsystems' expected failures to HTTP answers (app.ts's error handler uses
+ * it): a command the flow engine refuses, a definition with errors, a bad catalogue filter, a cloud
+ * provider's failure. Anything else is a 500.
+ */
+export function httpErrorOf(error: unknown): HttpError | null {
+  if (error instanceof HttpError) return error;
+  if (error instanceof FlowCommandError)
+    return new HttpError(
+      statusOfCommand[error.code],
+      error.code,
+      error.message,
+      error.hint ? { hint: error.hint } : null,
+    );
+  if (error instanceof FlowDefinitionError)
+    return new HttpError(400, "invalid_definition", "the definition has errors", {
+      errors: error.diagnostics.map((d) => ({ ...d.pos, message: d.message })),
+    });
+  if (error instanceof FilterError) return new HttpError(400, "bad_request", error.message);
+  if (error instanceof ProviderError)
+    return new HttpError(502, "provider_error", error.message, {
+      providerStatus: error.status,
+      meaning: error.meaning,
+      errors: error.errors,
+    });
+  return null;
+}
+
+const statusOfCommand = { not_found: 404, conflict: 409, bad_request: 400 } as const;

@@ -41,7 +41,7 @@ async function sendAsset(reply: FastifyReply, name: string) {
 
 async function signedIn(request: FastifyRequest): Promise<boolean> {
   const token = sessionToken(request);
-  return token !== null && (await verifyToken(request.server.pool, token)) !== null;
+  return token !== null && (await verifyToken(request.server.pool, token))?.scope === "operator";
 }
 
 export const uiRoutes: FastifyPluginAsync = async (app) => {
@@ -54,9 +54,10 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
   });
   app.post<{ Body: { token?: unknown } }>("/ui/session", async (request, reply) => {
     const token = typeof request.body?.token === "string" ? request.body.token.trim() : "";
-    const name = token ? await verifyToken(app.pool, token) : null;
-    if (!name)
-      throw new HttpError(401, "unauthorized", "the API token is unknown or revoked", {
+    const verified = token ? await verifyToken(app.pool, token) : null;
+    // A node's token opens the worker protocol only, never the operator's console.
+    if (verified?.scope !== "operator")
+      throw new HttpError(401, "unauthorized", "the API token is unknown, revoked, or not an operator's", {
         hint: "create one with `cloudburst token create NAME`",
       });
     const secure = request.protocol === "https" ? "; Secure" : "";
@@ -64,7 +65,7 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
       "set-cookie",
       `${sessionCookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${secure}`,
     );
-    return { signedInAs: name };
+    return { signedInAs: verified.name };
   });
   app.post("/ui/logout", async (_request, reply) => {
     reply.header("set-cookie", `${sessionCookie}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);

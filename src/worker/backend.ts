@@ -16,6 +16,7 @@ import {
   FLOW_KILL_CHANNEL,
   type TaskJobData,
 } from "../flow/engine/job.ts";
+import { isCurrentJob } from "../flow/engine/queries.ts";
 import { type QueueName, returnToQueue, startBoss } from "../queue/boss.ts";
 
 export interface FetchedJob {
@@ -25,17 +26,30 @@ export interface FetchedJob {
   data: TaskJobData;
 }
 
+/** A job as a heartbeat names it: the job and the task it runs. */
+export interface JobRef {
+  id: string;
+  suiteId: string;
+  path: string;
+}
+
+/** One taking of a job (pg-boss's retry count): what a release is fenced by. */
+export interface JobAttempt {
+  id: string;
+  retryCount: number;
+}
+
 export interface WorkerBackend {
   /** Up to `max` jobs from the queue (empty when there are none); `signal` cancels a long wait. */
   fetch(queue: QueueName, max: number, signal: AbortSignal): Promise<FetchedJob[]>;
   /** Puts jobs taken but not started back in the queue (what a stopping worker took last). */
-  release(queue: QueueName, jobs: FetchedJob[]): Promise<void>;
+  release(queue: QueueName, jobs: readonly JobAttempt[]): Promise<void>;
   /** Marks jobs done in the queue (their outcome is already in the flow state). */
   complete(queue: QueueName, ids: string[]): Promise<void>;
   /** Keeps the job's heartbeat; false when the job is no longer its task's current try (stop it). */
-  heartbeat(queue: QueueName, job: FetchedJob): Promise<boolean>;
+  heartbeat(queue: QueueName, job: JobRef): Promise<boolean>;
   child(identity: ChildIdentity, event: ChildEvent, actor: string): Promise<ChildEventResult>;
-  output(job: TaskJobData, lines: OutputLine[]): Promise<void>;
+  output(job: Pick<TaskJobData, "suiteId" | "path" | "tryNo">, lines: OutputLine[]): Promise<void>;
   /** Resolves when new jobs may have arrived, or after `ms`. */
   waitForWork(ms: number): Promise<void>;
   /** Called with a job id when an operator kills it. */
@@ -103,19 +117,8 @@ export async function directBackend(
     },
     async heartbeat(queue, job) {
       await boss.touch(queue, job.id).catch(() => undefined);
-      const row = await pool
-        .query<{ job_id: string | null; state: string }>(
-          "select job_id::text, state from flow_node where suite_id = $1 and path = $2",
-          [job.data.suiteId, job.data.path],
-        )
-        .catch(() => null);
-      if (!row) return true; // the database is unreachable: keep going, the heartbeat decides
-      const current = row.rows[0];
-      return (
-        !!current &&
-        current.job_id === job.id &&
-        (current.state === "submitted" || current.state === "active")
-      );
+      // The database unreachable: keep going, the queue's heartbeat timeout decides.
+      return isCurrentJob(pool, job.suiteId, job.path, job.id).catch(() => true);
     },
     child: (identity, event, actor) => applyChildEvent(pool, identity, event, actor),
     output: (job, lines) => appendOutput(pool, job.suiteId, job.path, job.tryNo, lines),

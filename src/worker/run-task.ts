@@ -13,7 +13,7 @@ import {
   checkChildEvent,
   type TaskJobData,
 } from "../flow/engine/job.ts";
-import { findAction, listActions } from "./actions.ts";
+import type { ActionRegistry } from "./actions.ts";
 import { scriptCandidates } from "./locate-script.ts";
 import { PreprocessError, preprocess } from "./preprocess.ts";
 
@@ -22,6 +22,8 @@ export interface RunTaskDeps {
   child(identity: ChildIdentity, event: ChildEvent): Promise<ChildEventResult>;
   /** Appends lines to the try's output log. */
   output(lines: OutputLine[]): Promise<void>;
+  /** The built-in actions a task may name (CB_ACTION). */
+  actions: ActionRegistry;
   /** host:pid of this worker, recorded in the history. */
   workerName: string;
   /** Aborted when the task must stop (killed by an operator, zombie, worker stopping). */
@@ -90,9 +92,10 @@ async function runAction(
   report: (event: ChildEvent) => Promise<ChildEventResult>,
 ): Promise<string | null> {
   const spec = job.action!;
-  const action = findAction(spec.name);
+  const action = deps.actions.find(spec.name);
   if (!action) {
-    return `unknown action "${spec.name}" (this worker knows: ${listActions()
+    return `unknown action "${spec.name}" (this worker knows: ${deps.actions
+      .list()
       .map((a) => a.name)
       .join(", ")})`;
   }

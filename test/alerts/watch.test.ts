@@ -13,11 +13,11 @@ import { configuredChannels } from "../../src/alerts/channels.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
 import { abortedTasks, failedDeliveryProblems, quarantineProblems } from "../../src/alerts/problems.ts";
 import { AlertWatch, type ProblemSource } from "../../src/alerts/watch.ts";
-import { deliverTaskOf, lateStepProblems } from "../../src/cycle/late-steps.ts";
+import { lateStepProblems } from "../../src/cycle/late-steps.ts";
+import { deliverTaskOf } from "../../src/cycle/names.ts";
 import { cycleSuiteDefinition } from "../../src/cycle/suite.ts";
 import { deliverCycle, queueDeliveries } from "../../src/delivery/ledger.ts";
 import { beginSuite, forceState, killNode, loadSuites, rerunTask } from "../../src/flow/engine/commands.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { describeMessage } from "../../src/ingest/describe.ts";
 import { IngestPipeline } from "../../src/ingest/pipeline.ts";
 import { encodeStep } from "../../src/sim/ecmwf/encode.ts";
@@ -27,6 +27,7 @@ import { LocalStore } from "../../src/store/store.ts";
 import { waitUntil } from "../flow/engine-helpers.ts";
 import { runCli, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { type AlertReceivers, startAlertReceivers } from "../helpers/mail.ts";
 
 const secret = "S3cret-Passw0rd";
@@ -121,7 +122,7 @@ describe("raising a problem", () => {
 });
 
 describe("tasks aborted for good", () => {
-  let engine: FlowEngine | null = null;
+  let engine: TestEngine | null = null;
   after(async () => {
     await engine?.stop();
   });
@@ -152,7 +153,7 @@ describe("tasks aborted for good", () => {
       { actor: "test" },
     );
     await beginSuite(db.pool, "ops", "test");
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, { tickMs: 500 });
+    engine = await startTestEngine(db, { tickMs: 500 });
     await waitUntil("broken to abort on its second try", async () => {
       const row = await taskRow("/ops/broken");
       return row.state === "aborted" && row.try_no === 2;
@@ -455,7 +456,7 @@ describe("the control server", () => {
     );
     const env = { DATABASE_URL: db.url };
     server = spawnCli(["server", "--port", "0"], { cwd, env });
-    await waitForOutput(server, /control server ready/, 60_000);
+    await waitForOutput(server, /"server ready"/, 60_000);
     writeFileSync(
       join(cwd, "served.def"),
       [

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { comingData, type StepProgress, scheduledNextArrival } from "../../src/cycle/demand.ts";
-import { stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
+import { stepArrivals } from "../../src/cycle/dissemination.ts";
 
 const t0 = Date.parse("2026-11-24T05:45:00Z");
 /** Steps that arrived `secondsPerMinute` stream seconds per minute of the schedule after step 0. */

@@ -7,13 +7,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import "../../src/cycle/actions.ts";
+import { catalogueDataSource, cycleActions } from "../../src/cycle/actions.ts";
+import { type CycleContext, cycleContext } from "../../src/cycle/context.ts";
+import { stepArrivals } from "../../src/cycle/dissemination.ts";
 import { plannedSteps, stepMeterValue } from "../../src/cycle/ingest-action.ts";
-import { closeCycleRuntime, cycleRuntime } from "../../src/cycle/runtime.ts";
-import { cycleSuiteDefinition, cycleSuiteName } from "../../src/cycle/suite.ts";
+import { cycleSuiteName } from "../../src/cycle/names.ts";
+import { cycleProducts } from "../../src/cycle/products.ts";
+import { cycleSuiteDefinition } from "../../src/cycle/suite.ts";
 import { beginSuite, forceState, loadSuites } from "../../src/flow/engine/commands.ts";
 import { taskOutput, whyNode } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { describeMessage } from "../../src/ingest/describe.ts";
 import { IngestPipeline } from "../../src/ingest/pipeline.ts";
 import { encodeStep } from "../../src/sim/ecmwf/encode.ts";
@@ -23,6 +25,7 @@ import { LocalStore } from "../../src/store/store.ts";
 import { taskStates, waitUntil } from "../flow/engine-helpers.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 
 describe("the ingest task's step meter", () => {
   it("is the furthest planned step that is in", () => {
@@ -50,25 +53,34 @@ describe("ingest/receive on the flow engine", () => {
   const receive = `/${suite}/ingest/receive`;
   const product = (step: number) => `/${suite}/products/step_00${step}/t2m_celsius`;
   let db: TestDatabase;
-  let engine: FlowEngine | null = null;
+  let engine: TestEngine | null = null;
   let pipeline: IngestPipeline;
+  let cycle: CycleContext;
   const dir = tempDir("cb-cycle-ingest-");
   const grid = globalGrid(10);
   const accumulation = newAccumulation(grid);
 
   before(async () => {
     db = await createTestDatabase();
-    // The actions' runtime on this test's database (the control server opens it from its configuration).
-    await cycleRuntime(loadConfig({ cwd: dir, env: { DATABASE_URL: db.url } }));
-    pipeline = new IngestPipeline({
-      pool: db.pool,
-      store: new LocalStore(join(dir, "store")),
-      describe: describeMessage,
+    const store = new LocalStore(join(dir, "store"));
+    // The cycle's context on this test's database, as the control role builds it from its configuration.
+    const config = loadConfig({ cwd: dir, env: { DATABASE_URL: db.url } });
+    cycle = cycleContext({
+      settings: config.cycle,
+      db,
+      store,
+      products: cycleProducts(
+        config,
+        stepArrivals().map((a) => a.step),
+      ),
+      destinationCatalogueUrl: null,
+      fleet: null,
+      ingest: null,
     });
+    pipeline = new IngestPipeline({ pool: db.pool, store, describe: describeMessage });
   });
   after(async () => {
     await engine?.stop();
-    await closeCycleRuntime();
     await db?.drop();
   });
 
@@ -92,9 +104,11 @@ describe("ingest/receive on the flow engine", () => {
   const outputHas = (pattern: RegExp) => async () =>
     (await taskOutput(db.pool, receive)).lines.some((l) => pattern.test(l.line));
   const start = async () => {
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+    engine = await startTestEngine(db, {
       tickMs: 500,
       controlConcurrency: 1,
+      actions: cycleActions(() => cycle),
+      dataSources: [catalogueDataSource(cycle)],
     });
   };
 
@@ -128,8 +142,10 @@ describe("ingest/receive on the flow engine", () => {
     );
     assert.equal((await taskStates(db.pool, suite))[product(1)], "queued");
     assert.ok(
-      (await whyNode(db.pool, product(1))).some((r) => r.includes("../ingest/receive:step >= 1 is false")),
-      (await whyNode(db.pool, product(1))).join("; "),
+      (await whyNode(db.pool, product(1), [catalogueDataSource(cycle)])).some((r) =>
+        r.includes("../ingest/receive:step >= 1 is false"),
+      ),
+      (await whyNode(db.pool, product(1), [catalogueDataSource(cycle)])).join("; "),
     );
 
     // Step 2 before step 1 (step 1's file late, or quarantined): step 2's products do not wait for
@@ -145,7 +161,7 @@ describe("ingest/receive on the flow engine", () => {
       async () => (await taskStates(db.pool, suite))[product(2)] === "submitted",
     );
     assert.equal((await taskStates(db.pool, suite))[product(1)], "queued");
-    const why1 = await whyNode(db.pool, product(1));
+    const why1 = await whyNode(db.pool, product(1), [catalogueDataSource(cycle)]);
     assert.ok(!why1.some((r) => r.includes("ingest/receive:step")), why1.join("; "));
 
     // A control-server restart: the running try is lost; the retry starts from the catalogue.
@@ -176,7 +192,7 @@ describe("ingest/receive on the flow engine", () => {
       ["step = 0", "step = 2", "step = 2"],
     );
     // The teardown waits for the products (none ran here), not for the ingest any more.
-    const why = await whyNode(db.pool, `/${suite}/teardown`);
+    const why = await whyNode(db.pool, `/${suite}/teardown`, [catalogueDataSource(cycle)]);
     assert.ok(
       why.some((r) => r.includes("products")),
       why.join("; "),

@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { firstDataAt } from "../../src/cycle/runtime.ts";
-import { cycleSuiteDefinition, cycleSuiteName } from "../../src/cycle/suite.ts";
+import { cycleSuiteName, firstDataAt } from "../../src/cycle/names.ts";
+import { cycleSuiteDefinition } from "../../src/cycle/suite.ts";
 import { checkDefs } from "../../src/flow/def/check.ts";
 import { parseDefs } from "../../src/flow/def/parser.ts";
 import { printDefs } from "../../src/flow/def/printer.ts";
@@ -171,18 +171,22 @@ describe("cloudburst cycle def", () => {
     assert.match(result.stdout, /limit compute 32/);
     assert.match(result.stdout, /family step_003\n/);
     assert.doesNotMatch(result.stdout, /step_004/);
-    // Each step's heaviest product first, in the tree and in the queue: wind writes 4 fields a step
-    // (speed and direction at 2 levels), humidity 2, rain and 2 m temperature 1. An earlier step's
-    // jobs all come before a later step's (step 3 is the last of four).
+    // Each step's heaviest product first, in the tree and in the queue: model levels write 8 fields a
+    // step (pressure and humidity at 4 levels), wind 6 (speed and direction at 3 levels), humidity 3,
+    // rain, rain rate, 2 m temperature and θw 1. An earlier step's jobs all come before a later
+    // step's (step 3 is the last of four).
     const step3 = findNode(parseDefs(result.stdout, "cycle.def"), "/cycle_20261124_06/products/step_003")!;
     const tasks = [...walkNode(step3)].filter((n) => n.kind === "task");
     assert.deepEqual(
       tasks.map((t) => [t.name, t.variables.find((v) => v.name === "CB_PRIORITY")?.value]),
       [
-        ["wind_pressure", "104"],
-        ["rh_pressure", "102"],
+        ["model_levels", "108"],
+        ["windvector", "106"],
+        ["relative_humidity", "103"],
         ["precipitation_1h", "101"],
+        ["precipitation_rate", "101"],
         ["t2m_celsius", "101"],
+        ["theta_w", "101"],
       ],
     );
     const step0 = findNode(parseDefs(result.stdout, "cycle.def"), "/cycle_20261124_06/products/step_000")!;

@@ -2,7 +2,7 @@
 // per cycle, the operator's N, orphans, costs, the funds check, and the learned lead time.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
+import { Alerter } from "../../src/alerts/alerts.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
 import type { ComputeDemand } from "../../src/fleet/autoscale.ts";
 import { fleetConfigSchema } from "../../src/fleet/config.ts";
@@ -15,16 +15,9 @@ import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { MemoryChannel } from "./helpers.ts";
 
 const idle = ["node", "-e", "setInterval(() => {}, 1000)", "--"];
-
-class MemoryChannel implements AlertChannel {
-  readonly name = "memory";
-  readonly alerts: Alert[] = [];
-  async send(alert: Alert) {
-    this.alerts.push(alert);
-  }
-}
 
 let db: TestDatabase;
 before(async () => {
@@ -87,7 +80,7 @@ function setup(options: {
     store,
     config,
     alerter,
-    workerServerUrl: "http://127.0.0.1:9",
+    workerAccess: () => ({ serverUrl: "http://127.0.0.1:9", fingerprint: null }),
     now: options.now,
     demand: options.demand,
   });

@@ -2,9 +2,10 @@
 // restart of the controller, ending with zero servers, drives or tagged resources left, and the
 // operator alerted about the outage.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
-import { type Alert, type AlertChannel, Alerter } from "../../src/alerts/alerts.ts";
+import { Alerter } from "../../src/alerts/alerts.ts";
 import { alertsConfigSchema } from "../../src/alerts/config.ts";
 import { CloudSigmaProvider } from "../../src/fleet/cloudsigma/provider.ts";
 import { fleetConfigSchema } from "../../src/fleet/config.ts";
@@ -14,14 +15,8 @@ import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-
-class MemoryChannel implements AlertChannel {
-  readonly name = "memory";
-  readonly alerts: Alert[] = [];
-  async send(alert: Alert) {
-    this.alerts.push(alert);
-  }
-}
+import { startWorkerServer } from "../helpers/worker-server.ts";
+import { MemoryChannel } from "./helpers.ts";
 
 let db: TestDatabase;
 let sim: RunningSimulator;
@@ -67,7 +62,7 @@ function controller(channel: MemoryChannel) {
       store,
       config,
       alerter,
-      workerServerUrl: "http://10.0.0.1:8080",
+      workerAccess: () => ({ serverUrl: "http://10.0.0.1:8080", fingerprint: null }),
     }),
   };
 }
@@ -156,13 +151,13 @@ test("nodes get a NIC on the private VLAN; the VLAN billing leak is found and al
       store,
       config: vlanConfig,
       alerter: new Alerter(alertsConfigSchema.parse({}), [channel], db.pool),
-      workerServerUrl: "http://10.0.0.1:8080",
+      workerAccess: () => ({ serverUrl: "http://10.0.0.1:8080", fingerprint: null }),
     });
     await store.planCycle("vlantest", "c1", new Date(Date.now() + 5_000), 2); // within any lead time
     const up = await fleet.reconcile();
     assert.equal(up.created.length, 2, JSON.stringify(up));
     assert.equal(up.leaks?.leaks, 0);
-    for (const server of leaky.state.servers().filter((s) => s.name.startsWith("cb-vlantest-"))) {
+    for (const server of leaky.state.servers.list().filter((s) => s.name.startsWith("cb-vlantest-"))) {
       assert.ok(
         server.nics.some((n) => n.vlan === vlan.id),
         "a NIC on the private VLAN",
@@ -202,7 +197,7 @@ test("a 402 on start refuses the cycle, alerts once, and the clones that cannot 
       store,
       config: poorConfig,
       alerter: new Alerter(alertsConfigSchema.parse({}), [channel], db.pool),
-      workerServerUrl: "http://10.0.0.1:8080",
+      workerAccess: () => ({ serverUrl: "http://10.0.0.1:8080", fingerprint: null }),
     });
     await store.planCycle("poor", "c1", new Date(Date.now() + 5_000), 2);
     const first = await fleet.reconcile();
@@ -222,8 +217,9 @@ test("a 402 on start refuses the cycle, alerts once, and the clones that cannot 
   }
 });
 
-test("simulated servers run real `cloudburst worker`s from our user data, connected to the database", async () => {
+test("simulated servers run real `cloudburst worker`s from our user data, working for the data role", async () => {
   const withGuests = await startCloudSigmaSimulator({ timeScale: 0.01, stateFile: null });
+  const dataRole = await startWorkerServer(db);
   try {
     const guestConfig = fleetConfigSchema.parse({ ...config, environment: "guests" });
     const provider = new CloudSigmaProvider({
@@ -236,8 +232,7 @@ test("simulated servers run real `cloudburst worker`s from our user data, connec
       provider,
       store,
       config: guestConfig,
-      workerServerUrl: "http://127.0.0.1:9",
-      workerDatabaseUrl: db.url,
+      workerAccess: () => ({ serverUrl: dataRole.url, fingerprint: null }),
     });
     // Each guest's worker is named after its own server, as the flow history shows where a job ran.
     const ready = () =>
@@ -253,8 +248,18 @@ test("simulated servers run real `cloudburst worker`s from our user data, connec
     await store.planCycle("guests", "c1", new Date(Date.now() + 5_000), 2);
     const report = await fleet.reconcile();
     assert.equal(report.created.length, 2, JSON.stringify(report));
-    for (let i = 0; i < 150 && ready() < 2; i++) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(ready(), 2, "both guests run a worker that reached the database");
+    for (let i = 0; i < 600 && ready() < 2; i++) await new Promise((r) => setTimeout(r, 200));
+    const consoles = withGuests.state
+      .guests()
+      .map((g) => `${g.log}:\n${existsSync(g.log) ? readFileSync(g.log, "utf8") : "(none)"}`);
+    assert.equal(ready(), 2, `both guests run a worker that reached the data role:\n${consoles.join("\n")}`);
+    // The worker's credentials were written in each guest's own root, as write_files says, not the host's.
+    assert.equal(existsSync("/etc/cloudburst/worker.env"), false);
+    for (const g of withGuests.state.guests()) {
+      const file = join(dirname(g.log), "root", "etc", "upper", "cloudburst", "worker.env");
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.match(readFileSync(file, "utf8"), /^CLOUDBURST_WORKER_TOKEN=cb_/m);
+    }
     await store.setCycleState("guests", "c1", "processed");
     await fleet.reconcile();
     assert.deepEqual(
@@ -263,5 +268,6 @@ test("simulated servers run real `cloudburst worker`s from our user data, connec
     );
   } finally {
     await withGuests.stop();
+    await dataRole.close();
   }
 });

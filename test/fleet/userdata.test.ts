@@ -28,40 +28,50 @@ test("the worker's arguments come from the configurable template", () => {
   ]);
 });
 
-test("cloud-config: keys, no passwords, a systemd unit, and a foreground fallback that really runs", () => {
+test("cloud-config: keys, no database, the node's own token in a 0600 file, and a foreground fallback that really runs", () => {
   const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB operator@fmi";
-  const text = cloudInitUserData(
-    { ...launch, databaseUrl: "postgresql://worker:s3cret@10.1.0.2:5432/cloudburst" },
-    [key],
-    ["--name", "{nodeName}", "--concurrency", "2"],
-  );
+  const token = "cb_nodeToken123";
+  const fingerprint = "AB:".repeat(31) + "CD";
+  const text = cloudInitUserData({ ...launch, token, fingerprint }, [key], ["--concurrency", "2"]);
   assert.ok(text.startsWith("#cloud-config\n"));
+  assert.doesNotMatch(text, /postgres|DATABASE_URL|PASSWORD/i, "no database credential ever reaches a node");
   const config = parse(text) as {
+    hostname: string;
     ssh_pwauth: boolean;
     ssh_authorized_keys: string[];
-    write_files: Array<{ path: string; content: string }>;
+    write_files: Array<{ path: string; permissions: string; content: string }>;
     runcmd: string[];
   };
+  assert.equal(config.hostname, launch.nodeName);
   assert.equal(config.ssh_pwauth, false);
   assert.deepEqual(config.ssh_authorized_keys, [key]);
-  const unit = config.write_files[0]!.content;
-  assert.match(
-    unit,
-    /ExecStart=\/usr\/bin\/env cloudburst worker --name cb-prod-2026112400z --concurrency 2/,
-  );
-  assert.match(unit, /Environment="DATABASE_URL=postgresql:\/\/worker:s3cret@10\.1\.0\.2:5432\/cloudburst"/);
-  // Where systemctl does not exist, the runcmd line execs the worker itself: run it with a stand-in.
+  const [env] = config.write_files;
+  assert.equal(env!.path, "/etc/cloudburst/worker.env");
+  assert.equal(env!.permissions, "0600");
+  assert.match(env!.content, /^CLOUDBURST_SERVER_URL=http:\/\/10\.1\.0\.2:8080$/m);
+  assert.match(env!.content, new RegExp(`^CLOUDBURST_WORKER_TOKEN=${token}$`, "m"));
+  assert.match(env!.content, new RegExp(`^CLOUDBURST_SERVER_FINGERPRINT=${fingerprint}$`, "m"));
+  // Where systemctl does not exist, the runcmd line runs the worker itself from that file.
   const bin = tempDir("cb-userdata-");
   const out = join(bin, "args");
-  writeFileSync(join(bin, "cloudburst"), `#!/bin/sh\necho "$DATABASE_URL $@" > ${out}\n`);
+  const envFile = join(bin, "worker.env");
+  writeFileSync(envFile, env!.content);
+  writeFileSync(
+    join(bin, "cloudburst"),
+    `#!/bin/sh\necho "$CLOUDBURST_SERVER_URL $CLOUDBURST_WORKER_TOKEN $@" > ${out}\n`,
+  );
   chmodSync(join(bin, "cloudburst"), 0o755);
-  const run = spawnSync("/bin/sh", ["-c", config.runcmd[0]!], {
-    env: { PATH: `${bin}:/nonexistent` },
-    encoding: "utf8",
-  });
+  const run = spawnSync(
+    "/bin/sh",
+    ["-c", config.runcmd[0]!.replaceAll("/etc/cloudburst/worker.env", envFile)],
+    {
+      env: { PATH: `${bin}:/nonexistent` },
+      encoding: "utf8",
+    },
+  );
   assert.equal(run.status, 0, run.stderr);
   assert.equal(
     spawnSync("cat", [out], { encoding: "utf8" }).stdout.trim(),
-    "postgresql://worker:s3cret@10.1.0.2:5432/cloudburst worker --name cb-prod-2026112400z --concurrency 2",
+    `http://10.1.0.2:8080 ${token} worker --concurrency 2`,
   );
 });

@@ -10,15 +10,12 @@ import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { createToken } from "../../src/auth/tokens.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
-import {
-  registerDataTriggerSource,
-  unregisterDataTriggerSource,
-} from "../../src/flow/engine/data-trigger.ts";
+import type { DataTriggerSource } from "../../src/flow/engine/data-trigger.ts";
 import { showTree, whyNode } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { runCli, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { taskStates, transitions, waitUntil } from "./engine-helpers.ts";
 
 function alive(pid: number): boolean {
@@ -32,13 +29,21 @@ function alive(pid: number): boolean {
 
 describe("flow engine: operator commands", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
+  let engine: TestEngine;
   let worker: ChildProcess;
   let app: FastifyInstance;
   let token: string;
   const home = tempDir("cb-ops-");
   const cwd = tempDir("cb-ops-cwd-");
   let dataReady = false;
+  const testSource: DataTriggerSource = {
+    name: "testsource",
+    async waitFor(condition) {
+      return dataReady
+        ? { satisfied: true, detail: `${condition.query}: all inputs registered` }
+        : { satisfied: false, detail: `${condition.query}: 0 of 3 inputs registered` };
+    },
+  };
   const cli = (...args: string[]) => runCli(args, { cwd, env: { DATABASE_URL: db.url } });
   const state = async (path: string) => (await taskStates(db.pool, "ops"))[path];
   const api = (method: "GET" | "POST", url: string, payload?: object) =>
@@ -56,14 +61,6 @@ describe("flow engine: operator commands", () => {
       join(home, "ops", "long.ecf"),
       "cloudburst child init\necho $$ > %ECF_HOME%/long.pid\nsleep 120\ncloudburst child complete\n",
     );
-    registerDataTriggerSource({
-      name: "testsource",
-      async waitFor(condition) {
-        return dataReady
-          ? { satisfied: true, detail: `${condition.query}: all inputs registered` }
-          : { satisfied: false, detail: `${condition.query}: 0 of 3 inputs registered` };
-      },
-    });
     const def = [
       "suite ops",
       `  edit ECF_HOME "${home}"`,
@@ -95,21 +92,21 @@ describe("flow engine: operator commands", () => {
       "",
     ].join("\n");
     await loadSuites(db.pool, def, "ops.def", { actor: "test" });
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+    engine = await startTestEngine(db, {
       tickMs: 1000,
       controlConcurrency: 0,
+      dataSources: [testSource],
     });
     worker = spawnCli(["worker", "--concurrency", "4", "--name", "ops-worker"], {
       env: { DATABASE_URL: db.url },
     });
     await waitForOutput(worker, /ready/);
-    app = await buildApp({ pool: db.pool });
+    app = await buildApp({ pool: db.pool, dataSources: [testSource] });
     token = await createToken(db.pool, "ops-test");
     await beginSuite(db.pool, "ops", "test");
   });
 
   after(async () => {
-    unregisterDataTriggerSource("testsource");
     if (worker) await stopChild(worker);
     await engine?.stop();
     await app?.close();
@@ -190,7 +187,7 @@ describe("flow engine: operator commands", () => {
 
   it("holds a task on its data trigger until the catalogue announces the fields", async () => {
     assert.equal(await state("/ops/waits_data"), "queued");
-    const reasons = await whyNode(db.pool, "/ops/waits_data");
+    const reasons = await whyNode(db.pool, "/ops/waits_data", [testSource]);
     assert.match(
       reasons.join("\n"),
       /waits for data \(testsource: inputs for step 6\): inputs for step 6: 0 of 3/,

@@ -17,7 +17,7 @@ describe("flow engine: the control server killed mid-run resumes exactly", () =>
   const env = () => ({ DATABASE_URL: db.url });
   const startServer = async () => {
     server = spawnCli(["server", "--port", "0"], { cwd, env: env() });
-    await waitForOutput(server, /control server ready/, 60_000);
+    await waitForOutput(server, /"server ready"/, 60_000);
   };
   const killServer = async () => {
     const s = server!;

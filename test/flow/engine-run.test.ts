@@ -9,14 +9,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { nodeHistory, showTree, taskOutput, whyNode } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { allComplete, taskStates, transitions, waitUntil } from "./engine-helpers.ts";
 
 describe("flow engine: a suite runs to completion on a real worker", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
+  let engine: TestEngine;
   let worker: ChildProcess;
   const home = tempDir("cb-ecf-");
 
@@ -76,7 +76,7 @@ describe("flow engine: a suite runs to completion on a real worker", () => {
       "",
     ].join("\n");
     await loadSuites(db.pool, def, "run.def", { actor: "test" });
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, { tickMs: 1000 });
+    engine = await startTestEngine(db, { tickMs: 1000 });
     worker = spawnCli(["worker", "--concurrency", "2", "--name", "worker-a"], {
       env: { DATABASE_URL: db.url },
     });

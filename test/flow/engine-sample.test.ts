@@ -8,22 +8,22 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { beginSuite, freeDependencies, loadSuites, setVariable } from "../../src/flow/engine/commands.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { projectRoot, spawnCli, stopChild, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { transitions, waitUntil } from "./engine-helpers.ts";
 
 const sample = join(projectRoot, "../shared/data/ecflow-sample.def");
 
 describe("flow engine: the shared ecFlow sample suite runs to the end", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
+  let engine: TestEngine;
   let worker: ChildProcess;
 
   before(async () => {
     db = await createTestDatabase();
     await loadSuites(db.pool, readFileSync(sample, "utf8"), sample, { actor: "test" });
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+    engine = await startTestEngine(db, {
       tickMs: 1000,
       controlConcurrency: 0,
     });

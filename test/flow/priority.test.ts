@@ -5,14 +5,14 @@ import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { nodeHistory } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { spawnCli, stopChild, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { allComplete, taskStates, waitUntil } from "./engine-helpers.ts";
 
 describe("flow engine: CB_PRIORITY", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
+  let engine: TestEngine;
   let worker: ChildProcess | undefined;
 
   before(async () => {
@@ -33,7 +33,7 @@ describe("flow engine: CB_PRIORITY", () => {
       "",
     ].join("\n");
     await loadSuites(db.pool, def, "ranked.def", { actor: "test" });
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, { tickMs: 500 });
+    engine = await startTestEngine(db, { tickMs: 500 });
   });
 
   after(async () => {

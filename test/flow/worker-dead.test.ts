@@ -5,14 +5,14 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { spawnCli, stopChild, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { taskStates, transitions, waitUntil } from "./engine-helpers.ts";
 
 describe("flow engine: dead and frozen workers", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
+  let engine: TestEngine;
   const workers: ChildProcess[] = [];
   const startWorker = async (name: string) => {
     const child = spawnCli(["worker", "--name", name], { env: { DATABASE_URL: db.url } });
@@ -38,7 +38,7 @@ describe("flow engine: dead and frozen workers", () => {
       "",
     ].join("\n");
     await loadSuites(db.pool, def, "dead.def", { actor: "test" });
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+    engine = await startTestEngine(db, {
       tickMs: 1000,
       superviseIntervalSeconds: 2,
       controlConcurrency: 0,

@@ -10,16 +10,18 @@ import type { FastifyInstance } from "fastify";
 import { createToken } from "../../src/auth/tokens.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { showTree, taskOutput } from "../../src/flow/engine/queries.ts";
-import { type FlowEngine, startFlowEngine } from "../../src/flow/engine/scheduler.ts";
 import { buildApp } from "../../src/server/app.ts";
+import { directBackend, type WorkerBackend } from "../../src/worker/backend.ts";
 import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
 
 describe("flow engine: a worker connected through the control server's API", () => {
   let db: TestDatabase;
-  let engine: FlowEngine;
+  let engine: TestEngine;
   let app: FastifyInstance;
+  let protocol: WorkerBackend;
   let worker: ChildProcess;
   const home = tempDir("cb-http-");
 
@@ -47,11 +49,12 @@ describe("flow engine: a worker connected through the control server's API", () 
       "web.def",
       { actor: "test" },
     );
-    engine = await startFlowEngine({ pool: db.pool, url: db.url }, undefined, {
+    engine = await startTestEngine(db, {
       tickMs: 1000,
       controlConcurrency: 0,
     });
-    app = await buildApp({ pool: db.pool });
+    protocol = await directBackend(db.url, { concurrency: 4, pool: db.pool });
+    app = await buildApp({ pool: db.pool, workerBackend: protocol });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : 0;
@@ -69,6 +72,7 @@ describe("flow engine: a worker connected through the control server's API", () 
     if (worker) await stopChild(worker);
     await engine?.stop();
     await app?.close();
+    await protocol?.close();
     await db?.drop();
   });
 
@@ -93,7 +97,7 @@ describe("flow engine: a worker connected through the control server's API", () 
   it("refuses a worker without a token", async () => {
     const response = await app.inject({
       method: "POST",
-      url: "/api/suites/worker/fetch",
+      url: "/api/worker/fetch",
       payload: { queue: "compute", max: 1 },
     });
     assert.equal(response.statusCode, 401);

@@ -2,12 +2,13 @@
 // starts at once, and a worker of another queue loads nothing it will not run.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { prepareActions, registerAction } from "../../src/worker/actions.ts";
+import { ActionRegistry } from "../../src/worker/actions.ts";
 
 describe("preparing actions", () => {
   it("prepares the actions of the worker's queues only, and reports a failure without throwing", async () => {
     const prepared: string[] = [];
-    registerAction({
+    const actions = new ActionRegistry();
+    actions.add({
       name: "test.compute-work",
       description: "a compute action",
       queue: "compute",
@@ -16,7 +17,7 @@ describe("preparing actions", () => {
       },
       run: async () => undefined,
     });
-    registerAction({
+    actions.add({
       name: "test.control-work",
       description: "a control action",
       queue: "control",
@@ -25,7 +26,7 @@ describe("preparing actions", () => {
       },
       run: async () => undefined,
     });
-    registerAction({
+    actions.add({
       name: "test.broken",
       description: "an action whose preparation fails",
       queue: "compute",
@@ -35,10 +36,10 @@ describe("preparing actions", () => {
       run: async () => undefined,
     });
     const log: string[] = [];
-    await prepareActions(["compute"], (line) => log.push(line));
+    await actions.prepare(["compute"], (line) => log.push(line));
     assert.deepEqual(prepared, ["compute"]);
     assert.deepEqual(log, ["could not prepare action test.broken: no configuration"]);
-    await prepareActions(["control"], (line) => log.push(line));
+    await actions.prepare(["control"], (line) => log.push(line));
     assert.deepEqual(prepared, ["compute", "control"]);
   });
 });

@@ -6,11 +6,30 @@ import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { PgBoss } from "pg-boss";
 import { createToken } from "../../src/auth/tokens.ts";
+import type { TaskJobData } from "../../src/flow/engine/job.ts";
 import { returnToQueue, startBoss } from "../../src/queue/boss.ts";
 import { buildApp } from "../../src/server/app.ts";
+import { ActionRegistry } from "../../src/worker/actions.ts";
 import { startWorker } from "../../src/worker/agent.ts";
-import { directBackend } from "../../src/worker/backend.ts";
+import { directBackend, type WorkerBackend } from "../../src/worker/backend.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+/** A job as the flow engine submits one (the worker protocol carries nothing else). */
+function taskData(n: number): TaskJobData {
+  return {
+    suiteId: "1",
+    path: `/s/t${n}`,
+    tryNo: 1,
+    password: "p",
+    queue: "compute",
+    variables: {},
+    events: [],
+    meters: [],
+    labels: [],
+    heartbeatSeconds: 20,
+    expireSeconds: 60,
+  };
+}
 
 describe("queue: jobs taken but not started go back", () => {
   let db: TestDatabase;
@@ -18,6 +37,7 @@ describe("queue: jobs taken but not started go back", () => {
   let app: FastifyInstance;
   let base: string;
   let token: string;
+  let protocol: WorkerBackend;
 
   const stateOf = async (id: string) =>
     (await db.pool.query<{ state: string }>("select state::text from pgboss.job where id = $1", [id])).rows[0]
@@ -26,21 +46,23 @@ describe("queue: jobs taken but not started go back", () => {
   before(async () => {
     db = await createTestDatabase();
     boss = await startBoss(db.url);
-    app = await buildApp({ pool: db.pool });
+    protocol = await directBackend(db.url, { concurrency: 4, pool: db.pool });
+    app = await buildApp({ pool: db.pool, workerBackend: protocol });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api/suites/worker`;
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/api/worker`;
     token = await createToken(db.pool, "worker-release");
   });
 
   after(async () => {
     await app?.close();
+    await protocol?.close();
     await boss?.stop({ graceful: false });
     await db?.drop();
   });
 
   it("returns a fetched job to the queue, fenced by the attempt that took it", async () => {
-    const id = (await boss.send("compute", { n: 1 }))!;
+    const id = (await boss.send("compute", taskData(1)))!;
     const [first] = await boss.fetch("compute");
     assert.equal(first?.id, id);
     await returnToQueue(db.pool, boss, "compute", [{ id, retryCount: first!.retryCount }]);
@@ -82,9 +104,14 @@ describe("queue: jobs taken but not started go back", () => {
         return real.fetch(...args);
       },
     };
-    const worker = await startWorker({ backend, queues: ["compute"], concurrency: 1 });
+    const worker = await startWorker({
+      backend,
+      queues: ["compute"],
+      actions: new ActionRegistry(),
+      concurrency: 1,
+    });
     await fetchStarted;
-    const id = (await boss.send("compute", { n: 0 }))!;
+    const id = (await boss.send("compute", taskData(0)))!;
     const stopped = worker.stop({ drainMs: 1000 });
     openGate();
     await stopped;
@@ -98,7 +125,7 @@ describe("queue: jobs taken but not started go back", () => {
   it("holds a long-poll until work comes", async () => {
     const poll = post("fetch", { queue: "compute", max: 1, waitSeconds: 10 });
     await new Promise((r) => setTimeout(r, 500));
-    const id = (await boss.send("compute", { n: 3 }))!;
+    const id = (await boss.send("compute", taskData(3)))!;
     const { jobs } = (await (await poll).json()) as { jobs: Array<{ id: string }> };
     assert.deepEqual(
       jobs.map((j) => j.id),
@@ -115,7 +142,7 @@ describe("queue: jobs taken but not started go back", () => {
     await new Promise((r) => setTimeout(r, 400));
     hangUp.abort();
     assert.ok((await poll) instanceof Error);
-    const id = (await boss.send("compute", { n: 2 }))!;
+    const id = (await boss.send("compute", taskData(2)))!;
     // The abandoned poll went on for 5 s before this fix, and took the job for nobody.
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await stateOf(id), "created");

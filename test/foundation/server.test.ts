@@ -116,7 +116,7 @@ describe("control server with an external PostgreSQL (DATABASE_URL)", () => {
     child.stdout!.on("data", (d: Buffer) => {
       output += d;
     });
-    await waitForOutput(child, /control server ready/);
+    await waitForOutput(child, /"server ready"/);
     await stopChild(child);
     const password = new URL(db.url).password;
     assert.ok(password.length > 0);

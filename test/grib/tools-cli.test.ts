@@ -1,7 +1,7 @@
 // `cloudburst grib ...` against ecCodes' own tools: get-data prints what grib_get_data prints, ls --json
 // gives grib_get's values under ecCodes' key names, split writes what grib_copy writes, byte for byte.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -66,26 +66,33 @@ describe("cloudburst grib ls", () => {
     });
   }
 
-  it("-p prints the requested keys, not_found for keys a message lacks", async () => {
-    const r = await runCli(["grib", "ls", "-p", "shortName,N,level", d("dewpoint/source.grib")]);
+  it("-p prints the requested keys, not_found for keys a message lacks, as grib_ls does", async () => {
+    const args = ["-p", "shortName,N,level", d("dewpoint/source.grib")];
+    const r = await runCli(["grib", "ls", ...args]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^shortName\s+N\s+level$/m);
-    assert.match(r.stdout, /^T-K\s+not_found\s+2$/m);
-    assert.match(r.stdout, /4 of 4 messages/);
+    assert.match(r.stdout, /^T-K\s+not_found\s+2\s*$/m);
+    assert.equal(r.stdout, run("grib_ls", args));
   });
 
-  it("reports a truncated message on stderr with its offset and exits 1", async () => {
+  it("reports a truncated message on stderr with its offset and exits as grib_ls does", async () => {
     const dir = tempDir();
     const whole = readFileSync(d("iasi/source.grib"));
     const file = join(dir, "cut.grib");
     writeFileSync(file, whole.subarray(0, whole.length - 100));
     const r = await runCli(["grib", "ls", "--json", file]);
-    assert.equal(r.code, 1);
+    const theirs = spawnSync("grib_ls", ["-j", file]);
+    assert.equal(r.code, theirs.status);
+    assert.notEqual(r.code, 0);
     const offset =
       whole.length -
       Number(run("grib_get", ["-w", "count=3", "-p", "totalLength", d("iasi/source.grib")]).trim());
     assert.match(r.stderr, new RegExp(`at byte offset ${offset}`));
-    assert.equal((JSON.parse(r.stdout) as { messages: unknown[] }).messages.length, 2);
+    // ecCodes' JSON for a file with an unreadable message is not JSON (an error string among objects)
+    assert.equal(r.stdout.replace(/\s+/g, " ").match(/"edition"/g)?.length, 2);
+    assert.equal(
+      r.stdout.replace(/\{[^{}]*\}/g, "{}"),
+      theirs.stdout.toString().replace(/\{[^{}]*\}/g, "{}"),
+    );
   });
 });
 
@@ -124,7 +131,7 @@ describe("cloudburst grib split", () => {
 });
 
 describe("cloudburst grib compare and dump", () => {
-  it("compare: a file equals itself; different fields differ (exit 1) and say how", async () => {
+  it("compare: a file equals itself; different fields differ, said and exited as grib_compare does", async () => {
     const same = await runCli([
       "grib",
       "compare",
@@ -132,39 +139,26 @@ describe("cloudburst grib compare and dump", () => {
       d("split_sum/harmonie_result_1_60.grib"),
     ]);
     assert.equal(same.code, 0, same.stdout + same.stderr);
-    const diff = await runCli([
-      "grib",
-      "compare",
-      d("split_sum/harmonie_result_1_60.grib"),
-      d("split_sum/harmonie_result_1_120.grib"),
-    ]);
-    assert.equal(diff.code, 1);
-    assert.match(diff.stdout, /stepRange: \[0-1\] != \[1-2\]/);
-    assert.match(diff.stdout, /values: max absolute difference/);
+    const files = [d("split_sum/harmonie_result_1_60.grib"), d("split_sum/harmonie_result_1_120.grib")];
+    const diff = await runCli(["grib", "compare", ...files]);
+    const theirs = spawnSync("grib_compare", files, { encoding: "utf8" });
+    assert.equal(diff.code, theirs.status);
+    assert.match(diff.stdout, /long \[P1\]: \[0\] != \[1\]/);
+    assert.equal(diff.stdout, theirs.stdout);
   });
 
-  it("compare --abs accepts differences within the tolerance", async () => {
+  it("compare -A accepts differences within the absolute tolerance", async () => {
     // himan's own check: its result against itself re-packed by ecCodes at 12 bits
     const dir = tempDir();
     const repacked = join(dir, "repacked.grib");
-    execFileSync("grib_set", [
-      "-r",
-      "-s",
-      "bitsPerValue=12",
-      d("dewpoint/harmonie_result_height.grib"),
-      repacked,
-    ]);
-    const strict = await runCli(["grib", "compare", d("dewpoint/harmonie_result_height.grib"), repacked]);
-    assert.equal(strict.code, 1);
-    const loose = await runCli([
-      "grib",
-      "compare",
-      "--abs",
-      "0.1",
-      d("dewpoint/harmonie_result_height.grib"),
-      repacked,
-    ]);
+    const original = d("dewpoint/harmonie_result_height.grib");
+    execFileSync("grib_set", ["-r", "-s", "bitsPerValue=12", original, repacked]);
+    const strict = await runCli(["grib", "compare", original, repacked]);
+    assert.equal(strict.code, spawnSync("grib_compare", [original, repacked]).status);
+    assert.notEqual(strict.code, 0);
+    const loose = await runCli(["grib", "compare", "-A", "0.1", "-c", "values", original, repacked]);
     assert.equal(loose.code, 0, loose.stdout);
+    assert.equal(spawnSync("grib_compare", ["-A", "0.1", "-c", "values", original, repacked]).status, 0);
   });
 
   it("dump prints every key of every message", async () => {

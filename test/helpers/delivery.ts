@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deliver, deliveryItem } from "../../src/delivery/deliver.ts";
 import { type Destination, TransientDeliveryError } from "../../src/delivery/destination.ts";
-import type { RetryPolicy } from "../../src/fleet/retry.ts";
+import type { RetryPolicy } from "../../src/system/backoff.ts";
 import { tempDir } from "./cli.ts";
 
 /** Retries without waiting: for failures that must not be retried, or are retried at once. */

@@ -12,6 +12,8 @@ import { stopProcess, waitForPort } from "./servers.ts";
 export const sshdPath = "/usr/sbin/sshd";
 
 export interface Sshd {
+  /** The directory of its configuration and keys (the caller removes it when done). */
+  dir: string;
   port: number;
   user: string;
   /** The host key's fingerprint as `ssh-keygen -l -E sha256` prints it. */
@@ -20,6 +22,8 @@ export interface Sshd {
   knownHostsLine: string;
   /** A private key the server accepts for `user`. */
   clientKeyPath: string;
+  /** The running sshd's process id, or null. */
+  readonly pid: number | null;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,7 +32,12 @@ function keygen(path: string): void {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cloudburst-test", "-f", path]);
 }
 
-export async function startSshd(): Promise<Sshd> {
+export interface SshdOptions {
+  /** Wraps sshd's command line, e.g. to start it in namespaces of its own. */
+  wrap?: (argv: string[]) => string[];
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const dir = tempDir("cb-sshd-");
   const user = userInfo().username;
   keygen(join(dir, "host_key"));
@@ -67,15 +76,19 @@ export async function startSshd(): Promise<Sshd> {
   const [type, key] = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ");
   let child: ChildProcess | null = null;
   const sshd: Sshd = {
+    dir,
     port,
     user,
     hostKeyFingerprint,
     knownHostsLine: `[127.0.0.1]:${port} ${type} ${key}\n`,
     clientKeyPath: join(dir, "client_key"),
+    get pid() {
+      return child?.pid ?? null;
+    },
     async start() {
-      child = spawn(sshdPath, ["-f", join(dir, "sshd_config"), "-D", "-e"], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      const argv = [sshdPath, "-f", join(dir, "sshd_config"), "-D", "-e"];
+      const [command, ...args] = options.wrap ? options.wrap(argv) : argv;
+      child = spawn(command!, args, { stdio: ["ignore", "ignore", "pipe"] });
       await waitForPort(port, child, "sshd");
     },
     async stop() {

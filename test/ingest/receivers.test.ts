@@ -19,6 +19,7 @@ import { allowList, isAllowed } from "../../src/ingest/config.ts";
 import { hashPassword } from "../../src/ingest/passwords.ts";
 import { type IngestService, startIngest } from "../../src/ingest/service.ts";
 import { buildApp } from "../../src/server/app.ts";
+import { createServerMetrics } from "../../src/server/metrics.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
@@ -60,13 +61,14 @@ ingest:
 catalogue:
   retention: { intervalMinutes: 0 }
 `,
+    { TEST_FTP_PASSWORD: password },
   );
 }
 
 async function startAll(): Promise<void> {
-  process.env["TEST_FTP_PASSWORD"] = password;
-  app = await buildApp({ pool: db.pool });
-  service = await startIngest(config, database, silent, { registry: app.metrics.registry });
+  const metrics = createServerMetrics();
+  service = await startIngest(config, database, silent, { registry: metrics.registry });
+  app = await buildApp({ pool: db.pool, metrics, ingest: service, store: service.store });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;

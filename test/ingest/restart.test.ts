@@ -41,7 +41,7 @@ test("SIGKILL during an ingest, then a restart: every field once, one file versi
   // Kill it three times at different moments: before, during or after the registration.
   for (const [round, delay] of [50, 200, 400].entries()) {
     const server = spawnCli(["server"], { cwd: dir, env });
-    await waitForOutput(server, /control server ready/);
+    await waitForOutput(server, /"server ready"/);
     if (round === 0) {
       writeFileSync(join(drop, ".A1D08280000082824001.part"), file);
       renameSync(join(drop, ".A1D08280000082824001.part"), join(drop, "A1D08280000082824001"));
@@ -51,7 +51,7 @@ test("SIGKILL during an ingest, then a restart: every field once, one file versi
   }
 
   const second = spawnCli(["server"], { cwd: dir, env });
-  await waitForOutput(second, /control server ready/);
+  await waitForOutput(second, /"server ready"/);
   let files: Array<{ version: number; state: string }> = [];
   for (let i = 0; i < 200 && files.length === 0; i++) {
     files = (

@@ -16,7 +16,7 @@ import { recordedCycle, storeRecordedCycle } from "./fixtures.ts";
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const screenshots = join(projectRoot, "test-output", "ui");
 mkdirSync(screenshots, { recursive: true });
-const recordedProducts = "wind_pressure,t2m_celsius";
+const recordedProducts = "windvector,t2m_celsius";
 
 describe("the planner on a recorded cycle in PostgreSQL", () => {
   let db: TestDatabase;
@@ -105,7 +105,7 @@ describe("the planner on a recorded cycle in PostgreSQL", () => {
     assert.equal(grid.code, 1);
     assert.match(
       grid.stderr,
-      /no job seconds for wind_pressure, t2m_celsius at 0.5°: no recorded cycle on that grid ran them \(recorded grids: 1°\)/,
+      /no job seconds for windvector, t2m_celsius at 0.5°: no recorded cycle on that grid ran them \(recorded grids: 1°\)/,
     );
     assert.match(grid.stderr, /what to do: measure them on this machine with --measure/);
     const unknown = await runCli(["plan", "--products", "snow_depth"], { cwd, env: env() });
@@ -154,11 +154,11 @@ describe("the planner on a recorded cycle in PostgreSQL", () => {
       };
       assert.equal(report.policies.length, 3);
       assert.ok(report.recommendation.policy);
-      const bad = await get("/api/plan?grid=0.5&provider=local&products=wind_pressure");
+      const bad = await get("/api/plan?grid=0.5&provider=local&products=windvector");
       assert.equal(bad.status, 422);
       const body = (await bad.json()) as { error: string; message: string; details: { hint: string } };
       assert.equal(body.error, "cannot_plan");
-      assert.match(body.message, /no job seconds for wind_pressure at 0.5°/);
+      assert.match(body.message, /no job seconds for windvector at 0.5°/);
       assert.match(body.details.hint, /--measure/);
       assert.equal((await get("/api/plan?cycles=5")).status, 400);
       assert.equal((await fetch(`${url}/api/plan`)).status, 401);

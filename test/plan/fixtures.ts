@@ -1,13 +1,13 @@
 // A recorded cycle for the planner's tests: built in memory, and written into a real database the way
 // the catalogue, the flow engine, the fleet and the delivery ledger write their rows.
 import type pg from "pg";
+import { stepArrivals } from "../../src/cycle/dissemination.ts";
 import type { RecordedCycle } from "../../src/plan/records.ts";
 import { legacyDisseminationName } from "../../src/sim/ecmwf/names.ts";
-import { stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
 
 export const steps = Array.from({ length: 25 }, (_, i) => i);
 export const products = [
-  { name: "wind_pressure", steps, weight: 4 },
+  { name: "windvector", steps, weight: 4 },
   { name: "t2m_celsius", steps, weight: 1 },
 ];
 export const baseTime = new Date("2026-11-24T00:00:00Z");
@@ -25,7 +25,7 @@ export function recordedCycle(): RecordedCycle {
     const ready = received(step) + 0.05;
     return [
       {
-        product: "wind_pressure",
+        product: "windvector",
         step,
         readyAt: at(ready),
         startedAt: at(ready + 0.01),

@@ -2,11 +2,15 @@
 // clear answer to bad questions (no history, an unknown product, an impossible deadline).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { cycleConfigSchema } from "../../src/cycle/config.ts";
 import { fleetConfigSchema } from "../../src/fleet/config.ts";
 import { checkCycle } from "../../src/plan/check.ts";
 import { PlanInputError } from "../../src/plan/errors.ts";
+import { planProducts } from "../../src/plan/evidence.ts";
 import { buildPlan, type PlanEvidence, type PlanQuestion } from "../../src/plan/inputs.ts";
+import { measureJobSeconds } from "../../src/plan/measure.ts";
 import { runPlan } from "../../src/plan/run.ts";
+import { planInThread } from "../../src/plan/thread.ts";
 import { products, recordedCycle } from "./fixtures.ts";
 
 const fleet = fleetConfigSchema.parse({
@@ -59,7 +63,7 @@ describe("what the planner learns from a recorded cycle", () => {
     assert.match(inputs.stream.jitter.source, /24 recorded arrivals of 1 cycles/);
     assert.ok(inputs.stream.jitter.description.includes("0 s"));
     // The node's first job (step 0's wind) is set apart: later wind jobs took 0.2 s, 2 m temperature 0.05 s.
-    const wind = inputs.jobs.find((j) => j.product === "wind_pressure")!;
+    const wind = inputs.jobs.find((j) => j.product === "windvector")!;
     assert.ok(close(wind.p50Seconds, 0.2, 1e-3) && close(wind.p95Seconds, 0.2, 1e-3));
     assert.ok(close(inputs.jobs.find((j) => j.product === "t2m_celsius")!.p50Seconds, 0.05, 1e-3));
     assert.match(wind.source, /recorded jobs at 1°/);
@@ -156,10 +160,10 @@ describe("bad questions get clear answers", () => {
 
   it("an unknown product is named, with the cycle's products", () => {
     fails(
-      { products: ["wind_pressure", "snow_depth"] },
+      { products: ["windvector", "snow_depth"] },
       {},
       /unknown product snow_depth/,
-      /wind_pressure, t2m_celsius/,
+      /windvector, t2m_celsius/,
     );
   });
 
@@ -167,7 +171,7 @@ describe("bad questions get clear answers", () => {
     fails(
       { grid: 0.1 },
       {},
-      /no job seconds for wind_pressure, t2m_celsius at 0.1°.*recorded grids: 1°/,
+      /no job seconds for windvector, t2m_celsius at 0.1°.*recorded grids: 1°/,
       /--measure/,
     );
     fails({ grid: 0.1 }, { records: [] }, /no cycle is recorded in this database/);
@@ -181,7 +185,7 @@ describe("bad questions get clear answers", () => {
     fails(
       { steps: "300-360" },
       {},
-      /none of the products \(wind_pressure, t2m_celsius\) is made for steps 300-360/,
+      /none of the products \(windvector, t2m_celsius\) is made for steps 300-360/,
     );
     fails({ jitter: "gauss:3" }, {}, /--jitter: "gauss:3" is not a distribution/);
   });
@@ -191,12 +195,32 @@ describe("bad questions get clear answers", () => {
       question({ grid: 0.1 }),
       evidence({
         measured: new Map([
-          ["wind_pressure", 3],
+          ["windvector", 3],
           ["t2m_celsius", 0.3],
         ]),
       }),
     );
     assert.match(inputs.jobs[0]!.source, /measured on this machine/);
     assert.equal(inputs.jobs[0]!.p50Seconds, 3);
+  });
+});
+
+describe("measurement on the spot", () => {
+  it("runs every built-in product on a sample step of the simulated stream, on a plan's thread too", async () => {
+    const { specs } = planProducts({ file: null, cycle: cycleConfigSchema.parse({}) });
+    assert.ok(specs.length >= 5, "the built-in products");
+    const measured = await measureJobSeconds(specs, 10);
+    assert.deepEqual([...measured.seconds.keys()].sort(), specs.map((s) => s.name).sort());
+    for (const [name, seconds] of measured.seconds) assert.ok(seconds > 0, `${name}: ${seconds} s`);
+    const t2m = specs.filter((s) => s.name === "t2m_celsius");
+    const report = await planInThread({
+      question: question({ grid: 10, products: ["t2m_celsius"] }),
+      evidence: evidence(),
+      measure: t2m,
+    });
+    assert.match(
+      report.inputs.jobs.find((j) => j.product === "t2m_celsius")!.source,
+      /measured on this machine/,
+    );
   });
 });

@@ -2,6 +2,7 @@
 // constant length, a constant boot. Every figure below is computed in the comments, not read off a run.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { stepArrivals } from "../../src/cycle/dissemination.ts";
 import { billedSeconds } from "../../src/plan/billing.ts";
 import { drawCycle } from "../../src/plan/cycles.ts";
 import { constant } from "../../src/plan/distribution.ts";
@@ -9,7 +10,6 @@ import { floorNodeSeconds } from "../../src/plan/floor.ts";
 import type { Policy } from "../../src/plan/model.ts";
 import { type PlanModel, runPolicy, simulatePolicy } from "../../src/plan/montecarlo.ts";
 import { cycleOutcome } from "../../src/plan/outcome.ts";
-import { stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
 
 // ECMWF's steps 0, 1, 2 are disseminated 0.3 minutes apart; at 1000 s of stream per schedule minute
 // they arrive 300 s apart: at 0, 300 and 600 s after the first is due.

@@ -30,8 +30,30 @@ describe("himan JSON configurations", () => {
     for (const file of files) {
       const config = parseProductConfig(readFileSync(file, "utf8"), file);
       assert.ok(config.processqueue.length > 0, file);
-      assert.equal(config.target, null, `${file}: no geometry database, so the source grid`);
     }
+  });
+
+  it("knows radon's target geometries by name and says when it does not", () => {
+    const config = (geometry: string) =>
+      parseProductConfig(
+        JSON.stringify({
+          target_geom_name: geometry,
+          hours: "1",
+          processqueue: [{ leveltype: "height", levels: "2", plugins: [{ name: "dewpoint" }] }],
+        }),
+        "x.json",
+      );
+    const arome = config("AROME022").target?.grid;
+    assert.equal(arome?.gridType, "rotated_ll");
+    if (arome?.gridType === "rotated_ll") {
+      assert.deepEqual(
+        [arome.Ni, arome.Nj, arome.latitudeOfSouthernPoleInDegrees, arome.longitudeOfSouthernPoleInDegrees],
+        [290, 594, -30, 13],
+      );
+    }
+    const unknown = config("NOSUCHGEOM");
+    assert.equal(unknown.target, null);
+    assert.match(unknown.notes[0], /NOSUCHGEOM is not a geometry known here.*source grid/);
   });
 
   it("reads steps in minutes, hour ranges and hour lists, forecast types and producers", () => {

@@ -33,19 +33,22 @@ function compute(
   given: Record<string, Float64Array>,
   grid: GridDefinition = anyGrid,
 ): OutputField[] {
-  const instance = plugins.get(name)!.configure({ name, ...options });
+  const configured = plugins.get(name)!.configure({ name, ...options });
   const has = (k: FieldKey) => `${k.param}@${k.step}` in given || (k.step === t.step && k.param in given);
-  const sets = instance.inputs(t);
-  const inputSet = sets.findIndex((s) => s.every(has));
-  assert.ok(inputSet >= 0, `no complete input set among ${JSON.stringify(sets)}`);
-  return instance.compute({
-    target: t,
-    inputSet,
-    input(param, step = t.step): InputField {
-      const values = given[`${param}@${step}`] ?? (step === t.step ? given[param] : undefined);
-      assert.ok(values, `${param}@${step} not given`);
-      return { key: { param, levelType: t.levelType, level: t.level, step }, values, grid };
-    },
+  return (configured.parts ?? [configured]).flatMap((instance) => {
+    if (instance.outputs(t).length === 0) return [];
+    const sets = instance.inputs(t);
+    const inputSet = sets.findIndex((s) => s.every(has));
+    assert.ok(inputSet >= 0, `no complete input set among ${JSON.stringify(sets)}`);
+    return instance.compute({
+      target: t,
+      inputSet,
+      input(param, step = t.step, levelType = t.levelType, level = t.level): InputField {
+        const values = given[`${param}@${step}`] ?? (step === t.step ? given[param] : undefined);
+        assert.ok(values, `${param}@${step} not given`);
+        return { key: { param, levelType, level, step }, values, grid };
+      },
+    });
   });
 }
 
@@ -156,21 +159,22 @@ describe("split_sum against himan", () => {
   it("makes nothing at step 0 and no 3 h sum before 3 h", () => {
     const instance = plugins.get("split_sum")!.configure({ name: "split_sum", rr3h: true, rrr: true });
     assert.deepEqual(instance.outputs(target("height", 0, 0)), []);
-    assert.deepEqual(instance.inputs(target("height", 0, 0)), []);
+    for (const part of instance.parts ?? []) assert.deepEqual(part.inputs(target("height", 0, 0)), []);
     assert.deepEqual(
       instance.outputs(target("height", 0, 2)).map((p) => p.name),
       ["RRR-KGM2"],
     );
   });
-  it("turns radiation sums (J/m2) into mean fluxes (W/m2) and metres of water into millimetres", () => {
+  it("turns radiation sums (J/m2) into mean fluxes (W/m2)", () => {
     const [glo] = compute("split_sum", { glob: true }, target("height", 0, 2), {
       "RADGLOA-JM2@1": Float64Array.of(0, 3600),
       "RADGLOA-JM2@2": Float64Array.of(360000, 3600),
     });
     assert.deepEqual([...glo.values], [100, 0]);
+    assert.equal(glo.interval, undefined, "a mean flux, not an accumulation");
     const [rr] = compute("split_sum", { rr1h: true }, target("height", 0, 2), {
-      "RR-M@1": Float64Array.of(0.001, Number.NaN),
-      "RR-M@2": Float64Array.of(0.003, 0.001),
+      "RR-KGM2@1": Float64Array.of(1, Number.NaN),
+      "RR-KGM2@2": Float64Array.of(3, 1),
     });
     assert.ok(Math.abs(rr.values[0] - 2) < 1e-9);
     assert.ok(Number.isNaN(rr.values[1]));
@@ -279,5 +283,98 @@ describe("windvector on the MEPS Lambert grid (grid-relative winds)", () => {
     });
     assert.deepEqual([...d.values].slice(0, 4), [180, 270, 0, 90]);
     assert.ok(Number.isNaN(d.values[4]));
+  });
+});
+
+describe("stability indices (himan's metutil formulas)", () => {
+  it("K-index, cross, vertical and total totals from T and TD on 850, 700 and 500 hPa", () => {
+    const given = (values: Record<string, number>) =>
+      Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Float64Array.of(v)]));
+    const t = target("height", 0, 12);
+    const instance = plugins.get("stability")!.configure({ name: "stability" });
+    const keys = instance.inputs(t)[0];
+    assert.deepEqual(
+      keys.map((k) => `${k.param} ${k.levelType} ${k.level}`),
+      ["T-K pressure 850", "T-K pressure 700", "T-K pressure 500", "TD-K pressure 850", "TD-K pressure 700"],
+    );
+    const values = given({ t850: 285, t700: 275, t500: 258, td850: 280, td700: 268 });
+    const byLevel: Record<string, Float64Array> = {
+      "T-K 850": values.t850,
+      "T-K 700": values.t700,
+      "T-K 500": values.t500,
+      "TD-K 850": values.td850,
+      "TD-K 700": values.td700,
+    };
+    const out = instance.compute({
+      target: t,
+      inputSet: 0,
+      input: (param, step = 12, levelType = "pressure", level = 0): InputField => ({
+        key: { param, levelType, level, step },
+        values: byLevel[`${param} ${level}`],
+        grid: anyGrid,
+      }),
+    });
+    const by = (n: string) => out.find((o) => o.param.name === n)!.values[0];
+    assert.ok(Math.abs(by("KINDEX-N") - (285 - 258 + 280 - (275 - 268) - 273.15)) < 1e-9);
+    assert.equal(by("CTI-N"), 280 - 258);
+    assert.equal(by("VTI-N"), 285 - 258);
+    assert.equal(by("TTI-N"), 285 + 280 - 2 * 258);
+    assert.throws(
+      () => plugins.get("stability")!.configure({ name: "stability", li: "true" }),
+      /not supported yet/,
+    );
+  });
+});
+
+describe("icing, vvms both ways, hybrid height by the hypsometric equation", () => {
+  it("icing: classes of cloud water, updraft and temperature, 0 above freezing or without cloud water", () => {
+    const [ice] = compute("icing", {}, target("pressure", 850, 6), {
+      "T-K": Float64Array.of(268.15, 275, 268.15, Number.NaN),
+      "VV-MS": Float64Array.of(0.06, 0.06, 0.06, 0.06),
+      "CLDWAT-KGKG": Float64Array.of(0.0005, 0.0005, 0, 0.0005),
+    });
+    // ln(0.5 g/kg) + 6 = 5.31 -> 5; 60 mm/s -> +1; -5 °C -> +1
+    assert.deepEqual([...ice.values.slice(0, 3)], [7, 0, 0]);
+    assert.ok(Number.isNaN(ice.values[3]));
+  });
+
+  it("vvms and its reverse give back the pressure tendency", () => {
+    const t = target("pressure", 925, 192);
+    const omega = Float64Array.of(-0.5, 0.2);
+    const temperature = Float64Array.of(280, 260);
+    const [w] = compute("vvms", {}, t, { "T-K": temperature, "VV-PAS": omega });
+    assert.ok(Math.abs(w.values[0] - (287 * 0.5 * 280) / (9.80665 * 92500)) < 1e-12);
+    const [back] = compute("vvms", { reverse: true }, t, { "T-K": temperature, "VV-MS": w.values });
+    assert.ok(Math.abs(back.values[0] + 0.5) < 1e-12 && Math.abs(back.values[1] - 0.2) < 1e-12);
+  });
+
+  it("hybrid height from the lowest model level up: 14.628 (T1 + T2) ln(p1/p2) per layer", () => {
+    // Three levels with a 2-level-coefficient pv (a in Pa, b): full levels 1..3 of a made-up model.
+    const pv = Float64Array.of(0, 5000, 20000, 0, 0, 0.3, 0.7, 1);
+    const instance = plugins
+      .get("hybrid_height")!
+      .configure({ name: "hybrid_height", last_hybrid_level: "3" });
+    const t = target("hybrid", 2, 3);
+    const sets = instance.inputs(t);
+    assert.deepEqual(
+      sets[1].map((k) => `${k.param} ${k.levelType} ${k.level}`),
+      ["T-K hybrid 3", "T-K hybrid 2", "LNSP-N hybrid 1"],
+    );
+    const ps = 100000;
+    const temps: Record<number, number> = { 3: 280, 2: 270 };
+    const [hl] = instance.compute({
+      target: t,
+      inputSet: 1,
+      input: (param, step = 3, levelType = "hybrid", level = 0): InputField => ({
+        key: { param, levelType, level, step },
+        values: Float64Array.of(param === "LNSP-N" ? Math.log(ps) : temps[level]),
+        grid: anyGrid,
+        pv,
+      }),
+    });
+    const p = (k: number) => (pv[k - 1] + pv[k]) / 2 + ((pv[4 + k - 1] + pv[4 + k]) / 2) * ps;
+    const expected =
+      14.628 * (280 + 280) * Math.log(ps / p(3)) + 14.628 * (280 + 270) * Math.log(p(3) / p(2));
+    assert.ok(Math.abs(hl.values[0] - expected) < 1e-9, `${hl.values[0]} vs ${expected}`);
   });
 });

@@ -256,14 +256,14 @@ describe("latency model (thesis, 6.3)", () => {
     const t0 = engine.now();
     const uuids = Array.from(
       { length: n },
-      (_, i) => engine.cloneServer(engine.data.seeded!.server, { name: `n${i}` }).uuid,
+      (_, i) => engine.servers.clone(engine.data.seeded!.server, { name: `n${i}` }).uuid,
     );
     const ready = new Map<string, number>();
     while (ready.size < n && engine.now() - t0 < 600_000) {
       engine.advance(1);
       for (const uuid of uuids) {
-        const server = engine.server(uuid);
-        if (server.status === "stopped" && server.cloneJob === null) engine.startServer(uuid, []);
+        const server = engine.servers.get(uuid);
+        if (server.status === "stopped" && server.cloneJob === null) engine.servers.start(uuid, []);
         if (server.status === "running" && server.pending === null && !ready.has(uuid))
           ready.set(uuid, (engine.now() - t0) / 1000);
       }
@@ -297,7 +297,7 @@ test("start with avoid: the guest goes to a host that none of the avoided guests
   assert.equal((await api.post(`servers/${a}/action/?do=start`)).status, 202);
   assert.equal((await api.post(`servers/${b}/action/?do=start&avoid=${a}`)).status, 202);
   assert.equal((await api.post(`servers/${c}/action/?do=start&avoid=${b}`)).status, 202);
-  const host = (uuid: string) => s.state.server(uuid).host;
+  const host = (uuid: string) => s.state.servers.get(uuid).host;
   assert.notEqual(host(b!), host(a!));
   assert.notEqual(host(c!), host(b!));
   assert.deepEqual(await api.ok("servers/availability_groups/"), [[a, c]]);

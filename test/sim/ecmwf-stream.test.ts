@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { selectSteps, stepArrivals } from "../../src/cycle/dissemination.ts";
 import { directoryDestination } from "../../src/delivery/directory.ts";
 import { decodeFields, isGribError, scanBuffer } from "../../src/grib/index.ts";
 import { parseDisseminationName } from "../../src/ingest/names.ts";
@@ -16,7 +17,6 @@ import {
 } from "../../src/sim/ecmwf/fields.ts";
 import { legacyDisseminationName } from "../../src/sim/ecmwf/names.ts";
 import { openPreparedStream, prepareStream } from "../../src/sim/ecmwf/prepared.ts";
-import { selectSteps, stepArrivals } from "../../src/sim/ecmwf/schedule.ts";
 import { playStream, streamPlan } from "../../src/sim/ecmwf/stream.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 

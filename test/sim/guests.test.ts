@@ -95,6 +95,53 @@ describe("guest processes", () => {
     await gone(pid);
   });
 
+  test("user data: write_files land in the guest's own root, which inherits nothing from the host", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-sim-guest-"));
+    process.env["CB_HOST_ONLY"] = "host secret";
+    const config = [
+      "#cloud-config",
+      "write_files:",
+      "  - path: /etc/cb-guest-test/plain.env",
+      "    permissions: '0600'",
+      "    content: |",
+      "      A=1",
+      "  - path: /opt/cb-guest-test/coded",
+      `    encoding: b64`,
+      `    content: ${Buffer.from("decoded\n").toString("base64")}`,
+      "runcmd:",
+      `  - "cat /etc/cb-guest-test/plain.env /opt/cb-guest-test/coded > ${dir}/seen"`,
+      `  - "stat -c %a /etc/cb-guest-test/plain.env >> ${dir}/seen"`,
+      `  - "echo home=$HOME host=\${CB_HOST_ONLY:-none} >> ${dir}/seen"`,
+      `  - "touch ${dir}/done"`,
+      "  - exec sleep 300",
+      "",
+    ].join("\n");
+    const { api, sim: s } = await sim();
+    try {
+      const { pid } = await bootGuest(api, s, { "cloudinit-user-data": config });
+      await waitFor("runcmd", async () => (existsSync(join(dir, "done")) ? true : undefined));
+      assert.equal(readFileSync(join(dir, "seen"), "utf8"), "A=1\ndecoded\n600\nhome=/root host=none\n");
+      assert.equal(existsSync("/etc/cb-guest-test"), false, "the host's /etc is untouched");
+      assert.equal(existsSync("/opt/cb-guest-test"), false, "the host's /opt is untouched");
+      await s.stop();
+      await gone(pid);
+    } finally {
+      delete process.env["CB_HOST_ONLY"];
+    }
+  });
+
+  test("user data: write_files outside the guest's root fail cloud-init with the reason on the console", async () => {
+    const config = ["#cloud-config", "write_files:", "  - path: /proc/nope", "    content: x", ""].join("\n");
+    const { api, sim: s } = await sim();
+    const { uuid } = await bootGuest(api, s, { "cloudinit-user-data": config });
+    const guest = await waitFor("the guest to give up", async () => {
+      const g = s.state.guest(uuid);
+      return g?.exited ? g : undefined;
+    });
+    assert.equal(guest.exitCode, 1);
+    assert.match(readFileSync(guest.log, "utf8"), /cloud-init: write_files: \/proc\/nope is outside/);
+  });
+
   test("user data that tries systemd falls back, as in a container: systemctl fails inside guests", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cb-sim-guest-"));
     const config = [
@@ -123,8 +170,13 @@ describe("guest processes", () => {
       return (await api.ok(`servers/${polite.uuid}/`))["status"] === "stopped" ? true : undefined;
     });
 
-    const stubborn = await sim({ nodeCommand: 'trap "" TERM; while :; do sleep 0.05; done' });
+    const stubborn = await sim({ nodeCommand: 'trap "" TERM; echo trapped; while :; do sleep 0.05; done' });
     const guest = await bootGuest(stubborn.api, stubborn.sim);
+    // A SIGTERM before the trap is set would end the shell: shut down only once it ignores the signal.
+    const log = stubborn.sim.state.guest(guest.uuid)!.log;
+    await waitFor("the guest's trap", async () =>
+      existsSync(log) && readFileSync(log, "utf8").includes("trapped") ? true : undefined,
+    );
     await stubborn.api.post(`servers/${guest.uuid}/action/?do=shutdown`);
     await advance(stubborn.api, 61);
     assert.equal((await stubborn.api.ok(`servers/${guest.uuid}/`))["status"], "running");

@@ -66,7 +66,7 @@ describe("web UI", () => {
     await page.fill("#token", "cb_wrong");
     await page.click("button[type=submit]");
     await page.waitForSelector("#error:not(:empty)");
-    assert.match((await page.textContent("#error")) ?? "", /unknown or revoked/);
+    assert.match((await page.textContent("#error")) ?? "", /unknown, revoked/);
   });
 
   it("signs in with a token kept in an HttpOnly cookie", async () => {
@@ -153,7 +153,7 @@ describe("web UI", () => {
 
   it("shows a task's output lines with their time and stream", async () => {
     const [suite] = (await (await call("/api/suites")).json()) as Array<{ id: string }>;
-    const posted = await call("/api/suites/worker/output", {
+    const posted = await call("/api/worker/output", {
       method: "POST",
       body: JSON.stringify({
         suiteId: suite!.id,

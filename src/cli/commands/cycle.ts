@@ -1,9 +1,9 @@
 // `cloudburst cycle def`: the default cycle suite for a base time, as ecFlow .def text to load, read
 // or edit (`cloudburst suite load` takes it back).
 import { type Command, InvalidArgumentError } from "commander";
+import { selectSteps, stepArrivals } from "../../cycle/dissemination.ts";
 import { cycleProducts, suiteProducts } from "../../cycle/products.ts";
 import { cycleSuiteDefinition } from "../../cycle/suite.ts";
-import { selectSteps, stepArrivals } from "../../sim/ecmwf/schedule.ts";
 import { latestBaseTime } from "../../sim/ecmwf/stream.ts";
 import { parseTime } from "../arguments.ts";
 import { commandConfig } from "../context.ts";

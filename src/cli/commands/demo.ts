@@ -3,9 +3,9 @@
 // running unless --keep.
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type DemoProgress, runDemo } from "../../cycle/demo.ts";
+import { type DemoProgress, runDemo } from "../../app/demo.ts";
+import { stopOnSignals } from "../../app/server.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
-import { stopOnSignals } from "../../server/run.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { parseCycleTime, positiveNumber } from "../arguments.ts";
 import { commandConfig } from "../context.ts";

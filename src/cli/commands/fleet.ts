@@ -1,13 +1,15 @@
-// `cloudburst fleet ls|up|down|reconcile|costs|inventory`: the compute nodes on the configured provider.
+// `cloudburst fleet ls|up|down|reconcile|costs|inventory|golden`: the compute nodes on the configured provider.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { runbookFor } from "../../alerts/codes.ts";
+import { serverCertificate } from "../../app/certificate.ts";
 import type { Config } from "../../config/load.ts";
+import type { Database } from "../../db/database.ts";
 import { goldenImages, rollbackGolden, rotateGolden } from "../../fleet/cloudsigma/golden.ts";
 import { CloudSigmaProvider } from "../../fleet/cloudsigma/provider.ts";
-import type { ReconcileReport } from "../../fleet/controller.ts";
+import type { FleetLogger, ReconcileReport } from "../../fleet/controller.ts";
 import { ProviderError } from "../../fleet/errors.ts";
 import { buildInventory, hostInventory } from "../../fleet/inventory.ts";
 import { collectOrphans, leakCheck } from "../../fleet/leaks.ts";
@@ -15,13 +17,15 @@ import { cycleCosts } from "../../fleet/money.ts";
 import type { FleetNode, Provider } from "../../fleet/provider.ts";
 import { tagKeys } from "../../fleet/provider.ts";
 import { createProvider, fleetConfig, ProviderSetupError } from "../../fleet/registry.ts";
-import { alertsConfig, createController } from "../../fleet/service.ts";
+import { alertsConfig, configuredWorkerAccess, createController } from "../../fleet/service.ts";
 import { FleetStore } from "../../fleet/store.ts";
+import type { WorkerAccess } from "../../fleet/userdata.ts";
 import { stopSignals } from "../../system/processes.ts";
 import { parseTime } from "../arguments.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
+import { registerGoldenBuild } from "./golden-build.ts";
 
 interface ProviderOptions {
   provider?: string;
@@ -129,13 +133,20 @@ function ownsEmbeddedCluster(dataDir: string): boolean {
   }
 }
 
+/**
+ * What one pass did, and what went wrong: each failed create with its node and reason, each error. Any
+ * failure, refusal or error makes the command exit 1.
+ */
 function printReport(report: ReconcileReport, json: boolean | undefined): void {
+  if (report.failed.length || report.errors.length || report.refused.length) process.exitCode = 1;
   if (json) {
     printJson(report);
     return;
   }
   if (report.skipped) {
-    process.stdout.write("another process is reconciling this environment; nothing done\n");
+    process.stdout.write(
+      "another process (the control server?) is reconciling this environment; it does the work\n",
+    );
     return;
   }
   for (const want of report.wants) {
@@ -143,15 +154,37 @@ function printReport(report: ReconcileReport, json: boolean | undefined): void {
       `cycle ${want.cycle}: ${want.compute} compute node(s) wanted${want.dataServer ? ", data server up" : ""}\n`,
     );
   }
+  const resolved = [
+    report.adopted.length ? `adopted ${report.adopted.length}` : "",
+    report.gaveUp.length ? `gave up ${report.gaveUp.length} lost request(s)` : "",
+    report.found.length ? `found ${report.found.length} unrecorded` : "",
+  ].filter(Boolean);
   process.stdout.write(
     `created ${report.created.length}, destroyed ${report.destroyed.length}, failed ${report.failed.length}` +
-      `${report.refused.length ? `, refused ${report.refused.join(" ")}` : ""}\n`,
+      `${report.refused.length ? `, refused ${report.refused.join(" ")}` : ""}` +
+      `${resolved.length ? `; ${resolved.join(", ")}` : ""}\n`,
   );
-  for (const error of report.errors) process.stderr.write(`  error: ${error}\n`);
-  if (report.failed.length || report.errors.length || report.refused.length) process.exitCode = 1;
+  for (const failure of report.failed) process.stderr.write(`failed: ${failure}\n`);
+  for (const error of report.errors) process.stderr.write(`error: ${error}\n`);
 }
 
+/** Log lines of `fleet reconcile --watch` on stderr: level, message, fields. */
+const stderrLogger: FleetLogger = {
+  info: (fields, message) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`),
+  warn: (fields, message) => process.stderr.write(`warning: ${message} ${JSON.stringify(fields)}\n`),
+  error: (fields, message) => process.stderr.write(`error: ${message} ${JSON.stringify(fields)}\n`),
+};
+
 export function registerFleetOperations(fleet: Command): void {
+  registerUp(fleet);
+  registerDown(fleet);
+  registerReconcile(fleet);
+  registerCosts(fleet);
+  registerLeaks(fleet);
+  registerInventory(fleet);
+}
+
+function registerUp(fleet: Command): void {
   withProviderOptions(
     fleet
       .command("up <n>")
@@ -172,9 +205,9 @@ export function registerFleetOperations(fleet: Command): void {
       const provider = openProvider(config, options);
       const environment = fleetConfig(config).environment;
       const report = await withDatabase(config, async (db) => {
-        if (provider.name === "local" && db.embedded && ownsEmbeddedCluster(config.dataDir)) {
+        if (provider.capabilities.sameMachine && db.embedded && ownsEmbeddedCluster(config.dataDir)) {
           throw new UserError(
-            "local workers need a database that outlives this command, and none is running",
+            "workers on this machine need a database that outlives this command, and none is running",
             "start `cloudburst server` first (it keeps the database and runs the fleet loop), or set DATABASE_URL",
           );
         }
@@ -185,12 +218,14 @@ export function registerFleetOperations(fleet: Command): void {
         if (existing && existing.state !== "planned" && existing.state !== "processing") {
           await store.setCycleState(environment, cycle, "planned");
         }
-        return createController(config, provider, db).reconcile();
+        return reconcileOnce(config, provider, db);
       });
       printReport(report, options.json);
     },
   );
+}
 
+function registerDown(fleet: Command): void {
   withProviderOptions(
     fleet
       .command("down")
@@ -205,11 +240,28 @@ export function registerFleetOperations(fleet: Command): void {
       const store = new FleetStore(db.pool);
       const cycles = options.cycle ? [options.cycle] : (await store.cycles(environment)).map((c) => c.cycle);
       for (const cycle of cycles) await store.setCycleState(environment, cycle, "cancelled");
-      return createController(config, provider, db).reconcile();
+      return reconcileOnce(config, provider, db);
     });
     printReport(report, options.json);
   });
+}
 
+/** Where nodes this command starts find work: the configuration's data role, with its certificate's fingerprint. */
+function workerAccessOf(config: Config): WorkerAccess | null {
+  return configuredWorkerAccess(config, serverCertificate(config)?.fingerprint ?? null);
+}
+
+/** One pass of a controller made for this command. */
+async function reconcileOnce(config: Config, provider: Provider, db: Database): Promise<ReconcileReport> {
+  const controller = createController(config, provider, db, { workerAccess: () => workerAccessOf(config) });
+  try {
+    return await controller.reconcile();
+  } finally {
+    controller.close();
+  }
+}
+
+function registerReconcile(fleet: Command): void {
   withProviderOptions(
     fleet
       .command("reconcile")
@@ -220,13 +272,14 @@ export function registerFleetOperations(fleet: Command): void {
     const config = commandConfig(command);
     const provider = openProvider(config, options);
     await withDatabase(config, async (db) => {
-      const controller = createController(config, provider, db, (message, fields) =>
-        process.stderr.write(`${message} ${fields ? JSON.stringify(fields) : ""}\n`),
-      );
       if (!options.watch) {
-        printReport(await controller.reconcile(), options.json);
+        printReport(await reconcileOnce(config, provider, db), options.json);
         return;
       }
+      const controller = createController(config, provider, db, {
+        log: stderrLogger,
+        workerAccess: () => workerAccessOf(config),
+      });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       for (const signal of stopSignals) process.once(signal, onSignal);
@@ -234,10 +287,13 @@ export function registerFleetOperations(fleet: Command): void {
         await controller.run(stop.signal);
       } finally {
         for (const signal of stopSignals) process.off(signal, onSignal);
+        controller.close();
       }
     });
   });
+}
 
+function registerCosts(fleet: Command): void {
   withProviderOptions(
     fleet
       .command("costs")
@@ -258,18 +314,26 @@ export function registerFleetOperations(fleet: Command): void {
       return;
     }
     printTable(
-      ["CYCLE", "NODES", "LIVE", "NODE-HOURS", "COST"],
+      ["CYCLE", "NODES", "LIVE", "PENDING", "NODE-HOURS", "COST"],
       costs.map((c) => [
         c.cycle,
         c.nodes,
         c.live,
+        c.pending,
         (c.nodeSeconds / 3600).toFixed(3),
         `${c.cost.toFixed(4)} ${c.currency}`,
       ]),
     );
+    const pending = costs.reduce((n, c) => n + c.pending, 0);
+    if (pending)
+      process.stdout.write(
+        `${pending} node request(s) have no provider id yet and count as nothing: the next reconcile adopts the node made for each, or gives it up\n`,
+      );
     if (balance) process.stdout.write(`balance: ${balance.amount.toFixed(2)} ${balance.currency}\n`);
   });
+}
 
+function registerLeaks(fleet: Command): void {
   withProviderOptions(
     fleet
       .command("leaks")
@@ -286,25 +350,40 @@ export function registerFleetOperations(fleet: Command): void {
         providerFailure(error, config),
       );
       const collected = options.collect ? await collectOrphans(provider, store, report) : null;
+      if (report.leaks > 0 || (collected?.errors.length ?? 0) > 0) process.exitCode = 1;
       if (options.json) {
         printJson({ ...report, collected });
         return;
       }
       printTable(
         ["KIND", "ID", "NAME", "VERDICT", "WHY"],
-        report.items
-          .filter((i) => i.verdict !== "foreign")
-          .map((i) => [i.resource.kind, i.resource.id, i.resource.name, i.verdict, i.why]),
+        [
+          ...report.items
+            .filter((i) => i.verdict !== "foreign")
+            .map((i) => [i.resource.kind, i.resource.id, i.resource.name, i.verdict, i.why]),
+          ...report.unresolved.map((r) => [
+            "request",
+            "",
+            r.name,
+            "unresolved",
+            `cycle ${r.cycle}: no server answers it; nothing bills (the next reconcile gives it up)`,
+          ]),
+        ],
       );
-      process.stdout.write(`${report.orphans} orphan(s), ${report.leaks} leak(s)\n`);
-      if (collected)
+      process.stdout.write(
+        `${report.orphans} orphan(s), ${report.leaks} leak(s), ${report.unresolved.length} unresolved request(s)\n`,
+      );
+      if (collected) {
         process.stdout.write(
           `destroyed ${collected.destroyed.length}; ${collected.errors.length} error(s)\n`,
         );
-      if (report.leaks > 0 || (collected?.errors.length ?? 0) > 0) process.exitCode = 1;
+        for (const error of collected.errors) process.stderr.write(`error: ${error}\n`);
+      }
     });
   });
+}
 
+function registerInventory(fleet: Command): void {
   withProviderOptions(
     fleet
       .command("inventory")
@@ -317,7 +396,7 @@ export function registerFleetOperations(fleet: Command): void {
     const provider = openProvider(config, options);
     const fleetSection = fleetConfig(config);
     const all = await provider.listNodes().catch((error: unknown) => providerFailure(error, config));
-    const dataName = fleetSection.cloudsigma.dataServer;
+    const dataName = provider.dataServer;
     const dataServer = dataName ? (all.find((n) => n.id === dataName || n.name === dataName) ?? null) : null;
     const ours = all.filter((n) => n.tags[tagKeys.environment] === fleetSection.environment);
     const inventory = buildInventory(ours, fleetSection, dataServer);
@@ -383,6 +462,7 @@ export function registerGoldenCommands(fleet: Command): void {
         `${result.destroyed.length ? `; destroyed ${result.destroyed.join(", ")}` : ""}\n`,
     );
   });
+  registerGoldenBuild(golden);
   withProviderOptions(
     golden.command("rollback <backup>").description("put a backup (name or uuid) back as the golden image"),
   ).action(async (backup: string, options: ProviderOptions, command: Command) => {

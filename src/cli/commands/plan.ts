@@ -3,7 +3,7 @@
 // the planner's prediction for a recorded cycle against what that cycle paid and delivered.
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Config } from "../../config/load.ts";
-import { cycleSuiteName } from "../../cycle/suite.ts";
+import { cycleSuiteBaseTime, cycleSuiteName } from "../../cycle/names.ts";
 import { checkCycle } from "../../plan/check.ts";
 import { parseDuration } from "../../plan/distribution.ts";
 import { PlanInputError } from "../../plan/errors.ts";
@@ -143,12 +143,8 @@ async function plan(options: PlanOptions, command: Command): Promise<void> {
         historyCycles: options.history,
       }),
     );
-    const evidence = await withMeasured(
-      config,
-      gathered.evidence,
-      gathered.toMeasure,
-      question.grid,
-      (what) => status.update(what),
+    const evidence = await withMeasured(gathered.toMeasure, gathered.evidence, question.grid, (what) =>
+      status.update(what),
     );
     status.update(`simulating ${question.cycles} cycles`);
     return runPlan(question, evidence);
@@ -169,7 +165,7 @@ async function check(
   let suite: string | undefined;
   if (cycle) {
     const base = new Date(cycle);
-    suite = /^cycle_\d{8}_\d{2}$/.test(cycle)
+    suite = cycleSuiteBaseTime(cycle)
       ? cycle
       : Number.isNaN(base.getTime())
         ? undefined

@@ -8,7 +8,7 @@ import { isGribError } from "../../grib/types.ts";
 import { loadProductConfig, ProductConfigError } from "../../products/config/index.ts";
 import { encodeProduct } from "../../products/encode.ts";
 import { planJobs } from "../../products/jobs.ts";
-import { runJob } from "../../products/run.ts";
+import { ProductInputError, runJob } from "../../products/run.ts";
 import { MessageIndex } from "../../products/source.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson } from "../output.ts";
@@ -18,6 +18,7 @@ interface ProcessOptions {
   type?: string;
   output: string;
   json?: boolean;
+  auxiliaryFiles?: string[];
 }
 
 const editions: Record<string, 1 | 2> = { grib: 1, grib1: 1, grib2: 2 };
@@ -26,15 +27,21 @@ export function registerProcessCommand(program: Command): void {
   program
     .command("process")
     .description("compute products from GRIB files with a himan JSON (or cloudburst YAML) configuration")
-    .argument("<files...>", "input GRIB files")
+    .argument("[files...]", "input GRIB files")
     .requiredOption("-f, --file <config>", "product configuration (himan .json, or .yaml)")
     .option(
       "-t, --type <edition>",
       "output format: grib (GRIB1) or grib2; default: the configuration's, else the input's",
     )
     .option("-o, --output <dir>", "directory for the output files", ".")
+    .option(
+      "-a, --auxiliary-files <files...>",
+      "more input files, read as himan's -a reads them (all fields at once)",
+    )
     .option("--json", "print what was written as JSON")
-    .action(async (files: string[], options: ProcessOptions) => {
+    .action(async (positional: string[], options: ProcessOptions) => {
+      const files = [...positional, ...(options.auxiliaryFiles ?? [])];
+      if (files.length === 0) throw new UsageError("give the input GRIB files (as arguments or after -a)");
       const edition = options.type === undefined ? undefined : editions[options.type.toLowerCase()];
       if (options.type !== undefined && edition === undefined) {
         throw new UsageError(`-t ${options.type}: expected grib or grib2`);
@@ -62,6 +69,7 @@ export function registerProcessCommand(program: Command): void {
           );
         }
       }
+      for (const note of config.notes) process.stderr.write(`cloudburst process: ${note}\n`);
       const cycle = config.originTime ?? index.firstAnalysisTime();
       if (!cycle)
         throw new UserError(
@@ -78,7 +86,10 @@ export function registerProcessCommand(program: Command): void {
           ...(edition ? { edition } : {}),
           ...(job.forecastType.member !== undefined ? { member: job.forecastType.member } : {}),
         }).catch((error: Error) => {
-          throw new UserError(`step ${job.step}: ${error.message}`);
+          throw new UserError(
+            `step ${job.step}: ${error.message}`,
+            error instanceof ProductInputError ? "" : "check the input files against the configuration",
+          );
         });
         for (const s of result.skipped) {
           warnings.push(

@@ -1,6 +1,7 @@
-// `cloudburst server`: the control server.
+// `cloudburst server`: the control and/or data role of a deployment (both by default).
 import { type Command, InvalidArgumentError } from "commander";
-import { startServer, stopOnSignals } from "../../server/run.ts";
+import { parseRoles, type Role, RolesError } from "../../app/roles.ts";
+import { startServer, stopOnSignals } from "../../app/server.ts";
 import { commandConfig } from "../context.ts";
 
 export function parsePort(value: string): number {
@@ -10,15 +11,32 @@ export function parsePort(value: string): number {
   return port;
 }
 
+function rolesOption(value: string): ReadonlySet<Role> {
+  try {
+    return parseRoles(value);
+  } catch (error) {
+    if (error instanceof RolesError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
-    .description("run the control server (HTTP API, web UI, metrics) until SIGTERM/SIGINT")
+    .description(
+      "run the server (control and/or data role: API, web UI, metrics, receivers) until SIGTERM/SIGINT",
+    )
     .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
     .option("--port <port>", "port to listen on (default: server.port, 8080; 0 picks one)", parsePort)
-    .action(async (options: { host?: string; port?: number }, command: Command) => {
-      const server = await startServer(commandConfig(command), options);
-      server.app.log.info({ url: server.url, embeddedDatabase: server.db.embedded }, "control server ready");
-      await stopOnSignals(server);
-    });
+    .option(
+      "--roles <roles>",
+      "roles this process holds: control (flow engine, fleet, operator API, alerts), data (receivers, store, ingest, worker protocol, delivery), or all",
+      rolesOption,
+    )
+    .action(
+      async (options: { host?: string; port?: number; roles?: ReadonlySet<Role> }, command: Command) => {
+        const server = await startServer(commandConfig(command), options);
+        await stopOnSignals(server);
+      },
+    );
 }

@@ -1,13 +1,15 @@
 // `cloudburst worker`: the compute-node agent. Connects to PostgreSQL (DATABASE_URL, or the embedded
 // cluster of the data directory), takes task jobs from the `compute` queue and runs them.
+
+import { hostname } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
+import { startWorkerProcess, workerActions } from "../../app/worker.ts";
+import { cycleActions } from "../../cycle/actions.ts";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
-import "../../cycle/actions.ts";
-import { closeCycleRuntime } from "../../cycle/runtime.ts";
-import { listActions } from "../../worker/actions.ts";
-import { startWorker } from "../../worker/agent.ts";
-import { commandConfig, withDatabase } from "../context.ts";
-import { UsageError } from "../errors.ts";
+import { TlsError } from "../../system/tls.ts";
+import { type ServerAccess, ServerRequestError } from "../../worker/server-client.ts";
+import { commandConfig } from "../context.ts";
+import { UsageError, UserError } from "../errors.ts";
 
 /** How long running jobs may finish after SIGTERM before they are aborted. */
 const drainOnStopMs = 5000;
@@ -19,8 +21,24 @@ function parseConcurrency(value: string): number {
 }
 
 function parseQueue(value: string, previous: QueueName[] = []): QueueName[] {
-  if (!isQueueName(value)) throw new InvalidArgumentError("expected compute or control");
+  if (!isQueueName(value)) throw new InvalidArgumentError("expected compute, data or control");
   return [...previous, value];
+}
+
+/** The server a node works for, from the options or the node's environment (its user data sets it). */
+function serverAccess(options: {
+  server?: string;
+  token?: string;
+  fingerprint?: string;
+}): ServerAccess | undefined {
+  const env = process.env;
+  const url = options.server ?? env["CLOUDBURST_SERVER_URL"];
+  if (!url) return undefined;
+  const token = options.token ?? env["CLOUDBURST_WORKER_TOKEN"] ?? env["CLOUDBURST_TOKEN"];
+  if (!token)
+    throw new UsageError("a worker for a server needs its token: --token or CLOUDBURST_WORKER_TOKEN");
+  const fingerprint = options.fingerprint ?? env["CLOUDBURST_SERVER_FINGERPRINT"];
+  return { url, token, ...(fingerprint ? { fingerprint } : {}) };
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -35,8 +53,18 @@ export function registerWorkerCommand(program: Command): void {
       "--name <name>",
       "name in the task history (default: its node's name, $CLOUDBURST_NODE_NAME, else host:pid)",
     )
-    .option("--server <url>", "reach the flow engine through this control server's API instead of PostgreSQL")
-    .option("--token <token>", "with --server: the API token (default: $CLOUDBURST_TOKEN)")
+    .option(
+      "--server <url>",
+      "the data role's URL: jobs, reports and data over the worker protocol, no database (default: $CLOUDBURST_SERVER_URL)",
+    )
+    .option(
+      "--token <token>",
+      "with --server: the node's token (default: $CLOUDBURST_WORKER_TOKEN or $CLOUDBURST_TOKEN)",
+    )
+    .option(
+      "--fingerprint <sha256>",
+      "with an https --server: the SHA-256 fingerprint of its certificate, the only one trusted (default: $CLOUDBURST_SERVER_FINGERPRINT)",
+    )
     .option("--actions", "list the built-in actions and exit")
     .action(
       async (
@@ -47,11 +75,17 @@ export function registerWorkerCommand(program: Command): void {
           actions?: boolean;
           server?: string;
           token?: string;
+          fingerprint?: string;
         },
         command: Command,
       ) => {
         if (options.actions) {
-          for (const a of listActions()) process.stdout.write(`${a.name}\t${a.description}\n`);
+          const listed = workerActions(
+            cycleActions(() => {
+              throw new Error("actions are only listed here");
+            }),
+          ).list();
+          for (const a of listed) process.stdout.write(`${a.name}\t${a.description}\n`);
           return;
         }
         const config = commandConfig(command);
@@ -60,32 +94,31 @@ export function registerWorkerCommand(program: Command): void {
           if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
             process.stderr.write(`${new Date().toISOString()} ${message}\n`);
         };
-        const run = async (connection: { url: string } | { server: { url: string; token: string } }) => {
-          const worker = await startWorker({
-            ...connection,
-            queues,
-            concurrency: options.concurrency,
-            ...(options.name ? { name: options.name } : {}),
-            log,
-          });
-          process.stdout.write(
-            `worker ${worker.name} ready: queue ${queues.join(", ")}, concurrency ${options.concurrency}\n`,
-          );
-          const signal = await new Promise<NodeJS.Signals>((resolve) => {
-            process.once("SIGTERM", () => resolve("SIGTERM"));
-            process.once("SIGINT", () => resolve("SIGINT"));
-          });
-          process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
-          // Short of the providers' grace before a hard kill (10 s local, ACPI's minute in the cloud).
-          await worker.stop({ drainMs: drainOnStopMs });
-          // The cycle's actions keep a database pool open; closed, the process exits at once.
-          await closeCycleRuntime();
-        };
-        if (options.server) {
-          const token = options.token ?? process.env["CLOUDBURST_TOKEN"];
-          if (!token) throw new UsageError("--server needs an API token: --token or CLOUDBURST_TOKEN");
-          await run({ server: { url: options.server, token } });
-        } else await withDatabase(config, (db) => run({ url: db.url }));
+        const running = await startWorkerProcess(config, {
+          queues,
+          concurrency: options.concurrency,
+          name: options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`,
+          server: serverAccess(options),
+          log,
+        }).catch((error: unknown) => {
+          if (error instanceof ServerRequestError || error instanceof TlsError)
+            throw new UserError(
+              `this worker cannot work for ${options.server ?? process.env["CLOUDBURST_SERVER_URL"]}: ${error.message}`,
+              "check the server URL, the node's token (a node's ends with its cycle) and the certificate fingerprint; `cloudburst fleet user-data compute` on the control host prints what nodes get",
+            );
+          throw error;
+        });
+        const { worker } = running;
+        process.stdout.write(
+          `worker ${worker.name} ready: queue ${queues.join(", ")}, concurrency ${options.concurrency}\n`,
+        );
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once("SIGTERM", () => resolve("SIGTERM"));
+          process.once("SIGINT", () => resolve("SIGINT"));
+        });
+        process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
+        // Short of the providers' grace before a hard kill (10 s local, ACPI's minute in the cloud).
+        await running.stop(drainOnStopMs);
       },
     );
 }

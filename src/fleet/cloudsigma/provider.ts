@@ -2,7 +2,6 @@
 // given cloud-init user data in its meta, and started with `avoid` anti-affinity.
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
 import type { CloudSigmaConfig } from "../config.ts";
 import { ProviderError } from "../errors.ts";
 import {
@@ -16,6 +15,7 @@ import {
   type NodeState,
   type Provider,
   type Tags,
+  userDataOf,
 } from "../provider.ts";
 import { backoffDelay, mapLimit, pollUntil } from "../retry.ts";
 import { CloudSigmaClient, type Credentials } from "./client.ts";
@@ -32,10 +32,9 @@ import {
   type Server,
   serverSchema,
   subscriptionSchema,
-  type Tag,
-  tagSchema,
   vlanSchema,
 } from "./schemas.ts";
+import { isStaleTagError, TagBook } from "./tags.ts";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Meta keys are limited to 32 characters; our tags are stored under this prefix as well. */
@@ -62,7 +61,8 @@ export class CloudSigmaProvider implements Provider {
   readonly name = "cloudsigma";
   readonly capabilities: Capabilities = {
     tags: true,
-    userData: true,
+    boot: "cloud-init",
+    sameMachine: false,
     antiAffinity: true,
     gracefulStop: true,
     balance: true,
@@ -71,12 +71,10 @@ export class CloudSigmaProvider implements Provider {
     maxConcurrentCreates: 4,
   };
   readonly client: CloudSigmaClient;
+  readonly reserved: readonly string[];
+  readonly dataServer: string | undefined;
   readonly #config: CloudSigmaConfig;
-  /** Tag name → uuid, filled from GET /tags/ and by the tags we create. */
-  #tagIds = new Map<string, string>();
-  #tagNames = new Map<string, string>();
-  /** Tag resource lists are replaced whole on PUT: updates to one tag go one at a time. */
-  #tagLocks = new Map<string, Promise<unknown>>();
+  readonly #tags: TagBook;
 
   constructor(options: CloudSigmaOptions) {
     this.#config = options.config;
@@ -89,6 +87,11 @@ export class CloudSigmaProvider implements Provider {
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     });
     this.capabilities.maxConcurrentCreates = options.config.concurrency;
+    this.#tags = new TagBook(this.client);
+    this.dataServer = options.config.dataServer;
+    this.reserved = [options.config.goldenServer, options.config.dataServer].filter(
+      (r): r is string => r !== undefined,
+    );
   }
 
   get #poll() {
@@ -99,44 +102,75 @@ export class CloudSigmaProvider implements Provider {
 
   async listNodes(tags?: Tags): Promise<FleetNode[]> {
     const servers = await this.client.listAll("servers/detail/", serverSchema);
-    await this.#learnTagNames(servers.flatMap((s) => s.tags ?? []));
+    await this.#tags.learn(servers.flatMap((s) => s.tags ?? []));
     return servers.map((s) => this.#toNode(s)).filter((n) => hasTags(n, tags));
   }
 
   async getNode(id: string): Promise<FleetNode | null> {
     const server = await this.#getServer(id);
     if (!server) return null;
-    await this.#learnTagNames(server.tags ?? []);
+    await this.#tags.learn(server.tags ?? []);
     return this.#toNode(server);
   }
 
+  /** Every node fails on its own: a golden server or tags that cannot be had fail them all, with the reason. */
   async createNodes(request: CreateNodesRequest): Promise<CreateOutcome[]> {
-    const golden = await this.#resolveServer(request.template ?? this.#config.goldenServer, "golden server");
-    const tagIds = await this.#ensureTags(request.tags);
-    const started: string[] = [];
+    let golden: Server;
+    let tagIds: string[];
+    try {
+      golden = await this.#resolveServer(request.template ?? this.#config.goldenServer, "golden server");
+      tagIds = await this.#tags.ensure(request.tags);
+    } catch (error) {
+      return Array.from({ length: request.count }, () => ({ ok: false, error: error as Error }));
+    }
+    const release = this.#tags.hold(tagIds);
+    const batch = { golden, request, tagIds, started: [] as string[], t0: Date.now() };
     const indexes = Array.from({ length: request.count }, (_, i) => i);
-    // A node's provisioning time runs from the request for the batch (queueing behind the
-    // concurrency limit included) until it runs: that is the lead time the controller needs.
-    const t0 = Date.now();
-    const results = await mapLimit(indexes, this.#config.concurrency, async (index) => {
-      const name = `${request.namePrefix}-${index}-${randomBytes(3).toString("hex")}`;
-      const server = await this.#cloneServer(golden, name);
+    const results = await mapLimit(indexes, this.#config.concurrency, (index) =>
+      this.#createOne(batch, index),
+    );
+    release();
+    const outcomes = results.map(
+      (r): CreateOutcome => (r.status === "fulfilled" ? r.value : { ok: false, error: r.reason as Error }),
+    );
+    // Tags made for nodes that all failed would be left empty.
+    if (outcomes.some((o) => !o.ok)) await this.#tags.dropEmpty(tagIds);
+    return outcomes;
+  }
+
+  /**
+   * Clones, configures and starts one node. A node's provisioning time runs from the request for the
+   * batch (queueing behind the concurrency limit included) until it runs: the lead time the controller
+   * needs. A failure after the clone names the server, which exists and must still be removed.
+   */
+  async #createOne(
+    batch: { golden: Server; request: CreateNodesRequest; tagIds: string[]; started: string[]; t0: number },
+    index: number,
+  ): Promise<CreateOutcome> {
+    const { golden, request, started, t0 } = batch;
+    let server: Server | null = null;
+    try {
+      server = await this.#cloneServer(
+        golden,
+        `${request.namePrefix}-${index}-${randomBytes(3).toString("hex")}`,
+      );
       await this.#waitCloned(server);
-      const configured = await this.#configure(server.uuid, request, tagIds);
-      await this.#tagDrives(configured, tagIds);
+      const userData = await userDataOf(request, { index, name: server.name });
+      const configured = await this.#configure(server.uuid, { ...request, userData }, batch.tagIds);
+      await this.#tagDrives(configured);
       let node = this.#toNode(configured);
       if (request.start !== false) {
         node = await this.startNode(configured.uuid, { avoid: [...started] });
         started.push(configured.uuid);
       }
-      return { node, seconds: (Date.now() - t0) / 1000 };
-    });
-    return results.map(
-      (r): CreateOutcome =>
-        r.status === "fulfilled"
-          ? { ok: true, node: r.value.node, seconds: r.value.seconds }
-          : { ok: false, error: r.reason as Error },
-    );
+      return { ok: true, node, seconds: (Date.now() - t0) / 1000 };
+    } catch (error) {
+      return {
+        ok: false,
+        error: error as Error,
+        ...(server ? { node: { id: server.uuid, name: server.name } } : {}),
+      };
+    }
   }
 
   async startNode(id: string, options: { avoid?: string[] } = {}): Promise<FleetNode> {
@@ -209,6 +243,8 @@ export class CloudSigmaProvider implements Provider {
         { ...this.#poll, timeoutMs },
       );
     }
+    // Its drives carried the same tags: a tag is removed with its last resource.
+    await this.#tags.dropEmpty((server.tags ?? []).map(referenceId));
   }
 
   // ---- money ---------------------------------------------------------------------------------
@@ -260,7 +296,7 @@ export class CloudSigmaProvider implements Provider {
       this.client.listAll("ips/detail/", ipSchema),
       this.client.listAll("subscriptions/", subscriptionSchema, {}, (s) => s.id),
     ]);
-    await this.#learnTagNames([
+    await this.#tags.learn([
       ...servers.flatMap((s) => s.tags ?? []),
       ...drives.flatMap((d) => d.tags ?? []),
       ...vlans.flatMap((v) => v.tags ?? []),
@@ -335,12 +371,14 @@ export class CloudSigmaProvider implements Provider {
   async destroyResource(resource: BilledResource): Promise<void> {
     if (resource.kind === "server") return this.destroyNode(resource.id);
     if (resource.kind === "drive") {
+      const drive = await this.#getDrive(resource.id);
       await this.client.request("DELETE", `drives/${resource.id}/`, null, { accept: [404] });
       await pollUntil(
         `drive ${resource.id} to be deleted`,
         async () => ((await this.#getDrive(resource.id)) === null ? true : undefined),
         { ...this.#poll, timeoutMs: this.#config.deleteTimeoutSeconds * 1000 },
       );
+      await this.#tags.dropEmpty((drive?.tags ?? []).map(referenceId));
       return;
     }
     throw new ProviderError({
@@ -518,13 +556,27 @@ export class CloudSigmaProvider implements Provider {
     );
   }
 
-  /** PUT the clone's definition back with our meta (tags, user data), tags, keys, NICs. */
+  /**
+   * PUT the clone's definition back with our meta (tags, user data), tags, keys, NICs. A tag another
+   * process deleted meanwhile (with its last resource) is made again, once.
+   */
   async #configure(id: string, request: CreateNodesRequest, tagIds: string[]): Promise<Server> {
+    try {
+      return await this.#putDefinition(id, request, tagIds);
+    } catch (error) {
+      if (!isStaleTagError(error)) throw error;
+      return this.#putDefinition(id, request, await this.#tags.ensure(request.tags, { reload: true }));
+    }
+  }
+
+  async #putDefinition(id: string, request: CreateNodesRequest, tagIds: string[]): Promise<Server> {
     const server = await this.#requireServer(id);
     const meta: Record<string, unknown> = { ...(server.meta ?? {}) };
     for (const [key, value] of Object.entries(request.tags))
       meta[`${metaTagPrefix}${key}`.slice(0, 32)] = value;
-    meta[userDataKey] = Buffer.from(request.userData).toString("base64");
+    meta[userDataKey] = Buffer.from(await userDataOf(request, { index: 0, name: server.name })).toString(
+      "base64",
+    );
     meta["base64_fields"] = userDataKey;
     const nics = [...((server["nics"] as unknown[] | undefined) ?? [])];
     if (this.#config.firewallPolicy && nics.length > 0) {
@@ -546,65 +598,18 @@ export class CloudSigmaProvider implements Provider {
     return body ?? (await this.#requireServer(id));
   }
 
-  async #tagDrives(server: Server, tagIds: string[]): Promise<void> {
+  /** The server's drives get the server's tags. */
+  async #tagDrives(server: Server): Promise<void> {
     const driveIds = driveIdsOf(server);
     if (driveIds.length === 0) return;
-    for (const tagId of tagIds) await this.#addToTag(tagId, driveIds);
-  }
-
-  async #addToTag(tagId: string, resourceIds: string[]): Promise<void> {
-    const previous = this.#tagLocks.get(tagId) ?? Promise.resolve();
-    const next = previous
-      .catch(() => undefined)
-      .then(async () => {
-        const { body } = await this.client.request("GET", `tags/${tagId}/`, tagSchema);
-        const current = (body?.resources ?? []).map(referenceId);
-        const wanted = [...new Set([...current, ...resourceIds])];
-        if (wanted.length === current.length) return;
-        await this.client.request("PUT", `tags/${tagId}/`, tagSchema, {
-          body: { name: body?.name, resources: wanted },
-        });
-      });
-    this.#tagLocks.set(tagId, next);
-    await next;
-  }
-
-  /** The uuids of tags named key=value, created when missing. */
-  async #ensureTags(tags: Tags): Promise<string[]> {
-    const names = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
-    const missing = names.filter((n) => !this.#tagIds.has(n));
-    if (missing.length) await this.#loadTags();
-    const toCreate = names.filter((n) => !this.#tagIds.has(n));
-    if (toCreate.length) {
-      const { body } = await this.client.request("POST", "tags/", listOfTags, {
-        body: { objects: toCreate.map((name) => ({ name })) },
-      });
-      for (const tag of body?.objects ?? []) this.#rememberTag(tag);
-    }
-    return names.map((n) => this.#tagIds.get(n)).filter((id): id is string => Boolean(id));
-  }
-
-  async #loadTags(): Promise<void> {
-    for (const tag of await this.client.listAll("tags/", tagSchema)) this.#rememberTag(tag);
-  }
-
-  #rememberTag(tag: Tag): void {
-    this.#tagIds.set(tag.name, tag.uuid);
-    this.#tagNames.set(tag.uuid, tag.name);
-  }
-
-  async #learnTagNames(refs: Reference[]): Promise<void> {
-    for (const ref of refs) {
-      if (typeof ref !== "string" && ref.name) this.#rememberTag({ uuid: ref.uuid, name: ref.name });
-    }
-    if (refs.some((r) => !this.#tagNames.has(referenceId(r)))) await this.#loadTags().catch(() => undefined);
+    for (const tagId of (server.tags ?? []).map(referenceId)) await this.#tags.add(tagId, driveIds);
   }
 
   /** Tags from CloudSigma tags named key=value, and from our meta copy (cb:key). */
   #tagsOf(refs: Reference[] | null | undefined, meta: Record<string, unknown> | null | undefined): Tags {
     const tags: Tags = {};
     for (const ref of refs ?? []) {
-      const name = this.#tagNames.get(referenceId(ref)) ?? (typeof ref !== "string" ? ref.name : undefined);
+      const name = this.#tags.nameOf(referenceId(ref)) ?? (typeof ref !== "string" ? ref.name : undefined);
       if (!name) continue;
       const eq = name.indexOf("=");
       if (eq > 0) tags[name.slice(0, eq)] = name.slice(eq + 1);
@@ -647,6 +652,3 @@ function vlanAnomaly(attached: Reference[], serverIds: ReadonlySet<string>): { a
 function driveIdsOf(server: Server): string[] {
   return (server.drives ?? []).flatMap((d) => (d.drive ? [referenceId(d.drive)] : []));
 }
-
-/** POST /tags/ answers {objects: [...]} without list meta. */
-const listOfTags = z.looseObject({ objects: z.array(tagSchema) });

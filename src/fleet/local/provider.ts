@@ -27,9 +27,11 @@ import {
   type CreateOutcome,
   type FleetNode,
   hasTags,
+  type NodeExit,
   type NodePrice,
   type Provider,
   type Tags,
+  userDataOf,
 } from "../provider.ts";
 
 const projectRoot = resolve(import.meta.dirname, "../../..");
@@ -64,7 +66,8 @@ export class LocalProvider implements Provider {
   readonly name = "local";
   readonly capabilities: Capabilities = {
     tags: true,
-    userData: true,
+    boot: "worker-arguments",
+    sameMachine: true,
     antiAffinity: false,
     gracefulStop: true,
     balance: false,
@@ -72,8 +75,15 @@ export class LocalProvider implements Provider {
     billedResources: true,
     maxConcurrentCreates: 64,
   };
+  readonly reserved: readonly string[] = [];
+  /** The control server holds the data role itself. */
+  readonly dataServer = undefined;
   readonly #config: LocalConfig;
   readonly #dir: string;
+  /** Told when a worker this process started exits without being stopped. */
+  readonly #exitListeners = new Set<(exit: NodeExit) => void>();
+  /** Nodes this process is stopping: their exit is expected. */
+  readonly #stopping = new Set<string>();
   readonly #graceMs: number;
   readonly #cwd: string;
   readonly #env: NodeJS.ProcessEnv;
@@ -116,12 +126,13 @@ export class LocalProvider implements Provider {
         continue;
       }
       const suffix = randomBytes(3).toString("hex");
+      const name = `${request.namePrefix}-${index}-${suffix}`;
       const record: LocalRecord = {
         id: `local-${suffix}${index}`,
-        name: `${request.namePrefix}-${index}-${suffix}`,
+        name,
         pid: null,
         tags: { ...request.tags },
-        ...parseLocalUserData(request.userData),
+        ...parseLocalUserData(await userDataOf(request, { index, name })),
         createdAt: new Date().toISOString(),
         wantedRunning: false,
       };
@@ -193,6 +204,7 @@ export class LocalProvider implements Provider {
           message: `cannot run ${this.#config.command.join(" ")}: ${error.message}`,
         });
       });
+      child.once("exit", (code, signal) => this.#exited(record, code, signal));
       child.unref();
       record.pid = spawned;
       record.wantedRunning = true;
@@ -205,7 +217,7 @@ export class LocalProvider implements Provider {
 
   async stopNode(id: string): Promise<FleetNode> {
     const record = this.#require(id);
-    if (record.pid) await terminate(record.pid, this.#graceMs);
+    if (record.pid) await this.#terminate(id, record.pid);
     record.pid = null;
     record.wantedRunning = false;
     this.#write(record);
@@ -215,9 +227,34 @@ export class LocalProvider implements Provider {
   async destroyNode(id: string): Promise<void> {
     const record = this.#read(id);
     if (!record) return;
-    if (record.pid) await terminate(record.pid, this.#graceMs);
+    if (record.pid) await this.#terminate(id, record.pid);
     rmSync(join(this.#dir, `${id}.json`), { force: true });
     rmSync(join(this.#dir, `${id}.log`), { force: true });
+  }
+
+  onNodeExit(listener: (exit: NodeExit) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+
+  async #terminate(id: string, pid: number): Promise<void> {
+    this.#stopping.add(id);
+    try {
+      await terminate(pid, this.#graceMs);
+    } finally {
+      this.#stopping.delete(id);
+    }
+  }
+
+  /** A worker's process ended: unless this process stopped it, its worker died. */
+  #exited(started: LocalRecord, code: number | null, signal: NodeJS.Signals | null): void {
+    // Stopped or destroyed by a provider (this one, or another process's: the record says so).
+    const current = this.#read(started.id);
+    if (this.#stopping.has(started.id) || !current?.wantedRunning || current.pid !== started.pid) return;
+    const reason = signal
+      ? `its process ${started.pid} was killed by ${signal}`
+      : `its process ${started.pid} exited with code ${code}`;
+    for (const listener of this.#exitListeners) listener({ id: started.id, name: started.name, reason });
   }
 
   async balance(): Promise<Balance | null> {

@@ -4,21 +4,31 @@
 
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
+import { recordAudit } from "../../db/audit.ts";
 import { inTransaction } from "../../db/transaction.ts";
 import { checkDefs } from "../def/index.ts";
 import { beginRuntime } from "../logic/state.ts";
 import { type Defs, type Node, type NodeRuntime, type Suite, walkNode } from "../model/index.ts";
-import { FLOW_CHANGED_CHANNEL } from "./child-events.ts";
-import { FLOW_KILL_CHANNEL } from "./job.ts";
+import { definedRuntime, type SuiteRow, type SuiteSnapshot, snapshotOf, suiteNodes } from "./snapshot.ts";
 import {
-  definedRuntime,
+  deleteSuiteRow,
   findSuiteRow,
   insertHistory,
-  loadSnapshot,
-  runtimeExtra,
-  type SuiteRow,
-  type SuiteSnapshot,
-  suiteNodes,
+  insertSuite,
+  lockSuiteRow,
+  mergeNodeExtra,
+  nextGeneration,
+  nodeRows,
+  notifyChanged,
+  notifyKill,
+  queueToRunNow,
+  replaceSuiteDefinition,
+  runningTasksUnder,
+  type Db as StoreDb,
+  setNodeSuspended,
+  setNodeVariable,
+  setTaskStateByOperator,
+  writeNodes,
 } from "./store.ts";
 
 /** A command that cannot be done; `code` maps to an HTTP status. */
@@ -35,46 +45,14 @@ export class FlowCommandError extends Error {
 
 type Db = pg.Pool;
 
-function notifyChanged(client: pg.PoolClient, suiteId: string) {
-  return client.query("select pg_notify($1, $2)", [FLOW_CHANGED_CHANNEL, suiteId]);
+/** A suite's model and the runtime of every node, as the database has them now. */
+export async function loadSnapshot(db: StoreDb, row: SuiteRow): Promise<SuiteSnapshot> {
+  return snapshotOf(row, await nodeRows(db, row.id));
 }
 
-/** Writes full node rows (insert or replace) for many nodes at once. */
-async function writeNodes(
-  client: pg.PoolClient,
-  suiteId: string,
-  nodes: Array<{ node: Node; runtime: NodeRuntime }>,
-): Promise<void> {
-  const chunk = 5000;
-  for (let start = 0; start < nodes.length; start += chunk) {
-    const part = nodes.slice(start, start + chunk);
-    await client.query(
-      `insert into flow_node (suite_id, path, kind, state, suspended, try_no, events, meters, labels, variables,
-         repeat_index, extra)
-       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::bool[], $6::int[], $7::jsonb[], $8::jsonb[],
-         $9::jsonb[], $10::jsonb[], $11::int[], $12::jsonb[])
-       on conflict (suite_id, path) do update set
-         state = excluded.state, suspended = excluded.suspended, try_no = excluded.try_no, events = excluded.events,
-         meters = excluded.meters, labels = excluded.labels,
-         -- (variables are kept: those set by operators outlive begin and requeue, as ecFlow's alter does)
-         repeat_index = excluded.repeat_index, extra = excluded.extra, job_id = null, queue = null,
-         password = null, worker = null, data_ready_at = null, aborted_reason = null, state_since = now()`,
-      [
-        suiteId,
-        part.map((n) => n.node.path),
-        part.map((n) => n.node.kind),
-        part.map((n) => n.runtime.state),
-        part.map((n) => n.runtime.suspended === true),
-        part.map((n) => n.runtime.tryNo ?? 0),
-        part.map((n) => JSON.stringify(n.runtime.events ?? {})),
-        part.map((n) => JSON.stringify(n.runtime.meters ?? {})),
-        part.map((n) => JSON.stringify(n.runtime.labels ?? {})),
-        part.map((n) => JSON.stringify(n.runtime.variables ?? {})),
-        part.map((n) => n.runtime.repeatIndex ?? null),
-        part.map((n) => JSON.stringify(runtimeExtra(n.runtime))),
-      ],
-    );
-  }
+/** Node rows for `writeNodes`: a node and its runtime. */
+function nodeWrites(nodes: ReadonlyArray<{ node: Node; runtime: NodeRuntime }>) {
+  return nodes.map(({ node, runtime }) => ({ path: node.path, kind: node.kind, runtime }));
 }
 
 export interface LoadResult {
@@ -103,23 +81,12 @@ export async function loadSuites(
           );
         }
         await assertNothingRunning(client, existing.id, `/${suite.name}`, "replace");
-        await client.query("delete from flow_node where suite_id = $1", [existing.id]);
-        await client.query(
-          `update flow_suite set def_text = $2, source_file = $3, loaded_at = now(), loaded_by = $4,
-             begun_at = null, generation = generation + 1 where id = $1`,
-          [existing.id, text, file, options.actor],
-        );
+        await replaceSuiteDefinition(client, existing.id, { text, file, actor: options.actor });
       }
       const id =
-        existing?.id ??
-        (
-          await client.query<{ id: string }>(
-            "insert into flow_suite (name, def_text, source_file, loaded_by) values ($1, $2, $3, $4) returning id::text",
-            [suite.name, text, file, options.actor],
-          )
-        ).rows[0]!.id;
+        existing?.id ?? (await insertSuite(client, { name: suite.name, text, file, actor: options.actor }));
       const nodes = suiteNodes(suite).map((node) => ({ node, runtime: definedRuntime(node, "unknown") }));
-      await writeNodes(client, id, nodes);
+      await writeNodes(client, id, nodeWrites(nodes));
       await insertHistory(client, [
         {
           suiteId: id,
@@ -141,11 +108,8 @@ export async function deleteSuite(pool: Db, name: string, actor: string, force =
   await inTransaction(pool, async (client) => {
     const row = await lockSuite(client, name);
     if (!force) await assertNothingRunning(client, row.id, `/${row.name}`, "delete");
-    await client.query("delete from flow_suite where id = $1", [row.id]);
-    await client.query("insert into audit_log (actor, action, subject) values ($1, 'suite.delete', $2)", [
-      actor,
-      row.name,
-    ]);
+    await deleteSuiteRow(client, row.id);
+    await recordAudit(client, { actor, action: "suite.delete", subject: row.name });
     await notifyChanged(client, row.id);
   });
 }
@@ -173,7 +137,7 @@ async function lockSuite(client: pg.PoolClient, name: string): Promise<SuiteRow>
       `no suite named ${name} is loaded`,
       "see `cloudburst suite show`",
     );
-  await client.query("select 1 from flow_suite where id = $1 for update", [row.id]);
+  await lockSuiteRow(client, row.id);
   return row;
 }
 
@@ -191,24 +155,20 @@ async function lockNode(
 }
 
 async function assertNothingRunning(client: pg.PoolClient, suiteId: string, path: string, what: string) {
-  const running = await client.query<{ path: string; state: string }>(
-    `select path, state from flow_node where suite_id = $1 and kind = 'task' and state in ('submitted', 'active')
-       and (path = $2 or path like $3) limit 5`,
-    [suiteId, path, `${path}/%`],
-  );
-  if (running.rows.length) {
+  const running = await runningTasksUnder(client, suiteId, path);
+  if (running.length) {
     throw new FlowCommandError(
       "conflict",
-      `cannot ${what} ${path}: ${running.rows.map((r) => `${r.path} is ${r.state}`).join(", ")}`,
+      `cannot ${what} ${path}: ${running.map((r) => `${r.path} is ${r.state}`).join(", ")}`,
       "kill those tasks first (`cloudburst suite kill PATH`), or pass --force",
     );
   }
 }
 
 /** The runtime of a begun (or requeued) subtree, as the flow logic defines it (defstatus, initial values). */
-function resetSubtree(root: Node, now: Date): Array<{ node: Node; runtime: NodeRuntime }> {
+function resetSubtree(root: Node, now: Date): Array<{ path: string; kind: string; runtime: NodeRuntime }> {
   const runtime = beginRuntime(root, now);
-  return [...walkNode(root)].map((node) => ({ node, runtime: runtime.nodes.get(node.path)! }));
+  return nodeWrites([...walkNode(root)].map((node) => ({ node, runtime: runtime.nodes.get(node.path)! })));
 }
 
 /** `suite begin`: every node starts queued (or its defstatus); the scheduler takes it from there. */
@@ -218,9 +178,7 @@ export async function beginSuite(pool: Db, name: string, actor: string, force = 
     if (!force) await assertNothingRunning(client, row.id, `/${row.name}`, "begin");
     const { suite } = (await loadSnapshot(client, row)) as { suite: Suite };
     await writeNodes(client, row.id, resetSubtree(suite, new Date()));
-    await client.query("update flow_suite set begun_at = now(), generation = generation + 1 where id = $1", [
-      row.id,
-    ]);
+    await nextGeneration(client, row.id, true);
     await insertHistory(client, [
       { suiteId: row.id, path: suite.path, kind: "command", detail: "begin", actor },
     ]);
@@ -234,8 +192,7 @@ export async function requeueNode(pool: Db, path: string, actor: string, force =
     const { snapshot, node } = await lockNode(client, path);
     if (!force) await assertNothingRunning(client, snapshot.id, node.path, "requeue");
     await writeNodes(client, snapshot.id, resetSubtree(node, new Date()));
-    // A new generation: the job ids of the coming tries cannot collide with the earlier ones.
-    await client.query("update flow_suite set generation = generation + 1 where id = $1", [snapshot.id]);
+    await nextGeneration(client, snapshot.id, false);
     await insertHistory(client, [
       {
         suiteId: snapshot.id,
@@ -265,11 +222,7 @@ export async function rerunTask(pool: Db, path: string, actor: string): Promise<
         "kill it first, or wait for it to end",
       );
     }
-    await client.query(
-      `update flow_node set state = 'queued', extra = (extra - 'flags') || '{"runNow": true}', aborted_reason = null,
-         state_since = now() where suite_id = $1 and path = $2`,
-      [snapshot.id, node.path],
-    );
+    await queueToRunNow(client, snapshot.id, node.path);
     await insertHistory(client, [
       {
         suiteId: snapshot.id,
@@ -289,11 +242,7 @@ export async function rerunTask(pool: Db, path: string, actor: string): Promise<
 export async function setSuspended(pool: Db, path: string, suspended: boolean, actor: string): Promise<void> {
   await inTransaction(pool, async (client) => {
     const { snapshot, node } = await lockNode(client, path);
-    await client.query("update flow_node set suspended = $3 where suite_id = $1 and path = $2", [
-      snapshot.id,
-      node.path,
-      suspended,
-    ]);
+    await setNodeSuspended(client, snapshot.id, node.path, suspended);
     await insertHistory(client, [
       {
         suiteId: snapshot.id,
@@ -326,22 +275,15 @@ export async function forceState(pool: Db, path: string, state: ForceState, acto
       const current = snapshot.runtime.nodes.get(task.path);
       const extra = snapshot.tasks.get(task.path);
       if (current?.state === state) continue;
-      if ((current?.state === "submitted" || current?.state === "active") && extra?.jobId) {
-        await client.query("select pg_notify($1, $2)", [FLOW_KILL_CHANNEL, extra.jobId]);
-      }
-      await client.query(
-        `update flow_node set state = $3, password = $4, state_since = now(),
-           aborted_reason = case when $3 = 'aborted' then $5 else null end,
-           extra = case when $3 = 'aborted' then extra || '{"flags": ["forced"]}' else extra - 'flags' - 'runNow' end
-         where suite_id = $1 and path = $2`,
-        [
-          snapshot.id,
-          task.path,
-          state,
-          randomBytes(9).toString("base64url"),
-          `forced to aborted by ${actor}`,
-        ],
-      );
+      if ((current?.state === "submitted" || current?.state === "active") && extra?.jobId)
+        await notifyKill(client, extra.jobId);
+      await setTaskStateByOperator(client, snapshot.id, {
+        path: task.path,
+        state,
+        password: randomBytes(9).toString("base64url"),
+        reason: `forced to aborted by ${actor}`,
+        flag: "forced",
+      });
       history.push({
         suiteId: snapshot.id,
         path: task.path,
@@ -369,12 +311,14 @@ export async function killNode(pool: Db, path: string, actor: string): Promise<s
       const current = snapshot.runtime.nodes.get(task.path);
       if (current?.state !== "submitted" && current?.state !== "active") continue;
       const extra = snapshot.tasks.get(task.path);
-      await client.query(
-        `update flow_node set state = 'aborted', password = $3, aborted_reason = $4, state_since = now(),
-           extra = extra || '{"flags": ["killed"]}' where suite_id = $1 and path = $2`,
-        [snapshot.id, task.path, randomBytes(9).toString("base64url"), `killed by ${actor}`],
-      );
-      if (extra?.jobId) await client.query("select pg_notify($1, $2)", [FLOW_KILL_CHANNEL, extra.jobId]);
+      await setTaskStateByOperator(client, snapshot.id, {
+        path: task.path,
+        state: "aborted",
+        password: randomBytes(9).toString("base64url"),
+        reason: `killed by ${actor}`,
+        flag: "killed",
+      });
+      if (extra?.jobId) await notifyKill(client, extra.jobId);
       history.push({
         suiteId: snapshot.id,
         path: task.path,
@@ -405,10 +349,7 @@ export async function setVariable(
     throw new FlowCommandError("bad_request", `"${name}" is not a variable name`);
   await inTransaction(pool, async (client) => {
     const { snapshot, node } = await lockNode(client, path);
-    await client.query(
-      "update flow_node set variables = variables || jsonb_build_object($3::text, $4::text) where suite_id = $1 and path = $2",
-      [snapshot.id, node.path, name, value],
-    );
+    await setNodeVariable(client, snapshot.id, node.path, { name, value });
     await insertHistory(client, [
       {
         suiteId: snapshot.id,
@@ -442,11 +383,7 @@ export async function freeDependencies(
       ...(which.trigger ? { triggerFree: true } : {}),
       ...(which.time ? { timeFree: true } : {}),
     };
-    await client.query("update flow_node set extra = extra || $3::jsonb where suite_id = $1 and path = $2", [
-      snapshot.id,
-      node.path,
-      JSON.stringify(freed),
-    ]);
+    await mergeNodeExtra(client, snapshot.id, node.path, freed);
     await insertHistory(client, [
       {
         suiteId: snapshot.id,

@@ -5,8 +5,9 @@
 //
 // A task names its condition in the variable CB_WAIT_FOR as `SOURCE:QUERY`, e.g.
 //   edit CB_WAIT_FOR "catalogue:inputs product=windvector step=%STEP%"
-// (%VAR% is substituted with the task's variables). A data-trigger source registered under SOURCE
-// answers whether QUERY holds. The catalogue registers the `catalogue` source.
+// (%VAR% is substituted with the task's variables). The data-trigger source named SOURCE, one of those
+// the process's composition root gives the engine, answers whether QUERY holds (the cycle's catalogue
+// source is `catalogue`).
 import type pg from "pg";
 
 /** The channel the catalogue notifies when it has registered fields. */
@@ -37,16 +38,6 @@ export interface DataTriggerSource {
   waitFor(condition: DataCondition, pool: pg.Pool): Promise<DataConditionStatus>;
 }
 
-const sources = new Map<string, DataTriggerSource>();
-
-export function registerDataTriggerSource(source: DataTriggerSource): void {
-  sources.set(source.name, source);
-}
-
-export function unregisterDataTriggerSource(name: string): void {
-  sources.delete(name);
-}
-
 /** Parses CB_WAIT_FOR's value; null when the task has none. */
 export function parseWaitFor(
   value: string | undefined,
@@ -67,13 +58,14 @@ export function parseWaitFor(
 /** Asks the condition's source; an unknown source or a failing one holds the task and says why. */
 export async function checkDataCondition(
   condition: DataCondition,
+  sources: readonly DataTriggerSource[],
   pool: pg.Pool,
 ): Promise<DataConditionStatus> {
-  const source = sources.get(condition.source);
+  const source = sources.find((s) => s.name === condition.source);
   if (!source) {
     return {
       satisfied: false,
-      detail: `no data-trigger source "${condition.source}" is registered (known: ${[...sources.keys()].join(", ") || "none"})`,
+      detail: `no data-trigger source "${condition.source}" is configured (known: ${sources.map((s) => s.name).join(", ") || "none"})`,
     };
   }
   try {

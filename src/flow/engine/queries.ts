@@ -4,11 +4,32 @@ import type pg from "pg";
 import { maxTries } from "../logic/schedule.ts";
 import { allVariables } from "../logic/variables.ts";
 import type { Node, Task } from "../model/index.ts";
-import { FlowCommandError, parseNodePath } from "./commands.ts";
-import { checkDataCondition, parseWaitFor, WAIT_FOR_VARIABLE } from "./data-trigger.ts";
+import { FlowCommandError, loadSnapshot, parseNodePath } from "./commands.ts";
+import {
+  checkDataCondition,
+  type DataTriggerSource,
+  parseWaitFor,
+  WAIT_FOR_VARIABLE,
+} from "./data-trigger.ts";
 import { defaultLogic } from "./logic.ts";
 import type { SchedulingLogic } from "./logic-port.ts";
-import { findSuiteRow, listSuiteRows, loadSnapshot, type SuiteSnapshot, suiteNodes } from "./store.ts";
+import { type SuiteSnapshot, suiteNodes } from "./snapshot.ts";
+import {
+  abortedTasksSince,
+  findSuiteRow,
+  historyUnder,
+  lastCompletedTries,
+  latestSuitesNamed,
+  listSuiteRows,
+  outputLines,
+  recentRunSeconds,
+  runTransitionsSince,
+  suitesBegunSince,
+  type TaskRunRow,
+  type TaskStatusRow,
+  taskJob,
+  taskStatuses,
+} from "./store.ts";
 
 export interface SuiteSummary {
   id: string;
@@ -123,23 +144,8 @@ export interface HistoryEntry {
 /** What happened at or under `path`, oldest first (the last `limit` entries). */
 export async function nodeHistory(pool: pg.Pool, path: string, limit = 200): Promise<HistoryEntry[]> {
   const { snapshot, node } = await snapshotFor(pool, path);
-  const result = await pool.query<{
-    at: Date;
-    path: string;
-    kind: string;
-    from_state: string | null;
-    to_state: string | null;
-    try_no: number | null;
-    detail: string | null;
-    actor: string;
-  }>(
-    `select * from (
-       select id, at, path, kind, from_state, to_state, try_no, detail, actor from flow_history
-        where suite_id = $1 and (path = $2 or path like $3) order by id desc limit $4
-     ) h order by id`,
-    [snapshot.id, node.path, `${node.path}/%`, limit],
-  );
-  return result.rows.map((r) => ({
+  const rows = await historyUnder(pool, snapshot.id, node.path, limit);
+  return rows.map((r) => ({
     at: r.at.toISOString(),
     path: r.path,
     kind: r.kind,
@@ -161,13 +167,10 @@ export async function taskOutput(
   if (node.kind !== "task")
     throw new FlowCommandError("bad_request", `${node.path} is a ${node.kind}; output belongs to tasks`);
   const chosen = tryNo ?? snapshot.runtime.nodes.get(node.path)?.tryNo ?? 0;
-  const result = await pool.query<{ at: Date; stream: string; line: string }>(
-    "select at, stream, line from flow_output where suite_id = $1 and path = $2 and try_no = $3 order by id",
-    [snapshot.id, node.path, chosen],
-  );
+  const rows = await outputLines(pool, snapshot.id, node.path, chosen);
   return {
     tryNo: chosen,
-    lines: result.rows.map((r) => ({ at: r.at.toISOString(), stream: r.stream, line: r.line })),
+    lines: rows.map((r) => ({ at: r.at.toISOString(), stream: r.stream, line: r.line })),
   };
 }
 
@@ -175,6 +178,7 @@ export async function taskOutput(
 export async function whyNode(
   pool: pg.Pool,
   path: string,
+  dataSources: readonly DataTriggerSource[] = [],
   logic: SchedulingLogic = defaultLogic,
   now = new Date(),
 ): Promise<string[]> {
@@ -184,7 +188,7 @@ export async function whyNode(
     const variables = allVariables(node, snapshot.runtime, now, snapshot.defs);
     const condition = parseWaitFor(variables[WAIT_FOR_VARIABLE], variables, node.path);
     if (condition && !snapshot.tasks.get(node.path)?.dataReadyAt) {
-      const status = await checkDataCondition(condition, pool);
+      const status = await checkDataCondition(condition, dataSources, pool);
       if (!status.satisfied)
         reasons.push(`it waits for data (${condition.source}: ${condition.query}): ${status.detail}`);
     }
@@ -232,31 +236,8 @@ export async function tasksAbortedForGood(
     skip?: (suiteId: string, path: string, submissions: number) => boolean;
   } = {},
 ): Promise<FinalAbort[]> {
-  const result = await pool.query<{
-    suite_id: string;
-    path: string;
-    try_no: number;
-    submissions: number;
-    aborted_reason: string | null;
-    state_since: Date;
-    worker: string | null;
-    flags: string[] | null;
-    detail: string | null;
-    actor: string | null;
-    at: Date | null;
-  }>(
-    `select n.suite_id::text, n.path, n.try_no, n.submissions, n.aborted_reason, n.state_since, n.worker,
-            n.extra->'flags' as flags, h.detail, h.actor, h.at
-       from flow_node n
-       left join lateral (
-         select detail, actor, at from flow_history
-          where suite_id = n.suite_id and path = n.path and to_state = 'aborted'
-          order by id desc limit 1) h on true
-      where n.kind = 'task' and n.state = 'aborted' and n.state_since >= $1
-      order by n.state_since, n.path`,
-    [options.since ?? new Date(0)],
-  );
-  const candidates = result.rows.filter((r) => {
+  const rows = await abortedTasksSince(pool, options.since ?? new Date(0));
+  const candidates = rows.filter((r) => {
     const flags = Array.isArray(r.flags) ? r.flags : [];
     if (flags.includes("killed")) return false;
     if (flags.includes("forced") && r.actor !== "engine") return false;
@@ -291,4 +272,82 @@ export async function tasksAbortedForGood(
     });
   }
   return out;
+}
+
+/** Whether `jobId` is the job the task runs as now (it is submitted or active): a worker keeps only that. */
+export async function isCurrentJob(
+  pool: pg.Pool,
+  suiteId: string,
+  path: string,
+  jobId: string,
+): Promise<boolean> {
+  const job = await taskJob(pool, suiteId, path);
+  return !!job && job.jobId === jobId && (job.state === "submitted" || job.state === "active");
+}
+
+/** A suite's id by name, or null when it is not loaded. */
+export async function findSuiteId(pool: pg.Pool, name: string): Promise<string | null> {
+  return (await findSuiteRow(pool, name))?.id ?? null;
+}
+
+export type { TaskStatusRow };
+
+/** The tasks under `path` (its own path excluded) of a suite, with their states and data readiness. */
+export async function tasksUnder(pool: pg.Pool, suiteId: string, path: string): Promise<TaskStatusRow[]> {
+  return taskStatuses(pool, suiteId, `${escapeLike(path)}/%`);
+}
+
+/** Run seconds of the latest `limit` tasks finished under `path` of a suite. */
+export async function recentRunTimes(
+  pool: pg.Pool,
+  suiteId: string,
+  path: string,
+  limit = 20,
+): Promise<number[]> {
+  return recentRunSeconds(pool, suiteId, `${escapeLike(path)}/%`, limit);
+}
+
+/** Suites begun since `since`: id and name. */
+export async function begunSuites(pool: pg.Pool, since: Date): Promise<Array<{ id: string; name: string }>> {
+  return suitesBegunSince(pool, since);
+}
+
+/** The suites whose name matches the regular expression `pattern`, the latest begun first. */
+export async function latestSuites(
+  pool: pg.Pool,
+  pattern: string,
+  limit: number,
+): Promise<Array<{ id: string; name: string }>> {
+  return latestSuitesNamed(pool, pattern, limit);
+}
+
+export type { TaskRunRow };
+
+/** The tasks under `path` of a suite, each with its last completed try (start, end, worker). */
+export async function lastRunsUnder(pool: pg.Pool, suiteId: string, path: string): Promise<TaskRunRow[]> {
+  return lastCompletedTries(pool, suiteId, `${escapeLike(path)}/%`);
+}
+
+/** Task runs (active to complete or aborted) since `since`, in the order they ended. */
+export async function taskRunsSince(
+  pool: pg.Pool,
+  since: Date,
+  limit = 20_000,
+): Promise<Array<{ path: string; start: Date; end: Date; state: string }>> {
+  const open = new Map<string, Date>();
+  const runs: Array<{ path: string; start: Date; end: Date; state: string }> = [];
+  for (const row of await runTransitionsSince(pool, since, limit)) {
+    const started = open.get(row.path);
+    if (row.to_state === "active") open.set(row.path, row.at);
+    else if (started) {
+      runs.push({ path: row.path, start: started, end: row.at, state: row.to_state });
+      open.delete(row.path);
+    }
+  }
+  return runs;
+}
+
+/** A LIKE pattern that matches `text` literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

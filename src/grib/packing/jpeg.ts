@@ -1,5 +1,6 @@
 // GRIB2 template 5.40: the packed integers are a JPEG 2000 code stream (section 7 after its header),
 // decoded with OpenJPEG compiled to WebAssembly (@cornerstonejs/codec-openjpeg).
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PackingError } from "./errors.ts";
 import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
@@ -23,20 +24,43 @@ interface OpenJpegModule {
 }
 
 const require = createRequire(import.meta.url);
-const factory = require("@cornerstonejs/codec-openjpeg/decodewasmjs") as (options: {
-  print: (s: string) => void;
-  printErr: (s: string) => void;
-}) => Promise<OpenJpegModule>;
-// Instantiated once at import (a few milliseconds) so that decoding stays synchronous.
-// OpenJPEG's [INFO] chatter goes nowhere.
-const openjpeg: OpenJpegModule = await factory({ print: () => {}, printErr: () => {} });
+let openjpeg: OpenJpegModule | undefined;
+
+/**
+ * OpenJPEG, instantiated on first use and synchronously (the wasm compiled and instantiated at once,
+ * Emscripten's module object used as it is filled in), so that decoding stays synchronous and
+ * nothing is paid for it by a run that meets no JPEG 2000 field. Its [INFO] chatter goes nowhere.
+ */
+function codec(): OpenJpegModule {
+  if (openjpeg) return openjpeg;
+  const factory = require("@cornerstonejs/codec-openjpeg/decodewasmjs") as (m: object) => Promise<unknown>;
+  const wasm = new WebAssembly.Module(
+    readFileSync(require.resolve("@cornerstonejs/codec-openjpeg/decodewasm")),
+  );
+  const m = {
+    print: () => {},
+    printErr: () => {},
+    instantiateWasm(
+      imports: WebAssembly.Imports,
+      done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void,
+    ) {
+      const instance = new WebAssembly.Instance(wasm, imports);
+      done(instance, wasm);
+      return instance.exports;
+    },
+  } as unknown as OpenJpegModule;
+  void factory(m);
+  if (typeof m.J2KDecoder !== "function") throw new Error("OpenJPEG did not start");
+  openjpeg = m;
+  return m;
+}
 
 export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
   if (scaling.bitsPerValue === 0 || count === 0) return new Float64Array(count).fill(constantValue(scaling));
   const stream = section7.subarray(5);
-  const decoder = new openjpeg.J2KDecoder();
+  const decoder = new (codec().J2KDecoder)();
   try {
     decoder.getEncodedBuffer(stream.length).set(stream);
     try {

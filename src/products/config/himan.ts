@@ -3,6 +3,8 @@
 // "cf", "pf9", "pf1-10". Unknown keys (e.g. "_INFO") are ignored, as himan does. Errors name the JSON path.
 import { z } from "zod";
 import { type ForecastType, type LevelType, levelTypes } from "../fields.ts";
+import { knownGeometryNames, namedGeometry } from "../geometries.ts";
+import type { WriteMode } from "../outputs.ts";
 import { plugins } from "../plugins/index.ts";
 import type { PluginStep, ProductConfig, QueueItem } from "./model.ts";
 
@@ -37,7 +39,10 @@ const bool = z.union(
   { error: 'expected true or false (or "true"/"false")' },
 );
 
-/** "2", 2, "700,850", "1-5" -> [2], [700, 850], [1, 2, 3, 4, 5]. */
+/**
+ * "2", 2, "700,850", "1-5", "65-1" -> [2], [700, 850], [1, 2, 3, 4, 5], [65, 64, ..., 1], as himan's
+ * Split fills ranges (either way); a layer "0_7" (ground_depth, height_layer) stands for its top, 0.
+ */
 const numberList = z
   .union([z.number(), z.string(), z.array(z.union([z.number(), z.string()]))])
   .transform((v, ctx) => {
@@ -46,14 +51,17 @@ const numberList = z
     for (const raw of parts) {
       const part = raw.trim();
       const range = /^(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)$/.exec(part);
+      const layer = /^(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)$/.exec(part);
       if (range) {
         const [a, b] = [Number(range[1]), Number(range[2])];
-        if (b < a || b - a > 100_000) {
-          ctx.addIssue({ code: "custom", message: `"${part}" is not an ascending range` });
+        if (Math.abs(b - a) > 100_000) {
+          ctx.addIssue({ code: "custom", message: `"${part}" is too long a range` });
           return z.NEVER;
         }
-        for (let x = a; x <= b; x++) out.push(x);
-      } else if (numberText.test(part)) out.push(Number(part));
+        const by = b < a ? -1 : 1;
+        for (let x = a; by * x <= by * b; x += by) out.push(x);
+      } else if (layer) out.push(Number(layer[1]));
+      else if (numberText.test(part)) out.push(Number(part));
       else {
         ctx.addIssue({ code: "custom", message: `"${part}" is not a number or a range like 1-5` });
         return z.NEVER;
@@ -62,9 +70,24 @@ const numberList = z
     return out;
   });
 
-const levelType = z.enum(levelTypes as [LevelType, ...LevelType[]], {
-  error: `expected a level type: ${levelTypes.join(", ")}`,
-});
+/** himan's level type names (case does not matter), with his aliases. */
+const levelTypeAliases: Record<string, LevelType> = { topofatmosphere: "top", mean_sea: "meansea" };
+const levelType = z
+  .string()
+  .transform((s) => levelTypeAliases[s.toLowerCase()] ?? s.toLowerCase())
+  .pipe(
+    z.enum(levelTypes as [LevelType, ...LevelType[]], {
+      error: `expected a level type: ${levelTypes.join(", ")}`,
+    }),
+  );
+
+const fileWrite = z
+  .enum(["single", "multiple", "database", "cache only", "few"], {
+    error: 'expected "single", "multiple", "database" or "cache only"',
+  })
+  .transform(
+    (w): WriteMode => (w === "single" || w === "few" ? "single" : w === "cache only" ? w : "multiple"),
+  );
 
 /** "det", "an", "cf", "cf0", "pf9", "pf1-3", comma lists. */
 export const forecastTypeList = z.string().transform((text, ctx) => {
@@ -102,6 +125,7 @@ const pluginEntry = z.looseObject({ name: z.string().min(1, "expected the plugin
 const queueItem = z.looseObject({
   leveltype: levelType.optional(),
   levels: numberList.optional(),
+  file_write: fileWrite.optional(),
   plugins: z.array(pluginEntry).min(1, "expected at least one plugin"),
 });
 
@@ -133,11 +157,7 @@ export const himanConfigSchema = z
     hours: numberList.optional(),
     origintime: origin.optional(),
     forecast_type: forecastTypeList.optional(),
-    file_write: z
-      .enum(["single", "multiple", "database", "few"], {
-        error: 'expected "single", "multiple", "database" or "few"',
-      })
-      .optional(),
+    file_write: fileWrite.optional(),
     read_data_from_database: bool.optional(),
     leveltype: levelType.optional(),
     levels: numberList.optional(),
@@ -209,6 +229,7 @@ export function buildQueue(
   items: Array<{
     levelType: LevelType;
     levels: number[];
+    fileWrite?: WriteMode | undefined;
     plugins: Array<Record<string, unknown> & { name: string }>;
   }>,
   problems: string[],
@@ -227,7 +248,14 @@ export function buildQueue(
         return [];
       }
       try {
-        return [{ name: entry.name, options: entry, instance: plugin.configure(entry) }];
+        return [
+          {
+            name: entry.name,
+            options: entry,
+            instance: plugin.configure(entry),
+            ...(item.fileWrite ? { fileWrite: item.fileWrite } : {}),
+          },
+        ];
       } catch (error) {
         if (error instanceof z.ZodError) problems.push(...zodProblems(error, at));
         else problems.push(`${jsonPath(at)}: ${error instanceof Error ? error.message : String(error)}`);
@@ -253,6 +281,7 @@ export function parseHimanConfig(text: string, name: string): ProductConfig {
     c.processqueue.map((item) => ({
       levelType: (item.leveltype ?? c.leveltype) as LevelType,
       levels: (item.levels ?? c.levels) as number[],
+      fileWrite: item.file_write,
       plugins: item.plugins,
     })),
     problems,
@@ -260,25 +289,32 @@ export function parseHimanConfig(text: string, name: string): ProductConfig {
   );
   if (problems.length > 0) throw new ProductConfigError(name, problems);
   const { steps, stepHours } = stepsOf(c);
-  const sourceProducer =
-    typeof c.source_producer === "number"
-      ? c.source_producer
-      : Number.parseInt(String(c.source_producer ?? ""), 10);
+  const notes: string[] = [];
+  const geometry = c.target_geom_name === undefined ? undefined : namedGeometry(c.target_geom_name);
+  if (c.target_geom_name !== undefined && !geometry)
+    notes.push(
+      `target_geom_name ${c.target_geom_name} is not a geometry known here (known: ${knownGeometryNames().join(", ")}); products stay on their source grid`,
+    );
+  const sourceProducers = String(c.source_producer ?? "")
+    .split(",")
+    .map((p) => Number.parseInt(p, 10))
+    .filter(Number.isFinite);
   return {
     name,
-    sourceProducer: Number.isFinite(sourceProducer) ? sourceProducer : null,
+    sourceProducer: sourceProducers[0] ?? null,
+    sourceProducers,
     targetProducer: c.target_producer ?? null,
     originTime: c.origintime ?? null,
     steps,
     stepHours,
     forecastTypes: c.forecast_type ?? [{ kind: "det" }],
-    fileWrite: c.file_write === "single" || c.file_write === "few" ? "single" : "multiple",
-    // No geometry database here: a named target geometry means the source grid, as himan without one.
-    target: null,
+    fileWrite: c.file_write ?? "multiple",
+    target: geometry ? { name: c.target_geom_name as string, grid: geometry } : null,
     interpolation: null,
     edition: null,
     packing: null,
     fileNameTemplate: null,
     processqueue,
+    notes,
   };
 }

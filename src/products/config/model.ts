@@ -1,6 +1,7 @@
 // The product configuration model both forms (himan's JSON, our YAML) are read into.
 import type { GridDefinition } from "../../grib/types.ts";
 import type { ForecastType, LevelType } from "../fields.ts";
+import type { WriteMode } from "../outputs.ts";
 import type { PluginInstance } from "../plugins/types.ts";
 
 /** How output values are packed. */
@@ -16,6 +17,8 @@ export interface PluginStep {
   name: string;
   options: Record<string, unknown>;
   instance: PluginInstance;
+  /** The processqueue item's own file_write, when it overrides the configuration's. */
+  fileWrite?: WriteMode;
 }
 
 export interface QueueItem {
@@ -33,11 +36,13 @@ export interface ProductConfig {
   originTime: Date | null;
   /** Forecast steps in hours, ascending. */
   steps: number[];
+  /** himan's source_producer list (radon producer ids), in the configuration's order. */
+  sourceProducers: number[];
   /** The configuration's step between outputs in hours (null when steps are listed). */
   stepHours: number | null;
   forecastTypes: ForecastType[];
-  /** "multiple": one file per field (himan's default names); "single": one file for all. */
-  fileWrite: "multiple" | "single";
+  /** "multiple": one file per field (himan's names); "single": one file for all; "cache only": none. */
+  fileWrite: WriteMode;
   /** Target grid; null = each product on its source grid (himan with an unknown target_geom_name). */
   target: { name: string; grid: GridDefinition } | null;
   /** Interpolation for regridding inputs to the target (per-parameter defaults apply when absent). */
@@ -49,4 +54,6 @@ export interface ProductConfig {
   /** File-name template for "multiple" (see naming.ts); null = himan's default name. */
   fileNameTemplate: string | null;
   processqueue: QueueItem[];
+  /** What the reader accepted but the user should know (an unknown geometry name, ...). */
+  notes: string[];
 }

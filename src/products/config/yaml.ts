@@ -243,6 +243,7 @@ export function parseYamlConfig(text: string, name: string): ProductConfig {
   return {
     name: c.name ?? name,
     sourceProducer: c.sourceProducer ?? null,
+    sourceProducers: c.sourceProducer === undefined ? [] : [c.sourceProducer],
     targetProducer: c.targetProducer ?? null,
     originTime: null,
     steps: stepList,
@@ -255,5 +256,6 @@ export function parseYamlConfig(text: string, name: string): ProductConfig {
     packing: c.output.packing ?? null,
     fileNameTemplate: c.output.fileName ?? null,
     processqueue,
+    notes: [],
   };
 }

@@ -1,12 +1,41 @@
 // Every plugin by its himan name.
+import { density } from "./density.ts";
 import { dewpoint } from "./dewpoint.ts";
+import { hybridHeight } from "./hybrid_height.ts";
+import { hybridPressure } from "./hybrid_pressure.ts";
+import { absoluteHumidity, precipitationRate } from "./hydrometeors.ts";
+import { icing } from "./icing.ts";
+import { frostPointPlugin, luatool, relativeHumidityIce } from "./luatool.ts";
 import { relativeHumidity } from "./relative_humidity.ts";
 import { splitSum } from "./split_sum.ts";
+import { stability } from "./stability.ts";
+import { fog, seaicing } from "./surface_indices.ts";
 import { tpot } from "./tpot.ts";
 import { transformer } from "./transformer.ts";
 import type { Plugin } from "./types.ts";
+import { vvms } from "./vvms.ts";
 import { windvector } from "./windvector.ts";
 
 export const plugins: ReadonlyMap<string, Plugin> = new Map(
-  [windvector, dewpoint, relativeHumidity, splitSum, tpot, transformer].map((p) => [p.name, p]),
+  [
+    windvector,
+    dewpoint,
+    relativeHumidity,
+    splitSum,
+    tpot,
+    transformer,
+    hybridPressure,
+    hybridHeight,
+    vvms,
+    density,
+    absoluteHumidity,
+    precipitationRate,
+    fog,
+    seaicing,
+    frostPointPlugin,
+    relativeHumidityIce,
+    luatool,
+    stability,
+    icing,
+  ].map((p) => [p.name, p]),
 );

@@ -5,6 +5,10 @@ export const kelvin = 273.15;
 const rwDivL = 461.5 / 2.5e6;
 /** Rd / Rv (himan's kEp). */
 export const epsilon = 0.622;
+/** Gas constant of dry air (J kg-1 K-1), as himan's kRd. */
+export const rd = 287;
+/** Standard gravity (m s-2), himan's kG. */
+export const g = 9.80665;
 /** Rd / cp as himan's Theta_ uses it. */
 const rdDivCp = 0.28586;
 

@@ -28,6 +28,10 @@ export interface InputField {
   values: Float64Array;
   grid: GridDefinition;
   bitsPerValue?: number;
+  /** Accumulations: the step (hours) the accumulation runs from. */
+  accumulatedFrom?: number;
+  /** Hybrid levels: the vertical coordinates (GRIB pv). */
+  pv?: Float64Array;
 }
 
 export interface ComputeContext {
@@ -48,6 +52,11 @@ export interface OutputField {
 }
 
 export interface PluginInstance {
+  /**
+   * Independent parts, each a task of its own (split_sum's products each choose their own steps);
+   * when given, the instance's own inputs() and compute() are not used.
+   */
+  parts?: PluginInstance[];
   /** Regridding method for this plugin's inputs when the configuration names none (transformer's option). */
   interpolation?: "bilinear" | "nearest";
   /** Output parameter names made at this target (none: nothing to do, e.g. sums at step 0). */
@@ -70,7 +79,43 @@ export function isTrue(value: unknown): boolean {
 
 /** Field key of an input at the target's level and member. */
 export function inputAt(target: Target, param: string, step = target.step): FieldKey {
-  const key: FieldKey = { param, levelType: target.levelType, level: target.level, step };
+  return inputOn(target, param, target.levelType, target.level, step);
+}
+
+/** Field key of an input at another level (same step and member unless given). */
+export function inputOn(
+  target: Target,
+  param: string,
+  levelType: LevelType,
+  level: number,
+  step = target.step,
+): FieldKey {
+  const key: FieldKey = { param, levelType, level, step };
   if (target.forecastType.member !== undefined) key.member = target.forecastType.member;
   return key;
+}
+
+/** The alternatives of several independent inputs, each with its own choices (first choices first). */
+export function eachOf(choices: FieldKey[][]): FieldKey[][] {
+  return choices.reduce<FieldKey[][]>(
+    (sets, options) => sets.flatMap((set) => options.map((k) => [...set, k])),
+    [[]],
+  );
+}
+
+/** The same computation for every point (up to four inputs); NaN in any input gives NaN. */
+export function pointwise(
+  inputs: Float64Array[],
+  f: (a: number, b: number, c: number, d: number) => number,
+): Float64Array {
+  const [a, b = a, c = a, d = a] = inputs;
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < out.length; i++) {
+    const va = a[i];
+    const vb = b[i];
+    const vc = c[i];
+    const vd = d[i];
+    out[i] = Number.isNaN(va + vb + vc + vd) ? Number.NaN : f(va, vb, vc, vd);
+  }
+  return out;
 }

@@ -60,24 +60,21 @@ export function coastlinesOf(topology: Topology): number[][] {
   return lines;
 }
 
-let cached: Promise<Coastlines> | null = null;
-
-function loadCoastlines(): Promise<Coastlines> {
-  cached ??= (async () => {
-    const file = createRequire(import.meta.url).resolve("world-atlas/land-110m.json");
-    const topology = JSON.parse(await readFile(file, "utf8")) as Topology;
-    return { source, lines: coastlinesOf(topology) };
-  })();
-  // A failed read is not remembered: the next request tries again.
-  cached.catch(() => {
-    cached = null;
-  });
-  return cached;
+async function loadCoastlines(): Promise<Coastlines> {
+  const file = createRequire(import.meta.url).resolve("world-atlas/land-110m.json");
+  const topology = JSON.parse(await readFile(file, "utf8")) as Topology;
+  return { source, lines: coastlinesOf(topology) };
 }
 
 export const coastlineRoutes: FastifyPluginAsync = async (app) => {
+  // Read once per server, on first use; a failed read is not remembered: the next request tries again.
+  let cached: Promise<Coastlines> | null = null;
   app.get("/maps/coastlines", async (_request, reply) => {
-    const coastlines = await loadCoastlines();
+    cached ??= loadCoastlines();
+    const coastlines = await cached.catch((error: unknown) => {
+      cached = null;
+      throw error;
+    });
     return reply.header("cache-control", "private, max-age=86400").send(coastlines);
   });
 };

@@ -20,13 +20,29 @@ import {
   listQuarantine,
   parseFieldFilter,
 } from "../../catalogue/query.ts";
-import { decodeMessage } from "../../grib/index.ts";
-import { currentIngest } from "../../ingest/service.ts";
+import { type DecodedMessage, decodeMessage, isGribError } from "../../grib/index.ts";
 import type { LocalStore } from "../../store/store.ts";
 import { HttpError } from "../errors.ts";
+import { type ApiServices, required } from "../services.ts";
 import { rasterise, rasterQuery, sendRaster } from "./raster.ts";
 
 const pageKeys = new Set(["limit", "after"]);
+
+/** A stored field the codec refuses (damaged bytes) answers 422 saying what is wrong, not 500. */
+function fromCodec<T>(field: FieldRow, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!isGribError(error)) throw error;
+    throw new HttpError(422, "undecodable_field", `field ${field.id} cannot be decoded: ${error.message}`, {
+      hint: "the stored message is damaged: ingest its file again, or see GET /api/quarantine",
+    });
+  }
+}
+
+function decodeStored(field: FieldRow, bytes: Uint8Array): DecodedMessage {
+  return fromCodec(field, () => decodeMessage(bytes, { offset: field.offset }));
+}
 
 function positiveInt(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
@@ -36,14 +52,7 @@ function positiveInt(value: unknown, what: string): number | undefined {
   return n;
 }
 
-function storeOrFail(): LocalStore {
-  const service = currentIngest();
-  if (!service)
-    throw new HttpError(503, "unavailable", "the store is not open in this server (ingest not started)");
-  return service.store;
-}
-
-async function fieldOrFail(pool: import("pg").Pool, idText: string): Promise<FieldRow> {
+export async function fieldOrFail(pool: import("pg").Pool, idText: string): Promise<FieldRow> {
   const id = Number(idText);
   if (!Number.isSafeInteger(id) || id <= 0)
     throw new HttpError(400, "bad_request", `"${idText}" is not a field id`);
@@ -79,7 +88,12 @@ export function parseRange(
   return { start, end };
 }
 
-function sendField(reply: FastifyReply, store: LocalStore, field: FieldRow, rangeHeader: string | undefined) {
+export function sendField(
+  reply: FastifyReply,
+  store: LocalStore,
+  field: FieldRow,
+  rangeHeader: string | undefined,
+) {
   const range = parseRange(rangeHeader, field.length);
   const start = range?.start ?? 0;
   const end = range?.end ?? field.length - 1;
@@ -93,7 +107,8 @@ function sendField(reply: FastifyReply, store: LocalStore, field: FieldRow, rang
   return reply.send(store.readRange(field.storageUri, field.offset + start, end - start + 1));
 }
 
-export const fieldRoutes: FastifyPluginAsync = async (app) => {
+export const fieldRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
+  const storeOrFail = () => required(services.store, "the store", "data");
   app.get("/fields", async (request) => {
     const query = request.query as Record<string, string | string[]>;
     const terms: Array<[string, string]> = [];
@@ -134,9 +149,9 @@ export const fieldRoutes: FastifyPluginAsync = async (app) => {
       const limit = positiveInt(request.query.limit, "limit") ?? 100_000;
       const store = storeOrFail();
       const bytes = await store.readBytes(field.storageUri, field.offset, field.length);
-      const message = decodeMessage(bytes, { offset: field.offset });
-      const { latitudes, longitudes } = message.geometry();
-      const values = message.values();
+      const message = decodeStored(field, bytes);
+      const { latitudes, longitudes } = fromCodec(field, () => message.geometry());
+      const values = fromCodec(field, () => message.values());
       const points: Array<[number, number, number | null]> = [];
       const inLon = (lon: number) => {
         const l = ((((lon - west) % 360) + 360) % 360) + west;
@@ -159,9 +174,11 @@ export const fieldRoutes: FastifyPluginAsync = async (app) => {
       const field = await fieldOrFail(app.pool, request.params.id);
       const width = positiveInt(request.query.width, "width");
       const bytes = await storeOrFail().readBytes(field.storageUri, field.offset, field.length);
-      const message = decodeMessage(bytes, { offset: field.offset });
-      const { latitudes, longitudes } = message.geometry();
-      const preview = renderPreview(latitudes, longitudes, message.values(), field.param, width);
+      const message = decodeStored(field, bytes);
+      const preview = fromCodec(field, () => {
+        const { latitudes, longitudes } = message.geometry();
+        return renderPreview(latitudes, longitudes, message.values(), field.param, width);
+      });
       return reply
         .header("content-type", "image/png")
         .header("cache-control", "max-age=86400")
@@ -178,8 +195,11 @@ export const fieldRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const field = await fieldOrFail(app.pool, request.params.id);
       const bytes = await storeOrFail().readBytes(field.storageUri, field.offset, field.length);
-      const message = decodeMessage(bytes, { offset: field.offset });
-      return sendRaster(reply, rasterise(message, field.param, request.query.width));
+      const message = decodeStored(field, bytes);
+      return sendRaster(
+        reply,
+        fromCodec(field, () => rasterise(message, field.param, request.query.width)),
+      );
     },
   );
 

@@ -8,8 +8,8 @@ import { leakCheck } from "../../fleet/leaks.ts";
 import { cycleCosts } from "../../fleet/money.ts";
 import { tagKeys } from "../../fleet/provider.ts";
 import { fleetConfig } from "../../fleet/registry.ts";
-import { currentFleet, type FleetService } from "../../fleet/service.ts";
 import { HttpError } from "../errors.ts";
+import { type ApiServices, required } from "../services.ts";
 
 const cycleName = z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, "letters, digits and : . _ - (at most 64)");
 const planBody = z.strictObject({
@@ -37,13 +37,6 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return result.data;
 }
 
-function fleet(): FleetService {
-  const service = currentFleet();
-  if (!service)
-    throw new HttpError(503, "unavailable", "the fleet is not running in this server (see the server log)");
-  return service;
-}
-
 /** A provider failure as an API answer: 502 with the provider's code, meaning and error list. */
 async function providerCall<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -60,7 +53,8 @@ async function providerCall<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export const fleetRoutes: FastifyPluginAsync = async (app) => {
+export const fleetRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
+  const fleet = () => required(services.fleet, "the fleet", "control");
   app.get<{ Querystring: { all?: string } }>("/fleet/nodes", async (request) => {
     const { provider, config } = fleet();
     const environment = fleetConfig(config).environment;

@@ -1,5 +1,6 @@
 // The feature plugins mounted under /api/ (all behind the bearer token).
 import type { FastifyPluginAsync } from "fastify";
+import type { ApiServices } from "../services.ts";
 import { alertRoutes } from "./alerts.ts";
 import { coastlineRoutes } from "./coastlines.ts";
 import { fieldRoutes } from "./fields.ts";
@@ -8,20 +9,25 @@ import { ingestRoutes } from "./ingest.ts";
 import { planRoutes } from "./plan.ts";
 import { productRoutes } from "./products.ts";
 import { suiteDefinitionRoutes } from "./suite-definition.ts";
-import { suiteRoutes } from "./suites.ts";
+import { suiteCommandRoutes, suiteViewRoutes } from "./suites.ts";
 import { timelineRoutes } from "./timeline.ts";
 import { whoamiRoutes } from "./whoami.ts";
+import { workerRoutes } from "./worker.ts";
+import { workerDataRoutes } from "./worker-data.ts";
 
-export const apiPlugins: FastifyPluginAsync[] = [
+export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   whoamiRoutes,
   fieldRoutes,
   productRoutes,
   coastlineRoutes,
   ingestRoutes,
-  suiteRoutes,
+  suiteViewRoutes,
+  suiteCommandRoutes,
   suiteDefinitionRoutes,
   fleetRoutes,
   alertRoutes,
   timelineRoutes,
+  workerRoutes,
+  workerDataRoutes,
   planRoutes,
 ];

@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline as pipe } from "node:stream/promises";
 import type { FastifyPluginAsync } from "fastify";
-import { currentIngest } from "../../ingest/service.ts";
 import { HttpError } from "../errors.ts";
+import { type ApiServices, required } from "../services.ts";
 
 const validName = /^[A-Za-z0-9_+,=-][A-Za-z0-9._+,=-]{0,199}$/;
 
-export const ingestRoutes: FastifyPluginAsync = async (app) => {
+export const ingestRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
   // Any body, as a stream (this plugin's scope only): GRIB is not JSON.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
@@ -22,8 +22,7 @@ export const ingestRoutes: FastifyPluginAsync = async (app) => {
   app.put<{ Params: { name: string }; Querystring: { producer?: string } }>(
     "/ingest/:name",
     async (request, reply) => {
-      const service = currentIngest();
-      if (!service) throw new HttpError(503, "unavailable", "ingest is not running in this server");
+      const service = required(services.ingest, "ingest", "data");
       const { name } = request.params;
       if (!validName.test(name) || service.isTemporary(name)) {
         throw new HttpError(

@@ -4,14 +4,13 @@
 // The history is read here; the simulation runs on a thread of its own (plan/thread.ts), one plan at a
 // time, so that the control server's flow engine and fleet never wait for it.
 import type { FastifyPluginAsync } from "fastify";
-import { type Config, loadConfig } from "../../config/load.ts";
-import { currentFleet } from "../../fleet/service.ts";
 import { PlanInputError } from "../../plan/errors.ts";
 import { gatherEvidence } from "../../plan/evidence.ts";
 import { recordedCycles } from "../../plan/history.ts";
 import { deadlineAfterFirstData, type PlanQuestion } from "../../plan/inputs.ts";
 import { planInThread } from "../../plan/thread.ts";
 import { HttpError } from "../errors.ts";
+import { type ApiServices, required } from "../services.ts";
 
 interface PlanQuery {
   steps: string;
@@ -51,22 +50,17 @@ const planQuery = {
   },
 } as const;
 
-/** The server's configuration: the fleet's when it runs, else the one the server would load. */
-function serverConfig(): Config {
-  return currentFleet()?.config ?? loadConfig({});
-}
-
-let busy = false;
-
-export const planRoutes: FastifyPluginAsync = async (app) => {
+export const planRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
+  let busy = false;
   app.get<{ Querystring: PlanQuery }>("/plan", { schema: { querystring: planQuery } }, async (request) => {
+    const config = required(services.planner, "the capacity planner", "control");
     if (busy) throw new HttpError(429, "busy", "a plan is being computed: ask again when it is done");
     busy = true;
     try {
       const q = request.query;
-      const config = serverConfig();
       const grid =
-        q.grid ?? (await recordedCycles(app.pool, { producer: config.cycle.producer, limit: 1 }))[0]?.grid;
+        q.grid ??
+        (await recordedCycles(services.pool, { producer: config.cycle.producer, limit: 1 }))[0]?.grid;
       if (grid === undefined || grid === null)
         throw new HttpError(400, "bad_request", "grid is needed: no cycle is recorded here to take it from");
       const question: PlanQuestion = {
@@ -90,14 +84,14 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
         subscriptions: { vlan: 1, ip: 1 },
         cyclesPerDay: 4,
       };
-      const { evidence, toMeasure } = await gatherEvidence(config, app.pool, question, {
+      const { evidence, toMeasure } = await gatherEvidence(config, services.pool, question, {
         measure: q.measure ? "auto" : "never",
         historyCycles: 20,
       });
       return await planInThread({
         question,
         evidence,
-        measure: toMeasure.length ? { configFile: config.file ?? undefined, names: toMeasure } : null,
+        measure: toMeasure,
       });
     } catch (error) {
       if (error instanceof PlanInputError)

@@ -6,8 +6,8 @@ import type { FastifyPluginAsync } from "fastify";
 import { getProduct, listProducts } from "../../catalogue/products.ts";
 import { FilterError, parseFieldFilter } from "../../catalogue/query.ts";
 import { decodeMessage } from "../../grib/index.ts";
-import { currentIngest } from "../../ingest/service.ts";
 import { HttpError } from "../errors.ts";
+import { type ApiServices, required } from "../services.ts";
 import { rasterise, rasterQuery, sendRaster } from "./raster.ts";
 
 const listQuery = {
@@ -18,7 +18,7 @@ const listQuery = {
   },
 } as const;
 
-export const productRoutes: FastifyPluginAsync = async (app) => {
+export const productRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
   app.get<{ Querystring: Record<string, string> & { limit: number; after?: number } }>(
     "/products",
     { schema: { querystring: listQuery } },
@@ -47,9 +47,7 @@ export const productRoutes: FastifyPluginAsync = async (app) => {
       const product = await getProduct(app.pool, id);
       if (!product)
         throw new HttpError(404, "not_found", `no product ${id}`, { hint: "GET /api/products lists them" });
-      const store = currentIngest()?.store;
-      if (!store)
-        throw new HttpError(503, "unavailable", "the store is not open in this server (ingest not started)");
+      const store = required(services.store, "the store", "data");
       const bytes = await store.readBytes(product.storageUri, product.offset, product.length);
       const message = decodeMessage(bytes, { offset: product.offset });
       return sendRaster(reply, rasterise(message, product.param, request.query.width));

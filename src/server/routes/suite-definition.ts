@@ -4,8 +4,8 @@
 // dependencies `free` can lift), and a suite's .def text.
 import type { FastifyPluginAsync } from "fastify";
 import { attributeLines } from "../../flow/def/printer.ts";
-import { FlowCommandError, parseNodePath } from "../../flow/engine/commands.ts";
-import { findSuiteRow, loadSnapshot } from "../../flow/engine/store.ts";
+import { FlowCommandError, loadSnapshot, parseNodePath } from "../../flow/engine/commands.ts";
+import { findSuiteRow } from "../../flow/engine/store.ts";
 import { inlimitsOf, limitUsage, resolveInLimit } from "../../flow/logic/limits.ts";
 import { suiteTime } from "../../flow/logic/time.ts";
 import { generatedVariables, serverVariables } from "../../flow/logic/variables.ts";

@@ -5,8 +5,10 @@
 //   ...
 //   await sim.stop();   // kills every guest process group
 //
-// See engine.ts (resources, transitions, latency, billing), http.ts (routes, paging, errors, faults on
-// requests, /_sim/ control endpoint), nodes.ts (the guests' processes), faults.ts (fault specs).
+// See engine.ts (the account, with a module per resource: servers.ts, drives.ts, tags.ts,
+// subscriptions.ts, jobs.ts, billing.ts), http.ts (auth, errors, faults on requests, /_sim/ control
+// endpoint), routes.ts and listing.ts (the API, paging, filters), nodes.ts (the guests' processes),
+// faults.ts (fault specs).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

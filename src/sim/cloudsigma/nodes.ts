@@ -1,19 +1,21 @@
 // The guests' insides: when a simulated server has booted, a real process runs for it, as cloud-init
 // would run the server's user data on a VM. Each guest is its own process group, so that stopping or
-// deleting the server (or stopping the simulator) kills everything the guest started.
+// deleting the server (or stopping the simulator) kills everything the guest started, and has a root of
+// its own (guest-root.ts) and an environment of its own, as a VM inherits nothing from the host.
 //
 // What runs:
 //   --node-command CMD given: `sh -c CMD`, with the user data in the environment and a file;
 //   else user data "#!..." (a script): the script itself, as cloud-init runs user scripts;
-//   else user data "#cloud-config" with runcmd: those commands, in order, under sh -e;
+//   else user data "#cloud-config": its write_files written, then its runcmd in order under sh -e;
 //   else: `cloudburst worker`.
 // `cloudburst` is on the guest's PATH (a shim for this checkout's CLI), as it is on the golden image;
 // `systemctl` fails, as in a container, so that user data falls back to running the worker itself.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { cliPath } from "../../system/processes.ts";
+import { parseCloudConfig, shellQuote, userDataOf } from "./cloud-init.ts";
+import { GuestRoot } from "./guest-root.ts";
 
 export interface GuestSpec {
   uuid: string;
@@ -32,36 +34,8 @@ export interface GuestProcess {
   log: string;
 }
 
-/** The server's cloud-init user data: meta `cloudinit-user-data`, base64-decoded when listed in `base64_fields`. */
-export function userDataOf(meta: Record<string, string>): string | null {
-  const raw = meta["cloudinit-user-data"];
-  if (raw === undefined) return null;
-  const base64Fields = (meta["base64_fields"] ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return base64Fields.includes("cloudinit-user-data") ? Buffer.from(raw, "base64").toString("utf8") : raw;
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Shell lines for a #cloud-config's runcmd (strings run as-is, lists are quoted words); null if none. */
-export function runcmdScript(userData: string): string | null {
-  let config: unknown;
-  try {
-    config = parseYaml(userData);
-  } catch {
-    return null;
-  }
-  const runcmd = (config as { runcmd?: unknown } | null)?.runcmd;
-  if (!Array.isArray(runcmd) || runcmd.length === 0) return null;
-  const lines = runcmd.map((entry) =>
-    Array.isArray(entry) ? entry.map((w) => shellQuote(String(w))).join(" ") : String(entry),
-  );
-  return `${lines.join("\n")}\n`;
-}
+/** The environment cloud-init's commands run with on a fresh VM. */
+const guestPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export class GuestLauncher {
   private readonly dir: string;
@@ -105,46 +79,33 @@ export class GuestLauncher {
     const userDataFile = join(guestDir, "user-data");
     writeFileSync(userDataFile, userData ?? "");
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      PATH: `${this.shimDir}:${guestPath}`,
+      HOME: "/root",
+      LANG: "C.UTF-8",
       ...this.extraEnv,
-      PATH: `${this.shimDir}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
       CLOUDBURST_USER_DATA: userData ?? "",
       CLOUDBURST_USER_DATA_FILE: userDataFile,
       CLOUDSIGMA_SERVER_UUID: guest.uuid,
       CLOUDSIGMA_SERVER_NAME: guest.name,
-      // A real guest's hostname is its server's name (cloud-init reads the server context); here the
-      // worker learns it from its environment, as from the local provider.
-      CLOUDBURST_NODE_NAME: guest.name,
       CLOUDSIGMA_SERVER_META: JSON.stringify(guest.meta),
     };
-    let file: string;
-    let args: string[];
-    let command: string;
-    if (this.nodeCommand) {
-      file = "/bin/sh";
-      args = ["-c", this.nodeCommand];
-      command = this.nodeCommand;
-    } else if (userData?.startsWith("#!")) {
-      chmodSync(userDataFile, 0o755);
-      file = userDataFile;
-      args = [];
-      command = `user-data script ${userDataFile}`;
-    } else if (userData?.startsWith("#cloud-config") && runcmdScript(userData)) {
-      const script = join(guestDir, "runcmd.sh");
-      writeFileSync(script, runcmdScript(userData)!);
-      file = "/bin/sh";
-      args = ["-e", script];
-      command = `cloud-config runcmd ${script}`;
-    } else {
-      file = process.execPath;
-      args = [cliPath, "worker"];
-      command = "cloudburst worker";
-    }
     const log = join(guestDir, "console.log");
+    let plan: { file: string; args: string[]; command: string };
+    try {
+      plan = this.#boot(guestDir, userData, userDataFile);
+    } catch (error) {
+      // What cloud-init would log on the console before giving up on the user data.
+      plan = {
+        file: "/bin/sh",
+        args: ["-c", 'echo "cloud-init: $0" >&2; exit 1', (error as Error).message],
+        command: "cloud-init failed",
+      };
+    }
+    const { file, args, command } = plan;
     const out = openSync(log, "a");
     let child: ChildProcess;
     try {
-      child = spawn(file, args, { cwd: guestDir, env, detached: true, stdio: ["ignore", out, out] });
+      child = spawn(file, args, { cwd: "/", env, detached: true, stdio: ["ignore", out, out] });
     } finally {
       closeSync(out);
     }
@@ -171,6 +132,28 @@ export class GuestLauncher {
     });
     this.children.set(guest.uuid, { child, info });
     return info;
+  }
+
+  /** What the guest runs, in its own root, with its cloud-config's files written first. */
+  #boot(guestDir: string, userData: string | null, userDataFile: string) {
+    const root = new GuestRoot(guestDir);
+    const inRoot = (file: string, args: string[], command: string) => ({
+      ...root.command(file, args),
+      command,
+    });
+    if (this.nodeCommand) return inRoot("/bin/sh", ["-c", this.nodeCommand], this.nodeCommand);
+    if (userData?.startsWith("#!")) {
+      chmodSync(userDataFile, 0o755);
+      return inRoot(userDataFile, [], `user-data script ${userDataFile}`);
+    }
+    const cloudConfig = userData ? parseCloudConfig(userData) : null;
+    if (cloudConfig) {
+      for (const file of cloudConfig.writeFiles) root.write(file);
+      const script = join(guestDir, "runcmd.sh");
+      writeFileSync(script, cloudConfig.runcmd ?? "");
+      return inRoot("/bin/sh", ["-e", script], `cloud-config runcmd ${script}`);
+    }
+    return inRoot(process.execPath, [cliPath, "worker"], "cloudburst worker");
   }
 
   get(uuid: string): GuestProcess | undefined {

@@ -1,9 +1,10 @@
 // The simulator's resources in CloudSigma's response shapes, key for key as the recorded responses in
 // reference/cloudsigma-api-2.0/dumps show them (list entries, detail entries, single objects).
 import { isoTime } from "./clock.ts";
-import { type CloudSigmaEngine, humanInterval } from "./engine.ts";
+import type { CloudSigmaEngine } from "./engine.ts";
 import type { Drive, Ip, Job, Server, Subscription, Tag, Vlan } from "./model.ts";
 import { decimal } from "./pricing.ts";
+import { humanInterval } from "./values.ts";
 
 const API = "/api/2.0";
 
@@ -20,7 +21,7 @@ export class Renderer {
   }
 
   private tagRefs(uuid: string) {
-    return this.engine.tagsOf(uuid).map((t) => ref("tags", t.uuid));
+    return this.engine.tags.of(uuid).map((t) => ref("tags", t.uuid));
   }
 
   private guestRunning(server: Server): boolean {
@@ -139,7 +140,7 @@ export class Renderer {
       licenses: drive.licenses,
       media: drive.media,
       meta: drive.meta,
-      mounted_on: this.engine.mountedOn(drive.uuid).map((s) => ref("servers", s.uuid)),
+      mounted_on: this.engine.servers.mounting(drive.uuid).map((s) => ref("servers", s.uuid)),
       name: drive.name,
       owner: this.owner(),
       permissions: [],
@@ -184,8 +185,8 @@ export class Renderer {
   }
 
   private vlanServers(vlan: Vlan) {
-    const attached = this.engine
-      .servers()
+    const attached = this.engine.servers
+      .list()
       .filter((s) => s.nics.some((n) => n.vlan === vlan.uuid))
       .map((s) => s.uuid);
     // The billing leak: deleted servers the VLAN still counts.
@@ -217,13 +218,13 @@ export class Renderer {
       ip,
       uuid: ip.uuid,
       server:
-        this.engine
-          .servers()
+        this.engine.servers
+          .list()
           .find((s) => s.nics.some((n) => n.ip_v4_conf?.conf === "static" && n.ip_v4_conf.ip === ip.uuid))
           ?.uuid ?? null,
     }));
-    const dynamic = this.engine
-      .servers()
+    const dynamic = this.engine.servers
+      .list()
       .flatMap((s) => Object.values(s.dynamicIps).map((uuid) => ({ ip: null, uuid, server: s.uuid })));
     return [...owned, ...dynamic];
   }
@@ -262,7 +263,7 @@ export class Renderer {
     return {
       amount: String(sub.amount),
       auto_renew: sub.auto_renew,
-      descendants: sub.descendants.map((id) => this.subscription(this.engine.subscription(String(id)))),
+      descendants: sub.descendants.map((id) => this.subscription(this.engine.subscriptions.get(String(id)))),
       discount_amount: null,
       discount_percent: null,
       discounts: null,
@@ -289,7 +290,7 @@ export class Renderer {
         .filter((c): c is Job => c !== undefined)
         .map((c) => this.job(c)),
       created: isoTime(job.created),
-      data: { progress: this.engine.jobProgress(job) },
+      data: { progress: this.engine.jobs.progress(job) },
       last_modified: isoTime(job.last_modified),
       operation: job.operation,
       resource_uri: `${API}/jobs/${job.uuid}/`,
@@ -324,10 +325,10 @@ export class Renderer {
   }
 
   currentUsage() {
-    const using = this.engine.using();
+    const using = this.engine.billing.using();
     const entry = (resource: string) => {
       const u = using[resource] ?? 0;
-      const subscribed = this.engine.subscribed(resource);
+      const subscribed = this.engine.subscriptions.subscribed(resource);
       return { burst: Math.max(0, u - subscribed), subscribed, using: u };
     };
     const zero = { burst: 0, subscribed: 0, using: 0 };

@@ -11,8 +11,12 @@ import {
   type SimulatedField,
   type StreamContent,
 } from "./fields.ts";
+import { l137a, l137b } from "./l137.ts";
+import { withVerticalCoordinates } from "./pv.ts";
 
 const ecmwfCentre = 98;
+
+const l137Pv = Float32Array.from([...l137a, ...l137b]);
 
 /** ECMWF local table 128 numbers (GRIB1 indicatorOfParameter; also the paramId). */
 const table128: Record<SimulatedField["shortName"], number> = {
@@ -26,12 +30,15 @@ const table128: Record<SimulatedField["shortName"], number> = {
   u: 131,
   v: 132,
   q: 133,
+  r: 157,
+  lnsp: 152,
 };
 
 /** WMO GRIB2 discipline 0 category/number of the model-level fields. */
 const grib2Parameters: Partial<Record<SimulatedField["shortName"], [number, number]>> = {
   t: [0, 0],
   q: [1, 0],
+  lnsp: [3, 25],
 };
 
 /**
@@ -122,10 +129,22 @@ export function encodeStep(
   step: number,
   accumulation: AccumulationState,
 ): Uint8Array {
-  const messages = fieldsOfStep(content).map((field) =>
-    encodeField(
-      describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
-    ),
+  return concatBytes(
+    fieldsOfStep(content).map((field) => encodeSimulatedField(field, grid, baseTime, step, accumulation)),
   );
-  return concatBytes(messages);
+}
+
+/** One field of a step as the stream's file carries it. */
+export function encodeSimulatedField(
+  field: SimulatedField,
+  grid: LatLonGrid,
+  baseTime: Date,
+  step: number,
+  accumulation: AccumulationState,
+): Uint8Array {
+  const message = encodeField(
+    describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
+  );
+  // ECMWF's model-level messages carry the L137 coefficients of every level, as its own files do.
+  return field.levelKind === "hybrid" ? withVerticalCoordinates(message, l137Pv) : message;
 }

@@ -1,3 +1,5 @@
+import { l137a, l137b } from "./l137.ts";
+
 // Physically plausible IFS-like fields for the simulated stream: a latitude- and height-dependent
 // temperature with a diurnal cycle, moisture from dewpoint, a westerly jet, travelling pressure
 // systems and precipitation that only ever accumulates. Deterministic in (base time, step, point).
@@ -21,7 +23,7 @@ export function globalGrid(increment: number): LatLonGrid {
 export type LevelKind = "surface" | "isobaricInhPa" | "hybrid";
 
 export interface SimulatedField {
-  shortName: "2t" | "2d" | "10u" | "10v" | "msl" | "tp" | "t" | "u" | "v" | "q";
+  shortName: "2t" | "2d" | "10u" | "10v" | "msl" | "tp" | "t" | "u" | "v" | "q" | "r" | "lnsp";
   levelKind: LevelKind;
   level: number;
 }
@@ -45,9 +47,15 @@ export function fieldsOfStep(content: StreamContent): SimulatedField[] {
   }));
   const upper = (kind: LevelKind, levels: number[], names: SimulatedField["shortName"][]) =>
     levels.flatMap((level) => names.map((shortName) => ({ shortName, levelKind: kind, level })));
+  // ECMWF disseminates the log of surface pressure with the model levels, on level 1.
+  const lnsp =
+    content.modelLevels.length > 0
+      ? [{ shortName: "lnsp" as const, levelKind: "hybrid" as const, level: 1 }]
+      : [];
   return [
     ...surface,
-    ...upper("isobaricInhPa", content.pressureLevels, ["t", "u", "v", "q"]),
+    ...upper("isobaricInhPa", content.pressureLevels, ["t", "u", "v", "q", "r"]),
+    ...lnsp,
     ...upper("hybrid", content.modelLevels, ["t", "q"]),
   ];
 }
@@ -64,9 +72,10 @@ export function newAccumulation(grid: LatLonGrid): AccumulationState {
 
 const deg = Math.PI / 180;
 
-/** Approximate pressure (hPa) of an IFS 137-level model level: level 137 at the surface, 1 at 0.01 hPa. */
+/** Pressure (hPa) of an IFS L137 model level (the mean of its half levels) over a 1013.25 hPa surface. */
 export function modelLevelPressure(level: number): number {
-  return (0.01 * (101325 / 1) ** (level / 137)) / 1;
+  const half = (k: number) => l137a[k]! + l137b[k]! * 101325;
+  return (half(level - 1) + half(level)) / 200;
 }
 
 export function fieldValues(
@@ -107,6 +116,15 @@ export function fieldValues(
       for (let k = 0; k < values.length; k++)
         values[k] = specificHumidity(Math.max(212, (surfaceT[k]! - depression[k]!) * heightFactor), pressure);
       break;
+    case "r":
+      for (let k = 0; k < values.length; k++) {
+        const t = Math.max(212, surfaceT[k]! * heightFactor);
+        values[k] = relativeHumidity(
+          t,
+          Math.min(t, Math.max(212, (surfaceT[k]! - depression[k]!) * heightFactor)),
+        );
+      }
+      break;
     case "u":
     case "10u": {
       const scale = field.shortName === "10u" ? 0.35 : 1;
@@ -129,11 +147,15 @@ export function fieldValues(
       break;
     }
     case "msl":
+    case "lnsp":
+      // The surface is at sea level here: ln of the mean sea level pressure is lnsp.
       for (let j = 0, k = 0; j < nj; j++) {
         const systems = 1800 * 2 * sinLat[j]! * cosLat[j]!;
         const zonal = 101325 - 900 * Math.cos(4 * terms.lat[j]! * deg);
         for (let i = 0; i < ni; i++, k++) values[k] = zonal + systems * terms.waveP[i]!;
       }
+      if (field.shortName === "lnsp")
+        for (let k = 0; k < values.length; k++) values[k] = Math.log(values[k]!);
       break;
   }
   return values;
@@ -208,6 +230,12 @@ function stepTerms(grid: LatLonGrid, validHour: number, step: number): StepTerms
   }
   lastTerms = { key, lat, cosLat, sinLat, jet, waveU, waveV, waveP, surfaceT, depression };
   return lastTerms;
+}
+
+/** Relative humidity (%) of air at t with dewpoint td (K), Magnus formula over water. */
+function relativeHumidity(t: number, td: number): number {
+  const magnus = (x: number) => (17.67 * (x - 273.15)) / (x - 29.65);
+  return 100 * Math.exp(magnus(td) - magnus(t));
 }
 
 /** Specific humidity (kg/kg) of air with dewpoint td at pressure p (hPa), Magnus formula over water. */

@@ -5,13 +5,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type StepArrival, selectSteps, stepArrivals } from "../../cycle/dissemination.ts";
 import { type PushReceipt, push, pushItem } from "../../delivery/deliver.ts";
 import type { Destination } from "../../delivery/destination.ts";
 import { startEncoder } from "./encoder.ts";
 import { defaultContent, globalGrid, type StreamContent } from "./fields.ts";
 import { legacyDisseminationName } from "./names.ts";
 import type { PreparedStream } from "./prepared.ts";
-import { type StepArrival, selectSteps, stepArrivals } from "./schedule.ts";
 
 export interface StreamOptions {
   destination: Destination;

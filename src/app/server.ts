@@ -1,0 +1,244 @@
+// The server process: builds the roles it holds (control, data, or both) from one configuration and
+// one database, wires them together, and serves them over HTTP. The one place where subsystems are
+// started; everything they need is handed to them here.
+import { hostname } from "node:os";
+import type { FastifyInstance } from "fastify";
+import { startAlertWatch } from "../alerts/service.ts";
+import type { AlertWatch } from "../alerts/watch.ts";
+import type { Config } from "../config/load.ts";
+import { catalogueDataSource, cycleActions } from "../cycle/actions.ts";
+import { type CycleContext, cycleContext } from "../cycle/context.ts";
+import { cycleDemand } from "../cycle/demand.ts";
+import { stepArrivals } from "../cycle/dissemination.ts";
+import { lateStepProblems } from "../cycle/late-steps.ts";
+import { deliverTaskOf } from "../cycle/names.ts";
+import { cycleProducts } from "../cycle/products.ts";
+import { type Database, openDatabase } from "../db/database.ts";
+import { configuredWorkerAccess, type FleetService, startFleet } from "../fleet/service.ts";
+import type { WorkerAccess } from "../fleet/userdata.ts";
+import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
+import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
+import { FlowEngine } from "../flow/engine/engine.ts";
+import { FLOW_JOBS_CHANNEL } from "../flow/engine/job.ts";
+import { type IngestService, startIngest } from "../ingest/service.ts";
+import { buildApp } from "../server/app.ts";
+import { type EventRelay, startEventRelay } from "../server/events.ts";
+import { createServerMetrics } from "../server/metrics.ts";
+import { storeOf } from "../store/store.ts";
+import { stopSignals } from "../system/processes.ts";
+import type { ServerCertificate } from "../system/tls.ts";
+import { ActionRegistry, builtinActions } from "../worker/actions.ts";
+import { type RunningWorker, startWorker } from "../worker/agent.ts";
+import { directBackend, type WorkerBackend } from "../worker/backend.ts";
+import { serverCertificate } from "./certificate.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { describeRoles, ROLES, type Role } from "./roles.ts";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Database;
+  /** The base URL the server answers on, e.g. https://127.0.0.1:8080 */
+  url: string;
+  /** The SHA-256 fingerprint of its TLS certificate (what nodes pin), or null without TLS. */
+  fingerprint: string | null;
+  roles: ReadonlySet<Role>;
+  /** The fleet, when this server holds the control role. */
+  fleet: FleetService | null;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  host?: string | undefined;
+  port?: number | undefined;
+  /** The roles this process holds (default: all). */
+  roles?: ReadonlySet<Role> | undefined;
+  /** Logs go to stderr, leaving stdout to the command's own output (the demo's summary). */
+  logToStderr?: boolean | undefined;
+  /** The destination's catalogue that the deliver task replicates product rows to. */
+  destinationCatalogueUrl?: string | undefined;
+}
+
+/** Where this server's fleet sends nodes for work: unknown until the server listens. */
+interface Serving {
+  access: WorkerAccess | null;
+}
+
+/** Jobs of the control queue the server runs at once. */
+const controlConcurrency = 4;
+/** Connections the worker protocol's queue client keeps, for every node's long polls and reports. */
+const workerProtocolConnections = 8;
+
+/** What is started, in order; stopped in reverse. */
+interface Parts {
+  events: EventRelay;
+  ingest: IngestService | null;
+  fleet: FleetService | null;
+  flow: FlowEngine | null;
+  control: RunningWorker | null;
+  watch: AlertWatch | null;
+  workerBackend: WorkerBackend | null;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const roles = options.roles ?? new Set(ROLES);
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  const log = createLogger({ level: config.log.level, toStderr: options.logToStderr });
+  const db = await openDatabase(config, { applicationName: "cloudburst-server" });
+  const started: Partial<Parts> = {};
+  const stopParts = async () => {
+    await started.watch?.stop();
+    await started.control?.stop();
+    await started.flow?.stop();
+    await started.fleet?.stop();
+    await started.workerBackend?.close();
+    await started.ingest?.stop();
+    await started.events?.close();
+    await db.close();
+  };
+  let app: FastifyInstance;
+  const tls = serverCertificate(config);
+  const serving: Serving = { access: null };
+  try {
+    app = await startRoles(config, db, log, roles, started, { ...options, tls, serving });
+    await app.listen({ host, port });
+  } catch (error) {
+    await stopParts();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new Error(
+        `port ${port} on ${host} is in use: stop what uses it, or pass --port (or set server.port)`,
+      );
+    throw error;
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  // Nodes are pointed at the configured data role, else at this server once it serves the data role.
+  serving.access =
+    configuredWorkerAccess(config, tls?.fingerprint ?? null) ??
+    (roles.has("data") ? { serverUrl: url, fingerprint: tls?.fingerprint ?? null } : null);
+  log.info(
+    {
+      url,
+      roles: describeRoles(roles),
+      embeddedDatabase: db.embedded,
+      fingerprint: tls?.fingerprint ?? null,
+    },
+    "server ready",
+  );
+  let stopping: Promise<void> | null = null;
+  return {
+    app,
+    db,
+    url,
+    roles,
+    fingerprint: tls?.fingerprint ?? null,
+    fleet: started.fleet ?? null,
+    stop() {
+      stopping ??= app.close().then(stopParts);
+      return stopping;
+    },
+  };
+}
+
+/** Starts the subsystems of `roles` into `parts` and returns the HTTP application serving them. */
+async function startRoles(
+  config: Config,
+  db: Database,
+  log: Logger,
+  roles: ReadonlySet<Role>,
+  parts: Partial<Parts>,
+  options: ServerOptions & { tls: ServerCertificate | null; serving: Serving },
+): Promise<FastifyInstance> {
+  const metrics = createServerMetrics();
+  const events = await startEventRelay(db.url);
+  parts.events = events;
+  const store = storeOf(config);
+  const ingest = roles.has("data")
+    ? await startIngest(config, db, log, { registry: metrics.registry })
+    : null;
+  parts.ingest = ingest;
+  const fleet = roles.has("control")
+    ? await startFleet(config, db, {
+        log,
+        demand: (cycle) => cycleDemand(db.pool, cycle, ingest?.filesArriving() ?? 0),
+        workerAccess: () => options.serving.access,
+      })
+    : null;
+  parts.fleet = fleet;
+  const cycle: CycleContext = cycleContext({
+    settings: config.cycle,
+    db,
+    store,
+    products: cycleProducts(
+      config,
+      stepArrivals().map((a) => a.step),
+    ),
+    destinationCatalogueUrl: options.destinationCatalogueUrl ?? null,
+    fleet,
+    ingest,
+  });
+  const actions = new ActionRegistry([...builtinActions, ...cycleActions(() => cycle)]);
+  const dataSources = [catalogueDataSource(cycle)];
+  // Compute nodes reach the queue and the flow state through the data role's worker protocol.
+  const workerBackend = roles.has("data")
+    ? await directBackend(db.url, { concurrency: workerProtocolConnections, pool: db.pool })
+    : null;
+  parts.workerBackend = workerBackend;
+  if (roles.has("control")) parts.flow = await FlowEngine.start(db, { dataSources, logger: log });
+  // The roles' own tasks (provisioning, the ingest meter; delivery) run in this process.
+  parts.control = await startWorker({
+    url: db.url,
+    pool: db.pool,
+    queues: [
+      ...(roles.has("control") ? (["control"] as const) : []),
+      ...(roles.has("data") ? (["data"] as const) : []),
+    ],
+    actions,
+    concurrency: controlConcurrency,
+    name: `${describeRoles(roles)}-server:${hostname()}:${process.pid}`,
+  });
+  if (roles.has("control")) {
+    parts.watch = startAlertWatch(config, db.pool, log, {
+      deliverTask: deliverTaskOf,
+      sources: [lateStepProblems(db.pool, config.cycle.producer, config.alerts.lateStepSeconds)],
+    });
+  }
+  wakeOnEvents(events, fleet, parts.watch ?? null);
+  return buildApp({
+    https: options.tls ? { cert: options.tls.cert, key: options.tls.key } : undefined,
+    pool: db.pool,
+    loggerInstance: log,
+    events,
+    metrics,
+    store,
+    ingest,
+    fleet,
+    workerBackend,
+    cycle: roles.has("data") ? { products: cycle.products, productData: cycle.productData } : null,
+    planner: config,
+    dataSources,
+  });
+}
+
+/** The autoscaler looks again when data arrives or a job moves; the alert watch when the flow or data changes. */
+function wakeOnEvents(events: EventRelay, fleet: FleetService | null, watch: AlertWatch | null): void {
+  const scaler = fleet?.controller;
+  const backlog: string[] = [FIELDS_REGISTERED_CHANNEL, FLOW_JOBS_CHANNEL, FLOW_CHANGED_CHANNEL];
+  events.subscribe((channel) => {
+    if (scaler && backlog.includes(channel)) scaler.nudge();
+    if (watch && (channel === FLOW_CHANGED_CHANNEL || channel === FIELDS_REGISTERED_CHANNEL)) watch.nudge();
+  });
+}
+
+/** Resolves when one of stopSignals arrives, after `server.stop()` has finished. */
+export function stopOnSignals(server: RunningServer): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const s of stopSignals) process.off(s, onSignal);
+      server.app.log.info({ signal }, "shutting down");
+      void server.stop().then(() => resolve(signal));
+    };
+    for (const s of stopSignals) process.on(s, onSignal);
+  });
+}

@@ -1,0 +1,324 @@
+// Keys of the data: the packed values (taking the rest of the data section, as ecCodes' values
+// accessors do), the values with the bitmap applied, the bitmap, and what is computed from them
+// (statistics, numberOfMissing, numberOfValues). Unpacking itself is the codec's (packing/).
+import { KeyError, type NativeType } from "../accessor.ts";
+import type { MetaStatement } from "../ast.ts";
+import { MetaAccessor, type MetaClass, type MetaContext } from "./base.ts";
+
+/** `data_*_packing(sectionLength, offsetBeforeData, offsetSection, ...)`: the packed values. */
+class PackedValues extends MetaAccessor {
+  constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
+    super(ctx, s, offset);
+    try {
+      const seclen = this.longOf(0);
+      const data = this.longOf(1);
+      const section = this.longOf(2);
+      this.length = seclen && data >= section ? Math.max(0, seclen - (data - section)) : 0;
+    } catch (e) {
+      if (!(e instanceof KeyError)) throw e;
+    }
+  }
+  override nativeType(): NativeType {
+    return "double";
+  }
+  private array(): Float64Array {
+    return this.name === "values" ? this.ctx.data.values() : this.ctx.data.codedValues();
+  }
+  override count(): number {
+    return this.array().length;
+  }
+  override double(): number {
+    const a = this.array();
+    if (a.length !== 1) throw this.tooSmall();
+    return a[0]!;
+  }
+  override doubles(): Float64Array {
+    return this.array();
+  }
+}
+
+/** `data_apply_bitmap(codedValues, bitmap, ...)`: every point's value, NaN where missing. */
+class Values extends MetaAccessor {
+  override nativeType(): NativeType {
+    return "double";
+  }
+  override count(): number {
+    return this.ctx.data.values().length;
+  }
+  override double(): number {
+    const a = this.ctx.data.values();
+    if (a.length !== 1) throw this.tooSmall();
+    return a[0]!;
+  }
+  override doubles(): Float64Array {
+    return this.ctx.data.values();
+  }
+}
+
+/** `g1bitmap(..., offsetSection, sectionLength, unusedBits)` / `g2bitmap`: the bitmap's bits. */
+class Bitmap extends MetaAccessor {
+  constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
+    super(ctx, s, offset);
+    try {
+      const start = this.longOf(2);
+      const seclen = this.longOf(3);
+      this.length = seclen ? Math.max(0, seclen - (offset - start)) : 0;
+    } catch (e) {
+      if (!(e instanceof KeyError)) throw e;
+    }
+  }
+  override nativeType(): NativeType {
+    return "double";
+  }
+  private bits(): number {
+    if (this.cls === "g1bitmap") return this.length * 8 - (this.hasArg(4) ? this.longOf(4) : 0);
+    return this.hasArg(4) ? Math.min(this.length * 8, this.longOf(4)) : this.length * 8;
+  }
+  override count(): number {
+    return this.bits();
+  }
+  override doubles(): number[] {
+    const n = this.bits();
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = ((this.ctx.bytes[this.offset + (i >> 3)] ?? 0) >> (7 - (i & 7))) & 1;
+    return out;
+  }
+  override double(): number {
+    throw this.tooSmall();
+  }
+}
+
+/** `statistics(missingValue, values)`: max, min, average, missing, sd, skewness, kurtosis, isConstant. */
+class Statistics extends MetaAccessor {
+  private cached: number[] | undefined;
+  override nativeType(): NativeType {
+    return "double";
+  }
+  override count(): number {
+    return 8;
+  }
+  override double(): number {
+    throw this.tooSmall();
+  }
+  override doubles(): number[] {
+    this.cached ??= statistics(this.ctx.data.values());
+    return this.cached;
+  }
+}
+
+/** ecCodes' statistics accessor, over present values (missing ones are NaN here). */
+export function statistics(values: ArrayLike<number>): number[] {
+  let max = Number.NaN;
+  let min = Number.NaN;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) continue;
+    if (n === 0 || v > max) max = v;
+    if (n === 0 || v < min) min = v;
+    sum += v;
+    n++;
+  }
+  const missing = values.length - n;
+  if (n === 0) return [9999, 9999, 9999, missing, 0, 0, 0, 1];
+  const avg = sum / n;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) continue;
+    const d = v - avg;
+    const t = d * d;
+    m2 += t;
+    m3 += d * t;
+    m4 += t * t;
+  }
+  m2 /= n;
+  m3 /= n;
+  m4 /= n;
+  const sd = Math.sqrt(m2);
+  const skew = m2 !== 0 ? m3 / (sd * sd * sd) : 0;
+  const kurt = m2 !== 0 ? m4 / (m2 * m2) - 3 : 0;
+  return [max, min, avg, missing, sd, skew, kurt, sd === 0 ? 1 : 0];
+}
+
+/** `count_missing(bitmap, unusedBits, numberOfDataPoints, missingValueManagementUsed)`. */
+class CountMissing extends MetaAccessor {
+  override long(): number {
+    const bitmap = this.ctx.find(this.key(0));
+    if (!bitmap) {
+      const managed = this.hasArg(3) && this.ctx.find(this.key(3)) ? this.longOf(3) : 0;
+      if (!managed) return 0;
+      const values = this.ctx.data.values();
+      let n = 0;
+      for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) n++;
+      return n;
+    }
+    let unused: number;
+    try {
+      unused = this.longOf(1);
+    } catch {
+      unused = bitmap.length * 8 - this.longOf(2);
+    }
+    const bits = bitmap.length * 8 - unused;
+    let zeros = 0;
+    for (let i = 0; i < bits; i++) {
+      if (!(((this.ctx.bytes[bitmap.offset + (i >> 3)] ?? 0) >> (7 - (i & 7))) & 1)) zeros++;
+    }
+    return zeros;
+  }
+}
+
+/** GRIB1's `number_of_values(values, bitsPerValue, numberOfDataPoints, bitmapPresent, bitmap, ...)`: points the bitmap marks, else every point. */
+class NumberOfValues extends MetaAccessor {
+  override long(): number {
+    const points = this.longOf(2);
+    if (this.longOf(3)) {
+      const bitmap = this.ctx.find(this.key(4));
+      if (!bitmap) return 0;
+      const bits = bitmap.doubles();
+      let n = 0;
+      for (let i = 0; i < Math.min(points, bits.length); i++) if (bits[i]) n++;
+      return n;
+    }
+    return points;
+  }
+}
+
+/** GRIB1's `number_of_coded_values(bitsPerValue, offsetBeforeData, offsetAfterData, unusedBits, numberOfValues)`. */
+class NumberOfCodedValues extends MetaAccessor {
+  override long(): number {
+    const bpv = this.longOf(0);
+    if (bpv === 0) return this.longOf(4);
+    const before = this.longOf(1);
+    const after = this.longOf(2);
+    const unused = this.longOf(3);
+    return Math.trunc(((after - before) * 8 - unused) / bpv);
+  }
+}
+
+/** `unsigned_bits(width, count)`: count values of width bits, byte-aligned at the start (group widths, lengths, ...). */
+class BitValues extends MetaAccessor {
+  constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
+    super(ctx, s, offset);
+    try {
+      this.length = Math.ceil((this.width() * this.values()) / 8);
+    } catch (e) {
+      if (!(e instanceof KeyError)) throw e;
+    }
+  }
+  protected width(): number {
+    return this.longOf(0);
+  }
+  protected values(): number {
+    return this.cls === "spd" ? this.longOf(1) + 1 : this.longOf(1);
+  }
+  override count(): number {
+    return this.values();
+  }
+  override long(): number {
+    if (this.values() !== 1) throw this.tooSmall();
+    return this.longs()[0]!;
+  }
+  override longs(): number[] {
+    const width = this.width();
+    const n = this.values();
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let b = 0; b < width; b++) {
+        const p = this.offset * 8 + i * width + b;
+        v = v * 2 + (((this.ctx.bytes[p >> 3] ?? 0) >> (7 - (p & 7))) & 1);
+      }
+      // spd: the last value (the bias) is signed
+      const signed = this.cls === "signed_bits" || (this.cls === "spd" && i === n - 1);
+      const sign = 2 ** (width - 1);
+      out[i] = signed && width > 0 && v >= sign ? -(v - sign) : v;
+    }
+    return out;
+  }
+  override doubles(): number[] {
+    return this.longs();
+  }
+}
+
+/** The precision of a reference value in its float (ecCodes' grib_ieeefloat_error / grib_ibmfloat_error). */
+export function floatError(x: number, kind: string): number {
+  const a = Math.abs(x);
+  if (kind === "ibm") {
+    if (a === 0) return 16 ** -70;
+    // IBM: 24-bit mantissa, base-16 exponent; a in [16^(E-65), 16^(E-64)) has a step of 16^(E-70)
+    const e = Math.floor(Math.log(a) / Math.log(16)) + 65;
+    return 16 ** (e - 70);
+  }
+  if (a < 2 ** -126) return 2 ** -149;
+  // IEEE single: a in [2^k, 2^(k+1)) has a step of 2^(k-23)
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+}
+
+/** `reference_value_error(referenceValue, ieee|ibm)`. */
+class ReferenceValueError extends MetaAccessor {
+  override nativeType(): NativeType {
+    return "double";
+  }
+  override double(): number {
+    return floatError(this.doubleOf(0), this.key(1));
+  }
+}
+
+/** `simple_packing_error(bitsPerValue, binaryScaleFactor, decimalScaleFactor, referenceValue, ieee|ibm)`. */
+class SimplePackingError extends MetaAccessor {
+  override nativeType(): NativeType {
+    return "double";
+  }
+  override double(): number {
+    const error = floatError(this.doubleOf(3), this.key(4));
+    if (this.longOf(0) === 0) return error;
+    return (error + 2 ** this.longOf(1)) * 10 ** -this.longOf(2) * 0.5;
+  }
+}
+
+const packings = [
+  "data_g1simple_packing",
+  "data_g2simple_packing",
+  "data_g2simple_packing_with_preprocessing",
+  "data_g2complex_packing",
+  "data_g22order_packing",
+  "data_g2second_order_packing",
+  "data_g1second_order_general_extended_packing",
+  "data_g1second_order_general_packing",
+  "data_g1second_order_row_by_row_packing",
+  "data_g1second_order_constant_width_packing",
+  "data_g1complex_packing",
+  "data_ccsds_packing",
+  "data_jpeg2000_packing",
+  "data_png_packing",
+  "data_raw_packing",
+  "data_g1shsimple_packing",
+  "data_g2shsimple_packing",
+  "data_sh_packed",
+  "data_sh_unpacked",
+  "data_complex_packing",
+  "data_simple_packing",
+  "data_dummy_field",
+];
+
+export const dataClasses: Record<string, MetaClass> = {
+  ...Object.fromEntries(packings.map((p) => [p, PackedValues])),
+  unsigned_bits: BitValues,
+  signed_bits: BitValues,
+  spd: BitValues,
+  reference_value_error: ReferenceValueError,
+  simple_packing_error: SimplePackingError,
+  data_apply_bitmap: Values,
+  data_apply_boustrophedonic: Values,
+  data_apply_boustrophedonic_bitmap: Values,
+  g1bitmap: Bitmap,
+  g2bitmap: Bitmap,
+  statistics: Statistics,
+  count_missing: CountMissing,
+  number_of_values: NumberOfValues,
+  number_of_coded_values: NumberOfCodedValues,
+};

@@ -1,0 +1,144 @@
+// Every key ecCodes shows for every GRIB file of ../shared/data, through `grib ls -j -P` against
+// `grib_ls -j -P`: the keys grib_dump lists (coded ones with their octets, computed ones), every key of
+// the ls, parameter, time, geography, vertical, mars and statistics namespaces, and the computed keys
+// scripts ask for (md5 of each section, validity date and time, statistics, aliases). Output and exit
+// status must be the same, character for character; where ecCodes cannot read a key (a step that
+// cannot be written in hours), ours must fail on the same key the same way. Arrays (pl, pv, values)
+// cannot be printed by grib_ls: get-data and the metadata tests compare those. Then stepRange,
+// startStep and endStep in every step unit (`-s stepUnits=...`).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { runCli } from "../helpers/cli.ts";
+
+const data = resolve(import.meta.dirname, "../../../shared/data");
+
+function gribFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...gribFiles(p));
+    else if (/\.grib2?$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+function run(cmd: string, args: string[]): { stdout: string; code: number } {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+  return { stdout: r.stdout ?? "", code: r.status ?? -1 };
+}
+
+const ARRAYS = new Set([
+  "pv",
+  "pl",
+  "values",
+  "codedValues",
+  "bitmap",
+  "groupWidths",
+  "groupLengths",
+  "firstOrderValues",
+  "SPD",
+]);
+const COMPUTED = [
+  "md5Section1",
+  "md5Section2",
+  "md5Section3",
+  "md5Section4",
+  "md5Section5",
+  "md5Section6",
+  "md5Section7",
+  "md5GridSection",
+  "md5DataSection",
+  "md5Headers",
+  "md5Product",
+  "validityDate",
+  "validityTime",
+  "min",
+  "max",
+  "average",
+  "Nx",
+  "Ny",
+  "levtype",
+  "julianDay",
+  "numberOfMissing",
+  "stepUnits",
+];
+
+/** Every key ecCodes shows for a file (names in the order it shows them, each once). */
+function ecCodesKeys(file: string): string[] {
+  const keys: string[] = [];
+  const coded = run("grib_dump", ["-O", file]).stdout.matchAll(/^\d+(?:-\d+)? +([A-Za-z0-9_.]+) =/gm);
+  for (const m of coded) keys.push(m[1]!);
+  const computed = run("grib_dump", [file]).stdout.matchAll(
+    /^ {2}(?:#-READ ONLY- )?([A-Za-z0-9_.]+)(?:\(\d+\))? =/gm,
+  );
+  for (const m of computed) keys.push(m[1]!);
+  for (const ns of ["ls", "parameter", "time", "geography", "vertical", "mars", "statistics"]) {
+    for (const m of run("grib_ls", ["-n", ns, "-j", file]).stdout.matchAll(/^ {4}"([A-Za-z0-9_]+)":/gm))
+      keys.push(m[1]!);
+  }
+  keys.push(...COMPUTED);
+  return [...new Set(keys)].filter((k) => !ARRAYS.has(k));
+}
+
+/** grib_ls -j -P over the keys, leaving out (and returning) the keys ecCodes cannot print. */
+function reference(
+  file: string,
+  keys: string[],
+): { keys: string[]; failed: string[]; stdout: string; code: number } {
+  const failed: string[] = [];
+  let list = keys;
+  for (;;) {
+    const r = run("grib_ls", ["-j", "-P", list.join(","), file]);
+    const bad = /Failed to get value for key (\S+)/.exec(r.stdout)?.[1];
+    if (!bad || !list.includes(bad)) return { keys: list, failed, ...r };
+    failed.push(bad);
+    list = list.filter((k) => k !== bad);
+  }
+}
+
+describe("every key grib_ls -P lists, for every file of ../shared/data, equals ecCodes'", () => {
+  for (const file of gribFiles(data)) {
+    it(relative(data, file), async () => {
+      const keys = ecCodesKeys(file);
+      assert.ok(keys.length > 60, `only ${keys.length} keys listed for ${file}`);
+      const theirs = reference(file, keys);
+      const ours = await runCli(["grib", "ls", "-j", "-P", theirs.keys.join(","), file]);
+      assert.equal(ours.stdout, theirs.stdout, "grib ls -j -P output differs from grib_ls -j -P");
+      assert.equal(ours.code, theirs.code, `exit status ${ours.code}, grib_ls ${theirs.code}`);
+      for (const key of theirs.failed) {
+        const r = await runCli(["grib", "ls", "-j", "-p", key, file]);
+        const t = run("grib_ls", ["-j", "-p", key, file]);
+        assert.equal(r.stdout, t.stdout, `${key}: ecCodes cannot print it; ours must fail the same way`);
+        assert.equal(r.code, t.code, `${key}: exit status`);
+      }
+    });
+  }
+});
+
+describe("stepRange, startStep and endStep in every step unit (-s stepUnits=...)", () => {
+  const files = [
+    "himan-dev/split_sum/meps_source.grib",
+    "himan-dev/dewpoint/source.grib",
+    "himan-tests-dev/frost_point/TD-C_height_2_rll_720_800_0_015.grib",
+  ];
+  for (const f of files) {
+    for (const unit of ["s", "m", "h", "3h", "6h", "12h", "D"]) {
+      it(`${f} in ${unit}`, async () => {
+        const args = [
+          "-s",
+          `stepUnits=${unit}`,
+          "-p",
+          "stepRange,startStep,endStep,stepUnits:s",
+          join(data, f),
+        ];
+        const ours = await runCli(["grib", "ls", ...args]);
+        const theirs = run("grib_ls", args);
+        assert.equal(ours.stdout, theirs.stdout);
+        assert.equal(ours.code, theirs.code);
+      });
+    }
+  }
+});
