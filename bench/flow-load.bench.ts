@@ -101,17 +101,28 @@ export async function run(args: string[]): Promise<void> {
       ours.push(JSON.parse(r.stdout.trim().split("\n").pop() as string) as OurLoad);
     }
     if (ours[0]?.tasks !== tasks) throw new Error(`parsed ${ours[0]?.tasks} tasks, expected ${tasks}`);
-    // The CLI end to end (process start included), as ecflow_client is measured.
+    // The CLI end to end (process start included), as ecflow_client is measured: wall and CPU.
     const cliMs: number[] = [];
+    const cliCpuMs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
       const r = spawnSync(
-        process.execPath,
-        [join(import.meta.dirname, "../bin/cloudburst.js"), "suite", "check", file],
+        "/usr/bin/time",
+        [
+          "-f",
+          "cpu %U %S",
+          process.execPath,
+          join(import.meta.dirname, "../bin/cloudburst.js"),
+          "suite",
+          "check",
+          file,
+        ],
         { encoding: "utf8" },
       );
       cliMs.push(performance.now() - t0);
       if (r.status !== 0) throw new Error(`cloudburst suite check failed: ${r.stderr}`);
+      const [, user, sys] = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr) ?? [];
+      cliCpuMs.push((Number(user) + Number(sys)) * 1000);
     }
     // ecFlow: a fresh server per run; time of `ecflow_client --load`, the server's RSS before and after.
     const ecf: { ms: number; cpuMs: number; rssKiB: number; baseRssKiB: number }[] = [];
@@ -138,6 +149,7 @@ export async function run(args: string[]): Promise<void> {
     }
     const ourMs = median(ours.map((o) => o.ms));
     const ourCli = median(cliMs);
+    const ourCliCpu = median(cliCpuMs);
     const ecfMs = median(ecf.map((e) => e.ms));
     const ourCpu = median(ours.map((o) => o.cpuMs));
     const ecfCpu = median(ecf.map((e) => e.cpuMs));
@@ -148,10 +160,10 @@ export async function run(args: string[]): Promise<void> {
     const ecfRss = median(ecf.map((e) => e.rssKiB - e.baseRssKiB)) / 1024;
     const ecfTotal = median(ecf.map((e) => e.rssKiB)) / 1024;
     const lines = [
-      `ours: parse+build+validate ${ourMs.toFixed(0)} ms wall, ${ourCpu.toFixed(0)} ms CPU (median of 3); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms`,
+      `ours: parse+build+validate ${ourMs.toFixed(0)} ms wall, ${ourCpu.toFixed(0)} ms CPU (median of 3); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms wall, ${ourCliCpu.toFixed(0)} ms CPU`,
       `ours: memory +${ourRss.toFixed(0)} MiB RSS right after the load, +${ourSettled.toFixed(0)} MiB once V8 returns its young generation (process ${ourTotal.toFixed(0)} MiB RSS, JS heap ${ourHeap.toFixed(0)} MiB)`,
       `ecflow: \`ecflow_client --load\` ${ecfMs.toFixed(0)} ms wall, ${ecfCpu.toFixed(0)} ms CPU (client + server); ecflow_server +${ecfRss.toFixed(0)} MiB RSS (server ${ecfTotal.toFixed(0)} MiB RSS)`,
-      `ratios (ours / ecFlow, lower is better): load time ${(ourMs / ecfMs).toFixed(2)} (end to end ${(ourCli / ecfMs).toFixed(2)}, CPU ${(ourCpu / ecfCpu).toFixed(2)}); memory for the definition ${(ourSettled / ecfRss).toFixed(2)} settled, ${(ourRss / ecfRss).toFixed(2)} right after the load (whole process ${(ourTotal / ecfTotal).toFixed(2)})`,
+      `ratios (ours / ecFlow, lower is better): CPU of \`cloudburst suite check\` / \`ecflow_client --load\` (client + server) ${(ourCliCpu / ecfCpu).toFixed(2)}, of the load alone ${(ourCpu / ecfCpu).toFixed(2)}; wall ${(ourMs / ecfMs).toFixed(2)} (end to end ${(ourCli / ecfMs).toFixed(2)}); memory for the definition ${(ourSettled / ecfRss).toFixed(2)} settled, ${(ourRss / ecfRss).toFixed(2)} right after the load (whole process ${(ourTotal / ecfTotal).toFixed(2)})`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
-import { createNodeToken, renameNodeTokens, revokeNodeTokens } from "../auth/tokens.ts";
+import { createNodeToken, renameNodeTokens } from "../auth/tokens.ts";
 import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
@@ -221,8 +221,6 @@ export class FleetController {
     const destroying = mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
       await provider.destroyNode(node.id);
       await store.nodeGone(provider.name, node.id);
-      // Its credential ends with it.
-      await revokeNodeTokens(store.pool, { node: node.name });
       return node.name;
     });
     const gone = new Set(doomed.map((d) => d.id));
@@ -238,6 +236,8 @@ export class FleetController {
       }
     }
     await this.#watchReleases(doomed.filter((d) => !report.destroyed.includes(d.name)));
+    // A node's credential ends with it, however it went (destroyed, given up, found gone).
+    await store.revokeTokensOfGoneNodes();
     if (Date.now() - this.#lastLeakCheck >= config.leakCheckIntervalSeconds * 1000) {
       // The pass's work is done: a leak check the provider cannot answer now is its own error.
       await this.checkLeaks(report).catch((error: unknown) => {
@@ -531,7 +531,7 @@ export class FleetController {
         report.created.push(outcome.node.name);
       } else {
         await store.nodeFailed(row.id, outcome.error.message, outcome.node);
-        if (!outcome.node) await revokeNodeTokens(store.pool, { node: row.name });
+        if (outcome.node) await renameNodeTokens(store.pool, row.name, outcome.node.name);
         report.failed.push(`${outcome.node?.name ?? `a node for ${cycle}`}: ${outcome.error.message}`);
         await this.#alertFailure(outcome.error, `create a node for ${cycle}`);
       }

@@ -261,6 +261,16 @@ export class FleetStore {
     );
   }
 
+  /** Revokes the worker tokens of nodes that have no live row any more; returns how many. */
+  async revokeTokensOfGoneNodes(): Promise<number> {
+    const r = await this.pool.query(
+      `update api_token t set revoked_at = now()
+        where t.scope = 'worker' and t.revoked_at is null and t.node is not null
+          and not exists (select 1 from fleet_node n where n.name = t.node and n.gone_at is null)`,
+    );
+    return r.rowCount ?? 0;
+  }
+
   async nodeState(provider: string, providerId: string, state: NodeRow["state"]): Promise<void> {
     await this.pool.query(
       `update fleet_node set state = $3, ready_at = case when $3 = 'ready' then coalesce(ready_at, now()) else ready_at end

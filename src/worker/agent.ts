@@ -73,7 +73,11 @@ class WorkerAgent implements RunningWorker {
   readonly #backend: WorkerBackend;
   readonly #options: WorkerOptions;
   readonly #log: (message: string) => void;
-  readonly #running = new Map<string, { job: TaskJobData; controller: AbortController }>();
+  /** `ended`: the script itself reported complete or abort (ecFlow's tail.h and ERROR trap do). */
+  readonly #running = new Map<
+    string,
+    { job: TaskJobData; controller: AbortController; ended?: "complete" | "abort" }
+  >();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #counts = { completed: 0, aborted: 0, refused: 0 };
   readonly #toComplete = new Map<QueueName, string[]>();
@@ -102,7 +106,13 @@ class WorkerAgent implements RunningWorker {
           r.job.path === identity.path &&
           r.job.tryNo === identity.tryNo,
       );
-      return { job: entry?.job ?? null, report: () => this.#backend.child(identity, event, this.name) };
+      const report = async () => {
+        const result = await this.#backend.child(identity, event, this.name);
+        if (entry && result.accepted && (event.type === "complete" || event.type === "abort"))
+          entry.ended = event.type;
+        return result;
+      };
+      return { job: entry?.job ?? null, report };
     });
     this.#loop = this.#fetchLoop();
   }
@@ -196,6 +206,7 @@ class WorkerAgent implements RunningWorker {
         workerName: this.name,
         signal: controller.signal,
         scriptEnv: this.#scripts?.env ?? {},
+        endedByScript: () => this.#running.get(job.id)?.ended,
       });
     } catch (error) {
       result = { outcome: "aborted", message: (error as Error).message };

@@ -1,8 +1,9 @@
-// The channel between a task's script and the worker running it: `cloudburst child ...` posts its
-// event to a Unix socket the worker listens on (CLOUDBURST_CHILD_SOCKET), so scripts need no database
-// credentials. The worker checks the event against the running job and applies it.
+// The channel between a task's script and the worker running it: `cloudburst child ...` and the
+// ecflow_client shim post their event to a Unix socket the worker listens on (CLOUDBURST_CHILD_SOCKET;
+// child-client.ts), so scripts need no database credentials. The worker checks the event against the
+// running job and applies it.
 import { rmSync } from "node:fs";
-import { createServer, request, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { z } from "zod";
 import type { ChildEventResult } from "../flow/engine/child-events.ts";
 import type { ChildEvent, ChildIdentity } from "../flow/engine/job.ts";
@@ -14,6 +15,14 @@ export const childEventSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("label"), name: z.string().min(1), value: z.string() }),
   z.strictObject({ type: z.literal("complete") }),
   z.strictObject({ type: z.literal("abort"), reason: z.string().optional() }),
+  z.strictObject({ type: z.literal("wait"), expression: z.string().min(1) }),
+  z.strictObject({
+    type: z.literal("queue"),
+    name: z.string().min(1),
+    action: z.enum(["active", "complete", "aborted", "no_of_aborted", "reset"]),
+    step: z.string().optional(),
+    path: z.string().optional(),
+  }),
 ]);
 
 export const childRequestSchema = z.strictObject({
@@ -56,29 +65,5 @@ export function serveChildSocket(socketPath: string, handle: ChildHandler): Prom
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(socketPath, () => resolve(server));
-  });
-}
-
-/** Sends one child event to the worker's socket. */
-export function postChildEvent(socketPath: string, body: ChildRequest): Promise<ChildEventResult> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { socketPath, path: "/child", method: "POST", headers: { "content-type": "application/json" } },
-      (res) => {
-        let text = "";
-        res.on("data", (d: Buffer) => {
-          text += d.toString();
-        });
-        res.on("end", () => {
-          try {
-            resolve(JSON.parse(text) as ChildEventResult);
-          } catch {
-            reject(new Error(`the worker answered ${res.statusCode} with no result`));
-          }
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
   });
 }

@@ -60,7 +60,12 @@ export const childReport = z.strictObject({
   /** The node that reports, for the history. */
   actor: z.string().min(1).max(200),
 });
-export const childAnswer = z.strictObject({ accepted: z.boolean(), message: z.string() });
+export const childAnswer = z.strictObject({
+  accepted: z.boolean(),
+  message: z.string(),
+  /** What a query (wait, queue) returns. */
+  value: z.string().optional(),
+});
 
 export const outputRequest = z.strictObject({
   suiteId,

@@ -30,6 +30,8 @@ export interface RunTaskDeps {
   signal: AbortSignal;
   /** Environment additions for scripts: where `cloudburst child` reaches this worker. */
   scriptEnv?: Record<string, string>;
+  /** Whether the script itself reported its end (ecFlow's tail.h and ERROR trap do, then exit 0). */
+  endedByScript?: () => "complete" | "abort" | undefined;
 }
 
 export type TaskOutcome = "complete" | "aborted" | "refused";
@@ -78,6 +80,15 @@ export async function runTask(job: TaskJobData, deps: RunTaskDeps): Promise<Task
     failure = (error as Error).message;
   }
   if (deps.signal.aborted && !failure) failure = String(deps.signal.reason ?? "killed");
+  const byScript = deps.endedByScript?.();
+  if (byScript) {
+    // The script's own report stands (its exit code after it is the trap's, as with ecFlow).
+    log.add("system", `the script reported ${byScript === "abort" ? "abort" : "complete"}`);
+    await log.flush();
+    return byScript === "abort"
+      ? { outcome: "aborted", message: "the script reported abort" }
+      : { outcome: "complete", message: "complete" };
+  }
   if (failure) log.add("system", `aborted: ${failure}`);
   await log.flush();
   const ended = await report(failure ? { type: "abort", reason: failure } : { type: "complete" });
@@ -122,10 +133,11 @@ async function runScript(job: TaskJobData, deps: RunTaskDeps, log: OutputLog): P
   if (!file) {
     return `no script for ${job.path}: looked for ${candidates.join(", ") || "nothing (set ECF_HOME, ECF_FILES or ECF_SCRIPT, or CB_ACTION)"}`;
   }
+  const variables = job.variables;
   let text: string;
   try {
     text = preprocess(readFileSync(file, "utf8"), {
-      variables: job.variables,
+      variables,
       fileName: file,
       readFile: (path) => {
         try {
@@ -153,6 +165,9 @@ async function runScript(job: TaskJobData, deps: RunTaskDeps, log: OutputLog): P
     env: {
       ...process.env,
       ...deps.scriptEnv,
+      // (what ecflow_client reads; the shim on the PATH reaches this worker through its socket instead)
+      ECF_HOST: variables["ECF_HOST"] ?? "localhost",
+      ECF_PORT: variables["ECF_PORT"] ?? "3141",
       ECF_NAME: job.path,
       ECF_PASS: job.password,
       ECF_TRYNO: String(job.tryNo),

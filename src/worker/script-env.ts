@@ -1,8 +1,9 @@
-// What a task's script finds around it: a Unix socket its `cloudburst child ...` reports reach this
-// worker through (so scripts need no credentials of their own), and a `cloudburst` shim on its PATH.
+// What a task's script finds around it: a Unix socket its `cloudburst child ...` and `ecflow_client`
+// reports reach this worker through (so scripts need no credentials of their own), and first on its
+// PATH the `cloudburst` and `ecflow_client` (ecflow-client.ts) shims, so that ecFlow scripts run unchanged.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { ChildEventResult } from "../flow/engine/child-events.ts";
 import {
   type ChildEvent,
@@ -28,12 +29,27 @@ export type ScriptReport = (
   event: ChildEvent,
 ) => { job: TaskJobData | null; report: () => Promise<ChildEventResult> };
 
+const ecflowClientPath = resolve(import.meta.dirname, "ecflow-client.ts");
+
+/** Writes both shims into `dir`. */
+function writeScriptShims(dir: string): void {
+  // Node's compile cache (as bin/cloudburst.js enables it) halves a report's start-up: jobs call often.
+  // The type-stripping hook this worker runs with (an npm-installed package) is the shims' too.
+  const cache = join(tmpdir(), "node-compile-cache");
+  const flags = process.execArgv
+    .filter((a) => a.startsWith("--import=") || a.startsWith("--disable-warning="))
+    .map((a) => ` "${a}"`)
+    .join("");
+  const shim = (target: string) =>
+    `#!/bin/sh\nNODE_COMPILE_CACHE="${cache}" exec "${process.execPath}"${flags} "${target}" "$@"\n`;
+  writeFileSync(join(dir, "cloudburst"), shim(cliPath), { mode: 0o755 });
+  writeFileSync(join(dir, "ecflow_client"), shim(ecflowClientPath), { mode: 0o755 });
+}
+
 export async function startScriptEnvironment(onReport: ScriptReport): Promise<ScriptEnvironment> {
   const dir = mkdtempSync(join(tmpdir(), "cloudburst-worker-"));
   const socketPath = join(dir, "child.sock");
-  writeFileSync(join(dir, "cloudburst"), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`, {
-    mode: 0o755,
-  });
+  writeScriptShims(dir);
   const socket = await serveChildSocket(socketPath, async (identity, event) => {
     const { job, report } = onReport(identity, event);
     const problem = job ? checkChildEvent(job, event) : null;

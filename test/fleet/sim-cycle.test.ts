@@ -14,6 +14,7 @@ import { leakCheck } from "../../src/fleet/leaks.ts";
 import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
+import { ServerClient, type ServerRequestError } from "../../src/worker/server-client.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startWorkerServer } from "../helpers/worker-server.ts";
 import { MemoryChannel } from "./helpers.ts";
@@ -255,17 +256,25 @@ test("simulated servers run real `cloudburst worker`s from our user data, workin
     assert.equal(ready(), 2, `both guests run a worker that reached the data role:\n${consoles.join("\n")}`);
     // The worker's credentials were written in each guest's own root, as write_files says, not the host's.
     assert.equal(existsSync("/etc/cloudburst/worker.env"), false);
-    for (const g of withGuests.state.guests()) {
+    const tokens = withGuests.state.guests().map((g) => {
       const file = join(dirname(g.log), "root", "etc", "upper", "cloudburst", "worker.env");
       assert.equal(statSync(file).mode & 0o777, 0o600);
-      assert.match(readFileSync(file, "utf8"), /^CLOUDBURST_WORKER_TOKEN=cb_/m);
-    }
+      const env = readFileSync(file, "utf8");
+      assert.doesNotMatch(env, /postgres|DATABASE_URL|PASSWORD/i);
+      return /^CLOUDBURST_WORKER_TOKEN=(cb_\S+)$/m.exec(env)![1]!;
+    });
     await store.setCycleState("guests", "c1", "processed");
     await fleet.reconcile();
     assert.deepEqual(
       (await provider.listNodes()).map((n) => n.name),
       ["cloudburst-golden"],
     );
+    // The nodes are gone, and their tokens with them.
+    for (const token of tokens) {
+      const client = new ServerClient({ url: dataRole.url, token });
+      await assert.rejects(client.hello("after"), (e: ServerRequestError) => e.status === 401);
+      client.close();
+    }
   } finally {
     await withGuests.stop();
     await dataRole.close();

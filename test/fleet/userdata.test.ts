@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { cloudInitUserData, workerArguments } from "../../src/fleet/userdata.ts";
-import { tempDir } from "../helpers/cli.ts";
+import { runCli, tempDir } from "../helpers/cli.ts";
 
 const launch = {
   serverUrl: "http://10.1.0.2:8080",
@@ -74,4 +74,38 @@ test("cloud-config: keys, no database, the node's own token in a 0600 file, and 
     spawnSync("cat", [out], { encoding: "utf8" }).stdout.trim(),
     `http://10.1.0.2:8080 ${token} worker --concurrency 2`,
   );
+});
+
+test("fleet user-data compute prints what a node boots with: the HTTPS URL, the pinned fingerprint, no credential", async () => {
+  const dir = tempDir("cb-userdata-cli-");
+  const config = join(dir, "cloudburst.yaml");
+  writeFileSync(
+    config,
+    "server:\n  publicUrl: https://10.1.0.2:8443\n  tls:\n    enabled: true\nfleet:\n  provider: cloudsigma\n",
+  );
+  const env = { CLOUDSIGMA_USERNAME: "operator@fmi.fi", CLOUDSIGMA_PASSWORD: "not-to-be-printed" };
+  const apiUrl = ["--api-url", "http://127.0.0.1:9/api/2.0/"];
+  const text = await runCli(["--config", config, "fleet", "user-data", "compute", ...apiUrl], { env });
+  assert.equal(text.code, 0, text.stderr);
+  const cloudConfig = parse(text.stdout) as { write_files: Array<{ content: string }> };
+  const workerEnv = cloudConfig.write_files[0]!.content;
+  assert.match(workerEnv, /^CLOUDBURST_SERVER_URL=https:\/\/10\.1\.0\.2:8443$/m);
+  assert.match(workerEnv, /^CLOUDBURST_SERVER_FINGERPRINT=([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
+  assert.match(workerEnv, /^CLOUDBURST_WORKER_TOKEN='<minted for each node at launch/m);
+  assert.doesNotMatch(text.stdout, /postgres|DATABASE_URL|PASSWORD|not-to-be-printed/i);
+
+  const json = await runCli(["--config", config, "fleet", "user-data", "compute", "--json", ...apiUrl], {
+    env,
+  });
+  assert.equal(json.code, 0, json.stderr);
+  const answer = JSON.parse(json.stdout) as { role: string; provider: string; userData: string };
+  assert.equal(answer.role, "compute");
+  assert.equal(answer.userData, text.stdout);
+
+  const data = await runCli(["--config", config, "fleet", "user-data", "data", ...apiUrl], { env });
+  assert.equal(data.code, 1);
+  assert.match(data.stderr, /what to do: install the data role/);
+  const wrong = await runCli(["--config", config, "fleet", "user-data", "gpu"], { env });
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /one of compute, data/);
 });

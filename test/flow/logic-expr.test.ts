@@ -64,8 +64,9 @@ function setup(): {
 }
 
 describe("expression parsing", () => {
-  it("gives and precedence over or, not over and, as ecFlow", () => {
-    const p = (t: string): string => exprToString(parseExpression(t, origin));
+  const p = (t: string): string => exprToString(parseExpression(t, origin));
+
+  it("follows ecFlow's grammar: and over or in a run of comparisons, not on the next comparison", () => {
     assert.equal(
       p("a == complete or b == complete and c == complete"),
       "a == complete or b == complete and c == complete",
@@ -74,20 +75,37 @@ describe("expression parsing", () => {
       p("(a == complete or b == complete) and c == complete"),
       "(a == complete or b == complete) and c == complete",
     );
-    assert.equal(p("not a == complete and b:e"), "not a == complete and b:e");
+    assert.equal(p("not a == complete and b:e"), "not (a == complete) and b:e");
+    // After a parenthesised group, ecFlow reads the rest as the right side of its `and`.
     assert.equal(
       p("! (a eq complete) && b ne aborted || c:m ge 3"),
-      "not a == complete and b != aborted or c:m >= 3",
-    );
-    assert.equal(
-      p("a:x + 2 * 3 > 7 AND b:y % 2 == 1 OR NOT c:z"),
-      "a:x + 2 * 3 > 7 and b:y % 2 == 1 or not c:z",
+      "not (a == complete) and (b != aborted or c:m >= 3)",
     );
     assert.equal(
       p("../f/a:ev == set and ./b == queued and /s/t != submitted"),
       "../f/a:ev == set and ./b == queued and /s/t != submitted",
     );
     assert.equal(p("a:x lt 1 or a:x gt 2 or a:x le 3"), "a:x < 1 or a:x > 2 or a:x <= 3");
+  });
+
+  it("keeps ecFlow's quirks: no arithmetic precedence, and a group takes the rest as its right side", () => {
+    assert.equal(p("a:x + 2 * 3 > 7"), "(a:x + 2) * 3 > 7");
+    assert.equal(
+      p("(a == complete) and b == complete or c == complete"),
+      "a == complete and (b == complete or c == complete)",
+    );
+    assert.equal(p("1 < 2 < 3"), "(1 < 2) < 3");
+    assert.equal(p("a:x ge not 1"), "a:x >= (not 1)");
+  });
+
+  it("reads flags, parent variables and calendar functions", () => {
+    assert.equal(p("t<flag>late or /<flag>zombie"), "t<flag>late or /<flag>zombie");
+    assert.equal(p(":YMD + 1 == :NEXT"), ":YMD + 1 == :NEXT");
+    assert.equal(
+      p("cal::date_to_julian(a:YMD) > cal::julian_to_date(2460311)"),
+      "cal::date_to_julian(a:YMD) > cal::julian_to_date(2460311)",
+    );
+    assert.equal(p("a == suspended"), "a == suspended", "ecFlow's short form knows suspended");
   });
 
   it("rejects broken expressions with the column", () => {
@@ -99,11 +117,12 @@ describe("expression parsing", () => {
       }
       return "accepted";
     };
-    assert.match(col("a == complete and ("), /^f\.def:4:32: expected a node path/);
-    assert.match(col("a == complete)"), /^f\.def:4:26: unexpected '\)'/);
-    assert.match(col("a == finished"), /^f\.def:4:13: a node path must be compared with a state/);
-    assert.match(col("a:x > 1 > 2"), /chained comparison/);
-    assert.match(col("a:x >= 2024T01"), /'2024T01' is not a number/);
+    assert.match(col("a == complete and ("), /^f\.def:4:32: the expression ends too early/);
+    assert.match(col("a == complete)"), /^f\.def:4:26: ecFlow cannot read the expression from '\)'/);
+    assert.match(col("a == finished"), /^f\.def:4:18: ecFlow cannot read the expression from 'finished'/);
+    assert.match(col("a:x >= 2024T01"), /^f\.def:4:24: ecFlow cannot read the expression from 'T01'/);
+    assert.match(col("0 - -1 == 1"), /^f\.def:4:17: ecFlow has no unary '-'/);
+    assert.match(col("a == complete and a == suspended"), /'suspended'/);
     assert.match(col(""), /empty expression/);
   });
 });

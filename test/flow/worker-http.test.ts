@@ -2,27 +2,21 @@
 // URL --token T`), not PostgreSQL: it takes jobs, runs an action and a script whose child commands go
 // through the API, and its output lands in the task log.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FastifyInstance } from "fastify";
-import { createToken } from "../../src/auth/tokens.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { showTree, taskOutput } from "../../src/flow/engine/queries.ts";
-import { buildApp } from "../../src/server/app.ts";
-import { directBackend, type WorkerBackend } from "../../src/worker/backend.ts";
-import { spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { allComplete, transitions, waitUntil } from "./engine-helpers.ts";
+import { type ApiWorker, startApiWorker } from "./fixtures/api-worker.ts";
 
 describe("flow engine: a worker connected through the control server's API", () => {
   let db: TestDatabase;
   let engine: TestEngine;
-  let app: FastifyInstance;
-  let protocol: WorkerBackend;
-  let worker: ChildProcess;
+  let api: ApiWorker;
   const home = tempDir("cb-http-");
 
   before(async () => {
@@ -53,26 +47,13 @@ describe("flow engine: a worker connected through the control server's API", () 
       tickMs: 1000,
       controlConcurrency: 0,
     });
-    protocol = await directBackend(db.url, { concurrency: 4, pool: db.pool });
-    app = await buildApp({ pool: db.pool, workerBackend: protocol });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    const token = await createToken(db.pool, "worker-http");
     // No DATABASE_URL: this worker only knows the server.
-    const env = { ...process.env };
-    delete env["DATABASE_URL"];
-    worker = spawnCli(["worker", "--server", `http://127.0.0.1:${port}`, "--name", "remote-worker"], {
-      env: { ...env, CLOUDBURST_TOKEN: token },
-    });
-    await waitForOutput(worker, /worker remote-worker ready/);
+    api = await startApiWorker(db, "remote-worker");
   });
 
   after(async () => {
-    if (worker) await stopChild(worker);
+    await api?.close();
     await engine?.stop();
-    await app?.close();
-    await protocol?.close();
     await db?.drop();
   });
 
@@ -95,7 +76,7 @@ describe("flow engine: a worker connected through the control server's API", () 
   });
 
   it("refuses a worker without a token", async () => {
-    const response = await app.inject({
+    const response = await api.app.inject({
       method: "POST",
       url: "/api/worker/fetch",
       payload: { queue: "compute", max: 1 },

@@ -1,49 +1,70 @@
-// `cloudburst child init|event|meter|label|complete|abort`: what a task's script tells the flow engine
-// (ecflow_client's child commands). The worker running the script sets CLOUDBURST_CHILD_SOCKET,
-// CLOUDBURST_SUITE_ID, ECF_NAME, ECF_PASS and ECF_TRYNO; without the socket, DATABASE_URL is used.
+// `cloudburst child init|event|meter|label|complete|abort|wait|queue`: what a task's script tells (or
+// asks) the flow engine — ecflow_client's child commands. The worker running the script sets
+// CLOUDBURST_CHILD_SOCKET, CLOUDBURST_SUITE_ID, ECF_NAME, ECF_PASS and ECF_TRYNO; without the socket,
+// DATABASE_URL is used.
 import type { Command } from "commander";
-import pg from "pg";
-import { applyChildEvent, type ChildEventResult } from "../../flow/engine/child-events.ts";
-import type { ChildEvent, ChildIdentity } from "../../flow/engine/job.ts";
-import { postChildEvent } from "../../worker/child-socket.ts";
+import type { ChildEventResult } from "../../flow/engine/child-events.ts";
+import type { ChildEvent, QueueAction } from "../../flow/engine/job.ts";
+import { identityFromEnvironment, reportToWorker, waitUntilHolds } from "../../worker/child-client.ts";
 import { UsageError, UserError } from "../errors.ts";
 
-function identityFromEnvironment(env: NodeJS.ProcessEnv): ChildIdentity {
-  const missing = ["CLOUDBURST_SUITE_ID", "ECF_NAME", "ECF_PASS", "ECF_TRYNO"].filter((k) => !env[k]);
-  if (missing.length) {
-    throw new UserError(
-      `not inside a task: ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set`,
-      "child commands are for scripts run by `cloudburst worker`; they set these variables",
-    );
+async function viaDatabase(url: string, event: ChildEvent): Promise<ChildEventResult> {
+  const [{ default: pg }, { applyChildEvent }] = await Promise.all([
+    import("pg"),
+    import("../../flow/engine/child-events.ts"),
+  ]);
+  const identity = identityFromEnvironment(process.env);
+  if (typeof identity === "string") throw new Error(identity);
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    const result = await applyChildEvent(pool, identity, event);
+    if (!result.accepted) throw new Error(`${identity.path}: ${result.message}`);
+    return result;
+  } finally {
+    await pool.end();
   }
-  const tryNo = Number(env["ECF_TRYNO"]);
-  if (!Number.isInteger(tryNo) || tryNo < 1)
-    throw new UserError(`ECF_TRYNO is "${env["ECF_TRYNO"]}", not a try number`);
-  return { suiteId: env["CLOUDBURST_SUITE_ID"]!, path: env["ECF_NAME"]!, tryNo, password: env["ECF_PASS"]! };
 }
 
-async function send(event: ChildEvent): Promise<void> {
-  const identity = identityFromEnvironment(process.env);
-  const socket = process.env["CLOUDBURST_CHILD_SOCKET"];
-  let result: ChildEventResult;
-  if (socket) {
-    result = await postChildEvent(socket, { ...identity, event }).catch((error: Error) => {
-      throw new UserError(`cannot reach the worker at ${socket}: ${error.message}`);
+/** Sends the event for this script's task (to its worker, else to DATABASE_URL); what the engine answered. */
+async function sendChildEvent(event: ChildEvent): Promise<ChildEventResult> {
+  const url = process.env["DATABASE_URL"];
+  const direct = !process.env["CLOUDBURST_CHILD_SOCKET"] && url;
+  return (direct ? viaDatabase(url, event) : reportToWorker(event, process.env)).catch((error: Error) => {
+    throw new UserError(error.message, "child commands are for scripts run by `cloudburst worker`");
+  });
+}
+
+const send = async (event: ChildEvent): Promise<void> => {
+  await sendChildEvent(event);
+};
+
+const QUEUE_ACTIONS = ["active", "complete", "aborted", "no_of_aborted", "reset"];
+
+function registerQueries(child: Command): void {
+  child
+    .command("wait")
+    .description("wait until an expression (as a trigger on this task) holds")
+    .argument("<expression...>", "e.g. ../other == complete")
+    .action((expression: string[]) => waitUntilHolds(expression.join(" "), sendChildEvent));
+  child
+    .command("queue")
+    .description("take (active), finish (complete, aborted), count (no_of_aborted) or reset a queue's steps")
+    .argument("<name>", "the queue's name")
+    .argument("<action>", QUEUE_ACTIONS.join(" | "))
+    .argument("[step]", "with complete and aborted: the step")
+    .argument("[path]", "the node holding the queue (default: this task or the nearest above it)")
+    .action(async (name: string, action: string, step?: string, path?: string) => {
+      if (!QUEUE_ACTIONS.includes(action))
+        throw new UsageError(`the action is one of ${QUEUE_ACTIONS.join(", ")}`);
+      const result = await sendChildEvent({
+        type: "queue",
+        name,
+        action: action as QueueAction,
+        ...(step ? { step } : {}),
+        ...(path ? { path } : {}),
+      });
+      if (result.value) process.stdout.write(`${result.value}\n`);
     });
-  } else if (process.env["DATABASE_URL"]) {
-    const pool = new pg.Pool({ connectionString: process.env["DATABASE_URL"], max: 1 });
-    try {
-      result = await applyChildEvent(pool, identity, event);
-    } finally {
-      await pool.end();
-    }
-  } else {
-    throw new UserError(
-      "neither CLOUDBURST_CHILD_SOCKET nor DATABASE_URL is set",
-      "run the script through `cloudburst worker`",
-    );
-  }
-  if (!result.accepted) throw new UserError(`${identity.path}: ${result.message}`);
 }
 
 export function registerChildCommands(program: Command): void {
@@ -89,4 +110,5 @@ export function registerChildCommands(program: Command): void {
     .action((reason: string[] = []) =>
       send({ type: "abort", reason: reason.join(" ") || "aborted by the script" }),
     );
+  registerQueries(child);
 }

@@ -25,14 +25,15 @@ import { parseTime } from "../arguments.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
+import { registerUserData } from "./fleet-user-data.ts";
 import { registerGoldenBuild } from "./golden-build.ts";
 
-interface ProviderOptions {
+export interface ProviderOptions {
   provider?: string;
   apiUrl?: string;
 }
 
-function withProviderOptions(command: Command): Command {
+export function withProviderOptions(command: Command): Command {
   return command
     .option("--provider <name>", "local or cloudsigma (default: fleet.provider)")
     .option(
@@ -114,6 +115,7 @@ export function registerFleetCommands(program: Command): void {
   });
   registerFleetOperations(fleet);
   registerGoldenCommands(fleet);
+  registerUserData(fleet);
 }
 
 /** The default cycle of `fleet up` without --cycle: an ad-hoc burst. */
@@ -247,7 +249,7 @@ function registerDown(fleet: Command): void {
 }
 
 /** Where nodes this command starts find work: the configuration's data role, with its certificate's fingerprint. */
-function workerAccessOf(config: Config): WorkerAccess | null {
+export function workerAccessOf(config: Config): WorkerAccess | null {
   return configuredWorkerAccess(config, serverCertificate(config)?.fingerprint ?? null);
 }
 

@@ -1,112 +1,111 @@
-// Splits a .def file into lines of tokens with 1-based columns. `#` starts a comment outside
-// quotes; '...' and "..." are single tokens (quotes kept off, `quoted` set).
+// Reads a .def file as ecflow_server's parser does: line by line, each line split into tokens at
+// blanks (quotes are left to the attributes that take them). A line holding `;` is several
+// statements: its comment (from the first `#`) is cut off and it is split at every `;`, unless its
+// first statement has `edit` in it and another does not start with `edit`, or has `label` in it
+// (ecFlow then reads the line whole, so that `edit V 'a;b'` keeps its value). Definitions with state (`defs_state`) are not split: their history uses `;`.
 
 export interface DefToken {
   text: string;
+  /** 1-based line and column where the token starts. */
+  line: number;
   col: number;
-  quoted?: "'" | '"';
 }
 
-export interface DefLine {
+/** One statement: a line, or one `;`-separated piece of it. */
+export interface Statement {
   line: number;
   tokens: DefToken[];
-  /** The whole line as written (edit/label values and expressions are read from it). */
+  /** The statement's text as written (one piece of the line), for attributes that read it whole. */
   raw: string;
-  /** A tokenising problem (unterminated quote), reported if the parser relies on the tokens. */
-  problem?: { col: number; message: string };
 }
 
-export function lexLine(raw: string, lineNo: number): DefLine {
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
+
+/** Splits `text` (starting at 0-based column `offset` of line `line`) into blank-separated tokens. */
+export function tokenize(text: string, line: number, offset = 0): DefToken[] {
   const tokens: DefToken[] = [];
-  let problem: DefLine["problem"];
   let i = 0;
-  while (i < raw.length) {
-    const c = raw[i] as string;
-    if (c === " " || c === "\t" || c === "\r") {
+  while (i < text.length) {
+    if (isBlank(text.charCodeAt(i))) {
       i++;
       continue;
     }
-    if (c === "#") break;
-    if (c === "'" || c === '"') {
-      const close = raw.indexOf(c, i + 1);
-      if (close < 0) {
-        problem = { col: i + 1, message: `unterminated ${c === "'" ? "single" : "double"}-quoted string` };
-        tokens.push({ text: raw.slice(i + 1).trimEnd(), col: i + 1, quoted: c });
-        break;
-      }
-      tokens.push({ text: raw.slice(i + 1, close), col: i + 1, quoted: c });
-      i = close + 1;
-      continue;
-    }
-    let j = i;
-    while (j < raw.length) {
-      const code = raw.charCodeAt(j);
-      if (code === 32 || code === 9 || code === 13) break;
-      j++;
-    }
-    tokens.push({ text: raw.slice(i, j), col: i + 1 });
+    let j = i + 1;
+    while (j < text.length && !isBlank(text.charCodeAt(j))) j++;
+    tokens.push({ text: text.slice(i, j), line, col: offset + i + 1 });
     i = j;
   }
-  return problem ? { line: lineNo, tokens, raw, problem } : { line: lineNo, tokens, raw };
+  return tokens;
 }
 
-/**
- * ecFlow accepts several statements on one line separated by a lone `;` (`time 10:00 ; time
- * 20:00`). Each becomes its own line; `raw` keeps the other statements blanked so columns stay.
- */
-function splitStatements(l: DefLine): DefLine[] {
-  const cuts = l.tokens.map((t, i) => (t.text === ";" && !t.quoted ? i : -1)).filter((i) => i >= 0);
-  if (!cuts.length) return [l];
-  const out: DefLine[] = [];
-  let from = 0;
-  for (const cut of [...cuts, l.tokens.length]) {
-    const tokens = l.tokens.slice(from, cut);
-    if (tokens.length) {
-      const start = (tokens[0] as DefToken).col - 1;
-      const end = cut < l.tokens.length ? (l.tokens[cut] as DefToken).col - 1 : l.raw.length;
-      const raw = " ".repeat(start) + l.raw.slice(start, end);
-      out.push(l.problem ? { line: l.line, tokens, raw, problem: l.problem } : { line: l.line, tokens, raw });
-    }
-    from = cut + 1;
-  }
-  return out;
-}
-
-/** The non-blank, non-comment statements of a file, one per line (or per `;`), lazily. */
-export function* lexStatements(text: string): Generator<DefLine> {
+/** The pieces of a line with `;` in it, by ecFlow's rules (see above), with their columns. */
+function pieces(raw: string): { text: string; offset: number }[] {
+  const first = raw.search(/[^ ]/);
+  if (first < 0 || raw[first] === "#") return [{ text: raw, offset: 0 }];
+  const hash = raw.indexOf("#");
+  const code = hash < 0 ? raw : raw.slice(0, hash);
+  const out: { text: string; offset: number }[] = [];
   let start = 0;
-  let lineNo = 0;
-  while (start <= text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    const l = lexLine(text.slice(start, end), lineNo);
-    start = end + 1;
-    if (!l.tokens.length) continue;
-    if (l.raw.includes(";")) yield* splitStatements(l);
-    else yield l;
+  for (let i = 0; i <= code.length; i++) {
+    if (i === code.length || code[i] === ";") {
+      if (i > start) out.push({ text: code.slice(start, i), offset: start });
+      start = i + 1;
+    }
   }
+  const head = out[0]?.text ?? "";
+  const whole = [{ text: code, offset: 0 }];
+  if (head.includes("edit")) return out.every((p) => p.text.trim().startsWith("edit")) ? out : whole;
+  return head.includes("label") ? whole : out;
 }
 
-/** All statements of a file (see lexStatements). */
-export function lex(text: string): DefLine[] {
-  return [...lexStatements(text)];
-}
+/** Statements of a definition, in order; `continuation()` takes the next line for a `\`. */
+export class DefReader {
+  private readonly lines: string[];
+  private lineNo = 0;
+  private pending: Statement[] = [];
+  /** A definition with state: lines are not split at `;`. */
+  persist = false;
 
-/**
- * A quoted value that runs from the quote at `col` (1-based) to the last quote of the same kind
- * on the line followed only by blanks or a comment, so values may contain their own quote
- * character (ecFlow writes `edit X 'it's'` back as it read it). Returns the value and the rest.
- */
-export function quotedValue(raw: string, col: number): { value: string; rest: string } | undefined {
-  const start = col - 1;
-  const q = raw[start];
-  if (q !== "'" && q !== '"') return undefined;
-  for (let j = raw.length - 1; j > start; j--) {
-    if (raw[j] === q && /^\s*(#.*)?$/.test(raw.slice(j + 1)))
-      return { value: raw.slice(start + 1, j), rest: "" };
+  constructor(text: string) {
+    // A byte-order mark (Windows editors) is not part of the first keyword.
+    this.lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split("\n");
+    if (this.lines.length > 1 && this.lines[this.lines.length - 1] === "") this.lines.pop();
   }
-  const close = raw.indexOf(q, start + 1);
-  if (close < 0) return undefined;
-  return { value: raw.slice(start + 1, close), rest: raw.slice(close + 1) };
+
+  /** The line the reader is at (1-based; the last line read). */
+  get line(): number {
+    return this.lineNo;
+  }
+
+  /** The next statement, blank ones included (`continuation` needs them), or undefined at the end. */
+  private read(): Statement | undefined {
+    const queued = this.pending.shift();
+    if (queued) return queued;
+    if (this.lineNo >= this.lines.length) return undefined;
+    const raw = this.lines[this.lineNo++] as string;
+    const line = this.lineNo;
+    if (this.persist || !raw.includes(";")) return { line, tokens: tokenize(raw, line), raw };
+    const [first, ...rest] = pieces(raw).map((p) => ({
+      line,
+      tokens: tokenize(p.text, line, p.offset),
+      raw: p.text,
+    }));
+    this.pending = rest;
+    return first ?? { line, tokens: [], raw: "" };
+  }
+
+  /** The next statement with tokens, or undefined at the end. */
+  next(): Statement | undefined {
+    for (;;) {
+      const s = this.read();
+      if (!s || s.tokens.length) return s;
+    }
+  }
+
+  /** The statement after a line that ends in `\` (possibly blank), or undefined at the end. */
+  continuation(): Statement | undefined {
+    return this.read();
+  }
 }

@@ -1,6 +1,10 @@
-// Writes a Defs back as .def text that ecflow_server accepts, in one canonical attribute order,
-// so that print(parse(print(parse(x)))) === print(parse(x)).
+// Writes a Defs back as .def text the way `ecflow_client --get` prints it: ecFlow's attribute order and
+// formats (defaults filled in, `edit` values in single quotes), so that ecflow_server loads it and
+// prints the same text back, and our parser reads it to the same model. With `state`, a definition
+// that carries state is written as `ecflow_client --migrate` writes it (values after `#`).
+import { repeatNumericValue } from "../logic/variables.ts";
 import type {
+  AutoArchiveAttr,
   AutoCancelAttr,
   ClockAttr,
   CronAttr,
@@ -8,6 +12,7 @@ import type {
   Expression,
   LateAttr,
   Node,
+  NodeRuntime,
   Repeat,
   TimeOfDay,
   TimeSeries,
@@ -16,38 +21,31 @@ import type {
 
 const two = (n: number): string => String(n).padStart(2, "0");
 const hm = (t: TimeOfDay): string => `${two(t.hour)}:${two(t.minute)}`;
+const star = (n: number): string => (n === 0 ? "*" : String(n));
 
 function series(s: TimeSeries): string {
   const start = `${s.relative ? "+" : ""}${hm(s.start)}`;
   return s.finish && s.incr ? `${start} ${hm(s.finish)} ${hm(s.incr)}` : start;
 }
 
-/** Quotes a variable value: single quotes as ecFlow writes them, double if it holds a single quote. */
-function quote(value: string): string {
-  return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value}'`;
-}
-
-const star = (n: number, width = 2): string => (n === 0 ? "*" : String(n).padStart(width, "0"));
-
 function expression(word: string, e: Expression): string[] {
-  return e.parts.map((p) =>
-    p.join === "first" ? `${word} ${p.text}` : `${word} -${p.join === "and" ? "a" : "o"} ${p.text}`,
-  );
+  return e.parts.map((p) => (p.join === "first" ? `${word} ${p.text}` : `${word} -${p.join[0]} ${p.text}`));
 }
 
 function repeat(r: Repeat): string {
+  const quoted = (xs: (string | number)[]): string => xs.map((x) => `"${x}"`).join(" ");
   switch (r.kind) {
     case "day":
       return `repeat day ${r.step}`;
     case "integer":
-      return `repeat integer ${r.name} ${r.start} ${r.end} ${r.delta}`;
+      return `repeat integer ${r.name} ${r.start} ${r.end}${r.delta !== 1 ? ` ${r.delta}` : ""}`;
     case "date":
       return `repeat date ${r.name} ${r.start} ${r.end} ${r.delta}`;
     case "datelist":
-      return `repeat datelist ${r.name} ${r.dates.map((d) => `"${d}"`).join(" ")}`;
+      return `repeat datelist ${r.name} ${quoted(r.dates)}`;
     case "enumerated":
     case "string":
-      return `repeat ${r.kind} ${r.name} ${r.values.map((v) => `"${v}"`).join(" ")}`;
+      return `repeat ${r.kind} ${r.name} ${quoted(r.values)}`;
   }
 }
 
@@ -70,69 +68,138 @@ function late(l: LateAttr): string {
   return parts.join(" ");
 }
 
-function autocancel(a: AutoCancelAttr): string {
-  if (a.days !== undefined) return `autocancel ${a.days}`;
-  return `autocancel ${a.relative ? "+" : ""}${hm(a.time as TimeOfDay)}`;
+function after(word: string, a: AutoCancelAttr | AutoArchiveAttr): string {
+  const when = a.days !== undefined ? String(a.days) : `${a.relative ? "+" : ""}${hm(a.time as TimeOfDay)}`;
+  return `${word} ${when}${"idle" in a && a.idle ? " -i" : ""}`;
 }
 
-function clock(c: ClockAttr): string {
-  const parts = ["clock", c.hybrid ? "hybrid" : "real"];
-  if (c.day && c.month && c.year) parts.push(`${c.day}.${c.month}.${c.year}`);
-  if (c.gain !== undefined) parts.push(`${c.positiveGain && c.gain >= 0 ? "+" : ""}${c.gain}`);
-  return parts.join(" ");
+function clock(word: string, c: ClockAttr): string {
+  const date = c.day && c.month && c.year ? `${c.day}.${c.month}.${c.year} ` : "";
+  const gain = c.gain !== undefined ? `${c.positiveGain && c.gain >= 0 ? "+" : ""}${c.gain}` : "";
+  return word === "clock" ? `clock ${c.hybrid ? "hybrid" : "real"} ${date}${gain}` : `endclock ${date}`;
 }
 
 function zombie(z: ZombieAttr): string {
-  return `zombie ${z.type}:${z.action ?? ""}:${z.children.join(",")}:${z.lifetime ?? ""}`;
+  return `zombie ${z.type}:${z.action ?? "block"}:${z.children.join(",")}:${z.lifetime ?? ""}`;
 }
 
-/** The attribute lines of a node, in canonical order. */
-export function attributeLines(n: Node): string[] {
+function event(e: Node["events"][number]): string {
+  const head = e.number !== undefined ? `event ${e.number} ${e.name ?? ""}` : `event ${e.name}`;
+  return `${head}${e.initiallySet ? " set" : ""}`;
+}
+
+/** State comments, as ecflow_client --migrate writes them (only with a runtime). */
+type Saved = (text: string) => string;
+
+/** The attribute lines of a node, in ecFlow's order. */
+export function attributeLines(n: Node, rt?: NodeRuntime): string[] {
+  const saved =
+    (value: string | undefined): Saved =>
+    (text) =>
+      value === undefined ? text : `${text} # ${value}`;
   const out: string[] = [];
-  if (n.kind === "suite" && n.clock) out.push(clock(n.clock));
-  if (n.defstatus) out.push(`defstatus ${n.defstatus}`);
+  if (n.defstatus && n.defstatus !== "queued") out.push(`defstatus ${n.defstatus}`);
   if (n.late) out.push(late(n.late));
-  if (n.autocancel) out.push(autocancel(n.autocancel));
-  for (const v of n.variables) out.push(`edit ${v.name} ${quote(v.value)}`);
-  if (n.repeat) out.push(repeat(n.repeat));
+  if (n.complete) out.push(...expression("complete", n.complete));
+  if (n.trigger) {
+    const lines = expression("trigger", n.trigger);
+    if (rt?.triggerFree) lines[lines.length - 1] += " # free";
+    out.push(...lines);
+  }
+  if (n.repeat) {
+    const at = rt?.repeatIndex;
+    const value = at && n.repeat.kind !== "day" ? String(repeatNumericValue(n.repeat, at)) : undefined;
+    const byIndex =
+      n.repeat.kind === "enumerated" || n.repeat.kind === "string" || n.repeat.kind === "datelist";
+    out.push(saved(at && byIndex ? String(at) : value)(repeat(n.repeat)));
+  }
+  for (const v of n.variables) out.push(`edit ${v.name} '${v.value}'`);
   for (const l of n.limits) out.push(`limit ${l.name} ${l.value}`);
   for (const i of n.inlimits) {
     const opts = `${i.limitThisNodeOnly ? "-n " : ""}${i.limitSubmission ? "-s " : ""}`;
+    const ref = `${i.path !== undefined ? `${i.path}:` : ""}${i.name}`;
+    out.push(`inlimit ${opts}${ref}${i.tokens !== 1 ? ` ${i.tokens}` : ""}`);
+  }
+  const esc = (s: string): string => s.replaceAll("\n", "\\n");
+  for (const l of n.labels) {
+    const now = rt?.labels?.[l.name];
     out.push(
-      `inlimit ${opts}${i.path !== undefined ? `${i.path}:` : ""}${i.name}${i.tokens !== 1 ? ` ${i.tokens}` : ""}`,
+      saved(now !== undefined && now !== l.value ? `"${esc(now)}"` : undefined)(
+        `label ${l.name} "${esc(l.value)}"`,
+      ),
     );
   }
-  for (const e of n.events)
+  for (const m of n.meters) {
+    const v = rt?.meters?.[m.name];
     out.push(
-      `event ${[e.number, e.name].filter((x) => x !== undefined).join(" ")}${e.initiallySet ? " set" : ""}`,
+      saved(v !== undefined && v !== m.min ? String(v) : undefined)(
+        `meter ${m.name} ${m.min} ${m.max} ${m.threshold}`,
+      ),
     );
-  for (const m of n.meters) out.push(`meter ${m.name} ${m.min} ${m.max} ${m.threshold}`);
-  for (const l of n.labels) out.push(`label ${l.name} "${l.value}"`);
-  if (n.trigger) out.push(...expression("trigger", n.trigger));
-  if (n.complete) out.push(...expression("complete", n.complete));
+  }
+  for (const e of n.events) {
+    const v = rt?.events?.[e.name ?? String(e.number)];
+    out.push(
+      saved(v !== undefined && v !== (e.initiallySet === true) ? (v ? "set" : "clear") : undefined)(event(e)),
+    );
+  }
   for (const t of n.times) out.push(`time ${series(t.series)}`);
   for (const t of n.todays) out.push(`today ${series(t.series)}`);
-  for (const d of n.dates) out.push(`date ${star(d.day)}.${star(d.month)}.${star(d.year, 4)}`);
+  for (const d of n.dates) out.push(`date ${star(d.day)}.${star(d.month)}.${star(d.year)}`);
   for (const d of n.days) out.push(`day ${d.day}`);
   for (const c of n.crons) out.push(cron(c));
+  if (n.autocancel) out.push(after("autocancel", n.autocancel));
+  if (n.autoarchive) out.push(after("autoarchive", n.autoarchive));
+  if (n.autorestore) out.push(`autorestore ${n.autorestore.paths.join(" ")}`);
   for (const z of n.zombies) out.push(zombie(z));
+  for (const v of n.verifies) out.push(`verify ${v.state}:${v.expected}`);
+  for (const q of n.queues) {
+    const s = rt?.queues?.[q.name];
+    out.push(
+      saved(s ? `${s.index} ${s.states.join(" ")}` : undefined)(`queue ${q.name} ${q.steps.join(" ")}`),
+    );
+  }
+  for (const g of n.generics) out.push(`generic ${g.name} ${g.values.join(" ")}`);
+  if (n.kind === "suite" && n.clock) out.push(clock("clock", n.clock));
+  if (n.kind === "suite" && n.endclock) out.push(clock("endclock", n.endclock));
   return out;
 }
 
-function printNode(n: Node, depth: number, out: string[]): void {
-  const pad = "  ".repeat(depth);
-  out.push(`${pad}${n.kind} ${n.name}`);
-  for (const line of attributeLines(n)) out.push(`${pad}  ${line}`);
-  if (n.kind === "task") return;
-  for (const c of n.children) printNode(c, depth + 1, out);
-  if (n.kind === "family") out.push(`${pad}endfamily`);
-  else out.push("endsuite");
+/** The `# ...` a node line carries in a definition with state. */
+function nodeComment(n: Node, rt: NodeRuntime | undefined, begun: boolean): string {
+  if (!rt) return "";
+  const words = [
+    ...(begun ? ["begun:1"] : []),
+    ...(rt.abortedReason ? [`abort<:${rt.abortedReason.replaceAll("\n", "\\n")}>abort`] : []),
+    ...(rt.tryNo ? [`try:${rt.tryNo}`] : []),
+    `state:${rt.state}`,
+    ...(rt.flags?.length ? [`flag:${rt.flags.join(",")}`] : []),
+    ...(rt.suspended ? ["suspended:1"] : []),
+  ];
+  return n.kind === "suite" || rt.state !== "unknown" || words.length > 1 ? ` # ${words.join(" ")}` : "";
 }
 
-/** The whole definition as .def text (ends with a newline). */
-export function printDefs(defs: Defs): string {
-  const out: string[] = [];
+function printNode(n: Node, depth: number, out: string[], defs: Defs | undefined): void {
+  const pad = "  ".repeat(depth);
+  const rt = defs?.state?.nodes.get(n.path);
+  out.push(
+    `${pad}${n.kind} ${n.name}${defs ? nodeComment(n, rt, defs.state?.begun.has(n.path) === true) : ""}`,
+  );
+  for (const line of attributeLines(n, rt)) out.push(`${pad}  ${line}`);
+  if (n.kind === "task") return;
+  for (const c of n.children) printNode(c, depth + 1, out, defs);
+  out.push(n.kind === "family" ? `${pad}endfamily` : "endsuite");
+}
+
+/**
+ * The whole definition as .def text (ends with a newline). With `withState`, a definition read with
+ * its state is written with it, as `ecflow_client --migrate` does.
+ */
+export function printDefs(defs: Defs, options: { withState?: boolean } = {}): string {
+  const stateful = options.withState && defs.state ? defs : undefined;
+  const out: string[] = stateful ? [`defs_state ${defs.state?.style}`] : [];
   for (const e of defs.externs) out.push(`extern ${e}`);
-  for (const s of defs.suites) printNode(s, 0, out);
+  for (const v of defs.variables) out.push(`edit ${v.name} '${v.value}'`);
+  for (const s of defs.suites) printNode(s, 0, out, stateful);
   return `${out.join("\n")}\n`;
 }

@@ -5,7 +5,8 @@
 
 import type pg from "pg";
 import { inTransaction } from "../../db/transaction.ts";
-import type { ChildEvent, ChildIdentity } from "./job.ts";
+import { applyChildRequest } from "./child-requests.ts";
+import type { ChildEvent, ChildIdentity, StateEvent } from "./job.ts";
 import {
   appendOutputLines,
   applyCurrentTryReport,
@@ -23,6 +24,8 @@ export { FLOW_CHANGED_CHANNEL } from "./store.ts";
 export interface ChildEventResult {
   accepted: boolean;
   message: string;
+  /** What a query returns: `true`/`false` for a wait, the step (or count) for a queue. */
+  value?: string;
 }
 
 export async function applyChildEvent(
@@ -31,6 +34,7 @@ export async function applyChildEvent(
   event: ChildEvent,
   actor = "child",
 ): Promise<ChildEventResult> {
+  if (event.type === "wait" || event.type === "queue") return applyChildRequest(pool, id, event, actor);
   // The common case in one statement (one round trip): the report is from the current try and moves it on.
   if (await applyCurrentTryReport(pool, id, event, actor))
     return { accepted: true, message: fastMessage(event) };
@@ -39,7 +43,7 @@ export async function applyChildEvent(
   return inTransaction(pool, (client) => applyInTransaction(client, id, event, actor));
 }
 
-function fastMessage(event: ChildEvent): string {
+function fastMessage(event: StateEvent): string {
   return event.type === "init"
     ? "active"
     : event.type === "abort"
@@ -52,7 +56,7 @@ function fastMessage(event: ChildEvent): string {
 async function applyInTransaction(
   client: pg.PoolClient,
   id: ChildIdentity,
-  event: ChildEvent,
+  event: StateEvent,
   actor: string,
 ): Promise<ChildEventResult> {
   const row = await lockTaskForReport(client, id);

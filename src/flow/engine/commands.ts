@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { recordAudit } from "../../db/audit.ts";
 import { inTransaction } from "../../db/transaction.ts";
-import { checkDefs } from "../def/index.ts";
+import { checkDefs, printDefs } from "../def/index.ts";
+import { savedSuiteState } from "../logic/saved-state.ts";
 import { beginRuntime } from "../logic/state.ts";
 import { type Defs, type Node, type NodeRuntime, type Suite, walkNode } from "../model/index.ts";
 import { definedRuntime, type SuiteRow, type SuiteSnapshot, snapshotOf, suiteNodes } from "./snapshot.ts";
@@ -29,6 +30,7 @@ import {
   setNodeVariable,
   setTaskStateByOperator,
   writeNodes,
+  writeSavedState,
 } from "./store.ts";
 
 /** A command that cannot be done; `code` maps to an HTTP status. */
@@ -55,6 +57,13 @@ function nodeWrites(nodes: ReadonlyArray<{ node: Node; runtime: NodeRuntime }>) 
   return nodes.map(({ node, runtime }) => ({ path: node.path, kind: node.kind, runtime }));
 }
 
+/** Why the nodes of a saved state aborted (writeNodes leaves abort reasons out). */
+function abortedReasons(nodes: ReadonlyArray<{ node: Node; runtime: NodeRuntime }>) {
+  return nodes.flatMap(({ node, runtime }) =>
+    runtime.abortedReason ? [{ path: node.path, reason: runtime.abortedReason }] : [],
+  );
+}
+
 export interface LoadResult {
   suites: Array<{ id: string; name: string; nodes: number; replaced: boolean }>;
 }
@@ -68,9 +77,15 @@ export async function loadSuites(
 ): Promise<LoadResult> {
   const defs: Defs = checkDefs(text, file);
   if (defs.suites.length === 0) throw new FlowCommandError("bad_request", `${file} defines no suite`);
+  // A definition with state (ecflow_client --migrate) starts from that state; its text is kept without it.
+  const saved = defs.state ? defs.suites.map((suite) => savedSuiteState(defs, suite, new Date())) : undefined;
+  const refused = saved?.flatMap((s) => s.refused) ?? [];
+  if (refused.length)
+    throw new FlowCommandError("bad_request", `cannot load ${file} with its state: ${refused.join("; ")}`);
+  if (defs.state) text = printDefs(defs);
   return inTransaction(pool, async (client) => {
     const loaded: LoadResult["suites"] = [];
-    for (const suite of defs.suites) {
+    for (const [i, suite] of defs.suites.entries()) {
       const existing = await findSuiteRow(client, suite.name);
       if (existing) {
         if (!options.replace) {
@@ -85,8 +100,14 @@ export async function loadSuites(
       }
       const id =
         existing?.id ?? (await insertSuite(client, { name: suite.name, text, file, actor: options.actor }));
-      const nodes = suiteNodes(suite).map((node) => ({ node, runtime: definedRuntime(node, "unknown") }));
+      const state = saved?.[i];
+      const nodes = suiteNodes(suite).map((node) => ({
+        node,
+        runtime: state?.runtime.nodes.get(node.path) ?? definedRuntime(node, "unknown"),
+      }));
       await writeNodes(client, id, nodeWrites(nodes));
+      if (state)
+        await writeSavedState(client, id, { begun: state.begun, abortedReasons: abortedReasons(nodes) });
       await insertHistory(client, [
         {
           suiteId: id,

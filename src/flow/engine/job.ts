@@ -37,7 +37,19 @@ export type ChildEvent =
   | { type: "meter"; name: string; value: number }
   | { type: "label"; name: string; value: string }
   | { type: "complete" }
-  | { type: "abort"; reason?: string };
+  | { type: "abort"; reason?: string }
+  /** ecflow_client --wait: does the expression (written as on the task) hold now? */
+  | { type: "wait"; expression: string }
+  /** ecflow_client --queue: take, finish or count the steps of a `queue` on the task or above it. */
+  | { type: "queue"; name: string; action: QueueAction; step?: string; path?: string };
+
+export type QueueAction = "active" | "complete" | "aborted" | "no_of_aborted" | "reset";
+
+/** The reports that change a task's state or attributes (wait and queue ask; child-requests.ts answers). */
+export type StateEvent = Exclude<ChildEvent, { type: "wait" | "queue" }>;
+
+/** The reports that ask (ecflow_client --wait and --queue). */
+export type ChildQuery = Extract<ChildEvent, { type: "wait" | "queue" }>;
 
 /** Identifies the try a child event belongs to. */
 export interface ChildIdentity {

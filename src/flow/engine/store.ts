@@ -5,7 +5,7 @@
 // these, and other subsystems ask the engine's queries (queries.ts), never the tables.
 import type pg from "pg";
 import type { NodeRuntime, NodeState } from "../model/index.ts";
-import type { ChildEvent, ChildIdentity } from "./job.ts";
+import type { ChildIdentity, StateEvent } from "./job.ts";
 import { FLOW_JOBS_CHANNEL, FLOW_KILL_CHANNEL } from "./job.ts";
 import { type NodeRow, runtimeExtra, type SuiteRow } from "./snapshot.ts";
 
@@ -152,6 +152,24 @@ export async function writeNodes(
       ],
     );
   }
+}
+
+/**
+ * What writeNodes leaves out of a definition loaded with its state (ecflow_client --migrate): that the
+ * suite was begun, and why its aborted nodes aborted.
+ */
+export async function writeSavedState(
+  client: pg.PoolClient,
+  suiteId: string,
+  state: { begun: boolean; abortedReasons: ReadonlyArray<{ path: string; reason: string }> },
+): Promise<void> {
+  if (state.begun) await client.query("update flow_suite set begun_at = now() where id = $1", [suiteId]);
+  await client.query(
+    `update flow_node f set aborted_reason = u.reason
+       from unnest($2::text[], $3::text[]) as u(path, reason)
+      where f.suite_id = $1 and f.path = u.path`,
+    [suiteId, state.abortedReasons.map((a) => a.path), state.abortedReasons.map((a) => a.reason)],
+  );
 }
 
 /** Tasks at or under `path` that are submitted or active (at most `limit`). */
@@ -643,7 +661,7 @@ interface ReportChange {
   values: unknown[];
 }
 
-function reportChange(event: ChildEvent): ReportChange {
+function reportChange(event: StateEvent): ReportChange {
   switch (event.type) {
     case "init":
       return {
@@ -692,7 +710,7 @@ function reportChange(event: ChildEvent): ReportChange {
 export async function applyCurrentTryReport(
   db: Db,
   id: ChildIdentity,
-  event: ChildEvent,
+  event: StateEvent,
   actor: string,
 ): Promise<boolean> {
   const change = reportChange(event);
@@ -780,6 +798,38 @@ export async function setTaskAttribute(
     `update flow_node set ${column} = ${column} || jsonb_build_object($3::text, $4::jsonb)
       where suite_id = $1 and path = $2`,
     [id.suiteId, id.path, name, JSON.stringify(value)],
+  );
+}
+
+/** Where a `queue` attribute stands: the next step's index and each step's state. */
+export type QueuePosition = NonNullable<NodeRuntime["queues"]>[string];
+
+/** The saved position of queue `name` on the node at `path`, under the node's row lock; undefined if none yet. */
+export async function lockQueuePosition(
+  client: pg.PoolClient,
+  suiteId: string,
+  path: string,
+  name: string,
+): Promise<QueuePosition | undefined> {
+  const result = await client.query<{ position: QueuePosition | null }>(
+    "select extra->'queues'->$3::text as position from flow_node where suite_id = $1 and path = $2 for update",
+    [suiteId, path, name],
+  );
+  return result.rows[0]?.position ?? undefined;
+}
+
+export async function saveQueuePosition(
+  client: pg.PoolClient,
+  suiteId: string,
+  path: string,
+  queue: { name: string; position: QueuePosition },
+): Promise<void> {
+  await client.query(
+    `update flow_node
+        set extra = jsonb_set(extra, '{queues}',
+                              coalesce(extra->'queues', '{}') || jsonb_build_object($3::text, $4::jsonb))
+      where suite_id = $1 and path = $2`,
+    [suiteId, path, queue.name, JSON.stringify(queue.position)],
   );
 }
 

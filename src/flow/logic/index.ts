@@ -14,6 +14,7 @@ export * from "./expr-parser.ts";
 export * from "./late.ts";
 export * from "./limits.ts";
 export * from "./paths.ts";
+export * from "./saved-state.ts";
 export * from "./schedule.ts";
 export * from "./state.ts";
 export * from "./time.ts";

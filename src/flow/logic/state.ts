@@ -85,6 +85,19 @@ export function beginState(node: Node): NodeState {
   return d;
 }
 
+/** A node's attributes at their defined values: events initial, meters at minimum, first repeat value. */
+export function initialValues(n: Node, state: NodeState): NodeRuntime {
+  const rt: NodeRuntime = { state, tryNo: 0 };
+  if (n.events.length)
+    rt.events = Object.fromEntries(
+      n.events.map((e) => [e.name ?? String(e.number), e.initiallySet === true]),
+    );
+  if (n.meters.length) rt.meters = Object.fromEntries(n.meters.map((m) => [m.name, m.min]));
+  if (n.labels.length) rt.labels = Object.fromEntries(n.labels.map((l) => [l.name, l.value]));
+  if (n.repeat) rt.repeatIndex = 0;
+  return rt;
+}
+
 /**
  * The runtime of a freshly begun (or requeued) subtree: every node queued or its defstatus,
  * `suspended` flags from `defstatus suspended`, events at their initial value, meters at their
@@ -99,15 +112,8 @@ export function beginRuntime(
   const at = now.toISOString();
   const visit = (n: Node, forced: NodeState | undefined): void => {
     const state = forced ?? beginState(n);
-    const rt: NodeRuntime = { state, begunAt: at, stateSince: at, tryNo: 0 };
+    const rt: NodeRuntime = { ...initialValues(n, state), begunAt: at, stateSince: at };
     if (n.defstatus === "suspended") rt.suspended = true;
-    if (n.events.length)
-      rt.events = Object.fromEntries(
-        n.events.map((e) => [e.name ?? String(e.number), e.initiallySet === true]),
-      );
-    if (n.meters.length) rt.meters = Object.fromEntries(n.meters.map((m) => [m.name, m.min]));
-    if (n.labels.length) rt.labels = Object.fromEntries(n.labels.map((l) => [l.name, l.value]));
-    if (n.repeat) rt.repeatIndex = 0;
     runtime.nodes.set(n.path, rt);
     if (n.kind !== "task") {
       const childForced = forced ?? (n.defstatus === "complete" ? "complete" : undefined);

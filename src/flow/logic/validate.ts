@@ -1,64 +1,81 @@
-// Checks what the parser cannot see line by line: that every node a trigger, complete or inlimit
-// names exists (or is declared `extern`), that `node:name` names an event, meter, repeat, limit
-// or variable of that node, and that inlimits find their limit.
+// Checks what the parser cannot see line by line, as ecflow_server's load does: that every node a
+// trigger, complete or inlimit names exists (or is declared `extern`), that `node:name` and `:NAME`
+// name an event, meter, variable, repeat, limit or queue, and that no `/` or `%` divides by a value
+// that is 0 when the suite is loaded.
 import { walk } from "../model/tree.ts";
 import type { Defs, Expr, Node, SourcePos } from "../model/types.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+import { type EvalContext, evaluate, hasExprVariable, parentVariableHolder } from "./evaluate.ts";
 import { isExtern, resolveNodePath } from "./paths.ts";
-import { generatedVariables } from "./variables.ts";
-
-const EPOCH = new Date(0);
-
-/** Whether `name` is something `node:name` can read in an expression (ecFlow's findExprVariable). */
-export function hasExprVariable(defs: Defs, node: Node, name: string): boolean {
-  if (node.events.some((e) => e.name === name || (e.number !== undefined && String(e.number) === name)))
-    return true;
-  if (node.meters.some((m) => m.name === name)) return true;
-  if (node.variables.some((v) => v.name === name)) return true;
-  if (node.repeat && node.repeat.kind !== "day" && node.repeat.name === name) return true;
-  if (node.limits.some((l) => l.name === name)) return true;
-  return name in generatedVariables(node, undefined, EPOCH, defs);
-}
 
 function fallbackPos(node: Node): SourcePos {
   return node.pos ?? { file: "<input>", line: 0, col: 0 };
 }
 
-function checkExpr(defs: Defs, node: Node, e: Expr, what: string, out: Diagnostic[]): void {
+interface ExprCheck {
+  defs: Defs;
+  node: Node;
+  what: string;
+  out: Diagnostic[];
+  /** The runtime as loaded (nothing run yet), for the divide-by-zero check. */
+  ctx: EvalContext;
+  /** Where the expression is written, for problems that have no path to point at. */
+  at: SourcePos;
+}
+
+function checkPath(c: ExprCheck, e: Expr & { kind: "node" | "attr" | "nodeflag" }): void {
+  const path = e.path.text;
+  const name = e.kind === "attr" ? e.name : undefined;
+  const pos = e.path.pos ?? { ...c.at, col: c.at.col + (e.path.offset ?? 0) };
+  if (e.kind === "nodeflag" && path === "/") return;
+  const target = resolveNodePath(c.defs, c.node, path);
+  if (!target) {
+    if (isExtern(c.defs, path, name)) return;
+    const relative = path.startsWith("/") ? "" : ` (relative to ${c.node.parent?.path ?? c.node.path})`;
+    c.out.push({ pos, message: `${c.what} of ${c.node.path}: no node '${path}'${relative}` });
+    return;
+  }
+  if (name !== undefined && !hasExprVariable(target, name, c.defs) && !isExtern(c.defs, target.path, name))
+    c.out.push({
+      pos,
+      message: `${c.what} of ${c.node.path}: ${target.path} has no event, meter, variable, repeat, limit or queue '${name}'`,
+    });
+}
+
+function checkExpr(c: ExprCheck, e: Expr): void {
   switch (e.kind) {
+    case "arith":
+      if ((e.op === "/" || e.op === "%") && evaluate(e.right, c.node, c.ctx) === 0)
+        c.out.push({
+          pos: c.at,
+          message: `${c.what} of ${c.node.path}: ${e.op === "/" ? "divides" : "takes a modulo"} by a value that is 0 as loaded (ecFlow refuses it)`,
+        });
+      checkExpr(c, e.left);
+      checkExpr(c, e.right);
+      return;
     case "and":
     case "or":
     case "compare":
-    case "arith":
-      checkExpr(defs, node, e.left, what, out);
-      checkExpr(defs, node, e.right, what, out);
+      checkExpr(c, e.left);
+      checkExpr(c, e.right);
       return;
     case "not":
-      checkExpr(defs, node, e.operand, what, out);
+      checkExpr(c, e.operand);
+      return;
+    case "call":
+      return; // ecFlow does not resolve what a cal:: function reads until it runs
+    case "parentvar":
+      if (!parentVariableHolder(c.node, e.name, c.defs))
+        c.out.push({
+          pos: c.at,
+          message: `${c.what} of ${c.node.path}: neither the node nor an ancestor has an event, meter, variable, repeat, limit or queue '${e.name}'`,
+        });
       return;
     case "node":
-    case "attr": {
-      const path = e.path.text;
-      const name = e.kind === "attr" ? e.name : undefined;
-      const target = resolveNodePath(defs, node, path);
-      const pos = e.path.pos ?? fallbackPos(node);
-      if (!target) {
-        if (isExtern(defs, path, name)) return;
-        out.push({
-          pos,
-          message: `${what} of ${node.path}: no node '${path}'${path.startsWith("/") ? "" : ` (relative to ${node.parent?.path ?? node.path})`}`,
-        });
-        return;
-      }
-      if (target === node && e.kind === "node")
-        out.push({ pos, message: `${what} of ${node.path} refers to the node itself` });
-      if (name !== undefined && !hasExprVariable(defs, target, name) && !isExtern(defs, target.path, name))
-        out.push({
-          pos,
-          message: `${what} of ${node.path}: ${target.path} has no event, meter, repeat, limit or variable '${name}'`,
-        });
+    case "attr":
+    case "nodeflag":
+      checkPath(c, e);
       return;
-    }
     default:
       return;
   }
@@ -79,21 +96,43 @@ export function findLimitNode(
   return undefined;
 }
 
-/** Every reference problem in the definition, in definition order. */
-export function validateDefs(defs: Defs): Diagnostic[] {
+/**
+ * Every reference problem in the definition, in definition order. An inlimit whose limit is
+ * nowhere is no error to ecFlow (the node is then not limited): it goes to `warnings`.
+ */
+export function validateDefs(defs: Defs, warnings: Diagnostic[] = []): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const ctx: EvalContext = { defs, runtime: { nodes: new Map() }, now: new Date(0) };
   for (const node of walk(defs)) {
-    if (node.trigger) checkExpr(defs, node, node.trigger.ast, "trigger", out);
-    if (node.complete) checkExpr(defs, node, node.complete.ast, "complete", out);
+    for (const [what, e] of [
+      ["trigger", node.trigger],
+      ["complete", node.complete],
+    ] as const)
+      for (const part of e?.parts ?? [])
+        if (part.ast) checkExpr({ defs, node, what, out, ctx, at: part.pos ?? fallbackPos(node) }, part.ast);
+    for (const path of node.autorestore?.paths ?? [])
+      if (!resolveNodePath(defs, node, path))
+        out.push({
+          pos: node.autorestore?.pos ?? fallbackPos(node),
+          message: `autorestore of ${node.path}: no node '${path}'`,
+        });
     for (const il of node.inlimits) {
       if (findLimitNode(defs, node, il.path, il.name)) continue;
       if (il.path !== undefined && isExtern(defs, il.path, il.name)) continue;
       const pos = il.pos ?? fallbackPos(node);
-      out.push({
+      warnings.push({
         pos,
-        message: `inlimit of ${node.path}: no limit '${il.name}'${il.path !== undefined ? ` on '${il.path}'` : " on this node or above"}`,
+        message: `inlimit of ${node.path}: no limit '${il.name}'${il.path !== undefined ? ` on '${il.path}'` : " on this node or above"}: it limits nothing`,
       });
     }
   }
   return out;
+}
+
+/** The reference problems of one expression written on `node` (ecflow_client --wait's). */
+export function validateExpression(defs: Defs, node: Node, ast: Expr): string[] {
+  const out: Diagnostic[] = [];
+  const ctx: EvalContext = { defs, runtime: { nodes: new Map() }, now: new Date(0) };
+  checkExpr({ defs, node, what: "expression", out, ctx, at: fallbackPos(node) }, ast);
+  return out.map((d) => d.message);
 }

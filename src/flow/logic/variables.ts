@@ -20,9 +20,16 @@ const MONTHS = [
 ];
 const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
-/** ecFlow's server variables, as an ecflow_server sets them by default. */
+/**
+ * ecFlow's server variables, as an ecflow_server sets them by default. ECF_HOST, ECF_PORT and
+ * ECF_VERSION are there for job scripts that use them (head.h exports them); cloudburst's
+ * ecflow_client does not need them, and speaks ecFlow 5.9's protocol of child commands.
+ */
 export function serverVariables(defs: Defs): Record<string, string> {
   const out: Record<string, string> = {
+    ECF_HOST: "localhost",
+    ECF_PORT: "3141",
+    ECF_VERSION: "5.9.2",
     ECF_TRIES: "2",
     ECF_MICRO: "%",
     ECF_HOME: ".",
@@ -50,6 +57,12 @@ export function julianDay(y: number, m: number, d: number): number {
     Math.floor(yy / 400) -
     32045
   );
+}
+
+/** The date yyyymmdd of a Julian day number (ecFlow's cal::julian_to_date). */
+export function julianToDate(jd: number): number {
+  const d = new Date(Date.UTC(2000, 0, 1) + (jd - julianDay(2000, 1, 1)) * 86_400_000);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
 }
 
 /** yyyymmdd + days, as integer yyyymmdd. */

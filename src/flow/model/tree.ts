@@ -42,7 +42,12 @@ export function createSuite(name: string, pos?: SourcePos): Suite {
     defstatus: undefined,
     late: undefined,
     autocancel: undefined,
+    autoarchive: undefined,
+    autorestore: undefined,
     zombies: none(),
+    verifies: none(),
+    queues: none(),
+    generics: none(),
     clock: undefined,
     endclock: undefined,
     children: [],
@@ -73,7 +78,12 @@ export function createFamily(parent: NodeContainer, name: string, pos?: SourcePo
     defstatus: undefined,
     late: undefined,
     autocancel: undefined,
+    autoarchive: undefined,
+    autorestore: undefined,
     zombies: none(),
+    verifies: none(),
+    queues: none(),
+    generics: none(),
     children: [],
   };
   parent.children.push(family);
@@ -81,11 +91,22 @@ export function createFamily(parent: NodeContainer, name: string, pos?: SourcePo
 }
 
 export function createTask(parent: NodeContainer, name: string, pos?: SourcePos): Task {
-  const task: Task = {
+  const task = newTask(parent, name, `${parent.path}/${name}`, pos);
+  parent.children.push(task);
+  return task;
+}
+
+/** A task's alias (ecFlow's `alias`): a task-like node beside the tree, in no node's children. */
+export function createAlias(task: Task, name: string, pos?: SourcePos): Task {
+  return newTask(task.parent, name, `${task.path}/${name}`, pos);
+}
+
+function newTask(parent: NodeContainer, name: string, path: string, pos?: SourcePos): Task {
+  return {
     kind: "task",
     parent,
     name,
-    path: `${parent.path}/${name}`,
+    path,
     pos,
     variables: none(),
     trigger: undefined,
@@ -104,10 +125,13 @@ export function createTask(parent: NodeContainer, name: string, pos?: SourcePos)
     defstatus: undefined,
     late: undefined,
     autocancel: undefined,
+    autoarchive: undefined,
+    autorestore: undefined,
     zombies: none(),
+    verifies: none(),
+    queues: none(),
+    generics: none(),
   };
-  parent.children.push(task);
-  return task;
 }
 
 export function addSuite(defs: Defs, suite: Suite): Suite {

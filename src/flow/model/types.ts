@@ -38,6 +38,9 @@ export type ArithOp = "+" | "-" | "*" | "/" | "%";
 /** A node path as written: absolute `/s/f/t`, relative `../f/t`, `./t` or plain `t` (sibling). */
 export interface PathRef {
   text: string;
+  /** Where the path starts in its expression's text (parsed trees of equal texts are shared). */
+  offset?: number;
+  /** Where it is in the file, for an expression continued over lines (`\`). */
   pos?: SourcePos;
 }
 
@@ -55,21 +58,27 @@ export type Expr =
   | { kind: "state"; state: NodeState; pos?: SourcePos }
   /** Event literals `set` / `clear` (true / false). */
   | { kind: "flag"; value: boolean; pos?: SourcePos }
-  | { kind: "int"; value: number; pos?: SourcePos };
+  | { kind: "int"; value: number; pos?: SourcePos }
+  /** `path<flag>late` or `path<flag>zombie` (1 while the node has the flag); path `/` is the server. */
+  | { kind: "nodeflag"; path: PathRef; flag: "late" | "zombie"; pos?: SourcePos }
+  /** `:NAME`: an event, meter, variable, repeat, limit or queue of the node or its nearest ancestor. */
+  | { kind: "parentvar"; name: string; pos?: SourcePos }
+  /** `cal::date_to_julian(x)` and `cal::julian_to_date(x)`. */
+  | { kind: "call"; fn: "date_to_julian" | "julian_to_date"; arg: Expr; pos?: SourcePos };
 
 /** One line of a trigger/complete: the first, or a continuation `-a` (and) / `-o` (or). */
 export interface ExpressionPart {
   text: string;
   join: "first" | "and" | "or";
   pos?: SourcePos;
+  /** This line's expression (the Expression's `ast` joins the parts). */
+  ast?: Expr;
 }
 
 /** A `trigger` or `complete` attribute: the text as written and its parsed tree. */
 export interface Expression {
   parts: ExpressionPart[];
   ast: Expr;
-  /** `trigger -f`? never: kept for future ecFlow options. */
-  free?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,6 +233,43 @@ export interface InLimitAttr {
   pos?: SourcePos;
 }
 
+/** `queue NAME step...`: steps a task hands out one at a time (`ecflow_client --queue`). */
+export interface QueueAttr {
+  name: string;
+  steps: string[];
+  pos?: SourcePos;
+}
+
+/** `generic NAME value...`: data for other tools, kept and printed back. */
+export interface GenericAttr {
+  name: string;
+  values: string[];
+  pos?: SourcePos;
+}
+
+/** `verify STATE:N`: how many times the node is expected to reach STATE (kept, not enforced). */
+export interface VerifyAttr {
+  state: NodeState;
+  expected: number;
+  pos?: SourcePos;
+}
+
+/** `autoarchive N | [+]hh:mm [-i]`: archive a finished suite or family after a while. */
+export interface AutoArchiveAttr {
+  days?: number;
+  time?: TimeOfDay;
+  relative: boolean;
+  /** `-i`: also when the node is idle (queued, aborted), not only complete. */
+  idle?: boolean;
+  pos?: SourcePos;
+}
+
+/** `autorestore /path...`: nodes to restore from archive when this one completes. */
+export interface AutoRestoreAttr {
+  paths: string[];
+  pos?: SourcePos;
+}
+
 export interface ZombieAttr {
   type: "user" | "ecf" | "path" | "ecf_pid" | "ecf_pid_passwd" | "ecf_passwd";
   action?: "fob" | "fail" | "block" | "adopt" | "remove" | "kill";
@@ -263,7 +309,12 @@ export interface NodeBase {
   defstatus?: DefStatus;
   late?: LateAttr;
   autocancel?: AutoCancelAttr;
+  autoarchive?: AutoArchiveAttr;
+  autorestore?: AutoRestoreAttr;
   zombies: ZombieAttr[];
+  verifies: VerifyAttr[];
+  queues: QueueAttr[];
+  generics: GenericAttr[];
 }
 
 export interface Suite extends NodeBase {
@@ -292,10 +343,24 @@ export type NodeContainer = Suite | Family;
 export interface Defs {
   /** `extern /path[:name]`: nodes/attributes referenced in expressions but defined elsewhere. */
   externs: string[];
-  /** Server-level (user) variables, from `edit` before the first suite. Not in ecFlow's .def grammar. */
+  /** Server-level (user) variables, from `edit` before the first suite. */
   variables: Variable[];
   suites: Suite[];
   file?: string;
+  /** The saved state of a definition written with its state (`defs_state`, ecflow_client --migrate). */
+  state?: SavedState;
+  /** What was accepted but has no effect (ecFlow ignores it too), e.g. `repeat file`. */
+  warnings?: { pos: SourcePos; message: string }[];
+}
+
+/** Node states and attribute values read from the comments of a `defs_state` definition. */
+export interface SavedState {
+  /** The `defs_state` style: MIGRATE (ecflow_client --migrate), STATE (--get_state) or NET. */
+  style: string;
+  /** By node path: the node's runtime as saved (missing nodes: as defined). */
+  nodes: Map<string, NodeRuntime>;
+  /** Suites that had been begun. */
+  begun: Set<string>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,6 +404,8 @@ export interface NodeRuntime {
   flags?: string[];
   /** Why the last try aborted, if it did. */
   abortedReason?: string;
+  /** `queue` attributes handed out so far: the next step's index and each step's state. */
+  queues?: Record<string, { index: number; states: string[] }>;
 }
 
 /** The whole runtime: node runtimes by absolute path, and each suite's clock. */
