@@ -229,6 +229,7 @@ async function startRoles(
     fleet,
     workerBackend,
     cycle: roles.has("data") ? { products: cycle.products, productData: cycle.productData } : null,
+    planner: config,
     dataSources,
   });
 }

@@ -16,3 +16,10 @@ export function parseCycleTime(value: string): Date {
     throw new InvalidArgumentError("expected a cycle time such as 2026-11-24T00:00Z (00, 06, 12 or 18 UTC)");
   return date;
 }
+
+/** A number above zero. */
+export function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!(number > 0) || !Number.isFinite(number)) throw new InvalidArgumentError("expected a positive number");
+  return number;
+}

@@ -19,6 +19,9 @@ export function cycleSuiteName(baseTime: Date): string {
   return `cycle_${iso.slice(0, 10).replace(/-/g, "")}_${iso.slice(11, 13)}`;
 }
 
+/** Names of cycle suites as a regular expression (PostgreSQL's and JavaScript's alike). */
+export const cycleSuiteNamePattern = "^cycle_[0-9]{8}_[0-9]{2}$";
+
 /** The base time a cycle suite is named after; null for other suites. */
 export function cycleSuiteBaseTime(name: string): Date | null {
   const m = /^cycle_(\d{4})(\d{2})(\d{2})_(\d{2})$/.exec(name);

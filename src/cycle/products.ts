@@ -74,10 +74,20 @@ function readDefinition(file: string): string {
   }
 }
 
+/** A product as another process or thread is given it: its definition as written, parsed there. */
+export interface ProductSource {
+  name: string;
+  fileName: string;
+  text: string;
+  steps: number[];
+}
+
+export function productSource(spec: CycleProductSpec): ProductSource {
+  return { name: spec.name, fileName: spec.source.fileName, text: spec.source.text, steps: spec.steps };
+}
+
 /** The products as the data role defines them (over the worker protocol), parsed here the same way. */
-export function productsFromSources(
-  sources: ReadonlyArray<{ name: string; fileName: string; text: string; steps: number[] }>,
-): CycleProductSpec[] {
+export function productsFromSources(sources: ReadonlyArray<ProductSource>): CycleProductSpec[] {
   return sources.map((s) => ({
     name: s.name,
     config: parseProductConfig(s.text, s.fileName),

@@ -101,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         fleet: options.fleet ?? null,
         workerBackend: options.workerBackend ?? null,
         cycle: options.cycle ?? null,
+        planner: options.planner ?? null,
         version: options.version ?? releaseVersion(),
         dataSources: options.dataSources ?? [],
       };

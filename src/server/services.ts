@@ -7,6 +7,7 @@ import type { CycleProductSpec } from "../cycle/products.ts";
 import type { FleetService } from "../fleet/service.ts";
 import type { DataTriggerSource } from "../flow/engine/data-trigger.ts";
 import type { IngestService } from "../ingest/service.ts";
+import type { PlannerSettings } from "../plan/evidence.ts";
 import type { LocalStore } from "../store/store.ts";
 import type { WorkerBackend } from "../worker/backend.ts";
 import { HttpError } from "./errors.ts";
@@ -23,6 +24,8 @@ export interface ApiServices {
   workerBackend: WorkerBackend | null;
   /** The cycle's products and their data, for compute nodes, in the data role. */
   cycle: { products: CycleProductSpec[]; productData: ProductData } | null;
+  /** What the capacity planner reads of the server's configuration (GET /api/plan). */
+  planner: PlannerSettings | null;
   /** The release this server runs: a node of another release is refused work. */
   version: string;
   /** Where `why` asks about tasks waiting for data. */

@@ -8,17 +8,11 @@ import { demoConfigFile, demoDataDir } from "../../config/installation.ts";
 import type { DemoSummary } from "../../cycle/summary.ts";
 import { logDestination } from "../../system/log.ts";
 import { stopSignals } from "../../system/processes.ts";
-import { parseCycleTime } from "../arguments.ts";
+import { parseCycleTime, positiveNumber } from "../arguments.ts";
 import { commandConfig } from "../context.ts";
 import { printJson, progress } from "../output.ts";
 import { parsePort } from "./server.ts";
 import { preparedStreamOption } from "./sim-ecmwf.ts";
-
-function positive(value: string): number {
-  const number = Number(value);
-  if (!(number > 0)) throw new InvalidArgumentError("expected a positive number");
-  return number;
-}
 
 function wholeNumber(value: string): number {
   const number = Number(value);
@@ -58,9 +52,9 @@ export function registerDemoCommand(program: Command): void {
       "--stream <dir>",
       "play the stream prepared in DIR by `sim ecmwf --prepare` (its cycle, grid and steps) instead of making one",
     )
-    .option("--grid <degrees>", "the simulated model's global grid increment", positive, 2)
+    .option("--grid <degrees>", "the simulated model's global grid increment", positiveNumber, 2)
     // 10×, the rate of the benchmark's targets: a step every 1.8 s, which this machine keeps up with.
-    .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positive, 10)
+    .option("--time-factor <x>", "compression of ECMWF's dissemination schedule", positiveNumber, 10)
     .option("--nodes <n>", "compute nodes: the most the autoscaler starts at once", wholeNumber, 2)
     .option("--fixed-nodes", "keep all --nodes up for the whole cycle instead of following the backlog")
     .addOption(
@@ -74,7 +68,7 @@ export function registerDemoCommand(program: Command): void {
       parseCycleTime,
     )
     .option("--port <port>", "the control server's port (default: a free one)", parsePort)
-    .option("--timeout <seconds>", "give up after this long", positive, 900)
+    .option("--timeout <seconds>", "give up after this long", positiveNumber, 900)
     .option("--keep", "keep the server (and its web UI) running after the cycle, until Ctrl-C")
     .option("--json", "print the summary as JSON")
     .action(

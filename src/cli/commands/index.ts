@@ -14,6 +14,7 @@ export interface CommandModule {
 export const commandModules: readonly CommandModule[] = [
   { commands: ["init"], load: async () => (await import("./init.ts")).registerInitCommand },
   { commands: ["demo"], load: async () => (await import("./demo.ts")).registerDemoCommand },
+  { commands: ["plan"], load: async () => (await import("./plan.ts")).registerPlanCommand },
   { commands: ["server"], load: async () => (await import("./server.ts")).registerServerCommand },
   { commands: ["config"], load: async () => (await import("./config.ts")).registerConfigCommands },
   { commands: ["token"], load: async () => (await import("./token.ts")).registerTokenCommands },

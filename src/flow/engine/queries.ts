@@ -18,11 +18,14 @@ import {
   abortedTasksSince,
   findSuiteRow,
   historyUnder,
+  lastCompletedTries,
+  latestSuitesNamed,
   listSuiteRows,
   outputLines,
   recentRunSeconds,
   runTransitionsSince,
   suitesBegunSince,
+  type TaskRunRow,
   type TaskStatusRow,
   taskJob,
   taskStatuses,
@@ -307,6 +310,22 @@ export async function recentRunTimes(
 /** Suites begun since `since`: id and name. */
 export async function begunSuites(pool: pg.Pool, since: Date): Promise<Array<{ id: string; name: string }>> {
   return suitesBegunSince(pool, since);
+}
+
+/** The suites whose name matches the regular expression `pattern`, the latest begun first. */
+export async function latestSuites(
+  pool: pg.Pool,
+  pattern: string,
+  limit: number,
+): Promise<Array<{ id: string; name: string }>> {
+  return latestSuitesNamed(pool, pattern, limit);
+}
+
+export type { TaskRunRow };
+
+/** The tasks under `path` of a suite, each with its last completed try (start, end, worker). */
+export async function lastRunsUnder(pool: pg.Pool, suiteId: string, path: string): Promise<TaskRunRow[]> {
+  return lastCompletedTries(pool, suiteId, `${escapeLike(path)}/%`);
 }
 
 /** Task runs (active to complete or aborted) since `since`, in the order they ended. */

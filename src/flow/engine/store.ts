@@ -86,6 +86,20 @@ export async function suitesBegunSince(db: Db, since: Date): Promise<Array<{ id:
   return result.rows;
 }
 
+/** The suites whose name matches the regular expression `pattern`, the latest begun (or loaded) first. */
+export async function latestSuitesNamed(
+  db: Db,
+  pattern: string,
+  limit: number,
+): Promise<Array<{ id: string; name: string }>> {
+  const result = await db.query<{ id: string; name: string }>(
+    `select id::text, name from flow_suite where name ~ $1
+      order by coalesce(begun_at, loaded_at) desc limit $2`,
+    [pattern, limit],
+  );
+  return result.rows;
+}
+
 // ---- nodes
 
 const nodeColumns = `path, kind, state, suspended, try_no, submissions, job_id::text, queue, password, worker,
@@ -424,6 +438,53 @@ export async function taskStatuses(db: Db, suiteId: string, pattern: string): Pr
     state: r.state,
     stateSince: r.state_since,
     dataReadyAt: r.data_ready_at,
+    worker: r.worker,
+  }));
+}
+
+/** A task with its last finished try (null times when none finished): what the capacity planner learns from. */
+export interface TaskRunRow {
+  path: string;
+  dataReadyAt: Date | null;
+  labels: Record<string, string>;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  /** The worker that ran that try. */
+  worker: string | null;
+}
+
+/** The tasks of a suite whose path matches the LIKE `pattern`, each with its last completed try. */
+export async function lastCompletedTries(db: Db, suiteId: string, pattern: string): Promise<TaskRunRow[]> {
+  const result = await db.query<{
+    path: string;
+    data_ready_at: Date | null;
+    labels: Record<string, string> | null;
+    started: Date | null;
+    ended: Date | null;
+    worker: string | null;
+  }>(
+    `with tries as (
+       select h.path, h.try_no,
+              max(h.at) filter (where h.to_state = 'active') as started,
+              max(h.at) filter (where h.to_state = 'complete') as ended,
+              (array_agg(h.actor order by h.id desc) filter (where h.to_state = 'active'))[1] as worker
+         from flow_history h
+        where h.suite_id = $1 and h.kind = 'state' and h.path like $2
+        group by h.path, h.try_no)
+     select n.path, n.data_ready_at, n.labels, t.started, t.ended, t.worker
+       from flow_node n
+       left join lateral (select * from tries t where t.path = n.path and t.ended is not null
+                           order by t.try_no desc limit 1) t on true
+      where n.suite_id = $1 and n.kind = 'task' and n.path like $2
+      order by n.path`,
+    [suiteId, pattern],
+  );
+  return result.rows.map((r) => ({
+    path: r.path,
+    dataReadyAt: r.data_ready_at,
+    labels: r.labels ?? {},
+    startedAt: r.started,
+    endedAt: r.ended,
     worker: r.worker,
   }));
 }

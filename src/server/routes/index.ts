@@ -6,6 +6,7 @@ import { coastlineRoutes } from "./coastlines.ts";
 import { fieldRoutes } from "./fields.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { ingestRoutes } from "./ingest.ts";
+import { planRoutes } from "./plan.ts";
 import { productRoutes } from "./products.ts";
 import { suiteDefinitionRoutes } from "./suite-definition.ts";
 import { suiteCommandRoutes, suiteViewRoutes } from "./suites.ts";
@@ -28,4 +29,5 @@ export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   timelineRoutes,
   workerRoutes,
   workerDataRoutes,
+  planRoutes,
 ];

@@ -3,7 +3,7 @@
 // ranges allowed), and the upload of what a job made (stored, catalogued with its lineage, delivered).
 import type { z } from "zod";
 import { dataCalls, publishAnswer, publishQuery } from "../../cycle/data-protocol.ts";
-import { findProduct } from "../../cycle/products.ts";
+import { findProduct, productSource } from "../../cycle/products.ts";
 import { HttpError } from "../errors.ts";
 import { type ApiServices, required } from "../services.ts";
 import { useZodSchemas, type ZodPlugin, type ZodTypeProvider } from "../zod.ts";
@@ -27,12 +27,7 @@ export const workerDataRoutes: ZodPlugin<ApiServices> = async (app, services) =>
   const cycle = () => required(services.cycle, "the cycle's product data", "data");
 
   app.post("/worker/products", { schema: schema(dataCalls.products) }, async () => ({
-    products: cycle().products.map((p) => ({
-      name: p.name,
-      fileName: p.source.fileName,
-      text: p.source.text,
-      steps: p.steps,
-    })),
+    products: cycle().products.map(productSource),
   }));
 
   app.post("/worker/inputs", { schema: schema(dataCalls.inputs) }, async (request) => {

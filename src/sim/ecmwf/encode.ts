@@ -129,12 +129,22 @@ export function encodeStep(
   step: number,
   accumulation: AccumulationState,
 ): Uint8Array {
-  const messages = fieldsOfStep(content).map((field) => {
-    const message = encodeField(
-      describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
-    );
-    // ECMWF's model-level messages carry the L137 coefficients of every level, as its own files do.
-    return field.levelKind === "hybrid" ? withVerticalCoordinates(message, l137Pv) : message;
-  });
-  return concatBytes(messages);
+  return concatBytes(
+    fieldsOfStep(content).map((field) => encodeSimulatedField(field, grid, baseTime, step, accumulation)),
+  );
+}
+
+/** One field of a step as the stream's file carries it. */
+export function encodeSimulatedField(
+  field: SimulatedField,
+  grid: LatLonGrid,
+  baseTime: Date,
+  step: number,
+  accumulation: AccumulationState,
+): Uint8Array {
+  const message = encodeField(
+    describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
+  );
+  // ECMWF's model-level messages carry the L137 coefficients of every level, as its own files do.
+  return field.levelKind === "hybrid" ? withVerticalCoordinates(message, l137Pv) : message;
 }

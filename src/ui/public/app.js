@@ -2,6 +2,7 @@
 import { alertsView } from "./views/alerts.js";
 import { catalogueView } from "./views/catalogue.js";
 import { fleetView } from "./views/fleet.js";
+import { planView } from "./views/plan.js";
 import { suitesView } from "./views/suites.js";
 import { timelineView } from "./views/timeline.js";
 
@@ -9,6 +10,7 @@ const views = {
   suites: suitesView,
   timeline: timelineView,
   fleet: fleetView,
+  plan: planView,
   catalogue: catalogueView,
   alerts: alertsView,
 };
