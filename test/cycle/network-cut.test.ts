@@ -294,4 +294,20 @@ describe("a compute node whose path to the data role is cut mid-job", () => {
     assert.match(workerLog.slice(logged), /field \d+: attempt 1 failed/, "a fetch met the restart");
     await assertMadeOnce(1);
   });
+
+  it("retries the job's reports when the link drops as it reports, and runs it once", async () => {
+    const logged = workerLog.length;
+    // The first report after an upload is the job's cpu label; its complete follows while still cut.
+    afterPublish = async () => {
+      onRequest = {
+        path: "/api/worker/child",
+        hook: () => void proxy.cut().then(() => setTimeout(() => void proxy.restore(), 2500)),
+      };
+    };
+    await runStep(2);
+    await finished(2);
+    assert.equal(onRequest, null, "a report was cut");
+    assert.match(workerLog.slice(logged), /the \w+ report of \S+: attempt 1 failed/);
+    await assertMadeOnce(2);
+  });
 });
