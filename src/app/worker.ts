@@ -15,7 +15,7 @@ import { storeOf } from "../store/store.ts";
 import { type Action, ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
 import { httpBackend } from "../worker/http-backend.ts";
-import { type ServerAccess, ServerClient } from "../worker/server-client.ts";
+import { type OnServerRetry, type ServerAccess, ServerClient } from "../worker/server-client.ts";
 
 export interface WorkerProcessOptions {
   queues: QueueName[];
@@ -52,10 +52,9 @@ async function startNetworkWorker(
 ): Promise<WorkerProcess> {
   const client = new ServerClient(access);
   await client.hello(options.name);
-  const data = new RemoteProductData(client, {
-    onRetry: (what, error, attempt, delayMs) =>
-      options.log(`${what}: attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`),
-  });
+  const onRetry: OnServerRetry = (what, error, attempt, delayMs) =>
+    options.log(`${what}: attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`);
+  const data = new RemoteProductData(client, { onRetry });
   let context: Promise<ProductContext> | null = null;
   const products = () => {
     context ??= data.products().then((list) => ({ products: list, data }));
@@ -65,7 +64,7 @@ async function startNetworkWorker(
     return context;
   };
   const worker = await startWorker({
-    backend: httpBackend(client),
+    backend: httpBackend(client, { onRetry }),
     queues: options.queues,
     actions: workerActions([productAction(products)]),
     concurrency: options.concurrency,

@@ -4,9 +4,13 @@
 // backoff while the data role cannot be reached or restarts. Publishing is idempotent on the data role
 // (the same file replaces itself, its catalogue rows are upserted), so a retried upload is made once.
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import { backoffDelay, type RetryPolicy } from "../system/backoff.ts";
-import { type ServerClient, ServerRequestError } from "../worker/server-client.ts";
+import { type RetryPolicy, withBackoff } from "../system/backoff.ts";
+import {
+  type OnServerRetry,
+  type ServerClient,
+  ServerRequestError,
+  serverRetry,
+} from "../worker/server-client.ts";
 import { dataCalls, publishAnswer } from "./data-protocol.ts";
 import type {
   InputField,
@@ -22,11 +26,9 @@ export interface RemoteDataOptions {
   cacheBytes?: number;
   retry?: RetryPolicy;
   /** Told of each failed call that will be tried again. */
-  onRetry?: (what: string, error: Error, attempt: number, delayMs: number) => void;
+  onRetry?: OnServerRetry;
 }
 
-/** About half a minute of trying: long enough for a data role to restart. */
-const defaultRetry: RetryPolicy = { attempts: 10, baseMs: 250, maxMs: 5000 };
 const defaultCacheBytes = 512 * 1024 ** 2;
 
 export class ChecksumError extends Error {
@@ -43,7 +45,7 @@ export class RemoteProductData implements ProductData {
 
   constructor(client: ServerClient, options: RemoteDataOptions = {}) {
     this.#client = client;
-    this.#retry = options.retry ?? defaultRetry;
+    this.#retry = options.retry ?? serverRetry;
     this.#onRetry = options.onRetry;
     this.#cacheBytes = options.cacheBytes ?? defaultCacheBytes;
   }
@@ -113,18 +115,12 @@ export class RemoteProductData implements ProductData {
   }
 
   /** Runs `call`, again with backoff while the data role cannot be reached, is busy, or sent a damaged field. */
-  async #retrying<T>(what: string, call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        const retryable =
-          error instanceof ChecksumError || (error instanceof ServerRequestError && error.retryable);
-        if (!retryable || attempt >= this.#retry.attempts) throw error;
-        const delay = backoffDelay(attempt, this.#retry);
-        this.#onRetry?.(what, error as Error, attempt, delay);
-        await sleep(delay);
-      }
-    }
+  #retrying<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const onRetry = this.#onRetry;
+    return withBackoff(call, this.#retry, {
+      retryable: (error) =>
+        error instanceof ChecksumError || (error instanceof ServerRequestError && error.retryable),
+      onRetry: onRetry && ((error, attempt, delay) => onRetry(what, error, attempt, delay)),
+    });
   }
 }

@@ -1,12 +1,19 @@
 // A worker that reaches the flow engine through a server's worker protocol (protocol.ts) instead of
 // PostgreSQL: for compute nodes outside the database's network. Same jobs, same reports; the server
-// long-polls for work, and the heartbeat answer says whether the task was killed.
+// long-polls for work, and the heartbeat answer says whether the task was killed. A task's reports are
+// retried while the server cannot be reached (a report lost to a cut link would leave the task active
+// until its heartbeat ran out, and a made product would be made again); the server takes a repeat of
+// a report it applied as done.
 import type { ChildEventResult } from "../flow/engine/child-events.ts";
+import { type RetryPolicy, withBackoff } from "../system/backoff.ts";
 import type { WorkerBackend } from "./backend.ts";
 import { type WorkerAnswer, type WorkerCall, type WorkerRequest, workerCalls } from "./protocol.ts";
-import type { ServerClient } from "./server-client.ts";
+import { type OnServerRetry, type ServerClient, ServerRequestError, serverRetry } from "./server-client.ts";
 
-export function httpBackend(client: ServerClient): WorkerBackend {
+export function httpBackend(
+  client: ServerClient,
+  options: { retry?: RetryPolicy; onRetry?: OnServerRetry } = {},
+): WorkerBackend {
   const killListeners: Array<(jobId: string) => void> = [];
   const call = <C extends WorkerCall>(
     name: C,
@@ -39,10 +46,15 @@ export function httpBackend(client: ServerClient): WorkerBackend {
     },
     child: (identity, event, actor): Promise<ChildEventResult> =>
       // 409: the report was refused (a zombie); the body says why.
-      call("child", { ...identity, event, actor }, { alsoOk: [409] }).catch((error: Error) => ({
-        accepted: false,
-        message: error.message,
-      })),
+      withBackoff(
+        () => call("child", { ...identity, event, actor }, { alsoOk: [409] }),
+        options.retry ?? serverRetry,
+        {
+          retryable: (error) => error instanceof ServerRequestError && error.retryable,
+          onRetry: (error, attempt, delay) =>
+            options.onRetry?.(`the ${event.type} report of ${identity.path}`, error, attempt, delay),
+        },
+      ).catch((error: Error) => ({ accepted: false, message: error.message })),
     async output(job, lines) {
       await call("output", { suiteId: job.suiteId, path: job.path, tryNo: job.tryNo, lines });
     },

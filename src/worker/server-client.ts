@@ -3,6 +3,7 @@
 // the protocol's answer schemas; bytes go both ways as they are.
 import { fetch as undiciFetch } from "undici";
 import type { z } from "zod";
+import type { RetryPolicy } from "../system/backoff.ts";
 import { pinnedDispatcher } from "../system/tls.ts";
 import { releaseVersion } from "../system/version.ts";
 import { VERSION_HEADER, workerCalls } from "./protocol.ts";
@@ -14,6 +15,12 @@ export interface ServerAccess {
   /** SHA-256 of the server's certificate: only that certificate is trusted (HTTPS only). */
   fingerprint?: string | undefined;
 }
+
+/** How long a node keeps asking: about half a minute, long enough for a data role to restart. */
+export const serverRetry: RetryPolicy = { attempts: 10, baseMs: 250, maxMs: 5000 };
+
+/** Told of each failed call to the server that will be tried again. */
+export type OnServerRetry = (what: string, error: Error, attempt: number, delayMs: number) => void;
 
 export class ServerRequestError extends Error {
   override name = "ServerRequestError";
