@@ -107,14 +107,10 @@ async function registerResolved(
     await client.query("begin");
     // One registration per file name at a time, in every process.
     await client.query("select pg_advisory_xact_lock(hashtext('ingest_file:' || $1))", [file.name]);
-    const versions = await client.query<{
-      id: string;
-      version: number;
-      checksum: string;
-      storage_uri: string | null;
-    }>("select id, version, checksum, storage_uri from ingest_file where name = $1 order by version", [
-      file.name,
-    ]);
+    const versions = await client.query<FileVersion>(
+      "select id, version, checksum, storage_uri from ingest_file where name = $1 order by version",
+      [file.name],
+    );
     const same = versions.rows.find((v) => v.checksum === file.checksum);
     if (same) {
       await client.query(
@@ -122,88 +118,42 @@ async function registerResolved(
         [same.id],
       );
       await client.query("commit");
-      return {
-        outcome: "duplicate",
-        fileId: Number(same.id),
-        name: file.name,
-        version: same.version,
-        newVersion: false,
-        fieldsNew: 0,
-        fieldsUpdated: 0,
-        fieldsUnchanged: 0,
-        quarantined: 0,
-        problems: [],
-        storageUri: same.storage_uri,
-        cycles: [],
-      };
+      return duplicateResult(file, same);
     }
     const version = (versions.rows.at(-1)?.version ?? 0) + 1;
     const outcome = fields.length === 0 ? "rejected" : quarantine.length > 0 ? "partial" : "registered";
-    const times = fields.map((f) => f.baseTime.getTime());
-    const fileRow = await client.query<{ id: string }>(
-      `insert into ingest_file (name, version, size, checksum, state, source, storage_uri, name_info,
-         message_count, quarantined, min_base_time, max_base_time, received_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning id`,
-      [
-        file.name,
-        version,
-        file.size,
-        file.checksum,
-        outcome,
-        file.source,
-        file.storageUri,
-        file.nameInfo === null || file.nameInfo === undefined ? null : JSON.stringify(file.nameInfo),
-        file.messageCount,
-        quarantine.length,
-        times.length ? new Date(Math.min(...times)) : null,
-        times.length ? new Date(Math.max(...times)) : null,
-        file.receivedAt,
-      ],
-    );
-    const fileId = Number(fileRow.rows[0]!.id);
+    const fileId = await insertFile(client, file, version, outcome, fields, quarantine.length);
 
     const cycleIds = await upsertCycles(client, fields);
     const withCycles = fields.map((f) => ({ ...f, cycleId: cycleIds.get(cycleKey(f))! }));
     const changes = await upsertFields(client, withCycles, fileId, file.receivedAt);
     await insertQuarantine(client, fileId, file, quarantine);
 
-    let fieldsNew = 0;
-    let fieldsUpdated = 0;
-    const newByCycle = new Map<number, number>();
-    const touched = new Set<number>();
-    for (const change of changes) {
-      touched.add(change.cycleId);
-      if (change.inserted) {
-        fieldsNew++;
-        newByCycle.set(change.cycleId, (newByCycle.get(change.cycleId) ?? 0) + 1);
-      } else fieldsUpdated++;
-    }
-    const fieldsUnchanged = fields.length - fieldsNew - fieldsUpdated;
+    const counts = countChanges(changes, fields.length);
     await client.query(
       "update ingest_file set fields_new = $2, fields_updated = $3, fields_unchanged = $4 where id = $1",
-      [fileId, fieldsNew, fieldsUpdated, fieldsUnchanged],
+      [fileId, counts.fieldsNew, counts.fieldsUpdated, counts.fieldsUnchanged],
     );
-    const cycles = await updateCycles(client, new Set(cycleIds.values()), newByCycle);
+    const cycles = await updateCycles(client, new Set(cycleIds.values()), counts.newByCycle);
     for (const cycle of cycles) {
-      if (!touched.has(cycle.cycleId)) continue;
-      const steps = [
-        ...new Set(withCycles.filter((f) => f.cycleId === cycle.cycleId).map((f) => f.endStep)),
-      ].sort((a, b) => a - b);
+      if (!counts.touched.has(cycle.cycleId)) continue;
+      const ofCycle = withCycles.filter((f) => f.cycleId === cycle.cycleId);
       await publishFieldsRegistered(client, {
         cycleId: cycle.cycleId,
         producer: cycle.producer,
         baseTime: cycle.baseTime.toISOString(),
         fileId,
         file: file.name,
-        fields: withCycles.filter((f) => f.cycleId === cycle.cycleId).length,
-        newFields: newByCycle.get(cycle.cycleId) ?? 0,
+        fields: ofCycle.length,
+        newFields: counts.newByCycle.get(cycle.cycleId) ?? 0,
         receivedFields: cycle.receivedFields,
         expectedFields: cycle.expectedFields,
         state: cycle.state,
-        steps,
+        steps: [...new Set(ofCycle.map((f) => f.endStep))].sort((x, y) => x - y),
       });
     }
     await client.query("commit");
+    const { fieldsNew, fieldsUpdated, fieldsUnchanged } = counts;
     return {
       outcome,
       fileId,
@@ -224,6 +174,85 @@ async function registerResolved(
   } finally {
     client.release();
   }
+}
+
+interface FileVersion {
+  id: string;
+  version: number;
+  checksum: string;
+  storage_uri: string | null;
+}
+
+/** The same bytes under the same name again: counted on the version that has them, nothing else. */
+function duplicateResult(file: FileRecord, same: FileVersion): RegistrationResult {
+  return {
+    outcome: "duplicate",
+    fileId: Number(same.id),
+    name: file.name,
+    version: same.version,
+    newVersion: false,
+    fieldsNew: 0,
+    fieldsUpdated: 0,
+    fieldsUnchanged: 0,
+    quarantined: 0,
+    problems: [],
+    storageUri: same.storage_uri,
+    cycles: [],
+  };
+}
+
+async function insertFile(
+  client: pg.PoolClient,
+  file: FileRecord,
+  version: number,
+  outcome: RegistrationResult["outcome"],
+  fields: ReadonlyArray<{ baseTime: Date }>,
+  quarantined: number,
+): Promise<number> {
+  const times = fields.map((f) => f.baseTime.getTime());
+  const row = await client.query<{ id: string }>(
+    `insert into ingest_file (name, version, size, checksum, state, source, storage_uri, name_info,
+       message_count, quarantined, min_base_time, max_base_time, received_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning id`,
+    [
+      file.name,
+      version,
+      file.size,
+      file.checksum,
+      outcome,
+      file.source,
+      file.storageUri,
+      file.nameInfo === null || file.nameInfo === undefined ? null : JSON.stringify(file.nameInfo),
+      file.messageCount,
+      quarantined,
+      times.length ? new Date(Math.min(...times)) : null,
+      times.length ? new Date(Math.max(...times)) : null,
+      file.receivedAt,
+    ],
+  );
+  return Number(row.rows[0]!.id);
+}
+
+/** New and updated fields, in all and per cycle, from the upsert's changes. */
+function countChanges(changes: ReadonlyArray<{ cycleId: number; inserted: boolean }>, total: number) {
+  let fieldsNew = 0;
+  let fieldsUpdated = 0;
+  const newByCycle = new Map<number, number>();
+  const touched = new Set<number>();
+  for (const change of changes) {
+    touched.add(change.cycleId);
+    if (change.inserted) {
+      fieldsNew++;
+      newByCycle.set(change.cycleId, (newByCycle.get(change.cycleId) ?? 0) + 1);
+    } else fieldsUpdated++;
+  }
+  return {
+    fieldsNew,
+    fieldsUpdated,
+    fieldsUnchanged: total - fieldsNew - fieldsUpdated,
+    newByCycle,
+    touched,
+  };
 }
 
 function cycleKey(f: { producerId: number; baseTime: Date }): string {

@@ -379,137 +379,130 @@ function storageGeometry(grid: GridDefinition): GridGeometry {
   const mode = grid.scanning;
   switch (grid.gridType) {
     case "regular_ll":
-    case "rotated_ll": {
-      const lons = lonAxis(
+      return regularGeometry(grid.Ni, grid.Nj, latitudeAxis(grid), longitudeAxis(grid), mode);
+    case "rotated_ll":
+      return regularGeometry(
         grid.Ni,
-        grid.longitudeOfFirstGridPointInDegrees,
-        grid.longitudeOfLastGridPointInDegrees,
-        grid.iDirectionIncrementInDegrees,
-        mode.iScansNegatively === 1,
-      );
-      const lats = latAxis(
         grid.Nj,
-        grid.latitudeOfFirstGridPointInDegrees,
-        grid.latitudeOfLastGridPointInDegrees,
-        grid.jDirectionIncrementInDegrees,
-        mode.jScansPositively === 1,
+        latitudeAxis(grid),
+        longitudeAxis(grid),
+        mode,
+        unrotation(grid),
       );
-      if (grid.gridType === "regular_ll") return regularGeometry(grid.Ni, grid.Nj, lats, lons, mode);
-      const { latitudeOfSouthernPoleInDegrees: spLat, longitudeOfSouthernPoleInDegrees: spLon } = grid;
-      const angle = grid.angleOfRotationInDegrees;
-      return regularGeometry(grid.Ni, grid.Nj, lats, lons, mode, (la, lo) =>
-        unrotate(la, lo, spLat, spLon, angle),
-      );
-    }
     case "regular_gg": {
-      const all = gaussianLatitudes(grid.N);
-      const lats = gaussianRows(
-        all,
-        grid.latitudeOfFirstGridPointInDegrees,
-        grid.Nj,
-        mode.jScansPositively === 1,
-      );
-      const lons = lonAxis(
-        grid.Ni,
-        grid.longitudeOfFirstGridPointInDegrees,
-        grid.longitudeOfLastGridPointInDegrees,
-        grid.iDirectionIncrementInDegrees,
-        mode.iScansNegatively === 1,
-      );
-      const rot = grid.rotation;
-      if (!rot) return regularGeometry(grid.Ni, grid.Nj, lats, lons, mode);
-      return regularGeometry(grid.Ni, grid.Nj, lats, lons, mode, (la, lo) =>
-        unrotate(
-          la,
-          lo,
-          rot.latitudeOfSouthernPoleInDegrees,
-          rot.longitudeOfSouthernPoleInDegrees,
-          rot.angleOfRotationInDegrees,
-        ),
-      );
+      const lats = gaussianRowsOf(grid);
+      const rotation = grid.rotation ? unrotation(grid.rotation) : undefined;
+      return regularGeometry(grid.Ni, grid.Nj, lats, longitudeAxis(grid), mode, rotation);
     }
-    case "reduced_gg": {
-      const all = gaussianLatitudes(grid.N);
-      const lats = gaussianRows(
-        all,
-        grid.latitudeOfFirstGridPointInDegrees,
-        grid.Nj,
-        mode.jScansPositively === 1,
+    case "reduced_gg":
+      return reducedGeometryOf(grid, gaussianRowsOf(grid));
+    case "reduced_ll":
+      return reducedGeometryOf(grid, latitudeAxis(grid));
+    case "lambert":
+      return projectedGeometryOf(grid, [grid.Nx, grid.Ny], [grid.DxInMetres, grid.DyInMetres], lambert(grid));
+    case "polar_stereographic":
+      return projectedGeometryOf(
+        grid,
+        [grid.Nx, grid.Ny],
+        [grid.DxInMetres, grid.DyInMetres],
+        polarStereographic(grid),
       );
-      const maxPl = Math.max(...grid.pl);
-      const span = grid.longitudeOfLastGridPointInDegrees - grid.longitudeOfFirstGridPointInDegrees;
-      const global = span + 360 / maxPl >= 360 - 1e-3;
-      return reducedGeometry(
-        lats,
-        grid.pl,
-        grid.longitudeOfFirstGridPointInDegrees,
-        grid.longitudeOfLastGridPointInDegrees,
-        global,
+    case "mercator":
+      return projectedGeometryOf(
+        grid,
+        [grid.Ni, grid.Nj],
+        [grid.DiInMetres, grid.DjInMetres],
+        mercator(grid),
       );
-    }
-    case "reduced_ll": {
-      const lats = latAxis(
-        grid.Nj,
-        grid.latitudeOfFirstGridPointInDegrees,
-        grid.latitudeOfLastGridPointInDegrees,
-        grid.jDirectionIncrementInDegrees,
-        mode.jScansPositively === 1,
-      );
-      const span = grid.longitudeOfLastGridPointInDegrees - grid.longitudeOfFirstGridPointInDegrees;
-      const global = span + 360 / Math.max(...grid.pl) >= 360 - 1e-3;
-      return reducedGeometry(
-        lats,
-        grid.pl,
-        grid.longitudeOfFirstGridPointInDegrees,
-        grid.longitudeOfLastGridPointInDegrees,
-        global,
-      );
-    }
-    case "lambert": {
-      const [f, inv] = lambert(grid);
-      return projectedGeometry(
-        grid.Nx,
-        grid.Ny,
-        grid.DxInMetres,
-        grid.DyInMetres,
-        grid.latitudeOfFirstGridPointInDegrees,
-        grid.longitudeOfFirstGridPointInDegrees,
-        mode,
-        f,
-        inv,
-      );
-    }
-    case "polar_stereographic": {
-      const [f, inv] = polarStereographic(grid);
-      return projectedGeometry(
-        grid.Nx,
-        grid.Ny,
-        grid.DxInMetres,
-        grid.DyInMetres,
-        grid.latitudeOfFirstGridPointInDegrees,
-        grid.longitudeOfFirstGridPointInDegrees,
-        mode,
-        f,
-        inv,
-      );
-    }
-    case "mercator": {
-      const [f, inv] = mercator(grid);
-      return projectedGeometry(
-        grid.Ni,
-        grid.Nj,
-        grid.DiInMetres,
-        grid.DjInMetres,
-        grid.latitudeOfFirstGridPointInDegrees,
-        grid.longitudeOfFirstGridPointInDegrees,
-        mode,
-        f,
-        inv,
-      );
-    }
     case "other":
       throw new GribError("unsupported", `no geometry for grid type ${grid.ecCodesGridType}`, 0);
   }
+}
+
+interface FirstLast {
+  latitudeOfFirstGridPointInDegrees: number;
+  longitudeOfFirstGridPointInDegrees: number;
+  latitudeOfLastGridPointInDegrees: number;
+  longitudeOfLastGridPointInDegrees: number;
+  scanning: GridDefinition["scanning"];
+}
+
+function longitudeAxis(
+  grid: FirstLast & { Ni: number; iDirectionIncrementInDegrees: number | null },
+): Float64Array {
+  return lonAxis(
+    grid.Ni,
+    grid.longitudeOfFirstGridPointInDegrees,
+    grid.longitudeOfLastGridPointInDegrees,
+    grid.iDirectionIncrementInDegrees,
+    grid.scanning.iScansNegatively === 1,
+  );
+}
+
+function latitudeAxis(
+  grid: FirstLast & { Nj: number; jDirectionIncrementInDegrees: number | null },
+): Float64Array {
+  return latAxis(
+    grid.Nj,
+    grid.latitudeOfFirstGridPointInDegrees,
+    grid.latitudeOfLastGridPointInDegrees,
+    grid.jDirectionIncrementInDegrees,
+    grid.scanning.jScansPositively === 1,
+  );
+}
+
+function gaussianRowsOf(grid: FirstLast & { N: number; Nj: number }): Float64Array {
+  return gaussianRows(
+    gaussianLatitudes(grid.N),
+    grid.latitudeOfFirstGridPointInDegrees,
+    grid.Nj,
+    grid.scanning.jScansPositively === 1,
+  );
+}
+
+/** From the rotated grid's coordinates to geographic ones. */
+function unrotation(pole: {
+  latitudeOfSouthernPoleInDegrees: number;
+  longitudeOfSouthernPoleInDegrees: number;
+  angleOfRotationInDegrees: number;
+}): (lat: number, lon: number) => [number, number] {
+  const { latitudeOfSouthernPoleInDegrees: spLat, longitudeOfSouthernPoleInDegrees: spLon } = pole;
+  const angle = pole.angleOfRotationInDegrees;
+  return (lat, lon) => unrotate(lat, lon, spLat, spLon, angle);
+}
+
+function reducedGeometryOf(grid: FirstLast & { pl: number[] }, lats: Float64Array): GridGeometry {
+  const span = grid.longitudeOfLastGridPointInDegrees - grid.longitudeOfFirstGridPointInDegrees;
+  const global = span + 360 / Math.max(...grid.pl) >= 360 - 1e-3;
+  return reducedGeometry(
+    lats,
+    grid.pl,
+    grid.longitudeOfFirstGridPointInDegrees,
+    grid.longitudeOfLastGridPointInDegrees,
+    global,
+  );
+}
+
+function projectedGeometryOf(
+  grid: Pick<
+    FirstLast,
+    "latitudeOfFirstGridPointInDegrees" | "longitudeOfFirstGridPointInDegrees" | "scanning"
+  >,
+  [nx, ny]: [number, number],
+  [dx, dy]: [number, number],
+  [forward, inverse]: ReturnType<typeof lambert>,
+): GridGeometry {
+  return projectedGeometry(
+    nx,
+    ny,
+    dx,
+    dy,
+    grid.latitudeOfFirstGridPointInDegrees,
+    grid.longitudeOfFirstGridPointInDegrees,
+    grid.scanning,
+    forward,
+    inverse,
+  );
 }
 
 /** Rows of Gaussian latitudes starting at the one nearest lat1. */

@@ -164,8 +164,6 @@ const reviewedState: Record<string, string> = {
 const reviewedLength: Record<string, string> = {
   "grib/ccsds/decode.ts: decodeResiduals": "the CCSDS decoder's hot loop, one frame for speed",
   "grib/ccsds/encode.ts: ccsdsEncode": "the CCSDS encoder's hot loop, one frame for speed",
-  "grib/geometry.ts: storageGeometry": "debt: one case per grid template",
-  "catalogue/register.ts: registerResolved": "debt: one transaction's statements",
   "delivery/http.ts: httpDestination": "debt: a WebDAV destination as one closure",
   "delivery/sftp.ts: sftpDestination": "debt: an SFTP destination as one closure",
 };
