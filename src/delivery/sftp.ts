@@ -104,83 +104,10 @@ export function sftpDestination(options: SftpDestinationOptions): Destination {
   /** `lost` is aborted when the connection closes: operations stop waiting on a connection that is gone. */
   let session: Session | null = null;
 
-  /** Decides on the server's host key; remembers why a key was refused for the error message. */
-  function hostKeyCheck(): { verify: (blob: Buffer) => boolean; refusal: () => string | null } {
-    let refusal: string | null = null;
-    const verify = (blob: Buffer) => {
-      const fingerprint = hostKeyFingerprint(blob);
-      const pinned = options.hostKeyFingerprints ?? [];
-      if (pinned.includes(fingerprint)) return true;
-      if (options.knownHosts !== undefined) {
-        const verdict = knownHostsVerdict(options.knownHosts, options.host, options.port, blob);
-        if (verdict === "match") return true;
-        if (verdict === "revoked") {
-          refusal = `${label}: the server's host key ${fingerprint} is marked @revoked in ${options.knownHostsPath}`;
-          return false;
-        }
-      }
-      const tried = [
-        pinned.length ? `the pinned ${pinned.join(", ")}` : "",
-        options.knownHosts !== undefined
-          ? `the keys for ${knownHostsName(options.host, options.port)} in ${options.knownHostsPath}`
-          : "",
-      ].filter(Boolean);
-      refusal =
-        `${label}: refusing the server's host key ${fingerprint}` +
-        (tried.length
-          ? `: it is not ${tried.join(" nor ")} (if the server's key was changed on purpose, update the pin)`
-          : ": no host key is pinned") +
-        `; check it with the server's administrator (ssh-keygen -lf on its public host key) and add ` +
-        `?hostkey=${fingerprint} to the destination URL, or name a known_hosts file in DELIVERY_KNOWN_HOSTS`;
-      return false;
-    };
-    return { verify, refusal: () => refusal };
-  }
-
   async function connected(): Promise<Session> {
     if (session && !session.lost.signal.aborted) return session;
-    // ssh2 is loaded on first use: a product job delivering to a directory or FTP never needs it.
-    const { Client } = await import("ssh2");
-    const client = new Client();
-    const hostKey = hostKeyCheck();
-    const config: ConnectConfig = {
-      host: options.host,
-      port: options.port,
-      username: options.user,
-      readyTimeout: options.timeoutMs ?? 30_000,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 4,
-      hostVerifier: (blob: Buffer) => hostKey.verify(blob),
-    };
-    if (options.privateKey) {
-      config.privateKey = options.privateKey;
-      if (options.password !== undefined) config.passphrase = options.password;
-    } else {
-      config.password = options.password;
-    }
-    let sftp: SFTPWrapper;
-    try {
-      sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        client.once("error", reject);
-        client.once("close", () => reject(new Error(`${label}: the connection closed during the handshake`)));
-        client.once("ready", () => client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp))));
-        client.connect(config);
-      });
-    } catch (error) {
-      client.end();
-      const refusal = hostKey.refusal();
-      if (refusal) throw new Error(refusal);
-      throw classify(error, label);
-    }
-    const opened: Session = { client, sftp, lost: new AbortController() };
-    const lose = (error?: Error) =>
-      opened.lost.abort(
-        new TransientDeliveryError(`${label}: connection lost${error ? ` (${error.message})` : ""}`),
-      );
-    client.on("error", lose);
-    client.on("close", () => lose());
-    session = opened;
-    return opened;
+    session = await openSession(options, label);
+    return session;
   }
 
   /** Runs one operation; a connection-level failure closes the session so the next attempt reconnects. */
@@ -246,6 +173,87 @@ export function sftpDestination(options: SftpDestinationOptions): Destination {
       session = null;
     },
   };
+}
+
+/** Decides on the server's host key; remembers why a key was refused for the error message. */
+function hostKeyCheck(
+  options: SftpDestinationOptions,
+  label: string,
+): { verify: (blob: Buffer) => boolean; refusal: () => string | null } {
+  let refusal: string | null = null;
+  const verify = (blob: Buffer) => {
+    const fingerprint = hostKeyFingerprint(blob);
+    const pinned = options.hostKeyFingerprints ?? [];
+    if (pinned.includes(fingerprint)) return true;
+    if (options.knownHosts !== undefined) {
+      const verdict = knownHostsVerdict(options.knownHosts, options.host, options.port, blob);
+      if (verdict === "match") return true;
+      if (verdict === "revoked") {
+        refusal = `${label}: the server's host key ${fingerprint} is marked @revoked in ${options.knownHostsPath}`;
+        return false;
+      }
+    }
+    const tried = [
+      pinned.length ? `the pinned ${pinned.join(", ")}` : "",
+      options.knownHosts !== undefined
+        ? `the keys for ${knownHostsName(options.host, options.port)} in ${options.knownHostsPath}`
+        : "",
+    ].filter(Boolean);
+    refusal =
+      `${label}: refusing the server's host key ${fingerprint}` +
+      (tried.length
+        ? `: it is not ${tried.join(" nor ")} (if the server's key was changed on purpose, update the pin)`
+        : ": no host key is pinned") +
+      `; check it with the server's administrator (ssh-keygen -lf on its public host key) and add ` +
+      `?hostkey=${fingerprint} to the destination URL, or name a known_hosts file in DELIVERY_KNOWN_HOSTS`;
+    return false;
+  };
+  return { verify, refusal: () => refusal };
+}
+
+/** A new SSH connection with its SFTP channel, the server's host key checked. */
+async function openSession(options: SftpDestinationOptions, label: string): Promise<Session> {
+  // ssh2 is loaded on first use: a product job delivering to a directory or FTP never needs it.
+  const { Client } = await import("ssh2");
+  const client = new Client();
+  const hostKey = hostKeyCheck(options, label);
+  const config: ConnectConfig = {
+    host: options.host,
+    port: options.port,
+    username: options.user,
+    readyTimeout: options.timeoutMs ?? 30_000,
+    keepaliveInterval: 15_000,
+    keepaliveCountMax: 4,
+    hostVerifier: (blob: Buffer) => hostKey.verify(blob),
+  };
+  if (options.privateKey) {
+    config.privateKey = options.privateKey;
+    if (options.password !== undefined) config.passphrase = options.password;
+  } else {
+    config.password = options.password;
+  }
+  let sftp: SFTPWrapper;
+  try {
+    sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
+      client.once("error", reject);
+      client.once("close", () => reject(new Error(`${label}: the connection closed during the handshake`)));
+      client.once("ready", () => client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp))));
+      client.connect(config);
+    });
+  } catch (error) {
+    client.end();
+    const refusal = hostKey.refusal();
+    if (refusal) throw new Error(refusal);
+    throw classify(error, label);
+  }
+  const opened: Session = { client, sftp, lost: new AbortController() };
+  const lose = (error?: Error) =>
+    opened.lost.abort(
+      new TransientDeliveryError(`${label}: connection lost${error ? ` (${error.message})` : ""}`),
+    );
+  client.on("error", lose);
+  client.on("close", () => lose());
+  return opened;
 }
 
 function call<T>(
