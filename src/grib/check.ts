@@ -4,21 +4,12 @@
 // refusal names the key, its byte offset in the file and the contradiction. These checks read
 // headers and the bitmap only: ingest can refuse a message without decoding its values.
 import type { Handle } from "./definitions/handle.ts";
+import { num } from "./metadata.ts";
 import { GribError, type GridDefinition } from "./types.ts";
 
 function refuse(h: Handle, key: string, why: string): never {
   const a = h.find(key);
   throw new GribError("corrupt", `${key}: ${why}`, h.fileOffset + (a?.offset ?? 0));
-}
-
-function long(h: Handle, key: string): number | undefined {
-  const a = h.find(key);
-  if (!a) return undefined;
-  try {
-    return a.long();
-  } catch {
-    return undefined;
-  }
 }
 
 /** Points the grid definition describes, or undefined when its type has no fixed shape. */
@@ -61,11 +52,11 @@ function ones(bytes: Uint8Array, start: number, bits: number): number {
 
 /** Values packed against points: through the bitmap when there is one, one for one otherwise. */
 function checkCounts(h: Handle, points: number): void {
-  const edition = long(h, "edition");
-  const packed = edition === 1 ? long(h, "numberOfCodedValues") : long(h, "numberOfValues");
+  const edition = num(h, "edition");
+  const packed = edition === 1 ? num(h, "numberOfCodedValues") : num(h, "numberOfValues");
   const packedKey = edition === 1 ? "numberOfCodedValues" : "numberOfValues";
   if (packed === undefined) return;
-  const bitmapPresent = long(h, "bitmapPresent") === 1;
+  const bitmapPresent = num(h, "bitmapPresent") === 1;
   const bitmap = h.find("bitmap");
   if (bitmapPresent && bitmap) {
     if (bitmap.length * 8 < points) {
@@ -75,19 +66,19 @@ function checkCounts(h: Handle, points: number): void {
     if (marked !== packed) {
       refuse(h, packedKey, `the bitmap marks ${marked} points present but ${packed} values are packed`);
     }
-  } else if (!bitmapPresent && packed !== points && long(h, "bitsPerValue") !== 0) {
+  } else if (!bitmapPresent && packed !== points && num(h, "bitsPerValue") !== 0) {
     refuse(h, packedKey, `${packed} values are packed for ${points} points, and there is no bitmap`);
   }
 }
 
 /** A simply packed data section must hold its values. */
 function checkDataLength(h: Handle): void {
-  const bpv = long(h, "bitsPerValue");
+  const bpv = num(h, "bitsPerValue");
   if (bpv === undefined) return;
   if (bpv > 64) refuse(h, "bitsPerValue", `${bpv} bits per value (at most 64)`);
-  if (long(h, "edition") !== 2 || long(h, "dataRepresentationTemplateNumber") !== 0) return;
-  const values = long(h, "numberOfValues") ?? 0;
-  const length = (long(h, "section7Length") ?? 5) - 5;
+  if (num(h, "edition") !== 2 || num(h, "dataRepresentationTemplateNumber") !== 0) return;
+  const values = num(h, "numberOfValues") ?? 0;
+  const length = (num(h, "section7Length") ?? 5) - 5;
   const need = Math.ceil((values * bpv) / 8);
   if (need > length) {
     refuse(

@@ -10,7 +10,7 @@ export interface FieldDescription {
 }
 
 /** A key as a number, undefined when the message has no such key or it is not a number. */
-function num(h: Handle, key: string): number | undefined {
+export function num(h: Handle, key: string): number | undefined {
   const a = h.find(key);
   if (!a) return undefined;
   try {
