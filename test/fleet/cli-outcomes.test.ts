@@ -81,7 +81,7 @@ test("the issue's reproduction: 503 bursts at 30 %, fleet up 6, fleet down: noth
   assert.equal(costs.cycles[0]?.pending, 0, "every request has its node or is done");
   // Teardown through the same bursts: each run does what it can; nothing waits on a request.
   let down = await fleet("repro", ["down"], bursts);
-  for (let i = 0; i < 5 && down.code !== 0; i++) down = await fleet("repro", ["down"], bursts);
+  for (let i = 0; i < 10 && down.code !== 0; i++) down = await fleet("repro", ["down"], bursts);
   assert.equal(down.code, 0, down.stdout + down.stderr);
   const after = JSON.parse((await fleet("repro", ["costs", "--json"])).stdout) as {
     cycles: Array<{ live: number; pending: number }>;
