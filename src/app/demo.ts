@@ -17,7 +17,7 @@ import { stepArrivals } from "../cycle/dissemination.ts";
 import { cycleKey, cycleSuiteBaseTime, cycleSuiteName } from "../cycle/names.ts";
 import { cycleProducts, suiteProducts } from "../cycle/products.ts";
 import { cycleSuiteDefinition } from "../cycle/suite.ts";
-import { type DemoSummary, summariseCycle } from "../cycle/summary.ts";
+import { type DemoSummary, type RolePlaces, summariseCycle } from "../cycle/summary.ts";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../db/embedded.ts";
 import { leadTimeFor } from "../fleet/leadtime.ts";
 import type { FleetService } from "../fleet/service.ts";
@@ -27,6 +27,7 @@ import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsig
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
 import { cliPath, freePort, isAlive } from "../system/processes.ts";
+import { describeRoles } from "./roles.ts";
 import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
 
 export interface DemoOptions {
@@ -271,6 +272,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       suiteState: state,
       destinationCatalogueUrl: services.destinationCatalogue.url,
       serverUrl: server.url,
+      roles: rolePlaces(server, options.provider),
     });
     return { server, token, summary, stop: services.stop };
   } catch (error) {
@@ -448,4 +450,17 @@ async function releaseCompute(fleet: FleetService | null, key: string): Promise<
     if (live.length === 0) return;
     await sleep(200);
   }
+}
+
+/** Where the demo's roles ran: both server roles in its server, compute on the provider's nodes. */
+function rolePlaces(server: RunningServer, provider: DemoOptions["provider"]): RolePlaces {
+  const here = `this machine's server (pid ${process.pid}, ${server.url}, roles ${describeRoles(server.roles)})`;
+  return {
+    control: here,
+    data: here,
+    compute:
+      provider === "sim-cloudsigma"
+        ? "simulated CloudSigma servers, each a process tree with a root and an environment of its own, told only the data role's URL and a token of its own (their user data)"
+        : "local worker processes, told only the data role's URL and a token of their own",
+  };
 }

@@ -51,6 +51,14 @@ export interface DemoSummary {
   /** Whether every step's products were delivered before the next step's file arrived. */
   deliveredBeforeNextStep: boolean;
   ui: string;
+  /** Where each role ran. */
+  roles: RolePlaces;
+}
+
+export interface RolePlaces {
+  control: string;
+  data: string;
+  compute: string;
 }
 
 /** Compute nodes' billed seconds, split: booting, running jobs, and the rest (idle or shutting down). */
@@ -74,6 +82,7 @@ export interface SummaryInputs {
   destinationCatalogueUrl: string;
   /** The control server's address. */
   serverUrl: string;
+  roles: RolePlaces;
 }
 
 async function countProducts(url: string): Promise<number> {
@@ -137,6 +146,7 @@ export async function summariseCycle(inputs: SummaryInputs): Promise<DemoSummary
     nodeTime: nodeTime(compute, await nodeHistory(pool, `/${suite}/products`, 1_000_000), new Date()),
     ...(await timeliness(pool, key, baseTime)),
     ui: `${inputs.serverUrl}/ui/`,
+    roles: inputs.roles,
   };
 }
 

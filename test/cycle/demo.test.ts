@@ -78,6 +78,12 @@ async function demoLeavesNothingRunning(provider: string): Promise<void> {
   const summary = JSON.parse(result.stdout);
   assert.equal(summary.suiteState, "complete");
   assert.equal(summary.cycle, "ecmf/2026112400");
+  // The summary says where each role ran.
+  assert.match(summary.roles.control, /roles control,data/);
+  assert.match(
+    summary.roles.compute,
+    provider === "local" ? /^local worker processes/ : /^simulated CloudSigma/,
+  );
   assert.equal(summary.filesIn, 3);
   assert.ok(summary.fieldsIn >= 3 * 30, `fields in: ${summary.fieldsIn}`);
   assert.ok(summary.productsOut > 0);

@@ -34,6 +34,7 @@ function printSummary(s: DemoSummary, keep: boolean, configFile: string): void {
       `  compute:          ${s.nodes} node${s.nodes === 1 ? "" : "s"} started, at most ${s.peakNodes} at once, ${s.nodeMinutes} node-minutes (ideal ${s.idealNodeMinutes}), cost ${s.cost} ${s.currency}`,
       `  node time:        ${s.nodeTime.bootSeconds} s booting, ${s.nodeTime.busySeconds} s running jobs, ${s.nodeTime.idleSeconds} s idle or stopping`,
       `  arrival→delivery: ${latency ? `p50 ${latency.p50} s, p95 ${latency.p95} s, max ${latency.max} s` : "no step delivered"}; ${s.deliveredBeforeNextStep ? "every step delivered before the next arrived" : "some step was late"}`,
+      `  roles:            control and data in ${s.roles.control}; compute on ${s.roles.compute}`,
       `  web UI:           ${keep ? s.ui : "stopped with the cycle (--keep keeps it running)"}`,
       `  configuration:    ${configFile} (another terminal: export CLOUDBURST_CONFIG=${configFile})`,
       "",
