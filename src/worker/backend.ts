@@ -3,6 +3,7 @@
 // database). The agent only talks to this interface.
 import pg from "pg";
 import type { PgBoss } from "pg-boss";
+import { listenOn } from "../db/listen.ts";
 import {
   appendOutput,
   applyChildEvent,
@@ -83,29 +84,22 @@ export async function directBackend(
   });
   const killListeners: Array<(jobId: string) => void> = [];
   let wake: (() => void) | null = null;
-  let closing = false;
-  let listener: pg.Client | null = null;
-  const listen = async (): Promise<void> => {
-    if (closing) return;
-    const client = new pg.Client({ connectionString: url, application_name: "cloudburst-worker-listen" });
-    client.on("error", () => undefined);
-    client.on("end", () => {
-      if (!closing) setTimeout(() => void listen().catch(() => undefined), 1000);
-    });
-    client.on("notification", (message) => {
-      if (message.channel === FLOW_JOBS_CHANNEL) {
-        const w = wake;
-        wake = null;
-        w?.();
-      } else if (message.channel === FLOW_KILL_CHANNEL)
-        for (const l of killListeners) l(message.payload ?? "");
-    });
-    await client.connect();
-    await client.query(`listen ${FLOW_JOBS_CHANNEL}`);
-    await client.query(`listen ${FLOW_KILL_CHANNEL}`);
-    listener = client;
+  const wakeUp = () => {
+    const w = wake;
+    wake = null;
+    w?.();
   };
-  await listen();
+  const listening = await listenOn({
+    url,
+    applicationName: "cloudburst-worker-listen",
+    channels: [FLOW_JOBS_CHANNEL, FLOW_KILL_CHANNEL],
+    onNotification(channel, payload) {
+      if (channel === FLOW_JOBS_CHANNEL) wakeUp();
+      else if (channel === FLOW_KILL_CHANNEL) for (const l of killListeners) l(payload);
+    },
+    // Jobs submitted while nobody listened: look at once.
+    onReconnect: wakeUp,
+  });
   return {
     async fetch(queue, max) {
       const jobs = await boss.fetch<TaskJobData>(queue, { batchSize: max });
@@ -139,11 +133,8 @@ export async function directBackend(
       killListeners.push(l);
     },
     async close() {
-      closing = true;
-      const w = wake;
-      wake = null;
-      w?.();
-      await listener?.end().catch(() => undefined);
+      wakeUp();
+      await listening.close();
       await boss.stop({ graceful: false, close: true }).catch(() => undefined);
       await ownPool?.end().catch(() => undefined);
     },
