@@ -3,6 +3,7 @@
 // database). The agent only talks to this interface.
 import pg from "pg";
 import type { PgBoss } from "pg-boss";
+import { isConnectionLost } from "../db/connection-lost.ts";
 import { listenOn } from "../db/listen.ts";
 import {
   appendOutput,
@@ -19,6 +20,7 @@ import {
 } from "../flow/engine/job.ts";
 import { isCurrentJob } from "../flow/engine/queries.ts";
 import { type QueueName, returnToQueue, startBoss } from "../queue/boss.ts";
+import { type RetryPolicy, withBackoff } from "../system/backoff.ts";
 
 export interface FetchedJob {
   id: string;
@@ -57,6 +59,9 @@ export interface WorkerBackend {
   onKill(listener: (jobId: string) => void): void;
   close(): Promise<void>;
 }
+
+/** Reports are asked again for about half a minute while the database cannot be reached. */
+const reportRetry: RetryPolicy = { attempts: 20, baseMs: 250, maxMs: 3000 };
 
 /** Straight to PostgreSQL: pg-boss for the queue, the flow tables for reports, LISTEN for wake-ups. */
 export async function directBackend(
@@ -114,7 +119,12 @@ export async function directBackend(
       // The database unreachable: keep going, the queue's heartbeat timeout decides.
       return isCurrentJob(pool, job.suiteId, job.path, job.id).catch(() => true);
     },
-    child: (identity, event, actor) => applyChildEvent(pool, identity, event, actor),
+    // A report lost with the database would leave the task active until its heartbeat ran out, and
+    // the task would run again: asked again until the database is back (a repeat is taken as done).
+    child: (identity, event, actor) =>
+      withBackoff(() => applyChildEvent(pool, identity, event, actor), reportRetry, {
+        retryable: isConnectionLost,
+      }),
     output: (job, lines) => appendOutput(pool, job.suiteId, job.path, job.tryNo, lines),
     waitForWork: (ms) =>
       new Promise<void>((resolve) => {
