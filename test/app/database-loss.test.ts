@@ -2,8 +2,10 @@
 // role) whose DATABASE_URL goes through a TCP proxy that cuts the link. The process stays up (/healthz),
 // /readyz says 503 while the database is gone, and when it is back every LISTEN connection is open
 // again, a suite loaded afterwards runs, and a suite that ran through the cut finishes with every task
-// run exactly once.
+// run exactly once; a file that arrived meanwhile is registered once.
 import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { type RunningServer, startServer } from "../../src/app/server.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -16,11 +18,13 @@ import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 /** The server's LISTEN connections, by application name: each must be open again after a cut. */
 const listeners = ["cloudburst-events", "cloudburst-flow-listen", "cloudburst-worker-listen"];
 const cutMs = 3000;
+const sample = join(import.meta.dirname, "../../../shared/data/himan-dev/dewpoint/source.grib");
 
 describe("the server when the database goes away", () => {
   let db: TestDatabase;
   let proxy: TcpProxy;
   let server: RunningServer;
+  const dropDir = tempDir("cb-dbloss-drop-");
   const crashes: string[] = [];
   const onCrash = (error: unknown) => crashes.push((error as Error)?.stack ?? String(error));
 
@@ -32,6 +36,7 @@ describe("the server when the database goes away", () => {
     proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
     const config = loadConfig({ cwd: tempDir("cb-dbloss-"), env: { DATABASE_URL: proxy.via(db.url) } });
     config.log.level = "fatal";
+    config.ingest.watch = [{ dir: dropDir, producer: "watched", settleMs: 0, pollMs: 100 }];
     server = await startServer(config, { host: "127.0.0.1", port: 0 });
   });
   after(async () => {
@@ -134,5 +139,25 @@ describe("the server when the database goes away", () => {
     await cutAWhile();
     await waitUntil("the suite to complete", () => allComplete(db.pool, "through"), 60_000);
     await assertRunOnce("through", 8);
+  });
+
+  it("registers, once, a file that arrived while the database was gone", async () => {
+    await proxy.cut();
+    await waitUntil("/readyz to say 503", async () => (await status("/readyz")) === 503, 10_000);
+    copyFileSync(sample, join(dropDir, "dropped.grib"));
+    await new Promise((r) => setTimeout(r, 2000));
+    await proxy.restore();
+    // Found again by ingest's sweep, which runs every minute.
+    const rows = await waitUntil(
+      "the file to be registered",
+      async () => {
+        const result = await db.pool.query<{ version: number; state: string }>(
+          "select version, state from ingest_file where name = 'dropped.grib'",
+        );
+        return result.rows.length ? result.rows : null;
+      },
+      120_000,
+    );
+    assert.deepEqual(rows, [{ version: 1, state: "registered" }]);
   });
 });
