@@ -1,5 +1,6 @@
 // Registers a whole file's fields in one transaction: all of them or none, exactly once.
 import type pg from "pg";
+import { withClient } from "../db/transaction.ts";
 import { publishFieldsRegistered } from "./events.ts";
 import type { Dimensions } from "./lookups.ts";
 import { geometryHash } from "./lookups.ts";
@@ -102,78 +103,77 @@ async function registerResolved(
   fields: Array<Omit<ResolvedField, "cycleId">>,
   quarantine: QuarantineRecord[],
 ): Promise<RegistrationResult> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    // One registration per file name at a time, in every process.
-    await client.query("select pg_advisory_xact_lock(hashtext('ingest_file:' || $1))", [file.name]);
-    const versions = await client.query<FileVersion>(
-      "select id, version, checksum, storage_uri from ingest_file where name = $1 order by version",
-      [file.name],
-    );
-    const same = versions.rows.find((v) => v.checksum === file.checksum);
-    if (same) {
-      await client.query(
-        "update ingest_file set duplicates = duplicates + 1, last_duplicate_at = now() where id = $1",
-        [same.id],
+  return withClient(pool, async (client) => {
+    try {
+      await client.query("begin");
+      // One registration per file name at a time, in every process.
+      await client.query("select pg_advisory_xact_lock(hashtext('ingest_file:' || $1))", [file.name]);
+      const versions = await client.query<FileVersion>(
+        "select id, version, checksum, storage_uri from ingest_file where name = $1 order by version",
+        [file.name],
       );
+      const same = versions.rows.find((v) => v.checksum === file.checksum);
+      if (same) {
+        await client.query(
+          "update ingest_file set duplicates = duplicates + 1, last_duplicate_at = now() where id = $1",
+          [same.id],
+        );
+        await client.query("commit");
+        return duplicateResult(file, same);
+      }
+      const version = (versions.rows.at(-1)?.version ?? 0) + 1;
+      const outcome = fields.length === 0 ? "rejected" : quarantine.length > 0 ? "partial" : "registered";
+      const fileId = await insertFile(client, file, version, outcome, fields, quarantine.length);
+
+      const cycleIds = await upsertCycles(client, fields);
+      const withCycles = fields.map((f) => ({ ...f, cycleId: cycleIds.get(cycleKey(f))! }));
+      const changes = await upsertFields(client, withCycles, fileId, file.receivedAt);
+      await insertQuarantine(client, fileId, file, quarantine);
+
+      const counts = countChanges(changes, fields.length);
+      await client.query(
+        "update ingest_file set fields_new = $2, fields_updated = $3, fields_unchanged = $4 where id = $1",
+        [fileId, counts.fieldsNew, counts.fieldsUpdated, counts.fieldsUnchanged],
+      );
+      const cycles = await updateCycles(client, new Set(cycleIds.values()), counts.newByCycle);
+      for (const cycle of cycles) {
+        if (!counts.touched.has(cycle.cycleId)) continue;
+        const ofCycle = withCycles.filter((f) => f.cycleId === cycle.cycleId);
+        await publishFieldsRegistered(client, {
+          cycleId: cycle.cycleId,
+          producer: cycle.producer,
+          baseTime: cycle.baseTime.toISOString(),
+          fileId,
+          file: file.name,
+          fields: ofCycle.length,
+          newFields: counts.newByCycle.get(cycle.cycleId) ?? 0,
+          receivedFields: cycle.receivedFields,
+          expectedFields: cycle.expectedFields,
+          state: cycle.state,
+          steps: [...new Set(ofCycle.map((f) => f.endStep))].sort((x, y) => x - y),
+        });
+      }
       await client.query("commit");
-      return duplicateResult(file, same);
-    }
-    const version = (versions.rows.at(-1)?.version ?? 0) + 1;
-    const outcome = fields.length === 0 ? "rejected" : quarantine.length > 0 ? "partial" : "registered";
-    const fileId = await insertFile(client, file, version, outcome, fields, quarantine.length);
-
-    const cycleIds = await upsertCycles(client, fields);
-    const withCycles = fields.map((f) => ({ ...f, cycleId: cycleIds.get(cycleKey(f))! }));
-    const changes = await upsertFields(client, withCycles, fileId, file.receivedAt);
-    await insertQuarantine(client, fileId, file, quarantine);
-
-    const counts = countChanges(changes, fields.length);
-    await client.query(
-      "update ingest_file set fields_new = $2, fields_updated = $3, fields_unchanged = $4 where id = $1",
-      [fileId, counts.fieldsNew, counts.fieldsUpdated, counts.fieldsUnchanged],
-    );
-    const cycles = await updateCycles(client, new Set(cycleIds.values()), counts.newByCycle);
-    for (const cycle of cycles) {
-      if (!counts.touched.has(cycle.cycleId)) continue;
-      const ofCycle = withCycles.filter((f) => f.cycleId === cycle.cycleId);
-      await publishFieldsRegistered(client, {
-        cycleId: cycle.cycleId,
-        producer: cycle.producer,
-        baseTime: cycle.baseTime.toISOString(),
+      const { fieldsNew, fieldsUpdated, fieldsUnchanged } = counts;
+      return {
+        outcome,
         fileId,
-        file: file.name,
-        fields: ofCycle.length,
-        newFields: counts.newByCycle.get(cycle.cycleId) ?? 0,
-        receivedFields: cycle.receivedFields,
-        expectedFields: cycle.expectedFields,
-        state: cycle.state,
-        steps: [...new Set(ofCycle.map((f) => f.endStep))].sort((x, y) => x - y),
-      });
+        name: file.name,
+        version,
+        newVersion: versions.rows.length > 0,
+        fieldsNew,
+        fieldsUpdated,
+        fieldsUnchanged,
+        quarantined: quarantine.length,
+        problems: quarantine,
+        storageUri: file.storageUri,
+        cycles,
+      };
+    } catch (error) {
+      await client.query("rollback").catch(() => undefined);
+      throw error;
     }
-    await client.query("commit");
-    const { fieldsNew, fieldsUpdated, fieldsUnchanged } = counts;
-    return {
-      outcome,
-      fileId,
-      name: file.name,
-      version,
-      newVersion: versions.rows.length > 0,
-      fieldsNew,
-      fieldsUpdated,
-      fieldsUnchanged,
-      quarantined: quarantine.length,
-      problems: quarantine,
-      storageUri: file.storageUri,
-      cycles,
-    };
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 interface FileVersion {

@@ -2,7 +2,7 @@
 // GET /api/events. One LISTEN connection per server fans out to every open event stream.
 import { EventEmitter } from "node:events";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
-import pg from "pg";
+import { listenOn } from "../db/listen.ts";
 
 /**
  * Channels relayed: catalogue arrivals, flow state changes and job submissions, fleet and alert
@@ -24,29 +24,19 @@ export interface EventRelay {
 export async function startEventRelay(connectionString: string): Promise<EventRelay> {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
-  let client: pg.Client | null = null;
-  let closed = false;
-  const connect = async (): Promise<void> => {
-    const fresh = new pg.Client({ connectionString, application_name: "cloudburst-events" });
-    fresh.on("notification", (n) => emitter.emit("event", n.channel, n.payload ?? ""));
-    // A lost connection is re-opened: the UI must not go silent after a database restart.
-    fresh.on("error", () => {
-      if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000);
-    });
-    await fresh.connect();
-    for (const channel of eventChannels) await fresh.query(`listen ${channel}`);
-    client = fresh;
-  };
-  await connect();
+  // A lost connection is re-opened: the UI must not go silent after a database restart.
+  const listening = await listenOn({
+    url: connectionString,
+    applicationName: "cloudburst-events",
+    channels: eventChannels,
+    onNotification: (channel, payload) => emitter.emit("event", channel, payload),
+  });
   return {
     subscribe(listener) {
       emitter.on("event", listener);
       return () => emitter.off("event", listener);
     },
-    async close() {
-      closed = true;
-      await client?.end().catch(() => undefined);
-    },
+    close: () => listening.close(),
   };
 }
 

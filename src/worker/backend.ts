@@ -3,6 +3,8 @@
 // database). The agent only talks to this interface.
 import pg from "pg";
 import type { PgBoss } from "pg-boss";
+import { isConnectionLost } from "../db/connection-lost.ts";
+import { listenOn } from "../db/listen.ts";
 import {
   appendOutput,
   applyChildEvent,
@@ -18,6 +20,7 @@ import {
 } from "../flow/engine/job.ts";
 import { isCurrentJob } from "../flow/engine/queries.ts";
 import { type QueueName, returnToQueue, startBoss } from "../queue/boss.ts";
+import { type RetryPolicy, withBackoff } from "../system/backoff.ts";
 
 export interface FetchedJob {
   id: string;
@@ -57,6 +60,9 @@ export interface WorkerBackend {
   close(): Promise<void>;
 }
 
+/** Reports are asked again for about half a minute while the database cannot be reached. */
+const reportRetry: RetryPolicy = { attempts: 20, baseMs: 250, maxMs: 3000 };
+
 /** Straight to PostgreSQL: pg-boss for the queue, the flow tables for reports, LISTEN for wake-ups. */
 export async function directBackend(
   url: string,
@@ -83,29 +89,22 @@ export async function directBackend(
   });
   const killListeners: Array<(jobId: string) => void> = [];
   let wake: (() => void) | null = null;
-  let closing = false;
-  let listener: pg.Client | null = null;
-  const listen = async (): Promise<void> => {
-    if (closing) return;
-    const client = new pg.Client({ connectionString: url, application_name: "cloudburst-worker-listen" });
-    client.on("error", () => undefined);
-    client.on("end", () => {
-      if (!closing) setTimeout(() => void listen().catch(() => undefined), 1000);
-    });
-    client.on("notification", (message) => {
-      if (message.channel === FLOW_JOBS_CHANNEL) {
-        const w = wake;
-        wake = null;
-        w?.();
-      } else if (message.channel === FLOW_KILL_CHANNEL)
-        for (const l of killListeners) l(message.payload ?? "");
-    });
-    await client.connect();
-    await client.query(`listen ${FLOW_JOBS_CHANNEL}`);
-    await client.query(`listen ${FLOW_KILL_CHANNEL}`);
-    listener = client;
+  const wakeUp = () => {
+    const w = wake;
+    wake = null;
+    w?.();
   };
-  await listen();
+  const listening = await listenOn({
+    url,
+    applicationName: "cloudburst-worker-listen",
+    channels: [FLOW_JOBS_CHANNEL, FLOW_KILL_CHANNEL],
+    onNotification(channel, payload) {
+      if (channel === FLOW_JOBS_CHANNEL) wakeUp();
+      else if (channel === FLOW_KILL_CHANNEL) for (const l of killListeners) l(payload);
+    },
+    // Jobs submitted while nobody listened: look at once.
+    onReconnect: wakeUp,
+  });
   return {
     async fetch(queue, max) {
       const jobs = await boss.fetch<TaskJobData>(queue, { batchSize: max });
@@ -120,7 +119,12 @@ export async function directBackend(
       // The database unreachable: keep going, the queue's heartbeat timeout decides.
       return isCurrentJob(pool, job.suiteId, job.path, job.id).catch(() => true);
     },
-    child: (identity, event, actor) => applyChildEvent(pool, identity, event, actor),
+    // A report lost with the database would leave the task active until its heartbeat ran out, and
+    // the task would run again: asked again until the database is back (a repeat is taken as done).
+    child: (identity, event, actor) =>
+      withBackoff(() => applyChildEvent(pool, identity, event, actor), reportRetry, {
+        retryable: isConnectionLost,
+      }),
     output: (job, lines) => appendOutput(pool, job.suiteId, job.path, job.tryNo, lines),
     waitForWork: (ms) =>
       new Promise<void>((resolve) => {
@@ -139,11 +143,8 @@ export async function directBackend(
       killListeners.push(l);
     },
     async close() {
-      closing = true;
-      const w = wake;
-      wake = null;
-      w?.();
-      await listener?.end().catch(() => undefined);
+      wakeUp();
+      await listening.close();
       await boss.stop({ graceful: false, close: true }).catch(() => undefined);
       await ownPool?.end().catch(() => undefined);
     },

@@ -6,9 +6,10 @@
 // task's submission count, so an engine killed at any moment resumes exactly from the database. All of
 // its SQL is in store.ts; the pure logic behind its decisions is the SchedulingLogic it is given.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { recordAudit } from "../../db/audit.ts";
+import { type Listening, listenOn } from "../../db/listen.ts";
 import { inTransaction } from "../../db/transaction.ts";
 import { insertJobs, jobStates, QUEUE_NAMES, startBoss } from "../../queue/boss.ts";
 import { autocancelDue, lateReason } from "../logic/late.ts";
@@ -99,7 +100,7 @@ export class FlowEngine {
   #fullScan = true;
   #tickDue = true;
   #stopping = false;
-  #listener: pg.Client | null = null;
+  #listener: Listening | null = null;
   #passing: Promise<void> | null = null;
   #again = false;
   #ticker: NodeJS.Timeout | null = null;
@@ -144,27 +145,23 @@ export class FlowEngine {
     this.#stopping = true;
     if (this.#ticker) clearInterval(this.#ticker);
     await this.#passing;
-    await this.#listener?.end().catch(() => undefined);
+    await this.#listener?.close();
     await this.#boss.stop({ graceful: false, close: true }).catch(() => undefined);
   }
 
   // ---- wake-ups: LISTEN, reconnecting; a reconnect rescans everything (notifications may be lost).
 
   async #listen(): Promise<void> {
-    if (this.#stopping) return;
-    const client = new pg.Client({ connectionString: this.#url, application_name: "cloudburst-flow-listen" });
-    client.on("error", () => undefined);
-    client.on("end", () => {
-      if (this.#stopping) return;
-      this.#fullScan = true;
-      setTimeout(() => void this.#listen().catch(() => setTimeout(() => void this.#listen(), 2000)), 1000);
+    this.#listener = await listenOn({
+      url: this.#url,
+      applicationName: "cloudburst-flow-listen",
+      channels: [FLOW_CHANGED_CHANNEL, FIELDS_REGISTERED_CHANNEL, WORKER_LOST_CHANNEL],
+      onNotification: (channel, payload) => this.#notified(channel, payload),
+      onReconnect: () => {
+        this.#fullScan = true;
+        this.#kick();
+      },
     });
-    client.on("notification", (message) => this.#notified(message.channel, message.payload ?? ""));
-    await client.connect();
-    await client.query(`listen ${FLOW_CHANGED_CHANNEL}`);
-    await client.query(`listen ${FIELDS_REGISTERED_CHANNEL}`);
-    await client.query(`listen ${WORKER_LOST_CHANNEL}`);
-    this.#listener = client;
     this.#fullScan = true;
     this.#kick();
   }
