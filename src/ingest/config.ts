@@ -55,6 +55,12 @@ const ftp = z
       })
       .prefault({})
       .refine((p) => p.minPort <= p.maxPort, { message: "minPort must not exceed maxPort" }),
+    /**
+     * How long after an upload's data connection ends the server waits, before answering 226, for a
+     * sign that the client gave up (its control connection closing, or ABOR); such an upload is not
+     * ingested. A client that waits for the reply loses only this much time per file.
+     */
+    confirmMs: z.number().int().min(0).max(10_000).default(200),
     /** Explicit FTPS (AUTH TLS) with this certificate and key (PEM files). */
     tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
     users: z.array(ftpUser).default([]),

@@ -199,6 +199,60 @@ describe("FTP receiver", () => {
     assert.deepEqual(await fileRows("A1D08280000082806001"), []);
   });
 
+  /** Sends the first 100 kB of `sample` to `name` as a STOR, then lets `cut` end it as a client does. */
+  async function cutUpload(name: string, cut: (source: Readable, client: Client) => void): Promise<void> {
+    const bytes = readFileSync(sample);
+    const client = await ftpClient();
+    let sent = false;
+    const source = new Readable({
+      read() {
+        if (sent) return void setTimeout(() => cut(this, client), 100);
+        sent = true;
+        this.push(bytes.subarray(0, 100_000));
+      },
+    });
+    await assert.rejects(client.uploadFrom(source, name));
+    client.close();
+    await waitFor("the server to let the upload go", async () => service.ftp!.uploads() === 0);
+    await service.pipeline.idle();
+  }
+
+  /** After a cut upload: nothing registered, nothing left under the final name, and a resend is version 1. */
+  async function assertCutThenResent(name: string): Promise<void> {
+    assert.deepEqual(await fileRows(name), [], "a cut upload is not catalogued");
+    const userRoot = join(service.store.root, "incoming/ftp/ecmwf");
+    assert.equal(existsSync(join(userRoot, name)), false, "no partial file is left under the final name");
+    const client = await ftpClient();
+    await client.uploadFrom(sample, name);
+    client.close();
+    await service.pipeline.idle();
+    const rows = await fileRows(name);
+    assert.deepEqual(
+      rows.map((r) => [r.version, r.state]),
+      [[1, "registered"]],
+    );
+  }
+
+  test("an upload to a final name cut by the client going away is never ingested", async () => {
+    // The source fails: basic-ftp closes the data connection (a FIN, as for a complete file), then the
+    // client closes its control connection without waiting for the reply.
+    await cutUpload("A1D08280000082807001", (source) => source.destroy(new Error("connection lost")));
+    await assertCutThenResent("A1D08280000082807001");
+  });
+
+  test("an upload to a final name ended by ABOR is never ingested", async () => {
+    await cutUpload("A1D08280000082808001", (source, client) => {
+      client.ftp.socket.write("ABOR\r\n");
+      source.push(null);
+    });
+    await assertCutThenResent("A1D08280000082808001");
+  });
+
+  test("an upload to a final name whose data connection is reset is never ingested", async () => {
+    await cutUpload("A1D08280000082809001", (_source, client) => client.ftp.dataSocket?.resetAndDestroy());
+    await assertCutThenResent("A1D08280000082809001");
+  });
+
   test("only listed networks (and loopback) are allowed", () => {
     const list = allowList(["192.0.2.0/24", "2001:db8::/32"]);
     assert.equal(isAllowed(list, "192.0.2.77"), true);
@@ -360,4 +414,5 @@ describe("watched directory and restart", () => {
       0,
     );
   });
+
 });
