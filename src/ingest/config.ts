@@ -86,6 +86,11 @@ export const ingestConfigSchema = z
     temporaryNames: z
       .array(z.string().refine(isRegExp, { message: "expected a regular expression" }))
       .default(["^\\.", "\\.tmp$", "\\.part$", "\\.partial$", "\\.filepart$", "^tmp[._-]", "\\.lock$"]),
+    /**
+     * A file the minute's sweep finds under a final name in a receiver's directory (an FTP user's root,
+     * HTTP uploads) is taken once its size and time stayed the same this long.
+     */
+    settleMs: z.number().int().min(0).max(600_000).default(2000),
     ftp,
     watch: z.array(watch).default([]),
     http: z

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
@@ -58,6 +58,7 @@ ingest:
       - { name: other, passwordHash: "${await hashPassword(password)}" }
   watch:
     - { dir: ${watchDir}, settleMs: 0, pollMs: 100, producer: watched }
+  settleMs: 400
 catalogue:
   retention: { intervalMinutes: 0 }
 `,
@@ -415,4 +416,35 @@ describe("watched directory and restart", () => {
     );
   });
 
+  test("the sweep takes a file under a final name only once it has stopped growing", async () => {
+    await stopAll();
+    // As if another program (or an FTP server before a restart) were still writing it.
+    const name = "A1D08280000082818001";
+    const path = join(service.store.root, "incoming/ftp/ecmwf", name);
+    const bytes = readFileSync(join(data, "split_sum/meps_source.grib"));
+    let written = 100_000;
+    writeFileSync(path, bytes.subarray(0, written));
+    const growing = setInterval(() => {
+      const next = Math.min(written + 2_000, bytes.length - 1);
+      appendFileSync(path, bytes.subarray(written, next));
+      written = next;
+    }, 50);
+    try {
+      await startAll(); // sweeps at start
+      await service.sweep();
+      await service.pipeline.idle();
+      assert.deepEqual(await fileRows(name), [], "a growing file is left alone");
+      assert.ok(existsSync(path));
+    } finally {
+      clearInterval(growing);
+    }
+    appendFileSync(path, bytes.subarray(written));
+    await service.sweep();
+    await service.pipeline.idle();
+    assert.deepEqual(
+      (await fileRows(name)).map((r) => [r.version, r.state]),
+      [[1, "registered"]],
+    );
+    assert.equal(existsSync(path), false);
+  });
 });
