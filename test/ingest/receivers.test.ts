@@ -254,6 +254,12 @@ describe("FTP receiver", () => {
     await assertCutThenResent("A1D08280000082809001");
   });
 
+  test("an upload whose control connection is reset mid-transfer is never ingested", async () => {
+    // The server closes the session and its data connection before the data has ended.
+    await cutUpload("A1D08280000082810001", (_source, client) => client.ftp.socket.resetAndDestroy());
+    await assertCutThenResent("A1D08280000082810001");
+  });
+
   test("only listed networks (and loopback) are allowed", () => {
     const list = allowList(["192.0.2.0/24", "2001:db8::/32"]);
     assert.equal(isAllowed(list, "192.0.2.77"), true);

@@ -70,6 +70,7 @@ interface DataConnection {
 
 type WriteStream = NodeJS.WritableStream & {
   path: string;
+  writableEnded: boolean;
   destroy(error?: Error): void;
   _final?: (callback: (error?: Error | null) => void) => void;
 };
@@ -168,6 +169,7 @@ class ReportingFileSystem extends FileSystem {
         .finally(release);
     });
     this.#confirmBeforeFinish(stream);
+    this.#failWithDataConnection(stream);
     return { stream, clientPath };
   }
 
@@ -186,6 +188,19 @@ class ReportingFileSystem extends FileSystem {
         else callback();
       }, this.#confirmMs);
     };
+  }
+
+  /**
+   * ftp-srv ends a session whose control connection fails by closing its data connection before the
+   * data has ended; it would leave the stream open (and the partial file held) for ever: fail it.
+   */
+  #failWithDataConnection(stream: WriteStream): void {
+    const data = (this.connection as unknown as { connector?: { socket?: EventEmitter | null } }).connector
+      ?.socket;
+    data?.once("close", () => {
+      if (!stream.writableEnded)
+        stream.destroy(new Error("the data connection closed before the upload ended"));
+    });
   }
 
   #resolve(path: string): { fsPath: string; clientPath: string } {
