@@ -342,19 +342,23 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     port: address.port,
     isUploading: (path) => uploading.has(path),
     uploads: () => uploading.size,
-    async stop() {
-      // Transfers in flight end now (their clients saw no 226 and send again), and no passive port
-      // stays open: a stop does not wait on a client.
-      for (const stream of uploading.values()) stream.destroy(new Error("the server is stopping"));
-      for (const connection of Object.values(
-        (server as unknown as { connections: Record<string, DataConnection> }).connections,
-      )) {
-        connection.connector?.dataSocket?.destroy();
-        connection.connector?.dataServer?.close();
-      }
-      await server.close();
-    },
+    stop: () => stopServer(server, uploading),
   };
+}
+
+/**
+ * Transfers in flight end now (their clients saw no 226 and send again, and their partial files are
+ * removed), and no passive port stays open: a stop does not wait on a client.
+ */
+async function stopServer(server: FtpSrv, uploading: Map<string, WriteStream>): Promise<void> {
+  for (const stream of uploading.values()) stream.destroy(new Error("the server is stopping"));
+  for (const connection of Object.values(
+    (server as unknown as { connections: Record<string, DataConnection> }).connections,
+  )) {
+    connection.connector?.dataSocket?.destroy();
+    connection.connector?.dataServer?.close();
+  }
+  await server.close();
 }
 
 async function checkPassword(
