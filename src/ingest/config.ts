@@ -55,6 +55,12 @@ const ftp = z
       })
       .prefault({})
       .refine((p) => p.minPort <= p.maxPort, { message: "minPort must not exceed maxPort" }),
+    /**
+     * How long after an upload's data connection ends the server waits, before answering 226, for a
+     * sign that the client gave up (its control connection closing, or ABOR); such an upload is not
+     * ingested. A client that waits for the reply loses only this much time per file.
+     */
+    confirmMs: z.number().int().min(0).max(10_000).default(200),
     /** Explicit FTPS (AUTH TLS) with this certificate and key (PEM files). */
     tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
     users: z.array(ftpUser).default([]),
@@ -80,6 +86,11 @@ export const ingestConfigSchema = z
     temporaryNames: z
       .array(z.string().refine(isRegExp, { message: "expected a regular expression" }))
       .default(["^\\.", "\\.tmp$", "\\.part$", "\\.partial$", "\\.filepart$", "^tmp[._-]", "\\.lock$"]),
+    /**
+     * A file the minute's sweep finds under a final name in a receiver's directory (an FTP user's root,
+     * HTTP uploads) is taken once its size and time stayed the same this long.
+     */
+    settleMs: z.number().int().min(0).max(600_000).default(2000),
     ftp,
     watch: z.array(watch).default([]),
     http: z

@@ -14,6 +14,7 @@ import { createIngestMetrics } from "./metrics.ts";
 import { type IngestLogger, IngestPipeline, type IngestRequest } from "./pipeline.ts";
 import { type FtpReceiver, startFtpReceiver } from "./receivers/ftp.ts";
 import { type DirectoryWatcher, watchDirectory } from "./receivers/watch.ts";
+import { settledFiles } from "./settle.ts";
 
 /** What ingest reads of a loaded configuration. */
 export interface IngestSettings {
@@ -35,6 +36,8 @@ export interface IngestService {
   ftp: FtpReceiver | null;
   /** Files being uploaded to a receiver, or queued or being registered, now. */
   filesArriving(): number;
+  /** Sweeps the receivers' directories now (as at start and every minute); resolves when it is done. */
+  sweep(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ export async function startIngest(
   }
 
   const watchers: DirectoryWatcher[] = [];
+  let sweepNow = async () => {};
   if (options.receivers !== false) {
     for (const w of config.ingest.watch) {
       const dir = isAbsolute(w.dir) ? w.dir : resolve(config.dataDir, w.dir);
@@ -130,19 +134,31 @@ export async function startIngest(
     }
     // Files that were complete when the process stopped, or whose ingest failed (e.g. the database was
     // unreachable): in the store without rows, or still in a receiver's directory under their final
-    // name. Swept at start and every minute; a file a client is still writing is left alone.
+    // name. Swept at start and every minute; a file is taken only once it has settled and no upload
+    // or ingest holds it (a client may still be writing it, or a program the process does not see).
+    const held = (path: string) => (ftp?.isUploading(path) ?? false) || pipeline.isBusy(path);
     const sweep = async () => {
       await pipeline.recoverStore();
+      const found = new Map<string, IngestRequest>();
       for (const user of ftp ? config.ingest.ftp.users : []) {
         for (const path of await completedFiles(join(ftpRoot, user.name), isTemporary))
-          if (!ftp?.isUploading(path))
-            submit({ path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
+          found.set(path, { path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
       }
       for (const path of await completedFiles(store.incomingDir("http"), isTemporary))
-        if (!pipeline.isBusy(path)) submit({ path, source: "http:recovered", mode: "move" });
+        found.set(path, { path, source: "http:recovered", mode: "move" });
+      for (const path of await settledFiles([...found.keys()], config.ingest.settleMs, held))
+        submit(found.get(path)!);
     };
-    const sweepAndLog = () =>
-      sweep().catch((error: unknown) => logger.error({ err: error }, "ingest sweep failed"));
+    let sweeping: Promise<void> | null = null;
+    const sweepAndLog = () => {
+      sweeping ??= sweep()
+        .catch((error: unknown) => logger.error({ err: error }, "ingest sweep failed"))
+        .finally(() => {
+          sweeping = null;
+        });
+      return sweeping;
+    };
+    sweepNow = sweepAndLog;
     void sweepAndLog().then(async () => {
       for (const watcher of watchers) await watcher.poll();
     });
@@ -172,6 +188,7 @@ export async function startIngest(
     maxUploadBytes: config.ingest.http.maxBytes,
     ftp,
     filesArriving: () => (ftp?.uploads() ?? 0) + pipeline.filesInFlight,
+    sweep: () => sweepNow(),
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await pipeline.idle();

@@ -27,6 +27,7 @@ export function startTestReceiver(options: TestReceiverOptions): Promise<FtpRece
     root: "incoming",
     allow: [],
     maxConnections: options.maxConnections ?? 100,
+    confirmMs: 200,
     passive: { url: "127.0.0.1", ...(options.passivePorts ?? { minPort: first, maxPort: first + 99 }) },
     users: [{ name: options.user, passwordEnv: options.passwordEnv }],
   };

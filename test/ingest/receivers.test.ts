@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
@@ -58,6 +58,7 @@ ingest:
       - { name: other, passwordHash: "${await hashPassword(password)}" }
   watch:
     - { dir: ${watchDir}, settleMs: 0, pollMs: 100, producer: watched }
+  settleMs: 400
 catalogue:
   retention: { intervalMinutes: 0 }
 `,
@@ -197,6 +198,66 @@ describe("FTP receiver", () => {
     await service.pipeline.idle();
     assert.deepEqual(await fileRows("A1D08280000082806001.tmp"), []);
     assert.deepEqual(await fileRows("A1D08280000082806001"), []);
+  });
+
+  /** Sends the first 100 kB of `sample` to `name` as a STOR, then lets `cut` end it as a client does. */
+  async function cutUpload(name: string, cut: (source: Readable, client: Client) => void): Promise<void> {
+    const bytes = readFileSync(sample);
+    const client = await ftpClient();
+    let sent = false;
+    const source = new Readable({
+      read() {
+        if (sent) return void setTimeout(() => cut(this, client), 100);
+        sent = true;
+        this.push(bytes.subarray(0, 100_000));
+      },
+    });
+    await assert.rejects(client.uploadFrom(source, name));
+    client.close();
+    await waitFor("the server to let the upload go", async () => service.ftp!.uploads() === 0);
+    await service.pipeline.idle();
+  }
+
+  /** After a cut upload: nothing registered, nothing left under the final name, and a resend is version 1. */
+  async function assertCutThenResent(name: string): Promise<void> {
+    assert.deepEqual(await fileRows(name), [], "a cut upload is not catalogued");
+    const userRoot = join(service.store.root, "incoming/ftp/ecmwf");
+    assert.equal(existsSync(join(userRoot, name)), false, "no partial file is left under the final name");
+    const client = await ftpClient();
+    await client.uploadFrom(sample, name);
+    client.close();
+    await service.pipeline.idle();
+    const rows = await fileRows(name);
+    assert.deepEqual(
+      rows.map((r) => [r.version, r.state]),
+      [[1, "registered"]],
+    );
+  }
+
+  test("an upload to a final name cut by the client going away is never ingested", async () => {
+    // The source fails: basic-ftp closes the data connection (a FIN, as for a complete file), then the
+    // client closes its control connection without waiting for the reply.
+    await cutUpload("A1D08280000082807001", (source) => source.destroy(new Error("connection lost")));
+    await assertCutThenResent("A1D08280000082807001");
+  });
+
+  test("an upload to a final name ended by ABOR is never ingested", async () => {
+    await cutUpload("A1D08280000082808001", (source, client) => {
+      client.ftp.socket.write("ABOR\r\n");
+      source.push(null);
+    });
+    await assertCutThenResent("A1D08280000082808001");
+  });
+
+  test("an upload to a final name whose data connection is reset is never ingested", async () => {
+    await cutUpload("A1D08280000082809001", (_source, client) => client.ftp.dataSocket?.resetAndDestroy());
+    await assertCutThenResent("A1D08280000082809001");
+  });
+
+  test("an upload whose control connection is reset mid-transfer is never ingested", async () => {
+    // The server closes the session and its data connection before the data has ended.
+    await cutUpload("A1D08280000082810001", (_source, client) => client.ftp.socket.resetAndDestroy());
+    await assertCutThenResent("A1D08280000082810001");
   });
 
   test("only listed networks (and loopback) are allowed", () => {
@@ -359,5 +420,37 @@ describe("watched directory and restart", () => {
       Number((await db.pool.query("select count(*) from ingest_file where version > 1")).rows[0].count),
       0,
     );
+  });
+
+  test("the sweep takes a file under a final name only once it has stopped growing", async () => {
+    await stopAll();
+    // As if another program (or an FTP server before a restart) were still writing it.
+    const name = "A1D08280000082818001";
+    const path = join(service.store.root, "incoming/ftp/ecmwf", name);
+    const bytes = readFileSync(join(data, "split_sum/meps_source.grib"));
+    let written = 100_000;
+    writeFileSync(path, bytes.subarray(0, written));
+    const growing = setInterval(() => {
+      const next = Math.min(written + 2_000, bytes.length - 1);
+      appendFileSync(path, bytes.subarray(written, next));
+      written = next;
+    }, 50);
+    try {
+      await startAll(); // sweeps at start
+      await service.sweep();
+      await service.pipeline.idle();
+      assert.deepEqual(await fileRows(name), [], "a growing file is left alone");
+      assert.ok(existsSync(path));
+    } finally {
+      clearInterval(growing);
+    }
+    appendFileSync(path, bytes.subarray(written));
+    await service.sweep();
+    await service.pipeline.idle();
+    assert.deepEqual(
+      (await fileRows(name)).map((r) => [r.version, r.state]),
+      [[1, "registered"]],
+    );
+    assert.equal(existsSync(path), false);
   });
 });

@@ -2,13 +2,19 @@
 // networks, a passive port range and optional explicit FTPS. ECMWF uploads under a temporary name and
 // renames on success, so a file is handed to the pipeline when it is renamed to a final name, or when
 // an upload to a final name completes; a temporary name, or an upload that failed, never is.
+// In stream mode the end of a file is the end of its data connection, which a client that gives up
+// (or dies) mid-transfer closes just as it would after the last byte. So the server waits `confirmMs`
+// before it answers 226: a client that is still there and silent wanted the end; one that closed its
+// control connection or sent a command (ABOR) before hearing the 226 gave up, and its upload fails
+// like one whose data connection was reset: the partial file is removed (the client saw no 226 and
+// sends the file again; a truncated file would only be catalogued as a partial version).
 // A user sees only the inside of their root: replies never name the server's own paths, and SITE
 // commands (CHMOD made a root 777) are refused. Sessions beyond what the configuration and the passive
 // range allow are refused with 421, so a client tries again instead of failing mid-transfer.
 import { timingSafeEqual } from "node:crypto";
 import type { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { createWriteStream, readFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { FileSystem, FtpSrv } from "ftp-srv";
 import { allowList, type FtpConfig, type FtpUserConfig, isAllowed } from "../config.ts";
@@ -50,12 +56,35 @@ interface RawConnection {
   reply(code: number, message: string): Promise<unknown>;
 }
 
+/** The control connection as the receiver reads it (ftp-srv pauses it during a transfer). */
+interface ControlSocket {
+  destroyed: boolean;
+  readableLength: number;
+  _readableState?: { ended?: boolean };
+}
+
 /** What ftp-srv keeps of a session's data connection (passive server, socket). */
 interface DataConnection {
   connector?: { dataSocket?: { destroy(): void } | null; dataServer?: { close(): void } | null };
 }
 
-type WriteStream = NodeJS.WritableStream & { path: string; destroy(error?: Error): void };
+type WriteStream = NodeJS.WritableStream & {
+  path: string;
+  writableEnded: boolean;
+  destroy(error?: Error): void;
+  _final?: (callback: (error?: Error | null) => void) => void;
+};
+
+/**
+ * Why the client's upload must not count although its data connection ended cleanly: it closed its
+ * control connection, or sent a command, before being told the transfer completed; null when it waits.
+ */
+function abandonment(control: ControlSocket): string | null {
+  if (control.destroyed || control._readableState?.ended)
+    return "the client left before the upload was confirmed";
+  if (control.readableLength > 0) return "the client sent a command (ABOR) before the upload was confirmed";
+  return null;
+}
 
 /**
  * A user's file system: ftp-srv's (which keeps paths inside the root) that reports renames, knows the
@@ -65,15 +94,18 @@ type WriteStream = NodeJS.WritableStream & { path: string; destroy(error?: Error
 class ReportingFileSystem extends FileSystem {
   readonly #onRenamed: (path: string) => void;
   readonly #uploading: Map<string, WriteStream>;
+  readonly #confirmMs: number;
   constructor(
     connection: ConstructorParameters<typeof FileSystem>[0],
     root: string,
     onRenamed: (path: string) => void,
     uploading: Map<string, WriteStream>,
+    confirmMs: number,
   ) {
     super(connection, { root, cwd: "/" });
     this.#onRenamed = onRenamed;
     this.#uploading = uploading;
+    this.#confirmMs = confirmMs;
   }
 
   /** `text` with the root's absolute path replaced by the user's `/`. */
@@ -113,24 +145,73 @@ class ReportingFileSystem extends FileSystem {
     return Promise.reject(new Error("permissions are the server's to set"));
   }
 
-  override write(fileName: string, options?: { append?: boolean; start?: unknown }): unknown {
-    const result = super.write(fileName, options) as { stream: WriteStream };
-    const { stream } = result;
+  /**
+   * ftp-srv's write, but the file counts as being uploaded until its fate is settled: finished, or
+   * failed and removed (ftp-srv's own write removes it without waiting, and fakes a `close` event at
+   * the end of the data, so a sweep could see the partial file free for a moment).
+   */
+  override write(fileName: string, options?: { append?: boolean; start?: number }): unknown {
+    const { fsPath, clientPath } = this.#resolve(fileName);
+    const stream = createWriteStream(fsPath, {
+      flags: options?.append ? "a+" : "w+",
+      ...(options?.start === undefined ? {} : { start: options.start }),
+    }) as unknown as WriteStream;
+    const release = () => {
+      if (this.#uploading.get(fsPath) === stream) this.#uploading.delete(fsPath);
+    };
+    this.#uploading.set(fsPath, stream);
+    stream.once("finish", release);
     // Before ftp-srv's own listener replies with the message.
     stream.on("error", (error: Error) => {
       error.message = this.#asUserSees(error.message);
+      void rm(fsPath, { force: true })
+        .catch(() => undefined)
+        .finally(release);
     });
-    this.#uploading.set(stream.path, stream);
-    stream.once("close", () => this.#uploading.delete(stream.path));
-    return result;
+    this.#confirmBeforeFinish(stream);
+    this.#failWithDataConnection(stream);
+    return { stream, clientPath };
+  }
+
+  /**
+   * The stream finishes (and ftp-srv answers 226) only after `confirmMs` with the client still there and
+   * silent; otherwise it fails, the partial file is removed and ftp-srv reports the STOR failed.
+   */
+  #confirmBeforeFinish(stream: WriteStream): void {
+    const control = (this.connection as unknown as { commandSocket: ControlSocket }).commandSocket;
+    const final = stream._final?.bind(stream);
+    stream._final = (callback) => {
+      setTimeout(() => {
+        const reason = abandonment(control);
+        if (reason) callback(new Error(reason));
+        else if (final) final(callback);
+        else callback();
+      }, this.#confirmMs);
+    };
+  }
+
+  /**
+   * ftp-srv ends a session whose control connection fails by closing its data connection before the
+   * data has ended; it would leave the stream open (and the partial file held) for ever: fail it.
+   */
+  #failWithDataConnection(stream: WriteStream): void {
+    const data = (this.connection as unknown as { connector?: { socket?: EventEmitter | null } }).connector
+      ?.socket;
+    data?.once("close", () => {
+      if (!stream.writableEnded)
+        stream.destroy(new Error("the data connection closed before the upload ended"));
+    });
+  }
+
+  #resolve(path: string): { fsPath: string; clientPath: string } {
+    return (
+      this as unknown as { _resolvePath(p: string): { fsPath: string; clientPath: string } }
+    )._resolvePath(path);
   }
 
   override async rename(from: string, to: string): Promise<unknown> {
     const result = await this.#inside(() => super.rename(from, to));
-    const target = (this as unknown as { _resolvePath(p: string): { fsPath: string } })._resolvePath(
-      to,
-    ).fsPath;
-    this.#onRenamed(target);
+    this.#onRenamed(this.#resolve(to).fsPath);
     return result;
   }
 }
@@ -227,14 +308,21 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
         if (error) {
           logger.warn(
             { user: user.name, err: error.message },
-            "FTP upload failed; the partial file is not ingested",
+            "FTP upload failed; the partial file is removed, not ingested (the client saw no 226 and sends it again)",
           );
           return;
         }
         complete(path, user);
       });
       logger.info({ user: user.name, ip: connection.ip }, "FTP login");
-      resolve({ fs: new ReportingFileSystem(connection, root, (path) => complete(path, user), uploading) });
+      const fs = new ReportingFileSystem(
+        connection,
+        root,
+        (path) => complete(path, user),
+        uploading,
+        config.confirmMs,
+      );
+      resolve({ fs });
     })().catch((error: Error) => reject(error));
   });
 
@@ -254,19 +342,23 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
     port: address.port,
     isUploading: (path) => uploading.has(path),
     uploads: () => uploading.size,
-    async stop() {
-      // Transfers in flight end now (their clients saw no 226 and send again), and no passive port
-      // stays open: a stop does not wait on a client.
-      for (const stream of uploading.values()) stream.destroy(new Error("the server is stopping"));
-      for (const connection of Object.values(
-        (server as unknown as { connections: Record<string, DataConnection> }).connections,
-      )) {
-        connection.connector?.dataSocket?.destroy();
-        connection.connector?.dataServer?.close();
-      }
-      await server.close();
-    },
+    stop: () => stopServer(server, uploading),
   };
+}
+
+/**
+ * Transfers in flight end now (their clients saw no 226 and send again, and their partial files are
+ * removed), and no passive port stays open: a stop does not wait on a client.
+ */
+async function stopServer(server: FtpSrv, uploading: Map<string, WriteStream>): Promise<void> {
+  for (const stream of uploading.values()) stream.destroy(new Error("the server is stopping"));
+  for (const connection of Object.values(
+    (server as unknown as { connections: Record<string, DataConnection> }).connections,
+  )) {
+    connection.connector?.dataSocket?.destroy();
+    connection.connector?.dataServer?.close();
+  }
+  await server.close();
 }
 
 async function checkPassword(
