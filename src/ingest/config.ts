@@ -61,8 +61,13 @@ const ftp = z
      * ingested. A client that waits for the reply loses only this much time per file.
      */
     confirmMs: z.number().int().min(0).max(10_000).default(200),
-    /** Explicit FTPS (AUTH TLS) with this certificate and key (PEM files). */
-    tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    /**
+     * Explicit FTPS (AUTH TLS) with this certificate and key (PEM files). `required` (the default)
+     * refuses a login that has not said AUTH TLS first: no password and no data cross in clear.
+     */
+    tls: z
+      .strictObject({ cert: z.string().min(1), key: z.string().min(1), required: z.boolean().default(true) })
+      .optional(),
     users: z.array(ftpUser).default([]),
   })
   .prefault({});

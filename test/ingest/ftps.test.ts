@@ -16,30 +16,18 @@ const ftpsPassword = randomBytes(12).toString("base64url");
 
 const sample = join(import.meta.dirname, "../../../shared/data/himan-dev/iasi/source.grib");
 
-test("an upload over explicit FTPS arrives complete and is handed over on rename", async () => {
+/** A receiver with FTPS on a certificate made for the test; `required` as given (default: the config's). */
+async function startFtpsReceiver(required?: boolean) {
   const dir = tempDir("cb-ftps-");
   const cert = join(dir, "cert.pem");
   const key = join(dir, "key.pem");
   execFileSync(
     "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
       "-subj",
       "/CN=127.0.0.1",
-    ],
-    {
-      stdio: "ignore",
-    },
+    ]),
+    { stdio: "ignore" },
   );
   const pasv = 47000 + Math.floor(Math.random() * 1000);
   const config = ingestConfigSchema.parse({
@@ -48,7 +36,7 @@ test("an upload over explicit FTPS arrives complete and is handed over on rename
       host: "127.0.0.1",
       port: 0,
       passive: { url: "127.0.0.1", minPort: pasv, maxPort: pasv + 20 },
-      tls: { cert, key },
+      tls: { cert, key, ...(required === undefined ? {} : { required }) },
       users: [{ name: "ecmwf", passwordEnv: "FTPS_TEST_PASSWORD" }],
     },
   });
@@ -61,6 +49,11 @@ test("an upload over explicit FTPS arrives complete and is handed over on rename
     logger: { info() {}, warn() {}, error() {} },
     env: { FTPS_TEST_PASSWORD: ftpsPassword },
   });
+  return { receiver, uploads };
+}
+
+test("an upload over explicit FTPS arrives complete and is handed over on rename", async () => {
+  const { receiver, uploads } = await startFtpsReceiver();
   try {
     const client = new Client(10_000);
     await client.access({
@@ -80,5 +73,31 @@ test("an upload over explicit FTPS arrives complete and is handed over on rename
     assert.deepEqual(readFileSync(uploads[0]!.path), readFileSync(sample));
   } finally {
     await receiver.stop();
+  }
+});
+
+test("with FTPS configured, a plain login is refused (no password in clear) unless tls.required is false", async () => {
+  const plainLogin = async (port: number) => {
+    const client = new Client(10_000);
+    try {
+      await client.access({ host: "127.0.0.1", port, user: "ecmwf", password: ftpsPassword });
+      return "logged in";
+    } catch (error) {
+      return (error as Error).message;
+    } finally {
+      client.close();
+    }
+  };
+  const strict = await startFtpsReceiver();
+  try {
+    assert.match(await plainLogin(strict.receiver.port), /^530 .*FTPS only: say AUTH TLS/);
+  } finally {
+    await strict.receiver.stop();
+  }
+  const lenient = await startFtpsReceiver(false);
+  try {
+    assert.equal(await plainLogin(lenient.receiver.port), "logged in");
+  } finally {
+    await lenient.receiver.stop();
   }
 });

@@ -294,6 +294,11 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
 
   server.on("login", ({ connection, username, password }, resolve, reject) => {
     void (async () => {
+      if (config.tls?.required && !connection.secure) {
+        logger.warn({ user: username, ip: connection.ip }, "FTP login refused: plain FTP, FTPS is required");
+        reject(new Error("this server takes FTPS only: say AUTH TLS before logging in"));
+        return;
+      }
       const user = users.get(username);
       const ok =
         isAllowed(allowed, connection.ip) && user !== undefined && (await checkPassword(user, password, env));
