@@ -24,6 +24,7 @@ import type { FleetService } from "../fleet/service.ts";
 import { beginSuite, loadSuites } from "../flow/engine/commands.ts";
 import { listSuites, nodeHistory } from "../flow/engine/queries.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../sim/cloudsigma/index.ts";
+import { defaultContent, fieldsOfStep } from "../sim/ecmwf/fields.ts";
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
 import { cliPath, freePort, isAlive } from "../system/processes.ts";
@@ -91,6 +92,7 @@ function freshDataDir(dir: string): void {
 /** Writes the demonstration's configuration, so that the workers it starts read the very same. */
 function demoConfig(
   options: DemoOptions,
+  expectedFields: number,
   ftpPort: number,
   cloud: RunningSimulator | null,
   env: NodeJS.ProcessEnv,
@@ -127,6 +129,11 @@ function demoConfig(
         : {}),
     },
     cycle: { destination: join(options.dataDir, "delivered") },
+    // As an operator configures it from the dissemination requirements: ECMWF (centre ecmf) sends this
+    // many fields a cycle, and a cycle that has them all is complete.
+    catalogue: {
+      producers: [{ name: "ecmf", description: "ECMWF (simulated stream)", expectedFields }],
+    },
     // A step is late 10 minutes after its data (alerts.lateStepSeconds), on the demo's faster clock.
     alerts: { lateStepSeconds: Math.max(1, Math.round(600 / options.timeFactor)) },
   });
@@ -177,7 +184,12 @@ interface DemoServices {
   stop(): Promise<void>;
 }
 
-async function startDemoServices(options: DemoOptions): Promise<DemoServices> {
+/** Fields in a cycle of the prepared stream: every scheduled step carries the same fields. */
+export function expectedStreamFields(prepared: Pick<PreparedStream, "steps">): number {
+  return prepared.steps.length * fieldsOfStep(defaultContent).length;
+}
+
+async function startDemoServices(options: DemoOptions, prepared: PreparedStream): Promise<DemoServices> {
   const ftpPassword = randomBytes(18).toString("base64url");
   // The on-premise side's catalogue (FMI's NEONS/radon): a second PostgreSQL the products are replicated to.
   const destinationCatalogue = await startDestinationCatalogue(join(options.dataDir, "destination"));
@@ -206,7 +218,7 @@ async function startDemoServices(options: DemoOptions): Promise<DemoServices> {
       : {}),
   };
   try {
-    const config = demoConfig(options, ftpPort, cloud, env);
+    const config = demoConfig(options, expectedStreamFields(prepared), ftpPort, cloud, env);
     const server = await startServer(config, {
       logToStderr: true,
       logStream: options.logStream,
@@ -245,7 +257,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       onStep: options.onPreparing,
     }));
   const started = Date.now();
-  const services = await startDemoServices(options);
+  const services = await startDemoServices(options, prepared);
   const { server, config } = services;
   let push: StreamPush | null = null;
   try {
