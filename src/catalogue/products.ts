@@ -3,7 +3,14 @@
 import type pg from "pg";
 import { inTransaction } from "../db/transaction.ts";
 import type { Dimensions } from "./lookups.ts";
-import { type FieldFilter, type FilterColumns, type Page, whereClause } from "./query.ts";
+import {
+  afterInStepOrder,
+  type FieldFilter,
+  type FilterColumns,
+  type Page,
+  stepOrder,
+  whereClause,
+} from "./query.ts";
 import type { FieldRecord } from "./types.ts";
 
 export interface ProductRecord extends FieldRecord {
@@ -192,7 +199,7 @@ function toProductRow(r: ProductDbRow): ProductRow {
   };
 }
 
-/** Products matching `filter`, by id (a FilterError names a key products do not have). */
+/** Products matching `filter`, in step order (a FilterError names a key products do not have). */
 export async function listProducts(
   db: Pick<pg.Pool, "query">,
   filter: FieldFilter,
@@ -201,10 +208,10 @@ export async function listProducts(
   const params: unknown[] = [];
   let where = whereClause(filter, params, productColumns);
   if (page.after !== undefined)
-    where = `${where ? `${where} and` : "where"} p.id > $${params.push(page.after)}`;
+    where = `${where ? `${where} and` : "where"} ${afterInStepOrder("p", "product", params.push(page.after))}`;
   const limit = Math.min(Math.max(page.limit ?? 1000, 1), 100_000);
   const result = await db.query<ProductDbRow>(
-    `${productSelect} ${where} order by p.id limit $${params.push(limit)}`,
+    `${productSelect} ${where} order by ${stepOrder("p")} limit $${params.push(limit)}`,
     params,
   );
   return result.rows.map(toProductRow);

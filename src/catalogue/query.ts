@@ -272,8 +272,21 @@ function toFieldRow(r: FieldDbRow): FieldRow {
 
 export interface Page {
   limit?: number;
-  /** Only fields with a greater id (the previous page's last id). */
+  /** Only rows after this one in step order (the previous page's last id). */
   after?: number;
+}
+
+/**
+ * Listings run in forecast order, as operators read a cycle (step 0 before 1 before 10), and within a
+ * step in arrival order; the page cursor stays the last row's id.
+ */
+export function stepOrder(alias: string): string {
+  return `${alias}.end_step, ${alias}.start_step, ${alias}.id`;
+}
+
+/** Rows after the one with id $n in stepOrder. */
+export function afterInStepOrder(alias: string, table: string, n: number): string {
+  return `(${stepOrder(alias)}) > (select end_step, start_step, id from ${table} where id = $${n})`;
 }
 
 export async function listFields(db: Queryable, filter: FieldFilter, page: Page = {}): Promise<FieldRow[]> {
@@ -281,11 +294,11 @@ export async function listFields(db: Queryable, filter: FieldFilter, page: Page 
   let where = whereClause(filter, params);
   if (page.after !== undefined) {
     params.push(page.after);
-    where = `${where ? `${where} and` : "where"} f.id > $${params.length}`;
+    where = `${where ? `${where} and` : "where"} ${afterInStepOrder("f", "field", params.length)}`;
   }
   params.push(Math.min(Math.max(page.limit ?? 1000, 1), 100_000));
   const result = await db.query<FieldDbRow>(
-    `${fieldSelect} ${where} order by f.id limit $${params.length}`,
+    `${fieldSelect} ${where} order by ${stepOrder("f")} limit $${params.length}`,
     params,
   );
   return result.rows.map(toFieldRow);
