@@ -7,6 +7,11 @@ type Rgb = [number, number, number];
 export interface ColourScale {
   name: string;
   stops: Rgb[];
+  /**
+   * A cyclic quantity's full turn, e.g. [0, 360] for a direction in degrees: values map onto it (not
+   * onto the field's min..max), modulo the turn, and the first stop is also the last, so 0° and 360° look alike.
+   */
+  cycle?: [number, number];
 }
 
 const scales: Record<string, ColourScale> = {
@@ -66,6 +71,20 @@ const scales: Record<string, ColourScale> = {
       [255, 255, 255],
     ],
   },
+  // A cyclic map (after Crameri's romaO: blue, violet, red, yellow, green, back to blue): north
+  // looks the same whichever side of 360° it is, and each quarter has its own hue.
+  direction: {
+    name: "direction",
+    stops: [
+      [48, 84, 160],
+      [128, 64, 140],
+      [180, 60, 60],
+      [214, 160, 60],
+      [120, 180, 100],
+      [48, 84, 160],
+    ],
+    cycle: [0, 360],
+  },
   default: {
     name: "default",
     stops: [
@@ -85,7 +104,24 @@ const byParameter: Array<[RegExp, keyof typeof scales]> = [
   [/^(10si|10fg\w*|100si|ws|u|v|10u|10v|100u|100v|FF-\w+|FFG-\w+|U-\w+|V-\w+)$/, "wind"],
   [/^(msl|sp|lnsp|pres|z|gh|P-\w+|Z-\w+)$/, "pressure"],
   [/^(tcc|lcc|mcc|hcc|N-\w+|NL-\w+|NM-\w+|NH-\w+)$/, "cloud"],
+  // Wind (wdir, 10wdir, 100wdir, himan's DD-D), wave and swell directions: degrees on a circle.
+  [/^(dd|wdir|\d+wdir|DD-\w+|mwd|mdww|mdts|swdir|dirpw|dirsw|dirc)$/, "direction"],
 ];
+
+/** Where v falls along the scale, 0..1: on its cycle for a cyclic scale, else between min and max. */
+export function scalePosition(
+  scale: Pick<ColourScale, "cycle">,
+  v: number,
+  min: number,
+  max: number,
+): number {
+  if (scale.cycle) {
+    const [start, end] = scale.cycle;
+    const turn = end - start;
+    return ((((v - start) % turn) + turn) % turn) / turn;
+  }
+  return (v - min) / (max > min ? max - min : 1);
+}
 
 export function colourScaleFor(param: string): ColourScale {
   for (const [pattern, scale] of byParameter) if (pattern.test(param)) return scales[scale]!;
@@ -144,13 +180,12 @@ export function renderPreview(
   const height = Math.max(1, Math.round(width / aspect));
   const rgba = Buffer.alloc(width * height * 4);
   const scale = colourScaleFor(param);
-  const range = max > min ? max - min : 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) continue;
     const x = Math.min(width - 1, Math.floor(((lon(i) - west) / spanX) * width));
     const y = Math.min(height - 1, Math.floor(((north - latitudes[i]!) / spanY) * height));
-    const [r, g, b] = colourAt(scale, (v - min) / range);
+    const [r, g, b] = colourAt(scale, scalePosition(scale, v, min, max));
     const p = (y * width + x) * 4;
     rgba[p] = r;
     rgba[p + 1] = g;

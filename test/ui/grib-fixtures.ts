@@ -110,3 +110,26 @@ export function legacyName(baseTime: Date, step: number): string {
   const validStamp = step === 0 ? `${stamp(valid).slice(0, 6)}01` : stamp(valid);
   return `A1D${stamp(baseTime)}${validStamp}1`;
 }
+
+/**
+ * A 10 m wind direction (GRIB2 0/2/0) in degrees at 5°: the first rows 0°, 360°, 359.9° and 180°, the
+ * rest the longitude, so that a map shows whether north looks the same on both sides of 360°.
+ */
+export function windDirectionFile(baseTime: Date, step: number): Uint8Array {
+  const grid = globalGrid(5, 2);
+  const values = new Float64Array(grid.Ni * grid.Nj);
+  const rows = [0, 360, 359.9, 180];
+  for (let j = 0; j < grid.Nj; j++)
+    for (let i = 0; i < grid.Ni; i++) values[j * grid.Ni + i] = rows[j] ?? i * 5;
+  return encodeField({
+    edition: 2,
+    centre: 98,
+    referenceTime: baseTime,
+    step: { start: step, end: step, units: "h", type: "instant" },
+    parameter: { discipline: 0, parameterCategory: 2, parameterNumber: 0 },
+    level: { type: 103, value: 10 },
+    grid,
+    values,
+    packing: { type: "simple", bitsPerValue: 24 },
+  });
+}

@@ -13,7 +13,13 @@ import { fieldRecord } from "../../src/ingest/records.ts";
 import { LocalStore } from "../../src/store/store.ts";
 import { projectRoot, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { legacyName, stepFile, temperatureFile, windSpeedProduct } from "./grib-fixtures.ts";
+import {
+  legacyName,
+  stepFile,
+  temperatureFile,
+  windDirectionFile,
+  windSpeedProduct,
+} from "./grib-fixtures.ts";
 
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 /** Screenshots of every view, for people to look at (test-output/ is not committed). */
@@ -225,7 +231,7 @@ describe("web UI", () => {
     assert.ok(gfs, `the GFS cycle is catalogued: ${JSON.stringify(cycles)}`);
     await page.goto(`${url}/ui/#/catalogue`);
     await page.click(`tr[data-cycle="${gfs.id}"]`);
-    await page.waitForSelector("section[aria-label=fields] h2:text('Cycle " + gfs.id + "')");
+    await page.waitForSelector(`section[aria-label=fields] h2[data-cycle="${gfs.id}"]`);
     await openMap("section[aria-label=fields] tr[data-id]");
     // A 0.5° global field is 720 × 361 points: every one of them is drawn, none cut off.
     const painted = await paintedMap();
@@ -255,7 +261,7 @@ describe("web UI", () => {
     const cycles = (await (await call("/api/cycles")).json()) as Array<{ id: number; producer: string }>;
     const ecmf = cycles.find((c) => c.producer === "ecmf")!;
     await page.click(`tr[data-cycle="${ecmf.id}"]`);
-    await page.waitForSelector("section[aria-label=fields] h2:text('Cycle " + ecmf.id + "')");
+    await page.waitForSelector(`section[aria-label=fields] h2[data-cycle="${ecmf.id}"]`);
     await page.waitForFunction(
       () => document.querySelectorAll("section[aria-label=fields] tr[data-id]").length === 100,
     );
@@ -339,6 +345,101 @@ describe("web UI", () => {
     assert.deepEqual([painted.width, painted.height], [360, 181]);
     assert.match((await page.textContent(".legend")) ?? "", /m s\*\*-1/);
     await page.screenshot({ path: join(screenshots, "catalogue-product.png"), fullPage: true });
+  });
+
+  it("names a cycle by producer and base time, lists steps in order, fits the panel, maps directions cyclically", async () => {
+    // The 12 UTC run of the day before: step 1 arrives before step 0, and a wind direction at step 0.
+    const base12 = new Date(base.getTime() - 12 * 3_600_000);
+    await ingest(legacyName(base12, 1), stepFile(base12, 1, 5));
+    await ingest(legacyName(base12, 0), stepFile(base12, 0, 5));
+    await ingest("wind-direction.grib2", windDirectionFile(base12, 0));
+    const cycles = (await (await call("/api/cycles")).json()) as Array<{ id: number; baseTime: string }>;
+    const cycle = cycles.find((c) => c.baseTime === base12.toISOString())!;
+    // A product whose job path is far longer than its column.
+    const store = new LocalStore(join(serverDir, ".cloudburst", "store"));
+    const bytes = windSpeedProduct(base12, 1, 1);
+    const uri = "store:products/ecmf/test/wind-12/10si.grib2";
+    await store.write(uri, bytes);
+    const longJob = `/ecmwf_${"very_long_family_name_".repeat(6)}/products/step_001/wind_speed_at_10_metres`;
+    await registerProduct(db.pool, new Dimensions(), {
+      ...fieldRecord(decodeFields(bytes)[0]!.metadata, {
+        producer: "ecmf",
+        storageUri: uri,
+        offset: 0,
+        length: bytes.length,
+        checksum: "00".repeat(32),
+      }),
+      jobId: longJob,
+      inputs: [],
+    });
+
+    // The API lists the fields in step order whatever order they arrived in, across pages too.
+    const steps: number[] = [];
+    for (let after: number | null = 0; after !== null; ) {
+      const page = (await (
+        await call(`/api/fields?cycle=${cycle.id}&limit=25${after ? `&after=${after}` : ""}`)
+      ).json()) as { fields: Array<{ step: number }>; next: number | null };
+      steps.push(...page.fields.map((f) => f.step));
+      after = page.next;
+    }
+    assert.equal(steps.length, 59);
+    assert.deepEqual(
+      steps,
+      [...steps].sort((a, b) => a - b),
+      `steps in order: ${steps}`,
+    );
+
+    await page.goto(`${url}/ui/#/catalogue`);
+    await page.reload(); // a fresh view: no filter or tab left from the tests before
+    await page.click(`tr[data-cycle="${cycle.id}"]`);
+    const heading = page.locator(`section[aria-label=fields] h2[data-cycle="${cycle.id}"]`);
+    await heading.waitFor();
+    const day = base12.toISOString().slice(0, 10);
+    assert.equal(await heading.textContent(), `ecmf ${day} 12 UTC`);
+    assert.match((await page.textContent(`tr[data-cycle="${cycle.id}"]`)) ?? "", new RegExp(`${day} 12 UTC`));
+    const listed = await page
+      .locator("section[aria-label=fields] tr[data-id] td:nth-child(3)")
+      .allTextContents();
+    assert.equal(listed[0], "0");
+    assert.equal(listed.at(-1), "1");
+    assert.deepEqual(
+      listed,
+      [...listed].sort((a, b) => Number(a) - Number(b)),
+    );
+
+    // North is one colour on both sides of 360°: 0°, 360° and 359.9° alike, 180° far from them.
+    await page.fill("input[name=param]", "10wdir,wdir");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForFunction(
+      () => document.querySelectorAll("section[aria-label=fields] tr[data-id]").length === 1,
+    );
+    await openMap("section[aria-label=fields] tr[data-id]");
+    const colours = await page
+      .locator("section[aria-label=preview] canvas.map")
+      .evaluate((c: HTMLCanvasElement) =>
+        [0, 1, 2, 3].map((row) => [...c.getContext("2d")!.getImageData(0, row, 1, 1).data.slice(0, 3)]),
+      );
+    const distance = (a: number[], b: number[]) => Math.hypot(...a.map((v, k) => v - b[k]!));
+    assert.deepEqual(colours[1], colours[0], `360° as 0°: ${JSON.stringify(colours)}`);
+    assert.ok(distance(colours[2]!, colours[0]!) < 3, `359.9° next to 0°: ${JSON.stringify(colours)}`);
+    assert.ok(distance(colours[3]!, colours[0]!) > 100, `180° unlike 0°: ${JSON.stringify(colours)}`);
+    assert.match((await page.textContent(".legend")) ?? "", /^0\b.*360\b/);
+
+    // The products' table fits its panel: every Map button inside it, the long job path cut with a tooltip.
+    await page.click("button[data-kind=products]");
+    await page.fill("input[name=param]", "");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForSelector("table.products >> text=10si");
+    const panel = (await page.locator("section[aria-label=fields]").boundingBox())!;
+    for (const button of await page.locator("table.products button:text('Map')").all()) {
+      const box = (await button.boundingBox())!;
+      assert.ok(
+        box.x >= panel.x && box.x + box.width <= panel.x + panel.width,
+        `Map button ${JSON.stringify(box)} inside the panel ${JSON.stringify(panel)}`,
+      );
+    }
+    assert.equal(await page.getAttribute("table.products td.job", "title"), longJob);
+    await page.screenshot({ path: join(screenshots, "catalogue.png"), fullPage: true });
   });
 
   it("shows alerts as they are raised", async () => {

@@ -33,7 +33,7 @@ export interface RasterHeader extends RasterPlacement {
   min: number | null;
   max: number | null;
   /** The parameter's colour scale, as the PNG preview uses it. */
-  scale: { name: string; stops: Array<[number, number, number]> };
+  scale: { name: string; stops: Array<[number, number, number]>; cycle?: [number, number] };
 }
 
 export interface Raster {
@@ -200,7 +200,7 @@ export function rasterise(message: DecodedMessage, param: string, maxWidth: numb
       ...placement,
       min: Number.isFinite(low) ? low : null,
       max: Number.isFinite(high) ? high : null,
-      scale: { name: scale.name, stops: scale.stops },
+      scale: { name: scale.name, stops: scale.stops, ...(scale.cycle ? { cycle: scale.cycle } : {}) },
     },
     values: cellValues,
   };

@@ -12,6 +12,18 @@ const kinds = {
   products: { label: "Products", path: "/products", rows: (page) => page.products },
 };
 
+/** A base time as operators say it: "2024-05-01 00 UTC" (minutes only when there are any). */
+function baseTimeLabel(iso) {
+  const [date, time] = iso.split("T");
+  const minutes = time.slice(3, 5);
+  return `${date} ${time.slice(0, 2)}${minutes === "00" ? "" : `:${minutes}`} UTC`;
+}
+
+/** A cycle is named by its producer and base time, not by the catalogue's internal id. */
+function cycleTitle(cycle) {
+  return cycle ? `${cycle.producer} ${baseTimeLabel(cycle.baseTime)}` : "Cycle";
+}
+
 export function catalogueView(main) {
   const cycles = el("section", { class: "panel", "aria-label": "cycles" });
   const list = el("section", { class: "panel", "aria-label": "fields" });
@@ -19,6 +31,8 @@ export function catalogueView(main) {
   main.append(cycles, el("div", { class: "split catalogue" }, list, preview));
   const state = {
     cycleId: null,
+    /** The cycles listed, by id: the heading names the chosen one by producer and base time. */
+    cycles: new Map(),
     kind: "fields",
     filter: { param: "", step: "", levelType: "" },
     /** `after` cursors of the pages seen, the current one last (keyset paging, as the API pages). */
@@ -28,6 +42,7 @@ export function catalogueView(main) {
 
   async function renderCycles() {
     const rows = await api("/cycles?limit=20");
+    state.cycles = new Map(rows.map((c) => [c.id, c]));
     cycles.replaceChildren(
       el("h2", {}, "Cycles"),
       rows.length === 0
@@ -57,7 +72,7 @@ export function catalogueView(main) {
         onclick: () => chooseCycle(c.id).catch((error) => toast(error.message)),
       },
       el("td", {}, c.producer),
-      el("td", {}, c.baseTime),
+      el("td", {}, baseTimeLabel(c.baseTime)),
       el("td", {}, c.state),
       el("td", {}, c.expectedFields ? `${c.receivedFields}/${c.expectedFields}` : c.receivedFields),
       el("td", {}, c.files),
@@ -120,7 +135,7 @@ export function catalogueView(main) {
 
   function listHeader() {
     return [
-      el("h2", {}, `Cycle ${state.cycleId}`),
+      el("h2", { "data-cycle": state.cycleId }, cycleTitle(state.cycles.get(state.cycleId))),
       el(
         "div",
         { class: "tabs", role: "tablist" },
@@ -192,9 +207,11 @@ export function catalogueView(main) {
         ondblclick: show,
       },
       el("td", {}, item.param),
-      el("td", {}, `${item.levelType} ${item.level}`),
+      el("td", { title: `${item.levelType} ${item.level}` }, `${item.levelType} ${item.level}`),
       el("td", {}, item.stepRange),
-      el("td", { class: "muted" }, state.kind === "fields" ? item.packingType : item.jobId),
+      state.kind === "fields"
+        ? el("td", { class: "muted" }, item.packingType)
+        : el("td", { class: "muted job", title: item.jobId }, item.jobId),
       el("td", {}, el("button", { type: "button", onclick: show }, "Map")),
     );
   }

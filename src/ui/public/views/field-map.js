@@ -31,15 +31,24 @@ function colourAt(stops, t) {
   return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f));
 }
 
+/** Where v falls along the scale, 0..1: on its cycle for a cyclic scale (direction), else min..max. */
+function scalePosition(scale, v, min, max) {
+  if (scale.cycle) {
+    const [start, end] = scale.cycle;
+    const turn = end - start;
+    return ((((v - start) % turn) + turn) % turn) / turn;
+  }
+  return (v - min) / (max > min ? max - min : 1);
+}
+
 function paintRaster({ header, values }) {
   const canvas = el("canvas", { class: "map", width: header.width, height: header.height });
   const context = canvas.getContext("2d");
   const image = context.createImageData(header.width, header.height);
-  const range = header.max > header.min ? header.max - header.min : 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (Number.isNaN(v)) continue; // transparent: no data there
-    const [r, g, b] = colourAt(header.scale.stops, (v - header.min) / range);
+    const [r, g, b] = colourAt(header.scale.stops, scalePosition(header.scale, v, header.min, header.max));
     image.data.set([r, g, b, 255], i * 4);
   }
   context.putImageData(image, 0, 0);
@@ -155,12 +164,14 @@ function legend(header) {
   for (let i = 0; i < 256; i++) image.data.set([...colourAt(header.scale.stops, i / 255), 255], i * 4);
   context.putImageData(image, 0, 0);
   const units = header.units ? ` ${header.units}` : "";
+  // A cyclic scale spans its whole turn whatever the field's own range.
+  const [low, high] = header.scale.cycle ?? [header.min, header.max];
   return el(
     "div",
     { class: "legend", title: `colour scale: ${header.scale.name}` },
-    el("span", { class: "legend-min" }, `${formatValue(header.min)}${units}`),
+    el("span", { class: "legend-min" }, `${formatValue(low)}${units}`),
     bar,
-    el("span", { class: "legend-max" }, `${formatValue(header.max)}${units}`),
+    el("span", { class: "legend-max" }, `${formatValue(high)}${units}`),
   );
 }
 
