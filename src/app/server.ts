@@ -244,14 +244,35 @@ function wakeOnEvents(events: EventRelay, fleet: FleetService | null, watch: Ale
   });
 }
 
-/** Resolves when one of stopSignals arrives, after `server.stop()` has finished. */
-export function stopOnSignals(server: RunningServer): Promise<NodeJS.Signals> {
+/**
+ * Resolves when one of stopSignals arrives, after the server has stopped. Given the server while it
+ * starts, a signal that comes before it is up (after it said "server ready", say) stops it once it is;
+ * resolves with null, handlers removed, when the start fails.
+ */
+export function stopOnSignals(
+  server: RunningServer | Promise<RunningServer>,
+): Promise<NodeJS.Signals | null> {
+  const starting = Promise.resolve(server);
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+    const off = () => {
       for (const s of stopSignals) process.off(s, onSignal);
-      server.app.log.info({ signal }, "shutting down");
-      void server.stop().then(() => resolve(signal));
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      off();
+      void starting
+        .then((running) => {
+          running.app.log.info({ signal }, "shutting down");
+          return running.stop();
+        })
+        .then(
+          () => resolve(signal),
+          () => resolve(signal),
+        );
     };
     for (const s of stopSignals) process.on(s, onSignal);
+    starting.catch(() => {
+      off();
+      resolve(null);
+    });
   });
 }

@@ -42,7 +42,7 @@ export function registerServerCommand(program: Command): void {
       ) => {
         const config = commandConfig(command);
         requireDatabase(config);
-        const server = await startServer(config, {
+        const starting = startServer(config, {
           host: options.host,
           port: options.port,
           roles: options.roles,
@@ -50,10 +50,13 @@ export function registerServerCommand(program: Command): void {
             human: process.stdout.isTTY === true && !options.json,
             write: (line) => process.stdout.write(line),
           }),
-        }).catch((error: unknown) => {
+        });
+        // Listening for signals from the start: the server says it is ready before startServer returns.
+        const stopped = stopOnSignals(starting);
+        await starting.catch((error: unknown) => {
           throw databaseFailure(error, config);
         });
-        await stopOnSignals(server);
+        await stopped;
       },
     );
 }
