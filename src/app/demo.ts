@@ -207,8 +207,11 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
         })
       : null;
   const stopCloud = async () => {
-    await cloud?.stop();
-    await destinationCatalogue.stop();
+    try {
+      await cloud?.stop();
+    } finally {
+      await destinationCatalogue.stop();
+    }
   };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -231,8 +234,12 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
       ftpPort,
       ftpPassword,
       stop: async () => {
-        await server.stop();
-        await stopCloud();
+        // The clusters and the cloud go even when the server's stop fails.
+        try {
+          await server.stop();
+        } finally {
+          await stopCloud();
+        }
       },
     };
   } catch (error) {

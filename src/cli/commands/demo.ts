@@ -105,7 +105,8 @@ export function registerDemoCommand(program: Command): void {
         // Ctrl-C during the cycle stops everything it started (the database clusters, the nodes).
         const interrupt = new AbortController();
         const onSignal = () => interrupt.abort();
-        for (const signal of stopSignals) process.once(signal, onSignal);
+        // "on", not "once": a second signal while everything stops must not kill the process half-way.
+        for (const signal of stopSignals) process.on(signal, onSignal);
         const demo = await runDemo({
           dataDir: demoDataDir(config.dataDir),
           logStream,
