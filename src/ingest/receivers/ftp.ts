@@ -229,6 +229,17 @@ const quietLog = {
   },
 };
 
+/** With FTPS required, a login before AUTH TLS would have sent its password in clear: refused. */
+function refusePlainLogin(
+  logger: { warn(fields: object, message: string): void },
+  user: string,
+  ip: string,
+  reject: (error: Error) => void,
+): void {
+  logger.warn({ user, ip }, "FTP login refused: plain FTP, FTPS is required");
+  reject(new Error("this server takes FTPS only: say AUTH TLS before logging in"));
+}
+
 export async function startFtpReceiver(options: FtpReceiverOptions): Promise<FtpReceiver> {
   const { config, logger } = options;
   const env = options.env ?? process.env;
@@ -294,11 +305,8 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
 
   server.on("login", ({ connection, username, password }, resolve, reject) => {
     void (async () => {
-      if (config.tls?.required && !connection.secure) {
-        logger.warn({ user: username, ip: connection.ip }, "FTP login refused: plain FTP, FTPS is required");
-        reject(new Error("this server takes FTPS only: say AUTH TLS before logging in"));
-        return;
-      }
+      if (config.tls?.required && !connection.secure)
+        return refusePlainLogin(logger, username, connection.ip, reject);
       const user = users.get(username);
       const ok =
         isAllowed(allowed, connection.ip) && user !== undefined && (await checkPassword(user, password, env));
