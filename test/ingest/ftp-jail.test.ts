@@ -2,6 +2,7 @@
 // SITE commands are refused, every passive port of the range is usable, sessions beyond what the range
 // carries are refused with a clear 421, and a stop does not wait on a client.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { statSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
@@ -15,7 +16,8 @@ import { runCli, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startTestReceiver } from "./ftp-receiver.ts";
 
-const password = "jail-password-1";
+/** A password made up for this run. */
+const password = randomBytes(12).toString("base64url");
 const env = { JAIL_FTP_PASSWORD: password };
 
 /** An FTP control connection spoken by hand: each command's whole reply. */

@@ -85,7 +85,7 @@ class Grammar {
     return this.furthest;
   }
 
-  private skip(): void {
+  private skipBlanks(): void {
     while (this.at < this.text.length && isBlank(this.text.charCodeAt(this.at))) this.at++;
   }
 
@@ -95,7 +95,7 @@ class Grammar {
 
   /** Matches a literal after blanks; moves past it if it is there. */
   private lit(s: string): boolean {
-    this.skip();
+    this.skipBlanks();
     this.seen(this.at);
     if (!this.text.startsWith(s, this.at)) return false;
     this.at += s.length;
@@ -111,7 +111,7 @@ class Grammar {
   }
 
   private nodeName(): string | null {
-    this.skip();
+    this.skipBlanks();
     const start = this.at;
     if (start >= this.text.length || !isNameStart(this.text.charCodeAt(start))) {
       this.seen(start);
@@ -180,7 +180,7 @@ class Grammar {
 
   /** A node path as written (blanks around it trimmed, as ecFlow does). */
   nodePath(): PathRef | null {
-    this.skip();
+    this.skipBlanks();
     const start = this.at;
     for (const form of PATH_FORMS) {
       this.at = start;
@@ -215,7 +215,7 @@ class Grammar {
 
   private flagPath(): Expr | null {
     return this.attempt(() => {
-      this.skip();
+      this.skipBlanks();
       const start = this.at;
       const path = this.nodePath() ?? (this.lit("/") ? this.path("/", start) : null);
       if (!path || !this.lit("<flag>")) return null;
@@ -225,7 +225,7 @@ class Grammar {
   }
 
   private integer(): Expr | null {
-    this.skip();
+    this.skipBlanks();
     const start = this.at;
     let j = start;
     while (j < this.text.length && this.text.charCodeAt(j) >= 48 && this.text.charCodeAt(j) <= 57) j++;
@@ -265,7 +265,7 @@ class Grammar {
       });
     const unary = (): Expr | null =>
       this.attempt(() => {
-        this.skip();
+        this.skipBlanks();
         const start = this.at;
         const op = ARITH.find((o) => this.lit(o));
         const operand = op ? this.factor() : null;
@@ -392,7 +392,7 @@ class Grammar {
   }
 
   atEnd(): boolean {
-    this.skip();
+    this.skipBlanks();
     this.seen(this.at);
     return this.at >= this.text.length;
   }
