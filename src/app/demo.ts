@@ -13,7 +13,6 @@ import { createToken } from "../auth/tokens.ts";
 import { filesReceivedSince } from "../catalogue/query.ts";
 import { demoConfigName } from "../config/installation.ts";
 import { type Config, loadConfig } from "../config/load.ts";
-import { stepArrivals } from "../cycle/dissemination.ts";
 import { cycleKey, cycleSuiteBaseTime, cycleSuiteName } from "../cycle/names.ts";
 import { cycleProducts, suiteProducts } from "../cycle/products.ts";
 import { cycleSuiteDefinition } from "../cycle/suite.ts";
@@ -320,13 +319,7 @@ async function beginCycle(
   const { server, config } = services;
   const plan = streamPlan({ baseTime: prepared.baseTime, steps: prepared.steps.join(",") });
   const planned = new Set(plan.map((p) => p.step));
-  const products = suiteProducts(
-    cycleProducts(
-      config,
-      stepArrivals().map((a) => a.step),
-    ),
-    planned,
-  );
+  const products = suiteProducts(cycleProducts(config), planned);
   const suite = cycleSuiteName(prepared.baseTime);
   // As in production, where the suite provisions compute just before the dissemination starts, the
   // first step is due one learned provisioning time after the suite begins.

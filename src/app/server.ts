@@ -9,7 +9,6 @@ import type { Config } from "../config/load.ts";
 import { catalogueDataSource, cycleActions } from "../cycle/actions.ts";
 import { type CycleContext, cycleContext } from "../cycle/context.ts";
 import { cycleDemand } from "../cycle/demand.ts";
-import { stepArrivals } from "../cycle/dissemination.ts";
 import { lateStepProblems } from "../cycle/late-steps.ts";
 import { deliverTaskOf } from "../cycle/names.ts";
 import { cycleProducts } from "../cycle/products.ts";
@@ -182,10 +181,7 @@ async function startRoles(
     settings: config.cycle,
     db,
     store,
-    products: cycleProducts(
-      config,
-      stepArrivals().map((a) => a.step),
-    ),
+    products: cycleProducts(config),
     destinationCatalogueUrl: options.destinationCatalogueUrl ?? null,
     fleet,
     ingest,

@@ -5,7 +5,6 @@
 import type { Config } from "../config/load.ts";
 import { cycleActions, productAction } from "../cycle/actions.ts";
 import { type CycleContext, cycleContext } from "../cycle/context.ts";
-import { stepArrivals } from "../cycle/dissemination.ts";
 import type { ProductContext } from "../cycle/product-action.ts";
 import { cycleProducts } from "../cycle/products.ts";
 import { RemoteProductData } from "../cycle/remote-data.ts";
@@ -82,14 +81,7 @@ async function startDatabaseWorker(config: Config, options: WorkerProcessOptions
       settings: config.cycle,
       db,
       store: storeOf(config),
-      products: cycleProducts(
-        config,
-        stepArrivals().map((a) => a.step),
-      ),
-      destinationCatalogueUrl: null,
-      fleet: null,
-      ingest: null,
-      dataRole: () => null,
+      products: cycleProducts(config),
     });
     const worker = await startWorker({
       url: db.url,

@@ -28,7 +28,17 @@ export interface CycleContext {
   dataRole: () => DataRoleAddress | null;
 }
 
-/** The context of a process that holds the catalogue and the store: product data from them. */
-export function cycleContext(parts: Omit<CycleContext, "productData">): CycleContext {
-  return { ...parts, productData: new LocalProductData(parts.db, parts.store, parts.settings) };
+/** The context of a process that holds the catalogue and the store: product data from them; no role's services unless given. */
+export function cycleContext(
+  parts: Pick<CycleContext, "settings" | "db" | "store" | "products"> &
+    Partial<Omit<CycleContext, "productData">>,
+): CycleContext {
+  return {
+    destinationCatalogueUrl: null,
+    fleet: null,
+    ingest: null,
+    dataRole: () => null,
+    ...parts,
+    productData: new LocalProductData(parts.db, parts.store, parts.settings),
+  };
 }

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { type ProductConfig, ProductConfigError, parseProductConfig } from "../products/config/index.ts";
 import { forecastTypeFor, isJobReady, jobTasks } from "../products/jobs.ts";
 import type { CycleConfig } from "./config.ts";
-import { parseStepSpec } from "./dissemination.ts";
+import { parseStepSpec, stepArrivals } from "./dissemination.ts";
 import type { CycleProduct } from "./suite.ts";
 
 export interface CycleProductSpec {
@@ -37,10 +37,10 @@ function madeFromModelSteps(config: ProductConfig, step: number, modelSteps: Rea
   return isJobReady(config, step, (key) => modelSteps.has(key.step));
 }
 
-/** The cycle's products, limited to the steps the model run provides. */
+/** The cycle's products, limited to the steps the model run provides (by default ECMWF's disseminated steps). */
 export function cycleProducts(
   config: { file: string | null; cycle: CycleConfig },
-  modelSteps: readonly number[],
+  modelSteps: readonly number[] = stepArrivals().map((a) => a.step),
 ): CycleProductSpec[] {
   const base = config.file ? dirname(config.file) : process.cwd();
   const entries: Array<{ name: string; file: string; steps?: string | undefined }> = config.cycle.products

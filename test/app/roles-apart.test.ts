@@ -45,9 +45,6 @@ describe("control and data roles apart", () => {
       db,
       store: new LocalStore(join(dataDir, "control-store")),
       products: [],
-      destinationCatalogueUrl: null,
-      fleet: null,
-      ingest: null,
       dataRole: () => dataRole,
     });
     return runDataServerAction(cycle, {

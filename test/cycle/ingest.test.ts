@@ -9,7 +9,6 @@ import { after, before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { catalogueDataSource, cycleActions } from "../../src/cycle/actions.ts";
 import { type CycleContext, cycleContext } from "../../src/cycle/context.ts";
-import { stepArrivals } from "../../src/cycle/dissemination.ts";
 import { plannedSteps, stepMeterValue } from "../../src/cycle/ingest-action.ts";
 import { cycleSuiteName } from "../../src/cycle/names.ts";
 import { cycleProducts } from "../../src/cycle/products.ts";
@@ -69,14 +68,7 @@ describe("ingest/receive on the flow engine", () => {
       settings: config.cycle,
       db,
       store,
-      products: cycleProducts(
-        config,
-        stepArrivals().map((a) => a.step),
-      ),
-      destinationCatalogueUrl: null,
-      fleet: null,
-      ingest: null,
-      dataRole: () => null,
+      products: cycleProducts(config),
     });
     pipeline = new IngestPipeline({ pool: db.pool, store, describe: describeMessage });
   });

@@ -13,7 +13,6 @@ import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { createNodeToken } from "../../src/auth/tokens.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { stepArrivals } from "../../src/cycle/dissemination.ts";
 import { LocalProductData } from "../../src/cycle/local-data.ts";
 import type { ProductData } from "../../src/cycle/product-data.ts";
 import { type CycleProductSpec, cycleProducts } from "../../src/cycle/products.ts";
@@ -86,10 +85,7 @@ describe("a compute node whose path to the data role is cut mid-job", () => {
     db = await createTestDatabase();
     store = new LocalStore(join(dir, "store"));
     const config = loadConfig({ cwd: dir, env: { DATABASE_URL: db.url } });
-    products = cycleProducts(
-      config,
-      stepArrivals().map((a) => a.step),
-    ).filter((p) => p.name === "windvector");
+    products = cycleProducts(config).filter((p) => p.name === "windvector");
     // Steps 0 to 2 of the simulated stream at 1°: 10u/10v and u/v on 850 and 500 hPa among them.
     const pipeline = new IngestPipeline({ pool: db.pool, store, describe: describeMessage });
     const accumulation = newAccumulation(globalGrid(1));
