@@ -332,11 +332,12 @@ describe("a node's life", () => {
     await provider.destroyNode(id);
     assert.equal(account.store.has(id), false);
     assert.equal(account.drives.size, drivesBefore - 1);
-    // After the DELETE: GET the server until 404, then GET each of its drives until 404.
+    // After the DELETE: GET the server until 404, then GET each of its drives until 404, then the tag
+    // list, for tags of ours left empty.
     const afterDelete = fixture.requests.slice(fixture.requests.findIndex((r) => r.method === "DELETE") + 1);
     assert.deepEqual(
       afterDelete.map((r) => `${r.method} ${r.path.split("/")[0]}`),
-      ["GET servers", "GET drives"],
+      ["GET servers", "GET drives", "GET tags"],
     );
     // Destroying what is already gone is success.
     await provider.destroyNode(id);

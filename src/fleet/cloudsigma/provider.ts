@@ -243,8 +243,8 @@ export class CloudSigmaProvider implements Provider {
         { ...this.#poll, timeoutMs },
       );
     }
-    // Its drives carried the same tags: a tag is removed with its last resource.
-    await this.#tags.dropEmpty((server.tags ?? []).map(referenceId));
+    // A tag is removed with its last resource (its drives carried the same tags).
+    await this.#tags.dropAllEmpty();
   }
 
   // ---- money ---------------------------------------------------------------------------------

@@ -114,6 +114,17 @@ export class TagBook {
     }
   }
 
+  /**
+   * Deletes every tag of ours that tags nothing and no create here holds: those a resource just left,
+   * and any a failed attach left empty (its resources never carried it, so no destroy names it).
+   */
+  async dropAllEmpty(): Promise<void> {
+    const tags = await this.#client.listAll("tags/", tagSchema).catch(() => []);
+    for (const tag of tags) this.#remember(tag);
+    const empty = tags.filter((t) => isOurs(t.name) && (t.resources ?? []).length === 0);
+    await this.dropEmpty(empty.map((t) => t.uuid));
+  }
+
   async #serial(tagId: string, work: () => Promise<void>): Promise<void> {
     const next = (this.#locks.get(tagId) ?? Promise.resolve()).catch(() => undefined).then(work);
     this.#locks.set(tagId, next);
