@@ -1,7 +1,7 @@
 // The data role as the control role sees it when they run apart: its address (the one nodes are given,
 // its certificate pinned) and whether it is ready (GET /readyz), waited for before the stream is due.
 import { setTimeout as sleep } from "node:timers/promises";
-import { fetch } from "undici";
+import { type Dispatcher, fetch } from "undici";
 import { pinnedDispatcher } from "../system/tls.ts";
 
 export interface DataRoleAddress {
@@ -14,8 +14,8 @@ export interface DataRoleAddress {
 export async function dataRoleNotReady(
   address: DataRoleAddress,
   signal?: AbortSignal,
+  dispatcher?: Dispatcher,
 ): Promise<string | null> {
-  const dispatcher = address.fingerprint ? pinnedDispatcher(address.fingerprint) : undefined;
   try {
     const response = await fetch(`${address.serverUrl.replace(/\/+$/, "")}/readyz`, {
       signal: AbortSignal.any([AbortSignal.timeout(5_000), ...(signal ? [signal] : [])]),
@@ -28,8 +28,6 @@ export async function dataRoleNotReady(
     if (signal?.aborted) throw error;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return cause?.code ?? cause?.message ?? (error as Error).message;
-  } finally {
-    await dispatcher?.close();
   }
 }
 
@@ -38,12 +36,18 @@ export async function waitForDataRole(
   address: DataRoleAddress,
   options: { signal: AbortSignal; log: (line: string) => void; pollMs?: number },
 ): Promise<void> {
+  // One pinned connection pool for the whole wait.
+  const dispatcher = address.fingerprint ? pinnedDispatcher(address.fingerprint) : undefined;
   let said: string | null = null;
-  for (;;) {
-    const reason = await dataRoleNotReady(address, options.signal);
-    if (reason === null) return;
-    if (reason !== said) options.log(`the data role at ${address.serverUrl} is not ready yet: ${reason}`);
-    said = reason;
-    await sleep(options.pollMs ?? 1000, undefined, { signal: options.signal });
+  try {
+    for (;;) {
+      const reason = await dataRoleNotReady(address, options.signal, dispatcher);
+      if (reason === null) return;
+      if (reason !== said) options.log(`the data role at ${address.serverUrl} is not ready yet: ${reason}`);
+      said = reason;
+      await sleep(options.pollMs ?? 1000, undefined, { signal: options.signal });
+    }
+  } finally {
+    await dispatcher?.close();
   }
 }
