@@ -4,15 +4,7 @@
 // worker at boot once its user data has written /etc/cloudburst/worker.env. The server is then
 // stopped and made the golden image with `fleet golden update`.
 import { spawn, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -56,20 +48,6 @@ export class GoldenBuildError extends Error {
     super(message);
     this.hint = hint;
   }
-}
-
-/**
- * The release bundle of the version running here, where it is found: dist/ of a checkout after
- * `npm run release`, or /opt/cloudburst/releases on a host the playbook installed.
- */
-export function defaultRelease(): string | null {
-  const { version } = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as {
-    version: string;
-  };
-  const name = `cloudburst-${version}-linux-${process.arch}.tar.gz`;
-  return (
-    [join(packageRoot, "dist", name), join(packageRoot, "..", "releases", name)].find(existsSync) ?? null
-  );
 }
 
 /**

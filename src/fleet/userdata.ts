@@ -55,7 +55,8 @@ export function workerArguments(
 
 /**
  * Cloud-init user data of a compute node: its hostname, SSH keys only, the worker's environment file,
- * and the worker unit of the golden image restarted with it. Where systemd is absent (a container, the
+ * the server's release installed when the golden image holds another (`cloudburst upgrade`), and the
+ * worker unit of the golden image restarted with it. Where systemd is absent (a container, the
  * simulator's guests) the worker runs in the foreground from the same file.
  */
 export function cloudInitUserData(
@@ -77,6 +78,10 @@ export function cloudInitUserData(
     "    content: |",
     ...Object.entries(env).map(([key, value]) => `      ${key}=${shellQuote(value)}`),
     "runcmd:",
+    // A golden image older than the server's release takes the server's first (the worker would be refused).
+    `  - ${JSON.stringify(
+      `set -a; . ${workerEnvFile}; set +a; cloudburst upgrade || echo "cloudburst upgrade failed: the worker starts with this image's release" >&2`,
+    )}`,
     `  - ${JSON.stringify(
       `systemctl restart cloudburst-worker.service || { set -a; . ${workerEnvFile}; set +a; exec cloudburst worker ${args.map(shellQuote).join(" ")}; }`,
     )}`,

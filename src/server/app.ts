@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type pg from "pg";
 import { migrationsComplete } from "../db/migrate.ts";
-import { releaseVersion } from "../system/version.ts";
+import { releaseBundlePath, releaseVersion } from "../system/version.ts";
 import { requireBearerToken } from "./auth.ts";
 import { errorBody, httpErrorOf } from "./errors.ts";
 import { type EventRelay, eventRoutes } from "./events.ts";
@@ -103,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         cycle: options.cycle ?? null,
         planner: options.planner ?? null,
         version: options.version ?? releaseVersion(),
+        releaseBundle: options.releaseBundle !== undefined ? options.releaseBundle : releaseBundlePath(),
         dataSources: options.dataSources ?? [],
       };
       for (const plugin of apiPlugins) await api.register(plugin, services);

@@ -28,6 +28,8 @@ export interface ApiServices {
   planner: PlannerSettings | null;
   /** The release this server runs: a node of another release is refused work. */
   version: string;
+  /** The release bundle of that version, served to nodes that run an older one; null when absent. */
+  releaseBundle: string | null;
   /** Where `why` asks about tasks waiting for data. */
   dataSources: readonly DataTriggerSource[];
 }

@@ -1,7 +1,28 @@
-// The release this installation runs: package.json's version, next to src/ in the package.
-import { readFileSync } from "node:fs";
+// The release this installation runs: package.json's version, next to src/ in the package, and the
+// release bundle of that version where `npm run release` or the playbook (deploy/ansible) put it.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const packageRoot = resolve(import.meta.dirname, "../..");
 
 export function releaseVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  const text = readFileSync(join(packageRoot, "package.json"), "utf8");
   return (JSON.parse(text) as { version: string }).version;
+}
+
+/** The bundle's name for a version on this machine's CPU architecture, as `npm run release` names it. */
+export function releaseBundleName(version: string): string {
+  return `cloudburst-${version}-linux-${process.arch}.tar.gz`;
+}
+
+/**
+ * The release bundle of the version running here, where it is found: dist/ of a checkout after
+ * `npm run release`, or /opt/cloudburst/releases on a host the playbook installed (PREFIX/VERSION
+ * runs, PREFIX/releases keeps the bundle); null when neither has it.
+ */
+export function releaseBundlePath(): string | null {
+  const name = releaseBundleName(releaseVersion());
+  return (
+    [join(packageRoot, "dist", name), join(packageRoot, "..", "releases", name)].find(existsSync) ?? null
+  );
 }

@@ -84,6 +84,23 @@ export const helloRequest = z.strictObject({
 });
 export const helloAnswer = z.strictObject({ version: z.string(), server: z.string() });
 
+/**
+ * GET /api/worker/bundle: the release the server runs, and its bundle when the server has one, which
+ * a node whose golden image holds another release installs at boot (GET /api/worker/bundle/file).
+ */
+export const bundleAnswer = z.strictObject({
+  version: z.string().min(1),
+  bundle: z
+    .strictObject({
+      /** cloudburst-VERSION-linux-ARCH.tar.gz */
+      name: z.string().min(1),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      bytes: z.number().int().positive(),
+    })
+    .nullable(),
+});
+export type BundleAnswer = z.output<typeof bundleAnswer>;
+
 /** The protocol's calls: the path below /api/worker/, the request and the answer. */
 export const workerCalls = {
   hello: { request: helloRequest, answer: helloAnswer },

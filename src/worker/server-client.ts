@@ -1,6 +1,10 @@
 // A node's HTTP client of the server it works for: its URL, its token, the certificate it pins, and
 // its release in every call (a server of another release refuses it). JSON calls are checked against
 // the protocol's answer schemas; bytes go both ways as they are.
+import { createWriteStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { fetch as undiciFetch } from "undici";
 import type { z } from "zod";
 import type { RetryPolicy } from "../system/backoff.ts";
@@ -73,12 +77,23 @@ export class ServerClient {
       },
       options.alsoOk,
     );
-    const parsed = answer.safeParse(await response.json());
-    if (!parsed.success)
-      throw new ServerRequestError(
-        `${this.url} answered ${name} with something the protocol does not say: ${parsed.error.message}`,
-      );
-    return parsed.data;
+    return this.#checked(name, response, answer);
+  }
+
+  /** GETs a JSON document below /api/worker/ and checks it against `answer`. */
+  async document<T extends z.ZodType>(path: string, answer: T): Promise<z.output<T>> {
+    return this.#checked(path, await this.#request(`/api/worker/${path}`, { method: "GET" }), answer);
+  }
+
+  /** GETs bytes below /api/worker/ into a file as they come (a release bundle is some 100 MB). */
+  async download(path: string, file: string): Promise<void> {
+    const response = await this.#request(`/api/worker/${path}`, { method: "GET" });
+    if (!response.body) throw new ServerRequestError(`${this.url} answered ${path} with no body`);
+    try {
+      await pipeline(Readable.fromWeb(response.body as NodeReadableStream), createWriteStream(file));
+    } catch (error) {
+      throw new ServerRequestError(`${this.url}: ${path} was cut while it came: ${(error as Error).message}`);
+    }
   }
 
   /** GETs bytes below /api/worker/. */
@@ -99,17 +114,26 @@ export class ServerClient {
       headers: { "content-type": "application/octet-stream" },
       body: bytes,
     });
-    const parsed = answer.safeParse(await response.json());
-    if (!parsed.success)
-      throw new ServerRequestError(
-        `${this.url} answered ${path} with something unexpected: ${parsed.error.message}`,
-      );
-    return parsed.data;
+    return this.#checked(path, response, answer);
   }
 
   /** Says who this node is and checks that the server runs the same release; throws when not. */
   async hello(node: string): Promise<{ version: string; server: string }> {
     return this.json("hello", { version: releaseVersion(), node }, workerCalls.hello.answer);
+  }
+
+  /** The answer's JSON, checked against what the protocol says it is. */
+  async #checked<T extends z.ZodType>(
+    name: string,
+    response: Awaited<ReturnType<typeof undiciFetch>>,
+    answer: T,
+  ): Promise<z.output<T>> {
+    const parsed = answer.safeParse(await response.json());
+    if (!parsed.success)
+      throw new ServerRequestError(
+        `${this.url} answered ${name} with something the protocol does not say: ${parsed.error.message}`,
+      );
+    return parsed.data;
   }
 
   close(): void {

@@ -51,19 +51,20 @@ test("cloud-config: keys, no database, the node's own token in a 0600 file, and 
   assert.match(env!.content, /^CLOUDBURST_SERVER_URL=http:\/\/10\.1\.0\.2:8080$/m);
   assert.match(env!.content, new RegExp(`^CLOUDBURST_WORKER_TOKEN=${token}$`, "m"));
   assert.match(env!.content, new RegExp(`^CLOUDBURST_SERVER_FINGERPRINT=${fingerprint}$`, "m"));
-  // Where systemctl does not exist, the runcmd line runs the worker itself from that file.
+  // The node first takes its server's release, then, where systemctl does not exist, runs the worker
+  // itself from that file.
   const bin = tempDir("cb-userdata-");
   const out = join(bin, "args");
   const envFile = join(bin, "worker.env");
   writeFileSync(envFile, env!.content);
   writeFileSync(
     join(bin, "cloudburst"),
-    `#!/bin/sh\necho "$CLOUDBURST_SERVER_URL $CLOUDBURST_WORKER_TOKEN $@" > ${out}\n`,
+    `#!/bin/sh\necho "$CLOUDBURST_SERVER_URL $CLOUDBURST_WORKER_TOKEN $@" >> ${out}\n`,
   );
   chmodSync(join(bin, "cloudburst"), 0o755);
   const run = spawnSync(
     "/bin/sh",
-    ["-c", config.runcmd[0]!.replaceAll("/etc/cloudburst/worker.env", envFile)],
+    ["-ec", config.runcmd.join("\n").replaceAll("/etc/cloudburst/worker.env", envFile)],
     {
       env: { PATH: `${bin}:/nonexistent` },
       encoding: "utf8",
@@ -72,7 +73,7 @@ test("cloud-config: keys, no database, the node's own token in a 0600 file, and 
   assert.equal(run.status, 0, run.stderr);
   assert.equal(
     spawnSync("cat", [out], { encoding: "utf8" }).stdout.trim(),
-    `http://10.1.0.2:8080 ${token} worker --concurrency 2`,
+    `http://10.1.0.2:8080 ${token} upgrade\nhttp://10.1.0.2:8080 ${token} worker --concurrency 2`,
   );
 });
 

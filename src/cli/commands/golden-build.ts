@@ -3,13 +3,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import {
-  buildGoldenImage,
-  defaultRelease,
-  GoldenBuildError,
-  type ImageRole,
-  imageRoles,
-} from "../../fleet/golden-image.ts";
+import { buildGoldenImage, GoldenBuildError, type ImageRole, imageRoles } from "../../fleet/golden-image.ts";
+import { releaseBundlePath } from "../../system/version.ts";
 import { UserError } from "../errors.ts";
 import { printJson } from "../output.ts";
 
@@ -42,7 +37,7 @@ function parsePort(value: string): number {
 }
 
 async function build(host: string, options: GoldenBuildFlags): Promise<void> {
-  const release = options.release ?? defaultRelease();
+  const release = options.release ?? releaseBundlePath();
   if (!release) {
     throw new UserError(
       "no release bundle for this version",

@@ -23,6 +23,7 @@ export const commandModules: readonly CommandModule[] = [
   { commands: ["suite"], load: async () => (await import("./suite.ts")).registerSuiteCommands },
   { commands: ["cycle"], load: async () => (await import("./cycle.ts")).registerCycleCommands },
   { commands: ["worker"], load: async () => (await import("./worker.ts")).registerWorkerCommand },
+  { commands: ["upgrade"], load: async () => (await import("./upgrade.ts")).registerUpgradeCommand },
   { commands: ["child"], load: async () => (await import("./child.ts")).registerChildCommands },
   { commands: ["deliver"], load: async () => (await import("./deliver.ts")).registerDeliverCommand },
   { commands: ["sim"], load: async () => (await import("./sim.ts")).registerSimCommands },

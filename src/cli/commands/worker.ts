@@ -8,9 +8,10 @@ import { cycleActions } from "../../cycle/actions.ts";
 import { isQueueName, type QueueName } from "../../queue/boss.ts";
 import { maskUrlsIn } from "../../system/secrets.ts";
 import { TlsError } from "../../system/tls.ts";
-import { type ServerAccess, ServerRequestError } from "../../worker/server-client.ts";
+import { ServerRequestError } from "../../worker/server-client.ts";
 import { commandConfig, databaseFailure, requireDatabase } from "../context.ts";
-import { UsageError, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
+import { serverAccess, withServerOptions } from "../server-access.ts";
 
 /** How long running jobs may finish after SIGTERM before they are aborted. */
 const drainOnStopMs = 5000;
@@ -26,24 +27,8 @@ function parseQueue(value: string, previous: QueueName[] = []): QueueName[] {
   return [...previous, value];
 }
 
-/** The server a node works for, from the options or the node's environment (its user data sets it). */
-function serverAccess(options: {
-  server?: string;
-  token?: string;
-  fingerprint?: string;
-}): ServerAccess | undefined {
-  const env = process.env;
-  const url = options.server ?? env["CLOUDBURST_SERVER_URL"];
-  if (!url) return undefined;
-  const token = options.token ?? env["CLOUDBURST_WORKER_TOKEN"] ?? env["CLOUDBURST_TOKEN"];
-  if (!token)
-    throw new UsageError("a worker for a server needs its token: --token or CLOUDBURST_WORKER_TOKEN");
-  const fingerprint = options.fingerprint ?? env["CLOUDBURST_SERVER_FINGERPRINT"];
-  return { url, token, ...(fingerprint ? { fingerprint } : {}) };
-}
-
 export function registerWorkerCommand(program: Command): void {
-  program
+  const worker = program
     .command("worker")
     .description(
       "run the compute-node agent: take task jobs from the queue and run them until SIGTERM/SIGINT",
@@ -54,75 +39,63 @@ export function registerWorkerCommand(program: Command): void {
       "--name <name>",
       "name in the task history (default: its node's name, $CLOUDBURST_NODE_NAME, else host:pid)",
     )
-    .option(
-      "--server <url>",
-      "the data role's URL: jobs, reports and data over the worker protocol, no database (default: $CLOUDBURST_SERVER_URL)",
-    )
-    .option(
-      "--token <token>",
-      "with --server: the node's token (default: $CLOUDBURST_WORKER_TOKEN or $CLOUDBURST_TOKEN)",
-    )
-    .option(
-      "--fingerprint <sha256>",
-      "with an https --server: the SHA-256 fingerprint of its certificate, the only one trusted (default: $CLOUDBURST_SERVER_FINGERPRINT)",
-    )
-    .option("--actions", "list the built-in actions and exit")
-    .action(
-      async (
-        options: {
-          queue?: QueueName[];
-          concurrency: number;
-          name?: string;
-          actions?: boolean;
-          server?: string;
-          token?: string;
-          fingerprint?: string;
-        },
-        command: Command,
-      ) => {
-        if (options.actions) {
-          const listed = workerActions(
-            cycleActions(() => {
-              throw new Error("actions are only listed here");
-            }),
-          ).list();
-          for (const a of listed) process.stdout.write(`${a.name}\t${a.description}\n`);
-          return;
-        }
-        const config = commandConfig(command);
-        const queues = options.queue ?? ["compute"];
-        const log = (message: string) => {
-          if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
-            process.stderr.write(`${new Date().toISOString()} ${maskUrlsIn(message)}\n`);
-        };
-        const server = serverAccess(options);
-        if (!server) requireDatabase(config);
-        const running = await startWorkerProcess(config, {
-          queues,
-          concurrency: options.concurrency,
-          name: options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`,
-          server,
-          log,
-        }).catch((error: unknown) => {
-          if (!server) throw databaseFailure(error, config);
-          if (error instanceof ServerRequestError || error instanceof TlsError)
-            throw new UserError(
-              `this worker cannot work for ${server.url}: ${error.message}`,
-              "check the server URL, the node's token (a node's ends with its cycle) and the certificate fingerprint; `cloudburst fleet user-data compute` on the control host prints what nodes get",
-            );
-          throw error;
-        });
-        const { worker } = running;
-        process.stdout.write(
-          `worker ${worker.name} ready: queue ${queues.join(", ")}, concurrency ${options.concurrency}\n`,
-        );
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once("SIGTERM", () => resolve("SIGTERM"));
-          process.once("SIGINT", () => resolve("SIGINT"));
-        });
-        process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
-        // Short of the providers' grace before a hard kill (10 s local, ACPI's minute in the cloud).
-        await running.stop(drainOnStopMs);
+    .option("--actions", "list the built-in actions and exit");
+  withServerOptions(worker).action(
+    async (
+      options: {
+        queue?: QueueName[];
+        concurrency: number;
+        name?: string;
+        actions?: boolean;
+        server?: string;
+        token?: string;
+        fingerprint?: string;
       },
-    );
+      command: Command,
+    ) => {
+      if (options.actions) {
+        const listed = workerActions(
+          cycleActions(() => {
+            throw new Error("actions are only listed here");
+          }),
+        ).list();
+        for (const a of listed) process.stdout.write(`${a.name}\t${a.description}\n`);
+        return;
+      }
+      const config = commandConfig(command);
+      const queues = options.queue ?? ["compute"];
+      const log = (message: string) => {
+        if (!["silent", "warn", "error", "fatal"].includes(config.log.level))
+          process.stderr.write(`${new Date().toISOString()} ${maskUrlsIn(message)}\n`);
+      };
+      const server = serverAccess(options);
+      if (!server) requireDatabase(config);
+      const running = await startWorkerProcess(config, {
+        queues,
+        concurrency: options.concurrency,
+        name: options.name ?? process.env["CLOUDBURST_NODE_NAME"] ?? `${hostname()}:${process.pid}`,
+        server,
+        log,
+      }).catch((error: unknown) => {
+        if (!server) throw databaseFailure(error, config);
+        if (error instanceof ServerRequestError || error instanceof TlsError)
+          throw new UserError(
+            `this worker cannot work for ${server.url}: ${error.message}`,
+            "check the server URL, the node's token (a node's ends with its cycle) and the certificate fingerprint; `cloudburst fleet user-data compute` on the control host prints what nodes get",
+          );
+        throw error;
+      });
+      const { worker } = running;
+      process.stdout.write(
+        `worker ${worker.name} ready: queue ${queues.join(", ")}, concurrency ${options.concurrency}\n`,
+      );
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+        process.once("SIGINT", () => resolve("SIGINT"));
+      });
+      process.stderr.write(`worker ${worker.name}: ${signal}, stopping\n`);
+      // Short of the providers' grace before a hard kill (10 s local, ACPI's minute in the cloud).
+      await running.stop(drainOnStopMs);
+    },
+  );
 }

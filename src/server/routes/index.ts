@@ -13,6 +13,7 @@ import { suiteCommandRoutes, suiteViewRoutes } from "./suites.ts";
 import { timelineRoutes } from "./timeline.ts";
 import { whoamiRoutes } from "./whoami.ts";
 import { workerRoutes } from "./worker.ts";
+import { workerBundleRoutes } from "./worker-bundle.ts";
 import { workerDataRoutes } from "./worker-data.ts";
 
 export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
@@ -29,5 +30,6 @@ export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   timelineRoutes,
   workerRoutes,
   workerDataRoutes,
+  workerBundleRoutes,
   planRoutes,
 ];
