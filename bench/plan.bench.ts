@@ -20,6 +20,9 @@ function option(args: string[], name: string, fallback: string): string {
 /** Runs `cloudburst plan ... --json` under bash's `time`: the report, wall and CPU seconds. */
 async function timedPlan(args: string[]): Promise<{ report: PlanReport; wall: number; cpu: number }> {
   const cwd = mkdtempSync(join(tmpdir(), "cb-bench-plan-"));
+  // A fresh installation (as `cloudburst init` makes one): no history, so job costs are measured.
+  const init = await collect(process.execPath, [join(root, "bin/cloudburst.js"), "init"], cwd);
+  if (init.code !== 0) throw new Error(`cloudburst init in ${cwd} exited ${init.code}: ${init.err.slice(-800)}`);
   const command = [process.execPath, join(root, "bin/cloudburst.js"), "plan", ...args, "--json"]
     .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
     .join(" ");
