@@ -1,10 +1,12 @@
 // Alerts to operators: each carries what failed, the HTTP code and its meaning, the provider's error
 // body and the runbook link; sent by email (SMTP) and/or a webhook; deduplicated by key and
-// rate-limited per channel and severity, with the record in PostgreSQL so a restart does not resend. `raise` alerts
+// rate-limited per channel and severity, held when an operator acknowledged or silenced them, with
+// the record in PostgreSQL so a restart does not resend. `raise` alerts
 // about a lasting problem once for good; secrets are masked before anything is sent or recorded.
 import type pg from "pg";
 import { httpCodeMeaning, runbookFor } from "./codes.ts";
 import type { AlertsConfig } from "./config.ts";
+import { answeredHold } from "./handling.ts";
 import { redactAlert, redactText, secretValues } from "./redact.ts";
 
 export type Severity = "critical" | "warning" | "info";
@@ -78,6 +80,8 @@ interface AlertLog {
   standing(key: string, channel: string): Promise<{ settled: boolean; lastFailure: Date | null }>;
   sentSince(channel: string, severity: Severity, since: Date): Promise<number>;
   record(alert: Alert, channel: string, held: string | null): Promise<void>;
+  /** Whether an operator has acknowledged the key's problem or silenced it. */
+  answered(key: string): Promise<"silenced" | "acknowledged" | null>;
 }
 
 class DatabaseLog implements AlertLog {
@@ -94,7 +98,7 @@ class DatabaseLog implements AlertLog {
   }
   async standing(key: string, channel: string) {
     const r = await this.pool.query<{ settled: boolean | null; last_failure: Date | null }>(
-      `select bool_or(held is null or held not like 'failed:%') as settled,
+      `select bool_or(held is null or (held not like 'failed:%' and held <> 'silenced')) as settled,
               max(at) filter (where held like 'failed:%') as last_failure
          from alert where key = $1 and channel = $2`,
       [key, channel],
@@ -115,6 +119,9 @@ class DatabaseLog implements AlertLog {
       [key, channel, severity, title, JSON.stringify(body), held],
     );
   }
+  answered(key: string) {
+    return answeredHold(this.pool, key);
+  }
 }
 
 class MemoryLog implements AlertLog {
@@ -133,7 +140,7 @@ class MemoryLog implements AlertLog {
     const mine = this.entries.filter((e) => e.key === key && e.channel === channel);
     const failures = mine.filter((e) => e.held?.startsWith("failed:"));
     return {
-      settled: mine.some((e) => !e.held?.startsWith("failed:")),
+      settled: mine.some((e) => !e.held?.startsWith("failed:") && e.held !== "silenced"),
       lastFailure: failures.length ? failures[failures.length - 1]!.at : null,
     };
   }
@@ -144,6 +151,10 @@ class MemoryLog implements AlertLog {
   }
   async record(alert: Alert, channel: string, held: string | null) {
     this.entries.push({ key: alert.key, channel, severity: alert.severity, at: new Date(), held });
+  }
+  /** Without a database there is no operator's answer to hold an alert. */
+  async answered() {
+    return null;
   }
 }
 
@@ -202,8 +213,9 @@ export class Alerter {
       } else due.push(channel);
     }
     const result = await this.#dispatch(alert, due);
-    const failed = result.held.some((h) => h.reason.startsWith("failed:"));
-    return { ...result, skipped, settled: !waiting && !failed };
+    // A failed channel is tried again; a silenced alert is raised again once its silence ends.
+    const again = result.held.some((h) => h.reason.startsWith("failed:") || h.reason === "silenced");
+    return { ...result, skipped, settled: !waiting && !again };
   }
 
   #prepare(raw: Alert): Alert {
@@ -217,14 +229,20 @@ export class Alerter {
     return (await this.#log.sentSince(channel, severity, new Date(now - windowSeconds * 1000))) >= budget;
   }
 
+  /** Why the channel holds the alert back by itself: a duplicate, or over its rate; null to send. */
+  async #throttled(alert: Alert, channel: string, now: number): Promise<"duplicate" | "rate_limited" | null> {
+    const last = await this.#log.lastSent(alert.key, channel);
+    if (last && now - last.getTime() < this.#config.dedupSeconds * 1000) return "duplicate";
+    return (await this.#overRate(channel, alert.severity, now)) ? "rate_limited" : null;
+  }
+
   async #dispatch(alert: Alert, channels: readonly AlertChannel[]): Promise<SendResult> {
     const result: SendResult = { sent: [], held: [] };
     const now = Date.now();
+    // An alert whose problem an operator acknowledged or silenced is recorded, not sent.
+    const answered = channels.length ? await this.#log.answered(alert.key) : null;
     for (const channel of channels) {
-      const last = await this.#log.lastSent(alert.key, channel.name);
-      let held: string | null = null;
-      if (last && now - last.getTime() < this.#config.dedupSeconds * 1000) held = "duplicate";
-      else if (await this.#overRate(channel.name, alert.severity, now)) held = "rate_limited";
+      let held: string | null = answered ?? (await this.#throttled(alert, channel.name, now));
       if (held === null) {
         try {
           await channel.send(alert);

@@ -470,6 +470,44 @@ describe("web UI", () => {
     await page.screenshot({ path: join(screenshots, "alerts.png"), fullPage: true });
   });
 
+  it("filters alerts, acknowledges a problem and silences a kind of alert for a time", async () => {
+    await page.goto(`${url}/ui/#/alerts`);
+    await page.waitForSelector("text=CloudSigma refused to start nodes");
+    await db.pool.query(
+      `insert into alert (key, channel, severity, title, body) values
+       ('delivery:ecmwf/2026120600:ftp', 'email', 'warning', 'Delivery to ftp failing', '{}')`,
+    );
+    await page.waitForSelector("text=Delivery to ftp failing");
+    const rows = page.locator("section[aria-label=alerts] tr[data-alert]");
+    const cloudsigma = rows.filter({ hasText: "CloudSigma refused" });
+    await cloudsigma.getByRole("button", { name: "Acknowledge" }).click();
+    await page.waitForSelector("section[aria-label=alerts] tr[data-state=acknowledged]");
+    assert.match((await cloudsigma.textContent()) ?? "", /acknowledged by \S+/);
+
+    await page.selectOption("select[name=state]", "open");
+    await page.waitForFunction(
+      () => document.querySelectorAll("section[aria-label=alerts] tr[data-alert]").length === 1,
+    );
+    assert.match((await rows.first().textContent()) ?? "", /Delivery to ftp failing/);
+    await page.selectOption("select[name=kind]", "cloudsigma");
+    await page.waitForSelector("section[aria-label=alerts] >> text=No alerts.");
+    await page.selectOption("select[name=kind]", "");
+    await page.waitForSelector("text=Delivery to ftp failing");
+    await page.selectOption("select[name=state]", "");
+    await page.waitForFunction(
+      () => document.querySelectorAll("section[aria-label=alerts] tr[data-alert]").length === 2,
+    );
+
+    const deliveryRow = rows.filter({ hasText: "Delivery to ftp failing" });
+    await deliveryRow.locator("select").first().selectOption("delivery:*");
+    await deliveryRow.getByRole("button", { name: "Silence" }).click();
+    await page.waitForSelector("section[aria-label=silences] tr[data-silence]");
+    assert.match((await page.textContent("section[aria-label=silences]")) ?? "", /delivery:\*/);
+    await page.screenshot({ path: join(screenshots, "alerts-answered.png"), fullPage: true });
+    await page.locator("section[aria-label=silences]").getByRole("button", { name: "End" }).click();
+    await page.waitForSelector("text=No silence is running.");
+  });
+
   it("shows the fleet and lets the operator set N", async () => {
     await page.goto(`${url}/ui/#/fleet`);
     await page.waitForSelector("#set-n");
