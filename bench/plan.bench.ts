@@ -22,7 +22,8 @@ async function timedPlan(args: string[]): Promise<{ report: PlanReport; wall: nu
   const cwd = mkdtempSync(join(tmpdir(), "cb-bench-plan-"));
   // A fresh installation (as `cloudburst init` makes one): no history, so job costs are measured.
   const init = await collect(process.execPath, [join(root, "bin/cloudburst.js"), "init"], cwd);
-  if (init.code !== 0) throw new Error(`cloudburst init in ${cwd} exited ${init.code}: ${init.err.slice(-800)}`);
+  if (init.code !== 0)
+    throw new Error(`cloudburst init in ${cwd} exited ${init.code}: ${init.err.slice(-800)}`);
   const command = [process.execPath, join(root, "bin/cloudburst.js"), "plan", ...args, "--json"]
     .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
     .join(" ");
