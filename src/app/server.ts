@@ -14,7 +14,7 @@ import { deliverTaskOf } from "../cycle/names.ts";
 import { cycleProducts } from "../cycle/products.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { fleetConfig } from "../fleet/registry.ts";
-import { configuredWorkerAccess, type FleetService, startFleet } from "../fleet/service.ts";
+import { configuredWorkerAccess, type FleetService, nodeAccess, startFleet } from "../fleet/service.ts";
 import type { WorkerAccess } from "../fleet/userdata.ts";
 import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
@@ -123,11 +123,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Nodes are pointed at the configured data role, else at this server once it serves the data role.
   const fingerprint = tls?.fingerprint ?? null;
   const configuredDataRole = fleetConfig(config).workerServerUrl;
-  serving.access = roles.has("data")
+  const access = roles.has("data")
     ? (configuredWorkerAccess(config, fingerprint) ?? { serverUrl: url, fingerprint })
     : configuredDataRole
       ? { serverUrl: configuredDataRole, fingerprint }
       : null;
+  serving.access = access && nodeAccess(access, fleetConfig(config));
   log.info(
     {
       url,
