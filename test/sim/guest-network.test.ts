@@ -4,7 +4,7 @@
 // its server stops and when the simulator stops, and what a dead simulator left is removed by the next.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -34,9 +34,11 @@ function leftovers(pid = process.pid): string[] {
 
 const servers: Server[] = [];
 const sims: RunningSimulator[] = [];
+const dirs: string[] = [];
 after(async () => {
   for (const sim of sims) await sim.stop();
   for (const server of servers) server.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function listen(host: string, port: number, body: string): Promise<number> {
@@ -92,6 +94,7 @@ describe("guests on the simulated VLAN", { skip: !root && "needs root (ip netns)
     await listen("127.0.0.1", port, "host loopback");
     const guestAddress = vlan.hostAddress.replace(/\.1$/, ".10");
     const dir = mkdtempSync(join(tmpdir(), "cb-sim-vlan-"));
+    dirs.push(dir);
     const userData = [
       "#cloud-config",
       "write_files:",
