@@ -14,6 +14,7 @@ export function serverCertificate(config: Config): ServerCertificate | null {
   const names = [
     config.server.host,
     ...(config.server.publicUrl ? [new URL(config.server.publicUrl).hostname] : []),
+    ...(config.fleet.vlan ? [config.fleet.vlan.dataAddress] : []),
   ];
   return generatedCertificate(join(config.dataDir, "tls"), names);
 }

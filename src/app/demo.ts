@@ -126,6 +126,7 @@ function demoConfig(
       ...(cloud
         ? { cloudsigma: { apiUrl: cloud.url, goldenServer: "cloudburst-golden", pollIntervalMs: 100 } }
         : {}),
+      ...(cloud?.vlan ? { vlan: demoVlan(cloud.vlan) } : {}),
     },
     cycle: { destination: join(options.dataDir, "delivered") },
     // As an operator configures it from the dissemination requirements: ECMWF (centre ecmf) sends this
@@ -141,6 +142,16 @@ function demoConfig(
     `# Written by \`cloudburst demo\`; its workers read it through CLOUDBURST_CONFIG.\n${text}`,
   );
   return loadConfig({ file, env });
+}
+
+/** fleet.vlan for the simulated VLAN: the data role at the host's address, nodes from .10 on. */
+function demoVlan(vlan: NonNullable<RunningSimulator["vlan"]>) {
+  const base = vlan.subnet.slice(0, vlan.subnet.lastIndexOf("."));
+  return {
+    subnet: vlan.subnet,
+    dataAddress: vlan.hostAddress,
+    nodeRange: { first: `${base}.10`, last: `${base}.250` },
+  };
 }
 
 /** The environment variable the demo's FTP user's password is read from (config: passwordEnv). */
@@ -180,6 +191,8 @@ interface DemoServices {
   destinationCatalogue: DestinationCatalogue;
   ftpPort: number;
   ftpPassword: string;
+  /** Where simulated guests' traffic goes (the simulated VLAN, or why not); null with local nodes. */
+  guestNetwork: string | null;
   stop(): Promise<void>;
 }
 
@@ -225,6 +238,9 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
       logToStderr: true,
       logStream: options.logStream,
       destinationCatalogueUrl: destinationCatalogue.url,
+      // On the simulated VLAN (root) the data role also listens at the host's address there, the only
+      // one guests reach from their network namespaces.
+      ...(cloud?.vlan ? { alsoOn: [cloud.vlan.hostAddress] } : {}),
     });
     return {
       config,
@@ -232,6 +248,7 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
       destinationCatalogue,
       ftpPort,
       ftpPassword,
+      guestNetwork: cloud?.guestNetwork ?? null,
       stop: async () => {
         // The clusters and the cloud go even when the server's stop fails.
         try {
@@ -290,7 +307,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       suiteState: state,
       destinationCatalogueUrl: services.destinationCatalogue.url,
       serverUrl: server.url,
-      roles: rolePlaces(server, options.provider),
+      roles: rolePlaces(server, services.guestNetwork),
     });
     return { server, token, summary, stop: services.stop };
   } catch (error) {
@@ -465,14 +482,14 @@ async function releaseCompute(fleet: FleetService | null, key: string): Promise<
 }
 
 /** Where the demo's roles ran: both server roles in its server, compute on the provider's nodes. */
-function rolePlaces(server: RunningServer, provider: DemoOptions["provider"]): RolePlaces {
+function rolePlaces(server: RunningServer, guestNetwork: string | null): RolePlaces {
   const here = `this machine's server (pid ${process.pid}, ${server.url}, roles ${describeRoles(server.roles)})`;
   return {
     control: here,
     data: here,
     compute:
-      provider === "sim-cloudsigma"
-        ? "simulated CloudSigma servers, each a process tree with a root and an environment of its own, told only the data role's URL and a token of its own (their user data)"
+      guestNetwork !== null
+        ? `simulated CloudSigma servers, each a process tree with a root and an environment of its own, told only the data role's URL and a token of its own (their user data); ${guestNetwork}`
         : "local worker processes, told only the data role's URL and a token of their own",
   };
 }

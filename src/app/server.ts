@@ -1,6 +1,14 @@
 // The server process: builds the roles it holds (control, data, or both) from one configuration and
 // one database, wires them together, and serves them over HTTP. The one place where subsystems are
 // started; everything they need is handed to them here.
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Server as NetServer } from "node:net";
 import { hostname } from "node:os";
 import type { FastifyInstance } from "fastify";
 import { startAlertWatch } from "../alerts/service.ts";
@@ -14,7 +22,7 @@ import { deliverTaskOf } from "../cycle/names.ts";
 import { cycleProducts } from "../cycle/products.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { fleetConfig } from "../fleet/registry.ts";
-import { configuredWorkerAccess, type FleetService, startFleet } from "../fleet/service.ts";
+import { configuredWorkerAccess, type FleetService, nodeAccess, startFleet } from "../fleet/service.ts";
 import type { WorkerAccess } from "../fleet/userdata.ts";
 import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
@@ -59,6 +67,8 @@ export interface ServerOptions {
   logStream?: LogSink | undefined;
   /** The destination's catalogue that the deliver task replicates product rows to. */
   destinationCatalogueUrl?: string | undefined;
+  /** More addresses the server listens on, at its port (the demo's simulated VLAN). */
+  alsoOn?: readonly string[] | undefined;
 }
 
 /** Where this server's fleet sends nodes for work: unknown until the server listens. */
@@ -106,9 +116,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let app: FastifyInstance;
   const tls = serverCertificate(config);
   const serving: Serving = { access: null };
+  const listeners: NetServer[] = [];
+  const closeListeners = () => Promise.all(listeners.map(closeListener));
   try {
     app = await startRoles(config, db, log, roles, started, { ...options, tls, serving });
-    await app.listen({ host, port });
+    await listenAll(app, { host, port, alsoOn: options.alsoOn ?? [], tls }, listeners);
   } catch (error) {
     await stopParts();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
@@ -117,17 +129,17 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       );
     throw error;
   }
-  const address = app.server.address();
-  const boundPort = typeof address === "object" && address ? address.port : port;
+  const boundPort = listeningPort(app, port);
   const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
   // Nodes are pointed at the configured data role, else at this server once it serves the data role.
   const fingerprint = tls?.fingerprint ?? null;
   const configuredDataRole = fleetConfig(config).workerServerUrl;
-  serving.access = roles.has("data")
+  const access = roles.has("data")
     ? (configuredWorkerAccess(config, fingerprint) ?? { serverUrl: url, fingerprint })
     : configuredDataRole
       ? { serverUrl: configuredDataRole, fingerprint }
       : null;
+  serving.access = access && nodeAccess(access, fleetConfig(config));
   log.info(
     {
       url,
@@ -146,10 +158,69 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     fingerprint: tls?.fingerprint ?? null,
     fleet: started.fleet ?? null,
     stop() {
-      stopping ??= app.close().then(stopParts);
+      stopping ??= closeListeners()
+        .then(() => app.close())
+        .then(stopParts);
       return stopping;
     },
   };
+}
+
+function listeningPort(app: FastifyInstance, configured: number): number {
+  const address = app.server.address();
+  return typeof address === "object" && address ? address.port : configured;
+}
+
+/**
+ * `app` listening at host:port, and at the same port on each of `alsoOn` (into `listeners`); when one
+ * cannot, what listens is closed again before the error is thrown.
+ */
+async function listenAll(
+  app: FastifyInstance,
+  at: { host: string; port: number; alsoOn: readonly string[]; tls: ServerCertificate | null },
+  listeners: NetServer[],
+): Promise<void> {
+  await app.listen({ host: at.host, port: at.port });
+  try {
+    for (const extra of at.alsoOn)
+      listeners.push(await alsoListen(app, extra, listeningPort(app, at.port), at.tls));
+  } catch (error) {
+    await Promise.all(listeners.map(closeListener));
+    await app.close();
+    throw error;
+  }
+}
+
+/** Another listener for `app`'s requests, at `host` and `port` (TLS as `app`'s). */
+async function alsoListen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  tls: ServerCertificate | null,
+): Promise<NetServer> {
+  const handler = (req: IncomingMessage, res: ServerResponse) => app.routing(req, res);
+  const server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+    : createHttpServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `the server cannot also listen at ${host}:${port} (${error.code ?? error.message}): ${error.code === "EADDRNOTAVAIL" ? "that address is not this machine's" : "stop what uses that port there"}`,
+        ),
+      ),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+/** Closes a listener, and the connections (workers' long polls) that would hold it open. */
+function closeListener(server: NetServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    (server as HttpServer).closeAllConnections();
+  });
 }
 
 /** Starts the subsystems of `roles` into `parts` and returns the HTTP application serving them. */

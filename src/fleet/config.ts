@@ -1,6 +1,7 @@
 // The `fleet:` section of the configuration file. Credentials never come from the file: they come
 // from CLOUDSIGMA_USERNAME/CLOUDSIGMA_PASSWORD or CLOUDSIGMA_TOKEN.
 import { z } from "zod";
+import { vlanConfigSchema } from "./vlan.ts";
 
 const retry = z
   .strictObject({
@@ -116,6 +117,11 @@ export const fleetConfigSchema = z
     currency: z.string().min(3).max(3).default("EUR"),
     /** The URL workers use to reach the control/data server (goes into nodes' user data). */
     workerServerUrl: z.url().optional(),
+    /**
+     * The private network: nodes get a static address from it, and the URL they are given names the
+     * data role's address on it instead of the host above. Unset: nodes use that URL as it is.
+     */
+    vlan: vlanConfigSchema.optional(),
     /**
      * The worker's arguments after `cloudburst worker`; {serverUrl}, {nodeName} (the cycle's node name
      * prefix), {environment}, {cycle} are filled in. Without --name a worker is named after its node.

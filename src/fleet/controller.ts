@@ -32,6 +32,7 @@ import { mapLimit } from "./retry.ts";
 import type { FleetStore, NodeRow } from "./store.ts";
 import { duration, StuckClock } from "./stuck.ts";
 import type { WorkerAccess, WorkerLaunch } from "./userdata.ts";
+import { pickVlanAddress } from "./vlan.ts";
 
 /** How long after its delivery a cycle's reruns still get compute from the fleet. */
 const rerunWindowMs = 24 * 3600_000;
@@ -438,6 +439,10 @@ export class FleetController {
     for (let i = 0; i < count; i++) {
       this.#mustHold(holding);
       const name = requestName(prefix, randomBytes(4).toString("hex"));
+      // Held by the row from now on: the unique index on live nodes' addresses guards against a twin.
+      const vlan = config.vlan
+        ? pickVlanAddress(config.vlan, await store.vlanAddressesInUse(this.#env))
+        : null;
       const id = await store.addNode(store.pool, {
         environment: this.#env,
         cycle,
@@ -445,10 +450,11 @@ export class FleetController {
         provider: provider.name,
         name,
         price: { perHour: price.perHour, currency: price.currency },
+        vlanAddress: vlan?.address ?? null,
       });
       // Minted before the provider is asked, so a database lost while it works cannot leave a node
       // without its credential (the token follows the node's name when its outcome is recorded).
-      rows.push({ id, name, launch: await this.#launch(access, cycle, name) });
+      rows.push({ id, name, launch: { ...(await this.#launch(access, cycle, name)), vlan } });
     }
     this.#mustHold(holding);
     let outcomes: CreateOutcome[];

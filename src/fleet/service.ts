@@ -3,11 +3,13 @@ import { alerterFromConfig } from "../alerts/channels.ts";
 import type { AlertsConfig } from "../alerts/config.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Database } from "../db/database.ts";
+import type { FleetConfig } from "./config.ts";
 import { type CycleDemand, FleetController, type FleetLogger } from "./controller.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, type FleetSettings, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
 import type { WorkerAccess } from "./userdata.ts";
+import { vlanUrl } from "./vlan.ts";
 
 /** What the fleet service reads of a loaded configuration: the fleet's settings, alerts, the server's address. */
 export interface FleetServiceSettings extends FleetSettings {
@@ -22,7 +24,8 @@ export function alertsConfig(config: FleetServiceSettings): AlertsConfig {
 /**
  * Where nodes find work, from the configuration alone (a CLI without a running server): the data
  * role's URL (fleet.workerServerUrl, server.publicUrl, or host:port) and the fingerprint of the
- * certificate in use when TLS is on; null when the port is picked at start (0) and so unknown here.
+ * certificate in use when TLS is on, the host replaced by the data role's VLAN address when
+ * fleet.vlan is set; null when the port is picked at start (0) and so unknown here.
  */
 export function configuredWorkerAccess(
   config: FleetServiceSettings & { server: { tls?: { enabled: boolean } } },
@@ -34,7 +37,12 @@ export function configuredWorkerAccess(
     fleet.workerServerUrl ??
     config.server.publicUrl ??
     (config.server.port === 0 ? null : `${scheme}://${config.server.host}:${config.server.port}`);
-  return url ? { serverUrl: url, fingerprint } : null;
+  return url ? nodeAccess({ serverUrl: url, fingerprint }, fleet) : null;
+}
+
+/** What nodes are told: `access` with its URL on the private network when the fleet has one. */
+export function nodeAccess(access: WorkerAccess, fleet: Pick<FleetConfig, "vlan">): WorkerAccess {
+  return { ...access, serverUrl: vlanUrl(access.serverUrl, fleet.vlan) };
 }
 
 export interface ControllerWiring {

@@ -21,6 +21,8 @@ export interface NodeRow {
   pricePerHour: number | null;
   currency: string | null;
   error: string | null;
+  /** Its static address on the private network (fleet.vlan); null without one. */
+  vlanAddress: string | null;
 }
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -54,6 +56,7 @@ function toNode(r: Record<string, unknown>): NodeRow {
     pricePerHour: r["price_per_hour"] === null ? null : Number(r["price_per_hour"]),
     currency: (r["currency"] as string | null) ?? null,
     error: (r["error"] as string | null) ?? null,
+    vlanAddress: (r["vlan_address"] as string | null) ?? null,
   };
 }
 
@@ -144,11 +147,12 @@ export class FleetStore {
       provider: string;
       name: string;
       price: { perHour: number; currency: string } | null;
+      vlanAddress?: string | null;
     },
   ): Promise<number> {
     const r = await db.query<{ id: string }>(
-      `insert into fleet_node (environment, cycle, role, provider, name, price_per_hour, currency)
-       values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+      `insert into fleet_node (environment, cycle, role, provider, name, price_per_hour, currency, vlan_address)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
       [
         node.environment,
         node.cycle,
@@ -157,9 +161,19 @@ export class FleetStore {
         node.name,
         node.price?.perHour ?? null,
         node.price?.currency ?? null,
+        node.vlanAddress ?? null,
       ],
     );
     return Number(r.rows[0]!.id);
+  }
+
+  /** The private-network addresses live nodes of the environment hold (a gone node's is free). */
+  async vlanAddressesInUse(environment: string): Promise<string[]> {
+    const r = await this.pool.query<{ address: string }>(
+      "select host(vlan_address) as address from fleet_node where environment = $1 and gone_at is null and vlan_address is not null",
+      [environment],
+    );
+    return r.rows.map((row) => row.address);
   }
 
   /**

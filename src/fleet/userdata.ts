@@ -2,6 +2,9 @@
 // private network and the certificate fingerprint it pins) and a token of its own that ends with its
 // cycle, written to /etc/cloudburst/worker.env (mode 0600) for the golden image's cloudburst-worker
 // unit; never a database URL or a password. A local worker process gets the same, as its environment.
+// A node on the private network also gets its static address there, as a netplan file for its VLAN NIC
+// (CloudSigma's VLANs have no DHCP: a guest configures its second NIC itself).
+import type { VlanAddress } from "./vlan.ts";
 
 /** Where nodes find work: the data role's URL and the SHA-256 fingerprint of its certificate. */
 export interface WorkerAccess {
@@ -16,7 +19,12 @@ export interface WorkerLaunch extends WorkerAccess {
   nodeName: string;
   environment: string;
   cycle: string;
+  /** Its address on the private network (fleet.vlan); absent without one. */
+  vlan?: VlanAddress | null | undefined;
 }
+
+/** The netplan file of a node's VLAN NIC (written by cloud-init, applied before the worker starts). */
+export const vlanNetplanFile = "/etc/netplan/60-cloudburst-vlan.yaml";
 
 /** The file a compute node's worker unit reads its server from (see deploy/ansible). */
 export const workerEnvFile = "/etc/cloudburst/worker.env";
@@ -77,7 +85,10 @@ export function cloudInitUserData(
     "    permissions: '0600'",
     "    content: |",
     ...Object.entries(env).map(([key, value]) => `      ${key}=${shellQuote(value)}`),
+    ...(launch.vlan ? vlanFile(launch.vlan) : []),
     "runcmd:",
+    // The VLAN address first: the server is reached on the private network.
+    ...(launch.vlan ? [`  - ${JSON.stringify(vlanCommand(launch.vlan))}`] : []),
     // A golden image older than the server's release takes the server's first (the worker would be refused).
     `  - ${JSON.stringify(
       `set -a; . ${workerEnvFile}; set +a; cloudburst upgrade || echo "cloudburst upgrade failed: the worker starts with this image's release" >&2`,
@@ -88,6 +99,26 @@ export function cloudInitUserData(
     "",
   ];
   return lines.join("\n");
+}
+
+function vlanFile(vlan: VlanAddress): string[] {
+  return [
+    `  - path: ${vlanNetplanFile}`,
+    "    permissions: '0600'",
+    "    content: |",
+    "      network:",
+    "        version: 2",
+    "        ethernets:",
+    `          ${vlan.interface}:`,
+    "            dhcp4: false",
+    `            addresses: [${vlan.address}/${vlan.prefix}]`,
+  ];
+}
+
+/** Applies the VLAN address: netplan where the image has it, else the address set on the NIC directly. */
+function vlanCommand(vlan: VlanAddress): string {
+  const nic = shellQuote(vlan.interface);
+  return `netplan apply || { ip address replace ${vlan.address}/${vlan.prefix} dev ${nic} && ip link set ${nic} up; }`;
 }
 
 function shellQuote(value: string): string {

@@ -88,6 +88,12 @@ async function demoLeavesNothingRunning(provider: string): Promise<void> {
     summary.roles.compute,
     provider === "local" ? /^local worker processes/ : /^simulated CloudSigma/,
   );
+  // As root (CI), each simulated guest ran in a network namespace of its own on the simulated VLAN.
+  if (provider === "sim-cloudsigma" && process.getuid?.() === 0)
+    assert.match(
+      summary.roles.compute,
+      /network namespace of its own on the simulated VLAN 198\.1[89]\.\d+\.0\/24/,
+    );
   assert.equal(summary.filesIn, 3);
   assert.ok(summary.fieldsIn >= 3 * 30, `fields in: ${summary.fieldsIn}`);
   assert.ok(summary.productsOut > 0);

@@ -121,7 +121,9 @@ describe("Deploying on CloudSigma (README), against the simulator", () => {
     assert.match(outcomes.get("cloudburst fleet golden ls")!.stdout, /cloudburst-golden/);
     const userData = outcomes.get("cloudburst fleet user-data compute")!.stdout;
     assert.match(userData, /^#cloud-config/);
-    assert.match(userData, /CLOUDBURST_SERVER_URL=https:\/\/127\.0\.0\.1:9/);
+    // The data role's VLAN address, with the port of its URL; the node's own address on its second NIC.
+    assert.match(userData, /CLOUDBURST_SERVER_URL=https:\/\/10\.10\.0\.2:9/);
+    assert.match(userData, /addresses: \[10\.10\.0\.10\/24\]/);
     assert.match(userData, /CLOUDBURST_SERVER_FINGERPRINT=([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     assert.doesNotMatch(userData, /postgres|DATABASE_URL|PASSWORD/i);
     // After `fleet down`: nothing of the trial left, and `fleet leaks` says so.

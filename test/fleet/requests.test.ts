@@ -151,6 +151,7 @@ describe("requests whose answer was lost", () => {
       pricePerHour: null,
       currency: null,
       error: null,
+      vlanAddress: null,
     });
     const tagged = { id: "a", name: "cb-e-c1-0-x", tags: { [tagKeys.cycle]: "c1" } };
     const untagged = { id: "b", name: "cb-e-c2-0-y", tags: {} };

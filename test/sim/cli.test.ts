@@ -1,6 +1,7 @@
 // `cloudburst sim cloudsigma` as an operator runs it: prints where it listens, serves the API, keeps
 // the account in the data directory, stops cleanly on SIGTERM, and refuses a bad fault spec.
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -8,6 +9,8 @@ import { runCli, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/
 
 test("sim cloudsigma --json: serves the API with the given credentials, persists, stops on SIGTERM", async () => {
   const cwd = tempDir();
+  const root = process.getuid?.() === 0;
+  let bridge: string | null = null;
   const child = spawnCli(["sim", "cloudsigma", "--json", "--time-scale", "0.01", "--faults", "seed=1"], {
     cwd,
     env: { CLOUDSIGMA_USERNAME: "ops@example.com", CLOUDSIGMA_PASSWORD: "s3cret-pw" },
@@ -28,8 +31,19 @@ test("sim cloudsigma --json: serves the API with the given credentials, persists
       headers: { Authorization: `Bearer ${printed["token"]}` },
     });
     assert.equal(bearer.status, 200);
+    // As root, its VLAN: the subnet for fleet.vlan and the host's address on it, on a bridge of its own.
+    const vlan = printed["vlan"] as { subnet: string; hostAddress: string } | null;
+    if (root) {
+      assert.match(vlan!.subnet, /^198\.1[89]\.\d+\.0\/24$/);
+      bridge = execFileSync("ip", ["-o", "address", "show", "to", vlan!.hostAddress], { encoding: "utf8" });
+      assert.match(bridge, /: cbv[0-9a-z]{7}\s+inet /);
+    }
   } finally {
     assert.equal(await stopChild(child), 0);
+  }
+  if (root) {
+    const name = /: (cbv[0-9a-z]{7})/.exec(bridge!)![1]!;
+    assert.equal(spawnSync("ip", ["link", "show", name]).status, 1, `${name} is removed on SIGTERM`);
   }
   assert.ok(existsSync(join(cwd, ".cloudburst/sim/cloudsigma/state.json")));
 });

@@ -67,7 +67,11 @@ describe("guest processes", () => {
       "cloudinit-user-data": Buffer.from(script).toString("base64"),
       base64_fields: "cloudinit-user-data",
     });
-    await waitFor("the script's marker", async () => (existsSync(join(dir, "cli")) ? true : undefined));
+    // Its content, not only the file: the shell makes the file before `command -v` writes to it.
+    const cli = join(dir, "cli");
+    await waitFor("the script's marker", async () =>
+      existsSync(cli) && readFileSync(cli, "utf8").length > 0 ? true : undefined,
+    );
     assert.equal(readFileSync(join(dir, "uuid"), "utf8").trim(), uuid);
     assert.match(readFileSync(join(dir, "cli"), "utf8"), /\/bin\/cloudburst$/m);
     // Deleting needs a stop first; the stop ends the guest.

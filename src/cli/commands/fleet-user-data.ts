@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { fleetConfig, userDataFor } from "../../fleet/registry.ts";
 import { type WorkerLaunch, workerEnvironment } from "../../fleet/userdata.ts";
+import { pickVlanAddress } from "../../fleet/vlan.ts";
 import { commandConfig } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson } from "../output.ts";
@@ -40,6 +41,8 @@ export function registerUserData(fleet: Command): void {
       nodeName: "<node name>",
       environment: fleet.environment,
       cycle: "<cycle>",
+      // The range's first address: a live fleet gives each node the lowest one no live node holds.
+      vlan: fleet.vlan ? pickVlanAddress(fleet.vlan, []) : null,
     };
     const userData = userDataFor(provider, launch, fleet);
     if (options.json)

@@ -408,7 +408,16 @@ function registerInventory(fleet: Command): void {
     const dataName = provider.dataServer;
     const dataServer = dataName ? (all.find((n) => n.id === dataName || n.name === dataName) ?? null) : null;
     const ours = all.filter((n) => n.tags[tagKeys.environment] === fleetSection.environment);
-    const inventory = buildInventory(ours, fleetSection, dataServer);
+    // The nodes' VLAN addresses are the fleet's rows' (the provider knows nothing of them).
+    const vlanAddresses = fleetSection.vlan
+      ? await withDatabase(config, async (db) => {
+          const rows = await new FleetStore(db.pool).liveNodes(fleetSection.environment);
+          return new Map(
+            rows.flatMap((row) => (row.vlanAddress ? [[row.name, row.vlanAddress] as const] : [])),
+          );
+        })
+      : new Map<string, string>();
+    const inventory = buildInventory(ours, fleetSection, dataServer, vlanAddresses);
     printJson(options.list ? inventory : hostInventory(inventory, options.host!));
   });
 }

@@ -123,6 +123,8 @@ export function registerCloudSigmaSim(sim: Command): void {
         token: sim.credentials.token,
         timeScale: options.timeScale,
         seeded: sim.state.data.seeded,
+        // The simulated VLAN (as root): fleet.vlan's subnet, and the data role's address on it.
+        vlan: sim.vlan,
       };
       if (options.json) printJson(info);
       else {
@@ -133,6 +135,7 @@ export function registerCloudSigmaSim(sim: Command): void {
             `  password: ${info.password}`,
             `  token:    ${info.token}`,
             ...(info.seeded ? [`  golden server: ${info.seeded.server}  VLAN: ${info.seeded.vlan}`] : []),
+            `  guests:   ${sim.guestNetwork}`,
             `  try:      curl -u '${info.username}:${info.password}' '${info.url}servers/detail/?limit=0'`,
             `  control:  ${info.control}state (faults, outage, 503, balance, billing)`,
             "  (Ctrl-C stops it and every guest process)",

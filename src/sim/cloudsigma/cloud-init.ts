@@ -1,9 +1,12 @@
 // What cloud-init reads from a simulated server's user data, as it would on a VM: the user data itself
 // (meta `cloudinit-user-data`, base64 when listed in `base64_fields`), and of a #cloud-config its
-// write_files (written before any command runs) and its runcmd (run in order under sh -e).
+// write_files (written before any command runs) and its runcmd (run in order under sh -e), and the
+// static address a netplan file among its write_files gives the VLAN NIC (what the guest's network
+// namespace is set up with, guest-network.ts).
 import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import type { GuestNic } from "./guest-network.ts";
 
 /** The server's cloud-init user data; null when it has none. */
 export function userDataOf(meta: Record<string, string>): string | null {
@@ -62,6 +65,30 @@ export function parseCloudConfig(userData: string): CloudConfig | null {
       ? `${runcmd.map((entry) => (Array.isArray(entry) ? entry.map((w) => shellQuote(String(w))).join(" ") : entry)).join("\n")}\n`
       : null,
   };
+}
+
+const netplanSchema = z.object({
+  network: z.object({
+    ethernets: z.record(z.string(), z.object({ addresses: z.array(z.string()).default([]) }).loose()),
+  }),
+});
+
+/**
+ * The VLAN NIC's static IPv4 address from a netplan file the cloud-config writes (/etc/netplan/*.yaml):
+ * the first interface with one; null when there is none.
+ */
+export function vlanNicOf(config: CloudConfig): GuestNic | null {
+  for (const file of config.writeFiles) {
+    if (!/^\/etc\/netplan\/[^/]+\.ya?ml$/.test(file.path)) continue;
+    const parsed = netplanSchema.safeParse(parseYaml(file.content.toString("utf8")));
+    if (!parsed.success)
+      throw new Error(`${file.path}: not a netplan file: ${z.prettifyError(parsed.error)}`);
+    for (const [name, nic] of Object.entries(parsed.data.network.ethernets)) {
+      const match = nic.addresses.map((a) => /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(a)).find(Boolean);
+      if (match) return { interface: name, address: match[1]!, prefix: Number(match[2]) };
+    }
+  }
+  return null;
 }
 
 function decode(content: string, encoding: string): Buffer {

@@ -96,6 +96,7 @@ export class CloudSigmaEngine {
             nodeCommand: options.nodeCommand ?? null,
             env: options.guestEnv ?? {},
             onExit: (uuid, info) => this.servers.guestExited(uuid, info),
+            log: this.log,
           });
     if (!loaded && options.seed !== false) this.seedAccount();
     if (loaded) this.resume();
@@ -114,7 +115,7 @@ export class CloudSigmaEngine {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.save();
-    await this.launcher?.killAll(2000);
+    await this.launcher?.close(2000);
   }
 
   /** Synchronous last resort (process exit): kill every guest's process group. */

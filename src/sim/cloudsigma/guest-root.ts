@@ -2,7 +2,8 @@
 // guest runs in a mount namespace of its own (unshare; a user namespace too when not root) where the
 // host's /etc, /var, /opt, /root, /srv, /home and /usr/local are overlays, writable and private to it.
 // write_files land in the overlays' upper directories (kept in the guest's directory, gone with it).
-// Not simulated: a network of its own (guests reach the host's loopback, where tests may send traffic).
+// Its network is guest-network.ts's: a namespace of its own on the simulated VLAN where the machine
+// allows it, else the host's (where guests reach the host's loopback).
 import { spawnSync } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";

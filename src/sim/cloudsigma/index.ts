@@ -47,6 +47,13 @@ export interface RunningSimulator {
   state: CloudSigmaEngine;
   /** A summary of servers, guests, drives, VLANs, balance and faults (as GET /_sim/state answers). */
   snapshot(): ReturnType<CloudSigmaHttp["state"]>;
+  /**
+   * The simulated VLAN (root only): its subnet and the host's address on it, where a data role on this
+   * host listens for guests; null when guests share the host's network.
+   */
+  vlan: { subnet: string; hostAddress: string } | null;
+  /** Where guests' traffic goes: the simulated VLAN, or the host's network and why (for summaries). */
+  guestNetwork: string;
   /** Basic-auth header value for the simulator's credentials. */
   authorization: string;
   stop(): Promise<void>;
@@ -87,6 +94,10 @@ export async function startCloudSigmaSimulator(options: SimulatorOptions = {}): 
     credentials,
     state: engine,
     snapshot: () => http.state(),
+    vlan: engine.launcher?.network
+      ? { subnet: engine.launcher.network.subnet, hostAddress: engine.launcher.network.hostAddress }
+      : null,
+    guestNetwork: engine.launcher?.networkNote ?? "guests run nothing (API-only simulation)",
     authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`,
     stop() {
       stopping ??= (async () => {

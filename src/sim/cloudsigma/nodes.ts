@@ -10,11 +10,15 @@
 //   else: `cloudburst worker`.
 // `cloudburst` is on the guest's PATH (a shim for this checkout's CLI), as it is on the golden image;
 // `systemctl` fails, as in a container, so that user data falls back to running the worker itself.
+// A guest whose cloud-config gives its VLAN NIC an address (a netplan file) runs in a network namespace
+// of its own on the simulator's VLAN where the machine allows it (guest-network.ts); `netplan apply`
+// then finds the NIC already set up from that file, as cloud-init's network stage would have.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliPath } from "../../system/processes.ts";
-import { parseCloudConfig, shellQuote, userDataOf } from "./cloud-init.ts";
+import { parseCloudConfig, shellQuote, userDataOf, vlanNicOf } from "./cloud-init.ts";
+import { GuestNetwork, type GuestNic } from "./guest-network.ts";
 import { GuestRoot } from "./guest-root.ts";
 
 export interface GuestSpec {
@@ -41,7 +45,14 @@ export class GuestLauncher {
   private readonly dir: string;
   private readonly nodeCommand: string | null;
   private readonly extraEnv: NodeJS.ProcessEnv;
-  private readonly children = new Map<string, { child: ChildProcess; info: GuestProcess }>();
+  private readonly children = new Map<
+    string,
+    { child: ChildProcess; info: GuestProcess; netns: string | null }
+  >();
+  /** The simulated VLAN; null where guests share the host's network (not root, no `ip`). */
+  readonly network: GuestNetwork | null;
+  /** Where guests' traffic goes: the simulated VLAN, or the host's network and why. */
+  readonly networkNote: string;
   private readonly shimDir: string;
   private readonly onExit: (uuid: string, info: GuestProcess) => void;
 
@@ -50,6 +61,7 @@ export class GuestLauncher {
     nodeCommand?: string | null;
     env?: NodeJS.ProcessEnv;
     onExit?: (uuid: string, info: GuestProcess) => void;
+    log?: (message: string) => void;
   }) {
     this.dir = options.dir;
     this.nodeCommand = options.nodeCommand ?? null;
@@ -67,6 +79,22 @@ export class GuestLauncher {
       '#!/bin/sh\necho "systemctl: systemd is not running in this simulated guest" >&2\nexit 1\n',
     );
     chmodSync(systemctl, 0o755);
+    const network = GuestNetwork.open();
+    this.network = typeof network === "string" ? null : network;
+    this.networkNote =
+      typeof network === "string"
+        ? `simulated guests share this host's network, with no namespace of their own: ${network}`
+        : `a guest with a VLAN address runs in a network namespace of its own on the simulated VLAN ${network.subnet} (the host is ${network.hostAddress})`;
+    if (typeof network === "string") options.log?.(this.networkNote);
+    // Never the host's netplan or ip: the simulator sets up a guest's VLAN NIC before it boots.
+    const netplan = join(this.shimDir, "netplan");
+    writeFileSync(
+      netplan,
+      this.network
+        ? "#!/bin/sh\n# The simulator set up the VLAN NIC from /etc/netplan before the guest booted.\nexit 0\n"
+        : `#!/bin/sh\necho "netplan: this simulated guest shares the host's network, its VLAN NIC is not set up (see the simulator's log)" >&2\nexit 0\n`,
+    );
+    chmodSync(netplan, 0o755);
   }
 
   /** Starts the guest's process (a no-op if one is already running for it). */
@@ -91,8 +119,19 @@ export class GuestLauncher {
     };
     const log = join(guestDir, "console.log");
     let plan: { file: string; args: string[]; command: string };
+    let netns: string | null = null;
     try {
-      plan = this.#boot(guestDir, userData, userDataFile);
+      const boot = this.#boot(guestDir, userData, userDataFile);
+      plan = boot;
+      if (boot.nic && this.network) {
+        const attached = this.network.attach(boot.nic);
+        netns = attached.name;
+        plan = {
+          ...boot,
+          file: attached.enter[0]!,
+          args: [...attached.enter.slice(1), boot.file, ...boot.args],
+        };
+      }
     } catch (error) {
       // What cloud-init would log on the console before giving up on the user data.
       plan = {
@@ -106,6 +145,9 @@ export class GuestLauncher {
     let child: ChildProcess;
     try {
       child = spawn(file, args, { cwd: "/", env, detached: true, stdio: ["ignore", out, out] });
+    } catch (error) {
+      if (netns) this.network?.detach(netns);
+      throw error;
     } finally {
       closeSync(out);
     }
@@ -128,18 +170,23 @@ export class GuestLauncher {
       info.signal = signal;
       // Whatever the guest's main process left behind in its group goes with it.
       killGroup(info.pid, "SIGKILL");
+      if (netns) this.network?.detach(netns);
       this.onExit(guest.uuid, info);
     });
-    this.children.set(guest.uuid, { child, info });
+    this.children.set(guest.uuid, { child, info, netns });
     return info;
   }
 
-  /** What the guest runs, in its own root, with its cloud-config's files written first. */
+  /**
+   * What the guest runs, in its own root, with its cloud-config's files written first; and the address
+   * its VLAN NIC is given, if any.
+   */
   #boot(guestDir: string, userData: string | null, userDataFile: string) {
     const root = new GuestRoot(guestDir);
-    const inRoot = (file: string, args: string[], command: string) => ({
+    const inRoot = (file: string, args: string[], command: string, nic: GuestNic | null = null) => ({
       ...root.command(file, args),
       command,
+      nic,
     });
     if (this.nodeCommand) return inRoot("/bin/sh", ["-c", this.nodeCommand], this.nodeCommand);
     if (userData?.startsWith("#!")) {
@@ -151,7 +198,7 @@ export class GuestLauncher {
       for (const file of cloudConfig.writeFiles) root.write(file);
       const script = join(guestDir, "runcmd.sh");
       writeFileSync(script, cloudConfig.runcmd ?? "");
-      return inRoot("/bin/sh", ["-e", script], `cloud-config runcmd ${script}`);
+      return inRoot("/bin/sh", ["-e", script], `cloud-config runcmd ${script}`, vlanNicOf(cloudConfig));
     }
     return inRoot(process.execPath, [cliPath, "worker"], "cloudburst worker");
   }
@@ -192,9 +239,19 @@ export class GuestLauncher {
     await Promise.all([...this.children.keys()].map((uuid) => this.kill(uuid, graceMs)));
   }
 
-  /** Last resort on process exit: SIGKILL every group, synchronously. */
+  /** Kills every guest, then removes the simulated VLAN: the launcher is done. */
+  async close(graceMs = 3000): Promise<void> {
+    try {
+      await this.killAll(graceMs);
+    } finally {
+      this.network?.close();
+    }
+  }
+
+  /** Last resort on process exit: SIGKILL every group and remove the VLAN, synchronously. */
   killAllNow(): void {
     for (const { info } of this.children.values()) killGroup(info.pid, "SIGKILL");
+    this.network?.close();
   }
 }
 
