@@ -157,8 +157,13 @@ describe("guest processes", () => {
     ].join("\n");
     const { api, sim: s } = await sim();
     const { uuid, pid } = await bootGuest(api, s, { "cloudinit-user-data": config });
-    await waitFor("the fallback", async () => (existsSync(join(dir, "f")) ? true : undefined));
-    assert.equal(readFileSync(join(dir, "f"), "utf8"), "fallback\n");
+    // The shell creates the file before echo writes to it: wait for its line.
+    const written = await waitFor("the fallback", async () =>
+      existsSync(join(dir, "f")) && readFileSync(join(dir, "f"), "utf8").endsWith("\n")
+        ? readFileSync(join(dir, "f"), "utf8")
+        : undefined,
+    );
+    assert.equal(written, "fallback\n");
     await api.post(`servers/${uuid}/action/?do=stop`);
     await gone(pid);
   });
