@@ -5,6 +5,16 @@ import type pg from "pg";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { NODE_STATES } from "../model/types.ts";
 
+/** What the history counters count, as a filter on flow_history rows `h`. */
+const historyCounts = {
+  submissions: "h.to_state = 'submitted'",
+  aborts: "h.to_state = 'aborted'",
+  // The engine aborts a running task when its job died (dead-job check, lost worker); a task it could
+  // not submit (bad CB_QUEUE) was never running.
+  deadJobs: "h.to_state = 'aborted' and h.actor = 'engine' and h.from_state in ('submitted', 'active')",
+} as const;
+type HistoryCount = keyof typeof historyCounts;
+
 export function registerFlowMetrics(registry: Registry, pool: pg.Pool): void {
   const registers = [registry];
   const tasks: Gauge<"suite" | "state"> = new Gauge({
@@ -13,7 +23,7 @@ export function registerFlowMetrics(registry: Registry, pool: pg.Pool): void {
     labelNames: ["suite", "state"],
     registers,
     async collect() {
-      const rows = await pool.query<{ suite: string; state: string; n: string }>(
+      const rows = await pool.query<{ suite: string; state: string | null; n: string }>(
         `select s.name as suite, n.state, count(n.path) as n
            from flow_suite s left join flow_node n on n.suite_id = s.id and n.kind = 'task'
           group by s.name, n.state`,
@@ -24,37 +34,60 @@ export function registerFlowMetrics(registry: Registry, pool: pg.Pool): void {
       for (const r of rows.rows) if (r.state) tasks.set({ suite: r.suite, state: r.state }, Number(r.n));
     },
   });
+  // The three history counters in one pass over the history, shared by a scrape's three collects.
+  let reading: Promise<Array<Record<HistoryCount, number> & { suite: string }>> | null = null;
+  const history = () => {
+    reading ??= historyTotals(pool).finally(() => {
+      reading = null;
+    });
+    return reading;
+  };
   // A suite's history stays with the suite, so these only fall when a suite is deleted (a counter reset).
-  const history = (name: string, help: string, where: string) => {
-    const counter: Counter<"suite"> = new Counter({
+  const counter = (name: string, help: string, count: HistoryCount) => {
+    const c: Counter<"suite"> = new Counter({
       name,
       help,
       labelNames: ["suite"],
       registers,
       async collect() {
-        const rows = await pool.query<{ suite: string; n: string }>(
-          `select s.name as suite, count(h.id) as n
-             from flow_suite s left join flow_history h on h.suite_id = s.id and ${where}
-            group by s.name`,
-        );
-        counter.reset();
-        for (const r of rows.rows) counter.inc({ suite: r.suite }, Number(r.n));
+        const rows = await history();
+        c.reset();
+        for (const r of rows) c.inc({ suite: r.suite }, r[count]);
       },
     });
   };
-  history(
+  counter(
     "cloudburst_flow_submissions_total",
     "Task submissions to a queue (every try), by suite",
-    "h.to_state = 'submitted'",
+    "submissions",
   );
-  history(
+  counter(
     "cloudburst_flow_aborts_total",
     "Task aborts (reported by the job, or by the engine), by suite",
-    "h.to_state = 'aborted'",
+    "aborts",
   );
-  history(
+  counter(
     "cloudburst_flow_dead_jobs_total",
     "Running tasks the engine aborted because their job died (lost heartbeat, lost worker, expiry, no report), by suite",
-    "h.to_state = 'aborted' and h.actor = 'engine' and h.from_state in ('submitted', 'active')",
+    "deadJobs",
   );
+}
+
+async function historyTotals(
+  pool: pg.Pool,
+): Promise<Array<Record<HistoryCount, number> & { suite: string }>> {
+  const counts = Object.entries(historyCounts)
+    .map(([key, where]) => `count(h.id) filter (where ${where}) as "${key}"`)
+    .join(", ");
+  const rows = await pool.query<Record<HistoryCount, string> & { suite: string }>(
+    `select s.name as suite, ${counts}
+       from flow_suite s left join flow_history h on h.suite_id = s.id and h.to_state in ('submitted', 'aborted')
+      group by s.name`,
+  );
+  return rows.rows.map((r) => ({
+    suite: r.suite,
+    submissions: Number(r.submissions),
+    aborts: Number(r.aborts),
+    deadJobs: Number(r.deadJobs),
+  }));
 }
