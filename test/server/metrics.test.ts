@@ -10,16 +10,21 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { parse as parseYaml } from "yaml";
 import { type RunningServer, startServer } from "../../src/app/server.ts";
 import { createToken } from "../../src/auth/tokens.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { cycleKey, cycleSuiteName } from "../../src/cycle/names.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
+import { registerFlowMetrics } from "../../src/flow/engine/metrics.ts";
+import { buildApp } from "../../src/server/app.ts";
+import { createServerMetrics } from "../../src/server/metrics.ts";
 import { type RunningSimulator, startCloudSigmaSimulator } from "../../src/sim/cloudsigma/index.ts";
 import { encodeStep } from "../../src/sim/ecmwf/encode.ts";
 import { globalGrid, newAccumulation } from "../../src/sim/ecmwf/fields.ts";
 import { legacyDisseminationName } from "../../src/sim/ecmwf/names.ts";
+import { freePort } from "../../src/system/processes.ts";
 import { projectRoot, tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
@@ -299,6 +304,30 @@ describe("/metrics on a running server", () => {
     writeFileSync(file, JSON.stringify({ groups: [{ name: "dashboard", rules: recorded }] }));
     const parsed = promtool(["check", "rules", file]);
     assert.equal(parsed.status, 0, `${parsed.stdout}${parsed.stderr}`);
+  });
+});
+
+describe("/metrics without its database", () => {
+  it("answers 503 saying what failed and where to look, not a partial page", async () => {
+    // Nothing listens on this port: every query is refused.
+    const pool = new pg.Pool({ host: "127.0.0.1", port: await freePort(), connectionTimeoutMillis: 2000 });
+    pool.on("error", () => undefined);
+    const metrics = createServerMetrics();
+    registerFlowMetrics(metrics.registry, pool);
+    const app = await buildApp({ pool, metrics });
+    try {
+      const response = await app.inject({ method: "GET", url: "/metrics" });
+      assert.equal(response.statusCode, 503);
+      const body = response.json() as { error: string; message: string };
+      assert.equal(body.error, "metrics_unavailable");
+      assert.match(
+        body.message,
+        /^reading the metrics failed: .*ECONNREFUSED.*\/readyz says whether the database is reachable$/,
+      );
+    } finally {
+      await app.close();
+      await pool.end();
+    }
   });
 });
 
