@@ -32,6 +32,7 @@ const monitoring = join(projectRoot, "docs/monitoring");
 const baseTime = new Date("2026-11-24T00:00:00Z");
 const suite = cycleSuiteName(baseTime);
 const cycle = cycleKey("ecmf", baseTime);
+const oldSuite = cycleSuiteName(new Date("2026-11-17T00:00:00Z"));
 const environment = "metricstest";
 
 interface Sample {
@@ -163,13 +164,24 @@ describe("/metrics on a running server", () => {
     }
     await loadSuites(db.pool, suiteDef(), "metrics.def", { actor: "test" });
     await beginSuite(db.pool, suite, "test");
+    // Last week's cycle suite, all complete: no longer in play, so not in the flow metrics.
+    await loadSuites(db.pool, `suite ${oldSuite}\n  task done\nendsuite\n`, "old.def", { actor: "test" });
+    await db.pool.query(
+      `update flow_suite set loaded_at = now() - interval '7 days', begun_at = now() - interval '7 days' where name = $1`,
+      [oldSuite],
+    );
+    await db.pool.query(
+      "update flow_node set state = 'complete' from flow_suite s where s.id = suite_id and s.name = $1",
+      [oldSuite],
+    );
     await seedDeliveries(db);
 
     const e = await scrapeWhen(
       (m) =>
         value(m, "cloudburst_flow_tasks", { suite, state: "submitted" }) === 2 &&
         (value(m, "cloudburst_fleet_api_errors_total") ?? 0) > 0 &&
-        (value(m, "cloudburst_cycle_late_steps", { cycle }) ?? 0) > 0,
+        // Both steps' data is more than alerts.lateStepSeconds (1 s) old.
+        value(m, "cloudburst_cycle_late_steps", { cycle }) === 2,
     );
     for (const metric of documentedMetrics()) {
       assert.equal(e.types.get(metric.name), metric.type, `${metric.name} is a ${metric.type}`);
@@ -197,6 +209,11 @@ describe("/metrics on a running server", () => {
     assert.ok(value(e, "cloudburst_flow_submissions_total", { suite })! >= 2);
     assert.equal(value(e, "cloudburst_flow_aborts_total", { suite }), 2);
     assert.equal(value(e, "cloudburst_flow_dead_jobs_total", { suite }), 1);
+    for (const name of ["cloudburst_flow_tasks", "cloudburst_flow_submissions_total"])
+      assert.ok(
+        !e.samples.get(name)?.some((s) => s.labels["suite"] === oldSuite),
+        `${name} leaves ${oldSuite} out`,
+      );
 
     // Fleet: the seeded nodes, compute ones ready 30 s and (last cycle's) 15 s after their request; the
     // refused token.

@@ -5,6 +5,17 @@ import type pg from "pg";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { NODE_STATES } from "../model/types.ts";
 
+/**
+ * The suites the metrics are about: loaded or begun in the last two days, or with a task not done
+ * (queued, submitted, active, aborted, suspended). A cycle suite long complete drops out, so the series
+ * do not grow with every cycle; a long-lived suite stays.
+ */
+const suitesInPlay = `
+  select s.id, s.name from flow_suite s
+   where coalesce(s.begun_at, s.loaded_at) > now() - interval '2 days'
+      or s.id in (select suite_id from flow_node where kind = 'task'
+                    and state in ('queued', 'submitted', 'active', 'aborted', 'suspended'))`;
+
 /** What the history counters count, as a filter on flow_history rows `h`. */
 const historyCounts = {
   submissions: "h.to_state = 'submitted'",
@@ -19,13 +30,14 @@ export function registerFlowMetrics(registry: Registry, pool: pg.Pool): void {
   const registers = [registry];
   const tasks: Gauge<"suite" | "state"> = new Gauge({
     name: "cloudburst_flow_tasks",
-    help: "Tasks of each loaded suite, by state (every state listed, 0 when none)",
+    help: "Tasks of each suite in play (loaded or begun in the last two days, or not done), by state (0 when none)",
     labelNames: ["suite", "state"],
     registers,
     async collect() {
       const rows = await pool.query<{ suite: string; state: string | null; n: string }>(
-        `select s.name as suite, n.state, count(n.path) as n
-           from flow_suite s left join flow_node n on n.suite_id = s.id and n.kind = 'task'
+        `with s as (${suitesInPlay})
+         select s.name as suite, n.state, count(n.path) as n
+           from s left join flow_node n on n.suite_id = s.id and n.kind = 'task'
           group by s.name, n.state`,
       );
       tasks.reset();
@@ -42,7 +54,7 @@ export function registerFlowMetrics(registry: Registry, pool: pg.Pool): void {
     });
     return reading;
   };
-  // A suite's history stays with the suite, so these only fall when a suite is deleted (a counter reset).
+  // A suite's history stays with the suite, so these fall only when a suite is deleted (a counter reset).
   const counter = (name: string, help: string, count: HistoryCount) => {
     const c: Counter<"suite"> = new Counter({
       name,
@@ -80,8 +92,9 @@ async function historyTotals(
     .map(([key, where]) => `count(h.id) filter (where ${where}) as "${key}"`)
     .join(", ");
   const rows = await pool.query<Record<HistoryCount, string> & { suite: string }>(
-    `select s.name as suite, ${counts}
-       from flow_suite s left join flow_history h on h.suite_id = s.id and h.to_state in ('submitted', 'aborted')
+    `with s as (${suitesInPlay})
+     select s.name as suite, ${counts}
+       from s left join flow_history h on h.suite_id = s.id and h.to_state in ('submitted', 'aborted')
       group by s.name`,
   );
   return rows.rows.map((r) => ({
