@@ -11,6 +11,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Server as NetServer } from "node:net";
 import { hostname } from "node:os";
 import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import { startAlertWatch } from "../alerts/service.ts";
 import type { AlertWatch } from "../alerts/watch.ts";
 import type { Config } from "../config/load.ts";
@@ -18,9 +19,12 @@ import { catalogueDataSource, cycleActions } from "../cycle/actions.ts";
 import { type CycleContext, cycleContext } from "../cycle/context.ts";
 import { cycleDemand } from "../cycle/demand.ts";
 import { lateStepProblems } from "../cycle/late-steps.ts";
+import { registerCycleMetrics } from "../cycle/metrics.ts";
 import { deliverTaskOf } from "../cycle/names.ts";
 import { cycleProducts } from "../cycle/products.ts";
 import { type Database, openDatabase } from "../db/database.ts";
+import { registerDeliveryMetrics } from "../delivery/metrics.ts";
+import { apiErrorCounter, registerFleetMetrics } from "../fleet/metrics.ts";
 import { fleetConfig } from "../fleet/registry.ts";
 import { configuredWorkerAccess, type FleetService, nodeAccess, startFleet } from "../fleet/service.ts";
 import type { WorkerAccess } from "../fleet/userdata.ts";
@@ -28,6 +32,7 @@ import { FLOW_CHANGED_CHANNEL } from "../flow/engine/child-events.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
 import { FlowEngine } from "../flow/engine/engine.ts";
 import { FLOW_JOBS_CHANNEL } from "../flow/engine/job.ts";
+import { registerFlowMetrics } from "../flow/engine/metrics.ts";
 import { type IngestService, startIngest } from "../ingest/service.ts";
 import { buildApp } from "../server/app.ts";
 import { type EventRelay, startEventRelay } from "../server/events.ts";
@@ -243,6 +248,7 @@ async function startRoles(
   const fleet = roles.has("control")
     ? await startFleet(config, db, {
         log,
+        onProviderError: apiErrorCounter(metrics.registry),
         demand: (cycle) => cycleDemand(db.pool, cycle, ingest?.filesArriving() ?? 0),
         workerAccess: () => options.serving.access,
       })
@@ -266,6 +272,7 @@ async function startRoles(
     : null;
   parts.workerBackend = workerBackend;
   if (roles.has("control")) parts.flow = await FlowEngine.start(db, { dataSources, logger: log });
+  registerRoleMetrics(config, db, roles, metrics.registry);
   // The roles' own tasks (provisioning, the ingest meter; delivery) run in this process.
   parts.control = await startWorker({
     url: db.url,
@@ -299,6 +306,24 @@ async function startRoles(
     planner: config,
     dataSources,
   });
+}
+
+/** The metrics each role reports from the database (the flow, the fleet and the cycle: control; delivery: data). */
+function registerRoleMetrics(
+  config: Config,
+  db: Database,
+  roles: ReadonlySet<Role>,
+  registry: Registry,
+): void {
+  if (roles.has("control")) {
+    registerFlowMetrics(registry, db.pool);
+    registerFleetMetrics(registry, db.pool, fleetConfig(config));
+    registerCycleMetrics(registry, db.pool, {
+      producer: config.cycle.producer,
+      lateStepSeconds: config.alerts.lateStepSeconds,
+    });
+  }
+  if (roles.has("data")) registerDeliveryMetrics(registry, db.pool);
 }
 
 /** The autoscaler looks again when data arrives or a job moves; the alert watch when the flow or data changes. */

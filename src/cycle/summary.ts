@@ -3,7 +3,7 @@
 // products were. `cloudburst demo` prints it; `npm run bench cycle` tabulates it.
 import pg from "pg";
 import { listCycles } from "../catalogue/query.ts";
-import { cycleDeliveryStatus } from "../delivery/ledger.ts";
+import { cycleDeliveryStatus, stepDeliveryTimes } from "../delivery/ledger.ts";
 import type { FleetConfig } from "../fleet/config.ts";
 import { costsByCycle } from "../fleet/money.ts";
 import type { FleetService } from "../fleet/service.ts";
@@ -220,18 +220,14 @@ async function timeliness(
       arrival.set(parsed.step, row.received_at.getTime());
     }
   }
-  const delivered = await pool.query<{ step: number; last: Date | null; open: string }>(
-    `select step, max(delivered_at) as last, count(*) filter (where state <> 'delivered') as open
-       from delivery where cycle_key = $1 and step is not null group by step order by step`,
-    [key],
-  );
+  const delivered = await stepDeliveryTimes(pool, key);
   const steps = [...arrival.keys()].sort((a, b) => a - b);
   const scheduledMinute = new Map(stepArrivals().map((a) => [a.step, a.minute]));
   const latencies: number[] = [];
-  let inTime = delivered.rows.length > 0;
-  for (const row of delivered.rows) {
+  let inTime = delivered.length > 0;
+  for (const row of delivered) {
     const arrived = arrival.get(row.step);
-    if (arrived === undefined || row.last === null || Number(row.open) > 0) {
+    if (arrived === undefined || row.last === null || row.open > 0) {
       inTime = false;
       continue;
     }

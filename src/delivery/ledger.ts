@@ -195,6 +195,19 @@ export async function deliveriesByStep(
   );
 }
 
+/** Per forecast step of a cycle, in step order: when the last of its files was delivered, and how many are not yet. */
+export async function stepDeliveryTimes(
+  pool: pg.Pool,
+  cycleKey: string,
+): Promise<Array<{ step: number; last: Date | null; open: number }>> {
+  const result = await pool.query<{ step: number; last: Date | null; open: string }>(
+    `select step, max(delivered_at) as last, count(*) filter (where state <> 'delivered') as open
+       from delivery where cycle_key = $1 and step is not null group by step order by step`,
+    [cycleKey],
+  );
+  return result.rows.map((r) => ({ step: Number(r.step), last: r.last, open: Number(r.open) }));
+}
+
 /** A cycle's deliveries as the timeline shows them: queued, delivered, state and step. */
 export async function cycleDeliveries(
   pool: pg.Pool,

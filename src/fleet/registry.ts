@@ -56,6 +56,8 @@ export function createProvider(
   options: {
     env?: NodeJS.ProcessEnv;
     onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
+    /** Told about each failed API request (the metrics' count of API errors). */
+    onError?: (error: ProviderError) => void;
   } = {},
 ): Provider {
   const fleet = fleetConfig(config);
@@ -90,6 +92,7 @@ export function createProvider(
       credentials: cloudSigmaCredentials(env),
       config: fleet.cloudsigma,
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
     });
   }
   throw new ProviderSetupError(`unknown provider "${name}"`, "use --provider local or --provider cloudsigma");

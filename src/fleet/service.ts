@@ -5,6 +5,7 @@ import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Database } from "../db/database.ts";
 import type { FleetConfig } from "./config.ts";
 import { type CycleDemand, FleetController, type FleetLogger } from "./controller.ts";
+import type { ProviderError } from "./errors.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, type FleetSettings, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
@@ -87,12 +88,16 @@ export interface FleetService {
 export async function startFleet(
   config: FleetServiceSettings,
   db: Database,
-  wiring: ControllerWiring & { log: FleetLogger },
+  wiring: ControllerWiring & { log: FleetLogger; onProviderError?: (error: ProviderError) => void },
 ): Promise<FleetService | null> {
   const { log } = wiring;
   let provider: Provider;
   try {
-    provider = createProvider(config, {}, { env: config.env });
+    provider = createProvider(
+      config,
+      {},
+      { env: config.env, ...(wiring.onProviderError ? { onError: wiring.onProviderError } : {}) },
+    );
   } catch (error) {
     log.warn({ err: (error as Error).message }, "fleet disabled: the provider cannot be set up");
     return null;

@@ -5,7 +5,7 @@ import type pg from "pg";
 import { migrationsComplete } from "../db/migrate.ts";
 import { releaseBundlePath, releaseVersion } from "../system/version.ts";
 import { requireBearerToken } from "./auth.ts";
-import { errorBody, httpErrorOf } from "./errors.ts";
+import { errorBody, HttpError, httpErrorOf } from "./errors.ts";
 import { type EventRelay, eventRoutes } from "./events.ts";
 import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
 import { apiPlugins } from "./routes/index.ts";
@@ -88,8 +88,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   app.get("/metrics", async (_request, reply) => {
+    let text: string;
+    try {
+      text = await metrics.registry.metrics();
+    } catch (error) {
+      // The subsystems' metrics are read from the database: without it, no partial answer that would
+      // show their series as gone.
+      throw new HttpError(
+        503,
+        "metrics_unavailable",
+        `reading the metrics failed: ${(error as Error).message}; /readyz says whether the database is reachable`,
+      );
+    }
     reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return text;
   });
 
   await app.register(

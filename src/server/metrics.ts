@@ -1,4 +1,5 @@
-// Prometheus metrics of the control server; subsystems add theirs to the same registry.
+// Prometheus metrics of the control server; subsystems add theirs to the same registry. Node's default
+// metrics keep their standard names (no prefix), which the stock Node.js dashboards expect.
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 export interface ServerMetrics {
@@ -9,7 +10,7 @@ export interface ServerMetrics {
 
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "cloudburst_" });
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     httpRequests: new Counter({

@@ -16,6 +16,8 @@ export interface ClientOptions {
   requestTimeoutMs: number;
   /** Told about each retried failure (for logs and metrics; never sees credentials). */
   onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
+  /** Told about each failed request, retried or not (for metrics; never sees credentials). */
+  onError?: (error: ProviderError) => void;
 }
 
 export interface RequestOptions {
@@ -59,6 +61,20 @@ export class CloudSigmaClient {
     path: string,
     schema: T | null,
     options: RequestOptions = {},
+  ): Promise<{ status: number; body: z.infer<T> | null }> {
+    try {
+      return await this.#send(method, path, schema, options);
+    } catch (error) {
+      if (error instanceof ProviderError) this.options.onError?.(error);
+      throw error;
+    }
+  }
+
+  async #send<T extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: T | null,
+    options: RequestOptions,
   ): Promise<{ status: number; body: z.infer<T> | null }> {
     const url = new URL(path.replace(/^\//, ""), this.apiUrl);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value));

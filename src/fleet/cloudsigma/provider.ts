@@ -55,6 +55,7 @@ export interface CloudSigmaOptions {
   credentials: Credentials;
   config: CloudSigmaConfig;
   onRetry?: (error: ProviderError, attempt: number, delayMs: number) => void;
+  onError?: (error: ProviderError) => void;
 }
 
 export class CloudSigmaProvider implements Provider {
@@ -85,6 +86,7 @@ export class CloudSigmaProvider implements Provider {
       pageSize: options.config.pageSize,
       requestTimeoutMs: options.config.requestTimeoutMs,
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
     });
     this.capabilities.maxConcurrentCreates = options.config.concurrency;
     this.#tags = new TagBook(this.client);
