@@ -23,7 +23,6 @@ import {
 } from "../../flow/engine/commands.ts";
 import { listSuites, nodeHistory, showTree, taskOutput, whyNode } from "../../flow/engine/queries.ts";
 import { FlowDefinitionError } from "../../flow/logic/diagnostics.ts";
-import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
 import { registerSuiteCheckCommand } from "./suite-check.ts";
@@ -38,6 +37,9 @@ function actor(): string {
 
 /** Runs `work` on the database, turning flow errors into operator messages. */
 async function run<T>(command: Command, work: (db: Database) => Promise<T>): Promise<T> {
+  // Imported here, not above: the configuration's and the database's modules (zod, yaml, pg) cost
+  // more than `suite check` of a 10,000-task definition, which needs none of them.
+  const { commandConfig, withDatabase } = await import("../context.ts");
   try {
     return await withDatabase(commandConfig(command), work);
   } catch (error) {
