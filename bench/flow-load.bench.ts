@@ -1,4 +1,4 @@
-// `npm run bench flow-load [TASKS]`: load time and memory of a 100,000-task suite definition, ours
+// `npm run bench flow-load [TASKS] [ROUNDS]`: load time and memory of a 100,000-task suite definition, ours
 // (parse + build + validate, in a fresh Node process) against `ecflow_client --load` of the same
 // .def into a real ecflow_server on loopback (time, and the server's resident memory).
 import { spawnSync } from "node:child_process";
@@ -80,8 +80,6 @@ async function child(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-const ROUNDS = 3;
-
 /** Ours in a fresh process: parse, build and validate (see `child`). */
 function ourLoad(file: string): OurLoad {
   const r = spawnSync(process.execPath, ["--expose-gc", import.meta.filename, "--child", file], {
@@ -148,6 +146,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 export async function run(args: string[]): Promise<void> {
   const tasks = Number(args[0] ?? 100_000);
+  const rounds = Number(args[1] ?? 3);
   const dir = mkdtempSync(join(tmpdir(), "cb-flow-load-"));
   const file = join(dir, "big.def");
   writeFileSync(file, generateSuite(tasks));
@@ -161,7 +160,7 @@ export async function run(args: string[]): Promise<void> {
     const cliMs: number[] = [];
     const cliCpuMs: number[] = [];
     const ecf: EcflowLoad[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
+    for (let i = 0; i < rounds; i++) {
       ours.push(ourLoad(file));
       if (ours[0]?.tasks !== tasks) throw new Error(`parsed ${ours[0]?.tasks} tasks, expected ${tasks}`);
       const cli = cliCheck(file);
@@ -182,7 +181,7 @@ export async function run(args: string[]): Promise<void> {
     const ecfRss = median(ecf.map((e) => e.rssKiB - e.baseRssKiB)) / 1024;
     const ecfTotal = median(ecf.map((e) => e.rssKiB)) / 1024;
     const lines = [
-      `ours: parse+build+validate ${ourMs.toFixed(0)} ms wall, ${ourCpu.toFixed(0)} ms CPU (median of ${ROUNDS}); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms wall, ${ourCliCpu.toFixed(0)} ms CPU`,
+      `ours: parse+build+validate ${ourMs.toFixed(0)} ms wall, ${ourCpu.toFixed(0)} ms CPU (median of ${rounds}); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms wall, ${ourCliCpu.toFixed(0)} ms CPU`,
       `ours: memory +${ourRss.toFixed(0)} MiB RSS right after the load, +${ourSettled.toFixed(0)} MiB once V8 returns its young generation (process ${ourTotal.toFixed(0)} MiB RSS, JS heap ${ourHeap.toFixed(0)} MiB)`,
       `ecflow: \`ecflow_client --load\` ${ecfMs.toFixed(0)} ms wall, ${ecfCpu.toFixed(0)} ms CPU (client + server); ecflow_server +${ecfRss.toFixed(0)} MiB RSS (server ${ecfTotal.toFixed(0)} MiB RSS)`,
       `ratios (ours / ecFlow, lower is better): CPU of \`cloudburst suite check\` / \`ecflow_client --load\` (client + server) ${(ourCliCpu / ecfCpu).toFixed(2)}, of the load alone ${(ourCpu / ecfCpu).toFixed(2)}; wall ${(ourMs / ecfMs).toFixed(2)} (end to end ${(ourCli / ecfMs).toFixed(2)}); memory for the definition ${(ourSettled / ecfRss).toFixed(2)} settled, ${(ourRss / ecfRss).toFixed(2)} right after the load (whole process ${(ourTotal / ecfTotal).toFixed(2)})`,
