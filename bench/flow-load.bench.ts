@@ -1,9 +1,9 @@
-// `npm run bench flow-load [TASKS]`: load time and memory of a 100,000-task suite definition, ours
+// `npm run bench flow-load [TASKS] [ROUNDS]`: load time and memory of a 100,000-task suite definition, ours
 // (parse + build + validate, in a fresh Node process) against `ecflow_client --load` of the same
 // .def into a real ecflow_server on loopback (time, and the server's resident memory).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEcflowServer } from "../test/flow/fixtures/ecflow-server.ts";
 
@@ -80,72 +80,93 @@ async function child(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** Ours in a fresh process: parse, build and validate (see `child`). */
+function ourLoad(file: string): OurLoad {
+  const r = spawnSync(process.execPath, ["--expose-gc", import.meta.filename, "--child", file], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`our load failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string) as OurLoad;
+}
+
+/** The CLI end to end (process start included), as ecflow_client is measured: wall and CPU. */
+function cliCheck(file: string): { ms: number; cpuMs: number } {
+  const t0 = performance.now();
+  const r = spawnSync(
+    "/usr/bin/time",
+    [
+      "-f",
+      "cpu %U %S",
+      process.execPath,
+      join(import.meta.dirname, "../bin/cloudburst.js"),
+      "suite",
+      "check",
+      file,
+    ],
+    { encoding: "utf8" },
+  );
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`cloudburst suite check failed: ${r.stderr}`);
+  const [, user, sys] = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr) ?? [];
+  return { ms, cpuMs: (Number(user) + Number(sys)) * 1000 };
+}
+
+interface EcflowLoad {
+  ms: number;
+  cpuMs: number;
+  rssKiB: number;
+  baseRssKiB: number;
+}
+
+/** ecFlow: `ecflow_client --load` into a fresh server; CPU of client and server, the server's RSS before and after. */
+async function ecflowLoad(file: string): Promise<EcflowLoad> {
+  const server = await startEcflowServer();
+  try {
+    const baseRssKiB = server.rssKiB();
+    const serverCpu0 = server.cpuMs();
+    const t0 = performance.now();
+    // /usr/bin/time gives the client's own CPU time; the server's comes from /proc.
+    const r = spawnSync(
+      "/usr/bin/time",
+      ["-f", "cpu %U %S", "ecflow_client", "--host=127.0.0.1", `--port=${server.port}`, `--load=${file}`],
+      { encoding: "utf8", maxBuffer: 1 << 26 },
+    );
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`ecflow_client --load failed: ${r.stderr.slice(0, 500)}`);
+    const [, user, sys] = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr) ?? [];
+    const clientCpu = (Number(user) + Number(sys)) * 1000;
+    return { ms, cpuMs: clientCpu + server.cpuMs() - serverCpu0, rssKiB: server.rssKiB(), baseRssKiB };
+  } finally {
+    await server.stop();
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export async function run(args: string[]): Promise<void> {
   const tasks = Number(args[0] ?? 100_000);
+  const rounds = Number(args[1] ?? 3);
   const dir = mkdtempSync(join(tmpdir(), "cb-flow-load-"));
   const file = join(dir, "big.def");
   writeFileSync(file, generateSuite(tasks));
   const sizeMiB = statSync(file).size / 2 ** 20;
   process.stdout.write(`flow-load: ${tasks} tasks, ${sizeMiB.toFixed(1)} MiB of .def\n`);
   try {
-    // Ours, three fresh processes.
+    // Rounds of ours, the CLI and ecFlow in turn, so that each side sees the same load of this shared
+    // machine; the medians of the rounds are reported.
+    const loadBefore = loadavg()[0] as number;
     const ours: OurLoad[] = [];
-    for (let i = 0; i < 3; i++) {
-      const r = spawnSync(process.execPath, ["--expose-gc", import.meta.filename, "--child", file], {
-        encoding: "utf8",
-        maxBuffer: 1 << 26,
-      });
-      if (r.status !== 0) throw new Error(`our load failed: ${r.stderr}`);
-      ours.push(JSON.parse(r.stdout.trim().split("\n").pop() as string) as OurLoad);
-    }
-    if (ours[0]?.tasks !== tasks) throw new Error(`parsed ${ours[0]?.tasks} tasks, expected ${tasks}`);
-    // The CLI end to end (process start included), as ecflow_client is measured: wall and CPU.
     const cliMs: number[] = [];
     const cliCpuMs: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      const r = spawnSync(
-        "/usr/bin/time",
-        [
-          "-f",
-          "cpu %U %S",
-          process.execPath,
-          join(import.meta.dirname, "../bin/cloudburst.js"),
-          "suite",
-          "check",
-          file,
-        ],
-        { encoding: "utf8" },
-      );
-      cliMs.push(performance.now() - t0);
-      if (r.status !== 0) throw new Error(`cloudburst suite check failed: ${r.stderr}`);
-      const [, user, sys] = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr) ?? [];
-      cliCpuMs.push((Number(user) + Number(sys)) * 1000);
-    }
-    // ecFlow: a fresh server per run; time of `ecflow_client --load`, the server's RSS before and after.
-    const ecf: { ms: number; cpuMs: number; rssKiB: number; baseRssKiB: number }[] = [];
-    for (let i = 0; i < 3; i++) {
-      const server = await startEcflowServer();
-      try {
-        const baseRssKiB = server.rssKiB();
-        const serverCpu0 = server.cpuMs();
-        const t0 = performance.now();
-        // /usr/bin/time gives the client's own CPU time; the server's comes from /proc.
-        const r = spawnSync(
-          "/usr/bin/time",
-          ["-f", "cpu %U %S", "ecflow_client", "--host=127.0.0.1", `--port=${server.port}`, `--load=${file}`],
-          { encoding: "utf8", maxBuffer: 1 << 26 },
-        );
-        const ms = performance.now() - t0;
-        if (r.status !== 0) throw new Error(`ecflow_client --load failed: ${r.stderr.slice(0, 500)}`);
-        const [, user, sys] = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr) ?? [];
-        const clientCpu = (Number(user) + Number(sys)) * 1000;
-        ecf.push({ ms, cpuMs: clientCpu + server.cpuMs() - serverCpu0, rssKiB: server.rssKiB(), baseRssKiB });
-      } finally {
-        await server.stop();
-      }
+    const ecf: EcflowLoad[] = [];
+    for (let i = 0; i < rounds; i++) {
+      ours.push(ourLoad(file));
+      if (ours[0]?.tasks !== tasks) throw new Error(`parsed ${ours[0]?.tasks} tasks, expected ${tasks}`);
+      const cli = cliCheck(file);
+      cliMs.push(cli.ms);
+      cliCpuMs.push(cli.cpuMs);
+      ecf.push(await ecflowLoad(file));
     }
     const ourMs = median(ours.map((o) => o.ms));
     const ourCli = median(cliMs);
@@ -160,11 +181,12 @@ export async function run(args: string[]): Promise<void> {
     const ecfRss = median(ecf.map((e) => e.rssKiB - e.baseRssKiB)) / 1024;
     const ecfTotal = median(ecf.map((e) => e.rssKiB)) / 1024;
     const lines = [
-      `ours: parse+build+validate ${ourMs.toFixed(0)} ms wall, ${ourCpu.toFixed(0)} ms CPU (median of 3); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms wall, ${ourCliCpu.toFixed(0)} ms CPU`,
+      `ours: parse+build+validate ${ourMs.toFixed(0)} ms wall, ${ourCpu.toFixed(0)} ms CPU (median of ${rounds}); \`cloudburst suite check\` end to end ${ourCli.toFixed(0)} ms wall, ${ourCliCpu.toFixed(0)} ms CPU`,
       `ours: memory +${ourRss.toFixed(0)} MiB RSS right after the load, +${ourSettled.toFixed(0)} MiB once V8 returns its young generation (process ${ourTotal.toFixed(0)} MiB RSS, JS heap ${ourHeap.toFixed(0)} MiB)`,
       `ecflow: \`ecflow_client --load\` ${ecfMs.toFixed(0)} ms wall, ${ecfCpu.toFixed(0)} ms CPU (client + server); ecflow_server +${ecfRss.toFixed(0)} MiB RSS (server ${ecfTotal.toFixed(0)} MiB RSS)`,
       `ratios (ours / ecFlow, lower is better): CPU of \`cloudburst suite check\` / \`ecflow_client --load\` (client + server) ${(ourCliCpu / ecfCpu).toFixed(2)}, of the load alone ${(ourCpu / ecfCpu).toFixed(2)}; wall ${(ourMs / ecfMs).toFixed(2)} (end to end ${(ourCli / ecfMs).toFixed(2)}); memory for the definition ${(ourSettled / ecfRss).toFixed(2)} settled, ${(ourRss / ecfRss).toFixed(2)} right after the load (whole process ${(ourTotal / ecfTotal).toFixed(2)})`,
     ];
+    lines.push(`load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] as number).toFixed(1)} after`);
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

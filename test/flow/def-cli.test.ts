@@ -37,6 +37,26 @@ describe("cloudburst suite check", () => {
     assert.equal(r.stdout, "");
   });
 
+  it("loads neither the configuration, the database nor the engine", async () => {
+    // A hook in the CLI's process lists every module it loads. A check needs none of these, and
+    // loading them (zod, yaml, pg, the engine) cost more CPU than checking 10,000 tasks.
+    const hook = `import m from "node:module";
+      m.registerHooks({ load(url, context, next) { process.stderr.write("module " + url + "\\n"); return next(url, context); } });`;
+    const r = await runCli(["suite", "check", sampleDef], {
+      env: { NODE_OPTIONS: `--import=data:text/javascript;base64,${Buffer.from(hook).toString("base64")}` },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const loaded = [...r.stderr.matchAll(/^module (.*)$/gm)].map((m) => m[1] as string);
+    assert.ok(
+      loaded.some((u) => u.endsWith("/src/flow/def/parser.ts")),
+      r.stderr,
+    );
+    const needless = loaded.filter((u) =>
+      /\/node_modules\/(pg|pg-[a-z-]+|zod|yaml)\/|\/src\/(db|config|flow\/engine)\//.test(u),
+    );
+    assert.deepEqual(needless, []);
+  });
+
   it("exits 1 when the file cannot be read", async () => {
     const r = await runCli(["suite", "check", "/nonexistent/x.def"]);
     assert.equal(r.code, 1);

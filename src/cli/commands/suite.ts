@@ -7,23 +7,7 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { Database } from "../../db/database.ts";
-import {
-  beginSuite,
-  deleteSuite,
-  FlowCommandError,
-  forceState,
-  freeDependencies,
-  isForceState,
-  killNode,
-  loadSuites,
-  requeueNode,
-  rerunTask,
-  setSuspended,
-  setVariable,
-} from "../../flow/engine/commands.ts";
-import { listSuites, nodeHistory, showTree, taskOutput, whyNode } from "../../flow/engine/queries.ts";
 import { FlowDefinitionError } from "../../flow/logic/diagnostics.ts";
-import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson, printTable } from "../output.ts";
 import { registerSuiteCheckCommand } from "./suite-check.ts";
@@ -36,12 +20,23 @@ function actor(): string {
   }
 }
 
+/** The flow engine's operations on loaded suites. */
+type Flow = typeof import("../../flow/engine/commands.ts") & typeof import("../../flow/engine/queries.ts");
+
 /** Runs `work` on the database, turning flow errors into operator messages. */
-async function run<T>(command: Command, work: (db: Database) => Promise<T>): Promise<T> {
+async function run<T>(command: Command, work: (db: Database, flow: Flow) => Promise<T>): Promise<T> {
+  // Imported here, not above: the configuration's, the database's and the engine's modules (zod,
+  // yaml, pg) cost more than `suite check` of a 10,000-task definition, which needs none of them.
+  const [{ commandConfig, withDatabase }, commands, queries] = await Promise.all([
+    import("../context.ts"),
+    import("../../flow/engine/commands.ts"),
+    import("../../flow/engine/queries.ts"),
+  ]);
+  const flow: Flow = { ...commands, ...queries };
   try {
-    return await withDatabase(commandConfig(command), work);
+    return await withDatabase(commandConfig(command), (db) => work(db, flow));
   } catch (error) {
-    if (error instanceof FlowCommandError) throw new UserError(error.message, error.hint);
+    if (error instanceof commands.FlowCommandError) throw new UserError(error.message, error.hint);
     throw error;
   }
 }
@@ -69,8 +64,8 @@ export function registerSuiteCommands(program: Command): void {
         );
       }
       try {
-        const result = await run(command, (db) =>
-          loadSuites(db.pool, text, file, { replace: options.replace === true, actor: actor() }),
+        const result = await run(command, (db, flow) =>
+          flow.loadSuites(db.pool, text, file, { replace: options.replace === true, actor: actor() }),
         );
         if (options.json) printJson(result);
         else
@@ -109,9 +104,9 @@ function registerShowCommand(suite: Command): void {
       ) => {
         if ((options.history || options.output) && !path)
           throw new UsageError("--history and --output need a node path");
-        await run(command, async (db) => {
+        await run(command, async (db, flow) => {
           if (!path) {
-            const suites = await listSuites(db.pool);
+            const suites = await flow.listSuites(db.pool);
             if (options.json) printJson(suites);
             else
               printTable(
@@ -121,7 +116,7 @@ function registerShowCommand(suite: Command): void {
             return;
           }
           if (options.history) {
-            const entries = await nodeHistory(db.pool, path, options.limit);
+            const entries = await flow.nodeHistory(db.pool, path, options.limit);
             if (options.json) printJson(entries);
             else
               printTable(
@@ -138,14 +133,14 @@ function registerShowCommand(suite: Command): void {
             return;
           }
           if (options.output) {
-            const output = await taskOutput(db.pool, path, options.try);
+            const output = await flow.taskOutput(db.pool, path, options.try);
             if (options.json) printJson(output);
             else
               for (const l of output.lines)
                 process.stdout.write(`${l.stream === "stdout" ? "" : `[${l.stream}] `}${l.line}\n`);
             return;
           }
-          const views = await showTree(db.pool, path);
+          const views = await flow.showTree(db.pool, path);
           if (options.json) printJson(views);
           else
             printTable(
@@ -185,8 +180,8 @@ function registerStateCommands(suite: Command): void {
     .argument("<suite>", "suite name")
     .option("--force", "begin again even if tasks are running")
     .action(async (name: string, options: { force?: boolean }, command: Command) => {
-      await run(command, (db) =>
-        beginSuite(db.pool, name.replace(/^\//, ""), actor(), options.force === true),
+      await run(command, (db, flow) =>
+        flow.beginSuite(db.pool, name.replace(/^\//, ""), actor(), options.force === true),
       );
       process.stdout.write(`begun ${name}\n`);
     });
@@ -197,7 +192,7 @@ function registerStateCommands(suite: Command): void {
     .argument("<path>", "node path")
     .option("--force", "requeue even if tasks below are running")
     .action(async (path: string, options: { force?: boolean }, command: Command) => {
-      await run(command, (db) => requeueNode(db.pool, path, actor(), options.force === true));
+      await run(command, (db, flow) => flow.requeueNode(db.pool, path, actor(), options.force === true));
       process.stdout.write(`requeued ${path}\n`);
     });
 
@@ -206,7 +201,7 @@ function registerStateCommands(suite: Command): void {
     .description("run a task again now, ignoring its triggers, times and limits (ecflow_client --run)")
     .argument("<path>", "task path")
     .action(async (path: string, _options, command: Command) => {
-      await run(command, (db) => rerunTask(db.pool, path, actor()));
+      await run(command, (db, flow) => flow.rerunTask(db.pool, path, actor()));
       process.stdout.write(`rerun of ${path} requested\n`);
     });
 
@@ -215,7 +210,7 @@ function registerStateCommands(suite: Command): void {
     .description("hold a node: nothing at or below it is submitted until it is resumed")
     .argument("<path>", "node path")
     .action(async (path: string, _options, command: Command) => {
-      await run(command, (db) => setSuspended(db.pool, path, true, actor()));
+      await run(command, (db, flow) => flow.setSuspended(db.pool, path, true, actor()));
       process.stdout.write(`suspended ${path}\n`);
     });
 
@@ -224,7 +219,7 @@ function registerStateCommands(suite: Command): void {
     .description("release a suspended node")
     .argument("<path>", "node path")
     .action(async (path: string, _options, command: Command) => {
-      await run(command, (db) => setSuspended(db.pool, path, false, actor()));
+      await run(command, (db, flow) => flow.setSuspended(db.pool, path, false, actor()));
       process.stdout.write(`resumed ${path}\n`);
     });
 
@@ -236,9 +231,10 @@ function registerStateCommands(suite: Command): void {
     .argument("<state>", "complete | queued | aborted | unknown")
     .argument("<path>", "node path")
     .action(async (state: string, path: string, _options, command: Command) => {
+      const { isForceState } = await import("../../flow/engine/commands.ts");
       if (!isForceState(state))
         throw new UsageError(`cannot force "${state}": use complete, queued, aborted or unknown`);
-      const changed = await run(command, (db) => forceState(db.pool, path, state, actor()));
+      const changed = await run(command, (db, flow) => flow.forceState(db.pool, path, state, actor()));
       process.stdout.write(`forced ${changed} task(s) to ${state}\n`);
     });
 }
@@ -266,7 +262,7 @@ function registerNodeCommands(suite: Command): void {
         };
         if (!which.trigger && !which.time)
           throw new UsageError("say what to free: --trigger, --time or --all");
-        await run(command, (db) => freeDependencies(db.pool, path, which, actor()));
+        await run(command, (db, flow) => flow.freeDependencies(db.pool, path, which, actor()));
         process.stdout.write(`freed ${path}\n`);
       },
     );
@@ -276,7 +272,7 @@ function registerNodeCommands(suite: Command): void {
     .description("stop the running tasks at or below a node; they end aborted and are not retried")
     .argument("<path>", "node path")
     .action(async (path: string, _options, command: Command) => {
-      const killed = await run(command, (db) => killNode(db.pool, path, actor()));
+      const killed = await run(command, (db, flow) => flow.killNode(db.pool, path, actor()));
       process.stdout.write(
         killed.length ? `killed ${killed.join(", ")}\n` : `nothing was running at or below ${path}\n`,
       );
@@ -288,7 +284,7 @@ function registerNodeCommands(suite: Command): void {
     .argument("<path>", "node path")
     .option("--json", "print JSON")
     .action(async (path: string, options: { json?: boolean }, command: Command) => {
-      const reasons = await run(command, (db) => whyNode(db.pool, path));
+      const reasons = await run(command, (db, flow) => flow.whyNode(db.pool, path));
       if (options.json) printJson({ path, reasons });
       else for (const r of reasons) process.stdout.write(`${r}\n`);
     });
@@ -300,7 +296,7 @@ function registerNodeCommands(suite: Command): void {
     .argument("<name>", "variable name")
     .argument("<value>", "value")
     .action(async (path: string, name: string, value: string, _options, command: Command) => {
-      await run(command, (db) => setVariable(db.pool, path, name, value, actor()));
+      await run(command, (db, flow) => flow.setVariable(db.pool, path, name, value, actor()));
       process.stdout.write(`${path}: ${name} = ${value}\n`);
     });
 
@@ -310,8 +306,8 @@ function registerNodeCommands(suite: Command): void {
     .argument("<suite>", "suite name")
     .option("--force", "delete even if tasks are running")
     .action(async (name: string, options: { force?: boolean }, command: Command) => {
-      await run(command, (db) =>
-        deleteSuite(db.pool, name.replace(/^\//, ""), actor(), options.force === true),
+      await run(command, (db, flow) =>
+        flow.deleteSuite(db.pool, name.replace(/^\//, ""), actor(), options.force === true),
       );
       process.stdout.write(`deleted ${name}\n`);
     });

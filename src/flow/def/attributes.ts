@@ -181,12 +181,13 @@ function expression(c: AttrContext): void {
     join = tokens[0].text === "-a" ? "and" : "or";
     tokens = tokens.slice(1);
   }
+  // (A line ends in `\` exactly when its last token does: blanks are no part of a token.)
   const last = c.statement.tokens[c.statement.tokens.length - 1] as DefToken;
-  if (last.text.endsWith("\\") || c.statement.raw.endsWith("\\")) {
+  if (last.text.endsWith("\\")) {
     for (let line = c.reader.continuation(); line; line = c.reader.continuation()) {
       tokens = tokens.concat(line.tokens);
       const end = line.tokens[line.tokens.length - 1]?.text ?? "";
-      if (!end.endsWith("\\") && !line.raw.endsWith("\\")) break;
+      if (!end.endsWith("\\")) break;
     }
   }
   const kept: DefToken[] = [];

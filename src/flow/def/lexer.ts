@@ -12,29 +12,53 @@ export interface DefToken {
 }
 
 /** One statement: a line, or one `;`-separated piece of it. */
-export interface Statement {
-  line: number;
-  tokens: DefToken[];
-  /** The statement's text as written (one piece of the line), for attributes that read it whole. */
-  raw: string;
+export class Statement {
+  readonly line: number;
+  readonly tokens: DefToken[];
+  private readonly source: string;
+  private readonly start: number;
+  private readonly end: number;
+  constructor(line: number, tokens: DefToken[], source: string, start: number, end: number) {
+    this.line = line;
+    this.tokens = tokens;
+    this.source = source;
+    this.start = start;
+    this.end = end;
+  }
+  /**
+   * The statement's text as written (one piece of the line), for the few attributes that read it
+   * whole: cut from the file only when asked, as most statements never are.
+   */
+  get raw(): string {
+    return this.source.slice(this.start, this.end);
+  }
 }
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
 }
 
-/** Splits `text` (starting at 0-based column `offset` of line `line`) into blank-separated tokens. */
-export function tokenize(text: string, line: number, offset = 0): DefToken[] {
+/**
+ * Splits `text` from `start` to `end` (a line, or a piece of one, of line number `line` that starts
+ * at `lineStart`) into blank-separated tokens, without copying the line first.
+ */
+export function tokenize(
+  text: string,
+  line: number,
+  start = 0,
+  end = text.length,
+  lineStart = 0,
+): DefToken[] {
   const tokens: DefToken[] = [];
-  let i = 0;
-  while (i < text.length) {
+  let i = start;
+  while (i < end) {
     if (isBlank(text.charCodeAt(i))) {
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < text.length && !isBlank(text.charCodeAt(j))) j++;
-    tokens.push({ text: text.slice(i, j), line, col: offset + i + 1 });
+    while (j < end && !isBlank(text.charCodeAt(j))) j++;
+    tokens.push({ text: text.slice(i, j), line, col: i - lineStart + 1 });
     i = j;
   }
   return tokens;
@@ -60,18 +84,30 @@ function pieces(raw: string): { text: string; offset: number }[] {
   return head.includes("label") ? whole : out;
 }
 
-/** Statements of a definition, in order; `continuation()` takes the next line for a `\`. */
+/**
+ * Statements of a definition, in order; `continuation()` takes the next line for a `\`. The file is
+ * read in place, line by line: a 100,000-task definition has a million lines, and an array of them
+ * all would live (and be copied by the garbage collector) until the last is read.
+ */
 export class DefReader {
-  private readonly lines: string[];
+  private readonly text: string;
+  /** Where the next line starts, and where the last one ends (a final newline ends no line). */
+  private at: number;
+  private readonly end: number;
+  private done = false;
+  /** The first `;` at or after `at` (or -1): looked for once, not on every line. */
+  private semicolon = -1;
   private lineNo = 0;
   private pending: Statement[] = [];
   /** A definition with state: lines are not split at `;`. */
   persist = false;
 
   constructor(text: string) {
+    this.text = text;
     // A byte-order mark (Windows editors) is not part of the first keyword.
-    this.lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split("\n");
-    if (this.lines.length > 1 && this.lines[this.lines.length - 1] === "") this.lines.pop();
+    this.at = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    this.end = text.length > this.at && text.endsWith("\n") ? text.length - 1 : text.length;
+    this.semicolon = text.indexOf(";", this.at);
   }
 
   /** The line the reader is at (1-based; the last line read). */
@@ -83,17 +119,25 @@ export class DefReader {
   private read(): Statement | undefined {
     const queued = this.pending.shift();
     if (queued) return queued;
-    if (this.lineNo >= this.lines.length) return undefined;
-    const raw = this.lines[this.lineNo++] as string;
-    const line = this.lineNo;
-    if (this.persist || !raw.includes(";")) return { line, tokens: tokenize(raw, line), raw };
-    const [first, ...rest] = pieces(raw).map((p) => ({
-      line,
-      tokens: tokenize(p.text, line, p.offset),
-      raw: p.text,
-    }));
+    if (this.done) return undefined;
+    const start = this.at;
+    let stop = this.text.indexOf("\n", start);
+    if (stop < 0 || stop >= this.end) {
+      stop = this.end;
+      this.done = true;
+    }
+    this.at = stop + 1;
+    const line = ++this.lineNo;
+    if (this.semicolon >= 0 && this.semicolon < start) this.semicolon = this.text.indexOf(";", start);
+    if (this.persist || this.semicolon < 0 || this.semicolon >= stop)
+      return new Statement(line, tokenize(this.text, line, start, stop, start), this.text, start, stop);
+    const [first, ...rest] = pieces(this.text.slice(start, stop)).map((p) => {
+      const from = start + p.offset;
+      const to = from + p.text.length;
+      return new Statement(line, tokenize(this.text, line, from, to, start), this.text, from, to);
+    });
     this.pending = rest;
-    return first ?? { line, tokens: [], raw: "" };
+    return first ?? new Statement(line, [], this.text, start, start);
   }
 
   /** The next statement with tokens, or undefined at the end. */

@@ -103,13 +103,13 @@ export function findLimitNode(
 export function validateDefs(defs: Defs, warnings: Diagnostic[] = []): Diagnostic[] {
   const out: Diagnostic[] = [];
   const ctx: EvalContext = { defs, runtime: { nodes: new Map() }, now: new Date(0) };
+  const checkParts = (node: Node, what: "trigger" | "complete"): void => {
+    for (const part of node[what]?.parts ?? [])
+      if (part.ast) checkExpr({ defs, node, what, out, ctx, at: part.pos ?? fallbackPos(node) }, part.ast);
+  };
   for (const node of walk(defs)) {
-    for (const [what, e] of [
-      ["trigger", node.trigger],
-      ["complete", node.complete],
-    ] as const)
-      for (const part of e?.parts ?? [])
-        if (part.ast) checkExpr({ defs, node, what, out, ctx, at: part.pos ?? fallbackPos(node) }, part.ast);
+    checkParts(node, "trigger");
+    checkParts(node, "complete");
     for (const path of node.autorestore?.paths ?? [])
       if (!resolveNodePath(defs, node, path))
         out.push({
