@@ -60,6 +60,7 @@ export function fieldToWrite(m: ProductMessage): FieldToWrite {
     grid: m.grid as WritableGrid,
     values: m.values,
     packing: packing(m),
+    ...(m.pv ? { pv: m.pv } : {}),
   };
   if (m.edition === 1) {
     if (!m.param.grib1) throw new Error(`${m.param.name} has no GRIB1 code: write GRIB2 (-t grib2)`);

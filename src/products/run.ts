@@ -18,6 +18,7 @@ import { forecastTypeFor, type JobTask, jobTasks, missingInputs } from "./jobs.t
 import { assembleFiles, type OutputFile, type WriteMode } from "./outputs.ts";
 import type { ParamInfo } from "./params.ts";
 import type { InputField, OutputField } from "./plugins/types.ts";
+import { levelPv } from "./vertical.ts";
 import { vectorPairs } from "./wind.ts";
 
 export type { OutputFile } from "./outputs.ts";
@@ -46,6 +47,8 @@ export interface ProductMessage {
   grid: GridDefinition;
   values: Float64Array;
   packing: Packing;
+  /** Hybrid levels: the source's vertical coordinates, written with the product as himan does. */
+  pv?: Float64Array;
 }
 
 export type Encoder = (message: ProductMessage) => Uint8Array;
@@ -153,6 +156,7 @@ export async function runJob(
       fields,
     );
     const gridRelative = onGrid.some((f) => f.grid.uvRelativeToGrid === 1);
+    const pv = task.target.levelType === "hybrid" ? levelPv(fields, task.target.level) : undefined;
     for (const out of outputs) {
       // Products are earth-relative, except vector components passed through still relative to the grid.
       const uvRelativeToGrid = gridRelative && vectorParams.has(out.param.name) ? 1 : 0;
@@ -176,8 +180,9 @@ export async function runJob(
         grid: { ...grid, uvRelativeToGrid },
         values: out.values,
         packing: packingFor(config, out, onGrid),
+        ...(pv ? { pv } : {}),
       };
-      produced.set(keyId(key), producedField(key, message, fields));
+      produced.set(keyId(key), producedField(key, message));
       messages.push({ key, message, inputs: set, mode: task.plugin.fileWrite ?? config.fileWrite });
     }
   }
@@ -243,8 +248,8 @@ function outputEdition(asked: 1 | 2, forecastType: ForecastType, fields: Field[]
   return ensemble || longPv ? 2 : 1;
 }
 
-function producedField(key: FieldKey, message: ProductMessage, inputs: Field[]): Field {
-  const pv = inputs.find((f) => f.pv)?.pv;
+function producedField(key: FieldKey, message: ProductMessage): Field {
+  const pv = message.pv;
   return {
     key,
     grid: message.grid,

@@ -11,6 +11,17 @@ export function verticalCoordinates(message: Uint8Array, field = 0): Float64Arra
   return pv && pv.count() > 0 ? Float64Array.from(pv.doubles()) : null;
 }
 
+/**
+ * The pv array that defines hybrid level `level` among `fields`: a whole model's (more than 2 values) from
+ * any of them, or HIRLAM's 2-value one from a field on that very level.
+ */
+export function levelPv(
+  fields: ReadonlyArray<{ key: { level: number }; pv?: Float64Array }>,
+  level: number,
+): Float64Array | undefined {
+  return fields.find((f) => f.pv && (f.pv.length > 2 || f.key.level === level))?.pv;
+}
+
 /** A and B of full level `level` (1 = top): pressure there is A + B · surface pressure (Pa). */
 export function fullLevelCoefficients(pv: Float64Array, level: number): { a: number; b: number } {
   if (pv.length === 2) return { a: pv[0], b: pv[1] };

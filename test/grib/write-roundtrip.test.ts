@@ -272,6 +272,29 @@ function cases(): Case[] {
       precision: 1e-5,
     });
   }
+  // A hybrid-level product carries its source's pv; a constant that neither an IBM nor an IEEE float
+  // represents exactly is still constant (0 bits, as ecCodes and himan write it), whatever bit width asked.
+  const pv = Float64Array.from([0, 2000.5, 3000.25, 0, 0.25, 0.5]);
+  for (const edition of [1, 2] as const) {
+    out.push({
+      name: `GRIB${edition} hybrid level with pv, constant 30.0011 at 16 bits asked: 0 bits per value`,
+      field: {
+        ...(edition === 1
+          ? { edition: 1 as const, parameter: t2m1, level: { type: 109, value: 2 } }
+          : { edition: 2 as const, parameter: t2m2, level: { type: 105, value: 2 } }),
+        centre: 98,
+        referenceTime,
+        step: { start: 0, end: 0, units: "h", type: "instant" },
+        grid: rotated,
+        values: new Float64Array(points(rotated)).fill(30.0011),
+        packing: { type: "simple", bitsPerValue: 16 },
+        pv,
+      },
+      expect: { bitsPerValue: 0, typeOfLevel: "hybrid", level: 2, NV: pv.length, PVPresent: 1 },
+      // an IBM float's 24-bit mantissa at 30 (16^2 · 2^-24)
+      precision: 2 ** -16,
+    });
+  }
   out.push({
     name: "GRIB2 all missing",
     field: {
@@ -344,6 +367,13 @@ function eccodesKeys(file: string, keys: string[]): Record<string, unknown> {
   return (JSON.parse(text) as { messages: Record<string, unknown>[] }).messages[0];
 }
 
+/** ecCodes' pv array (grib_ls cannot print an array; grib_dump -j can). */
+function eccodesPv(file: string): number[] {
+  const text = execFileSync("grib_dump", ["-j", file], { encoding: "utf8" });
+  const keys = (JSON.parse(text) as { messages: Array<Array<{ key: string; value: unknown }>> }).messages[0];
+  return keys.find((k) => k.key === "pv")?.value as number[];
+}
+
 describe("ecCodes reads what we write", () => {
   let dir = "";
   before(() => {
@@ -359,6 +389,7 @@ describe("ecCodes reads what we write", () => {
       for (const [key, value] of Object.entries(c.expect)) {
         assert.equal(keys[key], value, `${key}: ecCodes says ${JSON.stringify(keys[key])}`);
       }
+      if (c.field.pv) assert.deepEqual(eccodesPv(file), [...c.field.pv], "ecCodes' pv is the one given");
       const [theirs] = ecCodesGridValues(file);
       const input = c.field.values;
       assert.ok(maxDifference(theirs, input) <= c.precision + 1e-9, "ecCodes' values are the input");

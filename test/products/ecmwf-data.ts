@@ -3,7 +3,8 @@
 // ECMWF's rotated 0.125° Europe grid (radon's ECEUR0125), taken from a real ECMWF GRIB2 file; and the
 // real ECMWF GRIB2 model-level fields (with their 276-value pv array) of shared/data/himan-dev.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { himanDev } from "./oracle.ts";
 
@@ -94,10 +95,12 @@ export function ecmwfGrib2Like(
 
 /** The pv array of a message, as ecCodes reads it. */
 export function ecCodesPv(file: string): number[] {
-  const rules = join(file, "..", "pv.rules");
-  appendFileSync(rules, 'print "[pv!1]";\n');
+  // the rules in a directory of our own: beside the file would be the shared data, which runs share
+  const dir = mkdtempSync(join(tmpdir(), "cb-pv-"));
+  const rules = join(dir, "pv.rules");
+  writeFileSync(rules, 'print "[pv!1]";\n');
   const text = execFileSync("grib_filter", [rules, file], { encoding: "utf8" });
-  rmSync(rules);
+  rmSync(dir, { recursive: true });
   return text
     .split(/\s+/)
     .filter((s) => s !== "")

@@ -290,6 +290,8 @@ describe("ECMWF's GRIB2 model levels with pv (real ECMWF files)", () => {
         level: "99",
       });
       assert.deepEqual(gribLatLons(file), gribLatLons(ecmwfT99));
+      // and it carries ECMWF's pv, as himan's products on model levels do
+      assert.deepEqual(ecCodesPv(file), ecCodesPv(ecmwfLnsp));
     });
   }
 

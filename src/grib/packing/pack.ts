@@ -84,8 +84,10 @@ export function quantise(
   const dec = 10 ** D;
   const ref = referenceNotGreater(min * dec, kind);
   const range = max * dec - ref;
-  if (range === 0 || bitsGiven === 0) {
-    // constant: readers (ecCodes) take the reference value unscaled, so store it with D = 0
+  if (max === min || bitsGiven === 0) {
+    // Constant, as ecCodes tests it (max == min, not a zero range above the rounded-down reference, which
+    // a constant IBM or float32 cannot represent exactly leaves): 0 bits, and readers (ecCodes) take the
+    // reference value unscaled, so it is stored with D = 0.
     const constant = referenceNotGreater(min, kind);
     return {
       referenceValue: constant,

@@ -76,6 +76,12 @@ interface FieldCommon {
   packing: FieldPacking;
   /** Generating process identifier (GRIB1 octet 6 / GRIB2 octet 14 of section 4); default 255. */
   generatingProcessIdentifier?: number;
+  /**
+   * The vertical coordinates of hybrid levels (ecCodes' `pv`: GRIB1's PV list in section 2, at most 255
+   * values; GRIB2's after section 4's template), carried from the source so that a reader can compute
+   * the level's pressure as ecCodes and himan do.
+   */
+  pv?: Float64Array;
 }
 
 export interface Grib2Field extends FieldCommon {

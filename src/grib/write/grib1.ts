@@ -1,6 +1,6 @@
 // Encode a field as a GRIB1 message (for products that must stay GRIB1): product definition with time
-// range indicator, grid description for regular_ll, rotated_ll, lambert and polar_stereographic, bitmap
-// section for missing values, simple packing with an IBM-float reference value.
+// range indicator, grid description for regular_ll, rotated_ll, lambert and polar_stereographic (with
+// the hybrid levels' PV list when given), bitmap section for missing values, simple packing with an IBM-float reference value.
 import { ibmFloatBitsNotGreater } from "../bits.ts";
 import { packSimpleValues, quantise } from "../packing/index.ts";
 import { ByteBuilder, concatBytes, scaledDegrees } from "./bytes.ts";
@@ -21,7 +21,7 @@ function scanningByte(g: WritableGrid): number {
   );
 }
 
-function gds(grid: WritableGrid): Uint8Array {
+function gds(grid: WritableGrid, pv: Float64Array | undefined): Uint8Array {
   const b = new ByteBuilder();
   const deg = (x: number) => scaledDegrees(x, 3);
   const oblate = grid.earth.shape === "oblate" ? 0x40 : 0;
@@ -64,6 +64,15 @@ function gds(grid: WritableGrid): Uint8Array {
       b.u(3, Math.round(grid.DxInMetres)).u(3, Math.round(grid.DyInMetres));
       b.u(1, grid.projectionCentreFlag).u(1, scanningByte(grid)).u(4, 0);
       break;
+  }
+  if (pv?.length) {
+    if (pv.length > 255) {
+      throw new FieldError(`${pv.length} vertical coordinates do not fit GRIB1 (at most 255): write GRIB2`);
+    }
+    // NV in octet 4, and octet 5 the (1-based) octet where the PV list starts: right after the grid
+    b.setU(3, 1, pv.length);
+    b.setU(4, 1, b.length + 1);
+    for (const x of pv) b.u(4, ibmFloatBitsNotGreater(x));
   }
   b.setU(0, 3, b.length);
   return b.result();
@@ -120,7 +129,7 @@ export function encodeGrib1(f: Grib1Field): Uint8Array {
     .u(1, f.subCentre ?? 0)
     .s(2, q.decimalScaleFactor);
 
-  const parts = [s1.result(), gds(f.grid)];
+  const parts = [s1.result(), gds(f.grid, f.pv)];
   if (bitmap) {
     const bms = new ByteBuilder();
     bms.u(3, 0).u(1, 0).u(2, 0).bytes(bitmap);

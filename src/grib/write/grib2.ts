@@ -1,5 +1,6 @@
 // Encode a field as a GRIB2 message: sections 0-8 with grid templates 3.0/3.1/3.20/3.30, product templates
-// 4.0/4.1/4.8/4.11, data representation 5.0 (simple) or 5.42 (CCSDS), and a bitmap for missing values.
+// 4.0/4.1/4.8/4.11 (followed by the hybrid levels' pv when given), data representation 5.0 (simple) or
+// 5.42 (CCSDS), and a bitmap for missing values.
 import { CCSDS_DEFAULTS, packCcsdsData, packSimpleValues, quantise } from "../packing/index.ts";
 import type { GridCommon } from "../types.ts";
 import { ByteBuilder, concatBytes, positiveLongitude, scaledDegrees } from "./bytes.ts";
@@ -153,7 +154,7 @@ function section4(f: Grib2Field): Uint8Array {
   const instant = f.step.type === "instant";
   const template = f.ensemble ? (instant ? 1 : 11) : instant ? 0 : 8;
   return section(4, (b) => {
-    b.u(2, 0).u(2, template);
+    b.u(2, f.pv?.length ?? 0).u(2, template);
     b.u(1, f.parameter.parameterCategory).u(1, f.parameter.parameterNumber);
     b.u(1, f.typeOfGeneratingProcess ?? (f.ensemble ? 4 : 2))
       .u(1, 255)
@@ -177,6 +178,8 @@ function section4(f: Grib2Field): Uint8Array {
       b.u(1, UNIT_CODES[f.step.units]).u(4, f.step.end - f.step.start);
       b.u(1, 255).u(4, 0);
     }
+    // the vertical coordinates follow the template, as IEEE floats (GRIB2 regulation 92.6.3)
+    for (const x of f.pv ?? []) b.f32(x);
   });
 }
 

@@ -3,7 +3,7 @@
 // full level's own A and B). The surface pressure comes from ECMWF's LNSP on level 1 when present (its
 // pv defines every level), else from pressure at height 0 with the level's own pv (a T-K field there).
 import { paramInfo } from "../params.ts";
-import { levelPressure } from "../vertical.ts";
+import { levelPressure, levelPv } from "../vertical.ts";
 import { surfacePressureKeys, surfacePressurePa } from "./surface-pressure.ts";
 import { type InputField, inputAt, type Plugin, type PluginInstance, type Target } from "./types.ts";
 
@@ -11,7 +11,7 @@ const P = paramInfo("P-HPA")!;
 
 /** The pv array that defines `target`'s level among the chosen inputs. */
 export function pvFor(target: Target, fields: InputField[]): Float64Array {
-  const pv = fields.find((f) => f.pv && (f.pv.length > 2 || f.key.level === target.level))?.pv;
+  const pv = levelPv(fields, target.level);
   if (!pv) {
     throw new Error(
       `hybrid level ${target.level}: no input carries the vertical coordinates (pv) of the model levels`,
