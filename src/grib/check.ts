@@ -150,10 +150,41 @@ function checkGrib1Sections(h: Handle): void {
   }
 }
 
+/**
+ * GRIB2's sections as read from the definitions: each where the one before ends by its declared length.
+ * A section whose keys run past its length (a flipped NV asking for thousands of pv values) shifts or
+ * swallows the sections after it, which ecCodes reports as "Invalid size ... found for section".
+ */
+function checkGrib2Sections(h: Handle): void {
+  if (num(h, "edition") !== 2) return;
+  let previous: { n: number; start: number; length: number } | undefined;
+  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+    const start = num(h, `offsetSection${n}`);
+    const length = num(h, `section${n}Length`);
+    if (start === undefined || length === undefined) {
+      if (n === 2 || !previous) continue;
+      refuse(
+        h,
+        `section${previous.n}Length`,
+        `section ${previous.n} declares ${previous.length} bytes from byte ${previous.start}, but its keys run past them: section ${n} cannot be found after it`,
+      );
+    }
+    if (previous && previous.start + previous.length !== start) {
+      refuse(
+        h,
+        `section${previous.n}Length`,
+        `section ${previous.n} of ${previous.length} bytes from byte ${previous.start} ends at byte ${previous.start + previous.length}, but section ${n} is read from byte ${start}`,
+      );
+    }
+    previous = { n, start, length };
+  }
+}
+
 /** Throws a GribError naming the key, the offset and the contradiction; returns when the field holds together. */
 export function checkField(h: Handle, grid: GridDefinition): void {
   // first: a GRIB1 section length past the end is the cause when the keys run past it
   checkGrib1Sections(h);
+  checkGrib2Sections(h);
   if (h.layout.end > h.bytes.length) {
     throw new GribError(
       "corrupt",
