@@ -208,7 +208,7 @@ describe(`grib tools on ${"a mutated corpus"} (seed ${SEED})`, () => {
     ];
     for (const [name, tool, message] of cases) {
       const m = corpus.find((c) => c.name === name)!;
-      const r = await runCli(commandLine(m, tool));
+      const r = await runCli(commandLine(m, tool), { cwd: dir });
       assert.equal(r.code, 1, `${tool} ${name}: ${r.stderr}`);
       assert.match(r.stderr, message, `${tool} ${name}`);
       assert.doesNotMatch(r.stderr, unforeseen, `${tool} ${name}`);

@@ -4,6 +4,8 @@
 // readable answers 422; every registered field answers /values, /raster and /preview.png with 200, or
 // with 422 and the reason when only its data section is damaged (found when decoding), never 500.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
@@ -14,7 +16,6 @@ import { type IngestService, startIngest } from "../../src/ingest/service.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { createServerMetrics } from "../../src/server/metrics.ts";
 import { mutatedCorpus } from "../grib/mutated-corpus.ts";
-import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const SEED = 17;
@@ -58,10 +59,10 @@ describe(`ingest of a mutated corpus (seed ${SEED})`, () => {
   let app: FastifyInstance;
   let baseUrl: string;
   let auth: { authorization: string };
+  const dir = mkdtempSync(join(tmpdir(), "cb-mutated-ingest-"));
 
   before(async () => {
     db = await createTestDatabase();
-    const dir = tempDir("cb-mutated-ingest-");
     const config = await parseConfigText(
       join(dir, "cloudburst.yaml"),
       "dataDir: state\ncatalogue:\n  retention: { intervalMinutes: 0 }\n",
@@ -80,6 +81,7 @@ describe(`ingest of a mutated corpus (seed ${SEED})`, () => {
     await app?.close();
     await service?.stop();
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("answers no 500, quarantines refused headers, and serves every registered field or says why not", async (t) => {
