@@ -3,6 +3,7 @@
 // packed, a data section too short for its values, keys placed past the end of the message. Each
 // refusal names the key, its byte offset in the file and the contradiction. These checks read
 // headers and the bitmap only: ingest can refuse a message without decoding its values.
+import { MISSING_LONG } from "./definitions/accessor.ts";
 import type { Handle } from "./definitions/handle.ts";
 import { num } from "./metadata.ts";
 import { GribError, type GridDefinition } from "./types.ts";
@@ -31,7 +32,36 @@ function gridPoints(grid: GridDefinition): { points: number; how: string } | und
   }
 }
 
+/** Latitudes that are latitudes, and (lat/lon grids) in the order the scanning mode says, as ecCodes' iterator wants them. */
+function checkLatitudes(h: Handle, grid: GridDefinition): void {
+  if (!("latitudeOfLastGridPointInDegrees" in grid) || !("latitudeOfFirstGridPointInDegrees" in grid)) return;
+  const first = grid.latitudeOfFirstGridPointInDegrees;
+  const last = grid.latitudeOfLastGridPointInDegrees;
+  if (first === undefined || last === undefined) return;
+  for (const [key, lat] of [
+    ["latitudeOfFirstGridPoint", first],
+    ["latitudeOfLastGridPoint", last],
+  ] as const) {
+    if (!(Math.abs(lat) <= 90)) refuse(h, key, `${lat}° is not a latitude (-90 to 90)`);
+  }
+  if (grid.gridType !== "regular_ll" && grid.gridType !== "rotated_ll") return;
+  const northward = grid.scanning.jScansPositively === 1;
+  if (northward ? first > last : first < last) {
+    refuse(
+      h,
+      "latitudeOfLastGridPoint",
+      `first latitude ${first}° and last ${last}° contradict the scanning mode (jScansPositively = ${northward ? 1 : 0})`,
+    );
+  }
+}
+
 function checkGrid(h: Handle, grid: GridDefinition): void {
+  checkLatitudes(h, grid);
+  const ni = "Ni" in grid ? grid.Ni : "Nx" in grid ? grid.Nx : undefined;
+  // GRIB1 codes "missing" as all bits set (Ni 65535): only reduced grids (rows of their own lengths) may
+  if (ni === MISSING_LONG && !grid.gridType.startsWith("reduced")) {
+    refuse(h, "Ni" in grid ? "Ni" : "Nx", "missing (all bits set) in a grid whose rows all have one length");
+  }
   const nj = "Nj" in grid ? grid.Nj : "Ny" in grid ? grid.Ny : undefined;
   if (nj === 0) refuse(h, "Nj" in grid ? "Nj" : "Ny", "the grid has no rows (0): no point can be placed");
   const shape = gridPoints(grid);
@@ -56,6 +86,8 @@ function checkCounts(h: Handle, points: number): void {
   const packed = edition === 1 ? num(h, "numberOfCodedValues") : num(h, "numberOfValues");
   const packedKey = edition === 1 ? "numberOfCodedValues" : "numberOfValues";
   if (packed === undefined) return;
+  // GRIB1 counts its values from section 4's length and bitsPerValue: say so, either may be wrong
+  const how = edition === 1 ? ` (section 4's length at ${num(h, "bitsPerValue")} bits per value)` : "";
   const bitmapPresent = num(h, "bitmapPresent") === 1;
   const bitmap = h.find("bitmap");
   if (bitmapPresent && bitmap) {
@@ -64,10 +96,10 @@ function checkCounts(h: Handle, points: number): void {
     }
     const marked = ones(h.bytes, bitmap.offset, points);
     if (marked !== packed) {
-      refuse(h, packedKey, `the bitmap marks ${marked} points present but ${packed} values are packed`);
+      refuse(h, packedKey, `the bitmap marks ${marked} points present but ${packed} values are packed${how}`);
     }
   } else if (!bitmapPresent && packed !== points && num(h, "bitsPerValue") !== 0) {
-    refuse(h, packedKey, `${packed} values are packed for ${points} points, and there is no bitmap`);
+    refuse(h, packedKey, `${packed} values are packed${how} for ${points} points, and there is no bitmap`);
   }
 }
 
@@ -76,6 +108,8 @@ function checkDataLength(h: Handle): void {
   const bpv = num(h, "bitsPerValue");
   if (bpv === undefined) return;
   if (bpv > 64) refuse(h, "bitsPerValue", `${bpv} bits per value (at most 64)`);
+  if (bpv > 32 && num(h, "dataRepresentationTemplateNumber") === 42)
+    refuse(h, "bitsPerValue", `${bpv} bits per value, but CCSDS packs at most 32`);
   if (num(h, "edition") !== 2 || num(h, "dataRepresentationTemplateNumber") !== 0) return;
   const values = num(h, "numberOfValues") ?? 0;
   const length = (num(h, "section7Length") ?? 5) - 5;
@@ -89,8 +123,68 @@ function checkDataLength(h: Handle): void {
   }
 }
 
+/**
+ * GRIB1's sections follow each other by their declared lengths (ecCodes reads them so), and the data
+ * section ends before the message's "7777".
+ */
+function checkGrib1Sections(h: Handle): void {
+  if (num(h, "edition") !== 1) return;
+  const sections = [1, 2, 3, 4]
+    .map((n) => ({ n, at: h.find(`section${n}Length`), length: num(h, `section${n}Length`) }))
+    .filter((s) => s.at && s.length !== undefined);
+  for (let k = 0; k < sections.length; k++) {
+    const { n, at, length } = sections[k]!;
+    const end = at!.offset + length!;
+    const next = sections[k + 1];
+    const nextStart = next ? next.at!.offset : h.bytes.length - 4;
+    const what = next
+      ? `section ${next.n} starts at byte ${nextStart}`
+      : `the "7777" is at byte ${nextStart}`;
+    if (next ? end !== nextStart : end > nextStart) {
+      refuse(
+        h,
+        `section${n}Length`,
+        `section ${n} of ${length} bytes from byte ${at!.offset} ends at byte ${end}, but ${what}`,
+      );
+    }
+  }
+}
+
+/**
+ * GRIB2's sections as read from the definitions: each where the one before ends by its declared length.
+ * A section whose keys run past its length (a flipped NV asking for thousands of pv values) shifts or
+ * swallows the sections after it, which ecCodes reports as "Invalid size ... found for section".
+ */
+function checkGrib2Sections(h: Handle): void {
+  if (num(h, "edition") !== 2) return;
+  let previous: { n: number; start: number; length: number } | undefined;
+  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+    const start = num(h, `offsetSection${n}`);
+    const length = num(h, `section${n}Length`);
+    if (start === undefined || length === undefined) {
+      if (n === 2 || !previous) continue;
+      refuse(
+        h,
+        `section${previous.n}Length`,
+        `section ${previous.n} declares ${previous.length} bytes from byte ${previous.start}, but its keys run past them: section ${n} cannot be found after it`,
+      );
+    }
+    if (previous && previous.start + previous.length !== start) {
+      refuse(
+        h,
+        `section${previous.n}Length`,
+        `section ${previous.n} of ${previous.length} bytes from byte ${previous.start} ends at byte ${previous.start + previous.length}, but section ${n} is read from byte ${start}`,
+      );
+    }
+    previous = { n, start, length };
+  }
+}
+
 /** Throws a GribError naming the key, the offset and the contradiction; returns when the field holds together. */
 export function checkField(h: Handle, grid: GridDefinition): void {
+  // first: a GRIB1 section length past the end is the cause when the keys run past it
+  checkGrib1Sections(h);
+  checkGrib2Sections(h);
   if (h.layout.end > h.bytes.length) {
     throw new GribError(
       "corrupt",

@@ -33,19 +33,23 @@ function open(bytes: Uint8Array, offset: number, messageNumber: number): Handle 
   }
 }
 
-/** A key that cannot be read while describing the field is the message's fault: a GribError. */
-function describing<T>(offset: number, run: () => T): T {
+/**
+ * A key that cannot be read while describing the field is the message's fault: a GribError naming the
+ * key, at the key's own offset when it is coded in the message.
+ */
+function describing<T>(h: Handle, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof KeyError) throw new GribError("corrupt", `${e.key}: ${e.message}`, offset);
-    throw e;
+    if (!(e instanceof KeyError)) throw e;
+    const named = e.message.startsWith(`${e.key}:`) ? e.message : `${e.key}: ${e.message}`;
+    throw new GribError("corrupt", named, h.fileOffset + (h.find(e.key)?.offset ?? 0));
   }
 }
 
 function decoded(h: Handle, offset: number): DecodedMessage {
-  const grid = describing(offset, () => gridDefinition(h));
-  describing(offset, () => checkField(h, grid));
+  const grid = describing(h, () => gridDefinition(h));
+  describing(h, () => checkField(h, grid));
   // read on first use: reading stepRange may switch stepUnits (as in ecCodes), which a tool printing
   // keys in its own order must not see happen before it asks
   let metadata: GribMetadata | undefined;
@@ -57,7 +61,7 @@ function decoded(h: Handle, offset: number): DecodedMessage {
   };
   return {
     get metadata() {
-      metadata ??= describing(offset, () => describe(h, grid, offset, h.bytes.length));
+      metadata ??= describing(h, () => describe(h, grid, offset, h.bytes.length));
       return metadata;
     },
     grid,
@@ -72,7 +76,7 @@ function decoded(h: Handle, offset: number): DecodedMessage {
       }
     },
     values: (options: ValuesOptions = {}) => {
-      const v = describing(offset, () => raw(options.into));
+      const v = describing(h, () => raw(options.into));
       return options.normalise ? reorder(v, normalisationOrder(grid)) : v;
     },
   };

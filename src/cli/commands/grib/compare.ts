@@ -473,31 +473,36 @@ export async function compareFiles(first: string, second: string, o: CompareOpti
   const t: Tally = { messages: 0, different: 0, moreIn1: 0, moreIn2: 0, summary: new Map(), error: 0 };
   const ones = o.r ? from(await byHeaders(first)) : fieldsOf(first);
   const twos = o.r ? from(await byHeaders(second)) : fieldsOf(second);
-  let seen = 0;
-  for await (const b of twos) {
-    seen++;
-    if ("error" in b) {
-      reportUnreadable(process.stdout, second, b.error);
-      t.error ||= 1;
-      continue;
+  // an early "different" (or a failure) leaves the first file's scan open: it is closed in the finally
+  try {
+    let seen = 0;
+    for await (const b of twos) {
+      seen++;
+      if ("error" in b) {
+        reportUnreadable(process.stdout, second, b.error);
+        t.error ||= 1;
+        continue;
+      }
+      const next = await ones.next();
+      t.messages++;
+      if (!selected(b.field.keys, where)) continue;
+      if (next.done || "error" in next.value) {
+        t.moreIn2++;
+        continue;
+      }
+      if (comparePair(next.value.field, b.field, t.messages, st, o, t)) {
+        t.different++;
+        if (!o.f) return 1;
+      }
     }
-    const next = await ones.next();
-    t.messages++;
-    if (!selected(b.field.keys, where)) continue;
-    if (next.done || "error" in next.value) {
-      t.moreIn2++;
-      continue;
+    if (seen === 0) process.stderr.write(`no messages found in ${second}\n`);
+    for (let n = await ones.next(); !n.done; n = await ones.next()) t.moreIn1++;
+    if (t.different || t.moreIn1 || t.moreIn2) {
+      printSummary(t, first, second);
+      return 1;
     }
-    if (comparePair(next.value.field, b.field, t.messages, st, o, t)) {
-      t.different++;
-      if (!o.f) return 1;
-    }
+    return seen === 0 ? 1 : t.error;
+  } finally {
+    await ones.return(undefined);
   }
-  if (seen === 0) process.stderr.write(`no messages found in ${second}\n`);
-  for (let n = await ones.next(); !n.done; n = await ones.next()) t.moreIn1++;
-  if (t.different || t.moreIn1 || t.moreIn2) {
-    printSummary(t, first, second);
-    return 1;
-  }
-  return seen === 0 ? 1 : t.error;
 }

@@ -55,11 +55,16 @@ export class KeyFailure extends Error {
   readonly status: number;
   readonly key: string;
   readonly text: string;
-  constructor(text: string, key: string, status: number) {
+  /** Why the key could not be read (the codec's words), for stderr. */
+  readonly why: string | undefined;
+  /** Which message: file, number and byte offset (set where the field is known). */
+  where: string | undefined;
+  constructor(text: string, key: string, status: number, why?: string) {
     super(`${text} ${key}`);
     this.text = text;
     this.key = key;
     this.status = status;
+    this.why = why;
   }
 }
 
@@ -67,7 +72,7 @@ export function failure(key: string, e: unknown): KeyFailure {
   const cause = e instanceof ToolKeyError ? e.cause : e;
   if (!(cause instanceof KeyError)) throw cause;
   const [text, n] = ECCODES_ERRORS[cause.code];
-  return new KeyFailure(text, key, n & 255);
+  return new KeyFailure(text, key, n & 255, cause.message);
 }
 
 interface Layout {
@@ -238,7 +243,12 @@ export async function listKeys(files: string[], o: LsOptions, tool: "ls" | "get"
       fileStart: (file) => printer.fileStart(file),
       any: (f) => printer.any(f),
       field: async (f) => {
-        printer.field(f);
+        try {
+          printer.field(f);
+        } catch (e) {
+          if (e instanceof KeyFailure) e.where = `${f.file} message ${f.count} (at byte offset ${f.offset})`;
+          throw e;
+        }
         await out.flushIfLarge();
       },
       unreadable: (file, e) => printer.unreadable(file, e),
@@ -254,6 +264,9 @@ export async function listKeys(files: string[], o: LsOptions, tool: "ls" | "get"
     if (tool === "get") process.stderr.write(`ECCODES ERROR   :  ${e.text}\n`);
     else out.write(`${e.message}\n`);
     await out.flush();
+    // ecCodes' words above; what, where and why for the operator
+    if (e.where)
+      process.stderr.write(`cloudburst: ${e.where}: key ${e.key} cannot be read: ${e.why ?? e.text}\n`);
     return e.status;
   }
 }

@@ -144,6 +144,8 @@ export interface Field {
   file: string;
   /** Number of the field in its file, from 1 (unreadable messages counted, as ecCodes counts). */
   count: number;
+  /** Byte offset of the field's message in its file. */
+  offset: number;
   field: DecodedMessage;
   /** The message's bytes (all fields of a multi-field message). */
   bytes: Uint8Array;
@@ -218,6 +220,7 @@ export async function walk(files: string[], where: Condition[], events: WalkEven
         const item = {
           file,
           count: stats.total,
+          offset: m.offset,
           field: f,
           bytes: m.bytes,
           fieldInMessage: k,
