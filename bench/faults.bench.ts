@@ -40,7 +40,7 @@ export async function run(args: string[]): Promise<void> {
         ...inputs,
         faults: faultPlan(seed, { count: kills, windowMs: 20_000, targets: faultTargets }),
         timeFactor: Number(option(args, "time-factor", "60")),
-        limitSeconds: 120,
+        limitSeconds: 180,
         parentDir: dir,
         keep,
       });

@@ -355,8 +355,8 @@ class FaultRun {
       return `server ${server.pid} killed, restarted`;
     }
     if (target === "worker") {
-      // The autoscaler starts workers when the data is near: waits a little for one.
-      const deadline = Date.now() + 10_000;
+      // The autoscaler starts workers when the data is near, later on a loaded machine: waits for one.
+      const deadline = Date.now() + 30_000;
       while (this.#liveWorkers().length === 0 && Date.now() < deadline) await sleep(200);
       const pid = this.#liveWorkers()[0];
       if (pid === undefined) return "no worker up";
