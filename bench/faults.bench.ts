@@ -3,7 +3,7 @@
 // stream, workers and PostgreSQL in processes of their own, and kills two of them (server, a worker,
 // the postmaster) at moments its seed chooses. Prints the outcome table bench/RESULTS.md records, and
 // the totals: hung, lost, duplicated and stuck must all be 0. Options: --runs N, --first-seed S,
-// --kills K (per run), --steps, --grid, --time-factor, --keep (leave failed runs' directories).
+// --kills K (per run), --steps, --grid, --time-factor, --keep (leave the runs' directories).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
