@@ -6,8 +6,20 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { chmod, mkdir, open, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import {
+  chmod,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { freePort, isAlive } from "../system/processes.ts";
@@ -213,25 +225,71 @@ async function createLibraryCluster(clusterDir: string, port: number, password: 
   });
 }
 
+const outsideRoot = "/var/tmp";
+const outsideName = /^cloudburst-postgres-[0-9a-f]{12}$/;
+
 /**
  * dataDir/postgres, except as root when the postgres user (which the cluster must run as) cannot reach it,
  * e.g. under a 0700 home or temporary directory: then a directory under /var/tmp named after dataDir,
- * linked from dataDir/postgres so that it is found again.
+ * linked from dataDir/postgres so that it is found again, with its owner's path beside it
+ * (NAME.owner) so that it is removed once its data directory is gone.
  */
 async function clusterDirectory(dataDir: string): Promise<string> {
   const inDataDir = join(dataDir, "postgres");
   if (process.getuid?.() !== 0) return inDataDir;
   const real = await realpath(dataDir);
   if (await traversableByOthers(real)) return inDataDir;
-  const outside = join(
-    "/var/tmp",
-    `cloudburst-postgres-${createHash("sha256").update(real).digest("hex").slice(0, 12)}`,
-  );
+  await removeOrphanClusters();
+  // A data directory that was moved keeps its link: its cluster is the one linked, not a new one.
+  const linked = await readlink(inDataDir).catch(() => null);
+  const outside =
+    linked && outsideName.test(basename(linked)) && existsSync(linked)
+      ? linked
+      : join(
+          outsideRoot,
+          `cloudburst-postgres-${createHash("sha256").update(real).digest("hex").slice(0, 12)}`,
+        );
   await mkdir(outside, { recursive: true, mode: 0o700 });
   await symlink(outside, inDataDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "EEXIST") throw error;
   });
+  // Written once linked: a cluster with an owner file and no link from its owner is an orphan.
+  await writeFile(`${outside}.owner`, real);
   return outside;
+}
+
+/** How long an orphan is kept: a data directory that was moved finds its cluster again if started by then. */
+const orphanKeptMs = 24 * 3600 * 1000;
+
+/**
+ * Clusters under /var/tmp whose data directory is gone (removed with its link to them) for a day,
+ * whose postmaster is not running: nothing will find them again, and each holds some 40 MB.
+ */
+async function removeOrphanClusters(): Promise<void> {
+  const names = await readdir(outsideRoot).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.endsWith(".owner") || !outsideName.test(name.slice(0, -6))) continue;
+    const cluster = join(outsideRoot, name.slice(0, -6));
+    const owner = await readFile(join(outsideRoot, name), "utf8").catch(() => "");
+    const linked = await readlink(join(owner, "postgres")).catch(() => null);
+    if (linked === cluster || postmasterAlive(cluster)) continue;
+    const touched = await stat(cluster).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    if (Date.now() - touched < orphanKeptMs) continue;
+    await rm(cluster, { recursive: true, force: true });
+    await rm(join(outsideRoot, name), { force: true });
+  }
+}
+
+function postmasterAlive(clusterDir: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid);
+  } catch {
+    return false;
+  }
 }
 
 async function traversableByOthers(dir: string): Promise<boolean> {

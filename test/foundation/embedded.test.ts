@@ -1,10 +1,12 @@
 // The embedded PostgreSQL outlives no one: whoever holds it keeps it, the last one out stops it, and
 // when the last holder is killed (kill -9) with nobody to follow, its watchdog stops it.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../../src/db/embedded.ts";
 import { isAlive } from "../../src/system/processes.ts";
 import { runCli, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
@@ -80,5 +82,48 @@ describe("the watchdog", () => {
     }
     assert.equal(isAlive(cluster.pid), false);
     assert.equal(isAlive(watchdog), false, "who stops the cluster stops its watchdog");
+  });
+});
+
+// As root, a cluster under a directory the postgres user cannot reach lives in /var/tmp, linked from
+// its data directory; once that directory is gone for a day, the next cluster started removes it.
+describe("a cluster outside its data directory (as root)", {
+  skip: process.getuid?.() !== 0 && "root only",
+}, () => {
+  it("follows its data directory when it moves, and is removed a day after the directory is gone", async () => {
+    const first = join(mkdtempSync(join(tmpdir(), "cb-outside-")), "data"); // mkdtemp: 0700
+    const cluster = await startEmbeddedCluster(first, 0);
+    const outside = readlinkSync(join(first, "postgres"));
+    assert.match(outside, /^\/var\/tmp\/cloudburst-postgres-[0-9a-f]{12}$/);
+    const client = new pg.Client({ connectionString: cluster.url });
+    await client.connect();
+    await client.query("create table kept (x int)");
+    await client.end();
+    await stopEmbeddedCluster(cluster);
+
+    const moved = join(dirname(first), "moved");
+    renameSync(first, moved);
+    const again = await startEmbeddedCluster(moved, 0);
+    assert.equal(readlinkSync(join(moved, "postgres")), outside, "the same cluster");
+    const reader = new pg.Client({ connectionString: again.url });
+    await reader.connect();
+    const tables = await reader.query("select count(*)::int as n from pg_tables where tablename = 'kept'");
+    await reader.end();
+    assert.equal(tables.rows[0].n, 1);
+    await stopEmbeddedCluster(again);
+
+    rmSync(dirname(moved), { recursive: true, force: true });
+    const other = join(mkdtempSync(join(tmpdir(), "cb-outside-")), "data");
+    const third = await startEmbeddedCluster(other, 0);
+    assert.ok(existsSync(outside), "an orphan is kept for a day");
+    await stopEmbeddedCluster(third);
+    const dayAgo = new Date(Date.now() - 25 * 3600 * 1000);
+    utimesSync(outside, dayAgo, dayAgo);
+    const fourth = await startEmbeddedCluster(other, 0);
+    assert.equal(existsSync(outside), false, "then removed");
+    assert.equal(existsSync(`${outside}.owner`), false);
+    assert.ok(existsSync(readlinkSync(join(other, "postgres"))), "the running one is kept");
+    await stopEmbeddedCluster(fourth);
+    rmSync(dirname(other), { recursive: true, force: true });
   });
 });
