@@ -1,5 +1,5 @@
 // `npm test`: type-check, lint, then every test file; ends with one "N passed, N failed" line.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,10 +21,20 @@ function runCheck(name: string, command: string, args: string[], counts: Counts)
   }
 }
 
-function runTests(files: string[], counts: Counts, databaseUrl: string): void {
+/** Runs a child to its end without blocking this process's event loop; its exit code. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    spawn(command, args, { stdio: "inherit", env }).on("error", reject).on("close", resolve);
+  });
+}
+
+// Asynchronous: this process owns the embedded PostgreSQL and must keep reading its log pipe. Blocked
+// in spawnSync, the pipe filled up in a long run and the checkpointer hung writing to it (a DROP
+// DATABASE then waited forever).
+async function runTests(files: string[], counts: Counts, databaseUrl: string): Promise<void> {
   const summaryFile = join(tmpdir(), `cloudburst-test-summary-${process.pid}.json`);
   process.stdout.write(`\n== tests: node --test ${files.length ? files.join(" ") : "test/**/*.test.ts"}\n`);
-  const result = spawnSync(
+  const status = await run(
     process.execPath,
     [
       "--test",
@@ -34,7 +44,7 @@ function runTests(files: string[], counts: Counts, databaseUrl: string): void {
       `--test-reporter-destination=${summaryFile}`,
       ...(files.length ? files : ["test/**/*.test.ts"]),
     ],
-    { stdio: "inherit", env: { ...process.env, CLOUDBURST_TEST: "1", CLOUDBURST_TEST_PG_URL: databaseUrl } },
+    { ...process.env, CLOUDBURST_TEST: "1", CLOUDBURST_TEST_PG_URL: databaseUrl },
   );
   try {
     const summary = JSON.parse(readFileSync(summaryFile, "utf8")) as Counts;
@@ -44,9 +54,9 @@ function runTests(files: string[], counts: Counts, databaseUrl: string): void {
     rmSync(summaryFile, { force: true });
   } catch {
     counts.failed++;
-    process.stdout.write(`== tests: the runner exited ${result.status} without a summary\n`);
+    process.stdout.write(`== tests: the runner exited ${status} without a summary\n`);
   }
-  if (result.status !== 0 && counts.failed === 0) counts.failed++;
+  if (status !== 0 && counts.failed === 0) counts.failed++;
 }
 
 const files = process.argv.slice(2);
@@ -58,7 +68,7 @@ if (files.length === 0) {
 // One embedded PostgreSQL for the whole run; each test file creates its own database in it.
 const cluster = await startEmbeddedCluster(mkdtempSync(join(tmpdir(), "cb-testpg-")), 0);
 try {
-  runTests(files, counts, cluster.url);
+  await runTests(files, counts, cluster.url);
 } finally {
   await stopEmbeddedCluster(cluster);
 }
