@@ -33,13 +33,14 @@ import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
 import { FlowEngine } from "../flow/engine/engine.ts";
 import { FLOW_JOBS_CHANNEL } from "../flow/engine/job.ts";
 import { registerFlowMetrics } from "../flow/engine/metrics.ts";
+import { abortTasksOfDeadServers } from "../flow/engine/worker-lost.ts";
 import { type IngestService, startIngest } from "../ingest/service.ts";
 import { buildApp } from "../server/app.ts";
 import { type EventRelay, startEventRelay } from "../server/events.ts";
 import { createServerMetrics } from "../server/metrics.ts";
 import { storeOf } from "../store/store.ts";
 import type { LogSink } from "../system/log.ts";
-import { stopSignals } from "../system/processes.ts";
+import { isAlive, stopSignals } from "../system/processes.ts";
 import type { ServerCertificate } from "../system/tls.ts";
 import { ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
@@ -273,6 +274,8 @@ async function startRoles(
   parts.workerBackend = workerBackend;
   if (roles.has("control")) parts.flow = await FlowEngine.start(db, { dataSources, logger: log });
   registerRoleMetrics(config, db, roles, metrics.registry);
+  const orphaned = await abortTasksOfDeadServers(db.pool, hostname(), isAlive);
+  if (orphaned.length) log.warn({ tasks: orphaned }, "tasks of a server that ended on this host aborted");
   // The roles' own tasks (provisioning, the ingest meter; delivery) run in this process.
   parts.control = await startWorker({
     url: db.url,

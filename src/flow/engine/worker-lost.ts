@@ -65,3 +65,33 @@ export async function onWorkerLost(
     logger.error({ err: error, ...lost }, "cannot abort a lost worker's tasks");
   }
 }
+
+/** The in-process worker of a server on `host` (src/app/server.ts names it ROLES-server:HOST:PID). */
+const serverWorker = (host: string) =>
+  new RegExp(`^[a-z,]+-server:${host.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)$`);
+
+/**
+ * At a server's start: the tasks that its dead predecessors on this host were running in-process
+ * (ingest, provisioning, delivery) are aborted at once, as a lost worker's are, instead of waiting for
+ * their heartbeat to run out. A pid that is alive (this process, another server, a reused pid) is
+ * left alone: at worst its tasks wait for their heartbeat, as before.
+ */
+export async function abortTasksOfDeadServers(
+  pool: pg.Pool,
+  host: string,
+  isAlive: (pid: number) => boolean,
+): Promise<Array<{ suiteId: string; path: string }>> {
+  const pattern = serverWorker(host);
+  const r = await pool.query<{ worker: string }>(
+    "select distinct worker from flow_node where kind = 'task' and state = 'active' and worker is not null",
+  );
+  const aborted: Array<{ suiteId: string; path: string }> = [];
+  for (const { worker } of r.rows) {
+    const pid = Number(pattern.exec(worker)?.[1] ?? 0);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    aborted.push(
+      ...(await abortTasksOfWorker(pool, { worker, reason: `its server process ${pid} on ${host} ended` })),
+    );
+  }
+  return aborted;
+}
