@@ -10,24 +10,13 @@ import { join } from "node:path";
 import { type ScannedMessage, scanBuffer } from "../../src/grib/index.ts";
 import type { RegularLatLonGrid } from "../../src/grib/types.ts";
 import { encodeField, type FieldPacking } from "../../src/grib/write/index.ts";
+import { seededRandom } from "../../src/sim/cloudsigma/clock.ts";
 import { sharedData } from "./read-oracle.ts";
 
 export interface Mutant {
   /** File name: source, kind of damage and where (e.g. "g2-ccsds-bitmap.flip-s5-1.grib"). */
   name: string;
   bytes: Uint8Array;
-}
-
-/** A deterministic PRNG (mulberry32) so a corpus is the same for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const grid: RegularLatLonGrid = {
@@ -238,7 +227,7 @@ function noGrib(rand: () => number): Mutant[] {
 
 /** The corpus for `seed`: every source damaged in every way, plus files with no GRIB at all. */
 export function mutatedCorpus(seed: number): Mutant[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const out: Mutant[] = noGrib(rand);
   for (const { name, bytes } of sources()) {
     const add = (what: string, b: Uint8Array) => out.push({ name: `${name}.${what}.grib`, bytes: b });
