@@ -46,6 +46,7 @@ import { ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
 import { directBackend, type WorkerBackend } from "../worker/backend.ts";
 import { serverCertificate } from "./certificate.ts";
+import { dataRoleSettingsOf } from "./data-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { describeRoles, ROLES, type Role } from "./roles.ts";
 
@@ -252,6 +253,10 @@ async function startRoles(
         onProviderError: apiErrorCounter(metrics.registry),
         demand: (cycle) => cycleDemand(db.pool, cycle, ingest?.filesArriving() ?? 0),
         workerAccess: () => options.serving.access,
+        controlAccess: () => {
+          const controlUrl = fleetConfig(config).controlUrl;
+          return controlUrl ? { controlUrl, fingerprint: options.tls?.fingerprint ?? null } : null;
+        },
       })
     : null;
   parts.fleet = fleet;
@@ -308,6 +313,15 @@ async function startRoles(
     cycle: roles.has("data") ? { products: cycle.products, productData: cycle.productData } : null,
     planner: config,
     dataSources,
+    // A control role whose data role runs apart hands the data server its settings at its boot.
+    dataRoleSettings:
+      roles.has("control") && !roles.has("data")
+        ? dataRoleSettingsOf(config, {
+            databaseUrl: db.url,
+            tls: options.tls,
+            access: () => options.serving.access,
+          })
+        : null,
   });
 }
 

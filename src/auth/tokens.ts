@@ -1,10 +1,14 @@
 // API bearer tokens: created once and shown once; only their SHA-256 hash is stored. An operator's token
-// opens the whole API; a node's token only the worker protocol, for one cycle, until it expires.
+// opens the whole API; a compute node's token only the worker protocol, and the data server's only its
+// settings from the control role, for one cycle, until it expires.
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 
-/** What a token may do: `operator` the whole API, `worker` the worker protocol only. */
-export type TokenScope = "operator" | "worker";
+/**
+ * What a token may do: `operator` the whole API, `worker` the worker protocol only, `data` the data
+ * role's settings and the release bundle only (the data server's boot).
+ */
+export type TokenScope = "operator" | "worker" | "data";
 
 export interface TokenInfo {
   name: string;
@@ -54,20 +58,22 @@ export async function verifyToken(pool: pg.Pool, token: string): Promise<Verifie
 }
 
 /**
- * A compute node's token: the worker protocol only, for `cycle`, until `expiresAt`. A node started
- * again gets a new one (its name is the node's, made unique by the time of its creation).
+ * A node's token for `cycle`, until `expiresAt`: a compute node's (`worker`, the default) or the data
+ * server's (`data`). A node started again gets a new one (its name is the node's, made unique by the
+ * time of its creation).
  */
 export async function createNodeToken(
   pool: pg.Pool,
-  grant: { node: string; cycle: string; expiresAt: Date },
+  grant: { node: string; cycle: string; expiresAt: Date; scope?: "worker" | "data" },
 ): Promise<string> {
   const token = tokenPrefix + randomBytes(32).toString("base64url");
   await pool.query(
     `insert into api_token (name, token_hash, scope, expires_at, node, cycle)
-     values ($1, $2, 'worker', $3, $4, $5)`,
+     values ($1, $2, $3, $4, $5, $6)`,
     [
       `node:${grant.node}:${Date.now().toString(36)}`,
       hashToken(token),
+      grant.scope ?? "worker",
       grant.expiresAt,
       grant.node,
       grant.cycle,

@@ -118,6 +118,12 @@ export const fleetConfigSchema = z
     /** The URL workers use to reach the control/data server (goes into nodes' user data). */
     workerServerUrl: z.url().optional(),
     /**
+     * The URL the data server reaches the control role at (on-premise, over the VPN). Set, the data
+     * server boots with user data that starts the data role with the control role's settings, taken
+     * with a token of its cycle; unset, it runs what its image holds (the playbook's data role).
+     */
+    controlUrl: z.url().optional(),
+    /**
      * The private network: nodes get a static address from it, and the URL they are given names the
      * data role's address on it instead of the host above. Unset: nodes use that URL as it is.
      */
@@ -154,6 +160,4 @@ export const fleetEnvironmentKeys = {
   passwordVariable: "CLOUDSIGMA_PASSWORD",
   token: "CLOUDSIGMA_TOKEN",
   apiUrl: "CLOUDSIGMA_API_URL",
-  /** The PostgreSQL URL cloud workers connect to (the data server's); goes into their user data. */
-  workerDatabaseUrl: "CLOUDBURST_WORKER_DATABASE_URL",
 } as const;

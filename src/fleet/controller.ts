@@ -31,8 +31,8 @@ import { requestName, resolveRequests, untaggedCycle } from "./requests.ts";
 import { mapLimit } from "./retry.ts";
 import type { FleetStore, NodeRow } from "./store.ts";
 import { duration, StuckClock } from "./stuck.ts";
-import type { WorkerAccess, WorkerLaunch } from "./userdata.ts";
-import { pickVlanAddress } from "./vlan.ts";
+import { type ControlAddress, dataServerUserData, type WorkerAccess, type WorkerLaunch } from "./userdata.ts";
+import { dataVlanAddress, pickVlanAddress } from "./vlan.ts";
 
 /** How long after its delivery a cycle's reruns still get compute from the fleet. */
 const rerunWindowMs = 24 * 3600_000;
@@ -76,6 +76,12 @@ export interface ControllerOptions {
    * while it is not serving yet (no node is started then). Each node gets a token of its own.
    */
   workerAccess: () => WorkerAccess | null;
+  /**
+   * Where the data server finds the control role (fleet.controlUrl) and its certificate's fingerprint:
+   * given, the data server boots with user data that starts the data role with the control role's
+   * settings; null, it runs what its image holds (the playbook's data role).
+   */
+  controlAccess?: (() => ControlAddress | null) | undefined;
   /** What a cycle's jobs ask of its compute now (for autoscaling); null when not known. */
   demand?: CycleDemand | undefined;
   now?: () => Date;
@@ -211,11 +217,7 @@ export class FleetController {
     const started = new Set(nodes.flatMap((n) => (n.tags[tagKeys.cycle] ? [n.tags[tagKeys.cycle]!] : [])));
     report.wants = desiredState(cycles, now, leadSeconds, config, started);
     await this.#autoscale(report.wants, cycles, nodes, leadSeconds);
-    await this.#dataServer(
-      all,
-      report.wants.some((w) => w.dataServer),
-      report,
-    );
+    await this.#dataServer(all, report.wants.find((w) => w.dataServer)?.cycle ?? null, report);
     const wanted = new Map(report.wants.filter((w) => w.compute > 0).map((w) => [w.cycle, w.compute]));
     const doomed = [...new Set([...this.#unwanted(nodes, wanted), ...(await this.#neverRan(nodes, rows))])];
     // Destroys (a graceful stop can take a minute) do not hold up the nodes a backlog needs now.
@@ -482,6 +484,20 @@ export class FleetController {
     return { ...access, token, nodeName, environment: this.#env, cycle };
   }
 
+  /** The data server's user data for `cycle`, when it is to take its settings from the control role. */
+  async #dataServerBoot(cycle: string, nodeName: string): Promise<{ userData?: string }> {
+    const control = this.#o.controlAccess?.() ?? null;
+    if (!control) return {};
+    const { config, store } = this.#o;
+    const row = await store.cycle(this.#env, cycle);
+    const expiresAt = new Date((row?.dataAt ?? this.#now()).getTime() + nodeTokenHours * 3_600_000);
+    const token = await createNodeToken(store.pool, { node: nodeName, cycle, expiresAt, scope: "data" });
+    const vlan = config.vlan ? dataVlanAddress(config.vlan) : null;
+    return {
+      userData: dataServerUserData({ ...control, token, nodeName, vlan }, config.sshAuthorizedKeys),
+    };
+  }
+
   #mustHold(holding: () => boolean): void {
     if (!holding())
       throw new Error("the database connection holding the fleet's lock was lost: this pass creates nothing");
@@ -557,8 +573,16 @@ export class FleetController {
     }
   }
 
-  /** Starts the provider's data server when a cycle needs it, and stops it (gracefully) after delivery. */
-  async #dataServer(all: readonly FleetNode[], wanted: boolean, report: ReconcileReport): Promise<void> {
+  /**
+   * Starts the provider's data server when a cycle (`wanting`) needs it, with user data of that cycle
+   * when the control role's address is configured, and stops it (gracefully) after delivery.
+   */
+  async #dataServer(
+    all: readonly FleetNode[],
+    wanting: string | null,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const wanted = wanting !== null;
     const { provider } = this.#o;
     const name = provider.dataServer;
     if (!name) return;
@@ -568,7 +592,8 @@ export class FleetController {
       return;
     }
     try {
-      if (wanted && node.state === "stopped") await provider.startNode(node.id);
+      if (wanting !== null && node.state === "stopped")
+        await provider.startNode(node.id, await this.#dataServerBoot(wanting, node.name));
       if (!wanted && node.state === "running") await provider.stopNode(node.id);
     } catch (error) {
       report.errors.push(`data server: ${(error as Error).message}`);

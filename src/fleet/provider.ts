@@ -126,7 +126,8 @@ export interface Provider {
   getNode(id: string): Promise<FleetNode | null>;
   /** Creates (and by default starts) `count` nodes; each node succeeds or fails on its own. */
   createNodes(request: CreateNodesRequest): Promise<CreateOutcome[]>;
-  startNode(id: string, options?: { avoid?: string[] }): Promise<FleetNode>;
+  /** `userData`: what a stopped node boots with this time (the data server's, minted for its cycle). */
+  startNode(id: string, options?: { avoid?: string[]; userData?: string }): Promise<FleetNode>;
   /** Graceful shutdown first; a hard stop when it does not finish in time. */
   stopNode(id: string): Promise<FleetNode>;
   /** Destroys the node with its disks; done only when the provider no longer knows it. */

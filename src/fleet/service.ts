@@ -9,7 +9,7 @@ import type { ProviderError } from "./errors.ts";
 import type { Provider } from "./provider.ts";
 import { createProvider, type FleetSettings, fleetConfig } from "./registry.ts";
 import { FleetStore } from "./store.ts";
-import type { WorkerAccess } from "./userdata.ts";
+import type { ControlAddress, WorkerAccess } from "./userdata.ts";
 import { vlanUrl } from "./vlan.ts";
 
 /** What the fleet service reads of a loaded configuration: the fleet's settings, alerts, the server's address. */
@@ -52,6 +52,8 @@ export interface ControllerWiring {
   demand?: CycleDemand | undefined;
   /** Where nodes find work now (the data role's address once it serves); null while unknown. */
   workerAccess: () => WorkerAccess | null;
+  /** Where the data server finds the control role; null when it runs what its image holds. */
+  controlAccess?: (() => ControlAddress | null) | undefined;
 }
 
 /** The controller for a configuration and a database. */
@@ -67,6 +69,7 @@ export function createController(
     config: fleetConfig(config),
     alerter: alerterFromConfig(alertsConfig(config), db.pool),
     workerAccess: wiring.workerAccess,
+    controlAccess: wiring.controlAccess,
     demand: wiring.demand,
     ...(wiring.log ? { log: wiring.log } : {}),
   });

@@ -1,4 +1,5 @@
-// What a new node is told at boot. A compute node: where its work is (the data role's URL on the
+// What a new node is told at boot. The data server: where the control role is and a token of its
+// cycle, with which it takes the data role's settings (app/data-server.ts). A compute node: where its work is (the data role's URL on the
 // private network and the certificate fingerprint it pins) and a token of its own that ends with its
 // cycle, written to /etc/cloudburst/worker.env (mode 0600) for the golden image's cloudburst-worker
 // unit; never a database URL or a password. A local worker process gets the same, as its environment.
@@ -73,28 +74,98 @@ export function cloudInitUserData(
   template: readonly string[] = [],
 ): string {
   const args = workerArguments(launch, template);
-  const env = workerEnvironment(launch, args);
+  return cloudConfig({
+    hostname: launch.nodeName,
+    sshKeys,
+    envFile: workerEnvFile,
+    env: workerEnvironment(launch, args),
+    vlan: launch.vlan,
+    upgrade: `set -a; . ${workerEnvFile}; set +a; cloudburst upgrade`,
+    unit: "cloudburst-worker.service",
+    foreground: `cloudburst worker ${args.map(shellQuote).join(" ")}`,
+  });
+}
+
+/** The control role's URL as the data server reaches it (fleet.controlUrl), and its certificate's fingerprint. */
+export interface ControlAddress {
+  controlUrl: string;
+  fingerprint: string | null;
+}
+
+/** What the data server is told at boot: where the control role is, and a token of its cycle. */
+export interface DataServerLaunch extends ControlAddress {
+  /** The data server's token: its settings and the release bundle only, for its cycle, until it ends. */
+  token: string;
+  nodeName: string;
+  /** The data role's address on the private network (fleet.vlan.dataAddress); absent without one. */
+  vlan?: VlanAddress | null | undefined;
+}
+
+/** The file the data server's unit reads the control role's address and its token from. */
+export const dataEnvFile = "/etc/cloudburst/data.env";
+
+/**
+ * Cloud-init user data of the data server: the control role's address and the data server's token
+ * (data.env, mode 0600), never a database URL or a password: the data role takes its settings from the
+ * control role at start (`cloudburst server --roles data`), after installing the control role's release
+ * when its image holds another.
+ */
+export function dataServerUserData(launch: DataServerLaunch, sshKeys: readonly string[] = []): string {
+  const env = {
+    CLOUDBURST_CONTROL_URL: launch.controlUrl,
+    ...(launch.fingerprint ? { CLOUDBURST_CONTROL_FINGERPRINT: launch.fingerprint } : {}),
+    CLOUDBURST_DATA_TOKEN: launch.token,
+  };
+  // `cloudburst upgrade` asks the control role for its release, with the data server's token.
+  const upgradeEnv = [
+    "CLOUDBURST_SERVER_URL=$CLOUDBURST_CONTROL_URL",
+    "CLOUDBURST_WORKER_TOKEN=$CLOUDBURST_DATA_TOKEN",
+    ...(launch.fingerprint ? ["CLOUDBURST_SERVER_FINGERPRINT=$CLOUDBURST_CONTROL_FINGERPRINT"] : []),
+  ];
+  return cloudConfig({
+    hostname: launch.nodeName,
+    sshKeys,
+    envFile: dataEnvFile,
+    env,
+    vlan: launch.vlan,
+    upgrade: `set -a; . ${dataEnvFile}; set +a; ${upgradeEnv.join(" ")} cloudburst upgrade`,
+    unit: "cloudburst-data.service",
+    foreground: "cloudburst server --roles data",
+  });
+}
+
+/** A node's cloud-config: one environment file, its VLAN address, the release, then its role's unit. */
+function cloudConfig(node: {
+  hostname: string;
+  sshKeys: readonly string[];
+  envFile: string;
+  env: Record<string, string>;
+  vlan: VlanAddress | null | undefined;
+  upgrade: string;
+  unit: string;
+  foreground: string;
+}): string {
   const lines = [
     "#cloud-config",
-    `hostname: ${launch.nodeName}`,
+    `hostname: ${node.hostname}`,
     "ssh_pwauth: false",
     "disable_root: true",
-    ...(sshKeys.length ? ["ssh_authorized_keys:", ...sshKeys.map((k) => `  - ${JSON.stringify(k)}`)] : []),
+    ...(node.sshKeys.length
+      ? ["ssh_authorized_keys:", ...node.sshKeys.map((k) => `  - ${JSON.stringify(k)}`)]
+      : []),
     "write_files:",
-    `  - path: ${workerEnvFile}`,
+    `  - path: ${node.envFile}`,
     "    permissions: '0600'",
     "    content: |",
-    ...Object.entries(env).map(([key, value]) => `      ${key}=${shellQuote(value)}`),
-    ...(launch.vlan ? vlanFile(launch.vlan) : []),
+    ...Object.entries(node.env).map(([key, value]) => `      ${key}=${shellQuote(value)}`),
+    ...(node.vlan ? vlanFile(node.vlan) : []),
     "runcmd:",
     // The VLAN address first: the server is reached on the private network.
-    ...(launch.vlan ? [`  - ${JSON.stringify(vlanCommand(launch.vlan))}`] : []),
-    // A golden image older than the server's release takes the server's first (the worker would be refused).
+    ...(node.vlan ? [`  - ${JSON.stringify(vlanCommand(node.vlan))}`] : []),
+    // A golden image older than the server's release takes the server's first (it would be refused).
+    `  - ${JSON.stringify(`${node.upgrade} || echo "cloudburst upgrade failed: this image's release starts" >&2`)}`,
     `  - ${JSON.stringify(
-      `set -a; . ${workerEnvFile}; set +a; cloudburst upgrade || echo "cloudburst upgrade failed: the worker starts with this image's release" >&2`,
-    )}`,
-    `  - ${JSON.stringify(
-      `systemctl restart cloudburst-worker.service || { set -a; . ${workerEnvFile}; set +a; exec cloudburst worker ${args.map(shellQuote).join(" ")}; }`,
+      `systemctl restart ${node.unit} || { set -a; . ${node.envFile}; set +a; exec ${node.foreground}; }`,
     )}`,
     "",
   ];

@@ -74,6 +74,11 @@ export interface VlanAddress {
   interface: string;
 }
 
+/** The data role's own address on the VLAN, for the data server's network configuration. */
+export function dataVlanAddress(vlan: VlanConfig): VlanAddress {
+  return { address: vlan.dataAddress, prefix: parseSubnet(vlan.subnet)!.prefix, interface: vlan.interface };
+}
+
 /**
  * The lowest address of the node range that no live node holds (and that is not the data role's);
  * throws, saying how to make room, when every one is taken.

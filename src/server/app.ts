@@ -117,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         version: options.version ?? releaseVersion(),
         releaseBundle: options.releaseBundle !== undefined ? options.releaseBundle : releaseBundlePath(),
         dataSources: options.dataSources ?? [],
+        dataRoleSettings: options.dataRoleSettings ?? null,
       };
       for (const plugin of apiPlugins) await api.register(plugin, services);
       if (options.events) await api.register(eventRoutes(options.events));

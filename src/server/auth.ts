@@ -2,13 +2,15 @@
 // (scripts, workers) or the UI's session cookie, which holds the same token (HttpOnly, SameSite=Strict).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type pg from "pg";
-import { verifyToken } from "../auth/tokens.ts";
+import { type TokenScope, verifyToken } from "../auth/tokens.ts";
 import { HttpError } from "./errors.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
     /** The name of the API token the request authenticated with. */
     tokenName?: string;
+    /** What that token may do. */
+    tokenScope?: TokenScope;
   }
 }
 
@@ -27,10 +29,22 @@ export function sessionToken(request: FastifyRequest): string | null {
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** The worker protocol's routes, the only ones a node's token opens. */
-function isWorkerProtocol(url: string): boolean {
-  return url === "/api/worker" || url.startsWith("/api/worker/");
-}
+const under = (url: string, prefix: string) => url === prefix || url.startsWith(`${prefix}/`);
+
+/** What a node's token opens: a compute node's the worker protocol, the data server's its boot. */
+const nodeScopes: Record<
+  Exclude<TokenScope, "operator">,
+  { opens: (url: string) => boolean; says: string }
+> = {
+  worker: {
+    opens: (url) => under(url, "/api/worker"),
+    says: "a node's token opens the worker protocol (/api/worker/) only",
+  },
+  data: {
+    opens: (url) => under(url, "/api/data-role") || under(url.split("?")[0]!, "/api/worker/bundle"),
+    says: "the data server's token opens its settings (/api/data-role/) and the release bundle only",
+  },
+};
 
 export function requireBearerToken(
   app: FastifyInstance,
@@ -66,13 +80,9 @@ export function requireBearerToken(
       throw new HttpError(401, "unauthorized", "the API token is unknown, expired or revoked", {
         hint: "a node's token ends with its cycle; an operator's: `cloudburst token create NAME`",
       });
-    if (verified.scope === "worker" && !isWorkerProtocol(request.url))
-      throw new HttpError(
-        403,
-        "forbidden",
-        "a node's token opens the worker protocol (/api/worker/) only",
-        null,
-      );
+    const scope = verified.scope === "operator" ? null : nodeScopes[verified.scope];
+    if (scope && !scope.opens(request.url)) throw new HttpError(403, "forbidden", scope.says, null);
     request.tokenName = verified.name;
+    request.tokenScope = verified.scope;
   });
 }

@@ -2,6 +2,7 @@
 // database, and the services of the roles this process holds. A route whose service is absent here
 // answers 503 and says which role serves it.
 import type pg from "pg";
+import type { DataRoleSettings } from "../config/handover.ts";
 import type { ProductData } from "../cycle/product-data.ts";
 import type { CycleProductSpec } from "../cycle/products.ts";
 import type { FleetService } from "../fleet/service.ts";
@@ -32,6 +33,8 @@ export interface ApiServices {
   releaseBundle: string | null;
   /** Where `why` asks about tasks waiting for data. */
   dataSources: readonly DataTriggerSource[];
+  /** What the data server is handed at its boot, in the control role when the data role runs apart. */
+  dataRoleSettings: (() => DataRoleSettings) | null;
 }
 
 /** The service, or a 503 that says which role serves it. */

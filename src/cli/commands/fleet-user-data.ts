@@ -2,9 +2,11 @@
 // operator to review before a cycle. A compute node's token is minted for each node at launch, so the
 // preview shows where it goes, not a live credential.
 import type { Command } from "commander";
+import { serverCertificate } from "../../app/certificate.ts";
+import type { Config } from "../../config/load.ts";
 import { fleetConfig, userDataFor } from "../../fleet/registry.ts";
-import { type WorkerLaunch, workerEnvironment } from "../../fleet/userdata.ts";
-import { pickVlanAddress } from "../../fleet/vlan.ts";
+import { dataServerUserData, type WorkerLaunch, workerEnvironment } from "../../fleet/userdata.ts";
+import { dataVlanAddress, pickVlanAddress } from "../../fleet/vlan.ts";
 import { commandConfig } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
 import { printJson } from "../output.ts";
@@ -22,11 +24,7 @@ export function registerUserData(fleet: Command): void {
     if (!roles.includes(role as (typeof roles)[number]))
       throw new UsageError(`no role "${role}": a node's role is one of ${roles.join(", ")}`);
     const config = commandConfig(command);
-    if (role === "data")
-      throw new UserError(
-        "the data server gets no user data from cloudburst: the fleet starts and stops it, and what runs on it is installed with the Ansible playbook",
-        "install the data role on it with deploy/ansible (README, Deploying), or run the data role beside the control role (`cloudburst server --roles control,data`)",
-      );
+    if (role === "data") return printDataServerUserData(config, options.json === true);
     const access = workerAccessOf(config);
     if (!access)
       throw new UserError(
@@ -49,4 +47,30 @@ export function registerUserData(fleet: Command): void {
       printJson({ role, provider: provider.name, userData, environment: workerEnvironment(launch) });
     else process.stdout.write(userData.endsWith("\n") ? userData : `${userData}\n`);
   });
+}
+
+/**
+ * The data server's user data: with fleet.controlUrl, where it takes the data role's settings from (its
+ * token is minted for each cycle when the fleet starts it); without, it gets none.
+ */
+function printDataServerUserData(config: Config, json: boolean): void {
+  const fleet = fleetConfig(config);
+  if (!fleet.controlUrl)
+    throw new UserError(
+      "the data server gets no user data: fleet.controlUrl is not set, so the fleet only starts and stops it and it runs what its image holds (the Ansible playbook's data role)",
+      "set fleet.controlUrl to the address the data server reaches the control role at, or install the data role with deploy/ansible (README, Deploying)",
+    );
+  const userData = dataServerUserData(
+    {
+      controlUrl: fleet.controlUrl,
+      fingerprint: serverCertificate(config)?.fingerprint ?? null,
+      token:
+        "<minted for each cycle when the fleet starts the data server: its settings only, until the cycle ends>",
+      nodeName: fleet.cloudsigma.dataServer ?? "<data server>",
+      vlan: fleet.vlan ? dataVlanAddress(fleet.vlan) : null,
+    },
+    fleet.sshAuthorizedKeys,
+  );
+  if (json) printJson({ role: "data", userData });
+  else process.stdout.write(userData);
 }

@@ -1,9 +1,13 @@
 // `cloudburst server`: the control and/or data role of a deployment (both by default).
 import { type Command, InvalidArgumentError } from "commander";
+import { controlAccessFromEnv, dataRoleConfig, takeSettings } from "../../app/data-server.ts";
 import { parseRoles, type Role, RolesError } from "../../app/roles.ts";
 import { startServer, stopOnSignals } from "../../app/server.ts";
+import type { Config } from "../../config/load.ts";
 import { logDestination } from "../../system/log.ts";
+import { releaseVersion } from "../../system/version.ts";
 import { commandConfig, databaseFailure, requireDatabase } from "../context.ts";
+import { UserError } from "../errors.ts";
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -40,7 +44,7 @@ export function registerServerCommand(program: Command): void {
         options: { host?: string; port?: number; roles?: ReadonlySet<Role>; json?: boolean },
         command: Command,
       ) => {
-        const config = commandConfig(command);
+        const config = await serverConfig(command, options.roles);
         requireDatabase(config);
         const starting = startServer(config, {
           host: options.host,
@@ -59,4 +63,30 @@ export function registerServerCommand(program: Command): void {
         await stopped;
       },
     );
+}
+
+/**
+ * The configuration a server runs with: its own, or, for a data server told in its user data where the
+ * control role is (CLOUDBURST_CONTROL_URL, data.env), the settings the control role hands it.
+ */
+async function serverConfig(command: Command, roles: ReadonlySet<Role> | undefined): Promise<Config> {
+  const access = controlAccessFromEnv(process.env);
+  if (!access) return commandConfig(command);
+  if (!roles || roles.has("control"))
+    throw new UserError(
+      "CLOUDBURST_CONTROL_URL names the control role, so this server can only be the data role",
+      "run `cloudburst server --roles data`, or unset CLOUDBURST_CONTROL_URL",
+    );
+  const settings = await takeSettings(access).catch((error: unknown) => {
+    throw new UserError(
+      (error as Error).message,
+      "check the control role is up and CLOUDBURST_CONTROL_URL, CLOUDBURST_CONTROL_FINGERPRINT and the token in /etc/cloudburst/data.env (a token ends with its cycle)",
+    );
+  });
+  if (settings.version !== releaseVersion())
+    throw new UserError(
+      `the control role runs cloudburst ${settings.version}, this data server ${releaseVersion()}: nodes would be refused`,
+      "install the control role's release first (`cloudburst upgrade`, as the data server's user data does)",
+    );
+  return dataRoleConfig(settings);
 }

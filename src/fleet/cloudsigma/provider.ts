@@ -175,9 +175,10 @@ export class CloudSigmaProvider implements Provider {
     }
   }
 
-  async startNode(id: string, options: { avoid?: string[] } = {}): Promise<FleetNode> {
+  async startNode(id: string, options: { avoid?: string[]; userData?: string } = {}): Promise<FleetNode> {
     const current = await this.#requireServer(id);
     if (current.status !== "running" && current.status !== "starting") {
+      if (options.userData !== undefined) await this.#putUserData(current, options.userData);
       const avoid = (options.avoid ?? []).filter((a) => a !== id);
       await this.client.request("POST", `servers/${id}/action/`, actionSchema, {
         query: { do: "start", ...(avoid.length ? { avoid: avoid.join(",") } : {}) },
@@ -598,6 +599,25 @@ export class CloudSigmaProvider implements Provider {
     };
     const { body } = await this.client.request("PUT", `servers/${id}/`, serverSchema, { body: definition });
     return body ?? (await this.#requireServer(id));
+  }
+
+  /** A stopped server's user data (its meta), as it boots next; the rest of its definition unchanged. */
+  async #putUserData(server: Server, userData: string): Promise<void> {
+    const definition: Record<string, unknown> = {
+      name: server.name,
+      cpu: server.cpu,
+      mem: server.mem,
+      vnc_password: server["vnc_password"],
+      drives: server.drives ?? [],
+      nics: server["nics"] ?? [],
+      meta: {
+        ...(server.meta ?? {}),
+        [userDataKey]: Buffer.from(userData).toString("base64"),
+        base64_fields: userDataKey,
+      },
+      tags: (server.tags ?? []).map(referenceId),
+    };
+    await this.client.request("PUT", `servers/${server.uuid}/`, serverSchema, { body: definition });
   }
 
   /** The server's drives get the server's tags. */

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ApiServices } from "../services.ts";
 import { alertRoutes } from "./alerts.ts";
 import { coastlineRoutes } from "./coastlines.ts";
+import { dataRoleRoutes } from "./data-role.ts";
 import { fieldRoutes } from "./fields.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { ingestRoutes } from "./ingest.ts";
@@ -31,5 +32,6 @@ export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   workerRoutes,
   workerDataRoutes,
   workerBundleRoutes,
+  dataRoleRoutes,
   planRoutes,
 ];
