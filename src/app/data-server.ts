@@ -16,10 +16,25 @@ import type { WorkerAccess } from "../fleet/userdata.ts";
 import { pinnedDispatcher, type ServerCertificate } from "../system/tls.ts";
 import { releaseVersion } from "../system/version.ts";
 
+/**
+ * The databases as the data server reaches them: the control host's environment's, else these (the
+ * demo's, relayed onto the simulated VLAN), else the control role's own.
+ */
+export interface DataServerReach {
+  databaseUrl?: string | undefined;
+  destinationCatalogueUrl?: string | null | undefined;
+}
+
 /** What the control role hands the data server: built on each demand, from its own configuration. */
 export function dataRoleSettingsOf(
   config: Config,
-  parts: { databaseUrl: string; tls: ServerCertificate | null; access: () => WorkerAccess | null },
+  parts: {
+    databaseUrl: string;
+    destinationCatalogueUrl: string | null;
+    reach: DataServerReach;
+    tls: ServerCertificate | null;
+    access: () => WorkerAccess | null;
+  },
 ): () => DataRoleSettings {
   // Read at start like the configuration itself: what the control role runs with, not a later edit.
   const configText = config.file ? readFileSync(config.file, "utf8") : "";
@@ -31,7 +46,10 @@ export function dataRoleSettingsOf(
       );
     const url = new URL(access.serverUrl);
     const databaseUrl =
-      config.env[dataDatabaseUrlVariable]?.trim() || config.databaseUrl || parts.databaseUrl;
+      config.env[dataDatabaseUrlVariable]?.trim() ||
+      parts.reach.databaseUrl ||
+      config.databaseUrl ||
+      parts.databaseUrl;
     return {
       version: releaseVersion(),
       configText,
@@ -41,6 +59,7 @@ export function dataRoleSettingsOf(
         port: Number(url.port) || (url.protocol === "https:" ? 443 : 80),
       },
       certificate: parts.tls ? { cert: parts.tls.cert, key: parts.tls.key } : null,
+      destinationCatalogueUrl: parts.reach.destinationCatalogueUrl ?? parts.destinationCatalogueUrl,
     };
   };
 }

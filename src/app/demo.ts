@@ -27,6 +27,14 @@ import { defaultContent, fieldsOfStep } from "../sim/ecmwf/fields.ts";
 import { type PreparedStream, prepareStream } from "../sim/ecmwf/prepared.ts";
 import { latestBaseTime, streamPlan } from "../sim/ecmwf/stream.ts";
 import { cliPath, freePort, isAlive } from "../system/processes.ts";
+import type { DataServerReach } from "./data-server.ts";
+import {
+  bringUpDataServer,
+  type DemoDataServer,
+  dataServerPlace,
+  demoDataServerName,
+  planDemoDataServer,
+} from "./demo-data-server.ts";
 import { describeRoles } from "./roles.ts";
 import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
 
@@ -95,19 +103,23 @@ function demoConfig(
   ftpPort: number,
   cloud: RunningSimulator | null,
   env: NodeJS.ProcessEnv,
+  dataServer: DemoDataServer | null,
 ): Config {
   const passivePort = 40000 + Math.floor(Math.random() * 20000);
+  const ftpHost = dataServer?.dataHost ?? "127.0.0.1";
   const file = join(options.dataDir, demoConfigName);
   const text = stringify({
     dataDir: options.dataDir,
     log: { level: "warn" },
-    server: { port: options.port ?? 0 },
+    server: { port: dataServer?.controlPort ?? options.port ?? 0 },
     ingest: {
       ftp: {
         enabled: true,
-        host: "127.0.0.1",
+        host: ftpHost,
         port: ftpPort,
-        passive: { url: "127.0.0.1", minPort: passivePort, maxPort: passivePort + 40 },
+        passive: { url: ftpHost, minPort: passivePort, maxPort: passivePort + 40 },
+        // ECMWF's push comes from this host, at its address on the simulated VLAN when there is one.
+        ...(cloud?.vlan && dataServer ? { allow: [`${cloud.vlan.hostAddress}/32`] } : {}),
         users: [{ name: "ecmwf", passwordEnv: ftpPasswordVariable }],
       },
     },
@@ -124,9 +136,17 @@ function demoConfig(
       reconcileIntervalSeconds: 2,
       workerArgs: ["--concurrency", "1"],
       ...(cloud
-        ? { cloudsigma: { apiUrl: cloud.url, goldenServer: "cloudburst-golden", pollIntervalMs: 100 } }
+        ? {
+            cloudsigma: {
+              apiUrl: cloud.url,
+              goldenServer: "cloudburst-golden",
+              pollIntervalMs: 100,
+              ...(dataServer ? { dataServer: demoDataServerName } : {}),
+            },
+          }
         : {}),
-      ...(cloud?.vlan ? { vlan: demoVlan(cloud.vlan) } : {}),
+      ...(dataServer ? { workerServerUrl: dataServer.dataUrl, controlUrl: dataServer.controlUrl } : {}),
+      ...(cloud?.vlan ? { vlan: demoVlan(cloud.vlan, dataServer?.dataHost ?? cloud.vlan.hostAddress) } : {}),
     },
     cycle: { destination: join(options.dataDir, "delivered") },
     // As an operator configures it from the dissemination requirements: ECMWF (centre ecmf) sends this
@@ -144,12 +164,12 @@ function demoConfig(
   return loadConfig({ file, env });
 }
 
-/** fleet.vlan for the simulated VLAN: the data role at the host's address, nodes from .10 on. */
-function demoVlan(vlan: NonNullable<RunningSimulator["vlan"]>) {
+/** fleet.vlan for the simulated VLAN: the data role at `dataAddress`, nodes from .10 on. */
+function demoVlan(vlan: NonNullable<RunningSimulator["vlan"]>, dataAddress: string) {
   const base = vlan.subnet.slice(0, vlan.subnet.lastIndexOf("."));
   return {
     subnet: vlan.subnet,
-    dataAddress: vlan.hostAddress,
+    dataAddress,
     nodeRange: { first: `${base}.10`, last: `${base}.250` },
   };
 }
@@ -193,6 +213,8 @@ interface DemoServices {
   ftpPassword: string;
   /** Where simulated guests' traffic goes (the simulated VLAN, or why not); null with local nodes. */
   guestNetwork: string | null;
+  /** The simulated data server the data role runs on (sim-cloudsigma); null when the server holds it. */
+  dataServer: { plan: DemoDataServer; cloud: RunningSimulator } | null;
   stop(): Promise<void>;
 }
 
@@ -218,10 +240,12 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
           throw error;
         })
       : null;
+  const dataServer = cloud ? await planDemoDataServer(cloud, options.port) : null;
   const stopCloud = async () => {
     try {
       await cloud?.stop();
     } finally {
+      await dataServer?.close();
       await destinationCatalogue.stop();
     }
   };
@@ -233,15 +257,28 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
       : {}),
   };
   try {
-    const config = demoConfig(options, expectedStreamFields(prepared), ftpPort, cloud, env);
+    const config = demoConfig(options, expectedStreamFields(prepared), ftpPort, cloud, env, dataServer);
+    // Read when the data server asks for its settings: the databases as it reaches them.
+    const reach: DataServerReach = {};
     const server = await startServer(config, {
       logToStderr: true,
       logStream: options.logStream,
       destinationCatalogueUrl: destinationCatalogue.url,
-      // On the simulated VLAN (root) the data role also listens at the host's address there, the only
-      // one guests reach from their network namespaces.
-      ...(cloud?.vlan ? { alsoOn: [cloud.vlan.hostAddress] } : {}),
+      // With a simulated data server this is the control role; on the simulated VLAN (root) it also
+      // listens at the host's address there, the only one guests reach from their network namespaces.
+      ...(dataServer
+        ? { roles: new Set(["control"] as const), alsoOn: dataServer.alsoOn, dataServerReach: reach }
+        : {}),
     });
+    if (dataServer) {
+      const urls = await dataServer
+        .reach({ database: server.db.url, destinationCatalogue: destinationCatalogue.url })
+        .catch(async (error: unknown) => {
+          await server.stop();
+          throw error;
+        });
+      Object.assign(reach, urls);
+    }
     return {
       config,
       server,
@@ -249,12 +286,19 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
       ftpPort,
       ftpPassword,
       guestNetwork: cloud?.guestNetwork ?? null,
+      dataServer: dataServer && cloud ? { plan: dataServer, cloud } : null,
       stop: async () => {
-        // The clusters and the cloud go even when the server's stop fails.
+        // The cloud goes first: the data server's data role holds connections to this server's
+        // database. The server and the clusters go even when a stop before them fails.
         try {
-          await server.stop();
+          await cloud?.stop();
         } finally {
-          await stopCloud();
+          try {
+            await server.stop();
+          } finally {
+            await dataServer?.close();
+            await destinationCatalogue.stop();
+          }
         }
       },
     };
@@ -286,9 +330,20 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   try {
     const token = await createToken(server.db.pool, `demo-${new Date().toISOString()}`);
     options.onServerReady?.({ ui: `${server.url}/ui/`, token });
+    if (services.dataServer) {
+      const { plan, cloud } = services.dataServer;
+      await bringUpDataServer(
+        server,
+        cloud,
+        plan,
+        cycleKey(config.cycle.producer, prepared.baseTime),
+        options.signal,
+      );
+    }
     const cycle = await beginCycle(services, prepared, options);
     push = pushStream({
       prepared,
+      ftpHost: config.ingest.ftp.host,
       ftpPort: services.ftpPort,
       password: services.ftpPassword,
       timeFactor: options.timeFactor,
@@ -307,7 +362,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       suiteState: state,
       destinationCatalogueUrl: services.destinationCatalogue.url,
       serverUrl: server.url,
-      roles: rolePlaces(server, services.guestNetwork),
+      roles: rolePlaces(server, services),
     });
     return { server, token, summary, stop: services.stop };
   } catch (error) {
@@ -426,6 +481,7 @@ interface StreamPush {
  */
 function pushStream(options: {
   prepared: PreparedStream;
+  ftpHost: string;
   ftpPort: number;
   password: string;
   timeFactor: number;
@@ -440,7 +496,7 @@ function pushStream(options: {
       "--from",
       options.prepared.dir,
       "--to",
-      `ftp://ecmwf@127.0.0.1:${options.ftpPort}/`,
+      `ftp://ecmwf@${options.ftpHost}:${options.ftpPort}/`,
       "--time-factor",
       String(options.timeFactor),
       "--start-at",
@@ -481,12 +537,15 @@ async function releaseCompute(fleet: FleetService | null, key: string): Promise<
   }
 }
 
-/** Where the demo's roles ran: both server roles in its server, compute on the provider's nodes. */
-function rolePlaces(server: RunningServer, guestNetwork: string | null): RolePlaces {
+/** Where the demo's roles ran: the server roles in its server or on the data server, compute on nodes. */
+function rolePlaces(
+  server: RunningServer,
+  { guestNetwork, dataServer }: Pick<DemoServices, "guestNetwork" | "dataServer">,
+): RolePlaces {
   const here = `this machine's server (pid ${process.pid}, ${server.url}, roles ${describeRoles(server.roles)})`;
   return {
     control: here,
-    data: here,
+    data: dataServer ? dataServerPlace(dataServer.plan, guestNetwork ?? "") : here,
     compute:
       guestNetwork !== null
         ? `simulated CloudSigma servers, each a process tree with a root and an environment of its own, told only the data role's URL and a token of its own (their user data); ${guestNetwork}`

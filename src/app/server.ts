@@ -46,7 +46,7 @@ import { ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
 import { directBackend, type WorkerBackend } from "../worker/backend.ts";
 import { serverCertificate } from "./certificate.ts";
-import { dataRoleSettingsOf } from "./data-server.ts";
+import { type DataServerReach, dataRoleSettingsOf } from "./data-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { describeRoles, ROLES, type Role } from "./roles.ts";
 
@@ -76,6 +76,8 @@ export interface ServerOptions {
   destinationCatalogueUrl?: string | undefined;
   /** More addresses the server listens on, at its port (the demo's simulated VLAN). */
   alsoOn?: readonly string[] | undefined;
+  /** The databases as a data server that takes its settings from this control role reaches them. */
+  dataServerReach?: DataServerReach | undefined;
 }
 
 /** Where this server's fleet sends nodes for work: unknown until the server listens. */
@@ -318,6 +320,8 @@ async function startRoles(
       roles.has("control") && !roles.has("data")
         ? dataRoleSettingsOf(config, {
             databaseUrl: db.url,
+            destinationCatalogueUrl: options.destinationCatalogueUrl ?? null,
+            reach: options.dataServerReach ?? {},
             tls: options.tls,
             access: () => options.serving.access,
           })

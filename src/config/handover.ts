@@ -18,6 +18,8 @@ export const dataRoleSettings = z.strictObject({
   listen: z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
   /** The certificate nodes pin (PEM), null without TLS. */
   certificate: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).nullable(),
+  /** The destination's catalogue that delivery replicates product rows to, when the control role has one. */
+  destinationCatalogueUrl: z.string().min(1).nullable(),
 });
 export type DataRoleSettings = z.infer<typeof dataRoleSettings>;
 

@@ -105,7 +105,10 @@ test("fleet user-data compute prints what a node boots with: the HTTPS URL, the 
 
   const data = await runCli(["--config", config, "fleet", "user-data", "data", ...apiUrl], { env });
   assert.equal(data.code, 1);
-  assert.match(data.stderr, /what to do: set fleet.controlUrl to the address the data server reaches the control role at/);
+  assert.match(
+    data.stderr,
+    /what to do: set fleet.controlUrl to the address the data server reaches the control role at/,
+  );
   const wrong = await runCli(["--config", config, "fleet", "user-data", "gpu"], { env });
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /one of compute, data/);

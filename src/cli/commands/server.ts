@@ -44,9 +44,10 @@ export function registerServerCommand(program: Command): void {
         options: { host?: string; port?: number; roles?: ReadonlySet<Role>; json?: boolean },
         command: Command,
       ) => {
-        const config = await serverConfig(command, options.roles);
+        const { config, destinationCatalogueUrl } = await serverConfig(command, options.roles);
         requireDatabase(config);
         const starting = startServer(config, {
+          destinationCatalogueUrl,
           host: options.host,
           port: options.port,
           roles: options.roles,
@@ -69,9 +70,12 @@ export function registerServerCommand(program: Command): void {
  * The configuration a server runs with: its own, or, for a data server told in its user data where the
  * control role is (CLOUDBURST_CONTROL_URL, data.env), the settings the control role hands it.
  */
-async function serverConfig(command: Command, roles: ReadonlySet<Role> | undefined): Promise<Config> {
+async function serverConfig(
+  command: Command,
+  roles: ReadonlySet<Role> | undefined,
+): Promise<{ config: Config; destinationCatalogueUrl?: string | undefined }> {
   const access = controlAccessFromEnv(process.env);
-  if (!access) return commandConfig(command);
+  if (!access) return { config: commandConfig(command) };
   if (!roles || roles.has("control"))
     throw new UserError(
       "CLOUDBURST_CONTROL_URL names the control role, so this server can only be the data role",
@@ -88,5 +92,8 @@ async function serverConfig(command: Command, roles: ReadonlySet<Role> | undefin
       `the control role runs cloudburst ${settings.version}, this data server ${releaseVersion()}: nodes would be refused`,
       "install the control role's release first (`cloudburst upgrade`, as the data server's user data does)",
     );
-  return dataRoleConfig(settings);
+  return {
+    config: dataRoleConfig(settings),
+    destinationCatalogueUrl: settings.destinationCatalogueUrl ?? undefined,
+  };
 }
