@@ -118,7 +118,9 @@ function selfSigned(dir: string, names: readonly string[]): ServerCertificate {
  */
 export function pinnedDispatcher(fingerprint: string): Agent {
   const expected = normaliseFingerprint(fingerprint);
-  const connect = buildConnector({ rejectUnauthorized: false });
+  // No TLS session resumption: a resumed session shows no certificate to check, so every connection
+  // after the first would be refused (a worker's, once its first connection closed).
+  const connect = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0 });
   return new Agent({
     connect(options, callback) {
       connect(options, (error, socket) => {
