@@ -574,50 +574,46 @@ export class CloudSigmaProvider implements Provider {
 
   async #putDefinition(id: string, request: CreateNodesRequest, tagIds: string[]): Promise<Server> {
     const server = await this.#requireServer(id);
-    const meta: Record<string, unknown> = { ...(server.meta ?? {}) };
+    const meta = withUserData(server.meta, await userDataOf(request, { index: 0, name: server.name }));
     for (const [key, value] of Object.entries(request.tags))
       meta[`${metaTagPrefix}${key}`.slice(0, 32)] = value;
-    meta[userDataKey] = Buffer.from(await userDataOf(request, { index: 0, name: server.name })).toString(
-      "base64",
-    );
-    meta["base64_fields"] = userDataKey;
     const nics = [...((server["nics"] as unknown[] | undefined) ?? [])];
     if (this.#config.firewallPolicy && nics.length > 0) {
       nics[0] = { ...(nics[0] as object), firewall_policy: this.#config.firewallPolicy };
     }
     if (this.#config.privateVlan) nics.push({ model: "virtio", vlan: this.#config.privateVlan });
-    const definition: Record<string, unknown> = {
-      name: server.name,
-      cpu: server.cpu,
-      mem: server.mem,
-      vnc_password: server["vnc_password"],
-      drives: server.drives ?? [],
+    const body = await this.#putServer(server, {
       nics,
       meta,
       tags: tagIds,
       ...(this.#config.pubkeys.length ? { pubkeys: this.#config.pubkeys } : {}),
-    };
-    const { body } = await this.client.request("PUT", `servers/${id}/`, serverSchema, { body: definition });
+    });
     return body ?? (await this.#requireServer(id));
   }
 
   /** A stopped server's user data (its meta), as it boots next; the rest of its definition unchanged. */
   async #putUserData(server: Server, userData: string): Promise<void> {
+    await this.#putServer(server, {
+      nics: server["nics"] ?? [],
+      meta: withUserData(server.meta, userData),
+      tags: (server.tags ?? []).map(referenceId),
+    });
+  }
+
+  /** PUT a server's definition: CloudSigma wants name, CPU, memory and VNC password with every change. */
+  async #putServer(server: Server, changes: Record<string, unknown>): Promise<Server | null> {
     const definition: Record<string, unknown> = {
       name: server.name,
       cpu: server.cpu,
       mem: server.mem,
       vnc_password: server["vnc_password"],
       drives: server.drives ?? [],
-      nics: server["nics"] ?? [],
-      meta: {
-        ...(server.meta ?? {}),
-        [userDataKey]: Buffer.from(userData).toString("base64"),
-        base64_fields: userDataKey,
-      },
-      tags: (server.tags ?? []).map(referenceId),
+      ...changes,
     };
-    await this.client.request("PUT", `servers/${server.uuid}/`, serverSchema, { body: definition });
+    const { body } = await this.client.request("PUT", `servers/${server.uuid}/`, serverSchema, {
+      body: definition,
+    });
+    return body ?? null;
   }
 
   /** The server's drives get the server's tags. */
@@ -673,4 +669,16 @@ function vlanAnomaly(attached: Reference[], serverIds: ReadonlySet<string>): { a
 
 function driveIdsOf(server: Server): string[] {
   return (server.drives ?? []).flatMap((d) => (d.drive ? [referenceId(d.drive)] : []));
+}
+
+/** A server's meta with `userData` as cloud-init reads it (base64, named in base64_fields). */
+function withUserData(
+  meta: Record<string, unknown> | null | undefined,
+  userData: string,
+): Record<string, unknown> {
+  return {
+    ...(meta ?? {}),
+    [userDataKey]: Buffer.from(userData).toString("base64"),
+    base64_fields: userDataKey,
+  };
 }
