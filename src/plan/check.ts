@@ -65,7 +65,13 @@ export interface CheckReport {
   error: { nodeMinutes: number; p95LatencySeconds: number };
   tolerance: number;
   withinTolerance: boolean;
-  floor: { nodeMinutes: number; bootSeconds: number; measuredRatio: number; predictedRatio: number };
+  floor: {
+    nodeMinutes: number;
+    bootSeconds: number;
+    teardownSeconds: number;
+    measuredRatio: number;
+    predictedRatio: number;
+  };
   inputs: InputsReport;
   warnings: string[];
 }
@@ -234,7 +240,11 @@ export function checkCycle(
     n.readyAt && !n.failed ? [(n.readyAt.getTime() - n.requestedAt.getTime()) / 1000] : [],
   );
   const boot = learn.medianOr(boots, 0) + learn.medianOr(learn.workerStarts(record), 0);
-  const floor = floorNodeSeconds(recordedSimCycle(record, firstDataAt, weights), boot, policy.cpus) / 60;
+  // The quickest a node of the run went once its last job ended: what its release and destroy cost.
+  const teardowns = learn.nodeTeardowns(record);
+  const teardown = teardowns.length ? Math.min(...teardowns) : 0;
+  const floor =
+    floorNodeSeconds(recordedSimCycle(record, firstDataAt, weights), boot, policy.cpus, teardown) / 60;
   const error = {
     nodeMinutes: round((stats.nodeMinutes - measured.nodeMinutes) / measured.nodeMinutes, 3),
     p95LatencySeconds: round(
@@ -277,6 +287,7 @@ export function checkCycle(
     floor: {
       nodeMinutes: round(floor),
       bootSeconds: round(boot),
+      teardownSeconds: round(teardown),
       measuredRatio: round(measured.nodeMinutes / floor, 2),
       predictedRatio: round(stats.nodeMinutes / floor, 2),
     },

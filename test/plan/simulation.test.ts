@@ -66,6 +66,7 @@ function model(jobsPerStep: number, jobSeconds = 10): PlanModel {
     },
     deadlineSeconds: 3600,
     floorBootSeconds: 30,
+    floorTeardownSeconds: 0,
     seed: 7,
   };
 }
@@ -141,14 +142,17 @@ describe("the planner's simulation, by hand", () => {
     assert.equal(outcome.stepsOnTime, true);
   });
 
-  it("the clairvoyant floor: c + min(gap − c, boot) per step and one first boot", () => {
+  it("the clairvoyant floor: c + min(gap − c, boot + teardown) per step, one first boot and one last teardown", () => {
     const cycle = drawCycle(model(1).stream, 0, 1);
     // 30 + (10 + min(290, 30)) + (10 + min(290, 30)) + 10.
-    assert.equal(r(floorNodeSeconds(cycle, 30, 1)), 120);
+    assert.equal(r(floorNodeSeconds(cycle, 30, 1, 0)), 120);
     // Two 10 s jobs on a two-CPU node are 10 s of that node.
-    assert.equal(r(floorNodeSeconds(drawCycle(model(2).stream, 0, 1), 30, 2)), 120);
+    assert.equal(r(floorNodeSeconds(drawCycle(model(2).stream, 0, 1), 30, 2, 0)), 120);
     // Gaps shorter than a boot are waited out: 300 + (5 + 295) + (5 + 295) + 5, no boot between.
-    assert.equal(r(floorNodeSeconds(drawCycle(model(1, 5).stream, 0, 1), 300, 1)), 905);
+    assert.equal(r(floorNodeSeconds(drawCycle(model(1, 5).stream, 0, 1), 300, 1, 0)), 905);
+    // A teardown of 20 s: the last node's, and a restart between steps costs boot and teardown.
+    // 30 + 20 + (10 + min(290, 50)) + (10 + min(290, 50)) + 10.
+    assert.equal(r(floorNodeSeconds(cycle, 30, 1, 20)), 180);
   });
 
   it("Monte Carlo over identical cycles gives the same figures every cycle", () => {
