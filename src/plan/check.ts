@@ -18,6 +18,7 @@ import type { Policy } from "./model.ts";
 import { drawCycles, simulatePolicy } from "./montecarlo.ts";
 import { peak } from "./outcome.ts";
 import type { RecordedCycle } from "./records.ts";
+import { type NodeTimeSplit, splitNodeTime } from "./split.ts";
 
 export interface CheckEvidence {
   products: readonly CycleProduct[];
@@ -44,6 +45,8 @@ export interface CheckReport {
     maxLatencySeconds: number;
     nodesStarted: number;
     peakNodes: number;
+    /** Where the node time went (seconds), against the floor's one boot and one teardown. */
+    split: NodeTimeSplit;
   };
   /**
    * Over the simulated cycles: mean node-minutes (and their 5th-95th percentiles); a cycle's own p95
@@ -85,6 +88,13 @@ function measuredOutcome(record: RecordedCycle): CheckReport["measured"] {
   const end = Math.max(...record.nodes.flatMap((n) => (n.goneAt ? [n.goneAt.getTime()] : [])), 0);
   const life = (n: (typeof nodes)[number]) => ((n.goneAt?.getTime() ?? end) - n.requestedAt.getTime()) / 1000;
   const received = new Map(record.files.map((f) => [f.step, f.receivedAt.getTime()]));
+  const ready = record.jobs.flatMap((j) => (j.readyAt ? [j.readyAt.getTime() / 1000] : []));
+  const ended = record.jobs.flatMap((j) => (j.endedAt ? [j.endedAt.getTime() / 1000] : []));
+  const split = splitNodeTime(
+    nodes.map((n) => ({ start: n.requestedAt.getTime() / 1000, end: (n.goneAt?.getTime() ?? end) / 1000 })),
+    Math.min(...ready),
+    Math.max(...ended),
+  );
   const latencies = record.delivered
     .flatMap((d) =>
       received.has(d.step) ? [Math.max(0, (d.at.getTime() - received.get(d.step)!) / 1000)] : [],
@@ -96,6 +106,12 @@ function measuredOutcome(record: RecordedCycle): CheckReport["measured"] {
     p95LatencySeconds: round(nearestRank(latencies, 0.95)),
     maxLatencySeconds: round(latencies.at(-1) ?? Number.NaN),
     nodesStarted: record.nodes.length,
+    split: {
+      beforeDataSeconds: round(split.beforeDataSeconds, 2),
+      afterWorkSeconds: round(split.afterWorkSeconds, 2),
+      extraNodesSeconds: round(split.extraNodesSeconds, 2),
+      oneNodeSeconds: round(split.oneNodeSeconds, 2),
+    },
     peakNodes: peak(
       nodes.map((n) => n.requestedAt.getTime()),
       nodes.map((n) => n.goneAt?.getTime() ?? end),

@@ -10,6 +10,7 @@ import { floorNodeSeconds } from "../../src/plan/floor.ts";
 import type { Policy } from "../../src/plan/model.ts";
 import { type PlanModel, runPolicy, simulatePolicy } from "../../src/plan/montecarlo.ts";
 import { cycleOutcome } from "../../src/plan/outcome.ts";
+import { splitNodeTime } from "../../src/plan/split.ts";
 
 // ECMWF's steps 0, 1, 2 are disseminated 0.3 minutes apart; at 1000 s of stream per schedule minute
 // they arrive 300 s apart: at 0, 300 and 600 s after the first is due.
@@ -165,6 +166,41 @@ describe("the planner's simulation, by hand", () => {
     assert.equal(r(stats.nodeMinutes), r(820 / 60));
     assert.equal(stats.onTimeRate, 1);
     assert.deepEqual(rs(Object.values(stats.latencySeconds)), [10, 10, 10]);
+  });
+});
+
+describe("where a cycle's node time went", () => {
+  it("before the data, after the last job, and one node or more between", () => {
+    // Node a from 0 to 10, node b from 4 to 8; the first data at 2, the last job's end at 9.
+    const split = splitNodeTime(
+      [
+        { start: 0, end: 10 },
+        { start: 4, end: 8 },
+      ],
+      2,
+      9,
+    );
+    assert.deepEqual(split, {
+      beforeDataSeconds: 2,
+      afterWorkSeconds: 1,
+      extraNodesSeconds: 4,
+      oneNodeSeconds: 7,
+    });
+    // Together they are the whole node time: 10 + 4.
+    const total = Object.values(split).reduce((a, b) => a + b, 0);
+    assert.equal(total, 14);
+    // A gap with no node up between two lives counts nowhere.
+    assert.equal(
+      splitNodeTime(
+        [
+          { start: 1, end: 3 },
+          { start: 5, end: 7 },
+        ],
+        2,
+        6,
+      ).oneNodeSeconds,
+      2,
+    );
   });
 });
 
