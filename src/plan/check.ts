@@ -92,8 +92,9 @@ function measuredOutcome(record: RecordedCycle): CheckReport["measured"] {
   const ended = record.jobs.flatMap((j) => (j.endedAt ? [j.endedAt.getTime() / 1000] : []));
   const split = splitNodeTime(
     nodes.map((n) => ({ start: n.requestedAt.getTime() / 1000, end: (n.goneAt?.getTime() ?? end) / 1000 })),
-    Math.min(...ready),
-    Math.max(...ended),
+    // A cycle none of whose jobs had data (or ended) spent its node time before (or during) the work.
+    ready.length ? Math.min(...ready) : Number.POSITIVE_INFINITY,
+    ended.length ? Math.max(...ended) : Number.POSITIVE_INFINITY,
   );
   const latencies = record.delivered
     .flatMap((d) =>

@@ -201,6 +201,16 @@ describe("where a cycle's node time went", () => {
       ).oneNodeSeconds,
       2,
     );
+    // No job ever had its data (plan check passes an endless window): all of it is before the data.
+    assert.deepEqual(
+      splitNodeTime([{ start: 0, end: 5 }], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
+      {
+        beforeDataSeconds: 5,
+        afterWorkSeconds: 0,
+        extraNodesSeconds: 0,
+        oneNodeSeconds: 0,
+      },
+    );
   });
 });
 
