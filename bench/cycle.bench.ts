@@ -3,8 +3,9 @@
 // factor (10 = ten times ECMWF's real dissemination rate) and with each provider, and reports the
 // arrival-to-delivery latency per step (p50/p95/max), whether every step's products were delivered
 // before the next step arrived, and node-minutes against the ideal (job CPU time over one core per node);
-// then the planner's prediction of the run (`plan check`): node-minutes and p95 against measured, and
-// the clairvoyant floor from the run's own arrivals, job times and boots.
+// then the planner's prediction of the run (`plan check`): node-minutes and p95 against measured, the
+// clairvoyant floor from the run's own arrivals, job times, boots and teardowns, and where the run's
+// node time went (before the first data, extra nodes, one node, after the last job).
 // Compute nodes are autoscaled (at most --nodes at once) unless --fixed-nodes keeps them all up.
 // The stream is prepared once per grid and steps (cached in bench/out/cycle/) and played by every run.
 import { spawn } from "node:child_process";

@@ -5,14 +5,16 @@
 //   - with jobs waiting or running, enough nodes to clear the backlog within `backlogSeconds` (never
 //     fewer than there are: a running node may be busy, and stopping it would abort its job), and one
 //     more whenever a job has waited longer than that plus a boot (so not merely for a node still
-//     booting: the nodes do not keep up with the stream);
+//     booting: the nodes do not keep up with the stream); before any job has been timed, one node
+//     until a job has waited the window (the first jobs' ends tell what the backlog needs);
 //   - while data is still to come, at least as many nodes as keep up with its pace, each busy at most
 //     `maxUtilisation` of the time: a node busy all the time lets every step queue behind the one
 //     before, and the backlog grows step after step;
 //   - with nothing to do, a node is kept only if work is expected within the boot time, because
 //     booting again would cost as much node time as waiting (and deliver later); and as many nodes as
 //     the coming step's jobs need are started a boot before its data, less the slack the backlog
-//     window leaves (a node ready a little after the data may still clear it in time);
+//     window leaves (a node ready a little after the data may still clear it in time); one node for
+//     the cycle's first data, whose jobs have not been timed;
 //   - when the pace is unknown, an idle node is kept for one boot time, then released (the ski-rental
 //     rule: never more than twice the node time of the best choice in hindsight); for data later than
 //     expected, for one boot or half the stream's gap, whichever is longer (the steps' jitter);
@@ -104,12 +106,18 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     return Math.max(0, bootSeconds - Math.max(0, settings.backlogSeconds - busySeconds));
   };
   if (work > 0) {
-    const needed = nodesFor(work);
+    // Before any job has been timed, one node for the backlog's first window: the first jobs to end
+    // tell how long they take, and the worst case (each job the whole window) is assumed only once a
+    // job has waited that long. Assumed at once, it started every node for a first step one node clears.
+    const unmeasuredIn =
+      demand.jobSeconds === null ? settings.backlogSeconds - demand.oldestQueuedSeconds : 0;
+    const needed = unmeasuredIn > 0 ? 1 : nodesFor(work);
     const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
     const behind = behindIn < 0 ? have + 1 : 0;
+    const reviewIn = unmeasuredIn > 0 ? Math.min(unmeasuredIn, behindIn) : behindIn;
     return {
       nodes: Math.min(maxNodes, Math.max(1, needed, have, behind, keepUp)),
-      reviewAt: demand.queued > 0 && behindIn >= 0 ? after(behindIn) : null,
+      reviewAt: demand.queued > 0 && reviewIn >= 0 ? after(reviewIn) : null,
     };
   }
   if (demand.waitingForData === 0) return { nodes: 0, reviewAt: null };
@@ -124,11 +132,12 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     if (demand.nextWorkAt) {
       const untilWork = (demand.nextWorkAt.getTime() - now.getTime()) / 1000;
       // As many nodes as the coming data's jobs need (nodes left from a bigger backlog go); all that
-      // are up when its size is not known yet.
+      // are up when its size is not known yet; one when no job has been timed (the cycle's first data:
+      // the backlog rule above adds nodes once its jobs show they need them).
       const expected = Math.max(
         1,
         keepUp,
-        demand.nextWorkJobs === null ? have : nodesFor(demand.nextWorkJobs),
+        demand.nextWorkJobs === null ? have : demand.jobSeconds === null ? 1 : nodesFor(demand.nextWorkJobs),
       );
       const lead = leadSeconds(demand.nextWorkJobs);
       if (untilWork > bootSeconds) return { nodes: 0, reviewAt: after(untilWork - lead) };

@@ -18,6 +18,7 @@ import type { Policy } from "./model.ts";
 import { drawCycles, simulatePolicy } from "./montecarlo.ts";
 import { peak } from "./outcome.ts";
 import type { RecordedCycle } from "./records.ts";
+import { type NodeTimeSplit, splitNodeTime } from "./split.ts";
 
 export interface CheckEvidence {
   products: readonly CycleProduct[];
@@ -44,6 +45,8 @@ export interface CheckReport {
     maxLatencySeconds: number;
     nodesStarted: number;
     peakNodes: number;
+    /** Where the node time went (seconds), against the floor's one boot and one teardown. */
+    split: NodeTimeSplit;
   };
   /**
    * Over the simulated cycles: mean node-minutes (and their 5th-95th percentiles); a cycle's own p95
@@ -65,7 +68,13 @@ export interface CheckReport {
   error: { nodeMinutes: number; p95LatencySeconds: number };
   tolerance: number;
   withinTolerance: boolean;
-  floor: { nodeMinutes: number; bootSeconds: number; measuredRatio: number; predictedRatio: number };
+  floor: {
+    nodeMinutes: number;
+    bootSeconds: number;
+    teardownSeconds: number;
+    measuredRatio: number;
+    predictedRatio: number;
+  };
   inputs: InputsReport;
   warnings: string[];
 }
@@ -79,6 +88,14 @@ function measuredOutcome(record: RecordedCycle): CheckReport["measured"] {
   const end = Math.max(...record.nodes.flatMap((n) => (n.goneAt ? [n.goneAt.getTime()] : [])), 0);
   const life = (n: (typeof nodes)[number]) => ((n.goneAt?.getTime() ?? end) - n.requestedAt.getTime()) / 1000;
   const received = new Map(record.files.map((f) => [f.step, f.receivedAt.getTime()]));
+  const ready = record.jobs.flatMap((j) => (j.readyAt ? [j.readyAt.getTime() / 1000] : []));
+  const ended = record.jobs.flatMap((j) => (j.endedAt ? [j.endedAt.getTime() / 1000] : []));
+  const split = splitNodeTime(
+    nodes.map((n) => ({ start: n.requestedAt.getTime() / 1000, end: (n.goneAt?.getTime() ?? end) / 1000 })),
+    // A cycle none of whose jobs had data (or ended) spent its node time before (or during) the work.
+    ready.length ? Math.min(...ready) : Number.POSITIVE_INFINITY,
+    ended.length ? Math.max(...ended) : Number.POSITIVE_INFINITY,
+  );
   const latencies = record.delivered
     .flatMap((d) =>
       received.has(d.step) ? [Math.max(0, (d.at.getTime() - received.get(d.step)!) / 1000)] : [],
@@ -90,6 +107,12 @@ function measuredOutcome(record: RecordedCycle): CheckReport["measured"] {
     p95LatencySeconds: round(nearestRank(latencies, 0.95)),
     maxLatencySeconds: round(latencies.at(-1) ?? Number.NaN),
     nodesStarted: record.nodes.length,
+    split: {
+      beforeDataSeconds: round(split.beforeDataSeconds, 2),
+      afterWorkSeconds: round(split.afterWorkSeconds, 2),
+      extraNodesSeconds: round(split.extraNodesSeconds, 2),
+      oneNodeSeconds: round(split.oneNodeSeconds, 2),
+    },
     peakNodes: peak(
       nodes.map((n) => n.requestedAt.getTime()),
       nodes.map((n) => n.goneAt?.getTime() ?? end),
@@ -234,7 +257,11 @@ export function checkCycle(
     n.readyAt && !n.failed ? [(n.readyAt.getTime() - n.requestedAt.getTime()) / 1000] : [],
   );
   const boot = learn.medianOr(boots, 0) + learn.medianOr(learn.workerStarts(record), 0);
-  const floor = floorNodeSeconds(recordedSimCycle(record, firstDataAt, weights), boot, policy.cpus) / 60;
+  // The quickest a node of the run went once its last job ended: what its release and destroy cost.
+  const teardowns = learn.nodeTeardowns(record);
+  const teardown = teardowns.length ? Math.min(...teardowns) : 0;
+  const floor =
+    floorNodeSeconds(recordedSimCycle(record, firstDataAt, weights), boot, policy.cpus, teardown) / 60;
   const error = {
     nodeMinutes: round((stats.nodeMinutes - measured.nodeMinutes) / measured.nodeMinutes, 3),
     p95LatencySeconds: round(
@@ -277,6 +304,7 @@ export function checkCycle(
     floor: {
       nodeMinutes: round(floor),
       bootSeconds: round(boot),
+      teardownSeconds: round(teardown),
       measuredRatio: round(measured.nodeMinutes / floor, 2),
       predictedRatio: round(stats.nodeMinutes / floor, 2),
     },

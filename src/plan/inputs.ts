@@ -171,6 +171,7 @@ export function buildPlan(question: PlanQuestion, evidence: PlanEvidence): Built
     billing: billing.model,
     deadlineSeconds: question.deadlineSeconds,
     floorBootSeconds: bootP50 + quantile(nodes.model.workerStartSeconds, 0.5),
+    floorTeardownSeconds: quantile(nodes.model.teardownSeconds, 0.5),
     seed: question.seed,
   };
   const search: PlanSearch = {

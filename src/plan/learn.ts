@@ -230,6 +230,18 @@ export function teardown(cycle: RecordedCycle): number | null {
   return Math.max(0, (Math.max(...gone) - Math.max(...ends)) / 1000);
 }
 
+/**
+ * Per node that ran jobs: from its last job's end to its being gone (its release and the provider's
+ * destroy; longer for a node kept idle after its last job).
+ */
+export function nodeTeardowns(cycle: RecordedCycle): number[] {
+  const workers = byWorker(cycle);
+  return cycle.nodes.flatMap((node) => {
+    const last = workers.get(node.name)?.at(-1);
+    return last && node.goneAt && !node.failed ? [Math.max(0, seconds(node.goneAt, last.endedAt))] : [];
+  });
+}
+
 /** Per step: from its last job's end to its last product delivered (negative when delivered inside the job). */
 export function deliveryTails(cycle: RecordedCycle): number[] {
   const ends = new Map<number, number>();

@@ -18,6 +18,8 @@ export interface PlanModel {
   deadlineSeconds: number;
   /** The typical boot the clairvoyant floor charges per restart (seconds). */
   floorBootSeconds: number;
+  /** The typical teardown (release to gone) the floor charges per node life (seconds). */
+  floorTeardownSeconds: number;
   seed: number;
 }
 
@@ -99,7 +101,13 @@ export function simulateFloor(model: PlanModel, cpus: number, cycles: readonly S
         { ...model, billing },
         cpus,
         cycle,
-        floorRun(cycle, model.floorBootSeconds, cpus, model.nodes.dispatchSeconds),
+        floorRun(
+          cycle,
+          model.floorBootSeconds,
+          model.floorTeardownSeconds,
+          cpus,
+          model.nodes.dispatchSeconds,
+        ),
       ),
     ),
   );

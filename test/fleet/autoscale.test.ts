@@ -39,8 +39,14 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes(input({ queued: 6, jobSeconds: 30 }), { ...settings, jobsPerNode: 2 }), 2);
   });
 
-  it("assumes the worst before any job has been timed, and never shrinks while jobs run", () => {
-    assert.equal(nodes(input({ queued: 3 }), settings), 3);
+  it("before any job has been timed, one node for the window, then the worst; never shrinks while jobs run", () => {
+    // Three untimed jobs: one node while the oldest has waited less than the 60 s window...
+    assert.equal(nodes(input({ queued: 3, oldestQueuedSeconds: 59 }), settings), 1);
+    assert.equal(nodes(input({ queued: 2, running: 1, oldestQueuedSeconds: 59 }, { have: 1 }), settings), 1);
+    // ...then each is assumed to take the whole window.
+    assert.equal(nodes(input({ queued: 3, oldestQueuedSeconds: 60 }), settings), 3);
+    // Once the first has ended, its time decides: 3 jobs of 50 s need 3 nodes at once.
+    assert.equal(nodes(input({ queued: 3, oldestQueuedSeconds: 10, jobSeconds: 50 }), settings), 3);
     assert.equal(nodes(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
   });
 
@@ -92,6 +98,8 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     );
     // Eight such jobs within the 60 s window: seven nodes, all started ahead.
     assert.equal(nodes(input({ nextWorkAt: at(10), nextWorkJobs: 8, jobSeconds: 50 }), settings), 7);
+    // The cycle's first data, no job timed yet: one node ahead of it, not one per job.
+    assert.equal(nodes(input({ nextWorkAt: at(10), nextWorkJobs: 8 }), settings), 1);
   });
 
   it("starts a node only as early as the window needs: one ready after the data may still clear it", () => {
@@ -172,6 +180,10 @@ describe("when the autoscaler must look again without an event", () => {
       at(40),
     );
     assert.equal(review(input({ running: 1, jobSeconds: 1 }, { have: 1 })), null);
+  });
+
+  it("when untimed jobs will have waited the window", () => {
+    assert.deepEqual(review(input({ queued: 3, running: 1, oldestQueuedSeconds: 45 }, { have: 1 })), at(15));
   });
 
   it("never, once the cycle waits for nothing", () => {

@@ -91,6 +91,8 @@ describe("what the planner learns from a recorded cycle", () => {
     assert.ok(close(report.measured.nodeMinutes, (2.5 + 24 * 1.8 + 0.32 + 0.5) / 60, 2e-3));
     assert.ok(close(report.measured.p95LatencySeconds, 0.315, 1e-3));
     assert.ok(report.floor.nodeMinutes > 0 && report.floor.nodeMinutes <= report.measured.nodeMinutes);
+    // The floor's teardown is the node's own, from its last job's end to its being gone.
+    assert.ok(close(report.floor.teardownSeconds, 0.5, 1e-3));
     assert.ok(Number.isFinite(report.error.nodeMinutes) && Number.isFinite(report.error.p95LatencySeconds));
   });
 });

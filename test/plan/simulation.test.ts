@@ -10,6 +10,7 @@ import { floorNodeSeconds } from "../../src/plan/floor.ts";
 import type { Policy } from "../../src/plan/model.ts";
 import { type PlanModel, runPolicy, simulatePolicy } from "../../src/plan/montecarlo.ts";
 import { cycleOutcome } from "../../src/plan/outcome.ts";
+import { splitNodeTime } from "../../src/plan/split.ts";
 
 // ECMWF's steps 0, 1, 2 are disseminated 0.3 minutes apart; at 1000 s of stream per schedule minute
 // they arrive 300 s apart: at 0, 300 and 600 s after the first is due.
@@ -66,6 +67,7 @@ function model(jobsPerStep: number, jobSeconds = 10): PlanModel {
     },
     deadlineSeconds: 3600,
     floorBootSeconds: 30,
+    floorTeardownSeconds: 0,
     seed: 7,
   };
 }
@@ -141,14 +143,17 @@ describe("the planner's simulation, by hand", () => {
     assert.equal(outcome.stepsOnTime, true);
   });
 
-  it("the clairvoyant floor: c + min(gap − c, boot) per step and one first boot", () => {
+  it("the clairvoyant floor: c + min(gap − c, boot + teardown) per step, one first boot and one last teardown", () => {
     const cycle = drawCycle(model(1).stream, 0, 1);
     // 30 + (10 + min(290, 30)) + (10 + min(290, 30)) + 10.
-    assert.equal(r(floorNodeSeconds(cycle, 30, 1)), 120);
+    assert.equal(r(floorNodeSeconds(cycle, 30, 1, 0)), 120);
     // Two 10 s jobs on a two-CPU node are 10 s of that node.
-    assert.equal(r(floorNodeSeconds(drawCycle(model(2).stream, 0, 1), 30, 2)), 120);
+    assert.equal(r(floorNodeSeconds(drawCycle(model(2).stream, 0, 1), 30, 2, 0)), 120);
     // Gaps shorter than a boot are waited out: 300 + (5 + 295) + (5 + 295) + 5, no boot between.
-    assert.equal(r(floorNodeSeconds(drawCycle(model(1, 5).stream, 0, 1), 300, 1)), 905);
+    assert.equal(r(floorNodeSeconds(drawCycle(model(1, 5).stream, 0, 1), 300, 1, 0)), 905);
+    // A teardown of 20 s: the last node's, and a restart between steps costs boot and teardown.
+    // 30 + 20 + (10 + min(290, 50)) + (10 + min(290, 50)) + 10.
+    assert.equal(r(floorNodeSeconds(cycle, 30, 1, 20)), 180);
   });
 
   it("Monte Carlo over identical cycles gives the same figures every cycle", () => {
@@ -161,6 +166,51 @@ describe("the planner's simulation, by hand", () => {
     assert.equal(r(stats.nodeMinutes), r(820 / 60));
     assert.equal(stats.onTimeRate, 1);
     assert.deepEqual(rs(Object.values(stats.latencySeconds)), [10, 10, 10]);
+  });
+});
+
+describe("where a cycle's node time went", () => {
+  it("before the data, after the last job, and one node or more between", () => {
+    // Node a from 0 to 10, node b from 4 to 8; the first data at 2, the last job's end at 9.
+    const split = splitNodeTime(
+      [
+        { start: 0, end: 10 },
+        { start: 4, end: 8 },
+      ],
+      2,
+      9,
+    );
+    assert.deepEqual(split, {
+      beforeDataSeconds: 2,
+      afterWorkSeconds: 1,
+      extraNodesSeconds: 4,
+      oneNodeSeconds: 7,
+    });
+    // Together they are the whole node time: 10 + 4.
+    const total = Object.values(split).reduce((a, b) => a + b, 0);
+    assert.equal(total, 14);
+    // A gap with no node up between two lives counts nowhere.
+    assert.equal(
+      splitNodeTime(
+        [
+          { start: 1, end: 3 },
+          { start: 5, end: 7 },
+        ],
+        2,
+        6,
+      ).oneNodeSeconds,
+      2,
+    );
+    // No job ever had its data (plan check passes an endless window): all of it is before the data.
+    assert.deepEqual(
+      splitNodeTime([{ start: 0, end: 5 }], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
+      {
+        beforeDataSeconds: 5,
+        afterWorkSeconds: 0,
+        extraNodesSeconds: 0,
+        oneNodeSeconds: 0,
+      },
+    );
   });
 });
 

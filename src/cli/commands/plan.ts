@@ -213,7 +213,7 @@ async function check(
       `cycle ${report.cycle} (${report.steps} steps at ${report.grid}°, ${report.timeFactor}× ECMWF's rate, ${report.provider}, ${report.policy["name"]})`,
       `  node-minutes:  measured ${report.measured.nodeMinutes}, predicted ${report.predicted.nodeMinutes} (p5-p95 ${report.predicted.nodeMinutesP5}-${report.predicted.nodeMinutesP95}), ${pct(report.error.nodeMinutes)}`,
       `  latency p95:   measured ${report.measured.p95LatencySeconds} s, predicted ${report.predicted.p95LatencySeconds} s (p5-p95 ${report.predicted.p95LatencyP5}-${report.predicted.p95LatencyP95}), ${pct(report.error.p95LatencySeconds)}`,
-      `  floor:         ${report.floor.nodeMinutes} node-minutes (boot ${report.floor.bootSeconds} s); measured ${report.floor.measuredRatio}×, predicted ${report.floor.predictedRatio}×`,
+      `  floor:         ${report.floor.nodeMinutes} node-minutes (boot ${report.floor.bootSeconds} s, teardown ${report.floor.teardownSeconds} s); measured ${report.floor.measuredRatio}×, predicted ${report.floor.predictedRatio}×`,
       `  ${report.withinTolerance ? "within" : "NOT within"} ${report.tolerance * 100} %`,
       ...report.warnings.map((w) => `  warning: ${w}`),
       "",
