@@ -1,0 +1,196 @@
+// The Suites view as an operator uses it in ecflow_ui's stead, in a real browser (Debian's chromium
+// through playwright-core) against a real server: folding, filters, search, inline attributes,
+// multi-selection, the table, keyboard only.
+/// <reference lib="dom" />
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { createToken } from "../../src/auth/tokens.ts";
+import { projectRoot, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+const screenshots = join(projectRoot, "test-output", "ui");
+mkdirSync(screenshots, { recursive: true });
+
+// Begun, prep/fetch and post/b are submitted (nobody takes the compute queue here); the rest wait.
+const suiteDef = `suite ops
+  limit hpc 2
+  family prep
+    task fetch
+      inlimit /ops:hpc
+      meter progress 0 100 100
+      event ready
+      label info "waiting"
+    task check
+      trigger fetch == complete
+      time 23:59
+  endfamily
+  family post
+    repeat integer STEP 0 24 6
+    task a
+      trigger ../prep/check == complete
+    task b
+  endfamily
+  family later
+    task c
+      trigger ../prep/check == complete
+  endfamily
+endsuite
+`;
+
+describe("Suites view", () => {
+  let db: TestDatabase;
+  let server: ReturnType<typeof spawnCli>;
+  let url: string;
+  let token: string;
+  let browser: Browser;
+  let page: Page;
+  const call = (path: string, body?: unknown) =>
+    fetch(`${url}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  /** The paths the tree shows, in order. */
+  const treePaths = () =>
+    page.locator("ul.tree li[data-path]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-path")));
+  const row = (path: string) => page.locator(`li[data-path="${path}"]`);
+
+  before(async () => {
+    db = await createTestDatabase();
+    token = await createToken(db.pool, "suites-ui-test");
+    server = spawnCli(["server", "--port", "0"], { cwd: tempDir(), env: { DATABASE_URL: db.url } });
+    url = JSON.parse(`{${await waitForOutput(server, /"url":"http:\/\/127\.0\.0\.1:\d+"/)}}`).url;
+    assert.equal((await call("/api/suites", { definition: suiteDef })).status, 201);
+    assert.equal((await call("/api/suites/begin", { suite: "ops" })).status, 200);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${url}/ui/login.html`);
+    await page.fill("#token", token);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${url}/ui/`);
+    await page.waitForSelector('li[data-path="/ops/prep/fetch"] .state:text("submitted")');
+  });
+  after(async () => {
+    await browser?.close();
+    if (server) await stopChild(server);
+    await db?.drop();
+  });
+
+  it("folds a family, remembers it across a reload, and collapses all but the active", async () => {
+    assert.equal(await row("/ops/prep").getAttribute("aria-expanded"), "true");
+    await row("/ops/prep").locator(".toggle").click();
+    await row("/ops/prep/fetch").waitFor({ state: "detached" });
+    assert.equal(await row("/ops/prep").getAttribute("aria-expanded"), "false");
+    await page.reload();
+    await row("/ops/prep").waitFor();
+    assert.equal(await row("/ops/prep").getAttribute("aria-expanded"), "false", "still folded after reload");
+    assert.equal(await row("/ops/prep/fetch").count(), 0);
+    await row("/ops/prep").locator(".toggle").click();
+    await row("/ops/prep/fetch").waitFor();
+
+    await page.click("button:text('Collapse all but active')");
+    await row("/ops/later/c").waitFor({ state: "detached" });
+    // The families with a submitted task stay open; the one with nothing running is folded.
+    assert.deepEqual(await treePaths(), [
+      "/ops",
+      "/ops/prep",
+      "/ops/prep/fetch",
+      "/ops/prep/check",
+      "/ops/post",
+      "/ops/post/a",
+      "/ops/post/b",
+      "/ops/later",
+    ]);
+    await page.reload();
+    await row("/ops/later").waitFor();
+    assert.equal(await row("/ops/later").getAttribute("aria-expanded"), "false");
+    assert.equal(await row("/ops/later/c").count(), 0);
+    await page.screenshot({ path: join(screenshots, "suites-collapsed.png"), fullPage: true });
+    await page.click("button:text('Expand all')");
+    await row("/ops/later/c").waitFor();
+  });
+
+  it("filters by state and searches by name or path", async () => {
+    await page.click("input[name=state][value=submitted]");
+    await page.waitForFunction(() => document.querySelectorAll("ul.tree li[data-path]").length === 5);
+    assert.deepEqual(await treePaths(), ["/ops", "/ops/prep", "/ops/prep/fetch", "/ops/post", "/ops/post/b"]);
+    assert.match((await page.textContent(".count")) ?? "", /^5 of 9 nodes shown$/);
+    // A filter shows what matches even inside a folded family.
+    await row("/ops/post").locator(".toggle").click();
+    assert.deepEqual(await treePaths(), ["/ops", "/ops/prep", "/ops/prep/fetch", "/ops/post", "/ops/post/b"]);
+    await page.screenshot({ path: join(screenshots, "suites-filtered.png"), fullPage: true });
+    // State and name together: the submitted node named b.
+    await page.fill("input[name=search]", "b");
+    await page.waitForFunction(() => document.querySelectorAll("ul.tree li[data-path]").length === 3);
+    assert.deepEqual(await treePaths(), ["/ops", "/ops/post", "/ops/post/b"]);
+    await page.click("input[name=state][value=submitted]");
+    // By name alone: a and later, not the nodes under later (their names have no "a").
+    await page.fill("input[name=search]", "a");
+    await page.waitForFunction(() => document.querySelectorAll("ul.tree li[data-path]").length === 4);
+    assert.deepEqual(await treePaths(), ["/ops", "/ops/post", "/ops/post/a", "/ops/later"]);
+    await page.fill("input[name=search]", "/post/");
+    await page.waitForFunction(
+      () =>
+        document.querySelector("ul.tree li[data-path]:nth-child(3)")?.getAttribute("data-path") ===
+        "/ops/post/a",
+    );
+    assert.deepEqual(await treePaths(), ["/ops", "/ops/post", "/ops/post/a", "/ops/post/b"]);
+    await page.fill("input[name=search]", "");
+    // Without a filter the fold made above is back.
+    await page.waitForFunction(() => document.querySelectorAll("ul.tree li[data-path]").length === 7);
+    await row("/ops/post").locator(".toggle").click();
+  });
+
+  it("shows meters as bars, events, labels, the repeat, limits and time dependencies on their node", async () => {
+    const fetchRow = row("/ops/prep/fetch");
+    assert.equal(await fetchRow.locator("[data-attr='meter progress'] meter").getAttribute("value"), "0");
+    assert.equal(await fetchRow.locator("[data-attr='meter progress'] meter").getAttribute("max"), "100");
+    assert.match(
+      (await fetchRow.locator("[data-attr='event ready']").getAttribute("class")) ?? "",
+      /\bclear\b/,
+    );
+    assert.equal(await fetchRow.locator("[data-attr='label info'] q").textContent(), "waiting");
+    assert.match((await fetchRow.locator("[data-attr='inlimit /ops:hpc']").textContent()) ?? "", /\/ops:hpc/);
+    // The suite's limit: fetch holds one of its two tokens.
+    assert.match((await row("/ops").locator("[data-attr='limit hpc']").textContent()) ?? "", /1\/2/);
+    assert.equal(await row("/ops/post").locator("[data-attr='repeat STEP']").textContent(), "STEP=0");
+    assert.match(
+      (await row("/ops/prep/check").locator("[data-attr='time time']").textContent()) ?? "",
+      /23:59/,
+    );
+
+    // What the running task reports reaches its line live.
+    const { rows } = await db.pool.query<{ suite_id: string; try_no: number; password: string }>(
+      "select suite_id::text, try_no, password from flow_node where path = '/ops/prep/fetch'",
+    );
+    const job = {
+      suiteId: rows[0]!.suite_id,
+      path: "/ops/prep/fetch",
+      tryNo: rows[0]!.try_no,
+      password: rows[0]!.password,
+      actor: "test",
+    };
+    for (const event of [
+      { type: "meter", name: "progress", value: 40 },
+      { type: "event", name: "ready" },
+      { type: "label", name: "info", value: "step 40 of 100" },
+    ])
+      assert.equal((await call("/api/worker/child", { ...job, event })).status, 200, JSON.stringify(event));
+    await page.waitForFunction(
+      () =>
+        document.querySelector("li[data-path='/ops/prep/fetch'] [data-attr='label info'] q")?.textContent ===
+        "step 40 of 100",
+    );
+    assert.equal(await fetchRow.locator("[data-attr='meter progress'] meter").getAttribute("value"), "40");
+    assert.match(
+      (await fetchRow.locator("[data-attr='event ready']").getAttribute("class")) ?? "",
+      /\bset\b/,
+    );
+    await page.screenshot({ path: join(screenshots, "suites-attributes.png"), fullPage: true });
+  });
+});
