@@ -193,4 +193,99 @@ describe("Suites view", () => {
     );
     await page.screenshot({ path: join(screenshots, "suites-attributes.png"), fullPage: true });
   });
+
+  it("applies an action to each node of a ctrl- or shift-click selection", async () => {
+    const stateOf = async (path: string) =>
+      (
+        (await (await call(`/api/suites/node?path=${encodeURIComponent(path)}`)).json()) as Array<{
+          state: string;
+          suspended: boolean;
+        }>
+      )[0]!;
+    await row("/ops/post/a").locator(".name").click();
+    await page.waitForSelector("h2:text('/ops/post/a')");
+    await row("/ops/later/c")
+      .locator(".name")
+      .click({ modifiers: ["Control"] });
+    await page.waitForSelector("h2:text('2 nodes selected')");
+    assert.deepEqual(
+      await page
+        .locator("ul.selection li")
+        .evaluateAll((items) => items.map((i) => i.getAttribute("data-path"))),
+      ["/ops/post/a", "/ops/later/c"],
+    );
+    // The same actions as for one node (kill and rerun too: both are tasks).
+    assert.deepEqual(await page.locator("section[aria-label=node] .actions button").allTextContents(), [
+      "Requeue",
+      "Rerun",
+      "Suspend",
+      "Force complete",
+      "Force aborted",
+      "Kill",
+    ]);
+    await page.screenshot({ path: join(screenshots, "suites-multiselect.png"), fullPage: true });
+    await page.click("section[aria-label=node] button[data-action=Suspend]");
+    await page.waitForFunction(
+      () =>
+        document.querySelector("li[data-path='/ops/later/c'] .state")?.textContent === "suspended" &&
+        document.querySelector("li[data-path='/ops/post/a'] .state")?.textContent === "suspended",
+    );
+    assert.equal((await stateOf("/ops/post/a")).suspended, true);
+    assert.equal((await stateOf("/ops/later/c")).suspended, true);
+
+    // Shift takes every row between the last one clicked and this one; Resume applies to the suspended.
+    await row("/ops/post").locator(".name").click();
+    await row("/ops/later/c")
+      .locator(".name")
+      .click({ modifiers: ["Shift"] });
+    await page.waitForSelector("h2:text('5 nodes selected')");
+    assert.equal(await page.locator("ul.tree li[aria-selected=true]").count(), 5);
+    await page.click("section[aria-label=node] button[data-action=Resume]");
+    await page.waitForFunction(
+      () => document.querySelectorAll("ul.tree li[data-path] .state-suspended").length === 0,
+    );
+    assert.equal((await stateOf("/ops/post/a")).suspended, false);
+    assert.equal((await stateOf("/ops/later/c")).suspended, false);
+    assert.match((await page.textContent("#toast")) ?? "", /Resume: 2 of 2 nodes/);
+    // Ctrl on a selected node takes it out.
+    await row("/ops/post")
+      .locator(".name")
+      .click({ modifiers: ["Control"] });
+    await page.waitForSelector("h2:text('4 nodes selected')");
+  });
+
+  it("shows the nodes as a table, filtered alike, and remembers the choice", async () => {
+    await page.click("button.layout");
+    await page.waitForSelector("table.nodes");
+    assert.deepEqual(await page.locator("table.nodes th").allTextContents(), [
+      "Path",
+      "Kind",
+      "State",
+      "Since",
+      "Try",
+      "Worker",
+      "Attributes",
+    ]);
+    assert.equal(await page.locator("table.nodes tbody tr").count(), 9);
+    const fetchRow = page.locator("table.nodes tr[data-path='/ops/prep/fetch'] td");
+    assert.deepEqual((await fetchRow.allTextContents()).slice(0, 3), [
+      "/ops/prep/fetch",
+      "task",
+      "submitted",
+    ]);
+    assert.match((await fetchRow.nth(3).textContent()) ?? "", /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    assert.equal(await fetchRow.nth(4).textContent(), "1");
+    assert.match((await fetchRow.nth(6).textContent()) ?? "", /progress.*40.*ready.*step 40 of 100/);
+    await page.click("input[name=state][value=submitted]");
+    await page.waitForFunction(() => document.querySelectorAll("table.nodes tbody tr").length === 5);
+    await page.click("input[name=state][value=submitted]");
+    await page.reload();
+    await page.waitForSelector("table.nodes tr[data-path='/ops/post/b']");
+    await page.click("table.nodes tr[data-path='/ops/post/b'] td.name");
+    await page.waitForSelector("h2:text('/ops/post/b')");
+    assert.equal(await page.getAttribute("table.nodes tr[data-path='/ops/post/b']", "aria-selected"), "true");
+    await page.screenshot({ path: join(screenshots, "suites-table.png"), fullPage: true });
+    await page.click("button.layout");
+    await page.waitForSelector("ul.tree");
+  });
 });
