@@ -3,7 +3,7 @@
 // multi-selection, the table, keyboard only.
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -11,12 +11,30 @@ import { createToken } from "../../src/auth/tokens.ts";
 import { projectRoot, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
+/** A control as "tag:name": its node path, action, name=value, or text (run in the page). */
+function describeControl(e: Element | null): string {
+  if (!e || e === document.body) return "body";
+  const named = e.getAttribute("name");
+  const value = e.getAttribute("value");
+  const name =
+    e.getAttribute("data-path") ??
+    e.getAttribute("data-action") ??
+    (named ? (value ? `${named}=${value}` : named) : (e.textContent ?? "").trim().slice(0, 40));
+  return `${e.tagName.toLowerCase()}:${name}`;
+}
+
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const screenshots = join(projectRoot, "test-output", "ui");
 mkdirSync(screenshots, { recursive: true });
 
 // Begun, prep/fetch and post/b are submitted (nobody takes the compute queue here); the rest wait.
+// Task scripts are found under ECF_HOME as ecFlow finds them.
+const home = tempDir("cb-suites-ui-");
+mkdirSync(join(home, "ops", "later"), { recursive: true });
+writeFileSync(join(home, "ops", "later", "c.ecf"), 'echo "c runs with %GREETING%"\n');
 const suiteDef = `suite ops
+  edit ECF_HOME '${home}'
+  edit GREETING 'hello'
   limit hpc 2
   family prep
     task fetch
@@ -287,5 +305,129 @@ describe("Suites view", () => {
     await page.screenshot({ path: join(screenshots, "suites-table.png"), fullPage: true });
     await page.click("button.layout");
     await page.waitForSelector("ul.tree");
+  });
+
+  it("shows a task's script, its job and its output live, and submits an edited job once", async () => {
+    const [suite] = (await (await call("/api/suites")).json()) as Array<{ id: string }>;
+    await row("/ops/post/b").locator(".name").click();
+    await page.waitForSelector("h2:text('/ops/post/b')");
+    // b is submitted: its output is fetched again while it runs, without a flow event.
+    const posted = await call("/api/worker/output", {
+      suiteId: suite!.id,
+      path: "/ops/post/b",
+      tryNo: 1,
+      lines: [{ stream: "stdout", line: "b is half way" }],
+    });
+    assert.equal(posted.status, 200);
+    await page.waitForSelector("pre.output >> text=b is half way");
+
+    await row("/ops/later/c").locator(".name").click();
+    await page.waitForSelector("h2:text('/ops/later/c')");
+    assert.match((await page.textContent(".script-section")) ?? "", /from \/.*\/ops\/later\/c\.ecf/);
+    await page.click("details.script summary");
+    assert.equal(await page.textContent("details.script pre"), 'echo "c runs with %GREETING%"\n');
+    await page.click("details.job summary");
+    assert.equal(await page.textContent("details.job pre"), 'echo "c runs with hello"\n');
+    await page.click("details.edit-submit summary");
+    await page.fill("textarea[name=job]", 'echo "c runs as edited"\n');
+    await page.screenshot({ path: join(screenshots, "suites-edit-submit.png"), fullPage: true });
+    await page.click("button.submit-job");
+    await page.waitForFunction(
+      () => document.querySelector("li[data-path='/ops/later/c'] .state")?.textContent === "submitted",
+    );
+    // The try's job carries the edited text for the worker to run as it is.
+    const jobs = await db.pool.query<{ data: { jobText?: string } }>(
+      "select data from pgboss.job where data->>'path' = '/ops/later/c'",
+    );
+    assert.deepEqual(
+      jobs.rows.map((r) => r.data.jobText),
+      ['echo "c runs as edited"\n'],
+    );
+    const edits = await db.pool.query("select 1 from flow_job_edit");
+    assert.equal(edits.rowCount, 0, "taken by the submission: used once");
+  });
+
+  it("is worked by keyboard alone: every control and action is reached, the tree moves with the arrows", async () => {
+    await page.goto(`${url}/ui/#/suites`);
+    await page.reload();
+    await row("/ops/later/c").waitFor();
+    const focused = async () =>
+      (await page.evaluate(`(${describeControl})(document.activeElement)`)) as string;
+    /** Presses Tab up to `limit` times; what had the focus after each, up to the first that is `wanted`. */
+    const tabWalk = async (wanted: RegExp | null, limit = 80) => {
+      const seen: string[] = [];
+      for (let i = 0; i < limit; i++) {
+        await page.keyboard.press("Tab");
+        seen.push(await focused());
+        if (wanted?.test(seen.at(-1)!)) return seen;
+      }
+      if (wanted) throw new Error(`Tab never reached ${wanted}: ${seen.join(", ")}`);
+      return seen;
+    };
+    const tabUntil = (wanted: RegExp) => tabWalk(wanted);
+    // The toolbar first, then one stop for the whole tree (its first row).
+    const toTree = await tabUntil(/^li:/);
+    for (const control of [
+      "input:state=unknown",
+      "input:state=suspended",
+      "input:search",
+      "button:Collapse all but active",
+      "button:Table",
+    ])
+      assert.ok(toTree.includes(control), `${control} in ${toTree}`);
+    assert.equal(toTree.at(-1), "li:/ops");
+    const key = async (name: string, expected: string) => {
+      await page.keyboard.press(name);
+      await page.waitForFunction((e) => document.activeElement?.getAttribute("data-path") === e, expected);
+    };
+    await key("ArrowDown", "/ops/prep");
+    await page.keyboard.press("ArrowLeft");
+    await row("/ops/prep/fetch").waitFor({ state: "detached" });
+    assert.equal(await focused(), "li:/ops/prep", "the focus stays on the folded row");
+    await page.keyboard.press("ArrowRight");
+    await row("/ops/prep/fetch").waitFor();
+    await key("ArrowRight", "/ops/prep/fetch");
+    await key("ArrowLeft", "/ops/prep");
+    await key("End", "/ops/later/c");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("h2:text('/ops/later/c')");
+    await key("ArrowUp", "/ops/later");
+    await page.keyboard.press(" ");
+    await page.waitForSelector("h2:text('2 nodes selected')");
+    await tabUntil(/^button:Suspend$/);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      () => document.querySelector("li[data-path='/ops/later/c'] .state")?.textContent === "suspended",
+    );
+    await tabUntil(/^button:Resume$/);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelectorAll("ul.tree .state-suspended").length === 0);
+
+    // One task open: a walk through the page with Tab reaches every control shown.
+    await tabUntil(/^li:/);
+    await key("End", "/ops/later/c");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(
+      "h2:text('/ops/later/c') >> xpath=..//details[contains(@class,'edit-submit')]",
+    );
+    await tabUntil(/^summary:Edit & submit$/);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("textarea[name=job]");
+    const walk = new Set(await tabWalk(null, 120));
+    const controls = (await page.evaluate(
+      `Array.from(document.querySelectorAll("main button, main input, main textarea, main summary, main [data-path][tabindex='0']"))
+        .filter((e) => e.checkVisibility({ visibilityProperty: true })).map(${describeControl})`,
+    )) as string[];
+    for (const control of [
+      "button:Suspend",
+      "button:Kill",
+      "button:Set variable",
+      "summary:Job",
+      "button:Submit",
+    ])
+      assert.ok(controls.includes(control), `${control} among ${controls}`);
+    const missed = [...new Set(controls)].filter((c) => !walk.has(c));
+    assert.deepEqual(missed, [], `reached by Tab: ${[...walk].join(", ")}`);
+    await page.screenshot({ path: join(screenshots, "suites-keyboard.png"), fullPage: true });
   });
 });

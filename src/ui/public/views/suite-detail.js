@@ -2,13 +2,23 @@
 // values, output and history.
 import { api, el, toast } from "../app.js";
 import { actionButtons } from "./suite-actions.js";
+import { scriptSection } from "./suite-script.js";
 import { shownState } from "./suite-tree.js";
 
-/** Draws the node at `path` into `panel`; `refresh` redraws the whole view after a change. */
+/** How often a running task's output is fetched again (its lines are not announced on the event stream). */
+const TAIL_MS = 1500;
+
+/**
+ * Draws the node at `path` into `panel` unless, once its answers are in, `current()` says another
+ * selection came since; `refresh` redraws the whole view after a change.
+ */
 export function nodeDetail(panel, refresh) {
   let selected = null;
+  // The script section is kept while the same task is shown: a redraw must not lose an edit under way.
+  let script = { path: null, element: null };
+  let tailTimer = null;
 
-  async function render(path) {
+  async function render(path, current = () => true) {
     selected = path;
     const query = `path=${encodeURIComponent(selected)}`;
     const [nodes, definition, why, history] = await Promise.all([
@@ -20,6 +30,16 @@ export function nodeDetail(panel, refresh) {
     const node = nodes[0];
     // Only tasks have output; a task that never ran has none to show.
     const output = node.kind === "task" ? await api(`/suites/output?${query}`).catch(() => null) : null;
+    if (node.kind === "task" && script.path !== path)
+      script = {
+        path,
+        element: await scriptSection(path, refresh).catch((error) =>
+          el("p", { class: "error" }, error.message),
+        ),
+      };
+    if (!current()) return;
+    const outputBox = el("div", { class: "output-section" }, outputSection(output));
+    tail(node, outputBox);
     const parts = [
       el("h2", {}, node.path),
       nodeSummary(node, definition.dependencies),
@@ -41,7 +61,8 @@ export function nodeDetail(panel, refresh) {
       ...limitsSection(definition.limits),
       ...variablesSection(node, definition.variables),
       ...valuesSection(node),
-      ...outputSection(output),
+      node.kind === "task" ? outputBox : null,
+      node.kind === "task" ? script.element : null,
       el("h3", {}, "History"),
       historyTable(history),
     ];
@@ -216,6 +237,19 @@ export function nodeDetail(panel, refresh) {
     return [el("h3", {}, "Values"), el("table", { class: "values" }, rows)];
   }
 
+  /** While the task runs, its output is fetched again and again: a live tail. */
+  function tail(node, box) {
+    clearTimeout(tailTimer);
+    if (node.state !== "active" && node.state !== "submitted") return;
+    const path = node.path;
+    tailTimer = setTimeout(async () => {
+      if (selected !== path || !box.isConnected) return;
+      const output = await api(`/suites/output?path=${encodeURIComponent(path)}`).catch(() => null);
+      box.replaceChildren(...outputSection(output));
+      tail(node, box);
+    }, TAIL_MS);
+  }
+
   function outputSection(output) {
     if (!output) return [];
     return [
@@ -260,7 +294,12 @@ export function nodeDetail(panel, refresh) {
     return Object.fromEntries(Object.entries(object ?? {}).map(([k, v]) => [text + k, v]));
   }
 
-  return { render };
+  return {
+    render,
+    stop() {
+      clearTimeout(tailTimer);
+    },
+  };
 }
 
 /** A node's state in ecFlow's colour. */

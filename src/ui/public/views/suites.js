@@ -5,7 +5,14 @@ import { api, el, toast } from "../app.js";
 import { actionButtons } from "./suite-actions.js";
 import { nodeDetail, stateBadge } from "./suite-detail.js";
 import { inlineAttributes } from "./suite-inline.js";
-import { allButActive, loadCollapsed, saveCollapsed, visibleNodes, withChildren } from "./suite-tree.js";
+import {
+  allButActive,
+  loadCollapsed,
+  parentOf,
+  saveCollapsed,
+  visibleNodes,
+  withChildren,
+} from "./suite-tree.js";
 
 const STATES = ["unknown", "queued", "submitted", "active", "complete", "aborted", "suspended"];
 const LAYOUT_KEY = "cloudburst.suites.layout";
@@ -32,9 +39,13 @@ export function suitesView(main, selectedPath) {
   let anchor = primary;
   const selection = new Set(primary ? [primary] : []);
   let refreshTimer = null;
+  let detailTurn = 0;
+  /** The row the keyboard is on: the one row of the list in the tab order (a roving tabindex). */
+  let rovingPath = primary;
   const counter = el("span", { class: "muted count" });
   main.append(toolbar(), el("div", { class: "split suites" }, listPanel, detailPanel));
   listPanel.addEventListener("click", onListClick);
+  listPanel.addEventListener("keydown", onListKey);
 
   function toolbar() {
     // Checkboxes, not buttons: a state's name is not an action (and "suspended" is not Suspend).
@@ -135,7 +146,52 @@ export function suitesView(main, selectedPath) {
     }
     shown = visibleNodes(nodes, view);
     counter.textContent = `${shown.length} of ${nodes.length} nodes shown`;
+    if (!shown.some((n) => n.path === rovingPath)) rovingPath = shown[0]?.path ?? null;
+    const hadFocus = listPanel.contains(document.activeElement);
     listPanel.replaceChildren(view.layout === "table" ? nodeTable(shown) : nodeTree(shown));
+    if (hadFocus && rovingPath) focusRow(rovingPath);
+  }
+
+  function rowAt(path) {
+    return path === null ? null : listPanel.querySelector(`[data-path="${CSS.escape(path)}"]`);
+  }
+
+  function focusRow(path) {
+    rowAt(rovingPath)?.setAttribute("tabindex", "-1");
+    rovingPath = path;
+    const row = rowAt(path);
+    row?.setAttribute("tabindex", "0");
+    row?.focus();
+    row?.scrollIntoView({ block: "nearest" });
+  }
+
+  /**
+   * The keyboard on the list, as on a tree widget: up and down move, Home and End go to the ends, right
+   * expands (or goes to the first child), left collapses (or goes to the parent), Enter opens the node,
+   * space adds it to the selection or takes it out.
+   */
+  function onListKey(event) {
+    const row = event.target.closest("[data-path]");
+    if (!row) return;
+    const path = row.getAttribute("data-path");
+    const index = shown.findIndex((n) => n.path === path);
+    const move = (to) => focusRow(shown[Math.max(0, Math.min(shown.length - 1, to))].path);
+    const folder = parents.has(path);
+    const open = folder && !view.collapsed.has(path);
+    const keys = {
+      ArrowDown: () => move(index + 1),
+      ArrowUp: () => move(index - 1),
+      Home: () => move(0),
+      End: () => move(shown.length - 1),
+      ArrowRight: () => (open ? move(index + 1) : folder && toggleCollapsed(path)),
+      ArrowLeft: () =>
+        open ? toggleCollapsed(path) : byPath.has(parentOf(path)) && focusRow(parentOf(path)),
+      Enter: () => selectOne(path),
+      " ": () => selectToggle(path),
+    };
+    if (!Object.hasOwn(keys, event.key)) return;
+    event.preventDefault();
+    keys[event.key]();
   }
 
   function nodeTree(rows) {
@@ -149,6 +205,7 @@ export function suitesView(main, selectedPath) {
       "li",
       {
         "data-path": node.path,
+        tabindex: node.path === rovingPath ? "0" : "-1",
         role: "treeitem",
         "aria-level": String(node.path.split("/").length - 1),
         "aria-expanded": hasChildren ? String(open) : undefined,
@@ -191,6 +248,7 @@ export function suitesView(main, selectedPath) {
             "tr",
             {
               "data-path": node.path,
+              tabindex: node.path === rovingPath ? "0" : "-1",
               "aria-selected": String(selection.has(node.path)),
               class: selection.has(node.path) ? "selected" : "",
             },
@@ -216,6 +274,7 @@ export function suitesView(main, selectedPath) {
     const row = event.target.closest("[data-path]");
     if (!row) return;
     const path = row.getAttribute("data-path");
+    focusRow(path);
     if (event.target.closest(".toggle:not(.leaf)")) {
       toggleCollapsed(path);
       return;
@@ -263,6 +322,8 @@ export function suitesView(main, selectedPath) {
   }
 
   async function renderDetail() {
+    // A node's detail takes a few requests: a selection made meanwhile must not be drawn over.
+    const turn = ++detailTurn;
     if (selection.size > 1) {
       const chosen = [...selection].map((path) => byPath.get(path)).filter(Boolean);
       detailPanel.replaceChildren(
@@ -276,7 +337,7 @@ export function suitesView(main, selectedPath) {
       );
       return;
     }
-    if (primary && byPath.has(primary)) await detail.render(primary);
+    if (primary && byPath.has(primary)) await detail.render(primary, () => turn === detailTurn);
     else detailPanel.replaceChildren(el("p", { class: "muted" }, "Select a node."));
   }
 
@@ -295,6 +356,7 @@ export function suitesView(main, selectedPath) {
     },
     leave() {
       clearTimeout(refreshTimer);
+      detail.stop();
     },
   };
 }
