@@ -430,4 +430,69 @@ describe("Suites view", () => {
     assert.deepEqual(missed, [], `reached by Tab: ${[...walk].join(", ")}`);
     await page.screenshot({ path: join(screenshots, "suites-keyboard.png"), fullPage: true });
   });
+
+  it("renders a 10,000-task suite and follows an update over SSE (times in the log)", async (t) => {
+    const families = Array.from({ length: 100 }, (_, f) => {
+      const tasks = Array.from({ length: 100 }, (_, k) => `    task t${k}\n      meter m 0 10 10\n`);
+      return `  family f${f}\n${tasks.join("")}  endfamily\n`;
+    });
+    const big = `suite big\n${families.join("")}endsuite\n`;
+    assert.equal((await call("/api/suites", { definition: big })).status, 201);
+    const fetchStart = performance.now();
+    const nodes = (await (
+      await call(`/api/suites/node?path=${encodeURIComponent("/big")}`)
+    ).json()) as unknown[];
+    const fetchMs = performance.now() - fetchStart;
+    assert.equal(nodes.length, 1 + 100 + 10_000);
+
+    // First render: from navigation to the last family's row in the document. A suite this large opens
+    // with its families folded, the first time; the operator unfolds what they look at.
+    await page.goto(`${url}/ui/#/suites`);
+    await page.reload();
+    await row("/big/f99").waitFor({ state: "attached", timeout: 60_000 });
+    const firstRenderMs = await page.evaluate(() => performance.now());
+    assert.equal(await page.locator("ul.tree li[data-path^='/big/']").count(), 100);
+    assert.equal(await row("/big/f99").getAttribute("aria-expanded"), "false");
+    await row("/big/f50").locator(".toggle").click();
+    await row("/big/f50/t50").waitFor();
+
+    // One update: an operator's suspend (a flow_changed event) until the row shows it; and the longest
+    // time the page's main thread was blocked meanwhile.
+    const update = await page.evaluate(async () => {
+      const blocked: number[] = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) blocked.push(entry.duration);
+      }).observe({ type: "longtask" });
+      const start = performance.now();
+      const response = await fetch("/api/suites/suspend", {
+        method: "POST",
+        headers: { "x-cloudburst-ui": "1", "content-type": "application/json" },
+        body: JSON.stringify({ path: "/big/f50/t50" }),
+      });
+      if (!response.ok) throw new Error(`suspend answered ${response.status}`);
+      await new Promise<void>((resolve) => {
+        const check = () =>
+          document.querySelector("li[data-path='/big/f50/t50'] .state")?.textContent === "suspended";
+        if (check()) return resolve();
+        const observer = new MutationObserver(() => {
+          if (check()) {
+            observer.disconnect();
+            resolve();
+          }
+        });
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+      return { ms: performance.now() - start, longestBlockMs: Math.max(0, ...blocked) };
+    });
+    const figures = {
+      tasks: 10_000,
+      apiTreeMs: Math.round(fetchMs),
+      firstRenderMs: Math.round(firstRenderMs),
+      sseUpdateMs: Math.round(update.ms),
+      longestBlockMs: Math.round(update.longestBlockMs),
+    };
+    t.diagnostic(`10k-task suite: ${JSON.stringify(figures)}`);
+    console.log(`10k-task suite: ${JSON.stringify(figures)}`);
+    await page.screenshot({ path: join(screenshots, "suites-10k.png") });
+  });
 });

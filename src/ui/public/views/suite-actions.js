@@ -34,6 +34,17 @@ export async function applyAction(action, nodes) {
   toast(refused.length ? `${action.label} refused for ${refused.join("; ")}` : `${action.label}: ${what}`);
 }
 
+/**
+ * Redraws a panel of action buttons (the node's, or a selection's) keeping the keyboard on the action
+ * it was on: live updates redraw the panel under the operator's focus.
+ */
+export function redrawKeepingFocus(panel, draw) {
+  const active = document.activeElement;
+  const action = active && panel.contains(active) ? active.getAttribute("data-action") : null;
+  draw();
+  if (action) panel.querySelector(`[data-action="${CSS.escape(action)}"]`)?.focus();
+}
+
 /** A button per action that applies to at least one of the nodes; `after` runs once it is done. */
 export function actionButtons(nodes, after) {
   return NODE_ACTIONS.filter((action) => nodes.some(action.applies)).map((action) =>

@@ -1,7 +1,7 @@
 // A node's detail panel: its state, the actions on it, why it waits, its definition, limits, variables,
 // values, output and history.
 import { api, el, toast } from "../app.js";
-import { actionButtons } from "./suite-actions.js";
+import { actionButtons, redrawKeepingFocus } from "./suite-actions.js";
 import { scriptSection } from "./suite-script.js";
 import { shownState } from "./suite-tree.js";
 
@@ -67,7 +67,7 @@ export function nodeDetail(panel, refresh) {
       historyTable(history),
     ];
     // replaceChildren would print a null as the text "null": only real nodes go in.
-    panel.replaceChildren(...parts.filter((part) => part !== null));
+    redrawKeepingFocus(panel, () => panel.replaceChildren(...parts.filter((part) => part !== null)));
   }
 
   function nodeSummary(node, dependencies) {

@@ -3,6 +3,12 @@
 // another tab) opens the tree as the operator left it.
 
 const COLLAPSED_KEY = "cloudburst.suites.collapsed";
+const KNOWN_KEY = "cloudburst.suites.known";
+/**
+ * A suite with more nodes than this opens folded (its families) the first time this browser sees it:
+ * ten thousand rows take the page seconds to draw, a hundred families do not.
+ */
+const FOLD_ABOVE = 1000;
 /** The states "collapse all but the active" keeps in view: what is running or about to. */
 const ACTIVE_STATES = new Set(["active", "submitted"]);
 
@@ -23,6 +29,30 @@ export function loadCollapsed() {
 
 export function saveCollapsed(collapsed) {
   localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...collapsed]));
+}
+
+/**
+ * Folds the families of each large suite this browser has not seen before (after that, the operator's
+ * folds are kept as they are); says whether it folded any.
+ */
+export function foldNewLargeSuites(suiteNodes, collapsed) {
+  let known;
+  try {
+    known = new Set(JSON.parse(localStorage.getItem(KNOWN_KEY) ?? "[]"));
+  } catch {
+    known = new Set();
+  }
+  let folded = false;
+  for (const nodes of suiteNodes) {
+    const suite = nodes[0]?.path;
+    if (!suite || known.has(suite)) continue;
+    known.add(suite);
+    if (nodes.length <= FOLD_ABOVE) continue;
+    for (const path of withChildren(nodes)) if (path !== suite && path !== "") collapsed.add(path);
+    folded = true;
+  }
+  localStorage.setItem(KNOWN_KEY, JSON.stringify([...known]));
+  return folded;
 }
 
 /** The state a node shows: suspended wins over its own state, as in ecflow_ui. */

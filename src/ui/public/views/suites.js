@@ -2,11 +2,12 @@
 // across reloads), filtered by state, searched by name or path, as a tree or a table; one node or a
 // multi-selection (ctrl/shift click) with the operator's actions; a node's detail beside it.
 import { api, el, toast } from "../app.js";
-import { actionButtons } from "./suite-actions.js";
+import { actionButtons, redrawKeepingFocus } from "./suite-actions.js";
 import { nodeDetail, stateBadge } from "./suite-detail.js";
 import { inlineAttributes } from "./suite-inline.js";
 import {
   allButActive,
+  foldNewLargeSuites,
   loadCollapsed,
   parentOf,
   saveCollapsed,
@@ -130,6 +131,7 @@ export function suitesView(main, selectedPath) {
     const lists = await Promise.all(
       suites.map((suite) => api(`/suites/node?path=${encodeURIComponent(`/${suite.name}`)}`)),
     );
+    if (foldNewLargeSuites(lists, view.collapsed)) saveCollapsed(view.collapsed);
     nodes = lists.flat();
     byPath = new Map(nodes.map((n) => [n.path, n]));
     parents = withChildren(nodes);
@@ -326,13 +328,15 @@ export function suitesView(main, selectedPath) {
     const turn = ++detailTurn;
     if (selection.size > 1) {
       const chosen = [...selection].map((path) => byPath.get(path)).filter(Boolean);
-      detailPanel.replaceChildren(
-        el("h2", {}, `${chosen.length} nodes selected`),
-        el("div", { class: "actions" }, actionButtons(chosen, refresh)),
-        el(
-          "ul",
-          { class: "selection" },
-          chosen.map((node) => el("li", { "data-path": node.path }, stateBadge(node), node.path)),
+      redrawKeepingFocus(detailPanel, () =>
+        detailPanel.replaceChildren(
+          el("h2", {}, `${chosen.length} nodes selected`),
+          el("div", { class: "actions" }, actionButtons(chosen, refresh)),
+          el(
+            "ul",
+            { class: "selection" },
+            chosen.map((node) => el("li", { "data-path": node.path }, stateBadge(node), node.path)),
+          ),
         ),
       );
       return;
