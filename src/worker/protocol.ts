@@ -27,6 +27,7 @@ const jobData = z.strictObject({
   labels: z.array(z.string()),
   heartbeatSeconds: z.number().positive(),
   expireSeconds: z.number().positive(),
+  jobText: z.string().optional(),
 }) satisfies z.ZodType<TaskJobData>;
 
 export const fetchRequest = z.strictObject({

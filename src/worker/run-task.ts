@@ -14,7 +14,7 @@ import {
   type TaskJobData,
 } from "../flow/engine/job.ts";
 import type { ActionRegistry } from "./actions.ts";
-import { scriptCandidates } from "./locate-script.ts";
+import { readScriptFile, scriptCandidates } from "./locate-script.ts";
 import { PreprocessError, preprocess } from "./preprocess.ts";
 
 export interface RunTaskDeps {
@@ -126,31 +126,35 @@ async function runAction(
   return null;
 }
 
-/** Runs the task's script; returns null when it ended well, else why it did not. */
-async function runScript(job: TaskJobData, deps: RunTaskDeps, log: OutputLog): Promise<string | null> {
+/** The job text of the task's script, pre-processed, and where it came from; a string says why there is none. */
+function jobText(job: TaskJobData): { text: string; file: string } | string {
+  if (job.jobText !== undefined) return { text: job.jobText, file: "the job as an operator edited it" };
   const candidates = scriptCandidates(job.path, job.variables);
   const file = candidates.find((c) => existsSync(c));
   if (!file) {
     return `no script for ${job.path}: looked for ${candidates.join(", ") || "nothing (set ECF_HOME, ECF_FILES or ECF_SCRIPT, or CB_ACTION)"}`;
   }
-  const variables = job.variables;
-  let text: string;
   try {
-    text = preprocess(readFileSync(file, "utf8"), {
-      variables,
-      fileName: file,
-      readFile: (path) => {
-        try {
-          return readFileSync(path, "utf8");
-        } catch {
-          return null;
-        }
-      },
-    });
+    return {
+      text: preprocess(readFileSync(file, "utf8"), {
+        variables: job.variables,
+        fileName: file,
+        readFile: readScriptFile,
+      }),
+      file,
+    };
   } catch (error) {
     if (error instanceof PreprocessError) return `pre-processing failed: ${error.message}`;
     throw error;
   }
+}
+
+/** Runs the task's script; returns null when it ended well, else why it did not. */
+async function runScript(job: TaskJobData, deps: RunTaskDeps, log: OutputLog): Promise<string | null> {
+  const made = jobText(job);
+  if (typeof made === "string") return made;
+  const { text, file } = made;
+  const variables = job.variables;
   const jobFile =
     job.variables["ECF_JOB"] ||
     join(tmpdir(), `cloudburst-job-${job.suiteId}-${process.pid}-${Date.now()}.job${job.tryNo}`);

@@ -210,4 +210,59 @@ describe("ecFlow's task scripts, unchanged, under cloudburst", () => {
     });
     assert.ok(existsSync(join(home, "scripts", "f", "steps.job1")), "the job file is where ECF_JOB says");
   });
+
+  it("shows a task's script and job, and runs a job edited for one run (edit & submit)", async () => {
+    await complete("/scripts/f/report");
+    const request = (method: "GET" | "POST", url: string, payload?: object, token = api.token) =>
+      api.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
+    const shown = await request("GET", `/api/suites/script?path=${encodeURIComponent("/scripts/f/report")}`);
+    assert.equal(shown.statusCode, 200, shown.body);
+    const script = shown.json() as { file: string; script: string; job: string; problem: string | null };
+    assert.equal(script.file, join(home, "scripts", "f", "report.ecf"));
+    assert.equal(script.script, `${SCRIPTS["report"]}\n`);
+    assert.equal(script.problem, null);
+    // The job is the script pre-processed: head.h and tail.h in, variables substituted, the try's
+    // password left to the environment the worker sets.
+    assert.doesNotMatch(script.job, /%include|%ECF_/);
+    assert.match(script.job, /ecflow_client --label=info "step three done"/);
+    assert.match(script.job, /ECF_PASS=\$ECF_PASS/);
+
+    const edited = script.job.replace("step three done", "edited for one run");
+    const submitted = await request("POST", "/api/suites/job", { path: "/scripts/f/report", job: edited });
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    await waitUntil("the edited job's label", async () => {
+      const report = await node("/scripts/f/report");
+      return (
+        report["state"] === "complete" &&
+        (report["labels"] as Record<string, string>)["info"] === "edited for one run"
+      );
+    });
+    // Once only: the next run is the script's again.
+    assert.equal((await request("POST", "/api/suites/rerun", { path: "/scripts/f/report" })).statusCode, 200);
+    await waitUntil("the script's own label again", async () => {
+      const report = await node("/scripts/f/report");
+      return (
+        report["state"] === "complete" &&
+        (report["labels"] as Record<string, string>)["info"] === "step three done"
+      );
+    });
+    const history = await db.pool.query<{ detail: string; actor: string }>(
+      "select detail, actor from flow_history where path = '/scripts/f/report' and kind = 'command' order by id",
+    );
+    assert.match(history.rows[0]!.detail, /edit & submit/);
+    assert.match(history.rows[0]!.actor, /^api:/);
+
+    const family = await request("GET", `/api/suites/script?path=${encodeURIComponent("/scripts/f")}`);
+    assert.equal(family.statusCode, 400);
+    assert.match(family.json().message, /only tasks have a script/);
+    const empty = await request("POST", "/api/suites/job", { path: "/scripts/f/report", job: "" });
+    assert.equal(empty.statusCode, 400);
+    const unsigned = await request(
+      "POST",
+      "/api/suites/job",
+      { path: "/scripts/f/report", job: "true" },
+      "cb_nope",
+    );
+    assert.equal(unsigned.statusCode, 401);
+  });
 });

@@ -26,6 +26,7 @@ import {
   replaceSuiteDefinition,
   runningTasksUnder,
   type Db as StoreDb,
+  saveJobEdit,
   setNodeSuspended,
   setNodeVariable,
   setTaskStateByOperator,
@@ -231,6 +232,31 @@ export async function requeueNode(pool: Db, path: string, actor: string, force =
 
 /** `suite rerun TASK`: submit the task again now, whatever its dependencies say (ecflow_client --run). */
 export async function rerunTask(pool: Db, path: string, actor: string): Promise<void> {
+  await runNow(pool, path, actor, "rerun (dependencies ignored)");
+}
+
+/**
+ * Edit & submit (ecflow_client --edit_script TASK submit): run the task now, whatever its dependencies
+ * say, once, with the job text the operator edited instead of its pre-processed script.
+ */
+export async function submitEditedJob(pool: Db, path: string, text: string, actor: string): Promise<void> {
+  await runNow(
+    pool,
+    path,
+    actor,
+    "edit & submit (the job as edited, for this run)",
+    (client, suiteId, task) => saveJobEdit(client, suiteId, task, text, actor),
+  );
+}
+
+/** Queues a task that is not running to be submitted at once; `before` runs first, in the same transaction. */
+async function runNow(
+  pool: Db,
+  path: string,
+  actor: string,
+  detail: string,
+  before?: (client: pg.PoolClient, suiteId: string, task: string) => Promise<void>,
+): Promise<void> {
   await inTransaction(pool, async (client) => {
     const { snapshot, node } = await lockNode(client, path);
     if (node.kind !== "task")
@@ -243,6 +269,7 @@ export async function rerunTask(pool: Db, path: string, actor: string): Promise<
         "kill it first, or wait for it to end",
       );
     }
+    await before?.(client, snapshot.id, node.path);
     await queueToRunNow(client, snapshot.id, node.path);
     await insertHistory(client, [
       {
@@ -251,7 +278,7 @@ export async function rerunTask(pool: Db, path: string, actor: string): Promise<
         kind: "command",
         fromState: state,
         toState: "queued",
-        detail: "rerun (dependencies ignored)",
+        detail,
         actor,
       },
     ]);

@@ -41,6 +41,7 @@ import {
   markSubmitted,
   nodeRows,
   notifyJobs,
+  takeJobEdits,
   updateNodeRuntime,
 } from "./store.ts";
 import {
@@ -420,6 +421,15 @@ export class FlowEngine {
         jobs.map((j) => j.row),
       );
       const accepted = jobs.filter((j) => updated.has(j.row.path));
+      const edits = await takeJobEdits(
+        client,
+        snapshot.id,
+        accepted.map((j) => j.row.path),
+      );
+      for (const j of accepted) {
+        const text = edits.get(j.row.path);
+        if (text !== undefined) j.data.jobText = text;
+      }
       for (const queue of QUEUE_NAMES) {
         const batch = accepted.filter((j) => j.data.queue === queue);
         if (batch.length === 0) continue;

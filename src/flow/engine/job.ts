@@ -28,6 +28,8 @@ export interface TaskJobData {
   labels: string[];
   heartbeatSeconds: number;
   expireSeconds: number;
+  /** The job as an operator edited it for this one run (edit & submit): run as it is, not pre-processed. */
+  jobText?: string;
 }
 
 /** What a child (script or action) reports about its task; ecFlow's child commands. */

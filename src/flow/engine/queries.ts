@@ -1,6 +1,7 @@
 // Read-only views of the flow state for operators: suites, node trees with states, history, output,
 // `why`, and the tasks aborted for good. Shared by the CLI, the HTTP API and the alert watch.
 import type pg from "pg";
+import { limitUsage } from "../logic/limits.ts";
 import { maxTries } from "../logic/schedule.ts";
 import { allVariables } from "../logic/variables.ts";
 import type { Node, Task } from "../model/index.ts";
@@ -11,6 +12,7 @@ import {
   parseWaitFor,
   WAIT_FOR_VARIABLE,
 } from "./data-trigger.ts";
+import { type InlineAttribute, inlineAttributes } from "./inline-attributes.ts";
 import { defaultLogic } from "./logic.ts";
 import type { SchedulingLogic } from "./logic-port.ts";
 import { type SuiteSnapshot, suiteNodes } from "./snapshot.ts";
@@ -55,6 +57,8 @@ export interface NodeView {
   meters: Record<string, number>;
   labels: Record<string, string>;
   repeat: string | null;
+  /** The node's attributes with their values, in the order ecflow_ui draws them on its line. */
+  inline: InlineAttribute[];
 }
 
 export async function listSuites(
@@ -101,6 +105,7 @@ export async function showTree(
   const { snapshot, node } = await snapshotFor(pool, path);
   const baseDepth = node.path.split("/").length;
   const views: NodeView[] = [];
+  const usage = limitUsage(snapshot.defs, snapshot.runtime);
   for (const n of suiteNodes(snapshot.suite)) {
     if (n.path !== node.path && !n.path.startsWith(`${node.path}/`)) continue;
     const rt = snapshot.runtime.nodes.get(n.path);
@@ -125,6 +130,7 @@ export async function showTree(
       meters: rt?.meters ?? {},
       labels: rt?.labels ?? {},
       repeat,
+      inline: inlineAttributes(n, rt, usage),
     });
   }
   return views;

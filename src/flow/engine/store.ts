@@ -237,6 +237,31 @@ export interface SubmissionRow {
   dataReady: boolean;
 }
 
+// ---- edit & submit
+
+/** Keeps the job text an operator edited for the task's next run (replacing one not yet run). */
+export async function saveJobEdit(db: Db, suiteId: string, path: string, text: string, actor: string) {
+  await db.query(
+    `insert into flow_job_edit (suite_id, path, job_text, edited_by) values ($1, $2, $3, $4)
+     on conflict (suite_id, path) do update set job_text = $3, edited_by = $4, edited_at = now()`,
+    [suiteId, path, text, actor],
+  );
+}
+
+/** Takes (and deletes) the edited jobs of these tasks: each is run once, by the try submitted now. */
+export async function takeJobEdits(
+  db: Db,
+  suiteId: string,
+  paths: readonly string[],
+): Promise<Map<string, string>> {
+  if (paths.length === 0) return new Map();
+  const result = await db.query<{ path: string; job_text: string }>(
+    "delete from flow_job_edit where suite_id = $1 and path = any($2) returning path, job_text",
+    [suiteId, paths],
+  );
+  return new Map(result.rows.map((r) => [r.path, r.job_text]));
+}
+
 /** Marks tasks submitted, each only if it is still in the state and try it was decided on; the paths that were. */
 export async function markSubmitted(
   client: pg.PoolClient,

@@ -60,6 +60,15 @@ export const nodeView = z.strictObject({
   meters: z.record(z.string(), z.number()),
   labels: z.record(z.string(), z.string()),
   repeat: z.string().nullable(),
+  inline: z.array(
+    z.strictObject({
+      kind: z.enum(["meter", "event", "label", "repeat", "limit", "inlimit", "time"]),
+      name: z.string(),
+      value: z.string(),
+      min: z.number().optional(),
+      max: z.number().optional(),
+    }),
+  ),
 }) satisfies z.ZodType<NodeView>;
 
 export const historyEntry = z.strictObject({

@@ -1,323 +1,353 @@
-// Suites: the node tree in ecFlow's state colours, live; a node's attributes, variables, limits, why,
-// output and history; and the operator's actions (requeue, rerun, suspend, resume, force complete, kill,
-// free dependencies, set variable).
+// Suites: the node tree in ecFlow's state colours, live, as ecflow_ui shows it: collapsible (remembered
+// across reloads), filtered by state, searched by name or path, as a tree or a table; one node or a
+// multi-selection (ctrl/shift click) with the operator's actions; a node's detail beside it.
 import { api, el, toast } from "../app.js";
+import { actionButtons, redrawKeepingFocus } from "./suite-actions.js";
+import { nodeDetail, stateBadge } from "./suite-detail.js";
+import { inlineAttributes } from "./suite-inline.js";
+import {
+  allButActive,
+  foldNewLargeSuites,
+  loadCollapsed,
+  parentOf,
+  saveCollapsed,
+  visibleNodes,
+  withChildren,
+} from "./suite-tree.js";
+
+const STATES = ["unknown", "queued", "submitted", "active", "complete", "aborted", "suspended"];
+const LAYOUT_KEY = "cloudburst.suites.layout";
 
 export function suitesView(main, selectedPath) {
-  const treePanel = el("section", { class: "panel", "aria-label": "suite tree" });
-  const detail = el(
+  const listPanel = el("section", { class: "panel suite-list", "aria-label": "suite tree" });
+  const detailPanel = el(
     "section",
     { class: "panel", "aria-label": "node" },
     el("p", { class: "muted" }, "Select a node."),
   );
-  main.append(el("div", { class: "split" }, treePanel, detail));
-  let selected = selectedPath || null;
+  const detail = nodeDetail(detailPanel, refresh);
+  const view = {
+    collapsed: loadCollapsed(),
+    states: new Set(),
+    search: "",
+    layout: localStorage.getItem(LAYOUT_KEY) === "table" ? "table" : "tree",
+  };
+  let nodes = [];
+  let byPath = new Map();
+  let parents = new Set();
+  let shown = [];
+  let primary = selectedPath || null;
+  let anchor = primary;
+  const selection = new Set(primary ? [primary] : []);
   let refreshTimer = null;
+  let detailTurn = 0;
+  /** The row the keyboard is on: the one row of the list in the tab order (a roving tabindex). */
+  let rovingPath = primary;
+  const counter = el("span", { class: "muted count" });
+  main.append(toolbar(), el("div", { class: "split suites" }, listPanel, detailPanel));
+  listPanel.addEventListener("click", onListClick);
+  listPanel.addEventListener("keydown", onListKey);
 
-  async function renderTree() {
+  function toolbar() {
+    // Checkboxes, not buttons: a state's name is not an action (and "suspended" is not Suspend).
+    const stateBoxes = STATES.map((state) =>
+      el(
+        "label",
+        { class: `state state-${state} filter-state` },
+        el("input", {
+          type: "checkbox",
+          name: "state",
+          value: state,
+          onchange: (event) => {
+            if (event.currentTarget.checked) view.states.add(state);
+            else view.states.delete(state);
+            renderList();
+          },
+        }),
+        state,
+      ),
+    );
+    return el(
+      "div",
+      { class: "suite-toolbar", role: "toolbar", "aria-label": "suite tree controls" },
+      el(
+        "span",
+        { class: "filter-states", role: "group", "aria-label": "show only these states" },
+        stateBoxes,
+      ),
+      el("input", {
+        type: "search",
+        name: "search",
+        class: "filter-input",
+        placeholder: "name, or /path",
+        "aria-label": "search nodes by name, or by path when it has a /",
+        oninput: (event) => {
+          view.search = event.currentTarget.value;
+          renderList();
+        },
+      }),
+      el("button", { type: "button", onclick: collapseAllButActive }, "Collapse all but active"),
+      el("button", { type: "button", onclick: () => setCollapsed(new Set()) }, "Expand all"),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "layout",
+          "aria-pressed": String(view.layout === "table"),
+          onclick: toggleLayout,
+        },
+        "Table",
+      ),
+      counter,
+    );
+  }
+
+  function collapseAllButActive() {
+    setCollapsed(allButActive(nodes));
+  }
+
+  function setCollapsed(collapsed) {
+    view.collapsed = collapsed;
+    saveCollapsed(collapsed);
+    renderList();
+  }
+
+  function toggleCollapsed(path) {
+    if (view.collapsed.has(path)) view.collapsed.delete(path);
+    else view.collapsed.add(path);
+    saveCollapsed(view.collapsed);
+    renderList();
+  }
+
+  function toggleLayout(event) {
+    view.layout = view.layout === "table" ? "tree" : "table";
+    localStorage.setItem(LAYOUT_KEY, view.layout);
+    event.currentTarget.setAttribute("aria-pressed", String(view.layout === "table"));
+    renderList();
+  }
+
+  async function load() {
     const suites = await api("/suites");
-    if (suites.length === 0) {
-      treePanel.replaceChildren(
+    const lists = await Promise.all(
+      suites.map((suite) => api(`/suites/node?path=${encodeURIComponent(`/${suite.name}`)}`)),
+    );
+    if (foldNewLargeSuites(lists, view.collapsed)) saveCollapsed(view.collapsed);
+    nodes = lists.flat();
+    byPath = new Map(nodes.map((n) => [n.path, n]));
+    parents = withChildren(nodes);
+    for (const path of selection) if (!byPath.has(path)) selection.delete(path);
+  }
+
+  function renderList() {
+    if (nodes.length === 0) {
+      listPanel.replaceChildren(
         el("p", { class: "muted" }, "No suite is loaded. Load one with `cloudburst suite load FILE.def`."),
       );
+      counter.textContent = "";
       return;
     }
-    const lists = [];
-    for (const suite of suites) {
-      const nodes = await api(`/suites/node?path=${encodeURIComponent(`/${suite.name}`)}`);
-      lists.push(el("ul", { class: "tree" }, nodes.map(treeItem)));
-    }
-    treePanel.replaceChildren(...lists);
+    shown = visibleNodes(nodes, view);
+    counter.textContent = `${shown.length} of ${nodes.length} nodes shown`;
+    if (!shown.some((n) => n.path === rovingPath)) rovingPath = shown[0]?.path ?? null;
+    const hadFocus = listPanel.contains(document.activeElement);
+    listPanel.replaceChildren(view.layout === "table" ? nodeTable(shown) : nodeTree(shown));
+    if (hadFocus && rovingPath) focusRow(rovingPath);
+  }
+
+  function rowAt(path) {
+    return path === null ? null : listPanel.querySelector(`[data-path="${CSS.escape(path)}"]`);
+  }
+
+  function focusRow(path) {
+    rowAt(rovingPath)?.setAttribute("tabindex", "-1");
+    rovingPath = path;
+    const row = rowAt(path);
+    row?.setAttribute("tabindex", "0");
+    row?.focus();
+    row?.scrollIntoView({ block: "nearest" });
+  }
+
+  /**
+   * The keyboard on the list, as on a tree widget: up and down move, Home and End go to the ends, right
+   * expands (or goes to the first child), left collapses (or goes to the parent), Enter opens the node,
+   * space adds it to the selection or takes it out.
+   */
+  function onListKey(event) {
+    const row = event.target.closest("[data-path]");
+    if (!row) return;
+    const path = row.getAttribute("data-path");
+    const index = shown.findIndex((n) => n.path === path);
+    const move = (to) => focusRow(shown[Math.max(0, Math.min(shown.length - 1, to))].path);
+    const folder = parents.has(path);
+    const open = folder && !view.collapsed.has(path);
+    const keys = {
+      ArrowDown: () => move(index + 1),
+      ArrowUp: () => move(index - 1),
+      Home: () => move(0),
+      End: () => move(shown.length - 1),
+      ArrowRight: () => (open ? move(index + 1) : folder && toggleCollapsed(path)),
+      ArrowLeft: () =>
+        open ? toggleCollapsed(path) : byPath.has(parentOf(path)) && focusRow(parentOf(path)),
+      Enter: () => selectOne(path),
+      " ": () => selectToggle(path),
+    };
+    if (!Object.hasOwn(keys, event.key)) return;
+    event.preventDefault();
+    keys[event.key]();
+  }
+
+  function nodeTree(rows) {
+    return el("ul", { class: "tree", role: "tree", "aria-multiselectable": "true" }, rows.map(treeItem));
   }
 
   function treeItem(node) {
+    const hasChildren = parents.has(node.path);
+    const open = hasChildren && !view.collapsed.has(node.path);
     return el(
       "li",
       {
         "data-path": node.path,
-        class: node.path === selected ? "selected" : "",
-        onclick: () => select(node.path),
+        tabindex: node.path === rovingPath ? "0" : "-1",
+        role: "treeitem",
+        "aria-level": String(node.path.split("/").length - 1),
+        "aria-expanded": hasChildren ? String(open) : undefined,
+        "aria-selected": String(selection.has(node.path)),
+        class: selection.has(node.path) ? "selected" : "",
       },
       "\u00a0\u00a0".repeat(node.depth),
+      hasChildren
+        ? el(
+            "span",
+            { class: "toggle", title: open ? "collapse" : "expand", "aria-hidden": "true" },
+            open ? "▾" : "▸",
+          )
+        : el("span", { class: "toggle leaf", "aria-hidden": "true" }, " "),
       stateBadge(node),
       el("span", { class: "name" }, node.path.split("/").pop() || node.path),
       node.kind === "task" && node.tryNo ? el("span", { class: "muted" }, ` try ${node.tryNo}`) : null,
+      inlineAttributes(node),
     );
   }
 
-  async function renderDetail() {
-    if (!selected) return;
-    const query = `path=${encodeURIComponent(selected)}`;
-    const [nodes, definition, why, history] = await Promise.all([
-      api(`/suites/node?${query}`),
-      api(`/suites/attributes?${query}`),
-      api(`/suites/why?${query}`),
-      api(`/suites/history?${query}&limit=20`),
-    ]);
-    const node = nodes[0];
-    // Only tasks have output; a task that never ran has none to show.
-    const output = node.kind === "task" ? await api(`/suites/output?${query}`).catch(() => null) : null;
-    const parts = [
-      el("h2", {}, node.path),
-      nodeSummary(node, definition.dependencies),
-      actionBar(node, definition.dependencies),
-      el("h3", {}, "Why"),
-      el(
-        "ul",
-        { class: "why" },
-        (why.reasons.length ? why.reasons : ["nothing holds it"]).map((r) =>
-          el("li", {}, typeof r === "string" ? r : JSON.stringify(r)),
-        ),
-      ),
-      el("h3", {}, "Definition"),
-      el(
-        "pre",
-        { class: "definition" },
-        definition.attributes.length ? definition.attributes.join("\n") : "(no attributes)",
-      ),
-      ...limitsSection(definition.limits),
-      ...variablesSection(node, definition.variables),
-      ...valuesSection(node),
-      ...outputSection(output),
-      el("h3", {}, "History"),
-      historyTable(history),
-    ];
-    // replaceChildren would print a null as the text "null": only real nodes go in.
-    detail.replaceChildren(...parts.filter((part) => part !== null));
-  }
-
-  function nodeSummary(node, dependencies) {
-    const freed = [
-      dependencies.triggerFree ? "trigger" : null,
-      dependencies.timeFree ? "time dependencies" : null,
-    ].filter(Boolean);
-    return el(
-      "p",
-      {},
-      stateBadge(node),
-      ` ${node.kind}`,
-      node.since ? ` since ${node.since}` : "",
-      node.worker ? ` on ${node.worker}` : "",
-      freed.length ? el("span", { class: "muted" }, ` (freed: ${freed.join(", ")})`) : null,
-    );
-  }
-
-  function actionBar(node, dependencies) {
-    const isTask = node.kind === "task";
-    // `free` lifts what the node has and is still waiting on; the server refuses an empty request.
-    const free = {
-      trigger: dependencies.trigger && !dependencies.triggerFree,
-      time: dependencies.time && !dependencies.timeFree,
-    };
-    return el(
-      "div",
-      { class: "actions" },
-      actionButton("Requeue", "/suites/requeue"),
-      isTask ? actionButton("Rerun", "/suites/rerun") : null,
-      node.suspended ? actionButton("Resume", "/suites/resume") : actionButton("Suspend", "/suites/suspend"),
-      actionButton("Force complete", "/suites/force", { state: "complete" }),
-      isTask ? actionButton("Kill", "/suites/kill") : null,
-      free.trigger || free.time ? actionButton("Free dependencies", "/suites/free", free) : null,
-      el("button", { type: "button", onclick: () => promptVariable() }, "Set variable"),
-    );
-  }
-
-  function actionButton(label, path, body = {}) {
-    return el(
-      "button",
-      {
-        type: "button",
-        onclick: async () => {
-          try {
-            await api(path, { method: "POST", body: { path: selected, ...body } });
-            toast(`${label}: ${selected}`);
-            await refresh();
-          } catch (error) {
-            toast(error.message);
-          }
-        },
-      },
-      label,
-    );
-  }
-
-  /** Asks for NAME=value (or only the value when the name is known) and sets it on the selected node. */
-  async function promptVariable(name, current = "") {
-    const answer = name ? prompt(`Set ${name} on ${selected}`, current) : prompt("Set variable (NAME=value)");
-    if (answer === null) return;
-    const match = name ? [answer, name, answer] : /^([A-Za-z_]\w*)=(.*)$/.exec(answer);
-    if (!match) {
-      toast("expected NAME=value");
-      return;
-    }
-    try {
-      await api("/suites/variable", {
-        method: "POST",
-        body: { path: selected, name: match[1], value: match[2] },
-      });
-      toast(`set ${match[1]} = ${match[2]}`);
-      await refresh();
-    } catch (error) {
-      toast(error.message);
-    }
-  }
-
-  function limitsSection(limits) {
-    const rows = [
-      ...limits.held.map((l) => limitRow(`limit ${l.limit.split(":").pop()}`, l)),
-      ...limits.drawn.map((l) => limitRow(`inlimit ${l.limit}`, l)),
-    ];
-    if (rows.length === 0) return [];
-    return [el("h3", {}, "Limits"), el("table", { class: "limits" }, rows)];
-  }
-
-  function limitRow(label, limit) {
-    return el(
-      "tr",
-      { "data-limit": limit.limit },
-      el("td", {}, label),
-      el(
-        "td",
-        {},
-        el("meter", { min: "0", max: String(limit.max), value: String(limit.used) }),
-        ` ${limit.used} / ${limit.max} in use`,
-      ),
-      el("td", { class: "muted" }, limit.users.join(", ")),
-    );
-  }
-
-  function variablesSection(node, variables) {
-    // The node's own (defined or set here) first; what it inherits or is generated stays folded away.
-    const own = variables.filter((v) => v.node === node.path && v.source !== "generated");
-    const other = variables.filter((v) => !own.includes(v));
-    return [
-      el("h3", {}, "Variables"),
-      own.length
-        ? el(
-            "table",
-            { class: "variables" },
-            own.map((v) => variableRow(node, v)),
-          )
-        : el("p", { class: "muted" }, "None defined on this node."),
-      el(
-        "details",
-        { class: "inherited" },
-        el("summary", {}, `Inherited and generated (${other.length})`),
-        el(
-          "table",
-          { class: "variables" },
-          other.map((v) => variableRow(node, v)),
-        ),
-      ),
-    ];
-  }
-
-  function variableRow(node, variable) {
-    const where = {
-      set: "set by an operator",
-      edit: "edit",
-      generated: "generated",
-      server: "server",
-    }[variable.source];
-    const inherited = variable.node !== null && variable.node !== node.path;
-    return el(
-      "tr",
-      { "data-variable": variable.name },
-      el("td", { class: "name" }, variable.name),
-      el("td", { class: "value" }, variable.value),
-      el("td", { class: "muted" }, inherited ? `${where} on ${variable.node}` : where),
-      el(
-        "td",
-        {},
-        el(
-          "button",
-          {
-            type: "button",
-            class: "small",
-            title: `set ${variable.name} on ${node.path}`,
-            onclick: () => promptVariable(variable.name, variable.value),
-          },
-          "Set",
-        ),
-      ),
-    );
-  }
-
-  function valuesSection(node) {
-    const values = {
-      ...prefix("event ", node.events),
-      ...prefix("meter ", node.meters),
-      ...prefix("label ", node.labels),
-      ...(node.repeat ? { repeat: node.repeat } : {}),
-      ...(node.abortedReason ? { aborted: node.abortedReason } : {}),
-    };
-    const rows = Object.entries(values).map(([k, v]) =>
-      el("tr", {}, el("td", {}, k), el("td", {}, String(v))),
-    );
-    if (rows.length === 0) return [];
-    return [el("h3", {}, "Values"), el("table", { class: "values" }, rows)];
-  }
-
-  function outputSection(output) {
-    if (!output) return [];
-    return [
-      el("h3", {}, `Output (try ${output.tryNo})`),
-      output.lines.length === 0
-        ? el("p", { class: "muted" }, "No output yet.")
-        : el("pre", { class: "output" }, output.lines.map(outputLine)),
-    ];
-  }
-
-  /** One line as the worker reported it: when (UTC time of day), which stream, and the text. */
-  function outputLine(line) {
-    return el(
-      "div",
-      { class: `line stream-${line.stream}` },
-      el("span", { class: "at", title: line.at }, line.at.slice(11, 23)),
-      " ",
-      el("span", { class: "stream" }, line.stream.padEnd(6)),
-      " ",
-      line.line,
-    );
-  }
-
-  function historyTable(history) {
+  function nodeTable(rows) {
     return el(
       "table",
-      {},
-      history.map((h) =>
+      { class: "nodes", "aria-multiselectable": "true" },
+      el(
+        "thead",
+        {},
         el(
           "tr",
           {},
-          el("td", {}, h.at),
-          el("td", {}, h.path),
-          el("td", {}, `${h.fromState ?? ""} → ${h.toState ?? h.kind}`),
-          el("td", {}, h.detail ?? ""),
+          ["Path", "Kind", "State", "Since", "Try", "Worker", "Attributes"].map((h) => el("th", {}, h)),
+        ),
+      ),
+      el(
+        "tbody",
+        {},
+        rows.map((node) =>
+          el(
+            "tr",
+            {
+              "data-path": node.path,
+              tabindex: node.path === rovingPath ? "0" : "-1",
+              "aria-selected": String(selection.has(node.path)),
+              class: selection.has(node.path) ? "selected" : "",
+            },
+            el("td", { class: "name" }, node.path),
+            el("td", {}, node.kind),
+            el("td", {}, stateBadge(node)),
+            el(
+              "td",
+              { title: node.since ?? "" },
+              node.since ? node.since.replace("T", " ").slice(0, 19) : "",
+            ),
+            el("td", {}, node.tryNo ?? ""),
+            el("td", {}, node.worker ?? ""),
+            el("td", { class: "inline" }, inlineAttributes(node)),
+          ),
         ),
       ),
     );
   }
 
-  function stateBadge(node) {
-    return el(
-      "span",
-      { class: `state state-${node.suspended ? "suspended" : node.state}` },
-      node.suspended ? "suspended" : node.state,
-    );
+  /** One listener for every row: the toggle folds, a click selects, ctrl adds, shift takes a range. */
+  function onListClick(event) {
+    const row = event.target.closest("[data-path]");
+    if (!row) return;
+    const path = row.getAttribute("data-path");
+    focusRow(path);
+    if (event.target.closest(".toggle:not(.leaf)")) {
+      toggleCollapsed(path);
+      return;
+    }
+    if (event.shiftKey && anchor) selectRange(anchor, path);
+    else if (event.ctrlKey || event.metaKey) selectToggle(path);
+    else selectOne(path);
   }
 
-  function prefix(text, object) {
-    return Object.fromEntries(Object.entries(object ?? {}).map(([k, v]) => [text + k, v]));
+  function selectOne(path) {
+    selection.clear();
+    selection.add(path);
+    anchor = path;
+    primary = path;
+    selectionChanged();
   }
 
-  async function select(path) {
-    selected = path;
-    history.replaceState(null, "", `#/suites/${encodeURIComponent(path)}`);
-    await refresh();
+  function selectToggle(path) {
+    if (selection.has(path)) selection.delete(path);
+    else selection.add(path);
+    anchor = path;
+    primary = selection.has(path) ? path : ([...selection].at(-1) ?? null);
+    selectionChanged();
+  }
+
+  /** Every shown row between the anchor and `path`, both included. */
+  function selectRange(from, to) {
+    const paths = shown.map((n) => n.path);
+    const [a, b] = [paths.indexOf(from), paths.indexOf(to)].sort((x, y) => x - y);
+    if (a < 0) return selectOne(to);
+    selection.clear();
+    for (const path of paths.slice(a, b + 1)) selection.add(path);
+    primary = to;
+    selectionChanged();
+  }
+
+  function selectionChanged() {
+    for (const row of listPanel.querySelectorAll("[data-path]")) {
+      const on = selection.has(row.getAttribute("data-path"));
+      row.classList.toggle("selected", on);
+      row.setAttribute("aria-selected", String(on));
+    }
+    history.replaceState(null, "", primary ? `#/suites/${encodeURIComponent(primary)}` : "#/suites");
+    renderDetail().catch((error) => toast(error.message));
+  }
+
+  async function renderDetail() {
+    // A node's detail takes a few requests: a selection made meanwhile must not be drawn over.
+    const turn = ++detailTurn;
+    if (selection.size > 1) {
+      const chosen = [...selection].map((path) => byPath.get(path)).filter(Boolean);
+      redrawKeepingFocus(detailPanel, () =>
+        detailPanel.replaceChildren(
+          el("h2", {}, `${chosen.length} nodes selected`),
+          el("div", { class: "actions" }, actionButtons(chosen, refresh)),
+          el(
+            "ul",
+            { class: "selection" },
+            chosen.map((node) => el("li", { "data-path": node.path }, stateBadge(node), node.path)),
+          ),
+        ),
+      );
+      return;
+    }
+    if (primary && byPath.has(primary)) await detail.render(primary, () => turn === detailTurn);
+    else detailPanel.replaceChildren(el("p", { class: "muted" }, "Select a node."));
   }
 
   async function refresh() {
-    await renderTree();
+    await load();
+    renderList();
     await renderDetail();
   }
 
@@ -330,6 +360,7 @@ export function suitesView(main, selectedPath) {
     },
     leave() {
       clearTimeout(refreshTimer);
+      detail.stop();
     },
   };
 }
