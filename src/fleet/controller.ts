@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
 import { createNodeToken, renameNodeTokens } from "../auth/tokens.ts";
+import { recordAudit } from "../db/audit.ts";
 import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
@@ -217,7 +218,20 @@ export class FleetController {
       report,
     );
     const wanted = new Map(report.wants.filter((w) => w.compute > 0).map((w) => [w.cycle, w.compute]));
-    const doomed = [...new Set([...this.#unwanted(nodes, wanted), ...(await this.#neverRan(nodes, rows))])];
+    // Nodes an operator destroyed (release): their row says so until the provider confirms them gone.
+    const released = new Set(
+      rows.flatMap((r) => (r.state === "destroying" && r.providerId ? [r.providerId] : [])),
+    );
+    const doomed = [
+      ...new Set([
+        ...nodes.filter((n) => released.has(n.id)),
+        ...this.#unwanted(
+          nodes.filter((n) => !released.has(n.id)),
+          wanted,
+        ),
+        ...(await this.#neverRan(nodes, rows)),
+      ]),
+    ];
     // Destroys (a graceful stop can take a minute) do not hold up the nodes a backlog needs now.
     const destroying = mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
       await provider.destroyNode(node.id);
@@ -589,7 +603,7 @@ export class FleetController {
       if (row.providerId === null) continue;
       const node = byId.get(row.providerId);
       if (!node) await store.nodeGone(provider.name, row.providerId);
-      else if (node.state === "running" && row.state !== "ready")
+      else if (node.state === "running" && row.state !== "ready" && row.state !== "destroying")
         await store.nodeState(provider.name, node.id, "ready");
       else if (node.state === "stopped" && row.state === "ready")
         await this.#died(node, `the provider reports it ${node.providerState}`);
@@ -641,6 +655,32 @@ export class FleetController {
         "cannot record a compute node's death",
       );
     }
+  }
+
+  /**
+   * An operator destroys a compute node: its row is marked destroying and its worker announced lost
+   * (the flow engine aborts its task now, and ECF_TRIES retries it on another node); the pass this
+   * nudges destroys it through the provider, confirmed gone as any other, and replaces it when its
+   * cycle still wants N nodes. Returns the node's row; null when no live compute node of this
+   * environment has that provider id.
+   */
+  async release(providerId: string, actor: string): Promise<NodeRow | null> {
+    const { store, provider } = this.#o;
+    const reason = `destroyed by an operator (${actor})`;
+    const row = await store.releaseNode(this.#env, provider.name, providerId, reason);
+    if (!row) return null;
+    await recordAudit(store.pool, {
+      actor,
+      action: "fleet.destroy-node",
+      subject: row.name,
+      details: { environment: this.#env, cycle: row.cycle, provider: provider.name, id: providerId },
+    });
+    this.#log.warn(
+      { environment: this.#env, node: row.name, id: providerId, actor },
+      "an operator destroys a node",
+    );
+    this.nudge();
+    return row;
   }
 
   /** Asks for a pass now (the backlog changed) instead of at the next interval. */

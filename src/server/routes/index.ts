@@ -5,6 +5,7 @@ import { alertRoutes } from "./alerts.ts";
 import { coastlineRoutes } from "./coastlines.ts";
 import { fieldRoutes } from "./fields.ts";
 import { fleetRoutes } from "./fleet.ts";
+import { fleetNodeRoutes } from "./fleet-nodes.ts";
 import { ingestRoutes } from "./ingest.ts";
 import { planRoutes } from "./plan.ts";
 import { productRoutes } from "./products.ts";
@@ -26,6 +27,7 @@ export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   suiteCommandRoutes,
   suiteDefinitionRoutes,
   fleetRoutes,
+  fleetNodeRoutes,
   alertRoutes,
   timelineRoutes,
   workerRoutes,
