@@ -329,6 +329,15 @@ export class FleetStore {
     return r.rows.map(toNode);
   }
 
+  /** The node of that name (its row, live or gone); null when the environment has none. */
+  async nodeNamed(environment: string, name: string): Promise<NodeRow | null> {
+    const r = await this.pool.query(
+      "select * from fleet_node where environment = $1 and name = $2 order by id desc limit 1",
+      [environment, name],
+    );
+    return r.rows[0] ? toNode(r.rows[0]) : null;
+  }
+
   /** The node a provider id names (its latest row, live or gone); null when the environment has none. */
   async nodeByProviderId(environment: string, provider: string, providerId: string): Promise<NodeRow | null> {
     const r = await this.pool.query(

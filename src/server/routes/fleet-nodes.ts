@@ -12,6 +12,9 @@ import { parse } from "./fleet.ts";
 const nodeId = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,128}$/, "a node id: letters, digits and . _ : - (at most 128)");
+const nodeName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, "a node name: letters, digits and . _ - (at most 128)");
 /** How much of a node's worker log the UI is shown: its end. */
 const logTailBytes = 64 * 1024;
 
@@ -21,6 +24,15 @@ export const fleetNodeRoutes: FastifyPluginAsync<ApiServices> = async (app, serv
   app.get("/fleet/records", async () => {
     const { store, config } = fleet();
     return store.liveNodes(fleetConfig(config).environment);
+  });
+
+  /** One node's record by its name, live or gone (the timeline links a node by its name). */
+  app.get<{ Params: { name: string } }>("/fleet/records/:name", async (request) => {
+    const { store, config } = fleet();
+    const name = parse(nodeName, request.params.name);
+    const row = await store.nodeNamed(fleetConfig(config).environment, name);
+    if (!row) throw new HttpError(404, "not_found", `no node named ${name} in this environment`, null);
+    return row;
   });
 
   /** The record of the node a provider id names, or a 404 that says where to look. */
