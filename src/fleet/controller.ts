@@ -17,6 +17,7 @@ import { ProviderError } from "./errors.ts";
 import { leadTimeFor } from "./leadtime.ts";
 import { collectOrphans, leakCheck } from "./leaks.ts";
 import { checkFunds, nodePrice } from "./money.ts";
+import { renameNodeLog } from "./node-log.ts";
 import { type Cycle, type CycleWant, desiredState } from "./plan.ts";
 import {
   type CreateOutcome,
@@ -546,12 +547,12 @@ export class FleetController {
       };
       if (outcome.ok) {
         await store.nodeCreated(row.id, outcome.node.id, outcome.node.name, outcome.node.state === "running");
-        await renameNodeTokens(store.pool, row.name, outcome.node.name);
+        await this.#renamed(row.name, outcome.node.name);
         await store.addSample(provider.name, rows.length, outcome.seconds);
         report.created.push(outcome.node.name);
       } else {
         await store.nodeFailed(row.id, outcome.error.message, outcome.node);
-        if (outcome.node) await renameNodeTokens(store.pool, row.name, outcome.node.name);
+        if (outcome.node) await this.#renamed(row.name, outcome.node.name);
         report.failed.push(`${outcome.node?.name ?? `a node for ${cycle}`}: ${outcome.error.message}`);
         await this.#alertFailure(outcome.error, `create a node for ${cycle}`);
       }
@@ -569,6 +570,15 @@ export class FleetController {
       );
       report.refused.push(cycle);
     }
+  }
+
+  /**
+   * The provider named a requested node: its token, and the log lines its worker sent under the
+   * request's name before (it may start before the batch's answer), follow the node's name.
+   */
+  async #renamed(from: string, to: string): Promise<void> {
+    await renameNodeTokens(this.#o.store.pool, from, to);
+    await renameNodeLog(this.#o.store.pool, from, to);
   }
 
   /** Starts the provider's data server when a cycle needs it, and stops it (gracefully) after delivery. */

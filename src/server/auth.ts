@@ -9,6 +9,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The name of the API token the request authenticated with. */
     tokenName?: string;
+    /** The compute node whose token it is (a worker's), when it is one. */
+    tokenNode?: string | null;
   }
 }
 
@@ -74,5 +76,6 @@ export function requireBearerToken(
         null,
       );
     request.tokenName = verified.name;
+    request.tokenNode = verified.node;
   });
 }

@@ -1,16 +1,18 @@
 // An operator destroys a compute node over the API (issue 21): the request is authenticated and
 // audited, the task the node was running is aborted at once (the fleet's worker-lost announcement) and
 // retried on another node, and the node goes from the provider with its token (and is replaced). The node's
-// user data (token redacted) and its worker log are served beside. Real local workers, a real flow
+// user data (token redacted) and its worker log (sent by its worker to the data role, bounded) are
+// served beside. Real local workers, a real flow
 // engine, a real PostgreSQL.
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { FastifyInstance } from "fastify";
-import { createToken } from "../../src/auth/tokens.ts";
+import { createNodeToken, createToken } from "../../src/auth/tokens.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import type { Database } from "../../src/db/database.ts";
+import { nodeLogLines } from "../../src/fleet/node-log.ts";
 import { type FleetService, startFleet } from "../../src/fleet/service.ts";
 import type { NodeRow } from "../../src/fleet/store.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
@@ -69,11 +71,12 @@ after(async () => {
   await db?.drop();
 });
 
-async function call(method: "GET" | "DELETE", url: string, auth = true) {
+async function call(method: "GET" | "DELETE" | "POST", url: string, auth = true, payload?: object) {
   const response = await app.inject({
     method,
     url,
     headers: auth ? { authorization: `Bearer ${token}` } : {},
+    ...(payload ? { payload } : {}),
   });
   return { status: response.statusCode, body: response.json() as Record<string, unknown> };
 }
@@ -152,9 +155,49 @@ test("an operator destroys a busy node: its task is retried elsewhere, the node 
   assert.equal(unknown.status, 404);
   assert.match(String(unknown.body["message"]), /no node local-nosuch of this environment on local/);
   assert.equal((await call("DELETE", "/api/fleet/nodes/a%20b")).status, 400);
-  assert.equal((await call("GET", `/api/fleet/nodes/${id}/log`)).body["log"], null);
+  // Gone with its node on the provider, its log is still what its worker sent the data role.
+  const kept = await call("GET", `/api/fleet/nodes/${id}/log`);
+  assert.match(String(kept.body["log"]), new RegExp(`Z worker ${row.name} started: queues compute`));
+  const record = await call("GET", `/api/fleet/records/${row.name}`);
+  assert.equal(record.body["state"], "destroyed");
+  assert.equal((await call("GET", "/api/fleet/records/cb-nosuch")).status, 404);
 
   await store.setCycleState(environment, "c1", "cancelled");
   fleet!.controller.nudge();
   await waitUntil("every node gone", async () => (await provider.listNodes()).length === 0);
+});
+
+test("a node's log is stored under its token's node, bounded to its newest lines", async () => {
+  const lines = [{ at: new Date().toISOString(), line: "from an operator" }];
+  const refused = await call("POST", "/api/worker/log", true, { lines });
+  assert.equal(refused.status, 403);
+  assert.match(String(refused.body["message"]), /the node's own token/);
+  const nodeToken = await createNodeToken(db.pool, {
+    node: "cb-logs-1",
+    cycle: "c9",
+    expiresAt: new Date(Date.now() + 60_000),
+  });
+  const send = async (batch: typeof lines) =>
+    app.inject({
+      method: "POST",
+      url: "/api/worker/log",
+      headers: { authorization: `Bearer ${nodeToken}` },
+      payload: { lines: batch },
+    });
+  for (let i = 0; i < nodeLogLines / 500 + 1; i++) {
+    const batch = Array.from({ length: 500 }, (_, j) => ({
+      at: new Date().toISOString(),
+      line: `line ${i * 500 + j}`,
+    }));
+    const sent = await send(batch);
+    assert.equal(sent.statusCode, 200, sent.body);
+  }
+  const stored = await db.pool.query<{ n: string; first: string }>(
+    "select count(*) as n, min(line) filter (where id = (select min(id) from node_log where node = $1)) as first from node_log where node = $1",
+    ["cb-logs-1"],
+  );
+  assert.equal(Number(stored.rows[0]!.n), nodeLogLines);
+  assert.equal(stored.rows[0]!.first, `line ${500 * (nodeLogLines / 500 + 1) - nodeLogLines}`);
+  // The protocol's limits hold at the edge.
+  assert.equal((await send(Array.from({ length: 501 }, () => lines[0]!))).statusCode, 400);
 });

@@ -3,6 +3,7 @@
 // (its token redacted) and the end of its worker log where the provider keeps one.
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
+import { storedNodeLog } from "../../fleet/node-log.ts";
 import { fleetConfig, userDataPreview } from "../../fleet/registry.ts";
 import { HttpError } from "../errors.ts";
 import { type ApiServices, required } from "../services.ts";
@@ -17,6 +18,7 @@ const nodeName = z
   .regex(/^[A-Za-z0-9._-]{1,128}$/, "a node name: letters, digits and . _ - (at most 128)");
 /** How much of a node's worker log the UI is shown: its end. */
 const logTailBytes = 64 * 1024;
+const logTailLines = 500;
 
 export const fleetNodeRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
   const fleet = () => required(services.fleet, "the fleet", "control");
@@ -93,15 +95,16 @@ export const fleetNodeRoutes: FastifyPluginAsync<ApiServices> = async (app, serv
     const { provider } = fleet();
     const id = parse(nodeId, request.params.id);
     const row = await recordOf(id);
-    const log = provider.nodeLog ? await provider.nodeLog(id, logTailBytes) : null;
+    // Where the provider keeps it (a local worker's file); else what the worker sent the data role.
+    const log =
+      (provider.nodeLog ? await provider.nodeLog(id, logTailBytes) : null) ??
+      (await storedNodeLog(app.pool, row.name, logTailLines));
     return {
       node: row.name,
       log,
       ...(log === null
         ? {
-            why: provider.nodeLog
-              ? `${provider.name} keeps no log for ${row.name} (a destroyed node's log goes with it)`
-              : `${provider.name} nodes keep their worker log on the node (journalctl -u cloudburst-worker there)`,
+            why: `${row.name} sent no log line to the data role, and ${provider.name} keeps none for it: look on the node (journalctl -u cloudburst-worker)`,
           }
         : {}),
     };
