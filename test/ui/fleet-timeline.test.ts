@@ -45,7 +45,7 @@ describe("fleet and timeline views on a demo cycle", () => {
   before(async () => {
     demo = spawnCli(
       [
-        ...["demo", "--provider", "sim-cloudsigma", "--steps", "0-1", "--grid", "2", "--time-factor", "20"],
+        ...["demo", "--provider", "sim-cloudsigma", "--steps", "0", "--grid", "2", "--nodes", "1"],
         ...["--keep", "--json"],
       ],
       { cwd: tempDir("cb-ui-fleet-"), env: { DATABASE_URL: "", CLOUDBURST_CONFIG: "" } },
