@@ -13,6 +13,9 @@ export function fleetView(main, selectedNode) {
   /** The node detail shown under the nodes: {node, kind: "log" | "user-data"}, or null. */
   let detail = null;
   let timer = null;
+  /** The provider's view (a promise of the leak check), asked again once the fleet changed. */
+  let leaks = null;
+  let providerStale = true;
 
   async function render() {
     let nodes;
@@ -25,12 +28,15 @@ export function fleetView(main, selectedNode) {
       }
       throw error;
     }
-    const [cycles, costs, records, leaks] = await Promise.all([
+    // The leak check asks the provider for five lists: only when the fleet changed, not on every job.
+    if (providerStale || !leaks) leaks = api("/fleet/leaks").catch((error) => ({ error: error.message }));
+    providerStale = false;
+    const [cycles, costs, records, billed] = await Promise.all([
       api("/fleet/cycles"),
       api("/fleet/costs"),
       api("/fleet/records"),
       // The provider may not answer now: the rest of the view still shows.
-      api("/fleet/leaks").catch((error) => ({ error: error.message })),
+      leaks,
     ]);
     const actions = { showLog, showUserData, destroy };
     const chosen = selectedNode
@@ -44,7 +50,7 @@ export function fleetView(main, selectedNode) {
       el("h3", {}, "Nodes"),
       nodesTable(nodes, actions, selectedNode),
       detail ? await detailSection(detail, closeDetail) : null,
-      comparison(records, leaks, selectedNode),
+      comparison(records, billed, selectedNode),
       el("h3", {}, "Cycles"),
       cyclesTable(cycles, costs),
     ];
@@ -87,6 +93,7 @@ export function fleetView(main, selectedNode) {
       panel.querySelector("tr.selected")?.scrollIntoView({ block: "nearest" });
     },
     onEvent(channel) {
+      if (channel === "fleet_changed") providerStale = true;
       if (channel === "fleet_changed" || channel === "flow_changed") later();
     },
     leave() {
