@@ -270,7 +270,8 @@ export class FleetStore {
    * The operator released a compute node: the row is marked destroying (the reconcile loop destroys it
    * and, when its cycle still wants N nodes, replaces it) and the flow engine hears on
    * WORKER_LOST_CHANNEL that its worker is gone, so its task is aborted now and retried elsewhere.
-   * Returns the node's row, or null when no live compute node of the environment has that id.
+   * Returns the node's row, or null when no live compute node of the environment has that id (or it is
+   * being destroyed already: a second click is not a second destroy).
    */
   async releaseNode(
     environment: string,
@@ -282,6 +283,7 @@ export class FleetStore {
       `with released as (
          update fleet_node set state = 'destroying', error = $4
           where environment = $1 and provider = $2 and provider_id = $3 and role = 'compute' and gone_at is null
+            and state <> 'destroying'
           returning *),
        told as (
          select pg_notify($5, json_build_object('worker', name, 'reason', $4::text, 'environment', environment,

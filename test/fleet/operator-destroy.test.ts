@@ -117,6 +117,9 @@ test("an operator destroys a busy node: its task is retried elsewhere, the node 
   const destroyed = await call("DELETE", `/api/fleet/nodes/${id}`);
   assert.equal(destroyed.status, 202, JSON.stringify(destroyed.body));
   assert.deepEqual(destroyed.body, { node: row.name, id, cycle: "c1", state: "destroying" });
+  const again = await call("DELETE", `/api/fleet/nodes/${id}`);
+  assert.equal(again.status, 409, "a second click is no second destroy");
+  assert.match(String(again.body["message"]), /is destroying/);
 
   const aborted = await waitUntil(
     "the task aborted",
