@@ -14,6 +14,8 @@ import { storeOf } from "../store/store.ts";
 import { type Action, ActionRegistry, builtinActions } from "../worker/actions.ts";
 import { type RunningWorker, startWorker } from "../worker/agent.ts";
 import { httpBackend } from "../worker/http-backend.ts";
+import { LogShipper } from "../worker/log-shipper.ts";
+import { workerCalls } from "../worker/protocol.ts";
 import { type OnServerRetry, type ServerAccess, ServerClient } from "../worker/server-client.ts";
 
 export interface WorkerProcessOptions {
@@ -51,8 +53,17 @@ async function startNetworkWorker(
 ): Promise<WorkerProcess> {
   const client = new ServerClient(access);
   await client.hello(options.name);
+  // The node's log goes to the data role too, where operators read it (a VM's journal is out of reach).
+  const shipper = new LogShipper((lines) => client.json("log", { lines }, workerCalls.log.answer));
+  const log = (message: string) => {
+    options.log(message);
+    shipper.line(message);
+  };
+  log(
+    `worker ${options.name} started: queues ${options.queues.join(", ")}, concurrency ${options.concurrency}`,
+  );
   const onRetry: OnServerRetry = (what, error, attempt, delayMs) =>
-    options.log(`${what}: attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`);
+    log(`${what}: attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`);
   const data = new RemoteProductData(client, { onRetry });
   let context: Promise<ProductContext> | null = null;
   const products = () => {
@@ -68,9 +79,16 @@ async function startNetworkWorker(
     actions: workerActions([productAction(products)]),
     concurrency: options.concurrency,
     name: options.name,
-    log: options.log,
+    log,
   });
-  return { worker, stop: (drainMs) => worker.stop({ drainMs }) };
+  return {
+    worker,
+    async stop(drainMs) {
+      log(`worker ${options.name} stopping`);
+      await worker.stop({ drainMs });
+      await shipper.stop();
+    },
+  };
 }
 
 /** A worker beside the database (tests, a single machine): the cycle's context from its configuration. */

@@ -43,6 +43,8 @@ export async function createToken(pool: pg.Pool, name: string): Promise<string> 
 export interface VerifiedToken {
   name: string;
   scope: TokenScope;
+  /** The compute node a worker token belongs to; null for an operator's. */
+  node: string | null;
 }
 
 /** The live (not revoked, not expired) token that `token` is, or null. */
@@ -51,7 +53,7 @@ export async function verifyToken(pool: pg.Pool, token: string): Promise<Verifie
   const result = await pool.query<VerifiedToken>(
     `update api_token set last_used_at = now()
       where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())
-      returning name, scope`,
+      returning name, scope, node`,
     [hashToken(token)],
   );
   return result.rows[0] ?? null;

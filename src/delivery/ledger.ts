@@ -241,6 +241,18 @@ export async function latestDeliveredCycle(pool: pg.Pool): Promise<string | null
   return result.rows[0]?.cycle_key ?? null;
 }
 
+/** The cycles with deliveries, the latest (by its first delivery) first, with when that was. */
+export async function deliveredCycles(
+  pool: pg.Pool,
+  limit: number,
+): Promise<Array<{ cycle: string; at: Date }>> {
+  const result = await pool.query<{ cycle_key: string; at: Date }>(
+    `select cycle_key, min(queued_at) as at from delivery group by cycle_key order by min(id) desc limit $1`,
+    [limit],
+  );
+  return result.rows.map((r) => ({ cycle: r.cycle_key, at: r.at }));
+}
+
 /** The state of each named delivery of a cycle to a destination (pending, delivered or failed). */
 export async function deliveryStates(
   pool: pg.Pool,

@@ -10,12 +10,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
 import { createNodeToken, renameNodeTokens } from "../auth/tokens.ts";
+import { recordAudit } from "../db/audit.ts";
 import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
 import { leadTimeFor } from "./leadtime.ts";
 import { collectOrphans, leakCheck } from "./leaks.ts";
 import { checkFunds, nodePrice } from "./money.ts";
+import { renameNodeLog } from "./node-log.ts";
 import { type Cycle, type CycleWant, desiredState } from "./plan.ts";
 import {
   type CreateOutcome,
@@ -219,7 +221,20 @@ export class FleetController {
     await this.#autoscale(report.wants, cycles, nodes, leadSeconds);
     await this.#dataServer(all, report.wants.find((w) => w.dataServer)?.cycle ?? null, report);
     const wanted = new Map(report.wants.filter((w) => w.compute > 0).map((w) => [w.cycle, w.compute]));
-    const doomed = [...new Set([...this.#unwanted(nodes, wanted), ...(await this.#neverRan(nodes, rows))])];
+    // Nodes an operator destroyed (release): their row says so until the provider confirms them gone.
+    const released = new Set(
+      rows.flatMap((r) => (r.state === "destroying" && r.providerId ? [r.providerId] : [])),
+    );
+    const doomed = [
+      ...new Set([
+        ...nodes.filter((n) => released.has(n.id)),
+        ...this.#unwanted(
+          nodes.filter((n) => !released.has(n.id)),
+          wanted,
+        ),
+        ...(await this.#neverRan(nodes, rows)),
+      ]),
+    ];
     // Destroys (a graceful stop can take a minute) do not hold up the nodes a backlog needs now.
     const destroying = mapLimit(doomed, provider.capabilities.maxConcurrentCreates, async (node) => {
       await provider.destroyNode(node.id);
@@ -548,12 +563,12 @@ export class FleetController {
       };
       if (outcome.ok) {
         await store.nodeCreated(row.id, outcome.node.id, outcome.node.name, outcome.node.state === "running");
-        await renameNodeTokens(store.pool, row.name, outcome.node.name);
+        await this.#renamed(row.name, outcome.node.name);
         await store.addSample(provider.name, rows.length, outcome.seconds);
         report.created.push(outcome.node.name);
       } else {
         await store.nodeFailed(row.id, outcome.error.message, outcome.node);
-        if (outcome.node) await renameNodeTokens(store.pool, row.name, outcome.node.name);
+        if (outcome.node) await this.#renamed(row.name, outcome.node.name);
         report.failed.push(`${outcome.node?.name ?? `a node for ${cycle}`}: ${outcome.error.message}`);
         await this.#alertFailure(outcome.error, `create a node for ${cycle}`);
       }
@@ -571,6 +586,15 @@ export class FleetController {
       );
       report.refused.push(cycle);
     }
+  }
+
+  /**
+   * The provider named a requested node: its token, and the log lines its worker sent under the
+   * request's name before (it may start before the batch's answer), follow the node's name.
+   */
+  async #renamed(from: string, to: string): Promise<void> {
+    await renameNodeTokens(this.#o.store.pool, from, to);
+    await renameNodeLog(this.#o.store.pool, from, to);
   }
 
   /**
@@ -614,7 +638,7 @@ export class FleetController {
       if (row.providerId === null) continue;
       const node = byId.get(row.providerId);
       if (!node) await store.nodeGone(provider.name, row.providerId);
-      else if (node.state === "running" && row.state !== "ready")
+      else if (node.state === "running" && row.state !== "ready" && row.state !== "destroying")
         await store.nodeState(provider.name, node.id, "ready");
       else if (node.state === "stopped" && row.state === "ready")
         await this.#died(node, `the provider reports it ${node.providerState}`);
@@ -666,6 +690,32 @@ export class FleetController {
         "cannot record a compute node's death",
       );
     }
+  }
+
+  /**
+   * An operator destroys a compute node: its row is marked destroying and its worker announced lost
+   * (the flow engine aborts its task now, and ECF_TRIES retries it on another node); the pass this
+   * nudges destroys it through the provider, confirmed gone as any other, and replaces it when its
+   * cycle still wants N nodes. Returns the node's row; null when no live compute node of this
+   * environment has that provider id.
+   */
+  async release(providerId: string, actor: string): Promise<NodeRow | null> {
+    const { store, provider } = this.#o;
+    const reason = `destroyed by an operator (${actor})`;
+    const row = await store.releaseNode(this.#env, provider.name, providerId, reason);
+    if (!row) return null;
+    await recordAudit(store.pool, {
+      actor,
+      action: "fleet.destroy-node",
+      subject: row.name,
+      details: { environment: this.#env, cycle: row.cycle, provider: provider.name, id: providerId },
+    });
+    this.#log.warn(
+      { environment: this.#env, node: row.name, id: providerId, actor },
+      "an operator destroys a node",
+    );
+    this.nudge();
+    return row;
   }
 
   /** Asks for a pass now (the backlog changed) instead of at the next interval. */

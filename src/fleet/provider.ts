@@ -144,6 +144,12 @@ export interface Provider {
    * this at once leave it out: the reconcile pass still notices the node stopped.
    */
   onNodeExit?(listener: (exit: NodeExit) => void): () => void;
+  /**
+   * The end of a node's worker log (at most `maxBytes`, from a line's start), where the provider keeps
+   * it; null when it has none for that node. Providers whose nodes keep their log to themselves (a
+   * cloud VM's journal) leave it out.
+   */
+  nodeLog?(id: string, maxBytes: number): Promise<string | null>;
   close?(): Promise<void>;
 }
 

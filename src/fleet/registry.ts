@@ -7,7 +7,14 @@ import { type FleetConfig, fleetEnvironmentKeys } from "./config.ts";
 import type { ProviderError } from "./errors.ts";
 import { LocalProvider, localUserData } from "./local/provider.ts";
 import type { Provider } from "./provider.ts";
-import { cloudInitUserData, type WorkerLaunch, workerArguments, workerEnvironment } from "./userdata.ts";
+import {
+  cloudInitUserData,
+  type WorkerAccess,
+  type WorkerLaunch,
+  workerArguments,
+  workerEnvironment,
+} from "./userdata.ts";
+import { type VlanAddress, vlanAddressOf } from "./vlan.ts";
 
 export interface ProviderOverrides {
   provider?: string;
@@ -107,4 +114,32 @@ export function userDataFor(
   return provider.capabilities.boot === "worker-arguments"
     ? localUserData(workerArguments(launch, fleet.workerArgs), workerEnvironment(launch))
     : cloudInitUserData(launch, fleet.sshAuthorizedKeys, fleet.workerArgs);
+}
+
+/** What stands for a node's token wherever its user data is shown: the token is a credential. */
+export const redactedToken = "<redacted: the node's own worker token>";
+
+/**
+ * The user data a node boots with, as an operator may see it (`cloudburst fleet user-data`, the UI's
+ * fleet view): all of it but the token, which `token` stands in for. `node.vlanAddress` is the node's
+ * address on the private network (its row's), or, for a node not made yet, the one it would get.
+ */
+export function userDataPreview(
+  provider: Provider,
+  access: WorkerAccess,
+  fleet: FleetConfig,
+  node: { nodeName: string; cycle: string; vlan: VlanAddress | string | null },
+  token = redactedToken,
+): { userData: string; environment: Record<string, string> } {
+  const vlan =
+    typeof node.vlan === "string" ? (fleet.vlan ? vlanAddressOf(fleet.vlan, node.vlan) : null) : node.vlan;
+  const launch: WorkerLaunch = {
+    ...access,
+    token,
+    nodeName: node.nodeName,
+    environment: fleet.environment,
+    cycle: node.cycle,
+    vlan,
+  };
+  return { userData: userDataFor(provider, launch, fleet), environment: workerEnvironment(launch) };
 }

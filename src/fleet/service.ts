@@ -80,6 +80,8 @@ export interface FleetService {
   provider: Provider;
   store: FleetStore;
   controller: FleetController;
+  /** Where nodes find work now (what their user data says); null while the data role's address is unknown. */
+  workerAccess: () => WorkerAccess | null;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ export async function startFleet(
     provider,
     store: new FleetStore(db.pool),
     controller,
+    workerAccess: wiring.workerAccess,
     async stop() {
       stopper.abort();
       await loop.catch(() => undefined);

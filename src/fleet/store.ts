@@ -266,6 +266,35 @@ export class FleetStore {
     return (r.rowCount ?? 0) > 0;
   }
 
+  /**
+   * The operator released a compute node: the row is marked destroying (the reconcile loop destroys it
+   * and, when its cycle still wants N nodes, replaces it) and the flow engine hears on
+   * WORKER_LOST_CHANNEL that its worker is gone, so its task is aborted now and retried elsewhere.
+   * Returns the node's row, or null when no live compute node of the environment has that id (or it is
+   * being destroyed already: a second click is not a second destroy).
+   */
+  async releaseNode(
+    environment: string,
+    provider: string,
+    providerId: string,
+    reason: string,
+  ): Promise<NodeRow | null> {
+    const r = await this.pool.query(
+      `with released as (
+         update fleet_node set state = 'destroying', error = $4
+          where environment = $1 and provider = $2 and provider_id = $3 and role = 'compute' and gone_at is null
+            and state <> 'destroying'
+          returning *),
+       told as (
+         select pg_notify($5, json_build_object('worker', name, 'reason', $4::text, 'environment', environment,
+                  'cycle', cycle, 'provider', $2::text, 'id', $3::text)::text)
+           from released)
+       select released.* from released, told`,
+      [environment, provider, providerId, reason.slice(0, 2000), WORKER_LOST_CHANNEL],
+    );
+    return r.rows[0] ? toNode(r.rows[0]) : null;
+  }
+
   /** Marks the node gone (the provider confirmed it no longer exists). */
   async nodeGone(provider: string, providerId: string): Promise<void> {
     await this.pool.query(
@@ -300,6 +329,25 @@ export class FleetStore {
       [environment],
     );
     return r.rows.map(toNode);
+  }
+
+  /** The node of that name (its row, live or gone); null when the environment has none. */
+  async nodeNamed(environment: string, name: string): Promise<NodeRow | null> {
+    const r = await this.pool.query(
+      "select * from fleet_node where environment = $1 and name = $2 order by id desc limit 1",
+      [environment, name],
+    );
+    return r.rows[0] ? toNode(r.rows[0]) : null;
+  }
+
+  /** The node a provider id names (its latest row, live or gone); null when the environment has none. */
+  async nodeByProviderId(environment: string, provider: string, providerId: string): Promise<NodeRow | null> {
+    const r = await this.pool.query(
+      `select * from fleet_node where environment = $1 and provider = $2 and provider_id = $3
+        order by id desc limit 1`,
+      [environment, provider, providerId],
+    );
+    return r.rows[0] ? toNode(r.rows[0]) : null;
   }
 
   async nodes(environment: string, cycle?: string): Promise<NodeRow[]> {

@@ -83,6 +83,11 @@ export function dataVlanAddress(vlan: VlanConfig): VlanAddress {
  * The lowest address of the node range that no live node holds (and that is not the data role's);
  * throws, saying how to make room, when every one is taken.
  */
+/** A node's address on the VLAN as its netplan file wants it: with the subnet's prefix and the NIC. */
+export function vlanAddressOf(vlan: VlanConfig, address: string): VlanAddress {
+  return { address, prefix: parseSubnet(vlan.subnet)!.prefix, interface: vlan.interface };
+}
+
 export function pickVlanAddress(vlan: VlanConfig, taken: Iterable<string>): VlanAddress {
   const subnet = parseSubnet(vlan.subnet)!;
   const first = vlan.nodeRange ? ipv4ToNumber(vlan.nodeRange.first)! : subnet.network + 1;
@@ -90,8 +95,7 @@ export function pickVlanAddress(vlan: VlanConfig, taken: Iterable<string>): Vlan
     ? ipv4ToNumber(vlan.nodeRange.last)!
     : subnet.network + 2 ** (32 - subnet.prefix) - 2;
   const used = new Set([...taken, vlan.dataAddress].map((a) => ipv4ToNumber(a)));
-  for (let n = first; n <= last; n++)
-    if (!used.has(n)) return { address: numberToIpv4(n), prefix: subnet.prefix, interface: vlan.interface };
+  for (let n = first; n <= last; n++) if (!used.has(n)) return vlanAddressOf(vlan, numberToIpv4(n));
   throw new Error(
     `every address of the VLAN's node range ${numberToIpv4(first)}-${numberToIpv4(last)} is held by a live node: widen fleet.vlan.nodeRange (or fleet.vlan.subnet), or destroy nodes that are no longer needed (\`cloudburst fleet down\`)`,
   );

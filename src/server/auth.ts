@@ -11,6 +11,8 @@ declare module "fastify" {
     tokenName?: string;
     /** What that token may do. */
     tokenScope?: TokenScope;
+    /** The compute node whose token it is (a worker's), when it is one. */
+    tokenNode?: string | null;
   }
 }
 
@@ -84,5 +86,6 @@ export function requireBearerToken(
     if (scope && !scope.opens(request.url)) throw new HttpError(403, "forbidden", scope.says, null);
     request.tokenName = verified.name;
     request.tokenScope = verified.scope;
+    request.tokenNode = verified.node;
   });
 }

@@ -78,6 +78,16 @@ export const outputRequest = z.strictObject({
 });
 export const outputAnswer = z.strictObject({ appended: z.number().int() });
 
+/** POST /api/worker/log: lines of the node's worker log, stored under the node its token names. */
+export const logRequest = z.strictObject({
+  lines: z
+    .array(z.strictObject({ at: z.iso.datetime({ offset: true }), line: z.string().max(8000) }))
+    .min(1)
+    .max(500),
+});
+export type NodeLogLine = z.output<typeof logRequest>["lines"][number];
+export const logAnswer = z.strictObject({ stored: z.number().int() });
+
 export const helloRequest = z.strictObject({
   /** The node's release: a server of another release refuses it work. */
   version: z.string().min(1),
@@ -112,6 +122,7 @@ export const workerCalls = {
   heartbeat: { request: heartbeatRequest, answer: heartbeatAnswer },
   child: { request: childReport, answer: childAnswer },
   output: { request: outputRequest, answer: outputAnswer },
+  log: { request: logRequest, answer: logAnswer },
 } as const;
 
 export type WorkerCall = keyof typeof workerCalls;

@@ -21,7 +21,7 @@ describe("API tokens", () => {
   it("verifies a created token, stores only its hash, and refuses it once revoked", async () => {
     const token = await createToken(db.pool, "ci");
     assert.match(token, /^cb_[A-Za-z0-9_-]{43}$/);
-    assert.deepEqual(await verifyToken(db.pool, token), { name: "ci", scope: "operator" });
+    assert.deepEqual(await verifyToken(db.pool, token), { name: "ci", scope: "operator", node: null });
     assert.equal(await verifyToken(db.pool, `${token}x`), null);
     const stored = await db.pool.query("select * from api_token");
     assert.ok(!JSON.stringify(stored.rows).includes(token.slice(3)));

@@ -4,8 +4,8 @@
 import type { Command } from "commander";
 import { serverCertificate } from "../../app/certificate.ts";
 import type { Config } from "../../config/load.ts";
-import { fleetConfig, userDataFor } from "../../fleet/registry.ts";
-import { dataServerUserData, type WorkerLaunch, workerEnvironment } from "../../fleet/userdata.ts";
+import { fleetConfig, userDataPreview } from "../../fleet/registry.ts";
+import { dataServerUserData } from "../../fleet/userdata.ts";
 import { dataVlanAddress, pickVlanAddress } from "../../fleet/vlan.ts";
 import { commandConfig } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
@@ -33,18 +33,19 @@ export function registerUserData(fleet: Command): void {
       );
     const provider = openProvider(config, options);
     const fleet = fleetConfig(config);
-    const launch: WorkerLaunch = {
-      ...access,
-      token: "<minted for each node at launch: the worker protocol only, until its cycle ends>",
-      nodeName: "<node name>",
-      environment: fleet.environment,
-      cycle: "<cycle>",
-      // The range's first address: a live fleet gives each node the lowest one no live node holds.
-      vlan: fleet.vlan ? pickVlanAddress(fleet.vlan, []) : null,
-    };
-    const userData = userDataFor(provider, launch, fleet);
-    if (options.json)
-      printJson({ role, provider: provider.name, userData, environment: workerEnvironment(launch) });
+    const { userData, environment } = userDataPreview(
+      provider,
+      access,
+      fleet,
+      {
+        nodeName: "<node name>",
+        cycle: "<cycle>",
+        // The range's first address: a live fleet gives each node the lowest one no live node holds.
+        vlan: fleet.vlan ? pickVlanAddress(fleet.vlan, []) : null,
+      },
+      "<minted for each node at launch: the worker protocol only, until its cycle ends>",
+    );
+    if (options.json) printJson({ role, provider: provider.name, userData, environment });
     else process.stdout.write(userData.endsWith("\n") ? userData : `${userData}\n`);
   });
 }

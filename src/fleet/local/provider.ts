@@ -14,6 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAlive } from "../../system/processes.ts";
@@ -230,6 +231,27 @@ export class LocalProvider implements Provider {
     if (record.pid) await this.#terminate(id, record.pid);
     rmSync(join(this.#dir, `${id}.json`), { force: true });
     rmSync(join(this.#dir, `${id}.log`), { force: true });
+  }
+
+  /** The worker's output, which its process writes to STATE_DIR/ID.log (removed with the node). */
+  async nodeLog(id: string, maxBytes: number): Promise<string | null> {
+    if (!this.#read(id)) return null;
+    let file: FileHandle;
+    try {
+      file = await open(join(this.#dir, `${id}.log`), "r");
+    } catch {
+      return null;
+    }
+    try {
+      const { size } = await file.stat();
+      const start = Math.max(0, size - maxBytes);
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(size - start), 0, size - start, start);
+      const text = buffer.subarray(0, bytesRead).toString("utf8");
+      // Cut at a line's start: a tail begins mid-line.
+      return start === 0 ? text : text.slice(text.indexOf("\n") + 1);
+    } finally {
+      await file.close();
+    }
   }
 
   onNodeExit(listener: (exit: NodeExit) => void): () => void {

@@ -1,4 +1,4 @@
-// /api/fleet: the fleet's nodes and cycles; the operator changes N, plans cycles, reports a cycle's
+// /api/fleet: the fleet's nodes and cycles (a node's own actions: fleet-nodes.ts); the operator changes N, plans cycles, reports a cycle's
 // progress (processing, processed, delivered), runs a reconcile pass, reads costs and the leak check.
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
@@ -24,7 +24,7 @@ const computeBody = z.strictObject({
   cycle: cycleName.optional(),
 });
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new HttpError(

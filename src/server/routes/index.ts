@@ -6,6 +6,7 @@ import { coastlineRoutes } from "./coastlines.ts";
 import { dataRoleRoutes } from "./data-role.ts";
 import { fieldRoutes } from "./fields.ts";
 import { fleetRoutes } from "./fleet.ts";
+import { fleetNodeRoutes } from "./fleet-nodes.ts";
 import { ingestRoutes } from "./ingest.ts";
 import { planRoutes } from "./plan.ts";
 import { productRoutes } from "./products.ts";
@@ -27,6 +28,7 @@ export const apiPlugins: ReadonlyArray<FastifyPluginAsync<ApiServices>> = [
   suiteCommandRoutes,
   suiteDefinitionRoutes,
   fleetRoutes,
+  fleetNodeRoutes,
   alertRoutes,
   timelineRoutes,
   workerRoutes,

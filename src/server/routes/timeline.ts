@@ -1,6 +1,6 @@
 // GET /api/timeline: one cycle's story on one time axis, for the UI's chart (see cycle/timeline.ts).
 import type { FastifyPluginAsync } from "fastify";
-import { cycleTimeline } from "../../cycle/timeline.ts";
+import { cycleTimeline, timelineCycles } from "../../cycle/timeline.ts";
 import type { ApiServices } from "../services.ts";
 
 const querySchema = {
@@ -13,6 +13,9 @@ const querySchema = {
 } as const;
 
 export const timelineRoutes: FastifyPluginAsync<ApiServices> = async (app, services) => {
+  /** The cycles the UI's picker offers, the latest first. */
+  app.get("/timeline/cycles", async () => timelineCycles(app.pool));
+
   app.get<{ Querystring: { cycle?: string } }>(
     "/timeline",
     { schema: { querystring: querySchema } },

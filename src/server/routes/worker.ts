@@ -1,9 +1,10 @@
 // /api/worker/...: the worker protocol (worker/protocol.ts) that compute nodes speak to a server
 // holding the data role: jobs from the queue (long-polled), their release, completion and heartbeats,
-// and what their tasks report. Each call is the WorkerBackend the server reaches PostgreSQL with.
+// and what their tasks report, and the node's own worker log. Each call is the WorkerBackend the server reaches PostgreSQL with.
 import { hostname } from "node:os";
 import type { FastifyInstance } from "fastify";
 import type { z } from "zod";
+import { appendNodeLog } from "../../fleet/node-log.ts";
 import type { FetchedJob, WorkerBackend } from "../../worker/backend.ts";
 import { VERSION_HEADER, workerCalls } from "../../worker/protocol.ts";
 import { HttpError } from "../errors.ts";
@@ -114,6 +115,18 @@ export const workerRoutes: ZodPlugin<ApiServices> = async (app, services) => {
       return reply.status(result.accepted ? 200 : 409).send(result);
     },
   );
+
+  app.post("/worker/log", { schema: schema(workerCalls.log) }, async (request) => {
+    const node = request.tokenNode;
+    if (!node)
+      throw new HttpError(
+        403,
+        "forbidden",
+        "a node's worker log is sent with the node's own token (its user data's CLOUDBURST_WORKER_TOKEN): it is stored under that node",
+        null,
+      );
+    return { stored: await appendNodeLog(app.pool, node, request.body.lines) };
+  });
 
   app.post("/worker/output", { schema: schema(workerCalls.output) }, async (request) => {
     const { lines, ...job } = request.body;

@@ -1,5 +1,7 @@
-// Timeline of a cycle: data arrival, compute node lifetimes, job runs and deliveries on one time axis,
-// with ticks in seconds from the first event and each data arrival labelled with its forecast step.
+// Timeline of a cycle (picked from the cycles with deliveries): data arrival, compute node lifetimes, job
+// runs and deliveries on one time axis, with ticks in seconds from the window's start and each data
+// arrival labelled with its forecast step. Zoom (wheel, buttons) and pan (drag, buttons); hovering or
+// focusing a bar describes it, clicking it (or Enter) goes to its task, its node or its file.
 import { api, el, toast } from "../app.js";
 
 const svgNs = "http://www.w3.org/2000/svg";
@@ -59,69 +61,221 @@ function packRows(bars) {
   return Math.max(1, rowEnds.length);
 }
 
-export function timelineView(main) {
+export function timelineView(main, chosenCycle) {
   const panel = el("section", { class: "panel", "aria-label": "timeline" });
   main.append(panel);
   let timer = null;
+  /** The fetched timeline, the cycles to pick from, the shown window [v0, v1] (ms) and the detail shown. */
+  const state = { data: null, cycles: [], window: null, detail: null };
 
-  async function render() {
-    const data = await api("/timeline");
-    const lanes = [
-      { name: "data arrival", items: data.arrivals, labelled: true },
-      { name: "compute nodes", items: data.nodes },
-      { name: "jobs", items: data.jobs },
-      { name: "delivery", items: data.deliveries },
-    ];
+  async function load() {
+    const query = chosenCycle ? `?cycle=${encodeURIComponent(chosenCycle)}` : "";
+    [state.data, state.cycles] = await Promise.all([api(`/timeline${query}`), api("/timeline/cycles")]);
+    draw();
+  }
+
+  function draw() {
+    const data = state.data;
+    const lanes = lanesOf(data);
     const now = Date.now();
     const times = lanes.flatMap((l) =>
       l.items.flatMap((i) => [Date.parse(i.start), i.end ? Date.parse(i.end) : now]),
     );
+    const heading = el(
+      "div",
+      { class: "actions timeline-head" },
+      el("h2", {}, `Cycle timeline ${data.cycle ?? ""}`),
+      cyclePicker(state.cycles, data.cycle),
+    );
     if (times.length === 0) {
-      panel.replaceChildren(
-        el("h2", {}, "Cycle timeline"),
-        el("p", { class: "muted" }, "Nothing has happened yet."),
-      );
+      panel.replaceChildren(heading, el("p", { class: "muted" }, "Nothing has happened yet."));
       return;
     }
-    const t0 = Math.min(...times);
-    const t1 = Math.max(...times, t0 + 1000);
-    const x = (t) => left + ((t - t0) / (t1 - t0)) * (width - left - right);
-    const laneBars = lanes.map((lane) => barsOf(lane, x, now));
-    const heights = laneBars.map((bars) => packRows(bars) * rowHeight + 2 * lanePadding);
-    const axisTop = heights.reduce((a, b) => a + b, 0);
-    const chart = svg("svg", {
-      class: "timeline",
-      viewBox: `0 0 ${width} ${axisTop + 34}`,
-      role: "img",
-      "aria-label": `timeline from ${new Date(t0).toISOString()}`,
+    const whole = [Math.min(...times), Math.max(...times, Math.min(...times) + 1000)];
+    const [v0, v1] = state.window ?? whole;
+    const info = el("p", { class: "hover-info muted", "aria-live": "polite" }, "Hover or focus a bar.");
+    const chart = drawChart(lanes, v0, v1, now, {
+      hover: (item) => {
+        info.textContent = describe(item);
+      },
+      open: (item) => openTarget(item.target),
     });
-    chart.append(axis(t0, t1, x, axisTop));
-    let y = 0;
-    lanes.forEach((lane, i) => {
-      chart.append(laneGroup(lane, laneBars[i], y, heights[i], i % 2 === 1));
-      y += heights[i];
-    });
+    followGestures(chart, v0, v1, zoomTo);
     panel.replaceChildren(
-      el("h2", {}, `Cycle timeline ${data.cycle ?? ""}`),
+      heading,
+      zoomControls(v0, v1, whole, zoomTo),
       chart,
+      info,
       el(
         "p",
         { class: "muted" },
-        "Seconds from the first event; data arrivals are labelled with their forecast step. Hover a bar for its name and times.",
+        "Seconds from the window's start; data arrivals are labelled with their forecast step. Wheel to zoom, drag to pan; click a bar (or Enter) for its task, node or file.",
       ),
+      ...(state.detail ? [state.detail] : []),
     );
   }
 
+  function zoomTo(v0, v1) {
+    state.window = [v0, v1];
+    draw();
+  }
+
+  async function openTarget(target) {
+    if (target.kind === "task") location.hash = `#/suites/${encodeURIComponent(target.name)}`;
+    else if (target.kind === "node") location.hash = `#/fleet/${encodeURIComponent(target.name)}`;
+    else {
+      state.detail = await targetDetail(target);
+      draw();
+      state.detail.scrollIntoView({ block: "nearest" });
+    }
+  }
+
   return {
-    enter: render,
+    enter: load,
     onEvent() {
       clearTimeout(timer);
-      timer = setTimeout(() => render().catch((error) => toast(error.message)), 500);
+      timer = setTimeout(() => load().catch((error) => toast(error.message)), 500);
     },
     leave() {
       clearTimeout(timer);
     },
   };
+}
+
+function lanesOf(data) {
+  return [
+    { name: "data arrival", items: data.arrivals, labelled: true },
+    { name: "compute nodes", items: data.nodes },
+    { name: "jobs", items: data.jobs },
+    { name: "delivery", items: data.deliveries },
+  ];
+}
+
+/** The chart of the lanes over the window [v0, v1]; bars call `on.hover` and `on.open` with their item. */
+function drawChart(lanes, v0, v1, now, on) {
+  const x = (t) => left + ((t - v0) / (v1 - v0)) * (width - left - right);
+  const laneBars = lanes.map((lane) => barsOf(lane, x, now));
+  const heights = laneBars.map((bars) => packRows(bars) * rowHeight + 2 * lanePadding);
+  const axisTop = heights.reduce((a, b) => a + b, 0);
+  const chart = svg("svg", {
+    class: "timeline",
+    viewBox: `0 0 ${width} ${axisTop + 34}`,
+    role: "group",
+    "aria-label": `timeline from ${new Date(v0).toISOString()} to ${new Date(v1).toISOString()}`,
+  });
+  // Bars outside the window are cut at the plot's edges, not drawn over the lane names.
+  const clip = svg("clipPath", { id: "plot" });
+  clip.append(svg("rect", { x: left, y: 0, width: width - left - right, height: axisTop }));
+  const defs = svg("defs");
+  defs.append(clip);
+  chart.append(defs, axis(v0, v1, x, axisTop));
+  let y = 0;
+  lanes.forEach((lane, i) => {
+    chart.append(laneGroup(lane, laneBars[i], y, heights[i], i % 2 === 1, on));
+    y += heights[i];
+  });
+  return chart;
+}
+
+/** A select of the cycles with deliveries; choosing one opens its timeline (#/timeline/CYCLE). */
+function cyclePicker(cycles, current) {
+  const names = cycles.map((c) => c.cycle);
+  if (current && !names.includes(current)) names.unshift(current);
+  return el(
+    "label",
+    {},
+    "Cycle ",
+    el(
+      "select",
+      {
+        name: "cycle",
+        onchange: (event) => {
+          location.hash = `#/timeline/${encodeURIComponent(event.target.value)}`;
+        },
+      },
+      names.map((name) => el("option", { value: name, selected: name === current }, name)),
+    ),
+  );
+}
+
+/** Buttons for the keyboard: zoom in and out about the middle, move by half a window, the whole cycle. */
+function zoomControls(v0, v1, whole, zoomTo) {
+  const span = v1 - v0;
+  const middle = (v0 + v1) / 2;
+  const button = (label, onclick) => el("button", { type: "button", class: "small", onclick }, label);
+  return el(
+    "div",
+    { class: "actions", "aria-label": "zoom" },
+    button("Zoom in", () => zoomTo(middle - span / 4, middle + span / 4)),
+    button("Zoom out", () => zoomTo(middle - span, middle + span)),
+    button("Earlier", () => zoomTo(v0 - span / 2, v1 - span / 2)),
+    button("Later", () => zoomTo(v0 + span / 2, v1 + span / 2)),
+    button("Whole cycle", () => zoomTo(whole[0], whole[1])),
+  );
+}
+
+/** Wheel zooms about the pointer; a drag pans. Both in the chart's own units (its viewBox). */
+function followGestures(chart, v0, v1, zoomTo) {
+  const msPerUnit = (v1 - v0) / (width - left - right);
+  const unitsOf = (event) => {
+    const box = chart.getBoundingClientRect();
+    return ((event.clientX - box.left) / box.width) * width;
+  };
+  chart.addEventListener(
+    "wheel",
+    (event) => {
+      event.preventDefault();
+      const at = v0 + (unitsOf(event) - left) * msPerUnit;
+      const factor = event.deltaY < 0 ? 0.8 : 1.25;
+      zoomTo(at - (at - v0) * factor, at + (v1 - at) * factor);
+    },
+    { passive: false },
+  );
+  let from = null;
+  chart.addEventListener("pointerdown", (event) => {
+    from = unitsOf(event);
+  });
+  chart.addEventListener("pointerup", (event) => {
+    if (from === null) return;
+    const moved = unitsOf(event) - from;
+    from = null;
+    // A click is not a drag: a bar's click handler follows its target.
+    if (Math.abs(moved) > 3) zoomTo(v0 - moved * msPerUnit, v1 - moved * msPerUnit);
+  });
+}
+
+function describe(item) {
+  const step = item.step === null || item.step === undefined ? "" : ` (step ${item.step})`;
+  const seconds = item.end ? ` ${((Date.parse(item.end) - Date.parse(item.start)) / 1000).toFixed(1)} s` : "";
+  return `${item.target.kind} ${item.label}${step}: ${item.start} → ${item.end ?? "now"}${seconds}${item.state ? `, ${item.state}` : ""}`;
+}
+
+/** What the timeline knows of a file or a product: the ingest record of a file, the delivery of a product. */
+async function targetDetail(target) {
+  const section = el(
+    "section",
+    { class: "target-detail", "aria-label": `${target.kind} ${target.name}` },
+    el("h3", {}, `${target.kind === "file" ? "File" : "Product"} ${target.name}`),
+  );
+  if (target.kind !== "file") {
+    section.append(
+      el("p", { class: "muted" }, "Delivered as the bar shows; the Catalogue tab lists it with its map."),
+    );
+    return section;
+  }
+  const [file] = await api(`/ingest/files?name=${encodeURIComponent(target.name)}&limit=1`);
+  if (!file) section.append(el("p", { class: "muted" }, "The catalogue no longer lists it."));
+  else
+    section.append(
+      el(
+        "table",
+        { class: "file" },
+        Object.entries(file).map(([key, value]) =>
+          el("tr", {}, el("th", {}, key), el("td", {}, value === null ? "" : String(value))),
+        ),
+      ),
+    );
+  return section;
 }
 
 /** The lane's items as bars in chart units, in time order, labelled with the step where the lane wants it. */
@@ -142,14 +296,18 @@ function barsOf(lane, x, now) {
     .sort((a, b) => a.x - b.x);
 }
 
-function laneGroup(lane, bars, top, height, shaded) {
+function laneGroup(lane, bars, top, height, shaded, on) {
   const group = svg("g", { "data-lane": lane.name });
+  const plot = svg("g", { "clip-path": "url(#plot)" });
   group.append(
     // Translucent, so the axis' grid lines drawn before stay visible through every other lane's shade.
     svg("rect", { x: 0, y: top, width, height, class: shaded ? "lane shaded" : "lane" }),
     svg("text", { x: 4, y: top + height / 2 + 4, "font-size": 12 }, `${lane.name} (${lane.items.length})`),
+    plot,
   );
   for (const bar of bars) {
+    // Out of the window: not drawn (nor reachable by Tab).
+    if (bar.x + bar.width < left || bar.x > width - right) continue;
     const y = top + lanePadding + bar.row * rowHeight;
     const failed = bar.item.state === "aborted" || bar.item.state === "failed";
     const rect = svg("rect", {
@@ -159,12 +317,23 @@ function laneGroup(lane, bars, top, height, shaded) {
       height: barHeight,
       fill: failed ? "#e00" : laneColours[lane.name],
       "data-lane": lane.name,
+      "data-target-kind": bar.item.target.kind,
+      "data-target": bar.item.target.name,
+      tabindex: 0,
+      role: "link",
+      "aria-label": describe(bar.item),
+      class: "bar",
     });
-    const step = bar.item.step === null || bar.item.step === undefined ? "" : ` (step ${bar.item.step})`;
-    rect.append(svg("title", {}, `${bar.item.label}${step}: ${bar.item.start} → ${bar.item.end ?? "now"}`));
-    group.append(rect);
+    rect.append(svg("title", {}, describe(bar.item)));
+    rect.addEventListener("mouseenter", () => on.hover(bar.item));
+    rect.addEventListener("focus", () => on.hover(bar.item));
+    rect.addEventListener("click", () => on.open(bar.item));
+    rect.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") on.open(bar.item);
+    });
+    plot.append(rect);
     if (bar.label)
-      group.append(
+      plot.append(
         svg(
           "text",
           {
