@@ -332,6 +332,9 @@ describe("web UI", () => {
       inputs: [],
     });
     await page.click("button[data-kind=products]");
+    // The tab redraws the list and its form when its first page comes: filling the form before that
+    // would be lost, and the previous test's filters (param, step) would hide the product.
+    await page.waitForSelector("button[data-kind=products][aria-selected=true]");
     await page.fill("input[name=param]", "");
     await page.fill("input[name=step]", "");
     await page.click("form.filters button[type=submit]");
@@ -427,6 +430,7 @@ describe("web UI", () => {
 
     // The products' table fits its panel: every Map button inside it, the long job path cut with a tooltip.
     await page.click("button[data-kind=products]");
+    await page.waitForSelector("button[data-kind=products][aria-selected=true]");
     await page.fill("input[name=param]", "");
     await page.click("form.filters button[type=submit]");
     await page.waitForSelector("table.products >> text=10si");
