@@ -560,6 +560,51 @@ describe("web UI", () => {
     await page.screenshot({ path: join(screenshots, "timeline.png"), fullPage: true });
   });
 
+  it("offers every action of every view to the keyboard: whatever takes a click takes the focus", async () => {
+    const cdp = await page.context().newCDPSession(page);
+    /** Visible elements with a click listener that Tab cannot reach or Enter cannot work. */
+    const unreachable = async (): Promise<string[]> => {
+      const { result } = await cdp.send("Runtime.evaluate", {
+        expression: "Array.from(document.querySelectorAll('body *'))",
+      });
+      const { result: items } = await cdp.send("Runtime.getProperties", {
+        objectId: result.objectId!,
+        ownProperties: true,
+      });
+      const bad: string[] = [];
+      for (const item of items) {
+        if (!/^\d+$/.test(item.name) || !item.value?.objectId) continue;
+        const objectId = item.value.objectId;
+        const { listeners } = await cdp.send("DOMDebugger.getEventListeners", { objectId });
+        const types = new Set(listeners.map((l) => l.type));
+        if (!types.has("click")) continue;
+        const { result: verdict } = await cdp.send("Runtime.callFunctionOn", {
+          objectId,
+          returnByValue: true,
+          arguments: [{ value: types.has("keydown") }],
+          functionDeclaration: `function (keyed) {
+            if (this.getClientRects().length === 0) return null;
+            const native = this.matches("button, a[href], input, select, textarea, summary");
+            if (this.disabled) return null;
+            // A list that takes its rows' clicks (one tab stop, arrows between rows) and their keys.
+            const delegates = keyed && this.querySelector('[tabindex="0"], button, a[href], input, select');
+            if (this.tabIndex < 0 && !delegates) return "not focusable: " + this.outerHTML.slice(0, 120);
+            if (!native && !keyed) return "no key handler: " + this.outerHTML.slice(0, 120);
+            return null;
+          }`,
+        });
+        if (verdict.value) bad.push(String(verdict.value));
+      }
+      return bad;
+    };
+    for (const view of ["suites", "catalogue", "alerts", "fleet", "timeline", "plan"]) {
+      await page.goto(`${url}/ui/#/${view}`);
+      await page.waitForLoadState("networkidle");
+      assert.deepEqual(await unreachable(), [], `the ${view} view`);
+    }
+    await cdp.detach();
+  });
+
   it("signs out", async () => {
     await page.click("#logout");
     await page.waitForURL(/login\.html$/);

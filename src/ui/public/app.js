@@ -65,6 +65,23 @@ export function toast(text) {
 }
 
 /** Creates an element: el("td", {class: "x"}, "text", child...). */
+/**
+ * Attributes that make an element that is no button (a table row) act as one: a tab stop, the click,
+ * and Enter or Space doing what the click does, so that the keyboard reaches every action.
+ */
+export function actsAsButton(action) {
+  return {
+    tabindex: "0",
+    role: "button",
+    onclick: action,
+    onkeydown: (event) => {
+      if (event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+      action(event);
+    },
+  };
+}
+
 export function el(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {

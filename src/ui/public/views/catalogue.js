@@ -1,6 +1,6 @@
 // Catalogue: cycles with their progress; a cycle's received fields or computed products, filtered by
 // parameter, step and level type and paged; and a map of the one chosen, kept in view beside the list.
-import { api, el, toast } from "../app.js";
+import { actsAsButton, api, el, toast } from "../app.js";
 import { fieldMap } from "./field-map.js";
 
 const pageSize = 100;
@@ -69,7 +69,7 @@ export function catalogueView(main) {
       {
         "data-cycle": c.id,
         class: c.id === state.cycleId ? "selected" : "",
-        onclick: () => chooseCycle(c.id).catch((error) => toast(error.message)),
+        ...actsAsButton(() => chooseCycle(c.id).catch((error) => toast(error.message))),
       },
       el("td", {}, c.producer),
       el("td", {}, baseTimeLabel(c.baseTime)),
