@@ -97,6 +97,7 @@ export class CloudSigmaEngine {
             env: options.guestEnv ?? {},
             onExit: (uuid, info) => this.servers.guestExited(uuid, info),
             log: this.log,
+            previous: loaded?.hypervisor ?? null,
           });
     if (!loaded && options.seed !== false) this.seedAccount();
     if (loaded) this.resume();
@@ -174,6 +175,7 @@ export class CloudSigmaEngine {
     const file = this.options.stateFile;
     if (!file) return;
     this.data.simTime = this.now();
+    if (this.launcher) this.data.hypervisor = this.launcher.hypervisor();
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, JSON.stringify(this.data));
     renameSync(`${file}.tmp`, file);
@@ -181,10 +183,25 @@ export class CloudSigmaEngine {
     this.lastSave = Date.now();
   }
 
-  /** After a restart: guests that were running run again; pending transitions continue from the saved clock. */
+  /** Saves now if anything changed: an accepted request is on disk before it is answered, as a cloud never forgets one. */
+  saveIfChanged(): void {
+    if (this.dirty) this.save();
+  }
+
+  /**
+   * After a restart, pending transitions continue from the saved clock, and running servers' guests
+   * run on: those a killed simulator left running are re-adopted (a cloud's VMs outlive its API's
+   * process), the others (stopped with the simulator, or gone) boot again.
+   */
   private resume(): void {
+    const previous = this.data.hypervisor?.guests ?? {};
     for (const server of Object.values(this.data.servers)) {
-      if (server.status === "running" && server.pending === null) this.servers.launchGuest(server);
+      if (server.status === "running" && server.pending === null) {
+        const record = previous[server.uuid];
+        if (record && this.launcher?.adopt(server.uuid, record, "re-adopted after a simulator restart"))
+          this.note(`guest ${server.name} (${server.uuid}) re-adopted: pid ${record.pid} kept running`);
+        else this.servers.launchGuest(server);
+      }
       if (server.status === "stopping" && server.pending?.kind === "shutdown") {
         server.pending = { kind: "stop", due: this.now() };
       }
