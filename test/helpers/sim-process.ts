@@ -26,8 +26,9 @@ export interface SimInfo {
   vlan: { subnet: string; hostAddress: string } | null;
 }
 
-const username = "faults@cloudburst.invalid";
-const password = "sim-process-password";
+/** The account's credentials (fixed, so that a restarted simulator accepts what its clients hold). */
+export const simCredentials = { username: "faults@cloudburst.invalid", password: "sim-process-password" };
+const { username, password } = simCredentials;
 
 export class SimProcess {
   readonly #options: SimProcessOptions;

@@ -189,19 +189,26 @@ export class CloudSigmaEngine {
   }
 
   /**
-   * After a restart, pending transitions continue from the saved clock, and running servers' guests
-   * run on: those a killed simulator left running are re-adopted (a cloud's VMs outlive its API's
-   * process), the others (stopped with the simulator, or gone) boot again.
+   * After a restart, pending transitions continue from the saved clock, and guests run on: every
+   * process a killed simulator left running is re-adopted (a cloud's VMs outlive its API's process),
+   * whatever its server's state, so that its server's stop or delete ends it as before; a running
+   * server without one (the simulator was stopped, which ends them) boots its guest again.
    */
   private resume(): void {
-    const previous = this.data.hypervisor?.guests ?? {};
+    for (const [uuid, record] of Object.entries(this.data.hypervisor?.guests ?? {})) {
+      const server = this.data.servers[uuid];
+      if (!this.launcher?.adopt(uuid, record, "re-adopted after a simulator restart")) continue;
+      this.note(
+        `guest ${server?.name ?? "of a deleted server"} (${uuid}) re-adopted: pid ${record.pid} ran on`,
+      );
+      // Its server was stopped or deleted as the simulator died, before the process was gone.
+      const up = server?.status === "running" || server?.status === "stopping";
+      if (!server || this.gone(server.deleteAt) || !up) void this.launcher.kill(uuid, 0);
+    }
     for (const server of Object.values(this.data.servers)) {
-      if (server.status === "running" && server.pending === null) {
-        const record = previous[server.uuid];
-        if (record && this.launcher?.adopt(server.uuid, record, "re-adopted after a simulator restart"))
-          this.note(`guest ${server.name} (${server.uuid}) re-adopted: pid ${record.pid} kept running`);
-        else this.servers.launchGuest(server);
-      }
+      const guest = this.guest(server.uuid);
+      if (server.status === "running" && server.pending === null && (!guest || guest.exited))
+        this.servers.launchGuest(server);
       if (server.status === "stopping" && server.pending?.kind === "shutdown") {
         server.pending = { kind: "stop", due: this.now() };
       }
