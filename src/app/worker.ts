@@ -50,9 +50,9 @@ async function startNetworkWorker(
   options: WorkerProcessOptions,
 ): Promise<WorkerProcess> {
   const client = new ServerClient(access);
-  await client.hello(options.name);
   const onRetry: OnServerRetry = (what, error, attempt, delayMs) =>
     options.log(`${what}: attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`);
+  await client.hello(options.name, onRetry);
   const data = new RemoteProductData(client, { onRetry });
   let context: Promise<ProductContext> | null = null;
   const products = () => {
