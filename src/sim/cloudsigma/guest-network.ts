@@ -76,12 +76,12 @@ function removeStale(): void {
  * A bridge of this process's (cbv + its pid + 2 random characters) and a /24 of 198.18.0.0/15 that no
  * interface or route of this host uses yet (other simulators' bridges).
  */
-function newBridge(): { id: string; base: string } {
+function newBridge(preferred: string | null): { id: string; base: string } {
   const pid = ownPid();
   const taken = ip(["-4", "-o", "address", "show"]) + ip(["-4", "route", "show"]);
   for (let attempt = 0; attempt < 50; attempt++) {
     const k = randomInt(512);
-    const base = `198.${18 + Math.floor(k / 256)}.${k % 256}`;
+    const base = attempt === 0 && preferred ? preferred : `198.${18 + Math.floor(k / 256)}.${k % 256}`;
     if (taken.includes(`${base}.`)) continue;
     const id = `${pid}${randomInt(36 * 36)
       .toString(36)
@@ -117,7 +117,9 @@ function rename(from: string, to: string): void {
 /**
  * The VLAN a killed simulator left (a real cloud's network outlives its API): its bridge and its
  * guests' veths renamed after this process, so that no simulator takes them for a dead one's; null
- * when it is gone (stopped cleanly, or the host rebooted) or its owner still runs. The guests'
+ * when it is gone or its owner still runs. Gone: stopped cleanly, or removed as stale by another
+ * simulator on this host while none owned it (then the new bridge gets its subnet again, so that the
+ * configuration's addresses hold; the guests it had lost their link). The guests'
  * namespaces keep going with their processes; their old names are removed as stale (a name only).
  */
 function takeOver(previous: VlanIdentity): { id: string; base: string; guests: string[] } | null {
@@ -165,14 +167,17 @@ export class GuestNetwork {
     try {
       const taken = previous ? takeOver(previous) : null;
       removeStale();
-      return new GuestNetwork(taken);
+      return new GuestNetwork(taken, previous?.base ?? null);
     } catch (error) {
       return (error as Error).message;
     }
   }
 
-  private constructor(taken: { id: string; base: string; guests: string[] } | null) {
-    ({ id: this.#id, base: this.#base } = taken ?? newBridge());
+  private constructor(
+    taken: { id: string; base: string; guests: string[] } | null,
+    preferred: string | null,
+  ) {
+    ({ id: this.#id, base: this.#base } = taken ?? newBridge(preferred));
     this.#bridge = `cbv${this.#id}`;
     this.subnet = `${this.#base}.0/24`;
     this.hostAddress = `${this.#base}.1`;
