@@ -3,11 +3,14 @@
 // stream, workers and PostgreSQL in processes of their own, and kills two of them (server, a worker,
 // the postmaster) at moments its seed chooses. Prints the outcome table bench/RESULTS.md records, and
 // the totals: hung, lost, duplicated and stuck must all be 0. Options: --runs N, --first-seed S,
-// --kills K (per run), --steps, --grid, --time-factor, --keep (leave the runs' directories).
+// --kills K (per run), --steps, --grid, --time-factor, --keep (leave the runs' directories), and
+// --provider cloudsigma: the nodes are the CloudSigma simulator's servers, the simulator a process of
+// its own, and each run's first kill is of it (an API outage: killed, back on its port 2 s later).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  cloudFaultTargets,
   type FaultOutcome,
   faultPlan,
   faultTargets,
@@ -26,6 +29,13 @@ export async function run(args: string[]): Promise<void> {
   const firstSeed = Number(option(args, "first-seed", "1"));
   const kills = Number(option(args, "kills", "2"));
   const keep = args.includes("--keep");
+  const fleet = option(args, "provider", "local");
+  if (fleet !== "local" && fleet !== "cloudsigma")
+    throw new Error(`--provider ${fleet}: expected local or cloudsigma`);
+  const plan = (seed: number) =>
+    fleet === "cloudsigma"
+      ? faultPlan(seed, { count: kills, windowMs: 20_000, targets: cloudFaultTargets, first: "provider" })
+      : faultPlan(seed, { count: kills, windowMs: 20_000, targets: faultTargets });
   const dir = mkdtempSync(join(tmpdir(), "cb-bench-faults-"));
   const outcomes: FaultOutcome[] = [];
   try {
@@ -38,7 +48,8 @@ export async function run(args: string[]): Promise<void> {
       const outcome = await runFaultCycle({
         seed,
         ...inputs,
-        faults: faultPlan(seed, { count: kills, windowMs: 20_000, targets: faultTargets }),
+        faults: plan(seed),
+        fleet,
         timeFactor: Number(option(args, "time-factor", "60")),
         limitSeconds: 180,
         parentDir: dir,
@@ -63,7 +74,7 @@ export async function run(args: string[]): Promise<void> {
   );
   process.stdout.write(
     `${outcomeTable(outcomes)}\n\n${outcomes.length} runs (seeds ${firstSeed}-${firstSeed + outcomes.length - 1}), ` +
-      `${kills} kills each: ${outcomes.filter((o) => o.completed).length} completed, ` +
+      `${kills} kills each, ${fleet} nodes: ${outcomes.filter((o) => o.completed).length} completed, ` +
       `${outcomes.filter((o) => o.hung).length} hung, ${count((o) => o.lost.length)} lost, ` +
       `${count((o) => o.duplicated.length)} duplicated, ${count((o) => o.stuck.length)} stuck or left running, ` +
       `${differing.length} delivered other products than the first complete run\n`,

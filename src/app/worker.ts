@@ -52,18 +52,18 @@ async function startNetworkWorker(
   options: WorkerProcessOptions,
 ): Promise<WorkerProcess> {
   const client = new ServerClient(access);
-  await client.hello(options.name);
   // The node's log goes to the data role too, where operators read it (a VM's journal is out of reach).
   const shipper = new LogShipper((lines) => client.json("log", { lines }, workerCalls.log.answer));
   const log = (message: string) => {
     options.log(message);
     shipper.line(message);
   };
+  const onRetry: OnServerRetry = (what, error, attempt, delayMs) =>
+    log(`${what}: attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`);
+  await client.hello(options.name, onRetry);
   log(
     `worker ${options.name} started: queues ${options.queues.join(", ")}, concurrency ${options.concurrency}`,
   );
-  const onRetry: OnServerRetry = (what, error, attempt, delayMs) =>
-    log(`${what}: attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`);
   const data = new RemoteProductData(client, { onRetry });
   let context: Promise<ProductContext> | null = null;
   const products = () => {

@@ -7,7 +7,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { fetch as undiciFetch } from "undici";
 import type { z } from "zod";
-import type { RetryPolicy } from "../system/backoff.ts";
+import { type RetryPolicy, withBackoff } from "../system/backoff.ts";
 import { pinnedDispatcher } from "../system/tls.ts";
 import { releaseVersion } from "../system/version.ts";
 import { VERSION_HEADER, workerCalls } from "./protocol.ts";
@@ -117,9 +117,21 @@ export class ServerClient {
     return this.#checked(path, response, answer);
   }
 
-  /** Says who this node is and checks that the server runs the same release; throws when not. */
-  async hello(node: string): Promise<{ version: string; server: string }> {
-    return this.json("hello", { version: releaseVersion(), node }, workerCalls.hello.answer);
+  /**
+   * Says who this node is and checks that the server runs the same release; throws when not. A server
+   * busy, restarting or without its database (no answer, 5xx, 429) is asked again for serverRetry's
+   * half minute, as every other call is: a worker that gave up at its first call would leave its node
+   * up and idle for good (a cloud's VM runs on without its worker, and the fleet counts it as ready).
+   */
+  async hello(node: string, onRetry?: OnServerRetry): Promise<{ version: string; server: string }> {
+    return withBackoff(
+      () => this.json("hello", { version: releaseVersion(), node }, workerCalls.hello.answer),
+      serverRetry,
+      {
+        retryable: (error) => error instanceof ServerRequestError && error.retryable,
+        onRetry: (error, attempt, delayMs) => onRetry?.("hello", error, attempt, delayMs),
+      },
+    );
   }
 
   /** The answer's JSON, checked against what the protocol says it is. */

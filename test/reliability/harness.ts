@@ -1,10 +1,11 @@
 // The fault-injection harness (issue 17): a real cycle with each part in a process of its own, an
-// external embedded PostgreSQL, a `cloudburst server`, the simulated ECMWF stream and the fleet's local
-// worker processes, and kills (SIGKILL) of the server, a worker or the postmaster at moments chosen by
-// a seed. After each run it says what a demanding operator would check: the suite complete, every
-// product delivered exactly once and intact, every received file registered, nothing stuck, and no
-// process or compute node left. Used by test/reliability/faults.test.ts (a few seeds) and
-// bench/faults.bench.ts (many).
+// external embedded PostgreSQL, a `cloudburst server`, the simulated ECMWF stream and the fleet's
+// workers (local processes, or the guests of the CloudSigma simulator run as a process of its own:
+// fleets.ts), and kills (SIGKILL) of the server, a worker, the postmaster or the simulated cloud's API
+// at moments chosen by a seed. After each run it says what a demanding operator would check: the suite
+// complete, every product delivered exactly once and intact, every received file registered, nothing
+// stuck, and no process or cloud resource left. Used by test/reliability/faults.test.ts (a few seeds)
+// and bench/faults.bench.ts (many).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,14 +19,17 @@ import { cycleProducts, suiteProducts } from "../../src/cycle/products.ts";
 import { cycleSuiteDefinition } from "../../src/cycle/suite.ts";
 import { type EmbeddedCluster, startEmbeddedCluster, stopEmbeddedCluster } from "../../src/db/embedded.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import { LocalProvider } from "../../src/fleet/local/provider.ts";
 import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
 import { defaultContent, fieldsOfStep } from "../../src/sim/ecmwf/fields.ts";
 import { type PreparedStream, prepareStream } from "../../src/sim/ecmwf/prepared.ts";
-import { cliPath, freePort, isAlive } from "../../src/system/processes.ts";
+import { cliPath, freePort } from "../../src/system/processes.ts";
+import { type FleetKind, LocalFleet, type RunFleet, running, SimulatedCloud } from "./fleets.ts";
 
-export type FaultTarget = "server" | "worker" | "postmaster";
+export type FaultTarget = "server" | "worker" | "postmaster" | "provider";
+/** What any run may kill. */
 export const faultTargets: readonly FaultTarget[] = ["server", "worker", "postmaster"];
+/** What a run whose nodes are the simulated cloud's may kill: its API too. */
+export const cloudFaultTargets: readonly FaultTarget[] = [...faultTargets, "provider"];
 
 export interface PlannedFault {
   target: FaultTarget;
@@ -69,15 +73,19 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** `count` kills of `targets`, at moments spread over the first `windowMs` of the cycle, in time order. */
+/**
+ * `count` kills of `targets`, at moments spread over the first `windowMs` of the cycle, in time order;
+ * with `first`, the first kill drawn is of that target (its moment still the seed's).
+ */
 export function faultPlan(
   seed: number,
-  options: { count: number; windowMs: number; targets: readonly FaultTarget[] },
+  options: { count: number; windowMs: number; targets: readonly FaultTarget[]; first?: FaultTarget },
 ): PlannedFault[] {
   const random = seededRandom(seed);
   const plan: PlannedFault[] = [];
   for (let i = 0; i < options.count; i++) {
-    const target = options.targets[Math.floor(random() * options.targets.length)]!;
+    const drawn = options.targets[Math.floor(random() * options.targets.length)]!;
+    const target = i === 0 && options.first ? options.first : drawn;
     plan.push({ target, atMs: Math.round(1000 + random() * (options.windowMs - 1000)) });
   }
   return plan.sort((a, b) => a.atMs - b.atMs);
@@ -125,6 +133,8 @@ export interface FaultRunOptions extends FaultInputs {
   /** Where the run's directory is made (removed afterwards unless keep). */
   parentDir: string;
   keep?: boolean;
+  /** Where the compute nodes come from (default local; "cloudsigma": the simulator, as a process). */
+  fleet?: FleetKind;
 }
 
 /** How long a suite must stay aborted to count as given up (the engine retries a try within seconds). */
@@ -147,7 +157,7 @@ export async function runFaultCycle(options: FaultRunOptions): Promise<FaultOutc
     await run.waitForStream(hung ? 0 : 30_000);
     // The teardown is the suite's own last family; the fleet's rows settle on its next pass.
     const found = await run.inspect(suiteState, hung ? 0 : 15_000);
-    found.stuck.push(...(await run.stopServices()), ...run.leftRunning());
+    found.stuck.push(...(await run.stopServices()), ...run.leftRunning(), ...(await run.stopFleet()));
     return {
       seed: options.seed,
       faults: notes,
@@ -183,6 +193,7 @@ class FaultRun {
   readonly #pgPort: number;
   #cluster: EmbeddedCluster;
   readonly #pool: pg.Pool;
+  readonly #fleet: RunFleet;
   #server: ChildProcess | null = null;
   #stream: ChildProcess | null = null;
   #streamExit: Promise<number | string | null> = Promise.resolve(null);
@@ -194,6 +205,7 @@ class FaultRun {
     options: FaultRunOptions,
     paths: { dir: string; pgPort: number; serverPort: number; ftpPort: number },
     cluster: EmbeddedCluster,
+    cloud: SimulatedCloud | null,
   ) {
     this.#options = options;
     this.#dir = paths.dir;
@@ -206,11 +218,13 @@ class FaultRun {
     this.#pool = new pg.Pool({ connectionString: cluster.url, max: 3 });
     // The postmaster is killed on purpose: an idle client's error is expected then.
     this.#pool.on("error", () => undefined);
+    this.#fleet = cloud ?? new LocalFleet(this.#dataDir, () => this.#settings());
     this.#env = {
       ...process.env,
       CLOUDBURST_CONFIG: this.#configFile,
       DATABASE_URL: cluster.url,
       [ftpPasswordVariable]: ftpPassword,
+      ...this.#fleet.env,
     };
     writeFileSync(this.#configFile, this.#configText(paths.ftpPort));
   }
@@ -225,13 +239,32 @@ class FaultRun {
     execFileSync("cp", ["-a", "--", options.clusterTemplate, join(dir, "pg")]);
     rmSync(join(dir, "pg", "postgres.holders"), { recursive: true, force: true });
     const cluster = await startEmbeddedCluster(join(dir, "pg"), pgPort);
-    const run = new FaultRun(
-      options,
-      { dir, pgPort, serverPort: await freePort(), ftpPort: await freePort() },
-      cluster,
-    );
-    await run.#startServer();
-    return run;
+    let cloud: SimulatedCloud | null = null;
+    let run: FaultRun | null = null;
+    try {
+      // The simulated cloud keeps the stream's pace: at 60x, CloudSigma's 20-s provision takes 1/3 s.
+      if (options.fleet === "cloudsigma")
+        cloud = await SimulatedCloud.start(join(dir, "cloud"), 1 / options.timeFactor);
+      run = new FaultRun(
+        options,
+        { dir, pgPort, serverPort: await freePort(), ftpPort: await freePort() },
+        cluster,
+        cloud,
+      );
+      await run.#startServer();
+      return run;
+    } catch (error) {
+      if (run) await run.cleanUp(options.keep === true);
+      else {
+        await cloud?.cleanUp();
+        await stopEmbeddedCluster(cluster).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  #settings() {
+    return loadConfig({ file: this.#configFile, env: this.#env });
   }
 
   #configText(ftpPort: number): string {
@@ -239,7 +272,7 @@ class FaultRun {
     return stringify({
       dataDir: this.#dataDir,
       log: { level: "warn" },
-      server: { host: "127.0.0.1", port: this.#serverPort },
+      server: { host: this.#fleet.serverHost, port: this.#serverPort },
       ingest: {
         ftp: {
           enabled: true,
@@ -250,12 +283,12 @@ class FaultRun {
         },
       },
       fleet: {
-        provider: "local",
         computeNodes: 2,
         autoscale: { enabled: true, backlogSeconds: 1 },
         leadTime: { defaultSeconds: 2, marginSeconds: 0.2, minSamples: 1 },
         reconcileIntervalSeconds: 2,
         workerArgs: ["--concurrency", "1"],
+        ...this.#fleet.config,
       },
       cycle: { destination: join(this.#dir, "delivered") },
       catalogue: {
@@ -271,7 +304,7 @@ class FaultRun {
   }
 
   get #url(): string {
-    return `http://127.0.0.1:${this.#serverPort}`;
+    return `http://${this.#fleet.serverHost}:${this.#serverPort}`;
   }
 
   /** `cloudburst server` on its fixed port, as an operator's service manager (re)starts it. */
@@ -304,7 +337,7 @@ class FaultRun {
   /** Loads the cycle suite of the stream's steps and begins it, and starts the stream's push. */
   async beginCycle(): Promise<number> {
     const { stream } = this.#options;
-    const config = loadConfig({ file: this.#configFile, env: this.#env });
+    const config = this.#settings();
     const products = suiteProducts(cycleProducts(config), new Set(stream.steps));
     const firstDataAt = new Date(Date.now() + 3000);
     const definition = cycleSuiteDefinition({
@@ -357,12 +390,14 @@ class FaultRun {
     if (target === "worker") {
       // The autoscaler starts workers when the data is near, later on a loaded machine: waits for one.
       const deadline = Date.now() + 30_000;
-      while (this.#liveWorkers().length === 0 && Date.now() < deadline) await sleep(200);
-      const pid = this.#liveWorkers()[0];
+      while (this.#fleet.workers().length === 0 && Date.now() < deadline) await sleep(200);
+      // A local worker process, or a simulated guest's main process (its server keeps running).
+      const pid = this.#fleet.workers()[0];
       if (pid === undefined) return "no worker up";
       process.kill(pid, "SIGKILL");
       return `worker ${pid} killed`;
     }
+    if (target === "provider") return await this.#fleet.killProvider();
     const pid = this.#cluster.pid;
     process.kill(pid, "SIGKILL");
     await sleep(2000);
@@ -385,35 +420,8 @@ class FaultRun {
     }
   }
 
-  #localNodes(): LocalProvider {
-    return new LocalProvider({
-      config: loadConfig({ file: this.#configFile, env: this.#env }).fleet.local,
-      stateDir: join(this.#dataDir, "fleet", "local"),
-    });
-  }
-
-  #liveWorkers(): number[] {
-    const pids: number[] = [];
-    const dir = join(this.#dataDir, "fleet", "local");
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(dir).filter((f) => f.endsWith(".json"));
-    } catch {
-      return pids;
-    }
-    for (const entry of entries) {
-      try {
-        const pid = (JSON.parse(readFileSync(join(dir, entry), "utf8")) as { pid: number | null }).pid;
-        if (pid && running(pid)) pids.push(pid);
-      } catch {
-        // a record being written or removed
-      }
-    }
-    return pids;
-  }
-
   #noteWorkers(): void {
-    for (const pid of this.#liveWorkers()) this.#workerPids.add(pid);
+    for (const pid of this.#fleet.workers()) this.#workerPids.add(pid);
   }
 
   /** The suite's state once complete or aborted, or at the deadline. */
@@ -454,7 +462,9 @@ class FaultRun {
         suiteState,
         stream: this.#options.stream,
         destination: join(this.#dir, "delivered"),
-        nodes: await this.#localNodes().listNodes(),
+        leftAtProvider: await this.#fleet
+          .leftAtProvider()
+          .catch((error: Error) => [`the provider could not be asked what it holds: ${error.message}`]),
       });
       const clean = found.lost.length + found.duplicated.length + found.stuck.length === 0;
       if (clean || Date.now() > deadline) return found;
@@ -481,6 +491,11 @@ class FaultRun {
     return [];
   }
 
+  /** Stops the fleet's own process (the simulated cloud), saying what it left or how it stopped. */
+  stopFleet(): Promise<string[]> {
+    return this.#fleet.stop();
+  }
+
   /** Worker processes still alive once the server has stopped (a real leak: nobody would stop them). */
   leftRunning(): string[] {
     this.#noteWorkers();
@@ -490,8 +505,9 @@ class FaultRun {
   async cleanUp(keep: boolean): Promise<void> {
     this.#stream?.kill("SIGKILL");
     if (this.#server && this.#server.exitCode === null) this.#server.kill("SIGKILL");
-    for (const pid of [...this.#workerPids, ...this.#liveWorkers()])
+    for (const pid of [...this.#workerPids, ...this.#fleet.workers()])
       if (running(pid)) process.kill(pid, "SIGKILL");
+    await this.#fleet.cleanUp();
     await this.#pool.end().catch(() => undefined);
     await stopEmbeddedCluster(this.#cluster).catch(() => undefined);
     if (!keep) rmSync(this.#dir, { recursive: true, force: true });
@@ -502,22 +518,13 @@ class FaultRun {
   }
 }
 
-/** Alive and not a zombie: a killed worker stays in the process table until its parent reaps it. */
-function running(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
 interface RunFacts {
   suite: string;
   suiteState: string;
   stream: PreparedStream;
   destination: string;
-  nodes: Array<{ name: string; state: string }>;
+  /** What the provider still holds (compute nodes, disks, tags, IPs), each a finding. */
+  leftAtProvider: string[];
 }
 
 /** What the database, the destination and the provider say about a finished run. */
@@ -575,7 +582,7 @@ async function inspectRun(pool: pg.Pool, facts: RunFacts): Promise<Findings> {
     "select name, state from fleet_node where state not in ('destroyed', 'failed') order by name",
   );
   for (const n of unfinished) stuck.push(`fleet node ${n.name} ${n.state}`);
-  for (const n of facts.nodes) stuck.push(`compute node ${n.name} still at the provider (${n.state})`);
+  stuck.push(...facts.leftAtProvider);
   const partial = await query<{ name: string }>("select name from ingest_file where state = 'partial'");
   for (const f of partial) stuck.push(`ingest file ${f.name} partial`);
   return { lost, duplicated, stuck, delivered };

@@ -13,6 +13,8 @@ import { after, describe, test } from "node:test";
 import { vlanNetplanFile } from "../../src/fleet/userdata.ts";
 import type { RunningSimulator } from "../../src/sim/cloudsigma/index.ts";
 import { groupMembers } from "../../src/sim/cloudsigma/nodes.ts";
+import { freePort } from "../../src/system/processes.ts";
+import { SimProcess } from "../helpers/sim-process.ts";
 import { type Api, startSim, waitFor } from "./helpers.ts";
 
 type Obj = Record<string, unknown>;
@@ -161,5 +163,64 @@ describe("guests on the simulated VLAN", { skip: !root && "needs root (ip netns)
     );
     await sim.stop();
     assert.deepEqual(leftovers(), []);
+  });
+});
+
+describe("the VLAN of a killed simulator", { skip: !root && "needs root (ip netns), as CI runs" }, () => {
+  test("is taken over by the next one on its state file: its guest keeps reaching the data role", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-sim-vlan-kill-"));
+    dirs.push(dir);
+    const sim = await SimProcess.start({
+      cwd: dir,
+      port: await freePort(),
+      stateFile: join(dir, "state.json"),
+      timeScale: 0.01,
+    });
+    try {
+      const vlan = sim.info.vlan!;
+      const port = await listen(vlan.hostAddress, 0, "data role on the VLAN");
+      const userData = [
+        "#cloud-config",
+        "write_files:",
+        ...netplan(vlan.hostAddress.replace(/\.1$/, ".10")),
+        "runcmd:",
+        // Under sh -e: a refused try (the bridge is down for a moment while renamed) must not end it.
+        `  - "while :; do curl -sS -m 1 http://${vlan.hostAddress}:${port}/ >> ${dir}/seen 2>&1 || true; echo >> ${dir}/seen; sleep 0.2; done"`,
+        "",
+      ].join("\n");
+      const golden = (await sim.get<{ seeded: { server: string } }>("/_sim/state")).seeded.server;
+      const { uuid } = await sim.request<{ uuid: string }>("POST", `servers/${golden}/action/?do=clone`);
+      await sim.request("POST", "/_sim/advance", { seconds: 60 });
+      const server = await sim.get<Obj>(`servers/${uuid}/`);
+      await sim.request("PUT", `servers/${uuid}/`, { ...server, meta: { "cloudinit-user-data": userData } });
+      await sim.request("POST", `servers/${uuid}/action/?do=start`);
+      await sim.request("POST", "/_sim/advance", { seconds: 60 });
+      const seen = () => (existsSync(join(dir, "seen")) ? readFileSync(join(dir, "seen"), "utf8") : "");
+      await waitFor("the guest to reach the data role", async () =>
+        seen().includes("data role on the VLAN") ? true : undefined,
+      );
+
+      const first = sim.pid;
+      await sim.kill();
+      await sim.restart();
+      assert.deepEqual(leftovers(first), [], "nothing is left under the killed simulator's name");
+      assert.deepEqual(
+        leftovers(sim.pid)
+          .map((n) => n.slice(0, 3))
+          .sort(),
+        ["cbh", "cbv"],
+        "its bridge and the guest's veth go by the new simulator's name",
+      );
+      assert.equal(sim.info.vlan?.subnet, vlan.subnet, "the same subnet");
+      const before = seen().length;
+      await waitFor("the guest to reach the data role again", async () =>
+        seen().slice(before).includes("data role on the VLAN") ? true : undefined,
+      );
+
+      assert.equal(await sim.stop(), 0);
+      assert.deepEqual(leftovers(sim.pid), [], "stopping it removes the VLAN it took over");
+    } finally {
+      if (sim.running) await sim.stop();
+    }
   });
 });

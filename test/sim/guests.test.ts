@@ -1,12 +1,14 @@
 // Started servers run real processes with their cloud-init user data; stopping, deleting, an ACPI
 // shutdown or stopping the simulator ends the whole process group and leaves nothing behind.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { RunningSimulator } from "../../src/sim/cloudsigma/index.ts";
 import { groupMembers } from "../../src/sim/cloudsigma/nodes.ts";
+import { freePort } from "../../src/system/processes.ts";
+import { SimProcess } from "../helpers/sim-process.ts";
 import { type Api, startSim, waitFor } from "./helpers.ts";
 
 type Obj = Record<string, unknown>;
@@ -211,5 +213,44 @@ describe("guest processes", () => {
     assert.notEqual(pid, a.pid);
     await second.sim.stop();
     await gone(pid);
+  });
+});
+
+describe("a simulator killed as a cloud's API dies", () => {
+  test("its guests run on, and the simulator started again on its state re-adopts them; a stop ends them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cb-sim-kill-"));
+    const sim = await SimProcess.start({
+      cwd: dir,
+      port: await freePort(),
+      stateFile: join(dir, "state.json"),
+      timeScale: 0.01,
+      nodeCommand: "sleep 300 & sleep 300; wait",
+    });
+    stops.push(async () => {
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const golden = (await sim.get<{ seeded: { server: string } }>("/_sim/state")).seeded.server;
+    const { uuid } = await sim.request<{ uuid: string }>("POST", `servers/${golden}/action/?do=clone`);
+    await sim.request("POST", "/_sim/advance", { seconds: 60 });
+    await sim.request("POST", `servers/${uuid}/action/?do=start`);
+    await sim.request("POST", "/_sim/advance", { seconds: 60 });
+    const guestOf = async () =>
+      (
+        await sim.get<{ servers: Array<{ uuid: string; guest: { pid: number } | null }> }>("/_sim/state")
+      ).servers.find((s) => s.uuid === uuid)?.guest?.pid;
+    const pid = await waitFor("the guest process", guestOf);
+    await waitFor("both sleeps", async () => (groupMembers(pid).length >= 3 ? true : undefined));
+
+    await sim.kill();
+    assert.ok(groupMembers(pid).length >= 3, "the guest outlives the API's process");
+    await assert.rejects(fetch(sim.info.url), "the API refuses connections while it is down");
+    await sim.restart();
+    assert.equal((await sim.get<Obj>(`servers/${uuid}/`))["status"], "running");
+    assert.equal(await guestOf(), pid, "the same process, re-adopted, not a second guest");
+    assert.equal(groupMembers(pid).length, 3, "nothing else started in its group");
+
+    assert.equal(await sim.stop(), 0);
+    assert.deepEqual(groupMembers(pid), [], "stopping the simulator ends the re-adopted guest");
   });
 });

@@ -97,6 +97,7 @@ export class CloudSigmaEngine {
             env: options.guestEnv ?? {},
             onExit: (uuid, info) => this.servers.guestExited(uuid, info),
             log: this.log,
+            previous: loaded?.hypervisor ?? null,
           });
     if (!loaded && options.seed !== false) this.seedAccount();
     if (loaded) this.resume();
@@ -174,6 +175,7 @@ export class CloudSigmaEngine {
     const file = this.options.stateFile;
     if (!file) return;
     this.data.simTime = this.now();
+    if (this.launcher) this.data.hypervisor = this.launcher.hypervisor();
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, JSON.stringify(this.data));
     renameSync(`${file}.tmp`, file);
@@ -181,10 +183,32 @@ export class CloudSigmaEngine {
     this.lastSave = Date.now();
   }
 
-  /** After a restart: guests that were running run again; pending transitions continue from the saved clock. */
+  /** Saves now if anything changed: an accepted request is on disk before it is answered, as a cloud never forgets one. */
+  saveIfChanged(): void {
+    if (this.dirty) this.save();
+  }
+
+  /**
+   * After a restart, pending transitions continue from the saved clock, and guests run on: every
+   * process a killed simulator left running is re-adopted (a cloud's VMs outlive its API's process),
+   * whatever its server's state, so that its server's stop or delete ends it as before; a running
+   * server without one (the simulator was stopped, which ends them) boots its guest again.
+   */
   private resume(): void {
+    for (const [uuid, record] of Object.entries(this.data.hypervisor?.guests ?? {})) {
+      const server = this.data.servers[uuid];
+      if (!this.launcher?.adopt(uuid, record, "re-adopted after a simulator restart")) continue;
+      this.note(
+        `guest ${server?.name ?? "of a deleted server"} (${uuid}) re-adopted: pid ${record.pid} ran on`,
+      );
+      // Its server was stopped or deleted as the simulator died, before the process was gone.
+      const up = server?.status === "running" || server?.status === "stopping";
+      if (!server || this.gone(server.deleteAt) || !up) void this.launcher.kill(uuid, 0);
+    }
     for (const server of Object.values(this.data.servers)) {
-      if (server.status === "running" && server.pending === null) this.servers.launchGuest(server);
+      const guest = this.guest(server.uuid);
+      if (server.status === "running" && server.pending === null && (!guest || guest.exited))
+        this.servers.launchGuest(server);
       if (server.status === "stopping" && server.pending?.kind === "shutdown") {
         server.pending = { kind: "stop", due: this.now() };
       }

@@ -8,7 +8,8 @@
 //
 // Names carry the simulator's pid (cbv: bridge, cbh: a guest's veth on the host, cbg: its peer before
 // it moves, cbn: its namespace), so that what a killed simulator left is found and removed by the
-// next one. Everything is made and removed with synchronous `ip` calls: a simulator's exit handler
+// next one; unless that one is its successor on the same state file, which takes the VLAN over and
+// renames it after itself (a cloud's network outlives its API's process). Everything is made and removed with synchronous `ip` calls: a simulator's exit handler
 // can remove it all too.
 import { spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
@@ -64,10 +65,8 @@ function removeStale(): void {
     const name = line.split(" ")[0] ?? "";
     if (dead(name)) ipQuietly(["netns", "delete", name]);
   }
-  // "7: cbh0abcd12001@if6: <...>": guests' veths first, then the bridges they hung on.
-  const links = ip(["-o", "link", "show"])
-    .split("\n")
-    .map((line) => line.split(": ")[1]?.split("@")[0] ?? "")
+  // Guests' veths first, then the bridges they hung on.
+  const links = linkNames()
     .filter(dead)
     .sort((a, b) => (a.startsWith("cbv") ? 1 : 0) - (b.startsWith("cbv") ? 1 : 0));
   for (const link of links) ipQuietly(["link", "delete", link]);
@@ -77,12 +76,12 @@ function removeStale(): void {
  * A bridge of this process's (cbv + its pid + 2 random characters) and a /24 of 198.18.0.0/15 that no
  * interface or route of this host uses yet (other simulators' bridges).
  */
-function newBridge(): { id: string; base: string } {
-  const pid = process.pid.toString(36).padStart(5, "0").slice(-5);
+function newBridge(preferred: string | null): { id: string; base: string } {
+  const pid = ownPid();
   const taken = ip(["-4", "-o", "address", "show"]) + ip(["-4", "route", "show"]);
   for (let attempt = 0; attempt < 50; attempt++) {
     const k = randomInt(512);
-    const base = `198.${18 + Math.floor(k / 256)}.${k % 256}`;
+    const base = attempt === 0 && preferred ? preferred : `198.${18 + Math.floor(k / 256)}.${k % 256}`;
     if (taken.includes(`${base}.`)) continue;
     const id = `${pid}${randomInt(36 * 36)
       .toString(36)
@@ -94,6 +93,56 @@ function newBridge(): { id: string; base: string } {
   throw new Error(
     "no bridge could be made for the simulated VLAN (ip link add ... type bridge failed, or no /24 of 198.18.0.0/15 is free)",
   );
+}
+
+/** A VLAN's bridge, as saved with the account so that a successor takes it over. */
+export interface VlanIdentity {
+  /** The names' infix: the simulator's pid (base 36) and 2 random characters. */
+  id: string;
+  /** The /24's first three octets, e.g. 198.18.37. */
+  base: string;
+}
+
+/** The 5 characters of this process's pid in the names. */
+function ownPid(): string {
+  return process.pid.toString(36).padStart(5, "0").slice(-5);
+}
+
+function rename(from: string, to: string): void {
+  ip(["link", "set", "dev", from, "down"]);
+  ip(["link", "set", "dev", from, "name", to]);
+  ip(["link", "set", "dev", to, "up"]);
+}
+
+/**
+ * The VLAN a killed simulator left (a real cloud's network outlives its API): its bridge and its
+ * guests' veths renamed after this process, so that no simulator takes them for a dead one's; null
+ * when it is gone or its owner still runs. Gone: stopped cleanly, or removed as stale by another
+ * simulator on this host while none owned it (then the new bridge gets its subnet again, so that the
+ * configuration's addresses hold; the guests it had lost their link). The guests'
+ * namespaces keep going with their processes; their old names are removed as stale (a name only).
+ */
+function takeOver(previous: VlanIdentity): { id: string; base: string; guests: string[] } | null {
+  const owner = Number.parseInt(previous.id.slice(0, 5), 36);
+  const bridge = `cbv${previous.id}`;
+  if (alive(owner) || spawnSync("ip", ["link", "show", "dev", bridge], { stdio: "ignore" }).status !== 0)
+    return null;
+  const id = `${ownPid()}${previous.id.slice(5)}`;
+  const guests: string[] = [];
+  for (const link of linkNames().filter((name) => name.startsWith(`cbh${previous.id}`))) {
+    const suffix = `${id}${link.slice(3 + previous.id.length)}`;
+    rename(link, `cbh${suffix}`);
+    guests.push(suffix);
+  }
+  rename(bridge, `cbv${id}`);
+  return { id, base: previous.base, guests };
+}
+
+/** The names of this host's links ("7: cbh0abcd12001@if6: <...>" gives cbh0abcd12001). */
+function linkNames(): string[] {
+  return ip(["-o", "link", "show"])
+    .split("\n")
+    .map((line) => line.split(": ")[1]?.split("@")[0] ?? "");
 }
 
 export class GuestNetwork {
@@ -108,23 +157,35 @@ export class GuestNetwork {
   #next = 0;
   #closed = false;
 
-  /** The simulator's VLAN; or, when this machine cannot make one, why not. */
-  static open(): GuestNetwork | string {
+  /**
+   * The simulator's VLAN (the one a killed predecessor left, `previous`, when it is still there); or,
+   * when this machine cannot make one, why not.
+   */
+  static open(previous: VlanIdentity | null = null): GuestNetwork | string {
     const reason = unavailable();
     if (reason) return reason;
     try {
+      const taken = previous ? takeOver(previous) : null;
       removeStale();
-      return new GuestNetwork();
+      return new GuestNetwork(taken, previous?.base ?? null);
     } catch (error) {
       return (error as Error).message;
     }
   }
 
-  private constructor() {
-    ({ id: this.#id, base: this.#base } = newBridge());
+  private constructor(
+    taken: { id: string; base: string; guests: string[] } | null,
+    preferred: string | null,
+  ) {
+    ({ id: this.#id, base: this.#base } = taken ?? newBridge(preferred));
     this.#bridge = `cbv${this.#id}`;
     this.subnet = `${this.#base}.0/24`;
     this.hostAddress = `${this.#base}.1`;
+    if (taken) {
+      for (const suffix of taken.guests) this.#guests.add(suffix);
+      this.#next = Math.max(0, ...taken.guests.map((s) => Number.parseInt(s.slice(this.#id.length), 36) + 1));
+      return;
+    }
     try {
       ip(["address", "add", `${this.hostAddress}/24`, "dev", this.#bridge]);
       ip(["link", "set", this.#bridge, "up"]);
@@ -162,6 +223,17 @@ export class GuestNetwork {
       throw error;
     }
     return { name, enter: ["nsenter", `--net=/run/netns/${name}`, "--"] };
+  }
+
+  /** What a successor needs to take this VLAN over after a kill (saved with the account). */
+  get identity(): VlanIdentity {
+    return { id: this.#id, base: this.#base };
+  }
+
+  /** The name a guest's namespace `name` (a predecessor's) goes by now, null if its veth was not taken over. */
+  adopted(name: string): string | null {
+    const suffix = `${this.#id}${name.slice(3 + this.#id.length)}`;
+    return this.#guests.has(suffix) ? `cbn${suffix}` : null;
   }
 
   /** Removes a guest's veth pair and namespace (what still runs in it keeps no network). */

@@ -151,6 +151,8 @@ export class CloudSigmaHttp {
       }
       const segments = url.pathname.slice("/api/2.0/".length).split("/").filter(Boolean);
       const result = this.routes.route(new Call(method, segments, url.searchParams, body));
+      // Acknowledged means kept: a kill of this process right after the answer loses nothing.
+      if (method !== "GET") this.engine.saveIfChanged();
       if (result.status === 204) {
         res.writeHead(204, { "Content-Type": "text/html; charset=utf-8" });
         res.end();

@@ -1,6 +1,7 @@
 // The simulated account's resources, as stored (and persisted to JSON). Rendering to CloudSigma's
 // response shapes lives in render.ts; behaviour (transitions, billing, faults) in engine.ts.
 // All times are simulated milliseconds since the epoch (see clock.ts).
+import type { Hypervisor } from "./nodes.ts";
 
 export type ServerStatus = "stopped" | "starting" | "running" | "stopping" | "unavailable";
 export type DriveStatus =
@@ -182,6 +183,8 @@ export interface SimData {
   accruedSince: number;
   /** Golden server and drive created at first start (see seed in engine.ts). */
   seeded: { server: string; drive: string; vlan: string } | null;
+  /** The guests' processes and the VLAN, which outlive the simulator's process (nodes.ts); absent in older files. */
+  hypervisor?: Hypervisor;
 }
 
 export function emptyData(owner: string, simTime: number, balance: number, currency: string): SimData {

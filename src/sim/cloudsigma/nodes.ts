@@ -18,7 +18,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, w
 import { join } from "node:path";
 import { cliPath } from "../../system/processes.ts";
 import { parseCloudConfig, shellQuote, userDataOf, vlanNicOf } from "./cloud-init.ts";
-import { GuestNetwork, type GuestNic } from "./guest-network.ts";
+import { GuestNetwork, type GuestNic, type VlanIdentity } from "./guest-network.ts";
 import { GuestRoot } from "./guest-root.ts";
 
 export interface GuestSpec {
@@ -30,12 +30,32 @@ export interface GuestSpec {
 export interface GuestProcess {
   uuid: string;
   pid: number;
+  /** The process's start time (clock ticks since boot, /proc): a pid reused by another process differs. */
+  startTime: string | null;
   command: string;
   startedAt: number;
   exited: boolean;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   log: string;
+}
+
+/**
+ * What outlives the simulator's process, as a cloud's VMs and network outlive its API: each guest's
+ * process group (its leader's pid and start time, and its network namespace), and the VLAN. Kept in
+ * the state file, so that a simulator started again after a kill re-adopts them (see adopt).
+ */
+export interface Hypervisor {
+  guests: Record<string, { pid: number; startTime: string | null; netns: string | null }>;
+  vlan: VlanIdentity | null;
+}
+
+/** A guest's process: started here (child), or re-adopted after a restart (null: watched in /proc). */
+interface GuestEntry {
+  child: ChildProcess | null;
+  info: GuestProcess;
+  netns: string | null;
+  ended: boolean;
 }
 
 /** The environment cloud-init's commands run with on a fresh VM. */
@@ -45,10 +65,8 @@ export class GuestLauncher {
   private readonly dir: string;
   private readonly nodeCommand: string | null;
   private readonly extraEnv: NodeJS.ProcessEnv;
-  private readonly children = new Map<
-    string,
-    { child: ChildProcess; info: GuestProcess; netns: string | null }
-  >();
+  private readonly children = new Map<string, GuestEntry>();
+  private watch: NodeJS.Timeout | null = null;
   /** The simulated VLAN; null where guests share the host's network (not root, no `ip`). */
   readonly network: GuestNetwork | null;
   /** Where guests' traffic goes: the simulated VLAN, or the host's network and why. */
@@ -62,6 +80,8 @@ export class GuestLauncher {
     env?: NodeJS.ProcessEnv;
     onExit?: (uuid: string, info: GuestProcess) => void;
     log?: (message: string) => void;
+    /** What a previous simulator with this state left running (its VLAN is taken over). */
+    previous?: Hypervisor | null;
   }) {
     this.dir = options.dir;
     this.nodeCommand = options.nodeCommand ?? null;
@@ -79,7 +99,7 @@ export class GuestLauncher {
       '#!/bin/sh\necho "systemctl: systemd is not running in this simulated guest" >&2\nexit 1\n',
     );
     chmodSync(systemctl, 0o755);
-    const network = GuestNetwork.open();
+    const network = GuestNetwork.open(options.previous?.vlan ?? null);
     this.network = typeof network === "string" ? null : network;
     this.networkNote =
       typeof network === "string"
@@ -151,9 +171,11 @@ export class GuestLauncher {
     } finally {
       closeSync(out);
     }
+    const pid = child.pid ?? -1;
     const info: GuestProcess = {
       uuid: guest.uuid,
-      pid: child.pid ?? -1,
+      pid,
+      startTime: startTimeOf(pid),
       command,
       startedAt: Date.now(),
       exited: false,
@@ -164,17 +186,58 @@ export class GuestLauncher {
     child.on("error", () => {
       info.exited = true;
     });
-    child.on("exit", (code, signal) => {
-      info.exited = true;
-      info.exitCode = code;
-      info.signal = signal;
-      // Whatever the guest's main process left behind in its group goes with it.
-      killGroup(info.pid, "SIGKILL");
-      if (netns) this.network?.detach(netns);
-      this.onExit(guest.uuid, info);
-    });
-    this.children.set(guest.uuid, { child, info, netns });
+    const entry: GuestEntry = { child, info, netns, ended: false };
+    child.on("exit", (code, signal) => this.#ended(entry, code, signal));
+    this.children.set(guest.uuid, entry);
     return info;
+  }
+
+  /** A guest's main process has ended: whatever it left behind in its group goes with it. */
+  #ended(entry: GuestEntry, code: number | null, signal: NodeJS.Signals | null): void {
+    if (entry.ended) return;
+    entry.ended = true;
+    const { info } = entry;
+    Object.assign(info, { exited: true, exitCode: code, signal });
+    killGroup(info.pid, "SIGKILL");
+    if (entry.netns) this.network?.detach(entry.netns);
+    this.onExit(info.uuid, info);
+  }
+
+  /**
+   * Takes over a guest that a previous simulator (killed) left running: true when its process is still
+   * the one recorded (same pid and start time), and then it is watched as if started here; false when
+   * it is gone (the caller boots it again, as a VM whose hypervisor restarted).
+   */
+  adopt(uuid: string, record: Hypervisor["guests"][string], command: string): boolean {
+    if (record.startTime === null || startTimeOf(record.pid) !== record.startTime) return false;
+    const netns = record.netns ? (this.network?.adopted(record.netns) ?? null) : null;
+    const info: GuestProcess = {
+      uuid,
+      pid: record.pid,
+      startTime: record.startTime,
+      command,
+      startedAt: Date.now(),
+      exited: false,
+      exitCode: null,
+      signal: null,
+      log: join(this.dir, "guests", uuid, "console.log"),
+    };
+    this.children.set(uuid, { child: null, info, netns, ended: false });
+    // Not our child: its end is seen in /proc (its exit status went to whoever reaped it).
+    this.watch ??= setInterval(() => {
+      for (const entry of this.children.values())
+        if (entry.child === null && !entry.ended && startTimeOf(entry.info.pid) !== entry.info.startTime)
+          this.#ended(entry, null, null);
+    }, 250).unref();
+    return true;
+  }
+
+  /** What must outlive this process for a successor to re-adopt it (saved with the account). */
+  hypervisor(): Hypervisor {
+    const guests: Hypervisor["guests"] = {};
+    for (const { info, netns } of this.children.values())
+      if (!info.exited) guests[info.uuid] = { pid: info.pid, startTime: info.startTime, netns };
+    return { guests, vlan: this.network?.identity ?? null };
   }
 
   /**
@@ -223,8 +286,9 @@ export class GuestLauncher {
   async kill(uuid: string, graceMs = 3000): Promise<void> {
     const entry = this.children.get(uuid);
     if (!entry) return;
-    if (!entry.info.exited) {
-      const exited = new Promise<void>((done) => entry.child.once("exit", () => done()));
+    const { child } = entry;
+    if (!entry.info.exited && child) {
+      const exited = new Promise<void>((done) => child.once("exit", () => done()));
       killGroup(entry.info.pid, graceMs > 0 ? "SIGTERM" : "SIGKILL");
       const timer = setTimeout(() => killGroup(entry.info.pid, "SIGKILL"), graceMs);
       await exited;
@@ -232,6 +296,8 @@ export class GuestLauncher {
     }
     killGroup(entry.info.pid, "SIGKILL");
     await groupGone(entry.info.pid, 5000);
+    // An adopted guest has no exit event of ours: it ends here.
+    if (!child) this.#ended(entry, null, "SIGKILL");
     this.children.delete(uuid);
   }
 
@@ -241,6 +307,7 @@ export class GuestLauncher {
 
   /** Kills every guest, then removes the simulated VLAN: the launcher is done. */
   async close(graceMs = 3000): Promise<void> {
+    if (this.watch) clearInterval(this.watch);
     try {
       await this.killAll(graceMs);
     } finally {
@@ -284,6 +351,17 @@ async function groupGone(pgid: number, timeoutMs: number): Promise<void> {
   while (groupMembers(pgid).length > 0 && Date.now() < deadline) {
     killGroup(pgid, "SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A process's start time (field 22 of /proc/PID/stat), null when no live process has that pid. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" ? null : (fields[19] ?? null);
+  } catch {
+    return null;
   }
 }
 

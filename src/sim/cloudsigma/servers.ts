@@ -342,6 +342,8 @@ export class Servers {
     try {
       const info = launcher.launch({ uuid: server.uuid, name: server.name, meta: server.meta });
       this.#e.note(`guest ${server.name} (${server.uuid}) booted: pid ${info.pid}, ${info.command}`);
+      // On disk at once: a successor after a kill must find this process to re-adopt, not boot another.
+      this.#e.save();
     } catch (error) {
       this.#e.note(`guest ${server.uuid} failed to launch: ${(error as Error).message}`);
     }
