@@ -108,6 +108,13 @@ export const fleetConfigSchema = z
      * long raises an alert. Longer than a slow provisioning (CloudSigma: clone 15 min + start 5 min).
      */
     stuckSeconds: z.number().positive().default(1500),
+    /**
+     * A ready compute node whose worker has not called the worker protocol this long (since the node
+     * ran, or since its last call) has no worker: it is destroyed and replaced, with an alert. Its
+     * worker fetches or beats a heart every few seconds; this leaves a real VM time to run its user
+     * data (the release installed at boot) before the first call.
+     */
+    workerSilenceSeconds: z.number().positive().default(180),
     /** How often the reconcile loop also compares what we own with what the provider bills. */
     leakCheckIntervalSeconds: z.number().positive().default(600),
     /** A balance must cover this many days of the planned burst before a cycle starts (CloudSigma wants 5). */

@@ -216,6 +216,7 @@ export class FleetController {
     const all = await provider.listNodes();
     const nodes = this.ourNodes(all);
     const rows = await this.#syncRows(nodes, report);
+    await this.#releaseSilent(rows);
     const started = new Set(nodes.flatMap((n) => (n.tags[tagKeys.cycle] ? [n.tags[tagKeys.cycle]!] : [])));
     report.wants = desiredState(cycles, now, leadSeconds, config, started);
     await this.#autoscale(report.wants, cycles, nodes, leadSeconds);
@@ -689,6 +690,35 @@ export class FleetController {
         { environment: this.#env, node: exit.name, err: (error as Error).message },
         "cannot record a compute node's death",
       );
+    }
+  }
+
+  /**
+   * Running nodes whose worker is silent (it exited, or never started: the VM runs on without it) are
+   * released as an operator's destroy is (their task, if any, is announced lost at once), with an
+   * alert; the pass destroys and replaces them. `rows` are updated to say so.
+   */
+  async #releaseSilent(rows: NodeRow[]): Promise<void> {
+    const { store, provider, config } = this.#o;
+    for (const silent of await store.silentNodes(this.#env, provider.name, config.workerSilenceSeconds)) {
+      const since = silent.workerSeenAt ? `its last call at ${silent.workerSeenAt.toISOString()}` : "it ran";
+      const reason = `its worker has not called the worker protocol since ${since} (fleet.workerSilenceSeconds ${config.workerSilenceSeconds})`;
+      const released = await store.releaseNode(this.#env, provider.name, silent.providerId!, reason);
+      if (!released) continue;
+      for (const row of rows) if (row.id === released.id) row.state = "destroying";
+      this.#log.warn({ environment: this.#env, node: released.name, reason }, "a compute node has no worker");
+      await this.#alert({
+        key: `fleet:${this.#env}:stuck:no-worker:${released.name}`,
+        severity: "warning",
+        title: `Fleet ${this.#env}: node ${released.name} runs without a worker`,
+        text: `${released.name} runs at the provider, but ${reason}. The fleet destroys and replaces it; its console, or its log in the fleet view, says why the worker ended.`,
+        details: {
+          environment: this.#env,
+          cycle: released.cycle,
+          node: released.name,
+          id: released.providerId,
+        },
+      });
     }
   }
 

@@ -23,6 +23,8 @@ export interface NodeRow {
   error: string | null;
   /** Its static address on the private network (fleet.vlan); null without one. */
   vlanAddress: string | null;
+  /** When its worker last called the worker protocol; null until its first call. */
+  workerSeenAt: Date | null;
 }
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -57,6 +59,7 @@ function toNode(r: Record<string, unknown>): NodeRow {
     currency: (r["currency"] as string | null) ?? null,
     error: (r["error"] as string | null) ?? null,
     vlanAddress: (r["vlan_address"] as string | null) ?? null,
+    workerSeenAt: (r["worker_seen_at"] as Date | null) ?? null,
   };
 }
 
@@ -295,6 +298,21 @@ export class FleetStore {
     return r.rows[0] ? toNode(r.rows[0]) : null;
   }
 
+  /**
+   * Ready compute nodes whose worker has been silent `seconds` (no call since it was ready, or since
+   * its last call): their VM runs, but nothing there takes work.
+   */
+  async silentNodes(environment: string, provider: string, seconds: number): Promise<NodeRow[]> {
+    const r = await this.pool.query(
+      `select * from fleet_node
+        where environment = $1 and provider = $2 and role = 'compute' and state = 'ready' and gone_at is null
+          and provider_id is not null
+          and greatest(ready_at, worker_seen_at) < now() - make_interval(secs => $3)`,
+      [environment, provider, seconds],
+    );
+    return r.rows.map(toNode);
+  }
+
   /** Marks the node gone (the provider confirmed it no longer exists). */
   async nodeGone(provider: string, providerId: string): Promise<void> {
     await this.pool.query(
@@ -373,4 +391,17 @@ export class FleetStore {
     );
     return r.rows.map((row) => ({ batchSize: row.batch_size, seconds: row.seconds }));
   }
+}
+
+/**
+ * A compute node's worker called the worker protocol (with the node's token). Written at most once a
+ * second a node: its fetches and heartbeats come several times a minute.
+ */
+export async function noteWorkerSeen(pool: pg.Pool, node: string): Promise<void> {
+  await pool.query(
+    `update fleet_node set worker_seen_at = now()
+      where name = $1 and role = 'compute' and gone_at is null
+        and (worker_seen_at is null or worker_seen_at < now() - interval '1 second')`,
+    [node],
+  );
 }

@@ -152,6 +152,7 @@ describe("requests whose answer was lost", () => {
       currency: null,
       error: null,
       vlanAddress: null,
+      workerSeenAt: null,
     });
     const tagged = { id: "a", name: "cb-e-c1-0-x", tags: { [tagKeys.cycle]: "c1" } };
     const untagged = { id: "b", name: "cb-e-c2-0-y", tags: {} };

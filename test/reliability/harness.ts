@@ -287,6 +287,8 @@ class FaultRun {
         autoscale: { enabled: true, backlogSeconds: 1 },
         leadTime: { defaultSeconds: 2, marginSeconds: 0.2, minSamples: 1 },
         reconcileIntervalSeconds: 2,
+        // A node whose worker was killed inside its running VM is replaced within the run's time.
+        workerSilenceSeconds: 30,
         workerArgs: ["--concurrency", "1"],
         ...this.#fleet.config,
       },

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { appendNodeLog } from "../../fleet/node-log.ts";
 import type { FetchedJob, WorkerBackend } from "../../worker/backend.ts";
 import { VERSION_HEADER, workerCalls } from "../../worker/protocol.ts";
+import { noteWorkerSeen } from "../../fleet/store.ts";
 import { HttpError } from "../errors.ts";
 import type { ApiServices } from "../services.ts";
 import { required } from "../services.ts";
@@ -46,6 +47,14 @@ export const workerRoutes: ZodPlugin<ApiServices> = async (app, services) => {
   useZodSchemas(app);
   refuseOtherReleases(app, services.version);
   const backend = () => required(services.workerBackend, "the worker protocol", "data");
+  // A node's worker is alive while it calls: the fleet replaces a running node whose worker is silent.
+  app.addHook("preHandler", async (request) => {
+    const node = request.tokenNode;
+    if (node)
+      void noteWorkerSeen(services.pool, node).catch((error: Error) =>
+        request.log.warn({ node, error: error.message }, "could not note the worker's call"),
+      );
+  });
 
   app.post("/worker/hello", { schema: schema(workerCalls.hello) }, async (request) => {
     if (request.body.version !== services.version)
