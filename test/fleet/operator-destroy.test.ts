@@ -15,12 +15,12 @@ import type { Database } from "../../src/db/database.ts";
 import { nodeLogLines } from "../../src/fleet/node-log.ts";
 import { type FleetService, startFleet } from "../../src/fleet/service.ts";
 import type { NodeRow } from "../../src/fleet/store.ts";
-import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
+import { beginSuite } from "../../src/flow/engine/commands.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { transitions, waitUntil } from "../flow/engine-helpers.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
+import { loadLongTaskSuite, startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { startWorkerServer, type WorkerServer } from "../helpers/worker-server.ts";
 
 const environment = "opdestroy";
@@ -34,16 +34,7 @@ let token: string;
 
 before(async () => {
   db = await createTestDatabase();
-  const def = [
-    "suite op",
-    '  edit CB_HEARTBEAT "60"',
-    "  edit ECF_TRIES 2",
-    "  task long",
-    '    edit CB_ACTION "sleep 60"',
-    "endsuite",
-    "",
-  ].join("\n");
-  await loadSuites(db.pool, def, "op.def", { actor: "test" });
+  await loadLongTaskSuite(db.pool, "op");
   engine = await startTestEngine(db, { tickMs: 500, controlConcurrency: 0 });
   dataRole = await startWorkerServer(db);
   const file = join(dir, "cloudburst.yaml");

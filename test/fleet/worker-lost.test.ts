@@ -9,11 +9,11 @@ import { FleetController } from "../../src/fleet/controller.ts";
 import { LocalProvider } from "../../src/fleet/local/provider.ts";
 import { tagKeys } from "../../src/fleet/provider.ts";
 import { FleetStore } from "../../src/fleet/store.ts";
-import { beginSuite, loadSuites } from "../../src/flow/engine/commands.ts";
+import { beginSuite } from "../../src/flow/engine/commands.ts";
 import { taskStates, transitions, waitUntil } from "../flow/engine-helpers.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestEngine, type TestEngine } from "../helpers/flow.ts";
+import { loadLongTaskSuite, startTestEngine, type TestEngine } from "../helpers/flow.ts";
 import { startWorkerServer } from "../helpers/worker-server.ts";
 import { MemoryLog } from "./helpers.ts";
 
@@ -21,16 +21,7 @@ let db: TestDatabase;
 let engine: TestEngine;
 before(async () => {
   db = await createTestDatabase();
-  const def = [
-    "suite lost",
-    '  edit CB_HEARTBEAT "60"',
-    "  edit ECF_TRIES 2",
-    "  task long",
-    '    edit CB_ACTION "sleep 60"',
-    "endsuite",
-    "",
-  ].join("\n");
-  await loadSuites(db.pool, def, "lost.def", { actor: "test" });
+  await loadLongTaskSuite(db.pool, "lost");
   engine = await startTestEngine(db, {
     tickMs: 1000,
     controlConcurrency: 0,

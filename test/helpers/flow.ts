@@ -1,6 +1,7 @@
 // A flow engine as a control role runs it, for tests: the engine, and a worker of the control queue
 // running the built-in actions (and any the test adds) in the same process.
 import type pg from "pg";
+import { loadSuites } from "../../src/flow/engine/commands.ts";
 import type { DataTriggerSource } from "../../src/flow/engine/data-trigger.ts";
 import { FlowEngine } from "../../src/flow/engine/engine.ts";
 import { type Action, ActionRegistry, builtinActions } from "../../src/worker/actions.ts";
@@ -50,4 +51,21 @@ export async function startTestEngine(
       await engine.stop();
     },
   };
+}
+
+/**
+ * Loads a suite of one task that sleeps a minute with a one-minute heartbeat and two tries: the task a
+ * lost worker leaves running, which only a prompt abort (not its heartbeat) retries in time.
+ */
+export async function loadLongTaskSuite(pool: pg.Pool, suite: string): Promise<void> {
+  const def = [
+    `suite ${suite}`,
+    '  edit CB_HEARTBEAT "60"',
+    "  edit ECF_TRIES 2",
+    "  task long",
+    '    edit CB_ACTION "sleep 60"',
+    "endsuite",
+    "",
+  ].join("\n");
+  await loadSuites(pool, def, `${suite}.def`, { actor: "test" });
 }
