@@ -1,7 +1,9 @@
 // The CloudSigma simulator as a process of its own (`cloudburst sim cloudsigma`), as a cloud's API is to
 // us: something that can die (SIGKILL) and come back on the same port with the same state file, which
 // is what an API outage looks like from here (connections refused, then the same servers again).
+
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawnCli, stopChild, waitForOutput } from "./cli.ts";
@@ -26,8 +28,14 @@ export interface SimInfo {
   vlan: { subnet: string; hostAddress: string } | null;
 }
 
-/** The account's credentials (fixed, so that a restarted simulator accepts what its clients hold). */
-export const simCredentials = { username: "faults@cloudburst.invalid", password: "sim-process-password" };
+/**
+ * The account's credentials: random, made once a test process, so that a restarted simulator accepts
+ * what its clients hold.
+ */
+export const simCredentials = {
+  username: "faults@cloudburst.invalid",
+  password: randomBytes(18).toString("base64url"),
+};
 const { username, password } = simCredentials;
 
 export class SimProcess {
