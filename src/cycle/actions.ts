@@ -5,7 +5,7 @@ import type { DataTriggerSource } from "../flow/engine/data-trigger.ts";
 import type { Action } from "../worker/actions.ts";
 import type { CycleContext } from "./context.ts";
 import { jobReadiness } from "./inputs.ts";
-import { cycleBaseTime } from "./names.ts";
+import { cycleBaseTime, plannedSteps, STEPS_VARIABLE } from "./names.ts";
 import type { ProductContext } from "./product-action.ts";
 import { findProduct } from "./products.ts";
 
@@ -27,6 +27,8 @@ export function catalogueDataSource(cycle: CycleContext): DataTriggerSource {
         cycleBaseTime(condition.variables),
         product,
         Number(terms["step"]),
+        // A suite of our own cycle plans its steps; another suite's job takes any complete input set.
+        STEPS_VARIABLE in condition.variables ? plannedSteps(condition.variables) : undefined,
       );
       return { satisfied: readiness.ready, detail: readiness.detail };
     },

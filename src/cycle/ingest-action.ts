@@ -11,8 +11,8 @@ import { stepArrivalTimes } from "../catalogue/query.ts";
 import { FIELDS_REGISTERED_CHANNEL } from "../flow/engine/data-trigger.ts";
 import type { ActionContext } from "../worker/actions.ts";
 import type { CycleContext } from "./context.ts";
-import { cycleBaseTime } from "./names.ts";
-import { STEP_METER, STEPS_VARIABLE } from "./suite.ts";
+import { cycleBaseTime, plannedSteps } from "./names.ts";
+import { STEP_METER } from "./suite.ts";
 
 /** Between notifications, the catalogue is asked this often anyway (a dead connection may go unnoticed). */
 const safetyPollMs = 2000;
@@ -20,18 +20,6 @@ const safetyPollMs = 2000;
 const fallbackPollMs = 250;
 /** A lost LISTEN connection is tried again at most this often. */
 const reconnectMs = 5000;
-
-/** The planned steps from CB_STEPS ("0,1,2,3,6"), ascending. */
-export function plannedSteps(variables: Record<string, string>): number[] {
-  const text = variables[STEPS_VARIABLE] ?? "";
-  const words = text.split(",").map((w) => w.trim());
-  const steps = words.filter((w) => w !== "").map(Number);
-  if (steps.some((s) => !Number.isInteger(s) || s < 0))
-    throw new Error(
-      `${STEPS_VARIABLE} is "${text}": expected the cycle's steps in whole hours, comma-separated (e.g. 0,1,2,3,6)`,
-    );
-  return [...new Set(steps)].sort((a, b) => a - b);
-}
 
 /**
  * The meter's value: the furthest planned step that has arrived, -1 before the first. ECMWF sends the

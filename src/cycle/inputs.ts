@@ -3,14 +3,7 @@
 import type pg from "pg";
 import { type FieldRow, listFields, parseFieldFilter } from "../catalogue/query.ts";
 import { type FieldKey, keyId } from "../products/fields.ts";
-import {
-  chooseInputSets,
-  forecastTypeFor,
-  isJobReady,
-  jobCandidateInputs,
-  jobTasks,
-  missingInputs,
-} from "../products/jobs.ts";
+import { jobCandidateInputs, jobWaitsFor } from "../products/jobs.ts";
 import { catalogueFieldKey } from "../products/source-params.ts";
 import type { CycleProductSpec } from "./products.ts";
 
@@ -52,13 +45,18 @@ export interface JobReadiness {
   detail: string;
 }
 
-/** Whether the catalogue holds every input of the product's job for `step`. */
+/**
+ * Whether the catalogue holds every input of the product's job for `step`. Given the cycle's planned
+ * steps, the fields of a planned step whose parameter and level the stream carries (at some step of
+ * the job's) are expected, and the job waits for the input set it will have once they are in.
+ */
 export async function jobReadiness(
   pool: pg.Pool,
   producer: string,
   baseTime: Date,
   product: CycleProductSpec,
   step: number,
+  plannedSteps?: readonly number[],
 ): Promise<JobReadiness> {
   const candidates = jobCandidateInputs(product.config, baseTime, step);
   const fields = await cycleFields(
@@ -68,14 +66,23 @@ export async function jobReadiness(
     candidates.map((k) => k.step),
   );
   const has = (key: FieldKey) => fields.has(keyId(key));
-  if (isJobReady(product.config, step, has)) {
-    return { ready: true, detail: `all inputs of ${product.name} step ${step} are registered` };
+  const expected = plannedSteps && expectedFields(fields.values(), plannedSteps);
+  const waits = jobWaitsFor(product.config, step, has, expected ? { expected } : {});
+  return waits.length === 0
+    ? { ready: true, detail: `all inputs of ${product.name} step ${step} are registered` }
+    : { ready: false, detail: `${product.name} step ${step} waits for ${[...new Set(waits)].join(", ")}` };
+}
+
+/** Fields of the planned steps whose parameter, level and member are among `present` (at any step). */
+function expectedFields(
+  present: Iterable<FieldRow>,
+  plannedSteps: readonly number[],
+): (key: FieldKey) => boolean {
+  const planned = new Set(plannedSteps);
+  const carried = new Set<string>();
+  for (const row of present) {
+    const key = fieldKeyOfRow(row);
+    if (key) carried.add(keyId({ ...key, step: 0 }));
   }
-  const tasks = jobTasks(product.config, step, forecastTypeFor(product.config));
-  const chosen = chooseInputSets(tasks, has);
-  const missing = tasks.filter((_, i) => chosen[i]! < 0).flatMap((task) => missingInputs(task, has));
-  return {
-    ready: false,
-    detail: `${product.name} step ${step} waits for ${[...new Set(missing)].join(", ")}`,
-  };
+  return (key) => planned.has(key.step) && carried.has(keyId({ ...key, step: 0 }));
 }

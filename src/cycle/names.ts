@@ -73,3 +73,18 @@ export function firstDataAt(variables: Record<string, string>): Date {
     );
   return time;
 }
+
+/** The suite variable listing the cycle's planned steps (comma-separated hours). */
+export const STEPS_VARIABLE = "CB_STEPS";
+
+/** The planned steps from CB_STEPS ("0,1,2,3,6"), ascending. */
+export function plannedSteps(variables: Record<string, string>): number[] {
+  const text = variables[STEPS_VARIABLE] ?? "";
+  const words = text.split(",").map((w) => w.trim());
+  const steps = words.filter((w) => w !== "").map(Number);
+  if (steps.some((s) => !Number.isInteger(s) || s < 0))
+    throw new Error(
+      `${STEPS_VARIABLE} is "${text}": expected the cycle's steps in whole hours, comma-separated (e.g. 0,1,2,3,6)`,
+    );
+  return [...new Set(steps)].sort((a, b) => a - b);
+}

@@ -10,7 +10,7 @@
 // model's meter. In cloudburst, each product task also names its exact inputs (CB_WAIT_FOR, a data
 // trigger), which holds it until every field it reads is catalogued.
 
-import { cycleSuiteName, PRODUCTS_FAMILY, stepFamilyName } from "./names.ts";
+import { cycleSuiteName, PRODUCTS_FAMILY, STEPS_VARIABLE, stepFamilyName } from "./names.ts";
 
 export interface CycleProduct {
   /** A name usable in node names and as the product configuration's key. */
@@ -35,8 +35,6 @@ export interface CycleSuiteOptions {
 
 /** The ingest task's meter: the step up to which every planned step's data is in the catalogue. */
 export const STEP_METER = "step";
-/** The ingest task's variable listing the cycle's planned steps (comma-separated hours). */
-export const STEPS_VARIABLE = "CB_STEPS";
 /** The ingest task's path below the suite. */
 const INGEST_TASK = "ingest/receive";
 
@@ -67,7 +65,6 @@ function ingestFamily(steps: number[]): string[] {
     "  family ingest",
     ...controlTask("receive", "cycle.ingest", "../data_server/start == complete", [
       `meter ${STEP_METER} -1 ${last} ${last}`,
-      `edit ${STEPS_VARIABLE} '${steps.join(",")}'`,
     ]),
     "  endfamily",
   ];
@@ -132,6 +129,7 @@ export function cycleSuiteDefinition(options: CycleSuiteOptions): string {
     `suite ${suite}`,
     `  edit CB_CYCLE '${options.baseTime.toISOString()}'`,
     `  edit CB_NODES '${options.computeNodes}'`,
+    `  edit ${STEPS_VARIABLE} '${steps.join(",")}'`,
     ...(options.firstDataAt ? [`  edit CB_FIRST_DATA '${options.firstDataAt.toISOString()}'`] : []),
     `  edit ECF_TRIES '${options.tries ?? 3}'`,
     `  limit compute ${slots}`,

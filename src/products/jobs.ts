@@ -128,14 +128,40 @@ export function chooseInputSets(tasks: JobTask[], has: (key: FieldKey) => boolea
   });
 }
 
-/** True when every task of the job has a complete input set. */
+/**
+ * What the job waits for, in words (nothing: it can run): each task needs a complete input set. With
+ * `expected` (fields not in yet that the stream will bring), each task must have the very set it will
+ * have once they are in: a late field holds the job rather than letting a later alternative stand in
+ * for it (a rate at step 1 over steps 0 to 2 because step 2 came before step 1), so the same stream
+ * makes the same products whatever the order in which its files arrive.
+ */
+export function jobWaitsFor(
+  config: ProductConfig,
+  step: number,
+  has: (key: FieldKey) => boolean,
+  options: { member?: number; expected?: (key: FieldKey) => boolean } = {},
+): string[] {
+  const tasks = jobTasks(config, step, forecastTypeFor(config, options.member));
+  const now = chooseInputSets(tasks, has);
+  const { expected } = options;
+  const planned = expected ? chooseInputSets(tasks, (key) => has(key) || expected(key)) : now;
+  const before = producedBefore(tasks);
+  return tasks.flatMap((task, i) => {
+    if (now[i]! >= 0 && now[i] === planned[i]) return [];
+    const set = task.alternatives[planned[i]!];
+    if (!set) return missingInputs(task, has);
+    return set.filter((k) => !has(k) && !before[i]!.has(keyId(k))).map(fieldKeyText);
+  });
+}
+
+/** True when every task of the job has a complete input set (see jobWaitsFor for `expected`). */
 export function isJobReady(
   config: ProductConfig,
   step: number,
   has: (key: FieldKey) => boolean,
-  member?: number,
+  options: { member?: number; expected?: (key: FieldKey) => boolean } = {},
 ): boolean {
-  return chooseInputSets(jobTasks(config, step, forecastTypeFor(config, member)), has).every((i) => i >= 0);
+  return jobWaitsFor(config, step, has, options).length === 0;
 }
 
 /** What is missing for a task: the preferred set's absent fields, as text for messages. */

@@ -9,8 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { catalogueDataSource, cycleActions } from "../../src/cycle/actions.ts";
 import { type CycleContext, cycleContext } from "../../src/cycle/context.ts";
-import { plannedSteps, stepMeterValue } from "../../src/cycle/ingest-action.ts";
-import { cycleSuiteName } from "../../src/cycle/names.ts";
+import { stepMeterValue } from "../../src/cycle/ingest-action.ts";
+import { cycleSuiteName, plannedSteps } from "../../src/cycle/names.ts";
 import { cycleProducts } from "../../src/cycle/products.ts";
 import { cycleSuiteDefinition } from "../../src/cycle/suite.ts";
 import { beginSuite, forceState, loadSuites } from "../../src/flow/engine/commands.ts";
@@ -156,6 +156,21 @@ describe("ingest/receive on the flow engine", () => {
     assert.equal((await taskStates(db.pool, suite))[product(1)], "queued");
     const why1 = await whyNode(db.pool, product(1), [catalogueDataSource(cycle)]);
     assert.ok(!why1.some((r) => r.includes("ingest/receive:step")), why1.join("; "));
+
+    // The rate at step 1 could be made from steps 0 and 2, but step 1 is planned and the stream carries
+    // its field: the job waits for it, so the product is the same whatever the order of arrival.
+    const rateAt1 = (variables: Record<string, string>) =>
+      catalogueDataSource(cycle).waitFor(
+        { source: "catalogue", query: "inputs product=precipitation_rate step=1", variables, path: "/x" },
+        db.pool,
+      );
+    const cycleVariables = { CB_CYCLE: baseTime.toISOString() };
+    assert.deepEqual(await rateAt1({ ...cycleVariables, CB_STEPS: "0,1,2" }), {
+      satisfied: false,
+      detail: "precipitation_rate step 1 waits for RR-KGM2 ground 0 step 1h",
+    });
+    // A suite that plans no steps (not a cycle of ours) takes any complete input set, as himan does.
+    assert.equal((await rateAt1(cycleVariables)).satisfied, true);
 
     // A control-server restart: the running try is lost; the retry starts from the catalogue.
     await engine!.stop();

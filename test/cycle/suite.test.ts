@@ -54,7 +54,9 @@ describe("the default cycle suite", () => {
     const variables = Object.fromEntries(receive.variables.map((v) => [v.name, v.value]));
     assert.equal(variables["CB_ACTION"], "cycle.ingest");
     assert.equal(variables["CB_QUEUE"], "control");
-    assert.equal(variables["CB_STEPS"], "0,1,2,3");
+    // On the suite: the ingest and every product job read the planned steps.
+    const suiteVariables = Object.fromEntries(defs.suites[0]!.variables.map((v) => [v.name, v.value]));
+    assert.equal(suiteVariables["CB_STEPS"], "0,1,2,3");
     const steps = [...walk(defs)].filter((n) => /\/products\/step_\d+$/.test(n.path));
     assert.deepEqual(
       steps.map((n) => `${n.name}: ${n.trigger?.parts.map((p) => p.text).join(" ")}`),

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseProductConfig } from "../../src/products/config/index.ts";
 import type { FieldKey } from "../../src/products/fields.ts";
-import { isJobReady, jobCandidateInputs, jobInputs, planJobs } from "../../src/products/jobs.ts";
+import { isJobReady, jobCandidateInputs, jobInputs, jobWaitsFor, planJobs } from "../../src/products/jobs.ts";
 import { himanDev } from "./oracle.ts";
 
 const load = (f: string) => parseProductConfig(readFileSync(join(himanDev, f), "utf8"), f);
@@ -61,6 +61,28 @@ describe("job inputs", () => {
     present.add("RH-0TO1/pressure/700/24");
     assert.equal(isJobReady(config, 24, has), true);
     assert.ok(text(jobCandidateInputs(config, cycle, 24)).includes("RH-0TO1/pressure/700/24"));
+  });
+  it("with the fields still expected, waits for the input set it will have rather than take a later one", () => {
+    // The cycle's own rate at step 1: ECMWF's accumulation at 0 and 1 (the 0 may count as zero).
+    const config = parseProductConfig(
+      readFileSync(join(import.meta.dirname, "../../src/cycle/products/precipitation_rate.json"), "utf8"),
+      "precipitation_rate.json",
+    );
+    const present = new Set<number>([0, 2]);
+    const has = (k: FieldKey) => k.param === "RR-KGM2" && present.has(k.step);
+    const planned = new Set([0, 1, 2, 3]);
+    const expected = (k: FieldKey) => k.param === "RR-KGM2" && planned.has(k.step);
+    // Without what is expected, steps 0 and 2 make a rate at 1 (himan's enclosing steps)...
+    assert.equal(isJobReady(config, 1, has), true);
+    // ...but step 1 is planned: the job waits for it, and says so.
+    assert.deepEqual(jobWaitsFor(config, 1, has, { expected }), ["RR-KGM2 ground 0 step 1h"]);
+    present.add(1);
+    assert.deepEqual(jobWaitsFor(config, 1, has, { expected }), []);
+    // A step the cycle does not plan is not waited for: step 0 stands for zero when only 1 is planned.
+    present.clear();
+    present.add(1);
+    const onlyOne = (k: FieldKey) => k.param === "RR-KGM2" && k.step === 1;
+    assert.equal(isJobReady(config, 1, has, { expected: onlyOne }), true);
   });
   it("relative humidity on pressure levels needs no pressure field", () => {
     assert.deepEqual(text(jobInputs(load("relative_humidity/relative_humidity_gem.json"), cycle, 6)), [
