@@ -2,7 +2,7 @@
 // steps in each edition's tables, ensemble members in GRIB2's template 4.1/4.11.
 import type { FieldLevel, FieldPacking, FieldStep, FieldToWrite, WritableGrid } from "../grib/write/index.ts";
 import { encodeField } from "../grib/write/index.ts";
-import type { LevelType } from "./fields.ts";
+import type { ForecastKind, LevelType } from "./fields.ts";
 import type { ProductMessage } from "./run.ts";
 
 /** GRIB2 code table 4.5 and GRIB1 table 3 for each level type. */
@@ -48,6 +48,22 @@ function packing(m: ProductMessage): FieldPacking {
 
 const writable = new Set(["regular_ll", "rotated_ll", "lambert", "polar_stereographic"]);
 
+/**
+ * GRIB2 codes of a forecast type as himan writes them (type of processed data, code table 1.4, and
+ * type of generating process, 4.3): a deterministic product is "analysis and forecast" (2) from a
+ * forecast (2), a statistical one 192 (local) from post-processing (13).
+ */
+const forecastTypeCodes: Record<
+  ForecastKind,
+  { typeOfProcessedData: number; typeOfGeneratingProcess: number }
+> = {
+  an: { typeOfProcessedData: 0, typeOfGeneratingProcess: 0 },
+  det: { typeOfProcessedData: 2, typeOfGeneratingProcess: 2 },
+  cf: { typeOfProcessedData: 3, typeOfGeneratingProcess: 4 },
+  pf: { typeOfProcessedData: 4, typeOfGeneratingProcess: 4 },
+  sp: { typeOfProcessedData: 192, typeOfGeneratingProcess: 13 },
+};
+
 /** The writer's description of a product field; throws when the product has no code in that edition. */
 export function fieldToWrite(m: ProductMessage): FieldToWrite {
   if (!writable.has(m.grid.gridType))
@@ -68,15 +84,13 @@ export function fieldToWrite(m: ProductMessage): FieldToWrite {
   }
   if (!m.param.grib2) throw new Error(`${m.param.name} has no GRIB2 code: write GRIB1 (-t grib)`);
   const ft = m.forecastType;
-  const typeOfProcessedData = { an: 0, det: 1, cf: 3, pf: 4, sp: 1 }[ft.kind];
   return {
     edition: 2,
     ...common,
     parameter: m.param.grib2,
-    typeOfProcessedData,
+    ...forecastTypeCodes[ft.kind],
     ...(ft.kind === "cf" || ft.kind === "pf"
       ? {
-          typeOfGeneratingProcess: 4,
           ensemble: {
             typeOfEnsembleForecast: ft.kind === "cf" ? 0 : 3,
             perturbationNumber: ft.member ?? 0,

@@ -150,14 +150,11 @@ export async function runJob(
       inputSet: chosen,
       input: (param, atStep, levelType, level) => findInput(task, onGrid, param, atStep, levelType, level),
     });
-    const edition = outputEdition(
-      options.edition ?? config.edition ?? fields[0].edition ?? 2,
-      forecastType,
-      fields,
-    );
     const gridRelative = onGrid.some((f) => f.grid.uvRelativeToGrid === 1);
     const pv = task.target.levelType === "hybrid" ? levelPv(fields, task.target.level) : undefined;
     for (const out of outputs) {
+      const asked = options.edition ?? config.edition ?? fields[0].edition ?? 2;
+      const edition = outputEdition(asked, forecastType, step, fields, out.param);
       // Products are earth-relative, except vector components passed through still relative to the grid.
       const uvRelativeToGrid = gridRelative && vectorParams.has(out.param.name) ? 1 : 0;
       const key: FieldKey = {
@@ -238,14 +235,24 @@ function checkUnits(task: JobTask, fields: Field[]): void {
 }
 
 /**
- * himan writes GRIB2 when GRIB1 cannot hold the product: an ensemble member (no GRIB1 member number
- * without a local section) or hybrid coordinates of more than 255 values.
+ * himan writes GRIB2 when GRIB1 cannot hold the product: a forecast that is neither an analysis nor
+ * deterministic (an ensemble member or a statistical product: GRIB1 has no code for them without a
+ * local section), hybrid coordinates of more than 255 values, or a step that is not whole hours (a
+ * Harmonie 15-minute step; unless the parameter has no GRIB2 code, where himan would write it as
+ * temperature: GRIB1 has the minute as a unit).
  */
-function outputEdition(asked: 1 | 2, forecastType: ForecastType, fields: Field[]): 1 | 2 {
+function outputEdition(
+  asked: 1 | 2,
+  forecastType: ForecastType,
+  step: number,
+  fields: Field[],
+  param: ParamInfo,
+): 1 | 2 {
   if (asked === 2) return 2;
-  const ensemble = forecastType.kind === "cf" || forecastType.kind === "pf";
+  const notDeterministic = forecastType.kind !== "an" && forecastType.kind !== "det";
   const longPv = fields.some((f) => (f.pv?.length ?? 0) > 255);
-  return ensemble || longPv ? 2 : 1;
+  const minutes = Math.abs(step * 60 - Math.round(step) * 60) > 1e-6 && param.grib2 !== null;
+  return notDeterministic || longPv || minutes ? 2 : 1;
 }
 
 function producedField(key: FieldKey, message: ProductMessage): Field {

@@ -1,10 +1,11 @@
 // himan's own test cases for the plugins FMI runs (shared/data/himan-tests-dev: HIRLAM, HARMONIE and GFS
 // sources, himan's configurations, his results and the grib_compare tolerance of each case's script),
-// through the real `cloudburst process`. Every message of our file is compared with the same message of
+// through the real `cloudburst process` run with the `$HIMAN` command line of his own script (his
+// options: -d, -s, --no-cuda, -a). Every message of our file is compared with the same message of
 // his, point by point as ecCodes decodes both, within his tolerance plus half a packing step of either
 // file (his results are often packed coarser than the tolerance), and the parameter codes with his.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, tempDir } from "../helpers/cli.ts";
@@ -14,73 +15,50 @@ const testsDev = join(himanDev, "../himan-tests-dev");
 
 interface Case {
   dir: string;
-  config: string;
-  edition: "grib" | "grib2";
-  inputs: string[];
+  /** His test script: its `$HIMAN` command line is run as written, with our `process` as himan. */
+  script: string;
   /** Our file -> himan's result, his tolerance, and whether his GRIB1 parameter codes are his usual ones. */
   checks: Array<[ours: string, result: string, tolerance: number, sameCodes: boolean]>;
   /** Files we also write that his script does not check (a plugin earlier in the processqueue). */
   others?: string[];
 }
 
-const harmonieHydrometeors = [
-  "harmonie_p_source.grib",
-  "harmonie_t_source.grib",
-  "harmonie_rain_source.grib",
-  "harmonie_snow_source.grib",
-  "harmonie_graupel_source.grib",
-];
-
 const cases: Case[] = [
   {
     dir: "hybrid_pressure",
-    config: "hybrid_pressure_hir.json",
-    edition: "grib",
-    inputs: ["q2.grib", "q3.grib", "q4.grib", "p.grib"],
+    script: "hybrid_pressure.sh",
     checks: [["hybrid_pressure_hir.json.grib", "result.grib", 0.01, true]],
   },
   {
     dir: "hybrid_height",
-    config: "hybrid_height.json",
-    edition: "grib",
-    inputs: ["hl_source_geop.grib"],
+    script: "hybrid_height.sh",
     checks: [["HL-M_hybrid_64_polster_290_225_0_003.grib", "result.grib", 0.2, true]],
   },
   {
     dir: "vvms",
-    config: "gfs.json",
-    edition: "grib",
-    inputs: ["gfs_source.grib"],
+    script: "gfs.sh",
     // his result has no parameter code (table 203, number 0): he had no radon mapping for GFS then
     checks: [["VV-MS_pressure_925_ll_720_361_0_192.grib", "vvms_gfs_result.grib", 0.0001, false]],
   },
   {
     dir: "density",
-    config: "density_harmonie.json",
-    edition: "grib",
-    inputs: ["harmonie_p_source.grib", "harmonie_t_source.grib"],
+    script: "harmonie.sh",
     checks: [["RHO-KGM3_hybrid_65_rll_290_594_0_006.grib", "result_harmonie.grib", 0.1, true]],
   },
   {
     dir: "density",
-    config: "density_hirlam.json",
-    edition: "grib",
-    inputs: ["hirlam_p_source.grib", "hirlam_t_source.grib"],
+    script: "hirlam.sh",
     checks: [["RHO-KGM3_hybrid_65_rll_1030_816_0_006.grib", "result_hirlam.grib", 0.001, true]],
   },
   {
     dir: "absolute_humidity",
-    config: "absolute_humidity_harmonie.json",
-    edition: "grib",
-    inputs: harmonieHydrometeors,
+    script: "harmonie.sh",
     checks: [["ABSH-KGM3_hybrid_60_rll_290_594_0_006.grib", "harmonie_result.grib", 0.1, true]],
     others: ["RHO-KGM3_hybrid_60_rll_290_594_0_006.grib"],
   },
   {
     dir: "precipitation-rate",
-    config: "precipitation_rate_harmonie.json",
-    edition: "grib",
-    inputs: harmonieHydrometeors,
+    script: "harmonie.sh",
     checks: [
       ["RSI-KGM2_hybrid_60_rll_290_594_0_006.grib", "result_solidpr_harmonie.grib", 0.01, true],
       ["RRI-KGM2_hybrid_60_rll_290_594_0_006.grib", "result_rain_harmonie.grib", 0.01, true],
@@ -89,56 +67,47 @@ const cases: Case[] = [
   },
   {
     dir: "fog",
-    config: "fog.json",
-    edition: "grib",
-    inputs: ["ff10m.grib", "ground.grib", "dew.grib"],
+    script: "fog.sh",
     checks: [["fog.json.grib", "result.grib", 0, true]],
   },
   {
     dir: "seaicing",
-    config: "seaicing_hir1h.json",
-    edition: "grib",
-    inputs: ["t2m.grib", "t0m.grib", "ff10.grib"],
+    script: "seaicing.sh",
     checks: [["seaicing_hir1h.json.grib", "result.grib", 0, true]],
   },
   {
     dir: "frost_point",
-    config: "frost_point_harmonie.json",
-    edition: "grib",
-    inputs: ["P-PA_height_0_rll_720_800_0_015.grib", "TD-C_height_2_rll_720_800_0_015.grib"],
-    // his result here is GRIB2 coded as temperature (0/0/0): no code to compare with
+    script: "HARMONIE.sh",
+    // his result here is GRIB2 coded as temperature (0/0/0), for want of a GRIB2 code: ours stays GRIB1
     checks: [["TF-C_height_0_rll_720_800_0_000h15min.grib", "harmonie_result.grib", 0.001, false]],
   },
   {
     dir: "frost_point",
-    config: "frost_point_hirlam.json",
-    edition: "grib",
-    inputs: ["P-PA_height_0_rll_1030_816_0_001.grib", "TD-C_height_2_rll_1030_816_0_001.grib"],
+    script: "HIRLAM.sh",
     checks: [["TF-C_height_0_rll_1030_816_0_001.grib", "hirlam_result.grib", 0.001, true]],
   },
   {
     dir: "relative_humidity_ice",
-    config: "relative_humidity_ice_harmonie.json",
-    edition: "grib",
-    inputs: [
-      "P-PA_height_0_rll_720_800_0_015.grib",
-      "T-K_height_2_rll_720_800_0_015.grib",
-      "TD-C_height_2_rll_720_800_0_015.grib",
-    ],
-    checks: [["RHICE-PRCNT_height_0_rll_720_800_0_000h15min.grib", "harmonie_result.grib", 0.001, false]],
+    script: "HARMONIE.sh",
+    // his 15-minute step makes GRIB2 even under -t grib, and so does ours
+    checks: [["RHICE-PRCNT_height_0_rll_720_800_0_000h15min.grib2", "harmonie_result.grib", 0.001, true]],
   },
   {
     dir: "relative_humidity_ice",
-    config: "relative_humidity_ice_hirlam.json",
-    edition: "grib",
-    inputs: [
-      "TD-C_height_2_rll_1030_816_0_001.grib",
-      "T-K_height_2_rll_1030_816_0_001.grib",
-      "P-PA_height_0_rll_1030_816_0_001.grib",
-    ],
+    script: "HIRLAM.sh",
     checks: [["RHICE-PRCNT_height_0_rll_1030_816_0_001.grib", "hirlam_result.grib", 0.001, true]],
   },
 ];
+
+/** The first `$HIMAN ...` line of his script, with our `process` standing for himan (his options and all). */
+function himanCommandLine(script: string): string[] {
+  const line = readFileSync(script, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l.startsWith("$HIMAN "));
+  assert.ok(line, `${script} runs himan`);
+  return ["process", ...line.split(/\s+/).slice(1)];
+}
 
 /** Half the value step of a message's simple packing: the rounding either file may carry. */
 function halfStep(file: string, message: number): number {
@@ -165,9 +134,9 @@ function samePv(ours: string, theirs: string): boolean {
 
 describe("cloudburst process reproduces himan's tests of the plugins FMI runs", () => {
   for (const c of cases) {
-    it(`${c.dir}/${c.config}`, async () => {
+    it(`${c.dir}/${c.script}`, async () => {
       const out = tempDir("cb-himan-");
-      const args = ["process", "-f", c.config, "-t", c.edition, "--output", out, ...c.inputs];
+      const args = [...himanCommandLine(join(testsDev, c.dir, c.script)), "--output", out];
       const result = await runCli(args, { cwd: join(testsDev, c.dir) });
       assert.equal(result.code, 0, result.stderr);
       const names = [...c.checks.map(([name]) => name), ...(c.others ?? [])];
@@ -195,7 +164,12 @@ describe("cloudburst process reproduces himan's tests of the plugins FMI runs", 
         }
         if (!pvNotTheSources.has(reference)) assert.ok(samePv(ours, theirs), `${name}: NV and pv as his`);
         if (sameCodes) {
-          const keys = ["table2Version", "indicatorOfParameter", "typeOfLevel", "level", "stepRange"];
+          // GRIB2 as his: the parameter, the step in its unit, and the type of data he writes
+          const keys =
+            gribKeys(theirs, ["edition"]).edition === "2"
+              ? ["discipline", "parameterCategory", "parameterNumber", "typeOfProcessedData"]
+              : ["table2Version", "indicatorOfParameter"];
+          keys.push("edition", "typeOfLevel", "level", "stepRange", "stepUnits", "longitudeOfFirstGridPoint");
           assert.deepEqual(gribKeys(ours, keys), gribKeys(theirs, keys), name);
         }
       }

@@ -89,12 +89,18 @@ function section3(grid: WritableGrid): Uint8Array {
         const di = grid.iDirectionIncrementInDegrees;
         const dj = grid.jDirectionIncrementInDegrees;
         b.u(4, grid.Ni).u(4, grid.Nj).u(4, 0).missing(4);
+        // Longitudes from 0 to 360 (regulation 92.1.6), as ECMWF and himan write them: -7.45 is 352.55
+        // (a last longitude of 360 stays 360).
+        const east = (x: number) => (x < 0 ? x + 360 : x);
         b.s(4, deg(grid.latitudeOfFirstGridPointInDegrees)).s(
           4,
-          deg(grid.longitudeOfFirstGridPointInDegrees),
+          deg(east(grid.longitudeOfFirstGridPointInDegrees)),
         );
         b.u(1, (di !== null ? 0x20 : 0) | (dj !== null ? 0x10 : 0) | uv);
-        b.s(4, deg(grid.latitudeOfLastGridPointInDegrees)).s(4, deg(grid.longitudeOfLastGridPointInDegrees));
+        b.s(4, deg(grid.latitudeOfLastGridPointInDegrees)).s(
+          4,
+          deg(east(grid.longitudeOfLastGridPointInDegrees)),
+        );
         if (di !== null) b.u(4, deg(di));
         else b.missing(4);
         if (dj !== null) b.u(4, deg(dj));
