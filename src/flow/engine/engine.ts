@@ -40,6 +40,7 @@ import {
   listSuiteRows,
   markSubmitted,
   nodeRows,
+  notifyAdvanced,
   notifyJobs,
   takeJobEdits,
   updateNodeRuntime,
@@ -363,6 +364,11 @@ export class FlowEngine {
         if (!(await updateNodeRuntime(client, snapshot.id, { ...change, expectedState }))) throw suiteMoved;
       }
       await insertHistory(client, this.#changeHistory(snapshot, changes));
+      await notifyAdvanced(
+        client,
+        snapshot.id,
+        changes.map((c) => c.path),
+      );
       return true;
     }).catch((error: unknown) => {
       if (error === suiteMoved) return false;
@@ -469,6 +475,10 @@ export class FlowEngine {
           detail: reason,
           actor: "engine",
         })),
+      ]);
+      await notifyAdvanced(client, snapshot.id, [
+        ...accepted.map((j) => j.row.path),
+        ...invalid.map(({ ready: item }) => item.task.path),
       ]);
       return updated;
     });
