@@ -14,9 +14,11 @@ import {
   visibleNodes,
   withChildren,
 } from "./suite-tree.js";
+import { listSpacer, tableSpacer, virtualRows } from "./virtual-rows.js";
 
 const STATES = ["unknown", "queued", "submitted", "active", "complete", "aborted", "suspended"];
 const LAYOUT_KEY = "cloudburst.suites.layout";
+const TABLE_COLUMNS = ["Path", "Kind", "State", "Since", "Try", "Worker", "Attributes"];
 
 export function suitesView(main, selectedPath) {
   const listPanel = el("section", { class: "panel suite-list", "aria-label": "suite tree" });
@@ -36,6 +38,8 @@ export function suitesView(main, selectedPath) {
   let byPath = new Map();
   let parents = new Set();
   let shown = [];
+  /** Where each shown path is in `shown`. */
+  let shownAt = new Map();
   let primary = selectedPath || null;
   let anchor = primary;
   const selection = new Set(primary ? [primary] : []);
@@ -47,6 +51,7 @@ export function suitesView(main, selectedPath) {
   main.append(toolbar(), el("div", { class: "split suites" }, listPanel, detailPanel));
   listPanel.addEventListener("click", onListClick);
   listPanel.addEventListener("keydown", onListKey);
+  const rows = virtualRows(listPanel);
 
   function toolbar() {
     // Checkboxes, not buttons: a state's name is not an action (and "suspended" is not Suspend).
@@ -147,11 +152,37 @@ export function suitesView(main, selectedPath) {
       return;
     }
     shown = visibleNodes(nodes, view);
+    shownAt = new Map(shown.map((n, i) => [n.path, i]));
     counter.textContent = `${shown.length} of ${nodes.length} nodes shown`;
-    if (!shown.some((n) => n.path === rovingPath)) rovingPath = shown[0]?.path ?? null;
+    if (!shownAt.has(rovingPath)) rovingPath = shown[0]?.path ?? null;
     const hadFocus = listPanel.contains(document.activeElement);
-    listPanel.replaceChildren(view.layout === "table" ? nodeTable(shown) : nodeTree(shown));
+    const table = view.layout === "table";
+    const [container, body] = table ? nodeTable() : nodeTree();
+    rows.show({
+      container,
+      body,
+      items: shown,
+      draw: table ? tableRow : treeItem,
+      spacer: table ? tableSpacer(TABLE_COLUMNS.length) : listSpacer,
+      drawn: keepFocus,
+    });
     if (hadFocus && rovingPath) focusRow(rovingPath);
+  }
+
+  /**
+   * After a scroll drew another window: the row the keyboard was on may have left the document. The
+   * list's one tab stop moves to the first row drawn in view, and takes the focus if the list had it.
+   */
+  function keepFocus(hadFocus) {
+    if (rovingPath === null || rowAt(rovingPath)) return;
+    const top = listPanel.getBoundingClientRect().top;
+    const first = [...listPanel.querySelectorAll("[data-path]")].find(
+      (row) => row.getBoundingClientRect().bottom > top,
+    );
+    if (!first) return;
+    rovingPath = first.getAttribute("data-path");
+    first.setAttribute("tabindex", "0");
+    if (hadFocus) first.focus({ preventScroll: true });
   }
 
   function rowAt(path) {
@@ -161,10 +192,10 @@ export function suitesView(main, selectedPath) {
   function focusRow(path) {
     rowAt(rovingPath)?.setAttribute("tabindex", "-1");
     rovingPath = path;
+    rows.reveal(shownAt.get(path) ?? 0);
     const row = rowAt(path);
     row?.setAttribute("tabindex", "0");
-    row?.focus();
-    row?.scrollIntoView({ block: "nearest" });
+    row?.focus({ preventScroll: true });
   }
 
   /**
@@ -176,7 +207,7 @@ export function suitesView(main, selectedPath) {
     const row = event.target.closest("[data-path]");
     if (!row) return;
     const path = row.getAttribute("data-path");
-    const index = shown.findIndex((n) => n.path === path);
+    const index = shownAt.get(path) ?? 0;
     const move = (to) => focusRow(shown[Math.max(0, Math.min(shown.length - 1, to))].path);
     const folder = parents.has(path);
     const open = folder && !view.collapsed.has(path);
@@ -196,8 +227,10 @@ export function suitesView(main, selectedPath) {
     keys[event.key]();
   }
 
-  function nodeTree(rows) {
-    return el("ul", { class: "tree", role: "tree", "aria-multiselectable": "true" }, rows.map(treeItem));
+  /** The tree's list and the element its rows go in (the same). */
+  function nodeTree() {
+    const list = el("ul", { class: "tree", role: "tree", "aria-multiselectable": "true" });
+    return [list, list];
   }
 
   function treeItem(node) {
@@ -229,45 +262,43 @@ export function suitesView(main, selectedPath) {
     );
   }
 
-  function nodeTable(rows) {
-    return el(
+  /** The table and its body, where the rows go. */
+  function nodeTable() {
+    const body = el("tbody", {});
+    const table = el(
       "table",
-      { class: "nodes", "aria-multiselectable": "true" },
+      { class: "nodes", "aria-multiselectable": "true", "aria-rowcount": String(shown.length + 1) },
       el(
         "thead",
         {},
         el(
           "tr",
           {},
-          ["Path", "Kind", "State", "Since", "Try", "Worker", "Attributes"].map((h) => el("th", {}, h)),
+          TABLE_COLUMNS.map((h) => el("th", {}, h)),
         ),
       ),
-      el(
-        "tbody",
-        {},
-        rows.map((node) =>
-          el(
-            "tr",
-            {
-              "data-path": node.path,
-              tabindex: node.path === rovingPath ? "0" : "-1",
-              "aria-selected": String(selection.has(node.path)),
-              class: selection.has(node.path) ? "selected" : "",
-            },
-            el("td", { class: "name" }, node.path),
-            el("td", {}, node.kind),
-            el("td", {}, stateBadge(node)),
-            el(
-              "td",
-              { title: node.since ?? "" },
-              node.since ? node.since.replace("T", " ").slice(0, 19) : "",
-            ),
-            el("td", {}, node.tryNo ?? ""),
-            el("td", {}, node.worker ?? ""),
-            el("td", { class: "inline" }, inlineAttributes(node)),
-          ),
-        ),
-      ),
+      body,
+    );
+    return [table, body];
+  }
+
+  function tableRow(node) {
+    return el(
+      "tr",
+      {
+        "data-path": node.path,
+        tabindex: node.path === rovingPath ? "0" : "-1",
+        "aria-rowindex": String(shownAt.get(node.path) + 2),
+        "aria-selected": String(selection.has(node.path)),
+        class: selection.has(node.path) ? "selected" : "",
+      },
+      el("td", { class: "name" }, node.path),
+      el("td", {}, node.kind),
+      el("td", {}, stateBadge(node)),
+      el("td", { title: node.since ?? "" }, node.since ? node.since.replace("T", " ").slice(0, 19) : ""),
+      el("td", {}, node.tryNo ?? ""),
+      el("td", {}, node.worker ?? ""),
+      el("td", { class: "inline" }, inlineAttributes(node)),
     );
   }
 
@@ -304,11 +335,10 @@ export function suitesView(main, selectedPath) {
 
   /** Every shown row between the anchor and `path`, both included. */
   function selectRange(from, to) {
-    const paths = shown.map((n) => n.path);
-    const [a, b] = [paths.indexOf(from), paths.indexOf(to)].sort((x, y) => x - y);
-    if (a < 0) return selectOne(to);
+    if (!shownAt.has(from)) return selectOne(to);
+    const [a, b] = [shownAt.get(from), shownAt.get(to)].sort((x, y) => x - y);
     selection.clear();
-    for (const path of paths.slice(a, b + 1)) selection.add(path);
+    for (const node of shown.slice(a, b + 1)) selection.add(node.path);
     primary = to;
     selectionChanged();
   }
