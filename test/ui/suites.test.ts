@@ -24,8 +24,8 @@ function describeControl(e: Element | null): string {
 }
 
 /**
- * Runs `act`, waits until `done()` holds and the next frame is drawn; the time that took and the longest
- * main-thread block meanwhile (Long Tasks API). Run in the page.
+ * Runs `act`, waits until `done()` holds and the next frame is drawn; the time that took, the longest
+ * main-thread block meanwhile (Long Tasks API) and the API paths fetched. Run in the page.
  */
 async function measureInPage(act: () => Promise<void>, done: () => boolean) {
   const blocked: number[] = [];
@@ -50,7 +50,14 @@ async function measureInPage(act: () => Promise<void>, done: () => boolean) {
   // A long task is reported after it ends: one more turn collects the last.
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
-  return { ms, longestBlockMs: Math.max(0, ...blocked) };
+  const fetched = performance
+    .getEntriesByType("resource")
+    .filter((entry) => entry.startTime >= start)
+    .map((entry) => {
+      const url = new URL(entry.name);
+      return url.pathname + url.search;
+    });
+  return { ms, longestBlockMs: Math.max(0, ...blocked), fetched };
 }
 
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -497,6 +504,7 @@ describe("Suites view", () => {
       page.evaluate(`(${measureInPage})(async () => { ${act} }, () => ${done})`) as Promise<{
         ms: number;
         longestBlockMs: number;
+        fetched: string[];
       }>;
 
     // Expand all: every one of the 10,110 nodes is in the list.
@@ -527,6 +535,14 @@ describe("Suites view", () => {
        if (!response.ok) throw new Error("suspend answered " + response.status);`,
       `document.querySelector("li[data-path='/big/f99/t99'] .state")?.textContent === "suspended"`,
     );
+    // The event named the task: only what it redrew was fetched, not the suite's 10,101 nodes.
+    const fetched = update.fetched.join(" ");
+    assert.ok(
+      update.fetched.some((path) => path.startsWith("/api/suites/changed?path=%2Fbig&")),
+      fetched,
+    );
+    assert.ok(!update.fetched.includes("/api/suites/node?path=%2Fbig"), fetched);
+    assert.ok(!update.fetched.includes("/api/suites"), fetched);
     const figures = {
       tasks: 10_000,
       apiTreeMs: Math.round(fetchMs),

@@ -1,8 +1,9 @@
 // Suites: the node tree in ecFlow's state colours, live, as ecflow_ui shows it: collapsible (remembered
 // across reloads), filtered by state, searched by name or path, as a tree or a table; one node or a
 // multi-selection (ctrl/shift click) with the operator's actions; a node's detail beside it.
-import { api, el, toast } from "../app.js";
+import { el, toast } from "../app.js";
 import { actionButtons, redrawKeepingFocus } from "./suite-actions.js";
+import { suiteData } from "./suite-data.js";
 import { nodeDetail, stateBadge } from "./suite-detail.js";
 import { inlineAttributes } from "./suite-inline.js";
 import {
@@ -27,6 +28,8 @@ export function suitesView(main, selectedPath) {
     { class: "panel", "aria-label": "node" },
     el("p", { class: "muted" }, "Select a node."),
   );
+  // After an action: what its flow event names (the event may come first or just after).
+  const refresh = () => update(false);
   const detail = nodeDetail(detailPanel, refresh);
   const view = {
     collapsed: loadCollapsed(),
@@ -44,6 +47,10 @@ export function suitesView(main, selectedPath) {
   let anchor = primary;
   const selection = new Set(primary ? [primary] : []);
   let refreshTimer = null;
+  const data = suiteData((trees) => {
+    if (foldNewLargeSuites(trees, view.collapsed)) saveCollapsed(view.collapsed);
+  });
+  let updating = Promise.resolve();
   let detailTurn = 0;
   /** The row the keyboard is on: the one row of the list in the tab order (a roving tabindex). */
   let rovingPath = primary;
@@ -131,16 +138,25 @@ export function suitesView(main, selectedPath) {
     renderList();
   }
 
-  async function load() {
-    const suites = await api("/suites");
-    const lists = await Promise.all(
-      suites.map((suite) => api(`/suites/node?path=${encodeURIComponent(`/${suite.name}`)}`)),
-    );
-    if (foldNewLargeSuites(lists, view.collapsed)) saveCollapsed(view.collapsed);
-    nodes = lists.flat();
-    byPath = new Map(nodes.map((n) => [n.path, n]));
-    parents = withChildren(nodes);
-    for (const path of selection) if (!byPath.has(path)) selection.delete(path);
+  /**
+   * Fetches what the flow events named since the last time (or every suite, `whole`), then redraws the
+   * list, and the detail if a selected node's suite changed. Updates run one after the other, so that
+   * an older answer never lands over a newer one.
+   */
+  async function update(whole) {
+    const step = updating.then(async () => {
+      const changed = await data.update(whole);
+      nodes = data.nodes();
+      byPath = new Map(nodes.map((n) => [n.path, n]));
+      parents = withChildren(nodes);
+      for (const path of selection) if (!byPath.has(path)) selection.delete(path);
+      renderList();
+      return changed;
+    });
+    updating = step.catch(() => undefined);
+    const changed = await step;
+    if (changed === null || [...selection].some((path) => changed.has(path.split("/")[1])))
+      await renderDetail();
   }
 
   function renderList() {
@@ -375,18 +391,13 @@ export function suitesView(main, selectedPath) {
     else detailPanel.replaceChildren(el("p", { class: "muted" }, "Select a node."));
   }
 
-  async function refresh() {
-    await load();
-    renderList();
-    await renderDetail();
-  }
-
   return {
-    enter: refresh,
-    onEvent(channel) {
-      if (channel !== "flow_changed") return;
+    enter: () => update(true),
+    onEvent(channel, payload) {
+      if (channel !== "flow_changed" && channel !== "flow_advanced") return;
+      data.note(payload);
       clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(() => refresh().catch((error) => toast(error.message)), 150);
+      refreshTimer = setTimeout(() => update(false).catch((error) => toast(error.message)), 150);
     },
     leave() {
       clearTimeout(refreshTimer);
