@@ -6,6 +6,7 @@ import type { Registry } from "prom-client";
 import type { CatalogueConfig } from "../catalogue/config.ts";
 import { runRetention } from "../catalogue/retention.ts";
 import type { Database } from "../db/database.ts";
+import { pruneNodeLogs } from "../fleet/node-log.ts";
 import type { StoreConfig } from "../store/config.ts";
 import { type LocalStore, storeOf } from "../store/store.ts";
 import { type IngestConfig, temporaryNameTest } from "./config.ts";
@@ -170,9 +171,12 @@ export async function startIngest(
     if (minutes > 0) {
       const timer = setInterval(() => {
         runRetention(db.pool, store, config.catalogue.retention.days)
-          .then((report) => {
+          .then(async (report) => {
             if (report.partitionsDropped.length || report.filesDeleted || report.cyclesDeleted)
               logger.info({ ...report }, "retention removed old cycles");
+            // The worker logs of nodes gone before the same cutoff (they arrive here, on the data role).
+            const nodeLogLines = await pruneNodeLogs(db.pool, new Date(report.cutoff));
+            if (nodeLogLines) logger.info({ nodeLogLines }, "retention removed the logs of nodes long gone");
           })
           .catch((error: unknown) => logger.error({ err: error }, "retention failed"));
       }, minutes * 60_000);
