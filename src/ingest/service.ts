@@ -169,17 +169,7 @@ export async function startIngest(
 
     const minutes = config.catalogue.retention.intervalMinutes;
     if (minutes > 0) {
-      const timer = setInterval(() => {
-        runRetention(db.pool, store, config.catalogue.retention.days)
-          .then(async (report) => {
-            if (report.partitionsDropped.length || report.filesDeleted || report.cyclesDeleted)
-              logger.info({ ...report }, "retention removed old cycles");
-            // The worker logs of nodes gone before the same cutoff (they arrive here, on the data role).
-            const nodeLogLines = await pruneNodeLogs(db.pool, new Date(report.cutoff));
-            if (nodeLogLines) logger.info({ nodeLogLines }, "retention removed the logs of nodes long gone");
-          })
-          .catch((error: unknown) => logger.error({ err: error }, "retention failed"));
-      }, minutes * 60_000);
+      const timer = setInterval(() => void retention(config, db, store, logger), minutes * 60_000);
       timer.unref();
       stops.push(async () => clearInterval(timer));
     }
@@ -199,6 +189,25 @@ export async function startIngest(
     },
   };
   return service;
+}
+
+/** One round of the retention: old cycles, and the worker logs of nodes gone before the same cutoff. */
+async function retention(
+  config: IngestSettings,
+  db: Database,
+  store: LocalStore,
+  logger: IngestLogger,
+): Promise<void> {
+  try {
+    const report = await runRetention(db.pool, store, config.catalogue.retention.days);
+    if (report.partitionsDropped.length || report.filesDeleted || report.cyclesDeleted)
+      logger.info({ ...report }, "retention removed old cycles");
+    // Node logs arrive here, on the data role, over the worker protocol.
+    const nodeLogLines = await pruneNodeLogs(db.pool, new Date(report.cutoff));
+    if (nodeLogLines) logger.info({ nodeLogLines }, "retention removed the logs of nodes long gone");
+  } catch (error) {
+    logger.error({ err: error }, "retention failed");
+  }
 }
 
 /** Regular files with final names directly in `dir`, recursively. */
