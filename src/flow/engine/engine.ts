@@ -569,6 +569,7 @@ export class FlowEngine {
     }
     this.#log.warn({ suite: task.snapshot.name, path: task.path }, reason);
     task.snapshot.runtime.nodes.set(task.path, { ...rt, state: "aborted", abortedReason: reason });
+    await notifyAdvanced(this.#pool, task.snapshot.id, [task.path]);
   }
 
   // ---- time: late flags and autocancel.
@@ -600,6 +601,7 @@ export class FlowEngine {
       if (!reason) continue;
       await flagLate(this.#pool, snapshot.id, node.path, `late: ${reason}`);
       snapshot.runtime.nodes.set(node.path, { ...rt, flags: [...(rt.flags ?? []), "late"] });
+      await notifyAdvanced(this.#pool, snapshot.id, [node.path]);
       this.#log.warn({ suite: snapshot.name, path: node.path, reason }, "task is late");
     }
     if (autocancel && autocancelDue(snapshot.suite, snapshot.runtime, at)) {
@@ -611,6 +613,7 @@ export class FlowEngine {
         details: { loadedFrom: snapshot.defs.file ?? null },
       });
       this.#snapshots.delete(snapshot.id);
+      await notifyAdvanced(this.#pool, snapshot.id, "all");
       this.#log.info({ suite: snapshot.name }, "suite deleted by its autocancel");
     }
   }
