@@ -373,11 +373,12 @@ export function suitesView(main, selectedPath) {
     // A node's detail takes a few requests: a selection made meanwhile must not be drawn over.
     const turn = ++detailTurn;
     if (selection.size > 1) {
-      const chosen = [...selection].map((path) => byPath.get(path)).filter(Boolean);
+      const selected = () => [...selection].map((path) => byPath.get(path)).filter(Boolean);
+      const chosen = selected();
       redrawKeepingFocus(detailPanel, () =>
         detailPanel.replaceChildren(
           el("h2", {}, `${chosen.length} nodes selected`),
-          el("div", { class: "actions" }, actionButtons(chosen, refresh)),
+          el("div", { class: "actions" }, actionButtons(chosen, refresh, selected)),
           el(
             "ul",
             { class: "selection" },

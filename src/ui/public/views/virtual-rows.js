@@ -36,7 +36,8 @@ export function virtualRows(scroller) {
   /** The rows the view covers now: [first, last). */
   function inView() {
     const top = scroller.scrollTop - bodyTop();
-    const first = Math.max(0, Math.floor(top / rowHeight));
+    // Within the list even when it has just shrunk under a scroll position further down.
+    const first = Math.max(0, Math.min(Math.floor(top / rowHeight), items.length - 1));
     const last = Math.min(items.length, Math.ceil((top + scroller.clientHeight) / rowHeight));
     return [first, last];
   }
