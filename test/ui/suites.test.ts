@@ -3,7 +3,7 @@
 // multi-selection, the table, keyboard only.
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -67,6 +67,7 @@ mkdirSync(screenshots, { recursive: true });
 // Begun, prep/fetch and post/b are submitted (nobody takes the compute queue here); the rest wait.
 // Task scripts are found under ECF_HOME as ecFlow finds them.
 const home = tempDir("cb-suites-ui-");
+const serverDir = tempDir("cb-suites-ui-server-");
 mkdirSync(join(home, "ops", "later"), { recursive: true });
 writeFileSync(join(home, "ops", "later", "c.ecf"), 'echo "c runs with %GREETING%"\n');
 const suiteDef = `suite ops
@@ -117,7 +118,7 @@ describe("Suites view", () => {
   before(async () => {
     db = await createTestDatabase();
     token = await createToken(db.pool, "suites-ui-test");
-    server = spawnCli(["server", "--port", "0"], { cwd: tempDir(), env: { DATABASE_URL: db.url } });
+    server = spawnCli(["server", "--port", "0"], { cwd: serverDir, env: { DATABASE_URL: db.url } });
     url = JSON.parse(`{${await waitForOutput(server, /"url":"http:\/\/127\.0\.0\.1:\d+"/)}}`).url;
     assert.equal((await call("/api/suites", { definition: suiteDef })).status, 201);
     assert.equal((await call("/api/suites/begin", { suite: "ops" })).status, 200);
@@ -134,6 +135,7 @@ describe("Suites view", () => {
     await browser?.close();
     if (server) await stopChild(server);
     await db?.drop();
+    for (const dir of [home, serverDir]) rmSync(dir, { recursive: true, force: true });
   });
 
   it("folds a family, remembers it across a reload, and collapses all but the active", async () => {
