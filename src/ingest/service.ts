@@ -6,6 +6,7 @@ import type { Registry } from "prom-client";
 import type { CatalogueConfig } from "../catalogue/config.ts";
 import { runRetention } from "../catalogue/retention.ts";
 import type { Database } from "../db/database.ts";
+import { pruneNodeLogs } from "../fleet/node-log.ts";
 import type { StoreConfig } from "../store/config.ts";
 import { type LocalStore, storeOf } from "../store/store.ts";
 import { type IngestConfig, temporaryNameTest } from "./config.ts";
@@ -168,14 +169,7 @@ export async function startIngest(
 
     const minutes = config.catalogue.retention.intervalMinutes;
     if (minutes > 0) {
-      const timer = setInterval(() => {
-        runRetention(db.pool, store, config.catalogue.retention.days)
-          .then((report) => {
-            if (report.partitionsDropped.length || report.filesDeleted || report.cyclesDeleted)
-              logger.info({ ...report }, "retention removed old cycles");
-          })
-          .catch((error: unknown) => logger.error({ err: error }, "retention failed"));
-      }, minutes * 60_000);
+      const timer = setInterval(() => void retention(config, db, store, logger), minutes * 60_000);
       timer.unref();
       stops.push(async () => clearInterval(timer));
     }
@@ -195,6 +189,25 @@ export async function startIngest(
     },
   };
   return service;
+}
+
+/** One round of the retention: old cycles, and the worker logs of nodes gone before the same cutoff. */
+async function retention(
+  config: IngestSettings,
+  db: Database,
+  store: LocalStore,
+  logger: IngestLogger,
+): Promise<void> {
+  try {
+    const report = await runRetention(db.pool, store, config.catalogue.retention.days);
+    if (report.partitionsDropped.length || report.filesDeleted || report.cyclesDeleted)
+      logger.info({ ...report }, "retention removed old cycles");
+    // Node logs arrive here, on the data role, over the worker protocol.
+    const nodeLogLines = await pruneNodeLogs(db.pool, new Date(report.cutoff));
+    if (nodeLogLines) logger.info({ nodeLogLines }, "retention removed the logs of nodes long gone");
+  } catch (error) {
+    logger.error({ err: error }, "retention failed");
+  }
 }
 
 /** Regular files with final names directly in `dir`, recursively. */

@@ -5,12 +5,14 @@ import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { listenOn } from "../db/listen.ts";
 
 /**
- * Channels relayed: catalogue arrivals, flow state changes and job submissions, fleet and alert
- * activity (the UI and the fleet's autoscaler follow them).
+ * Channels relayed: catalogue arrivals, flow state changes (the operators' and workers', and the
+ * engine's own) and job submissions, fleet and alert activity (the UI and the fleet's autoscaler follow
+ * them).
  */
 export const eventChannels = [
   "fields_registered",
   "flow_changed",
+  "flow_advanced",
   "flow_jobs",
   "fleet_changed",
   "alert_raised",

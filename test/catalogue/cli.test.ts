@@ -93,9 +93,14 @@ describe("cloudburst ingest / fields / cycles / quarantine / files", () => {
   test("catalogue prune applies retention", async () => {
     const result = await cli(["catalogue", "prune", "--days", "1", "--json"]);
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { cutoff: string; partitionsDropped: string[] };
+    const report = JSON.parse(result.stdout) as {
+      cutoff: string;
+      partitionsDropped: string[];
+      nodeLogLinesDeleted: number;
+    };
     assert.equal(report.cutoff, "2015-06-10T00:00:00.000Z");
     assert.deepEqual(report.partitionsDropped, []);
+    assert.equal(report.nodeLogLinesDeleted, 0);
   });
 
   test("ftp hash-password reads standard input and prints a verifiable hash", async () => {

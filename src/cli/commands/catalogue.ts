@@ -13,6 +13,7 @@ import {
   termsFromWords,
 } from "../../catalogue/query.ts";
 import { runRetention } from "../../catalogue/retention.ts";
+import { pruneNodeLogs } from "../../fleet/node-log.ts";
 import { storeOf } from "../../store/store.ts";
 import { commandConfig, withDatabase } from "../context.ts";
 import { UsageError, UserError } from "../errors.ts";
@@ -182,17 +183,27 @@ function registerIngestRecords(program: Command): void {
     .command("catalogue")
     .description("catalogue maintenance")
     .command("prune")
-    .description("apply retention now: drop cycles older than catalogue.retention.days (or --days)")
+    .description(
+      "apply retention now: drop cycles older than catalogue.retention.days (or --days), and the logs of nodes gone before",
+    )
     .option("--days <n>", "days to keep, back from the newest base time", count)
     .option("--json", "print JSON")
     .action(async (options: { days?: number; json?: boolean }, command: Command) => {
       const config = commandConfig(command);
-      const report = await withDatabase(config, (db) =>
-        runRetention(db.pool, storeOf(config), options.days ?? config.catalogue.retention.days),
-      );
+      const report = await withDatabase(config, async (db) => {
+        const catalogue = await runRetention(
+          db.pool,
+          storeOf(config),
+          options.days ?? config.catalogue.retention.days,
+        );
+        return {
+          ...catalogue,
+          nodeLogLinesDeleted: await pruneNodeLogs(db.pool, new Date(catalogue.cutoff)),
+        };
+      });
       if (options.json) return printJson(report);
       process.stdout.write(
-        `kept base times from ${report.cutoff}; dropped ${report.partitionsDropped.length} partitions, ${report.cyclesDeleted} cycles, ${report.filesDeleted} files (${report.storeFilesRemoved} store entries removed)\n`,
+        `kept base times from ${report.cutoff}; dropped ${report.partitionsDropped.length} partitions, ${report.cyclesDeleted} cycles, ${report.filesDeleted} files (${report.storeFilesRemoved} store entries removed), ${report.nodeLogLinesDeleted} log lines of nodes gone\n`,
       );
     });
 }

@@ -300,7 +300,8 @@ export async function setSuspended(pool: Db, path: string, suspended: boolean, a
         actor,
       },
     ]);
-    await notifyChanged(client, snapshot.id);
+    // Only the node's own row changed: the engine (and the web UI) reload that row, not the suite.
+    await notifyChanged(client, snapshot.id, node.path);
   });
 }
 

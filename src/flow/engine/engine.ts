@@ -40,6 +40,7 @@ import {
   listSuiteRows,
   markSubmitted,
   nodeRows,
+  notifyAdvanced,
   notifyJobs,
   takeJobEdits,
   updateNodeRuntime,
@@ -363,6 +364,11 @@ export class FlowEngine {
         if (!(await updateNodeRuntime(client, snapshot.id, { ...change, expectedState }))) throw suiteMoved;
       }
       await insertHistory(client, this.#changeHistory(snapshot, changes));
+      await notifyAdvanced(
+        client,
+        snapshot.id,
+        changes.map((c) => c.path),
+      );
       return true;
     }).catch((error: unknown) => {
       if (error === suiteMoved) return false;
@@ -470,6 +476,10 @@ export class FlowEngine {
           actor: "engine",
         })),
       ]);
+      await notifyAdvanced(client, snapshot.id, [
+        ...accepted.map((j) => j.row.path),
+        ...invalid.map(({ ready: item }) => item.task.path),
+      ]);
       return updated;
     });
     this.#noteSubmitted(snapshot, jobs, submitted, invalid);
@@ -559,6 +569,7 @@ export class FlowEngine {
     }
     this.#log.warn({ suite: task.snapshot.name, path: task.path }, reason);
     task.snapshot.runtime.nodes.set(task.path, { ...rt, state: "aborted", abortedReason: reason });
+    await notifyAdvanced(this.#pool, task.snapshot.id, [task.path]);
   }
 
   // ---- time: late flags and autocancel.
@@ -590,6 +601,7 @@ export class FlowEngine {
       if (!reason) continue;
       await flagLate(this.#pool, snapshot.id, node.path, `late: ${reason}`);
       snapshot.runtime.nodes.set(node.path, { ...rt, flags: [...(rt.flags ?? []), "late"] });
+      await notifyAdvanced(this.#pool, snapshot.id, [node.path]);
       this.#log.warn({ suite: snapshot.name, path: node.path, reason }, "task is late");
     }
     if (autocancel && autocancelDue(snapshot.suite, snapshot.runtime, at)) {
@@ -601,6 +613,7 @@ export class FlowEngine {
         details: { loadedFrom: snapshot.defs.file ?? null },
       });
       this.#snapshots.delete(snapshot.id);
+      await notifyAdvanced(this.#pool, snapshot.id, "all");
       this.#log.info({ suite: snapshot.name }, "suite deleted by its autocancel");
     }
   }

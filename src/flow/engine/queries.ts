@@ -103,11 +103,48 @@ export async function showTree(
   logic: SchedulingLogic = defaultLogic,
 ): Promise<NodeView[]> {
   const { snapshot, node } = await snapshotFor(pool, path);
-  const baseDepth = node.path.split("/").length;
+  return nodeViews(snapshot, node, (n) => n.path === node.path || n.path.startsWith(`${node.path}/`), logic);
+}
+
+/**
+ * At most this many changed paths in one `showChanged`, so that they fit in a URL (past it, a client asks
+ * for the whole suite).
+ */
+export const CHANGED_PATHS_MAX = 100;
+
+/**
+ * What a change at `paths` of the suite may have redrawn: each of those nodes, its ancestors (their state
+ * follows their children's) and every node holding a limit (its tokens in use), in definition order with
+ * depths from the suite, as `showTree` of the suite shows them. A path the suite no longer has is left
+ * out: the caller sees it missing and asks for the whole suite.
+ */
+export async function showChanged(
+  pool: pg.Pool,
+  suitePath: string,
+  paths: readonly string[],
+  logic: SchedulingLogic = defaultLogic,
+): Promise<NodeView[]> {
+  const { snapshot, node } = await snapshotFor(pool, suitePath);
+  if (node.kind !== "suite")
+    throw new FlowCommandError("bad_request", `${node.path} is a ${node.kind}; give the suite's path`);
+  const wanted = new Set<string>();
+  for (const path of paths)
+    for (let p = path; p.length > 1; p = p.slice(0, p.lastIndexOf("/"))) wanted.add(p);
+  return nodeViews(snapshot, node, (n) => wanted.has(n.path) || n.limits.length > 0, logic);
+}
+
+/** The views of the nodes under (and at) `top` that `included` takes, in definition order. */
+function nodeViews(
+  snapshot: SuiteSnapshot,
+  top: Node,
+  included: (node: Node) => boolean,
+  logic: SchedulingLogic,
+): NodeView[] {
+  const baseDepth = top.path.split("/").length;
   const views: NodeView[] = [];
   const usage = limitUsage(snapshot.defs, snapshot.runtime);
   for (const n of suiteNodes(snapshot.suite)) {
-    if (n.path !== node.path && !n.path.startsWith(`${node.path}/`)) continue;
+    if (!included(n)) continue;
     const rt = snapshot.runtime.nodes.get(n.path);
     const extra = snapshot.tasks.get(n.path);
     const repeat =

@@ -13,6 +13,15 @@ export type Db = pg.Pool | pg.PoolClient;
 
 /** The channel the engine listens on; the payload is `suiteId` (reload it all) or `suiteId path` (one node). */
 export const FLOW_CHANGED_CHANNEL = "flow_changed";
+/**
+ * What the engine changed itself (follow-on states, submissions, dead jobs aborted, late flags, a suite
+ * autocancelled), for watchers such as the web UI; the engine does not listen to it (it made the
+ * change). The payload is `suiteId path path ...`, or `suiteId` alone for the whole suite or when the
+ * paths would not fit in a notification.
+ */
+export const FLOW_ADVANCED_CHANNEL = "flow_advanced";
+/** PostgreSQL refuses a notification payload of 8,000 bytes or more. */
+const PAYLOAD_MAX_BYTES = 7900;
 
 // ---- suites
 
@@ -863,6 +872,23 @@ export async function saveQueuePosition(
 /** Wakes the engine: the whole suite changed, or one node of it. */
 export async function notifyChanged(db: Db, suiteId: string, path?: string): Promise<void> {
   await db.query("select pg_notify($1, $2)", [FLOW_CHANGED_CHANNEL, path ? `${suiteId} ${path}` : suiteId]);
+}
+
+/** The payload naming a suite's changed paths; the suite alone (all of it) when they would not fit. */
+export function changedPayload(suiteId: string, paths: readonly string[]): string {
+  const payload = [suiteId, ...new Set(paths)].join(" ");
+  return Buffer.byteLength(payload) <= PAYLOAD_MAX_BYTES ? payload : suiteId;
+}
+
+/** Tells watchers what the engine changed in the suite, the paths or "all" (see FLOW_ADVANCED_CHANNEL). */
+export async function notifyAdvanced(
+  db: Db,
+  suiteId: string,
+  paths: readonly string[] | "all",
+): Promise<void> {
+  if (paths.length === 0) return;
+  const payload = paths === "all" ? suiteId : changedPayload(suiteId, paths);
+  await db.query("select pg_notify($1, $2)", [FLOW_ADVANCED_CHANNEL, payload]);
 }
 
 /** Tells the workers that an operator killed the job. */

@@ -13,14 +13,21 @@ import {
   setSuspended,
   setVariable,
 } from "../../flow/engine/commands.ts";
-import { listSuites, nodeHistory, showTree, taskOutput, whyNode } from "../../flow/engine/queries.ts";
+import {
+  listSuites,
+  nodeHistory,
+  showChanged,
+  showTree,
+  taskOutput,
+  whyNode,
+} from "../../flow/engine/queries.ts";
 import * as flow from "../schemas/flow.ts";
 import type { ApiServices } from "../services.ts";
 import { useZodSchemas, type ZodPlugin } from "../zod.ts";
 
 const actor = (request: { tokenName?: string }) => `api:${request.tokenName ?? "unknown"}`;
 
-/** What the suites look like: the list, a node's tree, its history, a task's output, why it waits. */
+/** What the suites look like: the list, a node's tree (or what changed in it), its history, a task's output, why it waits. */
 export const suiteViewRoutes: ZodPlugin<ApiServices> = async (app, services) => {
   useZodSchemas(app);
   const read = { querystring: flow.pathQuery };
@@ -29,6 +36,11 @@ export const suiteViewRoutes: ZodPlugin<ApiServices> = async (app, services) => 
   );
   app.get("/suites/node", { schema: { ...read, response: { 200: z.array(flow.nodeView) } } }, (request) =>
     showTree(app.pool, request.query.path),
+  );
+  app.get(
+    "/suites/changed",
+    { schema: { querystring: flow.changedQuery, response: { 200: z.array(flow.nodeView) } } },
+    (request) => showChanged(app.pool, request.query.path, request.query.changed),
   );
   app.get(
     "/suites/history",

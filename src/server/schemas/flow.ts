@@ -3,7 +3,12 @@
 // schema is checked against the engine's own type, so the two cannot drift apart.
 import { z } from "zod";
 import type { LoadResult } from "../../flow/engine/commands.ts";
-import type { HistoryEntry, NodeView, SuiteSummary } from "../../flow/engine/queries.ts";
+import {
+  CHANGED_PATHS_MAX,
+  type HistoryEntry,
+  type NodeView,
+  type SuiteSummary,
+} from "../../flow/engine/queries.ts";
 
 /** A node path: /suite/family/task. */
 export const nodePath = z.string().min(2).max(4000);
@@ -14,6 +19,20 @@ export const pathQuery = z.strictObject({
   path: nodePath,
   try: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+/**
+ * A suite and the paths of it that changed, comma-separated (node names have no commas): what a
+ * flow_changed event names, for the views the change redrew.
+ */
+export const changedQuery = z.strictObject({
+  path: nodePath,
+  changed: z
+    .string()
+    .min(2)
+    .max(CHANGED_PATHS_MAX * 200)
+    .transform((text) => text.split(","))
+    .pipe(z.array(nodePath).max(CHANGED_PATHS_MAX)),
 });
 
 export const loadBody = z.strictObject({

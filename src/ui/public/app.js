@@ -125,7 +125,13 @@ function followEvents() {
     live.textContent = "reconnecting";
     live.classList.remove("on");
   };
-  for (const channel of ["fields_registered", "flow_changed", "fleet_changed", "alert_raised"]) {
+  for (const channel of [
+    "fields_registered",
+    "flow_changed",
+    "flow_advanced",
+    "fleet_changed",
+    "alert_raised",
+  ]) {
     source.addEventListener(channel, (event) => current?.onEvent?.(channel, event.data));
   }
 }

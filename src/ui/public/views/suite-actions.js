@@ -45,8 +45,12 @@ export function redrawKeepingFocus(panel, draw) {
   if (action) panel.querySelector(`[data-action="${CSS.escape(action)}"]`)?.focus();
 }
 
-/** A button per action that applies to at least one of the nodes; `after` runs once it is done. */
-export function actionButtons(nodes, after) {
+/**
+ * A button per action that applies to at least one of the nodes; `after` runs once it is done. A click
+ * applies it to `current()` (the nodes as they are then: live updates may change them before the
+ * panel is redrawn), by default the nodes drawn.
+ */
+export function actionButtons(nodes, after, current = () => nodes) {
   return NODE_ACTIONS.filter((action) => nodes.some(action.applies)).map((action) =>
     el(
       "button",
@@ -54,7 +58,7 @@ export function actionButtons(nodes, after) {
         type: "button",
         "data-action": action.label,
         onclick: async () => {
-          await applyAction(action, nodes);
+          await applyAction(action, current());
           await after();
         },
       },

@@ -1,8 +1,9 @@
 // Suites: the node tree in ecFlow's state colours, live, as ecflow_ui shows it: collapsible (remembered
 // across reloads), filtered by state, searched by name or path, as a tree or a table; one node or a
 // multi-selection (ctrl/shift click) with the operator's actions; a node's detail beside it.
-import { api, el, toast } from "../app.js";
+import { el, toast } from "../app.js";
 import { actionButtons, redrawKeepingFocus } from "./suite-actions.js";
+import { suiteData } from "./suite-data.js";
 import { nodeDetail, stateBadge } from "./suite-detail.js";
 import { inlineAttributes } from "./suite-inline.js";
 import {
@@ -14,9 +15,11 @@ import {
   visibleNodes,
   withChildren,
 } from "./suite-tree.js";
+import { listSpacer, tableSpacer, virtualRows } from "./virtual-rows.js";
 
 const STATES = ["unknown", "queued", "submitted", "active", "complete", "aborted", "suspended"];
 const LAYOUT_KEY = "cloudburst.suites.layout";
+const TABLE_COLUMNS = ["Path", "Kind", "State", "Since", "Try", "Worker", "Attributes"];
 
 export function suitesView(main, selectedPath) {
   const listPanel = el("section", { class: "panel suite-list", "aria-label": "suite tree" });
@@ -25,6 +28,8 @@ export function suitesView(main, selectedPath) {
     { class: "panel", "aria-label": "node" },
     el("p", { class: "muted" }, "Select a node."),
   );
+  // After an action: what its flow event names (the event may come first or just after).
+  const refresh = () => update(false);
   const detail = nodeDetail(detailPanel, refresh);
   const view = {
     collapsed: loadCollapsed(),
@@ -36,10 +41,16 @@ export function suitesView(main, selectedPath) {
   let byPath = new Map();
   let parents = new Set();
   let shown = [];
+  /** Where each shown path is in `shown`. */
+  let shownAt = new Map();
   let primary = selectedPath || null;
   let anchor = primary;
   const selection = new Set(primary ? [primary] : []);
   let refreshTimer = null;
+  const data = suiteData((trees) => {
+    if (foldNewLargeSuites(trees, view.collapsed)) saveCollapsed(view.collapsed);
+  });
+  let updating = Promise.resolve();
   let detailTurn = 0;
   /** The row the keyboard is on: the one row of the list in the tab order (a roving tabindex). */
   let rovingPath = primary;
@@ -47,6 +58,7 @@ export function suitesView(main, selectedPath) {
   main.append(toolbar(), el("div", { class: "split suites" }, listPanel, detailPanel));
   listPanel.addEventListener("click", onListClick);
   listPanel.addEventListener("keydown", onListKey);
+  const rows = virtualRows(listPanel);
 
   function toolbar() {
     // Checkboxes, not buttons: a state's name is not an action (and "suspended" is not Suspend).
@@ -126,16 +138,25 @@ export function suitesView(main, selectedPath) {
     renderList();
   }
 
-  async function load() {
-    const suites = await api("/suites");
-    const lists = await Promise.all(
-      suites.map((suite) => api(`/suites/node?path=${encodeURIComponent(`/${suite.name}`)}`)),
-    );
-    if (foldNewLargeSuites(lists, view.collapsed)) saveCollapsed(view.collapsed);
-    nodes = lists.flat();
-    byPath = new Map(nodes.map((n) => [n.path, n]));
-    parents = withChildren(nodes);
-    for (const path of selection) if (!byPath.has(path)) selection.delete(path);
+  /**
+   * Fetches what the flow events named since the last time (or every suite, `whole`), then redraws the
+   * list, and the detail if a selected node's suite changed. Updates run one after the other, so that
+   * an older answer never lands over a newer one.
+   */
+  async function update(whole) {
+    const step = updating.then(async () => {
+      const changed = await data.update(whole);
+      nodes = data.nodes();
+      byPath = new Map(nodes.map((n) => [n.path, n]));
+      parents = withChildren(nodes);
+      for (const path of selection) if (!byPath.has(path)) selection.delete(path);
+      renderList();
+      return changed;
+    });
+    updating = step.catch(() => undefined);
+    const changed = await step;
+    if (changed === null || [...selection].some((path) => changed.has(path.split("/")[1])))
+      await renderDetail();
   }
 
   function renderList() {
@@ -147,11 +168,37 @@ export function suitesView(main, selectedPath) {
       return;
     }
     shown = visibleNodes(nodes, view);
+    shownAt = new Map(shown.map((n, i) => [n.path, i]));
     counter.textContent = `${shown.length} of ${nodes.length} nodes shown`;
-    if (!shown.some((n) => n.path === rovingPath)) rovingPath = shown[0]?.path ?? null;
+    if (!shownAt.has(rovingPath)) rovingPath = shown[0]?.path ?? null;
     const hadFocus = listPanel.contains(document.activeElement);
-    listPanel.replaceChildren(view.layout === "table" ? nodeTable(shown) : nodeTree(shown));
+    const table = view.layout === "table";
+    const [container, body] = table ? nodeTable() : nodeTree();
+    rows.show({
+      container,
+      body,
+      items: shown,
+      draw: table ? tableRow : treeItem,
+      spacer: table ? tableSpacer(TABLE_COLUMNS.length) : listSpacer,
+      drawn: keepFocus,
+    });
     if (hadFocus && rovingPath) focusRow(rovingPath);
+  }
+
+  /**
+   * After a scroll drew another window: the row the keyboard was on may have left the document. The
+   * list's one tab stop moves to the first row drawn in view, and takes the focus if the list had it.
+   */
+  function keepFocus(hadFocus) {
+    if (rovingPath === null || rowAt(rovingPath)) return;
+    const top = listPanel.getBoundingClientRect().top;
+    const first = [...listPanel.querySelectorAll("[data-path]")].find(
+      (row) => row.getBoundingClientRect().bottom > top,
+    );
+    if (!first) return;
+    rovingPath = first.getAttribute("data-path");
+    first.setAttribute("tabindex", "0");
+    if (hadFocus) first.focus({ preventScroll: true });
   }
 
   function rowAt(path) {
@@ -161,10 +208,10 @@ export function suitesView(main, selectedPath) {
   function focusRow(path) {
     rowAt(rovingPath)?.setAttribute("tabindex", "-1");
     rovingPath = path;
+    rows.reveal(shownAt.get(path) ?? 0);
     const row = rowAt(path);
     row?.setAttribute("tabindex", "0");
-    row?.focus();
-    row?.scrollIntoView({ block: "nearest" });
+    row?.focus({ preventScroll: true });
   }
 
   /**
@@ -176,7 +223,7 @@ export function suitesView(main, selectedPath) {
     const row = event.target.closest("[data-path]");
     if (!row) return;
     const path = row.getAttribute("data-path");
-    const index = shown.findIndex((n) => n.path === path);
+    const index = shownAt.get(path) ?? 0;
     const move = (to) => focusRow(shown[Math.max(0, Math.min(shown.length - 1, to))].path);
     const folder = parents.has(path);
     const open = folder && !view.collapsed.has(path);
@@ -196,8 +243,10 @@ export function suitesView(main, selectedPath) {
     keys[event.key]();
   }
 
-  function nodeTree(rows) {
-    return el("ul", { class: "tree", role: "tree", "aria-multiselectable": "true" }, rows.map(treeItem));
+  /** The tree's list and the element its rows go in (the same). */
+  function nodeTree() {
+    const list = el("ul", { class: "tree", role: "tree", "aria-multiselectable": "true" });
+    return [list, list];
   }
 
   function treeItem(node) {
@@ -229,45 +278,43 @@ export function suitesView(main, selectedPath) {
     );
   }
 
-  function nodeTable(rows) {
-    return el(
+  /** The table and its body, where the rows go. */
+  function nodeTable() {
+    const body = el("tbody", {});
+    const table = el(
       "table",
-      { class: "nodes", "aria-multiselectable": "true" },
+      { class: "nodes", "aria-multiselectable": "true", "aria-rowcount": String(shown.length + 1) },
       el(
         "thead",
         {},
         el(
           "tr",
           {},
-          ["Path", "Kind", "State", "Since", "Try", "Worker", "Attributes"].map((h) => el("th", {}, h)),
+          TABLE_COLUMNS.map((h) => el("th", {}, h)),
         ),
       ),
-      el(
-        "tbody",
-        {},
-        rows.map((node) =>
-          el(
-            "tr",
-            {
-              "data-path": node.path,
-              tabindex: node.path === rovingPath ? "0" : "-1",
-              "aria-selected": String(selection.has(node.path)),
-              class: selection.has(node.path) ? "selected" : "",
-            },
-            el("td", { class: "name" }, node.path),
-            el("td", {}, node.kind),
-            el("td", {}, stateBadge(node)),
-            el(
-              "td",
-              { title: node.since ?? "" },
-              node.since ? node.since.replace("T", " ").slice(0, 19) : "",
-            ),
-            el("td", {}, node.tryNo ?? ""),
-            el("td", {}, node.worker ?? ""),
-            el("td", { class: "inline" }, inlineAttributes(node)),
-          ),
-        ),
-      ),
+      body,
+    );
+    return [table, body];
+  }
+
+  function tableRow(node) {
+    return el(
+      "tr",
+      {
+        "data-path": node.path,
+        tabindex: node.path === rovingPath ? "0" : "-1",
+        "aria-rowindex": String(shownAt.get(node.path) + 2),
+        "aria-selected": String(selection.has(node.path)),
+        class: selection.has(node.path) ? "selected" : "",
+      },
+      el("td", { class: "name" }, node.path),
+      el("td", {}, node.kind),
+      el("td", {}, stateBadge(node)),
+      el("td", { title: node.since ?? "" }, node.since ? node.since.replace("T", " ").slice(0, 19) : ""),
+      el("td", {}, node.tryNo ?? ""),
+      el("td", {}, node.worker ?? ""),
+      el("td", { class: "inline" }, inlineAttributes(node)),
     );
   }
 
@@ -304,11 +351,10 @@ export function suitesView(main, selectedPath) {
 
   /** Every shown row between the anchor and `path`, both included. */
   function selectRange(from, to) {
-    const paths = shown.map((n) => n.path);
-    const [a, b] = [paths.indexOf(from), paths.indexOf(to)].sort((x, y) => x - y);
-    if (a < 0) return selectOne(to);
+    if (!shownAt.has(from)) return selectOne(to);
+    const [a, b] = [shownAt.get(from), shownAt.get(to)].sort((x, y) => x - y);
     selection.clear();
-    for (const path of paths.slice(a, b + 1)) selection.add(path);
+    for (const node of shown.slice(a, b + 1)) selection.add(node.path);
     primary = to;
     selectionChanged();
   }
@@ -327,11 +373,12 @@ export function suitesView(main, selectedPath) {
     // A node's detail takes a few requests: a selection made meanwhile must not be drawn over.
     const turn = ++detailTurn;
     if (selection.size > 1) {
-      const chosen = [...selection].map((path) => byPath.get(path)).filter(Boolean);
+      const selected = () => [...selection].map((path) => byPath.get(path)).filter(Boolean);
+      const chosen = selected();
       redrawKeepingFocus(detailPanel, () =>
         detailPanel.replaceChildren(
           el("h2", {}, `${chosen.length} nodes selected`),
-          el("div", { class: "actions" }, actionButtons(chosen, refresh)),
+          el("div", { class: "actions" }, actionButtons(chosen, refresh, selected)),
           el(
             "ul",
             { class: "selection" },
@@ -345,18 +392,13 @@ export function suitesView(main, selectedPath) {
     else detailPanel.replaceChildren(el("p", { class: "muted" }, "Select a node."));
   }
 
-  async function refresh() {
-    await load();
-    renderList();
-    await renderDetail();
-  }
-
   return {
-    enter: refresh,
-    onEvent(channel) {
-      if (channel !== "flow_changed") return;
+    enter: () => update(true),
+    onEvent(channel, payload) {
+      if (channel !== "flow_changed" && channel !== "flow_advanced") return;
+      data.note(payload);
       clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(() => refresh().catch((error) => toast(error.message)), 150);
+      refreshTimer = setTimeout(() => update(false).catch((error) => toast(error.message)), 150);
     },
     leave() {
       clearTimeout(refreshTimer);
