@@ -1,7 +1,7 @@
 // What a task's script finds around it: a Unix socket its `cloudburst child ...` and `ecflow_client`
 // reports reach this worker through (so scripts need no credentials of their own), and first on its
 // PATH the `cloudburst` and `ecflow_client` (ecflow-client.ts) shims, so that ecFlow scripts run unchanged.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ChildEventResult } from "../flow/engine/child-events.ts";
@@ -12,6 +12,7 @@ import {
   type TaskJobData,
 } from "../flow/engine/job.ts";
 import { cliPath } from "../system/processes.ts";
+import { writeShim } from "../system/shims.ts";
 import { serveChildSocket } from "./child-socket.ts";
 
 export interface ScriptEnvironment {
@@ -33,17 +34,8 @@ const ecflowClientPath = resolve(import.meta.dirname, "ecflow-client.ts");
 
 /** Writes both shims into `dir`. */
 function writeScriptShims(dir: string): void {
-  // Node's compile cache (as bin/cloudburst.js enables it) halves a report's start-up: jobs call often.
-  // The type-stripping hook this worker runs with (an npm-installed package) is the shims' too.
-  const cache = join(tmpdir(), "node-compile-cache");
-  const flags = process.execArgv
-    .filter((a) => a.startsWith("--import=") || a.startsWith("--disable-warning="))
-    .map((a) => ` "${a}"`)
-    .join("");
-  const shim = (target: string) =>
-    `#!/bin/sh\nNODE_COMPILE_CACHE="${cache}" exec "${process.execPath}"${flags} "${target}" "$@"\n`;
-  writeFileSync(join(dir, "cloudburst"), shim(cliPath), { mode: 0o755 });
-  writeFileSync(join(dir, "ecflow_client"), shim(ecflowClientPath), { mode: 0o755 });
+  writeShim(dir, "cloudburst", cliPath);
+  writeShim(dir, "ecflow_client", ecflowClientPath);
 }
 
 export async function startScriptEnvironment(onReport: ScriptReport): Promise<ScriptEnvironment> {

@@ -1,6 +1,6 @@
 // `cloudburst grib ls|get|get-data|compare|copy|split|dump`: ecCodes' GRIB tools, with their flags,
 // their output and their exit codes (so scripts written for grib_ls, grib_compare, ... run with these
-// in their place: bin/eccodes/ holds drop-in commands of ecCodes' names). README lists the differences.
+// in their place: `cloudburst shims DIR` writes commands of ecCodes' names). README lists the differences.
 // Each tool's module is loaded when it runs: these commands are run by scripts, many times.
 import type { Command } from "commander";
 import { ALL_KEYS } from "../../grib/keys.ts";

@@ -28,6 +28,7 @@ export const commandModules: readonly CommandModule[] = [
   { commands: ["deliver"], load: async () => (await import("./deliver.ts")).registerDeliverCommand },
   { commands: ["sim"], load: async () => (await import("./sim.ts")).registerSimCommands },
   { commands: ["process"], load: async () => (await import("./process.ts")).registerProcessCommand },
+  { commands: ["shims"], load: async () => (await import("./shims.ts")).registerShimsCommand },
   { commands: ["ingest", "ftp"], load: async () => (await import("./ingest.ts")).registerIngestCommands },
   {
     commands: ["fields", "cycles", "quarantine", "files", "catalogue"],
