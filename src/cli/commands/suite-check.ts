@@ -8,6 +8,7 @@ import { checkDefs } from "../../flow/def/check.ts";
 import { printDefs } from "../../flow/def/printer.ts";
 import { FlowDefinitionError, formatDiagnostic } from "../../flow/logic/diagnostics.ts";
 import type { Defs } from "../../flow/model/types.ts";
+import { keepYoungGenerationSmall } from "../batch-heap.ts";
 import { UserError } from "../errors.ts";
 
 function summary(file: string, defs: Defs): string {
@@ -40,6 +41,7 @@ export function registerSuiteCheckCommand(suite: Command): void {
           "give the path of an ecFlow .def file",
         );
       }
+      keepYoungGenerationSmall();
       try {
         const defs = checkDefs(text, file);
         for (const w of defs.warnings ?? [])
