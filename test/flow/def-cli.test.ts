@@ -58,7 +58,7 @@ describe("cloudburst suite check", () => {
   });
 
   it("keeps V8's young generation from growing while it builds a large model", async () => {
-    // Growing it costs more in page faults than it saves (src/cli/batch-heap.ts). A hook in the CLI's
+    // Growing it costs more in page faults than it saves (src/cli/one-pass.ts). A hook in the CLI's
     // process reports the young generation's size at exit: start-up (commander, the parser's modules)
     // takes it to 4 MiB before the command runs, and 5,000 tasks take it to 16 MiB when nothing holds
     // it back.
@@ -82,7 +82,7 @@ describe("cloudburst suite check", () => {
       assert.match(r.stdout, /5000 tasks/);
       const young = Number(/^young (\d+)$/m.exec(r.stderr)?.[1]);
       assert.ok(young > 0 && young <= 4 * 2 ** 20, r.stderr);
-      // (a V8 that no longer knew the flag would say "unrecognized flag" here)
+      // (a V8 that no longer knew one of the flags src/cli/one-pass.ts sets would say "unrecognized flag" here)
       assert.equal(r.stderr.replace(/^young .*\n/m, ""), "");
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -8,8 +8,8 @@ import { checkDefs } from "../../flow/def/check.ts";
 import { printDefs } from "../../flow/def/printer.ts";
 import { FlowDefinitionError, formatDiagnostic } from "../../flow/logic/diagnostics.ts";
 import type { Defs } from "../../flow/model/types.ts";
-import { keepYoungGenerationSmall } from "../batch-heap.ts";
 import { UserError } from "../errors.ts";
+import { tuneV8ForOnePass } from "../one-pass.ts";
 
 function summary(file: string, defs: Defs): string {
   let tasks = 0;
@@ -41,7 +41,7 @@ export function registerSuiteCheckCommand(suite: Command): void {
           "give the path of an ecFlow .def file",
         );
       }
-      keepYoungGenerationSmall();
+      tuneV8ForOnePass(text.length);
       try {
         const defs = checkDefs(text, file);
         for (const w of defs.warnings ?? [])
