@@ -2,8 +2,10 @@
 // The sources are TypeScript run directly by Node 24's type stripping: no build step. Node 24 comes with
 // the package (the optional dependency node-linux-<arch>, which npm installs on Linux); an older Node
 // found first on PATH hands the command over to it. Node strips types only outside node_modules, so a
-// package installed by npm (which lives in one) runs with bin/strip-types.js as an --import hook, which
-// worker threads inherit.
+// package installed by npm (which lives in one) strips them with bin/strip-types.js: registered in this
+// process when it is Node 24 (a second process would cost a whole Node start, ~0.1 s of CPU, on every
+// command), given as an --import hook to the Node 24 an older one hands over to; worker threads are
+// given it too (src/system/threads.ts).
 import { spawn } from "node:child_process";
 import module, { createRequire } from "node:module";
 import { constants } from "node:os";
@@ -30,10 +32,11 @@ function packagedNode() {
 /** Set in the pinned Node's environment by the older one that handed the command over. */
 const wrapperVariable = "CLOUDBURST_WRAPPER_PID";
 
-if (major >= 24 && (!underNodeModules || process.execArgv.includes(importHook))) {
+if (major >= 24) {
   // Compiled (and type-stripped) modules are cached on disk: a compute node's worker, started for a
   // step's jobs and billed from its boot, is up in about half the time.
   module.enableCompileCache();
+  if (underNodeModules && !process.execArgv.includes(importHook)) await import("./strip-types.js");
   followWrapper();
   const { main } = await import("../src/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));
@@ -41,7 +44,7 @@ if (major >= 24 && (!underNodeModules || process.execArgv.includes(importHook)))
   // passive port's for 30 s) must not hold the exit.
   setTimeout(() => process.exit(), 1000).unref();
 } else {
-  const node = major >= 24 ? process.execPath : packagedNode();
+  const node = packagedNode();
   if (!node) {
     process.stderr.write(
       `cloudburst needs Node 24 (this is ${process.version}) and its package node-${process.platform}-${process.arch} is not installed:\n` +
@@ -49,7 +52,7 @@ if (major >= 24 && (!underNodeModules || process.execArgv.includes(importHook)))
     );
     process.exit(1);
   }
-  const flags = underNodeModules ? ["--disable-warning=ExperimentalWarning", importHook] : [];
+  const flags = underNodeModules ? [importHook] : [];
   const child = spawn(node, [...flags, self, ...process.argv.slice(2)], {
     stdio: "inherit",
     env: { ...process.env, [wrapperVariable]: String(process.pid) },

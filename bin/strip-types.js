@@ -1,8 +1,19 @@
 // Node strips TypeScript types itself only outside node_modules. A cloudburst installed by npm lives in
-// one, so bin/cloudburst.js starts Node with this module as an --import hook (inherited by worker
-// threads) that strips the types of this package's own sources; anything else loads as usual.
+// one, so bin/cloudburst.js loads this module (in its own process on Node 24, else as the --import hook
+// of the Node 24 it hands over to; worker threads get it as --import) to strip the types of this
+// package's own sources; anything else loads as usual.
 import { readFileSync } from "node:fs";
 import module from "node:module";
+
+// Node warns once a thread that module.stripTypeScriptTypes is experimental: the user did not use it, so
+// the warning is taken here, on an empty source, and not shown.
+const emitWarning = process.emitWarning;
+process.emitWarning = () => {};
+try {
+  module.stripTypeScriptTypes("");
+} finally {
+  process.emitWarning = emitWarning;
+}
 
 const root = new URL("../", import.meta.url).href;
 const dependencies = `${root}node_modules/`;

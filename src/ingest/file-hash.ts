@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { workerExecArgv } from "../system/threads.ts";
 
 interface HashRequest {
   id: number;
@@ -45,7 +46,10 @@ export class FileHasher {
 
   #start(): { worker: Worker; pending: Map<number, Pending> } {
     if (this.#thread) return this.#thread;
-    const worker = new Worker(new URL(import.meta.url), { workerData: { hasher: true } });
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { hasher: true },
+      execArgv: workerExecArgv(),
+    });
     const pending = new Map<number, Pending>();
     const current = { worker, pending };
     const fail = (error: Error) => {

@@ -2,6 +2,7 @@
 // thread would stall the flow engine, the fleet and ingest that share it.
 import { Worker } from "node:worker_threads";
 import { type CycleProductSpec, type ProductSource, productSource } from "../cycle/products.ts";
+import { workerExecArgv } from "../system/threads.ts";
 import { PlanInputError } from "./errors.ts";
 import type { PlanEvidence, PlanQuestion } from "./inputs.ts";
 import type { PlanReport } from "./report.ts";
@@ -25,7 +26,10 @@ export function planInThread(input: {
   measure: readonly CycleProductSpec[];
 }): Promise<PlanReport> {
   const workerData: ThreadInput = { ...input, measure: input.measure.map(productSource) };
-  const worker = new Worker(new URL("./plan-thread.ts", import.meta.url), { workerData });
+  const worker = new Worker(new URL("./plan-thread.ts", import.meta.url), {
+    workerData,
+    execArgv: workerExecArgv(),
+  });
   return new Promise<PlanReport>((resolve, reject) => {
     worker.once("message", (answer: ThreadAnswer) => {
       if ("report" in answer) resolve(answer.report);

@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAlive } from "../../src/system/processes.ts";
-import { cliPath, runCli, tempDir, waitForOutput } from "../helpers/cli.ts";
+import { cliPath, runCli, systemNode, tempDir, waitForOutput } from "../helpers/cli.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-
-/** The first Node on PATH other than the pinned one: on these machines Debian's Node 20. */
-function systemNode(): string {
-  for (const dir of (process.env["PATH"] ?? "").split(":")) {
-    const candidate = join(dir, "node");
-    if (existsSync(candidate) && realpathSync(candidate) !== realpathSync(process.execPath)) return candidate;
-  }
-  return process.execPath;
-}
 
 describe("command line", () => {
   it("runs on the pinned Node even when started by the system's older one", () => {

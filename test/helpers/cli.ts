@@ -1,6 +1,6 @@
 // Runs the real `cloudburst` command in a child process, as a user would.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -17,6 +17,15 @@ export interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
+}
+
+/** The first Node on PATH other than the pinned one (on these machines Debian's Node 20), else the pinned one. */
+export function systemNode(): string {
+  for (const dir of (process.env["PATH"] ?? "").split(":")) {
+    const candidate = join(dir, "node");
+    if (existsSync(candidate) && realpathSync(candidate) !== realpathSync(process.execPath)) return candidate;
+  }
+  return process.execPath;
 }
 
 export function tempDir(prefix = "cb-test-"): string {

@@ -9,6 +9,7 @@ import { printDefs } from "../../flow/def/printer.ts";
 import { FlowDefinitionError, formatDiagnostic } from "../../flow/logic/diagnostics.ts";
 import type { Defs } from "../../flow/model/types.ts";
 import { UserError } from "../errors.ts";
+import { tuneV8ForOnePass } from "../one-pass.ts";
 
 function summary(file: string, defs: Defs): string {
   let tasks = 0;
@@ -40,6 +41,7 @@ export function registerSuiteCheckCommand(suite: Command): void {
           "give the path of an ecFlow .def file",
         );
       }
+      tuneV8ForOnePass(text.length);
       try {
         const defs = checkDefs(text, file);
         for (const w of defs.warnings ?? [])

@@ -2,6 +2,7 @@
 // thread would stall everything that shares it (in the demo, the data server's ingest, FTP server and
 // flow engine), and be measured as their latency.
 import { Worker } from "node:worker_threads";
+import { workerExecArgv } from "../../system/threads.ts";
 import type { EncoderAnswer, EncoderRequest, EncoderSetup } from "./encode-thread.ts";
 
 export interface StepEncoder {
@@ -11,7 +12,10 @@ export interface StepEncoder {
 }
 
 export function startEncoder(setup: EncoderSetup): StepEncoder {
-  const worker = new Worker(new URL("./encode-thread.ts", import.meta.url), { workerData: setup });
+  const worker = new Worker(new URL("./encode-thread.ts", import.meta.url), {
+    workerData: setup,
+    execArgv: workerExecArgv(),
+  });
   const pending = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   const failAll = (error: Error) => {

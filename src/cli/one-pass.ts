@@ -1,0 +1,27 @@
+// V8's settings for a command that reads one large input in one pass, builds a model of it and exits
+// (`suite check`): what suits a server, which runs the same code for days, does not suit it.
+import { setFlagsFromString } from "node:v8";
+
+/**
+ * Below this many characters of input, Turbofan's compiling costs more than its faster code saves
+ * before the pass ends: without it `suite check` of 10,000 tasks (1.4 MiB) took ~20 % less CPU for
+ * the load, of 30,000 tasks ~15 % less, of 60,000 (8.6 MiB) the same, of 100,000 ~14 % more
+ * (bench/RESULTS.md, flow-load).
+ */
+const TURBOFAN_PAYS_BACK = 8 * 2 ** 20;
+
+/**
+ * Set before the pass (the flags are read as the pass runs):
+ * - V8's young generation stops growing: it stays at the size start-up left it (2 MiB a semi-space).
+ *   Building a large model, almost all that V8 copies out of the young generation survives, and V8
+ *   answers by doubling it up to 16 MiB a semi-space; the fresh pages it then touches cost more in
+ *   page faults (system time) than the fewer collections save: 10,000 tasks take about a fifth less
+ *   CPU without the growth. (The growth factor is read at each growth; the maximum size is fixed when
+ *   the heap is made.) A server's garbage is short-lived requests, which a larger young generation
+ *   lets die young.
+ * - Below `TURBOFAN_PAYS_BACK` characters, no Turbofan: Maglev's code is enough for one pass.
+ */
+export function tuneV8ForOnePass(inputLength: number): void {
+  setFlagsFromString("--semi-space-growth-factor=1");
+  if (inputLength < TURBOFAN_PAYS_BACK) setFlagsFromString("--no-turbofan");
+}

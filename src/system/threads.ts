@@ -1,0 +1,17 @@
+// Worker threads running this package's own TypeScript modules. Node strips types only outside
+// node_modules: in a package installed by npm, bin/cloudburst.js registers bin/strip-types.js in its
+// own thread, and a worker thread inherits command-line flags only, not hooks registered at run time.
+import { sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** `execArgv` for `new Worker(...)`: the process's own, with the type-stripping hook where it is needed (else inherited). */
+export function workerExecArgv(): string[] | undefined {
+  if (
+    !fileURLToPath(import.meta.url)
+      .split(sep)
+      .includes("node_modules")
+  )
+    return undefined;
+  const hook = `--import=${new URL("../../bin/strip-types.js", import.meta.url).href}`;
+  return process.execArgv.includes(hook) ? undefined : [...process.execArgv, hook];
+}
