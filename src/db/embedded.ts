@@ -23,6 +23,7 @@ import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { freePort, isAlive } from "../system/processes.ts";
+import { childNodeFlags } from "../system/threads.ts";
 import { liveHolders, processStartTime, registerHolder, releaseHolder } from "./holders.ts";
 
 export interface EmbeddedCluster {
@@ -171,12 +172,16 @@ function watchdogPidFile(dataDir: string): string {
 
 /** Starts the watchdog (watchdog.ts) of the postmaster this process has just started. */
 function startWatchdog(dataDir: string, postmasterPid: number): void {
-  const child = spawn(process.execPath, [watchdogScript, dataDir, String(postmasterPid)], {
-    detached: true,
-    stdio: "ignore",
-    // Nothing of this process's environment (its configuration, its secrets) goes with it.
-    env: { PATH: process.env["PATH"] ?? "" },
-  });
+  const child = spawn(
+    process.execPath,
+    [...childNodeFlags(), watchdogScript, dataDir, String(postmasterPid)],
+    {
+      detached: true,
+      stdio: "ignore",
+      // Nothing of this process's environment (its configuration, its secrets) goes with it.
+      env: { PATH: process.env["PATH"] ?? "" },
+    },
+  );
   child.unref();
   if (child.pid)
     writeFileSync(watchdogPidFile(dataDir), `${child.pid} ${processStartTime(child.pid) ?? ""}\n`);

@@ -5,14 +5,12 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { childNodeFlags } from "./threads.ts";
 
 /** Writes `dir/name`, which runs `script` with `args` before the caller's own arguments. */
 export function writeShim(dir: string, name: string, script: string, args: readonly string[] = []): void {
   const cache = join(tmpdir(), "node-compile-cache");
-  const flags = process.execArgv.filter(
-    (a) => a.startsWith("--import=") || a.startsWith("--disable-warning="),
-  );
-  const words = [process.execPath, ...flags, script, ...args].map((w) => `"${w}"`).join(" ");
+  const words = [process.execPath, ...childNodeFlags(), script, ...args].map((w) => `"${w}"`).join(" ");
   writeFileSync(join(dir, name), `#!/bin/sh\nNODE_COMPILE_CACHE="${cache}" exec ${words} "$@"\n`, {
     mode: 0o755,
   });

@@ -15,3 +15,13 @@ export function workerExecArgv(): string[] | undefined {
   const hook = `--import=${new URL("../../bin/strip-types.js", import.meta.url).href}`;
   return process.execArgv.includes(hook) ? undefined : [...process.execArgv, hook];
 }
+
+/**
+ * The flags a child Node process running one of this package's TypeScript files directly needs: the
+ * type-stripping hook under node_modules (a child process inherits no hook and no flag).
+ */
+export function childNodeFlags(): string[] {
+  return (workerExecArgv() ?? process.execArgv).filter(
+    (a) => a.startsWith("--import=") || a.startsWith("--disable-warning="),
+  );
+}

@@ -76,6 +76,15 @@ describe("the npm package, installed under node_modules", () => {
     assert.equal(processes(r.stderr).rest, "");
   });
 
+  it("writes shims that strip types too: ecflow_client runs a TypeScript module directly", async () => {
+    const shims = join(dir, "shims");
+    const written = await run(process.execPath, [bin, "shims", shims], dir);
+    assert.equal(written.code, 0, written.stderr);
+    const r = await run(join(shims, "ecflow_client"), ["--help"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^usage: ecflow_client/);
+  });
+
   it("is handed over by an older Node first on PATH to the Node 24 it carries", async (t) => {
     const older = systemNode();
     if (older === process.execPath) return t.skip("no other Node on PATH");
