@@ -167,7 +167,8 @@ describe("fleet and timeline views on a demo cycle", () => {
     for (const kind of ["server", "drive", "vlan", "subscription"])
       assert.ok(await page.locator(`table.billed tr[data-kind=${kind}]`).count(), `a ${kind} listed`);
     assert.match((await page.textContent('section[aria-label="provider\'s view"] h3')) ?? "", /0 leak\(s\)/);
-    // The cost of the demo's cycle.
+    // The account's balance, in cents, and the cost of the demo's cycle.
+    assert.match((await page.textContent("span.balance")) ?? "", /^balance \d+\.\d\d EUR$/);
     assert.match(
       (await page.textContent(`table.cycles tr[data-fleet-cycle='${summary.cycle}'] td.cost`)) ?? "",
       /^\d+\.\d{4} EUR$/,

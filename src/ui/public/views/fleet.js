@@ -128,11 +128,12 @@ function desiredSize(cycles, costs, render) {
     el("label", { for: "desired" }, "Compute nodes wanted for open cycles "),
     el("input", { id: "desired", type: "number", min: "0", max: "256", value: String(wanted) }),
     el("button", { type: "button", id: "set-n", onclick: set }, "Set N"),
+    // In cents, as the CLI prints it: the provider answers with every digit its arithmetic left.
     costs.balance
       ? el(
           "span",
-          { class: "muted" },
-          `balance ${costs.balance.amount ?? ""} ${costs.balance.currency ?? ""}`,
+          { class: "muted balance" },
+          `balance ${costs.balance.amount.toFixed(2)} ${costs.balance.currency}`,
         )
       : null,
   );
