@@ -235,6 +235,10 @@ async function startDemoServices(options: DemoOptions, prepared: PreparedStream)
           // as long against the steps' gaps as the real one is against the real stream's.
           timeScale: 1 / options.timeFactor,
           guestDir: join(options.dataDir, "guests"),
+          // As `sim cloudsigma`: exported credentials let another terminal reach the simulated account
+          // as the real one (`cloudburst fleet leaks`, curl); without them the account's are random.
+          username: process.env["CLOUDSIGMA_USERNAME"] || null,
+          password: process.env["CLOUDSIGMA_PASSWORD"] || null,
         }).catch(async (error: unknown) => {
           await destinationCatalogue.stop();
           throw error;

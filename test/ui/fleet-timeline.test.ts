@@ -2,13 +2,16 @@
 // playwright-core) on a real demo cycle: `cloudburst demo --keep` on simulated CloudSigma nodes, whose
 // server stays up with its fleet. The timeline: a cycle picker, zoom and pan, hover, and bars that lead
 // to their task, node and file. The fleet: a node's user data (no token) and the log its worker sent, the provider's view
-// beside our records, the cost of each cycle, and a destroy behind a confirmation, by keyboard too.
+// beside our records, the cost of each cycle, and a destroy behind a confirmation, by keyboard too; an
+// orphan made at the simulated provider behind the fleet's back, counted and highlighted there.
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { parse } from "yaml";
 import { projectRoot, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
 
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -21,6 +24,7 @@ interface DemoSummary {
   suiteState: string;
   ui: string;
   token: string;
+  configFile: string;
 }
 
 /** The window the chart shows, from its label: [start, end] in ms. */
@@ -36,6 +40,12 @@ describe("fleet and timeline views on a demo cycle", () => {
   let url: string;
   let browser: Browser;
   let page: Page;
+  let cwd: string;
+  // The simulated account's credentials, as an operator exports them to reach it from another terminal.
+  const cloudsigma = {
+    user: "leak-test@cloudburst.invalid",
+    password: randomBytes(12).toString("base64url"),
+  };
   const call = (path: string, init: RequestInit = {}) =>
     fetch(`${url}${path}`, {
       ...init,
@@ -43,12 +53,21 @@ describe("fleet and timeline views on a demo cycle", () => {
     });
 
   before(async () => {
+    cwd = tempDir("cb-ui-fleet-");
     demo = spawnCli(
       [
         ...["demo", "--provider", "sim-cloudsigma", "--steps", "0", "--grid", "2", "--nodes", "1"],
         ...["--keep", "--json"],
       ],
-      { cwd: tempDir("cb-ui-fleet-"), env: { DATABASE_URL: "", CLOUDBURST_CONFIG: "" } },
+      {
+        cwd,
+        env: {
+          DATABASE_URL: "",
+          CLOUDBURST_CONFIG: "",
+          CLOUDSIGMA_USERNAME: cloudsigma.user,
+          CLOUDSIGMA_PASSWORD: cloudsigma.password,
+        },
+      },
     );
     let stdout = "";
     demo.stdout!.on("data", (d: Buffer) => {
@@ -69,6 +88,7 @@ describe("fleet and timeline views on a demo cycle", () => {
     await browser?.close();
     // Ctrl-C: the demo stops its server, its nodes and its clusters.
     if (demo) await stopChild(demo, "SIGINT");
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   it("timeline: picks the cycle, zooms and pans, describes a bar, and leads to its file, task and node", async () => {
@@ -147,7 +167,8 @@ describe("fleet and timeline views on a demo cycle", () => {
     for (const kind of ["server", "drive", "vlan", "subscription"])
       assert.ok(await page.locator(`table.billed tr[data-kind=${kind}]`).count(), `a ${kind} listed`);
     assert.match((await page.textContent('section[aria-label="provider\'s view"] h3')) ?? "", /0 leak\(s\)/);
-    // The cost of the demo's cycle.
+    // The account's balance, in cents, and the cost of the demo's cycle.
+    assert.match((await page.textContent("span.balance")) ?? "", /^balance \d+\.\d\d EUR$/);
     assert.match(
       (await page.textContent(`table.cycles tr[data-fleet-cycle='${summary.cycle}'] td.cost`)) ?? "",
       /^\d+\.\d{4} EUR$/,
@@ -199,5 +220,89 @@ describe("fleet and timeline views on a demo cycle", () => {
       body: JSON.stringify({ state: "cancelled" }),
     });
     assert.equal(cancelled.status, 200);
+  });
+
+  it("fleet: an orphan made at the provider behind our back is counted and highlighted, and goes", async () => {
+    // The demo's simulated CloudSigma, where its configuration says the fleet reaches it.
+    const config = parse(readFileSync(resolve(cwd, summary.configFile), "utf8")) as {
+      fleet: { cloudsigma: { apiUrl: string } };
+    };
+    const api = config.fleet.cloudsigma.apiUrl;
+    const cloud = (path: string, init: RequestInit = {}) =>
+      fetch(new URL(path, api), {
+        ...init,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${cloudsigma.user}:${cloudsigma.password}`).toString("base64")}`,
+          "content-type": "application/json",
+        },
+      });
+    // The extra cycle's node, cancelled above, is gone first: nothing else is an orphan.
+    for (let tries = 0; ; tries++) {
+      const leaks = (await (await call("/api/fleet/leaks")).json()) as { orphans: number };
+      if (leaks.orphans === 0) break;
+      assert.ok(tries < 120, `the extra cycle's node is destroyed (${leaks.orphans} orphan(s))`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // A node's drive a crashed run left behind (its server deleted without its drives): tagged with our
+    // environment and a cycle that is over, made through the provider's own API, never through ours.
+    const made = await cloud("drives/", {
+      method: "POST",
+      body: JSON.stringify({
+        objects: [
+          {
+            name: `cb-dev-lost-${randomBytes(3).toString("hex")}`,
+            size: 2 ** 30,
+            media: "disk",
+            meta: { "cb:cloudburst-env": "dev", "cb:cloudburst-cycle": summary.cycle },
+          },
+        ],
+      }),
+    });
+    assert.equal(made.status, 201, await made.clone().text());
+    const drive = ((await made.json()) as { objects: Array<{ uuid: string }> }).objects[0]!.uuid;
+    try {
+      await page.goto(`${url}/ui/#/fleet`);
+      const provider = page.locator('section[aria-label="provider\'s view"]');
+      await provider.locator("h3").waitFor();
+      // Nothing in the fleet changed: the view shows it once the operator asks the provider again.
+      await provider.getByRole("button", { name: "Check the provider again" }).click();
+      const row = provider.locator(`table.billed tr[data-resource='${drive}']`);
+      await row.waitFor();
+      assert.equal(await row.getAttribute("data-verdict"), "orphan");
+      assert.equal(await row.locator("td.verdict").textContent(), "orphan");
+      assert.match((await row.textContent()) ?? "", new RegExp(`cycle ${summary.cycle} is not open`));
+      assert.match((await provider.locator("h3").textContent()) ?? "", /1 orphan\(s\), 0 leak\(s\)/);
+      // Highlighted: its cells stand out from the provider's other rows.
+      const style = (cell: ReturnType<Page["locator"]>) =>
+        cell.evaluate((td) => {
+          const s = getComputedStyle(td);
+          return { background: s.backgroundColor, weight: s.fontWeight };
+        });
+      const orphan = await style(row.locator("td.verdict"));
+      const other = await style(
+        provider.locator("table.billed tr:not([data-verdict=orphan]) td.verdict").first(),
+      );
+      assert.notEqual(orphan.background, other.background);
+      assert.notEqual(orphan.weight, other.weight);
+      await row.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(screenshots, "fleet-orphan.png"), fullPage: true });
+    } finally {
+      // Gone through the provider's API (asynchronous: until GET says 404), so that nothing is left billed.
+      const deleted = await cloud(`drives/${drive}/`, { method: "DELETE" });
+      assert.ok([204, 404].includes(deleted.status), await deleted.text());
+      for (let tries = 0; (await cloud(`drives/${drive}/`)).status !== 404; tries++) {
+        assert.ok(tries < 300, `drive ${drive} deleted`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await page
+      .locator('section[aria-label="provider\'s view"]')
+      .getByRole("button", { name: "Check the provider again" })
+      .click();
+    await page.waitForSelector(`table.billed tr[data-resource='${drive}']`, { state: "detached" });
+    assert.match(
+      (await page.textContent('section[aria-label="provider\'s view"] h3')) ?? "",
+      /0 orphan\(s\), 0 leak\(s\)/,
+    );
   });
 });

@@ -50,11 +50,17 @@ export function fleetView(main, selectedNode) {
       el("h3", {}, "Nodes"),
       nodesTable(nodes, actions, selectedNode),
       detail ? await detailSection(detail, closeDetail) : null,
-      comparison(records, billed, selectedNode),
+      comparison(records, billed, selectedNode, checkProvider),
       el("h3", {}, "Cycles"),
       cyclesTable(cycles, costs),
     ];
     panel.replaceChildren(...parts.filter(Boolean));
+  }
+
+  /** Asks the provider again: what it bills changes behind our back too (a console, a crashed run). */
+  async function checkProvider() {
+    providerStale = true;
+    await render();
   }
 
   async function closeDetail() {
@@ -122,11 +128,12 @@ function desiredSize(cycles, costs, render) {
     el("label", { for: "desired" }, "Compute nodes wanted for open cycles "),
     el("input", { id: "desired", type: "number", min: "0", max: "256", value: String(wanted) }),
     el("button", { type: "button", id: "set-n", onclick: set }, "Set N"),
+    // In cents, as the CLI prints it: the provider answers with every digit its arithmetic left.
     costs.balance
       ? el(
           "span",
-          { class: "muted" },
-          `balance ${costs.balance.amount ?? ""} ${costs.balance.currency ?? ""}`,
+          { class: "muted balance" },
+          `balance ${costs.balance.amount.toFixed(2)} ${costs.balance.currency}`,
         )
       : null,
   );
@@ -268,7 +275,7 @@ function confirmDestroy(dialog, node) {
 }
 
 /** What we record beside what the provider lists and bills, with the leak check's verdicts. */
-function comparison(records, leaks, selected) {
+function comparison(records, leaks, selected, checkProvider) {
   const billed = leaks.items ?? [];
   const billedIds = new Set(billed.map((i) => i.resource.id));
   const ours = el(
@@ -312,12 +319,17 @@ function comparison(records, leaks, selected) {
         billed.map((i) =>
           el(
             "tr",
-            { class: `verdict-${i.verdict}`, "data-verdict": i.verdict, "data-kind": i.resource.kind },
+            {
+              class: `verdict-${i.verdict}`,
+              "data-verdict": i.verdict,
+              "data-kind": i.resource.kind,
+              "data-resource": i.resource.id,
+            },
             el("td", {}, i.resource.kind),
             el("td", {}, i.resource.name),
             el("td", { class: "muted" }, i.resource.id),
             el("td", {}, i.resource.billing ? "yes" : "no"),
-            el("td", {}, i.verdict),
+            el("td", { class: "verdict" }, i.verdict),
             el("td", {}, [i.why, i.resource.detail].filter(Boolean).join("; ")),
           ),
         ),
@@ -340,6 +352,11 @@ function comparison(records, leaks, selected) {
         leaks.error
           ? "What the provider bills"
           : `What the provider bills: ${leaks.orphans} orphan(s), ${leaks.leaks} leak(s)`,
+      ),
+      el(
+        "div",
+        { class: "actions" },
+        el("button", { type: "button", class: "small", onclick: checkProvider }, "Check the provider again"),
       ),
       theirs,
     ),
