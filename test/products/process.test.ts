@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { gribKeys, gribValues, himanDev, maxDiff, run } from "./oracle.ts";
 
