@@ -15,8 +15,10 @@ export const ecmwfT99 = join(himanDev, "hybrid_pressure/q_ec.grib2");
 export interface Grib1Field {
   /** CDO expression of the values in terms of clon(v), clat(v) (rotated degrees), e.g. "8*sin(rad(clon(v)))". */
   expr: string;
-  /** Table 128 number (165 = 10u, 167 = 2t, 228 = tp, 130 = t, 157 = r, ...). */
+  /** Table 128 number (165 = 10u, 167 = 2t, 228 = tp, 130 = t, 157 = r, ...), or of `table`. */
   parameter: number;
+  /** GRIB1 table 2 version: ECMWF's 128 unless given (2 is WMO's, where 61 is tp in kg m-2). */
+  table?: number;
   /** GRIB1 level type and level: 1/0 for the surface (ECMWF's 2t, 10u, tp ...), 100/hPa for pressure. */
   levelType?: number;
   level?: number;
@@ -62,7 +64,7 @@ export function appendEcmwfGrib1(dir: string, file: string, f: Grib1Field): stri
     "marsType=fc",
     "marsStream=oper",
     "experimentVersionNumber=0001",
-    "table2Version=128",
+    `table2Version=${f.table ?? 128}`,
     `indicatorOfParameter=${f.parameter}`,
     `indicatorOfTypeOfLevel=${f.levelType ?? 1}`,
     `level=${f.level ?? 0}`,

@@ -4,7 +4,7 @@
 // their pv), results read back by ecCodes and checked against the formulas on ecCodes' decoding.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { runCli, tempDir } from "../helpers/cli.ts";
@@ -334,6 +334,24 @@ describe("steps in units other than hours", () => {
 });
 
 describe("inputs that disagree", () => {
+  it("is an error naming both inputs when one parameter comes in two units (tp in m and in kg m-2)", async () => {
+    const dir = tempDir("cb-ecmwf-");
+    const tp = join(dir, "tp.grib");
+    // step 5 coded in WMO's table 2 (61, kg m-2), step 6 in ECMWF's table 128 (228, m of water)
+    appendEcmwfGrib1(dir, tp, { parameter: 61, table: 2, expr: "2+0*clon(v)", step: 5, accumulated: true });
+    appendEcmwfGrib1(dir, tp, { parameter: 228, expr: "0.003+0*clon(v)", step: 6, accumulated: true });
+    const config = himanConfig(dir, "rr1h.json", { hours: "6" }, [
+      item("ground", "0", { name: "split_sum", rr1h: "true" }),
+    ]);
+    const result = await process(config, tempDir("cb-ecmwf-out-"), tp);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /split_sum ground 0 step 6: RR-KGM2 \S+ 0 step 5h is in kg m\*\*-2 but RR-KGM2 \S+ 0 step 6h is in m × 1000/,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("is an error naming both inputs when they are on different grids and no target area is given", async () => {
     const dir = tempDir("cb-ecmwf-");
     const u = appendEcmwfGrib1(dir, join(dir, "u.grib"), { parameter: 165, expr: "1+0*clon(v)", step: 6 });

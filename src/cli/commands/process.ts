@@ -1,6 +1,6 @@
 // `cloudburst process -f CONFIG [-t grib|grib2] [--output DIR] FILE...`: himan's offline mode. Reads the
 // GRIB files, runs every job of the configuration (each step and member), writes himan-named files.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { scanFile } from "../../grib/index.ts";
@@ -178,7 +178,14 @@ function writeOutputs(written: Map<string, { parts: Uint8Array[] }>, outDir: str
     }
     mkdirSync(dirname(path), { recursive: true });
     const temporary = `${path}.tmp-${process.pid}`;
-    writeFileSync(temporary, Buffer.concat(parts));
+    // Part after part: a 0.1° field is 13 MB, not worth copying into one buffer first.
+    const fd = openSync(temporary, "w");
+    try {
+      for (const part of parts)
+        for (let at = 0; at < part.length; ) at += writeSync(fd, part, at, part.length - at);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, path);
   }
 }

@@ -1,8 +1,9 @@
 // GRIB2 template 5.41: the packed integers are the pixels of a PNG image (grey 1..16 bits, RGB for 24
 // bits, RGBA for 32). Non-interlaced images (what ecCodes and other GRIB writers produce) are decoded here
-// with Node's native zlib and a row unfilter; anything else goes through fast-png.
+// with Node's native zlib and a row unfilter; anything else goes through fast-png, loaded only then (a
+// command that reads GRIB starts without it).
+import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
-import { decode } from "fast-png";
 import { PackingError } from "./errors.ts";
 import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
@@ -144,7 +145,10 @@ export function unpackPng(section5: Uint8Array, section7: Uint8Array, count: num
   return out;
 }
 
+const require = createRequire(import.meta.url);
+
 function unpackWithFastPng(png: Uint8Array, count: number, ref: number, scale: number): Float64Array {
+  const { decode } = require("fast-png") as typeof import("fast-png");
   let image: ReturnType<typeof decode>;
   try {
     image = decode(png);
