@@ -88,9 +88,13 @@ class Bitmap extends MetaAccessor {
   }
 }
 
-/** `statistics(missingValue, values)`: max, min, average, missing, sd, skewness, kurtosis, isConstant. */
+/**
+ * `statistics(missingValue, values)`: max, min, average, missing, sd, skewness, kurtosis, isConstant.
+ * The first four take one pass over the values; the moments a second, made only when one is asked for.
+ */
 class Statistics extends MetaAccessor {
-  private cached: number[] | undefined;
+  private first: FirstStatistics | undefined;
+  private all: number[] | undefined;
   override nativeType(): NativeType {
     return "double";
   }
@@ -101,22 +105,43 @@ class Statistics extends MetaAccessor {
     throw this.tooSmall();
   }
   override doubles(): number[] {
-    this.cached ??= statistics(this.ctx.data.values());
-    return this.cached;
+    this.first ??= firstStatistics(this.ctx.data.values());
+    this.all ??= statistics(this.ctx.data.values(), this.first);
+    return this.all;
+  }
+  override doubleAt(i: number): number | undefined {
+    if (i > 3 || this.all) return this.doubles()[i];
+    this.first ??= firstStatistics(this.ctx.data.values());
+    return [this.first.max, this.first.min, this.first.avg, this.first.missing][i];
   }
 }
 
-/** ecCodes' statistics accessor, over present values (missing ones are NaN here). */
-export function statistics(values: Float64Array): number[] {
+/** What one pass over the values gives: max, min, average and missing (ecCodes' 9999 when all are). */
+interface FirstStatistics {
+  max: number;
+  min: number;
+  avg: number;
+  missing: number;
+  /** values present */
+  n: number;
+}
+
+function firstStatistics(values: Float64Array): FirstStatistics {
   const acc = new Float64Array(4);
   acc[0] = Number.NEGATIVE_INFINITY;
   acc[1] = Number.POSITIVE_INFINITY;
   inChunks(values, acc, sums);
-  const [max, min, sum, n] = acc as unknown as [number, number, number, number];
+  const n = acc[3]!;
   const missing = values.length - n;
+  if (n === 0) return { max: 9999, min: 9999, avg: 9999, missing, n };
+  return { max: acc[0]!, min: acc[1]!, avg: acc[2]! / n, missing, n };
+}
+
+/** ecCodes' statistics accessor, over present values (missing ones are NaN here). */
+export function statistics(values: Float64Array, first = firstStatistics(values)): number[] {
+  const { max, min, avg, missing, n } = first;
   if (n === 0) return [9999, 9999, 9999, missing, 0, 0, 0, 1];
-  const avg = sum / n;
-  acc.fill(0);
+  const acc = new Float64Array(4);
   acc[3] = avg;
   inChunks(values, acc, moments);
   const m2 = acc[0]! / n;
