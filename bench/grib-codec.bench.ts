@@ -1,4 +1,4 @@
-// `npm run bench grib-codec [--runs N]`: decode a 0.1-degree global field (6,483,600 points) in every
+// `npm run bench grib-codec [--runs N] [--encode-only]`: decode a 0.1-degree global field (6,483,600 points) in every
 // packing vs ecCodes (`grib_get -p max`), and encode it with simple and CCSDS packing vs `grib_set -r`.
 // The fields are made once with CDO and grib_set (as make-grib-testdata.sh --big does) and cached under
 // bench/out/grib-codec/. Ours: in-process (read file, find sections, unpack, take the max), median of N
@@ -28,9 +28,10 @@ function sh(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { cwd: outDir, stdio: ["ignore", "ignore", "inherit"] });
 }
 
-function makeData(): void {
+/** The 0.1-degree field in `packings` (the first is always grid_simple, the others repacked from it). */
+function makeData(packings: readonly string[]): void {
   mkdirSync(outDir, { recursive: true });
-  if (PACKINGS.every((p) => existsSync(join(outDir, `t2m_0p1_${p}.grb2`)))) return;
+  if (packings.every((p) => existsSync(join(outDir, `t2m_0p1_${p}.grb2`)))) return;
   process.stdout.write("making the 0.1-degree test fields (once, cached in bench/out/grib-codec)...\n");
   writeFileSync(
     join(outDir, "grid_0p1.txt"),
@@ -51,7 +52,7 @@ function makeData(): void {
   ]);
   sh("grib_set", ["-s", "paramId=167,centre=98", "tmp_field.grb2", "t2m_0p1_grid_simple.grb2"]);
   rmSync(join(outDir, "tmp_field.grb2"));
-  for (const p of PACKINGS.slice(1)) {
+  for (const p of packings.slice(1)) {
     sh("grib_set", ["-r", "-s", `packingType=${p}`, "t2m_0p1_grid_simple.grb2", `t2m_0p1_${p}.grb2`]);
   }
 }
@@ -183,7 +184,8 @@ function peakDecodeMemory(file: string): number {
 export async function run(args: string[]): Promise<void> {
   const runsArg = args.indexOf("--runs");
   const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 5;
-  makeData();
+  const encodeOnly = args.includes("--encode-only");
+  makeData(encodeOnly ? ["grid_simple"] : PACKINGS);
   const line = (s: string) => process.stdout.write(`${s}\n`);
   line(
     "| operation | ours wall ms | ours CPU ms | ours decode-only CPU ms | ecCodes wall ms | ecCodes CPU ms | ecCodes decode-only CPU ms | ratio wall | ratio CPU | ratio decode-only CPU |",
@@ -192,7 +194,7 @@ export async function run(args: string[]): Promise<void> {
   const fmt = (x: number) => x.toFixed(0);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const notes: string[] = [];
-  for (const p of PACKINGS) {
+  for (const p of encodeOnly ? [] : PACKINGS) {
     const file = join(outDir, `t2m_0p1_${p}.grb2`);
     const ours = timeOurs(() => decodeMax(file), runs);
     const loaded = new Uint8Array(readFileSync(file));
@@ -246,5 +248,5 @@ export async function run(args: string[]): Promise<void> {
   line(
     `- CCSDS output: ours ${size("ours_grid_ccsds.grb2")} bytes, ecCodes ${size("eccodes_grid_ccsds.grb2")} bytes`,
   );
-  line(`- command: npm run bench grib-codec -- --runs ${runs} (${new Date().toISOString()})`);
+  line(`- command: npm run bench grib-codec -- ${args.join(" ")} (${new Date().toISOString()})`);
 }

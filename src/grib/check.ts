@@ -7,6 +7,7 @@ import { MISSING_LONG } from "./definitions/accessor.ts";
 import type { Handle } from "./definitions/handle.ts";
 import { num } from "./metadata.ts";
 import { GribError, type GridDefinition } from "./types.ts";
+import { bitsSet } from "./values.ts";
 
 function refuse(h: Handle, key: string, why: string): never {
   const a = h.find(key);
@@ -74,12 +75,6 @@ function checkGrid(h: Handle, grid: GridDefinition): void {
   }
 }
 
-function ones(bytes: Uint8Array, start: number, bits: number): number {
-  let n = 0;
-  for (let k = 0; k < bits; k++) if ((bytes[start + (k >> 3)]! >> (7 - (k & 7))) & 1) n++;
-  return n;
-}
-
 /** Values packed against points: through the bitmap when there is one, one for one otherwise. */
 function checkCounts(h: Handle, points: number): void {
   const edition = num(h, "edition");
@@ -94,7 +89,7 @@ function checkCounts(h: Handle, points: number): void {
     if (bitmap.length * 8 < points) {
       refuse(h, "bitmap", `a bitmap of ${bitmap.length * 8} bits cannot mark ${points} points`);
     }
-    const marked = ones(h.bytes, bitmap.offset, points);
+    const marked = bitsSet(h.bytes, bitmap.offset, points);
     if (marked !== packed) {
       refuse(h, packedKey, `the bitmap marks ${marked} points present but ${packed} values are packed${how}`);
     }

@@ -18,4 +18,4 @@ export {
 export { findGrib, parseIndicator, type ScanFileOptions, scanBuffer, scanFile, scanStream } from "./scan.ts";
 export { type Grib2Field, grib2Fields } from "./sections.ts";
 export * from "./types.ts";
-export { applyBitmap } from "./values.ts";
+export { applyBitmap, ValuesBuffer } from "./values.ts";

@@ -11,19 +11,28 @@ import { gridDefinition } from "./grid.ts";
 import { describe } from "./metadata.ts";
 import { grib2Fields, standaloneField } from "./sections.ts";
 import { type DecodedMessage, GribError, type GribMetadata, type ValuesOptions } from "./types.ts";
-import { gridValues, valuesProvider } from "./values.ts";
+import { gridValues, type ValuesBuffer, valuesProvider } from "./values.ts";
 
 export interface DecodeOptions {
   /** Offset of the message in its file (reported as `offset` and in errors). */
   offset?: number;
   /** Number of the message's first field in its file, from 1 (ecCodes' count key). */
   messageNumber?: number;
+  /**
+   * One array to hold the values of whichever field was last asked for them, instead of an array per
+   * field: a field's values are then valid until another field's are asked for.
+   */
+  values?: ValuesBuffer;
 }
 
 /** Definitions errors become GribErrors naming the key and its offset in the file. */
-function open(bytes: Uint8Array, offset: number, messageNumber: number): Handle {
+function open(bytes: Uint8Array, offset: number, messageNumber: number, values?: ValuesBuffer): Handle {
   try {
-    return Handle.open(bytes, { fileOffset: offset, messageNumber, data: valuesProvider });
+    return Handle.open(bytes, {
+      fileOffset: offset,
+      messageNumber,
+      data: (h) => valuesProvider(h, values),
+    });
   } catch (e) {
     if (e instanceof DefinitionError) {
       throw new GribError("bad-section", `${e.key}: ${e.message}`, offset + e.offset);
@@ -53,12 +62,7 @@ function decoded(h: Handle, offset: number): DecodedMessage {
   // read on first use: reading stepRange may switch stepUnits (as in ecCodes), which a tool printing
   // keys in its own order must not see happen before it asks
   let metadata: GribMetadata | undefined;
-  let cache: Float64Array | undefined;
-  const raw = (into?: Float64Array): Float64Array => {
-    if (into) return gridValues(h, into);
-    cache ??= h.data.values();
-    return cache;
-  };
+  const raw = (into?: Float64Array): Float64Array => (into ? gridValues(h, into) : h.data.values());
   return {
     get metadata() {
       metadata ??= describing(h, () => describe(h, grid, offset, h.bytes.length));
@@ -86,7 +90,9 @@ function decoded(h: Handle, offset: number): DecodedMessage {
 export function decodeFields(bytes: Uint8Array, options: DecodeOptions = {}): DecodedMessage[] {
   const offset = options.offset ?? 0;
   const first = options.messageNumber ?? 1;
-  return fieldMessages(bytes, options).map((field, k) => decoded(open(field, offset, first + k), offset));
+  return fieldMessages(bytes, options).map((field, k) =>
+    decoded(open(field, offset, first + k, options.values), offset),
+  );
 }
 
 /** Each field of a message as ecCodes copies it: the message itself, or one message per field. */
@@ -113,5 +119,5 @@ export function decodeMessage(
     );
   }
   const offset = options.offset ?? 0;
-  return decoded(open(f, offset, (options.messageNumber ?? 1) + index), offset);
+  return decoded(open(f, offset, (options.messageNumber ?? 1) + index, options.values), offset);
 }

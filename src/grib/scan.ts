@@ -1,9 +1,10 @@
 // Finds GRIB1 and GRIB2 messages in bytes or a file: "GRIB", the edition and the total length in
 // section 0, and "7777" where that length says the message ends. Garbage between messages is skipped; a
 // truncated or corrupt message yields a GribError naming its offset and the scan goes on after its
-// "GRIB". Files are read by position through a file handle: never more than one message in memory.
+// "GRIB". Files are read by position through a file handle, a block of several messages at a time
+// (one read for many small messages); a message larger than a block is read on its own.
 
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { readUnsigned } from "./bits.ts";
 import { type GribEdition, GribError, type ScannedMessage } from "./types.ts";
 
@@ -147,82 +148,120 @@ export function* scanBuffer(buf: Uint8Array, baseOffset = 0): Generator<ScannedM
 }
 
 export interface ScanFileOptions {
-  /** Size of the window read while looking for "GRIB" (default 64 KiB). */
+  /**
+   * Bytes read at a time (default 4 MiB): the window searched for "GRIB" and the block small messages
+   * are served from; a message larger than it is read by itself.
+   */
   chunkSize?: number;
   /** Start scanning at this byte offset. */
   start?: number;
   /**
-   * Read every message into one reused buffer: a message's bytes are valid only until the next one is
-   * requested. Saves allocating (and collecting) a buffer per message when each is consumed at once.
+   * Serve each message from the reader's own buffers: a message's bytes are valid only until the next
+   * one is requested. Saves allocating (and collecting) a buffer per message when each is consumed at once.
    */
   reuse?: boolean;
 }
 
+/** A file read a block at a time: the bytes of [start, end) are in `block`. */
+class BlockReader {
+  block: Uint8Array;
+  start = 0;
+  end = 0;
+  private readonly fh: FileHandle;
+  readonly size: number;
+
+  constructor(fh: FileHandle, size: number, blockSize: number) {
+    this.fh = fh;
+    this.size = size;
+    // not zero-filled: every byte served is read from the file first
+    this.block = Buffer.allocUnsafeSlow(Math.min(blockSize, Math.max(size, 64)));
+  }
+
+  /** Bytes [pos, pos + n) into the block if the file has them (reads a whole block from pos); false if not. */
+  async cover(pos: number, n: number): Promise<boolean> {
+    if (pos >= this.start && pos + n <= this.end) return true;
+    if (pos + n > this.size || n > this.block.length) return false;
+    const got = await this.read(this.block, pos, Math.min(this.block.length, this.size - pos));
+    this.start = pos;
+    this.end = pos + got;
+    return pos + n <= this.end;
+  }
+
+  /** Reads `n` bytes at file position `pos` into `target`; returns how many there were. */
+  async read(target: Uint8Array, pos: number, n: number): Promise<number> {
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.fh.read(target, got, n - got, pos + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
+
+  /** A copy of bytes [pos, pos + n), or null past the end of the file. */
+  async bytes(pos: number, n: number): Promise<Uint8Array | null> {
+    if (await this.cover(pos, n)) return this.block.slice(pos - this.start, pos - this.start + n);
+    const piece = new Uint8Array(n);
+    return (await this.read(piece, pos, n)) === n ? piece : null;
+  }
+}
+
+/** The real length of a large GRIB1 message at `p`: sections 1-3 walked by small reads to section 4's length. */
+async function largeGrib1Length(reader: BlockReader, p: number, declared: number): Promise<number | null> {
+  const pieces = new Map<number, Uint8Array>();
+  let length: number | null = null;
+  for (let round = 0; round < 4; round++) {
+    const missing: Array<[number, number]> = [];
+    length = grib1RealLength(declared, (off, len) => {
+      const piece = pieces.get(off);
+      if (piece && piece.length >= len) return piece;
+      missing.push([off, len]);
+      return null;
+    });
+    if (!missing.length) break;
+    for (const [off, len] of missing) {
+      const piece = await reader.bytes(p + off, len);
+      if (piece) pieces.set(off, piece);
+    }
+  }
+  return length;
+}
+
 /**
- * Scans a file of any size, yielding each message (its own buffer) or a GribError. Reads a window
- * at a time while searching, and each message with one positioned read.
+ * Scans a file of any size, yielding each message (its own buffer, or with `reuse` the reader's) or a
+ * GribError. Reads a block at a time while searching and for messages that fit in one.
  */
 export async function* scanFile(
   path: string,
   options: ScanFileOptions = {},
 ): AsyncGenerator<ScannedMessage | GribError> {
-  const chunkSize = Math.max(64, options.chunkSize ?? 65536);
   const fh = await open(path, "r");
   try {
     const size = (await fh.stat()).size;
-    const window = new Uint8Array(chunkSize);
+    const reader = new BlockReader(fh, size, Math.max(64, options.chunkSize ?? 4 << 20));
     let shared: Uint8Array = new Uint8Array(0);
     let pos = options.start ?? 0;
-    const readAt = async (target: Uint8Array, filePos: number, n: number): Promise<number> => {
-      let got = 0;
-      while (got < n) {
-        const { bytesRead } = await fh.read(target, got, n - got, filePos + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return got;
-    };
     while (pos < size) {
-      // Find the next "GRIB" from pos, reading overlapping windows.
-      const n = await readAt(window, pos, Math.min(chunkSize, size - pos));
-      const hit = findGrib(window, 0, n);
+      // Find the next "GRIB" from pos, a block at a time ("GRIB" may straddle two blocks).
+      if (!(await reader.cover(pos, Math.min(4, size - pos))) || size - pos < 4) break;
+      const hit = findGrib(reader.block, pos - reader.start, reader.end - reader.start);
       if (hit === -1) {
-        if (pos + n >= size) break;
-        pos += n - 3; // "GRIB" may straddle two windows
+        if (reader.end >= size) break;
+        pos = reader.end - 3;
         continue;
       }
-      const p = pos + hit;
-      const head = new Uint8Array(16);
-      const headGot = await readAt(head, p, 16);
-      if (headGot < 16) {
+      const p = reader.start + hit;
+      if (!(await reader.cover(p, 16))) {
         yield new GribError("truncated", "message header cut short by the end of the file", p, size - p);
         break;
       }
-      const ind = parseIndicator(head);
+      const ind = parseIndicator(reader.block, p - reader.start);
       if (ind.edition !== 1 && ind.edition !== 2) {
         yield badEdition(p, ind.edition);
         pos = p + 4;
         continue;
       }
-      let length: number | null = ind.length;
-      if (ind.large) {
-        // Walk sections 1-3 by small positioned reads to reach section 4's length.
-        const pieces = new Map<number, Uint8Array>();
-        for (let round = 0; round < 4; round++) {
-          const missing: Array<[number, number]> = [];
-          length = grib1RealLength(ind.length, (off, len) => {
-            const piece = pieces.get(off);
-            if (piece && piece.length >= len) return piece;
-            missing.push([off, len]);
-            return null;
-          });
-          if (!missing.length) break;
-          for (const [off, len] of missing) {
-            const piece = new Uint8Array(len);
-            if ((await readAt(piece, p + off, len)) === len) pieces.set(off, piece);
-          }
-        }
-      }
+      const length = ind.large ? await largeGrib1Length(reader, p, ind.length) : ind.length;
       if (length === null || p + length > size) {
         yield new GribError(
           "truncated",
@@ -238,14 +277,20 @@ export async function* scanFile(
         pos = p + 4;
         continue;
       }
-      // Not zero-filled: every byte is read from the file before anyone sees it.
       let bytes: Uint8Array;
-      if (options.reuse) {
-        if (shared.length < length) shared = Buffer.allocUnsafeSlow(Math.max(length, shared.length * 2));
-        bytes = shared.subarray(0, length);
-      } else bytes = Buffer.allocUnsafeSlow(length);
-      const got = await readAt(bytes, p, length);
-      if (got < length || !endsWith7777(bytes, length)) {
+      if (await reader.cover(p, length)) {
+        const inBlock = reader.block.subarray(p - reader.start, p - reader.start + length);
+        bytes = options.reuse ? inBlock : Buffer.allocUnsafeSlow(length);
+        if (!options.reuse) bytes.set(inBlock);
+      } else {
+        // Not zero-filled: every byte is read from the file before anyone sees it.
+        if (options.reuse) {
+          if (shared.length < length) shared = Buffer.allocUnsafeSlow(Math.max(length, shared.length * 2));
+          bytes = shared.subarray(0, length);
+        } else bytes = Buffer.allocUnsafeSlow(length);
+        if ((await reader.read(bytes, p, length)) < length) bytes = bytes.subarray(0, 0);
+      }
+      if (bytes.length < length || !endsWith7777(bytes, length)) {
         yield new GribError("bad-end", `no "7777" at the end of a message of ${length} declared bytes`, p, 4);
         pos = p + 4;
         continue;

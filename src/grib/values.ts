@@ -1,6 +1,7 @@
 // The values of a message, found through its keys (where the sections are, which template packs
 // them) and unpacked by the codec's packing modules: the packed values, and every grid point's value
-// with the bitmap applied (NaN where missing). Callers may hand in the array to fill.
+// with the bitmap applied (NaN where missing). Callers may hand in the array to fill, or a ValuesBuffer
+// that field after field reuses one array.
 
 import { createRequire } from "node:module";
 import type { Handle } from "./definitions/handle.ts";
@@ -48,20 +49,24 @@ function inSection<T>(h: Handle, sectionOffset: number, run: () => T): T {
   }
 }
 
-/** The packed values of a message, before the bitmap. */
-export function packedValues(h: Handle): Float64Array {
+/** How many values the message packs (before the bitmap). */
+function packedCount(h: Handle): number {
+  return h.long(h.long("edition") === 1 ? "numberOfCodedValues" : "numberOfValues");
+}
+
+/** The packed values of a message, before the bitmap (in the first elements of `into` when given). */
+export function packedValues(h: Handle, into?: Float64Array): Float64Array {
+  const count = packedCount(h);
   if (h.long("edition") === 1) {
     const s4 = section(h, 4);
-    const count = h.long("numberOfCodedValues");
     return inSection(h, s4.offset, () =>
-      packing().unpackGrib1(s4.bytes, count, h.long("decimalScaleFactor")),
+      packing().unpackGrib1(s4.bytes, count, h.long("decimalScaleFactor"), into),
     );
   }
   const s5 = section(h, 5);
   const s7 = section(h, 7);
   const template = h.long("dataRepresentationTemplateNumber");
-  const count = h.long("numberOfValues");
-  return inSection(h, s7.offset, () => packing().unpackGrib2(template, s5.bytes, s7.bytes, count));
+  return inSection(h, s7.offset, () => packing().unpackGrib2(template, s5.bytes, s7.bytes, count, into));
 }
 
 /** The bitmap's bytes and where its bits start, or undefined when the message has none. */
@@ -84,10 +89,27 @@ function bitmapOf(h: Handle): { bytes: Uint8Array; start: number; offset: number
   return { bytes: s6.bytes, start: 6, offset: s6.offset };
 }
 
+/** Set bits in each byte value. */
+const ONES = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let v = b; v; v >>= 1) n += v & 1;
+  return n;
+});
+
+/** How many of the first `bits` bits from byte `start` are set (a byte at a time). */
+export function bitsSet(bytes: Uint8Array, start: number, bits: number): number {
+  const whole = bits >> 3;
+  let n = 0;
+  for (let i = 0; i < whole; i++) n += ONES[bytes[start + i]!]!;
+  const rest = bits & 7;
+  if (rest) n += ONES[bytes[start + whole]! >> (8 - rest)]!;
+  return n;
+}
+
 /**
  * Expands packed values to every grid point in `out` (NaN where the bitmap has a 0 bit). `out` may be
- * `packed` itself when it is long enough: points are filled from the end, so no value is overwritten
- * before it is moved.
+ * `packed` itself (or share its first elements) when it is long enough: points are filled from the end,
+ * so no value is overwritten before it is moved.
  */
 export function applyBitmap(
   packed: Float64Array,
@@ -105,9 +127,7 @@ export function applyBitmap(
       errorOffset,
     );
   }
-  let present = 0;
-  for (let k = 0; k < numberOfDataPoints; k++)
-    if ((bitmap[bitmapStart + (k >> 3)]! >> (7 - (k & 7))) & 1) present++;
+  const present = bitsSet(bitmap, bitmapStart, numberOfDataPoints);
   if (present !== packed.length) {
     throw new GribError(
       "corrupt",
@@ -115,31 +135,67 @@ export function applyBitmap(
       errorOffset,
     );
   }
-  let v = present;
-  for (let k = numberOfDataPoints - 1; k >= 0; k--) {
-    out[k] = (bitmap[bitmapStart + (k >> 3)]! >> (7 - (k & 7))) & 1 ? packed[--v]! : Number.NaN;
-  }
+  expand(packed, bitmap, bitmapStart, numberOfDataPoints, out);
   return out;
 }
 
-/** Every grid point's value (NaN where missing); `into`, when given and long enough, receives them. */
-export function gridValues(h: Handle, into?: Float64Array): Float64Array {
-  const packed = packedValues(h);
-  const bitmap = bitmapOf(h);
-  if (!bitmap) {
-    if (!into) return packed;
-    if (into.length < packed.length)
-      throw new RangeError(`the array holds ${into.length} values, ${packed.length} needed`);
-    into.set(packed);
-    return into.length === packed.length ? into : into.subarray(0, packed.length);
+/** The backward walk of applyBitmap (a function of its own, so that V8 optimises the loop whole). */
+function expand(
+  packed: Float64Array,
+  bitmap: Uint8Array,
+  bitmapStart: number,
+  points: number,
+  out: Float64Array,
+): void {
+  let v = packed.length;
+  for (let k = points - 1; k >= 0; k--) {
+    out[k] = (bitmap[bitmapStart + (k >> 3)]! >> (7 - (k & 7))) & 1 ? packed[--v]! : Number.NaN;
   }
+}
+
+/**
+ * Every grid point's value (NaN where missing); `into`, when given and long enough for the packed
+ * values and every point, receives them (unpacked into it, then spread over the points in place).
+ */
+export function gridValues(h: Handle, into?: Float64Array): Float64Array {
+  const bitmap = bitmapOf(h);
+  if (!bitmap) return packedValues(h, into);
   const points = h.long("numberOfDataPoints");
-  const out = into && into.length >= points ? into.subarray(0, points) : new Float64Array(points);
+  const room = into && into.length >= Math.max(points, packedCount(h));
+  const packed = packedValues(h, room ? into : undefined);
+  const out = room ? into.subarray(0, points) : new Float64Array(points);
   return applyBitmap(packed, bitmap.bytes, bitmap.start, points, h.fileOffset + bitmap.offset, out);
 }
 
-/** The values keys of a handle (values, codedValues, statistics) computed once. */
-export function valuesProvider(h: Handle): ValuesProvider {
+/**
+ * One array for the values of field after field, as a tool walking a file decodes each field and moves
+ * on: the field that claimed it last holds its values there; a field asked again after another claimed
+ * it decodes again. An array handed out stays valid until the next claim.
+ */
+export class ValuesBuffer {
+  private array = new Float64Array(0);
+  private owner: object | undefined;
+
+  /** The array, at least `length` long, now holding `owner`'s values. */
+  claim(owner: object, length: number): Float64Array {
+    // a quarter to spare, so that slightly larger fields do not each grow it again
+    if (this.array.length < length) this.array = new Float64Array(Math.ceil(length * 1.25));
+    this.owner = owner;
+    return this.array;
+  }
+
+  holds(owner: object): boolean {
+    return this.owner === owner;
+  }
+}
+
+/** Room for the values of a field: every point, the packed values, and CCSDS's last whole block. */
+function room(h: Handle): number {
+  return Math.max(h.long("numberOfDataPoints"), packedCount(h)) + 64;
+}
+
+/** The values keys of a handle (values, codedValues, statistics), computed once; `buffer` to reuse. */
+export function valuesProvider(h: Handle, buffer?: ValuesBuffer): ValuesProvider {
   let coded: Float64Array | undefined;
   let all: Float64Array | undefined;
   return {
@@ -148,7 +204,11 @@ export function valuesProvider(h: Handle): ValuesProvider {
       return coded;
     },
     values: () => {
-      all ??= gridValues(h);
+      if (!buffer) {
+        all ??= gridValues(h);
+        return all;
+      }
+      if (!all || !buffer.holds(h)) all = gridValues(h, buffer.claim(h, room(h)));
       return all;
     },
   };

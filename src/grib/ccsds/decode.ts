@@ -30,7 +30,8 @@ for (let sum = 0, m = 0; sum < 13; sum++) {
 
 /**
  * Decode `count` samples from a CCSDS stream, writing `ref + scale * sample` into `out` (the raw samples
- * with the defaults). Throws CcsdsError on a malformed or truncated stream.
+ * with the defaults) and returning its first `count` values. Throws CcsdsError on a malformed or truncated
+ * stream.
  */
 export function ccsdsDecode(
   data: Uint8Array,
@@ -42,21 +43,17 @@ export function ccsdsDecode(
 ): Float64Array {
   validateOptions(options);
   if (out && out.length < count) throw new RangeError("ccsdsDecode: output array too small");
-  if (count === 0) return out ?? new Float64Array(0);
-  // The residuals (whole blocks) live as 32-bit integers in the upper half of the result's own buffer;
+  if (count === 0) return out ? out.subarray(0, 0) : new Float64Array(0);
+  // The residuals (whole blocks) live as 32-bit integers in the upper half of the values' own buffer:
   // writing value i (bytes 8i..8i+7) never reaches residual j > i (bytes 4(total+j)...), so the field
-  // needs no second array of its size.
+  // needs no second array of its size. A caller's array holding whole blocks serves as that buffer.
   const total = Math.ceil(count / options.blockSize) * options.blockSize;
-  const buffer = new ArrayBuffer(total * 8);
-  const mapped = new Uint32Array(buffer, total * 4, total);
+  const values = out && out.length >= total ? out : new Float64Array(total);
+  const mapped = new Uint32Array(values.buffer, values.byteOffset + total * 4, total);
   decodeResiduals(data, count, options, mapped);
-  const values = new Float64Array(buffer, 0, count);
   postprocess(mapped, count, options, values, ref, scale);
-  if (out) {
-    out.set(values);
-    return out;
-  }
-  return values;
+  if (out && values !== out) out.set(values.subarray(0, count));
+  return (out ?? values).subarray(0, count);
 }
 
 /** Entropy decoding: the (mapped) samples of every block, whole blocks (so possibly beyond `count`). */
@@ -84,140 +81,178 @@ export function decodeResiduals(
 
   let pos = 0;
   let o = 0;
-  const nShift = 32 - n;
-
+  let rsiStart = 0;
+  let rsiEnd = Math.min(rsiSamples, total);
+  // one flat loop over the blocks, each kind of block decoded by a function of its own: V8 optimises
+  // those whole, where loops nested here were compiled on stack replacement and dropped at every exit
   while (o < total) {
-    const rsiStart = o;
-    const rsiEnd = Math.min(rsiStart + rsiSamples, total);
-    while (o < rsiEnd) {
-      const blockStart = o;
-      const hasRef = pp && o === rsiStart ? 1 : 0;
-      // --- peek helper inlined: 32 bits at pos
-      let p = pos >>> 3;
-      let s = pos & 7;
-      let w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-      if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-      const id = w >>> (32 - idLen);
-      pos += idLen;
-
-      if (id === 0) {
-        // low entropy: one selector bit, then the reference sample, then a zero run or second extension
-        p = pos >>> 3;
-        s = pos & 7;
-        const sel = (buf[p] >>> (7 - s)) & 1;
-        pos += 1;
-        if (hasRef) {
-          mapped[o++] = readBits(buf, pos, n);
-          pos += n;
+    if (o === rsiEnd) {
+      if (padRsi) pos = Math.ceil(pos / 8) * 8;
+      rsiStart = o;
+      rsiEnd = Math.min(rsiStart + rsiSamples, total);
+    }
+    const blockStart = o;
+    const hasRef = pp && o === rsiStart ? 1 : 0;
+    const id = readBits(buf, pos, idLen);
+    pos += idLen;
+    if (id === 0) {
+      // low entropy: one selector bit, then the reference sample, then a zero run or second extension
+      const sel = (buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1;
+      pos += 1;
+      if (hasRef) {
+        mapped[o++] = readBits(buf, pos, n);
+        pos += n;
+      }
+      if (sel === 0) {
+        const fs = readFs(buf, pos, endBit);
+        pos += fs + 1;
+        let zeroBlocks = fs + 1;
+        if (zeroBlocks === ROS) {
+          const b = (blockStart - rsiStart) / J;
+          zeroBlocks = Math.min(options.rsi - b, 64 - (b % 64));
+        } else if (zeroBlocks > ROS) {
+          zeroBlocks--;
         }
-        if (sel === 0) {
-          const fs = readFs(buf, pos, endBit);
-          pos += fs + 1;
-          let zeroBlocks = fs + 1;
-          if (zeroBlocks === ROS) {
-            const b = (blockStart - rsiStart) / J;
-            zeroBlocks = Math.min(options.rsi - b, 64 - (b % 64));
-          } else if (zeroBlocks > ROS) {
-            zeroBlocks--;
-          }
-          const end = blockStart + zeroBlocks * J;
-          if (end > rsiEnd && end > total) {
-            // libaec would write past the end of the output: only legal at the very end of the data
-            o = total;
-          } else {
-            if (end > rsiEnd)
-              throw new CcsdsError(`zero-block run of ${zeroBlocks} blocks crosses the RSI end`, pos >>> 3);
-            o = end; // mapped is zero-initialised
-          }
+        const end = blockStart + zeroBlocks * J;
+        if (end > rsiEnd && end > total) {
+          // libaec would write past the end of the output: only legal at the very end of the data
+          mapped.fill(0, o, total);
+          o = total;
         } else {
-          // second extension: pairs coded by one fundamental sequence each
-          let i = hasRef;
-          while (i < J) {
-            const m = readFs(buf, pos, endBit);
-            pos += m + 1;
-            if (m > SE_TABLE_SIZE)
-              throw new CcsdsError(`second-extension code ${m} exceeds ${SE_TABLE_SIZE}`, pos >>> 3);
-            if ((i & 1) === 0) {
-              mapped[o++] = SE_FIRST[m];
-              i++;
-            }
-            mapped[o++] = SE_SECOND[m];
-            i++;
-          }
-        }
-      } else if (id === idUncompressed) {
-        for (let i = 0; i < J; i++) {
-          p = pos >>> 3;
-          s = pos & 7;
-          w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-          if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-          mapped[o++] = w >>> nShift;
-          pos += n;
+          if (end > rsiEnd)
+            throw new CcsdsError(`zero-block run of ${zeroBlocks} blocks crosses the RSI end`, pos >>> 3);
+          mapped.fill(0, o, end);
+          o = end;
         }
       } else {
-        // split sample option k: J fundamental sequences (high parts), then J k-bit low parts
-        const k = id - 1;
-        if (hasRef) {
-          mapped[o++] = readBits(buf, pos, n);
-          pos += n;
-        }
-        const first = o;
-        const last = blockStart + J;
-        // a 32-bit window (left-aligned, `avail` valid bits) decodes several codes per reload
-        p = pos >>> 3;
-        s = pos & 7;
-        w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-        if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-        let avail = 32;
-        for (; o < last; o++) {
-          const z = Math.clz32(w);
-          if (z < avail) {
-            mapped[o] = z;
-            pos += z + 1;
-            avail -= z + 1;
-            w = avail > 0 ? w << (z + 1) : 0;
-          } else {
-            const fs = readFs(buf, pos, endBit);
-            mapped[o] = fs;
-            pos += fs + 1;
-            avail = 0;
-          }
-          if (avail < 16) {
-            p = pos >>> 3;
-            s = pos & 7;
-            w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-            if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-            avail = 32;
-          }
-        }
-        if (k > 0) {
-          const kShift = 32 - k;
-          avail = 0;
-          for (let i = first; i < last; i++) {
-            if (avail < k) {
-              p = pos >>> 3;
-              s = pos & 7;
-              w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-              if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-              avail = 32;
-            }
-            mapped[i] = (mapped[i] << k) | (w >>> kShift);
-            w <<= k;
-            avail -= k;
-            pos += k;
-          }
-        }
+        pos = secondExtension(buf, pos, endBit, mapped, o, J - hasRef);
+        o = blockStart + J;
       }
-      if (pos > endBit) {
-        throw new CcsdsError(
-          `stream ends inside block ${blockStart / J} (needs bit ${pos}, has ${endBit})`,
-          data.length,
-        );
+    } else if (id === idUncompressed) {
+      pos = uncompressed(buf, pos, n, mapped, o, J);
+      o += J;
+    } else {
+      // split sample option k: J fundamental sequences (high parts), then J k-bit low parts
+      if (hasRef) {
+        mapped[o++] = readBits(buf, pos, n);
+        pos += n;
       }
+      pos = splitSample(buf, pos, endBit, mapped, o, blockStart + J, id - 1);
+      o = blockStart + J;
     }
-    if (padRsi) pos = Math.ceil(pos / 8) * 8;
+    if (pos > endBit) {
+      throw new CcsdsError(
+        `stream ends inside block ${blockStart / J} (needs bit ${pos}, has ${endBit})`,
+        data.length,
+      );
+    }
   }
   return mapped;
+}
+
+/** A second-extension block: pairs coded by one fundamental sequence each. Returns the bit after it. */
+function secondExtension(
+  buf: Uint8Array,
+  start: number,
+  endBit: number,
+  mapped: Uint32Array,
+  from: number,
+  samples: number,
+): number {
+  let pos = start;
+  let o = from;
+  // a block after a reference sample starts with the second of a pair
+  let i = samples & 1;
+  const end = from + samples;
+  while (o < end) {
+    const m = readFs(buf, pos, endBit);
+    pos += m + 1;
+    if (m > SE_TABLE_SIZE)
+      throw new CcsdsError(`second-extension code ${m} exceeds ${SE_TABLE_SIZE}`, pos >>> 3);
+    if ((i & 1) === 0) {
+      mapped[o++] = SE_FIRST[m]!;
+      i++;
+    }
+    mapped[o++] = SE_SECOND[m]!;
+    i++;
+  }
+  return pos;
+}
+
+/** A block of `J` samples of `n` bits as they stand. Returns the bit after it. */
+function uncompressed(
+  buf: Uint8Array,
+  start: number,
+  n: number,
+  mapped: Uint32Array,
+  o: number,
+  J: number,
+): number {
+  let pos = start;
+  for (let i = 0; i < J; i++) {
+    mapped[o + i] = readBits(buf, pos, n);
+    pos += n;
+  }
+  return pos;
+}
+
+/**
+ * A split-sample block (option k): the high parts of samples `first` to `last` as fundamental
+ * sequences, then their k-bit low parts. Returns the bit after it.
+ */
+function splitSample(
+  buf: Uint8Array,
+  start: number,
+  endBit: number,
+  mapped: Uint32Array,
+  first: number,
+  last: number,
+  k: number,
+): number {
+  let pos = start;
+  // a 32-bit window (left-aligned, `avail` valid bits) decodes several codes per reload
+  let w = peek32(buf, pos);
+  let avail = 32;
+  for (let o = first; o < last; o++) {
+    const z = Math.clz32(w);
+    if (z < avail) {
+      mapped[o] = z;
+      pos += z + 1;
+      avail -= z + 1;
+      w = avail > 0 ? w << (z + 1) : 0;
+    } else {
+      const fs = readFs(buf, pos, endBit);
+      mapped[o] = fs;
+      pos += fs + 1;
+      avail = 0;
+    }
+    if (avail < 16) {
+      w = peek32(buf, pos);
+      avail = 32;
+    }
+  }
+  if (k === 0) return pos;
+  const kShift = 32 - k;
+  avail = 0;
+  for (let i = first; i < last; i++) {
+    if (avail < k) {
+      w = peek32(buf, pos);
+      avail = 32;
+    }
+    mapped[i] = (mapped[i]! << k) | (w >>> kShift);
+    w <<= k;
+    avail -= k;
+    pos += k;
+  }
+  return pos;
+}
+
+/** The 32 bits at bit `pos`, left-aligned (bytes past the stream are its zero padding). */
+function peek32(buf: Uint8Array, pos: number): number {
+  const p = pos >>> 3;
+  const s = pos & 7;
+  const w = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
+  return s ? (w << s) | (buf[p + 4]! >>> (8 - s)) : w;
 }
 
 function readBits(buf: Uint8Array, pos: number, n: number): number {

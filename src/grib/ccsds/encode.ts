@@ -57,6 +57,22 @@ class Sink {
   }
 }
 
+/** What every block of one stream is coded with. */
+interface BlockCoder {
+  n: number;
+  J: number;
+  pp: boolean;
+  idLen: number;
+  idUncompressed: number;
+  maxK: number;
+  rsiSamples: number;
+  /** raw n-bit patterns (reference samples, uncompressed blocks) */
+  raw: Uint32Array;
+  /** mapped prediction residuals */
+  mapped: Uint32Array;
+  sink: Sink;
+}
+
 /**
  * Encode integer samples (each in 0..2^n-1, or -2^(n-1)..2^(n-1)-1 with AEC_DATA_SIGNED). The last block
  * is padded by repeating the last sample, as libaec does.
@@ -70,159 +86,190 @@ export function ccsdsEncode(samples: ArrayLike<number>, options: CcsdsOptions): 
   const signed = (flags & AEC_DATA_SIGNED) !== 0;
   const idLen = idLength(n, flags);
   const idUncompressed = 2 ** idLen - 1;
-  const maxK = Math.min(idUncompressed - 2, n - 1);
   const count = samples.length;
   if (count === 0) return new Uint8Array(0);
   const total = Math.ceil(count / J) * J;
-  const xmin = signed ? -(2 ** (n - 1)) : 0;
-  const xmax = signed ? 2 ** (n - 1) - 1 : 2 ** n - 1;
-
-  // raw n-bit patterns (reference samples, uncompressed blocks) and mapped prediction residuals
   const raw = new Uint32Array(total);
   const mapped = new Uint32Array(total);
-  if (samples instanceof Uint32Array && !signed) {
-    raw.set(samples);
-    for (let i = 0; i < count; i++) {
-      if (raw[i] > xmax) throw new CcsdsError(`sample ${i} = ${raw[i]} is outside ${xmin}..${xmax}`, 0);
-    }
-  } else {
-    for (let i = 0; i < count; i++) {
-      const x = samples[i];
-      if (!(x >= xmin && x <= xmax) || !Number.isInteger(x)) {
-        throw new CcsdsError(`sample ${i} = ${x} is outside ${xmin}..${xmax}`, 0);
-      }
-      raw[i] = x < 0 ? x + 2 ** n : x;
-    }
-  }
-  raw.fill(raw[count - 1], count);
+  toRaw(samples, raw, n, signed);
+  raw.fill(raw[count - 1]!, count);
   const rsiSamples = options.rsi * J;
-  const value = (i: number) => (signed && raw[i] > xmax ? raw[i] - 2 ** n : raw[i]);
+  // each loop below is a function of its own: V8 optimises those whole, where loops nested in this
+  // function (run once a process) were compiled on stack replacement and dropped at every exit
   for (let start = 0; start < total; start += rsiSamples) {
     const end = Math.min(start + rsiSamples, total);
-    if (!pp) {
-      mapped.set(raw.subarray(start, end), start);
-      continue;
-    }
-    let prev = value(start);
-    mapped[start] = raw[start];
-    for (let i = start + 1; i < end; i++) {
-      const x = signed ? value(i) : raw[i];
-      const delta = x - prev;
-      const lower = prev - xmin;
-      const upper = xmax - prev;
-      const theta = lower < upper ? lower : upper;
-      if (delta >= 0) mapped[i] = delta <= theta ? 2 * delta : theta + delta;
-      else mapped[i] = -delta <= theta ? -2 * delta - 1 : theta - delta;
-      prev = x;
-    }
+    if (pp) predict(raw, mapped, start, end, n, signed);
+    else mapped.set(raw.subarray(start, end), start);
   }
-
   const blocks = total / J;
   const sink = new Sink(
     Math.ceil((total * n + blocks * (idLen + 1 + n)) / 8) + Math.ceil(blocks / options.rsi) + 64,
   );
+  const coder: BlockCoder = {
+    n,
+    J,
+    pp,
+    idLen,
+    idUncompressed,
+    maxK: Math.min(idUncompressed - 2, n - 1),
+    rsiSamples,
+    raw,
+    mapped,
+    sink,
+  };
   for (let start = 0; start < total; start += rsiSamples) {
     const end = Math.min(start + rsiSamples, total);
-    let b = start;
-    while (b < end) {
-      const hasRef = pp && b === start ? 1 : 0;
-      const first = b + hasRef;
-      const blockEnd = b + J;
-      let sum = 0;
-      for (let i = first; i < blockEnd; i++) sum += mapped[i];
-      if (sum === 0) {
-        // zero run: extend over following all-zero blocks, within this RSI and 64-block segment
-        const blockIndex = (b - start) / J;
-        const segmentEnd = Math.min(end, start + (Math.floor(blockIndex / 64) + 1) * 64 * J);
-        let runEnd = blockEnd;
-        while (runEnd < segmentEnd) {
-          let zero = true;
-          for (let i = runEnd; i < runEnd + J; i++) {
-            if (mapped[i] !== 0) {
-              zero = false;
-              break;
-            }
-          }
-          if (!zero) break;
-          runEnd += J;
-        }
-        const z = (runEnd - b) / J;
-        // the decoder's "rest of segment" (ROS) ends at a full 64-block segment or RSI boundary
-        const fullSegmentEnd = Math.min(
-          start + rsiSamples,
-          start + (Math.floor(blockIndex / 64) + 1) * 64 * J,
-        );
-        sink.put(0, idLen);
-        sink.put(0, 1);
-        if (hasRef) sink.putWide(raw[b], n);
-        sink.fs(z < 5 ? z - 1 : runEnd === fullSegmentEnd ? 4 : z);
-        b = runEnd;
-        continue;
-      }
-      // split-sample: cost(k) = sum(m >> k) + (J - ref) * (k + 1) is convex in k; start near log2(mean)
-      const samplesInBlock = J - hasRef;
-      const splitCost = (k: number) => {
-        let c = samplesInBlock * (k + 1);
-        for (let i = first; i < blockEnd; i++) c += mapped[i] >>> k;
-        return c;
-      };
-      // (the restricted set for 1-2 bit samples has no split option at all: maxK < 0)
-      let bestK = Math.max(0, Math.min(maxK, Math.floor(Math.log2(sum / samplesInBlock + 1))));
-      let bestCost = maxK < 0 ? Number.POSITIVE_INFINITY : splitCost(bestK);
-      while (bestK < maxK) {
-        const c = splitCost(bestK + 1);
-        if (c >= bestCost) break;
-        bestK++;
-        bestCost = c;
-      }
-      while (bestK > 0) {
-        const c = splitCost(bestK - 1);
-        if (c > bestCost) break;
-        bestK--;
-        bestCost = c;
-      }
-      // second extension (only for small values: the code m must not exceed 90)
-      let seCost = Number.POSITIVE_INFINITY;
-      if (sum < 12 * J) {
-        seCost = 1;
-        for (let i = b; i < blockEnd; i += 2) {
-          const a = i < first ? 0 : mapped[i];
-          const c = mapped[i + 1];
-          const s = a + c;
-          const m = (s * (s + 1)) / 2 + c;
-          if (m > SE_LIMIT) {
-            seCost = Number.POSITIVE_INFINITY;
-            break;
-          }
-          seCost += m + 1;
-        }
-      }
-      const uncompressedCost = samplesInBlock * n;
-      if (seCost < bestCost && seCost < uncompressedCost) {
-        sink.put(0, idLen);
-        sink.put(1, 1);
-        if (hasRef) sink.putWide(raw[b], n);
-        for (let i = b; i < blockEnd; i += 2) {
-          const a = i < first ? 0 : mapped[i];
-          const c = mapped[i + 1];
-          const s = a + c;
-          sink.fs((s * (s + 1)) / 2 + c);
-        }
-      } else if (bestCost < uncompressedCost) {
-        sink.put(bestK + 1, idLen);
-        if (hasRef) sink.putWide(raw[b], n);
-        for (let i = first; i < blockEnd; i++) sink.fs(mapped[i] >>> bestK);
-        if (bestK > 0) {
-          const mask = bestK >= 32 ? 0xffffffff : 2 ** bestK - 1;
-          for (let i = first; i < blockEnd; i++) sink.putWide(mapped[i] & mask, bestK);
-        }
-      } else {
-        sink.put(idUncompressed, idLen);
-        for (let i = b; i < blockEnd; i++) sink.putWide(i < first ? raw[i] : mapped[i], n);
-      }
-      b = blockEnd;
-    }
+    for (let b = start; b < end; ) b = encodeBlock(coder, b, start, end);
     if (flags & AEC_PAD_RSI) sink.align();
   }
   return sink.bytes();
+}
+
+/** The samples' n-bit patterns (two's complement when signed), each checked to be in range. */
+function toRaw(samples: ArrayLike<number>, raw: Uint32Array, n: number, signed: boolean): void {
+  const xmin = signed ? -(2 ** (n - 1)) : 0;
+  const xmax = signed ? 2 ** (n - 1) - 1 : 2 ** n - 1;
+  const count = samples.length;
+  if (samples instanceof Uint32Array && !signed) {
+    raw.set(samples);
+    for (let i = 0; i < count; i++) {
+      if (raw[i]! > xmax) throw new CcsdsError(`sample ${i} = ${raw[i]} is outside ${xmin}..${xmax}`, 0);
+    }
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const x = samples[i]!;
+    if (!(x >= xmin && x <= xmax) || !Number.isInteger(x)) {
+      throw new CcsdsError(`sample ${i} = ${x} is outside ${xmin}..${xmax}`, 0);
+    }
+    raw[i] = x < 0 ? x + 2 ** n : x;
+  }
+}
+
+/** Unit-delay prediction over one reference sample interval: mapped residuals of samples start..end. */
+function predict(
+  raw: Uint32Array,
+  mapped: Uint32Array,
+  start: number,
+  end: number,
+  n: number,
+  signed: boolean,
+): void {
+  const xmin = signed ? -(2 ** (n - 1)) : 0;
+  const xmax = signed ? 2 ** (n - 1) - 1 : 2 ** n - 1;
+  const range = 2 ** n;
+  let prev = signed && raw[start]! > xmax ? raw[start]! - range : raw[start]!;
+  mapped[start] = raw[start]!;
+  for (let i = start + 1; i < end; i++) {
+    const x = signed && raw[i]! > xmax ? raw[i]! - range : raw[i]!;
+    const delta = x - prev;
+    const lower = prev - xmin;
+    const upper = xmax - prev;
+    const theta = lower < upper ? lower : upper;
+    if (delta >= 0) mapped[i] = delta <= theta ? 2 * delta : theta + delta;
+    else mapped[i] = -delta <= theta ? -2 * delta - 1 : theta - delta;
+    prev = x;
+  }
+}
+
+/** Split-sample cost of option k: sum(m >> k) + samples * (k + 1). */
+function splitCost(mapped: Uint32Array, first: number, blockEnd: number, k: number): number {
+  let c = (blockEnd - first) * (k + 1);
+  for (let i = first; i < blockEnd; i++) c += mapped[i]! >>> k;
+  return c;
+}
+
+/** Codes a run of zero blocks from block `b` (within its RSI and 64-block segment); returns where it ends. */
+function zeroRun(c: BlockCoder, b: number, start: number, end: number, hasRef: number): number {
+  const { J, mapped, sink } = c;
+  const blockIndex = (b - start) / J;
+  const segmentEnd = Math.min(end, start + (Math.floor(blockIndex / 64) + 1) * 64 * J);
+  let runEnd = b + J;
+  while (runEnd < segmentEnd && allZero(mapped, runEnd, runEnd + J)) runEnd += J;
+  const z = (runEnd - b) / J;
+  // the decoder's "rest of segment" (ROS) ends at a full 64-block segment or RSI boundary
+  const fullSegmentEnd = Math.min(start + c.rsiSamples, start + (Math.floor(blockIndex / 64) + 1) * 64 * J);
+  sink.put(0, c.idLen);
+  sink.put(0, 1);
+  if (hasRef) sink.putWide(c.raw[b]!, c.n);
+  sink.fs(z < 5 ? z - 1 : runEnd === fullSegmentEnd ? 4 : z);
+  return runEnd;
+}
+
+function allZero(a: Uint32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+/** Second-extension cost of the block (infinite when a pair's code exceeds the table). */
+function secondExtensionCost(mapped: Uint32Array, b: number, first: number, blockEnd: number): number {
+  let cost = 1;
+  for (let i = b; i < blockEnd; i += 2) {
+    const a = i < first ? 0 : mapped[i]!;
+    const c = mapped[i + 1]!;
+    const s = a + c;
+    const m = (s * (s + 1)) / 2 + c;
+    if (m > SE_LIMIT) return Number.POSITIVE_INFINITY;
+    cost += m + 1;
+  }
+  return cost;
+}
+
+/** The best split-sample option k for the block and its cost (convex in k: start near log2(mean)). */
+function bestSplit(c: BlockCoder, first: number, blockEnd: number, sum: number): [number, number] {
+  const { mapped, maxK } = c;
+  // (the restricted set for 1-2 bit samples has no split option at all: maxK < 0)
+  let bestK = Math.max(0, Math.min(maxK, Math.floor(Math.log2(sum / (blockEnd - first) + 1))));
+  let bestCost = maxK < 0 ? Number.POSITIVE_INFINITY : splitCost(mapped, first, blockEnd, bestK);
+  while (bestK < maxK) {
+    const cost = splitCost(mapped, first, blockEnd, bestK + 1);
+    if (cost >= bestCost) break;
+    bestK++;
+    bestCost = cost;
+  }
+  while (bestK > 0) {
+    const cost = splitCost(mapped, first, blockEnd, bestK - 1);
+    if (cost > bestCost) break;
+    bestK--;
+    bestCost = cost;
+  }
+  return [bestK, bestCost];
+}
+
+/** Codes the block at `b` (or a run of zero blocks from it) the cheapest way; returns where the next starts. */
+function encodeBlock(c: BlockCoder, b: number, start: number, end: number): number {
+  const { J, n, mapped, raw, sink, idLen } = c;
+  const hasRef = c.pp && b === start ? 1 : 0;
+  const first = b + hasRef;
+  const blockEnd = b + J;
+  let sum = 0;
+  for (let i = first; i < blockEnd; i++) sum += mapped[i]!;
+  if (sum === 0) return zeroRun(c, b, start, end, hasRef);
+  const [bestK, bestCost] = bestSplit(c, first, blockEnd, sum);
+  // second extension (only for small values: the code m must not exceed 90)
+  const seCost = sum < 12 * J ? secondExtensionCost(mapped, b, first, blockEnd) : Number.POSITIVE_INFINITY;
+  const uncompressedCost = (J - hasRef) * n;
+  if (seCost < bestCost && seCost < uncompressedCost) {
+    sink.put(0, idLen);
+    sink.put(1, 1);
+    if (hasRef) sink.putWide(raw[b]!, n);
+    for (let i = b; i < blockEnd; i += 2) {
+      const a = i < first ? 0 : mapped[i]!;
+      const d = mapped[i + 1]!;
+      const s = a + d;
+      sink.fs((s * (s + 1)) / 2 + d);
+    }
+  } else if (bestCost < uncompressedCost) {
+    sink.put(bestK + 1, idLen);
+    if (hasRef) sink.putWide(raw[b]!, n);
+    for (let i = first; i < blockEnd; i++) sink.fs(mapped[i]! >>> bestK);
+    if (bestK > 0) {
+      const mask = bestK >= 32 ? 0xffffffff : 2 ** bestK - 1;
+      for (let i = first; i < blockEnd; i++) sink.putWide(mapped[i]! & mask, bestK);
+    }
+  } else {
+    sink.put(c.idUncompressed, idLen);
+    for (let i = b; i < blockEnd; i++) sink.putWide(i < first ? raw[i]! : mapped[i]!, n);
+  }
+  return blockEnd;
 }

@@ -114,6 +114,11 @@ export abstract class Accessor {
     return [this.double()];
   }
 
+  /** Element `i` of doubles() (undefined past its end); an array key may compute only what that needs. */
+  doubleAt(i: number): number | undefined {
+    return this.doubles()[i];
+  }
+
   /** ecCodes' is_missing: the coded bytes are all ones (the tools ask only keys that can be missing). */
   isMissing(): boolean {
     if (this.length === 0) return false;

@@ -4,6 +4,7 @@ import { unpackCcsds } from "./ccsds.ts";
 import { unpackComplex } from "./complex.ts";
 import { PackingError } from "./errors.ts";
 import { unpackJpeg2000 } from "./jpeg.ts";
+import { copiedTo } from "./output.ts";
 import { unpackPng } from "./png.ts";
 import { unpackGrib1SecondOrder, unpackGrib2SecondOrder } from "./secondorder.ts";
 import { unpackGrib1Simple, unpackIeee, unpackSimple } from "./simple.ts";
@@ -34,31 +35,33 @@ export function grib2PackingType(template: number): string {
 /**
  * Unpack the values of a GRIB2 message. `template` is the data representation template number (section 5
  * octets 10-11); `numberOfPackedValues` is section 5's numberOfValues. Missing values coded inside the data
- * (templates 5.2/5.3 with missing value management) are NaN.
+ * (templates 5.2/5.3 with missing value management) are NaN. With `out`, the values are written into its
+ * first numberOfPackedValues elements (and a view of them returned).
  */
 export function unpackGrib2(
   template: number,
   section5: Uint8Array,
   section7: Uint8Array,
   numberOfPackedValues: number,
+  out?: Float64Array,
 ): Float64Array {
   if (section7.length < 5) throw new PackingError("corrupt", "section 7 shorter than its header", 7, 0);
   switch (template) {
     case 0:
-      return unpackSimple(section5, section7, numberOfPackedValues);
+      return unpackSimple(section5, section7, numberOfPackedValues, out);
     case 2:
     case 3:
-      return unpackComplex(template, section5, section7, numberOfPackedValues);
+      return copiedTo(unpackComplex(template, section5, section7, numberOfPackedValues), out);
     case 4:
-      return unpackIeee(section5, section7, numberOfPackedValues);
+      return unpackIeee(section5, section7, numberOfPackedValues, out);
     case 40:
-      return unpackJpeg2000(section5, section7, numberOfPackedValues);
+      return unpackJpeg2000(section5, section7, numberOfPackedValues, out);
     case 41:
-      return unpackPng(section5, section7, numberOfPackedValues);
+      return copiedTo(unpackPng(section5, section7, numberOfPackedValues), out);
     case 42:
-      return unpackCcsds(section5, section7, numberOfPackedValues);
+      return unpackCcsds(section5, section7, numberOfPackedValues, out);
     case 50002:
-      return unpackGrib2SecondOrder(section5, section7, numberOfPackedValues);
+      return copiedTo(unpackGrib2SecondOrder(section5, section7, numberOfPackedValues), out);
     default:
       throw new PackingError(
         "unsupported",
@@ -69,16 +72,17 @@ export function unpackGrib2(
   }
 }
 
-/** Unpack the values of a GRIB1 message from its binary data section (section 4). */
+/** Unpack the values of a GRIB1 message from its binary data section (section 4), into `out` if given. */
 export function unpackGrib1(
   section4: Uint8Array,
   numberOfPackedValues: number,
   decimalScaleFactor: number,
+  out?: Float64Array,
 ): Float64Array {
   if (section4.length > 3 && (section4[3] & 0xc0) === 0x40) {
-    return unpackGrib1SecondOrder(section4, numberOfPackedValues, decimalScaleFactor);
+    return copiedTo(unpackGrib1SecondOrder(section4, numberOfPackedValues, decimalScaleFactor), out);
   }
-  return unpackGrib1Simple(section4, numberOfPackedValues, decimalScaleFactor);
+  return unpackGrib1Simple(section4, numberOfPackedValues, decimalScaleFactor, out);
 }
 
 export {

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PackingError } from "./errors.ts";
+import { output } from "./output.ts";
 import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 interface FrameInfo {
@@ -55,10 +56,15 @@ function codec(): OpenJpegModule {
   return m;
 }
 
-export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
+export function unpackJpeg2000(
+  section5: Uint8Array,
+  section7: Uint8Array,
+  count: number,
+  into?: Float64Array,
+): Float64Array {
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
-  if (scaling.bitsPerValue === 0 || count === 0) return new Float64Array(count).fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0 || count === 0) return output(count, into).fill(constantValue(scaling));
   const stream = section7.subarray(5);
   const decoder = new (codec().J2KDecoder)();
   try {
@@ -87,19 +93,28 @@ export function unpackJpeg2000(section5: Uint8Array, section7: Uint8Array, count
         5,
       );
     }
-    const out = new Float64Array(count);
     const decoded = decoder.getDecodedBuffer();
     const bytesPerSample = decoded.byteLength / pixels;
-    const view = new DataView(decoded.buffer, decoded.byteOffset, decoded.byteLength);
-    if (bytesPerSample === 1) {
-      for (let i = 0; i < count; i++) out[i] = ref + scale * decoded[i];
-    } else if (bytesPerSample === 2) {
-      for (let i = 0; i < count; i++) out[i] = ref + scale * view.getUint16(2 * i, true);
-    } else {
+    if (bytesPerSample !== 1 && bytesPerSample !== 2) {
       throw new PackingError("unsupported", `JPEG 2000 sample of ${bytesPerSample} bytes`, 7, 5);
     }
+    const out = output(count, into);
+    if (bytesPerSample === 1) scaleBytes(decoded, out, ref, scale);
+    else scaleUint16(new DataView(decoded.buffer, decoded.byteOffset, decoded.byteLength), out, ref, scale);
     return out;
   } finally {
     decoder.delete();
   }
+}
+
+// The loops that scale samples are functions of their own: V8 optimises them whole (a loop compiled on
+// stack replacement in the function above, run a few times a process, cost 90 ns a value, not 1).
+
+function scaleBytes(samples: Uint8Array, out: Float64Array, ref: number, scale: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = ref + scale * samples[i]!;
+}
+
+/** Little-endian 16-bit samples (as OpenJPEG's wasm memory holds them). */
+function scaleUint16(samples: DataView, out: Float64Array, ref: number, scale: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = ref + scale * samples.getUint16(2 * i, true);
 }

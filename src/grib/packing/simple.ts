@@ -1,19 +1,25 @@
 // Simple packing: GRIB2 template 5.0 and GRIB1's simple grid-point packing, plus the 5.4 IEEE floats.
 import { GribBitsError, readIbmFloat, readSignMagnitude, unpackBits } from "../bits.ts";
 import { PackingError, requireLength } from "./errors.ts";
+import { output } from "./output.ts";
 import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 /** GRIB2 template 5.0 (also the layout of 5.42's first octets). */
-export function unpackSimple(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
+export function unpackSimple(
+  section5: Uint8Array,
+  section7: Uint8Array,
+  count: number,
+  out?: Float64Array,
+): Float64Array {
   requireLength(section5, 21, 5, "template 5.0");
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
-  if (scaling.bitsPerValue === 0) return new Float64Array(count).fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0) return output(count, out).fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53) {
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 5, 19);
   }
   requireBits(section7, 5, scaling.bitsPerValue, count, 7);
-  return unpackOrThrow(section7, 5, scaling.bitsPerValue, count, new Float64Array(count), ref, scale, 7);
+  return unpackOrThrow(section7, 5, scaling.bitsPerValue, count, output(count, out), ref, scale, 7);
 }
 
 /** Check, before allocating anything, that the section holds `count` values of `nbits` bits. */
@@ -55,7 +61,12 @@ function unpackOrThrow(
 }
 
 /** GRIB2 template 5.4: IEEE floats, 32 or 64 bits, big-endian. */
-export function unpackIeee(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
+export function unpackIeee(
+  section5: Uint8Array,
+  section7: Uint8Array,
+  count: number,
+  into?: Float64Array,
+): Float64Array {
   requireLength(section5, 12, 5, "template 5.4");
   const precision = section5[11];
   const size = precision === 1 ? 4 : precision === 2 ? 8 : 0;
@@ -69,7 +80,7 @@ export function unpackIeee(section5: Uint8Array, section7: Uint8Array, count: nu
       section7.length,
     );
   }
-  const out = new Float64Array(count);
+  const out = output(count, into);
   const view = new DataView(section7.buffer, section7.byteOffset + 5, size * count);
   if (size === 4) for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, false);
   else for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, false);
@@ -81,6 +92,7 @@ export function unpackGrib1Simple(
   section4: Uint8Array,
   count: number,
   decimalScaleFactor: number,
+  out?: Float64Array,
 ): Float64Array {
   requireLength(section4, 11, 4, "the binary data section header");
   const flags = section4[3];
@@ -93,9 +105,9 @@ export function unpackGrib1Simple(
     decimalScaleFactor,
   };
   const { ref, scale } = linearCoefficients(scaling);
-  if (scaling.bitsPerValue === 0) return new Float64Array(count).fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0) return output(count, out).fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53)
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 4, 10);
   requireBits(section4, 11, scaling.bitsPerValue, count, 4);
-  return unpackOrThrow(section4, 11, scaling.bitsPerValue, count, new Float64Array(count), ref, scale, 4);
+  return unpackOrThrow(section4, 11, scaling.bitsPerValue, count, output(count, out), ref, scale, 4);
 }

@@ -10,6 +10,7 @@ import {
   type GribKeys,
   isGribError,
   scanFile,
+  ValuesBuffer,
 } from "../../../grib/index.ts";
 import { GribError } from "../../../grib/types.ts";
 import { UsageError, UserError } from "../../errors.ts";
@@ -194,6 +195,8 @@ async function* messages(
 /** Walks every field of every file, as ecCodes' grib_tool does, reporting unreadable messages. */
 export async function walk(files: string[], where: Condition[], events: WalkEvents): Promise<WalkResult> {
   const result: WalkResult = { total: 0, selected: 0, error: 0, empty: [] };
+  // each field is done with before the next is read: one array holds the values of all in turn
+  const values = new ValuesBuffer();
   for (const file of files) {
     await events.fileStart?.(file);
     const stats = { total: 0, selected: 0 };
@@ -206,7 +209,7 @@ export async function walk(files: string[], where: Condition[], events: WalkEven
       }
       let decoded: DecodedMessage[];
       try {
-        decoded = decodeFields(m.bytes, { offset: m.offset, messageNumber: stats.total + 1 });
+        decoded = decodeFields(m.bytes, { offset: m.offset, messageNumber: stats.total + 1, values });
       } catch (e) {
         if (!(e instanceof GribError)) throw e;
         stats.total++;

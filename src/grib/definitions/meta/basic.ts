@@ -132,7 +132,7 @@ class Vector extends MetaAccessor {
   override double(): number {
     const a = this.ctx.find(this.key(0));
     if (!a) throw new KeyError("not_found", this.key(0), `${this.key(0)} not found`);
-    const v = a.doubles()[this.argLong(1)];
+    const v = a.doubleAt(this.argLong(1));
     if (v === undefined)
       throw new KeyError("decoding", this.name, `${this.name}: no element ${this.argLong(1)}`);
     return v;
