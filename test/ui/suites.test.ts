@@ -140,6 +140,12 @@ describe("Suites view", () => {
 
   it("folds a family, remembers it across a reload, and collapses all but the active", async () => {
     assert.equal(await row("/ops/prep").getAttribute("aria-expanded"), "true");
+    // Only the rows in view are in the page: each says its place among its siblings.
+    const place = async (path: string) =>
+      `${await row(path).getAttribute("aria-posinset")} of ${await row(path).getAttribute("aria-setsize")}`;
+    assert.equal(await place("/ops/prep/fetch"), "1 of 2");
+    assert.equal(await place("/ops/prep/check"), "2 of 2");
+    assert.equal(await place("/ops/prep"), "1 of 3");
     await row("/ops/prep").locator(".toggle").click();
     await row("/ops/prep/fetch").waitFor({ state: "detached" });
     assert.equal(await row("/ops/prep").getAttribute("aria-expanded"), "false");

@@ -43,6 +43,9 @@ export function suitesView(main, selectedPath) {
   let shown = [];
   /** Where each shown path is in `shown`. */
   let shownAt = new Map();
+  /** Each shown node's place among its shown siblings, [position from 1, of how many]: only the rows
+   * in view are in the page, so a screen reader learns the tree's shape from these. */
+  let siblingPlace = new Map();
   let primary = selectedPath || null;
   let anchor = primary;
   const selection = new Set(primary ? [primary] : []);
@@ -169,6 +172,7 @@ export function suitesView(main, selectedPath) {
     }
     shown = visibleNodes(nodes, view);
     shownAt = new Map(shown.map((n, i) => [n.path, i]));
+    siblingPlace = placesAmongSiblings(shown);
     counter.textContent = `${shown.length} of ${nodes.length} nodes shown`;
     if (!shownAt.has(rovingPath)) rovingPath = shown[0]?.path ?? null;
     const hadFocus = listPanel.contains(document.activeElement);
@@ -259,6 +263,8 @@ export function suitesView(main, selectedPath) {
         tabindex: node.path === rovingPath ? "0" : "-1",
         role: "treeitem",
         "aria-level": String(node.path.split("/").length - 1),
+        "aria-posinset": String(siblingPlace.get(node.path)?.[0] ?? 1),
+        "aria-setsize": String(siblingPlace.get(node.path)?.[1] ?? 1),
         "aria-expanded": hasChildren ? String(open) : undefined,
         "aria-selected": String(selection.has(node.path)),
         class: selection.has(node.path) ? "selected" : "",
@@ -405,4 +411,18 @@ export function suitesView(main, selectedPath) {
       detail.stop();
     },
   };
+}
+
+/** Each node's [position from 1, count] among the shown nodes of the same parent. */
+function placesAmongSiblings(nodes) {
+  const parentOf = (path) => path.slice(0, path.lastIndexOf("/"));
+  const counts = new Map();
+  const places = new Map();
+  for (const node of nodes) {
+    const parent = parentOf(node.path);
+    const at = (counts.get(parent) ?? 0) + 1;
+    counts.set(parent, at);
+    places.set(node.path, at);
+  }
+  return new Map(nodes.map((n) => [n.path, [places.get(n.path), counts.get(parentOf(n.path))]]));
 }
