@@ -85,9 +85,10 @@ describe("the npm package, installed under node_modules", () => {
     assert.match(r.stdout, /^usage: ecflow_client/);
   });
 
-  it("is handed over by an older Node first on PATH to the Node 24 it carries", async (t) => {
+  it("is handed over by an older Node first on PATH to the Node 24 it carries", async () => {
+    // The machines this runs on carry Debian's Node 20 besides the pinned Node 24 (see the README).
     const older = systemNode();
-    if (older === process.execPath) return t.skip("no other Node on PATH");
+    assert.notEqual(older, process.execPath, "an older Node on PATH, as the machine's own");
     const r = await run(older, [bin, "suite", "check", def], dir);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /2 tasks/);
