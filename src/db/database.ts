@@ -1,4 +1,5 @@
 // Opens the one source of truth: PostgreSQL at DATABASE_URL, or the embedded cluster in the data directory.
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import {
   type EmbeddedCluster,
@@ -86,9 +87,20 @@ async function ensureEmbeddedDatabase(cluster: EmbeddedCluster): Promise<string>
   return url.toString();
 }
 
-/** Stops the embedded cluster unless another process still holds it or is connected to it. */
+/**
+ * How long the last holder waits for other clients to leave: a client whose process has just been
+ * stopped (a role on another node, say) stays in pg_stat_activity until its backend notices.
+ */
+const clientsLeaveMs = 5000;
+
+/** Stops the embedded cluster unless another process still holds it or stays connected to it. */
 async function stopIfLastClient(cluster: EmbeddedCluster): Promise<void> {
   releaseEmbeddedCluster(cluster);
-  if (liveHolders(cluster.dataDir) === 0 && (await otherClients(cluster.url)) === 0)
-    await stopEmbeddedCluster(cluster);
+  const deadline = Date.now() + clientsLeaveMs;
+  while (liveHolders(cluster.dataDir) === 0) {
+    if ((await otherClients(cluster.url)) === 0) return stopEmbeddedCluster(cluster);
+    // Whoever stays longer is left to its own close or, failing that, the cluster's watchdog.
+    if (Date.now() > deadline) return;
+    await sleep(100);
+  }
 }

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
+import { openDatabase } from "../../src/db/database.ts";
 import { startEmbeddedCluster, stopEmbeddedCluster } from "../../src/db/embedded.ts";
 import { isAlive } from "../../src/system/processes.ts";
 import { runCli, spawnCli, stopChild, tempDir, waitForOutput } from "../helpers/cli.ts";
@@ -82,6 +83,29 @@ describe("the watchdog", () => {
     }
     assert.equal(isAlive(cluster.pid), false);
     assert.equal(isAlive(watchdog), false, "who stops the cluster stops its watchdog");
+  });
+});
+
+describe("the last holder out", () => {
+  it("waits for a client that is leaving (a role stopped on another node), then stops the cluster", async () => {
+    const dataDir = tempDir();
+    const db = await openDatabase(
+      { dataDir, databaseUrl: null, database: { poolSize: 2, embedded: { port: 0 } } },
+      { migrate: false },
+    );
+    const postmaster = pidIn(join(dataDir, "postgres/postmaster.pid"));
+    // Not a holder: a process elsewhere that reaches the cluster by its URL, and leaves a second later.
+    const remote = new pg.Client({ connectionString: db.url });
+    await remote.connect();
+    const leaving = sleep(1000).then(() => remote.end());
+    try {
+      await db.close();
+      await leaving;
+      assert.equal(isAlive(postmaster), false, "stopped by the last holder, not left to the watchdog");
+      assert.equal(existsSync(join(dataDir, "postgres/postmaster.pid")), false);
+    } finally {
+      if (isAlive(postmaster)) process.kill(postmaster, "SIGQUIT");
+    }
   });
 });
 
