@@ -1,6 +1,7 @@
-// Worker threads running this package's own TypeScript modules. Node strips types only outside
-// node_modules: in a package installed by npm, bin/cloudburst.js registers bin/strip-types.js in its
-// own thread, and a worker thread inherits command-line flags only, not hooks registered at run time.
+// Worker threads and child Node processes running this package's own TypeScript modules. Node strips
+// types only outside node_modules: in a package installed by npm, bin/cloudburst.js registers
+// bin/strip-types.js in its own thread, and neither a worker thread nor a child process inherits a
+// hook registered at run time, so each is given it on its command line.
 import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
 

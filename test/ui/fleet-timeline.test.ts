@@ -305,4 +305,39 @@ describe("fleet and timeline views on a demo cycle", () => {
       /0 orphan\(s\), 0 leak\(s\)/,
     );
   });
+
+  it("fleet: stays current while the flow's events keep coming faster than it redraws", async () => {
+    await page.goto(`${url}/ui/#/fleet`);
+    await page.locator("table.cycles").waitFor();
+    // An operator suspending and resuming the suite every 100 ms: a flow event each time, more often
+    // than the view's 300 ms between redraws (a busy cycle's engine and workers do the same).
+    let flowing = true;
+    const events = (async () => {
+      for (let i = 0; flowing; i++) {
+        const action = i % 2 ? "resume" : "suspend";
+        const answer = await call(`/api/suites/${action}`, {
+          method: "POST",
+          body: JSON.stringify({ path: `/${summary.suite}` }),
+        });
+        assert.equal(answer.status, 200, await answer.text());
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const cycle = `steady-${randomBytes(3).toString("hex")}`;
+    try {
+      const planned = await call(`/api/fleet/cycles/${cycle}`, {
+        method: "PUT",
+        body: JSON.stringify({ dataAt: new Date(Date.now() + 3_600_000).toISOString(), computeNodes: 0 }),
+      });
+      assert.equal(planned.status, 200, await planned.text());
+      await page.locator(`table.cycles tr[data-fleet-cycle='${cycle}']`).waitFor({ timeout: 15_000 });
+    } finally {
+      flowing = false;
+      await events;
+      await call(`/api/fleet/cycles/${cycle}/state`, {
+        method: "POST",
+        body: JSON.stringify({ state: "cancelled" }),
+      });
+    }
+  });
 });

@@ -89,9 +89,14 @@ export function fleetView(main, selectedNode) {
     }
   }
 
+  // At most one render per 300 ms: the engine's events come faster than that through a busy cycle,
+  // and a timer restarted on each would never fire.
   const later = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => render().catch((error) => toast(error.message)), 300);
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      render().catch((error) => toast(error.message));
+    }, 300);
   };
   return {
     async enter() {
@@ -100,10 +105,12 @@ export function fleetView(main, selectedNode) {
     },
     onEvent(channel) {
       if (channel === "fleet_changed") providerStale = true;
-      if (channel === "fleet_changed" || channel === "flow_changed") later();
+      // A node's jobs change with the flow: the operators' and workers' changes, and the engine's.
+      if (channel === "fleet_changed" || channel === "flow_changed" || channel === "flow_advanced") later();
     },
     leave() {
       clearTimeout(timer);
+      timer = null;
     },
   };
 }
