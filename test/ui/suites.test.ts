@@ -178,6 +178,28 @@ describe("Suites view", () => {
     await row("/ops/later/c").waitFor();
   });
 
+  it("follows a change while the flow's events keep coming faster than it redraws", async () => {
+    await row("/ops/later/c").waitFor();
+    // Another task suspended and resumed as fast as the server answers: a flow event each time, more
+    // often than the view's 150 ms between redraws, as a busy cycle's engine and workers send them.
+    let flowing = true;
+    const events = (async () => {
+      for (let i = 0; flowing || i % 2 === 1; i++) {
+        const answer = await call(`/api/suites/${i % 2 ? "resume" : "suspend"}`, { path: "/ops/post/b" });
+        assert.equal(answer.status, 200, await answer.text());
+      }
+    })();
+    try {
+      assert.equal((await call("/api/suites/suspend", { path: "/ops/later/c" })).status, 200);
+      await page.waitForSelector('li[data-path="/ops/later/c"] .state:text("suspended")');
+    } finally {
+      flowing = false;
+      await events;
+      assert.equal((await call("/api/suites/resume", { path: "/ops/later/c" })).status, 200);
+    }
+    await page.waitForSelector('li[data-path="/ops/later/c"] .state:text("queued")');
+  });
+
   it("filters by state and searches by name or path", async () => {
     await page.click("input[name=state][value=submitted]");
     await page.waitForFunction(() => document.querySelectorAll("ul.tree li[data-path]").length === 5);

@@ -66,6 +66,28 @@ export function toast(text) {
 
 /** Creates an element: el("td", {class: "x"}, "text", child...). */
 /**
+ * Runs `redraw` `ms` after the first request, and again for the requests that came meanwhile: at most
+ * once per `ms`. A timer restarted on each request would never fire through a busy cycle, whose events
+ * come faster than that.
+ */
+export function redrawLater(redraw, ms) {
+  let timer = null;
+  return {
+    request() {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        redraw().catch((error) => toast(error.message));
+      }, ms);
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+/**
  * Attributes that make an element that is no button (a table row) act as one: a tab stop, the click,
  * and Enter or Space doing what the click does, so that the keyboard reaches every action.
  */

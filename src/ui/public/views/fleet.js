@@ -2,7 +2,7 @@
 // user data, destroy after a confirmation), what we record beside what the provider bills (leaks and
 // orphans highlighted), the cycles' desired size (the operator's N), the learned lead time, and the
 // cost of each cycle.
-import { api, el, toast } from "../app.js";
+import { api, el, redrawLater, toast } from "../app.js";
 
 /** `selectedNode`: a node's name (#/fleet/NAME, as the timeline links it), marked in the tables. */
 export function fleetView(main, selectedNode) {
@@ -12,7 +12,6 @@ export function fleetView(main, selectedNode) {
   main.append(panel, dialog);
   /** The node detail shown under the nodes: {node, kind: "log" | "user-data"}, or null. */
   let detail = null;
-  let timer = null;
   /** The provider's view (a promise of the leak check), asked again once the fleet changed. */
   let leaks = null;
   let providerStale = true;
@@ -89,15 +88,7 @@ export function fleetView(main, selectedNode) {
     }
   }
 
-  // At most one render per 300 ms: the engine's events come faster than that through a busy cycle,
-  // and a timer restarted on each would never fire.
-  const later = () => {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      render().catch((error) => toast(error.message));
-    }, 300);
-  };
+  const later = redrawLater(render, 300);
   return {
     async enter() {
       await render();
@@ -105,12 +96,10 @@ export function fleetView(main, selectedNode) {
     },
     onEvent(channel) {
       if (channel === "fleet_changed") providerStale = true;
-      // A node's jobs change with the flow: the operators' and workers' changes, and the engine's.
-      if (channel === "fleet_changed" || channel === "flow_changed" || channel === "flow_advanced") later();
+      if (channel === "fleet_changed" || channel === "flow_changed") later.request();
     },
     leave() {
-      clearTimeout(timer);
-      timer = null;
+      later.cancel();
     },
   };
 }

@@ -1,7 +1,7 @@
 // Suites: the node tree in ecFlow's state colours, live, as ecflow_ui shows it: collapsible (remembered
 // across reloads), filtered by state, searched by name or path, as a tree or a table; one node or a
 // multi-selection (ctrl/shift click) with the operator's actions; a node's detail beside it.
-import { el, toast } from "../app.js";
+import { el, redrawLater, toast } from "../app.js";
 import { actionButtons, redrawKeepingFocus } from "./suite-actions.js";
 import { suiteData } from "./suite-data.js";
 import { nodeDetail, stateBadge } from "./suite-detail.js";
@@ -49,7 +49,7 @@ export function suitesView(main, selectedPath) {
   let primary = selectedPath || null;
   let anchor = primary;
   const selection = new Set(primary ? [primary] : []);
-  let refreshTimer = null;
+  const redrawOnEvents = redrawLater(() => update(false), 150);
   const data = suiteData((trees) => {
     if (foldNewLargeSuites(trees, view.collapsed)) saveCollapsed(view.collapsed);
   });
@@ -403,11 +403,10 @@ export function suitesView(main, selectedPath) {
     onEvent(channel, payload) {
       if (channel !== "flow_changed" && channel !== "flow_advanced") return;
       data.note(payload);
-      clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(() => update(false).catch((error) => toast(error.message)), 150);
+      redrawOnEvents.request();
     },
     leave() {
-      clearTimeout(refreshTimer);
+      redrawOnEvents.cancel();
       detail.stop();
     },
   };

@@ -2,7 +2,7 @@
 // runs and deliveries on one time axis, with ticks in seconds from the window's start and each data
 // arrival labelled with its forecast step. Zoom (wheel, buttons) and pan (drag, buttons); hovering or
 // focusing a bar describes it, clicking it (or Enter) goes to its task, its node or its file.
-import { api, el, toast } from "../app.js";
+import { api, el, redrawLater } from "../app.js";
 
 const svgNs = "http://www.w3.org/2000/svg";
 const laneColours = {
@@ -64,7 +64,7 @@ function packRows(bars) {
 export function timelineView(main, chosenCycle) {
   const panel = el("section", { class: "panel", "aria-label": "timeline" });
   main.append(panel);
-  let timer = null;
+  const later = redrawLater(load, 500);
   /** The fetched timeline, the cycles to pick from, the shown window [v0, v1] (ms) and the detail shown. */
   const state = { data: null, cycles: [], window: null, detail: null };
 
@@ -133,11 +133,10 @@ export function timelineView(main, chosenCycle) {
   return {
     enter: load,
     onEvent() {
-      clearTimeout(timer);
-      timer = setTimeout(() => load().catch((error) => toast(error.message)), 500);
+      later.request();
     },
     leave() {
-      clearTimeout(timer);
+      later.cancel();
     },
   };
 }
