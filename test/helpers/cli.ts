@@ -1,6 +1,6 @@
 // Runs the real `cloudburst` command in a child process, as a user would.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, realpathSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -19,6 +19,19 @@ export interface CliOptions {
   input?: string;
 }
 
+/** The test file's temporary directories, removed when its process ends (set CLOUDBURST_KEEP_TEST_DIRS to look at them). */
+const madeDirs: string[] = [];
+
+function removeMadeDirs(): void {
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A directory a process still writes to (or one owned by another user) stays for the system's cleaning.
+    }
+  }
+}
+
 /** The first Node on PATH other than the pinned one (on these machines Debian's Node 20), else the pinned one. */
 export function systemNode(): string {
   for (const dir of (process.env["PATH"] ?? "").split(":")) {
@@ -29,7 +42,11 @@ export function systemNode(): string {
 }
 
 export function tempDir(prefix = "cb-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (madeDirs.length === 0 && !process.env["CLOUDBURST_KEEP_TEST_DIRS"])
+    process.once("exit", removeMadeDirs);
+  madeDirs.push(dir);
+  return dir;
 }
 
 /** Starts `cloudburst ...args` and returns the child (for servers and workers). */
