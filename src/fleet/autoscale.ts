@@ -44,7 +44,10 @@ export interface ComputeDemand {
   dataArriving?: boolean;
   /** Names of the nodes running a job now (workers are named after their nodes): released last. */
   busyNodes?: readonly string[];
-  /** Typical seconds one job runs (measured); null before any has finished. */
+  /**
+   * Seconds a job is expected to run, measured: the mean of the latest runs, over the steps whose jobs
+   * have all ended when there are any (cycle/demand.ts, meanJobSeconds); null before any has finished.
+   */
   jobSeconds: number | null;
 }
 
