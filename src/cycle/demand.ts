@@ -102,7 +102,7 @@ export async function cycleDemand(
   const products = `/${suite}/${PRODUCTS_FAMILY}`;
   const tasks = await tasksUnder(pool, id, products);
   const backlog = backlogOf(tasks, new Date());
-  const durations = (await recentRunTimes(pool, id, products)).sort((a, b) => a - b);
+  const runs = await recentRunTimes(pool, id, products);
   const steps = stepProgress(tasks);
   const next = backlog.waitingForData === 0 ? null : comingData(steps, backlog.arrivals, cycle.dataAt);
   return {
@@ -115,8 +115,52 @@ export async function cycleDemand(
     paceSeconds: next?.paceSeconds ?? null,
     dataArriving: filesArriving > 0,
     busyNodes: backlog.busyNodes,
-    jobSeconds: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
+    jobSeconds: meanJobSeconds(
+      runs.map((r) => r.seconds),
+      runs.map((r) => stepOfPath(r.path) ?? -1),
+      endedSteps(tasks),
+    ),
   };
+}
+
+/** Steps all of whose product jobs are complete. */
+function endedSteps(tasks: readonly TaskStatusRow[]): (step: number) => boolean {
+  const open = new Set<number>();
+  const all = new Set<number>();
+  for (const task of tasks) {
+    const step = stepOfPath(task.path);
+    if (step === null) continue;
+    all.add(step);
+    if (task.state !== "complete") open.add(step);
+  }
+  return (step) => all.has(step) && !open.has(step);
+}
+
+/**
+ * The seconds the autoscaler expects a job to take, from the latest runs (`seconds[i]` a run of
+ * `steps[i]`): their mean over the runs of steps whose jobs have all ended, when there are any. A
+ * step's heaviest jobs are taken first (the suite's priorities), so its first runs alone overstate the
+ * rest of it, and the autoscaler would start a node for a step one node clears. A mean, not a median:
+ * it is multiplied by a number of jobs, and the median of a few heavy and many light products
+ * understates their sum (then too few nodes keep up with a fast stream). Null when no job has ended.
+ */
+export function meanJobSeconds(
+  seconds: ArrayLike<number>,
+  steps: ArrayLike<number>,
+  ended: (step: number) => boolean,
+): number | null {
+  if (seconds.length === 0) return null;
+  let all = 0;
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < seconds.length; i++) {
+    all += seconds[i]!;
+    if (ended(steps[i]!)) {
+      sum += seconds[i]!;
+      count++;
+    }
+  }
+  return count > 0 ? sum / count : all / seconds.length;
 }
 
 /**

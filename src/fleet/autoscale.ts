@@ -2,11 +2,13 @@
 // at most the operator's N. Pure, so that every rule is tested without a provider.
 //
 // A node costs from its creation to its destruction, boot included. So:
-//   - with jobs waiting or running, enough nodes to clear the backlog within `backlogSeconds` (never
-//     fewer than there are: a running node may be busy, and stopping it would abort its job), and one
-//     more whenever a job has waited longer than that plus a boot (so not merely for a node still
-//     booting: the nodes do not keep up with the stream); before any job has been timed, one node
-//     until a job has waited the window (the first jobs' ends tell what the backlog needs);
+//   - with jobs waiting or running, enough nodes to clear the backlog within `backlogSeconds` (at
+//     least a boot) after a new node could be ready, or before the next data when a new node could
+//     be ready for it: a node is added only for the work the nodes up would leave undone by then
+//     (never fewer than there are: a running node may be busy, and stopping it would abort its job),
+//     and one more whenever a job has waited longer than the window plus a boot (so not merely for a
+//     node still booting: the nodes do not keep up with the stream); before any job has been timed,
+//     one node until a job has waited the window (the first jobs' ends tell what the backlog needs);
 //   - while data is still to come, at least as many nodes as keep up with its pace, each busy at most
 //     `maxUtilisation` of the time: a node busy all the time lets every step queue behind the one
 //     before, and the backlog grows step after step;
@@ -42,7 +44,10 @@ export interface ComputeDemand {
   dataArriving?: boolean;
   /** Names of the nodes running a job now (workers are named after their nodes): released last. */
   busyNodes?: readonly string[];
-  /** Typical seconds one job runs (measured); null before any has finished. */
+  /**
+   * Seconds a job is expected to run, measured: the mean of the latest runs, over the steps whose jobs
+   * have all ended when there are any (cycle/demand.ts, meanJobSeconds); null before any has finished.
+   */
   jobSeconds: number | null;
 }
 
@@ -96,6 +101,23 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
             (demand.paceSeconds * settings.jobsPerNode * settings.maxUtilisation),
         )
       : 0;
+  // Nodes that clear the work in hand by a goal, where a new node works only from when it is ready and
+  // the nodes up work meanwhile: a node is started for the work they would leave undone at the goal,
+  // not merely because there is more than a window's work (a second node that boots while the first
+  // clears the step costs its boot, its idle time and its teardown, and buys nothing). The goal is the
+  // backlog window after a new node could be ready; sooner, the next data's due time when a node
+  // started now could be ready before it (each step done before the next comes), unless even N nodes
+  // could not make that.
+  const nodesToClear = (jobs: number) => {
+    const seconds = (jobs * jobSeconds) / settings.jobsPerNode;
+    const by = (goal: number) =>
+      seconds <= have * goal ? have : have + Math.ceil((seconds - have * goal) / (goal - bootSeconds));
+    const latency = by(bootSeconds + window);
+    const untilNext = demand.nextWorkAt ? (demand.nextWorkAt.getTime() - now.getTime()) / 1000 : 0;
+    if (untilNext <= bootSeconds || untilNext >= bootSeconds + window) return latency;
+    const onTime = by(untilNext);
+    return onTime <= maxNodes ? onTime : latency;
+  };
   // How long before the data a new node must be asked for: a boot, less the slack the backlog window
   // leaves once the coming jobs are done. A node costs from its creation, so one that will be ready a
   // little after the data and still clears it within the window is started that much later. Unknown
@@ -111,7 +133,7 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     // job has waited that long. Assumed at once, it started every node for a first step one node clears.
     const unmeasuredIn =
       demand.jobSeconds === null ? settings.backlogSeconds - demand.oldestQueuedSeconds : 0;
-    const needed = unmeasuredIn > 0 ? 1 : nodesFor(work);
+    const needed = unmeasuredIn > 0 ? 1 : nodesToClear(work);
     const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
     const behind = behindIn < 0 ? have + 1 : 0;
     const reviewIn = unmeasuredIn > 0 ? Math.min(unmeasuredIn, behindIn) : behindIn;

@@ -4,7 +4,7 @@
 // comingData, from the steps' arrivals and ECMWF's schedule), on the simulated clock. As in the
 // controller, a pass waits for the nodes it creates to run and for those it destroys to be gone, and a
 // node released while it runs a job finishes it first.
-import { comingData, type StepProgress } from "../cycle/demand.ts";
+import { comingData, meanJobSeconds, type StepProgress } from "../cycle/demand.ts";
 import { autoscale, type ComputeDemand } from "../fleet/autoscale.ts";
 import { leadTimeFor, type ProvisionSample } from "../fleet/leadtime.ts";
 import { Purpose, type SimCycle } from "./cycles.ts";
@@ -73,9 +73,12 @@ class AutoscaledCycle {
   readonly #stepEnd: Float64Array;
   /** When each job started running (its fetch done). */
   readonly #jobStart: Float64Array;
-  /** The last 20 jobs' seconds, as the demand's median reads them (a ring), and a buffer to sort them in. */
+  /** The last 20 jobs' seconds and steps (rings), as the demand reads them. */
   readonly #recent = new Float64Array(20);
-  readonly #sorted = new Float64Array(20);
+  readonly #recentStep = new Int32Array(20);
+  /** Jobs of each step not ended yet. */
+  readonly #stepLeft: Int32Array;
+  readonly #ended = (w: number) => this.#stepLeft[w] === 0;
   #finished = 0;
   #jobSeconds: number | null = null;
   // What cycle/demand.ts reads from the suite.
@@ -105,6 +108,7 @@ class AutoscaledCycle {
     this.#cold = seededRandom(streamSeed(context.seed, cycle.index, Purpose.cold));
     this.#stepEnd = new Float64Array(cycle.workSteps.length).fill(Number.NEGATIVE_INFINITY);
     this.#jobStart = new Float64Array(cycle.jobSeconds.length);
+    this.#stepLeft = Int32Array.from(cycle.workSteps, (_, w) => cycle.jobFirst[w + 1]! - cycle.jobFirst[w]!);
     this.#steps = Array.from(cycle.workSteps, (s, w) => ({
       step: context.stepNumbers[s]!,
       jobs: cycle.jobFirst[w + 1]! - cycle.jobFirst[w]!,
@@ -181,12 +185,15 @@ class AutoscaledCycle {
     this.#done++;
     const w = this.#c.jobWork[j]!;
     if (t > this.#stepEnd[w]!) this.#stepEnd[w] = t;
+    this.#recentStep[this.#finished % 20] = w;
     this.#recent[this.#finished++ % 20] = t - this.#jobStart[j]!;
+    this.#stepLeft[w]!--;
     const count = Math.min(20, this.#finished);
-    const sorted = this.#sorted.subarray(0, count);
-    sorted.set(this.#recent.subarray(0, count));
-    sorted.sort();
-    this.#jobSeconds = sorted[Math.floor(count / 2)]!;
+    this.#jobSeconds = meanJobSeconds(
+      this.#recent.subarray(0, count),
+      this.#recentStep.subarray(0, count),
+      this.#ended,
+    );
     this.#nudge(t);
     this.#dispatch(t, n);
   }

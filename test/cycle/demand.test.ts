@@ -2,7 +2,12 @@
 // schedule, at the rate the stream has kept against it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { comingData, type StepProgress, scheduledNextArrival } from "../../src/cycle/demand.ts";
+import {
+  comingData,
+  meanJobSeconds,
+  type StepProgress,
+  scheduledNextArrival,
+} from "../../src/cycle/demand.ts";
 import { stepArrivals } from "../../src/cycle/dissemination.ts";
 
 const t0 = Date.parse("2026-11-24T05:45:00Z");
@@ -50,5 +55,22 @@ describe("the next data of a cycle, by ECMWF's schedule", () => {
     // One step in: too early for a pace, and no longer the first data.
     const one = steps.map((s) => (s.step === 0 ? { ...s, arrived: first } : s));
     assert.equal(comingData(one, [first, first, first], first), null);
+  });
+});
+
+describe("the seconds a job is expected to take", () => {
+  const ended = (step: number) => step === 0;
+  it("is the mean over the steps whose jobs have all ended, not their first, heaviest, runs", () => {
+    // Step 0 ended: 4 + 1 + 1 + 1 + 1 = 8 s over 5 jobs. Step 1 has run its two 4 s jobs (the
+    // heaviest go first): counted, they would make it 16 / 7 = 2.29 s; the median of all says 1 s,
+    // which times 5 jobs would understate step 0's 8 s.
+    const seconds = [4, 4, 4, 1, 1, 1, 1];
+    const steps = [1, 1, 0, 0, 0, 0, 0];
+    assert.equal(meanJobSeconds(seconds, steps, ended), 1.6);
+  });
+
+  it("is the mean of all the runs while no step has ended, and unknown before any run", () => {
+    assert.equal(meanJobSeconds([4, 2], [1, 1], ended), 3);
+    assert.equal(meanJobSeconds([], [], ended), null);
   });
 });

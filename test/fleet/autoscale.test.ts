@@ -50,6 +50,42 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
   });
 
+  it("starts no second node when the node up clears the backlog in time without it", () => {
+    // 8 jobs of 10 s, one node up, the next step due in 100 s. A second node would be ready in 30 s
+    // (a boot); the first leaves 50 s of work by then, within the 60 s window: one node, done at 80 s,
+    // before the next step (a window's worth of work, counted as if new nodes worked at once, said 2).
+    const backlog = { queued: 7, running: 1, jobSeconds: 10, nextWorkAt: at(100) };
+    assert.equal(nodes(input(backlog, { have: 1 }), settings), 1);
+    // The demo's first step at 1°: 6 jobs taken at 0.55 s (its heaviest ended first), a window of
+    // 1 s, a boot of 2.6 s: one node clears 3.3 s before a second could be ready and work a window.
+    assert.equal(
+      nodes(input({ queued: 5, running: 1, jobSeconds: 0.55 }, { have: 1, bootSeconds: 2.6 }), {
+        ...settings,
+        backlogSeconds: 1,
+      }),
+      1,
+    );
+  });
+
+  it("starts a second node when the node up would leave more than a window's work once it is ready", () => {
+    // 12 jobs of 10 s: one node leaves 90 s at 30 s, more than the 60 s window: a second, which with
+    // the first clears them in 30 + 90 / 2 = 75 s.
+    assert.equal(nodes(input({ queued: 11, running: 1, jobSeconds: 10 }, { have: 1 }), settings), 2);
+    // 20 such jobs leave 170 s: 170 / 60 → three nodes.
+    assert.equal(nodes(input({ queued: 19, running: 1, jobSeconds: 10 }, { have: 1 }), settings), 3);
+  });
+
+  it("before the next step, when a node started now can be ready for it and N nodes can make it", () => {
+    // 80 s of work, the next step due in 50 s: one node does 50 s by then; each new node, ready at 30
+    // s, does 20 s: two more, so that the step is done as the next comes.
+    const soon = { queued: 7, running: 1, jobSeconds: 10, nextWorkAt: at(50) };
+    assert.equal(nodes(input(soon, { have: 1 }), settings), 3);
+    // With at most 2 nodes the step is late anyway: the window after a boot decides (one node).
+    assert.equal(nodes(input(soon, { have: 1, maxNodes: 2 }), settings), 1);
+    // The next step due sooner than a boot: no node started now can be ready for it.
+    assert.equal(nodes(input({ ...soon, nextWorkAt: at(20) }, { have: 1 }), settings), 1);
+  });
+
   it("adds a node whenever a job has waited longer than the window and a boot", () => {
     const behind = input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 91 }, { have: 2 });
     assert.equal(nodes(behind, settings), 3);

@@ -340,13 +340,13 @@ export async function tasksUnder(pool: pg.Pool, suiteId: string, path: string): 
   return taskStatuses(pool, suiteId, `${escapeLike(path)}/%`);
 }
 
-/** Run seconds of the latest `limit` tasks finished under `path` of a suite. */
+/** Run seconds of the latest `limit` tasks finished under `path` of a suite, with their paths. */
 export async function recentRunTimes(
   pool: pg.Pool,
   suiteId: string,
   path: string,
   limit = 20,
-): Promise<number[]> {
+): Promise<Array<{ path: string; seconds: number }>> {
   return recentRunSeconds(pool, suiteId, `${escapeLike(path)}/%`, limit);
 }
 

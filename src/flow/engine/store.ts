@@ -638,9 +638,9 @@ export async function recentRunSeconds(
   suiteId: string,
   pattern: string,
   limit: number,
-): Promise<number[]> {
-  const result = await db.query<{ seconds: number }>(
-    `select extract(epoch from max(h.at) filter (where h.to_state = 'complete')
+): Promise<Array<{ path: string; seconds: number }>> {
+  const result = await db.query<{ path: string; seconds: number }>(
+    `select h.path, extract(epoch from max(h.at) filter (where h.to_state = 'complete')
                              - max(h.at) filter (where h.to_state = 'active'))::float8 as seconds
        from flow_history h
       where h.suite_id = $1 and h.path like $2 and h.kind = 'state'
@@ -650,7 +650,7 @@ export async function recentRunSeconds(
       limit $3`,
     [suiteId, pattern, limit],
   );
-  return result.rows.map((r) => r.seconds);
+  return result.rows;
 }
 
 export interface OutputInsert {
