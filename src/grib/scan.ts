@@ -167,7 +167,7 @@ export interface ScanFileOptions {
  * The bytes scans read into, kept from one file's scan to the next: the read block and the buffer of
  * messages larger than it. A walk over many files that took fresh ones per file would leave each
  * file's block to the garbage collector, which frees array buffers only once tens of MiB of them have
- * piled up (bench/RESULTS.md, grib whole-process: 40 MiB of the peak over 76 files).
+ * piled up (bench/RESULTS.md, grib whole-process: about 20 MiB of the peak over 76 files).
  */
 export class ScanBuffers {
   private blockBytes = new Uint8Array(0);
