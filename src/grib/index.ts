@@ -15,7 +15,15 @@ export {
   parameterConditions,
   UNKNOWN_PARAMETER,
 } from "./parameters.ts";
-export { findGrib, parseIndicator, type ScanFileOptions, scanBuffer, scanFile, scanStream } from "./scan.ts";
+export {
+  findGrib,
+  parseIndicator,
+  ScanBuffers,
+  type ScanFileOptions,
+  scanBuffer,
+  scanFile,
+  scanStream,
+} from "./scan.ts";
 export { type Grib2Field, grib2Fields } from "./sections.ts";
 export * from "./types.ts";
 export { applyBitmap, ValuesBuffer } from "./values.ts";

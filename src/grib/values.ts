@@ -178,8 +178,12 @@ export class ValuesBuffer {
 
   /** The array, at least `length` long, now holding `owner`'s values. */
   claim(owner: object, length: number): Float64Array {
-    // a quarter to spare, so that slightly larger fields do not each grow it again
-    if (this.array.length < length) this.array = new Float64Array(Math.ceil(length * 1.25));
+    // grown by at least a quarter, so that slightly larger fields do not each grow it again, but no
+    // larger than asked when that is more: a walk meets few sizes, and the array is the largest
+    // piece of a tool's memory (a 1.1 M point field: 9 MiB, not 11)
+    if (this.array.length < length) {
+      this.array = new Float64Array(Math.max(length, Math.ceil(this.array.length * 1.25)));
+    }
     this.owner = owner;
     return this.array;
   }

@@ -83,6 +83,33 @@ describe("values equal grib_get_data for synthetic files in every packing", () =
     assert.equal(checked, files.length);
     assert.ok(checked >= 17);
   });
+  test("every packing fills a caller's array that held other values as it fills a new one", () => {
+    // what a tool walking files does: one array for field after field (ValuesBuffer)
+    const messages = files.flatMap((f) => rawMessages(readBytes(join(dir, f))));
+    const into = new Float64Array(Math.max(...messages.map((m) => m.packedCount)) + 7);
+    const templates = new Set<number>();
+    messages.forEach((m, k) => {
+      const unpack = (out?: Float64Array) =>
+        m.edition === 2
+          ? unpackGrib2(m.template, m.section5!, m.section7!, m.packedCount, out)
+          : unpackGrib1(m.section4!, m.packedCount, m.decimalScaleFactor, out);
+      const fresh = unpack();
+      into.fill(k % 2 ? Number.NaN : -1234.5); // an earlier field's leftovers
+      const reused = unpack(into);
+      assert.equal(reused.buffer, into.buffer, `message ${k + 1}: not decoded into the caller's array`);
+      assert.equal(reused.length, fresh.length);
+      for (let i = 0; i < fresh.length; i++) {
+        if (!Object.is(reused[i], fresh[i])) {
+          assert.fail(
+            `message ${k + 1} (template ${m.template}): value ${i} is ${reused[i]}, not ${fresh[i]}`,
+          );
+        }
+      }
+      templates.add(m.template);
+    });
+    // complex with spatial differencing, PNG, second order, JPEG 2000, CCSDS, IEEE, simple, GRIB1
+    for (const t of [3, 41, 50002, 40, 42, 4, 0, -1]) assert.ok(templates.has(t), `no template ${t}`);
+  });
   test("quantisation at a chosen precision picks ecCodes' reference value, scale factors and width", () => {
     const source = join(dir, "t2m_grid_simple.grb2");
     const [m] = rawMessages(readBytes(source));

@@ -11,6 +11,7 @@ import {
   decodeFields,
   GribError,
   isGribError,
+  ScanBuffers,
   type ScannedMessage,
   scanBuffer,
   scanFile,
@@ -115,6 +116,32 @@ describe("GRIB scanning", () => {
       }
     }
     assert.deepEqual(summarise(await collect(scanStream(chunks()))), expected, "scanStream");
+  });
+
+  it("serves every message's bytes right when one ScanBuffers is kept across files of any size", async () => {
+    const mixed = join(dir, "mixed-shared.grib");
+    const small = join(dir, "small-shared.grib");
+    writeFileSync(mixed, stream);
+    writeFileSync(small, grib1);
+    const buffers = new ScanBuffers();
+    // the small file after the large one, blocks smaller and larger than its messages, then again
+    for (const [file, chunkSize] of [
+      [mixed, 1000],
+      [small, 65536],
+      [mixed, 64],
+      [small, 1000],
+      [mixed, 4 << 20],
+    ] as const) {
+      const fresh = (await collect(scanFile(file, { chunkSize }))).map((m) =>
+        isGribError(m) ? m.code : Buffer.from(m.bytes).toString("hex"),
+      );
+      const shared: string[] = [];
+      for await (const m of scanFile(file, { chunkSize, reuse: buffers })) {
+        // a reused message is valid until the next is asked for: read it now
+        shared.push(isGribError(m) ? m.code : Buffer.from(m.bytes).toString("hex"));
+      }
+      assert.deepEqual(shared, fresh, `${file} in blocks of ${chunkSize}`);
+    }
   });
 
   it("reports a truncated last message with its offset", async () => {

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { ALL_KEYS } from "../../grib/keys.ts";
 import { UsageError } from "../errors.ts";
+import { tuneV8ForGribTools } from "../one-pass.ts";
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -65,7 +66,9 @@ function lsCommand(grib: Command, tool: "ls" | "get"): void {
 export function registerGribCommands(program: Command): void {
   const grib = program
     .command("grib")
-    .description("ecCodes' GRIB tools: ls, get, get-data, compare, copy, split, dump");
+    .description("ecCodes' GRIB tools: ls, get, get-data, compare, copy, split, dump")
+    // each tool reads its files in one pass, a message at a time, and exits
+    .hook("preAction", tuneV8ForGribTools);
   lsCommand(grib, "ls");
   lsCommand(grib, "get");
   quietFlags(

@@ -3,6 +3,7 @@
 // Missing values may be coded inside the data (missing value management 1 or 2); they come out as NaN.
 import { BitReader, GribBitsError, readSignMagnitude, readUnsigned, unpackBits } from "../bits.ts";
 import { PackingError, requireLength } from "./errors.ts";
+import { output } from "./output.ts";
 import { linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 export function unpackComplex(
@@ -10,6 +11,7 @@ export function unpackComplex(
   section5: Uint8Array,
   section7: Uint8Array,
   count: number,
+  into?: Float64Array,
 ): Float64Array {
   requireLength(section5, template === 3 ? 49 : 47, 5, `template 5.${template}`);
   const scaling = readGrib2Scaling(section5);
@@ -33,8 +35,8 @@ export function unpackComplex(
   if (nbits > 32 || widthBits > 32 || lengthBits > 32) {
     throw new PackingError("corrupt", "bit widths above 32", 5, 19);
   }
-  if (count === 0) return new Float64Array(0);
-  let out = new Float64Array(0);
+  if (count === 0) return output(0, into);
+  let out: Float64Array = new Float64Array(0);
   const data = section7;
   let bytePos = 5;
   const first: number[] = [];
@@ -72,7 +74,8 @@ export function unpackComplex(
         reader.bytePos,
       );
     }
-    out = new Float64Array(count);
+    // every value is written below (each group fills its points): the caller's array serves as it is
+    out = output(count, into);
     let pos = reader.pos;
     const needBits = (() => {
       let bits = 0;

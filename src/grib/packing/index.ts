@@ -4,7 +4,6 @@ import { unpackCcsds } from "./ccsds.ts";
 import { unpackComplex } from "./complex.ts";
 import { PackingError } from "./errors.ts";
 import { unpackJpeg2000 } from "./jpeg.ts";
-import { copiedTo } from "./output.ts";
 import { unpackPng } from "./png.ts";
 import { unpackGrib1SecondOrder, unpackGrib2SecondOrder } from "./secondorder.ts";
 import { unpackGrib1Simple, unpackIeee, unpackSimple } from "./simple.ts";
@@ -51,17 +50,17 @@ export function unpackGrib2(
       return unpackSimple(section5, section7, numberOfPackedValues, out);
     case 2:
     case 3:
-      return copiedTo(unpackComplex(template, section5, section7, numberOfPackedValues), out);
+      return unpackComplex(template, section5, section7, numberOfPackedValues, out);
     case 4:
       return unpackIeee(section5, section7, numberOfPackedValues, out);
     case 40:
       return unpackJpeg2000(section5, section7, numberOfPackedValues, out);
     case 41:
-      return copiedTo(unpackPng(section5, section7, numberOfPackedValues), out);
+      return unpackPng(section5, section7, numberOfPackedValues, out);
     case 42:
       return unpackCcsds(section5, section7, numberOfPackedValues, out);
     case 50002:
-      return copiedTo(unpackGrib2SecondOrder(section5, section7, numberOfPackedValues), out);
+      return unpackGrib2SecondOrder(section5, section7, numberOfPackedValues, out);
     default:
       throw new PackingError(
         "unsupported",
@@ -80,7 +79,7 @@ export function unpackGrib1(
   out?: Float64Array,
 ): Float64Array {
   if (section4.length > 3 && (section4[3] & 0xc0) === 0x40) {
-    return copiedTo(unpackGrib1SecondOrder(section4, numberOfPackedValues, decimalScaleFactor), out);
+    return unpackGrib1SecondOrder(section4, numberOfPackedValues, decimalScaleFactor, out);
   }
   return unpackGrib1Simple(section4, numberOfPackedValues, decimalScaleFactor, out);
 }

@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
 import { PackingError } from "./errors.ts";
+import { output } from "./output.ts";
 import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -97,10 +98,15 @@ function decodeNative(png: Uint8Array): RawImage | undefined {
   return { width, height, depth, channels, rows, stride };
 }
 
-export function unpackPng(section5: Uint8Array, section7: Uint8Array, count: number): Float64Array {
+export function unpackPng(
+  section5: Uint8Array,
+  section7: Uint8Array,
+  count: number,
+  into?: Float64Array,
+): Float64Array {
   const scaling = readGrib2Scaling(section5);
   const { ref, scale } = linearCoefficients(scaling);
-  if (scaling.bitsPerValue === 0 || count === 0) return new Float64Array(count).fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0 || count === 0) return output(count, into).fill(constantValue(scaling));
   const png = section7.subarray(5);
   let image: RawImage | undefined;
   try {
@@ -108,12 +114,12 @@ export function unpackPng(section5: Uint8Array, section7: Uint8Array, count: num
   } catch (e) {
     throw new PackingError("corrupt", `PNG image does not decode: ${(e as Error).message}`, 7, 5);
   }
-  if (!image) return unpackWithFastPng(png, count, ref, scale);
+  if (!image) return unpackWithFastPng(png, count, ref, scale, into);
   const { width, height, depth, channels, rows, stride } = image;
   if (width * height < count) {
     throw new PackingError("corrupt", `PNG image is ${width}x${height}, expected ${count} values`, 7, 5);
   }
-  const out = new Float64Array(count);
+  const out = output(count, into);
   const bitsPerPixel = depth * channels;
   let i = 0;
   for (let y = 0; y < height && i < count; y++) {
@@ -147,7 +153,13 @@ export function unpackPng(section5: Uint8Array, section7: Uint8Array, count: num
 
 const require = createRequire(import.meta.url);
 
-function unpackWithFastPng(png: Uint8Array, count: number, ref: number, scale: number): Float64Array {
+function unpackWithFastPng(
+  png: Uint8Array,
+  count: number,
+  ref: number,
+  scale: number,
+  into?: Float64Array,
+): Float64Array {
   const { decode } = require("fast-png") as typeof import("fast-png");
   let image: ReturnType<typeof decode>;
   try {
@@ -159,7 +171,7 @@ function unpackWithFastPng(png: Uint8Array, count: number, ref: number, scale: n
   if (width * height < count) {
     throw new PackingError("corrupt", `PNG image is ${width}x${height}, expected ${count} values`, 7, 5);
   }
-  const out = new Float64Array(count);
+  const out = output(count, into);
   if (channels === 1) {
     for (let i = 0; i < count; i++) out[i] = ref + scale * data[i];
   } else if (channels === 3 && image.depth === 8) {

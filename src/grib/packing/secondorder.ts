@@ -4,6 +4,7 @@
 // and, with spatial differencing of order 1-3, are differences undone with the SPD first values and bias.
 import { BitReader, GribBitsError, readIbmFloat, readSignMagnitude, readUnsigned } from "../bits.ts";
 import { PackingError, requireLength } from "./errors.ts";
+import { output } from "./output.ts";
 import { constantValue, type LinearScaling, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 interface SecondOrderLayout {
@@ -27,6 +28,7 @@ function decodeSecondOrder(
   count: number,
   scaling: LinearScaling,
   sectionNumber: number,
+  into: Float64Array | undefined,
 ): Float64Array {
   const ng = layout.numberOfGroups;
   if (ng > count + 1 || ng > data.length * 8 || layout.orderOfSPD > 3) {
@@ -68,7 +70,8 @@ function decodeSecondOrder(
       data.length,
     );
   }
-  const x = new Float64Array(count);
+  // every value is written below (the groups, then the first `order`): the caller's array serves as it is
+  const x = output(count, into);
   const reader = new BitReader(data, layout.valuesBit);
   let o = order;
   for (let g = 0; g < ng; g++) {
@@ -114,10 +117,11 @@ export function unpackGrib2SecondOrder(
   section5: Uint8Array,
   section7: Uint8Array,
   count: number,
+  into?: Float64Array,
 ): Float64Array {
   requireLength(section5, 33, 5, "template 5.50002");
   const scaling = readGrib2Scaling(section5);
-  if (scaling.bitsPerValue === 0) return new Float64Array(count).fill(constantValue(scaling));
+  if (scaling.bitsPerValue === 0) return output(count, into).fill(constantValue(scaling));
   const flags = section5[31];
   if (flags & 0x80) throw new PackingError("unsupported", "boustrophedonic second-order packing", 5, 31);
   const orderOfSPD = section5[32];
@@ -150,6 +154,7 @@ export function unpackGrib2SecondOrder(
       count,
       scaling,
       7,
+      into,
     );
   });
 }
@@ -159,6 +164,7 @@ export function unpackGrib1SecondOrder(
   section4: Uint8Array,
   count: number,
   decimalScaleFactor: number,
+  into?: Float64Array,
 ): Float64Array {
   requireLength(section4, 26, 4, "the second-order packing header");
   const scaling: LinearScaling = {
@@ -213,6 +219,7 @@ export function unpackGrib1SecondOrder(
       count,
       scaling,
       4,
+      into,
     );
   });
 }

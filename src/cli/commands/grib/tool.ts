@@ -9,6 +9,7 @@ import {
   decodeFields,
   type GribKeys,
   isGribError,
+  ScanBuffers,
   scanFile,
   ValuesBuffer,
 } from "../../../grib/index.ts";
@@ -177,9 +178,10 @@ export interface WalkResult {
 
 async function* messages(
   file: string,
+  buffers: ScanBuffers,
 ): AsyncGenerator<ReturnType<typeof scanFile> extends AsyncGenerator<infer T> ? T : never> {
   try {
-    yield* scanFile(file, { reuse: true });
+    yield* scanFile(file, { reuse: buffers });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === "string" && code.startsWith("E")) {
@@ -195,12 +197,14 @@ async function* messages(
 /** Walks every field of every file, as ecCodes' grib_tool does, reporting unreadable messages. */
 export async function walk(files: string[], where: Condition[], events: WalkEvents): Promise<WalkResult> {
   const result: WalkResult = { total: 0, selected: 0, error: 0, empty: [] };
-  // each field is done with before the next is read: one array holds the values of all in turn
+  // each field is done with before the next is read: one array holds the values of all in turn, and
+  // the files are read into the same buffers one after the other
   const values = new ValuesBuffer();
+  const buffers = new ScanBuffers();
   for (const file of files) {
     await events.fileStart?.(file);
     const stats = { total: 0, selected: 0 };
-    for await (const m of messages(file)) {
+    for await (const m of messages(file, buffers)) {
       if (isGribError(m)) {
         stats.total++;
         result.error ||= exitCodeOf(m);
