@@ -30,43 +30,53 @@ for (let sum = 0, m = 0; sum < 13; sum++) {
   }
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
- * The stream as big-endian 32-bit words plus zero padding: any 32 bits at a bit position are two word
- * loads and shifts (where bytes took five loads), and a fundamental sequence is scanned a word at a time.
+ * The stream read as big-endian 32-bit words through a DataView: any 32 bits at a bit position are two
+ * word loads and shifts (where bytes took five loads), and a fundamental sequence is scanned a word at a
+ * time. The view is the caller's bytes themselves (a copy of a field's stream cost as much as decoding
+ * a third of it: allocation, zeroing, garbage collection); only its last interval, whose reads run past
+ * the end, is decoded again from a zero-padded copy of the stream's tail.
  */
-interface Words {
-  w: Int32Array;
-  /** Words holding stream bytes; a fundamental sequence reaching past them is truncated. */
+interface Stream {
+  view: DataView;
+  /** Bit of the whole stream where the view starts; positions below are relative to it. */
+  base: number;
+  /** Words of the view holding stream bytes; a fundamental sequence reaching past them is truncated. */
   dataWords: number;
   endBit: number;
+  padded: boolean;
 }
 
-function toWords(data: Uint8Array): Words {
-  const dataWords = Math.ceil(data.length / 4);
-  const w = new Int32Array(dataWords + PAD_WORDS);
-  new Uint8Array(w.buffer).set(data);
-  // a byte copy and a swap in place: several times faster than DataView.getInt32 a word at a time
-  if (LITTLE_ENDIAN) swapBytes(w, dataWords);
-  return { w, dataWords, endBit: data.length * 8 };
+function direct(data: Uint8Array): Stream {
+  return {
+    view: new DataView(data.buffer, data.byteOffset, data.length),
+    base: 0,
+    dataWords: Math.ceil(data.length / 4),
+    endBit: data.length * 8,
+    padded: false,
+  };
 }
 
-// The loop alone in its function: run once per field, V8 compiles it on stack replacement, and code after
-// such a loop that has not yet run would throw that code away at every call
-function swapBytes(w: Int32Array, count: number): void {
-  for (let i = 0; i < count; i++) {
-    const x = w[i]!;
-    w[i] = (x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-  }
+/** The stream from the word holding bit `from` on, with zero padding after it. */
+function paddedTail(data: Uint8Array, from: number): Stream {
+  const byte = Math.floor(from / 32) * 4;
+  const bytes = new Uint8Array(data.length - byte + PAD_WORDS * 4);
+  bytes.set(data.subarray(byte));
+  return {
+    view: new DataView(bytes.buffer),
+    base: byte * 8,
+    dataWords: Math.ceil((data.length - byte) / 4),
+    endBit: (data.length - byte) * 8,
+    padded: true,
+  };
 }
 
 /** The 32 bits at bit `pos`, left-aligned (as a signed 32-bit integer). */
-function peek(w: Int32Array, pos: number): number {
-  const i = pos >>> 5;
+function peek(view: DataView, pos: number): number {
+  const i = (pos >>> 5) * 4;
   const s = pos & 31;
   // `>>> 1 >>> (31 - s)` rather than `>>> (32 - s)`: a shift by 32 is a shift by 0 in JavaScript
-  return (w[i]! << s) | ((w[i + 1]! >>> 1) >>> (31 - s));
+  return (view.getInt32(i) << s) | ((view.getInt32(i + 4) >>> 1) >>> (31 - s));
 }
 
 /** What every block of a stream shares, from its options. */
@@ -106,7 +116,7 @@ export function ccsdsDecode(
     idUncompressed: (1 << idLength(options.bitsPerSample, options.flags)) - 1,
   };
   const padRsi = (options.flags & AEC_PAD_RSI) !== 0;
-  const words = toWords(data);
+  let stream = direct(data);
   // whole blocks, so the last interval may decode a few samples past `count`
   const total = Math.ceil(count / layout.J) * layout.J;
   const rsiSamples = layout.rsi * layout.J;
@@ -115,7 +125,21 @@ export function ccsdsDecode(
   for (let start = 0; start < total; start += rsiSamples) {
     if (padRsi) pos = Math.ceil(pos / 8) * 8;
     const samples = Math.min(rsiSamples, total - start);
-    pos = decodeInterval(words, pos, layout, residuals, samples, start / layout.J);
+    // the last intervals from the padded copy: an uncompressed interval reads at most this far
+    if (!stream.padded && data.length * 8 - pos < rsiSamples * (layout.n + 1) + 1024) {
+      stream = paddedTail(data, pos);
+    }
+    let end: number;
+    try {
+      end = decodeInterval(stream, pos - stream.base, layout, residuals, samples, start / layout.J);
+    } catch (e) {
+      // a read past the end of the caller's bytes (the DataView's RangeError; a fundamental sequence
+      // longer than any encoder writes): again, padded
+      if (!(e instanceof RangeError) || stream.padded) throw e;
+      stream = paddedTail(data, pos);
+      end = decodeInterval(stream, pos - stream.base, layout, residuals, samples, start / layout.J);
+    }
+    pos = stream.base + end;
     postprocess(residuals, Math.min(samples, count - start), options, values, start, ref, scale);
   }
   return values.subarray(0, count);
@@ -127,14 +151,14 @@ export function ccsdsDecode(
  * Returns the bit after it.
  */
 function decodeInterval(
-  words: Words,
+  stream: Stream,
   start: number,
   layout: Layout,
   mapped: Uint32Array,
   samples: number,
   firstBlock: number,
 ): number {
-  const { w, endBit } = words;
+  const { view, endBit } = stream;
   const { n, J, idLen, idUncompressed } = layout;
   const nShift = 32 - n;
   const idShift = 32 - idLen;
@@ -145,18 +169,18 @@ function decodeInterval(
   while (o < samples) {
     const blockStart = o;
     const hasRef = layout.pp && o === 0 ? 1 : 0;
-    const id = peek(w, pos) >>> idShift;
+    const id = peek(view, pos) >>> idShift;
     pos += idLen;
     if (id === 0) {
       // low entropy: one selector bit, then the reference sample, then a zero run or second extension
-      const sel = peek(w, pos) >>> 31;
+      const sel = peek(view, pos) >>> 31;
       pos += 1;
       if (hasRef) {
-        mapped[o++] = peek(w, pos) >>> nShift;
+        mapped[o++] = peek(view, pos) >>> nShift;
         pos += n;
       }
       if (sel === 0) {
-        const fs = fundamentalSequence(words, pos);
+        const fs = fundamentalSequence(stream, pos);
         pos += fs + 1;
         let zeroBlocks = fs + 1;
         if (zeroBlocks === ROS) {
@@ -168,33 +192,36 @@ function decodeInterval(
         const end = blockStart + zeroBlocks * J;
         // libaec refuses a run past its interval; the last interval may be cut short by the data's end
         if (end > layout.rsi * J) {
-          throw new CcsdsError(`zero-block run of ${zeroBlocks} blocks crosses the RSI end`, pos >>> 3);
+          throw new CcsdsError(
+            `zero-block run of ${zeroBlocks} blocks crosses the RSI end`,
+            (stream.base + pos) >>> 3,
+          );
         }
         const stop = Math.min(end, samples);
         mapped.fill(0, o, stop);
         o = stop;
       } else {
-        pos = secondExtension(words, pos, mapped, o, J - hasRef);
+        pos = secondExtension(stream, pos, mapped, o, J - hasRef);
         o = blockStart + J;
       }
     } else if (id === idUncompressed) {
       for (const end = o + J; o < end; o++) {
-        mapped[o] = peek(w, pos) >>> nShift;
+        mapped[o] = peek(view, pos) >>> nShift;
         pos += n;
       }
     } else {
       // split sample option k: J fundamental sequences (high parts), then J k-bit low parts
       if (hasRef) {
-        mapped[o++] = peek(w, pos) >>> nShift;
+        mapped[o++] = peek(view, pos) >>> nShift;
         pos += n;
       }
-      pos = splitSample(words, pos, mapped, o, blockStart + J, id - 1);
+      pos = splitSample(stream, pos, mapped, o, blockStart + J, id - 1);
       o = blockStart + J;
     }
     if (pos > endBit) {
       throw new CcsdsError(
-        `stream ends inside block ${firstBlock + blockStart / J} (needs bit ${pos}, has ${endBit})`,
-        endBit >>> 3,
+        `stream ends inside block ${firstBlock + blockStart / J} (needs bit ${stream.base + pos}, has ${stream.base + endBit})`,
+        (stream.base + endBit) >>> 3,
       );
     }
   }
@@ -206,26 +233,29 @@ function decodeInterval(
  * scanning a word at a time: each one bit found by clz32 ends a value. Returns the bit after them.
  */
 function fundamentalSequences(
-  words: Words,
+  stream: Stream,
   start: number,
   mapped: Uint32Array,
   first: number,
   last: number,
 ): number {
-  const { w, dataWords } = words;
+  const { view, dataWords } = stream;
   let i = start >>> 5;
   let used = start & 31;
   // the word's bits from `used` on, left-aligned: zero when none of them is a one
-  let word = w[i]! << used;
+  let word = view.getInt32(i * 4) << used;
   let zeros = 0;
   for (let o = first; o < last; ) {
     if (word === 0) {
       zeros += 32 - used;
       if (++i >= dataWords) {
-        throw new CcsdsError("stream ends inside a fundamental sequence", words.endBit >>> 3);
+        throw new CcsdsError(
+          "stream ends inside a fundamental sequence",
+          (stream.base + stream.endBit) >>> 3,
+        );
       }
       used = 0;
-      word = w[i]!;
+      word = view.getInt32(i * 4);
     } else {
       const z = Math.clz32(word);
       mapped[o++] = zeros + z;
@@ -239,19 +269,19 @@ function fundamentalSequences(
 }
 
 /** Length of the one fundamental sequence at bit `pos`. */
-function fundamentalSequence(words: Words, pos: number): number {
+function fundamentalSequence(stream: Stream, pos: number): number {
   for (let p = pos; ; p += 32) {
-    const bits = peek(words.w, p);
+    const bits = peek(stream.view, p);
     if (bits !== 0) return p - pos + Math.clz32(bits);
-    if (p > words.endBit) {
-      throw new CcsdsError("stream ends inside a fundamental sequence", words.endBit >>> 3);
+    if (p > stream.endBit) {
+      throw new CcsdsError("stream ends inside a fundamental sequence", (stream.base + stream.endBit) >>> 3);
     }
   }
 }
 
 /** A second-extension block: pairs coded by one fundamental sequence each. Returns the bit after it. */
 function secondExtension(
-  words: Words,
+  stream: Stream,
   start: number,
   mapped: Uint32Array,
   from: number,
@@ -260,12 +290,12 @@ function secondExtension(
   // a block after a reference sample (odd count) starts with the second of a pair
   const odd = samples & 1;
   const codes = (samples + odd) / 2;
-  const pos = fundamentalSequences(words, start, mapped, from, from + codes);
+  const pos = fundamentalSequences(stream, start, mapped, from, from + codes);
   // expand in place from the last code: code c's pair lands at or after index c
   for (let c = codes - 1; c >= 0; c--) {
     const m = mapped[from + c]!;
     if (m > SE_TABLE_SIZE) {
-      throw new CcsdsError(`second-extension code ${m} exceeds ${SE_TABLE_SIZE}`, pos >>> 3);
+      throw new CcsdsError(`second-extension code ${m} exceeds ${SE_TABLE_SIZE}`, (stream.base + pos) >>> 3);
     }
     const at = from + 2 * c - odd;
     if (at >= from) mapped[at] = SE_FIRST[m]!;
@@ -279,19 +309,28 @@ function secondExtension(
  * sequences, then their k-bit low parts. Returns the bit after it.
  */
 function splitSample(
-  words: Words,
+  stream: Stream,
   start: number,
   mapped: Uint32Array,
   first: number,
   last: number,
   k: number,
 ): number {
-  let pos = fundamentalSequences(words, start, mapped, first, last);
+  let pos = fundamentalSequences(stream, start, mapped, first, last);
   if (k === 0) return pos;
-  const w = words.w;
+  const view = stream.view;
   const kShift = 32 - k;
+  // a 32-bit window serves 32 / k low parts before it is read again
+  let bits = 0;
+  let avail = 0;
   for (let o = first; o < last; o++) {
-    mapped[o] = (mapped[o]! << k) | (peek(w, pos) >>> kShift);
+    if (avail < k) {
+      bits = peek(view, pos);
+      avail = 32;
+    }
+    mapped[o] = (mapped[o]! << k) | (bits >>> kShift);
+    bits <<= k;
+    avail -= k;
     pos += k;
   }
   return pos;
