@@ -195,6 +195,44 @@ test("all-zero CCSDS stream of a huge count fails fast instead of scanning forev
   assert.throws(() => ccsdsDecode(new Uint8Array(64), 10_000_000, options), CcsdsError);
 });
 
+test("a CCSDS fundamental sequence longer than any encoder writes, ending the stream, decodes", () => {
+  // the decoder reads the caller's bytes in place and only the tail from a padded copy; a legal but
+  // absurd 65,535-bit sequence in the last block starts far before that tail and ends at the very end
+  const bits: number[] = [];
+  const put = (v: number, n: number) => {
+    for (let b = n - 1; b >= 0; b--) bits.push((v >>> b) & 1);
+  };
+  const fs = (v: number) => {
+    for (let i = 0; i < v; i++) bits.push(0);
+    bits.push(1);
+  };
+  const options = { bitsPerSample: 16, blockSize: 8, rsi: 4, flags: 0 };
+  const expected: number[] = [];
+  for (let block = 0; block < 63; block++) {
+    put(15, 4); // uncompressed (id length 4 for 9..16 bits)
+    for (let i = 0; i < 8; i++) {
+      const v = ((block * 8 + i) * 4099) & 0xffff;
+      put(v, 16);
+      expected.push(v);
+    }
+  }
+  put(2, 4); // split sample, k = 1
+  const last = [65535, 0, 1, 2, 3, 4, 5, 6];
+  for (const v of last) fs(v >>> 1);
+  for (const v of last) put(v & 1, 1);
+  expected.push(...last);
+  const stream = new Uint8Array(Math.ceil(bits.length / 8));
+  bits.forEach((b, i) => {
+    stream[i >>> 3] |= b << (7 - (i & 7));
+  });
+  assert.deepEqual(Array.from(ccsdsDecode(stream, expected.length, options)), expected);
+  // the same stream cut short by a byte: a typed error, not values
+  assert.throws(
+    () => ccsdsDecode(stream.subarray(0, stream.length - 1), expected.length, options),
+    CcsdsError,
+  );
+});
+
 test("an absurd value count is refused before anything is allocated", () => {
   for (const [edition, packing] of packings) {
     const [m] = rawMessages(message(edition, packing, 2));

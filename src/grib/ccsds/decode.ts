@@ -1,6 +1,7 @@
 // CCSDS 121.0-B adaptive entropy decoder, bit-compatible with libaec (as ecCodes uses it for GRIB2
-// template 5.42). Two passes: entropy-decode the mapped residuals of every block into a Uint32Array, then
-// undo the unit-delay predictor per reference sample interval while scaling into the Float64Array.
+// template 5.42). One reference sample interval (RSI) at a time: entropy-decode its blocks' mapped
+// residuals into a small scratch array, then undo the unit-delay predictor while scaling into the output,
+// so the residuals are read back from cache and the field needs no second array of its size.
 import {
   AEC_DATA_PREPROCESS,
   AEC_DATA_SIGNED,
@@ -15,8 +16,9 @@ import {
 const ROS = 5;
 /** Largest second-extension code libaec accepts. */
 const SE_TABLE_SIZE = 90;
-// Bytes of zero padding after the stream: the most one block can read past the end between checks.
-const PAD = 1024;
+// Zero words after the stream: more than one block reads past the end between checks (64 samples of
+// 32 bits, the reference sample and option id; a fundamental sequence stops at the first padding word).
+const PAD_WORDS = 80;
 
 // second-extension table: code m -> pair (first, second); m = (a+b)(a+b+1)/2 + b
 const SE_FIRST = new Int32Array(SE_TABLE_SIZE + 1);
@@ -26,6 +28,65 @@ for (let sum = 0, m = 0; sum < 13; sum++) {
     SE_FIRST[m] = sum - b;
     SE_SECOND[m] = b;
   }
+}
+
+/**
+ * The stream read as big-endian 32-bit words through a DataView: any 32 bits at a bit position are two
+ * word loads and shifts (where bytes took five loads), and a fundamental sequence is scanned a word at a
+ * time. The view is the caller's bytes themselves (a copy of a field's stream cost as much as decoding
+ * a third of it: allocation, zeroing, garbage collection); only its last interval, whose reads run past
+ * the end, is decoded again from a zero-padded copy of the stream's tail.
+ */
+interface Stream {
+  view: DataView;
+  /** Bit of the whole stream where the view starts; positions below are relative to it. */
+  base: number;
+  /** Words of the view holding stream bytes; a fundamental sequence reaching past them is truncated. */
+  dataWords: number;
+  endBit: number;
+  padded: boolean;
+}
+
+function direct(data: Uint8Array): Stream {
+  return {
+    view: new DataView(data.buffer, data.byteOffset, data.length),
+    base: 0,
+    dataWords: Math.ceil(data.length / 4),
+    endBit: data.length * 8,
+    padded: false,
+  };
+}
+
+/** The stream from the word holding bit `from` on, with zero padding after it. */
+function paddedTail(data: Uint8Array, from: number): Stream {
+  const byte = Math.floor(from / 32) * 4;
+  const bytes = new Uint8Array(data.length - byte + PAD_WORDS * 4);
+  bytes.set(data.subarray(byte));
+  return {
+    view: new DataView(bytes.buffer),
+    base: byte * 8,
+    dataWords: Math.ceil((data.length - byte) / 4),
+    endBit: (data.length - byte) * 8,
+    padded: true,
+  };
+}
+
+/** The 32 bits at bit `pos`, left-aligned (as a signed 32-bit integer). */
+function peek(view: DataView, pos: number): number {
+  const i = (pos >>> 5) * 4;
+  const s = pos & 31;
+  // `>>> 1 >>> (31 - s)` rather than `>>> (32 - s)`: a shift by 32 is a shift by 0 in JavaScript
+  return (view.getInt32(i) << s) | ((view.getInt32(i + 4) >>> 1) >>> (31 - s));
+}
+
+/** What every block of a stream shares, from its options. */
+interface Layout {
+  n: number;
+  J: number;
+  rsi: number;
+  pp: boolean;
+  idLen: number;
+  idUncompressed: number;
 }
 
 /**
@@ -43,155 +104,202 @@ export function ccsdsDecode(
 ): Float64Array {
   validateOptions(options);
   if (out && out.length < count) throw new RangeError("ccsdsDecode: output array too small");
-  if (count === 0) return out ? out.subarray(0, 0) : new Float64Array(0);
-  // The residuals (whole blocks) live as 32-bit integers in the upper half of the values' own buffer:
-  // writing value i (bytes 8i..8i+7) never reaches residual j > i (bytes 4(total+j)...), so the field
-  // needs no second array of its size. A caller's array holding whole blocks serves as that buffer.
-  const total = Math.ceil(count / options.blockSize) * options.blockSize;
-  const values = out && out.length >= total ? out : new Float64Array(total);
-  const mapped = new Uint32Array(values.buffer, values.byteOffset + total * 4, total);
-  decodeResiduals(data, count, options, mapped);
-  postprocess(mapped, count, options, values, ref, scale);
-  if (out && values !== out) out.set(values.subarray(0, count));
-  return (out ?? values).subarray(0, count);
+  const values = out ?? new Float64Array(count);
+  if (count === 0) return values.subarray(0, 0);
+  if (data.length * 8 >= 2 ** 32 - PAD_WORDS * 32) throw new CcsdsError("stream too large", 0);
+  const layout: Layout = {
+    n: options.bitsPerSample,
+    J: options.blockSize,
+    rsi: options.rsi,
+    pp: (options.flags & AEC_DATA_PREPROCESS) !== 0,
+    idLen: idLength(options.bitsPerSample, options.flags),
+    idUncompressed: (1 << idLength(options.bitsPerSample, options.flags)) - 1,
+  };
+  const padRsi = (options.flags & AEC_PAD_RSI) !== 0;
+  let stream = direct(data);
+  // whole blocks, so the last interval may decode a few samples past `count`
+  const total = Math.ceil(count / layout.J) * layout.J;
+  const rsiSamples = layout.rsi * layout.J;
+  const residuals = new Uint32Array(Math.min(rsiSamples, total));
+  let pos = 0;
+  for (let start = 0; start < total; start += rsiSamples) {
+    if (padRsi) pos = Math.ceil(pos / 8) * 8;
+    const samples = Math.min(rsiSamples, total - start);
+    // the last intervals from the padded copy: an uncompressed interval reads at most this far
+    if (!stream.padded && data.length * 8 - pos < rsiSamples * (layout.n + 1) + 1024) {
+      stream = paddedTail(data, pos);
+    }
+    let end: number;
+    try {
+      end = decodeInterval(stream, pos - stream.base, layout, residuals, samples, start / layout.J);
+    } catch (e) {
+      // a read past the end of the caller's bytes (the DataView's RangeError; a fundamental sequence
+      // longer than any encoder writes): again, padded
+      if (!(e instanceof RangeError) || stream.padded) throw e;
+      stream = paddedTail(data, pos);
+      end = decodeInterval(stream, pos - stream.base, layout, residuals, samples, start / layout.J);
+    }
+    pos = stream.base + end;
+    postprocess(residuals, Math.min(samples, count - start), options, values, start, ref, scale);
+  }
+  return values.subarray(0, count);
 }
 
-/** Entropy decoding: the (mapped) samples of every block, whole blocks (so possibly beyond `count`). */
-export function decodeResiduals(
-  data: Uint8Array,
-  count: number,
-  options: CcsdsOptions,
-  mapped: Uint32Array = new Uint32Array(Math.ceil(count / options.blockSize) * options.blockSize),
-): Uint32Array {
-  const n = options.bitsPerSample;
-  const J = options.blockSize;
-  const flags = options.flags;
-  const pp = (flags & AEC_DATA_PREPROCESS) !== 0;
-  const padRsi = (flags & AEC_PAD_RSI) !== 0;
-  const idLen = idLength(n, flags);
-  const idUncompressed = (1 << idLen) - 1;
-  const rsiSamples = options.rsi * J;
-  const total = Math.ceil(count / J) * J;
-  if (mapped.length < total) throw new RangeError("decodeResiduals: residual array too small");
-
-  const buf = new Uint8Array(data.length + PAD);
-  buf.set(data);
-  const endBit = data.length * 8;
-  if (endBit >= 2 ** 32 - PAD * 8) throw new CcsdsError("stream too large", 0);
-
-  let pos = 0;
+/**
+ * Entropy decoding of one reference sample interval from bit `start`: the (mapped) samples of its
+ * `samples` (whole blocks) into `mapped` from 0. `firstBlock` numbers its first block in messages.
+ * Returns the bit after it.
+ */
+function decodeInterval(
+  stream: Stream,
+  start: number,
+  layout: Layout,
+  mapped: Uint32Array,
+  samples: number,
+  firstBlock: number,
+): number {
+  const { view, endBit } = stream;
+  const { n, J, idLen, idUncompressed } = layout;
+  const nShift = 32 - n;
+  const idShift = 32 - idLen;
+  let pos = start;
   let o = 0;
-  let rsiStart = 0;
-  let rsiEnd = Math.min(rsiSamples, total);
   // one flat loop over the blocks, each kind of block decoded by a function of its own: V8 optimises
   // those whole, where loops nested here were compiled on stack replacement and dropped at every exit
-  while (o < total) {
-    if (o === rsiEnd) {
-      if (padRsi) pos = Math.ceil(pos / 8) * 8;
-      rsiStart = o;
-      rsiEnd = Math.min(rsiStart + rsiSamples, total);
-    }
+  while (o < samples) {
     const blockStart = o;
-    const hasRef = pp && o === rsiStart ? 1 : 0;
-    const id = readBits(buf, pos, idLen);
+    const hasRef = layout.pp && o === 0 ? 1 : 0;
+    const id = peek(view, pos) >>> idShift;
     pos += idLen;
     if (id === 0) {
       // low entropy: one selector bit, then the reference sample, then a zero run or second extension
-      const sel = (buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1;
+      const sel = peek(view, pos) >>> 31;
       pos += 1;
       if (hasRef) {
-        mapped[o++] = readBits(buf, pos, n);
+        mapped[o++] = peek(view, pos) >>> nShift;
         pos += n;
       }
       if (sel === 0) {
-        const fs = readFs(buf, pos, endBit);
+        const fs = fundamentalSequence(stream, pos);
         pos += fs + 1;
         let zeroBlocks = fs + 1;
         if (zeroBlocks === ROS) {
-          const b = (blockStart - rsiStart) / J;
-          zeroBlocks = Math.min(options.rsi - b, 64 - (b % 64));
+          const b = blockStart / J;
+          zeroBlocks = Math.min(layout.rsi - b, 64 - (b % 64));
         } else if (zeroBlocks > ROS) {
           zeroBlocks--;
         }
         const end = blockStart + zeroBlocks * J;
-        if (end > rsiEnd && end > total) {
-          // libaec would write past the end of the output: only legal at the very end of the data
-          mapped.fill(0, o, total);
-          o = total;
-        } else {
-          if (end > rsiEnd)
-            throw new CcsdsError(`zero-block run of ${zeroBlocks} blocks crosses the RSI end`, pos >>> 3);
-          mapped.fill(0, o, end);
-          o = end;
+        // libaec refuses a run past its interval; the last interval may be cut short by the data's end
+        if (end > layout.rsi * J) {
+          throw new CcsdsError(
+            `zero-block run of ${zeroBlocks} blocks crosses the RSI end`,
+            (stream.base + pos) >>> 3,
+          );
         }
+        const stop = Math.min(end, samples);
+        mapped.fill(0, o, stop);
+        o = stop;
       } else {
-        pos = secondExtension(buf, pos, endBit, mapped, o, J - hasRef);
+        pos = secondExtension(stream, pos, mapped, o, J - hasRef);
         o = blockStart + J;
       }
     } else if (id === idUncompressed) {
-      pos = uncompressed(buf, pos, n, mapped, o, J);
-      o += J;
+      for (const end = o + J; o < end; o++) {
+        mapped[o] = peek(view, pos) >>> nShift;
+        pos += n;
+      }
     } else {
       // split sample option k: J fundamental sequences (high parts), then J k-bit low parts
       if (hasRef) {
-        mapped[o++] = readBits(buf, pos, n);
+        mapped[o++] = peek(view, pos) >>> nShift;
         pos += n;
       }
-      pos = splitSample(buf, pos, endBit, mapped, o, blockStart + J, id - 1);
+      pos = splitSample(stream, pos, mapped, o, blockStart + J, id - 1);
       o = blockStart + J;
     }
     if (pos > endBit) {
       throw new CcsdsError(
-        `stream ends inside block ${blockStart / J} (needs bit ${pos}, has ${endBit})`,
-        data.length,
+        `stream ends inside block ${firstBlock + blockStart / J} (needs bit ${stream.base + pos}, has ${stream.base + endBit})`,
+        (stream.base + endBit) >>> 3,
       );
     }
-  }
-  return mapped;
-}
-
-/** A second-extension block: pairs coded by one fundamental sequence each. Returns the bit after it. */
-function secondExtension(
-  buf: Uint8Array,
-  start: number,
-  endBit: number,
-  mapped: Uint32Array,
-  from: number,
-  samples: number,
-): number {
-  let pos = start;
-  let o = from;
-  // a block after a reference sample starts with the second of a pair
-  let i = samples & 1;
-  const end = from + samples;
-  while (o < end) {
-    const m = readFs(buf, pos, endBit);
-    pos += m + 1;
-    if (m > SE_TABLE_SIZE)
-      throw new CcsdsError(`second-extension code ${m} exceeds ${SE_TABLE_SIZE}`, pos >>> 3);
-    if ((i & 1) === 0) {
-      mapped[o++] = SE_FIRST[m]!;
-      i++;
-    }
-    mapped[o++] = SE_SECOND[m]!;
-    i++;
   }
   return pos;
 }
 
-/** A block of `J` samples of `n` bits as they stand. Returns the bit after it. */
-function uncompressed(
-  buf: Uint8Array,
+/**
+ * Fundamental sequences (a value v is v zeros and a one) from bit `start` into `mapped[first..last)`,
+ * scanning a word at a time: each one bit found by clz32 ends a value. Returns the bit after them.
+ */
+function fundamentalSequences(
+  stream: Stream,
   start: number,
-  n: number,
   mapped: Uint32Array,
-  o: number,
-  J: number,
+  first: number,
+  last: number,
 ): number {
-  let pos = start;
-  for (let i = 0; i < J; i++) {
-    mapped[o + i] = readBits(buf, pos, n);
-    pos += n;
+  const { view, dataWords } = stream;
+  let i = start >>> 5;
+  let used = start & 31;
+  // the word's bits from `used` on, left-aligned: zero when none of them is a one
+  let word = view.getInt32(i * 4) << used;
+  let zeros = 0;
+  for (let o = first; o < last; ) {
+    if (word === 0) {
+      zeros += 32 - used;
+      if (++i >= dataWords) {
+        throw new CcsdsError(
+          "stream ends inside a fundamental sequence",
+          (stream.base + stream.endBit) >>> 3,
+        );
+      }
+      used = 0;
+      word = view.getInt32(i * 4);
+    } else {
+      const z = Math.clz32(word);
+      mapped[o++] = zeros + z;
+      zeros = 0;
+      // two shifts: a shift by 32 (z = 31) would be a shift by 0
+      word = (word << z) << 1;
+      used += z + 1;
+    }
+  }
+  return i * 32 + used;
+}
+
+/** Length of the one fundamental sequence at bit `pos`. */
+function fundamentalSequence(stream: Stream, pos: number): number {
+  for (let p = pos; ; p += 32) {
+    const bits = peek(stream.view, p);
+    if (bits !== 0) return p - pos + Math.clz32(bits);
+    if (p > stream.endBit) {
+      throw new CcsdsError("stream ends inside a fundamental sequence", (stream.base + stream.endBit) >>> 3);
+    }
+  }
+}
+
+/** A second-extension block: pairs coded by one fundamental sequence each. Returns the bit after it. */
+function secondExtension(
+  stream: Stream,
+  start: number,
+  mapped: Uint32Array,
+  from: number,
+  samples: number,
+): number {
+  // a block after a reference sample (odd count) starts with the second of a pair
+  const odd = samples & 1;
+  const codes = (samples + odd) / 2;
+  const pos = fundamentalSequences(stream, start, mapped, from, from + codes);
+  // expand in place from the last code: code c's pair lands at or after index c
+  for (let c = codes - 1; c >= 0; c--) {
+    const m = mapped[from + c]!;
+    if (m > SE_TABLE_SIZE) {
+      throw new CcsdsError(`second-extension code ${m} exceeds ${SE_TABLE_SIZE}`, (stream.base + pos) >>> 3);
+    }
+    const at = from + 2 * c - odd;
+    if (at >= from) mapped[at] = SE_FIRST[m]!;
+    mapped[at + 1] = SE_SECOND[m]!;
   }
   return pos;
 }
@@ -201,88 +309,43 @@ function uncompressed(
  * sequences, then their k-bit low parts. Returns the bit after it.
  */
 function splitSample(
-  buf: Uint8Array,
+  stream: Stream,
   start: number,
-  endBit: number,
   mapped: Uint32Array,
   first: number,
   last: number,
   k: number,
 ): number {
-  let pos = start;
-  // a 32-bit window (left-aligned, `avail` valid bits) decodes several codes per reload
-  let w = peek32(buf, pos);
-  let avail = 32;
-  for (let o = first; o < last; o++) {
-    const z = Math.clz32(w);
-    if (z < avail) {
-      mapped[o] = z;
-      pos += z + 1;
-      avail -= z + 1;
-      w = avail > 0 ? w << (z + 1) : 0;
-    } else {
-      const fs = readFs(buf, pos, endBit);
-      mapped[o] = fs;
-      pos += fs + 1;
-      avail = 0;
-    }
-    if (avail < 16) {
-      w = peek32(buf, pos);
-      avail = 32;
-    }
-  }
+  let pos = fundamentalSequences(stream, start, mapped, first, last);
   if (k === 0) return pos;
+  const view = stream.view;
   const kShift = 32 - k;
-  avail = 0;
-  for (let i = first; i < last; i++) {
+  // a 32-bit window serves 32 / k low parts before it is read again
+  let bits = 0;
+  let avail = 0;
+  for (let o = first; o < last; o++) {
     if (avail < k) {
-      w = peek32(buf, pos);
+      bits = peek(view, pos);
       avail = 32;
     }
-    mapped[i] = (mapped[i]! << k) | (w >>> kShift);
-    w <<= k;
+    mapped[o] = (mapped[o]! << k) | (bits >>> kShift);
+    bits <<= k;
     avail -= k;
     pos += k;
   }
   return pos;
 }
 
-/** The 32 bits at bit `pos`, left-aligned (bytes past the stream are its zero padding). */
-function peek32(buf: Uint8Array, pos: number): number {
-  const p = pos >>> 3;
-  const s = pos & 7;
-  const w = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
-  return s ? (w << s) | (buf[p + 4]! >>> (8 - s)) : w;
-}
-
-function readBits(buf: Uint8Array, pos: number, n: number): number {
-  const p = pos >>> 3;
-  const s = pos & 7;
-  let w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-  if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-  return w >>> (32 - n);
-}
-
-/** Length of the fundamental sequence (zeros before the next one bit) at `pos`. */
-function readFs(buf: Uint8Array, start: number, endBit: number): number {
-  let pos = start;
-  for (;;) {
-    const p = pos >>> 3;
-    const s = pos & 7;
-    let w = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-    if (s) w = (w << s) | (buf[p + 4] >>> (8 - s));
-    if (w !== 0) return pos - start + Math.clz32(w);
-    pos += 32;
-    if (pos > endBit) throw new CcsdsError("stream ends inside a fundamental sequence", endBit >>> 3);
-  }
-}
-
-/** Undo the predictor (when preprocessed) and sign (when signed), scaling into `out`. */
+/**
+ * Undo the predictor (when preprocessed) and sign (when signed) of one interval's `count` residuals,
+ * scaling into `out` from `at`.
+ */
 function postprocess(
   mapped: Uint32Array,
   count: number,
   options: CcsdsOptions,
   out: Float64Array,
+  at: number,
   ref: number,
   scale: number,
 ): void {
@@ -294,55 +357,47 @@ function postprocess(
   if (!pp) {
     if (signed) {
       for (let i = 0; i < count; i++) {
-        const v = mapped[i];
-        out[i] = ref + scale * (v >= signBit ? v - range : v);
+        const v = mapped[i]!;
+        out[at + i] = ref + scale * (v >= signBit ? v - range : v);
       }
     } else {
-      for (let i = 0; i < count; i++) out[i] = ref + scale * mapped[i];
+      for (let i = 0; i < count; i++) out[at + i] = ref + scale * mapped[i]!;
     }
     return;
   }
-  const rsiSamples = options.rsi * options.blockSize;
+  let x = mapped[0]!;
   if (!signed && n <= 30) {
     // integer fast path: x in [0, xmax], theta = min(x, xmax - x)
     const xmax = (1 << n) - 1;
     const top = n - 1; // x >= 2^(n-1): the upper bound is the nearer one
-    for (let start = 0; start < count; start += rsiSamples) {
-      const end = Math.min(start + rsiSamples, count);
-      let x = mapped[start];
-      out[start] = ref + scale * x;
-      for (let i = start + 1; i < end; i++) {
-        const d = mapped[i];
-        const mask = -(x >>> top) & xmax;
-        // |delta| <= theta: x +/- ceil(d/2) (odd d is negative, as libaec's (d >> 1) ^ ~((d & 1) - 1));
-        // otherwise the value lies beyond the nearer bound
-        if ((d + 1) >>> 1 <= (mask ^ x)) x += (d >>> 1) ^ -(d & 1);
-        else x = mask ^ d;
-        out[i] = ref + scale * x;
-      }
+    out[at] = ref + scale * x;
+    for (let i = 1; i < count; i++) {
+      const d = mapped[i]!;
+      const mask = -(x >>> top) & xmax;
+      // |delta| <= theta: x +/- ceil(d/2) (odd d is negative, as libaec's (d >> 1) ^ ~((d & 1) - 1));
+      // otherwise the value lies beyond the nearer bound
+      if ((d + 1) >>> 1 <= (mask ^ x)) x += (d >>> 1) ^ -(d & 1);
+      else x = mask ^ d;
+      out[at + i] = ref + scale * x;
     }
     return;
   }
   const xmin = signed ? -signBit : 0;
   const xmax = signed ? signBit - 1 : range - 1;
-  for (let start = 0; start < count; start += rsiSamples) {
-    const end = Math.min(start + rsiSamples, count);
-    let x = mapped[start];
-    if (signed && x >= signBit) x -= range;
-    out[start] = ref + scale * x;
-    for (let i = start + 1; i < end; i++) {
-      const d = mapped[i];
-      const lower = x - xmin;
-      const upper = xmax - x;
-      const theta = lower < upper ? lower : upper;
-      if (d <= 2 * theta) {
-        x = d % 2 === 1 ? x - (d + 1) / 2 : x + d / 2;
-      } else if (lower <= upper) {
-        x = xmin + d;
-      } else {
-        x = xmax - d;
-      }
-      out[i] = ref + scale * x;
+  if (signed && x >= signBit) x -= range;
+  out[at] = ref + scale * x;
+  for (let i = 1; i < count; i++) {
+    const d = mapped[i]!;
+    const lower = x - xmin;
+    const upper = xmax - x;
+    const theta = lower < upper ? lower : upper;
+    if (d <= 2 * theta) {
+      x = d % 2 === 1 ? x - (d + 1) / 2 : x + d / 2;
+    } else if (lower <= upper) {
+      x = xmin + d;
+    } else {
+      x = xmax - d;
     }
+    out[at + i] = ref + scale * x;
   }
 }
