@@ -97,6 +97,9 @@ const catalogue: ParamInfo[] = [
   { name: "CTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
   { name: "VTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
   { name: "TTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
+  { name: "SI-N", units: "K", grib2: g2(0, 7, 13), grib1: null },
+  // radon's codes for himan's ECMWF products (producer 240): flight level in hundreds of feet.
+  { name: "TROPO-FL", units: "FL", grib2: g2(0, 19, 195), grib1: t203(242) },
   { name: "SSICING-N", units: "Code table", grib2: g2(0, 0, 2), grib1: t203(102) },
   { name: "TF-C", units: "C", grib2: null, grib1: t203(11) },
   { name: "RHICE-PRCNT", units: "%", grib2: g2(0, 1, 94), grib1: t203(16) },

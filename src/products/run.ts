@@ -154,7 +154,7 @@ export async function runJob(
     const pv = task.target.levelType === "hybrid" ? levelPv(fields, task.target.level) : undefined;
     for (const out of outputs) {
       const asked = options.edition ?? config.edition ?? fields[0].edition ?? 2;
-      const edition = outputEdition(asked, forecastType, step, fields, out.param);
+      const edition = outputEdition(asked, forecastType, step, pv, out.param);
       // Products are earth-relative, except vector components passed through still relative to the grid.
       const uvRelativeToGrid = gridRelative && vectorParams.has(out.param.name) ? 1 : 0;
       const key: FieldKey = {
@@ -237,7 +237,8 @@ function checkUnits(task: JobTask, fields: Field[]): void {
 /**
  * himan writes GRIB2 when GRIB1 cannot hold the product: a forecast that is neither an analysis nor
  * deterministic (an ensemble member or a statistical product: GRIB1 has no code for them without a
- * local section), hybrid coordinates of more than 255 values, or a step that is not whole hours (a
+ * local section), a product on a hybrid level whose coordinates (pv) are more than 255 values (one
+ * made on another level from such inputs, e.g. the tropopause at height 0, carries none), or a step that is not whole hours (a
  * Harmonie 15-minute step; unless the parameter has no GRIB2 code, where himan would write it as
  * temperature: GRIB1 has the minute as a unit).
  */
@@ -245,12 +246,12 @@ function outputEdition(
   asked: 1 | 2,
   forecastType: ForecastType,
   step: number,
-  fields: Field[],
+  pv: Float64Array | undefined,
   param: ParamInfo,
 ): 1 | 2 {
   if (asked === 2) return 2;
   const notDeterministic = forecastType.kind !== "an" && forecastType.kind !== "det";
-  const longPv = fields.some((f) => (f.pv?.length ?? 0) > 255);
+  const longPv = (pv?.length ?? 0) > 255;
   const minutes = Math.abs(step * 60 - Math.round(step) * 60) > 1e-6 && param.grib2 !== null;
   return notDeterministic || longPv || minutes ? 2 : 1;
 }

@@ -12,6 +12,7 @@ import { stability } from "./stability.ts";
 import { fog, seaicing } from "./surface_indices.ts";
 import { tpot } from "./tpot.ts";
 import { transformer } from "./transformer.ts";
+import { tropopause } from "./tropopause.ts";
 import type { Plugin } from "./types.ts";
 import { vvms } from "./vvms.ts";
 import { windvector } from "./windvector.ts";
@@ -37,5 +38,6 @@ export const plugins: ReadonlyMap<string, Plugin> = new Map(
     luatool,
     stability,
     icing,
+    tropopause,
   ].map((p) => [p.name, p]),
 );

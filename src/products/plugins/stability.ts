@@ -1,11 +1,13 @@
 // stability: himan's stability indices from temperature and dew point on the 850, 700 and 500 hPa
 // levels, written at the processqueue's level (himan: height 0): K-index (KINDEX-N), cross totals
-// (CTI-N), vertical totals (VTI-N) and total totals (TTI-N). The dew points are TD-K on those levels,
-// e.g. from the dewpoint plugin earlier in the processqueue (ECMWF disseminates relative humidity).
-// The lifted and Showalter indices ("li") and bulk shear ("bs") need himan's parcel lifting and
-// vertical interpolation over model levels: not yet supported, and refused rather than left out.
+// (CTI-N), vertical totals (VTI-N) and total totals (TTI-N), and with option "si" the Showalter index
+// (SI-N: the 850 hPa parcel lifted to 500 hPa, himan's metutil SI_). The dew points are TD-K on those
+// levels, e.g. from the dewpoint plugin earlier in the processqueue (ECMWF disseminates relative
+// humidity). The lifted index ("li", a parcel of the lowest 500 m's mean) and bulk shear ("bs") need
+// himan's vertical averaging over model levels: not yet supported, and refused rather than left out.
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
+import { showalterIndex } from "./lift.ts";
 import { kelvin } from "./meteo.ts";
 import { inputOn, isTrue, type Plugin, type PluginInstance, pointwise, type Target } from "./types.ts";
 
@@ -13,6 +15,7 @@ const KI = paramInfo("KINDEX-N")!;
 const CTI = paramInfo("CTI-N")!;
 const VTI = paramInfo("VTI-N")!;
 const TTI = paramInfo("TTI-N")!;
+const SI = paramInfo("SI-N")!;
 
 const inputsOf = (target: Target): FieldKey[] => [
   inputOn(target, "T-K", "pressure", 850),
@@ -28,11 +31,12 @@ export const stability: Plugin = {
     for (const option of ["li", "bs", "srh"]) {
       if (isTrue(options[option]))
         throw new Error(
-          `stability: "${option}" (lifted/Showalter index, bulk shear, helicity) is not supported yet; the K-index and the totals indices are`,
+          `stability: "${option}" (lifted index, bulk shear, helicity) is not supported yet; the K-index, the totals indices and the Showalter index ("si") are`,
         );
     }
+    const withShowalter = isTrue(options["si"]);
     return {
-      outputs: () => [KI, CTI, VTI, TTI],
+      outputs: () => (withShowalter ? [KI, CTI, VTI, TTI, SI] : [KI, CTI, VTI, TTI]),
       inputs: (target) => [inputsOf(target)],
       compute(context) {
         const [t850, t700, t500, td850, td700] = inputsOf(context.target).map(
@@ -46,6 +50,7 @@ export const stability: Plugin = {
           { param: CTI, values: pointwise([td850, t500], (td, t) => td - t) },
           { param: VTI, values: pointwise([t850, t500], (t8, t5) => t8 - t5) },
           { param: TTI, values: pointwise([t850, t500, td850], (t8, t5, td) => td - t5 + (t8 - t5)) },
+          ...(withShowalter ? [{ param: SI, values: pointwise([t850, t500, td850], showalterIndex) }] : []),
         ];
       },
     };

@@ -142,9 +142,24 @@ export function encodeSimulatedField(
   step: number,
   accumulation: AccumulationState,
 ): Uint8Array {
-  const message = encodeField(
-    describeField(field, grid, baseTime, step, fieldValues(field, grid, baseTime, step, accumulation)),
+  return encodeFieldValues(
+    field,
+    grid,
+    baseTime,
+    step,
+    fieldValues(field, grid, baseTime, step, accumulation),
   );
+}
+
+/** One field encoded as the stream encodes it, with the values given (a test's hand-made profile). */
+export function encodeFieldValues(
+  field: SimulatedField,
+  grid: LatLonGrid,
+  baseTime: Date,
+  step: number,
+  values: Float64Array,
+): Uint8Array {
+  const message = encodeField(describeField(field, grid, baseTime, step, values));
   // ECMWF's model-level messages carry the L137 coefficients of every level, as its own files do.
   return field.levelKind === "hybrid" ? withVerticalCoordinates(message, l137Pv) : message;
 }
