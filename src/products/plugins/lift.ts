@@ -2,7 +2,7 @@
 // the stability indices. Pressures in Pa, temperatures in K; NaN in gives NaN out. himan's quirks are kept,
 // since products must match his: the moist lift's last step pairs the new pressure with the previous
 // temperature, and the Showalter index lifts dry whenever the iterated LCL lies at or above the start.
-import { epsilon, rd, saturationVapourPressure } from "./meteo.ts";
+import { epsilon, lclTemperature, rd, saturationVapourPressure } from "./meteo.ts";
 
 /** Specific heat of dry air at constant pressure (J kg-1 K-1), himan's kCp. */
 const cp = 1003.5;
@@ -47,8 +47,7 @@ export function moistLift(p: number, t: number, targetP: number): number {
 
 /** LCL pressure (Pa) by Bolton's LCL temperature (himan's LCLA_). */
 function lclPressureBolton(p: number, t: number, td: number): number {
-  const tLcl = 1 / (1 / (td - 56) + Math.log(t / td) / 800) + 56;
-  return p * (tLcl / t) ** 3.5011;
+  return p * (lclTemperature(t, td) / t) ** 3.5011;
 }
 
 /** Lift to targetP: dry when the (Bolton) LCL is above the target, else moist from the start (himan's Lift_). */

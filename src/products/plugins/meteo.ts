@@ -56,9 +56,14 @@ export function mixingRatio(t: number, p: number): number {
   return (621.97 * e) / (p - e);
 }
 
+/** Temperature (K) at the lifting condensation level, Bolton (1980) eq. 15, from T and TD (K). */
+export function lclTemperature(t: number, td: number): number {
+  return 1 / (1 / (td - 56) + Math.log(t / td) / 800) + 56;
+}
+
 /** Equivalent potential temperature θe (K), Bolton (1980) eq. 43, from T, TD (K) and P (Pa). */
 export function thetaE(t: number, td: number, p: number): number {
-  const tlcl = 1 / (1 / (td - 56) + Math.log(t / td) / 800) + 56;
+  const tlcl = lclTemperature(t, td);
   const r = mixingRatio(td, p);
   const c = t * (100000 / p) ** (0.2854 * (1 - 0.00028 * r));
   return c * Math.exp((3.376 / tlcl - 0.00254) * r * (1 + 0.00081 * r));
