@@ -100,6 +100,9 @@ const catalogue: ParamInfo[] = [
   { name: "SI-N", units: "K", grib2: g2(0, 7, 13), grib1: null },
   // radon's codes for himan's ECMWF products (producer 240): flight level in hundreds of feet.
   { name: "TROPO-FL", units: "FL", grib2: g2(0, 19, 195), grib1: t203(242) },
+  // FMI's precipitation form (0 drizzle ... 5 freezing rain): no GRIB2 code, as himan's preform_pressure
+  // refuses GRIB2 output (GRIB2's precipitation type table does not hold the six forms one to one).
+  { name: "PRECFORM-N", units: "Code table", grib2: null, grib1: t203(59) },
   { name: "SSICING-N", units: "Code table", grib2: g2(0, 0, 2), grib1: t203(102) },
   { name: "TF-C", units: "C", grib2: null, grib1: t203(11) },
   { name: "RHICE-PRCNT", units: "%", grib2: g2(0, 1, 94), grib1: t203(16) },

@@ -6,6 +6,7 @@ import { hybridPressure } from "./hybrid_pressure.ts";
 import { absoluteHumidity, precipitationRate } from "./hydrometeors.ts";
 import { icing } from "./icing.ts";
 import { frostPointPlugin, luatool, relativeHumidityIce } from "./luatool.ts";
+import { preformPressurePlugin } from "./preform_pressure.ts";
 import { relativeHumidity } from "./relative_humidity.ts";
 import { splitSum } from "./split_sum.ts";
 import { stability } from "./stability.ts";
@@ -39,5 +40,6 @@ export const plugins: ReadonlyMap<string, Plugin> = new Map(
     stability,
     icing,
     tropopause,
+    preformPressurePlugin,
   ].map((p) => [p.name, p]),
 );
