@@ -29,11 +29,13 @@ export interface Grib1Field {
   bits?: number;
   /** A CDO grid description (e.g. "gridtype=lonlat ..."); ECMWF's rotated 0.125° Europe grid when absent. */
   grid?: string;
+  /** As FMI's HIRLAM writes it (centre 86, no local section, e.g. table 253) instead of ECMWF's way. */
+  hirlam?: boolean;
 }
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
 
-/** Appends one ECMWF GRIB1 field to `file` (made in `dir`); returns the file. */
+/** Appends one ECMWF (or HIRLAM) GRIB1 field to `file` (made in `dir`); returns the file. */
 export function appendEcmwfGrib1(dir: string, file: string, f: Grib1Field): string {
   const made = join(dir, "cdo.grb");
   const coded = join(dir, "coded.grb");
@@ -56,14 +58,19 @@ export function appendEcmwfGrib1(dir: string, file: string, f: Grib1Field): stri
   const step = f.accumulated
     ? ["stepType=accum", "startStep=0", `endStep=${f.step}`]
     : ["stepType=instant", `step=${f.step}`];
+  const origin = f.hirlam
+    ? ["centre=86"]
+    : [
+        "centre=98",
+        "setLocalDefinition=1",
+        "localDefinitionNumber=1",
+        "marsClass=od",
+        "marsType=fc",
+        "marsStream=oper",
+        "experimentVersionNumber=0001",
+      ];
   const keys = [
-    "centre=98",
-    "setLocalDefinition=1",
-    "localDefinitionNumber=1",
-    "marsClass=od",
-    "marsType=fc",
-    "marsStream=oper",
-    "experimentVersionNumber=0001",
+    ...origin,
     `table2Version=${f.table ?? 128}`,
     `indicatorOfParameter=${f.parameter}`,
     `indicatorOfTypeOfLevel=${f.levelType ?? 1}`,

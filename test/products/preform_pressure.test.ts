@@ -227,24 +227,29 @@ describe("preform_pressure on ECMWF's data (GRIB1 table 128) through FMI's chain
     for (const f of fields) appendEcmwfGrib1(dir, source, { step, grid, ...f });
   });
 
-  it("PRECFORM-N is himan's form at every point, each of the six forms present", async () => {
-    const file = join(dir, "preform_ec.json");
-    writeFileSync(file, JSON.stringify(config(chain)));
+  /** Runs the configuration's processqueue with preform_pressure last; the product's values. */
+  async function runPreform(name: string, queue: object[], files: string[]): Promise<Float64Array> {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(config(queue)));
     const out = tempDir("cb-preform-out-");
-    const result = await runCli(["process", "-f", file, "-t", "grib", "--output", out, source]);
+    const result = await runCli(["process", "-f", file, "-t", "grib", "--output", out, ...files]);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(readdirSync(out), ["PRECFORM-N_height_0_ll_241_161_0_012.grib"]);
     const made = join(out, "PRECFORM-N_height_0_ll_241_161_0_012.grib");
-    assert.deepEqual(
-      gribKeys(made, ["table2Version", "indicatorOfParameter", "indicatorOfTypeOfLevel:l", "level"]),
-      {
-        table2Version: "203",
-        indicatorOfParameter: "59",
-        "indicatorOfTypeOfLevel:l": "105",
-        level: "0",
-      },
-    );
+    const codes = ["table2Version", "indicatorOfParameter", "indicatorOfTypeOfLevel:l", "level"];
+    assert.deepEqual(gribKeys(made, codes), {
+      table2Version: "203",
+      indicatorOfParameter: "59",
+      "indicatorOfTypeOfLevel:l": "105",
+      level: "0",
+    });
+    return gribValues(made);
+  }
 
+  type Humidities = Pick<PressureColumn, "rh2" | "rh925" | "rh850" | "rh700">;
+
+  /** Each point's column from ecCodes' decoding of the source, as the chain makes it (RH at 2 m: Magnus). */
+  function columns(humidities?: (i: number) => Humidities): (i: number) => PressureColumn {
     const [t2, d2, sp, t925, t850, t700, r925, r850, r700, om925, om850, tp0, tp1, sf0, sf1] = fields.map(
       (_, m) => gribValues(source, m + 1),
     );
@@ -258,26 +263,33 @@ describe("preform_pressure on ECMWF's data (GRIB1 table 128) through FMI's chain
       const d = Math.max(0, (b - a) * 1000);
       return d < floor ? 0 : d;
     };
-    const got = gribValues(made);
+    const ecmwf = (i: number) => ({
+      rh2: rhFromTd(t2[i], d2[i]),
+      rh925: r925[i],
+      rh850: r850[i],
+      rh700: r700[i],
+    });
+    return (i) => ({
+      t2: t2[i] - 273.15,
+      t925: t925[i] - 273.15,
+      t850: t850[i] - 273.15,
+      t700: t700[i] - 273.15,
+      ...(humidities ?? ecmwf)(i),
+      w925: mms(om925[i], t925[i], 925),
+      w850: mms(om850[i], t850[i], 850),
+      surfacePressure: sp[i] / 100,
+      precipitation: hourly(tp0[i], tp1[i], 0.01),
+      snowfall: hourly(sf0[i], sf1[i], 0),
+    });
+  }
+
+  /** Every point as himan's rules have it (but a hair from a threshold), each form on many points. */
+  function assertHimanForms(got: Float64Array, columnAt: (i: number) => PressureColumn): void {
     const counts = [0, 0, 0, 0, 0, 0];
     let missing = 0;
     let ambiguous = 0;
     for (let i = 0; i < got.length; i++) {
-      const column: PressureColumn = {
-        t2: t2[i] - 273.15,
-        t925: t925[i] - 273.15,
-        t850: t850[i] - 273.15,
-        t700: t700[i] - 273.15,
-        rh2: rhFromTd(t2[i], d2[i]),
-        rh925: r925[i],
-        rh850: r850[i],
-        rh700: r700[i],
-        w925: mms(om925[i], t925[i], 925),
-        w850: mms(om850[i], t850[i], 850),
-        surfacePressure: sp[i] / 100,
-        precipitation: hourly(tp0[i], tp1[i], 0.01),
-        snowfall: hourly(sf0[i], sf1[i], 0),
-      };
+      const column = columnAt(i);
       if (nearThreshold(column)) {
         ambiguous++;
         continue;
@@ -294,6 +306,30 @@ describe("preform_pressure on ECMWF's data (GRIB1 table 128) through FMI's chain
       counts.every((n) => n > 100),
       `drizzle, rain, sleet, snow, freezing drizzle, freezing rain: ${counts.join(", ")}`,
     );
+  }
+
+  it("PRECFORM-N is himan's form at every point, each of the six forms present", async () => {
+    assertHimanForms(await runPreform("preform_ec.json", chain, [source]), columns());
+  });
+
+  it("reads HIRLAM's relative humidity (table 253, a fraction) as per cent, as himan", async () => {
+    // HIRLAM's RH at 2 m and on the levels; without relative_humidity in the queue there is no RH-PRCNT at 2 m
+    const hirlam = join(dir, "hirlam.grib");
+    const rh = [
+      { levelType: 105, level: 2, expr: "0.93+0.06*sin(rad(47*clat(v)))" },
+      ...fields.filter((f) => f.parameter === 157).map((f) => ({ ...f, expr: `(${f.expr})/100` })),
+    ];
+    for (const f of rh)
+      appendEcmwfGrib1(dir, hirlam, { step, grid, ...f, hirlam: true, table: 253, parameter: 52 });
+    const fractions = rh.map((_, m) => gribValues(hirlam, m + 1));
+    const percent = (i: number) => ({
+      rh2: fractions[0][i] * 100,
+      rh925: fractions[1][i] * 100,
+      rh850: fractions[2][i] * 100,
+      rh700: fractions[3][i] * 100,
+    });
+    const queue = chain.filter((item) => item.plugins[0].name !== "relative_humidity");
+    assertHimanForms(await runPreform("preform_hirlam.json", queue, [source, hirlam]), columns(percent));
   });
 
   it("refuses GRIB2 output, as himan, and names a missing snowfall", async () => {

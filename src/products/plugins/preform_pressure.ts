@@ -130,18 +130,24 @@ const velocityToMms = new Map([
   ["VV-MS", 1000],
 ]);
 
+/**
+ * Relative humidity in per cent, or as HIRLAM's fraction (himan multiplies by 100 unless the 2 m RH is
+ * his own, i.e. for HIRLAM's RH, which the reader names RH-0TO1); the four levels alike.
+ */
+const humidityToPercent = new Map([
+  ["RH-PRCNT", 1],
+  ["RH-0TO1", 100],
+]);
+
 /** The fields in PressureColumn's order: the profile, then surface pressure, precipitation, snowfall. */
 function sets(target: Target): FieldKey[][] {
   const at = (param: string, level: number) => inputOn(target, param, "pressure", level);
-  const fixed = [
-    inputOn(target, "T-K", "height", 2),
-    at("T-K", 925),
-    at("T-K", 850),
-    at("T-K", 700),
-    inputOn(target, "RH-PRCNT", "height", 2),
-    at("RH-PRCNT", 925),
-    at("RH-PRCNT", 850),
-    at("RH-PRCNT", 700),
+  const temperatures = [inputOn(target, "T-K", "height", 2), at("T-K", 925), at("T-K", 850), at("T-K", 700)];
+  const humidities = (rh: string) => [
+    inputOn(target, rh, "height", 2),
+    at(rh, 925),
+    at(rh, 850),
+    at(rh, 700),
   ];
   const surface = eachOf([
     [inputOn(target, "PGR-PA", "height", 0), inputOn(target, "P-PA", "height", 0)],
@@ -149,8 +155,10 @@ function sets(target: Target): FieldKey[][] {
     [inputOn(target, "RRR-KGM2", "height", 0), inputOn(target, "RR-1-MM", "height", 0)],
     [inputOn(target, "SNR-KGM2", "height", 0)],
   ]);
-  return [...velocityToMms.keys()].flatMap((w) =>
-    surface.map((rest) => [...fixed, at(w, 925), at(w, 850), ...rest]),
+  return [...humidityToPercent.keys()].flatMap((rh) =>
+    [...velocityToMms.keys()].flatMap((w) =>
+      surface.map((rest) => [...temperatures, ...humidities(rh), at(w, 925), at(w, 850), ...rest]),
+    ),
   );
 }
 
@@ -165,6 +173,7 @@ export const preformPressurePlugin: Plugin = {
         const [t2, t925, t850, t700, rh2, rh925, rh850, rh700, w925, w850, p, rr, snr] = chosen.map(
           (k) => context.input(k.param, k.step, k.levelType, k.level).values,
         );
+        const toPercent = humidityToPercent.get(chosen[4].param)!;
         const toMms = velocityToMms.get(chosen[8].param)!;
         const out = new Float64Array(t2.length);
         for (let i = 0; i < out.length; i++)
@@ -173,10 +182,10 @@ export const preformPressurePlugin: Plugin = {
             t925: t925[i] - kelvin,
             t850: t850[i] - kelvin,
             t700: t700[i] - kelvin,
-            rh2: rh2[i],
-            rh925: rh925[i],
-            rh850: rh850[i],
-            rh700: rh700[i],
+            rh2: rh2[i] * toPercent,
+            rh925: rh925[i] * toPercent,
+            rh850: rh850[i] * toPercent,
+            rh700: rh700[i] * toPercent,
             w925: w925[i] * toMms,
             w850: w850[i] * toMms,
             surfacePressure: p[i] * 0.01,
