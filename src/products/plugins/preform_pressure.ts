@@ -106,9 +106,9 @@ export function preformPressure(c: PressureColumn): number {
   const profile = [c.t2, c.t925, c.t850, c.t700, c.rh2, c.rh925, c.rh850, c.rh700, c.w925, c.w850];
   if (profile.some(Number.isNaN) || Number.isNaN(c.surfacePressure)) return Number.NaN;
   const stratusUnderDryMiddle = c.rh700 < limits.noMiddleCloud && c.rh2 > limits.surfaceMoist;
-  const freezingSurface = c.t2 <= limits.surfaceMax;
+  const freezingSurface = c.t2 <= 0;
   if (
-    freezingSurface &&
+    c.t2 <= limits.surfaceMax &&
     c.t2 > limits.surfaceMin &&
     stratusUnderDryMiddle &&
     rr <= limits.freezingDrizzle &&
