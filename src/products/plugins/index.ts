@@ -1,4 +1,5 @@
 // Every plugin by its himan name.
+import { cloudCode } from "./cloud_code.ts";
 import { density } from "./density.ts";
 import { dewpoint } from "./dewpoint.ts";
 import { hybridHeight } from "./hybrid_height.ts";
@@ -39,5 +40,6 @@ export const plugins: ReadonlyMap<string, Plugin> = new Map(
     stability,
     icing,
     tropopause,
+    cloudCode,
   ].map((p) => [p.name, p]),
 );
