@@ -15,6 +15,7 @@ import { tpot } from "./tpot.ts";
 import { transformer } from "./transformer.ts";
 import { tropopause } from "./tropopause.ts";
 import type { Plugin } from "./types.ts";
+import { visibility } from "./visibility.ts";
 import { vvms } from "./vvms.ts";
 import { windvector } from "./windvector.ts";
 
@@ -41,5 +42,6 @@ export const plugins: ReadonlyMap<string, Plugin> = new Map(
     icing,
     tropopause,
     cloudCode,
+    visibility,
   ].map((p) => [p.name, p]),
 );
