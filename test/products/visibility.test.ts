@@ -320,13 +320,37 @@ describe("visibility on ECMWF's fields through the processqueue", () => {
     assert.ok(new Set(ours).size > 100, `${new Set(ours).size} distinct values`);
   });
 
-  it("is skipped, naming what is missing, without the precipitation form; GRIB1 is refused with what to do", async () => {
+  it("is skipped, naming what is missing, without the precipitation form; an unknown form and GRIB1 are refused", async () => {
     const config = join(dir, "visibility_ec.json");
     writeFileSync(config, JSON.stringify(configuration));
     const out = tempDir("cb-visibility-out-");
     const missing = await runCli(["process", "-f", config, "--output", out, surface, modelLevels]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /visibility height 0 step 6: skipped, missing PRECFORM2-N height 0 step 6h/);
+    const badForms = appendEcmwfGrib1(dir, join(dir, "graupel.grib"), {
+      grid,
+      table: 203,
+      parameter: 59,
+      expr: "6+0*clon(v)",
+      step,
+    });
+    const refused = await runCli([
+      "process",
+      "-f",
+      config,
+      "-t",
+      "grib2",
+      "--output",
+      out,
+      surface,
+      modelLevels,
+      badForms,
+    ]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /visibility height 0 step 6h, point \d+ of PRECFORM-N: precipitation form 6 is not one himan's visibility knows/,
+    );
     const grib1 = await runCli([
       "process",
       "-f",

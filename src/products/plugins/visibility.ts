@@ -64,7 +64,7 @@ export function visibilityInPrecipitation(
       break;
     default:
       throw new Error(
-        `visibility: precipitation form ${form} is not one himan's visibility knows (0 drizzle, 1 rain, 2 sleet, 3 snow, 4 freezing drizzle, 5 freezing rain); himan stops here too: give a PRECFORM-N of these codes`,
+        `precipitation form ${form} is not one himan's visibility knows (0 drizzle, 1 rain, 2 sleet, 3 snow, 4 freezing drizzle, 5 freezing rain); himan stops here too: give precipitation forms in these codes`,
       );
   }
   // Haze by humidity (RH under 85 % improves), by the amount (≥ 50 %) and height (< 152 m) of fog cloud;
@@ -145,8 +145,14 @@ export const visibility: Plugin = {
           levelsUp.map((level) => context.input(param, target.step, "hybrid", level).values);
         const fog = fogCloud({ values: profile("N-0TO1"), heights: profile("HL-M") });
         const out = new Float64Array(rh.length);
-        for (let i = 0; i < out.length; i++)
-          out[i] = visibilityOf(fog.amount[i], fog.height[i], rate[i], rh[i] * rhScale, form[i]);
+        let i = 0;
+        try {
+          for (; i < out.length; i++)
+            out[i] = visibilityOf(fog.amount[i], fog.height[i], rate[i], rh[i] * rhScale, form[i]);
+        } catch (error) {
+          const where = `visibility ${target.levelType} ${target.level} step ${target.step}h, point ${i} of ${formKey.param}`;
+          throw new Error(`${where}: ${(error as Error).message}`);
+        }
         return [{ param: VV2, values: out }];
       },
     };
