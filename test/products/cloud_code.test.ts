@@ -12,6 +12,7 @@ import { lowConvection } from "../../src/products/plugins/meteo.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { appendEcmwfGrib1 } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { runPlugin, targetAt } from "./run-plugin.ts";
 
 const c = (celsius: number) => celsius + 273.15;
 
@@ -114,6 +115,31 @@ describe("cloud_code's rules", () => {
       assert.equal(expectedSymbol(t0, n, k, t850, rh850, rh700, rh500), code);
     });
   }
+
+  it("reads humidity as a fraction (RH-0TO1) times 100, as himan for a unit other than percent", () => {
+    const one = (v: number) => Float64Array.of(v);
+    const common = {
+      "T-K height 0": one(c(5)),
+      "N-0TO1 height 0": one(0.95),
+      "KINDEX-N height 0": one(0),
+      "T-K pressure 850": one(c(0)),
+    };
+    const percent = {
+      "RH-PRCNT pressure 850": one(50),
+      "RH-PRCNT pressure 700": one(85),
+      "RH-PRCNT pressure 500": one(70),
+    };
+    const fraction = {
+      "RH-0TO1 pressure 850": one(0.5),
+      "RH-0TO1 pressure 700": one(0.85),
+      "RH-0TO1 pressure 500": one(0.7),
+    };
+    for (const humidity of [percent, fraction]) {
+      const [out] = runPlugin("cloud_code", {}, targetAt("height", 0), { ...common, ...humidity });
+      assert.equal(out.param.name, "CLDSYM-N");
+      assert.deepEqual([...out.values], [3405]);
+    }
+  });
 
   it("is missing where any input is", () => {
     assert.ok(Number.isNaN(cloudSymbol(c(5), Number.NaN, 0, c(0), 50, 50, 50)));

@@ -19,6 +19,7 @@ import { visibilityOf } from "../../src/products/plugins/visibility.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { appendEcmwfGrib1 } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { runPlugin, targetAt } from "./run-plugin.ts";
 
 /** One point's profile (heights in m, lowest first). */
 const column = (heights: number[], values: number[]) => ({
@@ -112,6 +113,28 @@ describe("visibility's formulas", () => {
       /precipitation form 6 is not one himan's visibility knows/,
     );
     near(visibilityOf(0, Number.NaN, 0, 99, 6), 700 * 2 ** 1.25 * 7.5, "form 6 without precipitation");
+  });
+
+  it("reads the 2 m humidity as a fraction (RH-0TO1) times 100, and the profile over its level options", () => {
+    const one = (v: number) => Float64Array.of(v);
+    const levels: Record<string, Float64Array> = {};
+    [10, 30, 55].forEach((h, k) => {
+      levels[`HL-M hybrid ${65 - k}`] = one(h);
+      levels[`N-0TO1 hybrid ${65 - k}`] = one([0.1, 0.1, 0.95][k]);
+    });
+    const surface = { "PRECFORM-N height 0": one(0), "RRR-KGM2 height 0": one(0.25), ...levels };
+    const options = { lowest_level: "65", highest_level: "63" };
+    // fog cloud 95 % from 30 + 25 · 0.45/0.85 m: drizzle against mist at 95 % humidity
+    const expected = visibilityOf(0.95, 30 + (25 * 0.45) / 0.85, 0.25, 95, 0);
+    const humidities: Array<Record<string, Float64Array>> = [
+      { "RH-PRCNT height 2": one(95) },
+      { "RH-0TO1 height 2": one(0.95) },
+    ];
+    for (const rh of humidities) {
+      const [out] = runPlugin("visibility", options, targetAt("height", 0), { ...surface, ...rh });
+      assert.equal(out.param.name, "VV2-M");
+      near(out.values[0], expected, Object.keys(rh)[0]);
+    }
   });
 
   it("checks its level range options", () => {

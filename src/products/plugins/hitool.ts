@@ -138,7 +138,10 @@ export function verticalAverage(profile: Profile, layer: Layer): Float64Array {
 export function verticalHeightGreaterThan(profile: Profile, layer: Layer, limit: number): Float64Array {
   const result = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
   walk(profile, layer, (i, value, height, previousValue, previousHeight) => {
-    let [v, h, pv, ph] = [value, height, previousValue, previousHeight];
+    let v = value;
+    let h = height;
+    let pv = previousValue;
+    let ph = previousHeight;
     const at = crossing(h, ph, layer);
     if (at.entering) {
       pv = edgeValue(h, v, ph, pv, layer.lower);
