@@ -91,6 +91,10 @@ const catalogue: ParamInfo[] = [
   { name: "RSI-KGM2", units: "kg m**-2 s**-1", grib2: g2(0, 1, 66), grib1: t203(166) },
   // himan's own GRIB2 codes for its symbols and indices (no WMO entry exists for them).
   { name: "FOGSYM-N", units: "Code table", grib2: g2(0, 6, 8), grib1: t203(19) },
+  { name: "CLDSYM-N", units: "Code table", grib2: g2(0, 6, 8), grib1: t203(15) },
+  { name: "N-0TO1", units: "0-1", grib2: null, grib1: null },
+  // WMO's visibility; FMI's table 203 has no code for it (ecCodes' efkl tables know only HIRLAM's 253/20).
+  { name: "VV2-M", units: "m", grib2: g2(0, 19, 0), grib1: null },
   { name: "ICING-N", units: "Code table", grib2: g2(0, 19, 7), grib1: t203(103) },
   { name: "CLDWAT-KGKG", units: "kg kg**-1", grib2: g2(0, 1, 83), grib1: null },
   { name: "KINDEX-N", units: "K", grib2: g2(0, 7, 2), grib1: t203(80) },

@@ -41,6 +41,7 @@ const ecmwfParams = new Map<number, EcmwfParam>([
   [156, { name: "ZH-GPM" }],
   [157, { name: "RH-PRCNT" }],
   [164, { name: "N-0TO1" }],
+  [248, { name: "N-0TO1" }],
   [165, { name: "U-MS", height: 10 }],
   [166, { name: "V-MS", height: 10 }],
   [167, { name: "T-K", height: 2 }],
@@ -118,6 +119,9 @@ const grib1Sources: Array<{ tables: number[]; number: number; name: string; only
   { tables: [203], number: 74, name: "LNSP-N" },
   { tables: [203], number: 75, name: "TG-K" },
   { tables: [203], number: 101, name: "RHO-KGM3" },
+  // himan's precipitation forms (preform_pressure, preform_hybrid) as his files code them.
+  { tables: [203], number: 59, name: "PRECFORM-N" },
+  { tables: [203], number: 255, name: "PRECFORM2-N" },
 ];
 
 const grib2Sources: Array<[discipline: number, category: number, number: number, name: string]> = [

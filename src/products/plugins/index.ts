@@ -1,4 +1,5 @@
 // Every plugin by its himan name.
+import { cloudCode } from "./cloud_code.ts";
 import { density } from "./density.ts";
 import { dewpoint } from "./dewpoint.ts";
 import { hybridHeight } from "./hybrid_height.ts";
@@ -15,6 +16,7 @@ import { tpot } from "./tpot.ts";
 import { transformer } from "./transformer.ts";
 import { tropopause } from "./tropopause.ts";
 import type { Plugin } from "./types.ts";
+import { visibility } from "./visibility.ts";
 import { vvms } from "./vvms.ts";
 import { windvector } from "./windvector.ts";
 
@@ -41,5 +43,7 @@ export const plugins: ReadonlyMap<string, Plugin> = new Map(
     icing,
     tropopause,
     preformPressurePlugin,
+    cloudCode,
+    visibility,
   ].map((p) => [p.name, p]),
 );

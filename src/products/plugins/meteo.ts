@@ -77,3 +77,16 @@ export function thetaW(thetaEK: number): number {
   const b = 1 - 3.552497 * x + 3.781782 * x * x - 0.6899655 * x ** 3 - 0.592934 * x ** 4;
   return thetaEK - Math.exp(a / b);
 }
+
+/**
+ * himan's low convection class (metutil LowConvection_) from the surface and 850 hPa temperatures (K):
+ * 2 "summer lability over land" (surface at least 8 °C and 10 K warmer than 850 hPa), 1 "winter lability,
+ * probably over sea" (surface at or above 0 °C, 850 hPa at or below 0 °C, 10 K apart), else 0.
+ */
+export function lowConvection(t0: number, t850: number): 0 | 1 | 2 {
+  const c0 = t0 - kelvin;
+  const c850 = t850 - kelvin;
+  if (c0 >= 8 && c0 - c850 >= 10) return 2;
+  if (c0 >= 0 && c850 <= 0 && c0 - c850 >= 10) return 1;
+  return 0;
+}

@@ -14,6 +14,7 @@
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { g, rd } from "./meteo.ts";
+import { modelLevelsUp } from "./model-levels.ts";
 import { inputOn, type Plugin, type PluginInstance, type Target } from "./types.ts";
 
 const TROPO = paramInfo("TROPO-FL")!;
@@ -44,15 +45,6 @@ export function flightLevel(pPa: number): number {
       : (-Math.log(pPa / isa.tropopausePressure) * rd * isa.tropopauseTemperature) / g + isa.tropopauseHeight;
   // Pressures here are below 600 hPa, so the height is positive and Math.round rounds as C's round().
   return Math.round((metres * isa.hundredsOfFeetPerMetre) / 5) * 5;
-}
-
-function levelOption(options: Record<string, unknown>, name: string, fallback: number): number {
-  const value = Number(options[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(
-      `tropopause: ${name} must be a model level number (1 = top), got ${String(options[name])}`,
-    );
-  return value;
 }
 
 /** The tropopause pressure (Pa) at each point from the levels' profiles, lowest level first; NaN where none. */
@@ -92,14 +84,7 @@ export function tropopausePressure(
 export const tropopause: Plugin = {
   name: "tropopause",
   configure(options): PluginInstance {
-    const lowest = levelOption(options, "lowest_level", 118);
-    const highest = levelOption(options, "highest_level", 60);
-    if (highest >= lowest)
-      throw new Error(
-        `tropopause: highest_level (${highest}) must be above lowest_level (${lowest}), i.e. a smaller level number`,
-      );
-    const levelsUp: number[] = [];
-    for (let level = lowest; level >= highest; level--) levelsUp.push(level);
+    const levelsUp = modelLevelsUp("tropopause", options, { lowest: 118, highest: 60 });
     const inputsOf = (target: Target): FieldKey[] =>
       levelsUp.flatMap((level) => perLevel.map((param) => inputOn(target, param, "hybrid", level)));
     return {

@@ -1,0 +1,167 @@
+// himan's vertical searches over model levels (his hitool and its modifiers), on heights in metres:
+// each point's levels are walked upwards, the previous valid level kept (a level with a missing value
+// or height is passed over, not a gap that stops the walk). A level below the layer is only remembered;
+// at the layer's edges the value is interpolated linearly in height between the levels either side;
+// the walk stops once two successive levels lie above the layer. The quirks are himan's and kept: the
+// maximum also takes the value of the first level above the layer, an average starts at the lowest
+// level inside the layer (not at its lower edge when that is below the lowest level), and the height
+// search gives the lowest level's own height when that level already exceeds the limit.
+
+/** A vertical profile: values and heights (m) of each level, lowest level first. */
+export interface Profile {
+  values: Float64Array[];
+  heights: Float64Array[];
+}
+
+/** A layer in metres, lower < upper. */
+export interface Layer {
+  lower: number;
+  upper: number;
+}
+
+/** newbase's linear interpolation of y at x between (x1, y1) and (x2, y2). */
+function linear(x: number, x1: number, x2: number, y1: number, y2: number): number {
+  if (x1 === x2) return y1 === y2 ? y1 : Number.NaN;
+  return y1 + ((x - x1) / (x2 - x1)) * (y2 - y1);
+}
+
+/** The value at a layer's edge between the previous level and this one (this level's value without a previous one). */
+function edgeValue(
+  height: number,
+  value: number,
+  previousHeight: number,
+  previousValue: number,
+  edge: number,
+) {
+  if (Number.isNaN(previousValue) || Number.isNaN(previousHeight)) return value;
+  return linear(edge, previousHeight, height, previousValue, value);
+}
+
+/** Where a level stands against the layer, as himan's modifier tells it apart. */
+interface Crossing {
+  /** The previous level is below the layer's lower edge, this one at or above it. */
+  entering: boolean;
+  /** The previous level is below the upper edge, this one at or above it. */
+  leaving: boolean;
+  /** The two levels enclose the whole layer. */
+  spanning: boolean;
+}
+
+function crossing(h: number, ph: number, { lower, upper }: Layer): Crossing {
+  return {
+    entering: !Number.isNaN(ph) && h >= lower && ph < lower,
+    leaving: h >= upper && ph < upper,
+    spanning: ph <= lower && h >= lower && ph <= upper && h >= upper,
+  };
+}
+
+/**
+ * Walks each point's levels upwards and calls `visit` for the levels himan evaluates (value, height and
+ * the previous valid level, NaN at the first); `visit` returns true when the point is done.
+ */
+function walk(
+  profile: Profile,
+  layer: Layer,
+  visit: (point: number, v: number, h: number, pv: number, ph: number) => boolean,
+): void {
+  const points = profile.values[0]?.length ?? 0;
+  for (let i = 0; i < points; i++) {
+    let pv = Number.NaN;
+    let ph = Number.NaN;
+    for (let k = 0; k < profile.values.length; k++) {
+      const v = profile.values[k][i];
+      const h = profile.heights[k][i];
+      if (Number.isNaN(v) || Number.isNaN(h)) continue;
+      const previousValue = pv;
+      const previousHeight = ph;
+      pv = v;
+      ph = h;
+      if (h < layer.lower) continue;
+      if (h > layer.upper && previousHeight > layer.upper) break;
+      if (visit(i, v, h, previousValue, previousHeight)) break;
+    }
+  }
+}
+
+/** The largest value in the layer (himan's VerticalMaximum); NaN where no level was evaluated. */
+export function verticalMaximum(profile: Profile, layer: Layer): Float64Array {
+  const result = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
+  walk(profile, layer, (i, v, h, pv, ph) => {
+    const at = crossing(h, ph, layer);
+    let value = v;
+    if (at.spanning)
+      value = Math.max(edgeValue(h, v, ph, pv, layer.lower), edgeValue(h, v, ph, pv, layer.upper));
+    else if (at.entering) value = Math.max(edgeValue(h, v, ph, pv, layer.lower), v);
+    else if (at.leaving) value = Math.max(edgeValue(h, v, ph, pv, layer.upper), v);
+    if (Number.isNaN(result[i]) || value > result[i]) result[i] = value;
+    return at.leaving && !at.spanning;
+  });
+  return result;
+}
+
+/**
+ * The height-weighted mean in the layer by the trapezoidal rule (himan's VerticalAverage): 0 where a
+ * single level was evaluated, NaN where none.
+ */
+export function verticalAverage(profile: Profile, layer: Layer): Float64Array {
+  const { lower, upper } = layer;
+  const sum = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
+  const range = new Float64Array(sum.length);
+  walk(profile, layer, (i, v, h, pv, ph) => {
+    if (Number.isNaN(sum[i])) sum[i] = 0;
+    if (lower === upper) return true;
+    const at = crossing(h, ph, layer);
+    if (at.spanning) {
+      sum[i] = ((edgeValue(h, v, ph, pv, upper) + edgeValue(h, v, ph, pv, lower)) / 2) * (upper - lower);
+      range[i] += upper - lower;
+      return true;
+    }
+    if (at.entering) {
+      sum[i] += ((edgeValue(h, v, ph, pv, lower) + v) / 2) * (h - lower);
+      range[i] += h - lower;
+    } else if (at.leaving) {
+      sum[i] += ((edgeValue(h, v, ph, pv, upper) + pv) / 2) * (upper - ph);
+      range[i] += upper - ph;
+    } else if (!Number.isNaN(pv) && !Number.isNaN(ph)) {
+      sum[i] += ((pv + v) / 2) * (h - ph);
+      range[i] += h - ph;
+    }
+    return false;
+  });
+  return sum.map((s, i) => (!Number.isNaN(s) && range[i] > 0 ? s / range[i] : s));
+}
+
+/**
+ * The first (lowest) height in the layer where the value exceeds `limit`, interpolated between levels
+ * (himan's VerticalHeightGreaterThan, first occurrence); NaN where it nowhere does.
+ */
+export function verticalHeightGreaterThan(profile: Profile, layer: Layer, limit: number): Float64Array {
+  const result = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
+  walk(profile, layer, (i, value, height, previousValue, previousHeight) => {
+    let v = value;
+    let h = height;
+    let pv = previousValue;
+    let ph = previousHeight;
+    const at = crossing(h, ph, layer);
+    if (at.entering) {
+      pv = edgeValue(h, v, ph, pv, layer.lower);
+      ph = layer.lower;
+      // the lower edge itself may already exceed the limit
+      if (pv > limit) {
+        result[i] = layer.lower;
+        return true;
+      }
+    } else if (at.leaving) {
+      v = edgeValue(h, v, ph, pv, layer.upper);
+      h = layer.upper;
+    }
+    const rising = v > limit && (pv < limit || Number.isNaN(pv));
+    const falling = v < limit && !Number.isNaN(pv) && pv > limit;
+    if (rising || falling) {
+      result[i] = Number.isNaN(pv) || Number.isNaN(ph) ? h : linear(limit, pv, v, ph, h);
+      return true;
+    }
+    return at.leaving;
+  });
+  return result;
+}
