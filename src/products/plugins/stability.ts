@@ -1,23 +1,42 @@
-// stability: himan's stability indices from temperature and dew point on the 850, 700 and 500 hPa
-// levels, written at the processqueue's level (himan: height 0): K-index (KINDEX-N), cross totals
-// (CTI-N), vertical totals (VTI-N) and total totals (TTI-N), and with option "si" the Showalter index
-// (SI-N: the 850 hPa parcel lifted to 500 hPa, himan's metutil SI_). The dew points are TD-K on those
-// levels, e.g. from the dewpoint plugin earlier in the processqueue (ECMWF disseminates relative
-// humidity). The lifted index ("li", a parcel of the lowest 500 m's mean) and bulk shear ("bs") need
-// himan's vertical averaging over model levels: not yet supported, and refused rather than left out.
+// stability: himan's stability indices, written at the processqueue's level (himan: height 0). From
+// temperature and dew point on the 850, 700 and 500 hPa levels: K-index (KINDEX-N), cross totals (CTI-N),
+// vertical totals (VTI-N) and total totals (TTI-N), and with option "si" the Showalter index (SI-N: the
+// 850 hPa parcel lifted to 500 hPa, himan's metutil SI_). The dew points are TD-K on those levels, e.g.
+// from the dewpoint plugin earlier in the processqueue (ECMWF disseminates relative humidity).
+//
+// Option "li" (himan's stability with li = "true") adds the lifted index (LI-N) and, as himan writes it
+// with li, the Showalter index: T at 500 hPa minus the parcel of the lowest 500 m's mean temperature, dew
+// point and pressure lifted to 500 hPa (himan's LI_). The means are over model levels (himan's hitool):
+// HL-M, P-HPA, T-K and TD-K (or RH-PRCNT, then the dew point of the mean T and RH, as newer himan falls
+// back) on every level from "last_hybrid_level" (137) up to "highest_level" (114 for ECMWF's L137, which
+// lies above 900 m even over high ground). Bulk shear ("bs") and helicity ("srh") are not supported yet.
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
-import { showalterIndex } from "./lift.ts";
-import { kelvin } from "./meteo.ts";
-import { inputOn, isTrue, type Plugin, type PluginInstance, pointwise, type Target } from "./types.ts";
+import { levelsUp, modelLevelOption, verticalAverage } from "./hitool.ts";
+import { liftedIndex, showalterIndex } from "./lift.ts";
+import { dewPointFromRH, kelvin } from "./meteo.ts";
+import {
+  type ComputeContext,
+  inputOn,
+  isTrue,
+  type OutputField,
+  type Plugin,
+  type PluginInstance,
+  pointwise,
+  type Target,
+} from "./types.ts";
 
 const KI = paramInfo("KINDEX-N")!;
 const CTI = paramInfo("CTI-N")!;
 const VTI = paramInfo("VTI-N")!;
 const TTI = paramInfo("TTI-N")!;
 const SI = paramInfo("SI-N")!;
+const LI = paramInfo("LI-N")!;
 
-const inputsOf = (target: Target): FieldKey[] => [
+/** The layer (m above ground) whose mean parcel the lifted index lifts. */
+const parcelLayer = 500;
+
+const pressureLevelInputs = (target: Target): FieldKey[] => [
   inputOn(target, "T-K", "pressure", 850),
   inputOn(target, "T-K", "pressure", 700),
   inputOn(target, "T-K", "pressure", 500),
@@ -25,33 +44,72 @@ const inputsOf = (target: Target): FieldKey[] => [
   inputOn(target, "TD-K", "pressure", 700),
 ];
 
+/** The model-level columns the lifted index averages, with the dew point or (second choice) the humidity. */
+const humidityChoices = ["TD-K", "RH-PRCNT"] as const;
+const columnParams = (humidity: string) => ["HL-M", "P-HPA", "T-K", humidity];
+
+function liftedIndexField(context: ComputeContext, levels: number[], t500: Float64Array): Float64Array {
+  const { target } = context;
+  const humidity = humidityChoices[context.inputSet];
+  const column = (param: string) =>
+    levels.map((level) => context.input(param, target.step, "hybrid", level).values);
+  const heights = column("HL-M");
+  const mean = (param: string) => verticalAverage(heights, column(param), 0, parcelLayer);
+  const t = mean("T-K");
+  const pPa = mean("P-HPA").map((p) => p * 100);
+  const moisture = mean(humidity);
+  const td = humidity === "TD-K" ? moisture : pointwise([t, moisture], dewPointFromRH);
+  const li = new Float64Array(t.length);
+  for (let i = 0; i < li.length; i++) li[i] = liftedIndex(t500[i], t[i], td[i], pPa[i]);
+  return li;
+}
+
 export const stability: Plugin = {
   name: "stability",
   configure(options): PluginInstance {
-    for (const option of ["li", "bs", "srh"]) {
+    for (const option of ["bs", "srh"]) {
       if (isTrue(options[option]))
         throw new Error(
-          `stability: "${option}" (lifted index, bulk shear, helicity) is not supported yet; the K-index, the totals indices and the Showalter index ("si") are`,
+          `stability: "${option}" (bulk shear, helicity) is not supported yet; the K-index, the totals indices, the Showalter index ("si") and the lifted index ("li") are`,
         );
     }
-    const withShowalter = isTrue(options["si"]);
+    const withLifted = isTrue(options["li"]);
+    const withShowalter = withLifted || isTrue(options["si"]);
+    const levels = withLifted
+      ? levelsUp(
+          "stability",
+          modelLevelOption("stability", options, "last_hybrid_level", 137),
+          modelLevelOption("stability", options, "highest_level", 114),
+        )
+      : [];
+    const outputs = [KI, CTI, VTI, TTI, ...(withShowalter ? [SI] : []), ...(withLifted ? [LI] : [])];
+    const inputSets = (target: Target): FieldKey[][] => {
+      const base = pressureLevelInputs(target);
+      if (!withLifted) return [base];
+      return humidityChoices.map((humidity) => [
+        ...base,
+        ...levels.flatMap((level) => columnParams(humidity).map((p) => inputOn(target, p, "hybrid", level))),
+      ]);
+    };
     return {
-      outputs: () => (withShowalter ? [KI, CTI, VTI, TTI, SI] : [KI, CTI, VTI, TTI]),
-      inputs: (target) => [inputsOf(target)],
+      outputs: () => outputs,
+      inputs: inputSets,
       compute(context) {
-        const [t850, t700, t500, td850, td700] = inputsOf(context.target).map(
+        const [t850, t700, t500, td850, td700] = pressureLevelInputs(context.target).map(
           (k) => context.input(k.param, k.step, k.levelType, k.level).values,
         );
         const ki = new Float64Array(t850.length);
         for (let i = 0; i < ki.length; i++)
           ki[i] = t850[i] - t500[i] + td850[i] - (t700[i] - td700[i]) - kelvin;
-        return [
+        const out: OutputField[] = [
           { param: KI, values: ki },
           { param: CTI, values: pointwise([td850, t500], (td, t) => td - t) },
           { param: VTI, values: pointwise([t850, t500], (t8, t5) => t8 - t5) },
           { param: TTI, values: pointwise([t850, t500, td850], (t8, t5, td) => td - t5 + (t8 - t5)) },
-          ...(withShowalter ? [{ param: SI, values: pointwise([t850, t500, td850], showalterIndex) }] : []),
         ];
+        if (withShowalter) out.push({ param: SI, values: pointwise([t850, t500, td850], showalterIndex) });
+        if (withLifted) out.push({ param: LI, values: liftedIndexField(context, levels, t500) });
+        return out;
       },
     };
   },

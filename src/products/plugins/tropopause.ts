@@ -13,6 +13,7 @@
 // as missing rather than skipped as himan does, so that a product never depends on which levels came.
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
+import { levelsUp, modelLevelOption } from "./hitool.ts";
 import { g, rd } from "./meteo.ts";
 import { inputOn, type Plugin, type PluginInstance, type Target } from "./types.ts";
 
@@ -44,15 +45,6 @@ export function flightLevel(pPa: number): number {
       : (-Math.log(pPa / isa.tropopausePressure) * rd * isa.tropopauseTemperature) / g + isa.tropopauseHeight;
   // Pressures here are below 600 hPa, so the height is positive and Math.round rounds as C's round().
   return Math.round((metres * isa.hundredsOfFeetPerMetre) / 5) * 5;
-}
-
-function levelOption(options: Record<string, unknown>, name: string, fallback: number): number {
-  const value = Number(options[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(
-      `tropopause: ${name} must be a model level number (1 = top), got ${String(options[name])}`,
-    );
-  return value;
 }
 
 /** The tropopause pressure (Pa) at each point from the levels' profiles, lowest level first; NaN where none. */
@@ -92,23 +84,21 @@ export function tropopausePressure(
 export const tropopause: Plugin = {
   name: "tropopause",
   configure(options): PluginInstance {
-    const lowest = levelOption(options, "lowest_level", 118);
-    const highest = levelOption(options, "highest_level", 60);
-    if (highest >= lowest)
-      throw new Error(
-        `tropopause: highest_level (${highest}) must be above lowest_level (${lowest}), i.e. a smaller level number`,
-      );
-    const levelsUp: number[] = [];
-    for (let level = lowest; level >= highest; level--) levelsUp.push(level);
+    const lowest = modelLevelOption("tropopause", options, "lowest_level", 118);
+    const levels = levelsUp(
+      "tropopause",
+      lowest,
+      modelLevelOption("tropopause", options, "highest_level", 60),
+    );
     const inputsOf = (target: Target): FieldKey[] =>
-      levelsUp.flatMap((level) => perLevel.map((param) => inputOn(target, param, "hybrid", level)));
+      levels.flatMap((level) => perLevel.map((param) => inputOn(target, param, "hybrid", level)));
     return {
       outputs: () => [TROPO],
       inputs: (target) => [inputsOf(target)],
       compute(context) {
         const { target } = context;
         const profile = (param: string) =>
-          levelsUp.map((level) => context.input(param, target.step, "hybrid", level).values);
+          levels.map((level) => context.input(param, target.step, "hybrid", level).values);
         const pressure = tropopausePressure(profile("HL-M"), profile("T-K"), profile("P-HPA"));
         return [{ param: TROPO, values: pressure.map(flightLevel) }];
       },
