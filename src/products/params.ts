@@ -99,6 +99,9 @@ const catalogue: ParamInfo[] = [
   { name: "TTI-N", units: "K", grib2: g2(0, 7, 4), grib1: t203(172) },
   { name: "SI-N", units: "K", grib2: g2(0, 7, 13), grib1: t203(168) },
   { name: "LI-N", units: "K", grib2: g2(0, 7, 192), grib1: t203(169) },
+  // Bulk shear in knots (himan's option "bs"): FMI's table 203 has them, GRIB2 has no such entry.
+  { name: "WSH-1-KT", units: "kt", grib2: null, grib1: t203(146) },
+  { name: "WSH-KT", units: "kt", grib2: null, grib1: t203(145) },
   // radon's codes for himan's ECMWF products (producer 240): flight level in hundreds of feet.
   { name: "TROPO-FL", units: "FL", grib2: g2(0, 19, 195), grib1: t203(242) },
   { name: "SSICING-N", units: "Code table", grib2: g2(0, 0, 2), grib1: t203(102) },

@@ -13,6 +13,7 @@ import { plugins } from "../../src/products/plugins/index.ts";
 import type { InputField, OutputField, Target } from "../../src/products/plugins/types.ts";
 import { encodeFieldValues } from "../../src/sim/ecmwf/encode.ts";
 import { globalGrid } from "../../src/sim/ecmwf/fields.ts";
+import { l137a, l137b } from "../../src/sim/ecmwf/l137.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { ecCodesPv } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
@@ -130,7 +131,45 @@ describe("stability li: the lifted index of the lowest 500 m's mean parcel (hima
   });
 });
 
-describe("stability li on ECMWF's model levels through FMI's chain", () => {
+describe("stability bs: bulk shear from the ground to 1 and 6 km, in knots (himan's BulkShear_)", () => {
+  const knots = 1.943844492;
+  const levels = [137, 136, 135, 134, 133, 132, 131];
+  const base = new Map<string, Float64Array>([
+    [keyOf("T-K", "pressure", 850), one(290)],
+    [keyOf("T-K", "pressure", 700), one(280)],
+    [keyOf("T-K", "pressure", 500), one(262)],
+    [keyOf("TD-K", "pressure", 850), one(285)],
+    [keyOf("TD-K", "pressure", 700), one(270)],
+  ]);
+  /** Winds linear in height, u = 2 + 0.003·z and v = −1 + 0.004·z: a shear of 0.005 s⁻¹ throughout. */
+  function columns(heights: number[]): Map<string, Float64Array> {
+    const given = new Map(base);
+    levels.forEach((level, k) => {
+      given.set(keyOf("HL-M", "hybrid", level), one(heights[k]));
+      given.set(keyOf("U-MS", "hybrid", level), one(2 + 0.003 * heights[k]));
+      given.set(keyOf("V-MS", "hybrid", level), one(-1 + 0.004 * heights[k]));
+    });
+    return given;
+  }
+  const options = { bs: "true", highest_wind_level: "131" };
+
+  it("is the shear times the depth from the lowest level (the ground's wind within 20 m) to 1 and 6 km", () => {
+    const out = stability(options, columns([10, 400, 800, 1500, 3000, 5000, 7000]));
+    assert.deepEqual([...out.keys()], ["KINDEX-N", "CTI-N", "VTI-N", "TTI-N", "WSH-1-KT", "WSH-KT"]);
+    assert.ok(Math.abs(out.get("WSH-1-KT")![0] - 0.005 * 990 * knots) < 1e-9, `${out.get("WSH-1-KT")![0]}`);
+    assert.ok(Math.abs(out.get("WSH-KT")![0] - 0.005 * 5990 * knots) < 1e-9, `${out.get("WSH-KT")![0]}`);
+  });
+
+  it("is missing where the lowest level is 20 m or more above the ground, or the levels end below 6 km", () => {
+    const high = stability(options, columns([25, 400, 800, 1500, 3000, 5000, 7000]));
+    assert.ok(Number.isNaN(high.get("WSH-1-KT")![0]) && Number.isNaN(high.get("WSH-KT")![0]));
+    const short = stability(options, columns([10, 400, 800, 1500, 3000, 4000, 5500]));
+    assert.ok(Math.abs(short.get("WSH-1-KT")![0] - 0.005 * 990 * knots) < 1e-9);
+    assert.ok(Number.isNaN(short.get("WSH-KT")![0]));
+  });
+});
+
+describe("stability li and bs on ECMWF's model levels through FMI's chain", () => {
   const grid = globalGrid(10); // 36 × 19 points
   const base = new Date("2026-11-24T00:00:00Z");
   const step = 6;
@@ -145,16 +184,33 @@ describe("stability li on ECMWF's model levels through FMI's chain", () => {
   const t0 = Float64Array.from({ length: points }, (_, i) => 262 + 1.1 * col(i));
   const t500 = Float64Array.from({ length: points }, (_, i) => 248 + 0.6 * row(i));
   const ps = Float64Array.from({ length: points }, (_, i) => 96000 + 400 * row(i));
+  /** Winds linear in height above ground: a constant shear (s⁻¹) by column and by row. */
+  const shearU = Float64Array.from({ length: points }, (_, i) => 0.001 + 0.0001 * col(i));
+  const shearV = Float64Array.from({ length: points }, (_, i) => -0.002 + 0.0002 * row(i));
+  /** Height above ground of a model level in isothermal air, with himan's hypsometric constant 2·14.628. */
+  const isothermalHeight = (level: number, surface: number, t: number) =>
+    2 *
+    14.628 *
+    t *
+    Math.log(surface / ((l137a[level - 1] + l137a[level] + (l137b[level - 1] + l137b[level]) * surface) / 2));
 
   before(() => {
     const encode =
-      (shortName: "t" | "q" | "r" | "lnsp", levelKind: "hybrid" | "isobaricInhPa", level: number) =>
+      (
+        shortName: "t" | "q" | "r" | "u" | "v" | "lnsp",
+        levelKind: "hybrid" | "isobaricInhPa",
+        level: number,
+      ) =>
       (values: Float64Array) =>
         encodeFieldValues({ shortName, levelKind, level }, grid, base, step, values);
     writeFileSync(lnspFile, encode("lnsp", "hybrid", 1)(ps.map(Math.log)));
-    for (let level = 137; level >= 114; level--) {
+    for (let level = 137; level >= 74; level--) {
       appendFileSync(modelLevels, encode("t", "hybrid", level)(t0));
-      appendFileSync(modelLevels, encode("q", "hybrid", level)(new Float64Array(points).fill(0.004)));
+      if (level >= 114)
+        appendFileSync(modelLevels, encode("q", "hybrid", level)(new Float64Array(points).fill(0.004)));
+      const z = Float64Array.from({ length: points }, (_, i) => isothermalHeight(level, ps[i], t0[i]));
+      appendFileSync(modelLevels, encode("u", "hybrid", level)(z.map((h, i) => 3 + shearU[i] * h)));
+      appendFileSync(modelLevels, encode("v", "hybrid", level)(z.map((h, i) => -2 + shearV[i] * h)));
     }
     appendFileSync(pressureLevels, encode("t", "isobaricInhPa", 850)(t0.map((t) => t - 4)));
     appendFileSync(pressureLevels, encode("t", "isobaricInhPa", 700)(t0.map((t) => t - 12)));
@@ -226,5 +282,74 @@ describe("stability li on ECMWF's model levels through FMI's chain", () => {
       assert.ok(Math.abs(li[i] - expected) < 0.02, `point ${i}: LI ${li[i]}, expected ${expected}`);
     }
     assert.ok(new Set(li.map((v) => Math.round(v))).size > 10, "LI varies over the grid");
+  });
+  it("WSH-1-KT and WSH-KT are the shear times the depth from the lowest level to 1 and 6 km, in knots", async () => {
+    const himan = {
+      source_producer: "131",
+      target_producer: "240",
+      hours: String(step),
+      file_write: "multiple",
+      origintime: "2026-11-24 00:00:00",
+      processqueue: [
+        {
+          leveltype: "pressure",
+          levels: "850,700",
+          file_write: "cache only",
+          plugins: [{ name: "dewpoint" }],
+        },
+        {
+          leveltype: "hybrid",
+          levels: "74-137",
+          file_write: "cache only",
+          plugins: [{ name: "hybrid_height" }],
+        },
+        { leveltype: "height", levels: "0", plugins: [{ name: "stability", bs: "true" }] },
+      ],
+    };
+    const config = join(dir, "stability_bs_ec.json");
+    writeFileSync(config, JSON.stringify(himan, null, 2));
+    const out = tempDir("cb-stab-ml-out-");
+    const args = [
+      "process",
+      "-f",
+      config,
+      "-t",
+      "grib",
+      "--output",
+      out,
+      lnspFile,
+      modelLevels,
+      pressureLevels,
+    ];
+    const result = await runCli(args);
+    assert.equal(result.code, 0, result.stderr);
+    const file = (name: string) => join(out, `${name}_height_0_ll_36_19_0_006.grib`);
+    assert.deepEqual(gribKeys(file("WSH-KT"), ["table2Version", "indicatorOfParameter"]), {
+      table2Version: "203",
+      indicatorOfParameter: "145",
+    });
+    assert.equal(gribKeys(file("WSH-1-KT"), ["indicatorOfParameter"]).indicatorOfParameter, "146");
+
+    // The ground's wind is the lowest level's (about 10 m up, within himan's 20 m), whose height in
+    // isothermal air follows from ecCodes' decoding of lnsp, the pv and T.
+    const pv = ecCodesPv(lnspFile);
+    const half = pv.length / 2;
+    const psDecoded = gribValues(lnspFile).map(Math.exp);
+    const tDecoded = gribValues(modelLevels, 1);
+    const [bs01, bs06] = [gribValues(file("WSH-1-KT")), gribValues(file("WSH-KT"))];
+    for (let i = 0; i < points; i++) {
+      const p137 = (pv[136] + pv[137] + (pv[half + 136] + pv[half + 137]) * psDecoded[i]) / 2;
+      const z0 = 2 * 14.628 * tDecoded[i] * Math.log(psDecoded[i] / p137);
+      assert.ok(z0 > 5 && z0 < 20, `point ${i}: lowest level at ${z0} m`);
+      const shear = Math.hypot(shearU[i], shearV[i]) * 1.943844492;
+      assert.ok(
+        Math.abs(bs01[i] - shear * (1000 - z0)) < 0.02,
+        `point ${i}: BS01 ${bs01[i]}, expected ${shear * (1000 - z0)}`,
+      );
+      assert.ok(
+        Math.abs(bs06[i] - shear * (6000 - z0)) < 0.05,
+        `point ${i}: BS06 ${bs06[i]}, expected ${shear * (6000 - z0)}`,
+      );
+    }
   });
 });

@@ -9,7 +9,12 @@
 // point and pressure lifted to 500 hPa (himan's LI_). The means are over model levels (himan's hitool):
 // HL-M, P-HPA, T-K and TD-K (or RH-PRCNT, then the dew point of the mean T and RH, as newer himan falls
 // back) on every level from "last_hybrid_level" (137) up to "highest_level" (114 for ECMWF's L137, which
-// lies above 900 m even over high ground). Bulk shear ("bs") and helicity ("srh") are not supported yet.
+// lies above 900 m even over high ground).
+//
+// Option "bs" adds himan's bulk shear from the ground to 1 km (WSH-1-KT) and to 6 km (WSH-KT), in knots
+// as his: the magnitude of the difference of the winds (U-MS, V-MS) at those heights, read on model
+// levels from "last_hybrid_level" up to "highest_wind_level" (74 for ECMWF's L137: above 7 km even over
+// high ground). Helicity ("srh") is not supported yet.
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { levelsUp, modelLevelOption, verticalAverage } from "./hitool.ts";
@@ -25,6 +30,7 @@ import {
   pointwise,
   type Target,
 } from "./types.ts";
+import { bulkShear, type WindColumns } from "./wind_shear.ts";
 
 const KI = paramInfo("KINDEX-N")!;
 const CTI = paramInfo("CTI-N")!;
@@ -32,6 +38,8 @@ const VTI = paramInfo("VTI-N")!;
 const TTI = paramInfo("TTI-N")!;
 const SI = paramInfo("SI-N")!;
 const LI = paramInfo("LI-N")!;
+const BS01 = paramInfo("WSH-1-KT")!;
+const BS06 = paramInfo("WSH-KT")!;
 
 /** The layer (m above ground) whose mean parcel the lifted index lifts. */
 const parcelLayer = 500;
@@ -64,32 +72,54 @@ function liftedIndexField(context: ComputeContext, levels: number[], t500: Float
   return li;
 }
 
+/** The model-level wind columns (lowest level first). */
+function windColumns(context: ComputeContext, levels: number[]): WindColumns {
+  const column = (param: string) =>
+    levels.map((level) => context.input(param, context.target.step, "hybrid", level).values);
+  return { heights: column("HL-M"), u: column("U-MS"), v: column("V-MS") };
+}
+
+/** Each field once, in order (the lifted index's and the winds' columns share the levels' heights). */
+function distinct(keys: FieldKey[]): FieldKey[] {
+  const seen = new Map(keys.map((k) => [`${k.param}/${k.levelType}/${k.level}/${k.step}`, k]));
+  return [...seen.values()];
+}
+
 export const stability: Plugin = {
   name: "stability",
   configure(options): PluginInstance {
-    for (const option of ["bs", "srh"]) {
-      if (isTrue(options[option]))
-        throw new Error(
-          `stability: "${option}" (bulk shear, helicity) is not supported yet; the K-index, the totals indices, the Showalter index ("si") and the lifted index ("li") are`,
-        );
-    }
+    if (isTrue(options["srh"]))
+      throw new Error(
+        `stability: "srh" (storm-relative helicity) is not supported yet; the K-index, the totals indices, the Showalter index ("si"), the lifted index ("li") and bulk shear ("bs") are`,
+      );
     const withLifted = isTrue(options["li"]);
     const withShowalter = withLifted || isTrue(options["si"]);
-    const levels = withLifted
-      ? levelsUp(
-          "stability",
-          modelLevelOption("stability", options, "last_hybrid_level", 137),
-          modelLevelOption("stability", options, "highest_level", 114),
-        )
+    const withShear = isTrue(options["bs"]);
+    const lowest = modelLevelOption("stability", options, "last_hybrid_level", 137);
+    const parcelLevels = withLifted
+      ? levelsUp("stability", lowest, modelLevelOption("stability", options, "highest_level", 114))
       : [];
-    const outputs = [KI, CTI, VTI, TTI, ...(withShowalter ? [SI] : []), ...(withLifted ? [LI] : [])];
+    const windLevels = withShear
+      ? levelsUp("stability", lowest, modelLevelOption("stability", options, "highest_wind_level", 74))
+      : [];
+    const outputs = [
+      KI,
+      CTI,
+      VTI,
+      TTI,
+      ...(withShowalter ? [SI] : []),
+      ...(withLifted ? [LI] : []),
+      ...(withShear ? [BS01, BS06] : []),
+    ];
     const inputSets = (target: Target): FieldKey[][] => {
-      const base = pressureLevelInputs(target);
-      if (!withLifted) return [base];
-      return humidityChoices.map((humidity) => [
-        ...base,
-        ...levels.flatMap((level) => columnParams(humidity).map((p) => inputOn(target, p, "hybrid", level))),
-      ]);
+      const onLevels = (levels: number[], params: string[]) =>
+        levels.flatMap((level) => params.map((p) => inputOn(target, p, "hybrid", level)));
+      const winds = onLevels(windLevels, ["HL-M", "U-MS", "V-MS"]);
+      const humidities = withLifted ? humidityChoices : [];
+      const parcels = humidities.map((humidity) => onLevels(parcelLevels, columnParams(humidity)));
+      return (parcels.length > 0 ? parcels : [[]]).map((parcel) =>
+        distinct([...pressureLevelInputs(target), ...parcel, ...winds]),
+      );
     };
     return {
       outputs: () => outputs,
@@ -108,7 +138,14 @@ export const stability: Plugin = {
           { param: TTI, values: pointwise([t850, t500, td850], (t8, t5, td) => td - t5 + (t8 - t5)) },
         ];
         if (withShowalter) out.push({ param: SI, values: pointwise([t850, t500, td850], showalterIndex) });
-        if (withLifted) out.push({ param: LI, values: liftedIndexField(context, levels, t500) });
+        if (withLifted) out.push({ param: LI, values: liftedIndexField(context, parcelLevels, t500) });
+        if (withShear) {
+          const winds = windColumns(context, windLevels);
+          out.push(
+            { param: BS01, values: bulkShear(winds, 1000) },
+            { param: BS06, values: bulkShear(winds, 6000) },
+          );
+        }
         return out;
       },
     };
