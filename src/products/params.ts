@@ -102,6 +102,9 @@ const catalogue: ParamInfo[] = [
   // Bulk shear in knots (himan's option "bs"): FMI's table 203 has them, GRIB2 has no such entry.
   { name: "WSH-1-KT", units: "kt", grib2: null, grib1: t203(146) },
   { name: "WSH-KT", units: "kt", grib2: null, grib1: t203(145) },
+  // Storm-relative helicity (option "srh"): 0–3 km as WMO's 0/7/8 (himan's code), 0–1 km in table 203 only.
+  { name: "HLCY-1-M2S2", units: "m**2 s**-2", grib2: null, grib1: t203(148) },
+  { name: "HLCY-M2S2", units: "m**2 s**-2", grib2: g2(0, 7, 8), grib1: t203(147) },
   // radon's codes for himan's ECMWF products (producer 240): flight level in hundreds of feet.
   { name: "TROPO-FL", units: "FL", grib2: g2(0, 19, 195), grib1: t203(242) },
   { name: "SSICING-N", units: "Code table", grib2: g2(0, 0, 2), grib1: t203(102) },

@@ -169,7 +169,62 @@ describe("stability bs: bulk shear from the ground to 1 and 6 km, in knots (hima
   });
 });
 
-describe("stability li and bs on ECMWF's model levels through FMI's chain", () => {
+describe("stability srh: storm-relative helicity about Bunkers' right-moving storm motion (newer himan)", () => {
+  const levels = [137, 136, 135, 134, 133, 132, 131];
+  const z = [10, 500, 1000, 2000, 3000, 4500, 6500];
+  const s = 0.01;
+  const t = 0.005;
+  /** A veering hodograph: u grows by s per metre up to 1 km, then v by t per metre from 1 to 3 km. */
+  const uAt = (h: number) => s * Math.min(h, 1000);
+  const vAt = (h: number) => t * Math.min(Math.max(h - 1000, 0), 2000);
+  const given = new Map<string, Float64Array>([
+    [keyOf("T-K", "pressure", 850), one(290)],
+    [keyOf("T-K", "pressure", 700), one(280)],
+    [keyOf("T-K", "pressure", 500), one(262)],
+    [keyOf("TD-K", "pressure", 850), one(285)],
+    [keyOf("TD-K", "pressure", 700), one(270)],
+  ]);
+  levels.forEach((level, k) => {
+    given.set(keyOf("HL-M", "hybrid", level), one(z[k]));
+    given.set(keyOf("U-MS", "hybrid", level), one(uAt(z[k])));
+    given.set(keyOf("V-MS", "hybrid", level), one(vAt(z[k])));
+  });
+
+  it("sums the storm-relative winds' cross products layer by layer from the lowest level to 1 and 3 km", () => {
+    const out = stability({ srh: "true", highest_wind_level: "131" }, given);
+    assert.deepEqual([...out.keys()], ["KINDEX-N", "CTI-N", "VTI-N", "TTI-N", "HLCY-1-M2S2", "HLCY-M2S2"]);
+    // Storm motion: the 10 m–6 km means of the piecewise-linear profile, integrated by hand, and 7.5 m/s
+    // to the right of the 10 m–6 km shear (990·s, 2000·t).
+    const uMean = (s * (1000 ** 2 - 10 ** 2)) / 2 / 5990 + (s * 1000 * 5000) / 5990;
+    const vMean = (t * 2000 ** 2) / 2 / 5990 + (t * 2000 * 3000) / 5990;
+    const shear = Math.hypot(990 * s, 2000 * t);
+    const cx = uMean + ((2000 * t) / shear) * 7.5;
+    const cy = vMean - ((990 * s) / shear) * 7.5;
+    // Along a straight stretch of the hodograph from w₀ with shear S over a depth d, the helicity is
+    // d·(S × (w₀ − c)): here S = (s, 0) from (10·s, 0) over 990 m, then S = (0, t) from (1000·s, 0) over 2 km.
+    const srh01 = 990 * (s * (0 - cy) - 0 * (10 * s - cx));
+    const srh03 = srh01 + 2000 * (0 * (0 - cy) - t * (1000 * s - cx));
+    assert.ok(
+      Math.abs(out.get("HLCY-1-M2S2")![0] - srh01) < 1e-9,
+      `SRH01 ${out.get("HLCY-1-M2S2")![0]}, expected ${srh01}`,
+    );
+    assert.ok(
+      Math.abs(out.get("HLCY-M2S2")![0] - srh03) < 1e-9,
+      `SRH03 ${out.get("HLCY-M2S2")![0]}, expected ${srh03}`,
+    );
+    // The storm moves left of the lowest kilometre's hodograph (negative) and right of the veering above.
+    assert.ok(srh01 < -10 && srh03 > 10, `${srh01} ${srh03}`);
+  });
+
+  it("is missing where the column ends below 6 km (no storm motion)", () => {
+    const short = new Map(given);
+    short.set(keyOf("HL-M", "hybrid", 131), one(5500));
+    const out = stability({ srh: "true", highest_wind_level: "131" }, short);
+    assert.ok(Number.isNaN(out.get("HLCY-1-M2S2")![0]) && Number.isNaN(out.get("HLCY-M2S2")![0]));
+  });
+});
+
+describe("stability li, bs and srh on ECMWF's model levels through FMI's chain", () => {
   const grid = globalGrid(10); // 36 × 19 points
   const base = new Date("2026-11-24T00:00:00Z");
   const step = 6;
@@ -283,7 +338,7 @@ describe("stability li and bs on ECMWF's model levels through FMI's chain", () =
     }
     assert.ok(new Set(li.map((v) => Math.round(v))).size > 10, "LI varies over the grid");
   });
-  it("WSH-1-KT and WSH-KT are the shear times the depth from the lowest level to 1 and 6 km, in knots", async () => {
+  it("WSH-1-KT, WSH-KT, HLCY-1-M2S2 and HLCY-M2S2 on winds linear in height: the shear times the depth", async () => {
     const himan = {
       source_producer: "131",
       target_producer: "240",
@@ -303,7 +358,7 @@ describe("stability li and bs on ECMWF's model levels through FMI's chain", () =
           file_write: "cache only",
           plugins: [{ name: "hybrid_height" }],
         },
-        { leveltype: "height", levels: "0", plugins: [{ name: "stability", bs: "true" }] },
+        { leveltype: "height", levels: "0", plugins: [{ name: "stability", bs: "true", srh: "true" }] },
       ],
     };
     const config = join(dir, "stability_bs_ec.json");
@@ -328,7 +383,8 @@ describe("stability li and bs on ECMWF's model levels through FMI's chain", () =
       table2Version: "203",
       indicatorOfParameter: "145",
     });
-    assert.equal(gribKeys(file("WSH-1-KT"), ["indicatorOfParameter"]).indicatorOfParameter, "146");
+    const code = (name: string) => gribKeys(file(name), ["indicatorOfParameter"]).indicatorOfParameter;
+    assert.deepEqual(["WSH-1-KT", "HLCY-M2S2", "HLCY-1-M2S2"].map(code), ["146", "147", "148"]);
 
     // The ground's wind is the lowest level's (about 10 m up, within himan's 20 m), whose height in
     // isothermal air follows from ecCodes' decoding of lnsp, the pv and T.
@@ -336,7 +392,9 @@ describe("stability li and bs on ECMWF's model levels through FMI's chain", () =
     const half = pv.length / 2;
     const psDecoded = gribValues(lnspFile).map(Math.exp);
     const tDecoded = gribValues(modelLevels, 1);
-    const [bs01, bs06] = [gribValues(file("WSH-1-KT")), gribValues(file("WSH-KT"))];
+    const [bs01, bs06, srh01, srh03] = ["WSH-1-KT", "WSH-KT", "HLCY-1-M2S2", "HLCY-M2S2"].map((n) =>
+      gribValues(file(n)),
+    );
     for (let i = 0; i < points; i++) {
       const p137 = (pv[136] + pv[137] + (pv[half + 136] + pv[half + 137]) * psDecoded[i]) / 2;
       const z0 = 2 * 14.628 * tDecoded[i] * Math.log(psDecoded[i] / p137);
@@ -349,6 +407,17 @@ describe("stability li and bs on ECMWF's model levels through FMI's chain", () =
       assert.ok(
         Math.abs(bs06[i] - shear * (6000 - z0)) < 0.05,
         `point ${i}: BS06 ${bs06[i]}, expected ${shear * (6000 - z0)}`,
+      );
+      // A straight hodograph: the helicity is the shear's magnitude times the storm motion's 7.5 m/s to
+      // its right times the depth from the lowest level.
+      const helicity = (top: number) => 7.5 * Math.hypot(shearU[i], shearV[i]) * (top - z0);
+      assert.ok(
+        Math.abs(srh01[i] - helicity(1000)) < 0.05,
+        `point ${i}: SRH01 ${srh01[i]}, expected ${helicity(1000)}`,
+      );
+      assert.ok(
+        Math.abs(srh03[i] - helicity(3000)) < 0.1,
+        `point ${i}: SRH03 ${srh03[i]}, expected ${helicity(3000)}`,
       );
     }
   });

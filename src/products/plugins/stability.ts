@@ -12,9 +12,13 @@
 // lies above 900 m even over high ground).
 //
 // Option "bs" adds himan's bulk shear from the ground to 1 km (WSH-1-KT) and to 6 km (WSH-KT), in knots
-// as his: the magnitude of the difference of the winds (U-MS, V-MS) at those heights, read on model
-// levels from "last_hybrid_level" up to "highest_wind_level" (74 for ECMWF's L137: above 7 km even over
-// high ground). Helicity ("srh") is not supported yet.
+// as his: the magnitude of the difference of the winds (U-MS, V-MS) at those heights. Option "srh" adds
+// the storm-relative helicity from the lowest level to 1 km (HLCY-1-M2S2) and 3 km (HLCY-M2S2) about
+// Bunkers' right-moving storm motion, as newer himan computes it (the older himan that has the option
+// names these outputs but never computes them). Both read the winds on model levels from
+// "last_hybrid_level" up to "highest_wind_level" (74 for ECMWF's L137: above 7 km even over high
+// ground). himan's energy-helicity index needs the CAPE of his cape plugin, which is not supported: it
+// is not written.
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { levelsUp, modelLevelOption, verticalAverage } from "./hitool.ts";
@@ -30,7 +34,7 @@ import {
   pointwise,
   type Target,
 } from "./types.ts";
-import { bulkShear, type WindColumns } from "./wind_shear.ts";
+import { bulkShear, stormRelativeHelicity, type WindColumns } from "./wind_shear.ts";
 
 const KI = paramInfo("KINDEX-N")!;
 const CTI = paramInfo("CTI-N")!;
@@ -40,6 +44,8 @@ const SI = paramInfo("SI-N")!;
 const LI = paramInfo("LI-N")!;
 const BS01 = paramInfo("WSH-1-KT")!;
 const BS06 = paramInfo("WSH-KT")!;
+const SRH01 = paramInfo("HLCY-1-M2S2")!;
+const SRH03 = paramInfo("HLCY-M2S2")!;
 
 /** The layer (m above ground) whose mean parcel the lifted index lifts. */
 const parcelLayer = 500;
@@ -88,20 +94,18 @@ function distinct(keys: FieldKey[]): FieldKey[] {
 export const stability: Plugin = {
   name: "stability",
   configure(options): PluginInstance {
-    if (isTrue(options["srh"]))
-      throw new Error(
-        `stability: "srh" (storm-relative helicity) is not supported yet; the K-index, the totals indices, the Showalter index ("si"), the lifted index ("li") and bulk shear ("bs") are`,
-      );
     const withLifted = isTrue(options["li"]);
     const withShowalter = withLifted || isTrue(options["si"]);
     const withShear = isTrue(options["bs"]);
+    const withHelicity = isTrue(options["srh"]);
     const lowest = modelLevelOption("stability", options, "last_hybrid_level", 137);
     const parcelLevels = withLifted
       ? levelsUp("stability", lowest, modelLevelOption("stability", options, "highest_level", 114))
       : [];
-    const windLevels = withShear
-      ? levelsUp("stability", lowest, modelLevelOption("stability", options, "highest_wind_level", 74))
-      : [];
+    const windLevels =
+      withShear || withHelicity
+        ? levelsUp("stability", lowest, modelLevelOption("stability", options, "highest_wind_level", 74))
+        : [];
     const outputs = [
       KI,
       CTI,
@@ -110,6 +114,7 @@ export const stability: Plugin = {
       ...(withShowalter ? [SI] : []),
       ...(withLifted ? [LI] : []),
       ...(withShear ? [BS01, BS06] : []),
+      ...(withHelicity ? [SRH01, SRH03] : []),
     ];
     const inputSets = (target: Target): FieldKey[][] => {
       const onLevels = (levels: number[], params: string[]) =>
@@ -139,12 +144,15 @@ export const stability: Plugin = {
         ];
         if (withShowalter) out.push({ param: SI, values: pointwise([t850, t500, td850], showalterIndex) });
         if (withLifted) out.push({ param: LI, values: liftedIndexField(context, parcelLevels, t500) });
-        if (withShear) {
-          const winds = windColumns(context, windLevels);
+        const winds = windLevels.length > 0 ? windColumns(context, windLevels) : undefined;
+        if (winds && withShear)
           out.push(
             { param: BS01, values: bulkShear(winds, 1000) },
             { param: BS06, values: bulkShear(winds, 6000) },
           );
+        if (winds && withHelicity) {
+          const [srh01, srh03] = stormRelativeHelicity(winds, [1000, 3000]);
+          out.push({ param: SRH01, values: srh01 }, { param: SRH03, values: srh03 });
         }
         return out;
       },
