@@ -128,6 +128,11 @@ describe("stability li: the lifted index of the lowest 500 m's mean parcel (hima
       () => plugins.get("stability")!.configure({ name: "stability", li: "true", highest_level: "137" }),
       /stability: highest_level \(137\) must be above the lowest level \(137\)/,
     );
+    assert.throws(
+      () =>
+        plugins.get("stability")!.configure({ name: "stability", srh: "true", highest_wind_level: "140" }),
+      /stability: highest_wind_level \(140\) must be above the lowest level \(137\)/,
+    );
   });
 });
 

@@ -1,8 +1,8 @@
 // Values in model-level columns at heights above ground, as himan's hitool finds them: each column is read
 // from the lowest level up, a profile linear in height between levels (HL-M). himan's hitool reads the
 // levels that radon's statistics of the model's level heights place around the wanted heights; here the
-// plugin names its levels (options "last_hybrid_level" and "highest_level"), and a point whose column
-// does not reach a wanted height within them is missing rather than computed from the levels at hand.
+// plugin's options name its levels (e.g. "last_hybrid_level" up to "highest_level"), and a point whose
+// column does not reach a wanted height within them is missing rather than computed from the levels at hand.
 
 /** How far (m) below the lowest level a wanted height may lie and still take that level's value (himan's clamp). */
 const clampBelowLowest = 20;
@@ -22,11 +22,11 @@ export function modelLevelOption(
   return value;
 }
 
-/** The levels from `lowest` up to `highest` (model level numbers grow downwards), lowest first. */
-export function levelsUp(plugin: string, lowest: number, highest: number): number[] {
+/** The levels from `lowest` up to `highest` (option `name`; level numbers grow downwards), lowest first. */
+export function levelsUp(plugin: string, lowest: number, highest: number, name = "highest_level"): number[] {
   if (highest >= lowest)
     throw new Error(
-      `${plugin}: highest_level (${highest}) must be above the lowest level (${lowest}), i.e. a smaller level number`,
+      `${plugin}: ${name} (${highest}) must be above the lowest level (${lowest}), i.e. a smaller level number`,
     );
   const out: number[] = [];
   for (let level = lowest; level >= highest; level--) out.push(level);

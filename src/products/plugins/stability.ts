@@ -104,7 +104,12 @@ export const stability: Plugin = {
       : [];
     const windLevels =
       withShear || withHelicity
-        ? levelsUp("stability", lowest, modelLevelOption("stability", options, "highest_wind_level", 74))
+        ? levelsUp(
+            "stability",
+            lowest,
+            modelLevelOption("stability", options, "highest_wind_level", 74),
+            "highest_wind_level",
+          )
         : [];
     const outputs = [
       KI,
