@@ -62,13 +62,14 @@ const pressureLevelInputs = (target: Target): FieldKey[] => [
 const humidityChoices = ["TD-K", "RH-PRCNT"] as const;
 const columnParams = (humidity: string) => ["HL-M", "P-HPA", "T-K", humidity];
 
+/** A parameter's values on the model levels, lowest level first. */
+const column = (context: ComputeContext, param: string, levels: number[]) =>
+  levels.map((level) => context.input(param, context.target.step, "hybrid", level).values);
+
 function liftedIndexField(context: ComputeContext, levels: number[], t500: Float64Array): Float64Array {
-  const { target } = context;
   const humidity = humidityChoices[context.inputSet];
-  const column = (param: string) =>
-    levels.map((level) => context.input(param, target.step, "hybrid", level).values);
-  const heights = column("HL-M");
-  const mean = (param: string) => verticalAverage(heights, column(param), 0, parcelLayer);
+  const heights = column(context, "HL-M", levels);
+  const mean = (param: string) => verticalAverage(heights, column(context, param, levels), 0, parcelLayer);
   const t = mean("T-K");
   const pPa = mean("P-HPA").map((p) => p * 100);
   const moisture = mean(humidity);
@@ -80,9 +81,8 @@ function liftedIndexField(context: ComputeContext, levels: number[], t500: Float
 
 /** The model-level wind columns (lowest level first). */
 function windColumns(context: ComputeContext, levels: number[]): WindColumns {
-  const column = (param: string) =>
-    levels.map((level) => context.input(param, context.target.step, "hybrid", level).values);
-  return { heights: column("HL-M"), u: column("U-MS"), v: column("V-MS") };
+  const of = (param: string) => column(context, param, levels);
+  return { heights: of("HL-M"), u: of("U-MS"), v: of("V-MS") };
 }
 
 /** Each field once, in order (the lifted index's and the winds' columns share the levels' heights). */
