@@ -426,4 +426,39 @@ describe("stability li, bs and srh on ECMWF's model levels through FMI's chain",
       );
     }
   });
+  it("is skipped, naming the model-level fields that are missing, when the chain does not make them", async () => {
+    const himan = {
+      source_producer: "131",
+      target_producer: "240",
+      hours: String(step),
+      origintime: "2026-11-24 00:00:00",
+      processqueue: [
+        {
+          leveltype: "pressure",
+          levels: "850,700",
+          file_write: "cache only",
+          plugins: [{ name: "dewpoint" }],
+        },
+        { leveltype: "height", levels: "0", plugins: [{ name: "stability", li: "true" }] },
+      ],
+    };
+    const config = join(dir, "stability_li_alone.json");
+    writeFileSync(config, JSON.stringify(himan));
+    const out = tempDir("cb-stab-ml-out-");
+    const result = await runCli([
+      "process",
+      "-f",
+      config,
+      "--output",
+      out,
+      lnspFile,
+      modelLevels,
+      pressureLevels,
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /stability height 0 step 6: skipped, missing HL-M hybrid 137 step 6h, P-HPA hybrid 137 step 6h/,
+    );
+  });
 });
