@@ -98,10 +98,17 @@ const catalogue: ParamInfo[] = [
   { name: "ICING-N", units: "Code table", grib2: g2(0, 19, 7), grib1: t203(103) },
   { name: "CLDWAT-KGKG", units: "kg kg**-1", grib2: g2(0, 1, 83), grib1: null },
   { name: "KINDEX-N", units: "K", grib2: g2(0, 7, 2), grib1: t203(80) },
-  { name: "CTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
-  { name: "VTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
-  { name: "TTI-N", units: "K", grib2: g2(0, 7, 4), grib1: null },
-  { name: "SI-N", units: "K", grib2: g2(0, 7, 13), grib1: null },
+  { name: "CTI-N", units: "K", grib2: g2(0, 7, 4), grib1: t203(170) },
+  { name: "VTI-N", units: "K", grib2: g2(0, 7, 4), grib1: t203(171) },
+  { name: "TTI-N", units: "K", grib2: g2(0, 7, 4), grib1: t203(172) },
+  { name: "SI-N", units: "K", grib2: g2(0, 7, 13), grib1: t203(168) },
+  { name: "LI-N", units: "K", grib2: g2(0, 7, 192), grib1: t203(169) },
+  // Bulk shear in knots (himan's option "bs"): FMI's table 203 has them, GRIB2 has no such entry.
+  { name: "WSH-1-KT", units: "kt", grib2: null, grib1: t203(146) },
+  { name: "WSH-KT", units: "kt", grib2: null, grib1: t203(145) },
+  // Storm-relative helicity (option "srh"): 0–3 km as WMO's 0/7/8 (himan's code), 0–1 km in table 203 only.
+  { name: "HLCY-1-M2S2", units: "m**2 s**-2", grib2: null, grib1: t203(148) },
+  { name: "HLCY-M2S2", units: "m**2 s**-2", grib2: g2(0, 7, 8), grib1: t203(147) },
   // radon's codes for himan's ECMWF products (producer 240): flight level in hundreds of feet.
   { name: "TROPO-FL", units: "FL", grib2: g2(0, 19, 195), grib1: t203(242) },
   // FMI's precipitation form (0 drizzle ... 5 freezing rain): no GRIB2 code, as himan's preform_pressure

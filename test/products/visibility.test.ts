@@ -141,7 +141,7 @@ describe("visibility's formulas", () => {
     const visibility = plugins.get("visibility")!;
     assert.throws(
       () => visibility.configure({ lowest_level: "120", highest_level: "130" }),
-      /highest_level \(130\) must be above lowest_level \(120\)/,
+      /highest_level \(130\) must be above the lowest level \(120\)/,
     );
     assert.throws(
       () => visibility.configure({ lowest_level: "x" }),

@@ -165,3 +165,43 @@ export function verticalHeightGreaterThan(profile: Profile, layer: Layer, limit:
   });
   return result;
 }
+
+/** How far (m) below the lowest level a wanted height may lie and still take that level's value (himan's clamp). */
+const clampBelowLowest = 20;
+
+/**
+ * The value at a height (m) at point i, linear in height between the levels around it (himan's
+ * VerticalValue); below the lowest level by less than 20 m, the lowest level's value; else NaN.
+ */
+export function valueAtHeight(profile: Profile, i: number, height: number): number {
+  const { heights, values } = profile;
+  if (heights.length === 0) return Number.NaN;
+  const lowest = heights[0][i];
+  if (height < lowest) return lowest - height < clampBelowLowest ? values[0][i] : Number.NaN;
+  for (let k = 1; k < heights.length; k++) {
+    const below = heights[k - 1][i];
+    const above = heights[k][i];
+    if (below <= height && above >= height) {
+      if (above === below) return values[k][i];
+      return values[k - 1][i] + ((height - below) / (above - below)) * (values[k][i] - values[k - 1][i]);
+    }
+  }
+  return Number.NaN;
+}
+
+/** valueAtHeight at every point. */
+export function verticalValue(profile: Profile, height: number): Float64Array {
+  const out = new Float64Array(profile.heights[0]?.length ?? 0);
+  for (let i = 0; i < out.length; i++) out[i] = valueAtHeight(profile, i, height);
+  return out;
+}
+
+/**
+ * `result` made missing where the column's top level lies below `height`, so that a search over a layer
+ * the levels read do not reach gives nothing rather than a part of the layer (in place).
+ */
+export function missingAboveColumn(profile: Profile, result: Float64Array, height: number): Float64Array {
+  const top = profile.heights.at(-1);
+  for (let i = 0; i < result.length; i++) if (!top || !(top[i] >= height)) result[i] = Number.NaN;
+  return result;
+}

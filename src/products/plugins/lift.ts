@@ -82,10 +82,27 @@ export function lclPressure(p: number, t: number, td: number): number {
   return (found / t) ** (1 / rdDivCp) * hPa * 100;
 }
 
+/**
+ * T500 minus a parcel from (p, t, td) lifted to 500 hPa, as himan's SI_ and LI_: dry (Poisson) when the
+ * LCL that his LCL_ finds from `lclFrom` (Pa) lies at or above 850 hPa, else his Lift_; NaN when no LCL.
+ */
+function parcelIndex(t500: number, p: number, t: number, td: number, lclFrom: number): number {
+  const lcl = lclPressure(lclFrom, t, td);
+  if (lcl <= 85000) return t500 - dryLift(p, t, 50000);
+  if (lcl > 85000) return t500 - lift(p, t, td, 50000);
+  return Number.NaN;
+}
+
 /** Showalter index: T500 minus the 850 hPa parcel lifted to 500 hPa (himan's SI_). */
 export function showalterIndex(t850: number, t500: number, td850: number): number {
-  const lcl = lclPressure(85000, t850, td850);
-  if (lcl <= 85000) return t500 - dryLift(85000, t850, 50000);
-  if (lcl > 85000) return t500 - lift(85000, t850, td850, 50000);
-  return Number.NaN;
+  return parcelIndex(t500, 85000, t850, td850, 85000);
+}
+
+/**
+ * Lifted index: T500 minus the parcel of the lowest 500 m's mean (T, TD, P in Pa) lifted to 500 hPa
+ * (himan's LI_). himan finds its LCL from 500 hPa rather than from the parcel's pressure, which puts it
+ * above 850 hPa unless the mean parcel is far supersaturated: the lift is then dry, and is kept so.
+ */
+export function liftedIndex(t500: number, tMean: number, tdMean: number, pMean: number): number {
+  return parcelIndex(t500, pMean, tMean, tdMean, 50000);
 }

@@ -1,8 +1,9 @@
-// The model levels a plugin searches, from its "lowest_level" and "highest_level" options: himan asks
-// radon which levels can lie in the heights or pressures it searches (hybrid_level_height); without
-// radon the range is an option, with each plugin's default for ECMWF's L137.
+// The model levels a plugin searches, from its options: himan asks radon which levels can lie in the
+// heights or pressures it searches (hybrid_level_height); without radon the range is an option, with
+// each plugin's default for ECMWF's L137.
 
-function levelOption(
+/** A model level number from an option (1 = top), or the default; refused with the plugin's name otherwise. */
+export function modelLevelOption(
   plugin: string,
   options: Record<string, unknown>,
   name: string,
@@ -16,19 +17,26 @@ function levelOption(
   return value;
 }
 
-/** The levels from "lowest_level" up to "highest_level" (level numbers grow downwards), lowest first. */
+/** The levels from `lowest` up to `highest` (option `name`; level numbers grow downwards), lowest first. */
+export function levelsUp(plugin: string, lowest: number, highest: number, name = "highest_level"): number[] {
+  if (highest >= lowest)
+    throw new Error(
+      `${plugin}: ${name} (${highest}) must be above the lowest level (${lowest}), i.e. a smaller level number`,
+    );
+  const levels: number[] = [];
+  for (let level = lowest; level >= highest; level--) levels.push(level);
+  return levels;
+}
+
+/** The levels from "lowest_level" up to "highest_level", lowest first. */
 export function modelLevelsUp(
   plugin: string,
   options: Record<string, unknown>,
   defaults: { lowest: number; highest: number },
 ): number[] {
-  const lowest = levelOption(plugin, options, "lowest_level", defaults.lowest);
-  const highest = levelOption(plugin, options, "highest_level", defaults.highest);
-  if (highest >= lowest)
-    throw new Error(
-      `${plugin}: highest_level (${highest}) must be above lowest_level (${lowest}), i.e. a smaller level number`,
-    );
-  const levels: number[] = [];
-  for (let level = lowest; level >= highest; level--) levels.push(level);
-  return levels;
+  return levelsUp(
+    plugin,
+    modelLevelOption(plugin, options, "lowest_level", defaults.lowest),
+    modelLevelOption(plugin, options, "highest_level", defaults.highest),
+  );
 }

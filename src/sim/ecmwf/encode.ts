@@ -38,6 +38,8 @@ const table128: Record<SimulatedField["shortName"], number> = {
 const grib2Parameters: Partial<Record<SimulatedField["shortName"], [number, number]>> = {
   t: [0, 0],
   q: [1, 0],
+  u: [2, 2],
+  v: [2, 3],
   lnsp: [3, 25],
 };
 
