@@ -64,6 +64,23 @@ const forecastTypeCodes: Record<
   sp: { typeOfProcessedData: 192, typeOfGeneratingProcess: 13 },
 };
 
+/** Codes renumbered for GRIB2 (missing stays missing); a value the GRIB2 table has no code for is refused. */
+function inGrib2Numbering(
+  param: string,
+  codes: ReadonlyMap<number, number>,
+  values: Float64Array,
+): Float64Array {
+  return values.map((value, i) => {
+    if (Number.isNaN(value)) return value;
+    const code = codes.get(value);
+    if (code === undefined)
+      throw new Error(
+        `${param}: value ${value} at point ${i} has no GRIB2 code (known: ${[...codes.keys()].join(", ")}); write GRIB1 (-t grib)`,
+      );
+    return code;
+  });
+}
+
 /** The writer's description of a product field; throws when the product has no code in that edition. */
 export function fieldToWrite(m: ProductMessage): FieldToWrite {
   if (!writable.has(m.grid.gridType))
@@ -87,6 +104,7 @@ export function fieldToWrite(m: ProductMessage): FieldToWrite {
   return {
     edition: 2,
     ...common,
+    ...(m.param.grib2Values ? { values: inGrib2Numbering(m.param.name, m.param.grib2Values, m.values) } : {}),
     parameter: m.param.grib2,
     ...forecastTypeCodes[ft.kind],
     ...(ft.kind === "cf" || ft.kind === "pf"

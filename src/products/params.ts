@@ -24,6 +24,11 @@ export interface ParamInfo {
   grib1: Grib1Code | null;
   /** Accumulations and rates: GRIB2 code table 4.10 (1 accumulation) and the interval in hours. */
   statistical?: { process: number; hours: number };
+  /**
+   * Codes whose GRIB2 table numbers them otherwise: FMI's value → the GRIB2 table's. A value outside
+   * the map cannot be written in GRIB2.
+   */
+  grib2Values?: ReadonlyMap<number, number>;
 }
 
 const g2 = (discipline: number, parameterCategory: number, parameterNumber: number): Grib2Code => ({
@@ -33,6 +38,19 @@ const g2 = (discipline: number, parameterCategory: number, parameterNumber: numb
 });
 const t203 = (indicatorOfParameter: number): Grib1Code => ({ table2Version: 203, indicatorOfParameter });
 const acc = (hours: number) => ({ process: 1, hours });
+/**
+ * FMI's precipitation forms as GRIB2's precipitation type (WMO code table 4.201), the mapping himan's
+ * GRIB writer applies: drizzle 11, rain 1, sleet (rain and snow) 7, snow 5, freezing drizzle 12,
+ * freezing rain 3.
+ */
+const precipitationTypes: ReadonlyMap<number, number> = new Map([
+  [0, 11],
+  [1, 1],
+  [2, 7],
+  [3, 5],
+  [4, 12],
+  [5, 3],
+]);
 
 /** Every parameter the plugins read or write. */
 const catalogue: ParamInfo[] = [
@@ -111,9 +129,15 @@ const catalogue: ParamInfo[] = [
   { name: "HLCY-M2S2", units: "m**2 s**-2", grib2: g2(0, 7, 8), grib1: t203(147) },
   // radon's codes for himan's ECMWF products (producer 240): flight level in hundreds of feet.
   { name: "TROPO-FL", units: "FL", grib2: g2(0, 19, 195), grib1: t203(242) },
-  // FMI's precipitation form (0 drizzle ... 5 freezing rain): no GRIB2 code, as himan's preform_pressure
-  // refuses GRIB2 output (GRIB2's precipitation type table does not hold the six forms one to one).
-  { name: "PRECFORM-N", units: "Code table", grib2: null, grib1: t203(59) },
+  // FMI's precipitation form (0 drizzle ... 5 freezing rain): in GRIB2 WMO's precipitation type, its
+  // values renumbered as himan's GRIB writer does (himan's older preform_pressure refused GRIB2).
+  {
+    name: "PRECFORM-N",
+    units: "Code table",
+    grib2: g2(0, 1, 19),
+    grib1: t203(59),
+    grib2Values: precipitationTypes,
+  },
   { name: "SSICING-N", units: "Code table", grib2: g2(0, 0, 2), grib1: t203(102) },
   { name: "TF-C", units: "C", grib2: null, grib1: t203(11) },
   { name: "RHICE-PRCNT", units: "%", grib2: g2(0, 1, 94), grib1: t203(16) },

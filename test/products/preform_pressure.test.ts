@@ -332,21 +332,28 @@ describe("preform_pressure on ECMWF's data (GRIB1 table 128) through FMI's chain
     assertHimanForms(await runPreform("preform_hirlam.json", queue, [source, hirlam]), columns(percent));
   });
 
-  it("refuses GRIB2 output, as himan, and names a missing snowfall", async () => {
+  it("writes GRIB2 as WMO's precipitation type, renumbered as himan's writer does, and names a missing snowfall", async () => {
+    const forms = await runPreform("preform_ec1.json", chain, [source]);
     const file = join(dir, "preform_ec2.json");
     writeFileSync(file, JSON.stringify(config(chain)));
-    const grib2 = await runCli([
-      "process",
-      "-f",
-      file,
-      "-t",
-      "grib2",
-      "--output",
-      tempDir("cb-preform-out-"),
-      source,
-    ]);
-    assert.equal(grib2.code, 1);
-    assert.match(grib2.stderr, /PRECFORM-N has no GRIB2 code: write GRIB1 \(-t grib\)/);
+    const out = tempDir("cb-preform-out-");
+    const grib2 = await runCli(["process", "-f", file, "-t", "grib2", "--output", out, source]);
+    assert.equal(grib2.code, 0, grib2.stderr);
+    const [name] = readdirSync(out);
+    const made = join(out, name!);
+    assert.deepEqual(gribKeys(made, ["discipline", "parameterCategory", "parameterNumber", "shortName"]), {
+      discipline: "0",
+      parameterCategory: "1",
+      parameterNumber: "19",
+      shortName: "ptype",
+    });
+    // WMO code table 4.201: 11 drizzle, 1 rain, 7 rain and snow, 5 snow, 12 freezing drizzle, 3 freezing rain.
+    const wmo = [11, 1, 7, 5, 12, 3];
+    const types = gribValues(made);
+    assert.equal(types.length, forms.length);
+    for (let i = 0; i < forms.length; i++)
+      if (!Object.is(types[i], Number.isNaN(forms[i]) ? Number.NaN : wmo[forms[i]]))
+        assert.fail(`point ${i}: GRIB2 ${types[i]} for FMI's form ${forms[i]}`);
     const withoutSnow = join(dir, "preform_nosnow.json");
     const rrOnly = chain.map((item) =>
       item.plugins[0].name === "split_sum"
