@@ -174,9 +174,9 @@ describe("cloudburst cycle def", () => {
     assert.match(result.stdout, /family step_003\n/);
     assert.doesNotMatch(result.stdout, /step_004/);
     // Each step's heaviest product first, in the tree and in the queue: model levels write 8 fields a
-    // step (pressure and humidity at 4 levels), wind 6 (speed and direction at 3 levels), humidity 3,
-    // rain, rain rate, 2 m temperature and θw 1. An earlier step's jobs all come before a later
-    // step's (step 3 is the last of four).
+    // step (pressure and humidity at 4 levels), wind 6 (speed and direction at 3 levels), stability 5
+    // (K-index, three totals, Showalter), humidity 3, rain, rain rate, 2 m temperature and θw 1. An
+    // earlier step's jobs all come before a later step's (step 3 is the last of four).
     const step3 = findNode(parseDefs(result.stdout, "cycle.def"), "/cycle_20261124_06/products/step_003")!;
     const tasks = [...walkNode(step3)].filter((n) => n.kind === "task");
     assert.deepEqual(
@@ -184,6 +184,7 @@ describe("cloudburst cycle def", () => {
       [
         ["model_levels", "108"],
         ["windvector", "106"],
+        ["stability", "105"],
         ["relative_humidity", "103"],
         ["precipitation_1h", "101"],
         ["precipitation_rate", "101"],
