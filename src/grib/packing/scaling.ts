@@ -15,6 +15,7 @@ export function linearCoefficients(s: LinearScaling): { ref: number; scale: numb
   return { ref: s.referenceValue * d, scale: 2 ** s.binaryScaleFactor * d };
 }
 
+/** Y = (X * bscale + ref) * dscale, computed in that order. */
 export interface EcCodesCoefficients {
   ref: number;
   bscale: number;
@@ -24,7 +25,7 @@ export interface EcCodesCoefficients {
 /**
  * The same Y in ecCodes' order for JPEG 2000, Y = (X * bscale + R) * dscale, with dscale = 10^-D made
  * as ecCodes makes it (D divisions of 1 by 10). `linearCoefficients`' one multiply-add rounds otherwise:
- * on ../shared/data's five JPEG 2000 fields it gave a value one bit away from ecCodes' at 6-96 % of
+ * on ../shared/data's five JPEG 2000 fields it gave a value one bit away from ecCodes' at 7-96 % of
  * the points (D = 1, 3, 5), this order at none of them.
  */
 export function ecCodesJpegCoefficients(s: LinearScaling): EcCodesCoefficients {
