@@ -5,7 +5,9 @@
 // file of ../shared/data (real data: GRIB1 and GRIB2, simple, JPEG 2000, CCSDS) and make-grib-testdata.sh's
 // default output (every packing at 0.25°, bitmaps, reduced Gaussian, 200 CCSDS messages), made once under
 // bench/out/grib-mix/. Then start-up: `grib ls` of one small file against grib_ls, with `node -e 0` as
-// the floor Node itself sets.
+// the floor Node itself sets. `--jpeg` runs only the JPEG 2000 files of ../shared/data (issue 19): decoding
+// them against `grib_get -p edition` of the same files, which reads every key but decodes no value, so
+// that the decoding's own cost is the difference of the two rows.
 import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -83,6 +85,13 @@ function mixFiles(): string[] {
     .sort();
 }
 
+/** The files of ../shared/data with a JPEG 2000 field (GRIB2 template 5.40), as ecCodes sees them. */
+function jpegFiles(files: string[]): string[] {
+  return files.filter((f) =>
+    execFileSync("grib_get", ["-p", "packingType", f], { encoding: "utf8" }).includes("grid_jpeg"),
+  );
+}
+
 interface Row {
   name: string;
   ours: Sample[];
@@ -124,15 +133,39 @@ function report(rows: Row[], runs: number): void {
   line(`\nmedians of ${runs} interleaved runs; load average after: ${loadavg().map(f2).join(" ")}`);
 }
 
-export function runWholeProcess(runs: number): void {
-  const node = process.execPath;
-  const real = sharedFiles();
-  const mix = mixFiles();
+function loadLine(): void {
   line(
     `load average before: ${loadavg()
       .map((x) => x.toFixed(2))
       .join(" ")}`,
   );
+}
+
+/** Only the JPEG 2000 files: every field decoded, then only their keys read (no value decoded). */
+function runJpeg(runs: number): void {
+  const node = process.execPath;
+  const files = jpegFiles(sharedFiles());
+  loadLine();
+  const rows = ["max", "edition"].map((key) =>
+    compare(
+      `the ${files.length} files of ../shared/data with JPEG 2000 fields: \`grib get -p ${key}\``,
+      [node, [cli, "grib", "get", "-p", key, ...files]],
+      ["grib_get", ["-p", key, ...files]],
+      runs,
+    ),
+  );
+  report(rows, runs);
+}
+
+export function runWholeProcess(runs: number, jpegOnly: boolean): void {
+  if (jpegOnly) {
+    runJpeg(runs);
+    return;
+  }
+  const node = process.execPath;
+  const real = sharedFiles();
+  const mix = mixFiles();
+  loadLine();
   const rows = [
     compare(
       `decode every field of ../shared/data (${real.length} files) + max: \`grib get -p max\` vs \`grib_get -p max\``,

@@ -1,4 +1,4 @@
-// `npm run bench grib [--runs N] [--messages N]` (`-- --whole-process`: see grib-whole-process.ts): the GRIB reader against ecCodes on the same files in
+// `npm run bench grib [--runs N] [--messages N]` (`-- --whole-process [--jpeg]`: see grib-whole-process.ts): the GRIB reader against ecCodes on the same files in
 // the same run — scan and index a multi-message file (ours: scan + metadata of every message; ecCodes:
 // `grib_ls -p KEYS`), split it (ours: `cloudburst grib split`; ecCodes: `grib_copy` with the same name
 // template) and decode every message of it (ours: scan + metadata + values + max; ecCodes:
@@ -90,7 +90,8 @@ async function decodeAll(file: string): Promise<number> {
 
 export async function run(args: string[]): Promise<void> {
   const runs = option(args, "--runs", 3);
-  if (args.includes("--whole-process")) return runWholeProcess(option(args, "--runs", 5));
+  if (args.includes("--whole-process"))
+    return runWholeProcess(option(args, "--runs", 5), args.includes("--jpeg"));
   const messages = option(args, "--messages", 1000);
   const file = makeData(messages);
   const gb = statSync(file).size / 1e9;

@@ -30,6 +30,17 @@ describe("cloudburst grib get-data", () => {
     });
   }
 
+  it("prints JPEG 2000 values that are ecCodes' to the last bit (-F %.17g; D = 3 and 1)", async () => {
+    // OpenJPEG's samples are scaled in ecCodes' order, (X * 2^E + R) * 10^-D: one multiply-add by
+    // premultiplied coefficients put 96 % of the first field's values one bit away from ecCodes'
+    const file = join(sharedData, "../himan-tests-dev/vvms/gfs_source.grib");
+    const ours = await runCli(["grib", "get-data", "-F", "%.17g", file]);
+    assert.equal(ours.code, 0, ours.stderr);
+    const theirs = run("grib_get_data", ["-F", "%.17g", file]);
+    assert.equal(ours.stdout.split("\n").length, 2 * 259_921 + 1);
+    assert.ok(ours.stdout === theirs, "values differ from grib_get_data's at 17 significant digits");
+  });
+
   it("skips missing points with --skip-missing, like grib_get_data without -m", async () => {
     const file = d("iasi/source.grib");
     const ours = await runCli(["grib", "get-data", "--message", "1", "--skip-missing", file]);

@@ -4,7 +4,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PackingError } from "./errors.ts";
 import { output } from "./output.ts";
-import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import {
+  constantValue,
+  type EcCodesCoefficients,
+  ecCodesJpegCoefficients,
+  readGrib2Scaling,
+} from "./scaling.ts";
 
 interface FrameInfo {
   width: number;
@@ -63,7 +68,7 @@ export function unpackJpeg2000(
   into?: Float64Array,
 ): Float64Array {
   const scaling = readGrib2Scaling(section5);
-  const { ref, scale } = linearCoefficients(scaling);
+  const coefficients = ecCodesJpegCoefficients(scaling);
   if (scaling.bitsPerValue === 0 || count === 0) return output(count, into).fill(constantValue(scaling));
   const stream = section7.subarray(5);
   const decoder = new (codec().J2KDecoder)();
@@ -99,8 +104,8 @@ export function unpackJpeg2000(
       throw new PackingError("unsupported", `JPEG 2000 sample of ${bytesPerSample} bytes`, 7, 5);
     }
     const out = output(count, into);
-    if (bytesPerSample === 1) scaleBytes(decoded, out, ref, scale);
-    else scaleUint16(new DataView(decoded.buffer, decoded.byteOffset, decoded.byteLength), out, ref, scale);
+    if (bytesPerSample === 1) scaleBytes(decoded, out, coefficients);
+    else scaleUint16(new DataView(decoded.buffer, decoded.byteOffset, decoded.byteLength), out, coefficients);
     return out;
   } finally {
     decoder.delete();
@@ -110,11 +115,13 @@ export function unpackJpeg2000(
 // The loops that scale samples are functions of their own: V8 optimises them whole (a loop compiled on
 // stack replacement in the function above, run a few times a process, cost 90 ns a value, not 1).
 
-function scaleBytes(samples: Uint8Array, out: Float64Array, ref: number, scale: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = ref + scale * samples[i]!;
+function scaleBytes(samples: Uint8Array, out: Float64Array, c: EcCodesCoefficients): void {
+  const { ref, bscale, dscale } = c;
+  for (let i = 0; i < out.length; i++) out[i] = (samples[i]! * bscale + ref) * dscale;
 }
 
 /** Little-endian 16-bit samples (as OpenJPEG's wasm memory holds them). */
-function scaleUint16(samples: DataView, out: Float64Array, ref: number, scale: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = ref + scale * samples.getUint16(2 * i, true);
+function scaleUint16(samples: DataView, out: Float64Array, c: EcCodesCoefficients): void {
+  const { ref, bscale, dscale } = c;
+  for (let i = 0; i < out.length; i++) out[i] = (samples.getUint16(2 * i, true) * bscale + ref) * dscale;
 }
