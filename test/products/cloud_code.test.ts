@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { cloudSymbol } from "../../src/products/plugins/cloud_code.ts";
 import { lowConvection } from "../../src/products/plugins/meteo.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { appendEcmwfGrib1 } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 import { runPlugin, targetAt } from "./run-plugin.ts";
 
 const c = (celsius: number) => celsius + 273.15;
@@ -199,7 +200,7 @@ describe("cloud_code on ECMWF's fields (GRIB1 table 128) through the processqueu
     const config = join(dir, "cloud_code_ec.json");
     writeFileSync(config, JSON.stringify(configuration(true)));
     const out = tempDir("cb-cloudcode-out-");
-    const result = await runCli(["process", "-f", config, "-t", "grib2", "--output", out, input]);
+    const result = await processFiles(config, out, [input], "grib2");
     assert.equal(result.code, 0, result.stderr);
     const name = "CLDSYM-N_height_0_rll_529_461_0_012.grib2";
     assert.deepEqual(readdirSync(out), [name]);
@@ -245,12 +246,12 @@ describe("cloud_code on ECMWF's fields (GRIB1 table 128) through the processqueu
     const config = join(dir, "cloud_code_nok.json");
     writeFileSync(config, JSON.stringify(configuration(false)));
     const out = tempDir("cb-cloudcode-out-");
-    const missing = await runCli(["process", "-f", config, "-t", "grib", "--output", out, input]);
+    const missing = await processFiles(config, out, [input], "grib");
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cloud_code height 0 step 12: skipped, missing KINDEX-N height 0 step 12h/);
 
     writeFileSync(config, JSON.stringify(configuration(true)));
-    const written = await runCli(["process", "-f", config, "-t", "grib", "--output", out, input]);
+    const written = await processFiles(config, out, [input], "grib");
     assert.equal(written.code, 0, written.stderr);
     const file = join(out, "CLDSYM-N_height_0_rll_529_461_0_012.grib");
     assert.deepEqual(gribKeys(file, ["centre", "table2Version", "indicatorOfParameter"]), {

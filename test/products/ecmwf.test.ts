@@ -7,9 +7,10 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { appendEcmwfGrib1, ecCodesPv, ecmwfGrib2Like, ecmwfLnsp, ecmwfT99 } from "./ecmwf-data.ts";
 import { gribKeys, gribLatLons, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 
 /** A himan configuration as FMI writes one for ECMWF data (producer 131 in, 240 out). */
 function himanConfig(dir: string, name: string, steps: Record<string, string>, queue: unknown[]): string {
@@ -32,7 +33,7 @@ function himanConfig(dir: string, name: string, steps: Record<string, string>, q
 const item = (leveltype: string, levels: string, ...plugins: object[]) => ({ leveltype, levels, plugins });
 
 async function process(config: string, out: string, ...inputs: string[]) {
-  return runCli(["process", "-f", config, "-t", "grib2", "--output", out, ...inputs]);
+  return processFiles(config, out, inputs, "grib2");
 }
 
 /** Largest difference where both are present; NaN where either is (must agree). */

@@ -13,9 +13,10 @@ import {
   type PressureColumn,
   preformPressure,
 } from "../../src/products/plugins/preform_pressure.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { appendEcmwfGrib1 } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 
 /** Rain from a moist low level under a moist middle level, warm at the ground, no snowfall. */
 const rainy: PressureColumn = {
@@ -232,7 +233,7 @@ describe("preform_pressure on ECMWF's data (GRIB1 table 128) through FMI's chain
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(config(queue)));
     const out = tempDir("cb-preform-out-");
-    const result = await runCli(["process", "-f", file, "-t", "grib", "--output", out, ...files]);
+    const result = await processFiles(file, out, files, "grib");
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(readdirSync(out), ["PRECFORM-N_height_0_ll_241_161_0_012.grib"]);
     const made = join(out, "PRECFORM-N_height_0_ll_241_161_0_012.grib");
@@ -337,7 +338,7 @@ describe("preform_pressure on ECMWF's data (GRIB1 table 128) through FMI's chain
     const file = join(dir, "preform_ec2.json");
     writeFileSync(file, JSON.stringify(config(chain)));
     const out = tempDir("cb-preform-out-");
-    const grib2 = await runCli(["process", "-f", file, "-t", "grib2", "--output", out, source]);
+    const grib2 = await processFiles(file, out, [source], "grib2");
     assert.equal(grib2.code, 0, grib2.stderr);
     const [name] = readdirSync(out);
     const made = join(out, name!);
@@ -361,14 +362,7 @@ describe("preform_pressure on ECMWF's data (GRIB1 table 128) through FMI's chain
         : item,
     );
     writeFileSync(withoutSnow, JSON.stringify(config(rrOnly)));
-    const noSnow = await runCli([
-      "process",
-      "-f",
-      withoutSnow,
-      "--output",
-      tempDir("cb-preform-out-"),
-      source,
-    ]);
+    const noSnow = await processFiles(withoutSnow, tempDir("cb-preform-out-"), [source]);
     assert.equal(noSnow.code, 1);
     assert.match(
       noSnow.stderr,

@@ -6,13 +6,14 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { projectRoot, runCli, tempDir } from "../helpers/cli.ts";
 import { gribKeys, gribValues, himanDev, maxDiff, run } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 
 describe("cloudburst process with the YAML form", () => {
   it("regrids GFS T-C onto the example's 0.25° box as cdo remapbil does", async () => {
     const out = tempDir("cb-process-");
     const example = join(projectRoot, "docs/examples/gfs-t2c-scandinavia.yaml");
     const source = join(himanDev, "transformer/gfs_source.grib2");
-    const result = await runCli(["process", "-f", example, "--output", out, source]);
+    const result = await processFiles(example, out, [source]);
     assert.equal(result.code, 0, result.stderr);
     const file = join(out, "T-C_pressure_1000_scandinavia_201304091800_192.grib2");
     assert.ok(existsSync(file), `${readdirSync(out)}`);
@@ -40,14 +41,7 @@ describe("cloudburst process with the YAML form", () => {
   it("turns MEPS Lambert winds earth-relative and writes CCSDS speed and direction on a lat-lon box", async () => {
     const out = tempDir("cb-process-");
     const example = join(projectRoot, "docs/examples/meps-wind-latlon.yaml");
-    const result = await runCli([
-      "process",
-      "-f",
-      example,
-      "--output",
-      out,
-      join(himanDev, "windvector/meps_source.grib2"),
-    ]);
+    const result = await processFiles(example, out, [join(himanDev, "windvector/meps_source.grib2")]);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(readdirSync(out).sort(), [
       "DD-D_height_10_ll_141_81_0_006_3_9.grib2",

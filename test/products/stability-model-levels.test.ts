@@ -14,9 +14,10 @@ import type { InputField, OutputField, Target } from "../../src/products/plugins
 import { encodeFieldValues } from "../../src/sim/ecmwf/encode.ts";
 import { globalGrid } from "../../src/sim/ecmwf/fields.ts";
 import { l137a, l137b } from "../../src/sim/ecmwf/l137.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { ecCodesPv } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 
 const at0: Target = {
   levelType: "height",
@@ -310,19 +311,7 @@ describe("stability li, bs and srh on ECMWF's model levels through FMI's chain",
     const config = join(dir, "stability_li_ec.json");
     writeFileSync(config, JSON.stringify(himan, null, 2));
     const out = tempDir("cb-stab-ml-out-");
-    const args = [
-      "process",
-      "-f",
-      config,
-      "-t",
-      "grib",
-      "--output",
-      out,
-      lnspFile,
-      modelLevels,
-      pressureLevels,
-    ];
-    const result = await runCli(args);
+    const result = await processFiles(config, out, [lnspFile, modelLevels, pressureLevels], "grib");
     assert.equal(result.code, 0, result.stderr);
     const file = join(out, "LI-N_height_0_ll_36_19_0_006.grib");
     assert.ok(readdirSync(out).includes("LI-N_height_0_ll_36_19_0_006.grib"), readdirSync(out).join(" "));
@@ -375,19 +364,7 @@ describe("stability li, bs and srh on ECMWF's model levels through FMI's chain",
     const config = join(dir, "stability_bs_ec.json");
     writeFileSync(config, JSON.stringify(himan, null, 2));
     const out = tempDir("cb-stab-ml-out-");
-    const args = [
-      "process",
-      "-f",
-      config,
-      "-t",
-      "grib",
-      "--output",
-      out,
-      lnspFile,
-      modelLevels,
-      pressureLevels,
-    ];
-    const result = await runCli(args);
+    const result = await processFiles(config, out, [lnspFile, modelLevels, pressureLevels], "grib");
     assert.equal(result.code, 0, result.stderr);
     const file = (name: string) => join(out, `${name}_height_0_ll_36_19_0_006.grib`);
     assert.deepEqual(gribKeys(file("WSH-KT"), ["table2Version", "indicatorOfParameter"]), {
@@ -451,16 +428,7 @@ describe("stability li, bs and srh on ECMWF's model levels through FMI's chain",
     const config = join(dir, "stability_li_alone.json");
     writeFileSync(config, JSON.stringify(himan));
     const out = tempDir("cb-stab-ml-out-");
-    const result = await runCli([
-      "process",
-      "-f",
-      config,
-      "--output",
-      out,
-      lnspFile,
-      modelLevels,
-      pressureLevels,
-    ]);
+    const result = await processFiles(config, out, [lnspFile, modelLevels, pressureLevels]);
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,

@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { appendEcmwfGrib1 } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 
 const step = 12;
 /** Lawrence (2005) as himan's dewpoint writes it. */
@@ -73,7 +74,7 @@ describe("stability's Showalter index on ECMWF's pressure levels (GRIB1 table 12
     };
     writeFileSync(config, JSON.stringify(himan));
     const out = tempDir("cb-stability-out-");
-    const result = await runCli(["process", "-f", config, "-t", "grib2", "--output", out, pl]);
+    const result = await processFiles(config, out, [pl], "grib2");
     assert.equal(result.code, 0, result.stderr);
     assert.ok(readdirSync(out).includes("SI-N_height_0_rll_529_461_0_012.grib2"), readdirSync(out).join(" "));
     const file = join(out, "SI-N_height_0_rll_529_461_0_012.grib2");
@@ -119,7 +120,7 @@ describe("stability's Showalter index on ECMWF's pressure levels (GRIB1 table 12
       processqueue: [{ leveltype: "height", levels: "0", plugins: [{ name: "stability", si: "true" }] }],
     };
     writeFileSync(config, JSON.stringify(himan));
-    const result = await runCli(["process", "-f", config, "--output", tempDir("cb-stability-out-"), pl]);
+    const result = await processFiles(config, tempDir("cb-stability-out-"), [pl]);
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,

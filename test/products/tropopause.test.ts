@@ -11,9 +11,10 @@ import { before, describe, it } from "node:test";
 import { encodeFieldValues } from "../../src/sim/ecmwf/encode.ts";
 import { globalGrid } from "../../src/sim/ecmwf/fields.ts";
 import { l137a, l137b } from "../../src/sim/ecmwf/l137.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { ecCodesPv } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 
 const grid = globalGrid(10); // 36 × 19 points
 const base = new Date("2026-11-24T00:00:00Z");
@@ -121,17 +122,12 @@ describe("tropopause (himan's lapse-rate rule on ECMWF's model levels)", () => {
 
   it("is the flight level of the lowest level with a lapse rate of 2 K/km or less for 2 km above, within 600–100 hPa", async () => {
     const out = tempDir("cb-tropo-out-");
-    const result = await runCli([
-      "process",
-      "-f",
+    const result = await processFiles(
       config("tropopause_ec.json", fmiQueue),
-      "-t",
-      "grib2",
-      "--output",
       out,
-      lnspFile,
-      modelLevels,
-    ]);
+      [lnspFile, modelLevels],
+      "grib2",
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(readdirSync(out), ["TROPO-FL_height_0_ll_36_19_0_006.grib2"]);
     const file = join(out, "TROPO-FL_height_0_ll_36_19_0_006.grib2");
@@ -189,17 +185,12 @@ describe("tropopause (himan's lapse-rate rule on ECMWF's model levels)", () => {
 
   it("is coded as himan codes it in GRIB1 (FMI's table 203, parameter 242)", async () => {
     const out = tempDir("cb-tropo-out-");
-    const result = await runCli([
-      "process",
-      "-f",
+    const result = await processFiles(
       config("tropopause_ec.json", fmiQueue),
-      "-t",
-      "grib",
-      "--output",
       out,
-      lnspFile,
-      modelLevels,
-    ]);
+      [lnspFile, modelLevels],
+      "grib",
+    );
     assert.equal(result.code, 0, result.stderr);
     const file = join(out, "TROPO-FL_height_0_ll_36_19_0_006.grib");
     assert.deepEqual(
@@ -214,15 +205,11 @@ describe("tropopause (himan's lapse-rate rule on ECMWF's model levels)", () => {
   });
 
   it("is skipped, naming what is missing, when the model levels' heights and pressures are not made", async () => {
-    const result = await runCli([
-      "process",
-      "-f",
+    const result = await processFiles(
       config("tropopause_alone.json", [fmiQueue[1]]),
-      "--output",
       tempDir("cb-tropo-out-"),
-      lnspFile,
-      modelLevels,
-    ]);
+      [lnspFile, modelLevels],
+    );
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,

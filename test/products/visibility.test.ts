@@ -16,9 +16,10 @@ import {
 } from "../../src/products/plugins/hitool.ts";
 import { plugins } from "../../src/products/plugins/index.ts";
 import { visibilityOf } from "../../src/products/plugins/visibility.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { appendEcmwfGrib1 } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 import { runPlugin, targetAt } from "./run-plugin.ts";
 
 /** One point's profile (heights in m, lowest first). */
@@ -303,18 +304,7 @@ describe("visibility on ECMWF's fields through the processqueue", () => {
     const config = join(dir, "visibility_ec.json");
     writeFileSync(config, JSON.stringify(configuration));
     const out = tempDir("cb-visibility-out-");
-    const result = await runCli([
-      "process",
-      "-f",
-      config,
-      "-t",
-      "grib2",
-      "--output",
-      out,
-      surface,
-      modelLevels,
-      forms,
-    ]);
+    const result = await processFiles(config, out, [surface, modelLevels, forms], "grib2");
     assert.equal(result.code, 0, result.stderr);
     const name = "VV2-M_height_0_ll_36_19_0_006.grib2";
     assert.deepEqual(readdirSync(out), [name]);
@@ -347,7 +337,7 @@ describe("visibility on ECMWF's fields through the processqueue", () => {
     const config = join(dir, "visibility_ec.json");
     writeFileSync(config, JSON.stringify(configuration));
     const out = tempDir("cb-visibility-out-");
-    const missing = await runCli(["process", "-f", config, "--output", out, surface, modelLevels]);
+    const missing = await processFiles(config, out, [surface, modelLevels]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /visibility height 0 step 6: skipped, missing PRECFORM2-N height 0 step 6h/);
     const badForms = appendEcmwfGrib1(dir, join(dir, "graupel.grib"), {
@@ -357,35 +347,13 @@ describe("visibility on ECMWF's fields through the processqueue", () => {
       expr: "6+0*clon(v)",
       step,
     });
-    const refused = await runCli([
-      "process",
-      "-f",
-      config,
-      "-t",
-      "grib2",
-      "--output",
-      out,
-      surface,
-      modelLevels,
-      badForms,
-    ]);
+    const refused = await processFiles(config, out, [surface, modelLevels, badForms], "grib2");
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
       /visibility height 0 step 6h, point \d+ of PRECFORM-N: precipitation form 6 is not one himan's visibility knows/,
     );
-    const grib1 = await runCli([
-      "process",
-      "-f",
-      config,
-      "-t",
-      "grib",
-      "--output",
-      out,
-      surface,
-      modelLevels,
-      forms,
-    ]);
+    const grib1 = await processFiles(config, out, [surface, modelLevels, forms], "grib");
     assert.notEqual(grib1.code, 0);
     assert.match(grib1.stderr, /VV2-M has no GRIB1 code: write GRIB2 \(-t grib2\)/);
   });
