@@ -1,8 +1,16 @@
 // himan's preform_hybrid: the further hitool searches it uses (first height below a limit, n-th and last
 // crossing, crossing count, per-point layers), himan's decision order on hand-set values for each branch,
-// and the plugin on hand-made model-level columns, one per class, whose forms are worked out by hand.
+// the plugin on hand-made model-level columns, one per class, whose forms are worked out by hand; then
+// through the real `cloudburst process` on ECMWF-encoded model levels 137-68 (GRIB2 with the L137 pv: t
+// and r as the simulated stream encodes them, cc and w re-coded from them by ecCodes' grib_filter; lnsp,
+// 2t and tp), in FMI's chain (hybrid_pressure, hybrid_height and vvms on the levels, split_sum's rrr kept
+// in the cache), every point against himan's rules on the profiles from ecCodes' decoding (heights by the
+// hypsometric equation, stratus and 0 °C crossings found on the piecewise-linear profiles).
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
 import {
   verticalAverage,
   verticalCount,
@@ -18,6 +26,12 @@ import {
   meltingHumidity,
   stratusOf,
 } from "../../src/products/plugins/preform_hybrid.ts";
+import { encodeFieldValues } from "../../src/sim/ecmwf/encode.ts";
+import { globalGrid } from "../../src/sim/ecmwf/fields.ts";
+import { l137a, l137b } from "../../src/sim/ecmwf/l137.ts";
+import { runCli, tempDir } from "../helpers/cli.ts";
+import { ecCodesPv } from "./ecmwf-data.ts";
+import { gribKeys, gribValues } from "./oracle.ts";
 import { runPlugin, targetAt } from "./run-plugin.ts";
 
 /** Profiles of several points (heights in m, lowest level first): columns[point][level]. */
@@ -297,5 +311,332 @@ describe("preform_hybrid on hand-made model-level columns", () => {
       () => plugins.get("preform_hybrid")!.configure({ name: "preform_hybrid", highest_level: "140" }),
       /preform_hybrid: highest_level \(140\) must be above the lowest level \(137\)/,
     );
+  });
+});
+
+const grid = globalGrid(10); // 36 × 19 points
+const baseTime = new Date("2026-11-24T00:00:00Z");
+const step = 6;
+/** The levels read: the plugin's defaults, 137 up to 68. */
+const mlLevels = Array.from({ length: 70 }, (_, k) => 137 - k);
+
+/** Height (m) of a level in the standard atmosphere at 1013.25 hPa: where each profile puts its values. */
+function standardHeight(level: number): number {
+  const p = (l137a[level - 1] + l137a[level] + (l137b[level - 1] + l137b[level]) * 101325) / 2;
+  return 44330.8 * (1 - (p / 101325) ** 0.190263);
+}
+
+/** Temperature profiles (°C by height in m), one per 60° of longitude. */
+const profiles: Array<(z: number) => number> = [
+  (z) => 10 - 0.0065 * z, // warm: rain, or drizzle under the stratus
+  (z) => 1 - 0.0065 * z, // a thin warm layer: sleet, or snow in dry air
+  (z) => -3 - 0.0065 * z, // no crossing: snow
+  (z) =>
+    // a warm nose at 400-1600 m over freezing air: freezing rain (snow under a stratus, FZDZ when light)
+    z <= 400
+      ? -4
+      : z <= 900
+        ? -4 + (9 * (z - 400)) / 500
+        : z <= 1600
+          ? 5 - (6 * (z - 900)) / 700
+          : -1 - 0.0065 * (z - 1600),
+  (z) => 5 - 0.0065 * z, // warm but dry (RH 30): sleet
+  (z) => (z < 2000 ? -3 - 0.002 * z : -7 - 0.0065 * (z - 2000)), // cold: freezing drizzle under a stratus
+];
+
+interface GridPoint {
+  t: (z: number) => number;
+  rh: number;
+  stratus: boolean;
+  rate: number;
+  ps: number;
+}
+
+function gridPoints(): GridPoint[] {
+  const out: GridPoint[] = [];
+  for (let row = 0; row < grid.nj; row++)
+    for (let col = 0; col < grid.ni; col++) {
+      const group = col % 6;
+      out.push({
+        t: profiles[group],
+        rh: group === 4 ? 30 : group === 1 && col >= 18 ? 80 : 95,
+        stratus: row >= 8,
+        rate: [0, 0.1, 0.25, 1][row % 4],
+        ps: 100000 + 1500 * Math.cos((col * 10 * Math.PI) / 180),
+      });
+    }
+  return out;
+}
+
+/** Every message of a file as ecCodes decodes it, in order (one grib_get_data for the file). */
+function decodeAll(file: string): Float64Array[] {
+  const text = execFileSync("grib_get_data", ["-m", "9999", "-F", "%.10g", file], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
+  const messages: number[][] = [];
+  for (const line of text.split("\n")) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length < 3) continue;
+    if (Number.isNaN(Number(parts[2]))) messages.push([]);
+    else messages[messages.length - 1].push(Number(parts[2]));
+  }
+  return messages.map((m) => Float64Array.from(m, (v) => (v === 9999 ? Number.NaN : v)));
+}
+
+/** A profile's value at height z, linear between levels (heights ascending). */
+function at(z: number[], v: number[], height: number): number {
+  for (let k = 1; k < z.length; k++)
+    if (height <= z[k]) return v[k - 1] + ((height - z[k - 1]) / (z[k] - z[k - 1])) * (v[k] - v[k - 1]);
+  return Number.NaN;
+}
+
+/** Mean over [lower, upper] (from the lowest level when lower is below it), trapezoids on levels and edges. */
+function mean(z: number[], v: number[], lower: number, upper: number): number {
+  const from = Math.max(lower, z[0]);
+  const zs = [from, ...z.filter((h) => h > from && h < upper), upper];
+  let sum = 0;
+  for (let j = 1; j < zs.length; j++)
+    sum += ((at(z, v, zs[j - 1]) + at(z, v, zs[j])) / 2) * (zs[j] - zs[j - 1]);
+  return sum / (upper - from);
+}
+
+/** Heights where the profile crosses `value` (strictly: the data have no level at it), from `from` up to `to`. */
+function crossings(z: number[], v: number[], value: number, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k < z.length; k++) {
+    const [a, b] = [v[k - 1] - value, v[k] - value];
+    if (a * b >= 0) continue;
+    const h = z[k - 1] + (a / (a - b)) * (z[k] - z[k - 1]);
+    if (h >= from && h <= to) out.push(h);
+  }
+  return out;
+}
+
+/** himan's stratus and freezing area, written out on one point's profiles (°C, %, 0..1, mm/s). */
+function expectedInputs(z: number[], t: number[], rh: number[], n: number[], w: number[]) {
+  const base = crossings(z, n, 0.5, 0, 305)[0] ?? Number.NaN;
+  const top = Number.isNaN(base) ? Number.NaN : (crossings(z, n, 0.5, base + 10, 2500)[0] ?? 2500);
+  const zl = crossings(z, t, 0, 0, 10000);
+  const [z1, z2, z3, z4] = [0, 1, 2, 3].map((j) => zl[j] ?? Number.NaN);
+  const t01 = mean(z, t, 0, z1);
+  const t12 = mean(z, t, z1, z2);
+  const t23 = mean(z, t, z2, z3);
+  const odd = zl.length % 2 === 1;
+  const aloft = odd && zl.length >= 3 && mean(z, rh, z2, z3) > meltingHumidity(t23);
+  const four = zl.length >= 4 ? (z4 - z3) * mean(z, t, z3, z4) : 0;
+  return {
+    base,
+    top,
+    topTemperature: at(z, t, top),
+    meanTemperature: mean(z, t, base + 10, top - 10),
+    upperLayerN: mean(z, n, top + 30, top + 1500),
+    verticalVelocity: mean(z, w, base, top),
+    zeroLevels: zl.length,
+    plusArea: odd ? z1 * t01 + (aloft ? (z3 - z2) * t23 : 0) : (z2 - z1) * t12 + four,
+    plusAreaSurface: odd ? z1 * t01 : Number.NaN,
+    minusArea: odd ? Number.NaN : z1 * t01,
+    rhAvg: odd ? mean(z, rh, 0, z1) : Number.NaN,
+    rhMelt: odd ? meltingHumidity(t01) : Number.NaN,
+    rhAvgUpper: odd ? (zl.length >= 3 ? mean(z, rh, z2, z3) : Number.NaN) : mean(z, rh, z1, z2),
+    rhMeltUpper: odd ? (zl.length >= 3 ? meltingHumidity(t23) : Number.NaN) : meltingHumidity(t12),
+  };
+}
+
+describe("preform_hybrid on ECMWF's model levels through the processqueue", () => {
+  const dir = tempDir("cb-preform-hybrid-");
+  const files = ["lnsp", "t", "r", "cc", "w", "sfc"].map((f) => join(dir, `${f}.grib2`));
+  const [lnspFile, tFile, rFile, ccFile, wFile, sfcFile] = files;
+  const points = gridPoints();
+  /** FMI's forms as the GRIB2 run found them (NaN where it does not precipitate), for the GRIB1 run. */
+  let fmiForms = new Float64Array(0);
+
+  before(() => {
+    const encode = (shortName: "t" | "lnsp" | "2t" | "tp", level: number, values: Float64Array, s = step) =>
+      encodeFieldValues(
+        { shortName, levelKind: shortName === "2t" || shortName === "tp" ? "surface" : "hybrid", level },
+        grid,
+        baseTime,
+        s,
+        values,
+      );
+    writeFileSync(
+      lnspFile,
+      encode(
+        "lnsp",
+        1,
+        Float64Array.from(points, (p) => Math.log(p.ps)),
+      ),
+    );
+    // r, cc and w: the t messages re-coded by ecCodes (paramId and values set, level and pv kept)
+    const recoded: Array<[string, number, (p: GridPoint, z: number) => number]> = [
+      [rFile, 157, (p) => p.rh],
+      [ccFile, 248, (p, z) => (p.stratus && z >= 100 && z <= 1300 ? 0.9 : 0)],
+      [wFile, 135, () => -0.05], // rising air everywhere (ω −0.05 Pa/s, about 4 mm/s)
+    ];
+    const rules = recoded.map(() => [] as string[]);
+    for (const level of mlLevels) {
+      const z = standardHeight(level);
+      appendFileSync(
+        tFile,
+        encode(
+          "t",
+          level,
+          Float64Array.from(points, (p) => p.t(z) + 273.15),
+        ),
+      );
+      recoded.forEach(([file, paramId, value], j) => {
+        const values = points.map((p) => value(p, z)).join(",");
+        rules[j].push(
+          `if (level == ${level}) { set paramId = ${paramId}; set values = {${values}}; write "${file}"; }`,
+        );
+      });
+    }
+    rules.forEach((lines, j) => {
+      const file = join(dir, `${j}.rules`);
+      writeFileSync(file, `${lines.join("\n")}\n`);
+      execFileSync("grib_filter", [file, tFile]);
+    });
+    appendFileSync(
+      sfcFile,
+      encode(
+        "2t",
+        0,
+        Float64Array.from(points, (p) => p.t(0) + 273.15),
+      ),
+    );
+    const tp5 = Float64Array.from(points, () => 0.002);
+    appendFileSync(sfcFile, encode("tp", 0, tp5, step - 1));
+    appendFileSync(
+      sfcFile,
+      encode(
+        "tp",
+        0,
+        tp5.map((v, i) => v + points[i].rate / 1000),
+      ),
+    );
+  });
+
+  const configuration = {
+    source_producer: "131",
+    target_producer: "240",
+    hours: String(step),
+    file_write: "multiple",
+    origintime: "2026-11-24 00:00:00",
+    processqueue: [
+      {
+        leveltype: "hybrid",
+        levels: "68-137",
+        file_write: "cache only",
+        plugins: [{ name: "hybrid_pressure" }, { name: "hybrid_height" }, { name: "vvms" }],
+      },
+      {
+        leveltype: "height",
+        levels: "0",
+        file_write: "cache only",
+        plugins: [{ name: "split_sum", rrr: "true" }],
+      },
+      {
+        leveltype: "height",
+        levels: "0",
+        plugins: [{ name: "preform_hybrid", potential_precipitation_form: "true" }],
+      },
+    ],
+  };
+
+  it("PRECFORM2-N and POTPRECF-N are himan's forms at every point, each of the six present", async () => {
+    const config = join(dir, "preform_hybrid_ec.json");
+    writeFileSync(config, JSON.stringify(configuration));
+    const out = tempDir("cb-preform-hybrid-out-");
+    const result = await runCli(["process", "-f", config, "-t", "grib2", "--output", out, ...files]);
+    assert.equal(result.code, 0, result.stderr);
+    const [potName, formName] = ["POTPRECF-N", "PRECFORM2-N"].map(
+      (n) => `${n}_height_0_ll_36_19_0_006.grib2`,
+    );
+    assert.deepEqual(readdirSync(out).sort(), [potName, formName]);
+    const codes = ["discipline", "parameterCategory", "parameterNumber", "typeOfLevel"];
+    assert.deepEqual(gribKeys(join(out, formName), codes), {
+      discipline: "0",
+      parameterCategory: "1",
+      parameterNumber: "19",
+      typeOfLevel: "heightAboveGround",
+    });
+    assert.equal(gribKeys(join(out, potName), codes).parameterNumber, "254");
+    const forms = gribValues(join(out, formName));
+    const potential = gribValues(join(out, potName));
+
+    // the inputs as ecCodes decodes them; heights and pressures as himan's hybrid_height and vvms make them
+    const pv = ecCodesPv(lnspFile);
+    const half = pv.length / 2;
+    const ps = gribValues(lnspFile).map(Math.exp);
+    const [t, rh, n, omega] = [tFile, rFile, ccFile, wFile].map(decodeAll);
+    const [t2, tp5, tp6] = decodeAll(sfcFile);
+    const grib2Form = [11, 1, 7, 5, 12, 3];
+    const seen = new Set<number>();
+    for (let i = 0; i < forms.length; i++) {
+      const p = mlLevels.map(
+        (level) => (pv[level - 1] + pv[level] + (pv[half + level - 1] + pv[half + level]) * ps[i]) / 2,
+      );
+      const z: number[] = [];
+      mlLevels.forEach((_, k) => {
+        const [below, tBelow] = k === 0 ? [ps[i], t[0][i]] : [p[k - 1], t[k - 1][i]];
+        z.push((z[k - 1] ?? 0) + 14.628 * (tBelow + t[k][i]) * Math.log(below / p[k]));
+      });
+      const column = (fields: Float64Array[], f: (v: number, k: number) => number) =>
+        fields.map((field, k) => f(field[i], k));
+      const inputs = expectedInputs(
+        z,
+        column(t, (v) => v - 273.15),
+        column(rh, (v) => v),
+        column(n, (v) => v),
+        column(omega, (v, k) => ((-v * 287 * t[k][i]) / (9.80665 * p[k])) * 1000),
+      );
+      const rrr = Math.max(0, (tp6[i] - tp5[i]) * 1000);
+      const rr = rrr < 0.01 ? 0 : rrr;
+      const form = formOf({ ...inputs, rr, t2: t2[i] - 273.15 });
+      assert.equal(potential[i], form, `point ${i}: POTPRECF-N ${potential[i]}, expected ${form}`);
+      const written = rr === 0 ? Number.NaN : grib2Form[form];
+      assert.ok(Object.is(forms[i], written), `point ${i}: PRECFORM2-N ${forms[i]}, expected ${written}`);
+      if (rr > 0) seen.add(form);
+    }
+    assert.deepEqual([...seen].sort(), [0, 1, 2, 3, 4, 5]);
+    fmiForms = potential.map((f, i) => (Number.isNaN(forms[i]) ? Number.NaN : f));
+  });
+
+  it("is FMI's table 203 code 255 in GRIB1, forms as they are; POTPRECF-N, without a GRIB1 code, is refused", async () => {
+    const queue = configuration.processqueue.map((item, j) =>
+      j === 2 ? { ...item, plugins: [{ name: "preform_hybrid" }] } : item,
+    );
+    const config = join(dir, "preform_hybrid_grib1.json");
+    writeFileSync(config, JSON.stringify({ ...configuration, processqueue: queue }));
+    const out = tempDir("cb-preform-hybrid-out-");
+    const result = await runCli(["process", "-f", config, "-t", "grib", "--output", out, ...files]);
+    assert.equal(result.code, 0, result.stderr);
+    const file = join(out, "PRECFORM2-N_height_0_ll_36_19_0_006.grib");
+    assert.deepEqual(readdirSync(out), ["PRECFORM2-N_height_0_ll_36_19_0_006.grib"]);
+    assert.deepEqual(gribKeys(file, ["table2Version", "indicatorOfParameter"]), {
+      table2Version: "203",
+      indicatorOfParameter: "255",
+    });
+    const ours = gribValues(file);
+    assert.equal(fmiForms.length, ours.length);
+    fmiForms.forEach((f, i) => assert.ok(Object.is(ours[i], f), `point ${i}: ${ours[i]}, expected ${f}`));
+    const withPotential = join(dir, "preform_hybrid_ec.json");
+    writeFileSync(withPotential, JSON.stringify(configuration));
+    const refused = await runCli(["process", "-f", withPotential, "-t", "grib", "--output", out, ...files]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /POTPRECF-N has no GRIB1 code: write GRIB2 \(-t grib2\)/);
+  });
+
+  it("is skipped, naming what is missing, without the model levels' heights", async () => {
+    const queue = configuration.processqueue.map((item, j) =>
+      j === 0 ? { ...item, plugins: [{ name: "hybrid_pressure" }, { name: "vvms" }] } : item,
+    );
+    const config = join(dir, "preform_hybrid_noheight.json");
+    writeFileSync(config, JSON.stringify({ ...configuration, processqueue: queue }));
+    const out = tempDir("cb-preform-hybrid-out-");
+    const result = await runCli(["process", "-f", config, "-t", "grib2", "--output", out, ...files]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /preform_hybrid height 0 step 6: skipped, missing .*HL-M hybrid 137 step 6h/);
   });
 });
