@@ -620,7 +620,8 @@ describe("preform_hybrid on ECMWF's model levels through the processqueue", () =
     });
     const ours = gribValues(file);
     assert.equal(fmiForms.length, ours.length);
-    fmiForms.forEach((f, i) => assert.ok(Object.is(ours[i], f), `point ${i}: ${ours[i]}, expected ${f}`));
+    for (let i = 0; i < ours.length; i++)
+      assert.ok(Object.is(ours[i], fmiForms[i]), `point ${i}: ${ours[i]}, expected ${fmiForms[i]}`);
     const withPotential = join(dir, "preform_hybrid_ec.json");
     writeFileSync(withPotential, JSON.stringify(configuration));
     const refused = await runCli(["process", "-f", withPotential, "-t", "grib", "--output", out, ...files]);

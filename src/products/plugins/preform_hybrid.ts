@@ -54,7 +54,7 @@ import {
 import { kelvin } from "./meteo.ts";
 import { modelLevelsUp } from "./model-levels.ts";
 import { precipitationForm } from "./preform_pressure.ts";
-import { eachOf, inputOn, isTrue, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { inputOn, isTrue, type Plugin, type PluginInstance, type Target } from "./types.ts";
 
 const PRECFORM2 = paramInfo("PRECFORM2-N")!;
 const POTPRECF = paramInfo("POTPRECF-N")!;
@@ -273,7 +273,10 @@ const velocityToMms = new Map([
   ["VV-MS", 1000],
 ]);
 
-/** The surface inputs (rate, 2 m temperature) and the model-level parameters, in the input sets' order. */
+/** himan's precipitation rate choices (the hour's rate first) at height 0. */
+const rates = ["RRR-KGM2", "RR-1-MM"];
+
+/** The model-level parameters, in the input sets' order, with the vertical velocity in the unit chosen. */
 const levelParams = (velocity: string) => ["T-K", "RH-PRCNT", "N-0TO1", velocity, "HL-M"];
 
 export const preformHybrid: Plugin = {
@@ -283,17 +286,17 @@ export const preformHybrid: Plugin = {
     const outputs: ParamInfo[] = isTrue(options["potential_precipitation_form"])
       ? [PRECFORM2, POTPRECF]
       : [PRECFORM2];
+    // each set: the rate, the 2 m temperature, then each model-level parameter on every level
     const sets = (target: Target): FieldKey[][] =>
-      eachOf([
-        [inputOn(target, "RRR-KGM2", "height", 0), inputOn(target, "RR-1-MM", "height", 0)],
-        [...velocityToMms.keys()].map((vv) => inputOn(target, vv, "hybrid", levels[0])),
-      ]).map(([rate, velocity]) => [
-        rate,
-        inputOn(target, "T-K", "height", 2),
-        ...levelParams(velocity.param).flatMap((param) =>
-          levels.map((level) => inputOn(target, param, "hybrid", level)),
-        ),
-      ]);
+      rates.flatMap((rate) =>
+        [...velocityToMms.keys()].map((velocity) => [
+          inputOn(target, rate, "height", 0),
+          inputOn(target, "T-K", "height", 2),
+          ...levelParams(velocity).flatMap((param) =>
+            levels.map((level) => inputOn(target, param, "hybrid", level)),
+          ),
+        ]),
+      );
     return {
       outputs: () => outputs,
       inputs: sets,
