@@ -138,6 +138,17 @@ const catalogue: ParamInfo[] = [
     grib1: t203(59),
     grib2Values: precipitationTypes,
   },
+  // preform_hybrid's form from model levels, coded as PRECFORM-N (himan's writer renumbers both).
+  {
+    name: "PRECFORM2-N",
+    units: "Code table",
+    grib2: g2(0, 1, 19),
+    grib1: t203(255),
+    grib2Values: precipitationTypes,
+  },
+  // Its potential form (also where it does not precipitate): himan's local 0/1/254, FMI's numbering kept
+  // (his writer renumbers only the two above); table 203 has no code for it.
+  { name: "POTPRECF-N", units: "Code table", grib2: g2(0, 1, 254), grib1: null },
   { name: "SSICING-N", units: "Code table", grib2: g2(0, 0, 2), grib1: t203(102) },
   { name: "TF-C", units: "C", grib2: null, grib1: t203(11) },
   { name: "RHICE-PRCNT", units: "%", grib2: g2(0, 1, 94), grib1: t203(16) },

@@ -5,7 +5,8 @@
 // the walk stops once two successive levels lie above the layer. The quirks are himan's and kept: the
 // maximum also takes the value of the first level above the layer, an average starts at the lowest
 // level inside the layer (not at its lower edge when that is below the lowest level), and the height
-// search gives the lowest level's own height when that level already exceeds the limit.
+// search gives the lowest level's own height when that level already exceeds the limit. A layer may be
+// given per point (himan's height vectors), where one search's results are the next one's edges.
 
 /** A vertical profile: values and heights (m) of each level, lowest level first. */
 export interface Profile {
@@ -17,6 +18,19 @@ export interface Profile {
 export interface Layer {
   lower: number;
   upper: number;
+}
+
+/** A layer per point (himan's height vectors); a point with a missing edge is left out (NaN, count 0). */
+export interface Layers {
+  lower: Float64Array;
+  upper: Float64Array;
+}
+
+/** The layer at point i. */
+function layerAt(layer: Layer | Layers, i: number): Layer {
+  return typeof layer.lower === "number"
+    ? (layer as Layer)
+    : { lower: (layer as Layers).lower[i], upper: (layer as Layers).upper[i] };
 }
 
 /** newbase's linear interpolation of y at x between (x1, y1) and (x2, y2). */
@@ -56,16 +70,19 @@ function crossing(h: number, ph: number, { lower, upper }: Layer): Crossing {
 }
 
 /**
- * Walks each point's levels upwards and calls `visit` for the levels himan evaluates (value, height and
- * the previous valid level, NaN at the first); `visit` returns true when the point is done.
+ * Walks each point's levels upwards and calls `visit` for the levels himan evaluates (value, height,
+ * the previous valid level, NaN at the first, and the point's layer); `visit` returns true when the
+ * point is done.
  */
 function walk(
   profile: Profile,
-  layer: Layer,
-  visit: (point: number, v: number, h: number, pv: number, ph: number) => boolean,
+  layers: Layer | Layers,
+  visit: (point: number, v: number, h: number, pv: number, ph: number, layer: Layer) => boolean,
 ): void {
   const points = profile.values[0]?.length ?? 0;
   for (let i = 0; i < points; i++) {
+    const layer = layerAt(layers, i);
+    if (Number.isNaN(layer.lower) || Number.isNaN(layer.upper)) continue;
     let pv = Number.NaN;
     let ph = Number.NaN;
     for (let k = 0; k < profile.values.length; k++) {
@@ -78,15 +95,15 @@ function walk(
       ph = h;
       if (h < layer.lower) continue;
       if (h > layer.upper && previousHeight > layer.upper) break;
-      if (visit(i, v, h, previousValue, previousHeight)) break;
+      if (visit(i, v, h, previousValue, previousHeight, layer)) break;
     }
   }
 }
 
 /** The largest value in the layer (himan's VerticalMaximum); NaN where no level was evaluated. */
-export function verticalMaximum(profile: Profile, layer: Layer): Float64Array {
+export function verticalMaximum(profile: Profile, layers: Layer | Layers): Float64Array {
   const result = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
-  walk(profile, layer, (i, v, h, pv, ph) => {
+  walk(profile, layers, (i, v, h, pv, ph, layer) => {
     const at = crossing(h, ph, layer);
     let value = v;
     if (at.spanning)
@@ -103,11 +120,11 @@ export function verticalMaximum(profile: Profile, layer: Layer): Float64Array {
  * The height-weighted mean in the layer by the trapezoidal rule (himan's VerticalAverage): 0 where a
  * single level was evaluated, NaN where none.
  */
-export function verticalAverage(profile: Profile, layer: Layer): Float64Array {
-  const { lower, upper } = layer;
+export function verticalAverage(profile: Profile, layers: Layer | Layers): Float64Array {
   const sum = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
   const range = new Float64Array(sum.length);
-  walk(profile, layer, (i, v, h, pv, ph) => {
+  walk(profile, layers, (i, v, h, pv, ph, layer) => {
+    const { lower, upper } = layer;
     if (Number.isNaN(sum[i])) sum[i] = 0;
     if (lower === upper) return true;
     const at = crossing(h, ph, layer);
@@ -132,12 +149,17 @@ export function verticalAverage(profile: Profile, layer: Layer): Float64Array {
 }
 
 /**
- * The first (lowest) height in the layer where the value exceeds `limit`, interpolated between levels
- * (himan's VerticalHeightGreaterThan, first occurrence); NaN where it nowhere does.
+ * The first (lowest) height in the layer where the value goes beyond `limit`, above it (sign 1, himan's
+ * VerticalHeightGreaterThan) or below it (sign -1, VerticalHeightLessThan), interpolated between levels;
+ * NaN where it nowhere does. As himan's first-occurrence search, the first crossing back counts too (a
+ * value coming from beyond the limit), and only the greater-than search takes the first level evaluated
+ * when it has no level below it.
  */
-export function verticalHeightGreaterThan(profile: Profile, layer: Layer, limit: number): Float64Array {
+function verticalHeightBeyond(profile: Profile, layers: Layer | Layers, limit: number, sign: 1 | -1) {
+  const beyond = (x: number) => sign * (x - limit) > 0;
+  const short = (x: number) => sign * (x - limit) < 0;
   const result = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
-  walk(profile, layer, (i, value, height, previousValue, previousHeight) => {
+  walk(profile, layers, (i, value, height, previousValue, previousHeight, layer) => {
     let v = value;
     let h = height;
     let pv = previousValue;
@@ -146,8 +168,8 @@ export function verticalHeightGreaterThan(profile: Profile, layer: Layer, limit:
     if (at.entering) {
       pv = edgeValue(h, v, ph, pv, layer.lower);
       ph = layer.lower;
-      // the lower edge itself may already exceed the limit
-      if (pv > limit) {
+      // the lower edge itself may already be beyond the limit
+      if (beyond(pv)) {
         result[i] = layer.lower;
         return true;
       }
@@ -155,12 +177,89 @@ export function verticalHeightGreaterThan(profile: Profile, layer: Layer, limit:
       v = edgeValue(h, v, ph, pv, layer.upper);
       h = layer.upper;
     }
-    const rising = v > limit && (pv < limit || Number.isNaN(pv));
-    const falling = v < limit && !Number.isNaN(pv) && pv > limit;
-    if (rising || falling) {
+    const into = beyond(v) && (short(pv) || (sign === 1 && Number.isNaN(pv)));
+    const back = short(v) && beyond(pv);
+    if (into || back) {
       result[i] = Number.isNaN(pv) || Number.isNaN(ph) ? h : linear(limit, pv, v, ph, h);
       return true;
     }
+    return at.leaving && !at.entering;
+  });
+  return result;
+}
+
+/** The first height in the layer where the value exceeds `limit` (himan's VerticalHeightGreaterThan). */
+export function verticalHeightGreaterThan(
+  profile: Profile,
+  layers: Layer | Layers,
+  limit: number,
+): Float64Array {
+  return verticalHeightBeyond(profile, layers, limit, 1);
+}
+
+/** The first height in the layer where the value falls below `limit` (himan's VerticalHeightLessThan). */
+export function verticalHeightLessThan(
+  profile: Profile,
+  layers: Layer | Layers,
+  limit: number,
+): Float64Array {
+  return verticalHeightBeyond(profile, layers, limit, -1);
+}
+
+/**
+ * The height of the n-th crossing of `value` in the layer (himan's VerticalHeight; n = 0: the last),
+ * interpolated between levels; NaN where there are fewer. As himan's, a level exactly at the value
+ * counts on both its sides, a level entering the layer is compared from the layer's lower edge, and a
+ * level leaving it up to the upper edge.
+ */
+export function verticalHeight(profile: Profile, layers: Layer | Layers, value: number, nth: number) {
+  const result = new Float64Array(profile.values[0]?.length ?? 0).fill(Number.NaN);
+  const found = new Uint32Array(result.length);
+  walk(profile, layers, (i, v0, h0, pv0, ph0, layer) => {
+    if (Number.isNaN(pv0)) return false;
+    let [v, h, pv, ph] = [v0, h0, pv0, ph0];
+    const at = crossing(h, ph, layer);
+    if (at.entering) {
+      pv = edgeValue(h, v, ph, pv, layer.lower);
+      ph = layer.lower;
+    } else if (at.leaving) {
+      v = edgeValue(h, v, ph, pv, layer.upper);
+      h = layer.upper;
+    }
+    if ((pv <= value && v >= value) || (pv > value && v <= value)) {
+      const height = linear(value, pv, v, ph, h);
+      if (!Number.isNaN(height)) {
+        if (nth === 0) result[i] = height;
+        else if (++found[i] === nth) {
+          result[i] = height;
+          return true;
+        }
+      }
+    }
+    return at.leaving && !at.entering;
+  });
+  return result;
+}
+
+/**
+ * How many times the profile crosses `value` in the layer (himan's VerticalCount): 0 where it does not
+ * (or no level was evaluated). As himan's, a level exactly at the value counts on both its sides, and a
+ * level entering the layer is compared, at the lower edge's value, with the level below the layer.
+ */
+export function verticalCount(profile: Profile, layers: Layer | Layers, value: number): Float64Array {
+  const result = new Float64Array(profile.values[0]?.length ?? 0);
+  const crosses = (a: number, b: number) => (a <= value && b >= value) || (a >= value && b <= value);
+  walk(profile, layers, (i, v, h, pv, ph, layer) => {
+    if (Number.isNaN(pv)) return false;
+    const at = crossing(h, ph, layer);
+    if (at.spanning) {
+      if (crosses(edgeValue(h, v, ph, pv, layer.lower), edgeValue(h, v, ph, pv, layer.upper))) result[i]++;
+      return false;
+    }
+    let current = v;
+    if (at.entering) current = edgeValue(h, v, ph, pv, layer.lower);
+    else if (at.leaving) current = edgeValue(h, v, ph, pv, layer.upper);
+    if (crosses(pv, current)) result[i]++;
     return at.leaving;
   });
   return result;

@@ -7,6 +7,7 @@ import { hybridPressure } from "./hybrid_pressure.ts";
 import { absoluteHumidity, precipitationRate } from "./hydrometeors.ts";
 import { icing } from "./icing.ts";
 import { frostPointPlugin, luatool, relativeHumidityIce } from "./luatool.ts";
+import { preformHybrid } from "./preform_hybrid.ts";
 import { preformPressurePlugin } from "./preform_pressure.ts";
 import { relativeHumidity } from "./relative_humidity.ts";
 import { splitSum } from "./split_sum.ts";
@@ -42,6 +43,7 @@ export const plugins: ReadonlyMap<string, Plugin> = new Map(
     stability,
     icing,
     tropopause,
+    preformHybrid,
     preformPressurePlugin,
     cloudCode,
     visibility,
