@@ -29,9 +29,10 @@ import {
 import { encodeFieldValues } from "../../src/sim/ecmwf/encode.ts";
 import { globalGrid } from "../../src/sim/ecmwf/fields.ts";
 import { l137a, l137b } from "../../src/sim/ecmwf/l137.ts";
-import { runCli, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
 import { ecCodesPv } from "./ecmwf-data.ts";
 import { gribKeys, gribValues } from "./oracle.ts";
+import { processFiles } from "./process-cli.ts";
 import { runPlugin, targetAt } from "./run-plugin.ts";
 
 /** Profiles of several points (heights in m, lowest level first): columns[point][level]. */
@@ -548,7 +549,7 @@ describe("preform_hybrid on ECMWF's model levels through the processqueue", () =
     const config = join(dir, "preform_hybrid_ec.json");
     writeFileSync(config, JSON.stringify(configuration));
     const out = tempDir("cb-preform-hybrid-out-");
-    const result = await runCli(["process", "-f", config, "-t", "grib2", "--output", out, ...files]);
+    const result = await processFiles(config, out, files, "grib2");
     assert.equal(result.code, 0, result.stderr);
     const [potName, formName] = ["POTPRECF-N", "PRECFORM2-N"].map(
       (n) => `${n}_height_0_ll_36_19_0_006.grib2`,
@@ -610,7 +611,7 @@ describe("preform_hybrid on ECMWF's model levels through the processqueue", () =
     const config = join(dir, "preform_hybrid_grib1.json");
     writeFileSync(config, JSON.stringify({ ...configuration, processqueue: queue }));
     const out = tempDir("cb-preform-hybrid-out-");
-    const result = await runCli(["process", "-f", config, "-t", "grib", "--output", out, ...files]);
+    const result = await processFiles(config, out, files, "grib");
     assert.equal(result.code, 0, result.stderr);
     const file = join(out, "PRECFORM2-N_height_0_ll_36_19_0_006.grib");
     assert.deepEqual(readdirSync(out), ["PRECFORM2-N_height_0_ll_36_19_0_006.grib"]);
@@ -624,7 +625,7 @@ describe("preform_hybrid on ECMWF's model levels through the processqueue", () =
       assert.ok(Object.is(ours[i], fmiForms[i]), `point ${i}: ${ours[i]}, expected ${fmiForms[i]}`);
     const withPotential = join(dir, "preform_hybrid_ec.json");
     writeFileSync(withPotential, JSON.stringify(configuration));
-    const refused = await runCli(["process", "-f", withPotential, "-t", "grib", "--output", out, ...files]);
+    const refused = await processFiles(withPotential, out, files, "grib");
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /POTPRECF-N has no GRIB1 code: write GRIB2 \(-t grib2\)/);
   });
@@ -636,7 +637,7 @@ describe("preform_hybrid on ECMWF's model levels through the processqueue", () =
     const config = join(dir, "preform_hybrid_noheight.json");
     writeFileSync(config, JSON.stringify({ ...configuration, processqueue: queue }));
     const out = tempDir("cb-preform-hybrid-out-");
-    const result = await runCli(["process", "-f", config, "-t", "grib2", "--output", out, ...files]);
+    const result = await processFiles(config, out, files, "grib2");
     assert.equal(result.code, 1);
     assert.match(result.stderr, /preform_hybrid height 0 step 6: skipped, missing .*HL-M hybrid 137 step 6h/);
   });

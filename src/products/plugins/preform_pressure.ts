@@ -13,8 +13,8 @@
 //   5. rain, or drizzle where RH700 < 80 %, RH2m > 90 %, RR <= 0.3 mm/h and a stratus (RH > 90 %) at
 //      925 hPa with the surface above 925 hPa, or at 850 hPa with it in (850, 925] hPa.
 // Missing snowfall values count as no snow (himan: summer data has none); any other missing input makes
-// the form missing. GRIB2 output is refused, as himan's plugin refuses it: GRIB2's precipitation type
-// table cannot hold FMI's six forms one to one.
+// the form missing. In GRIB2 the forms become WMO's precipitation types (params.ts), as himan's writer
+// renumbers them.
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { kelvin } from "./meteo.ts";
