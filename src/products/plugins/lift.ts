@@ -65,8 +65,12 @@ export function lclPressure(p: number, t: number, td: number): number {
   let found = Number.NaN;
   for (let n = 1; n < 100; n++) {
     const te = along(temperature);
-    if (Math.abs(te - temperature) < 0.05) found = temperature;
-    else temperature -= Math.min((te - temperature) / (2 * (n + 1)), 15);
+    // Found, the temperature no longer moves, and every later turn would find it again.
+    if (Math.abs(te - temperature) < 0.05) {
+      found = temperature;
+      break;
+    }
+    temperature -= Math.min((te - temperature) / (2 * (n + 1)), 15);
   }
   if (Number.isNaN(found)) {
     // himan's slower fallback: 0.1 K steps down until the parcel is saturated
