@@ -150,7 +150,8 @@ type Unpack8 = (
   out: Float64Array,
   outOffset: number,
   ref: number,
-  scale: number,
+  bscale: number,
+  dscale: number,
 ) => void;
 
 const unrolled: (Unpack8 | undefined)[] = [];
@@ -182,7 +183,7 @@ function unrolledUnpacker(n: number): Unpack8 {
     }
     let expr = parts.join(" | ");
     if (n === 32) expr = `((${expr}) >>> 0)`;
-    lines.push(`out[o + ${k}] = ref + scale * (${expr});`);
+    lines.push(`out[o + ${k}] = ((${expr}) * bscale + ref) * dscale;`);
   }
   lines.push(`p += ${n}; o += 8;`);
   lines.push("}");
@@ -193,7 +194,8 @@ function unrolledUnpacker(n: number): Unpack8 {
     "out",
     "outOffset",
     "ref",
-    "scale",
+    "bscale",
+    "dscale",
     lines.join("\n"),
   ) as Unpack8;
   unrolled[n] = fn;
@@ -214,7 +216,8 @@ function unpackWindowed(
   out: Float64Array,
   outOffset: number,
   ref: number,
-  scale: number,
+  bscale: number,
+  dscale: number,
 ): number {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   const shift = 32 - nbits;
@@ -223,7 +226,7 @@ function unpackWindowed(
   let bit = bitOffset - byte * 8;
   let i = 0;
   for (; i < count && byte <= lastByte; i++) {
-    out[outOffset + i] = ref + scale * ((view.getInt32(byte) << bit) >>> shift);
+    out[outOffset + i] = (((view.getInt32(byte) << bit) >>> shift) * bscale + ref) * dscale;
     bit += nbits;
     byte += bit >>> 3;
     bit &= 7;
@@ -252,8 +255,8 @@ export function readBitsAt(buf: Uint8Array, bitPos: number, n: number): number {
 
 /**
  * Unpack `count` unsigned big-endian values of `nbits` (0..32; up to 53 on a slow path) bits starting at
- * bit `bitOffset` of `buf`, writing `ref + scale * value` into `out` from `outOffset`. With the defaults
- * (ref 0, scale 1) the raw integers are written.
+ * bit `bitOffset` of `buf`, writing `(value * bscale + ref) * dscale` (ecCodes' order:
+ * packing/scaling.ts) into `out` from `outOffset`. With the defaults (0, 1, 1) the raw integers are written.
  */
 export function unpackBits(
   buf: Uint8Array,
@@ -263,11 +266,12 @@ export function unpackBits(
   out: Float64Array = new Float64Array(count),
   outOffset = 0,
   ref = 0,
-  scale = 1,
+  bscale = 1,
+  dscale = 1,
 ): Float64Array {
   if (outOffset + count > out.length) throw new RangeError("unpackBits: output array too small");
   if (nbits === 0 || count === 0) {
-    out.fill(ref, outOffset, outOffset + count);
+    out.fill(ref * dscale, outOffset, outOffset + count);
     return out;
   }
   const endBit = bitOffset + nbits * count;
@@ -279,15 +283,15 @@ export function unpackBits(
   }
   let done = 0;
   if (nbits <= 25) {
-    done = unpackWindowed(buf, bitOffset, nbits, count, out, outOffset, ref, scale);
+    done = unpackWindowed(buf, bitOffset, nbits, count, out, outOffset, ref, bscale, dscale);
   } else if (nbits <= 32 && bitOffset % 8 === 0 && count >= 8) {
     const groups = Math.floor(count / 8);
-    unrolledUnpacker(nbits)(buf, bitOffset / 8, groups, out, outOffset, ref, scale);
+    unrolledUnpacker(nbits)(buf, bitOffset / 8, groups, out, outOffset, ref, bscale, dscale);
     done = groups * 8;
   }
   let pos = bitOffset + done * nbits;
   for (let i = done; i < count; i++) {
-    out[outOffset + i] = ref + scale * readBitsAt(buf, pos, nbits);
+    out[outOffset + i] = (readBitsAt(buf, pos, nbits) * bscale + ref) * dscale;
     pos += nbits;
   }
   return out;
@@ -315,7 +319,7 @@ export class BitReader {
     this.pos += n;
     return v;
   }
-  /** Read `count` values of `n` bits into `out` (from `outOffset`), as `ref + scale * value`. */
+  /** Read `count` values of `n` bits into `out` (from `outOffset`), as `value * scale + ref`. */
   readInto(n: number, count: number, out: Float64Array, outOffset = 0, ref = 0, scale = 1): void {
     if (this.pos + n * count > this.endBit) {
       throw new GribBitsError(

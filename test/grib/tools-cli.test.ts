@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, tempDir } from "../helpers/cli.ts";
 import { run, samples, sharedData, sharedTools } from "./read-oracle.ts";
+import { compareValues } from "./values-oracle.ts";
 
 const d = (p: string) => join(sharedData, p);
 
@@ -39,6 +40,40 @@ describe("cloudburst grib get-data", () => {
     const theirs = run("grib_get_data", ["-F", "%.17g", file]);
     assert.equal(ours.stdout.split("\n").length, 2 * 259_921 + 1);
     assert.ok(ours.stdout === theirs, "values differ from grib_get_data's at 17 significant digits");
+  });
+
+  it("prints every packing's values as ecCodes' to the last bit when D != 0 (-F %.17g)", () => {
+    // ecCodes scales every packing as (X * 2^E + R) * 10^-D (packing/scaling.ts): the premultiplied
+    // R * 10^-D + X * (2^E * 10^-D) put 3,327 of the 13,888 values of iasi's first field (D = 2) one bit
+    // away in each of these; the field repacked by ecCodes stands in for the packings no shared file
+    // has with D != 0
+    const dir = tempDir();
+    const first = join(dir, "grid_simple.grib");
+    execFileSync("grib_copy", ["-w", "count=1", d("iasi/source.grib"), first]);
+    const files = [d("iasi/source.grib")]; // simple packing, D = 2, 4 and 0
+    for (const p of [
+      "grid_ccsds",
+      "grid_complex",
+      "grid_complex_spatial_differencing",
+      "grid_second_order",
+      "grid_png",
+    ]) {
+      const file = join(dir, `${p}.grib`);
+      // repacked to second order, D drops to 0 unless it is set too
+      execFileSync("grib_set", ["-r", "-s", `packingType=${p},decimalScaleFactor=2`, first, file]);
+      files.push(file);
+    }
+    for (const file of files) {
+      const comparisons = compareValues(file);
+      assert.ok(
+        comparisons.some((c) => c.decimalScaleFactor !== 0),
+        `${file}: no message with D != 0`,
+      );
+      for (const c of comparisons) {
+        const what = `${file} #${c.message} (${c.packingType}, D = ${c.decimalScaleFactor})`;
+        assert.equal(c.differing, 0, `${what}: ${c.differing} of ${c.values} values differ from ecCodes'`);
+      }
+    }
   });
 
   it("skips missing points with --skip-missing, like grib_get_data without -m", async () => {

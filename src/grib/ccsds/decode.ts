@@ -90,7 +90,7 @@ interface Layout {
 }
 
 /**
- * Decode `count` samples from a CCSDS stream, writing `ref + scale * sample` into `out` (the raw samples
+ * Decode `count` samples from a CCSDS stream, writing `(sample * bscale + ref) * dscale` into `out` (the raw samples
  * with the defaults) and returning its first `count` values. Throws CcsdsError on a malformed or truncated
  * stream.
  */
@@ -100,7 +100,8 @@ export function ccsdsDecode(
   options: CcsdsOptions,
   out?: Float64Array,
   ref = 0,
-  scale = 1,
+  bscale = 1,
+  dscale = 1,
 ): Float64Array {
   validateOptions(options);
   if (out && out.length < count) throw new RangeError("ccsdsDecode: output array too small");
@@ -140,7 +141,7 @@ export function ccsdsDecode(
       end = decodeInterval(stream, pos - stream.base, layout, residuals, samples, start / layout.J);
     }
     pos = stream.base + end;
-    postprocess(residuals, Math.min(samples, count - start), options, values, start, ref, scale);
+    postprocess(residuals, Math.min(samples, count - start), options, values, start, ref, bscale, dscale);
   }
   return values.subarray(0, count);
 }
@@ -347,7 +348,8 @@ function postprocess(
   out: Float64Array,
   at: number,
   ref: number,
-  scale: number,
+  bscale: number,
+  dscale: number,
 ): void {
   const n = options.bitsPerSample;
   const signed = (options.flags & AEC_DATA_SIGNED) !== 0;
@@ -358,10 +360,10 @@ function postprocess(
     if (signed) {
       for (let i = 0; i < count; i++) {
         const v = mapped[i]!;
-        out[at + i] = ref + scale * (v >= signBit ? v - range : v);
+        out[at + i] = ((v >= signBit ? v - range : v) * bscale + ref) * dscale;
       }
     } else {
-      for (let i = 0; i < count; i++) out[at + i] = ref + scale * mapped[i]!;
+      for (let i = 0; i < count; i++) out[at + i] = (mapped[i]! * bscale + ref) * dscale;
     }
     return;
   }
@@ -370,7 +372,7 @@ function postprocess(
     // integer fast path: x in [0, xmax], theta = min(x, xmax - x)
     const xmax = (1 << n) - 1;
     const top = n - 1; // x >= 2^(n-1): the upper bound is the nearer one
-    out[at] = ref + scale * x;
+    out[at] = (x * bscale + ref) * dscale;
     for (let i = 1; i < count; i++) {
       const d = mapped[i]!;
       const mask = -(x >>> top) & xmax;
@@ -378,14 +380,14 @@ function postprocess(
       // otherwise the value lies beyond the nearer bound
       if ((d + 1) >>> 1 <= (mask ^ x)) x += (d >>> 1) ^ -(d & 1);
       else x = mask ^ d;
-      out[at + i] = ref + scale * x;
+      out[at + i] = (x * bscale + ref) * dscale;
     }
     return;
   }
   const xmin = signed ? -signBit : 0;
   const xmax = signed ? signBit - 1 : range - 1;
   if (signed && x >= signBit) x -= range;
-  out[at] = ref + scale * x;
+  out[at] = (x * bscale + ref) * dscale;
   for (let i = 1; i < count; i++) {
     const d = mapped[i]!;
     const lower = x - xmin;
@@ -398,6 +400,6 @@ function postprocess(
     } else {
       x = xmax - d;
     }
-    out[at + i] = ref + scale * x;
+    out[at + i] = (x * bscale + ref) * dscale;
   }
 }

@@ -3,7 +3,7 @@ import { CcsdsError, ccsdsDecode } from "../ccsds/index.ts";
 import { validateOptions } from "../ccsds/options.ts";
 import { PackingError, requireLength } from "./errors.ts";
 import { output } from "./output.ts";
-import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { constantValue, ecCodesCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 export function unpackCcsds(
   section5: Uint8Array,
@@ -13,7 +13,6 @@ export function unpackCcsds(
 ): Float64Array {
   requireLength(section5, 25, 5, "template 5.42");
   const scaling = readGrib2Scaling(section5);
-  const { ref, scale } = linearCoefficients(scaling);
   if (scaling.bitsPerValue === 0 || count === 0) return output(count, out).fill(constantValue(scaling));
   // a zero-block run codes at most 64 blocks of 64 samples in a few bits: more values than that cannot be there
   const streamBits = (section7.length - 5) * 8;
@@ -38,8 +37,9 @@ export function unpackCcsds(
     if (e instanceof CcsdsError) throw new PackingError("corrupt", e.message, 5, 19);
     throw e;
   }
+  const { ref, bscale, dscale } = ecCodesCoefficients(scaling);
   try {
-    return ccsdsDecode(section7.subarray(5), count, options, out, ref, scale);
+    return ccsdsDecode(section7.subarray(5), count, options, out, ref, bscale, dscale);
   } catch (e) {
     if (e instanceof CcsdsError) throw new PackingError("corrupt", e.message, 7, 5 + e.offset);
     throw e;

@@ -4,7 +4,7 @@
 import { BitReader, GribBitsError, readSignMagnitude, readUnsigned, unpackBits } from "../bits.ts";
 import { PackingError, requireLength } from "./errors.ts";
 import { output } from "./output.ts";
-import { linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { ecCodesCoefficients, readGrib2Scaling, scaleInPlace } from "./scaling.ts";
 
 export function unpackComplex(
   template: 2 | 3,
@@ -116,8 +116,7 @@ export function unpackComplex(
       o += len;
     }
     if (order > 0) undoSpatialDifferencing(out, missing, order, first, minimum);
-    const { ref, scale } = linearCoefficients(scaling);
-    for (let i = 0; i < count; i++) out[i] = ref + scale * out[i];
+    scaleInPlace(out, count, ecCodesCoefficients(scaling));
     if (missing) for (let i = 0; i < count; i++) if (missing[i]) out[i] = Number.NaN;
     return out;
   } catch (e) {

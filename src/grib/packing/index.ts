@@ -94,4 +94,4 @@ export {
   packSimpleValues,
   quantise,
 } from "./pack.ts";
-export { type LinearScaling, linearCoefficients } from "./scaling.ts";
+export { type Coefficients, ecCodesCoefficients, type LinearScaling } from "./scaling.ts";

@@ -4,12 +4,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PackingError } from "./errors.ts";
 import { output } from "./output.ts";
-import {
-  constantValue,
-  type EcCodesCoefficients,
-  ecCodesJpegCoefficients,
-  readGrib2Scaling,
-} from "./scaling.ts";
+import { type Coefficients, constantValue, ecCodesCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 interface FrameInfo {
   width: number;
@@ -68,7 +63,7 @@ export function unpackJpeg2000(
   into?: Float64Array,
 ): Float64Array {
   const scaling = readGrib2Scaling(section5);
-  const coefficients = ecCodesJpegCoefficients(scaling);
+  const coefficients = ecCodesCoefficients(scaling);
   if (scaling.bitsPerValue === 0 || count === 0) return output(count, into).fill(constantValue(scaling));
   const stream = section7.subarray(5);
   const decoder = new (codec().J2KDecoder)();
@@ -115,13 +110,13 @@ export function unpackJpeg2000(
 // The loops that scale samples are functions of their own: V8 optimises them whole (a loop compiled on
 // stack replacement in the function above, run a few times a process, cost 90 ns a value, not 1).
 
-function scaleBytes(samples: Uint8Array, out: Float64Array, c: EcCodesCoefficients): void {
+function scaleBytes(samples: Uint8Array, out: Float64Array, c: Coefficients): void {
   const { ref, bscale, dscale } = c;
   for (let i = 0; i < out.length; i++) out[i] = (samples[i]! * bscale + ref) * dscale;
 }
 
 /** Little-endian 16-bit samples (as OpenJPEG's wasm memory holds them). */
-function scaleUint16(samples: DataView, out: Float64Array, c: EcCodesCoefficients): void {
+function scaleUint16(samples: DataView, out: Float64Array, c: Coefficients): void {
   const { ref, bscale, dscale } = c;
   for (let i = 0; i < out.length; i++) out[i] = (samples.getUint16(2 * i, true) * bscale + ref) * dscale;
 }

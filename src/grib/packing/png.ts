@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
 import { PackingError } from "./errors.ts";
 import { output } from "./output.ts";
-import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { type Coefficients, constantValue, ecCodesCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
@@ -105,7 +105,8 @@ export function unpackPng(
   into?: Float64Array,
 ): Float64Array {
   const scaling = readGrib2Scaling(section5);
-  const { ref, scale } = linearCoefficients(scaling);
+  const c = ecCodesCoefficients(scaling);
+  const { ref, bscale, dscale } = c;
   if (scaling.bitsPerValue === 0 || count === 0) return output(count, into).fill(constantValue(scaling));
   const png = section7.subarray(5);
   let image: RawImage | undefined;
@@ -114,7 +115,7 @@ export function unpackPng(
   } catch (e) {
     throw new PackingError("corrupt", `PNG image does not decode: ${(e as Error).message}`, 7, 5);
   }
-  if (!image) return unpackWithFastPng(png, count, ref, scale, into);
+  if (!image) return unpackWithFastPng(png, count, c, into);
   const { width, height, depth, channels, rows, stride } = image;
   if (width * height < count) {
     throw new PackingError("corrupt", `PNG image is ${width}x${height}, expected ${count} values`, 7, 5);
@@ -126,23 +127,25 @@ export function unpackPng(
     let q = y * stride;
     const end = Math.min(count, i + width);
     if (bitsPerPixel === 8) {
-      for (; i < end; i++) out[i] = ref + scale * rows[q++];
+      for (; i < end; i++) out[i] = (rows[q++] * bscale + ref) * dscale;
     } else if (bitsPerPixel === 16) {
-      for (; i < end; i++, q += 2) out[i] = ref + scale * ((rows[q] << 8) | rows[q + 1]);
+      for (; i < end; i++, q += 2) out[i] = (((rows[q] << 8) | rows[q + 1]) * bscale + ref) * dscale;
     } else if (bitsPerPixel === 24) {
       for (; i < end; i++, q += 3)
-        out[i] = ref + scale * ((rows[q] << 16) | (rows[q + 1] << 8) | rows[q + 2]);
+        out[i] = (((rows[q] << 16) | (rows[q + 1] << 8) | rows[q + 2]) * bscale + ref) * dscale;
     } else if (bitsPerPixel === 32) {
       for (; i < end; i++, q += 4) {
         out[i] =
-          ref + scale * (((rows[q] << 24) | (rows[q + 1] << 16) | (rows[q + 2] << 8) | rows[q + 3]) >>> 0);
+          ((((rows[q] << 24) | (rows[q + 1] << 16) | (rows[q + 2] << 8) | rows[q + 3]) >>> 0) * bscale +
+            ref) *
+          dscale;
       }
     } else if (bitsPerPixel < 8) {
       const perByte = 8 / bitsPerPixel;
       const mask = (1 << bitsPerPixel) - 1;
       for (let x = 0; i < end; i++, x++) {
         const byte = rows[q + Math.floor(x / perByte)];
-        out[i] = ref + scale * ((byte >>> (8 - bitsPerPixel * ((x % perByte) + 1))) & mask);
+        out[i] = (((byte >>> (8 - bitsPerPixel * ((x % perByte) + 1))) & mask) * bscale + ref) * dscale;
       }
     } else {
       throw new PackingError("unsupported", `PNG with ${channels} channels of ${depth} bits`, 7, 5);
@@ -156,8 +159,7 @@ const require = createRequire(import.meta.url);
 function unpackWithFastPng(
   png: Uint8Array,
   count: number,
-  ref: number,
-  scale: number,
+  c: Coefficients,
   into?: Float64Array,
 ): Float64Array {
   const { decode } = require("fast-png") as typeof import("fast-png");
@@ -172,16 +174,19 @@ function unpackWithFastPng(
     throw new PackingError("corrupt", `PNG image is ${width}x${height}, expected ${count} values`, 7, 5);
   }
   const out = output(count, into);
+  const { ref, bscale, dscale } = c;
   if (channels === 1) {
-    for (let i = 0; i < count; i++) out[i] = ref + scale * data[i];
+    for (let i = 0; i < count; i++) out[i] = (data[i] * bscale + ref) * dscale;
   } else if (channels === 3 && image.depth === 8) {
     for (let i = 0; i < count; i++) {
-      out[i] = ref + scale * (data[3 * i] * 65536 + data[3 * i + 1] * 256 + data[3 * i + 2]);
+      out[i] = ((data[3 * i] * 65536 + data[3 * i + 1] * 256 + data[3 * i + 2]) * bscale + ref) * dscale;
     }
   } else if (channels === 4 && image.depth === 8) {
     for (let i = 0; i < count; i++) {
       const p = 4 * i;
-      out[i] = ref + scale * (data[p] * 16777216 + data[p + 1] * 65536 + data[p + 2] * 256 + data[p + 3]);
+      out[i] =
+        ((data[p] * 16777216 + data[p + 1] * 65536 + data[p + 2] * 256 + data[p + 3]) * bscale + ref) *
+        dscale;
     }
   } else {
     throw new PackingError("unsupported", `PNG with ${channels} channels of ${image.depth} bits`, 7, 5);

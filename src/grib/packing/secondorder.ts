@@ -5,7 +5,13 @@
 import { BitReader, GribBitsError, readIbmFloat, readSignMagnitude, readUnsigned } from "../bits.ts";
 import { PackingError, requireLength } from "./errors.ts";
 import { output } from "./output.ts";
-import { constantValue, type LinearScaling, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import {
+  constantValue,
+  ecCodesCoefficients,
+  type LinearScaling,
+  readGrib2Scaling,
+  scaleInPlace,
+} from "./scaling.ts";
 
 interface SecondOrderLayout {
   numberOfGroups: number;
@@ -87,8 +93,7 @@ function decodeSecondOrder(
     else if (order === 2) for (let i = 2; i < count; i++) x[i] += 2 * x[i - 1] - x[i - 2];
     else for (let i = 3; i < count; i++) x[i] += 3 * x[i - 1] - 3 * x[i - 2] + x[i - 3];
   }
-  const { ref, scale } = linearCoefficients(scaling);
-  for (let i = 0; i < count; i++) x[i] = ref + scale * x[i];
+  scaleInPlace(x, count, ecCodesCoefficients(scaling));
   return x;
 }
 

@@ -2,7 +2,7 @@
 import { GribBitsError, readIbmFloat, readSignMagnitude, unpackBits } from "../bits.ts";
 import { PackingError, requireLength } from "./errors.ts";
 import { output } from "./output.ts";
-import { constantValue, linearCoefficients, readGrib2Scaling } from "./scaling.ts";
+import { type Coefficients, constantValue, ecCodesCoefficients, readGrib2Scaling } from "./scaling.ts";
 
 /** GRIB2 template 5.0 (also the layout of 5.42's first octets). */
 export function unpackSimple(
@@ -13,13 +13,20 @@ export function unpackSimple(
 ): Float64Array {
   requireLength(section5, 21, 5, "template 5.0");
   const scaling = readGrib2Scaling(section5);
-  const { ref, scale } = linearCoefficients(scaling);
   if (scaling.bitsPerValue === 0) return output(count, out).fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53) {
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 5, 19);
   }
   requireBits(section7, 5, scaling.bitsPerValue, count, 7);
-  return unpackOrThrow(section7, 5, scaling.bitsPerValue, count, output(count, out), ref, scale, 7);
+  return unpackOrThrow(
+    section7,
+    5,
+    scaling.bitsPerValue,
+    count,
+    output(count, out),
+    ecCodesCoefficients(scaling),
+    7,
+  );
 }
 
 /** Check, before allocating anything, that the section holds `count` values of `nbits` bits. */
@@ -47,12 +54,11 @@ function unpackOrThrow(
   nbits: number,
   count: number,
   out: Float64Array,
-  ref: number,
-  scale: number,
+  c: Coefficients,
   sectionNumber: number,
 ): Float64Array {
   try {
-    return unpackBits(section, dataStart * 8, nbits, count, out, 0, ref, scale);
+    return unpackBits(section, dataStart * 8, nbits, count, out, 0, c.ref, c.bscale, c.dscale);
   } catch (e) {
     if (e instanceof GribBitsError)
       throw new PackingError("corrupt", e.message, sectionNumber, section.length);
@@ -104,10 +110,17 @@ export function unpackGrib1Simple(
     bitsPerValue: section4[10],
     decimalScaleFactor,
   };
-  const { ref, scale } = linearCoefficients(scaling);
   if (scaling.bitsPerValue === 0) return output(count, out).fill(constantValue(scaling));
   if (scaling.bitsPerValue > 53)
     throw new PackingError("unsupported", `${scaling.bitsPerValue} bits per value`, 4, 10);
   requireBits(section4, 11, scaling.bitsPerValue, count, 4);
-  return unpackOrThrow(section4, 11, scaling.bitsPerValue, count, output(count, out), ref, scale, 4);
+  return unpackOrThrow(
+    section4,
+    11,
+    scaling.bitsPerValue,
+    count,
+    output(count, out),
+    ecCodesCoefficients(scaling),
+    4,
+  );
 }
