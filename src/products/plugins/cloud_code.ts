@@ -9,7 +9,7 @@
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { lowConvection } from "./meteo.ts";
-import { eachOf, inputOn, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { eachOf, inputOn, type Plugin, type PluginInstance, type Target, valuesOf } from "./types.ts";
 
 const CLDSYM = paramInfo("CLDSYM-N")!;
 
@@ -103,7 +103,7 @@ export const cloudCode: Plugin = {
       compute(context) {
         const keys = inputSets(context.target)[context.inputSet];
         const [t0, n, k, t850, rh850, rh700, rh500] = keys.map((key) => {
-          const values = context.input(key.param, key.step, key.levelType, key.level).values;
+          const values = valuesOf(context, key);
           // A fraction is made percent, as himan does for a humidity whose unit is not percent.
           return key.param === "RH-0TO1" ? values.map((v) => v * 100) : values;
         });

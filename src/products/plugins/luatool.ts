@@ -9,7 +9,7 @@
 // The pressure is P-PA at height 0 (HIRLAM, HARMONIE) or ECMWF's surface pressure (PGR-PA).
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
-import { eachOf, inputOn, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { eachOf, inputOn, type Plugin, type PluginInstance, type Target, valuesOf } from "./types.ts";
 
 const TF = paramInfo("TF-C")!;
 const RHICE = paramInfo("RHICE-PRCNT")!;
@@ -82,9 +82,7 @@ function surfaceScript(
         outputs: () => [output],
         inputs: sets,
         compute(context) {
-          const [p, ...rest] = sets(context.target)[context.inputSet].map(
-            (k) => context.input(k.param, k.step, k.levelType, k.level).values,
-          );
+          const [p, ...rest] = sets(context.target)[context.inputSet].map((k) => valuesOf(context, k));
           const out = new Float64Array(p.length);
           for (let i = 0; i < out.length; i++)
             out[i] = formula(p[i] / 100, ...rest.map((v) => v[i] - 273.15));

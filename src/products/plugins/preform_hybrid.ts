@@ -54,7 +54,7 @@ import {
 import { kelvin } from "./meteo.ts";
 import { modelLevelsUp } from "./model-levels.ts";
 import { precipitationForm } from "./preform_pressure.ts";
-import { inputOn, isTrue, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { inputOn, isTrue, type Plugin, type PluginInstance, type Target, valuesOf } from "./types.ts";
 
 const PRECFORM2 = paramInfo("PRECFORM2-N")!;
 const POTPRECF = paramInfo("POTPRECF-N")!;
@@ -302,7 +302,7 @@ export const preformHybrid: Plugin = {
       inputs: sets,
       compute(context) {
         const [rateKey, t2Key, ...levelKeys] = sets(context.target)[context.inputSet];
-        const field = (key: FieldKey) => context.input(key.param, key.step, key.levelType, key.level).values;
+        const field = (key: FieldKey) => valuesOf(context, key);
         const [t, rh, n, w, hl] = [0, 1, 2, 3, 4].map((j) =>
           levelKeys.slice(j * levels.length, (j + 1) * levels.length).map(field),
         );

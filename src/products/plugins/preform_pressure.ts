@@ -18,7 +18,7 @@
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { kelvin } from "./meteo.ts";
-import { eachOf, inputOn, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { eachOf, inputOn, type Plugin, type PluginInstance, type Target, valuesOf } from "./types.ts";
 
 const PRECFORM = paramInfo("PRECFORM-N")!;
 
@@ -170,8 +170,8 @@ export const preformPressurePlugin: Plugin = {
       inputs: sets,
       compute(context) {
         const chosen = sets(context.target)[context.inputSet];
-        const [t2, t925, t850, t700, rh2, rh925, rh850, rh700, w925, w850, p, rr, snr] = chosen.map(
-          (k) => context.input(k.param, k.step, k.levelType, k.level).values,
+        const [t2, t925, t850, t700, rh2, rh925, rh850, rh700, w925, w850, p, rr, snr] = chosen.map((k) =>
+          valuesOf(context, k),
         );
         const toPercent = humidityToPercent.get(chosen[4].param)!;
         const toMms = velocityToMms.get(chosen[8].param)!;

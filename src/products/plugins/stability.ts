@@ -19,12 +19,12 @@
 // "last_hybrid_level" up to "highest_wind_level" (74 for ECMWF's L137: above 7 km even over high
 // ground). himan's energy-helicity index needs the CAPE of his cape plugin, which is not supported: it
 // is not written.
-import type { FieldKey } from "../fields.ts";
+import { type FieldKey, keyId } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { missingAboveColumn, verticalAverage } from "./hitool.ts";
 import { liftedIndex, showalterIndex } from "./lift.ts";
 import { dewPointFromRH, kelvin } from "./meteo.ts";
-import { levelsUp, modelLevelOption } from "./model-levels.ts";
+import { levelsUp, modelLevelColumn, modelLevelOption, onModelLevels } from "./model-levels.ts";
 import {
   type ComputeContext,
   inputOn,
@@ -34,6 +34,7 @@ import {
   type PluginInstance,
   pointwise,
   type Target,
+  valuesOf,
 } from "./types.ts";
 import { bulkShear, stormRelativeHelicity, type WindColumns } from "./wind_shear.ts";
 
@@ -63,16 +64,12 @@ const pressureLevelInputs = (target: Target): FieldKey[] => [
 const humidityChoices = ["TD-K", "RH-PRCNT"] as const;
 const columnParams = (humidity: string) => ["HL-M", "P-HPA", "T-K", humidity];
 
-/** A parameter's values on the model levels, lowest level first. */
-const column = (context: ComputeContext, param: string, levels: number[]) =>
-  levels.map((level) => context.input(param, context.target.step, "hybrid", level).values);
-
 function liftedIndexField(context: ComputeContext, levels: number[], t500: Float64Array): Float64Array {
   const humidity = humidityChoices[context.inputSet];
-  const heights = column(context, "HL-M", levels);
+  const heights = modelLevelColumn(context, levels, "HL-M");
   // A column whose levels end below the layer's top gives no parcel rather than a shallower one.
   const mean = (param: string) => {
-    const profile = { heights, values: column(context, param, levels) };
+    const profile = { heights, values: modelLevelColumn(context, levels, param) };
     return missingAboveColumn(
       profile,
       verticalAverage(profile, { lower: 0, upper: parcelLayer }),
@@ -90,13 +87,13 @@ function liftedIndexField(context: ComputeContext, levels: number[], t500: Float
 
 /** The model-level wind columns (lowest level first). */
 function windColumns(context: ComputeContext, levels: number[]): WindColumns {
-  const of = (param: string) => column(context, param, levels);
+  const of = (param: string) => modelLevelColumn(context, levels, param);
   return { heights: of("HL-M"), u: of("U-MS"), v: of("V-MS") };
 }
 
 /** Each field once, in order (the lifted index's and the winds' columns share the levels' heights). */
 function distinct(keys: FieldKey[]): FieldKey[] {
-  const seen = new Map(keys.map((k) => [`${k.param}/${k.levelType}/${k.level}/${k.step}`, k]));
+  const seen = new Map(keys.map((k) => [keyId(k), k]));
   return [...seen.values()];
 }
 
@@ -131,11 +128,11 @@ export const stability: Plugin = {
       ...(withHelicity ? [SRH01, SRH03] : []),
     ];
     const inputSets = (target: Target): FieldKey[][] => {
-      const onLevels = (levels: number[], params: string[]) =>
-        levels.flatMap((level) => params.map((p) => inputOn(target, p, "hybrid", level)));
-      const winds = onLevels(windLevels, ["HL-M", "U-MS", "V-MS"]);
+      const winds = onModelLevels(target, windLevels, ["HL-M", "U-MS", "V-MS"]);
       const humidities = withLifted ? humidityChoices : [];
-      const parcels = humidities.map((humidity) => onLevels(parcelLevels, columnParams(humidity)));
+      const parcels = humidities.map((humidity) =>
+        onModelLevels(target, parcelLevels, columnParams(humidity)),
+      );
       return (parcels.length > 0 ? parcels : [[]]).map((parcel) =>
         distinct([...pressureLevelInputs(target), ...parcel, ...winds]),
       );
@@ -144,8 +141,8 @@ export const stability: Plugin = {
       outputs: () => outputs,
       inputs: inputSets,
       compute(context) {
-        const [t850, t700, t500, td850, td700] = pressureLevelInputs(context.target).map(
-          (k) => context.input(k.param, k.step, k.levelType, k.level).values,
+        const [t850, t700, t500, td850, td700] = pressureLevelInputs(context.target).map((k) =>
+          valuesOf(context, k),
         );
         const ki = new Float64Array(t850.length);
         for (let i = 0; i < ki.length; i++)

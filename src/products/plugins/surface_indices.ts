@@ -7,7 +7,7 @@
 // soil level 1, stl1); the 10 m wind speed FF-MS may come from windvector earlier in the processqueue.
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
-import { eachOf, inputOn, isTrue, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { eachOf, inputOn, isTrue, type Plugin, type PluginInstance, type Target, valuesOf } from "./types.ts";
 
 const FOG = paramInfo("FOGSYM-N")!;
 const ICING = paramInfo("ICING-N")!;
@@ -33,9 +33,7 @@ export const fog: Plugin = {
       outputs: () => [FOG],
       inputs: sets,
       compute(context) {
-        const [ground, dew, wind] = sets(context.target)[context.inputSet].map(
-          (k) => context.input(k.param, k.step, k.levelType, k.level).values,
-        );
+        const [ground, dew, wind] = sets(context.target)[context.inputSet].map((k) => valuesOf(context, k));
         const out = new Float64Array(ground.length);
         for (let i = 0; i < out.length; i++) {
           if (Number.isNaN(ground[i] + dew[i] + wind[i])) out[i] = Number.NaN;
@@ -72,9 +70,7 @@ export const seaicing: Plugin = {
       outputs: () => [output],
       inputs: sets,
       compute(context) {
-        const [air, ground, wind] = sets(context.target)[context.inputSet].map(
-          (k) => context.input(k.param, k.step, k.levelType, k.level).values,
-        );
+        const [air, ground, wind] = sets(context.target)[context.inputSet].map((k) => valuesOf(context, k));
         const out = new Float64Array(air.length);
         for (let i = 0; i < out.length; i++) {
           const t = air[i] - 273.15;

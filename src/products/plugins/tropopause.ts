@@ -14,8 +14,8 @@
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { g, rd } from "./meteo.ts";
-import { modelLevelsUp } from "./model-levels.ts";
-import { inputOn, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { modelLevelColumn, modelLevelsUp, onModelLevels } from "./model-levels.ts";
+import type { Plugin, PluginInstance, Target } from "./types.ts";
 
 const TROPO = paramInfo("TROPO-FL")!;
 const perLevel = ["HL-M", "T-K", "P-HPA"] as const;
@@ -85,15 +85,12 @@ export const tropopause: Plugin = {
   name: "tropopause",
   configure(options): PluginInstance {
     const levelsUp = modelLevelsUp("tropopause", options, { lowest: 118, highest: 60 });
-    const inputsOf = (target: Target): FieldKey[] =>
-      levelsUp.flatMap((level) => perLevel.map((param) => inputOn(target, param, "hybrid", level)));
+    const inputsOf = (target: Target): FieldKey[] => onModelLevels(target, levelsUp, perLevel);
     return {
       outputs: () => [TROPO],
       inputs: (target) => [inputsOf(target)],
       compute(context) {
-        const { target } = context;
-        const profile = (param: string) =>
-          levelsUp.map((level) => context.input(param, target.step, "hybrid", level).values);
+        const profile = (param: string) => modelLevelColumn(context, levelsUp, param);
         const pressure = tropopausePressure(profile("HL-M"), profile("T-K"), profile("P-HPA"));
         return [{ param: TROPO, values: pressure.map(flightLevel) }];
       },

@@ -95,6 +95,11 @@ export function inputOn(
   return key;
 }
 
+/** The values of one input field, by its key (the chosen input set's keys name them whole). */
+export function valuesOf(context: ComputeContext, key: FieldKey): Float64Array {
+  return context.input(key.param, key.step, key.levelType, key.level).values;
+}
+
 /** The alternatives of several independent inputs, each with its own choices (first choices first). */
 export function eachOf(choices: FieldKey[][]): FieldKey[][] {
   return choices.reduce<FieldKey[][]>(

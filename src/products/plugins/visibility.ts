@@ -21,8 +21,8 @@
 import type { FieldKey } from "../fields.ts";
 import { paramInfo } from "../params.ts";
 import { type Profile, verticalAverage, verticalHeightGreaterThan, verticalMaximum } from "./hitool.ts";
-import { modelLevelsUp } from "./model-levels.ts";
-import { eachOf, inputOn, type Plugin, type PluginInstance, type Target } from "./types.ts";
+import { modelLevelColumn, modelLevelsUp, onModelLevels } from "./model-levels.ts";
+import { eachOf, inputOn, type Plugin, type PluginInstance, type Target, valuesOf } from "./types.ts";
 
 const VV2 = paramInfo("VV2-M")!;
 
@@ -121,11 +121,7 @@ export const visibility: Plugin = {
   name: "visibility",
   configure(options): PluginInstance {
     const levelsUp = modelLevelsUp("visibility", options, { lowest: 137, highest: 124 });
-    const modelLevels = (target: Target): FieldKey[] =>
-      levelsUp.flatMap((level) => [
-        inputOn(target, "N-0TO1", "hybrid", level),
-        inputOn(target, "HL-M", "hybrid", level),
-      ]);
+    const modelLevels = (target: Target): FieldKey[] => onModelLevels(target, levelsUp, ["N-0TO1", "HL-M"]);
     const sets = (target: Target) =>
       eachOf([
         [inputOn(target, "RH-PRCNT", "height", 2), inputOn(target, "RH-0TO1", "height", 2)],
@@ -138,11 +134,10 @@ export const visibility: Plugin = {
       compute(context) {
         const { target } = context;
         const [rhKey, formKey, rateKey] = sets(target)[context.inputSet];
-        const field = (key: FieldKey) => context.input(key.param, key.step, key.levelType, key.level).values;
+        const field = (key: FieldKey) => valuesOf(context, key);
         const rhScale = rhKey.param === "RH-0TO1" ? 100 : 1;
         const [rh, form, rate] = [field(rhKey), field(formKey), field(rateKey)];
-        const profile = (param: string) =>
-          levelsUp.map((level) => context.input(param, target.step, "hybrid", level).values);
+        const profile = (param: string) => modelLevelColumn(context, levelsUp, param);
         const fog = fogCloud({ values: profile("N-0TO1"), heights: profile("HL-M") });
         const out = new Float64Array(rh.length);
         let i = 0;
