@@ -108,6 +108,21 @@ function readSpd(buf: Uint8Array, bit: number, width: number, order: number): nu
   return spd;
 }
 
+/**
+ * Where the group widths, group lengths, first-order values and second-order values begin: one after the
+ * other from `widthsBit`, each table starting on a byte, as ecCodes' definitions place them.
+ */
+function tablesFrom(
+  widthsBit: number,
+  t: Omit<SecondOrderLayout, "widthsBit" | "lengthsBit" | "firstOrderBit" | "valuesBit">,
+): SecondOrderLayout {
+  const align = (bit: number) => Math.ceil(bit / 8) * 8;
+  const lengthsBit = align(widthsBit + t.numberOfGroups * t.widthOfWidths);
+  const firstOrderBit = align(lengthsBit + t.numberOfGroups * t.widthOfLengths);
+  const valuesBit = align(firstOrderBit + t.numberOfGroups * t.widthOfFirstOrderValues);
+  return { ...t, widthsBit, lengthsBit, firstOrderBit, valuesBit };
+}
+
 function wrap<T>(sectionNumber: number, fn: () => T): T {
   try {
     return fn();
@@ -133,34 +148,15 @@ export function unpackGrib2SecondOrder(
   const widthOfSPD = orderOfSPD ? section5[33] : 0;
   return wrap(7, () => {
     const spd = orderOfSPD ? readSpd(section5, 34 * 8, widthOfSPD, orderOfSPD) : [0];
-    const ng = readUnsigned(section5, 21, 4);
-    const widthOfWidths = section5[29];
-    const widthOfLengths = section5[30];
-    const widthOfFirstOrderValues = section5[20];
-    const align = (bit: number) => Math.ceil(bit / 8) * 8;
-    const widthsBit = 5 * 8;
-    const lengthsBit = align(widthsBit + ng * widthOfWidths);
-    const firstOrderBit = align(lengthsBit + ng * widthOfLengths);
-    const valuesBit = align(firstOrderBit + ng * widthOfFirstOrderValues);
-    return decodeSecondOrder(
-      section7,
-      {
-        numberOfGroups: ng,
-        widthOfFirstOrderValues,
-        widthOfWidths,
-        widthOfLengths,
-        orderOfSPD,
-        spd,
-        widthsBit,
-        lengthsBit,
-        firstOrderBit,
-        valuesBit,
-      },
-      count,
-      scaling,
-      7,
-      into,
-    );
+    const layout = tablesFrom(5 * 8, {
+      numberOfGroups: readUnsigned(section5, 21, 4),
+      widthOfFirstOrderValues: section5[20],
+      widthOfWidths: section5[29],
+      widthOfLengths: section5[30],
+      orderOfSPD,
+      spd,
+    });
+    return decodeSecondOrder(section7, layout, count, scaling, 7, into);
   });
 }
 
@@ -197,34 +193,20 @@ export function unpackGrib1SecondOrder(
   }
   if (extended & 0x04) throw new PackingError("unsupported", "boustrophedonic second-order packing", 4, 13);
   const orderOfSPD = extended & 0x02 ? 2 + (extended & 0x01) : extended & 0x01;
-  const N1 = readUnsigned(section4, 11, 2);
-  const N2 = readUnsigned(section4, 14, 2);
-  const ng = readUnsigned(section4, 16, 2) + 65536 * section4[20];
-  const widthOfWidths = section4[21];
-  const widthOfLengths = section4[22];
-  const NL = readUnsigned(section4, 23, 2);
   const widthOfSPD = orderOfSPD ? section4[25] : 0;
   return wrap(4, () => {
     const spd = orderOfSPD ? readSpd(section4, 26 * 8, widthOfSPD, orderOfSPD) : [0];
     const spdEnd = orderOfSPD ? 26 + Math.ceil(((orderOfSPD + 1) * widthOfSPD) / 8) : 25;
-    return decodeSecondOrder(
-      section4,
-      {
-        numberOfGroups: ng,
-        widthOfFirstOrderValues: section4[10],
-        widthOfWidths,
-        widthOfLengths,
-        orderOfSPD,
-        spd,
-        widthsBit: spdEnd * 8,
-        lengthsBit: (NL - 1) * 8,
-        firstOrderBit: (N1 - 1) * 8,
-        valuesBit: (N2 - 1) * 8,
-      },
-      count,
-      scaling,
-      4,
-      into,
-    );
+    // The header's pointers NL, N1 and N2 are not read, as ecCodes reads none of them: N2 has 16 bits, and
+    // ecCodes writes 65535 there once the tables before the values pass 64 KiB (a 720 x 800 field does).
+    const layout = tablesFrom(spdEnd * 8, {
+      numberOfGroups: readUnsigned(section4, 16, 2) + 65536 * section4[20],
+      widthOfFirstOrderValues: section4[10],
+      widthOfWidths: section4[21],
+      widthOfLengths: section4[22],
+      orderOfSPD,
+      spd,
+    });
+    return decodeSecondOrder(section4, layout, count, scaling, 4, into);
   });
 }

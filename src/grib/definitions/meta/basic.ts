@@ -147,6 +147,17 @@ class Size extends MetaAccessor {
   }
 }
 
+/** `sum(array)`: the sum of an array key's values (GRIB1 second order's countOfGroupLengths). */
+class Sum extends MetaAccessor {
+  override long(): number {
+    const a = this.ctx.find(this.key(0));
+    if (!a) throw new KeyError("not_found", this.key(0), `${this.key(0)} not found`);
+    let total = 0;
+    for (const v of a.longs()) total += v;
+    return total;
+  }
+}
+
 /** The value of the first argument (gds_is_present, check_internal_version, ...). */
 class FirstArgument extends MetaAccessor {
   override long(): number {
@@ -361,6 +372,7 @@ export const basicClasses: Record<string, MetaClass> = {
   long_vector: LongVector,
   vector: Vector,
   size: Size,
+  sum: Sum,
   gds_is_present: FirstArgument,
   check_internal_version: FirstArgument,
   headers_only: Zero,

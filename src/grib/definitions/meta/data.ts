@@ -310,6 +310,37 @@ class BitValues extends MetaAccessor {
   }
 }
 
+/**
+ * `second_order_bits_per_value(codedValues, binaryScaleFactor, decimalScaleFactor)`: GRIB1 second order
+ * codes no bits per value, so ecCodes derives one from the decoded values' range: the bits of
+ * ceil(|max - min| * 2^-E * 10^D), with its powers made by repeated multiplication or division.
+ */
+class SecondOrderBitsPerValue extends MetaAccessor {
+  override long(): number {
+    const values = this.ctx.find(this.key(0))?.doubles();
+    if (!values?.length) return 0;
+    let max = values[0]!;
+    let min = max;
+    for (let i = 1; i < values.length; i++) {
+      const v = values[i]!;
+      if (max < v) max = v;
+      else if (min > v) min = v;
+    }
+    const range = Math.ceil(Math.abs(max - min) * power(-this.longOf(1), 2) * power(this.longOf(2), 10));
+    let bits = 0;
+    while (bits < 64 && range >= 2 ** bits) bits++;
+    return bits;
+  }
+}
+
+/** ecCodes' codes_power: base^exponent by repeated multiplication or division. */
+function power(exponent: number, base: number): number {
+  let p = 1;
+  for (let s = exponent; s < 0; s++) p /= base;
+  for (let s = exponent; s > 0; s--) p *= base;
+  return p;
+}
+
 /** The precision of a reference value in its float (ecCodes' grib_ieeefloat_error / grib_ibmfloat_error). */
 export function floatError(x: number, kind: string): number {
   const a = Math.abs(x);
@@ -387,4 +418,5 @@ export const dataClasses: Record<string, MetaClass> = {
   count_missing: CountMissing,
   number_of_values: NumberOfValues,
   number_of_coded_values: NumberOfCodedValues,
+  second_order_bits_per_value: SecondOrderBitsPerValue,
 };
