@@ -78,6 +78,14 @@ export function unpackGrib1(
   decimalScaleFactor: number,
   out?: Float64Array,
 ): Float64Array {
+  if (section4.length > 3 && section4[3] & 0x80) {
+    throw new PackingError(
+      "unsupported",
+      "spherical harmonics (spectral) coefficients are not decoded",
+      4,
+      3,
+    );
+  }
   if (section4.length > 3 && (section4[3] & 0xc0) === 0x40) {
     return unpackGrib1SecondOrder(section4, numberOfPackedValues, decimalScaleFactor, out);
   }

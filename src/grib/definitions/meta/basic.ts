@@ -158,6 +158,22 @@ class Sum extends MetaAccessor {
   }
 }
 
+/**
+ * `spectral_truncation(J, K, M, T)`: the number of coefficients of a triangular, rhomboidal or trapezoidal
+ * truncation, -1 for another; like ecCodes, the key fails when T cannot be read.
+ */
+class SpectralTruncation extends MetaAccessor {
+  override long(): number {
+    const [j, k, m] = [this.longOf(0), this.longOf(1), this.longOf(2)];
+    let coefficients = -1;
+    if (j === k && k === m) coefficients = (m + 1) * (m + 2);
+    if (k === j + m) coefficients = 2 * j * m;
+    if (j === k && k > m) coefficients = m * (2 * j - m);
+    this.longOf(3);
+    return coefficients;
+  }
+}
+
 /** The value of the first argument (gds_is_present, check_internal_version, ...). */
 class FirstArgument extends MetaAccessor {
   override long(): number {
@@ -373,6 +389,7 @@ export const basicClasses: Record<string, MetaClass> = {
   vector: Vector,
   size: Size,
   sum: Sum,
+  spectral_truncation: SpectralTruncation,
   gds_is_present: FirstArgument,
   check_internal_version: FirstArgument,
   headers_only: Zero,

@@ -37,6 +37,17 @@ class PackedValues extends MetaAccessor {
   }
 }
 
+/**
+ * `data_sh_packed` and `data_sh_unpacked`: a spherical-harmonics field's packed coefficients and its
+ * unpacked subset (the first (J+1)(J+2) of them, floats), views of the coded values that take no bytes of
+ * their own, as in ecCodes.
+ */
+class SphericalHarmonicsPart extends MetaAccessor {
+  override nativeType(): NativeType {
+    return "double";
+  }
+}
+
 /** `data_apply_bitmap(codedValues, bitmap, ...)`: every point's value, NaN where missing. */
 class Values extends MetaAccessor {
   override nativeType(): NativeType {
@@ -395,8 +406,6 @@ const packings = [
   "data_raw_packing",
   "data_g1shsimple_packing",
   "data_g2shsimple_packing",
-  "data_sh_packed",
-  "data_sh_unpacked",
   "data_complex_packing",
   "data_simple_packing",
   "data_dummy_field",
@@ -404,6 +413,8 @@ const packings = [
 
 export const dataClasses: Record<string, MetaClass> = {
   ...Object.fromEntries(packings.map((p) => [p, PackedValues])),
+  data_sh_packed: SphericalHarmonicsPart,
+  data_sh_unpacked: SphericalHarmonicsPart,
   unsigned_bits: BitValues,
   signed_bits: BitValues,
   spd: BitValues,
