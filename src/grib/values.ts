@@ -54,8 +54,31 @@ function packedCount(h: Handle): number {
   return h.long(h.long("edition") === 1 ? "numberOfCodedValues" : "numberOfValues");
 }
 
+/** A spherical-harmonics field's coefficients (GRIB1 spectral_complex, GRIB2 template 5.51). */
+function spectralValues(h: Handle, into?: Float64Array): Float64Array {
+  const edition = h.long("edition");
+  const n = edition === 1 ? 4 : 7;
+  const s = section(h, n);
+  const triple = (prefix: string) =>
+    [h.long(`${prefix}J`), h.long(`${prefix}K`), h.long(`${prefix}M`)] as const;
+  const p: Packing.SpectralPacking = {
+    bitsPerValue: h.long("bitsPerValue"),
+    referenceValue: h.double("referenceValue"),
+    binaryScaleFactor: h.long("binaryScaleFactor"),
+    decimalScaleFactor: h.long("decimalScaleFactor"),
+    floats: h.long(edition === 1 ? "ieeeFloats" : "unpackedSubsetPrecision"),
+    laplacianOperator: h.double("laplacianOperator"),
+    subset: triple("subSet"),
+    truncation: triple("pentagonalResolutionParameter"),
+    gribexShBug: h.long("GRIBEXShBugPresent") === 1,
+  };
+  const from = h.long("offsetBeforeData") - s.offset;
+  return inSection(h, s.offset, () => packing().unpackSpectralComplex(s.bytes, from, p, n, into));
+}
+
 /** The packed values of a message, before the bitmap (in the first elements of `into` when given). */
 export function packedValues(h: Handle, into?: Float64Array): Float64Array {
+  if (h.string("packingType") === "spectral_complex") return spectralValues(h, into);
   const count = packedCount(h);
   if (h.long("edition") === 1) {
     const s4 = section(h, 4);

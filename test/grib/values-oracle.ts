@@ -22,7 +22,8 @@ export interface MessageComparison {
 function valueColumns(text: string): string[][] {
   const messages: string[][] = [];
   for (const line of text.split("\n")) {
-    if (line.startsWith("Latitude")) messages.push([]);
+    // a header starts each message: "Latitude Longitude Value", "Value" for spectral coefficients
+    if (line.startsWith("Latitude") || line.startsWith("Value")) messages.push([]);
     else if (line) messages.at(-1)!.push(line.slice(line.lastIndexOf(" ") + 1));
   }
   return messages;

@@ -103,3 +103,4 @@ export {
   quantise,
 } from "./pack.ts";
 export { type Coefficients, ecCodesCoefficients, type LinearScaling } from "./scaling.ts";
+export { type SpectralPacking, spectralCount, unpackSpectralComplex } from "./spectral.ts";

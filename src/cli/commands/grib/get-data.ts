@@ -35,28 +35,32 @@ function latLonFormat(format: string | undefined): (lat: number, lon: number) =>
 
 async function printField(out: Out, f: Field, o: GetDataOptions, missing: string | undefined): Promise<void> {
   const keys = parseKeys(o.p);
+  // spherical harmonics have coefficients, not points: ecCodes prints the values alone
+  const spectral = f.field.keys.find("gridType")?.string() === "sh";
   let values: Float64Array;
-  let geometry: ReturnType<Field["field"]["geometry"]>;
+  let geometry: ReturnType<Field["field"]["geometry"]> | undefined;
   try {
     values = f.field.values();
-    geometry = f.field.geometry();
+    if (!spectral) geometry = f.field.geometry();
   } catch (e) {
     throw new UserError(`${f.file} message ${f.count}: ${(e as Error).message}`);
   }
   const order = PROJECTED.has(f.field.grid.gridType) ? pointOrder(f.field.grid, false) : null;
-  const lats = reorder(geometry.latitudes, order);
-  const lons = reorder(geometry.longitudes, order);
+  const lats = geometry && reorder(geometry.latitudes, order);
+  const lons = geometry && reorder(geometry.longitudes, order);
   values = reorder(values, order);
   const latLon = latLonFormat(o.L);
+  const point = (i: number) => (lats && lons ? `${latLon(lats[i]!, lons[i]!)} ` : "");
   const value = !o.F || o.F === "%.10e" ? formatE10 : (v: number) => cFormat(o.F!, v);
   const suffix = keys.length ? ` ${keys.map((k) => keyValue(f.field.keys, k)).join(" ")}` : "";
-  out.write(`Latitude Longitude Value${keys.length ? ` ${keys.map((k) => k.name).join(" ")}` : ""}\n`);
+  const header = spectral ? "Value" : "Latitude Longitude Value";
+  out.write(`${header}${keys.length ? ` ${keys.map((k) => k.name).join(" ")}` : ""}\n`);
   let chunk = "";
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     const missingPoint = Number.isNaN(v);
     if (missingPoint && missing === undefined) continue;
-    chunk += `${latLon(lats[i]!, lons[i]!)} ${missingPoint ? missing : value(v)}${suffix}\n`;
+    chunk += `${point(i)}${missingPoint ? missing : value(v)}${suffix}\n`;
     if (chunk.length > 65536) {
       out.write(chunk);
       chunk = "";

@@ -276,6 +276,62 @@ class NumberOfCodedValues extends MetaAccessor {
   }
 }
 
+/**
+ * GRIB1's `g1number_of_coded_values_sh_complex(bitsPerValue, offsetBeforeData, offsetAfterData, unusedBits,
+ * numberOfValues, JS, KS, MS)`: the section's bits less the unpacked subset's 32-bit floats, over
+ * bitsPerValue, plus the subset's count.
+ */
+class NumberOfCodedValuesShComplex extends MetaAccessor {
+  override long(): number {
+    const [js, ks, ms] = [this.longOf(5), this.longOf(6), this.longOf(7)];
+    if (js !== ks || ks !== ms)
+      throw new KeyError("not_implemented", this.name, `${this.name}: subset J, K, M = ${js}, ${ks}, ${ms}`);
+    const bpv = this.longOf(0);
+    if (bpv === 0) return this.longOf(4);
+    const subset = (ms + 1) * (ms + 2);
+    const bits = (this.longOf(2) - this.longOf(1)) * 8 - this.longOf(3);
+    return Math.trunc((bits + subset * (bpv - 32)) / bpv);
+  }
+}
+
+/**
+ * `statistics_spectral(values, J, K, M, JS)`: of a triangular truncation's coefficients, the average (the
+ * first), the energy norm, the standard deviation and whether it is constant, as ecCodes sums them.
+ */
+class StatisticsSpectral extends MetaAccessor {
+  private computed: number[] | undefined;
+  override nativeType(): NativeType {
+    return "double";
+  }
+  override count(): number {
+    return 4;
+  }
+  override double(): number {
+    throw this.tooSmall();
+  }
+  override doubles(): number[] {
+    this.computed ??= this.compute();
+    return this.computed;
+  }
+  private compute(): number[] {
+    const values = this.ctx.find(this.key(0))?.doubles();
+    if (!values) throw new KeyError("not_found", this.key(0), `${this.key(0)} not found`);
+    const [j, k, m] = [this.longOf(1), this.longOf(2), this.longOf(3)];
+    if (j !== m || m !== k)
+      throw new KeyError("not_implemented", this.name, `${this.name}: J, K, M = ${j}, ${k}, ${m}`);
+    if ((m + 1) * (m + 2) !== values.length)
+      throw new KeyError("decoding", this.name, `${values.length} coefficients for truncation ${m}`);
+    const avg = values[0]!;
+    let sd = 0;
+    for (let i = 2; i < 2 * j; i += 2) sd += values[i]! * values[i]!;
+    for (let i = 2 * j; i < values.length; i += 2)
+      sd += 2 * values[i]! * values[i]! + 2 * values[i + 1]! * values[i + 1]!;
+    const enorm = Math.sqrt(sd + avg * avg);
+    sd = Math.sqrt(sd);
+    return [avg, enorm, sd, sd === 0 ? 1 : 0];
+  }
+}
+
 /** `unsigned_bits(width, count)`: count values of width bits, byte-aligned at the start (group widths, lengths, ...). */
 class BitValues extends MetaAccessor {
   constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
@@ -429,5 +485,7 @@ export const dataClasses: Record<string, MetaClass> = {
   count_missing: CountMissing,
   number_of_values: NumberOfValues,
   number_of_coded_values: NumberOfCodedValues,
+  g1number_of_coded_values_sh_complex: NumberOfCodedValuesShComplex,
+  statistics_spectral: StatisticsSpectral,
   second_order_bits_per_value: SecondOrderBitsPerValue,
 };
