@@ -178,10 +178,11 @@ function reducedGeometry(
   let k = 0;
   for (let j = 0; j < pl.length; j++) {
     const count = pl[j];
-    const step = global ? 360 / count : count > 1 ? (lon2 - lon1) / (count - 1) : 0;
+    const step = count > 1 ? (lon2 - lon1) / (count - 1) : 0;
     for (let i = 0; i < count; i++) {
       latitudes[k] = rowLats[j];
-      longitudes[k] = lon1 + i * step;
+      // a global row as ecCodes computes it, i * 360 / count (i * (360 / count) is a bit off at times)
+      longitudes[k] = global ? lon1 + (i * 360) / count : lon1 + i * step;
       k++;
     }
   }

@@ -19,6 +19,8 @@ describe("cloudburst grib get-data", () => {
     [d("hybrid_pressure/q_ec.grib2"), 1], // GRIB2 rotated_ll, ECMWF
     [d("dewpoint/source.grib"), 3], // GRIB1 rotated_ll, FMI
     [join(samples, "reduced_gg_pl_32_grib2.tmpl"), 1], // reduced Gaussian
+    // a million points: i * 360 / pl, as ecCodes divides, prints 1.462 where i * (360 / pl) printed 1.463
+    [join(samples, "reduced_gg_pl_1024_grib1.tmpl"), 1],
     [join(samples, "regular_gg_ml_grib1.tmpl"), 1], // regular Gaussian, GRIB1
   ];
   for (const [file, n] of cases) {
