@@ -65,7 +65,11 @@ export function unpackSpectralComplex(
     if (h + bytes > section.length)
       throw new PackingError("corrupt", "the unpacked subset runs past the section", sectionNumber, h);
     const v =
-      p.floats === 0 ? ibmFloatFromBits(view.getUint32(h)) : bytes === 4 ? view.getFloat32(h) : view.getFloat64(h);
+      p.floats === 0
+        ? ibmFloatFromBits(view.getUint32(h))
+        : bytes === 4
+          ? view.getFloat32(h)
+          : view.getFloat64(h);
     h += bytes;
     return v;
   };
