@@ -8,7 +8,7 @@
 // startStep and endStep in every step unit (`-s stepUnits=...`).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, tempDir } from "../helpers/cli.ts";
@@ -120,6 +120,20 @@ describe("every key grib_ls -P lists, for every file of ../shared/data, equals e
   for (const file of gribFiles(data)) {
     it(relative(data, file), () => everyKeyAgrees(file));
   }
+});
+
+describe("every key of every GRIB sample ecCodes ships equals ecCodes'", () => {
+  // regular, reduced, rotated and octahedral Gaussian grids, lat/lon, projections, spectral fields, CCSDS
+  // and JPEG 2000, model, pressure and surface levels, GRIB1 and GRIB2: the templates ecCodes starts
+  // new messages from. Not compared: lambert_bf_grib2 (ALADIN's bi-Fourier coefficients, template 5.53,
+  // not read), and the samples that are not GRIB (BUFR, WRAP, BUDG, DIAG).
+  const samples = "/usr/share/eccodes/samples";
+  const isGrib = (name: string) => readFileSync(join(samples, name)).subarray(0, 4).toString() === "GRIB";
+  const names = readdirSync(samples).filter(
+    (n) => n.endsWith(".tmpl") && n !== "lambert_bf_grib2.tmpl" && isGrib(n),
+  );
+  it("finds the samples", () => assert.ok(names.length > 100, `${names.length} GRIB samples`));
+  for (const name of names.sort()) it(name, () => everyKeyAgrees(join(samples, name)));
 });
 
 describe("GRIB1 second-order packing as ecCodes writes it, from real fields", () => {

@@ -146,10 +146,14 @@ function jsonMessage(out: Out, keys: GribKeys, layout: Layout, format: string): 
   out.write("  }");
 }
 
-/** ecCodes' is_valid_JSON_number: digits and dots, no leading zero before another digit. */
+/**
+ * ecCodes' is_valid_JSON_number: digits and dots, no leading zero before another digit; a lone "-" (the
+ * units of a dimensionless level) passes, since nothing follows the sign to refuse.
+ */
 export function isJsonNumber(s: string): boolean {
   if (!s) return false;
   const body = s.startsWith("-") ? s.slice(1) : s;
+  if (body === "") return true;
   if (!/^[\d.]+$/.test(body)) return false;
   return body.includes(".") || !(body.length > 2 && s[0] === "0" && /\d/.test(s[1] ?? ""));
 }

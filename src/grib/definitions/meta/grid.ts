@@ -1,5 +1,7 @@
 // Computed grid keys: coordinates in degrees from coded integers (GRIB2's g2grid with its basic angle
 // and subdivisions, GRIB1's increments computed when not given) and the number of points.
+
+import { gaussianLatitudes } from "../../geometry.ts";
 import { KeyError, MISSING_DOUBLE, MISSING_LONG, type NativeType } from "../accessor.ts";
 import { MetaAccessor, type MetaClass } from "./base.ts";
 
@@ -105,7 +107,74 @@ class NumberOfPoints extends MetaAccessor {
   }
 }
 
+/** The largest row of a reduced grid's pl (its points at the equator). */
+function maxPl(accessor: MetaAccessor, plKey: string): number {
+  const pl = accessor.ctx.find(plKey)?.longs() ?? [];
+  if (pl.length === 0) throw new KeyError("not_found", plKey, `${plKey} not found`);
+  return pl.reduce((a, b) => Math.max(a, b));
+}
+
+/**
+ * `global_gaussian(N, Ni, di, lat1, lon1, lat2, lon2, PLPresent, pl[, basicAngle, subdivisions])`: 1 when
+ * the Gaussian grid covers the globe, as ecCodes' is_gaussian_global decides it.
+ */
+class GlobalGaussian extends MetaAccessor {
+  override long(): number {
+    let factor = 1000;
+    if (this.hasArg(9) && this.hasArg(10)) {
+      factor = 1_000_000;
+      const [angle, subdivisions] = [this.longOf(9), this.longOf(10)];
+      const set = (v: number) => v !== 0 && v !== MISSING_LONG;
+      if (set(angle) || set(subdivisions)) return 0;
+    }
+    const n = this.longOf(0);
+    let ni = this.longOf(1);
+    const [lat1, lon1, lat2, lon2] = [3, 4, 5, 6].map((i) => this.longOf(i) / factor) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (n === 0) throw geocalculus(this.name, "N cannot be 0");
+    const lats = gaussianLatitudes(n);
+    const equator = this.longOf(7) ? maxPl(this, this.key(8)) : 4 * n;
+    if (ni === MISSING_LONG) ni = equator;
+    const d = Math.abs(lats[0]! - lats[1]!);
+    const delta = 360 / ni;
+    const lon2Diff = Math.abs(lon2 - (360 - delta)) - delta;
+    const global =
+      Math.abs(lat1 - lats[0]!) < d && Math.abs(lat2 + lats[0]!) < d && lon1 === 0 && lon2Diff <= 1 / factor;
+    return global ? 1 : 0;
+  }
+}
+
+/**
+ * `octahedral_gaussian(N, Ni, PLPresent, pl)`: 1 for a reduced Gaussian grid whose rows grow by 4 to the
+ * equator and shrink by 4 after it (ECMWF's O grids), as ecCodes' is_pl_octahedral reads the steps.
+ */
+class OctahedralGaussian extends MetaAccessor {
+  override long(): number {
+    this.longOf(0);
+    if (this.longOf(1) !== MISSING_LONG || !this.longOf(2)) return 0;
+    const pl = this.ctx.find(this.key(3))?.longs() ?? [];
+    let previous = -1;
+    for (let i = 1; i < pl.length; i++) {
+      const step = pl[i]! - pl[i - 1]!;
+      const first = i === 1;
+      if (step === 0 || step === 4) {
+        if (!(previous === 4 || first)) return 0;
+      } else if (step === -4) {
+        if (!(previous === -4 || previous === 0 || first)) return 0;
+      } else return 0;
+      previous = step;
+    }
+    return 1;
+  }
+}
+
 export const gridClasses: Record<string, MetaClass> = {
+  global_gaussian: GlobalGaussian,
+  octahedral_gaussian: OctahedralGaussian,
   g2grid: G2Grid,
   g2latlon: G2LatLon,
   g2lon: G2Lon,
