@@ -81,7 +81,7 @@ export function unpackGrib1(
   if (section4.length > 3 && section4[3] & 0x80) {
     throw new PackingError(
       "unsupported",
-      "spherical harmonics (spectral) coefficients are not decoded",
+      "spherical harmonics (spectral) coefficients: only complex packing is decoded (unpackSpectralComplex)",
       4,
       3,
     );

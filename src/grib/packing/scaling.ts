@@ -27,10 +27,19 @@ export interface Coefficients {
  * exact). Every unpacker scales through these, so no packing keeps an order of its own.
  */
 export function ecCodesCoefficients(s: LinearScaling): Coefficients {
-  let dscale = 1;
-  for (let d = s.decimalScaleFactor; d > 0; d--) dscale /= 10;
-  for (let d = s.decimalScaleFactor; d < 0; d++) dscale *= 10;
-  return { ref: s.referenceValue, bscale: 2 ** s.binaryScaleFactor, dscale };
+  return {
+    ref: s.referenceValue,
+    bscale: 2 ** s.binaryScaleFactor,
+    dscale: codesPower(-s.decimalScaleFactor, 10),
+  };
+}
+
+/** ecCodes' codes_power: base^exponent by repeated multiplication or division, rounding as ecCodes does. */
+export function codesPower(exponent: number, base: number): number {
+  let p = 1;
+  for (let e = exponent; e < 0; e++) p /= base;
+  for (let e = exponent; e > 0; e--) p *= base;
+  return p;
 }
 
 /** Scales packed integers already unpacked into `x`, in place (complex and second-order packing). */

@@ -5,12 +5,9 @@
 import { BitReader, GribBitsError, ibmFloatFromBits } from "../bits.ts";
 import { PackingError } from "./errors.ts";
 import { output } from "./output.ts";
+import { ecCodesCoefficients, type LinearScaling } from "./scaling.ts";
 
-export interface SpectralPacking {
-  bitsPerValue: number;
-  referenceValue: number;
-  binaryScaleFactor: number;
-  decimalScaleFactor: number;
+export interface SpectralPacking extends LinearScaling {
   /** The unpacked subset's floats: 0 IBM 32-bit, 1 IEEE 32-bit, 2 IEEE 64-bit. */
   floats: number;
   /** P of the Laplacian operator. */
@@ -20,14 +17,6 @@ export interface SpectralPacking {
   truncation: readonly [number, number, number];
   /** ECMWF's old GRIB1 writers scaled the subset's last row too (GRIBEXShBugPresent). */
   gribexShBug: boolean;
-}
-
-/** ecCodes' codes_power: base^exponent by repeated multiplication or division. */
-function power(exponent: number, base: number): number {
-  let p = 1;
-  for (let s = exponent; s < 0; s++) p /= base;
-  for (let s = exponent; s > 0; s--) p *= base;
-  return p;
 }
 
 /** Coefficients of a triangular truncation J: (J + 1)(J + 2) numbers, real and imaginary parts. */
@@ -73,13 +62,11 @@ export function unpackSpectralComplex(
     h += bytes;
     return v;
   };
-  const d = power(-p.decimalScaleFactor, 10);
+  const { ref: r, bscale: s, dscale: d } = ecCodesCoefficients(p);
   if (penJ === subJ) {
     for (let i = 0; i < count; i++) val[i] = float() * d;
     return val;
   }
-  const s = power(p.binaryScaleFactor, 2);
-  const r = p.referenceValue;
   const scals = new Float64Array(penJ + 1);
   for (let n = 1; n <= penJ; n++) {
     const operator = (n * (n + 1)) ** p.laplacianOperator;

@@ -1,6 +1,8 @@
 // Keys of the data: the packed values (taking the rest of the data section, as ecCodes' values
 // accessors do), the values with the bitmap applied, the bitmap, and what is computed from them
 // (statistics, numberOfMissing, numberOfValues). Unpacking itself is the codec's (packing/).
+
+import { codesPower } from "../../packing/scaling.ts";
 import { KeyError, type NativeType } from "../accessor.ts";
 import type { MetaStatement } from "../ast.ts";
 import { MetaAccessor, type MetaClass, type MetaContext } from "./base.ts";
@@ -386,26 +388,14 @@ class SecondOrderBitsPerValue extends MetaAccessor {
   override long(): number {
     const values = this.ctx.find(this.key(0))?.doubles();
     if (!values?.length) return 0;
-    let max = values[0]!;
-    let min = max;
-    for (let i = 1; i < values.length; i++) {
-      const v = values[i]!;
-      if (max < v) max = v;
-      else if (min > v) min = v;
-    }
-    const range = Math.ceil(Math.abs(max - min) * power(-this.longOf(1), 2) * power(this.longOf(2), 10));
+    const { max, min } = firstStatistics(values instanceof Float64Array ? values : Float64Array.from(values));
+    const range = Math.ceil(
+      Math.abs(max - min) * codesPower(-this.longOf(1), 2) * codesPower(this.longOf(2), 10),
+    );
     let bits = 0;
     while (bits < 64 && range >= 2 ** bits) bits++;
     return bits;
   }
-}
-
-/** ecCodes' codes_power: base^exponent by repeated multiplication or division. */
-function power(exponent: number, base: number): number {
-  let p = 1;
-  for (let s = exponent; s < 0; s++) p /= base;
-  for (let s = exponent; s > 0; s--) p *= base;
-  return p;
 }
 
 /** The precision of a reference value in its float (ecCodes' grib_ieeefloat_error / grib_ibmfloat_error). */

@@ -129,12 +129,8 @@ class GlobalGaussian extends MetaAccessor {
     }
     const n = this.longOf(0);
     let ni = this.longOf(1);
-    const [lat1, lon1, lat2, lon2] = [3, 4, 5, 6].map((i) => this.longOf(i) / factor) as [
-      number,
-      number,
-      number,
-      number,
-    ];
+    const degrees = (i: number) => this.longOf(i) / factor;
+    const [lat1, lon1, lat2, lon2] = [degrees(3), degrees(4), degrees(5), degrees(6)];
     if (n === 0) throw geocalculus(this.name, "N cannot be 0");
     const lats = gaussianLatitudes(n);
     const equator = this.longOf(7) ? maxPl(this, this.key(8)) : 4 * n;
