@@ -57,7 +57,7 @@ function describing<T>(h: Handle, run: () => T): T {
 }
 
 function decoded(h: Handle, offset: number): DecodedMessage {
-  const grid = describing(h, () => gridDefinition(h));
+  const grid = describing(h, () => h.remember("grid", gridDefinition));
   describing(h, () => checkField(h, grid));
   // read on first use: reading stepRange may switch stepUnits (as in ecCodes), which a tool printing
   // keys in its own order must not see happen before it asks

@@ -119,6 +119,14 @@ export abstract class Accessor {
     return this.doubles()[i];
   }
 
+  /**
+   * The bytes of the message this key reads itself, other keys aside (undefined: bytes it cannot name,
+   * such as the data, the file position or other keys' bits). A layout's fingerprint is made of them.
+   */
+  ownBytes(): readonly [offset: number, length: number] | undefined {
+    return [this.offset, this.length];
+  }
+
   /** ecCodes' is_missing: the coded bytes are all ones (the tools ask only keys that can be missing). */
   isMissing(): boolean {
     if (this.length === 0) return false;

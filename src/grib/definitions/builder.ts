@@ -7,7 +7,7 @@ import { KeyError } from "./accessor.ts";
 import type { ConceptFile, ConceptStatement, Expr, Statement } from "./ast.ts";
 import { FLAG } from "./ast.ts";
 import { createCoded, createLookup } from "./build-coded.ts";
-import { ConceptAccessor, type ConceptTable, inlineConceptTable } from "./concept.ts";
+import { ConceptAccessor, type ConceptTable, evaluateConcept, inlineConceptTable } from "./concept.ts";
 import { evaluateDouble, evaluateString, nativeType } from "./expression.ts";
 import type { Handle } from "./handle.ts";
 import { type Entry, Layout, type SectionRecord } from "./layout.ts";
@@ -29,12 +29,16 @@ export class DefinitionError extends Error {
 }
 
 const PADDING = new Set(["pad", "padto", "padtoeven", "padtomultiple", "section_padding"]);
+/** Coded classes that never take bytes, whatever their arguments. */
+const NO_BYTES = new Set(["position", "label", "getenv", "bit", "g1_half_byte_codeflag"]);
 
 /** Keys whose length depends on the message, not on their statement alone. */
 function dynamicLength(s: Statement): boolean {
   if (s.t === "meta") return metaHasLength(s.c);
-  if (s.t !== "gen") return false;
-  return PADDING.has(s.c) || (s.args !== undefined && s.c !== "codeflag" && s.c !== "bit") || s.len === 0;
+  if (s.t !== "gen" || NO_BYTES.has(s.c)) return false;
+  // a code table's arguments name its table; only `codetable[0]` reads its size from the message
+  if (s.c === "codetable" || s.c === "codeflag") return s.len === 0;
+  return PADDING.has(s.c) || s.args !== undefined || s.len === 0;
 }
 
 class Builder {
@@ -236,7 +240,7 @@ function conceptRows(h: Handle, s: ConceptStatement): ConceptTable {
 }
 
 /** The accessor of a layout entry, for handle `h`. */
-export function materialize(h: Handle, e: Entry): Accessor {
+export function materialize(h: Handle, e: Entry, i: number): Accessor {
   const s = e.s;
   switch (s.t) {
     case "gen":
@@ -255,8 +259,10 @@ export function materialize(h: Handle, e: Entry): Accessor {
       );
     case "darray":
       return new DoubleArrayAccessor(h, s.n, s.flags ?? 0, e.offset, s.v);
-    case "concept":
-      return new ConceptAccessor(h, s.n, s.ns, s.flags ?? 0, e.offset, () => conceptRows(h, s), s.default);
+    case "concept": {
+      const value = (host: Handle) => evaluateConcept(conceptRows(host, s), host) ?? null;
+      return new ConceptAccessor(h, s.n, s.ns, s.flags ?? 0, e.offset, () => h.remember(i, value), s.default);
+    }
     case "lookup":
       return createLookup(h, s.n, e.offset, h.safeLong(s.at), s.len);
   }

@@ -310,6 +310,9 @@ export class LookupAccessor extends Accessor {
     this.at = at;
     this.size = size;
   }
+  override ownBytes(): readonly [number, number] {
+    return [this.offset + this.at, this.size];
+  }
   override long(): number {
     const p = this.offset + this.at;
     if (p + this.size > this.host.bytes.length) return 0;
@@ -320,6 +323,9 @@ export class LookupAccessor extends Accessor {
 /** ecCodes' "g1_half_byte_codeflag": the low four bits of the octet it stands in. */
 export class HalfByteAccessor extends Accessor {
   readonly cls = "g1_half_byte_codeflag";
+  override ownBytes(): readonly [number, number] {
+    return [this.offset, 1];
+  }
   override long(): number {
     return (this.host.bytes[this.offset] ?? 0) & 0x0f;
   }
@@ -365,6 +371,10 @@ export class BitFieldAccessor extends Accessor {
     this.bitOffset = bitOffset;
     this.bits = bits;
     this.length = length;
+  }
+  override ownBytes(): readonly [number, number] {
+    const first = this.bitOffset >> 3;
+    return [first, ((this.bitOffset + this.bits + 7) >> 3) - first];
   }
   override long(): number {
     let v = 0;

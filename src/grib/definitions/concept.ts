@@ -108,7 +108,7 @@ export function evaluateConcept(t: ConceptTable, keys: KeySource): string | unde
 
 export class ConceptAccessor extends Accessor {
   readonly cls = "concept";
-  private readonly table: () => ConceptTable;
+  private readonly value: () => string | null;
   private readonly defaultKey: string | undefined;
   private readonly keys: KeySource;
   constructor(
@@ -117,18 +117,18 @@ export class ConceptAccessor extends Accessor {
     ns: string | undefined,
     flags: number,
     offset: number,
-    table: () => ConceptTable,
+    value: () => string | null,
     defaultKey: string | undefined,
   ) {
     super(host, name, ns, flags, offset);
-    this.table = table;
+    this.value = value;
     this.defaultKey = defaultKey;
     this.keys = host;
   }
 
   /** The matching row's value; null when none matches. */
   evaluate(): string | null {
-    return evaluateConcept(this.table(), this.keys) ?? null;
+    return this.value();
   }
 
   override nativeType(): NativeType {

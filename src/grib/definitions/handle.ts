@@ -7,7 +7,14 @@ import { FLAG } from "./ast.ts";
 import { buildLayout, materialize } from "./builder.ts";
 import type { KeySource } from "./expression.ts";
 import { evaluateLong, evaluateString } from "./expression.ts";
-import type { Entry, Layout, SectionRecord } from "./layout.ts";
+import {
+  type Entry,
+  type Fingerprint,
+  fingerprint,
+  hasFingerprint,
+  type Layout,
+  type SectionRecord,
+} from "./layout.ts";
 import type { MetaContext, ValuesProvider } from "./meta/base.ts";
 import { VariableAccessor } from "./variables.ts";
 
@@ -31,6 +38,17 @@ const noValues: ValuesProvider = {
 /** Layouts of recent messages, most recent first, by edition. */
 const recent = new Map<number, Layout[]>();
 const KEEP = 6;
+/** A remembered value is shared by the messages that recall it: none may change it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Misses after which a concept whose values are seldom recalled is no longer remembered. */
+const RECALL_TRIES = 16;
 
 export class Handle implements AccessorHost, KeySource, MetaContext {
   readonly bytes: Uint8Array;
@@ -39,6 +57,9 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
   readonly fileOffset: number;
   readonly messageNumber: number;
   private readonly made: Array<Accessor | undefined> = [];
+  private readonly options: HandleOptions;
+  /** Whether values are remembered across messages of the layout from earlier messages of the layout (not while building it). */
+  private recalls = false;
   /** Names resolve as they stood at this sequence number (Infinity: as the definitions left them). */
   view = Number.POSITIVE_INFINITY;
 
@@ -50,6 +71,7 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
       const h = new Handle(bytes, layouts[i]!, options);
       if (h.matchesLayout()) {
         if (i > 0) layouts.unshift(...layouts.splice(i, 1));
+        h.recalls = true;
         return h;
       }
     }
@@ -67,6 +89,7 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
     this.data = options.data ? options.data(this) : noValues;
     this.fileOffset = options.fileOffset ?? 0;
     this.messageNumber = options.messageNumber ?? 1;
+    this.options = options;
   }
 
   /** The accessor of layout entry `i`, made on first use (names it reads resolve as at its creation). */
@@ -77,7 +100,7 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
       const view = this.view;
       this.view = Math.min(view, entry.seq);
       try {
-        a = materialize(this, entry);
+        a = materialize(this, entry, i);
       } finally {
         this.view = view;
       }
@@ -92,18 +115,9 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
   }
 
   private matchesLayout(): boolean {
-    const { decisions, entries } = this.layout;
     try {
-      for (const d of decisions) {
-        this.view = d.seq;
-        const got =
-          d.kind === "template"
-            ? (this.recompose(d.path!) ?? "")
-            : d.kind === "if"
-              ? this.condition(d.expr!)
-              : this.safeLong(d.expr!);
-        if (got !== d.expected) return false;
-      }
+      if (!this.takesDecisions()) return false;
+      const { entries } = this.layout;
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i]!;
         if (e.dynamicLength && this.accessor(i).length !== e.length) return false;
@@ -115,6 +129,62 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
     } finally {
       this.view = Number.POSITIVE_INFINITY;
     }
+  }
+
+  /**
+   * Whether the definitions would decide as they did for the layout. A message holding the bytes the
+   * decisions read when they last came out the same does without evaluating them (most of a stream).
+   */
+  private takesDecisions(): boolean {
+    const { decisions, fingerprint: known } = this.layout;
+    if (known && hasFingerprint(known, this.bytes)) return true;
+    for (const d of decisions) {
+      this.view = d.seq;
+      const got =
+        d.kind === "template"
+          ? (this.recompose(d.path!) ?? "")
+          : d.kind === "if"
+            ? this.condition(d.expr!)
+            : this.safeLong(d.expr!);
+      if (got !== d.expected) return false;
+    }
+    this.layout.fingerprint = this.fingerprint();
+    return true;
+  }
+
+  /** The bytes the keys made so far read (undefined when one of them reads bytes it cannot name). */
+  private fingerprint(): Fingerprint | undefined {
+    const ranges: number[] = [];
+    for (const a of this.made) {
+      if (!a) continue;
+      const own = a.ownBytes();
+      if (!own) return undefined;
+      if (own[1] > 0) ranges.push(own[0], own[1]);
+    }
+    return fingerprint(this.bytes, ranges);
+  }
+
+  /**
+   * `compute` of this message, remembered for its layout by the bytes the computation read: in a
+   * stream, message after message holds the same few bytes where a paramId or a grid is read from. A
+   * value whose bytes keep changing is computed every time; so is one read while keys are being made.
+   */
+  remember<T>(what: number | string, compute: (h: Handle) => T): T {
+    if (!this.recalls || this.view !== Number.POSITIVE_INFINITY) return compute(this);
+    const memory = this.layout.memory(what);
+    for (const m of memory.known) {
+      if (hasFingerprint(m.fingerprint, this.bytes)) {
+        memory.hits++;
+        return m.value as T;
+      }
+    }
+    if (++memory.misses > RECALL_TRIES && memory.misses > 2 * memory.hits) return compute(this);
+    // on a handle of its own, the keys it makes are all and only those the value reads
+    const fresh = new Handle(this.bytes, this.layout, this.options);
+    const value = deepFreeze(compute(fresh));
+    const f = fresh.fingerprint();
+    if (f) memory.remember(f, value);
+    return value;
   }
 
   /** An `if` condition: a key that is not there counts as 0; the result is 0 or 1. */

@@ -36,6 +36,54 @@ export interface Decision {
   s: Statement;
 }
 
+/**
+ * The bytes a message's decisions read, as they were when they last all came out as recorded: a message
+ * with the same bytes there takes the same decisions (offset and length pairs, and those bytes).
+ */
+export interface Fingerprint {
+  ranges: number[];
+  bytes: Uint8Array;
+}
+
+/** The fingerprint of `bytes` over `ranges`. */
+export function fingerprint(bytes: Uint8Array, ranges: number[]): Fingerprint {
+  let size = 0;
+  for (let r = 1; r < ranges.length; r += 2) size += ranges[r]!;
+  const copy = new Uint8Array(size);
+  let at = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    copy.set(bytes.subarray(ranges[r]!, ranges[r]! + ranges[r + 1]!), at);
+    at += ranges[r + 1]!;
+  }
+  return { ranges, bytes: copy };
+}
+
+/** Whether `bytes` hold the fingerprint's bytes in its ranges. */
+export function hasFingerprint(f: Fingerprint, bytes: Uint8Array): boolean {
+  let at = 0;
+  for (let r = 0; r < f.ranges.length; r += 2) {
+    const start = f.ranges[r]!;
+    const end = start + f.ranges[r + 1]!;
+    if (end > bytes.length) return false;
+    for (let i = start; i < end; i++) if (bytes[i] !== f.bytes[at++]) return false;
+  }
+  return true;
+}
+
+/** Values a computation gave, by the bytes it read for them (most recent first). */
+export class Memory {
+  known: Array<{ fingerprint: Fingerprint; value: unknown }> = [];
+  hits = 0;
+  misses = 0;
+  remember(fingerprint: Fingerprint, value: unknown): void {
+    this.known.unshift({ fingerprint, value });
+    if (this.known.length > MEMORY_SIZE) this.known.pop();
+  }
+}
+
+/** Values remembered per computation: a stream's parameters within one layout. */
+const MEMORY_SIZE = 16;
+
 export class Layout {
   readonly entries: Entry[] = [];
   /** name -> [seq, entry index or -1 when removed], in sequence order. */
@@ -43,9 +91,22 @@ export class Layout {
   /** namespace -> [seq, name, entry index or -1], in sequence order. */
   readonly namespaced = new Map<string, Array<[number, string, number]>>();
   readonly decisions: Decision[] = [];
+  /** Set once a message other than the first has matched the decisions (undefined: none usable). */
+  fingerprint: Fingerprint | undefined;
+  private readonly memories = new Map<number | string, Memory>();
   seq = 0;
   /** Total bytes the definitions placed. */
   end = 0;
+
+  /** What is remembered of a computation (a concept's entry, or a name). */
+  memory(what: number | string): Memory {
+    let m = this.memories.get(what);
+    if (!m) {
+      m = new Memory();
+      this.memories.set(what, m);
+    }
+    return m;
+  }
 
   bind(name: string, entry: number): void {
     const list = this.bindings.get(name);

@@ -27,11 +27,17 @@ export abstract class MetaAccessor extends Accessor {
   readonly cls: string;
   readonly args: Expr[];
   readonly ctx: MetaContext;
+  /** Whether the value reads the message beyond other keys (its data, bits, file position). */
+  protected readonly readsMessage: boolean = false;
   constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
     super(ctx, s.n, s.ns, s.flags ?? 0, offset);
     this.cls = s.c;
     this.args = s.args;
     this.ctx = ctx;
+  }
+
+  override ownBytes(): readonly [number, number] | undefined {
+    return this.readsMessage ? undefined : super.ownBytes();
   }
 
   /** The name of the key argument `i` (`grib_arguments_get_name`). */

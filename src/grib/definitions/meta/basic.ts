@@ -48,6 +48,7 @@ class DivDouble extends MetaAccessor {
 
 /** `bits(owner, start, length)`: a bit field of another key's bytes. */
 class Bits extends MetaAccessor {
+  protected override readonly readsMessage = true;
   override long(): number {
     const owner = this.ctx.find(this.key(0));
     if (!owner) throw new KeyError("not_found", this.key(0), `${this.key(0)} not found`);
@@ -209,6 +210,7 @@ class LibraryVersion extends MetaAccessor {
 }
 
 class OffsetFile extends MetaAccessor {
+  protected override readonly readsMessage = true;
   override nativeType(): NativeType {
     return "double";
   }
@@ -218,6 +220,7 @@ class OffsetFile extends MetaAccessor {
 }
 
 class CountFile extends MetaAccessor {
+  protected override readonly readsMessage = true;
   override long(): number {
     return this.ctx.messageNumber;
   }
@@ -225,6 +228,7 @@ class CountFile extends MetaAccessor {
 
 /** `md5(offset, length, blacklisted keys...)`: MD5 of a stretch of the message, blacklisted keys zeroed. */
 class Md5 extends MetaAccessor {
+  protected override readonly readsMessage = true;
   override nativeType(): NativeType {
     return "string";
   }

@@ -9,6 +9,7 @@ import { MetaAccessor, type MetaClass, type MetaContext } from "./base.ts";
 
 /** `data_*_packing(sectionLength, offsetBeforeData, offsetSection, ...)`: the packed values. */
 class PackedValues extends MetaAccessor {
+  protected override readonly readsMessage = true;
   constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
     super(ctx, s, offset);
     try {
@@ -52,6 +53,7 @@ class SphericalHarmonicsPart extends MetaAccessor {
 
 /** `data_apply_bitmap(codedValues, bitmap, ...)`: every point's value, NaN where missing. */
 class Values extends MetaAccessor {
+  protected override readonly readsMessage = true;
   override nativeType(): NativeType {
     return "double";
   }
@@ -70,6 +72,7 @@ class Values extends MetaAccessor {
 
 /** `g1bitmap(..., offsetSection, sectionLength, unusedBits)` / `g2bitmap`: the bitmap's bits. */
 class Bitmap extends MetaAccessor {
+  protected override readonly readsMessage = true;
   constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
     super(ctx, s, offset);
     try {
@@ -106,6 +109,7 @@ class Bitmap extends MetaAccessor {
  * The first four take one pass over the values; the moments a second, made only when one is asked for.
  */
 class Statistics extends MetaAccessor {
+  protected override readonly readsMessage = true;
   private first: FirstStatistics | undefined;
   private all: number[] | undefined;
   override nativeType(): NativeType {
@@ -225,6 +229,7 @@ function moments(values: Float64Array, from: number, to: number, acc: Float64Arr
 
 /** `count_missing(bitmap, unusedBits, numberOfDataPoints, missingValueManagementUsed)`. */
 class CountMissing extends MetaAccessor {
+  protected override readonly readsMessage = true;
   override long(): number {
     const bitmap = this.ctx.find(this.key(0));
     if (!bitmap) {
@@ -336,6 +341,7 @@ class StatisticsSpectral extends MetaAccessor {
 
 /** `unsigned_bits(width, count)`: count values of width bits, byte-aligned at the start (group widths, lengths, ...). */
 class BitValues extends MetaAccessor {
+  protected override readonly readsMessage = true;
   constructor(ctx: MetaContext, s: MetaStatement, offset: number) {
     super(ctx, s, offset);
     try {
