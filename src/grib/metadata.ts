@@ -82,44 +82,78 @@ function gridKeys(h: Handle, grid: GridDefinition): Partial<GribMetadata> {
   return keys as Partial<GribMetadata>;
 }
 
-/** Metadata and grid of the field a handle holds; `offset` is the message's offset in its file. */
-export function describe(h: Handle, grid: GridDefinition, offset: number, totalLength: number): GribMetadata {
+/**
+ * What names the field and its grid: the same from message to message of a stream (only the date, the
+ * step and the level move), so a layout remembers it by the bytes it reads (handle.ts).
+ */
+function fieldKeys(h: Handle): Partial<GribMetadata> {
   const optional: Partial<GribMetadata> = {};
   for (const k of CODES) {
     const v = num(h, k);
     if (v !== undefined) optional[k] = v;
   }
-  const number = h.find("perturbationNumber") ? num(h, "number") : undefined;
-  if (number !== undefined) optional.number = number;
   const dataType = str(h, "dataType");
   if (dataType !== undefined) optional.dataType = dataType;
-  const metadata = {
+  return {
     edition: num(h, "edition") as GribEdition,
     centre: str(h, "centre") ?? "unknown",
     centreCode: num(h, "centre") ?? 0,
     subCentre: num(h, "subCentre") ?? 0,
-    dataDate: num(h, "dataDate") ?? 0,
-    dataTime: num(h, "dataTime") ?? 0,
-    stepRange: str(h, "stepRange") ?? "",
-    startStep: num(h, "startStep") ?? Number.NaN,
-    endStep: num(h, "endStep") ?? Number.NaN,
-    stepUnits: num(h, "stepUnits") ?? 1,
     stepType: str(h, "stepType") ?? "instant",
     paramId: num(h, "paramId") ?? 0,
     shortName: str(h, "shortName") ?? "unknown",
     name: str(h, "name") ?? "unknown",
     units: str(h, "units") ?? "unknown",
     typeOfLevel: str(h, "typeOfLevel") ?? "unknown",
-    level: num(h, "level") ?? 0,
     ...optional,
     gridType: str(h, "gridType") ?? "unknown",
-    ...gridKeys(h, grid),
     bitmapPresent: (num(h, "bitmapPresent") ? 1 : 0) as 0 | 1,
     numberOfValues: num(h, "numberOfValues") ?? 0,
     numberOfDataPoints: num(h, "numberOfDataPoints") ?? 0,
-    numberOfMissing: 0,
     packingType: str(h, "packingType") ?? "unknown",
     bitsPerValue: num(h, "bitsPerValue") ?? 0,
+  };
+}
+
+/** Metadata and grid of the field a handle holds; `offset` is the message's offset in its file. */
+export function describe(h: Handle, grid: GridDefinition, offset: number, totalLength: number): GribMetadata {
+  const field = h.remember("field", fieldKeys);
+  const { edition, centre, centreCode, subCentre, stepType, paramId, shortName, name, units, typeOfLevel } =
+    field;
+  const { gridType, bitmapPresent, numberOfValues, numberOfDataPoints, packingType, bitsPerValue } = field;
+  const optional: Partial<GribMetadata> = {};
+  for (const k of CODES) if (field[k] !== undefined) optional[k] = field[k];
+  const number = h.find("perturbationNumber") ? num(h, "number") : undefined;
+  if (number !== undefined) optional.number = number;
+  if (field.dataType !== undefined) optional.dataType = field.dataType;
+  // the order of ecCodes' listing, which JSON output keeps
+  const metadata = {
+    edition,
+    centre,
+    centreCode,
+    subCentre,
+    dataDate: num(h, "dataDate") ?? 0,
+    dataTime: num(h, "dataTime") ?? 0,
+    stepRange: str(h, "stepRange") ?? "",
+    startStep: num(h, "startStep") ?? Number.NaN,
+    endStep: num(h, "endStep") ?? Number.NaN,
+    stepUnits: num(h, "stepUnits") ?? 1,
+    stepType,
+    paramId,
+    shortName,
+    name,
+    units,
+    typeOfLevel,
+    level: num(h, "level") ?? 0,
+    ...optional,
+    gridType,
+    ...gridKeys(h, grid),
+    bitmapPresent,
+    numberOfValues,
+    numberOfDataPoints,
+    numberOfMissing: 0,
+    packingType,
+    bitsPerValue,
     referenceValue: dbl(h, "referenceValue") ?? 0,
     binaryScaleFactor: num(h, "binaryScaleFactor") ?? 0,
     decimalScaleFactor: num(h, "decimalScaleFactor") ?? 0,

@@ -239,6 +239,8 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
   }
 
   setLong(name: string, value: number): void {
+    // a key set in memory is not in the bytes a remembered value is recalled by
+    this.recalls = false;
     const a = this.get(name) as Accessor & { set?: (v: number) => void };
     if (a instanceof VariableAccessor) a.set({ type: "long", v: value });
     else if (a.set) a.set(value);
