@@ -32,7 +32,7 @@ export class Dimensions {
     }
   }
 
-  async producer(db: Queryable, name: string): Promise<number> {
+  producer(db: Queryable, name: string): number | Promise<number> {
     return cached(this.#producers, name, () =>
       getOrCreate(
         db,
@@ -44,7 +44,7 @@ export class Dimensions {
     );
   }
 
-  async parameter(db: Queryable, param: ParameterRecord): Promise<number> {
+  parameter(db: Queryable, param: ParameterRecord): number | Promise<number> {
     return cached(this.#parameters, param.name, () =>
       getOrCreate(
         db,
@@ -57,7 +57,7 @@ export class Dimensions {
     );
   }
 
-  async levelType(db: Queryable, name: string): Promise<number> {
+  levelType(db: Queryable, name: string): number | Promise<number> {
     return cached(this.#levelTypes, name, () =>
       getOrCreate(
         db,
@@ -69,7 +69,7 @@ export class Dimensions {
     );
   }
 
-  async geometry(db: Queryable, geometry: GeometryRecord): Promise<number> {
+  geometry(db: Queryable, geometry: GeometryRecord): number | Promise<number> {
     const hash = geometryHash(geometry);
     return cached(this.#geometries, hash, () =>
       getOrCreate(
@@ -89,11 +89,22 @@ export class Dimensions {
   }
 }
 
+/** Hashes of recent definitions, by their JSON as given: a file's fields share a few grids. */
+const recentHashes = new Map<string, string>();
+const RECENT_HASHES = 64;
+
 /** SHA-256 of the canonical definition. */
 export function geometryHash(geometry: GeometryRecord): string {
-  return createHash("sha256")
-    .update(JSON.stringify(canonical({ gridType: geometry.gridType, ...geometry.definition })))
-    .digest("hex");
+  const given = JSON.stringify([geometry.gridType, geometry.definition]);
+  let hash = recentHashes.get(given);
+  if (hash === undefined) {
+    hash = createHash("sha256")
+      .update(JSON.stringify(canonical({ gridType: geometry.gridType, ...geometry.definition })))
+      .digest("hex");
+    if (recentHashes.size >= RECENT_HASHES) recentHashes.delete(recentHashes.keys().next().value!);
+    recentHashes.set(given, hash);
+  }
+  return hash;
 }
 
 /** A readable, unique name: grid type, dimensions and a short hash, e.g. "regular_ll-1440x721-3fa2c1d0". */
@@ -115,12 +126,18 @@ function canonical(value: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-async function cached(map: Map<string, number>, key: string, load: () => Promise<number>): Promise<number> {
+/** The cached id (no wait, as thousands of fields ask), or its loading. */
+function cached(
+  map: Map<string, number>,
+  key: string,
+  load: () => Promise<number>,
+): number | Promise<number> {
   const hit = map.get(key);
   if (hit !== undefined) return hit;
-  const id = await load();
-  map.set(key, id);
-  return id;
+  return load().then((id) => {
+    map.set(key, id);
+    return id;
+  });
 }
 
 async function getOrCreate(

@@ -86,12 +86,21 @@ async function resolveDimensions(
 ): Promise<Array<Omit<ResolvedField, "cycleId">>> {
   const out: Array<Omit<ResolvedField, "cycleId">> = [];
   for (const f of fields) {
+    const ids = [
+      dimensions.producer(pool, f.producer),
+      dimensions.parameter(pool, f.param),
+      dimensions.levelType(pool, f.levelType),
+      dimensions.geometry(pool, f.geometry),
+    ];
+    // cached ids come back as numbers: a file's thousands of fields wait only for the new ones
+    const known = ids.every((v): v is number => typeof v === "number");
+    const [producerId, paramId, levelTypeId, geometryId] = known ? ids : await Promise.all(ids);
     out.push({
       ...f,
-      producerId: await dimensions.producer(pool, f.producer),
-      paramId: await dimensions.parameter(pool, f.param),
-      levelTypeId: await dimensions.levelType(pool, f.levelType),
-      geometryId: await dimensions.geometry(pool, f.geometry),
+      producerId: producerId!,
+      paramId: paramId!,
+      levelTypeId: levelTypeId!,
+      geometryId: geometryId!,
     });
   }
   return out;
