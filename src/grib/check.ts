@@ -179,7 +179,8 @@ function checkGrib2Sections(h: Handle): void {
 export function checkField(h: Handle, grid: GridDefinition): void {
   // first: a GRIB1 section length past the end is the cause when the keys run past it
   checkGrib1Sections(h);
-  checkGrib2Sections(h);
+  // what reads only keys is checked once per layout and bytes read (handle.ts)
+  h.remember("sections", (k) => checkGrib2Sections(k));
   if (h.layout.end > h.bytes.length) {
     throw new GribError(
       "corrupt",
@@ -189,5 +190,5 @@ export function checkField(h: Handle, grid: GridDefinition): void {
   }
   checkGrid(h, grid);
   if (grid.gridType !== "other") checkCounts(h, grid.numberOfDataPoints);
-  checkDataLength(h);
+  h.remember("data length", (k) => checkDataLength(k));
 }

@@ -115,6 +115,18 @@ function fieldKeys(h: Handle): Partial<GribMetadata> {
   };
 }
 
+/** gridKeys of grids a layout remembers (handle.ts), made once per grid. */
+const gridKeysMade = new WeakMap<GridDefinition, Partial<GribMetadata>>();
+
+function gridKeysOf(h: Handle, grid: GridDefinition): Partial<GribMetadata> {
+  let keys = gridKeysMade.get(grid);
+  if (!keys) {
+    keys = gridKeys(h, grid);
+    if (Object.isFrozen(grid)) gridKeysMade.set(grid, keys);
+  }
+  return keys;
+}
+
 /** Metadata and grid of the field a handle holds; `offset` is the message's offset in its file. */
 export function describe(h: Handle, grid: GridDefinition, offset: number, totalLength: number): GribMetadata {
   const field = h.remember("field", fieldKeys);
@@ -126,6 +138,7 @@ export function describe(h: Handle, grid: GridDefinition, offset: number, totalL
   const number = h.find("perturbationNumber") ? num(h, "number") : undefined;
   if (number !== undefined) optional.number = number;
   if (field.dataType !== undefined) optional.dataType = field.dataType;
+  let missing: number | undefined;
   // the order of ecCodes' listing, which JSON output keeps
   const metadata = {
     edition,
@@ -147,11 +160,17 @@ export function describe(h: Handle, grid: GridDefinition, offset: number, totalL
     level: num(h, "level") ?? 0,
     ...optional,
     gridType,
-    ...gridKeys(h, grid),
+    ...gridKeysOf(h, grid),
     bitmapPresent,
     numberOfValues,
     numberOfDataPoints,
-    numberOfMissing: 0,
+    get numberOfMissing(): number {
+      missing ??= num(h, "numberOfMissing") ?? 0;
+      return missing;
+    },
+    set numberOfMissing(v: number) {
+      missing = v;
+    },
     packingType,
     bitsPerValue,
     referenceValue: dbl(h, "referenceValue") ?? 0,
@@ -160,17 +179,5 @@ export function describe(h: Handle, grid: GridDefinition, offset: number, totalL
     totalLength,
     offset,
   } as GribMetadata;
-  let missing: number | undefined;
-  Object.defineProperty(metadata, "numberOfMissing", {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      missing ??= num(h, "numberOfMissing") ?? 0;
-      return missing;
-    },
-    set: (v: number) => {
-      missing = v;
-    },
-  });
   return metadata;
 }

@@ -12,6 +12,7 @@ import {
   writeSignMagnitude,
 } from "../../src/grib/bits.ts";
 import { packSimpleData, packSimpleValues, quantise } from "../../src/grib/packing/index.ts";
+import { bitsSet } from "../../src/grib/values.ts";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -126,5 +127,24 @@ test("packing values on the fly gives the bytes of quantise + packSimpleData, mi
         );
       }
     }
+  }
+});
+
+test("bitsSet counts a bitmap's set bits from any byte, to any bit", () => {
+  const next = rng(42);
+  const bytes = Uint8Array.from({ length: 4099 }, () => Math.floor(next() * 256));
+  bytes.fill(0xff, 100, 140);
+  bytes.fill(0, 200, 260);
+  for (const [start, bits] of [
+    [0, 4099 * 8],
+    [1, 4000 * 8 + 3],
+    [3, 7],
+    [2, 33],
+    [0, 0],
+    [97, 50 * 8 + 1],
+  ] as const) {
+    let expected = 0;
+    for (let i = 0; i < bits; i++) expected += (bytes[start + (i >> 3)]! >> (7 - (i & 7))) & 1;
+    assert.equal(bitsSet(bytes, start, bits), expected, `from byte ${start}, ${bits} bits`);
   }
 });
