@@ -48,6 +48,54 @@ class Sink {
     }
     this.put(1, z + 1);
   }
+  /**
+   * Split-sample option k over values[from..to): each value's high part as a fundamental sequence,
+   * then each value's k low bits. One loop each, the bit state in locals: this is most of the stream.
+   */
+  split(values: Uint32Array, from: number, to: number, k: number): void {
+    const out = this.out;
+    let acc = this.acc;
+    let bits = this.accBits;
+    let pos = this.pos;
+    for (let i = from; i < to; i++) {
+      let z = values[i]! >>> k;
+      for (; z >= 24; z -= 24) {
+        acc <<= 24; // (acc holds under 8 bits: the shifted value fits 31)
+        bits += 24;
+        while (bits >= 8) {
+          bits -= 8;
+          out[pos++] = acc >>> bits;
+        }
+        acc &= (1 << bits) - 1;
+      }
+      acc = (acc << (z + 1)) | 1;
+      bits += z + 1;
+      while (bits >= 8) {
+        bits -= 8;
+        out[pos++] = acc >>> bits;
+      }
+      acc &= (1 << bits) - 1;
+    }
+    if (k > 0 && k <= 24) {
+      const mask = (1 << k) - 1;
+      for (let i = from; i < to; i++) {
+        acc = (acc << k) | (values[i]! & mask);
+        bits += k;
+        while (bits >= 8) {
+          bits -= 8;
+          out[pos++] = acc >>> bits;
+        }
+        acc &= (1 << bits) - 1;
+      }
+    }
+    this.acc = acc;
+    this.accBits = bits;
+    this.pos = pos;
+    if (k > 24) {
+      const mask = k >= 32 ? 0xffffffff : 2 ** k - 1;
+      for (let i = from; i < to; i++) this.putWide(values[i]! & mask, k);
+    }
+  }
   align(): void {
     if (this.accBits > 0) this.put(0, 8 - this.accBits);
   }
@@ -262,11 +310,7 @@ function encodeBlock(c: BlockCoder, b: number, start: number, end: number): numb
   } else if (bestCost < uncompressedCost) {
     sink.put(bestK + 1, idLen);
     if (hasRef) sink.putWide(raw[b]!, n);
-    for (let i = first; i < blockEnd; i++) sink.fs(mapped[i]! >>> bestK);
-    if (bestK > 0) {
-      const mask = bestK >= 32 ? 0xffffffff : 2 ** bestK - 1;
-      for (let i = first; i < blockEnd; i++) sink.putWide(mapped[i]! & mask, bestK);
-    }
+    sink.split(mapped, first, blockEnd, bestK);
   } else {
     sink.put(c.idUncompressed, idLen);
     for (let i = b; i < blockEnd; i++) sink.putWide(i < first ? raw[i]! : mapped[i]!, n);
