@@ -358,6 +358,8 @@ export interface GribKeys {
   string(name: string): string;
   /** ecCodes' grib_is_missing: a key that can be missing and is. */
   isMissing(name: string): boolean;
+  /** Sets a key held in memory (a transient such as stepUnits), as `-s` does when reading. */
+  setLong(name: string, value: number): void;
   /** Every key in the order the definitions made them. */
   keys(): Array<[string, GribKey]>;
   /** The keys coded in the message's bytes (not hidden), in order, each name once (grib_compare's keys). */

@@ -8,7 +8,7 @@
 // startStep and endStep in every step unit (`-s stepUnits=...`).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, tempDir } from "../helpers/cli.ts";
@@ -224,4 +224,19 @@ describe("stepRange, startStep and endStep in every step unit (-s stepUnits=...)
       });
     }
   }
+});
+
+// The layout remembers what concepts give for the bytes they read (definitions/handle.ts); a key set in
+// memory is not in those bytes, so no message after it may recall a value from before the set. GRIB1's
+// gridType reads PLPresent: three copies of one message must all print what ecCodes prints.
+it("-s on a key that a remembered concept reads, message after message", async () => {
+  const dir = tempDir("cb-grib-sets-");
+  const one = readFileSync("/usr/share/eccodes/samples/regular_gg_sfc_grib1.tmpl");
+  const file = join(dir, "three.grib");
+  writeFileSync(file, Buffer.concat([one, one, one]));
+  const args = ["-s", "PLPresent=1", "-p", "gridType,PLPresent", file];
+  const ours = await runCli(["grib", "ls", ...args]);
+  const theirs = run("grib_ls", args);
+  assert.match(theirs.stdout, /unknown_PLPresent/);
+  assert.equal(ours.stdout, theirs.stdout);
 });

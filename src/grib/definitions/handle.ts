@@ -158,7 +158,8 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
     for (const a of this.made) {
       if (!a) continue;
       const own = a.ownBytes();
-      if (!own) return undefined;
+      // a key read past the message's end counts as missing, which its bytes cannot stand for
+      if (!own || own[0] + own[1] > this.bytes.length) return undefined;
       if (own[1] > 0) ranges.push(own[0], own[1]);
     }
     return fingerprint(this.bytes, ranges);

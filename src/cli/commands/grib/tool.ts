@@ -94,7 +94,8 @@ export function applySets(keys: GribKeys, sets: string | undefined): void {
     }
     const code = /^-?\d+$/.test(value) ? Number(value) : a.codeOf?.(value);
     if (code === undefined) throw new UsageError(`-s ${name}: "${value}" is not one of its codes`);
-    a.set(code);
+    // through the message's keys: a key set in memory changes what they may recall (handle.ts)
+    keys.setLong(name, code);
   }
 }
 
