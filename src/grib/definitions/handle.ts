@@ -47,7 +47,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Misses after which a concept whose values are seldom recalled is no longer remembered. */
+/** Misses after which a computation whose values are seldom recalled is no longer remembered. */
 const RECALL_TRIES = 16;
 
 export class Handle implements AccessorHost, KeySource, MetaContext {
@@ -58,7 +58,7 @@ export class Handle implements AccessorHost, KeySource, MetaContext {
   readonly messageNumber: number;
   private readonly made: Array<Accessor | undefined> = [];
   private readonly options: HandleOptions;
-  /** Whether values are remembered across messages of the layout from earlier messages of the layout (not while building it). */
+  /** Whether values may be recalled from earlier messages of the layout (not while building it). */
   private recalls = false;
   /** Names resolve as they stood at this sequence number (Infinity: as the definitions left them). */
   view = Number.POSITIVE_INFINITY;
