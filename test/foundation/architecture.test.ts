@@ -138,6 +138,7 @@ function longFunctions(source: ts.SourceFile, limit: number): string[] {
  * or run state hidden in a module (what currentFleet() and cycleRuntime() were) and fails the test.
  */
 const reviewedState: Record<string, string> = {
+  "catalogue/lookups.ts: recentHashes": "a memo of recent grids' hashes (a file's fields share a few)",
   "cli/commands/grib/stdout.ts: quiet": "ecCodes tools' output mode for this one command process",
   "db/watchdog.ts: abandoned": "a program of its own: the watchdog process's loop",
   "flow/def/attributes.ts: withDefstatus": "a memo of parsed defstatus values",
@@ -152,6 +153,7 @@ const reviewedState: Record<string, string> = {
   "grib/definitions/handle.ts: recent": "layouts of recent message shapes (ecCodes-like reuse)",
   "grib/definitions/load.ts: bundles": "compiled definitions loaded once",
   "grib/definitions/load.ts: files": "compiled definitions loaded once",
+  "grib/metadata.ts: gridKeysMade": "a weak memo of the keys of grids layouts remember",
   "grib/packing/jpeg.ts: openjpeg": "the JPEG 2000 decoder, loaded on first use",
   "grib/values.ts: packingModule": "packing code loaded on first use",
   "products/grids.ts: weightCache": "interpolation weights per grid pair",
