@@ -180,7 +180,7 @@ export function checkField(h: Handle, grid: GridDefinition): void {
   // first: a GRIB1 section length past the end is the cause when the keys run past it
   checkGrib1Sections(h);
   // what reads only keys is checked once per layout and bytes read (handle.ts)
-  h.remember("sections", (k) => checkGrib2Sections(k));
+  h.remember("sections", checkGrib2Sections);
   if (h.layout.end > h.bytes.length) {
     throw new GribError(
       "corrupt",
@@ -190,5 +190,5 @@ export function checkField(h: Handle, grid: GridDefinition): void {
   }
   checkGrid(h, grid);
   if (grid.gridType !== "other") checkCounts(h, grid.numberOfDataPoints);
-  h.remember("data length", (k) => checkDataLength(k));
+  h.remember("data length", checkDataLength);
 }

@@ -115,14 +115,14 @@ function fieldKeys(h: Handle): Partial<GribMetadata> {
   };
 }
 
-/** gridKeys of grids a layout remembers (handle.ts), made once per grid. */
+/** gridKeys per grid: a grid the layout remembers (handle.ts) is shared by a stream's messages. */
 const gridKeysMade = new WeakMap<GridDefinition, Partial<GribMetadata>>();
 
 function gridKeysOf(h: Handle, grid: GridDefinition): Partial<GribMetadata> {
   let keys = gridKeysMade.get(grid);
   if (!keys) {
     keys = gridKeys(h, grid);
-    if (Object.isFrozen(grid)) gridKeysMade.set(grid, keys);
+    gridKeysMade.set(grid, keys);
   }
   return keys;
 }
