@@ -11,6 +11,7 @@ import type pg from "pg";
 import type { Alert, Alerter } from "../alerts/alerts.ts";
 import { createNodeToken, renameNodeTokens } from "../auth/tokens.ts";
 import { recordAudit } from "../db/audit.ts";
+import { mapLimit } from "../system/map-limit.ts";
 import { autoscale, type ComputeDemand } from "./autoscale.ts";
 import type { FleetConfig } from "./config.ts";
 import { ProviderError } from "./errors.ts";
@@ -30,7 +31,6 @@ import {
 } from "./provider.ts";
 import { userDataFor } from "./registry.ts";
 import { requestName, resolveRequests, untaggedCycle } from "./requests.ts";
-import { mapLimit } from "./retry.ts";
 import type { FleetStore, NodeRow } from "./store.ts";
 import { duration, StuckClock } from "./stuck.ts";
 import { type ControlAddress, dataServerUserData, type WorkerAccess, type WorkerLaunch } from "./userdata.ts";

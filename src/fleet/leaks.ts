@@ -1,10 +1,11 @@
 // The leak check: what we own (the database) against what the provider bills (servers, drives, VLANs,
 // IPs, subscriptions). The thesis's account was drained by VLANs billed after every run; this finds
 // such charges, destroys what can be destroyed, and reports the rest to the operator.
+
+import { mapLimit } from "../system/map-limit.ts";
 import type { FleetConfig } from "./config.ts";
 import { type BilledResource, ownedBy, type Provider, tagKeys } from "./provider.ts";
 import { resolveRequests } from "./requests.ts";
-import { mapLimit } from "./retry.ts";
 import type { FleetStore, NodeRow } from "./store.ts";
 
 export type LeakVerdict =

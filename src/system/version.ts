@@ -5,9 +5,16 @@ import { join, resolve } from "node:path";
 
 const packageRoot = resolve(import.meta.dirname, "../..");
 
+let version: string | undefined;
+
+/**
+ * Read once: a process runs one release (an upgrade installs the next beside it and a new process runs
+ * it), and a worker names its release in every call to its server.
+ */
 export function releaseVersion(): string {
-  const text = readFileSync(join(packageRoot, "package.json"), "utf8");
-  return (JSON.parse(text) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string })
+    .version;
+  return version;
 }
 
 /** The bundle's name for a version on this machine's CPU architecture, as `npm run release` names it. */

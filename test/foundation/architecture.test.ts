@@ -160,6 +160,7 @@ const reviewedState: Record<string, string> = {
   "products/plugins/surface-pressure.ts: made": "a weak memo of surface pressure per input field",
   "sim/cloudsigma/guest-root.ts: isolation": "what this machine allows, probed once",
   "sim/ecmwf/fields.ts: lastTerms": "a memo of the last synthetic field's terms",
+  "system/version.ts: version": "the release this process runs, read once",
 };
 
 /** Functions kept longer than the limit, with why: hot loops kept in one frame. */

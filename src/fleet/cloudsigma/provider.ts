@@ -2,6 +2,7 @@
 // given cloud-init user data in its meta, and started with `avoid` anti-affinity.
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { mapLimit } from "../../system/map-limit.ts";
 import type { CloudSigmaConfig } from "../config.ts";
 import { ProviderError } from "../errors.ts";
 import {
@@ -17,7 +18,7 @@ import {
   type Tags,
   userDataOf,
 } from "../provider.ts";
-import { backoffDelay, mapLimit, pollUntil } from "../retry.ts";
+import { backoffDelay, pollUntil } from "../retry.ts";
 import { CloudSigmaClient, type Credentials } from "./client.ts";
 import {
   actionSchema,
