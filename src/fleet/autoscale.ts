@@ -7,7 +7,8 @@
 //     be ready for it: a node is added only for the work the nodes up would leave undone by then
 //     (never fewer than there are: a running node may be busy, and stopping it would abort its job),
 //     and one more whenever a job has waited longer than the window plus a boot (so not merely for a
-//     node still booting: the nodes do not keep up with the stream); before any job has been timed,
+//     node still booting: the nodes do not keep up with the stream) while the nodes up have more than
+//     a boot's work left; before any job has been timed,
 //     one node until a job has waited the window (the first jobs' ends tell what the backlog needs);
 //   - while data is still to come, at least as many nodes as keep up with its pace, each busy at most
 //     `maxUtilisation` of the time: a node busy all the time lets every step queue behind the one
@@ -134,8 +135,12 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     const unmeasuredIn =
       demand.jobSeconds === null ? settings.backlogSeconds - demand.oldestQueuedSeconds : 0;
     const needed = unmeasuredIn > 0 ? 1 : nodesToClear(work);
+    // A job waiting that long says the nodes do not keep up, unless the nodes up will have cleared the
+    // work in hand before a new node could be ready: then the wait was the step's own queue (a step of
+    // more than a window's work on one node), and a new node would arrive to nothing.
     const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
-    const behind = behindIn < 0 ? have + 1 : 0;
+    const busyFor = (work * jobSeconds) / (Math.max(1, have) * settings.jobsPerNode);
+    const behind = behindIn < 0 && busyFor > bootSeconds ? have + 1 : 0;
     const reviewIn = unmeasuredIn > 0 ? Math.min(unmeasuredIn, behindIn) : behindIn;
     return {
       nodes: Math.min(maxNodes, Math.max(1, needed, have, behind, keepUp)),

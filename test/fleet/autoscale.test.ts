@@ -86,13 +86,25 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes(input({ ...soon, nextWorkAt: at(20) }, { have: 1 }), settings), 1);
   });
 
-  it("adds a node whenever a job has waited longer than the window and a boot", () => {
-    const behind = input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 91 }, { have: 2 });
+  it("adds a node whenever a job has waited longer than the window and a boot, with more than a boot's work left", () => {
+    // 70 jobs of 1 s on 2 nodes: 35 s of work each, more than the 30 s boot.
+    const behind = input({ queued: 70, jobSeconds: 1, oldestQueuedSeconds: 91 }, { have: 2 });
     assert.equal(nodes(behind, settings), 3);
     assert.equal(nodes({ ...behind, have: 8 }, settings), 8);
+    assert.equal(nodes({ ...behind, demand: { ...behind.demand, oldestQueuedSeconds: 89 } }, settings), 2);
+    // 4 jobs of 1 s: the 2 nodes up are done in 2 s, long before a new one could be ready (30 s).
+    assert.equal(nodes({ ...behind, demand: { ...behind.demand, queued: 4 } }, settings), 2);
+    // The demo's last step: one job of 0.07 s left, waited 1.83 s (the step's queue on one node),
+    // a window of 1 s and a boot of 0.83 s: no second node.
     assert.equal(
-      nodes(input({ queued: 4, jobSeconds: 1, oldestQueuedSeconds: 89 }, { have: 2 }), settings),
-      2,
+      nodes(
+        input(
+          { queued: 1, jobSeconds: 0.073, oldestQueuedSeconds: 1.83, waitingForData: 0 },
+          { have: 1, bootSeconds: 0.83 },
+        ),
+        { ...settings, backlogSeconds: 1 },
+      ),
+      1,
     );
   });
 
