@@ -4,7 +4,7 @@
 import { encodeProduct } from "../products/encode.ts";
 import { runJob } from "../products/run.ts";
 import { MessageIndex } from "../products/source.ts";
-import { fulfilled, mapLimit } from "../system/map-limit.ts";
+import { allLimit } from "../system/map-limit.ts";
 import type { InputField, ProductData, PublishedFile } from "./product-data.ts";
 import type { CycleProductSpec } from "./products.ts";
 
@@ -32,7 +32,7 @@ export async function runProductJob(
 ): Promise<ProductJobResult> {
   const t0 = performance.now();
   const inputs = await data.inputs(baseTime, product, step);
-  const messages = fulfilled(await mapLimit(inputs, TRANSFERS_AT_ONCE, (field) => data.read(field)));
+  const messages = await allLimit(inputs, TRANSFERS_AT_ONCE, (field) => data.read(field));
   // In the inputs' order: the first message for a key wins.
   const index = new MessageIndex();
   inputs.forEach((field, i) => {
@@ -42,8 +42,8 @@ export async function runProductJob(
   const result = await runJob(index, product.config, baseTime, step, encodeProduct);
   const t2 = performance.now();
   const identity = { baseTime, product: product.name, step, job, inputs: inputs.map((f) => f.id) };
-  const files: PublishedFile[] = fulfilled(
-    await mapLimit(result.files, TRANSFERS_AT_ONCE, (file) => data.publish(file, identity)),
+  const files: PublishedFile[] = await allLimit(result.files, TRANSFERS_AT_ONCE, (file) =>
+    data.publish(file, identity),
   );
   return {
     files,

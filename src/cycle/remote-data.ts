@@ -104,7 +104,8 @@ export class RemoteProductData implements ProductData {
   }
 
   #remember(key: string, bytes: Uint8Array): void {
-    if (bytes.length > this.#cacheBytes) return;
+    // Two jobs may fetch the same field at once: it is counted once.
+    if (bytes.length > this.#cacheBytes || this.#cache.has(key)) return;
     this.#cache.set(key, bytes);
     this.#cached += bytes.length;
     for (const [old, value] of this.#cache) {

@@ -135,12 +135,15 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     const unmeasuredIn =
       demand.jobSeconds === null ? settings.backlogSeconds - demand.oldestQueuedSeconds : 0;
     const needed = unmeasuredIn > 0 ? 1 : nodesToClear(work);
-    // A job waiting that long says the nodes do not keep up, unless the nodes up will have cleared the
-    // work in hand before a new node could be ready: then the wait was the step's own queue (a step of
-    // more than a window's work on one node), and a new node would arrive to nothing.
+    // A job waiting that long says the nodes do not keep up, unless timed jobs say the nodes up will
+    // have cleared the work in hand before a new node could be ready: then the wait was the step's own
+    // queue (a step of more than a window's work on one node), and a new node would arrive to nothing.
+    // Untimed, the wait is all there is to go by.
     const behindIn = window + bootSeconds - demand.oldestQueuedSeconds;
-    const busyFor = (work * jobSeconds) / (Math.max(1, have) * settings.jobsPerNode);
-    const behind = behindIn < 0 && busyFor > bootSeconds ? have + 1 : 0;
+    const clearedBeforeBoot =
+      demand.jobSeconds !== null &&
+      (work * demand.jobSeconds) / (Math.max(1, have) * settings.jobsPerNode) <= bootSeconds;
+    const behind = behindIn < 0 && !clearedBeforeBoot ? have + 1 : 0;
     const reviewIn = unmeasuredIn > 0 ? Math.min(unmeasuredIn, behindIn) : behindIn;
     return {
       nodes: Math.min(maxNodes, Math.max(1, needed, have, behind, keepUp)),

@@ -29,19 +29,25 @@ function field(id: number, bytes: Uint8Array): InputField {
   };
 }
 
-/** The job's data: the given messages, each read ending after its delay; how many reads ran at once. */
-function dataOf(messages: Array<{ bytes: Uint8Array; delayMs: number }>) {
+/**
+ * The job's data: the given messages, each read ending after its delay (or failing, when it has no
+ * bytes); how many reads ran at once, and how many were started.
+ */
+function dataOf(messages: Array<{ bytes: Uint8Array | null; delayMs: number }>) {
   const published: ProductFile[] = [];
   let reading = 0;
-  const data: ProductData & { mostAtOnce: number; published: ProductFile[] } = {
+  const data: ProductData & { mostAtOnce: number; started: number; published: ProductFile[] } = {
     mostAtOnce: 0,
+    started: 0,
     published,
-    inputs: async () => messages.map((m, i) => field(i + 1, m.bytes)),
+    inputs: async () => messages.map((m, i) => field(i + 1, m.bytes ?? new Uint8Array())),
     read: async (f) => {
+      data.started++;
       data.mostAtOnce = Math.max(data.mostAtOnce, ++reading);
       const { bytes, delayMs } = messages[f.id - 1]!;
       await new Promise((ok) => setTimeout(ok, delayMs));
       reading--;
+      if (!bytes) throw new Error(`field ${f.id}: the data role is gone`);
       return bytes;
     },
     publish: async (file) => {
@@ -70,5 +76,21 @@ describe("a product job's inputs", () => {
     assert.equal(result.files.length, 1);
     const [message] = decodeFields(data.published[0]!.bytes);
     assert.equal(message!.metadata.numberOfValues, 180 * 91, "made from the first input (2°)");
+  });
+
+  it("stop being started once one has failed, and the job fails with that failure", async () => {
+    // Six inputs, four read at once: the first fails (after its retries, on a node); the two not yet
+    // started are not, since the job is lost anyway.
+    const bytes = temperatureFile(baseTime, 3, 2);
+    const data = dataOf([
+      { bytes: null, delayMs: 0 },
+      ...Array.from({ length: 5 }, () => ({ bytes, delayMs: 30 })),
+    ]);
+    await assert.rejects(
+      runProductJob(data, baseTime, t2m!, 3, "test try 1"),
+      /field 1: the data role is gone/,
+    );
+    assert.equal(data.started, 4);
+    assert.equal(data.published.length, 0);
   });
 });

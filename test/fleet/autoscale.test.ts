@@ -94,6 +94,15 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes({ ...behind, demand: { ...behind.demand, oldestQueuedSeconds: 89 } }, settings), 2);
     // 4 jobs of 1 s: the 2 nodes up are done in 2 s, long before a new one could be ready (30 s).
     assert.equal(nodes({ ...behind, demand: { ...behind.demand, queued: 4 } }, settings), 2);
+    // Before any job has been timed the wait is all there is: 3 jobs, 2 nodes, a 120 s boot, the oldest
+    // waited 400 s.
+    assert.equal(
+      nodes(
+        input({ queued: 1, running: 2, oldestQueuedSeconds: 400 }, { have: 2, bootSeconds: 120 }),
+        settings,
+      ),
+      3,
+    );
     // The demo's last step: one job of 0.07 s left, waited 1.83 s (the step's queue on one node),
     // a window of 1 s and a boot of 0.83 s: no second node.
     assert.equal(
