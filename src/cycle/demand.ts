@@ -115,7 +115,7 @@ export async function cycleDemand(
     paceSeconds: next?.paceSeconds ?? null,
     dataArriving: filesArriving > 0,
     busyNodes: backlog.busyNodes,
-    jobSeconds: meanJobSeconds(
+    ...jobTimes(
       runs.map((r) => r.seconds),
       runs.map((r) => stepOfPath(r.path) ?? -1),
       endedSteps(tasks),
@@ -161,6 +161,17 @@ export function meanJobSeconds(
     }
   }
   return count > 0 ? sum / count : all / seconds.length;
+}
+
+/** The demand's job time (`meanJobSeconds`), and whether a step whose jobs have all ended was timed. */
+export function jobTimes(
+  seconds: ArrayLike<number>,
+  steps: ArrayLike<number>,
+  ended: (step: number) => boolean,
+): { jobSeconds: number | null; wholeStepTimed: boolean } {
+  let wholeStepTimed = false;
+  for (let i = 0; i < steps.length && !wholeStepTimed; i++) wholeStepTimed = ended(steps[i]!);
+  return { jobSeconds: meanJobSeconds(seconds, steps, ended), wholeStepTimed };
 }
 
 /**

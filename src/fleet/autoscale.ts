@@ -9,7 +9,8 @@
 //     and one more whenever a job has waited longer than the window plus a boot (so not merely for a
 //     node still booting: the nodes do not keep up with the stream) while the nodes up have more than
 //     a boot's work left; before any job has been timed,
-//     one node until a job has waited the window (the first jobs' ends tell what the backlog needs);
+//     one node until a job has waited the window (the first jobs' ends tell what the backlog needs), and
+//     so while only a first step's (heaviest) jobs are timed;
 //   - while data is still to come, at least as many nodes as keep up with its pace, each busy at most
 //     `maxUtilisation` of the time: a node busy all the time lets every step queue behind the one
 //     before, and the backlog grows step after step;
@@ -50,6 +51,11 @@ export interface ComputeDemand {
    * have all ended when there are any (cycle/demand.ts, meanJobSeconds); null before any has finished.
    */
   jobSeconds: number | null;
+  /**
+   * False while no step's jobs have all ended: the jobs timed are then a first step's first, which are
+   * its heaviest (the suite takes them first), and `jobSeconds` overstates the rest. Unset: true.
+   */
+  wholeStepTimed?: boolean;
 }
 
 export interface AutoscaleSettings {
@@ -132,8 +138,10 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     // Before any job has been timed, one node for the backlog's first window: the first jobs to end
     // tell how long they take, and the worst case (each job the whole window) is assumed only once a
     // job has waited that long. Assumed at once, it started every node for a first step one node clears.
-    const unmeasuredIn =
-      demand.jobSeconds === null ? settings.backlogSeconds - demand.oldestQueuedSeconds : 0;
+    // So too while only a first step's heaviest jobs are timed: their mean, times the jobs left,
+    // started a second node for the demo's first step, which one node cleared before it was ready.
+    const unmeasured = demand.jobSeconds === null || demand.wholeStepTimed === false;
+    const unmeasuredIn = unmeasured ? settings.backlogSeconds - demand.oldestQueuedSeconds : 0;
     const needed = unmeasuredIn > 0 ? 1 : nodesToClear(work);
     // A job waiting that long says the nodes do not keep up, unless timed jobs say the nodes up will
     // have cleared the work in hand before a new node could be ready: then the wait was the step's own

@@ -4,7 +4,7 @@
 // comingData, from the steps' arrivals and ECMWF's schedule), on the simulated clock. As in the
 // controller, a pass waits for the nodes it creates to run and for those it destroys to be gone, and a
 // node released while it runs a job finishes it first.
-import { comingData, meanJobSeconds, type StepProgress } from "../cycle/demand.ts";
+import { comingData, jobTimes, type StepProgress } from "../cycle/demand.ts";
 import { autoscale, type ComputeDemand } from "../fleet/autoscale.ts";
 import { leadTimeFor, type ProvisionSample } from "../fleet/leadtime.ts";
 import { Purpose, type SimCycle } from "./cycles.ts";
@@ -80,7 +80,10 @@ class AutoscaledCycle {
   readonly #stepLeft: Int32Array;
   readonly #ended = (w: number) => this.#stepLeft[w] === 0;
   #finished = 0;
-  #jobSeconds: number | null = null;
+  #jobTimes: { jobSeconds: number | null; wholeStepTimed: boolean } = {
+    jobSeconds: null,
+    wholeStepTimed: false,
+  };
   // What cycle/demand.ts reads from the suite.
   readonly #steps: StepProgress[];
   readonly #arrivals: Date[] = [];
@@ -189,7 +192,7 @@ class AutoscaledCycle {
     this.#recent[this.#finished++ % 20] = t - this.#jobStart[j]!;
     this.#stepLeft[w]!--;
     const count = Math.min(20, this.#finished);
-    this.#jobSeconds = meanJobSeconds(
+    this.#jobTimes = jobTimes(
       this.#recent.subarray(0, count),
       this.#recentStep.subarray(0, count),
       this.#ended,
@@ -269,7 +272,7 @@ class AutoscaledCycle {
       nextWorkJobs: next?.jobs ?? null,
       paceSeconds: next?.paceSeconds ?? null,
       dataArriving: this.#received > 0 && c.ready[this.#received - 1]! > t,
-      jobSeconds: this.#jobSeconds,
+      ...this.#jobTimes,
     };
   }
 

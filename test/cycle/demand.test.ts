@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   comingData,
+  jobTimes,
   meanJobSeconds,
   type StepProgress,
   scheduledNextArrival,
@@ -72,5 +73,11 @@ describe("the seconds a job is expected to take", () => {
   it("is the mean of all the runs while no step has ended, and unknown before any run", () => {
     assert.equal(meanJobSeconds([4, 2], [1, 1], ended), 3);
     assert.equal(meanJobSeconds([], [], ended), null);
+  });
+
+  it("says whether a step whose jobs have all ended was timed", () => {
+    assert.deepEqual(jobTimes([4, 2], [1, 1], ended), { jobSeconds: 3, wholeStepTimed: false });
+    assert.deepEqual(jobTimes([4, 2], [1, 0], ended), { jobSeconds: 2, wholeStepTimed: true });
+    assert.deepEqual(jobTimes([], [], ended), { jobSeconds: null, wholeStepTimed: false });
   });
 });

@@ -50,6 +50,21 @@ describe("autoscaling from the backlog and the stream's pace", () => {
     assert.equal(nodes(input({ running: 1, jobSeconds: 1 }, { have: 5 }), settings), 5);
   });
 
+  it("while only a first step's first (heaviest) jobs are timed, one node for the window, then their mean", () => {
+    // The demo's first step: its heaviest job took 0.497 s, 5 jobs wait (0.7 s so far), a window of
+    // 1 s and a boot of 0.77 s: 5 x 0.497 s would call for a second node, but the rest are lighter.
+    const first = { queued: 5, jobSeconds: 0.497, wholeStepTimed: false, oldestQueuedSeconds: 0.7 };
+    const demo = { ...settings, backlogSeconds: 1 };
+    assert.equal(nodes(input(first, { have: 1, bootSeconds: 0.77 }), demo), 1);
+    // Once a job has waited the window, the mean of what has ended is all there is.
+    assert.equal(
+      nodes(input({ ...first, oldestQueuedSeconds: 1.1 }, { have: 1, bootSeconds: 0.77 }), demo),
+      2,
+    );
+    // With a whole step timed, the mean is the step's, taken at once.
+    assert.equal(nodes(input({ ...first, wholeStepTimed: true }, { have: 1, bootSeconds: 0.77 }), demo), 2);
+  });
+
   it("starts no second node when the node up clears the backlog in time without it", () => {
     // 8 jobs of 10 s, one node up, the next step due in 100 s. A second node would be ready in 30 s
     // (a boot); the first leaves 50 s of work by then, within the 60 s window: one node, done at 80 s,
