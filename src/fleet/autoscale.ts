@@ -209,7 +209,7 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
 export function nextArrival(
   arrivals: readonly Date[],
   sameBurstSeconds = 1,
-): { at: Date; jobs: number; paceSeconds: number } | null {
+): { at: Date; jobs: number; paceSeconds: number; gaps: number } | null {
   const bursts: Array<{ at: number; jobs: number }> = [];
   for (const t of [...arrivals].map((a) => a.getTime()).sort((a, b) => a - b)) {
     const last = bursts.at(-1);
@@ -224,5 +224,5 @@ export function nextArrival(
     .sort((a, b) => a - b);
   const last = bursts.at(-1)!;
   const pace = gaps[Math.floor(gaps.length / 2)]!;
-  return { at: new Date(last.at + pace), jobs: last.jobs, paceSeconds: pace / 1000 };
+  return { at: new Date(last.at + pace), jobs: last.jobs, paceSeconds: pace / 1000, gaps: gaps.length };
 }

@@ -49,6 +49,14 @@ describe("the next data of a cycle, by ECMWF's schedule", () => {
     assert.equal(scheduledNextArrival([]), null);
   });
 
+  it("tells the pace once two gaps are known: the first file comes late, and its gap alone is short", () => {
+    const two = comingData(arrivedAt(6, [0, 1], [2, 3]), [], null)!;
+    assert.equal(two.at!.getTime(), t0 + 2 * 1800);
+    assert.equal(two.paceSeconds, null);
+    const three = comingData(arrivedAt(6, [0, 1, 2], [3]), [], null)!;
+    assert.ok(Math.abs(three.paceSeconds! - 1.8) < 0.01, `${three.paceSeconds}`);
+  });
+
   it("before any data, expects the first step's jobs at the cycle's first-data time", () => {
     const first = new Date("2026-11-24T05:45:00Z");
     const steps = [0, 1, 2].map((step) => ({ step, jobs: step === 0 ? 3 : 4, arrived: null }));
