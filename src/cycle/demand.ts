@@ -106,6 +106,7 @@ export async function cycleDemand(
   const runs = await recentRunTimes(pool, id, products);
   const steps = stepProgress(tasks);
   const next = backlog.waitingForData === 0 ? null : comingData(steps, backlog.arrivals, cycle.dataAt);
+  const ended = endedSteps(tasks);
   return {
     queued: backlog.queued,
     running: backlog.running,
@@ -116,25 +117,33 @@ export async function cycleDemand(
     paceSeconds: next?.paceSeconds ?? null,
     dataArriving: filesArriving > 0,
     busyNodes: backlog.busyNodes,
-    ...jobTimes(
+    jobSeconds: meanJobSeconds(
       runs.map((r) => r.seconds),
       runs.map((r) => stepOfPath(r.path) ?? -1),
-      endedSteps(tasks),
+      ended.has,
     ),
+    wholeStepTimed: ended.any,
   };
 }
 
-/** Steps all of whose product jobs are complete. */
-function endedSteps(tasks: readonly TaskStatusRow[]): (step: number) => boolean {
+/**
+ * Steps all of whose product jobs have ended: complete, or aborted (run again only when requeued, by
+ * its retry or an operator), and whether there is any. A step's aborted job must not keep the job time
+ * the first step's heaviest jobs' for the rest of the cycle.
+ */
+export function endedSteps(tasks: readonly TaskStatusRow[]): {
+  has: (step: number) => boolean;
+  any: boolean;
+} {
   const open = new Set<number>();
   const all = new Set<number>();
   for (const task of tasks) {
     const step = stepOfPath(task.path);
     if (step === null) continue;
     all.add(step);
-    if (task.state !== "complete") open.add(step);
+    if (task.state !== "complete" && task.state !== "aborted") open.add(step);
   }
-  return (step) => all.has(step) && !open.has(step);
+  return { has: (step) => all.has(step) && !open.has(step), any: [...all].some((step) => !open.has(step)) };
 }
 
 /**
@@ -162,17 +171,6 @@ export function meanJobSeconds(
     }
   }
   return count > 0 ? sum / count : all / seconds.length;
-}
-
-/** The demand's job time (`meanJobSeconds`), and whether a step whose jobs have all ended was timed. */
-export function jobTimes(
-  seconds: ArrayLike<number>,
-  steps: ArrayLike<number>,
-  ended: (step: number) => boolean,
-): { jobSeconds: number | null; wholeStepTimed: boolean } {
-  let wholeStepTimed = false;
-  for (let i = 0; i < steps.length && !wholeStepTimed; i++) wholeStepTimed = ended(steps[i]!);
-  return { jobSeconds: meanJobSeconds(seconds, steps, ended), wholeStepTimed };
 }
 
 /**

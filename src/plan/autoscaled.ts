@@ -4,7 +4,7 @@
 // comingData, from the steps' arrivals and ECMWF's schedule), on the simulated clock. As in the
 // controller, a pass waits for the nodes it creates to run and for those it destroys to be gone, and a
 // node released while it runs a job finishes it first.
-import { comingData, jobTimes, type StepProgress } from "../cycle/demand.ts";
+import { comingData, meanJobSeconds, type StepProgress } from "../cycle/demand.ts";
 import { autoscale, type ComputeDemand } from "../fleet/autoscale.ts";
 import { leadTimeFor, type ProvisionSample } from "../fleet/leadtime.ts";
 import { Purpose, type SimCycle } from "./cycles.ts";
@@ -80,10 +80,9 @@ class AutoscaledCycle {
   readonly #stepLeft: Int32Array;
   readonly #ended = (w: number) => this.#stepLeft[w] === 0;
   #finished = 0;
-  #jobTimes: { jobSeconds: number | null; wholeStepTimed: boolean } = {
-    jobSeconds: null,
-    wholeStepTimed: false,
-  };
+  #jobSeconds: number | null = null;
+  /** Some step's jobs have all ended (the demand's `wholeStepTimed`). */
+  #stepEnded = false;
   // What cycle/demand.ts reads from the suite.
   readonly #steps: StepProgress[];
   readonly #arrivals: Date[] = [];
@@ -192,7 +191,8 @@ class AutoscaledCycle {
     this.#recent[this.#finished++ % 20] = t - this.#jobStart[j]!;
     this.#stepLeft[w]!--;
     const count = Math.min(20, this.#finished);
-    this.#jobTimes = jobTimes(
+    if (this.#stepLeft[w] === 0) this.#stepEnded = true;
+    this.#jobSeconds = meanJobSeconds(
       this.#recent.subarray(0, count),
       this.#recentStep.subarray(0, count),
       this.#ended,
@@ -272,7 +272,8 @@ class AutoscaledCycle {
       nextWorkJobs: next?.jobs ?? null,
       paceSeconds: next?.paceSeconds ?? null,
       dataArriving: this.#received > 0 && c.ready[this.#received - 1]! > t,
-      ...this.#jobTimes,
+      jobSeconds: this.#jobSeconds,
+      wholeStepTimed: this.#stepEnded,
     };
   }
 

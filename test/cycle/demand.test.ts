@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   comingData,
-  jobTimes,
+  endedSteps,
   meanJobSeconds,
   type StepProgress,
   scheduledNextArrival,
@@ -83,9 +83,22 @@ describe("the seconds a job is expected to take", () => {
     assert.equal(meanJobSeconds([], [], ended), null);
   });
 
-  it("says whether a step whose jobs have all ended was timed", () => {
-    assert.deepEqual(jobTimes([4, 2], [1, 1], ended), { jobSeconds: 3, wholeStepTimed: false });
-    assert.deepEqual(jobTimes([4, 2], [1, 0], ended), { jobSeconds: 2, wholeStepTimed: true });
-    assert.deepEqual(jobTimes([], [], ended), { jobSeconds: null, wholeStepTimed: false });
+  it("counts a step ended when its jobs are complete or aborted, whatever the latest runs were", () => {
+    let n = 0;
+    const task = (step: number, state: "complete" | "aborted" | "active" | "queued") => ({
+      path: `/cycle_20261207_18/products/step_00${step}/product_${n++}`,
+      state,
+      stateSince: new Date(),
+      dataReadyAt: null,
+      worker: null,
+    });
+    const open = endedSteps([task(0, "complete"), task(0, "active"), task(1, "queued")]);
+    assert.equal(open.any, false);
+    assert.equal(open.has(0), false);
+    // An aborted job does not keep step 0 open; step 1 has not ended.
+    const ended = endedSteps([task(0, "complete"), task(0, "aborted"), task(1, "active")]);
+    assert.equal(ended.any, true);
+    assert.equal(ended.has(0), true);
+    assert.equal(ended.has(1), false);
   });
 });
