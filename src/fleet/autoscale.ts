@@ -7,10 +7,10 @@
 //     be ready for it: a node is added only for the work the nodes up would leave undone by then
 //     (never fewer than there are: a running node may be busy, and stopping it would abort its job),
 //     and one more whenever a job has waited longer than the window plus a boot (so not merely for a
-//     node still booting: the nodes do not keep up with the stream) while the nodes up have more than
-//     a boot's work left; before any job has been timed,
-//     one node until a job has waited the window (the first jobs' ends tell what the backlog needs), and
-//     so while only a first step's (heaviest) jobs are timed;
+//     node still booting: the nodes do not keep up with the stream), unless timed jobs say the nodes
+//     up clear what is left within a boot; before any job has been timed, and while only a first
+//     step's (heaviest) jobs are, one node until a job has waited the window (the first jobs' ends
+//     tell what the backlog needs);
 //   - while data is still to come, at least as many nodes as keep up with its pace, each busy at most
 //     `maxUtilisation` of the time: a node busy all the time lets every step queue behind the one
 //     before, and the backlog grows step after step;
@@ -53,9 +53,9 @@ export interface ComputeDemand {
   jobSeconds: number | null;
   /**
    * False while no step's jobs have all ended: the jobs timed are then a first step's first, which are
-   * its heaviest (the suite takes them first), and `jobSeconds` overstates the rest. Unset: true.
+   * its heaviest (the suite takes them first), and `jobSeconds` overstates the rest.
    */
-  wholeStepTimed?: boolean;
+  wholeStepTimed: boolean;
 }
 
 export interface AutoscaleSettings {
@@ -140,7 +140,7 @@ export function autoscale(input: ScaleInput, settings: AutoscaleSettings): Scale
     // job has waited that long. Assumed at once, it started every node for a first step one node clears.
     // So too while only a first step's heaviest jobs are timed: their mean, times the jobs left,
     // started a second node for the demo's first step, which one node cleared before it was ready.
-    const unmeasured = demand.jobSeconds === null || demand.wholeStepTimed === false;
+    const unmeasured = demand.jobSeconds === null || !demand.wholeStepTimed;
     const unmeasuredIn = unmeasured ? settings.backlogSeconds - demand.oldestQueuedSeconds : 0;
     const needed = unmeasuredIn > 0 ? 1 : nodesToClear(work);
     // A job waiting that long says the nodes do not keep up, unless timed jobs say the nodes up will

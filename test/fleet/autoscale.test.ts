@@ -23,6 +23,7 @@ function input(demand: Partial<ComputeDemand>, rest: Partial<ScaleInput> = {}): 
       nextWorkJobs: null,
       paceSeconds: null,
       jobSeconds: null,
+      wholeStepTimed: true,
       ...demand,
     },
     ...rest,

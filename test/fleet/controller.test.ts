@@ -38,6 +38,7 @@ function demandOf(partial: Partial<ComputeDemand>): ComputeDemand {
     nextWorkJobs: null,
     paceSeconds: null,
     jobSeconds: null,
+    wholeStepTimed: true,
     ...partial,
   };
 }
