@@ -58,7 +58,8 @@ const ftp = z
     /**
      * How long after an upload's data connection ends the server waits, before answering 226, for a
      * sign that the client gave up (its control connection closing, or ABOR); such an upload is not
-     * ingested. A client that waits for the reply loses only this much time per file.
+     * ingested. A client that waits for the reply loses only this much time per file. Uploads to a
+     * temporary name (ingest.temporaryNames) are answered at once: their rename says they are whole.
      */
     confirmMs: z.number().int().min(0).max(10_000).default(200),
     /**

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
@@ -198,6 +198,39 @@ describe("FTP receiver", () => {
     await service.pipeline.idle();
     assert.deepEqual(await fileRows("A1D08280000082806001.tmp"), []);
     assert.deepEqual(await fileRows("A1D08280000082806001"), []);
+  });
+
+  test("a part under a temporary name that its client cut stays, and the client's resume completes it", async () => {
+    // As for a final name, the client goes away mid-file; here no confirmation is waited for (the
+    // rename is the client's word), so the part stays for an APPE from its SIZE, as ECPDS resumes.
+    const part = "A1D08280000082811001.tmp";
+    await cutUpload(part, (source) => source.destroy(new Error("connection lost")));
+    assert.deepEqual(await fileRows(part), [], "a part is not catalogued");
+    const client = await ftpClient();
+    assert.equal(await client.size(part), 100_000, "the part holds what the client sent");
+    await client.appendFrom(sample, part, { localStart: 100_000 });
+    await client.rename(part, "A1D08280000082811001");
+    client.close();
+    await service.pipeline.idle();
+    const rows = await fileRows("A1D08280000082811001");
+    assert.deepEqual(
+      rows.map((r) => [r.version, r.state]),
+      [[1, "registered"]],
+    );
+    const { rows: whole } = await db.pool.query(
+      "select size, checksum, message_count from ingest_file where name = $1",
+      ["A1D08280000082811001"],
+    );
+    const bytes = readFileSync(sample);
+    assert.deepEqual(
+      whole[0],
+      {
+        size: String(bytes.length),
+        checksum: createHash("sha256").update(bytes).digest("hex"),
+        message_count: 4,
+      },
+      "the resumed file is the whole file",
+    );
   });
 
   /** Sends the first 100 kB of `sample` to `name` as a STOR, then lets `cut` end it as a client does. */

@@ -3,11 +3,14 @@
 // renames on success, so a file is handed to the pipeline when it is renamed to a final name, or when
 // an upload to a final name completes; a temporary name, or an upload that failed, never is.
 // In stream mode the end of a file is the end of its data connection, which a client that gives up
-// (or dies) mid-transfer closes just as it would after the last byte. So the server waits `confirmMs`
-// before it answers 226: a client that is still there and silent wanted the end; one that closed its
-// control connection or sent a command (ABOR) before hearing the 226 gave up, and its upload fails
-// like one whose data connection was reset: the partial file is removed (the client saw no 226 and
-// sends the file again; a truncated file would only be catalogued as a partial version).
+// (or dies) mid-transfer closes just as it would after the last byte. So for an upload to a final name
+// the server waits `confirmMs` before it answers 226: a client that is still there and silent wanted
+// the end; one that closed its control connection or sent a command (ABOR) before hearing the 226 gave
+// up, and its upload fails like one whose data connection was reset: the partial file is removed (the
+// client saw no 226 and sends the file again; a truncated file would only be catalogued as a partial
+// version). An upload to a temporary name is answered at once: nothing is ingested before the client
+// renames it, which ECPDS does only once SIZE says the file is whole; a part its client cut stays for
+// it to resume (APPE from that SIZE). The wait would cost every pushed file confirmMs.
 // A user sees only the inside of their root: replies never name the server's own paths, and SITE
 // commands (CHMOD made a root 777) are refused. Sessions beyond what the configuration and the passive
 // range allow are refused with 421, so a client tries again instead of failing mid-transfer.
@@ -95,17 +98,19 @@ class ReportingFileSystem extends FileSystem {
   readonly #onRenamed: (path: string) => void;
   readonly #uploading: Map<string, WriteStream>;
   readonly #confirmMs: number;
+  readonly #isTemporary: (name: string) => boolean;
   constructor(
     connection: ConstructorParameters<typeof FileSystem>[0],
     root: string,
     onRenamed: (path: string) => void,
     uploading: Map<string, WriteStream>,
-    confirmMs: number,
+    confirm: { confirmMs: number; isTemporary: (name: string) => boolean },
   ) {
     super(connection, { root, cwd: "/" });
     this.#onRenamed = onRenamed;
     this.#uploading = uploading;
-    this.#confirmMs = confirmMs;
+    this.#confirmMs = confirm.confirmMs;
+    this.#isTemporary = confirm.isTemporary;
   }
 
   /** `text` with the root's absolute path replaced by the user's `/`. */
@@ -168,7 +173,7 @@ class ReportingFileSystem extends FileSystem {
         .catch(() => undefined)
         .finally(release);
     });
-    this.#confirmBeforeFinish(stream);
+    if (!this.#isTemporary(basename(fsPath))) this.#confirmBeforeFinish(stream);
     this.#failWithDataConnection(stream);
     return { stream, clientPath };
   }
@@ -328,13 +333,10 @@ export async function startFtpReceiver(options: FtpReceiverOptions): Promise<Ftp
         complete(path, user);
       });
       logger.info({ user: user.name, ip: connection.ip }, "FTP login");
-      const fs = new ReportingFileSystem(
-        connection,
-        root,
-        (path) => complete(path, user),
-        uploading,
-        config.confirmMs,
-      );
+      const fs = new ReportingFileSystem(connection, root, (path) => complete(path, user), uploading, {
+        confirmMs: config.confirmMs,
+        isTemporary: options.isTemporary,
+      });
       resolve({ fs });
     })().catch((error: Error) => reject(error));
   });
