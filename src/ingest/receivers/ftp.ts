@@ -9,8 +9,9 @@
 // up, and its upload fails like one whose data connection was reset: the partial file is removed (the
 // client saw no 226 and sends the file again; a truncated file would only be catalogued as a partial
 // version). An upload to a temporary name is answered at once: nothing is ingested before the client
-// renames it, which ECPDS does only once SIZE says the file is whole; a part its client cut stays for
-// it to resume (APPE from that SIZE). The wait would cost every pushed file confirmMs.
+// renames it, which ECPDS does only once SIZE says the file is whole; a part whose client ended its
+// data early stays for it to resume (APPE from that SIZE; a reset one is removed, as for a final name).
+// The wait would cost every pushed file confirmMs.
 // A user sees only the inside of their root: replies never name the server's own paths, and SITE
 // commands (CHMOD made a root 777) are refused. Sessions beyond what the configuration and the passive
 // range allow are refused with 421, so a client tries again instead of failing mid-transfer.
