@@ -59,7 +59,8 @@ const ftp = z
      * How long after an upload's data connection ends the server waits, before answering 226, for a
      * sign that the client gave up (its control connection closing, or ABOR); such an upload is not
      * ingested. A client that waits for the reply loses only this much time per file. Uploads to a
-     * temporary name (ingest.temporaryNames) are answered at once: their rename says they are whole.
+     * temporary name (ingest.temporaryNames) are answered at once: the client's rename says they are
+     * whole (ECPDS renames only once SIZE says so).
      */
     confirmMs: z.number().int().min(0).max(10_000).default(200),
     /**
@@ -97,6 +98,12 @@ export const ingestConfigSchema = z
      * HTTP uploads) is taken once its size and time stayed the same this long.
      */
     settleMs: z.number().int().min(0).max(600_000).default(2000),
+    /**
+     * A part under a temporary name in a receiver's directory that no upload holds and that has not
+     * changed this many hours is removed by the minute's sweep: its client gave up on it (ECPDS resumes
+     * or sends again within minutes). 0 keeps parts for ever.
+     */
+    abandonedPartHours: z.number().min(0).max(8760).default(24),
     ftp,
     watch: z.array(watch).default([]),
     http: z

@@ -1,7 +1,7 @@
 // Ingest as the control server runs it: the store, the pipeline, the receivers (FTP, watched
 // directories; HTTP PUT is a route that uses this service), start-up recovery and periodic retention.
-import { readdir } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { readdir, rm } from "node:fs/promises";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import type { Registry } from "prom-client";
 import type { CatalogueConfig } from "../catalogue/config.ts";
 import { runRetention } from "../catalogue/retention.ts";
@@ -15,7 +15,7 @@ import { createIngestMetrics } from "./metrics.ts";
 import { type IngestLogger, IngestPipeline, type IngestRequest } from "./pipeline.ts";
 import { type FtpReceiver, startFtpReceiver } from "./receivers/ftp.ts";
 import { type DirectoryWatcher, watchDirectory } from "./receivers/watch.ts";
-import { settledFiles } from "./settle.ts";
+import { abandonedFiles, settledFiles } from "./settle.ts";
 
 /** What ingest reads of a loaded configuration. */
 export interface IngestSettings {
@@ -141,14 +141,30 @@ export async function startIngest(
     const sweep = async () => {
       await pipeline.recoverStore();
       const found = new Map<string, IngestRequest>();
+      const parts: string[] = [];
       for (const user of ftp ? config.ingest.ftp.users : []) {
-        for (const path of await completedFiles(join(ftpRoot, user.name), isTemporary))
+        const files = await receivedFiles(join(ftpRoot, user.name), isTemporary);
+        for (const path of files.complete)
           found.set(path, { path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
+        parts.push(...files.parts);
       }
-      for (const path of await completedFiles(store.incomingDir("http"), isTemporary))
-        found.set(path, { path, source: "http:recovered", mode: "move" });
+      const uploads = await receivedFiles(store.incomingDir("http"), isTemporary);
+      for (const path of uploads.complete) found.set(path, { path, source: "http:recovered", mode: "move" });
+      parts.push(...uploads.parts);
+      await removeAbandoned(parts);
       for (const path of await settledFiles([...found.keys()], config.ingest.settleMs, held))
         submit(found.get(path)!);
+    };
+    const removeAbandoned = async (parts: string[]) => {
+      const hours = config.ingest.abandonedPartHours;
+      if (hours === 0) return;
+      for (const part of await abandonedFiles(parts, hours * 36e5, held)) {
+        await rm(part.path, { force: true });
+        logger.warn(
+          { file: basename(part.path), bytes: part.bytes, hours: part.hours },
+          "removed a part under a temporary name that its client abandoned (unchanged past ingest.abandonedPartHours)",
+        );
+      }
     };
     let sweeping: Promise<void> | null = null;
     const sweepAndLog = () => {
@@ -210,13 +226,19 @@ async function retention(
   }
 }
 
-/** Regular files with final names directly in `dir`, recursively. */
-async function completedFiles(dir: string, isTemporary: (name: string) => boolean): Promise<string[]> {
-  const out: string[] = [];
+/** Regular files in `dir`, recursively: under final names, and under temporary ones (parts). */
+async function receivedFiles(
+  dir: string,
+  isTemporary: (name: string) => boolean,
+): Promise<{ complete: string[]; parts: string[] }> {
+  const out = { complete: [] as string[], parts: [] as string[] };
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await completedFiles(path, isTemporary)));
-    else if (entry.isFile() && !isTemporary(entry.name)) out.push(path);
+    if (entry.isDirectory()) {
+      const inner = await receivedFiles(path, isTemporary);
+      out.complete.push(...inner.complete);
+      out.parts.push(...inner.parts);
+    } else if (entry.isFile()) (isTemporary(entry.name) ? out.parts : out.complete).push(path);
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // A file found under a final name in a receiver's directory may still be being written by something the
 // receiver does not see (another program, a copy over NFS, an FTP server before a restart): it is taken
 // only when its size and modification time stayed the same over the settle interval and nothing the
-// process knows of (an FTP upload, an ingest) holds it.
+// process knows of (an FTP upload, an ingest) holds it. A part under a temporary name that has not
+// changed for hours was given up by its client (ECPDS resumes or sends again within minutes).
 import { stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -26,4 +27,20 @@ export async function settledFiles(
     if ((await fingerprint(path)) === before[i]) settled.push(path);
   }
   return settled;
+}
+
+/** The `paths` not held and unchanged for longer than `maxAgeMs` (by their modification time). */
+export async function abandonedFiles(
+  paths: readonly string[],
+  maxAgeMs: number,
+  isHeld: (path: string) => boolean,
+  now = Date.now(),
+): Promise<Array<{ path: string; bytes: number; hours: number }>> {
+  const abandoned: Array<{ path: string; bytes: number; hours: number }> = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile() || isHeld(path) || now - info.mtimeMs <= maxAgeMs) continue;
+    abandoned.push({ path, bytes: info.size, hours: Math.round((now - info.mtimeMs) / 36e5) });
+  }
+  return abandoned;
 }

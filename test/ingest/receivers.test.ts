@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
@@ -200,37 +208,63 @@ describe("FTP receiver", () => {
     assert.deepEqual(await fileRows("A1D08280000082806001"), []);
   });
 
-  test("a part under a temporary name that its client cut stays, and the client's resume completes it", async () => {
+  test("a part under a temporary name that its client cut stays, and a resume by APPE or REST completes it", async () => {
     // As for a final name, the client goes away mid-file; here no confirmation is waited for (the
-    // rename is the client's word), so the part stays for an APPE from its SIZE, as ECPDS resumes.
-    const part = "A1D08280000082811001.tmp";
-    await cutUpload(part, (source) => source.destroy(new Error("connection lost")));
-    assert.deepEqual(await fileRows(part), [], "a part is not catalogued");
-    const client = await ftpClient();
-    assert.equal(await client.size(part), 100_000, "the part holds what the client sent");
-    await client.appendFrom(sample, part, { localStart: 100_000 });
-    await client.rename(part, "A1D08280000082811001");
-    client.close();
-    await service.pipeline.idle();
-    const rows = await fileRows("A1D08280000082811001");
-    assert.deepEqual(
-      rows.map((r) => [r.version, r.state]),
-      [[1, "registered"]],
-    );
-    const { rows: whole } = await db.pool.query(
-      "select size, checksum, message_count from ingest_file where name = $1",
-      ["A1D08280000082811001"],
-    );
+    // rename is the client's word), so the part stays for a resume from its SIZE: APPE, as ECPDS and
+    // our own push resume, or REST and STOR, as other clients do (the file must not be truncated).
     const bytes = readFileSync(sample);
-    assert.deepEqual(
-      whole[0],
-      {
-        size: String(bytes.length),
-        checksum: createHash("sha256").update(bytes).digest("hex"),
-        message_count: 4,
-      },
-      "the resumed file is the whole file",
-    );
+    const resumes: Array<[string, (client: Client, part: string) => Promise<unknown>]> = [
+      ["A1D08280000082811001", (client, part) => client.appendFrom(sample, part, { localStart: 100_000 })],
+      [
+        "A1D08280000082813001",
+        async (client, part) => {
+          await client.send("REST 100000");
+          return client.uploadFrom(Readable.from([bytes.subarray(100_000)]), part);
+        },
+      ],
+    ];
+    for (const [name, resume] of resumes) {
+      const part = `${name}.tmp`;
+      await cutUpload(part, (source) => source.destroy(new Error("connection lost")));
+      assert.deepEqual(await fileRows(part), [], "a part is not catalogued");
+      const client = await ftpClient();
+      assert.equal(await client.size(part), 100_000, "the part holds what the client sent");
+      await resume(client, part);
+      await client.rename(part, name);
+      client.close();
+      await service.pipeline.idle();
+      const { rows } = await db.pool.query(
+        "select version, state, size, checksum, message_count from ingest_file where name = $1",
+        [name],
+      );
+      assert.deepEqual(
+        rows,
+        [
+          {
+            version: 1,
+            state: "registered",
+            size: String(bytes.length),
+            checksum: createHash("sha256").update(bytes).digest("hex"),
+            message_count: 4,
+          },
+        ],
+        `${name}: the resumed file is the whole file`,
+      );
+    }
+  });
+
+  test("the sweep removes a part its client abandoned a day ago, and keeps a recent one", async () => {
+    const userRoot = join(service.store.root, "incoming/ftp/ecmwf");
+    const old = join(userRoot, "A1D08280000082814001.tmp");
+    const recent = join(userRoot, "A1D08280000082815001.tmp");
+    writeFileSync(old, Buffer.alloc(1000));
+    writeFileSync(recent, Buffer.alloc(1000));
+    const dayAndHourAgo = new Date(Date.now() - 25 * 3600 * 1000);
+    utimesSync(old, dayAndHourAgo, dayAndHourAgo);
+    await service.sweep();
+    assert.equal(existsSync(old), false, "unchanged for 25 h (ingest.abandonedPartHours: 24): removed");
+    assert.equal(existsSync(recent), true, "a part written now may still be resumed");
+    assert.deepEqual(await fileRows("A1D08280000082814001"), [], "nothing was ingested from it");
   });
 
   /** Sends the first 100 kB of `sample` to `name` as a STOR, then lets `cut` end it as a client does. */

@@ -10,8 +10,9 @@
 // client saw no 226 and sends the file again; a truncated file would only be catalogued as a partial
 // version). An upload to a temporary name is answered at once: nothing is ingested before the client
 // renames it, which ECPDS does only once SIZE says the file is whole; a part whose client ended its
-// data early stays for it to resume (APPE from that SIZE; a reset one is removed, as for a final name).
-// The wait would cost every pushed file confirmMs.
+// data early stays for it to resume (APPE, or REST and STOR, from that SIZE), while one whose data
+// connection was reset, or whose session ended first, is removed as for a final name. The wait would
+// cost every pushed file confirmMs.
 // A user sees only the inside of their root: replies never name the server's own paths, and SITE
 // commands (CHMOD made a root 777) are refused. Sessions beyond what the configuration and the passive
 // range allow are refused with 421, so a client tries again instead of failing mid-transfer.
@@ -158,9 +159,12 @@ class ReportingFileSystem extends FileSystem {
    */
   override write(fileName: string, options?: { append?: boolean; start?: number }): unknown {
     const { fsPath, clientPath } = this.#resolve(fileName);
+    // A STOR after REST n resumes at n: the file is opened without truncating it (ftp-srv's `w+`
+    // zeroed the n bytes the client had sent). APPE writes at the end, whatever the position.
+    const start = options?.append ? 0 : (options?.start ?? 0);
     const stream = createWriteStream(fsPath, {
-      flags: options?.append ? "a+" : "w+",
-      ...(options?.start === undefined ? {} : { start: options.start }),
+      flags: options?.append ? "a+" : start > 0 ? "r+" : "w+",
+      ...(start > 0 ? { start } : {}),
     }) as unknown as WriteStream;
     const release = () => {
       if (this.#uploading.get(fsPath) === stream) this.#uploading.delete(fsPath);
