@@ -253,6 +253,13 @@ describe("FTP receiver", () => {
     }
   });
 
+  test("a part under a temporary name whose data connection is reset is removed", async () => {
+    const part = "A1D08280000082816001.tmp";
+    await cutUpload(part, (_source, client) => client.ftp.dataSocket?.resetAndDestroy());
+    const userRoot = join(service.store.root, "incoming/ftp/ecmwf");
+    assert.equal(existsSync(join(userRoot, part)), false, "a reset leaves no part to resume from");
+  });
+
   test("the sweep removes a part its client abandoned a day ago, and keeps a recent one", async () => {
     const userRoot = join(service.store.root, "incoming/ftp/ecmwf");
     const old = join(userRoot, "A1D08280000082814001.tmp");
