@@ -151,20 +151,9 @@ export async function startIngest(
       const uploads = await receivedFiles(store.incomingDir("http"), isTemporary);
       for (const path of uploads.complete) found.set(path, { path, source: "http:recovered", mode: "move" });
       parts.push(...uploads.parts);
-      await removeAbandoned(parts);
+      await removeAbandonedParts(parts, config.ingest.abandonedPartHours, held, logger);
       for (const path of await settledFiles([...found.keys()], config.ingest.settleMs, held))
         submit(found.get(path)!);
-    };
-    const removeAbandoned = async (parts: string[]) => {
-      const hours = config.ingest.abandonedPartHours;
-      if (hours === 0) return;
-      for (const part of await abandonedFiles(parts, hours * 36e5, held)) {
-        await rm(part.path, { force: true });
-        logger.warn(
-          { file: basename(part.path), bytes: part.bytes, hours: part.hours },
-          "removed a part under a temporary name that its client abandoned (unchanged past ingest.abandonedPartHours)",
-        );
-      }
     };
     let sweeping: Promise<void> | null = null;
     const sweepAndLog = () => {
@@ -223,6 +212,23 @@ async function retention(
     if (nodeLogLines) logger.info({ nodeLogLines }, "retention removed the logs of nodes long gone");
   } catch (error) {
     logger.error({ err: error }, "retention failed");
+  }
+}
+
+/** Removes the parts under temporary names left unchanged past `hours` (0: none) and not held. */
+async function removeAbandonedParts(
+  parts: readonly string[],
+  hours: number,
+  held: (path: string) => boolean,
+  logger: IngestLogger,
+): Promise<void> {
+  if (hours === 0) return;
+  for (const part of await abandonedFiles(parts, hours * 36e5, held)) {
+    await rm(part.path, { force: true });
+    logger.warn(
+      { file: basename(part.path), bytes: part.bytes, hours: part.hours },
+      "removed a part under a temporary name that its client abandoned (unchanged past ingest.abandonedPartHours)",
+    );
   }
 }
 
