@@ -60,7 +60,7 @@ const ftp = z
      * sign that the client gave up (its control connection closing, or ABOR); such an upload is not
      * ingested. A client that waits for the reply loses only this much time per file. Uploads to a
      * temporary name (ingest.temporaryNames) are answered at once: the client's rename says they are
-     * whole (ECPDS renames only once SIZE says so).
+     * whole (a client renames once SIZE says so, as our push does).
      */
     confirmMs: z.number().int().min(0).max(10_000).default(200),
     /**
@@ -99,9 +99,9 @@ export const ingestConfigSchema = z
      */
     settleMs: z.number().int().min(0).max(600_000).default(2000),
     /**
-     * A part under a temporary name in a receiver's directory that no upload holds and that has not
-     * changed this many hours is removed by the minute's sweep: its client gave up on it (ECPDS resumes
-     * or sends again within minutes). 0 keeps parts for ever.
+     * A part under a temporary name in a receiver's directory (an FTP root, that no upload holds; the
+     * HTTP uploads, by age alone) that has not changed this many hours is removed by the minute's
+     * sweep: its client gave up on it. 0 keeps parts for ever.
      */
     abandonedPartHours: z.number().min(0).max(8760).default(24),
     ftp,

@@ -1,7 +1,7 @@
 // Ingest as the control server runs it: the store, the pipeline, the receivers (FTP, watched
 // directories; HTTP PUT is a route that uses this service), start-up recovery and periodic retention.
-import { readdir, rm } from "node:fs/promises";
-import { basename, isAbsolute, join, resolve } from "node:path";
+import { readdir, rm, rmdir } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Registry } from "prom-client";
 import type { CatalogueConfig } from "../catalogue/config.ts";
 import { runRetention } from "../catalogue/retention.ts";
@@ -148,10 +148,12 @@ export async function startIngest(
           found.set(path, { path, source: `ftp:${user.name}`, producer: user.producer, mode: "move" });
         parts.push(...files.parts);
       }
-      const uploads = await receivedFiles(store.incomingDir("http"), isTemporary);
+      const http = store.incomingDir("http");
+      const uploads = await receivedFiles(http, isTemporary);
       for (const path of uploads.complete) found.set(path, { path, source: "http:recovered", mode: "move" });
       parts.push(...uploads.parts);
       await removeAbandonedParts(parts, config.ingest.abandonedPartHours, held, logger);
+      await removeEmptiedUploadFolders(uploads.parts, http);
       for (const path of await settledFiles([...found.keys()], config.ingest.settleMs, held))
         submit(found.get(path)!);
     };
@@ -224,12 +226,27 @@ async function removeAbandonedParts(
 ): Promise<void> {
   if (hours === 0) return;
   for (const part of await abandonedFiles(parts, hours * 36e5, held)) {
-    await rm(part.path, { force: true });
-    logger.warn(
-      { file: basename(part.path), bytes: part.bytes, hours: part.hours },
-      "removed a part under a temporary name that its client abandoned (unchanged past ingest.abandonedPartHours)",
-    );
+    if (held(part.path)) continue; // a resume began since
+    const file = basename(part.path);
+    try {
+      await rm(part.path, { force: true });
+      logger.warn(
+        { file, bytes: part.bytes, hours: part.hours },
+        "removed a part under a temporary name that its client abandoned (unchanged past ingest.abandonedPartHours)",
+      );
+    } catch (error) {
+      // One part the process may not remove must not stop the sweep from taking complete files.
+      logger.error(
+        { file, err: error },
+        "could not remove an abandoned part; it is tried again at the next sweep",
+      );
+    }
   }
+}
+
+/** An HTTP upload writes its part in a folder of its own under `http`: emptied, it goes too. */
+async function removeEmptiedUploadFolders(parts: readonly string[], http: string): Promise<void> {
+  for (const dir of new Set(parts.map(dirname))) if (dir !== http) await rmdir(dir).catch(() => undefined);
 }
 
 /** Regular files in `dir`, recursively: under final names, and under temporary ones (parts). */

@@ -2,7 +2,7 @@
 // receiver does not see (another program, a copy over NFS, an FTP server before a restart): it is taken
 // only when its size and modification time stayed the same over the settle interval and nothing the
 // process knows of (an FTP upload, an ingest) holds it. A part under a temporary name that has not
-// changed for hours was given up by its client (ECPDS resumes or sends again within minutes).
+// changed for hours was given up by its client.
 import { stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 

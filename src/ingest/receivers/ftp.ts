@@ -8,18 +8,18 @@
 // the end; one that closed its control connection or sent a command (ABOR) before hearing the 226 gave
 // up, and its upload fails like one whose data connection was reset: the partial file is removed (the
 // client saw no 226 and sends the file again; a truncated file would only be catalogued as a partial
-// version). An upload to a temporary name is answered at once: nothing is ingested before the client
-// renames it, which ECPDS does only once SIZE says the file is whole; a part whose client ended its
-// data early stays for it to resume (APPE, or REST and STOR, from that SIZE), while one whose data
-// connection was reset, or whose session ended first, is removed as for a final name. The wait would
-// cost every pushed file confirmMs.
+// version). An upload to a temporary name is answered at once, and a part under one keeps what arrived
+// however its upload ended: nothing is ingested before the client renames it, once SIZE says the file
+// is whole (as our push does; ECPDS too), and until then the client resumes from that SIZE (APPE, or
+// REST and STOR). The wait would cost every pushed file confirmMs. The sweep removes parts left
+// unchanged past ingest.abandonedPartHours.
 // A user sees only the inside of their root: replies never name the server's own paths, and SITE
 // commands (CHMOD made a root 777) are refused. Sessions beyond what the configuration and the passive
 // range allow are refused with 421, so a client tries again instead of failing mid-transfer.
 import { timingSafeEqual } from "node:crypto";
 import type { EventEmitter } from "node:events";
 import { createWriteStream, readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat, truncate } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { FileSystem, FtpSrv } from "ftp-srv";
 import { allowList, type FtpConfig, type FtpUserConfig, isAllowed } from "../config.ts";
@@ -154,14 +154,17 @@ class ReportingFileSystem extends FileSystem {
 
   /**
    * ftp-srv's write, but the file counts as being uploaded until its fate is settled: finished, or
-   * failed and removed (ftp-srv's own write removes it without waiting, and fakes a `close` event at
-   * the end of the data, so a sweep could see the partial file free for a moment).
+   * failed (ftp-srv's own write removes it without waiting, and fakes a `close` event at the end of the
+   * data, so a sweep could see the partial file free for a moment). A failed upload to a final name is
+   * removed; a part under a temporary name keeps what arrived, for its client to resume from SIZE.
    */
-  override write(fileName: string, options?: { append?: boolean; start?: number }): unknown {
+  override async write(fileName: string, options?: { append?: boolean; start?: number }): Promise<unknown> {
     const { fsPath, clientPath } = this.#resolve(fileName);
-    // A STOR after REST n resumes at n: the file is opened without truncating it (ftp-srv's `w+`
-    // zeroed the n bytes the client had sent). APPE writes at the end, whatever the position.
+    const temporary = this.#isTemporary(basename(fsPath));
+    // A STOR after REST n resumes at n, in a file of at least n bytes cut to n (ftp-srv's `w+` zeroed
+    // the n bytes the client had sent). APPE writes at the end, whatever the position.
     const start = options?.append ? 0 : (options?.start ?? 0);
+    if (start > 0) await this.#inside(() => cutForResume(fsPath, start));
     const stream = createWriteStream(fsPath, {
       flags: options?.append ? "a+" : start > 0 ? "r+" : "w+",
       ...(start > 0 ? { start } : {}),
@@ -174,11 +177,10 @@ class ReportingFileSystem extends FileSystem {
     // Before ftp-srv's own listener replies with the message.
     stream.on("error", (error: Error) => {
       error.message = this.#asUserSees(error.message);
-      void rm(fsPath, { force: true })
-        .catch(() => undefined)
-        .finally(release);
+      const removed = temporary ? Promise.resolve() : rm(fsPath, { force: true }).catch(() => undefined);
+      void removed.finally(release);
     });
-    if (!this.#isTemporary(basename(fsPath))) this.#confirmBeforeFinish(stream);
+    if (!temporary) this.#confirmBeforeFinish(stream);
     this.#failWithDataConnection(stream);
     return { stream, clientPath };
   }
@@ -224,6 +226,16 @@ class ReportingFileSystem extends FileSystem {
     this.#onRenamed(this.#resolve(to).fsPath);
     return result;
   }
+}
+
+/** Before a STOR resumes at `start` (after REST): the file must hold that much; what follows is cut. */
+async function cutForResume(path: string, start: number): Promise<void> {
+  const { size } = await stat(path);
+  if (start > size)
+    throw new Error(
+      `REST ${start} is past the end of ${basename(path)} (${size} bytes): resume from its SIZE`,
+    );
+  if (start < size) await truncate(path, start);
 }
 
 /** ftp-srv wants a bunyan logger; its own messages are not ours to print (we log the events). */
