@@ -152,8 +152,8 @@ export async function startIngest(
       const uploads = await receivedFiles(http, isTemporary);
       for (const path of uploads.complete) found.set(path, { path, source: "http:recovered", mode: "move" });
       parts.push(...uploads.parts);
-      await removeAbandonedParts(parts, config.ingest.abandonedPartHours, held, logger);
-      await removeEmptiedUploadFolders(uploads.parts, http);
+      const removed = await removeAbandonedParts(parts, config.ingest.abandonedPartHours, held, logger);
+      await removeEmptiedUploadFolders(removed, http);
       for (const path of await settledFiles([...found.keys()], config.ingest.settleMs, held))
         submit(found.get(path)!);
     };
@@ -217,19 +217,21 @@ async function retention(
   }
 }
 
-/** Removes the parts under temporary names left unchanged past `hours` (0: none) and not held. */
+/** Removes the parts under temporary names left unchanged past `hours` (0: none) and not held; which. */
 async function removeAbandonedParts(
   parts: readonly string[],
   hours: number,
   held: (path: string) => boolean,
   logger: IngestLogger,
-): Promise<void> {
-  if (hours === 0) return;
-  for (const part of await abandonedFiles(parts, hours * 36e5, held)) {
-    if (held(part.path)) continue; // a resume began since
+): Promise<string[]> {
+  if (hours === 0) return [];
+  const removed: string[] = [];
+  for (const part of await abandonedFiles(parts, hours * 36e5)) {
+    if (held(part.path)) continue; // judged when it is removed: a resume may have begun meanwhile
     const file = basename(part.path);
     try {
       await rm(part.path, { force: true });
+      removed.push(part.path);
       logger.warn(
         { file, bytes: part.bytes, hours: part.hours },
         "removed a part under a temporary name that its client abandoned (unchanged past ingest.abandonedPartHours)",
@@ -242,11 +244,13 @@ async function removeAbandonedParts(
       );
     }
   }
+  return removed;
 }
 
 /** An HTTP upload writes its part in a folder of its own under `http`: emptied, it goes too. */
-async function removeEmptiedUploadFolders(parts: readonly string[], http: string): Promise<void> {
-  for (const dir of new Set(parts.map(dirname))) if (dir !== http) await rmdir(dir).catch(() => undefined);
+async function removeEmptiedUploadFolders(removed: readonly string[], http: string): Promise<void> {
+  const folders = new Set(removed.map(dirname).filter((dir) => dirname(dir) === http));
+  for (const dir of folders) await rmdir(dir).catch(() => undefined);
 }
 
 /** Regular files in `dir`, recursively: under final names, and under temporary ones (parts). */

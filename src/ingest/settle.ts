@@ -29,17 +29,16 @@ export async function settledFiles(
   return settled;
 }
 
-/** The `paths` not held and unchanged for longer than `maxAgeMs` (by their modification time). */
+/** The `paths` unchanged for longer than `maxAgeMs` (by their modification time). */
 export async function abandonedFiles(
   paths: readonly string[],
   maxAgeMs: number,
-  isHeld: (path: string) => boolean,
   now = Date.now(),
 ): Promise<Array<{ path: string; bytes: number; hours: number }>> {
   const abandoned: Array<{ path: string; bytes: number; hours: number }> = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => null);
-    if (!info?.isFile() || isHeld(path) || now - info.mtimeMs <= maxAgeMs) continue;
+    if (!info?.isFile() || now - info.mtimeMs <= maxAgeMs) continue;
     abandoned.push({ path, bytes: info.size, hours: Math.round((now - info.mtimeMs) / 36e5) });
   }
   return abandoned;
